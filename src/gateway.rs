@@ -1,0 +1,879 @@
+//! The public side: owns routing a request to a room, deciding what happens to it (a pure
+//! function of the verified token and a snapshot of the room) and carrying the decision out.
+//! The outer handler never fails: every error is mapped to an answer in one `match`.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use ipnet::IpNet;
+use tokio::sync::Semaphore;
+
+use crate::admission::{self, Limits};
+use crate::clock::{Clock, Millis};
+use crate::config::{Config, CookieSecure, RoomConfig};
+use crate::metrics::{Metrics, Outcome, RoomMetrics, UpstreamClass};
+use crate::page::{self, RoomStateName, View};
+use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError, UpstreamClient};
+use crate::state::{EmbeddedState, Figures, RoomState};
+use crate::ticket::{Kind, RoomKeys, Token};
+
+/// How long an admitted request may wait for a free upstream slot before it gets the busy page.
+const SLOT_WAIT: Duration = Duration::from_secs(2);
+/// What the busy page tells the browser.
+const BUSY_RETRY_AFTER: u64 = 10;
+const MAX_HOST_LEN: usize = 255;
+
+/// What happens to a request inside a room's `path_prefix`, once bypasses are handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// A live pass: forward and renew it.
+    Proxy { session: u64, seq: u64 },
+    /// A ticket whose number has been called: mint a pass and forward.
+    Admit { seq: u64 },
+    /// A ticket still in line: refresh it and show the waiting page.
+    Wait { seq: u64, drawn_at: u64 },
+    /// No usable token: draw a number.
+    Draw,
+}
+
+/// The one question of the gateway, answered without IO. `session_live` says whether a pass's
+/// session is still honoured (not ended by the upstream).
+pub fn decide(token: Option<&Token>, session_live: bool, figures: &Figures) -> Decision {
+    match token {
+        Some(t) if t.kind == Kind::Pass && session_live => Decision::Proxy {
+            session: t.id,
+            seq: t.seq,
+        },
+        Some(t) if t.kind == Kind::Ticket && t.seq < figures.cursor => {
+            Decision::Admit { seq: t.seq }
+        }
+        Some(t) if t.kind == Kind::Ticket && t.seq < figures.issued => Decision::Wait {
+            seq: t.seq,
+            drawn_at: t.id,
+        },
+        // A pass that was ended, or a ticket number this room never handed out (state was
+        // reset): back of the line with a new number.
+        Some(_) | None => Decision::Draw,
+    }
+}
+
+/// One protected room at run time.
+pub struct Room {
+    pub cfg: Arc<RoomConfig>,
+    keys: RoomKeys,
+    pub state: Arc<dyn RoomState>,
+    slots: Arc<Semaphore>,
+    pub metrics: RoomMetrics,
+    cookie_name: String,
+}
+
+impl Room {
+    pub fn new(
+        cfg: Arc<RoomConfig>,
+        config: &Config,
+        metrics: &Metrics,
+        state: Arc<dyn RoomState>,
+    ) -> Room {
+        Room {
+            keys: config.keys.for_room(&cfg.id),
+            slots: Arc::new(Semaphore::new(cfg.max_upstream_concurrency)),
+            metrics: metrics.room(&cfg.id),
+            cookie_name: cfg.cookie_name(),
+            state,
+            cfg,
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            admit_per_minute: self.cfg.admit_per_minute,
+            max_active: self.cfg.max_active,
+        }
+    }
+
+    fn is_bypass(&self, path: &str, client_ip: IpAddr) -> bool {
+        self.cfg
+            .bypass_cidrs
+            .iter()
+            .any(|net| net.contains(&client_ip))
+            || (!path_is_ambiguous(path)
+                && self
+                    .cfg
+                    .bypass_paths
+                    .iter()
+                    .any(|p| path.starts_with(p.as_str())))
+    }
+
+    /// The room's token from the request, if it is genuine; refusals are counted.
+    fn token(&self, headers: &HeaderMap, now_s: u64) -> Option<Token> {
+        let text = proxy::find_cookie(headers, &self.cookie_name)?;
+        match self.keys.verify(text, now_s) {
+            Ok(token) => Some(token),
+            Err(why) => {
+                self.metrics.token_rejected(why);
+                tracing::debug!(room = %self.cfg.id, reason = why.reason(), "token refused");
+                None
+            }
+        }
+    }
+
+    fn cookie(&self, value: &str, max_age: u64, secure: bool) -> HeaderValue {
+        let secure = if secure { "; Secure" } else { "" };
+        let text = format!(
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            self.cookie_name
+        );
+        // Cookie names are [a-z0-9_-] and tokens base64url: always a valid header value.
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    fn ticket_cookie(&self, seq: u64, drawn_at: u64, now_s: u64, secure: bool) -> HeaderValue {
+        let hold = self.cfg.hold_place_for.as_secs();
+        let token = Token {
+            kind: Kind::Ticket,
+            seq,
+            expires_at: now_s + hold,
+            id: drawn_at,
+        };
+        self.cookie(&self.keys.sign(&token), hold, secure)
+    }
+
+    fn pass_cookie(&self, session: u64, seq: u64, now_s: u64, secure: bool) -> HeaderValue {
+        let idle = self.cfg.session_duration.as_secs();
+        let token = Token {
+            kind: Kind::Pass,
+            seq,
+            expires_at: now_s + idle,
+            id: session,
+        };
+        self.cookie(&self.keys.sign(&token), idle, secure)
+    }
+
+    fn clear_cookie(&self, secure: bool) -> HeaderValue {
+        self.cookie("", 0, secure)
+    }
+
+    /// What a visitor holding `seq` (or no ticket) sees of the room right now.
+    fn view(&self, figures: &Figures, seq: Option<u64>) -> View<'_> {
+        let limits = figures.limits;
+        let (position, ahead, eta, admitted) = match seq {
+            Some(seq) if seq < figures.cursor => (None, None, Some(0), true),
+            Some(seq) => {
+                let position = admission::position(seq, figures.cursor);
+                let ahead = position - 1;
+                (
+                    Some(position),
+                    Some(ahead),
+                    Some(admission::eta_seconds(ahead, &limits)),
+                    false,
+                )
+            }
+            None => (
+                None,
+                None,
+                Some(admission::eta_seconds(figures.waiting(), &limits)),
+                false,
+            ),
+        };
+        View {
+            room: &self.cfg.id,
+            state: RoomStateName::Open,
+            position,
+            ahead,
+            eta_seconds: eta,
+            admitted,
+            admit_per_minute: limits.admit_per_minute,
+            refresh_after_seconds: page::refresh_after(eta.unwrap_or(0)),
+            opens_at: None,
+            message: None,
+        }
+    }
+}
+
+/// Everything that a reload replaces at once.
+pub struct Site {
+    pub rooms: Vec<Arc<Room>>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub cookie_secure: CookieSecure,
+}
+
+enum Route<'a> {
+    /// Inside a room's `path_prefix`.
+    Protected(&'a Arc<Room>),
+    /// A room's host, outside every prefix: forwarded without queueing.
+    Unprotected(&'a Arc<Room>),
+}
+
+impl Site {
+    /// Builds the rooms of a config with fresh in-memory state.
+    pub fn new(config: &Config, metrics: &Metrics, now: Millis) -> Site {
+        let rooms = config
+            .rooms
+            .iter()
+            .map(|cfg| {
+                let limits = Limits {
+                    admit_per_minute: cfg.admit_per_minute,
+                    max_active: cfg.max_active,
+                };
+                let state: Arc<dyn RoomState> = Arc::new(EmbeddedState::new(now, limits));
+                Arc::new(Room::new(cfg.clone(), config, metrics, state))
+            })
+            .collect();
+        Site {
+            rooms,
+            trusted_proxies: config.server.trusted_proxies.clone(),
+            cookie_secure: config.server.cookie_secure,
+        }
+    }
+
+    fn route(&self, host: &str, path: &str) -> Option<Route<'_>> {
+        let mut best: Option<(&Arc<Room>, usize, u8)> = None;
+        let mut host_only: Option<(&Arc<Room>, u8)> = None;
+        for room in &self.rooms {
+            let Some(spec) = room
+                .cfg
+                .hosts
+                .iter()
+                .filter(|h| h.matches(host))
+                .map(|h| h.specificity())
+                .max()
+            else {
+                continue;
+            };
+            if host_only.is_none_or(|(_, s)| spec > s) {
+                host_only = Some((room, spec));
+            }
+            if path.starts_with(room.cfg.path_prefix.as_str()) {
+                let len = room.cfg.path_prefix.len();
+                if best.is_none_or(|(_, l, s)| (spec, len) > (s, l)) {
+                    best = Some((room, len, spec));
+                }
+            }
+        }
+        match (best, host_only) {
+            (Some((room, _, _)), _) => Some(Route::Protected(room)),
+            (None, Some((room, _))) => Some(Route::Unprotected(room)),
+            (None, None) => None,
+        }
+    }
+
+    pub fn room(&self, id: &str) -> Option<&Arc<Room>> {
+        self.rooms.iter().find(|r| r.cfg.id == id)
+    }
+}
+
+/// The gateway: shared by every connection.
+pub struct Gateway {
+    pub site: ArcSwap<Site>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+    client: UpstreamClient,
+}
+
+/// Facts about the visitor's connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Conn {
+    pub peer: SocketAddr,
+    pub tls: bool,
+}
+
+/// The request's facts the decision needs, read once.
+struct Visit {
+    host: String,
+    fwd: Forwarded,
+    lang_header: Option<String>,
+    wants_json: bool,
+    secure: bool,
+}
+
+impl Gateway {
+    pub fn new(site: Site, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Gateway {
+        Gateway {
+            site: ArcSwap::from_pointee(site),
+            clock,
+            metrics,
+            client: proxy::client(),
+        }
+    }
+
+    /// Answers one public request. Never fails.
+    pub async fn handle(&self, req: Request<Incoming>, conn: Conn) -> Response<Body> {
+        let site = self.site.load_full();
+        let host = match request_host(&req) {
+            Ok(host) => host,
+            Err(why) => return plain(StatusCode::BAD_REQUEST, why),
+        };
+        let path = req.uri().path();
+        if path_has_dot_segments(path) {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "the path contains '.' or '..' segments; browsers never send these",
+            );
+        }
+        let fwd = forwarded(&req, conn, &site.trusted_proxies);
+        let secure = match site.cookie_secure {
+            CookieSecure::Always => true,
+            CookieSecure::Never => false,
+            CookieSecure::Auto => fwd.proto == "https",
+        };
+        let visit = Visit {
+            lang_header: req
+                .headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            wants_json: wants_json(req.headers()),
+            host,
+            fwd,
+            secure,
+        };
+
+        if let Some(rest) = path.strip_prefix("/.wartesaal/") {
+            let rest = rest.to_string();
+            return self.internal(&site, &rest, req, &visit);
+        }
+        match site.route(&visit.host, path) {
+            None => plain(
+                StatusCode::NOT_FOUND,
+                "no waiting room is configured for this host",
+            ),
+            Some(Route::Unprotected(room)) => {
+                room.metrics.request(Outcome::Bypass);
+                self.forward(room, req, &visit, None).await
+            }
+            Some(Route::Protected(room)) => self.enter(room, req, &visit).await,
+        }
+    }
+
+    /// A request inside a room's prefix.
+    async fn enter(&self, room: &Room, req: Request<Incoming>, visit: &Visit) -> Response<Body> {
+        if room.is_bypass(req.uri().path(), visit.fwd.client_ip) {
+            room.metrics.request(Outcome::Bypass);
+            return self.forward(room, req, visit, None).await;
+        }
+        let now = self.clock.now_ms();
+        let now_s = now / 1000;
+        let token = room.token(req.headers(), now_s);
+        let session_live = match token {
+            Some(t) if t.kind == Kind::Pass => room.state.session_seen(t.id, now),
+            _ => false,
+        };
+        let figures = room.state.figures(now);
+        match decide(token.as_ref(), session_live, &figures) {
+            Decision::Proxy { session, seq } => {
+                let cookie = room.pass_cookie(session, seq, now_s, visit.secure);
+                self.forward(room, req, visit, Some((session, cookie)))
+                    .await
+            }
+            Decision::Admit { seq } => self.admit(room, req, visit, seq, now).await,
+            Decision::Wait { seq, drawn_at } => {
+                let cookie = room.ticket_cookie(seq, drawn_at, now_s, visit.secure);
+                self.waiting(room, visit, &figures, seq, cookie, now_s)
+            }
+            Decision::Draw => match room.state.draw(now).await {
+                Ok(drawn) => {
+                    room.metrics.tickets_issued.inc();
+                    tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
+                    if drawn.admitted {
+                        self.admit(room, req, visit, drawn.seq, now).await
+                    } else {
+                        let figures = room.state.figures(now);
+                        let cookie = room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure);
+                        self.waiting(room, visit, &figures, drawn.seq, cookie, now_s)
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
+                    room.metrics.request(Outcome::Busy);
+                    self.busy(room, visit, None)
+                }
+            },
+        }
+    }
+
+    /// Mints a pass for a called number and forwards the request: the visitor lands where they
+    /// wanted to go.
+    async fn admit(
+        &self,
+        room: &Room,
+        req: Request<Incoming>,
+        visit: &Visit,
+        seq: u64,
+        now: Millis,
+    ) -> Response<Body> {
+        let session = new_session_id();
+        room.state.session_started(session, now);
+        room.metrics.admitted.inc();
+        tracing::debug!(room = %room.cfg.id, seq, "admitted");
+        let cookie = room.pass_cookie(session, seq, now / 1000, visit.secure);
+        self.forward(room, req, visit, Some((session, cookie)))
+            .await
+    }
+
+    fn waiting(
+        &self,
+        room: &Room,
+        visit: &Visit,
+        figures: &Figures,
+        seq: u64,
+        cookie: HeaderValue,
+        now_s: u64,
+    ) -> Response<Body> {
+        room.metrics.request(Outcome::Waiting);
+        let view = room.view(figures, Some(seq));
+        let (body, content_type) = if visit.wants_json {
+            (view.to_json(), "application/json")
+        } else {
+            let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+            (
+                page::waiting_page(&room.cfg, lang, &view, now_s),
+                "text/html; charset=utf-8",
+            )
+        };
+        let mut resp = answer(room.cfg.queueing_status, content_type, body);
+        let h = resp.headers_mut();
+        h.insert(header::RETRY_AFTER, view.refresh_after_seconds.into());
+        h.append(header::SET_COOKIE, cookie);
+        resp
+    }
+
+    fn busy(&self, room: &Room, visit: &Visit, cookie: Option<HeaderValue>) -> Response<Body> {
+        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let mut resp = answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/html; charset=utf-8",
+            page::busy_page(&room.cfg, lang, BUSY_RETRY_AFTER),
+        );
+        let h = resp.headers_mut();
+        h.insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
+        if let Some(cookie) = cookie {
+            h.append(header::SET_COOKIE, cookie);
+        }
+        resp
+    }
+
+    /// Sends the request to the room's upstream. `session` is the visitor's session and renewed
+    /// pass, if they have one.
+    async fn forward(
+        &self,
+        room: &Room,
+        req: Request<Incoming>,
+        visit: &Visit,
+        session: Option<(u64, HeaderValue)>,
+    ) -> Response<Body> {
+        match self.exchange(room, req, visit).await {
+            Ok((mut resp, released)) => {
+                if session.is_some() {
+                    room.metrics.request(Outcome::Proxied);
+                }
+                let h = resp.headers_mut();
+                match (session, released) {
+                    (Some((id, _)), true) => {
+                        let until = (self.clock.now_ms() / 1000
+                            + room.cfg.session_duration.as_secs())
+                            * 1000;
+                        room.state.session_ended(id, until);
+                        tracing::info!(room = %room.cfg.id, "session released by upstream");
+                        h.append(header::SET_COOKIE, room.clear_cookie(visit.secure));
+                    }
+                    (Some((_, cookie)), false) => {
+                        h.append(header::SET_COOKIE, cookie);
+                    }
+                    (None, _) => {}
+                }
+                resp
+            }
+            Err(e) => {
+                let class = match &e {
+                    ProxyError::Timeout => Some(UpstreamClass::Timeout),
+                    ProxyError::Upstream(_) => Some(UpstreamClass::Error),
+                    ProxyError::Saturated => None,
+                    ProxyError::Build(_) => {
+                        tracing::warn!(room = %room.cfg.id, error = %e, "bad request target");
+                        room.metrics.request(Outcome::Rejected);
+                        return plain(StatusCode::BAD_REQUEST, "the request target is not valid");
+                    }
+                };
+                if let Some(class) = class {
+                    room.metrics.upstream(class);
+                }
+                tracing::warn!(room = %room.cfg.id, error = %e, "upstream busy");
+                room.metrics.request(Outcome::Busy);
+                self.busy(room, visit, session.map(|(_, c)| c))
+            }
+        }
+    }
+
+    async fn exchange(
+        &self,
+        room: &Room,
+        req: Request<Incoming>,
+        visit: &Visit,
+    ) -> Result<(Response<Body>, bool), ProxyError> {
+        let slot = tokio::time::timeout(SLOT_WAIT, room.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| ProxyError::Saturated)?
+            .map_err(|_| ProxyError::Saturated)?;
+        let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
+        let upstream_req = proxy::upstream_request(
+            req,
+            &room.cfg.upstream,
+            &room.cookie_name,
+            &visit.host,
+            &visit.fwd,
+        )?;
+        let started = Instant::now();
+        let mut resp = match tokio::time::timeout(
+            room.cfg.upstream_timeout,
+            self.client.request(upstream_req),
+        )
+        .await
+        {
+            Ok(Ok(resp)) => resp,
+            Ok(Err(e)) => return Err(ProxyError::Upstream(e)),
+            Err(_) => return Err(ProxyError::Timeout),
+        };
+        room.metrics
+            .upstream_duration
+            .observe(started.elapsed().as_secs_f64());
+        room.metrics
+            .upstream(UpstreamClass::of_status(resp.status()));
+        let released = proxy::clean_response(resp.headers_mut());
+        Ok((proxy::streamed(resp, slot, in_flight), released))
+    }
+
+    /// `/.wartesaal/…`: assets and the status JSON.
+    fn internal(
+        &self,
+        site: &Site,
+        rest: &str,
+        req: Request<Incoming>,
+        visit: &Visit,
+    ) -> Response<Body> {
+        if req.method() != Method::GET && req.method() != Method::HEAD {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET is allowed here");
+        }
+        match rest {
+            "assets/wartesaal.css" => asset("text/css; charset=utf-8", page::ASSET_CSS),
+            "assets/wartesaal.js" => asset("text/javascript; charset=utf-8", page::ASSET_JS),
+            "status" => {
+                let wanted = req.uri().query().and_then(|q| {
+                    q.split('&')
+                        .find_map(|kv| kv.strip_prefix("room="))
+                        .map(str::to_string)
+                });
+                let room = match wanted {
+                    Some(id) => site
+                        .room(&id)
+                        .filter(|r| r.cfg.hosts.iter().any(|h| h.matches(&visit.host))),
+                    None => match site.route(&visit.host, "/") {
+                        Some(Route::Protected(r) | Route::Unprotected(r)) => Some(r),
+                        None => None,
+                    },
+                };
+                match room {
+                    Some(room) => self.status(room, req.headers(), visit),
+                    None => plain(StatusCode::NOT_FOUND, "no such room on this host"),
+                }
+            }
+            _ => plain(StatusCode::NOT_FOUND, "not found"),
+        }
+    }
+
+    /// The status JSON for the caller's ticket. Polling it keeps the place held.
+    fn status(&self, room: &Room, headers: &HeaderMap, visit: &Visit) -> Response<Body> {
+        room.metrics.request(Outcome::Status);
+        let now = self.clock.now_ms();
+        let now_s = now / 1000;
+        let token = room.token(headers, now_s);
+        let figures = room.state.figures(now);
+        let (view, cookie) = match token {
+            Some(t) if t.kind == Kind::Ticket && t.seq < figures.issued => (
+                room.view(&figures, Some(t.seq)),
+                Some(room.ticket_cookie(t.seq, t.id, now_s, visit.secure)),
+            ),
+            Some(t) if t.kind == Kind::Pass => {
+                let mut view = room.view(&figures, None);
+                view.admitted = true;
+                view.eta_seconds = Some(0);
+                (view, None)
+            }
+            _ => (room.view(&figures, None), None),
+        };
+        let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
+        if let Some(cookie) = cookie {
+            resp.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        resp
+    }
+
+    /// Sweeps idle sessions and refreshes the gauges; called every second or so.
+    pub fn tick(&self) {
+        let now = self.clock.now_ms();
+        let site = self.site.load();
+        for room in &site.rooms {
+            room.state
+                .sweep(now, room.cfg.session_duration.as_millis() as u64);
+            let figures = room.state.figures(now);
+            let m = &room.metrics;
+            m.queue_waiting.set(figures.waiting() as i64);
+            m.active_sessions.set(figures.active as i64);
+            m.admit_rate.set(figures.limits.admit_per_minute);
+            m.estimated_wait
+                .set(admission::eta_seconds(figures.waiting(), &figures.limits) as f64);
+        }
+    }
+}
+
+/// A page or JSON answer that must never be cached.
+fn answer(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
+    let mut resp = Response::new(proxy::full(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// A short explanation for a refused request.
+pub fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    answer(
+        status,
+        "text/plain; charset=utf-8",
+        Bytes::from(format!("{text}\n")),
+    )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response<Body> {
+    let mut resp = Response::new(proxy::full(Bytes::from_static(body.as_bytes())));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    resp
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
+/// The request's host name, lower-case and without a port.
+fn request_host<B>(req: &Request<B>) -> Result<String, &'static str> {
+    let raw = match req.uri().host() {
+        Some(h) => h,
+        None => req
+            .headers()
+            .get(header::HOST)
+            .ok_or("missing Host header")?
+            .to_str()
+            .map_err(|_| "the Host header is not text")?,
+    };
+    if raw.len() > MAX_HOST_LEN {
+        return Err("the Host header is too long");
+    }
+    let name = if raw.starts_with('[') {
+        // IPv6 literal: keep the brackets, drop the port.
+        raw.split_once(']')
+            .map(|(h, _)| h)
+            .unwrap_or(raw)
+            .trim_start_matches('[')
+    } else {
+        raw.rsplit_once(':').map(|(h, _)| h).unwrap_or(raw)
+    };
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':'));
+    if !valid {
+        return Err("the Host header is not a host name");
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+fn path_has_dot_segments(path: &str) -> bool {
+    path.split('/').any(|seg| seg == "." || seg == "..")
+}
+
+/// Percent-encoded dots, slashes or backslashes could make an upstream see another path than
+/// the one matched here; such paths are never bypassed.
+fn path_is_ambiguous(path: &str) -> bool {
+    path.contains('\\')
+        || path.as_bytes().windows(3).any(|w| {
+            w[0] == b'%' && matches!(&w[1..], b"2e" | b"2E" | b"2f" | b"2F" | b"5c" | b"5C")
+        })
+}
+
+/// Who the visitor is: believes `X-Forwarded-For`/`-Proto` only from trusted proxies.
+fn forwarded<B>(req: &Request<B>, conn: Conn, trusted: &[IpNet]) -> Forwarded {
+    let peer_ip = conn.peer.ip().to_canonical();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let peer_trusted = is_trusted(&peer_ip);
+    let mut client_ip = peer_ip;
+    let mut proto = if conn.tls { "https" } else { "http" };
+    if peer_trusted {
+        // The right-most address not ours is the visitor; bounded to the last 16 hops.
+        let hops: Vec<IpAddr> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .collect();
+        for ip in hops.iter().rev().take(16) {
+            client_ip = *ip;
+            if !is_trusted(ip) {
+                break;
+            }
+        }
+        if let Some(p) = req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+        {
+            proto = if p.trim().eq_ignore_ascii_case("https") {
+                "https"
+            } else {
+                "http"
+            };
+        }
+    }
+    Forwarded {
+        client_ip,
+        peer_ip,
+        peer_trusted,
+        proto,
+    }
+}
+
+/// A session id: unique per pass, not secret (the pass is signed).
+fn new_session_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| {
+        let mut b = [0u8; 8];
+        // Without OS randomness the ids are still unique within this process; collisions with
+        // a previous process's ids would only merge two sessions' activity counts.
+        let _ = getrandom::getrandom(&mut b);
+        u64::from_le_bytes(b)
+    });
+    splitmix(
+        seed ^ COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    )
+}
+
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// For `service_fn`.
+pub async fn serve(
+    gateway: Arc<Gateway>,
+    req: Request<Incoming>,
+    conn: Conn,
+) -> Result<Response<Body>, Infallible> {
+    Ok(gateway.handle(req, conn).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(issued: u64, cursor: u64) -> Figures {
+        Figures {
+            issued,
+            cursor,
+            active: 0,
+            limits: Limits {
+                admit_per_minute: 60.0,
+                max_active: 0,
+            },
+        }
+    }
+
+    fn token(kind: Kind, seq: u64) -> Token {
+        Token {
+            kind,
+            seq,
+            expires_at: u64::MAX,
+            id: 5,
+        }
+    }
+
+    #[test]
+    fn decisions() {
+        let f = figures(100, 50);
+        assert_eq!(decide(None, false, &f), Decision::Draw);
+        assert_eq!(
+            decide(Some(&token(Kind::Pass, 3)), true, &f),
+            Decision::Proxy { session: 5, seq: 3 }
+        );
+        assert_eq!(
+            decide(Some(&token(Kind::Pass, 3)), false, &f),
+            Decision::Draw
+        );
+        assert_eq!(
+            decide(Some(&token(Kind::Ticket, 49)), false, &f),
+            Decision::Admit { seq: 49 }
+        );
+        assert_eq!(
+            decide(Some(&token(Kind::Ticket, 50)), false, &f),
+            Decision::Wait {
+                seq: 50,
+                drawn_at: 5
+            }
+        );
+        assert_eq!(
+            decide(Some(&token(Kind::Ticket, 100)), false, &f),
+            Decision::Draw
+        );
+    }
+
+    #[test]
+    fn host_parsing() {
+        let req = |h: &str| Request::builder().header("host", h).body(()).unwrap();
+        assert_eq!(
+            request_host(&req("Example.ORG:8080")).unwrap(),
+            "example.org"
+        );
+        assert_eq!(request_host(&req("[::1]:80")).unwrap(), "::1");
+        assert!(request_host(&req(&"a".repeat(300))).is_err());
+        assert!(request_host(&req("a b")).is_err());
+        assert!(request_host(&Request::builder().body(()).unwrap()).is_err());
+    }
+
+    #[test]
+    fn ambiguous_paths_are_never_bypassed() {
+        assert!(path_has_dot_segments("/static/../booking"));
+        assert!(!path_has_dot_segments("/static/..x"));
+        assert!(path_is_ambiguous("/static/%2e%2e/booking"));
+        assert!(path_is_ambiguous("/static\\..\\booking"));
+        assert!(!path_is_ambiguous("/static/app.css"));
+    }
+
+    #[test]
+    fn session_ids_differ() {
+        let a = new_session_id();
+        let b = new_session_id();
+        assert_ne!(a, b);
+    }
+}

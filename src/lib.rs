@@ -1,0 +1,22 @@
+//! wartesaal: a virtual waiting room in front of an unchanged booking site.
+//!
+//! Every visitor draws a signed ticket with a FIFO number; the gateway lets visitors through
+//! in ticket order at the rate the backend can take, and shows everyone else their place in
+//! line. `server::start` runs the whole thing in-process, which is what the binary and the
+//! integration tests do.
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod admission;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod gateway;
+pub mod metrics;
+pub mod page;
+pub mod proxy;
+pub mod server;
+pub mod state;
+pub mod ticket;
+
+pub use server::{run, start, Running};

@@ -1,0 +1,214 @@
+//! The `wartesaal` binary: parses arguments, loads config, sets up logging and hands over to
+//! the library. Nothing else lives here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+use wartesaal::clock::SystemClock;
+use wartesaal::config::{Config, ConfigError};
+use wartesaal::ticket::Secret;
+
+/// Exit code for a config that cannot be used (EX_USAGE).
+const EXIT_CONFIG: u8 = 64;
+const EXIT_FAILURE: u8 = 1;
+
+#[derive(Parser)]
+#[command(
+    name = "wartesaal",
+    version,
+    about = "A virtual waiting room in front of a booking site"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Run {
+        /// Config file [default: $WARTESAAL_CONFIG or config/wartesaal.toml]
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Validate a config file and print every problem with its key path.
+    Check {
+        /// Config file [default: $WARTESAAL_CONFIG or config/wartesaal.toml]
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print a new random 256-bit secret (base64url, one line).
+    Keygen,
+    /// Run the gateway in front of a built-in, deliberately slow booking site.
+    Demo {
+        /// Public address of the gateway.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Address of the admin listener (metrics).
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        admin: SocketAddr,
+    },
+}
+
+fn config_path(given: Option<PathBuf>) -> PathBuf {
+    given
+        .or_else(|| std::env::var_os("WARTESAAL_CONFIG").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("config/wartesaal.toml"))
+}
+
+fn init_logging() {
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        });
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
+        .init();
+}
+
+fn report(err: &ConfigError) -> ExitCode {
+    eprintln!("{err}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Keygen => match Secret::generate() {
+            Ok(secret) => {
+                println!("{}", secret.to_base64());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("no randomness from the operating system: {e}");
+                ExitCode::from(EXIT_FAILURE)
+            }
+        },
+        Command::Check { config } => {
+            let path = config_path(config);
+            match Config::load(&path) {
+                Ok(c) => {
+                    println!(
+                        "{}: ok ({} room(s): {})",
+                        path.display(),
+                        c.rooms.len(),
+                        c.rooms
+                            .iter()
+                            .map(|r| r.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(&e),
+            }
+        }
+        Command::Run { config } => {
+            init_logging();
+            let path = config_path(config);
+            let config = match Config::load(&path) {
+                Ok(c) => c,
+                Err(e) => return report(&e),
+            };
+            tracing::info!(config = %path.display(), rooms = config.rooms.len(), "starting");
+            runtime_and(async move {
+                wartesaal::run(config, Arc::new(SystemClock), shutdown_signal()).await
+            })
+        }
+        Command::Demo { listen, admin } => {
+            init_logging();
+            runtime_and(demo(listen, admin))
+        }
+    }
+}
+
+fn runtime_and<E: std::fmt::Display>(
+    fut: impl std::future::Future<Output = Result<(), E>>,
+) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match rt.block_on(fut) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
+    let backend = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot start the demo booking site: {e}"))?;
+    let backend_addr = backend.local_addr().map_err(|e| e.to_string())?;
+    let site = wartesaal::demo::Site::new(Duration::from_millis(400));
+    tokio::spawn(wartesaal::demo::serve_backend(backend, site));
+    let mut config = wartesaal::demo::config(backend_addr).map_err(|e| e.to_string())?;
+    config.server.listen = vec![listen];
+    config.admin.listen = admin;
+    let grace = config.server.grace_period;
+    let running = wartesaal::start(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| format!("{e} (try --listen 127.0.0.1:0 for any free port)"))?;
+    let url = format!("http://{}/", running.public_addrs[0]);
+    println!();
+    println!("  wartesaal demo is running.");
+    println!("  Open {url} in two or three browsers (or private windows).");
+    println!("  The demo site lets in 6 people per minute and 2 at a time; booking a slot ends");
+    println!(
+        "  your session and lets the next person in. Metrics: http://{}/metrics",
+        running.admin_addr
+    );
+    println!("  Press Ctrl-C to stop.");
+    println!();
+    shutdown_signal().await;
+    running.shutdown(grace).await;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT. SIGHUP is logged and otherwise ignored until config reload
+/// exists, so that a reload attempt never kills the gateway and its queue.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return,
+                _ = term.recv() => return,
+                _ = hup.recv() => {
+                    tracing::warn!("SIGHUP received: config reload is not supported yet; restart to apply changes");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

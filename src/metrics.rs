@@ -1,0 +1,297 @@
+//! Prometheus metrics: owns the registry, the metric names and per-room handles. Must not
+//! compute anything: figures come from the rooms, resolved handles avoid label lookups on the
+//! hot path. No global registry, so tests stay isolated; labels are bounded (room, outcome,
+//! class, reason), never addresses or ticket numbers.
+
+use prometheus::{
+    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::ticket::TokenError;
+
+pub const TICKETS_ISSUED: &str = "wartesaal_tickets_issued_total";
+pub const ADMITTED: &str = "wartesaal_admitted_total";
+pub const QUEUE_WAITING: &str = "wartesaal_queue_waiting";
+pub const ACTIVE_SESSIONS: &str = "wartesaal_active_sessions";
+pub const ADMIT_RATE: &str = "wartesaal_admit_rate_per_minute";
+pub const ESTIMATED_WAIT: &str = "wartesaal_estimated_wait_seconds";
+pub const REQUESTS: &str = "wartesaal_requests_total";
+pub const UPSTREAM_RESPONSES: &str = "wartesaal_upstream_responses_total";
+pub const UPSTREAM_DURATION: &str = "wartesaal_upstream_duration_seconds";
+pub const UPSTREAM_IN_FLIGHT: &str = "wartesaal_upstream_in_flight";
+pub const TOKENS_REJECTED: &str = "wartesaal_tokens_rejected_total";
+
+/// How a public request ended, for `wartesaal_requests_total{outcome}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Proxied,
+    Waiting,
+    Bypass,
+    Status,
+    Busy,
+    Rejected,
+}
+
+impl Outcome {
+    const ALL: [Outcome; 6] = [
+        Outcome::Proxied,
+        Outcome::Waiting,
+        Outcome::Bypass,
+        Outcome::Status,
+        Outcome::Busy,
+        Outcome::Rejected,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Proxied => "proxied",
+            Outcome::Waiting => "waiting",
+            Outcome::Bypass => "bypass",
+            Outcome::Status => "status",
+            Outcome::Busy => "busy",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// How an upstream exchange ended, for `wartesaal_upstream_responses_total{class}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamClass {
+    S2xx,
+    S3xx,
+    S4xx,
+    S5xx,
+    Error,
+    Timeout,
+}
+
+impl UpstreamClass {
+    const ALL: [UpstreamClass; 6] = [
+        UpstreamClass::S2xx,
+        UpstreamClass::S3xx,
+        UpstreamClass::S4xx,
+        UpstreamClass::S5xx,
+        UpstreamClass::Error,
+        UpstreamClass::Timeout,
+    ];
+
+    pub fn of_status(status: http::StatusCode) -> UpstreamClass {
+        match status.as_u16() {
+            200..=299 => UpstreamClass::S2xx,
+            300..=399 => UpstreamClass::S3xx,
+            400..=499 => UpstreamClass::S4xx,
+            500..=599 => UpstreamClass::S5xx,
+            // 1xx never ends an exchange; anything else is the upstream misbehaving.
+            _ => UpstreamClass::Error,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            UpstreamClass::S2xx => "2xx",
+            UpstreamClass::S3xx => "3xx",
+            UpstreamClass::S4xx => "4xx",
+            UpstreamClass::S5xx => "5xx",
+            UpstreamClass::Error => "error",
+            UpstreamClass::Timeout => "timeout",
+        }
+    }
+}
+
+pub struct Metrics {
+    registry: Registry,
+    tickets_issued: IntCounterVec,
+    admitted: IntCounterVec,
+    queue_waiting: IntGaugeVec,
+    active_sessions: IntGaugeVec,
+    admit_rate: GaugeVec,
+    estimated_wait: GaugeVec,
+    requests: IntCounterVec,
+    upstream_responses: IntCounterVec,
+    upstream_duration: HistogramVec,
+    upstream_in_flight: IntGaugeVec,
+    tokens_rejected: IntCounterVec,
+}
+
+/// One room's metric handles, resolved once.
+#[derive(Clone)]
+pub struct RoomMetrics {
+    pub tickets_issued: IntCounter,
+    pub admitted: IntCounter,
+    pub queue_waiting: IntGauge,
+    pub active_sessions: IntGauge,
+    pub admit_rate: Gauge,
+    pub estimated_wait: Gauge,
+    requests: [IntCounter; 6],
+    upstream: [IntCounter; 6],
+    pub upstream_duration: Histogram,
+    pub upstream_in_flight: IntGauge,
+    rejected: [IntCounter; 6],
+}
+
+impl RoomMetrics {
+    pub fn request(&self, outcome: Outcome) {
+        self.requests[outcome as usize].inc();
+    }
+
+    pub fn upstream(&self, class: UpstreamClass) {
+        self.upstream[class as usize].inc();
+    }
+
+    pub fn token_rejected(&self, why: TokenError) {
+        self.rejected[why as usize].inc();
+    }
+}
+
+fn register<C: prometheus::core::Collector + Clone + 'static>(registry: &Registry, c: C) -> C {
+    // Names are constants in this file and distinct; a clash is a programming error that the
+    // unit tests below catch.
+    registry
+        .register(Box::new(c.clone()))
+        .expect("metric names are unique");
+    c
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let r = Registry::new();
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            register(
+                &r,
+                IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric"),
+            )
+        };
+        let int_gauge = |name: &str, help: &str| {
+            register(
+                &r,
+                IntGaugeVec::new(Opts::new(name, help), &["room"]).expect("valid metric"),
+            )
+        };
+        let gauge = |name: &str, help: &str| {
+            register(
+                &r,
+                GaugeVec::new(Opts::new(name, help), &["room"]).expect("valid metric"),
+            )
+        };
+        let tickets_issued = counter(TICKETS_ISSUED, "Queue tickets handed out.", &["room"]);
+        let admitted = counter(
+            ADMITTED,
+            "Passes minted, i.e. real new sessions.",
+            &["room"],
+        );
+        let queue_waiting = int_gauge(QUEUE_WAITING, "Tickets issued minus the cursor.");
+        let active_sessions = int_gauge(ACTIVE_SESSIONS, "Admitted sessions not yet idle.");
+        let admit_rate = gauge(ADMIT_RATE, "Effective admission rate now, per minute.");
+        let estimated_wait = gauge(ESTIMATED_WAIT, "Estimated wait for someone arriving now.");
+        let requests = counter(
+            REQUESTS,
+            "Public requests by how they ended.",
+            &["room", "outcome"],
+        );
+        let upstream_responses = counter(
+            UPSTREAM_RESPONSES,
+            "Upstream exchanges by result class.",
+            &["room", "class"],
+        );
+        let upstream_duration = register(
+            &r,
+            HistogramVec::new(
+                HistogramOpts::new(UPSTREAM_DURATION, "Time to upstream response headers.")
+                    .buckets(vec![
+                        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                    ]),
+                &["room"],
+            )
+            .expect("valid metric"),
+        );
+        let upstream_in_flight = int_gauge(UPSTREAM_IN_FLIGHT, "Upstream requests in flight.");
+        let tokens_rejected = counter(
+            TOKENS_REJECTED,
+            "Cookies refused as tokens, by reason.",
+            &["room", "reason"],
+        );
+        Metrics {
+            registry: r,
+            tickets_issued,
+            admitted,
+            queue_waiting,
+            active_sessions,
+            admit_rate,
+            estimated_wait,
+            requests,
+            upstream_responses,
+            upstream_duration,
+            upstream_in_flight,
+            tokens_rejected,
+        }
+    }
+
+    /// Handles for one room. Creating them also makes every labelled series exist at zero, so
+    /// dashboards and alerts see the room before the first event.
+    pub fn room(&self, room: &str) -> RoomMetrics {
+        RoomMetrics {
+            tickets_issued: self.tickets_issued.with_label_values(&[room]),
+            admitted: self.admitted.with_label_values(&[room]),
+            queue_waiting: self.queue_waiting.with_label_values(&[room]),
+            active_sessions: self.active_sessions.with_label_values(&[room]),
+            admit_rate: self.admit_rate.with_label_values(&[room]),
+            estimated_wait: self.estimated_wait.with_label_values(&[room]),
+            requests: Outcome::ALL.map(|o| self.requests.with_label_values(&[room, o.label()])),
+            upstream: UpstreamClass::ALL.map(|c| {
+                self.upstream_responses
+                    .with_label_values(&[room, c.label()])
+            }),
+            upstream_duration: self.upstream_duration.with_label_values(&[room]),
+            upstream_in_flight: self.upstream_in_flight.with_label_values(&[room]),
+            rejected: TokenError::ALL
+                .map(|e| self.tokens_rejected.with_label_values(&[room, e.reason()])),
+        }
+    }
+
+    /// Prometheus text exposition.
+    pub fn render(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8192);
+        // Encoding into a Vec cannot fail on IO; a metric family that cannot be encoded is
+        // skipped by the encoder's own checks.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_contract_metric_is_exported_with_room_label() {
+        let m = Metrics::new();
+        let room = m.room("impf");
+        room.request(Outcome::Busy);
+        room.token_rejected(TokenError::Expired);
+        let text = String::from_utf8(m.render()).unwrap();
+        for name in [
+            TICKETS_ISSUED,
+            ADMITTED,
+            QUEUE_WAITING,
+            ACTIVE_SESSIONS,
+            ADMIT_RATE,
+            ESTIMATED_WAIT,
+            REQUESTS,
+            UPSTREAM_RESPONSES,
+            UPSTREAM_DURATION,
+            UPSTREAM_IN_FLIGHT,
+            TOKENS_REJECTED,
+        ] {
+            assert!(text.contains(&format!("# TYPE {name} ")), "{name} missing");
+        }
+        assert!(text.contains(r#"wartesaal_requests_total{outcome="busy",room="impf"} 1"#));
+        assert!(text.contains(r#"wartesaal_tokens_rejected_total{reason="expired",room="impf"} 1"#));
+    }
+}

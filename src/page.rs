@@ -1,0 +1,373 @@
+//! What a waiting visitor sees: owns the waiting page, the busy page, the status JSON, the
+//! German and English texts and the embedded assets. Must not decide who waits; it renders a
+//! `View` it is handed.
+
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::config::{Lang, RoomConfig};
+
+pub const ASSET_CSS: &str = include_str!("../assets/wartesaal.css");
+pub const ASSET_JS: &str = include_str!("../assets/wartesaal.js");
+
+/// The room's state as a visitor sees it (SPEC §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomStateName {
+    Open,
+}
+
+/// Everything a waiting page or status answer shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct View<'a> {
+    pub room: &'a str,
+    pub state: RoomStateName,
+    pub position: Option<u64>,
+    pub ahead: Option<u64>,
+    pub eta_seconds: Option<u64>,
+    pub admitted: bool,
+    pub admit_per_minute: f64,
+    pub refresh_after_seconds: u64,
+    pub opens_at: Option<String>,
+    pub message: Option<String>,
+}
+
+impl View<'_> {
+    pub fn to_json(&self) -> Bytes {
+        // Serializing plain numbers and strings cannot fail.
+        Bytes::from(serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec()))
+    }
+}
+
+/// How often a waiting visitor should look again: rarely when far back, often when close.
+pub fn refresh_after(eta_seconds: u64) -> u64 {
+    match eta_seconds {
+        0..=60 => 5,
+        61..=600 => 15,
+        _ => 30,
+    }
+}
+
+/// Picks German or English from `Accept-Language`, falling back to the room's language.
+pub fn pick_language(accept_language: Option<&str>, fallback: Lang) -> Lang {
+    let Some(header) = accept_language else {
+        return fallback;
+    };
+    let mut best: Option<(Lang, f32)> = None;
+    // Bounded: a hostile header of megabytes is not read past its first entries.
+    for entry in header.split(',').take(16) {
+        let mut parts = entry.trim().split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        let Some(lang) = Lang::parse(primary) else {
+            continue;
+        };
+        if q > 0.0 && best.is_none_or(|(_, bq)| q > bq) {
+            best = Some((lang, q));
+        }
+    }
+    best.map(|(l, _)| l).unwrap_or(fallback)
+}
+
+struct Texts {
+    waiting_title: &'static str,
+    your_number: &'static str,
+    ahead_one: &'static str,
+    ahead_many: &'static str,
+    nobody_ahead: &'static str,
+    estimate: &'static str,
+    keep_open: &'static str,
+    your_turn: &'static str,
+    admitted: &'static str,
+    busy_title: &'static str,
+    busy_body: &'static str,
+    updated: &'static str,
+    lang_name: &'static str,
+}
+
+const DE: Texts = Texts {
+    waiting_title: "Sie sind in der Warteschlange",
+    your_number: "Ihr Platz in der Warteschlange",
+    ahead_one: "Vor Ihnen ist noch 1 Person.",
+    ahead_many: "Vor Ihnen sind noch {} Personen.",
+    nobody_ahead: "Sie sind als Nächstes an der Reihe.",
+    estimate: "Geschätzte Wartezeit: {}.",
+    keep_open: "Bitte lassen Sie diese Seite geöffnet. Sie müssen nichts neu laden: \
+                die Seite aktualisiert sich von selbst.",
+    your_turn: "Sobald Sie an der Reihe sind, gelangen Sie automatisch zur Buchungsseite. \
+                Ihr Platz bleibt erhalten, auch wenn Sie die Seite neu laden.",
+    admitted: "Sie sind an der Reihe. Die Seite wird geladen …",
+    busy_title: "Die Buchungsseite ist gerade ausgelastet",
+    busy_body: "Ihr Platz bleibt erhalten. Wir versuchen es in wenigen Sekunden automatisch \
+                erneut. Bitte schließen Sie die Seite nicht.",
+    updated: "Zuletzt aktualisiert",
+    lang_name: "Deutsch",
+};
+
+const EN: Texts = Texts {
+    waiting_title: "You are in the queue",
+    your_number: "Your place in the queue",
+    ahead_one: "There is 1 person ahead of you.",
+    ahead_many: "There are {} people ahead of you.",
+    nobody_ahead: "You are next.",
+    estimate: "Estimated wait: {}.",
+    keep_open: "Please keep this page open. You do not need to refresh it: \
+                it updates by itself.",
+    your_turn: "When it is your turn you will be taken to the booking site automatically. \
+                You keep your place even if you reload the page.",
+    admitted: "It is your turn. Loading the page …",
+    busy_title: "The booking site is busy right now",
+    busy_body: "Your place is kept. We will try again automatically in a few seconds. \
+                Please do not close this page.",
+    updated: "Last updated",
+    lang_name: "English",
+};
+
+fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::De => &DE,
+        Lang::En => &EN,
+    }
+}
+
+/// A whole number with the language's thousands separator.
+pub fn format_number(lang: Lang, n: u64) -> String {
+    let sep = match lang {
+        Lang::De => '.',
+        Lang::En => ',',
+    };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A wait in words, as a person would say it: "etwa 25 Minuten", "about 2 hours 10 minutes".
+pub fn eta_words(lang: Lang, secs: u64) -> String {
+    let minutes = secs.div_ceil(60);
+    match (lang, secs) {
+        (Lang::De, 0..=59) => "weniger als eine Minute".into(),
+        (Lang::En, 0..=59) => "less than a minute".into(),
+        (_, _) if minutes < 60 => match lang {
+            Lang::De if minutes == 1 => "etwa 1 Minute".into(),
+            Lang::De => format!("etwa {minutes} Minuten"),
+            Lang::En if minutes == 1 => "about 1 minute".into(),
+            Lang::En => format!("about {minutes} minutes"),
+        },
+        _ => {
+            // Far back the estimate is rough anyway: round to five minutes.
+            let rounded = minutes.div_ceil(5) * 5;
+            let (h, m) = (rounded / 60, rounded % 60);
+            let hours = match (lang, h) {
+                (Lang::De, 1) => "1 Stunde".to_string(),
+                (Lang::De, _) => format!("{} Stunden", format_number(lang, h)),
+                (Lang::En, 1) => "1 hour".to_string(),
+                (Lang::En, _) => format!("{} hours", format_number(lang, h)),
+            };
+            match (lang, m) {
+                (Lang::De, 0) => format!("etwa {hours}"),
+                (Lang::En, 0) => format!("about {hours}"),
+                (Lang::De, _) => format!("etwa {hours} {m} Minuten"),
+                (Lang::En, _) => format!("about {hours} {m} minutes"),
+            }
+        }
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn head(out: &mut String, lang: Lang, title: &str, refresh: Option<u64>, noscript_refresh: bool) {
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title>\
+         <link rel=\"stylesheet\" href=\"/.wartesaal/assets/wartesaal.css\">",
+        lang.code(),
+        escape(title),
+    );
+    if let Some(secs) = refresh {
+        if noscript_refresh {
+            // With JavaScript the page polls the status instead of reloading; without it the
+            // browser reloads the same URL, which lands on the real page once admitted.
+            let _ = write!(
+                out,
+                "<noscript><meta http-equiv=\"refresh\" content=\"{secs}\"></noscript>"
+            );
+        } else {
+            let _ = write!(out, "<meta http-equiv=\"refresh\" content=\"{secs}\">");
+        }
+    }
+    out.push_str("</head>");
+}
+
+/// The waiting page, served in place at the URL the visitor asked for.
+pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -> Bytes {
+    let t = texts(lang);
+    let mut out = String::with_capacity(4096);
+    head(
+        &mut out,
+        lang,
+        &format!("{} – {}", t.waiting_title, room.title),
+        Some(view.refresh_after_seconds),
+        true,
+    );
+    let _ = write!(
+        out,
+        "<body><main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\">\
+         <p class=\"ws-site\">{}</p><h1>{}</h1>",
+        escape(view.room),
+        lang.code(),
+        view.refresh_after_seconds,
+        escape(&room.title),
+        t.waiting_title,
+    );
+    if let Some(message) = &view.message {
+        let _ = write!(out, "<p class=\"ws-message\">{}</p>", escape(message));
+    }
+    out.push_str(
+        "<div class=\"ws-status\" role=\"status\" aria-live=\"polite\" aria-atomic=\"true\">",
+    );
+    if let (Some(position), Some(ahead)) = (view.position, view.ahead) {
+        let _ = write!(
+            out,
+            "<p class=\"ws-label\">{}</p><p class=\"ws-position\" id=\"ws-position\">{}</p>\
+             <p id=\"ws-ahead\">{}</p>",
+            t.your_number,
+            format_number(lang, position),
+            ahead_text(lang, ahead),
+        );
+        if let Some(eta) = view.eta_seconds {
+            let _ = write!(
+                out,
+                "<p id=\"ws-eta\">{}</p>",
+                t.estimate.replace("{}", &eta_words(lang, eta))
+            );
+        }
+    }
+    out.push_str("</div>");
+    let _ = write!(
+        out,
+        "<p class=\"ws-note\">{}</p><p class=\"ws-note\">{}</p>\
+         <p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{}</time> UTC</p>",
+        t.keep_open,
+        t.your_turn,
+        t.updated,
+        now_unix,
+        clock_time(now_unix),
+    );
+    let _ = write!(
+        out,
+        "<p class=\"ws-admitted\" id=\"ws-admitted\" hidden>{}</p></main>\
+         <script src=\"/.wartesaal/assets/wartesaal.js\" defer></script></body></html>",
+        t.admitted
+    );
+    Bytes::from(out)
+}
+
+fn ahead_text(lang: Lang, ahead: u64) -> String {
+    let t = texts(lang);
+    match ahead {
+        0 => t.nobody_ahead.to_string(),
+        1 => t.ahead_one.to_string(),
+        n => t.ahead_many.replace("{}", &format_number(lang, n)),
+    }
+}
+
+/// HH:MM:SS of a Unix time, UTC.
+fn clock_time(unix: u64) -> String {
+    let s = unix % 86_400;
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// "Busy, your place is kept, retrying": for admitted visitors when the upstream cannot answer.
+pub fn busy_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
+    let t = texts(lang);
+    let mut out = String::with_capacity(2048);
+    head(&mut out, lang, t.busy_title, Some(retry_after), false);
+    let _ = write!(
+        out,
+        "<body><main class=\"ws\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
+         <p class=\"ws-note\" role=\"status\">{}</p></main></body></html>",
+        escape(&room.title),
+        t.busy_title,
+        t.busy_body,
+    );
+    Bytes::from(out)
+}
+
+/// Names of the two languages, for a language switch.
+pub fn language_name(lang: Lang) -> &'static str {
+    texts(lang).lang_name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_by_quality() {
+        assert_eq!(pick_language(Some("en-US,en;q=0.9"), Lang::De), Lang::En);
+        assert_eq!(
+            pick_language(Some("fr,de;q=0.5,en;q=0.9"), Lang::De),
+            Lang::En
+        );
+        assert_eq!(pick_language(Some("de-AT"), Lang::En), Lang::De);
+        assert_eq!(pick_language(Some("fr"), Lang::En), Lang::En);
+        assert_eq!(pick_language(Some("en;q=0"), Lang::De), Lang::De);
+        assert_eq!(pick_language(None, Lang::De), Lang::De);
+        assert_eq!(
+            pick_language(Some(&"x,".repeat(100_000)), Lang::En),
+            Lang::En
+        );
+    }
+
+    #[test]
+    fn numbers_and_waits_read_naturally() {
+        assert_eq!(format_number(Lang::De, 1234567), "1.234.567");
+        assert_eq!(format_number(Lang::En, 1234), "1,234");
+        assert_eq!(format_number(Lang::En, 999), "999");
+        assert_eq!(eta_words(Lang::De, 30), "weniger als eine Minute");
+        assert_eq!(eta_words(Lang::De, 25 * 60), "etwa 25 Minuten");
+        assert_eq!(eta_words(Lang::En, 61), "about 2 minutes");
+        assert_eq!(eta_words(Lang::En, 60), "about 1 minute");
+        assert_eq!(
+            eta_words(Lang::De, 2 * 3600 + 8 * 60),
+            "etwa 2 Stunden 10 Minuten"
+        );
+        assert_eq!(eta_words(Lang::En, 3600), "about 1 hour");
+    }
+
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

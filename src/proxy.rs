@@ -1,0 +1,324 @@
+//! Forwarding: owns the upstream client, header hygiene (hop-by-hop, `X-Forwarded-*`, the room
+//! cookie) and the streaming response body. Must not decide who may pass; it carries out a
+//! decision the gateway made. Bodies are streamed both ways, never buffered whole.
+
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Request, Response, Uri};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use prometheus::IntGauge;
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::config::Upstream;
+
+/// The response body type of every answer: a rendered page or a streamed upstream body.
+pub type Body = Either<Full<Bytes>, Tracked>;
+
+pub type UpstreamClient = Client<HttpConnector, Incoming>;
+
+/// Header an upstream sets to end the visitor's session (e.g. after a confirmed booking).
+pub const RELEASE_HEADER: &str = "x-wartesaal-release";
+
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+
+/// The pooled upstream client shared by all rooms.
+pub fn client() -> UpstreamClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(std::time::Duration::from_secs(5)));
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(std::time::Duration::from_secs(60))
+        .pool_max_idle_per_host(1024)
+        .build(connector)
+}
+
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Either::Left(Full::new(bytes.into()))
+}
+
+/// Who the visitor is, as far as the upstream should be told.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    /// The visitor's address (from a trusted proxy's `X-Forwarded-For`, or the peer).
+    pub client_ip: IpAddr,
+    /// The TCP peer.
+    pub peer_ip: IpAddr,
+    /// The peer is a trusted proxy: its `X-Forwarded-*` headers are believed and extended.
+    pub peer_trusted: bool,
+    /// "http" or "https", as the visitor used.
+    pub proto: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error("upstream request could not be built: {0}")]
+    Build(#[from] http::Error),
+    #[error("upstream unreachable or failed: {0}")]
+    Upstream(#[from] hyper_util::client::legacy::Error),
+    #[error("upstream did not answer in time")]
+    Timeout,
+    #[error("too many requests in flight to the upstream")]
+    Saturated,
+}
+
+/// Removes hop-by-hop headers: the fixed list and every header `Connection` names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in [
+        &header::CONNECTION,
+        &KEEP_ALIVE,
+        &PROXY_CONNECTION,
+        &header::PROXY_AUTHENTICATE,
+        &header::PROXY_AUTHORIZATION,
+        &header::TE,
+        &header::TRAILER,
+        &header::TRANSFER_ENCODING,
+        &header::UPGRADE,
+    ] {
+        headers.remove(name);
+    }
+}
+
+/// Drops one cookie from the `Cookie` headers, keeping the others in order.
+pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
+    let mut found = false;
+    let mut kept: Vec<&str> = Vec::new();
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(value) = value.to_str() else {
+            // Not text: leave the headers as they are rather than lose other cookies.
+            return;
+        };
+        for pair in value.split(';') {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
+            }
+            let key = pair.split('=').next().unwrap_or("").trim();
+            if key == name {
+                found = true;
+            } else {
+                kept.push(pair);
+            }
+        }
+    }
+    if !found {
+        return;
+    }
+    let joined = kept.join("; ");
+    headers.remove(header::COOKIE);
+    if !joined.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&joined) {
+            headers.insert(header::COOKIE, v);
+        }
+    }
+}
+
+/// The first value of cookie `name`, if any.
+pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k.trim() == name).then(|| v.trim())
+        })
+}
+
+/// Turns the visitor's request into the upstream's: same method, path, headers and streamed
+/// body; hop-by-hop headers and the room cookie removed; `X-Forwarded-*` set.
+pub fn upstream_request(
+    req: Request<Incoming>,
+    upstream: &Upstream,
+    cookie_name: &str,
+    host: &str,
+    fwd: &Forwarded,
+) -> Result<Request<Incoming>, ProxyError> {
+    let (mut parts, body) = req.into_parts();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    parts.uri = Uri::builder()
+        .scheme(upstream.scheme.clone())
+        .authority(upstream.authority.clone())
+        .path_and_query(path)
+        .build()?;
+    let headers = &mut parts.headers;
+    strip_hop_by_hop(headers);
+    strip_cookie(headers, cookie_name);
+
+    let xff = match (fwd.peer_trusted, headers.get(&X_FORWARDED_FOR)) {
+        (true, Some(prior)) => prior.to_str().ok().map(|p| format!("{p}, {}", fwd.peer_ip)),
+        _ => None,
+    }
+    .unwrap_or_else(|| fwd.peer_ip.to_string());
+    headers.remove(&X_FORWARDED_FOR);
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        headers.insert(X_FORWARDED_FOR.clone(), v);
+    }
+    if !(fwd.peer_trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
+        headers.insert(
+            X_FORWARDED_PROTO.clone(),
+            HeaderValue::from_static(fwd.proto),
+        );
+    }
+    if !(fwd.peer_trusted && headers.contains_key(&X_FORWARDED_HOST)) {
+        if let Ok(v) = HeaderValue::from_str(host) {
+            headers.insert(X_FORWARDED_HOST.clone(), v);
+        }
+    }
+    // HTTP/2 visitors have no Host header; the upstream (HTTP/1.1) needs one.
+    if !headers.contains_key(header::HOST) {
+        if let Ok(v) = HeaderValue::from_str(host) {
+            headers.insert(header::HOST, v);
+        }
+    }
+    parts.version = http::Version::HTTP_11;
+    Ok(Request::from_parts(parts, body))
+}
+
+/// Cleans an upstream response for the visitor. Returns whether the upstream asked to end the
+/// session; the release header itself never reaches the visitor.
+pub fn clean_response(headers: &mut HeaderMap) -> bool {
+    strip_hop_by_hop(headers);
+    headers.remove(RELEASE_HEADER).is_some()
+}
+
+/// An upstream response body that keeps its upstream slot and the in-flight gauge until the
+/// last byte has gone to the visitor (or the visitor went away).
+pub struct Tracked {
+    inner: Incoming,
+    _slot: OwnedSemaphorePermit,
+    _in_flight: InFlight,
+}
+
+impl Tracked {
+    pub fn new(inner: Incoming, slot: OwnedSemaphorePermit, in_flight: InFlight) -> Tracked {
+        Tracked {
+            inner,
+            _slot: slot,
+            _in_flight: in_flight,
+        }
+    }
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Counts one upstream request in flight for as long as it lives.
+pub struct InFlight(IntGauge);
+
+impl InFlight {
+    pub fn start(gauge: &IntGauge) -> InFlight {
+        gauge.inc();
+        InFlight(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// Body type conversion for answers that carry an upstream body.
+pub fn streamed(
+    resp: Response<Incoming>,
+    slot: OwnedSemaphorePermit,
+    in_flight: InFlight,
+) -> Response<Body> {
+    resp.map(|b| Either::Right(Tracked::new(b, slot, in_flight)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_and_connection_named_headers_go() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("close, x-private"),
+        );
+        h.insert("x-private", HeaderValue::from_static("1"));
+        h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        h.insert(
+            header::TRANSFER_ENCODING,
+            HeaderValue::from_static("chunked"),
+        );
+        h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        h.insert("x-kept", HeaderValue::from_static("yes"));
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 1);
+        assert!(h.contains_key("x-kept"));
+    }
+
+    #[test]
+    fn room_cookie_is_removed_others_stay() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; wartesaal_r=TOKEN"),
+        );
+        h.append(header::COOKIE, HeaderValue::from_static("b=2"));
+        assert_eq!(find_cookie(&h, "wartesaal_r"), Some("TOKEN"));
+        strip_cookie(&mut h, "wartesaal_r");
+        assert_eq!(h.get(header::COOKIE).unwrap(), "a=1; b=2");
+        let mut only = HeaderMap::new();
+        only.insert(header::COOKIE, HeaderValue::from_static("wartesaal_r=x"));
+        strip_cookie(&mut only, "wartesaal_r");
+        assert!(!only.contains_key(header::COOKIE));
+    }
+
+    #[test]
+    fn release_header_never_passes() {
+        let mut h = HeaderMap::new();
+        h.insert(RELEASE_HEADER, HeaderValue::from_static("1"));
+        assert!(clean_response(&mut h));
+        assert!(h.is_empty());
+        assert!(!clean_response(&mut h));
+    }
+}

@@ -1,0 +1,222 @@
+//! Listeners and connections: owns binding, accepting within `max_connections`, the HTTP/1.1
+//! connection settings (header size and count, header read timeout), background ticks and
+//! graceful shutdown. Must not look inside requests: that is the gateway's.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::admin;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::gateway::{self, Conn, Gateway, Site};
+use crate::metrics::Metrics;
+
+/// Largest request head accepted; a bigger one gets 431 from hyper.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+const MAX_HEADERS: usize = 100;
+const TICK: Duration = Duration::from_secs(1);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A started gateway: its bound addresses and the handle to stop it.
+pub struct Running {
+    pub public_addrs: Vec<SocketAddr>,
+    pub admin_addr: SocketAddr,
+    pub gateway: Arc<Gateway>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish within `grace`, then returns.
+    pub async fn shutdown(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let drain = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace + Duration::from_secs(1), drain)
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open after the grace period; closing them");
+            self.tasks.abort_all();
+        }
+    }
+}
+
+/// Binds every listener and starts serving. Addresses with port 0 get a free port; the bound
+/// ones are in `Running`.
+pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
+    let metrics = Arc::new(Metrics::new());
+    let site = Site::new(&config, &metrics, clock.now_ms());
+    let gateway = Arc::new(Gateway::new(site, clock, metrics));
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let limit = Arc::new(Semaphore::new(config.server.max_connections));
+    let header_timeout = config.server.header_read_timeout;
+    let grace = config.server.grace_period;
+
+    let mut public_addrs = Vec::new();
+    for addr in &config.server.listen {
+        let listener = bind(*addr).await?;
+        let local = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: *addr,
+            source,
+        })?;
+        public_addrs.push(local);
+        tracing::info!(%local, "public listener ready");
+        let gw = gateway.clone();
+        tasks.spawn(accept_loop(
+            listener,
+            limit.clone(),
+            stopped.clone(),
+            grace,
+            header_timeout,
+            move |peer| {
+                let gw = gw.clone();
+                service_fn(move |req| gateway::serve(gw.clone(), req, Conn { peer, tls: false }))
+            },
+        ));
+    }
+
+    let listener = bind(config.admin.listen).await?;
+    let admin_addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.admin.listen,
+        source,
+    })?;
+    tracing::info!(local = %admin_addr, "admin listener ready");
+    let gw = gateway.clone();
+    tasks.spawn(accept_loop(
+        listener,
+        Arc::new(Semaphore::new(1024)),
+        stopped.clone(),
+        grace,
+        header_timeout,
+        move |_peer| {
+            let gw = gw.clone();
+            service_fn(move |req| admin::serve(gw.clone(), req))
+        },
+    ));
+
+    let gw = gateway.clone();
+    let mut ticks_stopped = stopped.clone();
+    tasks.spawn(async move {
+        let mut interval = tokio::time::interval(TICK);
+        loop {
+            tokio::select! {
+                _ = interval.tick() => gw.tick(),
+                _ = ticks_stopped.changed() => break,
+            }
+        }
+    });
+
+    Ok(Running {
+        public_addrs,
+        admin_addr,
+        gateway,
+        stop,
+        tasks,
+    })
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })
+}
+
+async fn accept_loop<M, S>(
+    listener: TcpListener,
+    limit: Arc<Semaphore>,
+    mut stopped: watch::Receiver<bool>,
+    grace: Duration,
+    header_timeout: Duration,
+    make_service: M,
+) where
+    M: Fn(SocketAddr) -> S,
+    S: hyper::service::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = http::Response<crate::proxy::Body>,
+            Error = std::convert::Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_HEADER_BYTES)
+        .max_headers(MAX_HEADERS)
+        .keep_alive(true);
+    loop {
+        // At the connection limit, stop accepting: new connections wait in the kernel's
+        // backlog instead of costing memory here.
+        let permit = tokio::select! {
+            p = limit.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = stopped.changed() => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Typically out of file descriptors: pause instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = builder.serve_connection(TokioIo::new(stream), make_service(peer));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over with requests still in flight");
+    }
+}
+
+/// Runs until `shutdown` resolves, then drains within the config's grace period.
+pub async fn run(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
+    let grace = config.server.grace_period;
+    let running = start(config, clock).await?;
+    shutdown.await;
+    tracing::info!("shutting down: no new connections, finishing requests in flight");
+    running.shutdown(grace).await;
+    tracing::info!("stopped");
+    Ok(())
+}
