@@ -95,21 +95,24 @@ impl Queue {
         let elapsed = now.saturating_sub(self.refilled_at);
         self.refilled_at = self.refilled_at.max(now);
         let per_ms = limits.admit_per_minute / 60_000.0;
-        self.budget = (self.budget + elapsed as f64 * per_ms).min(limits.burst());
+        // Admissions owed for the whole gap are taken first and only what is left over is
+        // capped: people who waited through a quiet stretch of requests were being let in all
+        // along, while an empty room banks no more than one burst.
+        let owed = self.budget + elapsed as f64 * per_ms;
         while self.on_their_way.front().is_some_and(|&d| d <= now) {
             self.on_their_way.pop_front();
         }
 
-        let mut room = self.waiting().min(self.budget.floor() as u64);
+        let mut room = self.waiting().min(owed.floor() as u64);
         if limits.max_active > 0 {
             let taken = active.saturating_add(self.on_their_way());
             room = room.min(limits.max_active.saturating_sub(taken));
         }
+        self.budget = (owed - room as f64).min(limits.burst());
         if room == 0 {
             return;
         }
         self.cursor += room;
-        self.budget -= room as f64;
         if limits.max_active > 0 {
             let deadline = now + CLAIM_WINDOW_MS;
             let keep = limits.max_active as usize;
@@ -217,6 +220,19 @@ mod tests {
             assert_eq!(q.cursor(), (10 + s * 10).min(200));
         }
         assert_eq!(q.cursor(), q.issued());
+    }
+
+    #[test]
+    fn a_quiet_stretch_still_lets_waiting_people_in() {
+        let l = limits(1.0, 0);
+        let mut q = Queue::new(T0, &l);
+        for _ in 0..5 {
+            q.draw(T0, &l, 0);
+        }
+        assert_eq!(q.cursor(), 1);
+        // Nobody asks for three minutes; the line moved all the same.
+        q.advance(T0 + 180_000, &l, 0);
+        assert_eq!(q.cursor(), 4);
     }
 
     #[test]

@@ -1,0 +1,219 @@
+//! The binary as an operator uses it: `check`, `keygen`, `demo`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::StatusCode;
+use tokio::net::TcpListener;
+use wartesaal::clock::ManualClock;
+
+use crate::support::{self, T0};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wartesaal");
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("wartesaal-test-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn keygen_prints_a_256_bit_secret() {
+    let out = Command::new(BIN).arg("keygen").output().unwrap();
+    assert!(out.status.success());
+    let line = String::from_utf8(out.stdout).unwrap();
+    let line = line.trim_end();
+    assert_eq!(line.len(), 43, "32 bytes in unpadded base64url: {line}");
+    assert!(line
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    wartesaal::ticket::Secret::from_base64(line).unwrap();
+}
+
+#[test]
+fn check_names_each_wrong_key_and_exits_64() {
+    let dir = temp_dir("check");
+    let key = dir.join("secret.key");
+    let out = Command::new(BIN).arg("keygen").output().unwrap();
+    std::fs::write(&key, out.stdout).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        format!(
+            r#"
+[server]
+listen = "not-an-address"
+max_conections = 10
+
+[keys]
+files = ["{key}", "{missing}"]
+
+[[rooms]]
+id = "Impfzentrum!"
+upstream = "http://127.0.0.1:8081"
+admit_per_minute = -5
+hold_place_for = "10s"
+queueing_status = 302
+colour = "blue"
+"#,
+            key = key.display(),
+            missing = dir.join("missing.key").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["check", "--config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for key in [
+        "server.listen",
+        "server.max_conections",
+        "did you mean `max_connections`",
+        "keys.files[1]",
+        "rooms[0].id",
+        "rooms[0].admit_per_minute",
+        "rooms[0].hold_place_for",
+        "rooms[0].queueing_status",
+        "rooms[0].colour",
+    ] {
+        assert!(err.contains(key), "`{key}` not named in:\n{err}");
+    }
+
+    let good = dir.join("good.toml");
+    std::fs::write(
+        &good,
+        format!(
+            "[keys]\nfiles = [\"{}\"]\n[[rooms]]\nid = \"impf\"\nupstream = \"http://127.0.0.1:8081\"\nadmit_per_minute = 60\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["check", "--config"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(BIN)
+        .arg("check")
+        .env("WARTESAAL_CONFIG", &good)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "config from $WARTESAAL_CONFIG");
+}
+
+#[test]
+fn shipped_config_checks_once_a_key_exists() {
+    let dir = temp_dir("shipped");
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    let out = Command::new(BIN).arg("keygen").output().unwrap();
+    std::fs::write(dir.join("config/secret.key"), out.stdout).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/wartesaal.toml");
+    std::fs::copy(&shipped, dir.join("config/wartesaal.toml")).unwrap();
+    let out = Command::new(BIN)
+        .arg("check")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn demo_binary_serves_the_booking_site() {
+    let mut child = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .take(20)
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.split_whitespace()
+                    .find(|w| w.starts_with("http://") && w.ends_with('/'))
+                    .map(str::to_string)
+            })
+    })
+    .await
+    .unwrap()
+    .expect("demo prints the URL to open");
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let resp = tokio::time::timeout(Duration::from_secs(20), client.get(url.parse().unwrap()))
+        .await
+        .expect("answers in time")
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    use http_body_util::BodyExt;
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("Freie Termine"), "{body}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn demo_booking_releases_the_session_for_the_next_person() {
+    let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = backend.local_addr().unwrap();
+    tokio::spawn(wartesaal::demo::serve_backend(
+        backend,
+        wartesaal::demo::Site::new(Duration::ZERO),
+    ));
+    let mut config = wartesaal::demo::config(addr).unwrap();
+    config.server.listen = vec!["127.0.0.1:0".parse().unwrap()];
+    config.admin.listen = "127.0.0.1:0".parse().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let running = wartesaal::start(config, clock.clone()).await.unwrap();
+    let gw = support::Gateway {
+        running,
+        clock,
+        client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http(),
+    };
+    // Demo: 6 per minute, 2 at a time.
+    let mut a = gw.visitor();
+    let mut b = gw.visitor();
+    let mut c = gw.visitor();
+    assert!(a.get("/").await.body.contains("Freie Termine"));
+    gw.advance(Duration::from_secs(10));
+    assert!(b.get("/").await.body.contains("Freie Termine"));
+    gw.advance(Duration::from_secs(10));
+    let waiting = c.get("/").await;
+    assert!(
+        waiting.body.contains("Warteschlange"),
+        "two at a time: c waits"
+    );
+    gw.advance(Duration::from_secs(10));
+    assert_eq!(c.status("demo").await["admitted"], false);
+
+    let booked = a.post("/book?slot=3", "name=Erna+Schmidt").await;
+    assert_eq!(booked.status, StatusCode::OK);
+    assert!(booked.body.contains("Ihr Termin ist gebucht"));
+    assert!(booked.body.contains("Erna Schmidt"));
+    assert!(booked.header("x-wartesaal-release").is_none());
+    assert_eq!(
+        c.status("demo").await["admitted"],
+        true,
+        "a's slot went to c"
+    );
+    let list = c.get("/").await.body;
+    assert!(list.contains("08:30 Uhr – vergeben"), "{list}");
+}

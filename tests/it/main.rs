@@ -1,0 +1,5 @@
+//! Integration tests: one binary, so the project links its tests once.
+
+mod cli;
+mod gateway;
+mod support;

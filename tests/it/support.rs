@@ -1,0 +1,395 @@
+//! Test harness: a real upstream and the real gateway, both on 127.0.0.1:0, a manual clock,
+//! and visitors that keep their cookie like a browser.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body::{Body, Frame};
+use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use wartesaal::clock::ManualClock;
+use wartesaal::config::{Config, KeySource};
+use wartesaal::ticket::Secret;
+use wartesaal::Running;
+
+pub type TestBody = BoxBody<Bytes, Infallible>;
+
+/// 2026-11-23T00:00:00Z
+pub const T0: u64 = 1_795_392_000_000;
+pub const SECRET: [u8; 32] = [42u8; 32];
+
+/// One request as the upstream saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: Method,
+    pub path: String,
+    pub headers: HeaderMap,
+}
+
+/// A real HTTP server standing in for the booking site.
+pub struct Upstream {
+    pub addr: SocketAddr,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+    pub max_concurrent: Arc<AtomicUsize>,
+}
+
+impl Upstream {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn paths(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.path.clone())
+            .collect()
+    }
+
+    pub fn last(&self, path: &str) -> Option<Seen> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|s| s.path == path)
+            .cloned()
+    }
+}
+
+static ZEROS: [u8; 64 * 1024] = [0u8; 64 * 1024];
+
+/// A body of `remaining` zero bytes, made on the fly in 64 KiB chunks.
+pub struct Zeros {
+    pub remaining: u64,
+}
+
+impl Body for Zeros {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let n = self.remaining.min(ZEROS.len() as u64) as usize;
+        self.remaining -= n as u64;
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(&ZEROS[..n])))))
+    }
+}
+
+fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<TestBody> {
+    let mut r = Response::new(Full::new(body.into()).boxed());
+    *r.status_mut() = status;
+    r
+}
+
+async fn upstream_handle(
+    req: Request<Incoming>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    current: Arc<AtomicUsize>,
+    max: Arc<AtomicUsize>,
+) -> Response<TestBody> {
+    let now = current.fetch_add(1, Ordering::SeqCst) + 1;
+    max.fetch_max(now, Ordering::SeqCst);
+    seen.lock().unwrap().push(Seen {
+        method: req.method().clone(),
+        path: req.uri().path().to_string(),
+        headers: req.headers().clone(),
+    });
+    let query = req.uri().query().unwrap_or("").to_string();
+    let resp = match req.uri().path() {
+        "/release" => {
+            let mut r = text(StatusCode::OK, "booked");
+            r.headers_mut()
+                .insert("x-wartesaal-release", "1".parse().unwrap());
+            r
+        }
+        "/hop" => {
+            let mut r = text(StatusCode::OK, "hop");
+            let h = r.headers_mut();
+            h.insert("connection", "x-resp-private".parse().unwrap());
+            h.insert("x-resp-private", "secret".parse().unwrap());
+            h.insert("keep-alive", "timeout=5".parse().unwrap());
+            h.insert("x-resp-kept", "yes".parse().unwrap());
+            r
+        }
+        "/upload" => {
+            let mut body = req.into_body();
+            let mut total = 0u64;
+            while let Some(frame) = body.frame().await {
+                if let Ok(data) = frame.map(|f| f.into_data()) {
+                    total += data.map(|d| d.len() as u64).unwrap_or(0);
+                } else {
+                    break;
+                }
+            }
+            text(StatusCode::OK, total.to_string())
+        }
+        "/download" => {
+            let bytes = query
+                .strip_prefix("bytes=")
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(0);
+            Response::new(Zeros { remaining: bytes }.boxed())
+        }
+        "/slow" => {
+            let ms = query
+                .strip_prefix("ms=")
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(100);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            text(StatusCode::OK, "slow")
+        }
+        path => text(StatusCode::OK, format!("upstream:{path}")),
+    };
+    current.fetch_sub(1, Ordering::SeqCst);
+    resp
+}
+
+pub async fn upstream() -> Upstream {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let current = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let (s, c, m) = (seen.clone(), current.clone(), max.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (s, c, m) = (s.clone(), c.clone(), m.clone());
+            tokio::spawn(async move {
+                let svc = service_fn(move |req| {
+                    let (s, c, m) = (s.clone(), c.clone(), m.clone());
+                    async move { Ok::<_, Infallible>(upstream_handle(req, s, c, m).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    Upstream {
+        addr,
+        seen,
+        max_concurrent: max,
+    }
+}
+
+/// The real gateway, started in-process.
+pub struct Gateway {
+    pub running: Running,
+    pub clock: Arc<ManualClock>,
+    pub client: Client<HttpConnector, TestBody>,
+}
+
+/// Config text with the listeners on free ports; `rooms` is the `[[rooms]]` part.
+pub fn config_text(server_extra: &str, rooms: &str) -> String {
+    format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\ngrace_period = \"1s\"\n{server_extra}\n\
+         [admin]\nlisten = \"127.0.0.1:0\"\n\n{rooms}"
+    )
+}
+
+/// A single room in front of `upstream` with extra keys.
+pub fn room(id: &str, upstream: &str, extra: &str) -> String {
+    format!("[[rooms]]\nid = \"{id}\"\nupstream = \"{upstream}\"\n{extra}\n")
+}
+
+pub async fn gateway(config: &str) -> Gateway {
+    let config = Config::from_toml(
+        config,
+        Path::new("test.toml"),
+        KeySource::Given(vec![Secret::from_bytes(SECRET)]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let clock = Arc::new(ManualClock::new(T0));
+    let running = wartesaal::start(config, clock.clone()).await.unwrap();
+    Gateway {
+        running,
+        clock,
+        client: Client::builder(TokioExecutor::new()).build_http(),
+    }
+}
+
+/// What a visitor got back, body read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Gateway {
+    pub fn base(&self) -> String {
+        format!("http://{}", self.running.public_addrs[0])
+    }
+
+    pub fn visitor(&self) -> Visitor {
+        Visitor {
+            client: self.client.clone(),
+            base: self.base(),
+            host: "site.test".to_string(),
+            cookies: Vec::new(),
+        }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    pub async fn metrics(&self) -> String {
+        let url = format!("http://{}/metrics", self.running.admin_addr);
+        let req = Request::get(url).body(Empty::new().boxed()).unwrap();
+        let resp = self.client.request(req).await.unwrap();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    /// The value of one sample line, e.g. `wartesaal_admitted_total{room="r"}`.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self.metrics().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(series).map(|v| v.trim().parse().unwrap()))
+            .unwrap_or_else(|| panic!("{series} not in metrics:\n{text}"))
+    }
+}
+
+/// A browser-like client: keeps the cookies it is given.
+#[derive(Clone)]
+pub struct Visitor {
+    pub client: Client<HttpConnector, TestBody>,
+    pub base: String,
+    pub host: String,
+    /// name → value
+    pub cookies: Vec<(String, String)>,
+}
+
+impl Visitor {
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.retain(|(n, _)| n != name);
+        self.cookies.push((name.to_string(), value.to_string()));
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> http::request::Builder {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base, path))
+            .header("host", &self.host);
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
+            b = b.header("cookie", jar.join("; "));
+        }
+        b
+    }
+
+    /// Sends a request and keeps what `Set-Cookie` says, as a browser would.
+    pub async fn send(&mut self, req: Request<TestBody>) -> Answer {
+        let resp = self.client.request(req).await.expect("gateway answers");
+        let (parts, body) = resp.into_parts();
+        self.keep_cookies(&parts.headers);
+        let body = body.collect().await.expect("body arrives").to_bytes();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    pub fn keep_cookies(&mut self, headers: &HeaderMap) {
+        for sc in headers.get_all("set-cookie") {
+            let sc = sc.to_str().unwrap();
+            let pair = sc.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || sc.contains("Max-Age=0") {
+                self.cookies.retain(|(n, _)| n != name);
+            } else {
+                self.set_cookie(name, value);
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        let req = self
+            .request(Method::GET, path)
+            .body(Empty::new().boxed())
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn get_json(&mut self, path: &str) -> Answer {
+        let req = self
+            .request(Method::GET, path)
+            .header("accept", "application/json")
+            .body(Empty::new().boxed())
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn status(&mut self, room: &str) -> serde_json::Value {
+        let a = self
+            .get_json(&format!("/.wartesaal/status?room={room}"))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        a.json()
+    }
+
+    pub async fn post(&mut self, path: &str, body: &'static str) -> Answer {
+        let req = self
+            .request(Method::POST, path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from_static(body.as_bytes())).boxed())
+            .unwrap();
+        self.send(req).await
+    }
+}
+
+/// Resident memory of this process in bytes.
+pub fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
