@@ -148,13 +148,23 @@ pub fn position(seq: u64, cursor: u64) -> u64 {
     seq.saturating_sub(cursor) + 1
 }
 
-/// Seconds until `ahead` people have been let in at `admit_per_minute`.
-pub fn eta_seconds(ahead: u64, limits: &Limits) -> u64 {
-    if ahead == 0 {
+/// Seconds until the cursor passes a ticket at `position` (1 = next) at `admit_per_minute`.
+pub fn eta_seconds(position: u64, limits: &Limits) -> u64 {
+    if position == 0 {
         return 0;
     }
-    let secs = ahead as f64 * 60.0 / limits.admit_per_minute;
+    let secs = position as f64 * 60.0 / limits.admit_per_minute;
     secs.ceil().min(u64::MAX as f64 / 2.0) as u64
+}
+
+/// Estimated wait for someone arriving now: nothing while nobody waits (they pass straight
+/// through), else the time until the cursor reaches the back of the line.
+pub fn eta_for_newcomer(waiting: u64, limits: &Limits) -> u64 {
+    if waiting == 0 {
+        0
+    } else {
+        eta_seconds(waiting + 1, limits)
+    }
 }
 
 #[cfg(test)]
@@ -261,7 +271,10 @@ mod tests {
         assert_eq!(position(10, 10), 1);
         assert_eq!(position(15, 10), 6);
         assert_eq!(eta_seconds(0, &l), 0);
+        assert_eq!(eta_seconds(1, &l), 1);
         assert_eq!(eta_seconds(100, &l), 10);
+        assert_eq!(eta_for_newcomer(0, &l), 0);
+        assert_eq!(eta_for_newcomer(99, &l), 10);
     }
 
     proptest! {

@@ -171,14 +171,14 @@ impl Room {
                 (
                     Some(position),
                     Some(ahead),
-                    Some(admission::eta_seconds(ahead, &limits)),
+                    Some(admission::eta_seconds(position, &limits)),
                     false,
                 )
             }
             None => (
                 None,
                 None,
-                Some(admission::eta_seconds(figures.waiting(), &limits)),
+                Some(admission::eta_for_newcomer(figures.waiting(), &limits)),
                 false,
             ),
         };
@@ -627,7 +627,7 @@ impl Gateway {
             m.active_sessions.set(figures.active as i64);
             m.admit_rate.set(figures.limits.admit_per_minute);
             m.estimated_wait
-                .set(admission::eta_seconds(figures.waiting(), &figures.limits) as f64);
+                .set(admission::eta_for_newcomer(figures.waiting(), &figures.limits) as f64);
         }
     }
 }

@@ -515,7 +515,8 @@ async fn json_mode_and_languages() {
     assert_eq!(s["state"], "open");
     assert_eq!(s["position"], 3);
     assert_eq!(s["ahead"], 2);
-    assert_eq!(s["eta_seconds"], 60);
+    // Third in line at two per minute: the cursor passes this ticket in 90 seconds.
+    assert_eq!(s["eta_seconds"], 90);
     assert_eq!(s["admitted"], false);
 
     let req = v
@@ -530,7 +531,7 @@ async fn json_mode_and_languages() {
         "{}",
         page.body
     );
-    assert!(page.body.contains("about 1 minute"));
+    assert!(page.body.contains("about 2 minutes"), "{}", page.body);
     assert!(
         page.body.contains("Impfzentrum &lt;Test&gt;"),
         "title is escaped"
