@@ -46,6 +46,12 @@
         window.location.replace(window.location.href);
         return;
       }
+            if (typeof s.position !== "number") {
+        // The ticket is gone (expired while the device slept, or refused): reload to get a
+        // fresh one rather than show a stale place forever.
+        window.setTimeout(function () { window.location.replace(window.location.href); }, 2000);
+        return;
+      }
       if (typeof s.position === "number") {
         set("ws-position", num(s.position));
         set("ws-ahead", s.ahead === 0 ? T.next : s.ahead === 1 ? T.one : fill(T.many, num(s.ahead)));

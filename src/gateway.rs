@@ -21,7 +21,7 @@ use crate::config::{Config, CookieSecure, RoomConfig};
 use crate::metrics::{Metrics, Outcome, RoomMetrics, UpstreamClass};
 use crate::page::{self, RoomStateName, View};
 use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError, UpstreamClient};
-use crate::state::{EmbeddedState, Figures, RoomState};
+use crate::state::{EmbeddedState, Figures, RoomState, SessionStart};
 use crate::ticket::{Kind, RoomKeys, Token};
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
@@ -51,6 +51,9 @@ pub fn decide(token: Option<&Token>, session_live: bool, figures: &Figures) -> D
             session: t.id,
             seq: t.seq,
         },
+        // Drawn before this line started (a restart without durable state): the number may
+        // belong to someone else now.
+        Some(t) if t.kind == Kind::Ticket && t.id < figures.started_at => Decision::Draw,
         Some(t) if t.kind == Kind::Ticket && t.seq < figures.cursor => {
             Decision::Admit { seq: t.seq }
         }
@@ -103,12 +106,12 @@ impl Room {
             .bypass_cidrs
             .iter()
             .any(|net| net.contains(&client_ip))
-            || (!path_is_ambiguous(path)
+            || (path_is_plain(path)
                 && self
                     .cfg
                     .bypass_paths
                     .iter()
-                    .any(|p| path.starts_with(p.as_str())))
+                    .any(|p| starts_at_segment(path, p)))
     }
 
     /// The room's token from the request, if it is genuine; refusals are counted.
@@ -233,7 +236,7 @@ impl Site {
         }
     }
 
-    fn route(&self, host: &str, path: &str) -> Option<Route<'_>> {
+    fn route(&self, host: &str, path: &RequestPath) -> Option<Route<'_>> {
         let mut best: Option<(&Arc<Room>, usize, u8)> = None;
         let mut host_only: Option<(&Arc<Room>, u8)> = None;
         for room in &self.rooms {
@@ -250,7 +253,7 @@ impl Site {
             if host_only.is_none_or(|(_, s)| spec > s) {
                 host_only = Some((room, spec));
             }
-            if path.starts_with(room.cfg.path_prefix.as_str()) {
+            if path.matches_prefix(&room.cfg.path_prefix) {
                 let len = room.cfg.path_prefix.len();
                 if best.is_none_or(|(_, l, s)| (spec, len) > (s, l)) {
                     best = Some((room, len, spec));
@@ -311,6 +314,12 @@ impl Gateway {
             Err(why) => return plain(StatusCode::BAD_REQUEST, why),
         };
         let path = req.uri().path();
+        if !path.starts_with('/') {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "the request target must be a path starting with '/'",
+            );
+        }
         if path_has_dot_segments(path) {
             return plain(
                 StatusCode::BAD_REQUEST,
@@ -339,7 +348,7 @@ impl Gateway {
             let rest = rest.to_string();
             return self.internal(&site, &rest, req, &visit);
         }
-        match site.route(&visit.host, path) {
+        match site.route(&visit.host, &RequestPath::new(path)) {
             None => plain(
                 StatusCode::NOT_FOUND,
                 "no waiting room is configured for this host",
@@ -372,35 +381,57 @@ impl Gateway {
                 self.forward(room, req, visit, Some((session, cookie)))
                     .await
             }
-            Decision::Admit { seq } => self.admit(room, req, visit, seq, now).await,
+            Decision::Admit { seq } => match room.state.admit_session(seq, now) {
+                SessionStart::New => {
+                    room.metrics.admitted.inc();
+                    self.admitted(room, req, visit, seq, now).await
+                }
+                SessionStart::Existing => self.admitted(room, req, visit, seq, now).await,
+                // The upstream already ended this number's session: it does not get back in.
+                SessionStart::Ended => self.draw(room, req, visit, now).await,
+            },
             Decision::Wait { seq, drawn_at } => {
                 let cookie = room.ticket_cookie(seq, drawn_at, now_s, visit.secure);
                 self.waiting(room, visit, &figures, seq, cookie, now_s)
             }
-            Decision::Draw => match room.state.draw(now).await {
-                Ok(drawn) => {
-                    room.metrics.tickets_issued.inc();
-                    tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
-                    if drawn.admitted {
-                        self.admit(room, req, visit, drawn.seq, now).await
-                    } else {
-                        let figures = room.state.figures(now);
-                        let cookie = room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure);
-                        self.waiting(room, visit, &figures, drawn.seq, cookie, now_s)
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
-                    room.metrics.request(Outcome::Busy);
-                    self.busy(room, visit, None)
-                }
-            },
+            Decision::Draw => self.draw(room, req, visit, now).await,
         }
     }
 
-    /// Mints a pass for a called number and forwards the request: the visitor lands where they
-    /// wanted to go.
-    async fn admit(
+    /// Hands out a new number: straight through when nobody waits, else the waiting page.
+    async fn draw(
+        &self,
+        room: &Room,
+        req: Request<Incoming>,
+        visit: &Visit,
+        now: Millis,
+    ) -> Response<Body> {
+        let now_s = now / 1000;
+        match room.state.draw(now).await {
+            Ok(drawn) => {
+                room.metrics.tickets_issued.inc();
+                tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
+                if drawn.admitted && room.state.admit_session(drawn.seq, now) == SessionStart::New {
+                    room.metrics.admitted.inc();
+                    self.admitted(room, req, visit, drawn.seq, now).await
+                } else {
+                    let figures = room.state.figures(now);
+                    let cookie = room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure);
+                    self.waiting(room, visit, &figures, drawn.seq, cookie, now_s)
+                }
+            }
+            Err(e) => {
+                tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
+                room.metrics.request(Outcome::Busy);
+                self.busy(room, visit, None)
+            }
+        }
+    }
+
+    /// Mints a pass for a called number whose session has been started and forwards the
+    /// request: the visitor lands where they wanted to go. The session id is the ticket number,
+    /// so a ticket copied to many browsers is still one session.
+    async fn admitted(
         &self,
         room: &Room,
         req: Request<Incoming>,
@@ -408,13 +439,9 @@ impl Gateway {
         seq: u64,
         now: Millis,
     ) -> Response<Body> {
-        let session = new_session_id();
-        room.state.session_started(session, now);
-        room.metrics.admitted.inc();
         tracing::debug!(room = %room.cfg.id, seq, "admitted");
-        let cookie = room.pass_cookie(session, seq, now / 1000, visit.secure);
-        self.forward(room, req, visit, Some((session, cookie)))
-            .await
+        let cookie = room.pass_cookie(seq, seq, now / 1000, visit.secure);
+        self.forward(room, req, visit, Some((seq, cookie))).await
     }
 
     fn waiting(
@@ -476,9 +503,10 @@ impl Gateway {
                 let h = resp.headers_mut();
                 match (session, released) {
                     (Some((id, _)), true) => {
-                        let until = (self.clock.now_ms() / 1000
-                            + room.cfg.session_duration.as_secs())
-                            * 1000;
+                        // Long enough that neither the pass nor a saved copy of the called
+                        // ticket (not refreshed once called) can still be valid afterwards.
+                        let keep = room.cfg.session_duration.max(room.cfg.hold_place_for);
+                        let until = (self.clock.now_ms() / 1000 + keep.as_secs() + 1) * 1000;
                         room.state.session_ended(id, until);
                         tracing::info!(room = %room.cfg.id, "session released by upstream");
                         h.append(header::SET_COOKIE, room.clear_cookie(visit.secure));
@@ -573,7 +601,7 @@ impl Gateway {
                     Some(id) => site
                         .room(&id)
                         .filter(|r| r.cfg.hosts.iter().any(|h| h.matches(&visit.host))),
-                    None => match site.route(&visit.host, "/") {
+                    None => match site.route(&visit.host, &RequestPath::new("/")) {
                         Some(Route::Protected(r) | Route::Unprotected(r)) => Some(r),
                         None => None,
                     },
@@ -595,10 +623,19 @@ impl Gateway {
         let token = room.token(headers, now_s);
         let figures = room.state.figures(now);
         let (view, cookie) = match token {
-            Some(t) if t.kind == Kind::Ticket && t.seq < figures.issued => (
-                room.view(&figures, Some(t.seq)),
-                Some(room.ticket_cookie(t.seq, t.id, now_s, visit.secure)),
-            ),
+            Some(t)
+                if t.kind == Kind::Ticket
+                    && t.id >= figures.started_at
+                    && t.seq < figures.issued =>
+            {
+                // A called ticket is not refreshed: it is meant to be turned into a pass now,
+                // not kept alive indefinitely.
+                let called = t.seq < figures.cursor;
+                (
+                    room.view(&figures, Some(t.seq)),
+                    (!called).then(|| room.ticket_cookie(t.seq, t.id, now_s, visit.secure)),
+                )
+            }
             Some(t) if t.kind == Kind::Pass => {
                 let mut view = room.view(&figures, None);
                 view.admitted = true;
@@ -706,13 +743,87 @@ fn path_has_dot_segments(path: &str) -> bool {
     path.split('/').any(|seg| seg == "." || seg == "..")
 }
 
-/// Percent-encoded dots, slashes or backslashes could make an upstream see another path than
-/// the one matched here; such paths are never bypassed.
-fn path_is_ambiguous(path: &str) -> bool {
-    path.contains('\\')
-        || path.as_bytes().windows(3).any(|w| {
-            w[0] == b'%' && matches!(&w[1..], b"2e" | b"2E" | b"2f" | b"2F" | b"5c" | b"5C")
-        })
+/// A path with nothing an upstream could read differently: no percent-encoding, no `;`
+/// parameters, no backslashes, no empty segments. Only such paths may be bypassed.
+fn path_is_plain(path: &str) -> bool {
+    !path.contains(['%', ';', '\\']) && !path.contains("//")
+}
+
+/// `prefix` matches `path` at a segment boundary: "/static/" and "/favicon.ico" match
+/// "/static/app.css" and "/favicon.ico", not "/favicon.icox".
+fn starts_at_segment(path: &str, prefix: &str) -> bool {
+    path.starts_with(prefix)
+        && (prefix.ends_with('/')
+            || path.len() == prefix.len()
+            || path.as_bytes()[prefix.len()] == b'/')
+}
+
+/// The request path as routing sees it. A protected prefix must catch every spelling an
+/// upstream might take for it (`/%74ermine/`, `/TERMINE/`, `//termine/`, `/termine;x/`), so
+/// matching also runs on a canonical form: fail closed.
+pub struct RequestPath<'a> {
+    raw: &'a str,
+    canonical: Option<String>,
+}
+
+impl<'a> RequestPath<'a> {
+    pub fn new(raw: &'a str) -> RequestPath<'a> {
+        let canonical = (!path_is_plain(raw)).then(|| canonical_path(raw));
+        RequestPath { raw, canonical }
+    }
+
+    fn matches_prefix(&self, prefix: &str) -> bool {
+        let folded = |p: &str| {
+            p.len() >= prefix.len()
+                && p.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        };
+        // "/termine" is the same place as "/termine/" to most upstreams.
+        let matches = |p: &str| folded(p) || (prefix.ends_with('/') && folded(&format!("{p}/")));
+        matches(self.raw) || self.canonical.as_deref().is_some_and(matches)
+    }
+}
+
+/// Percent-decoded (twice, for double encoding), `\` read as `/`, `;` parameters, empty and
+/// `.` segments dropped, `..` applied.
+fn canonical_path(raw: &str) -> String {
+    let once = percent_decode(raw);
+    let text = percent_decode(&once).replace('\\', "/");
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in text.split('/') {
+        match segment.split(';').next().unwrap_or("") {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 1);
+    out.push('/');
+    out.push_str(&segments.join("/"));
+    if text.ends_with('/') && !segments.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Who the visitor is: believes `X-Forwarded-For`/`-Proto` only from trusted proxies.
@@ -724,17 +835,21 @@ fn forwarded<B>(req: &Request<B>, conn: Conn, trusted: &[IpNet]) -> Forwarded {
     let mut proto = if conn.tls { "https" } else { "http" };
     if peer_trusted {
         // The right-most address not ours is the visitor; bounded to the last 16 hops.
-        let hops: Vec<IpAddr> = req
+        let hops: Vec<&str> = req
             .headers()
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
             .collect();
-        for ip in hops.iter().rev().take(16) {
-            client_ip = *ip;
-            if !is_trusted(ip) {
+        for hop in hops.iter().rev().take(16) {
+            // A hop that is not an address ends the trail: what stands left of it is the
+            // visitor's own say and must not decide anything (e.g. a bypass CIDR).
+            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+                break;
+            };
+            client_ip = ip.to_canonical();
+            if !is_trusted(&client_ip) {
                 break;
             }
         }
@@ -758,33 +873,6 @@ fn forwarded<B>(req: &Request<B>, conn: Conn, trusted: &[IpNet]) -> Forwarded {
     }
 }
 
-/// A session id: unique per pass, not secret (the pass is signed).
-fn new_session_id() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::OnceLock;
-    static SEED: OnceLock<u64> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = *SEED.get_or_init(|| {
-        let mut b = [0u8; 8];
-        // Without OS randomness the ids are still unique within this process; collisions with
-        // a previous process's ids would only merge two sessions' activity counts.
-        let _ = getrandom::getrandom(&mut b);
-        u64::from_le_bytes(b)
-    });
-    splitmix(
-        seed ^ COUNTER
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15),
-    )
-}
-
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// For `service_fn`.
 pub async fn serve(
     gateway: Arc<Gateway>,
@@ -800,6 +888,7 @@ mod tests {
 
     fn figures(issued: u64, cursor: u64) -> Figures {
         Figures {
+            started_at: 0,
             issued,
             cursor,
             active: 0,
@@ -846,6 +935,12 @@ mod tests {
             decide(Some(&token(Kind::Ticket, 100)), false, &f),
             Decision::Draw
         );
+        let restarted = Figures { started_at: 6, ..f };
+        assert_eq!(
+            decide(Some(&token(Kind::Ticket, 10)), false, &restarted),
+            Decision::Draw,
+            "a ticket from before this line began"
+        );
     }
 
     #[test]
@@ -865,15 +960,41 @@ mod tests {
     fn ambiguous_paths_are_never_bypassed() {
         assert!(path_has_dot_segments("/static/../booking"));
         assert!(!path_has_dot_segments("/static/..x"));
-        assert!(path_is_ambiguous("/static/%2e%2e/booking"));
-        assert!(path_is_ambiguous("/static\\..\\booking"));
-        assert!(!path_is_ambiguous("/static/app.css"));
+        assert!(!path_is_plain("/static/%2e%2e/booking"));
+        assert!(!path_is_plain("/static\\..\\booking"));
+        assert!(path_is_plain("/static/app.css"));
     }
 
     #[test]
-    fn session_ids_differ() {
-        let a = new_session_id();
-        let b = new_session_id();
-        assert_ne!(a, b);
+    fn protected_prefix_catches_every_spelling() {
+        for path in [
+            "/termine/buchen",
+            "/TERMINE/buchen",
+            "/%74ermine/buchen",
+            "//termine/buchen",
+            "/termine;jsessionid=1/buchen",
+            "/x/%2e%2e/termine/buchen",
+            "/x/%252e%252e/termine/",
+            "/termine",
+            "/x\\..\\termine/",
+        ] {
+            assert!(RequestPath::new(path).matches_prefix("/termine/"), "{path}");
+        }
+        for path in ["/impressum", "/termineX", "/static/termine/"] {
+            assert!(
+                !RequestPath::new(path).matches_prefix("/termine/"),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn bypass_prefixes_match_at_segment_boundaries() {
+        assert!(starts_at_segment("/favicon.ico", "/favicon.ico"));
+        assert!(!starts_at_segment("/favicon.icox", "/favicon.ico"));
+        assert!(starts_at_segment("/static/a.css", "/static/"));
+        assert!(starts_at_segment("/static/a.css", "/static"));
+        assert!(!starts_at_segment("/staticx", "/static"));
+        assert!(!path_is_plain("/static/..;/termine"));
     }
 }

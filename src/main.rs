@@ -169,16 +169,18 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
         .await
         .map_err(|e| format!("{e} (try --listen 127.0.0.1:0 for any free port)"))?;
     let url = format!("http://{}/", running.public_addrs[0]);
-    println!();
-    println!("  wartesaal demo is running.");
-    println!("  Open {url} in two or three browsers (or private windows).");
-    println!("  The demo site lets in 6 people per minute and 2 at a time; booking a slot ends");
-    println!(
-        "  your session and lets the next person in. Metrics: http://{}/metrics",
+    let banner = format!(
+        "\n  wartesaal demo is running.\n  \
+         Open {url} in two or three browsers (or private windows).\n  \
+         The demo site lets in 6 people per minute and 2 at a time; booking a slot ends\n  \
+         your session and lets the next person in. Metrics: http://{}/metrics\n  \
+         Press Ctrl-C to stop.\n\n",
         running.admin_addr
     );
-    println!("  Press Ctrl-C to stop.");
-    println!();
+    // One write, and a closed stdout (piped into `head`, say) must not stop the demo.
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     shutdown_signal().await;
     running.shutdown(grace).await;
     Ok(())

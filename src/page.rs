@@ -274,7 +274,7 @@ pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -
     let _ = write!(
         out,
         "<p class=\"ws-note\">{}</p><p class=\"ws-note\">{}</p>\
-         <p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{}</time> UTC</p>",
+         <p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{} UTC</time></p>",
         t.keep_open,
         t.your_turn,
         t.updated,

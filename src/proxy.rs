@@ -101,22 +101,23 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
-/// Drops one cookie from the `Cookie` headers, keeping the others in order.
+/// Drops one cookie from the `Cookie` headers, keeping the others in order. Works on bytes:
+/// the booking site's own cookies may hold any octets and must not hide or keep ours.
 pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
     let mut found = false;
-    let mut kept: Vec<&str> = Vec::new();
+    let mut kept: Vec<&[u8]> = Vec::new();
     for value in headers.get_all(header::COOKIE) {
-        let Ok(value) = value.to_str() else {
-            // Not text: leave the headers as they are rather than lose other cookies.
-            return;
-        };
-        for pair in value.split(';') {
-            let pair = pair.trim();
+        for pair in value.as_bytes().split(|b| *b == b';') {
+            let pair = pair.trim_ascii();
             if pair.is_empty() {
                 continue;
             }
-            let key = pair.split('=').next().unwrap_or("").trim();
-            if key == name {
+            let key = pair
+                .split(|b| *b == b'=')
+                .next()
+                .unwrap_or(b"")
+                .trim_ascii();
+            if key == name.as_bytes() {
                 found = true;
             } else {
                 kept.push(pair);
@@ -126,25 +127,28 @@ pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
     if !found {
         return;
     }
-    let joined = kept.join("; ");
+    let joined = kept.join(&b"; "[..]);
     headers.remove(header::COOKIE);
     if !joined.is_empty() {
-        if let Ok(v) = HeaderValue::from_str(&joined) {
+        if let Ok(v) = HeaderValue::from_bytes(&joined) {
             headers.insert(header::COOKIE, v);
         }
     }
 }
 
-/// The first value of cookie `name`, if any.
+/// The first value of cookie `name`, if any. A value that is not text is no token.
 pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
+        .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
         .find_map(|pair| {
-            let (k, v) = pair.split_once('=')?;
-            (k.trim() == name).then(|| v.trim())
+            let at = pair.iter().position(|b| *b == b'=')?;
+            let (k, v) = (&pair[..at], &pair[at + 1..]);
+            if k.trim_ascii() != name.as_bytes() {
+                return None;
+            }
+            std::str::from_utf8(v.trim_ascii()).ok()
         })
 }
 
@@ -158,6 +162,13 @@ pub fn upstream_request(
     fwd: &Forwarded,
 ) -> Result<Request<Incoming>, ProxyError> {
     let (mut parts, body) = req.into_parts();
+    // Absolute-form request: the URI's authority is the host the visitor meant (and the one
+    // routing used), whatever the Host header says.
+    if let Some(authority) = parts.uri.authority() {
+        if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
+            parts.headers.insert(header::HOST, v);
+        }
+    }
     let path = parts
         .uri
         .path_and_query()
@@ -172,11 +183,20 @@ pub fn upstream_request(
     strip_hop_by_hop(headers);
     strip_cookie(headers, cookie_name);
 
-    let xff = match (fwd.peer_trusted, headers.get(&X_FORWARDED_FOR)) {
-        (true, Some(prior)) => prior.to_str().ok().map(|p| format!("{p}, {}", fwd.peer_ip)),
-        _ => None,
-    }
-    .unwrap_or_else(|| fwd.peer_ip.to_string());
+    let prior: Vec<&str> = if fwd.peer_trusted {
+        headers
+            .get_all(&X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let xff = if prior.is_empty() {
+        fwd.peer_ip.to_string()
+    } else {
+        format!("{}, {}", prior.join(", "), fwd.peer_ip)
+    };
     headers.remove(&X_FORWARDED_FOR);
     if let Ok(v) = HeaderValue::from_str(&xff) {
         headers.insert(X_FORWARDED_FOR.clone(), v);
@@ -301,12 +321,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.append(
             header::COOKIE,
-            HeaderValue::from_static("a=1; wartesaal_r=TOKEN"),
+            HeaderValue::from_bytes(b"a=1; name=M\xc3\xbcller; wartesaal_r=TOKEN").unwrap(),
         );
         h.append(header::COOKIE, HeaderValue::from_static("b=2"));
         assert_eq!(find_cookie(&h, "wartesaal_r"), Some("TOKEN"));
         strip_cookie(&mut h, "wartesaal_r");
-        assert_eq!(h.get(header::COOKIE).unwrap(), "a=1; b=2");
+        assert_eq!(
+            h.get(header::COOKIE).unwrap().as_bytes(),
+            b"a=1; name=M\xc3\xbcller; b=2"
+        );
         let mut only = HeaderMap::new();
         only.insert(header::COOKIE, HeaderValue::from_static("wartesaal_r=x"));
         strip_cookie(&mut only, "wartesaal_r");

@@ -22,6 +22,8 @@ pub type StateFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StateError>>
 /// A snapshot of one room, as every request sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
+    /// Unix seconds when this line began. Tickets drawn earlier belong to another line.
+    pub started_at: u64,
     pub issued: u64,
     pub cursor: u64,
     pub active: u64,
@@ -47,8 +49,10 @@ pub trait RoomState: Send + Sync + 'static {
 
     fn set_limits(&self, limits: Limits);
 
-    /// A pass was minted for a called number: the session counts as active from now on.
-    fn session_started(&self, session: u64, now: Millis);
+    /// A called number turns up to become a session (the session id is the ticket number).
+    /// Only a `New` session counts as an admission; a number whose session the upstream ended
+    /// stays out.
+    fn admit_session(&self, session: u64, now: Millis) -> SessionStart;
 
     /// A request came in on a pass. `false` means the session was ended (released) and the
     /// pass must not be honoured any more.
@@ -62,8 +66,20 @@ pub trait RoomState: Send + Sync + 'static {
     fn sweep(&self, now: Millis, idle_ms: Millis);
 }
 
+/// What became of a called number that turned up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStart {
+    /// First arrival: a new session.
+    New,
+    /// Already active (another tab, a copied ticket): the same session, not a new admission.
+    Existing,
+    /// Ended by the upstream: not admitted again.
+    Ended,
+}
+
 /// One process, state in memory.
 pub struct EmbeddedState {
+    started_at: u64,
     line: Mutex<Line>,
     /// Active sessions: id → last seen. One small entry per admitted visitor, none per waiting
     /// one.
@@ -80,6 +96,7 @@ struct Line {
 impl EmbeddedState {
     pub fn new(now: Millis, limits: Limits) -> EmbeddedState {
         EmbeddedState {
+            started_at: now / 1000,
             line: Mutex::new(Line {
                 queue: Queue::new(now, &limits),
                 limits,
@@ -109,6 +126,7 @@ impl RoomState for EmbeddedState {
         self.with_line(|l| {
             l.queue.advance(now, &l.limits, active);
             Figures {
+                started_at: self.started_at,
                 issued: l.queue.issued(),
                 cursor: l.queue.cursor(),
                 active,
@@ -121,9 +139,17 @@ impl RoomState for EmbeddedState {
         self.with_line(|l| l.limits = limits);
     }
 
-    fn session_started(&self, session: u64, now: Millis) {
-        self.sessions.insert(session, now);
-        self.with_line(|l| l.queue.arrived());
+    fn admit_session(&self, session: u64, now: Millis) -> SessionStart {
+        if self.ended.contains_key(&session) {
+            return SessionStart::Ended;
+        }
+        match self.sessions.insert(session, now) {
+            Some(_) => SessionStart::Existing,
+            None => {
+                self.with_line(|l| l.queue.arrived());
+                SessionStart::New
+            }
+        }
     }
 
     fn session_seen(&self, session: u64, now: Millis) -> bool {
@@ -161,16 +187,21 @@ mod tests {
         let state = EmbeddedState::new(T0, limits);
         let first = state.draw(T0).await.unwrap();
         assert!(first.admitted);
-        state.session_started(1, T0);
+        assert_eq!(state.admit_session(first.seq, T0), SessionStart::New);
+        assert_eq!(state.admit_session(first.seq, T0), SessionStart::Existing);
         let second = state.draw(T0 + 1000).await.unwrap();
         assert!(!second.admitted);
         assert_eq!(state.figures(T0 + 2000).cursor, 1);
-        state.session_ended(1, T0 + 60_000);
+        state.session_ended(first.seq, T0 + 60_000);
         assert_eq!(state.figures(T0 + 2000).cursor, 2);
-        assert!(!state.session_seen(1, T0 + 3000));
+        assert!(!state.session_seen(first.seq, T0 + 3000));
+        assert_eq!(
+            state.admit_session(first.seq, T0 + 3000),
+            SessionStart::Ended
+        );
         state.sweep(T0 + 60_000, 600_000);
         assert!(
-            state.session_seen(1, T0 + 60_001),
+            state.session_seen(first.seq, T0 + 60_001),
             "refusal ran out with the pass"
         );
     }
@@ -184,8 +215,8 @@ mod tests {
                 max_active: 0,
             },
         );
-        state.session_started(7, T0);
-        state.session_started(8, T0 + 5_000);
+        state.admit_session(7, T0);
+        state.admit_session(8, T0 + 5_000);
         state.sweep(T0 + 10_000, 10_000);
         assert_eq!(state.figures(T0 + 10_000).active, 1);
     }

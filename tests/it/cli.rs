@@ -140,20 +140,22 @@ async fn demo_binary_serves_the_booking_site() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .take(20)
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.split_whitespace()
-                    .find(|w| w.starts_with("http://") && w.ends_with('/'))
-                    .map(str::to_string)
-            })
-    })
-    .await
-    .unwrap()
-    .expect("demo prints the URL to open");
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Keeps reading to the end so that the demo never writes into a closed pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://") && w.ends_with('/'))
+            {
+                let _ = tx.send(url.to_string());
+            }
+        }
+    });
+    let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)))
+        .await
+        .unwrap()
+        .expect("demo prints the URL to open");
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<http_body_util::Empty<bytes::Bytes>>();
     let resp = tokio::time::timeout(Duration::from_secs(20), client.get(url.parse().unwrap()))

@@ -692,3 +692,101 @@ async fn hostile_requests_get_clear_answers() {
     let status = v.get("/").await.status;
     assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_called_ticket_copied_to_many_browsers_is_one_session() {
+    let up = upstream().await;
+    let gw = gateway(&support::config_text(
+        "",
+        &room("r", &up.url(), "admit_per_minute = 60"),
+    ))
+    .await;
+    let mut first = gw.visitor();
+    first.get("/").await;
+    let mut holder = gw.visitor();
+    holder.get("/").await;
+    let ticket = holder.cookie(COOKIE).unwrap();
+    gw.advance(Duration::from_secs(1));
+    assert_eq!(holder.status("r").await["admitted"], true);
+    for _ in 0..10 {
+        let mut copy = gw.visitor();
+        copy.set_cookie(COOKIE, &ticket);
+        assert_eq!(copy.get("/").await.body, "upstream:/");
+    }
+    assert_eq!(gw.metric("wartesaal_admitted_total{room=\"r\"}").await, 2.0);
+    assert_eq!(
+        gw.metric("wartesaal_active_sessions{room=\"r\"}").await,
+        2.0
+    );
+    // Once the upstream ends that session, no copy gets back in.
+    let mut copy = gw.visitor();
+    copy.set_cookie(COOKIE, &ticket);
+    assert_eq!(copy.get("/release").await.body, "booked");
+    let mut again = gw.visitor();
+    again.set_cookie(COOKIE, &ticket);
+    assert_ne!(again.get("/").await.body, "upstream:/");
+}
+
+#[tokio::test]
+async fn other_spellings_of_the_protected_prefix_are_queued() {
+    let up = upstream().await;
+    let gw = gateway(&support::config_text(
+        "",
+        &room(
+            "r",
+            &up.url(),
+            "admit_per_minute = 1\npath_prefix = \"/termine/\"\nbypass_paths = [\"/static/\"]",
+        ),
+    ))
+    .await;
+    let mut first = gw.visitor();
+    assert_eq!(first.get("/termine/").await.body, "upstream:/termine/");
+    for path in [
+        "/%74ermine/buchen",
+        "/TERMINE/buchen",
+        "//termine/buchen",
+        "/termine;x=1/buchen",
+        "/x/%2e%2e/termine/buchen",
+        "/static/..;/termine/buchen",
+        "/termine",
+    ] {
+        let mut v = gw.visitor();
+        let a = v.get(path).await;
+        assert!(
+            a.body.contains("Warteschlange"),
+            "{path} got past the line: {}",
+            a.body
+        );
+    }
+    let mut v = gw.visitor();
+    assert_eq!(v.get("/impressum").await.body, "upstream:/impressum");
+    assert_eq!(v.get("/static/a.css").await.body, "upstream:/static/a.css");
+}
+
+#[tokio::test]
+async fn the_sites_own_non_ascii_cookies_do_not_hide_the_ticket() {
+    let up = upstream().await;
+    let gw = gateway(&support::config_text(
+        "",
+        &room("r", &up.url(), "admit_per_minute = 1"),
+    ))
+    .await;
+    let _line = line_of_three(&gw).await;
+    let mut v = gw.visitor();
+    v.get("/").await;
+    let ticket = v.cookie(COOKIE).unwrap();
+    let req = v
+        .request(Method::GET, "/.wartesaal/status?room=r")
+        .header("accept", "application/json")
+        .header(
+            "cookie",
+            http::HeaderValue::from_bytes(
+                format!("name=M\u{fc}ller; {COOKIE}={ticket}").as_bytes(),
+            )
+            .unwrap(),
+        )
+        .body(Empty::new().boxed())
+        .unwrap();
+    let a = v.send(req).await;
+    assert_eq!(a.json()["position"], 3, "{}", a.body);
+}
