@@ -12,12 +12,7 @@ const COOKIE: &str = "wartesaal_r";
 
 #[tokio::test]
 async fn idle_room_is_invisible() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 600"),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 600").await;
     // Ten visitors a second is the rate; one every 200 ms is half of it.
     for i in 0..20 {
         let mut v = gw.visitor();
@@ -36,12 +31,7 @@ async fn idle_room_is_invisible() {
 
 #[tokio::test]
 async fn burst_of_200_is_admitted_in_ticket_order_at_the_rate() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 600"),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 600").await;
     let mut visitors = Vec::new();
     let mut admitted_at_once = 0;
     for _ in 0..200 {
@@ -225,12 +215,7 @@ async fn bypass_paths_and_cidrs_pass_while_others_wait() {
 
 #[tokio::test]
 async fn release_header_frees_a_max_active_slot_at_once() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 6000\nmax_active = 1"),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 6000\nmax_active = 1").await;
     let mut a = gw.visitor();
     assert_eq!(a.get("/").await.body, "upstream:/");
     let mut b = gw.visitor();
@@ -263,16 +248,7 @@ async fn release_header_frees_a_max_active_slot_at_once() {
 
 #[tokio::test]
 async fn post_from_a_waiting_visitor_never_reaches_the_upstream() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room(
-            "r",
-            &up.url(),
-            "admit_per_minute = 1\nqueueing_status = 503",
-        ),
-    ))
-    .await;
+    let (up, gw) = support::one_room("admit_per_minute = 1\nqueueing_status = 503").await;
     let mut first = gw.visitor();
     first.get("/").await;
     let mut waiting = gw.visitor();
@@ -293,12 +269,7 @@ async fn post_from_a_waiting_visitor_never_reaches_the_upstream() {
 
 #[tokio::test]
 async fn hop_by_hop_and_forwarded_headers() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 600"),
-    ))
-    .await;
+    let (up, gw) = support::one_room("admit_per_minute = 600").await;
     let mut v = gw.visitor();
     v.set_cookie("session", "abc");
     v.get("/").await;
@@ -364,12 +335,7 @@ async fn trusted_proxy_headers_are_believed_and_extended() {
 #[tokio::test]
 async fn hundred_megabytes_stream_each_way_with_flat_memory() {
     const SIZE: u64 = 100 * 1024 * 1024;
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 600"),
-    ))
-    .await;
+    let (up, gw) = support::one_room("admit_per_minute = 600").await;
     let mut v = gw.visitor();
     v.get("/").await;
     let before = support::rss_bytes();
@@ -423,16 +389,7 @@ async fn unreachable_or_slow_upstream_gives_the_busy_page() {
         1.0
     );
 
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room(
-            "r",
-            &up.url(),
-            "admit_per_minute = 600\nupstream_timeout = \"100ms\"",
-        ),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 600\nupstream_timeout = \"100ms\"").await;
     let mut v = gw.visitor();
     let req = v
         .request(Method::GET, "/slow?ms=3000")
@@ -451,16 +408,8 @@ async fn unreachable_or_slow_upstream_gives_the_busy_page() {
 
 #[tokio::test]
 async fn upstream_concurrency_is_capped() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room(
-            "r",
-            &up.url(),
-            "admit_per_minute = 60000\nmax_upstream_concurrency = 2",
-        ),
-    ))
-    .await;
+    let (up, gw) =
+        support::one_room("admit_per_minute = 60000\nmax_upstream_concurrency = 2").await;
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let mut v = gw.visitor();
@@ -481,16 +430,7 @@ async fn upstream_concurrency_is_capped() {
 
 #[tokio::test]
 async fn json_mode_and_languages() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room(
-            "r",
-            &up.url(),
-            "admit_per_minute = 2\ntitle = \"Impfzentrum <Test>\"",
-        ),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 2\ntitle = \"Impfzentrum <Test>\"").await;
     let _line = line_of_three(&gw).await;
     let mut v = gw.visitor();
     let a = v.get_json("/termine").await;
@@ -596,12 +536,7 @@ async fn several_rooms_by_host_and_path_prefix() {
 
 #[tokio::test]
 async fn metrics_pass_promtool() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 600"),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 600").await;
     let mut v = gw.visitor();
     v.get("/").await;
     let text = gw.metrics().await;
@@ -664,12 +599,7 @@ async fn metrics_pass_promtool() {
 
 #[tokio::test]
 async fn hostile_requests_get_clear_answers() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 600"),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 600").await;
     let mut v = gw.visitor();
     v.host = "a b".into();
     assert_eq!(v.get("/").await.status, StatusCode::BAD_REQUEST);
@@ -695,12 +625,7 @@ async fn hostile_requests_get_clear_answers() {
 
 #[tokio::test]
 async fn a_called_ticket_copied_to_many_browsers_is_one_session() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 60"),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 60").await;
     let mut first = gw.visitor();
     first.get("/").await;
     let mut holder = gw.visitor();
@@ -729,15 +654,9 @@ async fn a_called_ticket_copied_to_many_browsers_is_one_session() {
 
 #[tokio::test]
 async fn other_spellings_of_the_protected_prefix_are_queued() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room(
-            "r",
-            &up.url(),
-            "admit_per_minute = 1\npath_prefix = \"/termine/\"\nbypass_paths = [\"/static/\"]",
-        ),
-    ))
+    let (_up, gw) = support::one_room(
+        "admit_per_minute = 1\npath_prefix = \"/termine/\"\nbypass_paths = [\"/static/\"]",
+    )
     .await;
     let mut first = gw.visitor();
     assert_eq!(first.get("/termine/").await.body, "upstream:/termine/");
@@ -765,12 +684,7 @@ async fn other_spellings_of_the_protected_prefix_are_queued() {
 
 #[tokio::test]
 async fn the_sites_own_non_ascii_cookies_do_not_hide_the_ticket() {
-    let up = upstream().await;
-    let gw = gateway(&support::config_text(
-        "",
-        &room("r", &up.url(), "admit_per_minute = 1"),
-    ))
-    .await;
+    let (_up, gw) = support::one_room("admit_per_minute = 1").await;
     let _line = line_of_three(&gw).await;
     let mut v = gw.visitor();
     v.get("/").await;

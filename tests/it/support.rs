@@ -230,6 +230,13 @@ pub async fn gateway(config: &str) -> Gateway {
     }
 }
 
+/// A real upstream and a gateway with one room `r` in front of it; `extra` adds room keys.
+pub async fn one_room(extra: &str) -> (Upstream, Gateway) {
+    let up = upstream().await;
+    let gw = gateway(&config_text("", &room("r", &up.url(), extra))).await;
+    (up, gw)
+}
+
 /// What a visitor got back, body read whole.
 #[derive(Debug)]
 pub struct Answer {
