@@ -408,14 +408,13 @@ impl Gateway {
     ) -> Response<Body> {
         let now_s = now / 1000;
         match room.state.draw(now).await {
-            Ok(drawn) => {
+            Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
                 if drawn.admitted && room.state.admit_session(drawn.seq, now) == SessionStart::New {
                     room.metrics.admitted.inc();
                     self.admitted(room, req, visit, drawn.seq, now).await
                 } else {
-                    let figures = room.state.figures(now);
                     let cookie = room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure);
                     self.waiting(room, visit, &figures, drawn.seq, cookie, now_s)
                 }
@@ -622,27 +621,23 @@ impl Gateway {
         let now_s = now / 1000;
         let token = room.token(headers, now_s);
         let figures = room.state.figures(now);
-        let (view, cookie) = match token {
-            Some(t)
-                if t.kind == Kind::Ticket
-                    && t.id >= figures.started_at
-                    && t.seq < figures.issued =>
-            {
-                // A called ticket is not refreshed: it is meant to be turned into a pass now,
-                // not kept alive indefinitely.
-                let called = t.seq < figures.cursor;
-                (
-                    room.view(&figures, Some(t.seq)),
-                    (!called).then(|| room.ticket_cookie(t.seq, t.id, now_s, visit.secure)),
-                )
-            }
-            Some(t) if t.kind == Kind::Pass => {
+        // The same question as for a page request, answered without acting on it: the status
+        // never mints a pass or draws a number.
+        let (view, cookie) = match decide(token.as_ref(), true, &figures) {
+            Decision::Proxy { .. } => {
                 let mut view = room.view(&figures, None);
                 view.admitted = true;
                 view.eta_seconds = Some(0);
                 (view, None)
             }
-            _ => (room.view(&figures, None), None),
+            // A called ticket is not refreshed: it is meant to be turned into a pass now, not
+            // kept alive indefinitely.
+            Decision::Admit { seq } => (room.view(&figures, Some(seq)), None),
+            Decision::Wait { seq, drawn_at } => (
+                room.view(&figures, Some(seq)),
+                Some(room.ticket_cookie(seq, drawn_at, now_s, visit.secure)),
+            ),
+            Decision::Draw => (room.view(&figures, None), None),
         };
         let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
         if let Some(cookie) = cookie {
@@ -773,12 +768,13 @@ impl<'a> RequestPath<'a> {
     }
 
     fn matches_prefix(&self, prefix: &str) -> bool {
-        let folded = |p: &str| {
-            p.len() >= prefix.len()
-                && p.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-        };
         // "/termine" is the same place as "/termine/" to most upstreams.
-        let matches = |p: &str| folded(p) || (prefix.ends_with('/') && folded(&format!("{p}/")));
+        let bare = prefix.strip_suffix('/').filter(|b| !b.is_empty());
+        let matches = |p: &str| {
+            (p.len() >= prefix.len()
+                && p.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes()))
+                || bare.is_some_and(|b| p.eq_ignore_ascii_case(b))
+        };
         matches(self.raw) || self.canonical.as_deref().is_some_and(matches)
     }
 }

@@ -101,33 +101,36 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
-/// Drops one cookie from the `Cookie` headers, keeping the others in order. Works on bytes:
-/// the booking site's own cookies may hold any octets and must not hide or keep ours.
+/// Every pair of the `Cookie` headers as (trimmed name, whole trimmed pair, trimmed value if
+/// there is an `=`). Works on bytes: the booking site's own cookies may hold any octets and
+/// must neither hide nor keep ours.
+fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8], Option<&[u8]>)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
+        .map(<[u8]>::trim_ascii)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (
+                pair[..at].trim_ascii(),
+                pair,
+                Some(pair[at + 1..].trim_ascii()),
+            ),
+            None => (pair, pair, None),
+        })
+}
+
+/// Drops one cookie from the `Cookie` headers, keeping the others in order.
 pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
-    let mut found = false;
-    let mut kept: Vec<&[u8]> = Vec::new();
-    for value in headers.get_all(header::COOKIE) {
-        for pair in value.as_bytes().split(|b| *b == b';') {
-            let pair = pair.trim_ascii();
-            if pair.is_empty() {
-                continue;
-            }
-            let key = pair
-                .split(|b| *b == b'=')
-                .next()
-                .unwrap_or(b"")
-                .trim_ascii();
-            if key == name.as_bytes() {
-                found = true;
-            } else {
-                kept.push(pair);
-            }
-        }
-    }
-    if !found {
+    if !cookie_pairs(headers).any(|(key, _, _)| key == name.as_bytes()) {
         return;
     }
-    let joined = kept.join(&b"; "[..]);
+    let joined = cookie_pairs(headers)
+        .filter(|(key, _, _)| *key != name.as_bytes())
+        .map(|(_, pair, _)| pair)
+        .collect::<Vec<_>>()
+        .join(&b"; "[..]);
     headers.remove(header::COOKIE);
     if !joined.is_empty() {
         if let Ok(v) = HeaderValue::from_bytes(&joined) {
@@ -138,18 +141,9 @@ pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
 
 /// The first value of cookie `name`, if any. A value that is not text is no token.
 pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
-        .find_map(|pair| {
-            let at = pair.iter().position(|b| *b == b'=')?;
-            let (k, v) = (&pair[..at], &pair[at + 1..]);
-            if k.trim_ascii() != name.as_bytes() {
-                return None;
-            }
-            std::str::from_utf8(v.trim_ascii()).ok()
-        })
+    cookie_pairs(headers)
+        .find_map(|(key, _, value)| value.filter(|_| key == name.as_bytes()))
+        .and_then(|value| std::str::from_utf8(value).ok())
 }
 
 /// Turns the visitor's request into the upstream's: same method, path, headers and streamed

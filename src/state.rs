@@ -41,7 +41,7 @@ impl Figures {
 pub trait RoomState: Send + Sync + 'static {
     /// Draws the next ticket number, admitting it at once when nobody waits and the rate
     /// allows. The one call that must be answered by the authority on numbers, hence async.
-    fn draw(&self, now: Millis) -> StateFuture<'_, Drawn>;
+    fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)>;
 
     /// The room as of `now`, with the cursor brought up to date. Cheap and never blocks on IO:
     /// every status poll calls it.
@@ -106,6 +106,16 @@ impl EmbeddedState {
         }
     }
 
+    fn snapshot(&self, l: &Line, active: u64) -> Figures {
+        Figures {
+            started_at: self.started_at,
+            issued: l.queue.issued(),
+            cursor: l.queue.cursor(),
+            active,
+            limits: l.limits,
+        }
+    }
+
     fn with_line<T>(&self, f: impl FnOnce(&mut Line) -> T) -> T {
         // A panic while holding the lock cannot leave `Line` half-updated in a way that matters
         // more than stopping the room would, so a poisoned lock is taken over.
@@ -115,9 +125,12 @@ impl EmbeddedState {
 }
 
 impl RoomState for EmbeddedState {
-    fn draw(&self, now: Millis) -> StateFuture<'_, Drawn> {
+    fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
         let active = self.sessions.len() as u64;
-        let drawn = self.with_line(|l| l.queue.draw(now, &l.limits, active));
+        let drawn = self.with_line(|l| {
+            let drawn = l.queue.draw(now, &l.limits, active);
+            (drawn, self.snapshot(l, active))
+        });
         Box::pin(std::future::ready(Ok(drawn)))
     }
 
@@ -125,13 +138,7 @@ impl RoomState for EmbeddedState {
         let active = self.sessions.len() as u64;
         self.with_line(|l| {
             l.queue.advance(now, &l.limits, active);
-            Figures {
-                started_at: self.started_at,
-                issued: l.queue.issued(),
-                cursor: l.queue.cursor(),
-                active,
-                limits: l.limits,
-            }
+            self.snapshot(l, active)
         })
     }
 
@@ -185,11 +192,12 @@ mod tests {
             max_active: 1,
         };
         let state = EmbeddedState::new(T0, limits);
-        let first = state.draw(T0).await.unwrap();
+        let (first, _) = state.draw(T0).await.unwrap();
         assert!(first.admitted);
         assert_eq!(state.admit_session(first.seq, T0), SessionStart::New);
         assert_eq!(state.admit_session(first.seq, T0), SessionStart::Existing);
-        let second = state.draw(T0 + 1000).await.unwrap();
+        let (second, figures) = state.draw(T0 + 1000).await.unwrap();
+        assert_eq!(figures.issued, 2);
         assert!(!second.admitted);
         assert_eq!(state.figures(T0 + 2000).cursor, 1);
         state.session_ended(first.seq, T0 + 60_000);

@@ -19,6 +19,22 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Writes a fresh secret made by `wartesaal keygen` to `path`.
+fn write_key(path: &std::path::Path) {
+    let out = Command::new(BIN).arg("keygen").output().unwrap();
+    assert!(out.status.success());
+    std::fs::write(path, out.stdout).unwrap();
+}
+
+/// `wartesaal check --config PATH`.
+fn check(config: &std::path::Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(["check", "--config"])
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn keygen_prints_a_256_bit_secret() {
     let out = Command::new(BIN).arg("keygen").output().unwrap();
@@ -36,8 +52,7 @@ fn keygen_prints_a_256_bit_secret() {
 fn check_names_each_wrong_key_and_exits_64() {
     let dir = temp_dir("check");
     let key = dir.join("secret.key");
-    let out = Command::new(BIN).arg("keygen").output().unwrap();
-    std::fs::write(&key, out.stdout).unwrap();
+    write_key(&key);
     let bad = dir.join("bad.toml");
     std::fs::write(
         &bad,
@@ -63,11 +78,7 @@ colour = "blue"
         ),
     )
     .unwrap();
-    let out = Command::new(BIN)
-        .args(["check", "--config"])
-        .arg(&bad)
-        .output()
-        .unwrap();
+    let out = check(&bad);
     assert_eq!(out.status.code(), Some(64));
     let err = String::from_utf8_lossy(&out.stderr);
     for key in [
@@ -93,11 +104,7 @@ colour = "blue"
         ),
     )
     .unwrap();
-    let out = Command::new(BIN)
-        .args(["check", "--config"])
-        .arg(&good)
-        .output()
-        .unwrap();
+    let out = check(&good);
     assert!(
         out.status.success(),
         "{}",
@@ -115,8 +122,7 @@ colour = "blue"
 fn shipped_config_checks_once_a_key_exists() {
     let dir = temp_dir("shipped");
     std::fs::create_dir_all(dir.join("config")).unwrap();
-    let out = Command::new(BIN).arg("keygen").output().unwrap();
-    std::fs::write(dir.join("config/secret.key"), out.stdout).unwrap();
+    write_key(&dir.join("config/secret.key"));
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/wartesaal.toml");
     std::fs::copy(&shipped, dir.join("config/wartesaal.toml")).unwrap();
     let out = Command::new(BIN)

@@ -111,20 +111,19 @@ async fn line_of_three(gw: &support::Gateway) -> Vec<support::Visitor> {
 #[tokio::test]
 async fn tampered_foreign_and_expired_tokens_go_to_the_back() {
     let up = upstream().await;
-    let rooms = format!(
-        "{}{}",
+    let gw = support::gateway_with_rooms(&[
         room(
             "r",
             &up.url(),
-            "admit_per_minute = 1\nhosts = [\"site.test\"]\nhold_place_for = \"2m\""
+            "admit_per_minute = 1\nhosts = [\"site.test\"]\nhold_place_for = \"2m\"",
         ),
         room(
             "other",
             &up.url(),
-            "admit_per_minute = 1\nhosts = [\"other.test\"]"
-        )
-    );
-    let gw = gateway(&support::config_text("", &rooms)).await;
+            "admit_per_minute = 1\nhosts = [\"other.test\"]",
+        ),
+    ])
+    .await;
     let line = line_of_three(&gw).await;
 
     // Tampered: one character of the ticket changed.
@@ -176,20 +175,19 @@ async fn tampered_foreign_and_expired_tokens_go_to_the_back() {
 #[tokio::test]
 async fn bypass_paths_and_cidrs_pass_while_others_wait() {
     let up = upstream().await;
-    let rooms = format!(
-        "{}{}",
+    let gw = support::gateway_with_rooms(&[
         room(
             "r",
             &up.url(),
-            "admit_per_minute = 1\nhosts = [\"site.test\"]\nbypass_paths = [\"/static/\"]"
+            "admit_per_minute = 1\nhosts = [\"site.test\"]\nbypass_paths = [\"/static/\"]",
         ),
         room(
             "staff",
             &up.url(),
-            "admit_per_minute = 1\nhosts = [\"staff.test\"]\nbypass_cidrs = [\"127.0.0.0/8\"]"
+            "admit_per_minute = 1\nhosts = [\"staff.test\"]\nbypass_cidrs = [\"127.0.0.0/8\"]",
         ),
-    );
-    let gw = gateway(&support::config_text("", &rooms)).await;
+    ])
+    .await;
     let _line = line_of_three(&gw).await;
     let mut newcomer = gw.visitor();
     let a = newcomer.get("/static/app.css").await;
@@ -497,20 +495,19 @@ async fn json_mode_and_languages() {
 async fn several_rooms_by_host_and_path_prefix() {
     let a_up = upstream().await;
     let b_up = upstream().await;
-    let rooms = format!(
-        "{}{}",
+    let gw = support::gateway_with_rooms(&[
         room(
             "a",
             &a_up.url(),
-            "admit_per_minute = 600\nhosts = [\"a.test\"]"
+            "admit_per_minute = 600\nhosts = [\"a.test\"]",
         ),
         room(
             "b",
             &b_up.url(),
-            "admit_per_minute = 600\nhosts = [\"*.b.test\"]\npath_prefix = \"/termine/\""
+            "admit_per_minute = 600\nhosts = [\"*.b.test\"]\npath_prefix = \"/termine/\"",
         ),
-    );
-    let gw = gateway(&support::config_text("", &rooms)).await;
+    ])
+    .await;
     let mut v = gw.visitor();
     v.host = "a.test".into();
     assert_eq!(v.get("/x").await.body, "upstream:/x");

@@ -230,6 +230,11 @@ pub async fn gateway(config: &str) -> Gateway {
     }
 }
 
+/// A gateway with the given `[[rooms]]` sections (see `room`).
+pub async fn gateway_with_rooms(rooms: &[String]) -> Gateway {
+    gateway(&config_text("", &rooms.concat())).await
+}
+
 /// A real upstream and a gateway with one room `r` in front of it; `extra` adds room keys.
 pub async fn one_room(extra: &str) -> (Upstream, Gateway) {
     let up = upstream().await;
