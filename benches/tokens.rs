@@ -26,6 +26,7 @@ fn admission(c: &mut Criterion) {
     let limits = Limits {
         admit_per_minute: 600.0,
         max_active: 0,
+        paused: false,
     };
     let mut queue = Queue::new(0, &limits);
     let mut now = 0u64;

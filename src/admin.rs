@@ -34,8 +34,12 @@ fn handle<B>(gateway: &Gateway, req: &Request<B>) -> Response<Body> {
             resp
         }
         "/healthz" => plain(StatusCode::OK, "ok"),
-        // The embedded state lives in this process: if it answers, it is ready.
-        "/readyz" => plain(StatusCode::OK, "ready"),
+        // The embedded state lives in this process: ready while it is being saved.
+        "/readyz" if gateway.ready() => plain(StatusCode::OK, "ready"),
+        "/readyz" => plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "room state cannot be saved; see the log",
+        ),
         _ => plain(StatusCode::NOT_FOUND, "not found"),
     }
 }

@@ -22,6 +22,9 @@ pub struct Limits {
     pub admit_per_minute: f64,
     /// 0 = no cap on concurrent sessions.
     pub max_active: u64,
+    /// The operator stopped admissions (room paused or closed): the cursor stands still and
+    /// no budget builds up meanwhile.
+    pub paused: bool,
 }
 
 impl Limits {
@@ -94,6 +97,9 @@ impl Queue {
     pub fn advance(&mut self, now: Millis, limits: &Limits, active: u64) {
         let elapsed = now.saturating_sub(self.refilled_at);
         self.refilled_at = self.refilled_at.max(now);
+        if limits.paused {
+            return;
+        }
         let per_ms = limits.admit_per_minute / 60_000.0;
         // Admissions owed for the whole gap are taken first and only what is left over is
         // capped: people who waited through a quiet stretch of requests were being let in all
@@ -178,6 +184,7 @@ mod tests {
         Limits {
             admit_per_minute: rate,
             max_active,
+            paused: false,
         }
     }
 
@@ -263,6 +270,27 @@ mod tests {
         // That holder never comes: after the claim window the slot is free again.
         q.advance(T0 + 6_000 + CLAIM_WINDOW_MS, &l, 1);
         assert_eq!(q.cursor(), 4);
+    }
+
+    #[test]
+    fn a_paused_room_admits_nobody_and_banks_nothing() {
+        let mut l = limits(600.0, 0);
+        let mut q = Queue::new(T0, &l);
+        l.paused = true;
+        assert!(!q.draw(T0, &l, 0).admitted);
+        q.advance(T0 + 600_000, &l, 0);
+        assert_eq!(q.cursor(), 0);
+        l.paused = false;
+        q.advance(T0 + 600_000, &l, 0);
+        assert_eq!(
+            q.cursor(),
+            1,
+            "the first in line goes in when the room reopens"
+        );
+        for _ in 0..100 {
+            q.draw(T0 + 600_000, &l, 0);
+        }
+        assert!(q.cursor() <= 11, "ten minutes paused banked no stampede");
     }
 
     #[test]

@@ -153,6 +153,30 @@ pub struct ServerConfig {
 #[derive(Debug, Clone)]
 pub struct AdminConfig {
     pub listen: SocketAddr,
+    /// The bearer token every mutating admin call must carry; `None` turns them off.
+    pub token: Option<AdminToken>,
+}
+
+/// The admin API's bearer token, read from `admin.token_file`. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(pub String);
+
+impl fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminToken(..)")
+    }
+}
+
+/// Shortest admin token accepted: a guessable token on the control plane of an event is worse
+/// than none.
+const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+/// Where room state lives between restarts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateConfig {
+    /// `state.dir`; `None` keeps state in memory only (the demo, which signs with a fresh key
+    /// each run anyway).
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -184,6 +208,7 @@ impl RoomConfig {
 pub struct Config {
     pub server: ServerConfig,
     pub admin: AdminConfig,
+    pub state: StateConfig,
     pub keys: Keyring,
     pub rooms: Vec<Arc<RoomConfig>>,
 }
@@ -416,11 +441,13 @@ fn build(root: &toml::Table, keys: KeySource, p: &mut Vec<Problem>) -> Option<Co
     let server_t = top.table("server", p).unwrap_or(&empty);
     let admin_t = top.table("admin", p).unwrap_or(&empty);
     let keys_t = top.table("keys", p);
+    let state_t = top.table("state", p).unwrap_or(&empty);
     let rooms_v = top.get("rooms");
     top.finish(p);
 
     let server = server_section(server_t, p);
     let admin = admin_section(admin_t, p);
+    let state = state_section(state_t, p);
     let keyring = match keys {
         KeySource::Given(secrets) => {
             if let Some(t) = keys_t {
@@ -478,6 +505,7 @@ fn build(root: &toml::Table, keys: KeySource, p: &mut Vec<Problem>) -> Option<Co
     Some(Config {
         server: server?,
         admin: admin?,
+        state: state?,
         keys: keyring?,
         rooms: rooms.into_iter().map(Arc::new).collect(),
     })
@@ -573,9 +601,69 @@ fn admin_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<AdminConfig> {
         Some(a) => parse_listen(&s, "listen", a, p),
         None => Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
     };
+    let token = match s.string("token_file", p) {
+        None => None,
+        Some(file) => admin_token(&s, file, p),
+    };
     s.finish(p);
     let listen = listen?;
-    (p.len() == before).then_some(AdminConfig { listen })
+    (p.len() == before).then_some(AdminConfig { listen, token })
+}
+
+fn admin_token(s: &Section, file: &str, p: &mut Vec<Problem>) -> Option<AdminToken> {
+    let hint = "create it with `wartesaal keygen > FILE` and keep it readable only by the gateway";
+    match std::fs::read_to_string(file) {
+        Ok(text) => {
+            let token = text.trim();
+            if token.len() < MIN_ADMIN_TOKEN_LEN || token.chars().any(|c| c.is_whitespace()) {
+                p.push(s.problem(
+                    "token_file",
+                    format!(
+                        "{file}: the token must be one line of at least {MIN_ADMIN_TOKEN_LEN} \
+                         characters without spaces"
+                    ),
+                    hint,
+                ));
+                None
+            } else {
+                Some(AdminToken(token.to_string()))
+            }
+        }
+        Err(e) => {
+            p.push(s.problem("token_file", format!("cannot read {file}: {e}"), hint));
+            None
+        }
+    }
+}
+
+fn state_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<StateConfig> {
+    let before = p.len();
+    let mut s = Section::new("state", t);
+    match s.string("backend", p) {
+        None | Some("embedded") => {}
+        Some("redis") => p.push(s.problem(
+            "backend",
+            "the redis backend is not part of this build yet",
+            "use \"embedded\" (one gateway process, state in state.dir)",
+        )),
+        Some(other) => p.push(s.problem(
+            "backend",
+            format!("`{other}` is not a state backend"),
+            "use \"embedded\"",
+        )),
+    }
+    let dir = s.string("dir", p).unwrap_or("var/wartesaal");
+    if dir.is_empty() {
+        p.push(s.problem(
+            "dir",
+            "empty",
+            "a directory the gateway may write, e.g. \"/var/lib/wartesaal\"",
+        ));
+    }
+    s.finish(p);
+    (p.len() == before).then(|| StateConfig {
+        dir: Some(PathBuf::from(dir)),
+    })
 }
 
 fn keys_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<Keyring> {

@@ -36,6 +36,8 @@ pub fn config(backend: SocketAddr) -> Result<Config, ConfigError> {
         Path::new("config/demo.toml"),
         KeySource::Given(vec![secret]),
     )?;
+    // The demo signs with a fresh secret every run, so a saved line would be of no use.
+    config.state.dir = None;
     for room in &mut config.rooms {
         let authority = backend
             .to_string()

@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,8 @@ use crate::config::{Config, CookieSecure, RoomConfig};
 use crate::metrics::{Metrics, Outcome, RoomMetrics, UpstreamClass};
 use crate::page::{self, RoomStateName, View};
 use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError, UpstreamClient};
-use crate::state::{EmbeddedState, Figures, RoomState, SessionStart};
+use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
+use crate::store::{StateDir, StoreError};
 use crate::ticket::{Kind, RoomKeys, Token};
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
@@ -83,21 +85,15 @@ impl Room {
         config: &Config,
         metrics: &Metrics,
         state: Arc<dyn RoomState>,
+        slots: Arc<Semaphore>,
     ) -> Room {
         Room {
             keys: config.keys.for_room(&cfg.id),
-            slots: Arc::new(Semaphore::new(cfg.max_upstream_concurrency)),
+            slots,
             metrics: metrics.room(&cfg.id),
             cookie_name: cfg.cookie_name(),
             state,
             cfg,
-        }
-    }
-
-    pub fn limits(&self) -> Limits {
-        Limits {
-            admit_per_minute: self.cfg.admit_per_minute,
-            max_active: self.cfg.max_active,
         }
     }
 
@@ -215,25 +211,76 @@ enum Route<'a> {
 }
 
 impl Site {
-    /// Builds the rooms of a config with fresh in-memory state.
-    pub fn new(config: &Config, metrics: &Metrics, now: Millis) -> Site {
-        let rooms = config
-            .rooms
-            .iter()
-            .map(|cfg| {
-                let limits = Limits {
-                    admit_per_minute: cfg.admit_per_minute,
-                    max_active: cfg.max_active,
-                };
-                let state: Arc<dyn RoomState> = Arc::new(EmbeddedState::new(now, limits));
-                Arc::new(Room::new(cfg.clone(), config, metrics, state))
-            })
-            .collect();
-        Site {
+    /// Builds the rooms of a config. Their state is resumed from `dir` (or begun there), or
+    /// kept in memory only without one.
+    pub fn new(
+        config: &Config,
+        metrics: &Metrics,
+        now: Millis,
+        dir: Option<&Arc<StateDir>>,
+    ) -> Result<Site, StoreError> {
+        Site::build(config, metrics, now, dir, None)
+    }
+
+    /// The site of a reloaded config. Rooms that stay keep their state, and with it everyone's
+    /// place in line; new rooms are resumed from `dir` or begun; removed rooms are dropped
+    /// (their file stays, so adding them back later resumes them).
+    pub fn reload(
+        &self,
+        config: &Config,
+        metrics: &Metrics,
+        now: Millis,
+        dir: Option<&Arc<StateDir>>,
+    ) -> Result<Site, StoreError> {
+        Site::build(config, metrics, now, dir, Some(self))
+    }
+
+    fn build(
+        config: &Config,
+        metrics: &Metrics,
+        now: Millis,
+        dir: Option<&Arc<StateDir>>,
+        old: Option<&Site>,
+    ) -> Result<Site, StoreError> {
+        let mut rooms = Vec::with_capacity(config.rooms.len());
+        for cfg in &config.rooms {
+            let limits = Limits {
+                admit_per_minute: cfg.admit_per_minute,
+                max_active: cfg.max_active,
+                paused: false,
+            };
+            let kept = old.and_then(|site| site.room(&cfg.id));
+            let state: Arc<dyn RoomState> = match kept {
+                Some(room) => {
+                    room.state.set_limits(limits);
+                    room.state.clone()
+                }
+                None => match dir {
+                    Some(dir) => Arc::new(EmbeddedState::open(dir.room(&cfg.id), now, limits)?),
+                    None => Arc::new(EmbeddedState::new(now, limits)),
+                },
+            };
+            // The upstream slots stay shared while the cap is unchanged, so requests in flight
+            // across a reload still count against it.
+            let slots = match kept {
+                Some(room) if room.cfg.max_upstream_concurrency == cfg.max_upstream_concurrency => {
+                    room.slots.clone()
+                }
+                _ => Arc::new(Semaphore::new(cfg.max_upstream_concurrency)),
+            };
+            rooms.push(Arc::new(Room::new(
+                cfg.clone(),
+                config,
+                metrics,
+                state,
+                slots,
+            )));
+        }
+        Ok(Site {
             rooms,
             trusted_proxies: config.server.trusted_proxies.clone(),
             cookie_secure: config.server.cookie_secure,
-        }
+        })
     }
 
     fn route(&self, host: &str, path: &RequestPath) -> Option<Route<'_>> {
@@ -278,6 +325,8 @@ pub struct Gateway {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
     client: UpstreamClient,
+    /// The last save of some room failed: not ready (the state would not survive a restart).
+    persist_failing: AtomicBool,
 }
 
 /// Facts about the visitor's connection.
@@ -303,7 +352,29 @@ impl Gateway {
             clock,
             metrics,
             client: proxy::client(),
+            persist_failing: AtomicBool::new(false),
         }
+    }
+
+    /// Saves every room; `orderly` on shutdown. Blocks on file IO: call it off the request
+    /// threads.
+    pub fn persist(&self, orderly: bool) -> Result<(), StateError> {
+        let now = self.clock.now_ms();
+        let mut result = Ok(());
+        for room in &self.site.load().rooms {
+            if let Err(e) = room.state.persist(now, orderly) {
+                tracing::error!(room = %room.cfg.id, error = %e, "cannot save room state");
+                result = Err(e);
+            }
+        }
+        self.persist_failing
+            .store(result.is_err(), Ordering::Relaxed);
+        result
+    }
+
+    /// Whether the room state is being saved.
+    pub fn ready(&self) -> bool {
+        !self.persist_failing.load(Ordering::Relaxed)
     }
 
     /// Answers one public request. Never fails.
@@ -891,7 +962,9 @@ mod tests {
             limits: Limits {
                 admit_per_minute: 60.0,
                 max_active: 0,
+                paused: false,
             },
+            state: crate::store::OperatorState::Open,
         }
     }
 

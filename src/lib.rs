@@ -17,6 +17,7 @@ pub mod page;
 pub mod proxy;
 pub mod server;
 pub mod state;
+pub mod store;
 pub mod ticket;
 
-pub use server::{run, start, Running};
+pub use server::{start, Running};

@@ -2,7 +2,7 @@
 //! the library. Nothing else lives here.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,9 +121,7 @@ fn main() -> ExitCode {
                 Err(e) => return report(&e),
             };
             tracing::info!(config = %path.display(), rooms = config.rooms.len(), "starting");
-            runtime_and(async move {
-                wartesaal::run(config, Arc::new(SystemClock), shutdown_signal()).await
-            })
+            runtime_and(run(config, path))
         }
         Command::Demo { listen, admin } => {
             init_logging();
@@ -164,7 +162,6 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     let mut config = wartesaal::demo::config(backend_addr).map_err(|e| e.to_string())?;
     config.server.listen = vec![listen];
     config.admin.listen = admin;
-    let grace = config.server.grace_period;
     let running = wartesaal::start(config, Arc::new(SystemClock))
         .await
         .map_err(|e| format!("{e} (try --listen 127.0.0.1:0 for any free port)"))?;
@@ -181,36 +178,96 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     use std::io::Write;
     let mut out = std::io::stdout();
     let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
-    shutdown_signal().await;
-    running.shutdown(grace).await;
+    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+    // The demo has no config file to reload: any signal stops it.
+    let _ = signals.next().await;
+    running.shutdown().await.map_err(|e| e.to_string())
+}
+
+/// Runs the gateway until SIGTERM or SIGINT; SIGHUP reloads the config file.
+async fn run(config: Config, path: PathBuf) -> Result<(), String> {
+    let mut running = wartesaal::start(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+    while let Signal::Reload = signals.next().await {
+        reload(&mut running, &path);
+    }
+    tracing::info!("shutting down: no new connections, finishing requests in flight");
+    running
+        .shutdown()
+        .await
+        .map_err(|e| format!("stopped, but the room state could not be saved: {e}"))?;
+    tracing::info!("stopped; room state saved");
     Ok(())
 }
 
-/// Resolves on SIGTERM or SIGINT. SIGHUP is logged and otherwise ignored until config reload
-/// exists, so that a reload attempt never kills the gateway and its queue.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            let _ = tokio::signal::ctrl_c().await;
+/// Re-reads the config file. A file with problems changes nothing: the gateway keeps running
+/// on the config it has and every problem is logged.
+fn reload(running: &mut wartesaal::Running, path: &Path) {
+    tracing::info!(config = %path.display(), "SIGHUP: reloading the config");
+    let config = match Config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("reload refused, the running config stays: {e}");
+            for p in e.problems() {
+                tracing::error!(key = %p.key, hint = %p.hint, "{}", p.message);
+            }
             return;
-        };
-        loop {
+        }
+    };
+    let rooms = config.rooms.len();
+    match running.reload(config) {
+        Ok(restart) => {
+            for key in restart {
+                tracing::warn!(%key, "changed in the config file; takes effect after a restart");
+            }
+            tracing::info!(rooms, "config reloaded");
+        }
+        Err(e) => tracing::error!("reload refused, the running config stays: {e}"),
+    }
+}
+
+enum Signal {
+    Stop,
+    Reload,
+}
+
+/// SIGTERM and SIGINT stop, SIGHUP reloads.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn next(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => return,
-                _ = term.recv() => return,
-                _ = hup.recv() => {
-                    tracing::warn!("SIGHUP received: config reload is not supported yet; restart to apply changes");
-                }
+                _ = tokio::signal::ctrl_c() => Signal::Stop,
+                _ = self.term.recv() => Signal::Stop,
+                _ = self.hup.recv() => Signal::Reload,
             }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            Signal::Stop
+        }
     }
 }

@@ -2,7 +2,6 @@
 //! connection settings (header size and count, header read timeout), background ticks and
 //! graceful shutdown. Must not look inside requests: that is the gateway's.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +19,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::gateway::{self, Conn, Gateway, Site};
 use crate::metrics::Metrics;
+use crate::state::StateError;
+use crate::store::{StateDir, StoreError};
 
 /// Largest request head accepted; a bigger one gets 431 from hyper.
 const MAX_HEADER_BYTES: usize = 64 * 1024;
@@ -33,20 +34,79 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    State(#[from] StoreError),
 }
 
-/// A started gateway: its bound addresses and the handle to stop it.
+/// A started gateway: its bound addresses and the handle to reload and stop it.
 pub struct Running {
     pub public_addrs: Vec<SocketAddr>,
     pub admin_addr: SocketAddr,
     pub gateway: Arc<Gateway>,
+    config: Config,
+    state_dir: Option<Arc<StateDir>>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish within `grace`, then returns.
-    pub async fn shutdown(mut self, grace: Duration) {
+    /// Applies a new config without dropping a connection or a place in line: rates, caps,
+    /// texts, keys and rooms take effect at once. Settings that belong to the listeners or the
+    /// state directory need a restart; they are named in the returned list and otherwise left
+    /// as they are. An error leaves the running config untouched.
+    pub fn reload(&mut self, config: Config) -> Result<Vec<String>, StoreError> {
+        let now = self.gateway.clock.now_ms();
+        let old = self.gateway.site.load_full();
+        let site = old.reload(&config, &self.gateway.metrics, now, self.state_dir.as_ref())?;
+        for room in &old.rooms {
+            if site.room(&room.cfg.id).is_none() {
+                if let Err(e) = room.state.persist(now, false) {
+                    tracing::warn!(room = %room.cfg.id, error = %e, "cannot save a removed room");
+                }
+                tracing::info!(room = %room.cfg.id, "room removed; its state file stays");
+            }
+        }
+        self.gateway.site.store(Arc::new(site));
+        let (was, now_cfg) = (&self.config, &config);
+        let mut restart = Vec::new();
+        if was.server.listen != now_cfg.server.listen {
+            restart.push("server.listen");
+        }
+        if was.admin.listen != now_cfg.admin.listen {
+            restart.push("admin.listen");
+        }
+        if was.state != now_cfg.state {
+            restart.push("state.dir");
+        }
+        if was.server.max_connections != now_cfg.server.max_connections {
+            restart.push("server.max_connections");
+        }
+        if was.server.header_read_timeout != now_cfg.server.header_read_timeout {
+            restart.push("server.header_read_timeout");
+        }
+        if was.server.grace_period != now_cfg.server.grace_period {
+            restart.push("server.grace_period");
+        }
+        // Keep the values in force, so the next reload compares against what really runs.
+        let mut config = config;
+        config.server.listen = self.config.server.listen.clone();
+        config.admin.listen = self.config.admin.listen;
+        config.state = self.config.state.clone();
+        config.server.max_connections = self.config.server.max_connections;
+        config.server.header_read_timeout = self.config.server.header_read_timeout;
+        config.server.grace_period = self.config.server.grace_period;
+        self.config = config;
+        Ok(restart.into_iter().map(str::to_string).collect())
+    }
+
+    pub fn grace_period(&self) -> Duration {
+        self.config.server.grace_period
+    }
+
+    /// Stops accepting, lets in-flight requests finish within the grace period, then saves
+    /// every room's state exactly.
+    pub async fn shutdown(mut self) -> Result<(), StateError> {
+        let grace = self.config.server.grace_period;
         let _ = self.stop.send(true);
         let drain = async { while self.tasks.join_next().await.is_some() {} };
         if tokio::time::timeout(grace + Duration::from_secs(1), drain)
@@ -56,6 +116,10 @@ impl Running {
             tracing::warn!("connections still open after the grace period; closing them");
             self.tasks.abort_all();
         }
+        let gateway = self.gateway.clone();
+        tokio::task::spawn_blocking(move || gateway.persist(true))
+            .await
+            .unwrap_or_else(|e| Err(StateError::Unavailable(e.to_string())))
     }
 }
 
@@ -63,7 +127,11 @@ impl Running {
 /// ones are in `Running`.
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
     let metrics = Arc::new(Metrics::new());
-    let site = Site::new(&config, &metrics, clock.now_ms());
+    let state_dir = match &config.state.dir {
+        Some(dir) => Some(StateDir::open(dir)?),
+        None => None,
+    };
+    let site = Site::new(&config, &metrics, clock.now_ms(), state_dir.as_ref())?;
     let gateway = Arc::new(Gateway::new(site, clock, metrics));
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
@@ -117,9 +185,15 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     let mut ticks_stopped = stopped.clone();
     tasks.spawn(async move {
         let mut interval = tokio::time::interval(TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = interval.tick() => gw.tick(),
+                _ = interval.tick() => {
+                    gw.tick();
+                    // File writes and fsyncs run off the request threads.
+                    let gw = gw.clone();
+                    let _ = tokio::task::spawn_blocking(move || gw.persist(false)).await;
+                }
                 _ = ticks_stopped.changed() => break,
             }
         }
@@ -129,6 +203,8 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         public_addrs,
         admin_addr,
         gateway,
+        config,
+        state_dir,
         stop,
         tasks,
     })
@@ -204,19 +280,4 @@ async fn accept_loop<M, S>(
     {
         tracing::warn!("grace period over with requests still in flight");
     }
-}
-
-/// Runs until `shutdown` resolves, then drains within the config's grace period.
-pub async fn run(
-    config: Config,
-    clock: Arc<dyn Clock>,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), StartError> {
-    let grace = config.server.grace_period;
-    let running = start(config, clock).await?;
-    shutdown.await;
-    tracing::info!("shutting down: no new connections, finishing requests in flight");
-    running.shutdown(grace).await;
-    tracing::info!("stopped");
-    Ok(())
 }

@@ -1,6 +1,13 @@
 //! Where a room's counters live: owns the `RoomState` trait (the few operations a room needs
-//! from its storage) and the embedded, in-process implementation. Must not decide anything
-//! about requests; the arithmetic is in `admission`, the decisions in `gateway`.
+//! from its storage) and the embedded implementation, in memory and made durable in
+//! `state.dir`. Must not decide anything about requests; the arithmetic is in `admission`, the
+//! decisions in `gateway`, the file format in `store`.
+//!
+//! Durability without a disk write per request: ticket numbers are reserved in blocks that are
+//! on disk before any number of the block is handed out, and the cursor, sessions and settings
+//! are saved about once a second (and exactly on an orderly shutdown). After a crash the line
+//! resumes at the end of the reserved block, so no number is ever handed out twice, and the
+//! cursor resumes where it was or a little further on, so no waiting visitor loses ground.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,11 +17,21 @@ use dashmap::DashMap;
 
 use crate::admission::{Drawn, Limits, Queue};
 use crate::clock::Millis;
+use crate::store::{OperatorState, RoomFile, Saved, Settings, StoreError, FORMAT};
+
+/// Fewest ticket numbers reserved ahead; more when arrivals are brisk (twice what arrived
+/// since the last save).
+const RESERVE_MIN: u64 = 64;
+/// Saves happen every second; after a crash the cursor is assumed to have moved for this long
+/// past the last save (at most), so that nobody restarts behind where they were.
+const CRASH_CATCH_UP_MS: Millis = 3_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("state backend unavailable: {0}")]
     Unavailable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 pub type StateFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StateError>> + Send + 'a>>;
@@ -27,7 +44,9 @@ pub struct Figures {
     pub issued: u64,
     pub cursor: u64,
     pub active: u64,
+    /// Effective limits: the config's, with the operator's changes applied.
     pub limits: Limits,
+    pub state: OperatorState,
 }
 
 impl Figures {
@@ -47,7 +66,22 @@ pub trait RoomState: Send + Sync + 'static {
     /// every status poll calls it.
     fn figures(&self, now: Millis) -> Figures;
 
+    /// The config's limits (on start and reload); the operator's settings apply on top.
     fn set_limits(&self, limits: Limits);
+
+    /// What the operator has set for this room.
+    fn settings(&self) -> Settings;
+
+    /// Changes the operator's settings and makes the change durable before returning.
+    fn update_settings(
+        &self,
+        change: &mut dyn FnMut(&mut Settings, &Limits),
+        now: Millis,
+    ) -> Result<Settings, StateError>;
+
+    /// Writes what must survive a restart. `orderly` marks a shutdown: the counters written are
+    /// exact and nothing is reserved ahead.
+    fn persist(&self, now: Millis, orderly: bool) -> Result<(), StateError>;
 
     /// A called number turns up to become a session (the session id is the ticket number).
     /// Only a `New` session counts as an admission; a number whose session the upstream ended
@@ -77,7 +111,7 @@ pub enum SessionStart {
     Ended,
 }
 
-/// One process, state in memory.
+/// One process: state in memory, saved to a file in `state.dir` when there is one.
 pub struct EmbeddedState {
     started_at: u64,
     line: Mutex<Line>,
@@ -86,23 +120,110 @@ pub struct EmbeddedState {
     sessions: DashMap<u64, Millis>,
     /// Sessions ended by the upstream: id → time their pass would have expired.
     ended: DashMap<u64, Millis>,
+    /// Serialises saves; holds what was saved last, so unchanged state is not written again.
+    /// Taken before the line lock, never while holding it.
+    file: Option<Mutex<(RoomFile, Option<Saved>)>>,
 }
 
 struct Line {
     queue: Queue,
-    limits: Limits,
+    /// Limits from the config file.
+    config: Limits,
+    settings: Settings,
+    /// Numbers below this are reserved on disk; a draw at this number must save first.
+    reserved: u64,
+    /// `issued` at the last save, to size the next reservation.
+    issued_at_save: u64,
+}
+
+impl Line {
+    fn limits(&self) -> Limits {
+        effective(&self.config, &self.settings)
+    }
+}
+
+/// The config's limits with the operator's settings applied.
+pub fn effective(config: &Limits, settings: &Settings) -> Limits {
+    use crate::store::Override;
+    Limits {
+        admit_per_minute: Override::over(&settings.admit_per_minute, config.admit_per_minute),
+        max_active: Override::over(&settings.max_active, config.max_active),
+        paused: config.paused || settings.state != OperatorState::Open,
+    }
 }
 
 impl EmbeddedState {
+    /// State in memory only: a restart begins a new line.
     pub fn new(now: Millis, limits: Limits) -> EmbeddedState {
+        EmbeddedState::build(now / 1000, Queue::new(now, &limits), limits, u64::MAX, None)
+    }
+
+    /// Durable state: resumes the room saved in `file`, or begins a new line there. Fails on a
+    /// file that cannot be read or written, instead of starting from zero.
+    pub fn open(file: RoomFile, now: Millis, limits: Limits) -> Result<EmbeddedState, StoreError> {
+        let Some(saved) = file.load()? else {
+            let state =
+                EmbeddedState::build(now / 1000, Queue::new(now, &limits), limits, 0, Some(file));
+            // Written at once: an unwritable directory is found at boot, not under traffic.
+            state.save(now, false)?;
+            return Ok(state);
+        };
+        let settings = saved.settings.clone();
+        let eff = effective(&limits, &settings);
+        // Every number below `reserved` may be out there: continue after them.
+        let issued = saved.reserved;
+        let cursor = if saved.clean {
+            saved.cursor
+        } else {
+            // The cursor may have moved after the last save; let it have moved as far as the
+            // rate allowed, so that every waiting visitor is where they were or further on.
+            let gap = now.saturating_sub(saved.saved_at).min(CRASH_CATCH_UP_MS);
+            let moved = eff.burst() + gap as f64 * eff.admit_per_minute / 60_000.0;
+            saved.cursor.saturating_add(moved.ceil() as u64)
+        };
+        let queue = Queue::resume(issued, cursor.min(issued), now, &eff);
+        let state = EmbeddedState::build(saved.started_at, queue, limits, issued, Some(file));
+        {
+            let mut l = state.lock();
+            l.settings = settings;
+            l.issued_at_save = saved.issued;
+        }
+        for (id, seen) in saved.sessions {
+            state.sessions.insert(id, seen);
+        }
+        for (id, until) in saved.ended {
+            state.ended.insert(id, until);
+        }
+        tracing::info!(
+            room = %saved.room,
+            issued,
+            cursor = cursor.min(issued),
+            skipped = saved.reserved - saved.issued,
+            orderly = saved.clean,
+            "room state restored"
+        );
+        Ok(state)
+    }
+
+    fn build(
+        started_at: u64,
+        queue: Queue,
+        config: Limits,
+        reserved: u64,
+        file: Option<RoomFile>,
+    ) -> EmbeddedState {
         EmbeddedState {
-            started_at: now / 1000,
+            started_at,
             line: Mutex::new(Line {
-                queue: Queue::new(now, &limits),
-                limits,
+                issued_at_save: queue.issued(),
+                queue,
+                config,
+                settings: Settings::default(),
+                reserved,
             }),
             sessions: DashMap::new(),
             ended: DashMap::new(),
+            file: file.map(|f| Mutex::new((f, None))),
         }
     }
 
@@ -112,38 +233,150 @@ impl EmbeddedState {
             issued: l.queue.issued(),
             cursor: l.queue.cursor(),
             active,
-            limits: l.limits,
+            limits: l.limits(),
+            state: l.settings.state,
         }
     }
 
-    fn with_line<T>(&self, f: impl FnOnce(&mut Line) -> T) -> T {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Line> {
         // A panic while holding the lock cannot leave `Line` half-updated in a way that matters
         // more than stopping the room would, so a poisoned lock is taken over.
-        let mut guard = self.line.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+        self.line.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn with_line<T>(&self, f: impl FnOnce(&mut Line) -> T) -> T {
+        f(&mut self.lock())
+    }
+
+    /// Saves the room, reserving numbers ahead (none on an orderly shutdown). The line lock is
+    /// held only to take the snapshot, not while writing: draws go on meanwhile, within what is
+    /// reserved both on disk and in the file being written.
+    fn save(&self, now: Millis, orderly: bool) -> Result<(), StoreError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+        let (saved, reserved) = self.with_line(|l| {
+            let issued = l.queue.issued();
+            let reserved = if orderly {
+                issued
+            } else {
+                let brisk = issued.saturating_sub(l.issued_at_save).saturating_mul(2);
+                issued.saturating_add(brisk.max(RESERVE_MIN))
+            };
+            l.reserved = l.reserved.min(reserved);
+            let mut sessions: Vec<(u64, Millis)> = self
+                .sessions
+                .iter()
+                .map(|e| (*e.key(), *e.value()))
+                .collect();
+            sessions.sort_unstable();
+            let mut ended: Vec<(u64, Millis)> =
+                self.ended.iter().map(|e| (*e.key(), *e.value())).collect();
+            ended.sort_unstable();
+            let saved = Saved {
+                format: FORMAT,
+                room: String::new(),
+                started_at: self.started_at,
+                reserved,
+                issued,
+                cursor: l.queue.cursor(),
+                saved_at: now,
+                clean: orderly,
+                settings: l.settings.clone(),
+                sessions,
+                ended,
+            };
+            (saved, reserved)
+        });
+        let (room_file, last) = &mut *file;
+        let saved = Saved {
+            room: room_file.room().to_string(),
+            ..saved
+        };
+        let unchanged = last.as_ref().is_some_and(|last| {
+            Saved {
+                saved_at: now,
+                ..last.clone()
+            } == saved
+        });
+        if !unchanged {
+            room_file.save(&saved)?;
+        }
+        self.with_line(|l| {
+            l.reserved = reserved;
+            l.issued_at_save = saved.issued;
+        });
+        *last = Some(saved);
+        Ok(())
     }
 }
 
 impl RoomState for EmbeddedState {
     fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
         let active = self.sessions.len() as u64;
-        let drawn = self.with_line(|l| {
-            let drawn = l.queue.draw(now, &l.limits, active);
-            (drawn, self.snapshot(l, active))
-        });
-        Box::pin(std::future::ready(Ok(drawn)))
+        loop {
+            let drawn = self.with_line(|l| {
+                (l.queue.issued() < l.reserved).then(|| {
+                    let limits = l.limits();
+                    let drawn = l.queue.draw(now, &limits, active);
+                    (drawn, self.snapshot(l, active))
+                })
+            });
+            if let Some(drawn) = drawn {
+                return Box::pin(std::future::ready(Ok(drawn)));
+            }
+            // The reserved block is used up (a sudden rush between saves): reserve more before
+            // handing out another number. Rare; the save sizes the next block to the rush.
+            if let Err(e) = self.save(now, false) {
+                return Box::pin(std::future::ready(Err(StateError::Store(e))));
+            }
+        }
     }
 
     fn figures(&self, now: Millis) -> Figures {
         let active = self.sessions.len() as u64;
         self.with_line(|l| {
-            l.queue.advance(now, &l.limits, active);
+            let limits = l.limits();
+            l.queue.advance(now, &limits, active);
             self.snapshot(l, active)
         })
     }
 
     fn set_limits(&self, limits: Limits) {
-        self.with_line(|l| l.limits = limits);
+        self.with_line(|l| l.config = limits);
+    }
+
+    fn settings(&self) -> Settings {
+        self.with_line(|l| l.settings.clone())
+    }
+
+    fn update_settings(
+        &self,
+        change: &mut dyn FnMut(&mut Settings, &Limits),
+        now: Millis,
+    ) -> Result<Settings, StateError> {
+        let active = self.sessions.len() as u64;
+        let (before, after) = self.with_line(|l| {
+            // Bring the line up to now under the old settings before the new ones apply.
+            let limits = l.limits();
+            l.queue.advance(now, &limits, active);
+            let before = l.settings.clone();
+            let config = l.config;
+            change(&mut l.settings, &config);
+            (before, l.settings.clone())
+        });
+        if let Err(e) = self.save(now, false) {
+            // Not durable, so not done: the operator is told and the room keeps its old
+            // settings.
+            self.with_line(|l| l.settings = before);
+            return Err(e.into());
+        }
+        Ok(after)
+    }
+
+    fn persist(&self, now: Millis, orderly: bool) -> Result<(), StateError> {
+        Ok(self.save(now, orderly)?)
     }
 
     fn admit_session(&self, session: u64, now: Millis) -> SessionStart {
@@ -190,6 +423,7 @@ mod tests {
         let limits = Limits {
             admit_per_minute: 6000.0,
             max_active: 1,
+            paused: false,
         };
         let state = EmbeddedState::new(T0, limits);
         let (first, _) = state.draw(T0).await.unwrap();
@@ -221,11 +455,179 @@ mod tests {
             Limits {
                 admit_per_minute: 60.0,
                 max_active: 0,
+                paused: false,
             },
         );
         state.admit_session(7, T0);
         state.admit_session(8, T0 + 5_000);
         state.sweep(T0 + 10_000, 10_000);
         assert_eq!(state.figures(T0 + 10_000).active, 1);
+    }
+
+    mod durable {
+        use super::*;
+        use crate::store::StateDir;
+        use proptest::prelude::*;
+        use std::sync::Arc;
+
+        fn limits(rate: f64, max_active: u64) -> Limits {
+            Limits {
+                admit_per_minute: rate,
+                max_active,
+                paused: false,
+            }
+        }
+
+        fn dir(name: &str) -> (std::path::PathBuf, Arc<StateDir>) {
+            let path = std::env::temp_dir().join(format!(
+                "wartesaal-state-{}-{name}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0)
+            ));
+            let _ = std::fs::remove_dir_all(&path);
+            let dir = StateDir::open(&path).unwrap();
+            (path, dir)
+        }
+
+        async fn draw(state: &EmbeddedState, now: Millis) -> Drawn {
+            state.draw(now).await.unwrap().0
+        }
+
+        #[tokio::test]
+        async fn an_orderly_restart_resumes_exactly() {
+            let (path, dir) = dir("orderly");
+            let l = limits(60.0, 0);
+            let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
+            for _ in 0..10 {
+                draw(&state, T0).await;
+            }
+            state.session_ended(0, T0 + 600_000);
+            let before = state.figures(T0 + 3_000);
+            state.persist(T0 + 3_000, true).unwrap();
+            drop(state);
+            let state = EmbeddedState::open(dir.room("r"), T0 + 60_000, l).unwrap();
+            let after = state.figures(T0 + 60_000);
+            assert_eq!(after.started_at, before.started_at);
+            assert_eq!(after.issued, 10, "nothing skipped after an orderly stop");
+            assert!(after.cursor >= before.cursor);
+            assert_eq!(draw(&state, T0 + 60_000).await.seq, 10);
+            assert!(
+                !state.session_seen(0, T0 + 60_000),
+                "a released session stays released"
+            );
+            let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[tokio::test]
+        async fn a_rush_between_saves_reserves_more_before_handing_out() {
+            let (path, dir) = dir("rush");
+            let state = EmbeddedState::open(dir.room("r"), T0, limits(60.0, 0)).unwrap();
+            for _ in 0..1000 {
+                draw(&state, T0).await;
+            }
+            let saved = dir.room("r").load().unwrap().unwrap();
+            assert!(saved.reserved >= 1000, "reserved {}", saved.reserved);
+            let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[tokio::test]
+        async fn operator_settings_are_durable_and_a_changed_config_wins() {
+            let (path, dir) = dir("settings");
+            let l = limits(60.0, 0);
+            let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
+            state
+                .update_settings(
+                    &mut |s, config| {
+                        s.admit_per_minute = Some(crate::store::Override {
+                            value: 6.0,
+                            config_was: config.admit_per_minute,
+                        });
+                        s.state = OperatorState::Paused;
+                    },
+                    T0,
+                )
+                .unwrap();
+            assert!(state.figures(T0).limits.paused);
+            drop(state);
+            let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
+            let f = state.figures(T0);
+            assert_eq!(f.limits.admit_per_minute, 6.0);
+            assert_eq!(f.state, OperatorState::Paused);
+            state.set_limits(limits(120.0, 0));
+            assert_eq!(state.figures(T0).limits.admit_per_minute, 120.0);
+            let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[derive(Debug, Clone)]
+        enum Step {
+            Draw(u8),
+            /// Time passes, saved every second.
+            Wait(u16),
+            Save,
+            Crash,
+            Stop,
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                4 => (1u8..50).prop_map(Step::Draw),
+                3 => (0u16..8_000).prop_map(Step::Wait),
+                2 => Just(Step::Save),
+                1 => Just(Step::Crash),
+                1 => Just(Step::Stop),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            /// Whatever the arrivals, saves, crashes and orderly stops: no ticket number is
+            /// handed out twice, and no waiting ticket is ever further back after a restart.
+            #[test]
+            fn no_number_twice_and_nobody_loses_ground(
+                steps in proptest::collection::vec(step(), 1..60),
+                rate in 1.0f64..600.0,
+            ) {
+                let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                let (path, dir) = dir("prop");
+                let l = limits(rate, 0);
+                let mut now = T0;
+                let mut state = EmbeddedState::open(dir.room("r"), now, l).unwrap();
+                let mut handed_out = std::collections::HashSet::new();
+                for step in steps {
+                    match step {
+                        Step::Draw(n) => for _ in 0..n {
+                            let seq = rt.block_on(draw(&state, now)).seq;
+                            prop_assert!(handed_out.insert(seq), "{seq} handed out twice");
+                        },
+                        // Time passes with a save every second, as the gateway's tick does.
+                        Step::Wait(ms) => {
+                            let until = now + ms as u64;
+                            while now < until {
+                                now = (now + 1_000).min(until);
+                                state.figures(now);
+                                if now < until {
+                                    state.persist(now, false).unwrap();
+                                }
+                            }
+                        }
+                        Step::Save => state.persist(now, false).unwrap(),
+                        Step::Crash | Step::Stop => {
+                            let before = state.figures(now).cursor;
+                            if matches!(step, Step::Stop) {
+                                state.persist(now, true).unwrap();
+                            }
+                            drop(state);
+                            now += 1_000;
+                            state = EmbeddedState::open(dir.room("r"), now, l).unwrap();
+                            prop_assert!(state.figures(now).cursor >= before);
+                        }
+                    }
+                }
+                let _ = std::fs::remove_dir_all(path);
+            }
+        }
     }
 }

@@ -3,9 +3,9 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -201,11 +201,30 @@ pub struct Gateway {
     pub client: Client<HttpConnector, TestBody>,
 }
 
-/// Config text with the listeners on free ports; `rooms` is the `[[rooms]]` part.
+/// A fresh, empty directory under the system's temp dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "wartesaal-it-{}-{name}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Config text with the listeners on free ports and the state in a fresh directory; `rooms`
+/// is the `[[rooms]]` part.
 pub fn config_text(server_extra: &str, rooms: &str) -> String {
+    config_in(&temp_dir("state"), server_extra, rooms)
+}
+
+/// Like `config_text`, with the state kept in `state_dir`.
+pub fn config_in(state_dir: &Path, server_extra: &str, rooms: &str) -> String {
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\ngrace_period = \"1s\"\n{server_extra}\n\
-         [admin]\nlisten = \"127.0.0.1:0\"\n\n{rooms}"
+         [admin]\nlisten = \"127.0.0.1:0\"\n\n[state]\ndir = \"{}\"\n\n{rooms}",
+        state_dir.display()
     )
 }
 

@@ -1,0 +1,385 @@
+//! Durable room state on disk: owns the state directory (its lock and one file per room) and
+//! the format of what survives a restart. Must not interpret the numbers: that is `state`'s.
+//!
+//! Each room's file is a small JSON document replaced atomically (write a temporary file,
+//! fsync it, rename it over the old one, fsync the directory), so a crash or power loss leaves
+//! either the old or the new version, never a torn one. A file that cannot be read back stops
+//! the gateway at boot: starting a room's line from zero would silently hand out everyone's
+//! numbers again.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+
+/// Version of the room file format; a file of another version is refused, not guessed at.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "cannot use state directory {dir}: {source} (hint: create it and let the gateway's user \
+         write to it, or point state.dir somewhere writable)"
+    )]
+    Dir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "state directory {dir} is in use by another wartesaal process; two gateways on one \
+         directory would hand out the same ticket numbers (hint: stop the other process, or give \
+         this one its own state.dir)"
+    )]
+    Locked { dir: PathBuf },
+    #[error(
+        "cannot read state file {path}: {source} (hint: fix its permissions; nothing was changed)"
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "state file {path} is corrupt: {why}. Nothing was changed. To recover, restore the file \
+         from a backup, or move it away to start room `{room}` with an empty line (everyone \
+         waiting in it loses their place)"
+    )]
+    Corrupt {
+        path: PathBuf,
+        room: String,
+        why: String,
+    },
+    #[error("cannot write state file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What survives a restart of one room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Saved {
+    pub format: u32,
+    pub room: String,
+    /// Unix seconds when this room's line began; tickets drawn earlier are not honoured.
+    pub started_at: u64,
+    /// Every number below this may have been handed out; the next start continues here.
+    pub reserved: u64,
+    /// Numbers handed out when this was written.
+    pub issued: u64,
+    pub cursor: u64,
+    pub saved_at: Millis,
+    /// Written by an orderly shutdown: `issued` and `cursor` are exact.
+    pub clean: bool,
+    #[serde(default)]
+    pub settings: Settings,
+    /// Active sessions: (id, last seen).
+    #[serde(default)]
+    pub sessions: Vec<(u64, Millis)>,
+    /// Sessions the upstream ended: (id, refused until).
+    #[serde(default)]
+    pub ended: Vec<(u64, Millis)>,
+}
+
+/// What an operator changed at run time (admin API). A value the operator set is kept together
+/// with the config's value at that moment, so that a later edit of the config file wins again:
+/// the most recent change counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admit_per_minute: Option<Override<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_active: Option<Override<u64>>,
+    #[serde(default)]
+    pub state: OperatorState,
+    #[serde(default)]
+    pub message: Message,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override<T> {
+    pub value: T,
+    /// The config file's value when the operator set this one.
+    pub config_was: T,
+}
+
+impl<T: Copy + PartialEq> Override<T> {
+    /// The value in force: the operator's, unless the config has changed since.
+    pub fn over(this: &Option<Override<T>>, config: T) -> T {
+        match this {
+            Some(o) if o.config_was == config => o.value,
+            _ => config,
+        }
+    }
+}
+
+/// The operator's say over a room.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatorState {
+    #[default]
+    Open,
+    /// No admissions; the page shows the operator's message.
+    Paused,
+    /// Nothing left: no new tickets, waiting visitors are told so.
+    Closed,
+}
+
+impl OperatorState {
+    pub fn name(self) -> &'static str {
+        match self {
+            OperatorState::Open => "open",
+            OperatorState::Paused => "paused",
+            OperatorState::Closed => "closed",
+        }
+    }
+}
+
+/// The operator's message to visitors, per language; empty means none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    #[serde(default)]
+    pub de: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+/// The state directory, locked for this process while any room uses it.
+#[derive(Debug)]
+pub struct StateDir {
+    dir: PathBuf,
+    /// Holds an exclusive lock on `dir/lock`; the kernel drops it when the process dies, even
+    /// by `kill -9`.
+    _lock: File,
+}
+
+impl StateDir {
+    /// Creates the directory if missing and locks it.
+    pub fn open(dir: &Path) -> Result<Arc<StateDir>, StoreError> {
+        let fail = |source| StoreError::Dir {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(dir).map_err(fail)?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .map_err(fail)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked {
+                    dir: dir.to_path_buf(),
+                })
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(fail(e)),
+        }
+        Ok(Arc::new(StateDir {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn room(self: &Arc<Self>, id: &str) -> RoomFile {
+        RoomFile {
+            path: self.dir.join(format!("{id}.state")),
+            tmp: self.dir.join(format!(".{id}.state.tmp")),
+            room: id.to_string(),
+            dir: self.clone(),
+        }
+    }
+}
+
+/// One room's file.
+#[derive(Debug)]
+pub struct RoomFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    room: String,
+    dir: Arc<StateDir>,
+}
+
+impl RoomFile {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn room(&self) -> &str {
+        &self.room
+    }
+
+    /// The saved state, `None` when the room has never been saved here.
+    pub fn load(&self) -> Result<Option<Saved>, StoreError> {
+        let bytes = match fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(StoreError::Read {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        let corrupt = |why: String| StoreError::Corrupt {
+            path: self.path.clone(),
+            room: self.room.clone(),
+            why,
+        };
+        // The version first, so a file from a newer release gets a message that says so.
+        let format = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .map_err(|e| corrupt(format!("not valid JSON ({e})")))?
+            .get("format")
+            .and_then(|f| f.as_u64());
+        if format != Some(u64::from(FORMAT)) {
+            return Err(corrupt(match format {
+                Some(v) => format!("format version {v}, this build reads version {FORMAT}"),
+                None => "no format version".to_string(),
+            }));
+        }
+        let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("{e}")))?;
+        if saved.room != self.room {
+            return Err(corrupt(format!(
+                "it belongs to room `{}`, not `{}`",
+                saved.room, self.room
+            )));
+        }
+        if saved.issued > saved.reserved || saved.cursor > saved.reserved {
+            return Err(corrupt(format!(
+                "its counters contradict each other (issued {}, cursor {}, reserved {})",
+                saved.issued, saved.cursor, saved.reserved
+            )));
+        }
+        Ok(Some(saved))
+    }
+
+    /// Replaces the file atomically and durably.
+    pub fn save(&self, saved: &Saved) -> Result<(), StoreError> {
+        let fail = |source| StoreError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let mut bytes = serde_json::to_vec(saved).map_err(|e| fail(std::io::Error::other(e)))?;
+        bytes.push(b'\n');
+        let mut f = File::create(&self.tmp).map_err(fail)?;
+        f.write_all(&bytes).map_err(fail)?;
+        f.sync_all().map_err(fail)?;
+        drop(f);
+        fs::rename(&self.tmp, &self.path).map_err(fail)?;
+        // The rename itself is durable only once the directory is.
+        File::open(&self.dir.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(fail)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "wartesaal-store-{}-{name}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn sample(room: &str) -> Saved {
+        Saved {
+            format: FORMAT,
+            room: room.into(),
+            started_at: 1,
+            reserved: 100,
+            issued: 90,
+            cursor: 40,
+            saved_at: 5,
+            clean: false,
+            settings: Settings {
+                state: OperatorState::Paused,
+                admit_per_minute: Some(Override {
+                    value: 30.0,
+                    config_was: 60.0,
+                }),
+                ..Settings::default()
+            },
+            sessions: vec![(3, 4)],
+            ended: vec![(1, 9)],
+        }
+    }
+
+    #[test]
+    fn saves_and_loads_and_refuses_a_second_process() {
+        let path = temp_dir("roundtrip");
+        let dir = StateDir::open(&path).unwrap();
+        let file = dir.room("impf");
+        assert_eq!(file.load().unwrap(), None);
+        file.save(&sample("impf")).unwrap();
+        assert_eq!(file.load().unwrap(), Some(sample("impf")));
+        assert!(matches!(
+            StateDir::open(&path),
+            Err(StoreError::Locked { .. })
+        ));
+        drop(file);
+        drop(dir);
+        assert!(StateDir::open(&path).is_ok(), "lock is released");
+        let _ = fs::remove_dir_all(&path);
+    }
+
+    #[test]
+    fn corrupt_files_are_refused_with_a_way_out() {
+        let path = temp_dir("corrupt");
+        let dir = StateDir::open(&path).unwrap();
+        let file = dir.room("impf");
+        for (content, says) in [
+            ("{\"format\":1,\"room\":", "not valid JSON"),
+            ("{\"format\":7}", "format version 7"),
+            ("[]", "no format version"),
+        ] {
+            fs::write(file.path(), content).unwrap();
+            let err = file.load().unwrap_err().to_string();
+            assert!(err.contains(says), "{err}");
+            assert!(err.contains("move it away"), "{err}");
+        }
+        file.save(&sample("other")).unwrap();
+        assert!(file
+            .load()
+            .unwrap_err()
+            .to_string()
+            .contains("room `other`"));
+        let mut bad = sample("impf");
+        bad.cursor = 500;
+        file.save(&bad).unwrap();
+        assert!(file.load().unwrap_err().to_string().contains("contradict"));
+        let _ = fs::remove_dir_all(&path);
+    }
+
+    #[test]
+    fn operator_override_yields_to_a_changed_config() {
+        let o = Some(Override {
+            value: 30.0,
+            config_was: 60.0,
+        });
+        assert_eq!(Override::over(&o, 60.0), 30.0);
+        assert_eq!(Override::over(&o, 90.0), 90.0);
+        assert_eq!(Override::over(&None, 90.0), 90.0);
+    }
+}
