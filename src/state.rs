@@ -20,8 +20,9 @@ use crate::clock::Millis;
 use crate::store::{OperatorState, RoomFile, Saved, Settings, StoreError, FORMAT};
 
 /// Fewest ticket numbers reserved ahead; more when arrivals are brisk (twice what arrived
-/// since the last save).
-const RESERVE_MIN: u64 = 64;
+/// since the last save). After a crash, the numbers reserved but never handed out are skipped;
+/// people who arrive afterwards queue behind them, so the block is kept small when it is quiet.
+const RESERVE_MIN: u64 = 8;
 /// Saves happen every second; after a crash the cursor is assumed to have moved for this long
 /// past the last save (at most), so that nobody restarts behind where they were.
 const CRASH_CATCH_UP_MS: Millis = 3_000;
@@ -194,6 +195,8 @@ impl EmbeddedState {
         for (id, until) in saved.ended {
             state.ended.insert(id, until);
         }
+        // The resumed line is saved at once, so that a second crash resumes from here.
+        state.save(now, false)?;
         tracing::info!(
             room = %saved.room,
             issued,
