@@ -102,14 +102,31 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     assert_eq!(after, kept, "pairs other than {name:?} changed");
     if kept.len() == before.len() {
-        assert_eq!(cookie_values(&headers), before_values, "nothing to strip, yet changed");
+        assert_eq!(
+            cookie_values(&headers),
+            before_values,
+            "nothing to strip, yet changed"
+        );
     } else {
-        assert_eq!(headers.get_all(header::COOKIE).iter().count(), usize::from(!kept.is_empty()));
+        assert_eq!(
+            headers.get_all(header::COOKIE).iter().count(),
+            usize::from(!kept.is_empty())
+        );
     }
-    assert_eq!(headers.get("x-other").map(|v| v.as_bytes()), Some(&b"kept"[..]));
-    assert_eq!(headers.len(), 1 + headers.get_all(header::COOKIE).iter().count());
+    assert_eq!(
+        headers.get("x-other").map(|v| v.as_bytes()),
+        Some(&b"kept"[..])
+    );
+    assert_eq!(
+        headers.len(),
+        1 + headers.get_all(header::COOKIE).iter().count()
+    );
 
     let once = cookie_values(&headers);
     strip_cookie(&mut headers, name);
-    assert_eq!(cookie_values(&headers), once, "second strip changed the headers");
+    assert_eq!(
+        cookie_values(&headers),
+        once,
+        "second strip changed the headers"
+    );
 });

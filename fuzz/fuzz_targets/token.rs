@@ -52,7 +52,10 @@ fn u64_at(data: &[u8], at: usize) -> u64 {
 fn arbitrary_text(k: &Keys, text: &str) {
     for now in [0, 1_700_000_000, u64::MAX] {
         if let Ok(t) = k.room.verify(text, now) {
-            assert!(t.expires_at > now, "accepted an expired token: {t:?} at {now}");
+            assert!(
+                t.expires_at > now,
+                "accepted an expired token: {t:?} at {now}"
+            );
             assert_eq!(k.room.sign(&t), text, "a second spelling of {t:?} verified");
             assert_eq!(k.rotated.verify(text, now), Ok(t));
         }
@@ -90,7 +93,10 @@ fn structured(k: &Keys, data: &[u8]) {
     assert_eq!(k.room.verify(&text, now), Ok(t));
     assert_eq!(k.rotated.verify(&text, now), Ok(t));
     assert_eq!(k.other_room.verify(&text, now), Err(TokenError::WrongRoom));
-    assert_eq!(k.other_secret.verify(&text, now), Err(TokenError::UnknownKey));
+    assert_eq!(
+        k.other_secret.verify(&text, now),
+        Err(TokenError::UnknownKey)
+    );
 
     let rest = &data[33..];
     if rest.len() >= 2 {

@@ -2,4 +2,5 @@
 
 mod cli;
 mod gateway;
+mod process;
 mod support;

@@ -325,6 +325,16 @@ pub struct Visitor {
 }
 
 impl Visitor {
+    /// A new visitor of the gateway at `base` (`http://addr`).
+    pub fn new(base: String) -> Visitor {
+        Visitor {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            base,
+            host: "site.test".to_string(),
+            cookies: Vec::new(),
+        }
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.cookies
             .iter()
@@ -355,15 +365,21 @@ impl Visitor {
 
     /// Sends a request and keeps what `Set-Cookie` says, as a browser would.
     pub async fn send(&mut self, req: Request<TestBody>) -> Answer {
-        let resp = self.client.request(req).await.expect("gateway answers");
+        self.try_send(req).await.expect("gateway answers")
+    }
+
+    /// `send` for a gateway that may be gone.
+    pub async fn try_send(&mut self, req: Request<TestBody>) -> Result<Answer, String> {
+        let resp = self.client.request(req).await.map_err(|e| e.to_string())?;
         let (parts, body) = resp.into_parts();
+        let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        // Cookies only from a complete answer: a browser cut off mid-response keeps its old one.
         self.keep_cookies(&parts.headers);
-        let body = body.collect().await.expect("body arrives").to_bytes();
-        Answer {
+        Ok(Answer {
             status: parts.status,
             headers: parts.headers,
             body: String::from_utf8_lossy(&body).into_owned(),
-        }
+        })
     }
 
     pub fn keep_cookies(&mut self, headers: &HeaderMap) {

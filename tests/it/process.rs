@@ -1,0 +1,402 @@
+//! The real binary as a child process: `kill -9` and restart, SIGHUP reload, SIGTERM drain.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Empty};
+
+use crate::support::{self, Visitor};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wartesaal");
+/// Upper bound for anything the child process is waited for; reached only when it hangs.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A running `wartesaal run`, its addresses read from its log.
+struct Proc {
+    child: Child,
+    public: SocketAddr,
+    admin: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Proc {
+    fn spawn(config: &Path) -> Proc {
+        let mut child = Command::new(BIN)
+            .args(["run", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, lines) = mpsc::channel();
+        let keep = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                keep.lock().unwrap().push(line.clone());
+                let _ = tx.send(line);
+            }
+        });
+        let mut p = Proc {
+            child,
+            public: "0.0.0.0:0".parse().unwrap(),
+            admin: "0.0.0.0:0".parse().unwrap(),
+            log,
+            lines,
+        };
+        let public = p.wait_for("public listener ready");
+        p.public = local_addr(&public);
+        let admin = p.wait_for("admin listener ready");
+        p.admin = local_addr(&admin);
+        p
+    }
+
+    /// The next log line containing `text`.
+    fn wait_for(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(_) => {}
+                Err(_) => panic!(
+                    "no log line with {text:?}; log so far:\n{}",
+                    self.log.lock().unwrap().join("\n")
+                ),
+            }
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.public)
+    }
+
+    fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name}");
+    }
+
+    fn exit_code(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the gateway did not exit");
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn local_addr(line: &str) -> SocketAddr {
+    let at = line.find("local=").expect("address in log line") + "local=".len();
+    line[at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// A directory with a key and a config for one room `r` in front of `upstream`.
+fn setup(name: &str, upstream: &str, room_extra: &str) -> (PathBuf, PathBuf) {
+    let dir = support::temp_dir(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("secret.key");
+    let out = Command::new(BIN).arg("keygen").output().unwrap();
+    std::fs::write(&key, out.stdout).unwrap();
+    let config = dir.join("wartesaal.toml");
+    write_config(&config, &dir, upstream, room_extra, "");
+    (dir, config)
+}
+
+fn write_config(config: &Path, dir: &Path, upstream: &str, room_extra: &str, more: &str) {
+    std::fs::write(
+        config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\ngrace_period = \"10s\"\n\
+             [admin]\nlisten = \"127.0.0.1:0\"\n\
+             [keys]\nfiles = [\"{key}\"]\n\
+             [state]\ndir = \"{state}\"\n\
+             [[rooms]]\nid = \"r\"\nupstream = \"{upstream}\"\n{room_extra}\n{more}",
+            key = dir.join("secret.key").display(),
+            state = dir.join("state").display(),
+        ),
+    )
+    .unwrap();
+}
+
+/// Place in line; 0 once admitted.
+fn position(status: &serde_json::Value) -> u64 {
+    if status["admitted"] == true {
+        return 0;
+    }
+    status["position"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no position in {status}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_traffic_reuses_no_number_and_loses_no_place() {
+    let up = support::upstream().await;
+    // Slow enough that the line barely moves while the test runs.
+    let (_dir, config) = setup("kill9", &up.url(), "admit_per_minute = 0.1");
+    let mut gw = Proc::spawn(&config);
+
+    let mut admitted = Visitor::new(gw.base());
+    let a = admitted.get("/book").await;
+    assert_eq!(
+        a.body, "upstream:/book",
+        "the first visitor walks straight in"
+    );
+
+    let mut waiting = Vec::new();
+    for _ in 0..30 {
+        let mut v = Visitor::new(gw.base());
+        let a = v.get_json("/").await;
+        assert_eq!(a.status, StatusCode::OK);
+        let pos = position(&a.json());
+        waiting.push((v, pos));
+    }
+
+    // Arrivals keep coming while the process is killed.
+    let base = gw.base();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let traffic = tokio::spawn(async move {
+        loop {
+            let mut v = Visitor::new(base.clone());
+            let req = v
+                .request(Method::GET, "/")
+                .header("accept", "application/json")
+                .body(Empty::new().boxed())
+                .unwrap();
+            match v.try_send(req).await {
+                Ok(a) if a.status == StatusCode::OK => {
+                    let pos = position(&a.json());
+                    if tx.send((v, pos)).is_err() {
+                        return;
+                    }
+                }
+                _ => return,
+            }
+        }
+    });
+    let mut during = Vec::new();
+    while during.len() < 50 {
+        during.push(rx.recv().await.expect("arrivals are served"));
+    }
+    gw.child.kill().unwrap(); // SIGKILL
+    gw.child.wait().unwrap();
+    traffic.await.unwrap();
+    while let Ok(v) = rx.try_recv() {
+        during.push(v);
+    }
+    waiting.extend(during);
+
+    let gw = Proc::spawn(&config);
+    let mut held = Vec::new();
+    for (mut v, before) in waiting {
+        v.base = gw.base();
+        let after = position(&v.status("r").await);
+        assert!(after <= before, "position {before} became {after}");
+        held.push(after);
+    }
+    let mut newcomers = Vec::new();
+    for _ in 0..10 {
+        let mut v = Visitor::new(gw.base());
+        newcomers.push(position(&v.get_json("/").await.json()));
+    }
+    let last_old = *held.iter().max().unwrap();
+    assert!(last_old > 0);
+    assert!(
+        newcomers.iter().all(|&p| p > last_old),
+        "new tickets {newcomers:?} behind every old one (last {last_old})"
+    );
+    let mut all: Vec<u64> = held
+        .iter()
+        .chain(&newcomers)
+        .copied()
+        .filter(|&p| p > 0)
+        .collect();
+    let count = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), count, "no two tickets share a number");
+
+    admitted.base = gw.base();
+    let a = admitted.get("/book").await;
+    assert_eq!(
+        a.body, "upstream:/book",
+        "the pass from before the crash still works"
+    );
+}
+
+/// One request on a raw keep-alive connection.
+fn raw_get(stream: &mut TcpStream, path: &str) -> String {
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: site.test\r\nAccept: application/json\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap();
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body).unwrap();
+    format!("{head}{}", String::from_utf8(body).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_without_dropping_anyone_and_a_bad_file_changes_nothing() {
+    let up = support::upstream().await;
+    let (dir, config) = setup("reload", &up.url(), "admit_per_minute = 0.1");
+    let mut gw = Proc::spawn(&config);
+
+    let mut first = Visitor::new(gw.base());
+    assert_eq!(first.get("/").await.body, "upstream:/");
+    let mut line = Vec::new();
+    for _ in 0..5 {
+        let mut v = Visitor::new(gw.base());
+        let pos = position(&v.get_json("/").await.json());
+        line.push((v, pos));
+    }
+    let mut conn = TcpStream::connect(gw.public).unwrap();
+    conn.set_read_timeout(Some(PATIENCE)).unwrap();
+    assert!(raw_get(&mut conn, "/.wartesaal/status?room=r").contains("\"admit_per_minute\":0.1"));
+
+    // Rate changed and a room added.
+    write_config(
+        &config,
+        &dir,
+        &up.url(),
+        "admit_per_minute = 0.2",
+        &format!(
+            "[[rooms]]\nid = \"s\"\npath_prefix = \"/s/\"\nupstream = \"{}\"\nadmit_per_minute = 0.1\n",
+            up.url()
+        ),
+    );
+    gw.signal("HUP");
+    gw.wait_for("config reloaded");
+
+    let answer = raw_get(&mut conn, "/.wartesaal/status?room=r");
+    assert!(
+        answer.contains("\"admit_per_minute\":0.2"),
+        "same connection, new rate: {answer}"
+    );
+    for (v, before) in &mut line {
+        let status = v.status("r").await;
+        assert!(position(&status) <= *before);
+    }
+    let mut s_visitor = Visitor::new(gw.base());
+    s_visitor.get("/s/termine").await;
+    assert!(
+        s_visitor.cookie("wartesaal_s").is_some(),
+        "the new room issues tickets"
+    );
+    s_visitor.get("/s/termine").await;
+    let mut second = Visitor::new(gw.base());
+    let a = second.get_json("/s/termine").await;
+    assert_eq!(a.json()["room"], "s");
+
+    // A broken file: every problem logged, the old config keeps running.
+    std::fs::write(
+        &config,
+        "[server]\nlisten = \"127.0.0.1:0\"\n[[rooms]]\nid = \"r\"\nadmit_per_minut = 5\n",
+    )
+    .unwrap();
+    gw.signal("HUP");
+    gw.wait_for("reload refused");
+    let log = gw.log.lock().unwrap().join("\n");
+    assert!(log.contains("rooms[0].admit_per_minut"), "{log}");
+    assert!(log.contains("rooms[0].upstream"), "{log}");
+    let answer = raw_get(&mut conn, "/.wartesaal/status?room=r");
+    assert!(answer.contains("\"admit_per_minute\":0.2"), "{answer}");
+    let a = second.get_json("/s/termine").await;
+    assert_eq!(a.json()["room"], "s", "the added room is still there");
+    assert!(gw.child.try_wait().unwrap().is_none(), "still running");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_slow_request_refuses_new_ones_and_saves_the_line() {
+    let up = support::upstream().await;
+    let (dir, config) = setup("term", &up.url(), "admit_per_minute = 600");
+    let mut gw = Proc::spawn(&config);
+
+    let mut v = Visitor::new(gw.base());
+    assert_eq!(v.get("/warmup").await.body, "upstream:/warmup");
+    let slow = tokio::spawn(async move { v.get("/slow?ms=1500").await });
+    let deadline = Instant::now() + PATIENCE;
+    while !up.paths().iter().any(|p| p == "/slow") {
+        assert!(Instant::now() < deadline, "the slow request never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    gw.signal("TERM");
+    gw.wait_for("shutting down");
+    let deadline = Instant::now() + PATIENCE;
+    while TcpStream::connect(gw.public).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let answer = slow.await.unwrap();
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body, "slow", "the request in flight was finished");
+    assert_eq!(gw.exit_code(), Some(0));
+    let saved = std::fs::read_to_string(dir.join("state").join("r.state")).unwrap();
+    assert!(saved.contains("\"clean\":true"), "{saved}");
+}
+
+#[test]
+fn a_corrupt_state_file_stops_startup_with_a_way_out() {
+    let (dir, config) = setup("corrupt", "http://127.0.0.1:9", "admit_per_minute = 60");
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("r.state"), "{\"format\":1,\"issued\":").unwrap();
+    let out = Command::new(BIN)
+        .args(["run", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("r.state is corrupt"), "{err}");
+    assert!(err.contains("move it away"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(state.join("r.state")).unwrap(),
+        "{\"format\":1,\"issued\":",
+        "the file is left as it was"
+    );
+}
