@@ -774,6 +774,10 @@ fn wants_json(headers: &HeaderMap) -> bool {
 
 /// The request's host name, lower-case and without a port.
 fn request_host<B>(req: &Request<B>) -> Result<String, &'static str> {
+    // Two Host headers could route by one and reach the upstream by the other (RFC 9112 3.2).
+    if req.headers().get_all(header::HOST).iter().nth(1).is_some() {
+        return Err("more than one Host header");
+    }
     let raw = match req.uri().host() {
         Some(h) => h,
         None => req
@@ -1065,5 +1069,39 @@ mod tests {
         assert!(starts_at_segment("/static/a.css", "/static"));
         assert!(!starts_at_segment("/staticx", "/static"));
         assert!(!path_is_plain("/static/..;/termine"));
+    }
+
+    mod hostile {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any path an upstream would read as being under the prefix is caught by it,
+            /// however it is spelt; and no path makes routing panic.
+            #[test]
+            fn every_spelling_under_the_prefix_is_caught(
+                raw in "(/(termine|TeRmine|%74ermine|%2574ermine|x|%2e%2e|%2E|;a|[\\\\]|)){1,6}/?",
+                noise in "[ -~]{0,40}",
+            ) {
+                let _ = RequestPath::new(&noise).matches_prefix("/termine/");
+                prop_assume!(!path_has_dot_segments(&raw));
+                if canonical_path(&raw).to_ascii_lowercase().starts_with("/termine/") {
+                    prop_assert!(RequestPath::new(&raw).matches_prefix("/termine/"), "{}", raw);
+                }
+            }
+
+            /// Any Host header bytes: an answer, never a panic, and an accepted name is clean.
+            #[test]
+            fn host_headers_never_panic(raw in proptest::collection::vec(any::<u8>(), 0..300)) {
+                let Ok(value) = HeaderValue::from_bytes(&raw) else {
+                    return Ok(());
+                };
+                let req = Request::builder().header(header::HOST, value).body(()).unwrap();
+                if let Ok(host) = request_host(&req) {
+                    prop_assert!(!host.is_empty() && host.len() <= MAX_HOST_LEN);
+                    prop_assert!(host.bytes().all(|b| !b.is_ascii_uppercase()));
+                }
+            }
+        }
     }
 }

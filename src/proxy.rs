@@ -338,4 +338,46 @@ mod tests {
         assert!(h.is_empty());
         assert!(!clean_response(&mut h));
     }
+
+    mod hostile {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn headers(values: &[Vec<u8>]) -> HeaderMap {
+            let mut h = HeaderMap::new();
+            for v in values {
+                if let Ok(v) = HeaderValue::from_bytes(v) {
+                    h.append(header::COOKIE, v);
+                }
+            }
+            h
+        }
+
+        proptest! {
+            /// Any bytes a browser or attacker puts in `Cookie` headers: reading never panics,
+            /// stripping ours leaves none of ours and every other pair in order.
+            #[test]
+            fn stripping_our_cookie_keeps_everyone_elses(
+                values in proptest::collection::vec(
+                    proptest::collection::vec(any::<u8>(), 0..200), 0..4),
+                ours in proptest::option::of("[a-zA-Z0-9_-]{0,80}"),
+            ) {
+                let mut values = values;
+                if let Some(token) = &ours {
+                    values.push(format!("a=1; wartesaal_r={token}; b=2").into_bytes());
+                }
+                let mut h = headers(&values);
+                let others: Vec<Vec<u8>> = cookie_pairs(&h)
+                    .filter(|(k, _, _)| *k != b"wartesaal_r")
+                    .map(|(_, pair, _)| pair.to_vec())
+                    .collect();
+                let _ = find_cookie(&h, "wartesaal_r");
+                strip_cookie(&mut h, "wartesaal_r");
+                prop_assert_eq!(find_cookie(&h, "wartesaal_r"), None);
+                let kept: Vec<Vec<u8>> =
+                    cookie_pairs(&h).map(|(_, pair, _)| pair.to_vec()).collect();
+                prop_assert_eq!(kept, others);
+            }
+        }
+    }
 }
