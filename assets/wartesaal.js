@@ -5,6 +5,8 @@
   var main = document.getElementById("ws");
   if (!main || !window.fetch) { return; }
   var room = main.getAttribute("data-room");
+  var shownState = main.getAttribute("data-state") || "open";
+  var shownMessage = main.getAttribute("data-message") || "";
   var lang = main.getAttribute("data-lang") === "en" ? "en" : "de";
   var T = {
     de: { sep: ".", one: "Vor Ihnen ist noch 1 Person.", many: "Vor Ihnen sind noch {} Personen.",
@@ -40,13 +42,19 @@
     fetch("/.wartesaal/status?room=" + encodeURIComponent(room), {
       credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" }
     }).then(function (r) { return r.json(); }).then(function (s) {
+      if (s.state !== shownState || (s.message || "") !== shownMessage) {
+        // The operator paused, closed, reopened or posted a message: show the new page.
+        window.location.replace(window.location.href);
+        return;
+      }
+      if (s.state === "closed") { schedule(s.refresh_after_seconds); return; }
       if (s.admitted) {
         var note = document.getElementById("ws-admitted");
         if (note) { note.hidden = false; }
         window.location.replace(window.location.href);
         return;
       }
-            if (typeof s.position !== "number") {
+      if (typeof s.position !== "number") {
         // The ticket is gone (expired while the device slept, or refused): reload to get a
         // fresh one rather than show a stale place forever.
         window.setTimeout(function () { window.location.replace(window.location.href); }, 2000);

@@ -1,30 +1,52 @@
-//! The admin listener: owns `/metrics`, `/healthz` and `/readyz`. Must not be reachable from the
-//! public listener; it serves ops, not visitors.
+//! The admin listener: owns `/metrics`, `/healthz`, `/readyz`, the admin API under `/api/v1/`
+//! and the ops dashboard at `/`. Must not be reachable from the public listener; it serves
+//! ops, not visitors.
+//!
+//! Reading is open to whoever reaches the (private) listener; every change needs the bearer
+//! token from `admin.token_file`, is applied only once it is durable, and is logged with who,
+//! what and when.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
 
-use crate::gateway::{plain, Gateway};
+use crate::admission;
+use crate::config::AdminToken;
+use crate::gateway::{effective_rate, plain, Gateway, Room};
+use crate::history;
 use crate::proxy::{self, Body};
+use crate::store::{OperatorState, Override, Settings};
+
+/// Largest PATCH body read.
+const MAX_BODY: usize = 16 * 1024;
+/// Longest operator message per language, in characters.
+const MAX_MESSAGE_CHARS: usize = 1000;
+const MAX_ADMIT_PER_MINUTE: f64 = 60_000_000.0;
+
+pub const DASHBOARD: &str = include_str!("../assets/dashboard.html");
 
 pub async fn serve(
     gateway: Arc<Gateway>,
     req: Request<Incoming>,
+    peer: SocketAddr,
 ) -> Result<Response<Body>, Infallible> {
-    Ok(handle(&gateway, &req))
+    Ok(handle(&gateway, req, peer).await)
 }
 
-fn handle<B>(gateway: &Gateway, req: &Request<B>) -> Response<Body> {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET is allowed here");
-    }
-    match req.uri().path() {
-        "/metrics" => {
+async fn handle(gateway: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    let read = method == Method::GET || method == Method::HEAD;
+    match path.as_str() {
+        "/metrics" if read => {
             gateway.tick();
             let mut resp = Response::new(proxy::full(Bytes::from(gateway.metrics.render())));
             resp.headers_mut().insert(
@@ -33,13 +55,450 @@ fn handle<B>(gateway: &Gateway, req: &Request<B>) -> Response<Body> {
             );
             resp
         }
-        "/healthz" => plain(StatusCode::OK, "ok"),
+        "/healthz" if read => plain(StatusCode::OK, "ok"),
         // The embedded state lives in this process: ready while it is being saved.
-        "/readyz" if gateway.ready() => plain(StatusCode::OK, "ready"),
-        "/readyz" => plain(
+        "/readyz" if read && gateway.ready() => plain(StatusCode::OK, "ready"),
+        "/readyz" if read => plain(
             StatusCode::SERVICE_UNAVAILABLE,
             "room state cannot be saved; see the log",
         ),
-        _ => plain(StatusCode::NOT_FOUND, "not found"),
+        "/" if read => {
+            let mut resp = Response::new(proxy::full(Bytes::from_static(DASHBOARD.as_bytes())));
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            // Everything the page needs is in it; nothing may be loaded from elsewhere.
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+                     connect-src 'self'; img-src 'self' data:; base-uri 'none'; \
+                     form-action 'none'; frame-ancestors 'none'",
+                ),
+            );
+            resp
+        }
+        "/api/v1/rooms" if read => {
+            let site = gateway.site.load();
+            let rooms: Vec<Value> = site.rooms.iter().map(|r| room_json(gateway, r)).collect();
+            json_answer(StatusCode::OK, &json!({ "rooms": rooms }))
+        }
+        "/api/v1/series" if read => {
+            gateway.tick();
+            json_answer(
+                StatusCode::OK,
+                &json!({
+                    "interval_seconds": history::INTERVAL_MS / 1000,
+                    "rooms": gateway.history.series(),
+                }),
+            )
+        }
+        _ => match path.strip_prefix("/api/v1/rooms/") {
+            Some(id) => {
+                let site = gateway.site.load_full();
+                let Some(room) = site.room(id) else {
+                    return error(StatusCode::NOT_FOUND, "no room with this id", None);
+                };
+                if read {
+                    json_answer(StatusCode::OK, &room_json(gateway, room))
+                } else if method == Method::PATCH {
+                    patch(gateway, room, req, peer, site.admin_token.as_ref()).await
+                } else {
+                    not_allowed("GET, HEAD, PATCH")
+                }
+            }
+            None if [
+                "/metrics",
+                "/healthz",
+                "/readyz",
+                "/",
+                "/api/v1/rooms",
+                "/api/v1/series",
+            ]
+            .contains(&path.as_str()) =>
+            {
+                not_allowed("GET, HEAD")
+            }
+            None => error(StatusCode::NOT_FOUND, "not found", None),
+        },
+    }
+}
+
+/// A room's live figures and settings.
+fn room_json(gateway: &Gateway, room: &Room) -> Value {
+    let now = gateway.clock.now_ms();
+    let figures = room.state.figures(now);
+    let settings = room.state.settings();
+    let cfg = &room.cfg;
+    json!({
+        "id": cfg.id,
+        "title": cfg.title,
+        "state": figures.state.name(),
+        "message": { "de": settings.message.de, "en": settings.message.en },
+        "issued": figures.issued,
+        "cursor": figures.cursor,
+        "waiting": figures.waiting(),
+        "active_sessions": figures.active,
+        "admit_per_minute": figures.limits.admit_per_minute,
+        "effective_admit_per_minute": effective_rate(&figures),
+        "max_active": figures.limits.max_active,
+        "config": { "admit_per_minute": cfg.admit_per_minute, "max_active": cfg.max_active },
+        "estimated_wait_seconds": (!figures.limits.paused)
+            .then(|| admission::eta_for_newcomer(figures.waiting(), &figures.limits)),
+        "schedule": Value::Null,
+        "upstream": format!("{}://{}", cfg.upstream.scheme, cfg.upstream.authority),
+    })
+}
+
+/// What a PATCH body asks for, fully checked before anything is applied.
+#[derive(Debug, Default, PartialEq)]
+struct Change {
+    /// `Some(None)`: back to the config's value.
+    admit_per_minute: Option<Option<f64>>,
+    max_active: Option<Option<u64>>,
+    state: Option<OperatorState>,
+    /// Per language: `Some` replaces that text ("" removes it); a language not named stays.
+    message: Option<(Option<String>, Option<String>)>,
+}
+
+/// A refused body: what is wrong and with which field.
+#[derive(Debug, PartialEq)]
+struct Invalid {
+    field: Option<String>,
+    message: String,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> Invalid {
+    Invalid {
+        field: Some(field.to_string()),
+        message: message.into(),
+    }
+}
+
+fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| Invalid {
+        field: None,
+        message: format!("the body is not JSON: {e}"),
+    })?;
+    let Value::Object(fields) = value else {
+        return Err(Invalid {
+            field: None,
+            message: "the body must be a JSON object".into(),
+        });
+    };
+    let mut change = Change::default();
+    for (key, value) in &fields {
+        match key.as_str() {
+            "admit_per_minute" => {
+                change.admit_per_minute = Some(match value {
+                    Value::Null => None,
+                    v => match v.as_f64() {
+                        Some(r) if r.is_finite() && r > 0.0 && r <= MAX_ADMIT_PER_MINUTE => Some(r),
+                        _ => {
+                            return Err(invalid(
+                                key,
+                                "must be a number above 0 (new sessions per minute), or null \
+                                 for the config's value",
+                            ))
+                        }
+                    },
+                })
+            }
+            "max_active" => {
+                change.max_active =
+                    Some(match value {
+                        Value::Null => None,
+                        v => match v.as_u64() {
+                            Some(n) => Some(n),
+                            None => return Err(invalid(
+                                key,
+                                "must be a whole number of at least 0 (0 = no cap), or null for \
+                                 the config's value",
+                            )),
+                        },
+                    })
+            }
+            "state" => {
+                change.state = Some(match value.as_str() {
+                    Some("open") => OperatorState::Open,
+                    Some("paused") => OperatorState::Paused,
+                    Some("closed") => OperatorState::Closed,
+                    _ => return Err(invalid(key, "must be \"open\", \"paused\" or \"closed\"")),
+                })
+            }
+            "message" => change.message = Some(parse_message(value)?),
+            other => {
+                return Err(invalid(
+                    other,
+                    "unknown field; known: admit_per_minute, max_active, state, message",
+                ))
+            }
+        }
+    }
+    if change == Change::default() {
+        return Err(Invalid {
+            field: None,
+            message: "nothing to change: give admit_per_minute, max_active, state or message"
+                .into(),
+        });
+    }
+    Ok(change)
+}
+
+fn parse_message(value: &Value) -> Result<(Option<String>, Option<String>), Invalid> {
+    let fields: &Map<String, Value> = match value {
+        Value::Null => return Ok((Some(String::new()), Some(String::new()))),
+        Value::Object(m) => m,
+        _ => {
+            return Err(invalid(
+                "message",
+                "must be an object like {\"de\": \"…\", \"en\": \"…\"}, or null to remove it",
+            ))
+        }
+    };
+    let mut message = (None, None);
+    for (lang, text) in fields {
+        let field = format!("message.{lang}");
+        let slot = match lang.as_str() {
+            "de" => &mut message.0,
+            "en" => &mut message.1,
+            _ => return Err(invalid(&field, "only \"de\" and \"en\" are shown")),
+        };
+        let text = match text {
+            Value::String(s) => s.trim(),
+            Value::Null => "",
+            _ => return Err(invalid(&field, "must be a string")),
+        };
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(invalid(
+                &field,
+                format!("longer than {MAX_MESSAGE_CHARS} characters"),
+            ));
+        }
+        if text.chars().any(|c| c.is_control()) {
+            return Err(invalid(&field, "contains control characters"));
+        }
+        *slot = Some(text.to_string());
+    }
+    Ok(message)
+}
+
+fn apply(change: &Change, settings: &mut Settings, config: &crate::admission::Limits) {
+    if let Some(rate) = change.admit_per_minute {
+        settings.admit_per_minute = rate.map(|value| Override {
+            value,
+            config_was: config.admit_per_minute,
+        });
+    }
+    if let Some(cap) = change.max_active {
+        settings.max_active = cap.map(|value| Override {
+            value,
+            config_was: config.max_active,
+        });
+    }
+    if let Some(state) = change.state {
+        settings.state = state;
+    }
+    if let Some((de, en)) = &change.message {
+        if let Some(de) = de {
+            settings.message.de = de.clone();
+        }
+        if let Some(en) = en {
+            settings.message.en = en.clone();
+        }
+    }
+}
+
+async fn patch(
+    gateway: &Gateway,
+    room: &Room,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    token: Option<&AdminToken>,
+) -> Response<Body> {
+    let Some(token) = token else {
+        return error(
+            StatusCode::FORBIDDEN,
+            "changes are turned off: set admin.token_file in the config and reload",
+            None,
+        );
+    };
+    if !authorized(req.headers(), token) {
+        let mut resp = error(
+            StatusCode::UNAUTHORIZED,
+            "a valid token is needed: send Authorization: Bearer <token from admin.token_file>",
+            None,
+        );
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"wartesaal\""),
+        );
+        tracing::warn!(room = %room.cfg.id, from = %peer, "admin change refused: bad or missing token");
+        return resp;
+    }
+    let operator = req
+        .headers()
+        .get("x-wartesaal-operator")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(64).collect::<String>())
+        .unwrap_or_default();
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the body is larger than 16 KiB or was cut off",
+                None,
+            )
+        }
+    };
+    let change = match parse_change(&body) {
+        Ok(c) => c,
+        Err(why) => return error(StatusCode::BAD_REQUEST, &why.message, why.field.as_deref()),
+    };
+    let now = gateway.clock.now_ms();
+    match room
+        .state
+        .update_settings(&mut |s, config| apply(&change, s, config), now)
+    {
+        Ok(settings) => {
+            tracing::info!(
+                room = %room.cfg.id,
+                from = %peer,
+                operator = %operator,
+                at_unix_ms = now,
+                change = %String::from_utf8_lossy(&body),
+                state = settings.state.name(),
+                "operator changed the room"
+            );
+            // Gauges show the change at once, not at the next tick.
+            gateway.tick();
+            json_answer(StatusCode::OK, &room_json(gateway, room))
+        }
+        Err(e) => {
+            tracing::error!(room = %room.cfg.id, error = %e, "operator change not saved");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the change could not be saved and was not applied; see the log",
+                None,
+            )
+        }
+    }
+}
+
+/// Compares the bearer token in constant time (over digests, so the length leaks nothing
+/// either).
+fn authorized(headers: &http::HeaderMap, token: &AdminToken) -> bool {
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let a = Sha256::digest(given.trim().as_bytes());
+    let b = Sha256::digest(token.0.as_bytes());
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+fn json_answer(status: StatusCode, value: &Value) -> Response<Body> {
+    let mut body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    body.push(b'\n');
+    let mut resp = Response::new(proxy::full(Bytes::from(body)));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response<Body> {
+    json_answer(status, &json!({ "error": message, "field": field }))
+}
+
+fn not_allowed(allow: &'static str) -> Response<Body> {
+    let mut resp = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed here",
+        None,
+    );
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_checked_field_by_field() {
+        let field = |body: &str| parse_change(body.as_bytes()).unwrap_err().field;
+        assert_eq!(
+            field("{\"admit_per_minute\": -1}").as_deref(),
+            Some("admit_per_minute")
+        );
+        assert_eq!(
+            field("{\"admit_per_minute\": \"fast\"}").as_deref(),
+            Some("admit_per_minute")
+        );
+        assert_eq!(
+            field("{\"max_active\": 1.5}").as_deref(),
+            Some("max_active")
+        );
+        assert_eq!(field("{\"state\": \"gone\"}").as_deref(), Some("state"));
+        assert_eq!(
+            field("{\"message\": {\"fr\": \"x\"}}").as_deref(),
+            Some("message.fr")
+        );
+        assert_eq!(
+            field("{\"message\": {\"de\": 3}}").as_deref(),
+            Some("message.de")
+        );
+        assert_eq!(field("{\"rate\": 5}").as_deref(), Some("rate"));
+        assert_eq!(field("{}"), None);
+        assert_eq!(field("[1]"), None);
+        assert_eq!(field("{"), None);
+        let long = format!("{{\"message\": {{\"en\": \"{}\"}}}}", "x".repeat(1001));
+        assert_eq!(field(&long).as_deref(), Some("message.en"));
+
+        let c = parse_change(
+            br#"{"admit_per_minute": 30, "max_active": null, "state": "paused",
+                 "message": {"de": " Kurze Pause ", "en": "Short break"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.admit_per_minute, Some(Some(30.0)));
+        assert_eq!(c.max_active, Some(None));
+        assert_eq!(c.state, Some(OperatorState::Paused));
+        assert_eq!(
+            c.message,
+            Some((Some("Kurze Pause".into()), Some("Short break".into())))
+        );
+        let c = parse_change(br#"{"message": {"en": "Only English"}}"#).unwrap();
+        assert_eq!(c.message, Some((None, Some("Only English".into()))));
+    }
+
+    #[test]
+    fn only_the_exact_token_is_accepted() {
+        let token = AdminToken("s3cret-token-0123456789".into());
+        let with = |v: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+            authorized(&h, &token)
+        };
+        assert!(with("Bearer s3cret-token-0123456789"));
+        assert!(!with("Bearer s3cret-token-012345678"));
+        assert!(!with("Bearer s3cret-token-01234567890"));
+        assert!(!with("Basic s3cret-token-0123456789"));
+        assert!(!authorized(&http::HeaderMap::new(), &token));
     }
 }

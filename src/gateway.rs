@@ -18,12 +18,13 @@ use tokio::sync::Semaphore;
 
 use crate::admission::{self, Limits};
 use crate::clock::{Clock, Millis};
-use crate::config::{Config, CookieSecure, RoomConfig};
+use crate::config::{AdminToken, Config, CookieSecure, Lang, RoomConfig};
+use crate::history::History;
 use crate::metrics::{Metrics, Outcome, RoomMetrics, UpstreamClass};
 use crate::page::{self, RoomStateName, View};
 use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError, UpstreamClient};
 use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
-use crate::store::{StateDir, StoreError};
+use crate::store::{OperatorState, StateDir, StoreError};
 use crate::ticket::{Kind, RoomKeys, Token};
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
@@ -31,6 +32,8 @@ const SLOT_WAIT: Duration = Duration::from_secs(2);
 /// What the busy page tells the browser.
 const BUSY_RETRY_AFTER: u64 = 10;
 const MAX_HOST_LEN: usize = 255;
+/// How often a page of a closed room looks again, in case the operator reopens it.
+const CLOSED_REFRESH: u64 = 60;
 
 /// What happens to a request inside a room's `path_prefix`, once bypasses are handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,39 +162,55 @@ impl Room {
         self.cookie("", 0, secure)
     }
 
-    /// What a visitor holding `seq` (or no ticket) sees of the room right now.
-    fn view(&self, figures: &Figures, seq: Option<u64>) -> View<'_> {
+    /// What a visitor holding `seq` (or no ticket) sees of the room right now, in `lang`.
+    fn view(&self, figures: &Figures, seq: Option<u64>, lang: Lang) -> View<'_> {
         let limits = figures.limits;
-        let (position, ahead, eta, admitted) = match seq {
-            Some(seq) if seq < figures.cursor => (None, None, Some(0), true),
+        let state = match figures.state {
+            OperatorState::Open => RoomStateName::Open,
+            OperatorState::Paused => RoomStateName::Paused,
+            OperatorState::Closed => RoomStateName::Closed,
+        };
+        let (position, ahead, admitted) = match seq {
+            Some(seq) if seq < figures.cursor => (None, None, true),
+            // Nothing left: no place to show.
+            _ if state == RoomStateName::Closed => (None, None, false),
             Some(seq) => {
                 let position = admission::position(seq, figures.cursor);
-                let ahead = position - 1;
-                (
-                    Some(position),
-                    Some(ahead),
-                    Some(admission::eta_seconds(position, &limits)),
-                    false,
-                )
+                (Some(position), Some(position - 1), false)
             }
-            None => (
-                None,
-                None,
-                Some(admission::eta_for_newcomer(figures.waiting(), &limits)),
-                false,
-            ),
+            None => (None, None, false),
+        };
+        let eta = match state {
+            _ if admitted => Some(0),
+            RoomStateName::Open => Some(match position {
+                Some(position) => admission::eta_seconds(position, &limits),
+                None => admission::eta_for_newcomer(figures.waiting(), &limits),
+            }),
+            // Nobody moves while paused or closed: an estimate would be a guess.
+            RoomStateName::Paused | RoomStateName::Closed => None,
+        };
+        let message = self.state.message();
+        let text = match lang {
+            Lang::De if !message.de.is_empty() => &message.de,
+            Lang::En if !message.en.is_empty() => &message.en,
+            _ if !message.de.is_empty() => &message.de,
+            _ => &message.en,
+        };
+        let refresh = match state {
+            RoomStateName::Closed => CLOSED_REFRESH,
+            _ => page::refresh_after(eta.unwrap_or(0)),
         };
         View {
             room: &self.cfg.id,
-            state: RoomStateName::Open,
+            state,
             position,
             ahead,
             eta_seconds: eta,
             admitted,
             admit_per_minute: limits.admit_per_minute,
-            refresh_after_seconds: page::refresh_after(eta.unwrap_or(0)),
+            refresh_after_seconds: refresh,
             opens_at: None,
-            message: None,
+            message: (!text.is_empty()).then(|| text.clone()),
         }
     }
 }
@@ -199,6 +218,8 @@ impl Room {
 /// Everything that a reload replaces at once.
 pub struct Site {
     pub rooms: Vec<Arc<Room>>,
+    /// The admin API's bearer token; `None` makes the API read-only.
+    pub admin_token: Option<AdminToken>,
     pub trusted_proxies: Vec<IpNet>,
     pub cookie_secure: CookieSecure,
 }
@@ -278,6 +299,7 @@ impl Site {
         }
         Ok(Site {
             rooms,
+            admin_token: config.admin.token.clone(),
             trusted_proxies: config.server.trusted_proxies.clone(),
             cookie_secure: config.server.cookie_secure,
         })
@@ -327,6 +349,8 @@ pub struct Gateway {
     client: UpstreamClient,
     /// The last save of some room failed: not ready (the state would not survive a restart).
     persist_failing: AtomicBool,
+    /// The last hour per room, for the dashboard.
+    pub history: History,
 }
 
 /// Facts about the visitor's connection.
@@ -353,6 +377,7 @@ impl Gateway {
             metrics,
             client: proxy::client(),
             persist_failing: AtomicBool::new(false),
+            history: History::default(),
         }
     }
 
@@ -463,7 +488,11 @@ impl Gateway {
             },
             Decision::Wait { seq, drawn_at } => {
                 let cookie = room.ticket_cookie(seq, drawn_at, now_s, visit.secure);
-                self.waiting(room, visit, &figures, seq, cookie, now_s)
+                self.waiting(room, visit, &figures, Some(seq), Some(cookie), now_s)
+            }
+            // Nothing left to book: say so instead of handing out a number.
+            Decision::Draw if figures.state == OperatorState::Closed => {
+                self.waiting(room, visit, &figures, None, None, now_s)
             }
             Decision::Draw => self.draw(room, req, visit, now).await,
         }
@@ -487,7 +516,7 @@ impl Gateway {
                     self.admitted(room, req, visit, drawn.seq, now).await
                 } else {
                     let cookie = room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure);
-                    self.waiting(room, visit, &figures, drawn.seq, cookie, now_s)
+                    self.waiting(room, visit, &figures, Some(drawn.seq), Some(cookie), now_s)
                 }
             }
             Err(e) => {
@@ -519,16 +548,16 @@ impl Gateway {
         room: &Room,
         visit: &Visit,
         figures: &Figures,
-        seq: u64,
-        cookie: HeaderValue,
+        seq: Option<u64>,
+        cookie: Option<HeaderValue>,
         now_s: u64,
     ) -> Response<Body> {
         room.metrics.request(Outcome::Waiting);
-        let view = room.view(figures, Some(seq));
+        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let view = room.view(figures, seq, lang);
         let (body, content_type) = if visit.wants_json {
             (view.to_json(), "application/json")
         } else {
-            let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
             (
                 page::waiting_page(&room.cfg, lang, &view, now_s),
                 "text/html; charset=utf-8",
@@ -537,7 +566,9 @@ impl Gateway {
         let mut resp = answer(room.cfg.queueing_status, content_type, body);
         let h = resp.headers_mut();
         h.insert(header::RETRY_AFTER, view.refresh_after_seconds.into());
-        h.append(header::SET_COOKIE, cookie);
+        if let Some(cookie) = cookie {
+            h.append(header::SET_COOKIE, cookie);
+        }
         resp
     }
 
@@ -692,23 +723,24 @@ impl Gateway {
         let now_s = now / 1000;
         let token = room.token(headers, now_s);
         let figures = room.state.figures(now);
+        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
         // The same question as for a page request, answered without acting on it: the status
         // never mints a pass or draws a number.
         let (view, cookie) = match decide(token.as_ref(), true, &figures) {
             Decision::Proxy { .. } => {
-                let mut view = room.view(&figures, None);
+                let mut view = room.view(&figures, None, lang);
                 view.admitted = true;
                 view.eta_seconds = Some(0);
                 (view, None)
             }
             // A called ticket is not refreshed: it is meant to be turned into a pass now, not
             // kept alive indefinitely.
-            Decision::Admit { seq } => (room.view(&figures, Some(seq)), None),
+            Decision::Admit { seq } => (room.view(&figures, Some(seq), lang), None),
             Decision::Wait { seq, drawn_at } => (
-                room.view(&figures, Some(seq)),
+                room.view(&figures, Some(seq), lang),
                 Some(room.ticket_cookie(seq, drawn_at, now_s, visit.secure)),
             ),
-            Decision::Draw => (room.view(&figures, None), None),
+            Decision::Draw => (room.view(&figures, None, lang), None),
         };
         let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
         if let Some(cookie) = cookie {
@@ -728,10 +760,20 @@ impl Gateway {
             let m = &room.metrics;
             m.queue_waiting.set(figures.waiting() as i64);
             m.active_sessions.set(figures.active as i64);
-            m.admit_rate.set(figures.limits.admit_per_minute);
+            m.admit_rate.set(effective_rate(&figures));
             m.estimated_wait
                 .set(admission::eta_for_newcomer(figures.waiting(), &figures.limits) as f64);
         }
+        self.history.sample(&site, now);
+    }
+}
+
+/// Admissions per minute in force now: none while the operator has stopped them.
+pub fn effective_rate(figures: &Figures) -> f64 {
+    if figures.limits.paused {
+        0.0
+    } else {
+        figures.limits.admit_per_minute
     }
 }
 

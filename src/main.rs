@@ -45,6 +45,17 @@ enum Command {
     },
     /// Print a new random 256-bit secret (base64url, one line).
     Keygen,
+    /// Read or change rooms through a running gateway's admin API.
+    Ctl {
+        /// The gateway's admin listener.
+        #[arg(long, default_value = "http://127.0.0.1:9090")]
+        admin: String,
+        /// File holding the admin token [default: $WARTESAAL_ADMIN_TOKEN]
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        #[command(subcommand)]
+        action: CtlAction,
+    },
     /// Run the gateway in front of a built-in, deliberately slow booking site.
     Demo {
         /// Public address of the gateway.
@@ -53,6 +64,38 @@ enum Command {
         /// Address of the admin listener (metrics).
         #[arg(long, default_value = "127.0.0.1:9090")]
         admin: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum CtlAction {
+    /// List every room with its queue, sessions, rate and state.
+    Rooms,
+    /// Change a room at once; the change is saved and survives a restart.
+    Set {
+        /// Room id.
+        room: String,
+        /// New sessions per minute.
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Cap on concurrent sessions (0 = none).
+        #[arg(long)]
+        max_active: Option<u64>,
+        /// Stop admissions; everyone keeps their place.
+        #[arg(long, conflicts_with_all = ["close", "open"])]
+        pause: bool,
+        /// Nothing left: no new tickets, waiting visitors are told so.
+        #[arg(long, conflicts_with_all = ["pause", "open"])]
+        close: bool,
+        /// Resume admissions.
+        #[arg(long, conflicts_with_all = ["pause", "close"])]
+        open: bool,
+        /// Message to visitors in German ("" removes it).
+        #[arg(long)]
+        message_de: Option<String>,
+        /// Message to visitors in English ("" removes it).
+        #[arg(long)]
+        message_en: Option<String>,
     },
 }
 
@@ -128,6 +171,11 @@ fn main() -> ExitCode {
             tracing::info!(config = %path.display(), rooms = config.rooms.len(), "starting");
             runtime_and(run(config, path))
         }
+        Command::Ctl {
+            admin,
+            token_file,
+            action,
+        } => ctl(&admin, token_file, action),
         Command::Demo { listen, admin } => {
             init_logging();
             runtime_and(demo(listen, admin))
@@ -187,6 +235,89 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     // The demo has no config file to reload: any signal stops it.
     let _ = signals.next().await;
     running.shutdown().await.map_err(|e| e.to_string())
+}
+
+fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode {
+    let token = match token_file {
+        Some(path) => match std::fs::read_to_string(&path) {
+            Ok(t) => Some(t.trim().to_string()),
+            Err(e) => {
+                eprintln!("cannot read token file {}: {e}", path.display());
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        },
+        None => std::env::var("WARTESAAL_ADMIN_TOKEN")
+            .ok()
+            .map(|t| t.trim().to_string()),
+    };
+    let operator = std::env::var("USER").unwrap_or_else(|_| "ctl".into());
+    let ctl = match wartesaal::ctl::Ctl::new(admin, token, operator) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let work = async {
+        match action {
+            CtlAction::Rooms => ctl.rooms().await,
+            CtlAction::Set {
+                room,
+                rate,
+                max_active,
+                pause,
+                close,
+                open,
+                message_de,
+                message_en,
+            } => {
+                let mut change = serde_json::Map::new();
+                if let Some(rate) = rate {
+                    change.insert("admit_per_minute".into(), rate.into());
+                }
+                if let Some(n) = max_active {
+                    change.insert("max_active".into(), n.into());
+                }
+                let state = [(pause, "paused"), (close, "closed"), (open, "open")]
+                    .into_iter()
+                    .find_map(|(set, name)| set.then_some(name));
+                if let Some(state) = state {
+                    change.insert("state".into(), state.into());
+                }
+                if message_de.is_some() || message_en.is_some() {
+                    let mut m = serde_json::Map::new();
+                    if let Some(de) = message_de {
+                        m.insert("de".into(), de.into());
+                    }
+                    if let Some(en) = message_en {
+                        m.insert("en".into(), en.into());
+                    }
+                    change.insert("message".into(), m.into());
+                }
+                ctl.set(&room, change.into()).await
+            }
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match rt.block_on(work) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
 }
 
 /// Runs the gateway until SIGTERM or SIGINT; SIGHUP reloads the config file.

@@ -142,6 +142,11 @@ impl RoomMetrics {
     pub fn token_rejected(&self, why: TokenError) {
         self.rejected[why as usize].inc();
     }
+
+    /// Upstream exchanges so far, in the order of `UpstreamClass`.
+    pub fn upstream_counts(&self) -> [u64; 6] {
+        std::array::from_fn(|i| self.upstream[i].get())
+    }
 }
 
 fn register<C: prometheus::core::Collector + Clone + 'static>(registry: &Registry, c: C) -> C {

@@ -17,6 +17,10 @@ pub const ASSET_JS: &str = include_str!("../assets/wartesaal.js");
 #[serde(rename_all = "snake_case")]
 pub enum RoomStateName {
     Open,
+    /// The operator stopped admissions for now; places are kept.
+    Paused,
+    /// Nothing left to book; no new tickets.
+    Closed,
 }
 
 /// Everything a waiting page or status answer shows.
@@ -32,6 +36,16 @@ pub struct View<'a> {
     pub refresh_after_seconds: u64,
     pub opens_at: Option<String>,
     pub message: Option<String>,
+}
+
+impl RoomStateName {
+    pub fn name(self) -> &'static str {
+        match self {
+            RoomStateName::Open => "open",
+            RoomStateName::Paused => "paused",
+            RoomStateName::Closed => "closed",
+        }
+    }
 }
 
 impl View<'_> {
@@ -89,6 +103,10 @@ struct Texts {
     busy_body: &'static str,
     updated: &'static str,
     lang_name: &'static str,
+    paused_title: &'static str,
+    paused_body: &'static str,
+    closed_title: &'static str,
+    closed_body: &'static str,
 }
 
 const DE: Texts = Texts {
@@ -108,6 +126,12 @@ const DE: Texts = Texts {
                 erneut. Bitte schließen Sie die Seite nicht.",
     updated: "Zuletzt aktualisiert",
     lang_name: "Deutsch",
+    paused_title: "Der Einlass ist kurz angehalten",
+    paused_body: "Ihr Platz in der Warteschlange bleibt erhalten. Sobald es weitergeht, \
+                  rücken Sie automatisch nach. Bitte lassen Sie diese Seite geöffnet.",
+    closed_title: "Zurzeit sind keine Termine mehr frei",
+    closed_body: "Alle verfügbaren Termine sind vergeben. Es lohnt sich im Moment nicht, \
+                  weiter zu warten. Wenn neue Termine freigegeben werden, steht es hier.",
 };
 
 const EN: Texts = Texts {
@@ -127,6 +151,12 @@ const EN: Texts = Texts {
                 Please do not close this page.",
     updated: "Last updated",
     lang_name: "English",
+    paused_title: "Admission is paused for a moment",
+    paused_body: "You keep your place in the queue. When admission resumes you move up \
+                  automatically. Please keep this page open.",
+    closed_title: "No appointments are left at the moment",
+    closed_body: "All available appointments have been given out. There is no point in \
+                  waiting right now. If new appointments are released, this page will say so.",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -230,25 +260,40 @@ fn head(out: &mut String, lang: Lang, title: &str, refresh: Option<u64>, noscrip
 pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -> Bytes {
     let t = texts(lang);
     let mut out = String::with_capacity(4096);
+    let (title, note) = match view.state {
+        RoomStateName::Open => (t.waiting_title, None),
+        RoomStateName::Paused => (t.paused_title, Some(t.paused_body)),
+        RoomStateName::Closed => (t.closed_title, Some(t.closed_body)),
+    };
     head(
         &mut out,
         lang,
-        &format!("{} – {}", t.waiting_title, room.title),
+        &format!("{title} – {}", room.title),
         Some(view.refresh_after_seconds),
         true,
     );
+    let message = view.message.as_deref().unwrap_or("");
     let _ = write!(
         out,
-        "<body><main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\">\
-         <p class=\"ws-site\">{}</p><h1>{}</h1>",
+        "<body><main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\" \
+         data-state=\"{}\" data-message=\"{}\"><p class=\"ws-site\">{}</p><h1>{}</h1>",
         escape(view.room),
         lang.code(),
         view.refresh_after_seconds,
+        view.state.name(),
+        escape(message),
         escape(&room.title),
-        t.waiting_title,
+        title,
     );
-    if let Some(message) = &view.message {
-        let _ = write!(out, "<p class=\"ws-message\">{}</p>", escape(message));
+    if !message.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"ws-message\" role=\"note\">{}</p>",
+            escape(message)
+        );
+    }
+    if let Some(note) = note {
+        let _ = write!(out, "<p class=\"ws-note\">{note}</p>");
     }
     out.push_str(
         "<div class=\"ws-status\" role=\"status\" aria-live=\"polite\" aria-atomic=\"true\">",
@@ -271,12 +316,16 @@ pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -
         }
     }
     out.push_str("</div>");
+    if view.state == RoomStateName::Open {
+        let _ = write!(
+            out,
+            "<p class=\"ws-note\">{}</p><p class=\"ws-note\">{}</p>",
+            t.keep_open, t.your_turn,
+        );
+    }
     let _ = write!(
         out,
-        "<p class=\"ws-note\">{}</p><p class=\"ws-note\">{}</p>\
-         <p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{} UTC</time></p>",
-        t.keep_open,
-        t.your_turn,
+        "<p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{} UTC</time></p>",
         t.updated,
         now_unix,
         clock_time(now_unix),

@@ -175,9 +175,9 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         stopped.clone(),
         grace,
         header_timeout,
-        move |_peer| {
+        move |peer| {
             let gw = gw.clone();
-            service_fn(move |req| admin::serve(gw.clone(), req))
+            service_fn(move |req| admin::serve(gw.clone(), req, peer))
         },
     ));
 

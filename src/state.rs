@@ -11,13 +11,15 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
 
 use dashmap::DashMap;
 
 use crate::admission::{Drawn, Limits, Queue};
 use crate::clock::Millis;
-use crate::store::{OperatorState, RoomFile, Saved, Settings, StoreError, FORMAT};
+use crate::store::{Message, OperatorState, RoomFile, Saved, Settings, StoreError, FORMAT};
 
 /// Fewest ticket numbers reserved ahead; more when arrivals are brisk (twice what arrived
 /// since the last save). After a crash, the numbers reserved but never handed out are skipped;
@@ -73,6 +75,9 @@ pub trait RoomState: Send + Sync + 'static {
     /// What the operator has set for this room.
     fn settings(&self) -> Settings;
 
+    /// The operator's message to visitors; cheap, for every page.
+    fn message(&self) -> Arc<Message>;
+
     /// Changes the operator's settings and makes the change durable before returning.
     fn update_settings(
         &self,
@@ -124,6 +129,8 @@ pub struct EmbeddedState {
     /// Serialises saves; holds what was saved last, so unchanged state is not written again.
     /// Taken before the line lock, never while holding it.
     file: Option<Mutex<(RoomFile, Option<Saved>)>>,
+    /// A copy of `settings.message` that pages read without the line lock.
+    message: ArcSwap<Message>,
 }
 
 struct Line {
@@ -184,6 +191,7 @@ impl EmbeddedState {
         };
         let queue = Queue::resume(issued, cursor.min(issued), now, &eff);
         let state = EmbeddedState::build(saved.started_at, queue, limits, issued, Some(file));
+        state.message.store(Arc::new(settings.message.clone()));
         {
             let mut l = state.lock();
             l.settings = settings;
@@ -227,6 +235,7 @@ impl EmbeddedState {
             sessions: DashMap::new(),
             ended: DashMap::new(),
             file: file.map(|f| Mutex::new((f, None))),
+            message: ArcSwap::from_pointee(Message::default()),
         }
     }
 
@@ -354,6 +363,10 @@ impl RoomState for EmbeddedState {
         self.with_line(|l| l.settings.clone())
     }
 
+    fn message(&self) -> Arc<Message> {
+        self.message.load_full()
+    }
+
     fn update_settings(
         &self,
         change: &mut dyn FnMut(&mut Settings, &Limits),
@@ -375,6 +388,7 @@ impl RoomState for EmbeddedState {
             self.with_line(|l| l.settings = before);
             return Err(e.into());
         }
+        self.message.store(Arc::new(after.message.clone()));
         Ok(after)
     }
 

@@ -1,0 +1,161 @@
+//! `wartesaal ctl`: the admin API from a terminal. Owns turning API answers into lines an
+//! operator reads at a glance. Must not know anything the API does not say.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum CtlError {
+    #[error("`{0}` is not an admin address (write it like http://127.0.0.1:9090)")]
+    Address(String),
+    #[error("cannot reach the admin API at {url}: {why}")]
+    Unreachable { url: String, why: String },
+    #[error("{status}: {message}")]
+    Refused { status: StatusCode, message: String },
+    #[error("no admin token: give --token-file FILE or set WARTESAAL_ADMIN_TOKEN")]
+    NoToken,
+}
+
+/// A connection to one gateway's admin listener.
+pub struct Ctl {
+    base: String,
+    token: Option<String>,
+    operator: String,
+}
+
+impl Ctl {
+    /// `admin` is `host:port` or `http://host:port`.
+    pub fn new(admin: &str, token: Option<String>, operator: String) -> Result<Ctl, CtlError> {
+        let base = if admin.contains("://") {
+            admin.trim_end_matches('/').to_string()
+        } else {
+            format!("http://{}", admin.trim_end_matches('/'))
+        };
+        match base.parse::<http::Uri>() {
+            Ok(uri) if uri.scheme_str() == Some("http") && uri.authority().is_some() => {}
+            _ => return Err(CtlError::Address(admin.to_string())),
+        }
+        Ok(Ctl {
+            base,
+            token,
+            operator,
+        })
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, CtlError> {
+        let url = format!("{}{path}", self.base);
+        let mut req = Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("accept", "application/json")
+            .header("x-wartesaal-operator", &self.operator);
+        if let Some(token) = &self.token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header("content-type", "application/json");
+                Bytes::from(v.to_string())
+            }
+            None => Bytes::new(),
+        };
+        let req = req
+            .body(Full::new(body))
+            .map_err(|_| CtlError::Address(self.base.clone()))?;
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        let unreachable = |why: String| CtlError::Unreachable {
+            url: url.clone(),
+            why,
+        };
+        let resp = tokio::time::timeout(TIMEOUT, client.request(req))
+            .await
+            .map_err(|_| unreachable("no answer within 10 s".into()))?
+            .map_err(|e| unreachable(e.to_string()))?;
+        let status = resp.status();
+        let bytes = tokio::time::timeout(TIMEOUT, resp.into_body().collect())
+            .await
+            .map_err(|_| unreachable("the answer stalled".into()))?
+            .map_err(|e| unreachable(e.to_string()))?
+            .to_bytes();
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if !status.is_success() {
+            let message = match (value["field"].as_str(), value["error"].as_str()) {
+                (Some(field), Some(e)) => format!("{field}: {e}"),
+                (None, Some(e)) => e.to_string(),
+                _ => String::from_utf8_lossy(&bytes).trim().to_string(),
+            };
+            return Err(CtlError::Refused { status, message });
+        }
+        Ok(value)
+    }
+
+    /// Every room as a table.
+    pub async fn rooms(&self) -> Result<String, CtlError> {
+        let answer = self.call(Method::GET, "/api/v1/rooms", None).await?;
+        let rooms = answer["rooms"].as_array().cloned().unwrap_or_default();
+        Ok(table(&rooms))
+    }
+
+    /// Applies `change` (a PATCH body) to `room` and describes the room afterwards.
+    pub async fn set(&self, room: &str, change: Value) -> Result<String, CtlError> {
+        if self.token.is_none() {
+            return Err(CtlError::NoToken);
+        }
+        let path = format!("/api/v1/rooms/{room}");
+        let answer = self.call(Method::PATCH, &path, Some(change)).await?;
+        Ok(table(&[answer]))
+    }
+}
+
+fn table(rooms: &[Value]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<20} {:<7} {:>9} {:>7} {:>9} {:>7} {:>10}  MESSAGE",
+        "ROOM", "STATE", "WAITING", "ACTIVE", "RATE/MIN", "MAX", "WAIT"
+    );
+    for r in rooms {
+        let wait = match r["estimated_wait_seconds"].as_u64() {
+            Some(s) if s < 60 => format!("{s}s"),
+            Some(s) => format!("{}m", s.div_ceil(60)),
+            None => "-".into(),
+        };
+        let max = match r["max_active"].as_u64() {
+            Some(0) | None => "-".to_string(),
+            Some(n) => n.to_string(),
+        };
+        let message = [r["message"]["de"].as_str(), r["message"]["en"].as_str()]
+            .into_iter()
+            .flatten()
+            .filter(|m| !m.is_empty())
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let _ = writeln!(
+            out,
+            "{:<20} {:<7} {:>9} {:>7} {:>9} {:>7} {:>10}  {}",
+            r["id"].as_str().unwrap_or("?"),
+            r["state"].as_str().unwrap_or("?"),
+            r["waiting"],
+            r["active_sessions"],
+            r["effective_admit_per_minute"],
+            max,
+            wait,
+            message
+        );
+    }
+    out
+}

@@ -1,0 +1,107 @@
+//! The last hour of each room, for the ops dashboard: owns a bounded ring of samples per room,
+//! taken every ten seconds from the room's figures and metric counters. Must not feed any
+//! decision; it only remembers what happened.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::admission;
+use crate::clock::Millis;
+use crate::gateway::{effective_rate, Site};
+
+pub const INTERVAL_MS: Millis = 10_000;
+/// One hour of samples.
+pub const CAPACITY: usize = 360;
+
+/// One point of a room's charts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sample {
+    /// Unix seconds.
+    pub t: u64,
+    pub waiting: u64,
+    /// New sessions per minute over the interval.
+    pub admitted_per_minute: f64,
+    pub active_sessions: u64,
+    pub admit_per_minute: f64,
+    pub estimated_wait_seconds: u64,
+    /// Mean time to upstream response headers over the interval; `None` without exchanges.
+    pub upstream_latency_ms: Option<f64>,
+    /// Share of upstream exchanges that failed (5xx, error, timeout) over the interval.
+    pub upstream_error_ratio: Option<f64>,
+}
+
+#[derive(Default)]
+struct Track {
+    samples: VecDeque<Sample>,
+    /// Counters at the previous sample: admitted, latency sum, latency count, exchanges, failed.
+    last: Option<(u64, f64, u64, u64, u64)>,
+    at: Millis,
+}
+
+#[derive(Default)]
+pub struct History {
+    rooms: Mutex<HashMap<String, Track>>,
+}
+
+impl History {
+    /// Takes a sample of every room whose last one is an interval old. Cheap to call often.
+    pub fn sample(&self, site: &Site, now: Millis) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        rooms.retain(|id, _| site.room(id).is_some());
+        for room in &site.rooms {
+            let track = rooms.entry(room.cfg.id.clone()).or_default();
+            if track.last.is_some() && now < track.at + INTERVAL_MS {
+                continue;
+            }
+            let m = &room.metrics;
+            let counts = m.upstream_counts();
+            let exchanges: u64 = counts.iter().sum();
+            // 5xx, error, timeout.
+            let failed = counts[3] + counts[4] + counts[5];
+            let now_counters = (
+                m.admitted.get(),
+                m.upstream_duration.get_sample_sum(),
+                m.upstream_duration.get_sample_count(),
+                exchanges,
+                failed,
+            );
+            let figures = room.state.figures(now);
+            if let Some(last) = track.last {
+                let minutes = (now.saturating_sub(track.at)).max(1) as f64 / 60_000.0;
+                let count = now_counters.2.saturating_sub(last.2);
+                let total = now_counters.3.saturating_sub(last.3);
+                track.samples.push_back(Sample {
+                    t: now / 1000,
+                    waiting: figures.waiting(),
+                    admitted_per_minute: now_counters.0.saturating_sub(last.0) as f64 / minutes,
+                    active_sessions: figures.active,
+                    admit_per_minute: effective_rate(&figures),
+                    estimated_wait_seconds: admission::eta_for_newcomer(
+                        figures.waiting(),
+                        &figures.limits,
+                    ),
+                    upstream_latency_ms: (count > 0)
+                        .then(|| (now_counters.1 - last.1) * 1000.0 / count as f64),
+                    upstream_error_ratio: (total > 0)
+                        .then(|| now_counters.4.saturating_sub(last.4) as f64 / total as f64),
+                });
+                while track.samples.len() > CAPACITY {
+                    track.samples.pop_front();
+                }
+            }
+            track.last = Some(now_counters);
+            track.at = now;
+        }
+    }
+
+    /// Every room's samples, oldest first.
+    pub fn series(&self) -> HashMap<String, Vec<Sample>> {
+        let rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        rooms
+            .iter()
+            .map(|(id, t)| (id.clone(), t.samples.iter().copied().collect()))
+            .collect()
+    }
+}
