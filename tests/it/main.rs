@@ -1,5 +1,6 @@
 //! Integration tests: one binary, so the project links its tests once.
 
+mod admin;
 mod cli;
 mod gateway;
 mod process;

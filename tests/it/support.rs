@@ -221,11 +221,27 @@ pub fn config_text(server_extra: &str, rooms: &str) -> String {
 
 /// Like `config_text`, with the state kept in `state_dir`.
 pub fn config_in(state_dir: &Path, server_extra: &str, rooms: &str) -> String {
+    config_full(state_dir, server_extra, "", rooms)
+}
+
+/// Config text with extra `[server]` and `[admin]` keys.
+pub fn config_full(state_dir: &Path, server_extra: &str, admin_extra: &str, rooms: &str) -> String {
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\ngrace_period = \"1s\"\n{server_extra}\n\
-         [admin]\nlisten = \"127.0.0.1:0\"\n\n[state]\ndir = \"{}\"\n\n{rooms}",
+         [admin]\nlisten = \"127.0.0.1:0\"\n{admin_extra}\n\n[state]\ndir = \"{}\"\n\n{rooms}",
         state_dir.display()
     )
+}
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// `token_file = ...` for `[admin]`, with a file holding `ADMIN_TOKEN`.
+pub fn admin_token_line() -> String {
+    let dir = temp_dir("token");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("admin.token");
+    std::fs::write(&file, format!("{ADMIN_TOKEN}\n")).unwrap();
+    format!("token_file = \"{}\"", file.display())
 }
 
 /// A single room in front of `upstream` with extra keys.
@@ -293,8 +309,52 @@ impl Gateway {
         }
     }
 
+    /// Stops the gateway as SIGTERM would: drains and saves the line.
+    pub async fn stop(self) {
+        self.running.shutdown().await.unwrap();
+    }
+
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
+    }
+
+    /// A call to the admin listener; `token` goes in as a bearer token.
+    pub async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Answer {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", self.running.admin_addr));
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(b) => Full::new(Bytes::from(b.to_string())).boxed(),
+            None => Empty::new().boxed(),
+        };
+        let resp = self.client.request(req.body(body).unwrap()).await.unwrap();
+        let (parts, body) = resp.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    /// `PATCH /api/v1/rooms/{room}` with the right token.
+    pub async fn patch(&self, room: &str, body: &str) -> Answer {
+        self.admin(
+            Method::PATCH,
+            &format!("/api/v1/rooms/{room}"),
+            Some(ADMIN_TOKEN),
+            Some(body),
+        )
+        .await
     }
 
     pub async fn metrics(&self) -> String {
