@@ -38,6 +38,12 @@ pub fn config(backend: SocketAddr) -> Result<Config, ConfigError> {
     )?;
     // The demo signs with a fresh secret every run, so a saved line would be of no use.
     config.state.dir = None;
+    // A fresh admin token too, printed with the banner, so the dashboard's controls work.
+    let token = Secret::generate().map_err(|e| ConfigError::Syntax {
+        path: "demo".into(),
+        message: format!("no randomness for a token: {e}"),
+    })?;
+    config.admin.token = Some(crate::config::AdminToken(token.to_base64()));
     for room in &mut config.rooms {
         let authority = backend
             .to_string()

@@ -213,6 +213,12 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     let site = wartesaal::demo::Site::new(Duration::from_millis(400));
     tokio::spawn(wartesaal::demo::serve_backend(backend, site));
     let mut config = wartesaal::demo::config(backend_addr).map_err(|e| e.to_string())?;
+    let token = config
+        .admin
+        .token
+        .as_ref()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
     config.server.listen = vec![listen];
     config.admin.listen = admin;
     let running = wartesaal::start(config, Arc::new(SystemClock))
@@ -223,9 +229,11 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
         "\n  wartesaal demo is running.\n  \
          Open {url} in two or three browsers (or private windows).\n  \
          The demo site lets in 6 people per minute and 2 at a time; booking a slot ends\n  \
-         your session and lets the next person in. Metrics: http://{}/metrics\n  \
+         your session and lets the next person in.\n  \
+         Ops dashboard: http://{admin}/  (admin token: {token})\n  \
+         Metrics: http://{admin}/metrics\n  \
          Press Ctrl-C to stop.\n\n",
-        running.admin_addr
+        admin = running.admin_addr,
     );
     // One write, and a closed stdout (piped into `head`, say) must not stop the demo.
     use std::io::Write;
