@@ -824,3 +824,65 @@ async fn slowloris_connections_do_not_stop_a_normal_visitor() {
     dribble.abort();
     assert!(!up.paths().iter().any(|p| p != "/book"), "{:?}", up.paths());
 }
+
+#[tokio::test]
+async fn a_reload_rotates_keys_and_removes_rooms_without_losing_the_line() {
+    use wartesaal::config::{Config, KeySource};
+    use wartesaal::ticket::Secret;
+    let up = upstream().await;
+    let state = support::temp_dir("rotate");
+    let rooms = format!(
+        "{}{}",
+        room("r", &up.url(), "admit_per_minute = 1"),
+        room(
+            "s",
+            &up.url(),
+            "admit_per_minute = 1\npath_prefix = \"/s/\""
+        )
+    );
+    let text = support::config_in(&state, "", &rooms);
+    let mut gw = gateway(&text).await;
+    let mut first = gw.visitor();
+    first.get("/").await;
+    let mut waiting = gw.visitor();
+    waiting.get("/").await;
+    let old_ticket = waiting.cookie(COOKIE).unwrap();
+    assert_eq!(waiting.status("r").await["position"], 1);
+
+    // A new key signs from now on; the old one still verifies. Room s goes.
+    let fresh = Secret::from_bytes([9u8; 32]);
+    let config = Config::from_toml(
+        &support::config_in(&state, "", &room("r", &up.url(), "admit_per_minute = 1")),
+        std::path::Path::new("reload.toml"),
+        KeySource::Given(vec![fresh, Secret::from_bytes(support::SECRET)]),
+    )
+    .unwrap();
+    let restart = gw.running.reload(config).unwrap();
+    assert!(restart.is_empty(), "{restart:?}");
+
+    assert_eq!(
+        waiting.status("r").await["position"],
+        1,
+        "the old ticket keeps its place"
+    );
+    let mut newcomer = gw.visitor();
+    newcomer.get("/").await;
+    assert_eq!(newcomer.status("r").await["position"], 2);
+    assert_ne!(
+        &newcomer.cookie(COOKIE).unwrap()[..4],
+        &old_ticket[..4],
+        "new tickets carry the new key id"
+    );
+    let mut s_visitor = gw.visitor();
+    let a = s_visitor.get("/s/x").await;
+    assert!(
+        a.body.contains("data-room=\"r\""),
+        "room s is gone: its path is in room r's line now"
+    );
+    assert!(s_visitor.cookie("wartesaal_s").is_none());
+    assert_eq!(
+        gw.metric("wartesaal_tokens_rejected_total{reason=\"unknown_key\",room=\"r\"}")
+            .await,
+        0.0
+    );
+}
