@@ -79,6 +79,11 @@ impl Queue {
         self.issued
     }
 
+    /// Empties the admission budget: nobody more may enter before the rate refills it.
+    pub fn spend_budget(&mut self) {
+        self.budget = 0.0;
+    }
+
     pub fn cursor(&self) -> u64 {
         self.cursor
     }

@@ -44,6 +44,18 @@ impl Ctl {
             Ok(uri) if uri.scheme_str() == Some("http") && uri.authority().is_some() => {}
             _ => return Err(CtlError::Address(admin.to_string())),
         }
+        // A header value: printable ASCII only (a name like "jürgen" becomes "j?rgen").
+        let operator = operator
+            .chars()
+            .take(64)
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
         Ok(Ctl {
             base,
             token,
@@ -75,7 +87,10 @@ impl Ctl {
         };
         let req = req
             .body(Full::new(body))
-            .map_err(|_| CtlError::Address(self.base.clone()))?;
+            .map_err(|e| CtlError::Unreachable {
+                url: url.clone(),
+                why: format!("cannot build the request: {e}"),
+            })?;
         let client = Client::builder(TokioExecutor::new()).build_http();
         let unreachable = |why: String| CtlError::Unreachable {
             url: url.clone(),
@@ -114,6 +129,16 @@ impl Ctl {
     pub async fn set(&self, room: &str, change: Value) -> Result<String, CtlError> {
         if self.token.is_none() {
             return Err(CtlError::NoToken);
+        }
+        if room.is_empty()
+            || !room
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(CtlError::Refused {
+                status: StatusCode::NOT_FOUND,
+                message: format!("`{room}` is not a room id (a-z, 0-9 and '-')"),
+            });
         }
         let path = format!("/api/v1/rooms/{room}");
         let answer = self.call(Method::PATCH, &path, Some(change)).await?;

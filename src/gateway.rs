@@ -34,6 +34,8 @@ const BUSY_RETRY_AFTER: u64 = 10;
 const MAX_HOST_LEN: usize = 255;
 /// How often a page of a closed room looks again, in case the operator reopens it.
 const CLOSED_REFRESH: u64 = 60;
+/// How often a page of a paused room looks again.
+const PAUSED_REFRESH: u64 = 30;
 
 /// What happens to a request inside a room's `path_prefix`, once bypasses are handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,9 +198,11 @@ impl Room {
             _ if !message.de.is_empty() => &message.de,
             _ => &message.en,
         };
+        // Nobody moves while paused or closed: pages look again rarely, not every 5 s.
         let refresh = match state {
             RoomStateName::Closed => CLOSED_REFRESH,
-            _ => page::refresh_after(eta.unwrap_or(0)),
+            RoomStateName::Paused => PAUSED_REFRESH,
+            RoomStateName::Open => page::refresh_after(eta.unwrap_or(0)),
         };
         View {
             room: &self.cfg.id,
@@ -263,22 +267,30 @@ impl Site {
         dir: Option<&Arc<StateDir>>,
         old: Option<&Site>,
     ) -> Result<Site, StoreError> {
-        let mut rooms = Vec::with_capacity(config.rooms.len());
+        // New rooms are opened first: if one cannot be (a corrupt state file), the reload is
+        // refused before any running room has changed.
+        let mut opened = Vec::new();
         for cfg in &config.rooms {
-            let limits = Limits {
-                admit_per_minute: cfg.admit_per_minute,
-                max_active: cfg.max_active,
-                paused: false,
-            };
-            let kept = old.and_then(|site| site.room(&cfg.id));
-            let state: Arc<dyn RoomState> = match kept {
-                Some(room) => {
-                    room.state.set_limits(limits);
-                    room.state.clone()
-                }
-                None => match dir {
+            if old.and_then(|site| site.room(&cfg.id)).is_none() {
+                let limits = config_limits(cfg);
+                let state: Arc<dyn RoomState> = match dir {
                     Some(dir) => Arc::new(EmbeddedState::open(dir.room(&cfg.id), now, limits)?),
                     None => Arc::new(EmbeddedState::new(now, limits)),
+                };
+                opened.push((cfg.id.clone(), state));
+            }
+        }
+        let mut rooms = Vec::with_capacity(config.rooms.len());
+        for cfg in &config.rooms {
+            let kept = old.and_then(|site| site.room(&cfg.id));
+            let state = match kept {
+                Some(room) => {
+                    room.state.set_limits(config_limits(cfg), now);
+                    room.state.clone()
+                }
+                None => match opened.iter().position(|(id, _)| *id == cfg.id) {
+                    Some(i) => opened.swap_remove(i).1,
+                    None => continue,
                 },
             };
             // The upstream slots stay shared while the cap is unchanged, so requests in flight
@@ -765,6 +777,15 @@ impl Gateway {
                 .set(admission::eta_for_newcomer(figures.waiting(), &figures.limits) as f64);
         }
         self.history.sample(&site, now);
+    }
+}
+
+/// The limits a room's config file sets.
+fn config_limits(cfg: &RoomConfig) -> Limits {
+    Limits {
+        admit_per_minute: cfg.admit_per_minute,
+        max_active: cfg.max_active,
+        paused: false,
     }
 }
 

@@ -5,12 +5,13 @@
 //!
 //! Durability without a disk write per request: ticket numbers are reserved in blocks that are
 //! on disk before any number of the block is handed out, and the cursor, sessions and settings
-//! are saved about once a second (and exactly on an orderly shutdown). After a crash the line
+//! are saved four times a second when they changed (and exactly on an orderly shutdown). After a crash the line
 //! resumes at the end of the reserved block, so no number is ever handed out twice, and the
 //! cursor resumes where it was or a little further on, so no waiting visitor loses ground.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -25,9 +26,11 @@ use crate::store::{Message, OperatorState, RoomFile, Saved, Settings, StoreError
 /// since the last save). After a crash, the numbers reserved but never handed out are skipped;
 /// people who arrive afterwards queue behind them, so the block is kept small when it is quiet.
 const RESERVE_MIN: u64 = 8;
-/// Saves happen every second; after a crash the cursor is assumed to have moved for this long
-/// past the last save (at most), so that nobody restarts behind where they were.
+/// Saves happen four times a second; after a crash the cursor is assumed to have moved for this
+/// long past the last save (at most), so that nobody restarts behind where they were.
 const CRASH_CATCH_UP_MS: Millis = 3_000;
+/// After a failed reservation, new arrivals are refused this long before the next attempt.
+const RESERVE_RETRY_MS: Millis = 1_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -69,8 +72,10 @@ pub trait RoomState: Send + Sync + 'static {
     /// every status poll calls it.
     fn figures(&self, now: Millis) -> Figures;
 
-    /// The config's limits (on start and reload); the operator's settings apply on top.
-    fn set_limits(&self, limits: Limits);
+    /// The config's limits (on start and reload); the operator's settings apply on top. An
+    /// operator's value set against another config value is dropped: the config file was
+    /// edited since, and the most recent change wins.
+    fn set_limits(&self, limits: Limits, now: Millis);
 
     /// What the operator has set for this room.
     fn settings(&self) -> Settings;
@@ -131,6 +136,8 @@ pub struct EmbeddedState {
     file: Option<Mutex<(RoomFile, Option<Saved>)>>,
     /// A copy of `settings.message` that pages read without the line lock.
     message: ArcSwap<Message>,
+    /// When reserving ticket numbers last failed (0: it did not).
+    reserve_failed_at: AtomicU64,
 }
 
 struct Line {
@@ -180,7 +187,9 @@ impl EmbeddedState {
         let eff = effective(&limits, &settings);
         // Every number below `reserved` may be out there: continue after them.
         let issued = saved.reserved;
-        let cursor = if saved.clean {
+        let cursor = if saved.clean || eff.paused {
+            // Exact after an orderly stop; and a paused or closed room's cursor stood still
+            // (the pause itself was saved before it took effect).
             saved.cursor
         } else {
             // The cursor may have moved after the last save; let it have moved as far as the
@@ -189,13 +198,18 @@ impl EmbeddedState {
             let moved = eff.burst() + gap as f64 * eff.admit_per_minute / 60_000.0;
             saved.cursor.saturating_add(moved.ceil() as u64)
         };
-        let queue = Queue::resume(issued, cursor.min(issued), now, &eff);
+        let mut queue = Queue::resume(issued, cursor.min(issued), now, &eff);
+        if !saved.clean {
+            // The catch-up above already spent what the rate allowed.
+            queue.spend_budget();
+        }
         let state = EmbeddedState::build(saved.started_at, queue, limits, issued, Some(file));
         state.message.store(Arc::new(settings.message.clone()));
         {
             let mut l = state.lock();
             l.settings = settings;
-            l.issued_at_save = saved.issued;
+            // The skipped numbers are not arrivals: the next block is sized as if quiet.
+            l.issued_at_save = issued;
         }
         for (id, seen) in saved.sessions {
             state.sessions.insert(id, seen);
@@ -236,6 +250,7 @@ impl EmbeddedState {
             ended: DashMap::new(),
             file: file.map(|f| Mutex::new((f, None))),
             message: ArcSwap::from_pointee(Message::default()),
+            reserve_failed_at: AtomicU64::new(0),
         }
     }
 
@@ -264,11 +279,50 @@ impl EmbeddedState {
     /// held only to take the snapshot, not while writing: draws go on meanwhile, within what is
     /// reserved both on disk and in the file being written.
     fn save(&self, now: Millis, orderly: bool) -> Result<(), StoreError> {
+        self.save_with(now, orderly, None).map(|_| ())
+    }
+
+    /// `save`, with the operator's settings changed by `change`. The change is written first
+    /// and applied only once it is on disk, so what visitors see is always what survives a
+    /// restart; a failed write leaves the settings as they were.
+    fn save_with(
+        &self,
+        now: Millis,
+        orderly: bool,
+        change: Option<SettingsChange<'_>>,
+    ) -> Result<Settings, StoreError> {
+        let active = self.sessions.len() as u64;
         let Some(file) = &self.file else {
-            return Ok(());
+            return Ok(self.with_line(|l| {
+                if let Some(change) = change {
+                    l.queue.advance(now, &l.limits(), active);
+                    let config = l.config;
+                    change(&mut l.settings, &config);
+                    self.message.store(Arc::new(l.settings.message.clone()));
+                }
+                l.settings.clone()
+            }));
         };
+        let changing = change.is_some();
+        // Held across the write: saves and settings changes happen one at a time.
         let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+        // Sessions are copied outside the line lock, which every request takes.
+        let mut sessions: Vec<(u64, Millis)> = self
+            .sessions
+            .iter()
+            .map(|e| (*e.key(), *e.value()))
+            .collect();
+        sessions.sort_unstable();
+        let mut ended: Vec<(u64, Millis)> =
+            self.ended.iter().map(|e| (*e.key(), *e.value())).collect();
+        ended.sort_unstable();
         let (saved, reserved) = self.with_line(|l| {
+            let mut settings = l.settings.clone();
+            if let Some(change) = change {
+                // The line is brought up to now under the old settings before new ones apply.
+                l.queue.advance(now, &l.limits(), active);
+                change(&mut settings, &l.config);
+            }
             let issued = l.queue.issued();
             let reserved = if orderly {
                 issued
@@ -277,15 +331,6 @@ impl EmbeddedState {
                 issued.saturating_add(brisk.max(RESERVE_MIN))
             };
             l.reserved = l.reserved.min(reserved);
-            let mut sessions: Vec<(u64, Millis)> = self
-                .sessions
-                .iter()
-                .map(|e| (*e.key(), *e.value()))
-                .collect();
-            sessions.sort_unstable();
-            let mut ended: Vec<(u64, Millis)> =
-                self.ended.iter().map(|e| (*e.key(), *e.value())).collect();
-            ended.sort_unstable();
             let saved = Saved {
                 format: FORMAT,
                 room: String::new(),
@@ -295,7 +340,7 @@ impl EmbeddedState {
                 cursor: l.queue.cursor(),
                 saved_at: now,
                 clean: orderly,
-                settings: l.settings.clone(),
+                settings,
                 sessions,
                 ended,
             };
@@ -318,11 +363,19 @@ impl EmbeddedState {
         self.with_line(|l| {
             l.reserved = reserved;
             l.issued_at_save = saved.issued;
+            if changing {
+                l.settings = saved.settings.clone();
+                self.message.store(Arc::new(saved.settings.message.clone()));
+            }
         });
+        let settings = saved.settings.clone();
         *last = Some(saved);
-        Ok(())
+        Ok(settings)
     }
 }
+
+/// An operator's change to a room's settings, given the config's limits.
+type SettingsChange<'a> = &'a mut dyn FnMut(&mut Settings, &Limits);
 
 impl RoomState for EmbeddedState {
     fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
@@ -340,9 +393,19 @@ impl RoomState for EmbeddedState {
             }
             // The reserved block is used up (a sudden rush between saves): reserve more before
             // handing out another number. Rare; the save sizes the next block to the rush.
+            // After a failed write (disk full), arrivals are refused at once for a second
+            // instead of each retrying the write.
+            let failed = self.reserve_failed_at.load(Ordering::Relaxed);
+            if failed != 0 && now < failed + RESERVE_RETRY_MS {
+                return Box::pin(std::future::ready(Err(StateError::Unavailable(
+                    "cannot reserve ticket numbers: the state file cannot be written".into(),
+                ))));
+            }
             if let Err(e) = self.save(now, false) {
+                self.reserve_failed_at.store(now.max(1), Ordering::Relaxed);
                 return Box::pin(std::future::ready(Err(StateError::Store(e))));
             }
+            self.reserve_failed_at.store(0, Ordering::Relaxed);
         }
     }
 
@@ -355,8 +418,34 @@ impl RoomState for EmbeddedState {
         })
     }
 
-    fn set_limits(&self, limits: Limits) {
-        self.with_line(|l| l.config = limits);
+    fn set_limits(&self, limits: Limits, now: Millis) {
+        let stale = self.with_line(|l| {
+            l.config = limits;
+            let s = &l.settings;
+            s.admit_per_minute
+                .is_some_and(|o| o.config_was != limits.admit_per_minute)
+                || s.max_active
+                    .is_some_and(|o| o.config_was != limits.max_active)
+        });
+        if stale {
+            let mut drop_stale = |s: &mut Settings, config: &Limits| {
+                if s.admit_per_minute
+                    .is_some_and(|o| o.config_was != config.admit_per_minute)
+                {
+                    s.admit_per_minute = None;
+                }
+                if s.max_active
+                    .is_some_and(|o| o.config_was != config.max_active)
+                {
+                    s.max_active = None;
+                }
+            };
+            if let Err(e) = self.save_with(now, false, Some(&mut drop_stale)) {
+                // The override stays out of force anyway (its config value no longer matches);
+                // it is dropped for good at the next successful save of a change.
+                tracing::warn!(error = %e, "cannot save the room after a config change");
+            }
+        }
     }
 
     fn settings(&self) -> Settings {
@@ -372,24 +461,7 @@ impl RoomState for EmbeddedState {
         change: &mut dyn FnMut(&mut Settings, &Limits),
         now: Millis,
     ) -> Result<Settings, StateError> {
-        let active = self.sessions.len() as u64;
-        let (before, after) = self.with_line(|l| {
-            // Bring the line up to now under the old settings before the new ones apply.
-            let limits = l.limits();
-            l.queue.advance(now, &limits, active);
-            let before = l.settings.clone();
-            let config = l.config;
-            change(&mut l.settings, &config);
-            (before, l.settings.clone())
-        });
-        if let Err(e) = self.save(now, false) {
-            // Not durable, so not done: the operator is told and the room keeps its old
-            // settings.
-            self.with_line(|l| l.settings = before);
-            return Err(e.into());
-        }
-        self.message.store(Arc::new(after.message.clone()));
-        Ok(after)
+        Ok(self.save_with(now, false, Some(change))?)
     }
 
     fn persist(&self, now: Millis, orderly: bool) -> Result<(), StateError> {
@@ -573,8 +645,46 @@ mod tests {
             let f = state.figures(T0);
             assert_eq!(f.limits.admit_per_minute, 6.0);
             assert_eq!(f.state, OperatorState::Paused);
-            state.set_limits(limits(120.0, 0));
+            state.set_limits(limits(120.0, 0), T0);
             assert_eq!(state.figures(T0).limits.admit_per_minute, 120.0);
+            // The config goes back to 60: the operator's old 6 does not come back.
+            state.set_limits(limits(60.0, 0), T0);
+            assert_eq!(state.figures(T0).limits.admit_per_minute, 60.0);
+            assert_eq!(state.settings().admit_per_minute, None);
+            let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[tokio::test]
+        async fn a_crash_in_a_paused_room_lets_nobody_in_and_a_crash_loop_skips_little() {
+            let (path, dir) = dir("paused-crash");
+            let l = limits(600.0, 0);
+            let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
+            for _ in 0..20 {
+                draw(&state, T0).await;
+            }
+            state
+                .update_settings(&mut |s, _| s.state = OperatorState::Paused, T0)
+                .unwrap();
+            let cursor = state.figures(T0).cursor;
+            drop(state); // kill -9
+            let mut now = T0 + 1_000;
+            let mut first = None;
+            for _ in 0..5 {
+                let state = EmbeddedState::open(dir.room("r"), now, l).unwrap();
+                assert_eq!(
+                    state.figures(now).cursor,
+                    cursor,
+                    "nobody let in while paused"
+                );
+                drop(state);
+                let reserved = dir.room("r").load().unwrap().unwrap().reserved;
+                let first = *first.get_or_insert(reserved);
+                assert!(
+                    reserved <= first + 4 * RESERVE_MIN,
+                    "each crash skips a quiet block, not twice the last one ({first} -> {reserved})"
+                );
+                now += 1_000;
+            }
             let _ = std::fs::remove_dir_all(path);
         }
 

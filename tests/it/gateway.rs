@@ -886,3 +886,41 @@ async fn a_reload_rotates_keys_and_removes_rooms_without_losing_the_line() {
         0.0
     );
 }
+
+#[tokio::test]
+async fn a_reload_that_cannot_open_a_new_room_changes_nothing() {
+    use wartesaal::config::{Config, KeySource};
+    use wartesaal::ticket::Secret;
+    let up = upstream().await;
+    let state = support::temp_dir("refused");
+    let mut gw = gateway(&support::config_in(
+        &state,
+        "",
+        &room("r", &up.url(), "admit_per_minute = 1"),
+    ))
+    .await;
+    std::fs::write(state.join("t.state"), "garbage").unwrap();
+    let rooms = format!(
+        "{}{}",
+        room("r", &up.url(), "admit_per_minute = 600"),
+        room(
+            "t",
+            &up.url(),
+            "admit_per_minute = 1\npath_prefix = \"/t/\""
+        )
+    );
+    let config = Config::from_toml(
+        &support::config_in(&state, "", &rooms),
+        std::path::Path::new("reload.toml"),
+        KeySource::Given(vec![Secret::from_bytes(support::SECRET)]),
+    )
+    .unwrap();
+    let err = gw.running.reload(config).unwrap_err().to_string();
+    assert!(err.contains("t.state is corrupt"), "{err}");
+    let mut v = gw.visitor();
+    assert_eq!(
+        v.status("r").await["admit_per_minute"],
+        1.0,
+        "room r unchanged"
+    );
+}
