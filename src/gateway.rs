@@ -274,7 +274,7 @@ impl Site {
             if old.and_then(|site| site.room(&cfg.id)).is_none() {
                 let limits = config_limits(cfg);
                 let state: Arc<dyn RoomState> = match dir {
-                    Some(dir) => Arc::new(EmbeddedState::open(dir.room(&cfg.id), now, limits)?),
+                    Some(dir) => EmbeddedState::shared(dir, &cfg.id, now, limits)?,
                     None => Arc::new(EmbeddedState::new(now, limits)),
                 };
                 opened.push((cfg.id.clone(), state));

@@ -12,7 +12,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use arc_swap::ArcSwap;
 
@@ -20,7 +20,9 @@ use dashmap::DashMap;
 
 use crate::admission::{Drawn, Limits, Queue};
 use crate::clock::Millis;
-use crate::store::{Message, OperatorState, RoomFile, Saved, Settings, StoreError, FORMAT};
+use crate::store::{
+    Message, OperatorState, RoomFile, Saved, Settings, StateDir, StoreError, FORMAT,
+};
 
 /// Fewest ticket numbers reserved ahead; more when arrivals are brisk (twice what arrived
 /// since the last save). After a crash, the numbers reserved but never handed out are skipped;
@@ -227,6 +229,24 @@ impl EmbeddedState {
             orderly = saved.clean,
             "room state restored"
         );
+        Ok(state)
+    }
+
+    /// The room's state in `dir`: the one already alive in this process, or `open`ed.
+    pub fn shared(
+        dir: &Arc<StateDir>,
+        id: &str,
+        now: Millis,
+        limits: Limits,
+    ) -> Result<Arc<EmbeddedState>, StoreError> {
+        let mut live = dir.live.lock().unwrap_or_else(|p| p.into_inner());
+        live.retain(|_, state| state.strong_count() > 0);
+        if let Some(state) = live.get(id).and_then(Weak::upgrade) {
+            state.set_limits(limits, now);
+            return Ok(state);
+        }
+        let state = Arc::new(EmbeddedState::open(dir.room(id), now, limits)?);
+        live.insert(id.to_string(), Arc::downgrade(&state));
         Ok(state)
     }
 
@@ -685,6 +705,20 @@ mod tests {
                 );
                 now += 1_000;
             }
+            let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[test]
+        fn a_room_alive_in_this_process_is_never_opened_twice() {
+            let (path, dir) = dir("shared");
+            let l = limits(60.0, 0);
+            let first = EmbeddedState::shared(&dir, "r", T0, l).unwrap();
+            let again = EmbeddedState::shared(&dir, "r", T0, limits(30.0, 0)).unwrap();
+            assert!(Arc::ptr_eq(&first, &again), "one state per room file");
+            assert_eq!(first.figures(T0).limits.admit_per_minute, 30.0);
+            drop((first, again));
+            let fresh = EmbeddedState::shared(&dir, "r", T0, l).unwrap();
+            assert_eq!(fresh.figures(T0).limits.admit_per_minute, 60.0);
             let _ = std::fs::remove_dir_all(path);
         }
 

@@ -7,14 +7,16 @@
 //! the gateway at boot: starting a room's line from zero would silently hand out everyone's
 //! numbers again.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
+use crate::state::EmbeddedState;
 
 /// Version of the room file format; a file of another version is refused, not guessed at.
 pub const FORMAT: u32 = 1;
@@ -152,12 +154,21 @@ pub struct Message {
 }
 
 /// The state directory, locked for this process while any room uses it.
-#[derive(Debug)]
 pub struct StateDir {
     dir: PathBuf,
     /// Holds an exclusive lock on `dir/lock`; the kernel drops it when the process dies, even
     /// by `kill -9`.
     _lock: File,
+    /// Rooms whose state is alive in this process. A room removed by a reload and added back
+    /// while requests still hold the old one gets that same state back: two states writing one
+    /// file could hand out a number twice.
+    pub(crate) live: Mutex<HashMap<String, Weak<EmbeddedState>>>,
+}
+
+impl std::fmt::Debug for StateDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateDir").field("dir", &self.dir).finish()
+    }
 }
 
 impl StateDir {
@@ -186,6 +197,7 @@ impl StateDir {
         Ok(Arc::new(StateDir {
             dir: dir.to_path_buf(),
             _lock: lock,
+            live: Mutex::new(HashMap::new()),
         }))
     }
 
