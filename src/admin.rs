@@ -443,31 +443,20 @@ mod tests {
     #[test]
     fn bodies_are_checked_field_by_field() {
         let field = |body: &str| parse_change(body.as_bytes()).unwrap_err().field;
-        assert_eq!(
-            field("{\"admit_per_minute\": -1}").as_deref(),
-            Some("admit_per_minute")
-        );
-        assert_eq!(
-            field("{\"admit_per_minute\": \"fast\"}").as_deref(),
-            Some("admit_per_minute")
-        );
-        assert_eq!(
-            field("{\"max_active\": 1.5}").as_deref(),
-            Some("max_active")
-        );
-        assert_eq!(field("{\"state\": \"gone\"}").as_deref(), Some("state"));
-        assert_eq!(
-            field("{\"message\": {\"fr\": \"x\"}}").as_deref(),
-            Some("message.fr")
-        );
-        assert_eq!(
-            field("{\"message\": {\"de\": 3}}").as_deref(),
-            Some("message.de")
-        );
-        assert_eq!(field("{\"rate\": 5}").as_deref(), Some("rate"));
-        assert_eq!(field("{}"), None);
-        assert_eq!(field("[1]"), None);
-        assert_eq!(field("{"), None);
+        for (body, named) in [
+            ("{\"admit_per_minute\": -1}", Some("admit_per_minute")),
+            ("{\"admit_per_minute\": \"fast\"}", Some("admit_per_minute")),
+            ("{\"max_active\": 1.5}", Some("max_active")),
+            ("{\"state\": \"gone\"}", Some("state")),
+            ("{\"message\": {\"fr\": \"x\"}}", Some("message.fr")),
+            ("{\"message\": {\"de\": 3}}", Some("message.de")),
+            ("{\"rate\": 5}", Some("rate")),
+            ("{}", None),
+            ("[1]", None),
+            ("{", None),
+        ] {
+            assert_eq!(field(body).as_deref(), named, "{body}");
+        }
         let long = format!("{{\"message\": {{\"en\": \"{}\"}}}}", "x".repeat(1001));
         assert_eq!(field(&long).as_deref(), Some("message.en"));
 

@@ -267,32 +267,24 @@ impl Site {
         dir: Option<&Arc<StateDir>>,
         old: Option<&Site>,
     ) -> Result<Site, StoreError> {
-        // New rooms are opened first: if one cannot be (a corrupt state file), the reload is
-        // refused before any running room has changed.
-        let mut opened = Vec::new();
-        for cfg in &config.rooms {
-            if old.and_then(|site| site.room(&cfg.id)).is_none() {
-                let limits = config_limits(cfg);
-                let state: Arc<dyn RoomState> = match dir {
-                    Some(dir) => EmbeddedState::shared(dir, &cfg.id, now, limits)?,
-                    None => Arc::new(EmbeddedState::new(now, limits)),
-                };
-                opened.push((cfg.id.clone(), state));
-            }
-        }
-        let mut rooms = Vec::with_capacity(config.rooms.len());
-        for cfg in &config.rooms {
-            let kept = old.and_then(|site| site.room(&cfg.id));
-            let state = match kept {
-                Some(room) => {
-                    room.state.set_limits(config_limits(cfg), now);
-                    room.state.clone()
-                }
-                None => match opened.iter().position(|(id, _)| *id == cfg.id) {
-                    Some(i) => opened.swap_remove(i).1,
-                    None => continue,
+        // Every room's state first, opening new ones: if one cannot be opened (a corrupt state
+        // file), the reload is refused before any running room has changed.
+        let states = config
+            .rooms
+            .iter()
+            .map(|cfg| match old.and_then(|site| site.room(&cfg.id)) {
+                Some(room) => Ok(room.state.clone()),
+                None => match dir {
+                    Some(dir) => EmbeddedState::shared(dir, &cfg.id, now, config_limits(cfg))
+                        .map(|s| s as Arc<dyn RoomState>),
+                    None => Ok(Arc::new(EmbeddedState::new(now, config_limits(cfg))) as _),
                 },
-            };
+            })
+            .collect::<Result<Vec<Arc<dyn RoomState>>, StoreError>>()?;
+        let mut rooms = Vec::with_capacity(config.rooms.len());
+        for (cfg, state) in config.rooms.iter().zip(states) {
+            state.set_limits(config_limits(cfg), now);
+            let kept = old.and_then(|site| site.room(&cfg.id));
             // The upstream slots stay shared while the cap is unchanged, so requests in flight
             // across a reload still count against it.
             let slots = match kept {

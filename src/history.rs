@@ -35,9 +35,20 @@ pub struct Sample {
 #[derive(Default)]
 struct Track {
     samples: VecDeque<Sample>,
-    /// Counters at the previous sample: admitted, latency sum, latency count, exchanges, failed.
-    last: Option<(u64, f64, u64, u64, u64)>,
+    /// Counters at the previous sample.
+    last: Option<Counters>,
     at: Millis,
+}
+
+/// A room's metric counters at one moment; samples are their differences.
+#[derive(Clone, Copy)]
+struct Counters {
+    admitted: u64,
+    latency_sum: f64,
+    latency_count: u64,
+    exchanges: u64,
+    /// 5xx, error, timeout.
+    failed: u64,
 }
 
 #[derive(Default)]
@@ -57,35 +68,36 @@ impl History {
             }
             let m = &room.metrics;
             let counts = m.upstream_counts();
-            let exchanges: u64 = counts.iter().sum();
-            // 5xx, error, timeout.
-            let failed = counts[3] + counts[4] + counts[5];
-            let now_counters = (
-                m.admitted.get(),
-                m.upstream_duration.get_sample_sum(),
-                m.upstream_duration.get_sample_count(),
-                exchanges,
-                failed,
-            );
+            let now_counters = Counters {
+                admitted: m.admitted.get(),
+                latency_sum: m.upstream_duration.get_sample_sum(),
+                latency_count: m.upstream_duration.get_sample_count(),
+                exchanges: counts.iter().sum(),
+                failed: counts[3] + counts[4] + counts[5],
+            };
             let figures = room.state.figures(now);
             if let Some(last) = track.last {
                 let minutes = (now.saturating_sub(track.at)).max(1) as f64 / 60_000.0;
-                let count = now_counters.2.saturating_sub(last.2);
-                let total = now_counters.3.saturating_sub(last.3);
+                let count = now_counters
+                    .latency_count
+                    .saturating_sub(last.latency_count);
+                let total = now_counters.exchanges.saturating_sub(last.exchanges);
+                let failed = now_counters.failed.saturating_sub(last.failed);
                 track.samples.push_back(Sample {
                     t: now / 1000,
                     waiting: figures.waiting(),
-                    admitted_per_minute: now_counters.0.saturating_sub(last.0) as f64 / minutes,
+                    admitted_per_minute: now_counters.admitted.saturating_sub(last.admitted) as f64
+                        / minutes,
                     active_sessions: figures.active,
                     admit_per_minute: effective_rate(&figures),
                     estimated_wait_seconds: admission::eta_for_newcomer(
                         figures.waiting(),
                         &figures.limits,
                     ),
-                    upstream_latency_ms: (count > 0)
-                        .then(|| (now_counters.1 - last.1) * 1000.0 / count as f64),
-                    upstream_error_ratio: (total > 0)
-                        .then(|| now_counters.4.saturating_sub(last.4) as f64 / total as f64),
+                    upstream_latency_ms: (count > 0).then(|| {
+                        (now_counters.latency_sum - last.latency_sum) * 1000.0 / count as f64
+                    }),
+                    upstream_error_ratio: (total > 0).then(|| failed as f64 / total as f64),
                 });
                 while track.samples.len() > CAPACITY {
                     track.samples.pop_front();

@@ -183,36 +183,19 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     ));
 
     let gw = gateway.clone();
-    let mut ticks_stopped = stopped.clone();
-    tasks.spawn(async move {
-        let mut interval = tokio::time::interval(TICK);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = interval.tick() => gw.tick(),
-                _ = ticks_stopped.changed() => break,
-            }
-        }
-    });
-
+    tasks.spawn(every(TICK, stopped.clone(), move || {
+        gw.tick();
+        std::future::ready(())
+    }));
     // Room state is saved four times a second (only what changed): the fresher the file, the
-    // fewer ticket numbers a crash skips.
+    // fewer ticket numbers a crash skips. File writes and fsyncs run off the request threads.
     let gw = gateway.clone();
-    let mut saves_stopped = stopped.clone();
-    tasks.spawn(async move {
-        let mut interval = tokio::time::interval(SAVE_EVERY);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = interval.tick() => {
-                    // File writes and fsyncs run off the request threads.
-                    let gw = gw.clone();
-                    let _ = tokio::task::spawn_blocking(move || gw.persist(false)).await;
-                }
-                _ = saves_stopped.changed() => break,
-            }
+    tasks.spawn(every(SAVE_EVERY, stopped.clone(), move || {
+        let gw = gw.clone();
+        async move {
+            let _ = tokio::task::spawn_blocking(move || gw.persist(false)).await;
         }
-    });
+    }));
 
     Ok(Running {
         public_addrs,
@@ -223,6 +206,23 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         stop,
         tasks,
     })
+}
+
+/// Runs `work` every `period` until the gateway stops; a late run delays the next one instead
+/// of bunching them up.
+async fn every<F, W>(period: Duration, mut stopped: watch::Receiver<bool>, mut work: W)
+where
+    W: FnMut() -> F,
+    F: std::future::Future<Output = ()>,
+{
+    let mut interval = tokio::time::interval(period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => work().await,
+            _ = stopped.changed() => break,
+        }
+    }
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {

@@ -157,6 +157,15 @@ impl Line {
     fn limits(&self) -> Limits {
         effective(&self.config, &self.settings)
     }
+
+    /// The settings as `change` would make them. The line is first brought up to `now` under
+    /// the settings in force, so the change applies from now on only.
+    fn changed(&mut self, change: SettingsChange<'_>, now: Millis, active: u64) -> Settings {
+        self.queue.advance(now, &self.limits(), active);
+        let mut settings = self.settings.clone();
+        change(&mut settings, &self.config);
+        settings
+    }
 }
 
 /// The config's limits with the operator's settings applied.
@@ -206,10 +215,9 @@ impl EmbeddedState {
             queue.spend_budget();
         }
         let state = EmbeddedState::build(saved.started_at, queue, limits, issued, Some(file));
-        state.message.store(Arc::new(settings.message.clone()));
         {
             let mut l = state.lock();
-            l.settings = settings;
+            state.adopt(&mut l, settings);
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
             l.issued_at_save = issued;
         }
@@ -285,6 +293,12 @@ impl EmbeddedState {
         }
     }
 
+    /// Puts `settings` in force, with the copy of the message that pages read.
+    fn adopt(&self, l: &mut Line, settings: Settings) {
+        self.message.store(Arc::new(settings.message.clone()));
+        l.settings = settings;
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Line> {
         // A panic while holding the lock cannot leave `Line` half-updated in a way that matters
         // more than stopping the room would, so a poisoned lock is taken over.
@@ -315,10 +329,8 @@ impl EmbeddedState {
         let Some(file) = &self.file else {
             return Ok(self.with_line(|l| {
                 if let Some(change) = change {
-                    l.queue.advance(now, &l.limits(), active);
-                    let config = l.config;
-                    change(&mut l.settings, &config);
-                    self.message.store(Arc::new(l.settings.message.clone()));
+                    let settings = l.changed(change, now, active);
+                    self.adopt(l, settings);
                 }
                 l.settings.clone()
             }));
@@ -327,22 +339,13 @@ impl EmbeddedState {
         // Held across the write: saves and settings changes happen one at a time.
         let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
         // Sessions are copied outside the line lock, which every request takes.
-        let mut sessions: Vec<(u64, Millis)> = self
-            .sessions
-            .iter()
-            .map(|e| (*e.key(), *e.value()))
-            .collect();
-        sessions.sort_unstable();
-        let mut ended: Vec<(u64, Millis)> =
-            self.ended.iter().map(|e| (*e.key(), *e.value())).collect();
-        ended.sort_unstable();
+        let sessions = sorted(&self.sessions);
+        let ended = sorted(&self.ended);
         let (saved, reserved) = self.with_line(|l| {
-            let mut settings = l.settings.clone();
-            if let Some(change) = change {
-                // The line is brought up to now under the old settings before new ones apply.
-                l.queue.advance(now, &l.limits(), active);
-                change(&mut settings, &l.config);
-            }
+            let settings = match change {
+                Some(change) => l.changed(change, now, active),
+                None => l.settings.clone(),
+            };
             let issued = l.queue.issued();
             let reserved = if orderly {
                 issued
@@ -384,14 +387,20 @@ impl EmbeddedState {
             l.reserved = reserved;
             l.issued_at_save = saved.issued;
             if changing {
-                l.settings = saved.settings.clone();
-                self.message.store(Arc::new(saved.settings.message.clone()));
+                self.adopt(l, saved.settings.clone());
             }
         });
         let settings = saved.settings.clone();
         *last = Some(saved);
         Ok(settings)
     }
+}
+
+/// A map's entries in key order, for a file that changes only when they do.
+fn sorted(map: &DashMap<u64, Millis>) -> Vec<(u64, Millis)> {
+    let mut entries: Vec<(u64, Millis)> = map.iter().map(|e| (*e.key(), *e.value())).collect();
+    entries.sort_unstable();
+    entries
 }
 
 /// An operator's change to a room's settings, given the config's limits.
