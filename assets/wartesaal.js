@@ -10,24 +10,12 @@
   var lang = main.getAttribute("data-lang") === "en" ? "en" : "de";
   var T = {
     de: { sep: ".", one: "Vor Ihnen ist noch 1 Person.", many: "Vor Ihnen sind noch {} Personen.",
-          next: "Sie sind als Nächstes an der Reihe.", est: "Geschätzte Wartezeit: {}.",
-          lt: "weniger als eine Minute", m1: "etwa 1 Minute", mm: "etwa {} Minuten",
-          h1: "1 Stunde", hh: "{} Stunden", about: "etwa {}" },
+          next: "Sie sind als Nächstes an der Reihe.", est: "Geschätzte Wartezeit: {}." },
     en: { sep: ",", one: "There is 1 person ahead of you.", many: "There are {} people ahead of you.",
-          next: "You are next.", est: "Estimated wait: {}.",
-          lt: "less than a minute", m1: "about 1 minute", mm: "about {} minutes",
-          h1: "1 hour", hh: "{} hours", about: "about {}" }
+          next: "You are next.", est: "Estimated wait: {}." }
   }[lang];
   function num(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, T.sep); }
   function fill(s, v) { return s.replace("{}", v); }
-  function eta(secs) {
-    if (secs < 60) { return T.lt; }
-    var m = Math.ceil(secs / 60);
-    if (m < 60) { return m === 1 ? T.m1 : fill(T.mm, m); }
-    var r = Math.ceil(m / 5) * 5, h = Math.floor(r / 60), rest = r % 60;
-    var hours = h === 1 ? T.h1 : fill(T.hh, num(h));
-    return fill(T.about, rest ? hours + " " + rest + (lang === "de" ? " Minuten" : " minutes") : hours);
-  }
   function set(id, text) {
     var el = document.getElementById(id);
     if (el && el.textContent !== text) { el.textContent = text; }
@@ -40,7 +28,8 @@
   }
   function poll() {
     fetch("/.wartesaal/status?room=" + encodeURIComponent(room), {
-      credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" }
+      credentials: "same-origin", cache: "no-store",
+      headers: { "Accept": "application/json", "Accept-Language": lang }
     }).then(function (r) { return r.json(); }).then(function (s) {
       if (s.state !== shownState || (s.message || "") !== shownMessage) {
         // The operator paused, closed, reopened or posted a message: show the new page.
@@ -64,7 +53,8 @@
         set("ws-position", num(s.position));
         set("ws-ahead", s.ahead === 0 ? T.next : s.ahead === 1 ? T.one : fill(T.many, num(s.ahead)));
       }
-      if (typeof s.eta_seconds === "number") { set("ws-eta", fill(T.est, eta(s.eta_seconds))); }
+      // The estimate comes in words, in this page's language (the status is asked with it).
+      if (typeof s.eta_text === "string") { set("ws-eta", fill(T.est, s.eta_text)); }
       var now = new Date();
       set("ws-time", now.toLocaleTimeString(lang === "de" ? "de-DE" : "en-GB"));
       schedule(s.refresh_after_seconds);

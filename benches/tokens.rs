@@ -27,6 +27,7 @@ fn admission(c: &mut Criterion) {
         admit_per_minute: 600.0,
         max_active: 0,
         paused: false,
+        adaptive: None,
     };
     let mut queue = Queue::new(0, &limits);
     let mut now = 0u64;

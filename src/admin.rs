@@ -18,7 +18,6 @@ use hyper::body::Incoming;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::admission;
 use crate::config::AdminToken;
 use crate::gateway::{effective_rate, plain, Gateway, Room};
 use crate::history;
@@ -133,6 +132,7 @@ fn room_json(gateway: &Gateway, room: &Room) -> Value {
     let figures = room.state.figures(now);
     let settings = room.state.settings();
     let cfg = &room.cfg;
+    let wait = figures.wait_for_newcomer();
     json!({
         "id": cfg.id,
         "title": cfg.title,
@@ -146,8 +146,16 @@ fn room_json(gateway: &Gateway, room: &Room) -> Value {
         "effective_admit_per_minute": effective_rate(&figures),
         "max_active": figures.limits.max_active,
         "config": { "admit_per_minute": cfg.admit_per_minute, "max_active": cfg.max_active },
-        "estimated_wait_seconds": (!figures.limits.paused)
-            .then(|| admission::eta_for_newcomer(figures.waiting(), &figures.limits)),
+        "estimated_wait_seconds": wait.map(|w| w.seconds),
+        "estimated_wait_range_seconds": wait.map(|w| [w.low, w.high]),
+        "show_up_ratio": figures.show_share,
+        "adaptive": cfg.adaptive.map(|a| json!({
+            "active": figures.adaptive == Some(true),
+            "min_per_minute": a.min_per_minute,
+            "max_per_minute": a.max_per_minute,
+            "target_latency_ms": a.target_latency.as_millis() as u64,
+            "max_error_ratio": a.max_error_ratio,
+        })),
         "schedule": Value::Null,
         "upstream": format!("{}://{}", cfg.upstream.scheme, cfg.upstream.authority),
     })
@@ -162,6 +170,9 @@ struct Change {
     state: Option<OperatorState>,
     /// Per language: `Some` replaces that text ("" removes it); a language not named stays.
     message: Option<(Option<String>, Option<String>)>,
+    /// `true`: the adaptive mode sets the rate again (the operator's rate is lifted);
+    /// `false`: the rate it has reached is kept as the operator's.
+    adaptive: Option<bool>,
 }
 
 /// A refused body: what is wrong and with which field.
@@ -230,10 +241,20 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
                 })
             }
             "message" => change.message = Some(parse_message(value)?),
+            "adaptive" => match value {
+                Value::Bool(on) => change.adaptive = Some(*on),
+                _ => {
+                    return Err(invalid(
+                        key,
+                        "must be true (the learnt rate applies again) or false (keep the \
+                         rate it reached)",
+                    ))
+                }
+            },
             other => {
                 return Err(invalid(
                     other,
-                    "unknown field; known: admit_per_minute, max_active, state, message",
+                    "unknown field; known: admit_per_minute, max_active, state, message, adaptive",
                 ))
             }
         }
@@ -241,9 +262,16 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
     if change == Change::default() {
         return Err(Invalid {
             field: None,
-            message: "nothing to change: give admit_per_minute, max_active, state or message"
+            message: "nothing to change: give admit_per_minute, max_active, state, message or \
+                      adaptive"
                 .into(),
         });
+    }
+    if change.adaptive == Some(true) && matches!(change.admit_per_minute, Some(Some(_))) {
+        return Err(invalid(
+            "adaptive",
+            "cannot be switched on together with a manual admit_per_minute",
+        ));
     }
     Ok(change)
 }
@@ -355,11 +383,29 @@ async fn patch(
             )
         }
     };
-    let change = match parse_change(&body) {
+    let mut change = match parse_change(&body) {
         Ok(c) => c,
         Err(why) => return error(StatusCode::BAD_REQUEST, &why.message, why.field.as_deref()),
     };
     let now = gateway.clock.now_ms();
+    match change.adaptive {
+        Some(_) if room.cfg.adaptive.is_none() => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "this room has no adaptive mode: set [rooms.adaptive] enabled = true in the \
+                 config and reload",
+                Some("adaptive"),
+            )
+        }
+        // Lifting the operator's rate hands the rate back to the adaptive mode.
+        Some(true) => change.admit_per_minute = Some(None),
+        // Keeping what it reached: the rate now becomes the operator's.
+        Some(false) if change.admit_per_minute.is_none() => {
+            let rate = room.state.figures(now).limits.admit_per_minute;
+            change.admit_per_minute = Some(Some(rate));
+        }
+        _ => {}
+    }
     match room
         .state
         .update_settings(&mut |s, config| apply(&change, s, config), now)
@@ -451,6 +497,11 @@ mod tests {
             ("{\"message\": {\"fr\": \"x\"}}", Some("message.fr")),
             ("{\"message\": {\"de\": 3}}", Some("message.de")),
             ("{\"rate\": 5}", Some("rate")),
+            ("{\"adaptive\": \"on\"}", Some("adaptive")),
+            (
+                "{\"adaptive\": true, \"admit_per_minute\": 5}",
+                Some("adaptive"),
+            ),
             ("{}", None),
             ("[1]", None),
             ("{", None),
@@ -474,6 +525,11 @@ mod tests {
         );
         let c = parse_change(br#"{"message": {"en": "Only English"}}"#).unwrap();
         assert_eq!(c.message, Some((None, Some("Only English".into()))));
+        let c = parse_change(br#"{"adaptive": false, "admit_per_minute": 5}"#).unwrap();
+        assert_eq!(
+            (c.adaptive, c.admit_per_minute),
+            (Some(false), Some(Some(5.0)))
+        );
     }
 
     #[test]

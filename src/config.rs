@@ -17,6 +17,7 @@ use std::time::Duration;
 use http::StatusCode;
 use ipnet::IpNet;
 
+use crate::adaptive::AdaptiveConfig;
 use crate::ticket::{Keyring, Secret};
 
 /// One thing wrong with a config file.
@@ -196,6 +197,8 @@ pub struct RoomConfig {
     pub max_upstream_concurrency: usize,
     pub upstream_timeout: Duration,
     pub queueing_status: StatusCode,
+    /// `[rooms.adaptive]` with `enabled = true`.
+    pub adaptive: Option<AdaptiveConfig>,
 }
 
 impl RoomConfig {
@@ -345,6 +348,16 @@ impl<'a> Section<'a> {
             return None;
         }
         Some(n as u64)
+    }
+
+    fn boolean(&mut self, key: &'static str, p: &mut Vec<Problem>) -> Option<bool> {
+        match self.get(key)? {
+            toml::Value::Boolean(b) => Some(*b),
+            other => {
+                self.wrong_type(key, "true or false", other, p);
+                None
+            }
+        }
     }
 
     fn number(&mut self, key: &'static str, p: &mut Vec<Problem>) -> Option<f64> {
@@ -862,6 +875,10 @@ fn room_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Roo
             StatusCode::OK
         }
     };
+    let adaptive = match s.table("adaptive", p) {
+        Some(t) => adaptive_section(&s.key("adaptive"), t, admit_per_minute, p),
+        None => None,
+    };
     s.finish(p);
 
     if p.len() != before {
@@ -883,6 +900,65 @@ fn room_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Roo
         max_upstream_concurrency,
         upstream_timeout,
         queueing_status,
+        adaptive,
+    })
+}
+
+/// `[rooms.adaptive]`; `None` unless enabled. The bounds are checked either way, so that
+/// switching it on later does not surprise.
+fn adaptive_section(
+    path: &str,
+    t: &toml::Table,
+    admit_per_minute: f64,
+    p: &mut Vec<Problem>,
+) -> Option<AdaptiveConfig> {
+    let before = p.len();
+    let mut s = Section::new(path, t);
+    let enabled = s.boolean("enabled", p).unwrap_or(false);
+    let target_latency = s
+        .duration("target_latency", p)
+        .unwrap_or(Duration::from_millis(800));
+    if target_latency.is_zero() {
+        p.push(s.problem(
+            "target_latency",
+            "must be above zero",
+            "the upstream latency (95th percentile) to stay under, e.g. \"800ms\"",
+        ));
+    }
+    let max_error_ratio = s.number("max_error_ratio", p).unwrap_or(0.05);
+    if !(max_error_ratio > 0.0 && max_error_ratio < 1.0) {
+        p.push(s.problem(
+            "max_error_ratio",
+            format!("{max_error_ratio} is out of range"),
+            "a share of failed upstream requests between 0 and 1, e.g. 0.05",
+        ));
+    }
+    let mut bound = |key: &'static str, default: f64, p: &mut Vec<Problem>| {
+        let v = s.number(key, p).unwrap_or(default);
+        if !(v.is_finite() && v > 0.0 && v <= MAX_ADMIT_PER_MINUTE) {
+            p.push(s.problem(
+                key,
+                format!("{v} is out of range"),
+                "a positive number of new sessions per minute",
+            ));
+        }
+        v
+    };
+    let min_per_minute = bound("min_per_minute", (admit_per_minute / 10.0).min(60.0), p);
+    let max_per_minute = bound("max_per_minute", (admit_per_minute * 10.0).max(6000.0), p);
+    if min_per_minute > max_per_minute {
+        p.push(s.problem(
+            "min_per_minute",
+            format!("{min_per_minute} is above max_per_minute ({max_per_minute})"),
+            "the floor must not be above the ceiling",
+        ));
+    }
+    s.finish(p);
+    (enabled && p.len() == before).then_some(AdaptiveConfig {
+        target_latency,
+        max_error_ratio,
+        min_per_minute,
+        max_per_minute,
     })
 }
 
@@ -1055,6 +1131,39 @@ mod tests {
             .find(|p| p.key == "rooms[0].admit_per_minut")
             .unwrap();
         assert!(typo.hint.contains("admit_per_minute"), "{}", typo.hint);
+    }
+
+    #[test]
+    fn adaptive_bounds_are_checked_whether_on_or_off() {
+        let room = |adaptive: &str| {
+            format!(
+                "[[rooms]]\nid = \"impf\"\nupstream = \"http://127.0.0.1:8081\"\n\
+                 admit_per_minute = 600\n[rooms.adaptive]\n{adaptive}\n"
+            )
+        };
+        let c = load(&room("enabled = true\ntarget_latency = \"500ms\"")).unwrap();
+        let a = c.rooms[0].adaptive.unwrap();
+        assert_eq!(a.target_latency, Duration::from_millis(500));
+        assert_eq!((a.min_per_minute, a.max_per_minute), (60.0, 6000.0));
+        assert_eq!(a.max_error_ratio, 0.05);
+        assert!(load(&room("enabled = false")).unwrap().rooms[0]
+            .adaptive
+            .is_none());
+        let err = load(&room(
+            "enabled = false\nmin_per_minute = 100\nmax_per_minute = 10\n\
+             max_error_ratio = 2\ntarget_latncy = \"1s\"",
+        ))
+        .unwrap_err();
+        let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+        for want in [
+            "rooms[0].adaptive.min_per_minute",
+            "rooms[0].adaptive.max_error_ratio",
+            "rooms[0].adaptive.target_latncy",
+        ] {
+            assert!(keys.contains(&want), "{want} missing from {keys:?}");
+        }
+        let err = load(&room("enabled = \"yes\"")).unwrap_err();
+        assert_eq!(err.problems()[0].key, "rooms[0].adaptive.enabled");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,9 +14,10 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use ipnet::IpNet;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::admission::{self, Limits};
+use crate::adaptive::{Change, UpstreamStats};
+use crate::admission::{self, Estimate, Limits};
 use crate::clock::{Clock, Millis};
 use crate::config::{AdminToken, Config, CookieSecure, Lang, RoomConfig};
 use crate::history::History;
@@ -29,6 +30,8 @@ use crate::ticket::{Kind, RoomKeys, Token};
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
 const SLOT_WAIT: Duration = Duration::from_secs(2);
+/// Requests that may wait for an upstream slot at once, at the least (else the cap).
+const MIN_SLOT_LINE: usize = 16;
 /// What the busy page tells the browser.
 const BUSY_RETRY_AFTER: u64 = 10;
 const MAX_HOST_LEN: usize = 255;
@@ -36,6 +39,51 @@ const MAX_HOST_LEN: usize = 255;
 const CLOSED_REFRESH: u64 = 60;
 /// How often a page of a paused room looks again.
 const PAUSED_REFRESH: u64 = 30;
+
+/// A room's way to its upstream: the cap on requests in flight, the short, bounded line of
+/// requests waiting for a slot, and what the upstream did (for the adaptive rate). Kept across
+/// reloads while the cap is unchanged.
+pub struct UpstreamGate {
+    slots: Arc<Semaphore>,
+    /// Requests waiting for a slot now.
+    waiting: AtomicUsize,
+    /// More waiting than this get the busy page at once: a line that could not drain within
+    /// `SLOT_WAIT` anyway only holds memory and connections.
+    max_waiting: usize,
+    pub stats: UpstreamStats,
+}
+
+impl UpstreamGate {
+    pub fn new(max_in_flight: usize) -> UpstreamGate {
+        UpstreamGate {
+            slots: Arc::new(Semaphore::new(max_in_flight)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: max_in_flight.max(MIN_SLOT_LINE),
+            stats: UpstreamStats::default(),
+        }
+    }
+
+    /// A slot for one upstream exchange, waiting at most `SLOT_WAIT` in a bounded line.
+    async fn slot(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(slot) = self.slots.clone().try_acquire_owned() {
+            return Some(slot);
+        }
+        struct InLine<'a>(&'a AtomicUsize);
+        impl Drop for InLine<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        let _in_line = InLine(&self.waiting);
+        if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.max_waiting {
+            return None;
+        }
+        tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+}
 
 /// What happens to a request inside a room's `path_prefix`, once bypasses are handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +127,7 @@ pub struct Room {
     pub cfg: Arc<RoomConfig>,
     keys: RoomKeys,
     pub state: Arc<dyn RoomState>,
-    slots: Arc<Semaphore>,
+    upstream: Arc<UpstreamGate>,
     pub metrics: RoomMetrics,
     cookie_name: String,
 }
@@ -90,11 +138,11 @@ impl Room {
         config: &Config,
         metrics: &Metrics,
         state: Arc<dyn RoomState>,
-        slots: Arc<Semaphore>,
+        upstream: Arc<UpstreamGate>,
     ) -> Room {
         Room {
             keys: config.keys.for_room(&cfg.id),
-            slots,
+            upstream,
             metrics: metrics.room(&cfg.id),
             cookie_name: cfg.cookie_name(),
             state,
@@ -183,10 +231,10 @@ impl Room {
             None => (None, None, false),
         };
         let eta = match state {
-            _ if admitted => Some(0),
+            _ if admitted => Some(Estimate::NOW),
             RoomStateName::Open => Some(match position {
-                Some(position) => admission::eta_seconds(position, &limits),
-                None => admission::eta_for_newcomer(figures.waiting(), &limits),
+                Some(position) => admission::estimate(position, &figures.pace),
+                None => admission::estimate_for_newcomer(figures.waiting(), &figures.pace),
             }),
             // Nobody moves while paused or closed: an estimate would be a guess.
             RoomStateName::Paused | RoomStateName::Closed => None,
@@ -202,14 +250,17 @@ impl Room {
         let refresh = match state {
             RoomStateName::Closed => CLOSED_REFRESH,
             RoomStateName::Paused => PAUSED_REFRESH,
-            RoomStateName::Open => page::refresh_after(eta.unwrap_or(0)),
+            RoomStateName::Open => page::refresh_after(eta.map_or(0, |e| e.low)),
         };
         View {
             room: &self.cfg.id,
             state,
             position,
             ahead,
-            eta_seconds: eta,
+            eta_seconds: eta.map(|e| e.seconds),
+            eta_low_seconds: eta.map(|e| e.low),
+            eta_high_seconds: eta.map(|e| e.high),
+            eta_text: eta.map(|e| page::eta_range_words(lang, e.low, e.high)),
             admitted,
             admit_per_minute: limits.admit_per_minute,
             refresh_after_seconds: refresh,
@@ -287,18 +338,18 @@ impl Site {
             let kept = old.and_then(|site| site.room(&cfg.id));
             // The upstream slots stay shared while the cap is unchanged, so requests in flight
             // across a reload still count against it.
-            let slots = match kept {
+            let upstream = match kept {
                 Some(room) if room.cfg.max_upstream_concurrency == cfg.max_upstream_concurrency => {
-                    room.slots.clone()
+                    room.upstream.clone()
                 }
-                _ => Arc::new(Semaphore::new(cfg.max_upstream_concurrency)),
+                _ => Arc::new(UpstreamGate::new(cfg.max_upstream_concurrency)),
             };
             rooms.push(Arc::new(Room::new(
                 cfg.clone(),
                 config,
                 metrics,
                 state,
-                slots,
+                upstream,
             )));
         }
         Ok(Site {
@@ -650,10 +701,10 @@ impl Gateway {
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Result<(Response<Body>, bool), ProxyError> {
-        let slot = tokio::time::timeout(SLOT_WAIT, room.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| ProxyError::Saturated)?
-            .map_err(|_| ProxyError::Saturated)?;
+        let Some(slot) = room.upstream.slot().await else {
+            room.upstream.stats.record(None, true);
+            return Err(ProxyError::Saturated);
+        };
         let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
         let upstream_req = proxy::upstream_request(
             req,
@@ -670,12 +721,20 @@ impl Gateway {
         .await
         {
             Ok(Ok(resp)) => resp,
-            Ok(Err(e)) => return Err(ProxyError::Upstream(e)),
-            Err(_) => return Err(ProxyError::Timeout),
+            Ok(Err(e)) => {
+                room.upstream.stats.record(None, true);
+                return Err(ProxyError::Upstream(e));
+            }
+            Err(_) => {
+                room.upstream.stats.record(Some(started.elapsed()), true);
+                return Err(ProxyError::Timeout);
+            }
         };
-        room.metrics
-            .upstream_duration
-            .observe(started.elapsed().as_secs_f64());
+        let took = started.elapsed();
+        room.metrics.upstream_duration.observe(took.as_secs_f64());
+        room.upstream
+            .stats
+            .record(Some(took), resp.status().is_server_error());
         room.metrics
             .upstream(UpstreamClass::of_status(resp.status()));
         let released = proxy::clean_response(resp.headers_mut());
@@ -735,6 +794,9 @@ impl Gateway {
                 let mut view = room.view(&figures, None, lang);
                 view.admitted = true;
                 view.eta_seconds = Some(0);
+                view.eta_low_seconds = Some(0);
+                view.eta_high_seconds = Some(0);
+                view.eta_text = Some(page::eta_words(lang, 0));
                 (view, None)
             }
             // A called ticket is not refreshed: it is meant to be turned into a pass now, not
@@ -760,13 +822,22 @@ impl Gateway {
         for room in &site.rooms {
             room.state
                 .sweep(now, room.cfg.session_duration.as_millis() as u64);
+            let sample = room.upstream.stats.take();
+            if let Some((change, rate)) = room.state.upstream(&sample, now) {
+                let change = match change {
+                    Change::Cut => "cut: upstream latency or errors over the limits",
+                    Change::Raised => "raised: upstream healthy and people waiting",
+                };
+                tracing::info!(room = %room.cfg.id, rate, "adaptive rate {change}");
+            }
             let figures = room.state.figures(now);
             let m = &room.metrics;
             m.queue_waiting.set(figures.waiting() as i64);
             m.active_sessions.set(figures.active as i64);
             m.admit_rate.set(effective_rate(&figures));
+            m.show_up_ratio.set(figures.show_share);
             m.estimated_wait
-                .set(admission::eta_for_newcomer(figures.waiting(), &figures.limits) as f64);
+                .set(figures.wait_for_newcomer().map_or(0, |w| w.seconds) as f64);
         }
         self.history.sample(&site, now);
     }
@@ -778,6 +849,7 @@ fn config_limits(cfg: &RoomConfig) -> Limits {
         admit_per_minute: cfg.admit_per_minute,
         max_active: cfg.max_active,
         paused: false,
+        adaptive: cfg.adaptive,
     }
 }
 
@@ -1022,8 +1094,15 @@ mod tests {
                 admit_per_minute: 60.0,
                 max_active: 0,
                 paused: false,
+                adaptive: None,
             },
             state: crate::store::OperatorState::Open,
+            pace: admission::Pace {
+                per_minute: 60.0,
+                spread: 0.0,
+            },
+            show_share: 1.0,
+            adaptive: None,
         }
     }
 

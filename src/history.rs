@@ -7,7 +7,6 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::admission;
 use crate::clock::Millis;
 use crate::gateway::{effective_rate, Site};
 
@@ -90,10 +89,7 @@ impl History {
                         / minutes,
                     active_sessions: figures.active,
                     admit_per_minute: effective_rate(&figures),
-                    estimated_wait_seconds: admission::eta_for_newcomer(
-                        figures.waiting(),
-                        &figures.limits,
-                    ),
+                    estimated_wait_seconds: figures.wait_for_newcomer().map_or(0, |w| w.seconds),
                     upstream_latency_ms: (count > 0).then(|| {
                         (now_counters.latency_sum - last.latency_sum) * 1000.0 / count as f64
                     }),

@@ -6,6 +6,7 @@
 //! integration tests do.
 #![forbid(unsafe_code)]
 
+pub mod adaptive;
 pub mod admin;
 pub mod admission;
 pub mod clock;

@@ -96,6 +96,10 @@ enum CtlAction {
         /// Message to visitors in English ("" removes it).
         #[arg(long)]
         message_en: Option<String>,
+        /// With [rooms.adaptive]: `on` lets the learnt rate apply again (lifting a --rate),
+        /// `off` keeps the rate it reached as a manual one.
+        #[arg(long, value_parser = ["on", "off"], conflicts_with = "rate")]
+        adaptive: Option<String>,
     },
 }
 
@@ -278,8 +282,12 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                 open,
                 message_de,
                 message_en,
+                adaptive,
             } => {
                 let mut change = serde_json::Map::new();
+                if let Some(on) = adaptive {
+                    change.insert("adaptive".into(), (on == "on").into());
+                }
                 if let Some(rate) = rate {
                     change.insert("admit_per_minute".into(), rate.into());
                 }

@@ -21,6 +21,8 @@ pub const UPSTREAM_RESPONSES: &str = "wartesaal_upstream_responses_total";
 pub const UPSTREAM_DURATION: &str = "wartesaal_upstream_duration_seconds";
 pub const UPSTREAM_IN_FLIGHT: &str = "wartesaal_upstream_in_flight";
 pub const TOKENS_REJECTED: &str = "wartesaal_tokens_rejected_total";
+/// Beyond SPEC §8: the no-show measurement behind the admission pace.
+pub const SHOW_UP_RATIO: &str = "wartesaal_show_up_ratio";
 
 /// How a public request ended, for `wartesaal_requests_total{outcome}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +109,7 @@ pub struct Metrics {
     active_sessions: IntGaugeVec,
     admit_rate: GaugeVec,
     estimated_wait: GaugeVec,
+    show_up_ratio: GaugeVec,
     requests: IntCounterVec,
     upstream_responses: IntCounterVec,
     upstream_duration: HistogramVec,
@@ -123,6 +126,7 @@ pub struct RoomMetrics {
     pub active_sessions: IntGauge,
     pub admit_rate: Gauge,
     pub estimated_wait: Gauge,
+    pub show_up_ratio: Gauge,
     requests: [IntCounter; 6],
     upstream: [IntCounter; 6],
     pub upstream_duration: Histogram,
@@ -189,6 +193,10 @@ impl Metrics {
         let active_sessions = int_gauge(ACTIVE_SESSIONS, "Admitted sessions not yet idle.");
         let admit_rate = gauge(ADMIT_RATE, "Effective admission rate now, per minute.");
         let estimated_wait = gauge(ESTIMATED_WAIT, "Estimated wait for someone arriving now.");
+        let show_up_ratio = gauge(
+            SHOW_UP_RATIO,
+            "Share of called numbers whose holders turned up; the cursor runs 1/ratio times the rate.",
+        );
         let requests = counter(
             REQUESTS,
             "Public requests by how they ended.",
@@ -224,6 +232,7 @@ impl Metrics {
             active_sessions,
             admit_rate,
             estimated_wait,
+            show_up_ratio,
             requests,
             upstream_responses,
             upstream_duration,
@@ -242,6 +251,7 @@ impl Metrics {
             active_sessions: self.active_sessions.with_label_values(&[room]),
             admit_rate: self.admit_rate.with_label_values(&[room]),
             estimated_wait: self.estimated_wait.with_label_values(&[room]),
+            show_up_ratio: self.show_up_ratio.with_label_values(&[room]),
             requests: Outcome::ALL.map(|o| self.requests.with_label_values(&[room, o.label()])),
             upstream: UpstreamClass::ALL.map(|c| {
                 self.upstream_responses
@@ -293,6 +303,7 @@ mod tests {
             UPSTREAM_DURATION,
             UPSTREAM_IN_FLIGHT,
             TOKENS_REJECTED,
+            SHOW_UP_RATIO,
         ] {
             assert!(text.contains(&format!("# TYPE {name} ")), "{name} missing");
         }

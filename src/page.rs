@@ -31,6 +31,11 @@ pub struct View<'a> {
     pub position: Option<u64>,
     pub ahead: Option<u64>,
     pub eta_seconds: Option<u64>,
+    /// The range the wait lies in; equal to `eta_seconds` when the pace is steady.
+    pub eta_low_seconds: Option<u64>,
+    pub eta_high_seconds: Option<u64>,
+    /// The estimate in words, in the page's language ("etwa 20–30 Minuten").
+    pub eta_text: Option<String>,
     pub admitted: bool,
     pub admit_per_minute: f64,
     pub refresh_after_seconds: u64,
@@ -185,33 +190,75 @@ pub fn format_number(lang: Lang, n: u64) -> String {
 
 /// A wait in words, as a person would say it: "etwa 25 Minuten", "about 2 hours 10 minutes".
 pub fn eta_words(lang: Lang, secs: u64) -> String {
-    let minutes = secs.div_ceil(60);
     match (lang, secs) {
         (Lang::De, 0..=59) => "weniger als eine Minute".into(),
         (Lang::En, 0..=59) => "less than a minute".into(),
-        (_, _) if minutes < 60 => match lang {
-            Lang::De if minutes == 1 => "etwa 1 Minute".into(),
-            Lang::De => format!("etwa {minutes} Minuten"),
-            Lang::En if minutes == 1 => "about 1 minute".into(),
-            Lang::En => format!("about {minutes} minutes"),
+        (Lang::De, _) => format!("etwa {}", duration_words(lang, secs)),
+        (Lang::En, _) => format!("about {}", duration_words(lang, secs)),
+    }
+}
+
+/// A wait between `low` and `high` seconds in words: one figure when both read the same,
+/// else "etwa 20–30 Minuten", "up to 3 minutes", "between 50 minutes and 1 hour 20 minutes".
+pub fn eta_range_words(lang: Lang, low: u64, high: u64) -> String {
+    let (lo, hi) = (shown_minutes(low), shown_minutes(high));
+    if lo == hi || high < 60 {
+        return eta_words(lang, high);
+    }
+    match lang {
+        _ if low < 60 => match lang {
+            Lang::De => format!("bis zu {}", duration_words(lang, high)),
+            Lang::En => format!("up to {}", duration_words(lang, high)),
         },
-        _ => {
-            // Far back the estimate is rough anyway: round to five minutes.
-            let rounded = minutes.div_ceil(5) * 5;
-            let (h, m) = (rounded / 60, rounded % 60);
-            let hours = match (lang, h) {
-                (Lang::De, 1) => "1 Stunde".to_string(),
-                (Lang::De, _) => format!("{} Stunden", format_number(lang, h)),
-                (Lang::En, 1) => "1 hour".to_string(),
-                (Lang::En, _) => format!("{} hours", format_number(lang, h)),
-            };
-            match (lang, m) {
-                (Lang::De, 0) => format!("etwa {hours}"),
-                (Lang::En, 0) => format!("about {hours}"),
-                (Lang::De, _) => format!("etwa {hours} {m} Minuten"),
-                (Lang::En, _) => format!("about {hours} {m} minutes"),
-            }
-        }
+        Lang::De if hi < 60 => format!("etwa {lo}–{hi} Minuten"),
+        Lang::En if hi < 60 => format!("about {lo}–{hi} minutes"),
+        Lang::De => format!(
+            "zwischen {} und {}",
+            duration_words(lang, low),
+            duration_words(lang, high)
+        ),
+        Lang::En => format!(
+            "between {} and {}",
+            duration_words(lang, low),
+            duration_words(lang, high)
+        ),
+    }
+}
+
+/// Minutes as shown: whole minutes rounded up, and to five minutes from an hour on (far back
+/// the estimate is rough anyway).
+fn shown_minutes(secs: u64) -> u64 {
+    let minutes = secs.div_ceil(60).max(1);
+    if minutes < 60 {
+        minutes
+    } else {
+        minutes.div_ceil(5) * 5
+    }
+}
+
+/// "25 Minuten", "1 hour 10 minutes".
+fn duration_words(lang: Lang, secs: u64) -> String {
+    let minutes = shown_minutes(secs);
+    let (h, m) = (minutes / 60, minutes % 60);
+    let mins = match (lang, m) {
+        (Lang::De, 1) => "1 Minute".to_string(),
+        (Lang::De, _) => format!("{m} Minuten"),
+        (Lang::En, 1) => "1 minute".to_string(),
+        (Lang::En, _) => format!("{m} minutes"),
+    };
+    if h == 0 {
+        return mins;
+    }
+    let hours = match (lang, h) {
+        (Lang::De, 1) => "1 Stunde".to_string(),
+        (Lang::De, _) => format!("{} Stunden", format_number(lang, h)),
+        (Lang::En, 1) => "1 hour".to_string(),
+        (Lang::En, _) => format!("{} hours", format_number(lang, h)),
+    };
+    if m == 0 {
+        hours
+    } else {
+        format!("{hours} {mins}")
     }
 }
 
@@ -307,11 +354,11 @@ pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -
             format_number(lang, position),
             ahead_text(lang, ahead),
         );
-        if let Some(eta) = view.eta_seconds {
+        if let Some(text) = &view.eta_text {
             let _ = write!(
                 out,
                 "<p id=\"ws-eta\">{}</p>",
-                t.estimate.replace("{}", &eta_words(lang, eta))
+                t.estimate.replace("{}", &escape(text))
             );
         }
     }
@@ -410,6 +457,30 @@ mod tests {
             "etwa 2 Stunden 10 Minuten"
         );
         assert_eq!(eta_words(Lang::En, 3600), "about 1 hour");
+        assert_eq!(eta_words(Lang::De, 61 * 60), "etwa 1 Stunde 5 Minuten");
+    }
+
+    #[test]
+    fn ranges_read_naturally() {
+        assert_eq!(
+            eta_range_words(Lang::De, 20 * 60, 30 * 60),
+            "etwa 20–30 Minuten"
+        );
+        assert_eq!(
+            eta_range_words(Lang::En, 20 * 60, 30 * 60),
+            "about 20–30 minutes"
+        );
+        assert_eq!(eta_range_words(Lang::En, 30, 170), "up to 3 minutes");
+        assert_eq!(eta_range_words(Lang::De, 10, 50), "weniger als eine Minute");
+        assert_eq!(eta_range_words(Lang::De, 299, 300), "etwa 5 Minuten");
+        assert_eq!(
+            eta_range_words(Lang::De, 50 * 60, 80 * 60),
+            "zwischen 50 Minuten und 1 Stunde 20 Minuten"
+        );
+        assert_eq!(
+            eta_range_words(Lang::En, 2 * 3600, 3 * 3600),
+            "between 2 hours and 3 hours"
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@ use arc_swap::ArcSwap;
 
 use dashmap::DashMap;
 
-use crate::admission::{Drawn, Limits, Queue};
+use crate::adaptive::{Adaptive, Change, UpstreamSample};
+use crate::admission::{self, Drawn, Estimate, Limits, Pace, Queue};
 use crate::clock::Millis;
 use crate::store::{
     Message, OperatorState, RoomFile, Saved, Settings, StateDir, StoreError, FORMAT,
@@ -52,14 +53,27 @@ pub struct Figures {
     pub issued: u64,
     pub cursor: u64,
     pub active: u64,
-    /// Effective limits: the config's, with the operator's changes applied.
+    /// Effective limits: the config's, with the operator's changes and the adaptive rate
+    /// applied.
     pub limits: Limits,
     pub state: OperatorState,
+    /// How fast the line moves, for wait estimates.
+    pub pace: Pace,
+    /// Share of called numbers whose holders turn up.
+    pub show_share: f64,
+    /// The adaptive mode: `None` when not configured, else whether it sets the rate now
+    /// (`false` while an operator's rate overrides it).
+    pub adaptive: Option<bool>,
 }
 
 impl Figures {
     pub fn waiting(&self) -> u64 {
         self.issued.saturating_sub(self.cursor)
+    }
+
+    /// The wait for someone arriving now; `None` while admissions are stopped.
+    pub fn wait_for_newcomer(&self) -> Option<Estimate> {
+        (!self.limits.paused).then(|| admission::estimate_for_newcomer(self.waiting(), &self.pace))
     }
 }
 
@@ -111,6 +125,10 @@ pub trait RoomState: Send + Sync + 'static {
 
     /// Forgets sessions idle for `idle_ms` and refusals that have run out.
     fn sweep(&self, now: Millis, idle_ms: Millis);
+
+    /// One second of upstream observations, for the adaptive rate. Returns the change it made
+    /// and the new rate.
+    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)>;
 }
 
 /// What became of a called number that turned up.
@@ -151,11 +169,29 @@ struct Line {
     reserved: u64,
     /// `issued` at the last save, to size the next reservation.
     issued_at_save: u64,
+    /// The learnt rate, with `[rooms.adaptive]`.
+    adaptive: Option<Adaptive>,
 }
 
 impl Line {
     fn limits(&self) -> Limits {
-        effective(&self.config, &self.settings)
+        effective(
+            &self.config,
+            &self.settings,
+            self.adaptive.as_ref().map(Adaptive::rate),
+        )
+    }
+
+    /// Follows the config's adaptive bounds: kept (within new bounds), begun at the config's
+    /// rate, or dropped.
+    fn configure_adaptive(&mut self, now: Millis) {
+        match (self.adaptive.as_mut(), self.config.adaptive) {
+            (Some(a), Some(cfg)) => a.reconfigure(cfg),
+            (None, Some(cfg)) => {
+                self.adaptive = Some(Adaptive::new(cfg, self.config.admit_per_minute, now))
+            }
+            (_, None) => self.adaptive = None,
+        }
     }
 
     /// The settings as `change` would make them. The line is first brought up to `now` under
@@ -168,34 +204,52 @@ impl Line {
     }
 }
 
-/// The config's limits with the operator's settings applied.
-pub fn effective(config: &Limits, settings: &Settings) -> Limits {
+/// The config's limits with the operator's settings and the adaptive rate applied: an
+/// operator's rate wins over the learnt one, which wins over the config's.
+pub fn effective(config: &Limits, settings: &Settings, adaptive: Option<f64>) -> Limits {
     use crate::store::Override;
     Limits {
-        admit_per_minute: Override::over(&settings.admit_per_minute, config.admit_per_minute),
+        admit_per_minute: Override::over(
+            &settings.admit_per_minute,
+            adaptive.unwrap_or(config.admit_per_minute),
+        ),
         max_active: Override::over(&settings.max_active, config.max_active),
         paused: config.paused || settings.state != OperatorState::Open,
+        adaptive: config.adaptive,
     }
 }
 
 impl EmbeddedState {
     /// State in memory only: a restart begins a new line.
     pub fn new(now: Millis, limits: Limits) -> EmbeddedState {
-        EmbeddedState::build(now / 1000, Queue::new(now, &limits), limits, u64::MAX, None)
+        EmbeddedState::build(
+            now,
+            now / 1000,
+            Queue::new(now, &limits),
+            limits,
+            u64::MAX,
+            None,
+        )
     }
 
     /// Durable state: resumes the room saved in `file`, or begins a new line there. Fails on a
     /// file that cannot be read or written, instead of starting from zero.
     pub fn open(file: RoomFile, now: Millis, limits: Limits) -> Result<EmbeddedState, StoreError> {
         let Some(saved) = file.load()? else {
-            let state =
-                EmbeddedState::build(now / 1000, Queue::new(now, &limits), limits, 0, Some(file));
+            let state = EmbeddedState::build(
+                now,
+                now / 1000,
+                Queue::new(now, &limits),
+                limits,
+                0,
+                Some(file),
+            );
             // Written at once: an unwritable directory is found at boot, not under traffic.
             state.save(now, false)?;
             return Ok(state);
         };
         let settings = saved.settings.clone();
-        let eff = effective(&limits, &settings);
+        let eff = effective(&limits, &settings, saved.adaptive_rate);
         // Every number below `reserved` may be out there: continue after them.
         let issued = saved.reserved;
         let cursor = if saved.clean || eff.paused {
@@ -214,10 +268,13 @@ impl EmbeddedState {
             // The catch-up above already spent what the rate allowed.
             queue.spend_budget();
         }
-        let state = EmbeddedState::build(saved.started_at, queue, limits, issued, Some(file));
+        let state = EmbeddedState::build(now, saved.started_at, queue, limits, issued, Some(file));
         {
             let mut l = state.lock();
-            state.adopt(&mut l, settings);
+            state.adopt(&mut l, settings, now);
+            if let (Some(a), Some(rate)) = (l.adaptive.as_mut(), saved.adaptive_rate) {
+                a.resume_at(rate, now);
+            }
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
             l.issued_at_save = issued;
         }
@@ -259,21 +316,25 @@ impl EmbeddedState {
     }
 
     fn build(
+        now: Millis,
         started_at: u64,
         queue: Queue,
         config: Limits,
         reserved: u64,
         file: Option<RoomFile>,
     ) -> EmbeddedState {
+        let mut line = Line {
+            issued_at_save: queue.issued(),
+            queue,
+            config,
+            settings: Settings::default(),
+            reserved,
+            adaptive: None,
+        };
+        line.configure_adaptive(now);
         EmbeddedState {
             started_at,
-            line: Mutex::new(Line {
-                issued_at_save: queue.issued(),
-                queue,
-                config,
-                settings: Settings::default(),
-                reserved,
-            }),
+            line: Mutex::new(line),
             sessions: DashMap::new(),
             ended: DashMap::new(),
             file: file.map(|f| Mutex::new((f, None))),
@@ -283,18 +344,33 @@ impl EmbeddedState {
     }
 
     fn snapshot(&self, l: &Line, active: u64) -> Figures {
+        let limits = l.limits();
         Figures {
             started_at: self.started_at,
             issued: l.queue.issued(),
             cursor: l.queue.cursor(),
             active,
-            limits: l.limits(),
+            limits,
             state: l.settings.state,
+            pace: l.queue.pace(&limits),
+            show_share: l.queue.show_share(),
+            adaptive: l
+                .adaptive
+                .as_ref()
+                .map(|_| l.settings.admit_per_minute.is_none()),
         }
     }
 
-    /// Puts `settings` in force, with the copy of the message that pages read.
-    fn adopt(&self, l: &mut Line, settings: Settings) {
+    /// Puts `settings` in force, with the copy of the message that pages read. An operator's
+    /// rate that is lifted hands over to the adaptive mode, which goes on from it.
+    fn adopt(&self, l: &mut Line, settings: Settings, now: Millis) {
+        if let (Some(manual), None, Some(a)) = (
+            l.settings.admit_per_minute,
+            settings.admit_per_minute,
+            l.adaptive.as_mut(),
+        ) {
+            a.resume_at(manual.value, now);
+        }
         self.message.store(Arc::new(settings.message.clone()));
         l.settings = settings;
     }
@@ -330,7 +406,7 @@ impl EmbeddedState {
             return Ok(self.with_line(|l| {
                 if let Some(change) = change {
                     let settings = l.changed(change, now, active);
-                    self.adopt(l, settings);
+                    self.adopt(l, settings, now);
                 }
                 l.settings.clone()
             }));
@@ -366,6 +442,7 @@ impl EmbeddedState {
                 settings,
                 sessions,
                 ended,
+                adaptive_rate: l.adaptive.as_ref().map(Adaptive::rate),
             };
             (saved, reserved)
         });
@@ -387,7 +464,7 @@ impl EmbeddedState {
             l.reserved = reserved;
             l.issued_at_save = saved.issued;
             if changing {
-                self.adopt(l, saved.settings.clone());
+                self.adopt(l, saved.settings.clone(), now);
             }
         });
         let settings = saved.settings.clone();
@@ -449,7 +526,10 @@ impl RoomState for EmbeddedState {
 
     fn set_limits(&self, limits: Limits, now: Millis) {
         let stale = self.with_line(|l| {
+            l.queue
+                .advance(now, &l.limits(), self.sessions.len() as u64);
             l.config = limits;
+            l.configure_adaptive(now);
             let s = &l.settings;
             s.admit_per_minute
                 .is_some_and(|o| o.config_was != limits.admit_per_minute)
@@ -504,7 +584,10 @@ impl RoomState for EmbeddedState {
         match self.sessions.insert(session, now) {
             Some(_) => SessionStart::Existing,
             None => {
-                self.with_line(|l| l.queue.arrived());
+                self.with_line(|l| {
+                    let limits = l.limits();
+                    l.queue.arrived(session, now, &limits)
+                });
                 SessionStart::New
             }
         }
@@ -528,6 +611,22 @@ impl RoomState for EmbeddedState {
             .retain(|_, seen| seen.saturating_add(idle_ms) > now);
         self.ended.retain(|_, until| *until > now);
     }
+
+    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {
+        let active = self.sessions.len() as u64;
+        self.with_line(|l| {
+            // An operator's rate holds the learning still until it is lifted.
+            if l.settings.admit_per_minute.is_some() {
+                return None;
+            }
+            // The line is brought up to now at the old rate before the new one applies.
+            l.queue.advance(now, &l.limits(), active);
+            let people_wait = l.queue.waiting() > 0;
+            let a = l.adaptive.as_mut()?;
+            let change = a.observe(now, sample, people_wait)?;
+            Some((change, a.rate()))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -542,6 +641,7 @@ mod tests {
             admit_per_minute: 6000.0,
             max_active: 1,
             paused: false,
+            adaptive: None,
         };
         let state = EmbeddedState::new(T0, limits);
         let (first, _) = state.draw(T0).await.unwrap();
@@ -574,6 +674,7 @@ mod tests {
                 admit_per_minute: 60.0,
                 max_active: 0,
                 paused: false,
+                adaptive: None,
             },
         );
         state.admit_session(7, T0);
@@ -593,6 +694,7 @@ mod tests {
                 admit_per_minute: rate,
                 max_active,
                 paused: false,
+                adaptive: None,
             }
         }
 

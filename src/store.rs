@@ -85,6 +85,9 @@ pub struct Saved {
     /// Sessions the upstream ended: (id, refused until).
     #[serde(default)]
     pub ended: Vec<(u64, Millis)>,
+    /// The rate the adaptive mode had learnt, to go on from after a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive_rate: Option<f64>,
 }
 
 /// What an operator changed at run time (admin API). A value the operator set is kept together
@@ -335,6 +338,7 @@ mod tests {
             },
             sessions: vec![(3, 4)],
             ended: vec![(1, 9)],
+            adaptive_rate: Some(120.0),
         }
     }
 
