@@ -3,12 +3,20 @@
 //! lock-free `UpstreamStats` in front of it is what request tasks write to.
 //!
 //! AIMD, as in TCP: when the upstream's latency (95th percentile over the last ten seconds)
-//! passes `target_latency` or its error ratio passes `max_error_ratio`, the rate is cut by a
-//! factor that grows with how badly the backend suffers (to 85 % when just over, down to half
-//! when far over); then nothing changes until ten seconds of fresh observations show the effect.
-//! While the backend is comfortably healthy and people wait, the rate grows by a fixed step
-//! (5 % of the rate after the last cut) every five seconds. Always within
+//! passes `target_latency` or its error ratio passes `max_error_ratio`, the rate is cut: to 85 %
+//! when only the latency is over (a backend's queue grows as fast at 1 % as at 10 % over its
+//! capacity, so latency says *that* it is over, not by how much), and by the failing share when
+//! requests fail (never below half at once). The next cut waits for ten seconds of fresh
+//! observations, and longer while they show the last cut working (clearly less latency or fewer
+//! errors than the ones that led to it), so that sessions admitted before a cut do not drive the
+//! rate down to the floor. While the backend is comfortably healthy (latency under 80 % of the
+//! target, errors under half the limit) and people wait, the rate grows by a fixed step, 2.5 %
+//! of the rate after the last cut, every five seconds. Always within
 //! `min_per_minute..=max_per_minute`.
+//!
+//! The backend's load follows the rate with the length of a session; the controller assumes
+//! that is well under a minute of upstream work per visitor. Much longer sessions settle more
+//! slowly (see `tests/it/simulation.rs` for the modelled backend).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -166,13 +174,15 @@ const INCREASE_EVERY_MS: Millis = 5_000;
 /// Fewer requests than this in the window say nothing about the backend.
 const MIN_REQUESTS: u64 = 10;
 /// The step of increase, as a share of the rate after the last cut.
-const STEP_SHARE: f64 = 0.05;
+const STEP_SHARE: f64 = 0.025;
 /// Increases only while the latency is this far under the target and errors under half the
 /// allowed ratio: between that and the limits, the rate holds still.
 const HEALTHY_LATENCY: f64 = 0.8;
 /// Cuts take the rate to at most this share of itself, and at least half.
 const MILDEST_CUT: f64 = 0.85;
 const DEEPEST_CUT: f64 = 0.5;
+/// Latency or errors below this share of what led to the last cut count as improving.
+const IMPROVING: f64 = 0.8;
 /// The latency percentile judged.
 const PERCENTILE: f64 = 0.95;
 
@@ -195,6 +205,9 @@ pub struct Adaptive {
     window: VecDeque<(Millis, UpstreamSample)>,
     changed_at: Millis,
     last: Option<Change>,
+    /// The 95th-percentile latency (s) and error ratio that led to the last cut, while no
+    /// window within the limits has been seen since.
+    cut_for: Option<(f64, f64)>,
 }
 
 impl Adaptive {
@@ -208,6 +221,7 @@ impl Adaptive {
             window: VecDeque::new(),
             changed_at: now,
             last: None,
+            cut_for: None,
         }
     }
 
@@ -269,21 +283,34 @@ impl Adaptive {
             if now < self.changed_at + HOLD_AFTER_CUT_MS && self.last == Some(Change::Cut) {
                 return None;
             }
+            // Still suffering, but clearly less than at the last cut: the cut is working
+            // through (sessions admitted before it are still on the backend). Cutting again
+            // now would overshoot downwards; look again after another window.
+            if let Some((was_latency, was_errors)) = self.cut_for {
+                if latency < was_latency * IMPROVING || errors < was_errors * IMPROVING {
+                    self.cut_for = Some((latency, errors));
+                    self.changed_at = now;
+                    self.window.clear();
+                    return None;
+                }
+            }
+            // Latency alone says the backend is past its capacity, not by how much (a queue
+            // grows just as fast at 1 % as at 10 % over): a mild cut. Failures say how much
+            // of the load it cannot take: a cut by that share.
             let mut factor = MILDEST_CUT;
             if errors_over {
                 factor = factor.min(1.0 - errors);
-            }
-            if latency_over {
-                factor = factor.min(target / latency);
             }
             self.rate = self.cfg.clamp(self.rate * factor.max(DEEPEST_CUT));
             self.step = step_for(self.rate);
             self.changed_at = now;
             self.last = Some(Change::Cut);
+            self.cut_for = Some((latency, errors));
             // The next decision is made on what happens from now on.
             self.window.clear();
             return Some(Change::Cut);
         }
+        self.cut_for = None;
         let healthy =
             errors <= self.cfg.max_error_ratio / 2.0 && latency <= target * HEALTHY_LATENCY;
         if healthy
@@ -363,8 +390,8 @@ mod tests {
     fn slow_backend_cuts_then_waits_for_fresh_evidence() {
         let mut a = Adaptive::new(cfg(), 1000.0, T0);
         assert_eq!(a.observe(T0, &second(2000, 20, 0), true), Some(Change::Cut));
-        // 800/2000 would be 0.4: never below half at once.
-        assert_eq!(a.rate(), 500.0);
+        // Latency alone: the mild cut.
+        assert_eq!(a.rate(), 850.0);
         for s in 1..10 {
             assert_eq!(a.observe(T0 + s * 1000, &second(2000, 20, 0), true), None);
         }
@@ -372,7 +399,32 @@ mod tests {
             a.observe(T0 + 10_000, &second(2000, 20, 0), true),
             Some(Change::Cut)
         );
-        assert_eq!(a.rate(), 250.0);
+        assert_eq!(a.rate(), 722.5);
+    }
+
+    #[test]
+    fn a_cut_that_is_working_is_given_time() {
+        let mut a = Adaptive::new(cfg(), 1000.0, T0);
+        // 40 % failing: down to 60 %.
+        assert_eq!(
+            a.observe(T0, &second(3000, 60, 40), true),
+            Some(Change::Cut)
+        );
+        assert!((a.rate() - 600.0).abs() < 1e-9);
+        // Ten seconds on, still over the limits but failing clearly less: no second cut yet.
+        for s in 1..=10 {
+            assert_eq!(a.observe(T0 + s * 1000, &second(3000, 80, 20), true), None);
+        }
+        assert!((a.rate() - 600.0).abs() < 1e-9);
+        // No better after another window: cut again.
+        for s in 11..=19 {
+            assert_eq!(a.observe(T0 + s * 1000, &second(3000, 80, 20), true), None);
+        }
+        assert_eq!(
+            a.observe(T0 + 20_000, &second(3000, 80, 20), true),
+            Some(Change::Cut)
+        );
+        assert!((a.rate() - 480.0).abs() < 1e-9);
     }
 
     #[test]
@@ -381,11 +433,10 @@ mod tests {
         // 30 % errors at a fine latency: down to 70 %.
         assert_eq!(a.observe(T0, &second(100, 70, 30), true), Some(Change::Cut));
         assert!((a.rate() - 700.0).abs() < 1e-9);
-        // Over the target latency: cut by target / p95 (900 ms falls in the bucket up to
-        // 1024 ms).
+        // Nearly everything failing: never below half at once.
         let mut a = Adaptive::new(cfg(), 1000.0, T0);
-        a.observe(T0, &second(900, 50, 0), true);
-        assert!((a.rate() - 781.25).abs() < 1e-9, "{}", a.rate());
+        a.observe(T0, &second(100, 5, 95), true);
+        assert_eq!(a.rate(), 500.0);
     }
 
     #[test]
@@ -395,7 +446,7 @@ mod tests {
             a.observe(T0 + 5_000, &second(100, 20, 0), true),
             Some(Change::Raised)
         );
-        assert_eq!(a.rate(), 1050.0);
+        assert_eq!(a.rate(), 1025.0);
         assert_eq!(
             a.observe(T0 + 6_000, &second(100, 20, 0), true),
             None,
@@ -405,7 +456,7 @@ mod tests {
             a.observe(T0 + 10_000, &second(100, 20, 0), true),
             Some(Change::Raised)
         );
-        assert_eq!(a.rate(), 1100.0, "the same step again: additive");
+        assert_eq!(a.rate(), 1050.0, "the same step again: additive");
         // Nobody waiting: no reason to grow.
         assert_eq!(a.observe(T0 + 20_000, &second(100, 20, 0), false), None);
         // Between healthy and over the limit: hold.

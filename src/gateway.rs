@@ -1106,6 +1106,30 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_line_for_upstream_slots_is_bounded() {
+        let gate = Arc::new(UpstreamGate::new(1));
+        let held = gate.slot().await.unwrap();
+        let waiters: Vec<_> = (0..MIN_SLOT_LINE)
+            .map(|_| {
+                let gate = gate.clone();
+                tokio::spawn(async move { gate.slot().await.is_some() })
+            })
+            .collect();
+        while gate.waiting.load(Ordering::Relaxed) < MIN_SLOT_LINE {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            gate.slot().await.is_none(),
+            "a full line turns the next request away at once"
+        );
+        drop(held);
+        for w in waiters {
+            assert!(w.await.unwrap(), "everyone in line got a slot in turn");
+        }
+        assert_eq!(gate.waiting.load(Ordering::Relaxed), 0);
+    }
+
     fn token(kind: Kind, seq: u64) -> Token {
         Token {
             kind,

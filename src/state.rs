@@ -209,10 +209,10 @@ impl Line {
 pub fn effective(config: &Limits, settings: &Settings, adaptive: Option<f64>) -> Limits {
     use crate::store::Override;
     Limits {
-        admit_per_minute: Override::over(
-            &settings.admit_per_minute,
-            adaptive.unwrap_or(config.admit_per_minute),
-        ),
+        admit_per_minute: match settings.admit_per_minute {
+            Some(o) if o.config_was == config.admit_per_minute => o.value,
+            _ => adaptive.unwrap_or(config.admit_per_minute),
+        },
         max_active: Override::over(&settings.max_active, config.max_active),
         paused: config.paused || settings.state != OperatorState::Open,
         adaptive: config.adaptive,

@@ -4,4 +4,6 @@ mod admin;
 mod cli;
 mod gateway;
 mod process;
+mod protection;
+mod simulation;
 mod support;

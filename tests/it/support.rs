@@ -149,6 +149,16 @@ async fn upstream_handle(
                 .unwrap_or(0);
             Response::new(Zeros { remaining: bytes }.boxed())
         }
+        // Fine alone, but past two requests at once it slows down and fails.
+        "/strained" => {
+            if now > 2 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                text(StatusCode::SERVICE_UNAVAILABLE, "overloaded")
+            } else {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                text(StatusCode::OK, "strained")
+            }
+        }
         "/slow" => {
             let ms = query
                 .strip_prefix("ms=")

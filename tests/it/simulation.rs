@@ -1,0 +1,322 @@
+//! Deterministic simulation of the admission core: the pure queue and adaptive controller, a
+//! simulated clock, simulated visitors (some of whom leave before their turn) who poll like the
+//! waiting page does, and a simulated backend with a fixed capacity. No IO, no sleeps: fifteen
+//! minutes of a busy morning run in well under a second.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::time::Duration;
+
+use wartesaal::adaptive::{Adaptive, AdaptiveConfig, UpstreamSample};
+use wartesaal::admission::{self, Limits, Queue};
+use wartesaal::clock::Millis;
+use wartesaal::page;
+
+const T0: Millis = 1_795_392_000_000;
+const MINUTE: Millis = 60_000;
+
+/// splitmix64: a fixed seed gives the same morning every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0.0..1.0`.
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A booking site that works through `capacity` requests a second. What it cannot do at once
+/// waits in its backlog (the latency grows with it); requests that would wait longer than
+/// `timeout_s` fail.
+struct Backend {
+    capacity: f64,
+    base_latency_ms: f64,
+    timeout_s: f64,
+    backlog: f64,
+}
+
+impl Backend {
+    /// One second: `offered` new requests arrive.
+    fn serve(&mut self, offered: u64) -> UpstreamSample {
+        let mut sample = UpstreamSample::default();
+        self.backlog = (self.backlog + offered as f64 - self.capacity).max(0.0);
+        let limit = self.capacity * self.timeout_s;
+        let failed = (self.backlog - limit).max(0.0).round() as u64;
+        self.backlog = self.backlog.min(limit);
+        let latency_ms = self.base_latency_ms + self.backlog / self.capacity * 1000.0;
+        for i in 0..offered {
+            sample.record(
+                Some(Duration::from_secs_f64(latency_ms / 1000.0)),
+                i < failed,
+            );
+        }
+        sample
+    }
+}
+
+struct Morning {
+    /// Visitors in line; all arrive in the first `arrive_within` ms.
+    visitors: u64,
+    arrive_within: Millis,
+    /// Share of visitors who leave before their turn and never come.
+    no_show: f64,
+    limits: Limits,
+    adaptive: Option<AdaptiveConfig>,
+    /// An admitted visitor makes a request every `think_ms` for `session_ms`.
+    session_ms: Millis,
+    think_ms: Millis,
+    backend_capacity: f64,
+    minutes: u64,
+}
+
+struct Outcome {
+    /// Real new sessions in each minute.
+    sessions_per_minute: Vec<u64>,
+    /// The rate in force at the end of each minute.
+    rate_per_minute: Vec<f64>,
+    /// Backend requests and failures from `after` on, per minute.
+    backend_per_minute: Vec<(u64, u64)>,
+}
+
+fn run(m: &Morning, seed: u64) -> Outcome {
+    let mut rng = Rng(seed);
+    let mut limits = m.limits;
+    let mut q = Queue::new(T0, &limits);
+    let mut adaptive = m
+        .adaptive
+        .map(|cfg| Adaptive::new(cfg, limits.admit_per_minute, T0));
+    if let Some(a) = &adaptive {
+        limits.admit_per_minute = a.rate();
+    }
+    let mut backend = Backend {
+        capacity: m.backend_capacity,
+        base_latency_ms: 100.0,
+        timeout_s: 5.0,
+        backlog: 0.0,
+    };
+
+    // Visitors by arrival time; `stays[seq]` says whether the holder of `seq` will come.
+    let mut arrivals: Vec<Millis> = (0..m.visitors)
+        .map(|_| T0 + (rng.unit() * m.arrive_within as f64) as Millis)
+        .collect();
+    arrivals.sort_unstable();
+    let mut next_arrival = 0usize;
+    let mut stays: Vec<bool> = Vec::with_capacity(m.visitors as usize);
+    // Polls: (when, seq).
+    let mut polls: BinaryHeap<Reverse<(Millis, u64)>> = BinaryHeap::new();
+    // Requests of admitted sessions: (when, seq).
+    let mut requests: BinaryHeap<Reverse<Millis>> = BinaryHeap::new();
+    let mut active: VecDeque<Millis> = VecDeque::new();
+    let mut admitted_seqs: Vec<u64> = Vec::new();
+
+    let mut out = Outcome {
+        sessions_per_minute: vec![0; m.minutes as usize],
+        rate_per_minute: vec![0.0; m.minutes as usize],
+        backend_per_minute: vec![(0, 0); m.minutes as usize],
+    };
+    let mut last_cursor = 0;
+    let step: Millis = 100;
+    let mut now = T0;
+    while now < T0 + m.minutes * MINUTE {
+        now += step;
+        let minute = ((now - T0 - 1) / MINUTE) as usize;
+        while active.front().is_some_and(|end| *end <= now) {
+            active.pop_front();
+        }
+        // Arrivals draw a number; the page is shown and polled like the real one does.
+        while next_arrival < arrivals.len() && arrivals[next_arrival] <= now {
+            next_arrival += 1;
+            let drawn = q.draw(now, &limits, active.len() as u64);
+            stays.push(rng.unit() >= m.no_show);
+            polls.push(Reverse((now, drawn.seq)));
+        }
+        q.advance(now, &limits, active.len() as u64);
+        assert!(q.cursor() >= last_cursor, "the cursor went back");
+        last_cursor = q.cursor();
+
+        while polls.peek().is_some_and(|Reverse((at, _))| *at <= now) {
+            let Reverse((_, seq)) = polls.pop().unwrap();
+            if !stays[seq as usize] {
+                // Gone before their turn: never seen again once called.
+                if seq < q.cursor() {
+                    continue;
+                }
+            }
+            if seq < q.cursor() {
+                if stays[seq as usize] {
+                    q.arrived(seq, now, &limits);
+                    admitted_seqs.push(seq);
+                    out.sessions_per_minute[minute] += 1;
+                    let end = now + m.session_ms;
+                    active.push_back(end);
+                    let phase = (rng.unit() * m.think_ms as f64) as Millis;
+                    let mut at = now + phase;
+                    while at < end {
+                        requests.push(Reverse(at));
+                        at += m.think_ms;
+                    }
+                }
+                continue;
+            }
+            // Still waiting: look again as the page would, with its ±20 % jitter.
+            let pace = q.pace(&limits);
+            let eta = admission::estimate(admission::position(seq, q.cursor()), &pace);
+            let base = page::refresh_after(eta.low) as f64 * 1000.0;
+            let delay = base * (0.8 + 0.4 * rng.unit());
+            polls.push(Reverse((now + delay as Millis, seq)));
+        }
+
+        // Once a second the backend's work of that second is done and judged.
+        if (now - T0).is_multiple_of(1000) {
+            let mut offered = 0;
+            while requests.peek().is_some_and(|Reverse(at)| *at <= now) {
+                requests.pop();
+                offered += 1;
+            }
+            let sample = backend.serve(offered);
+            let failed = sample.failed as u64;
+            out.backend_per_minute[minute].0 += offered;
+            out.backend_per_minute[minute].1 += failed;
+            if let Some(a) = adaptive.as_mut() {
+                q.advance(now, &limits, active.len() as u64);
+                a.observe(now, &sample, q.waiting() > 0);
+                limits.admit_per_minute = a.rate();
+            }
+        }
+        out.rate_per_minute[minute] = limits.admit_per_minute;
+    }
+    // Called in ticket order: every admitted number was below the cursor when it came, and
+    // the cursor only ever moved forward (checked above).
+    assert!(admitted_seqs.iter().all(|s| *s < q.cursor()));
+    assert!(
+        q.waiting() > 0,
+        "the line ran dry: the morning must stay busy to show the rate"
+    );
+    out
+}
+
+fn fixed(rate: f64) -> Limits {
+    Limits {
+        admit_per_minute: rate,
+        max_active: 0,
+        paused: false,
+        adaptive: None,
+    }
+}
+
+#[test]
+fn with_forty_percent_no_shows_real_sessions_track_the_target() {
+    let target = 600.0;
+    let morning = Morning {
+        visitors: 20_000,
+        arrive_within: 2 * MINUTE,
+        no_show: 0.4,
+        limits: fixed(target),
+        adaptive: None,
+        session_ms: 5 * MINUTE,
+        think_ms: 30_000,
+        backend_capacity: 1e9,
+        minutes: 15,
+    };
+    for seed in [1, 2, 3] {
+        let out = run(&morning, seed);
+        // The first minutes measure the show-up share; from then on every minute is on target.
+        for (minute, n) in out.sessions_per_minute.iter().enumerate().skip(3) {
+            let off = (*n as f64 - target).abs() / target;
+            assert!(
+                off <= 0.10,
+                "seed {seed}, minute {minute}: {n} new sessions, target {target}: {:?}",
+                out.sessions_per_minute
+            );
+        }
+    }
+}
+
+#[test]
+fn adaptive_mode_finds_the_backends_capacity_from_ten_times_above() {
+    // 20 requests a second, four requests 5 s apart per session (search, pick, confirm,
+    // receipt): the backend takes 300 new sessions a minute.
+    let capacity = 300.0;
+    let cfg = AdaptiveConfig {
+        target_latency: Duration::from_millis(800),
+        max_error_ratio: 0.05,
+        min_per_minute: 10.0,
+        max_per_minute: 6000.0,
+    };
+    let morning = Morning {
+        visitors: 12_000,
+        arrive_within: 2 * MINUTE,
+        no_show: 0.0,
+        limits: fixed(capacity * 10.0),
+        adaptive: Some(cfg),
+        session_ms: 20_000,
+        think_ms: 5_000,
+        backend_capacity: 20.0,
+        minutes: 20,
+    };
+    for seed in [1, 2, 3] {
+        let out = run(&morning, seed);
+        let settled = &out.sessions_per_minute[5..];
+        for (i, n) in settled.iter().enumerate() {
+            let share = *n as f64 / capacity;
+            assert!(
+                (0.7..=1.0).contains(&share),
+                "seed {seed}, minute {}: {n} new sessions for a capacity of {capacity}\n\
+                 sessions {:?}\nrates {:?}",
+                i + 5,
+                out.sessions_per_minute,
+                out.rate_per_minute
+            );
+        }
+        let (requests, failed) = out.backend_per_minute[5..]
+            .iter()
+            .fold((0, 0), |(r, f), (a, b)| (r + a, f + b));
+        let ratio = failed as f64 / requests as f64;
+        assert!(
+            ratio < cfg.max_error_ratio,
+            "seed {seed}: error ratio {ratio} after settling"
+        );
+    }
+}
+
+#[test]
+fn adaptive_mode_with_no_shows_still_protects_the_backend() {
+    let capacity = 300.0;
+    let cfg = AdaptiveConfig {
+        target_latency: Duration::from_millis(800),
+        max_error_ratio: 0.05,
+        min_per_minute: 10.0,
+        max_per_minute: 6000.0,
+    };
+    let morning = Morning {
+        visitors: 15_000,
+        arrive_within: 2 * MINUTE,
+        no_show: 0.4,
+        limits: fixed(capacity * 10.0),
+        adaptive: Some(cfg),
+        session_ms: 20_000,
+        think_ms: 5_000,
+        backend_capacity: 20.0,
+        minutes: 15,
+    };
+    let out = run(&morning, 7);
+    for (minute, n) in out.sessions_per_minute.iter().enumerate().skip(5) {
+        assert!(
+            (*n as f64) <= capacity,
+            "minute {minute}: {n} new sessions over a capacity of {capacity}: {:?}",
+            out.sessions_per_minute
+        );
+    }
+    let (requests, failed) = out.backend_per_minute[5..]
+        .iter()
+        .fold((0, 0), |(r, f), (a, b)| (r + a, f + b));
+    assert!((failed as f64 / requests as f64) < cfg.max_error_ratio);
+}
