@@ -16,6 +16,11 @@
 //! them. The share is never taken below `MIN_SHOW_SHARE`, so the cursor never runs more than
 //! three times the rate.
 //!
+//! Called holders do not come back evenly: each comes at the next poll of their page. So that
+//! the backend never sees more new sessions than the rate plus one second's burst, starting a
+//! session takes a token from a second bucket, refilled at the rate and capped at one burst; a
+//! called holder who finds it empty is asked to come back in a moment.
+//!
 //! The pace, the numbers the cursor actually passes per minute while people wait, is measured
 //! and smoothed over about a minute; wait estimates come from it, with a range when it varies.
 
@@ -126,6 +131,9 @@ pub struct Queue {
     on_their_way: VecDeque<Millis>,
     shows: ShowUps,
     pace: PaceMeter,
+    /// Session starts the rate allows right now, and when that was last refilled.
+    starts: f64,
+    starts_at: Millis,
 }
 
 impl Queue {
@@ -144,6 +152,8 @@ impl Queue {
             on_their_way: VecDeque::new(),
             shows: ShowUps::new(),
             pace: PaceMeter::new(now),
+            starts: limits.burst(),
+            starts_at: now,
         }
     }
 
@@ -238,6 +248,21 @@ impl Queue {
         Drawn {
             seq,
             admitted: seq < self.cursor,
+        }
+    }
+
+    /// Whether a called holder who turns up now may start a session: at most the rate, plus
+    /// one second's burst, ever. `false` asks them to come back in a moment.
+    pub fn may_start(&mut self, now: Millis, limits: &Limits) -> bool {
+        let elapsed = now.saturating_sub(self.starts_at);
+        self.starts_at = self.starts_at.max(now);
+        self.starts =
+            (self.starts + elapsed as f64 * limits.admit_per_minute / 60_000.0).min(limits.burst());
+        if self.starts >= 1.0 - 1e-9 {
+            self.starts -= 1.0;
+            true
+        } else {
+            false
         }
     }
 
@@ -756,6 +781,24 @@ mod tests {
         l.paused = false;
         advance_all_come(&mut q, &mut come, T0 + 601_000, &l);
         assert_eq!(q.pace(&l), before);
+    }
+
+    #[test]
+    fn sessions_start_no_faster_than_the_rate_plus_one_burst() {
+        let l = limits(600.0, 0);
+        let mut q = Queue::new(T0, &l);
+        // A crowd of called holders all come back in the same instant.
+        let started = (0..100).filter(|_| q.may_start(T0 + 60_000, &l)).count();
+        assert_eq!(started, 10, "one second's burst");
+        assert!(!q.may_start(T0 + 60_050, &l));
+        assert!(
+            q.may_start(T0 + 60_100, &l),
+            "a tenth of a second later, one more"
+        );
+        let more = (1..=1000)
+            .filter(|i| q.may_start(T0 + 60_100 + i * 10, &l))
+            .count();
+        assert_eq!(more, 100, "ten seconds at 600 a minute");
     }
 
     #[test]

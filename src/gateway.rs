@@ -39,6 +39,8 @@ const MAX_HOST_LEN: usize = 255;
 const CLOSED_REFRESH: u64 = 60;
 /// How often a page of a paused room looks again.
 const PAUSED_REFRESH: u64 = 30;
+/// How soon a called visitor who came in a crowded second tries again.
+const MOMENT_REFRESH: u64 = 2;
 
 /// A room's way to its upstream: the cap on requests in flight, the short, bounded line of
 /// requests waiting for a slot, and what the upstream did (for the adaptive rate). Kept across
@@ -540,6 +542,7 @@ impl Gateway {
                 SessionStart::Existing => self.admitted(room, req, visit, seq, now).await,
                 // The upstream already ended this number's session: it does not get back in.
                 SessionStart::Ended => self.draw(room, req, visit, now).await,
+                SessionStart::Later => self.moment(room, visit, &figures, seq, None, now_s),
             },
             Decision::Wait { seq, drawn_at } => {
                 let cookie = room.ticket_cookie(seq, drawn_at, now_s, visit.secure);
@@ -566,12 +569,23 @@ impl Gateway {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
-                if drawn.admitted && room.state.admit_session(drawn.seq, now) == SessionStart::New {
-                    room.metrics.admitted.inc();
-                    self.admitted(room, req, visit, drawn.seq, now).await
-                } else {
-                    let cookie = room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure);
-                    self.waiting(room, visit, &figures, Some(drawn.seq), Some(cookie), now_s)
+                let cookie = room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure);
+                if !drawn.admitted {
+                    return self.waiting(
+                        room,
+                        visit,
+                        &figures,
+                        Some(drawn.seq),
+                        Some(cookie),
+                        now_s,
+                    );
+                }
+                match room.state.admit_session(drawn.seq, now) {
+                    SessionStart::New => {
+                        room.metrics.admitted.inc();
+                        self.admitted(room, req, visit, drawn.seq, now).await
+                    }
+                    _ => self.moment(room, visit, &figures, drawn.seq, Some(cookie), now_s),
                 }
             }
             Err(e) => {
@@ -607,9 +621,45 @@ impl Gateway {
         cookie: Option<HeaderValue>,
         now_s: u64,
     ) -> Response<Body> {
-        room.metrics.request(Outcome::Waiting);
         let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
         let view = room.view(figures, seq, lang);
+        self.waiting_page(room, visit, lang, view, cookie, now_s)
+    }
+
+    /// A called number whose holder came in a second when more sessions had begun than the
+    /// rate allows: first in line, in again in a moment.
+    fn moment(
+        &self,
+        room: &Room,
+        visit: &Visit,
+        figures: &Figures,
+        seq: u64,
+        cookie: Option<HeaderValue>,
+        now_s: u64,
+    ) -> Response<Body> {
+        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let mut view = room.view(figures, Some(seq), lang);
+        view.admitted = false;
+        view.position = Some(1);
+        view.ahead = Some(0);
+        view.eta_seconds = Some(0);
+        view.eta_low_seconds = Some(0);
+        view.eta_high_seconds = Some(0);
+        view.eta_text = Some(page::eta_words(lang, 0));
+        view.refresh_after_seconds = MOMENT_REFRESH;
+        self.waiting_page(room, visit, lang, view, cookie, now_s)
+    }
+
+    fn waiting_page(
+        &self,
+        room: &Room,
+        visit: &Visit,
+        lang: Lang,
+        view: View<'_>,
+        cookie: Option<HeaderValue>,
+        now_s: u64,
+    ) -> Response<Body> {
+        room.metrics.request(Outcome::Waiting);
         let (body, content_type) = if visit.wants_json {
             (view.to_json(), "application/json")
         } else {

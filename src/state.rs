@@ -140,6 +140,8 @@ pub enum SessionStart {
     Existing,
     /// Ended by the upstream: not admitted again.
     Ended,
+    /// Called, but more sessions began this second than the rate allows: in a moment.
+    Later,
 }
 
 /// One process: state in memory, saved to a file in `state.dir` when there is one.
@@ -581,16 +583,23 @@ impl RoomState for EmbeddedState {
         if self.ended.contains_key(&session) {
             return SessionStart::Ended;
         }
-        match self.sessions.insert(session, now) {
-            Some(_) => SessionStart::Existing,
-            None => {
-                self.with_line(|l| {
-                    let limits = l.limits();
-                    l.queue.arrived(session, now, &limits)
-                });
-                SessionStart::New
-            }
+        if let Some(mut seen) = self.sessions.get_mut(&session) {
+            *seen = now;
+            return SessionStart::Existing;
         }
+        // New sessions begin under the line lock, so the start budget is spent once each.
+        self.with_line(|l| {
+            let limits = l.limits();
+            if self.sessions.contains_key(&session) {
+                return SessionStart::Existing;
+            }
+            if !l.queue.may_start(now, &limits) {
+                return SessionStart::Later;
+            }
+            self.sessions.insert(session, now);
+            l.queue.arrived(session, now, &limits);
+            SessionStart::New
+        })
     }
 
     fn session_seen(&self, session: u64, now: Millis) -> bool {
@@ -816,6 +825,56 @@ mod tests {
                 );
                 now += 1_000;
             }
+            let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[test]
+        fn the_learnt_rate_survives_a_restart_and_yields_to_the_operator() {
+            use crate::adaptive::AdaptiveConfig;
+            let (path, dir) = dir("adaptive");
+            let l = Limits {
+                adaptive: Some(AdaptiveConfig {
+                    target_latency: std::time::Duration::from_millis(100),
+                    max_error_ratio: 0.05,
+                    min_per_minute: 10.0,
+                    max_per_minute: 1000.0,
+                }),
+                ..limits(600.0, 0)
+            };
+            let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
+            let mut slow = UpstreamSample::default();
+            for _ in 0..20 {
+                slow.record(Some(std::time::Duration::from_secs(1)), false);
+            }
+            let (change, rate) = state.upstream(&slow, T0).unwrap();
+            assert_eq!((change, rate), (Change::Cut, 510.0));
+            assert_eq!(state.figures(T0).limits.admit_per_minute, 510.0);
+            assert_eq!(state.figures(T0).adaptive, Some(true));
+            state.persist(T0, true).unwrap();
+            drop(state);
+            let state = EmbeddedState::open(dir.room("r"), T0 + 1_000, l).unwrap();
+            assert_eq!(state.figures(T0 + 1_000).limits.admit_per_minute, 510.0);
+            // The operator's rate wins and the learning stands still under it ...
+            state
+                .update_settings(
+                    &mut |s, config| {
+                        s.admit_per_minute = Some(crate::store::Override {
+                            value: 50.0,
+                            config_was: config.admit_per_minute,
+                        })
+                    },
+                    T0 + 1_000,
+                )
+                .unwrap();
+            assert_eq!(state.upstream(&slow, T0 + 20_000), None);
+            let f = state.figures(T0 + 20_000);
+            assert_eq!((f.limits.admit_per_minute, f.adaptive), (50.0, Some(false)));
+            // ... until it is lifted: the learning goes on from the operator's value.
+            state
+                .update_settings(&mut |s, _| s.admit_per_minute = None, T0 + 20_000)
+                .unwrap();
+            let f = state.figures(T0 + 20_000);
+            assert_eq!((f.limits.admit_per_minute, f.adaptive), (50.0, Some(true)));
             let _ = std::fs::remove_dir_all(path);
         }
 

@@ -91,6 +91,39 @@ async fn burst_of_200_is_admitted_in_ticket_order_at_the_rate() {
 }
 
 /// Three waiting visitors behind one admitted one, at one per minute.
+#[tokio::test]
+async fn called_visitors_who_come_at_once_start_no_faster_than_the_rate() {
+    let (up, gw) = support::one_room("admit_per_minute = 60").await;
+    let mut first = gw.visitor();
+    assert_eq!(first.get("/book").await.body, "upstream:/book");
+    let mut b = gw.visitor();
+    let mut c = gw.visitor();
+    assert!(b.get("/book").await.body.contains("Warteschlange"));
+    assert!(c.get("/book").await.body.contains("Warteschlange"));
+    // Two seconds on, both are called and come back in the same instant: one second's burst
+    // (one session at 60 a minute) starts, the other is first in line for a moment.
+    gw.advance(Duration::from_secs(2));
+    assert_eq!(b.status("r").await["admitted"], true);
+    assert_eq!(c.status("r").await["admitted"], true);
+    assert_eq!(b.get("/book").await.body, "upstream:/book");
+    let moment = c.get("/book").await;
+    assert!(moment.body.contains("Warteschlange"), "{}", moment.body);
+    assert_eq!(moment.header("retry-after"), Some("2"));
+    let json = c.get_json("/book").await.json();
+    assert_eq!(
+        (json["position"].clone(), json["admitted"].clone()),
+        (1.into(), false.into())
+    );
+    assert_eq!(
+        up.paths().len(),
+        2,
+        "the upstream saw two sessions, not three"
+    );
+    gw.advance(Duration::from_secs(1));
+    assert_eq!(c.get("/book").await.body, "upstream:/book");
+    assert_eq!(gw.metric("wartesaal_admitted_total{room=\"r\"}").await, 3.0);
+}
+
 async fn line_of_three(gw: &support::Gateway) -> Vec<support::Visitor> {
     let mut out = Vec::new();
     for expect_position in [None, Some(1), Some(2)] {

@@ -152,6 +152,11 @@ fn run(m: &Morning, seed: u64) -> Outcome {
             }
             if seq < q.cursor() {
                 if stays[seq as usize] {
+                    if !q.may_start(now, &limits) {
+                        // A crowded second: the page asks again in a moment.
+                        polls.push(Reverse((now + 2_000, seq)));
+                        continue;
+                    }
                     q.arrived(seq, now, &limits);
                     admitted_seqs.push(seq);
                     out.sessions_per_minute[minute] += 1;
