@@ -181,8 +181,10 @@ const HEALTHY_LATENCY: f64 = 0.8;
 /// Cuts take the rate to at most this share of itself, and at least half.
 const MILDEST_CUT: f64 = 0.85;
 const DEEPEST_CUT: f64 = 0.5;
-/// Latency or errors below this share of what led to the last cut count as improving.
+/// Latency or errors below this share of the best seen since the last cut count as improving.
 const IMPROVING: f64 = 0.8;
+/// At most this many windows are waited for a working cut before cutting again anyway.
+const MAX_HOLDS: u32 = 3;
 /// The latency percentile judged.
 const PERCENTILE: f64 = 0.95;
 
@@ -208,6 +210,8 @@ pub struct Adaptive {
     /// The 95th-percentile latency (s) and error ratio that led to the last cut, while no
     /// window within the limits has been seen since.
     cut_for: Option<(f64, f64)>,
+    /// Windows waited since the last cut because it was working.
+    held: u32,
 }
 
 impl Adaptive {
@@ -222,6 +226,7 @@ impl Adaptive {
             changed_at: now,
             last: None,
             cut_for: None,
+            held: 0,
         }
     }
 
@@ -287,8 +292,11 @@ impl Adaptive {
             // through (sessions admitted before it are still on the backend). Cutting again
             // now would overshoot downwards; look again after another window.
             if let Some((was_latency, was_errors)) = self.cut_for {
-                if latency < was_latency * IMPROVING || errors < was_errors * IMPROVING {
-                    self.cut_for = Some((latency, errors));
+                let improving =
+                    latency < was_latency * IMPROVING || errors < was_errors * IMPROVING;
+                if improving && self.held < MAX_HOLDS {
+                    self.held += 1;
+                    self.cut_for = Some((latency.min(was_latency), errors.min(was_errors)));
                     self.changed_at = now;
                     self.window.clear();
                     return None;
@@ -306,6 +314,7 @@ impl Adaptive {
             self.changed_at = now;
             self.last = Some(Change::Cut);
             self.cut_for = Some((latency, errors));
+            self.held = 0;
             // The next decision is made on what happens from now on.
             self.window.clear();
             return Some(Change::Cut);

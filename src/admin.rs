@@ -267,11 +267,20 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
                 .into(),
         });
     }
-    if change.adaptive == Some(true) && matches!(change.admit_per_minute, Some(Some(_))) {
-        return Err(invalid(
-            "adaptive",
-            "cannot be switched on together with a manual admit_per_minute",
-        ));
+    match (change.adaptive, change.admit_per_minute) {
+        (Some(true), Some(Some(_))) => {
+            return Err(invalid(
+                "adaptive",
+                "cannot be switched on together with a manual admit_per_minute",
+            ))
+        }
+        (Some(false), Some(None)) => {
+            return Err(invalid(
+                "adaptive",
+                "cannot be switched off while admit_per_minute is set back to null",
+            ))
+        }
+        _ => {}
     }
     Ok(change)
 }

@@ -229,7 +229,9 @@ impl Queue {
         self.cursor += room;
         if limits.max_active > 0 {
             let deadline = now + CLAIM_WINDOW_MS;
-            let keep = limits.max_active as usize;
+            // Enough to count `max_active` expected arrivals at the lowest show-up share, so
+            // the cap holds however many called holders stay away.
+            let keep = (limits.max_active as f64 / MIN_SHOW_SHARE).ceil() as usize;
             for _ in 0..room {
                 if self.on_their_way.len() >= keep {
                     break;
@@ -603,6 +605,34 @@ mod tests {
         // That holder never comes: after the claim window the slot is free again.
         q.advance(T0 + 6_000 + CLAIM_WINDOW_MS, &l, 1);
         assert_eq!(q.cursor(), 4);
+    }
+
+    #[test]
+    fn max_active_holds_when_called_holders_stay_away() {
+        // Half of the called never come: the cap must hold all the same.
+        let l = limits(6000.0, 10);
+        let mut q = Queue::new(T0, &l);
+        for _ in 0..5000 {
+            q.draw(T0, &l, 0);
+        }
+        let mut active = 0;
+        let mut come = 0;
+        for step in 1..=3000 {
+            let now = T0 + step * 100;
+            q.advance(now, &l, active);
+            for seq in come..q.cursor() {
+                if seq % 2 == 0 && q.may_start(now, &l) {
+                    q.arrived(seq, now, &l);
+                    active += 1;
+                }
+            }
+            come = q.cursor();
+            assert!(
+                active <= 10,
+                "{active} sessions over a cap of 10 at step {step}"
+            );
+        }
+        assert_eq!(active, 10, "and it was reached");
     }
 
     #[test]

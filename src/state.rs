@@ -206,15 +206,23 @@ impl Line {
     }
 }
 
+/// The operator's rate, if it is in force: set against the config's current value (an edit of
+/// the config file since makes it stale).
+fn operator_rate(settings: &Settings, config: &Limits) -> Option<f64> {
+    settings
+        .admit_per_minute
+        .filter(|o| o.config_was == config.admit_per_minute)
+        .map(|o| o.value)
+}
+
 /// The config's limits with the operator's settings and the adaptive rate applied: an
 /// operator's rate wins over the learnt one, which wins over the config's.
 pub fn effective(config: &Limits, settings: &Settings, adaptive: Option<f64>) -> Limits {
     use crate::store::Override;
     Limits {
-        admit_per_minute: match settings.admit_per_minute {
-            Some(o) if o.config_was == config.admit_per_minute => o.value,
-            _ => adaptive.unwrap_or(config.admit_per_minute),
-        },
+        admit_per_minute: operator_rate(settings, config)
+            .or(adaptive)
+            .unwrap_or(config.admit_per_minute),
         max_active: Override::over(&settings.max_active, config.max_active),
         paused: config.paused || settings.state != OperatorState::Open,
         adaptive: config.adaptive,
@@ -251,7 +259,8 @@ impl EmbeddedState {
             return Ok(state);
         };
         let settings = saved.settings.clone();
-        let eff = effective(&limits, &settings, saved.adaptive_rate);
+        let adaptive_rate = saved.adaptive_rate.filter(|_| limits.adaptive.is_some());
+        let eff = effective(&limits, &settings, adaptive_rate);
         // Every number below `reserved` may be out there: continue after them.
         let issued = saved.reserved;
         let cursor = if saved.clean || eff.paused {
@@ -274,7 +283,7 @@ impl EmbeddedState {
         {
             let mut l = state.lock();
             state.adopt(&mut l, settings, now);
-            if let (Some(a), Some(rate)) = (l.adaptive.as_mut(), saved.adaptive_rate) {
+            if let (Some(a), Some(rate)) = (l.adaptive.as_mut(), adaptive_rate) {
                 a.resume_at(rate, now);
             }
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
@@ -359,7 +368,7 @@ impl EmbeddedState {
             adaptive: l
                 .adaptive
                 .as_ref()
-                .map(|_| l.settings.admit_per_minute.is_none()),
+                .map(|_| operator_rate(&l.settings, &l.config).is_none()),
         }
     }
 
@@ -367,11 +376,11 @@ impl EmbeddedState {
     /// rate that is lifted hands over to the adaptive mode, which goes on from it.
     fn adopt(&self, l: &mut Line, settings: Settings, now: Millis) {
         if let (Some(manual), None, Some(a)) = (
-            l.settings.admit_per_minute,
-            settings.admit_per_minute,
+            operator_rate(&l.settings, &l.config),
+            operator_rate(&settings, &l.config),
             l.adaptive.as_mut(),
         ) {
-            a.resume_at(manual.value, now);
+            a.resume_at(manual, now);
         }
         self.message.store(Arc::new(settings.message.clone()));
         l.settings = settings;
@@ -625,12 +634,17 @@ impl RoomState for EmbeddedState {
         let active = self.sessions.len() as u64;
         self.with_line(|l| {
             // An operator's rate holds the learning still until it is lifted.
-            if l.settings.admit_per_minute.is_some() {
+            if operator_rate(&l.settings, &l.config).is_some() {
                 return None;
             }
             // The line is brought up to now at the old rate before the new one applies.
-            l.queue.advance(now, &l.limits(), active);
-            let people_wait = l.queue.waiting() > 0;
+            let limits = l.limits();
+            l.queue.advance(now, &limits, active);
+            // Only a line held back by the rate asks for more of it: not a paused one, nor one
+            // waiting for sessions to end under `max_active`.
+            let people_wait = l.queue.waiting() > 0
+                && !limits.paused
+                && (limits.max_active == 0 || active < limits.max_active);
             let a = l.adaptive.as_mut()?;
             let change = a.observe(now, sample, people_wait)?;
             Some((change, a.rate()))
@@ -876,6 +890,41 @@ mod tests {
             let f = state.figures(T0 + 20_000);
             assert_eq!((f.limits.admit_per_minute, f.adaptive), (50.0, Some(true)));
             let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[tokio::test]
+        async fn a_paused_room_does_not_learn_to_go_faster() {
+            use crate::adaptive::AdaptiveConfig;
+            let l = Limits {
+                adaptive: Some(AdaptiveConfig {
+                    target_latency: std::time::Duration::from_millis(800),
+                    max_error_ratio: 0.05,
+                    min_per_minute: 10.0,
+                    max_per_minute: 1000.0,
+                }),
+                ..limits(60.0, 0)
+            };
+            let state = EmbeddedState::new(T0, l);
+            for _ in 0..100 {
+                draw(&state, T0).await;
+            }
+            state
+                .update_settings(&mut |s, _| s.state = OperatorState::Paused, T0)
+                .unwrap();
+            let mut healthy = UpstreamSample::default();
+            for _ in 0..20 {
+                healthy.record(Some(std::time::Duration::from_millis(5)), false);
+            }
+            for s in 1..=600 {
+                assert_eq!(state.upstream(&healthy, T0 + s * 1000), None);
+            }
+            state
+                .update_settings(&mut |s, _| s.state = OperatorState::Open, T0 + 600_000)
+                .unwrap();
+            assert_eq!(state.figures(T0 + 600_000).limits.admit_per_minute, 60.0);
+            // Open again with people waiting and a healthy backend: now it grows.
+            let (change, rate) = state.upstream(&healthy, T0 + 606_000).unwrap();
+            assert_eq!((change, rate), (Change::Raised, 61.5));
         }
 
         #[test]

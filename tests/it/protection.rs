@@ -117,7 +117,7 @@ async fn a_strained_upstream_gets_no_more_than_the_cap_and_the_rate_comes_down()
     assert_eq!(back_on.status, StatusCode::OK, "{}", back_on.body);
     assert_eq!(back_on.json()["adaptive"]["active"], true);
     assert_eq!(back_on.json()["admit_per_minute"], 1000.0);
-    // A room without the adaptive mode says so.
+    // Only true or false.
     let refused = gw.patch("r", r#"{"adaptive": "yes"}"#).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     gw.stop().await;

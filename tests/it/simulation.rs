@@ -198,8 +198,8 @@ fn run(m: &Morning, seed: u64) -> Outcome {
         }
         out.rate_per_minute[minute] = limits.admit_per_minute;
     }
-    // Called in ticket order: every admitted number was below the cursor when it came, and
-    // the cursor only ever moved forward (checked above).
+    // Called in ticket order: the cursor only ever moved forward (checked above), so numbers
+    // are called strictly in order; when their holders come back depends on their polls.
     assert!(admitted_seqs.iter().all(|s| *s < q.cursor()));
     assert!(
         q.waiting() > 0,
