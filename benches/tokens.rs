@@ -23,12 +23,7 @@ fn tokens(c: &mut Criterion) {
 }
 
 fn admission(c: &mut Criterion) {
-    let limits = Limits {
-        admit_per_minute: 600.0,
-        max_active: 0,
-        paused: false,
-        adaptive: None,
-    };
+    let limits = Limits::new(600.0, 0);
     let mut queue = Queue::new(0, &limits);
     let mut now = 0u64;
     c.bench_function("admission_draw", |b| {

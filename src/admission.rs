@@ -75,6 +75,16 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// A rate and a cap (0 = none), open, without the adaptive mode.
+    pub fn new(admit_per_minute: f64, max_active: u64) -> Limits {
+        Limits {
+            admit_per_minute,
+            max_active,
+            paused: false,
+            adaptive: None,
+        }
+    }
+
     /// Burst size: one second's worth of the rate, but at least one visitor.
     pub fn burst(&self) -> f64 {
         (self.admit_per_minute / 60.0).max(1.0)
@@ -502,12 +512,7 @@ mod tests {
     const T0: Millis = 1_700_000_000_000;
 
     fn limits(rate: f64, max_active: u64) -> Limits {
-        Limits {
-            admit_per_minute: rate,
-            max_active,
-            paused: false,
-            adaptive: None,
-        }
+        Limits::new(rate, max_active)
     }
 
     /// Advances the line and lets every holder called so far (from `*come` on) turn up.

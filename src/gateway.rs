@@ -254,21 +254,23 @@ impl Room {
             RoomStateName::Paused => PAUSED_REFRESH,
             RoomStateName::Open => page::refresh_after(eta.map_or(0, |e| e.low)),
         };
-        View {
+        let mut view = View {
             room: &self.cfg.id,
             state,
             position,
             ahead,
-            eta_seconds: eta.map(|e| e.seconds),
-            eta_low_seconds: eta.map(|e| e.low),
-            eta_high_seconds: eta.map(|e| e.high),
-            eta_text: eta.map(|e| page::eta_range_words(lang, e.low, e.high)),
+            eta_seconds: None,
+            eta_low_seconds: None,
+            eta_high_seconds: None,
+            eta_text: None,
             admitted,
             admit_per_minute: limits.admit_per_minute,
             refresh_after_seconds: refresh,
             opens_at: None,
             message: (!text.is_empty()).then(|| text.clone()),
-        }
+        };
+        view.set_eta(lang, eta);
+        view
     }
 }
 
@@ -569,23 +571,15 @@ impl Gateway {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
-                let cookie = room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure);
-                if !drawn.admitted {
-                    return self.waiting(
-                        room,
-                        visit,
-                        &figures,
-                        Some(drawn.seq),
-                        Some(cookie),
-                        now_s,
-                    );
+                if drawn.admitted && room.state.admit_session(drawn.seq, now) == SessionStart::New {
+                    room.metrics.admitted.inc();
+                    return self.admitted(room, req, visit, drawn.seq, now).await;
                 }
-                match room.state.admit_session(drawn.seq, now) {
-                    SessionStart::New => {
-                        room.metrics.admitted.inc();
-                        self.admitted(room, req, visit, drawn.seq, now).await
-                    }
-                    _ => self.moment(room, visit, &figures, drawn.seq, Some(cookie), now_s),
+                let cookie = Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure));
+                if drawn.admitted {
+                    self.moment(room, visit, &figures, drawn.seq, cookie, now_s)
+                } else {
+                    self.waiting(room, visit, &figures, Some(drawn.seq), cookie, now_s)
                 }
             }
             Err(e) => {
@@ -642,10 +636,7 @@ impl Gateway {
         view.admitted = false;
         view.position = Some(1);
         view.ahead = Some(0);
-        view.eta_seconds = Some(0);
-        view.eta_low_seconds = Some(0);
-        view.eta_high_seconds = Some(0);
-        view.eta_text = Some(page::eta_words(lang, 0));
+        view.set_eta(lang, Some(Estimate::NOW));
         view.refresh_after_seconds = MOMENT_REFRESH;
         self.waiting_page(room, visit, lang, view, cookie, now_s)
     }
@@ -725,16 +716,22 @@ impl Gateway {
                 resp
             }
             Err(e) => {
-                let class = match &e {
-                    ProxyError::Timeout => Some(UpstreamClass::Timeout),
-                    ProxyError::Upstream(_) => Some(UpstreamClass::Error),
-                    ProxyError::Saturated => None,
+                // Every failure tells the adaptive rate that the backend did not cope; a timeout
+                // also took the whole `upstream_timeout`.
+                let (class, took) = match &e {
+                    ProxyError::Timeout => (
+                        Some(UpstreamClass::Timeout),
+                        Some(room.cfg.upstream_timeout),
+                    ),
+                    ProxyError::Upstream(_) => (Some(UpstreamClass::Error), None),
+                    ProxyError::Saturated => (None, None),
                     ProxyError::Build(_) => {
                         tracing::warn!(room = %room.cfg.id, error = %e, "bad request target");
                         room.metrics.request(Outcome::Rejected);
                         return plain(StatusCode::BAD_REQUEST, "the request target is not valid");
                     }
                 };
+                room.upstream.stats.record(took, true);
                 if let Some(class) = class {
                     room.metrics.upstream(class);
                 }
@@ -751,10 +748,7 @@ impl Gateway {
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Result<(Response<Body>, bool), ProxyError> {
-        let Some(slot) = room.upstream.slot().await else {
-            room.upstream.stats.record(None, true);
-            return Err(ProxyError::Saturated);
-        };
+        let slot = room.upstream.slot().await.ok_or(ProxyError::Saturated)?;
         let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
         let upstream_req = proxy::upstream_request(
             req,
@@ -771,14 +765,8 @@ impl Gateway {
         .await
         {
             Ok(Ok(resp)) => resp,
-            Ok(Err(e)) => {
-                room.upstream.stats.record(None, true);
-                return Err(ProxyError::Upstream(e));
-            }
-            Err(_) => {
-                room.upstream.stats.record(Some(started.elapsed()), true);
-                return Err(ProxyError::Timeout);
-            }
+            Ok(Err(e)) => return Err(ProxyError::Upstream(e)),
+            Err(_) => return Err(ProxyError::Timeout),
         };
         let took = started.elapsed();
         room.metrics.upstream_duration.observe(took.as_secs_f64());
@@ -843,10 +831,7 @@ impl Gateway {
             Decision::Proxy { .. } => {
                 let mut view = room.view(&figures, None, lang);
                 view.admitted = true;
-                view.eta_seconds = Some(0);
-                view.eta_low_seconds = Some(0);
-                view.eta_high_seconds = Some(0);
-                view.eta_text = Some(page::eta_words(lang, 0));
+                view.set_eta(lang, Some(Estimate::NOW));
                 (view, None)
             }
             // A called ticket is not refreshed: it is meant to be turned into a pass now, not
@@ -896,10 +881,8 @@ impl Gateway {
 /// The limits a room's config file sets.
 fn config_limits(cfg: &RoomConfig) -> Limits {
     Limits {
-        admit_per_minute: cfg.admit_per_minute,
-        max_active: cfg.max_active,
-        paused: false,
         adaptive: cfg.adaptive,
+        ..Limits::new(cfg.admit_per_minute, cfg.max_active)
     }
 }
 
@@ -1140,12 +1123,7 @@ mod tests {
             issued,
             cursor,
             active: 0,
-            limits: Limits {
-                admit_per_minute: 60.0,
-                max_active: 0,
-                paused: false,
-                adaptive: None,
-            },
+            limits: Limits::new(60.0, 0),
             state: crate::store::OperatorState::Open,
             pace: admission::Pace {
                 per_minute: 60.0,

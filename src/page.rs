@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::admission::Estimate;
 use crate::config::{Lang, RoomConfig};
 
 pub const ASSET_CSS: &str = include_str!("../assets/wartesaal.css");
@@ -54,6 +55,14 @@ impl RoomStateName {
 }
 
 impl View<'_> {
+    /// Fills the estimate fields from one estimate (`None`: no estimate to give).
+    pub fn set_eta(&mut self, lang: Lang, eta: Option<Estimate>) {
+        self.eta_seconds = eta.map(|e| e.seconds);
+        self.eta_low_seconds = eta.map(|e| e.low);
+        self.eta_high_seconds = eta.map(|e| e.high);
+        self.eta_text = eta.map(|e| eta_range_words(lang, e.low, e.high));
+    }
+
     pub fn to_json(&self) -> Bytes {
         // Serializing plain numbers and strings cannot fail.
         Bytes::from(serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec()))

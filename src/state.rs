@@ -206,13 +206,9 @@ impl Line {
     }
 }
 
-/// The operator's rate, if it is in force: set against the config's current value (an edit of
-/// the config file since makes it stale).
+/// The operator's rate, if it is in force.
 fn operator_rate(settings: &Settings, config: &Limits) -> Option<f64> {
-    settings
-        .admit_per_minute
-        .filter(|o| o.config_was == config.admit_per_minute)
-        .map(|o| o.value)
+    crate::store::Override::in_force(&settings.admit_per_minute, config.admit_per_minute)
 }
 
 /// The config's limits with the operator's settings and the adaptive rate applied: an
@@ -660,12 +656,7 @@ mod tests {
 
     #[tokio::test]
     async fn released_session_frees_its_slot_and_stays_refused() {
-        let limits = Limits {
-            admit_per_minute: 6000.0,
-            max_active: 1,
-            paused: false,
-            adaptive: None,
-        };
+        let limits = Limits::new(6000.0, 1);
         let state = EmbeddedState::new(T0, limits);
         let (first, _) = state.draw(T0).await.unwrap();
         assert!(first.admitted);
@@ -691,15 +682,7 @@ mod tests {
 
     #[test]
     fn idle_sessions_are_swept() {
-        let state = EmbeddedState::new(
-            T0,
-            Limits {
-                admit_per_minute: 60.0,
-                max_active: 0,
-                paused: false,
-                adaptive: None,
-            },
-        );
+        let state = EmbeddedState::new(T0, Limits::new(60.0, 0));
         state.admit_session(7, T0);
         state.admit_session(8, T0 + 5_000);
         state.sweep(T0 + 10_000, 10_000);
@@ -713,12 +696,7 @@ mod tests {
         use std::sync::Arc;
 
         fn limits(rate: f64, max_active: u64) -> Limits {
-            Limits {
-                admit_per_minute: rate,
-                max_active,
-                paused: false,
-                adaptive: None,
-            }
+            Limits::new(rate, max_active)
         }
 
         fn dir(name: &str) -> (std::path::PathBuf, Arc<StateDir>) {

@@ -115,12 +115,15 @@ pub struct Override<T> {
 }
 
 impl<T: Copy + PartialEq> Override<T> {
+    /// The operator's value, if it is in force: set against the config's current value (an
+    /// edit of the config file since makes it stale).
+    pub fn in_force(this: &Option<Override<T>>, config: T) -> Option<T> {
+        this.filter(|o| o.config_was == config).map(|o| o.value)
+    }
+
     /// The value in force: the operator's, unless the config has changed since.
     pub fn over(this: &Option<Override<T>>, config: T) -> T {
-        match this {
-            Some(o) if o.config_was == config => o.value,
-            _ => config,
-        }
+        Override::in_force(this, config).unwrap_or(config)
     }
 }
 

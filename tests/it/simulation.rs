@@ -82,8 +82,18 @@ struct Outcome {
     sessions_per_minute: Vec<u64>,
     /// The rate in force at the end of each minute.
     rate_per_minute: Vec<f64>,
-    /// Backend requests and failures from `after` on, per minute.
+    /// Backend requests and failures, per minute.
     backend_per_minute: Vec<(u64, u64)>,
+}
+
+impl Outcome {
+    /// The backend's share of failed requests from minute `from` on.
+    fn error_ratio_from(&self, from: usize) -> f64 {
+        let (requests, failed) = self.backend_per_minute[from..]
+            .iter()
+            .fold((0, 0), |(r, f), (a, b)| (r + a, f + b));
+        failed as f64 / requests as f64
+    }
 }
 
 fn run(m: &Morning, seed: u64) -> Outcome {
@@ -208,15 +218,6 @@ fn run(m: &Morning, seed: u64) -> Outcome {
     out
 }
 
-fn fixed(rate: f64) -> Limits {
-    Limits {
-        admit_per_minute: rate,
-        max_active: 0,
-        paused: false,
-        adaptive: None,
-    }
-}
-
 #[test]
 fn with_forty_percent_no_shows_real_sessions_track_the_target() {
     let target = 600.0;
@@ -224,7 +225,7 @@ fn with_forty_percent_no_shows_real_sessions_track_the_target() {
         visitors: 20_000,
         arrive_within: 2 * MINUTE,
         no_show: 0.4,
-        limits: fixed(target),
+        limits: Limits::new(target, 0),
         adaptive: None,
         session_ms: 5 * MINUTE,
         think_ms: 30_000,
@@ -245,48 +246,52 @@ fn with_forty_percent_no_shows_real_sessions_track_the_target() {
     }
 }
 
-#[test]
-fn adaptive_mode_finds_the_backends_capacity_from_ten_times_above() {
-    // 20 requests a second, four requests 5 s apart per session (search, pick, confirm,
-    // receipt): the backend takes 300 new sessions a minute.
-    let capacity = 300.0;
-    let cfg = AdaptiveConfig {
-        target_latency: Duration::from_millis(800),
-        max_error_ratio: 0.05,
-        min_per_minute: 10.0,
-        max_per_minute: 6000.0,
-    };
-    let morning = Morning {
-        visitors: 12_000,
+/// The backend the adaptive tests learn: 20 requests a second, four requests 5 s apart per
+/// session (search, pick, confirm, receipt), so it takes 300 new sessions a minute.
+const CAPACITY: f64 = 300.0;
+
+const ADAPTIVE: AdaptiveConfig = AdaptiveConfig {
+    target_latency: Duration::from_millis(800),
+    max_error_ratio: 0.05,
+    min_per_minute: 10.0,
+    max_per_minute: 6000.0,
+};
+
+/// A morning with the adaptive mode starting at ten times the backend's capacity.
+fn adaptive_morning(visitors: u64, no_show: f64, minutes: u64) -> Morning {
+    Morning {
+        visitors,
         arrive_within: 2 * MINUTE,
-        no_show: 0.0,
-        limits: fixed(capacity * 10.0),
-        adaptive: Some(cfg),
+        no_show,
+        limits: Limits::new(CAPACITY * 10.0, 0),
+        adaptive: Some(ADAPTIVE),
         session_ms: 20_000,
         think_ms: 5_000,
         backend_capacity: 20.0,
-        minutes: 20,
-    };
+        minutes,
+    }
+}
+
+#[test]
+fn adaptive_mode_finds_the_backends_capacity_from_ten_times_above() {
+    let morning = adaptive_morning(12_000, 0.0, 20);
     for seed in [1, 2, 3] {
         let out = run(&morning, seed);
         let settled = &out.sessions_per_minute[5..];
         for (i, n) in settled.iter().enumerate() {
-            let share = *n as f64 / capacity;
+            let share = *n as f64 / CAPACITY;
             assert!(
                 (0.7..=1.0).contains(&share),
-                "seed {seed}, minute {}: {n} new sessions for a capacity of {capacity}\n\
+                "seed {seed}, minute {}: {n} new sessions for a capacity of {CAPACITY}\n\
                  sessions {:?}\nrates {:?}",
                 i + 5,
                 out.sessions_per_minute,
                 out.rate_per_minute
             );
         }
-        let (requests, failed) = out.backend_per_minute[5..]
-            .iter()
-            .fold((0, 0), |(r, f), (a, b)| (r + a, f + b));
-        let ratio = failed as f64 / requests as f64;
+        let ratio = out.error_ratio_from(5);
         assert!(
-            ratio < cfg.max_error_ratio,
+            ratio < ADAPTIVE.max_error_ratio,
             "seed {seed}: error ratio {ratio} after settling"
         );
     }
@@ -294,34 +299,13 @@ fn adaptive_mode_finds_the_backends_capacity_from_ten_times_above() {
 
 #[test]
 fn adaptive_mode_with_no_shows_still_protects_the_backend() {
-    let capacity = 300.0;
-    let cfg = AdaptiveConfig {
-        target_latency: Duration::from_millis(800),
-        max_error_ratio: 0.05,
-        min_per_minute: 10.0,
-        max_per_minute: 6000.0,
-    };
-    let morning = Morning {
-        visitors: 15_000,
-        arrive_within: 2 * MINUTE,
-        no_show: 0.4,
-        limits: fixed(capacity * 10.0),
-        adaptive: Some(cfg),
-        session_ms: 20_000,
-        think_ms: 5_000,
-        backend_capacity: 20.0,
-        minutes: 15,
-    };
-    let out = run(&morning, 7);
+    let out = run(&adaptive_morning(15_000, 0.4, 15), 7);
     for (minute, n) in out.sessions_per_minute.iter().enumerate().skip(5) {
         assert!(
-            (*n as f64) <= capacity,
-            "minute {minute}: {n} new sessions over a capacity of {capacity}: {:?}",
+            (*n as f64) <= CAPACITY,
+            "minute {minute}: {n} new sessions over a capacity of {CAPACITY}: {:?}",
             out.sessions_per_minute
         );
     }
-    let (requests, failed) = out.backend_per_minute[5..]
-        .iter()
-        .fold((0, 0), |(r, f), (a, b)| (r + a, f + b));
-    assert!((failed as f64 / requests as f64) < cfg.max_error_ratio);
+    assert!(out.error_ratio_from(5) < ADAPTIVE.max_error_ratio);
 }
