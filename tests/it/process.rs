@@ -76,6 +76,16 @@ impl Proc {
         }
     }
 
+    /// Waits until every one of `texts` has been logged, in any order.
+    fn wait_for_all(&mut self, texts: &[&str]) {
+        let logged = |log: &Arc<Mutex<Vec<String>>>, t: &str| {
+            log.lock().unwrap().iter().any(|line| line.contains(t))
+        };
+        while let Some(missing) = texts.iter().find(|t| !logged(&self.log, t)) {
+            self.wait_for(missing);
+        }
+    }
+
     fn base(&self) -> String {
         format!("http://{}", self.public)
     }
@@ -338,10 +348,12 @@ async fn sighup_reloads_without_dropping_anyone_and_a_bad_file_changes_nothing()
     )
     .unwrap();
     gw.signal("HUP");
-    gw.wait_for("reload refused");
-    let log = gw.log.lock().unwrap().join("\n");
-    assert!(log.contains("rooms[0].admit_per_minut"), "{log}");
-    assert!(log.contains("rooms[0].upstream"), "{log}");
+    // The refusal is logged first, then each problem with its key.
+    gw.wait_for_all(&[
+        "reload refused",
+        "rooms[0].admit_per_minut",
+        "rooms[0].upstream",
+    ]);
     let answer = raw_get(&mut conn, "/.wartesaal/status?room=r");
     assert!(answer.contains("\"admit_per_minute\":0.2"), "{answer}");
     let a = second.get_json("/s/termine").await;
