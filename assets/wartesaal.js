@@ -10,9 +10,11 @@
   var lang = main.getAttribute("data-lang") === "en" ? "en" : "de";
   var T = {
     de: { sep: ".", one: "Vor Ihnen ist noch 1 Person.", many: "Vor Ihnen sind noch {} Personen.",
-          next: "Sie sind als Nächstes an der Reihe.", est: "Geschätzte Wartezeit: {}." },
+          next: "Sie sind als Nächstes an der Reihe.", est: "Geschätzte Wartezeit: {}.",
+          opens: "Öffnung in {}.", here: "Schon da: {}", one_p: "1 Person", many_p: "{} Personen" },
     en: { sep: ",", one: "There is 1 person ahead of you.", many: "There are {} people ahead of you.",
-          next: "You are next.", est: "Estimated wait: {}." }
+          next: "You are next.", est: "Estimated wait: {}.",
+          opens: "Opening in {}.", here: "Here already: {}", one_p: "1 person", many_p: "{} people" }
   }[lang];
   function num(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, T.sep); }
   function fill(s, v) { return s.replace("{}", v); }
@@ -37,6 +39,15 @@
         return;
       }
       if (s.state === "closed") { schedule(s.refresh_after_seconds); return; }
+      if (s.state === "before_open" || s.state === "prequeue") {
+        // Nobody has a place yet: keep the countdown and the pre-queue's size current.
+        if (typeof s.opens_in_text === "string") { set("ws-opens-in", fill(T.opens, s.opens_in_text)); }
+        if (typeof s.prequeue_size === "number") {
+          set("ws-prequeue", fill(T.here, s.prequeue_size === 1 ? T.one_p : fill(T.many_p, num(s.prequeue_size))));
+        }
+        schedule(s.refresh_after_seconds);
+        return;
+      }
       if (s.admitted) {
         var note = document.getElementById("ws-admitted");
         if (note) { note.hidden = false; }

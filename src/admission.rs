@@ -72,6 +72,9 @@ pub struct Limits {
     /// `[rooms.adaptive]`: the rate is learnt within these bounds (unless the operator set
     /// one by hand).
     pub adaptive: Option<AdaptiveConfig>,
+    /// `[rooms.schedule]`: nobody is admitted before the opening, and arrivals before it are
+    /// put in a random order.
+    pub schedule: Option<crate::schedule::Window>,
 }
 
 impl Limits {
@@ -82,6 +85,7 @@ impl Limits {
             max_active,
             paused: false,
             adaptive: None,
+            schedule: None,
         }
     }
 

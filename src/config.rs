@@ -18,6 +18,7 @@ use http::StatusCode;
 use ipnet::IpNet;
 
 use crate::adaptive::AdaptiveConfig;
+use crate::schedule::{Schedule, Window};
 use crate::ticket::{Keyring, Secret};
 
 /// One thing wrong with a config file.
@@ -199,7 +200,42 @@ pub struct RoomConfig {
     pub queueing_status: StatusCode,
     /// `[rooms.adaptive]` with `enabled = true`.
     pub adaptive: Option<AdaptiveConfig>,
+    /// `[rooms.schedule]`: the room opens at a set time, with a pre-queue before it.
+    pub schedule: Option<Schedule>,
+    /// `[rooms.issuance]`: limits on handing out new tickets.
+    pub issuance: Issuance,
 }
+
+/// Limits on new tickets and on what one ticket can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Issuance {
+    /// New tickets per client address (IPv6: per /64) per minute; 0 = no limit.
+    pub per_ip_per_minute: u32,
+    /// Leading zero bits the browser's proof of work must find; 0 = off.
+    pub proof_of_work_bits: u8,
+    /// How many passes one ticket may mint: a ticket copied to more browsers gets only this
+    /// many of them in.
+    pub passes_per_ticket: u32,
+}
+
+impl Default for Issuance {
+    fn default() -> Self {
+        Issuance {
+            per_ip_per_minute: 0,
+            proof_of_work_bits: 0,
+            passes_per_ticket: DEFAULT_PASSES_PER_TICKET,
+        }
+    }
+}
+
+/// A second device or a reload racing the pass cookie may mint again; a ticket sold to a
+/// hundred people may not.
+const DEFAULT_PASSES_PER_TICKET: u32 = 3;
+/// A slow phone hashes perhaps 100,000 times a second in JavaScript: 20 bits take it about ten
+/// seconds, 24 bits three minutes. More would shut out the people the room is for.
+pub const MAX_PROOF_OF_WORK_BITS: u8 = 24;
+/// `prequeue_from` when only `opens_at` is given.
+const DEFAULT_PREQUEUE: Duration = Duration::from_secs(30 * 60);
 
 impl RoomConfig {
     pub fn cookie_name(&self) -> String {
@@ -381,6 +417,30 @@ impl<'a> Section<'a> {
                     message: format!("`{s}` is not a duration ({e})"),
                     hint: "write it like \"90s\", \"10m\" or \"1h\"".into(),
                 });
+                None
+            }
+        }
+    }
+
+    /// An RFC 3339 time with its UTC offset, written as a string or a TOML date-time: Unix
+    /// milliseconds and the offset in minutes.
+    fn time(&mut self, key: &'static str, p: &mut Vec<Problem>) -> Option<(u64, i32)> {
+        let text = match self.get(key)? {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => {
+                self.wrong_type(key, "a time like \"2021-03-27T08:00:00+01:00\"", other, p);
+                return None;
+            }
+        };
+        match crate::schedule::parse_time(&text) {
+            Ok(t) => Some(t),
+            Err(why) => {
+                p.push(self.problem(
+                    key,
+                    why,
+                    "write it like \"2021-03-27T08:00:00+01:00\" (RFC 3339 with the UTC offset)",
+                ));
                 None
             }
         }
@@ -879,6 +939,14 @@ fn room_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Roo
         Some(t) => adaptive_section(&s.key("adaptive"), t, admit_per_minute, p),
         None => None,
     };
+    let schedule = match s.table("schedule", p) {
+        Some(t) => schedule_section(&s.key("schedule"), t, p),
+        None => None,
+    };
+    let issuance = match s.table("issuance", p) {
+        Some(t) => issuance_section(&s.key("issuance"), t, p),
+        None => Issuance::default(),
+    };
     s.finish(p);
 
     if p.len() != before {
@@ -901,7 +969,83 @@ fn room_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Roo
         upstream_timeout,
         queueing_status,
         adaptive,
+        schedule,
+        issuance,
     })
+}
+
+/// `[rooms.schedule]`: `opens_at`, and `prequeue_from` (half an hour before unless given).
+fn schedule_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Schedule> {
+    let before = p.len();
+    let mut s = Section::new(path, t);
+    let opens_at = s.time("opens_at", p);
+    if opens_at.is_none() && p.len() == before {
+        p.push(s.problem(
+            "opens_at",
+            "missing",
+            "when booking opens, with the UTC offset, e.g. \"2021-03-27T08:00:00+01:00\"",
+        ));
+    }
+    let prequeue_from = s.time("prequeue_from", p);
+    let (opens_at, offset_minutes) = match opens_at {
+        Some(t) => t,
+        None => {
+            s.finish(p);
+            return None;
+        }
+    };
+    let prequeue_from = match prequeue_from {
+        Some((at, _)) => at,
+        None => opens_at.saturating_sub(DEFAULT_PREQUEUE.as_millis() as u64),
+    };
+    if prequeue_from > opens_at {
+        p.push(s.problem(
+            "prequeue_from",
+            "is after opens_at",
+            "the pre-queue gathers arrivals before the opening; set it earlier than opens_at",
+        ));
+    }
+    s.finish(p);
+    (p.len() == before).then_some(Schedule {
+        window: Window {
+            prequeue_from,
+            opens_at,
+        },
+        offset_minutes,
+    })
+}
+
+/// `[rooms.issuance]`; every limit is off unless set.
+fn issuance_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Issuance {
+    let mut s = Section::new(path, t);
+    let defaults = Issuance::default();
+    let per_ip_per_minute = s
+        .unsigned("per_ip_per_minute", 0, p)
+        .map_or(defaults.per_ip_per_minute, |n| {
+            n.min(u32::MAX as u64) as u32
+        });
+    let bits = s.unsigned("proof_of_work_bits", 0, p).unwrap_or(0);
+    if bits > u64::from(MAX_PROOF_OF_WORK_BITS) {
+        p.push(s.problem(
+            "proof_of_work_bits",
+            format!("{bits} would take a slow phone far too long"),
+            format!(
+                "use at most {MAX_PROOF_OF_WORK_BITS}; 16 to 18 keep bots busy and take a phone \
+                 a second or two"
+            ),
+        ));
+    }
+    let passes_per_ticket = s
+        .unsigned("passes_per_ticket", 1, p)
+        .map_or(defaults.passes_per_ticket, |n| {
+            n.min(u32::MAX as u64) as u32
+        });
+    s.finish(p);
+    Issuance {
+        per_ip_per_minute,
+        proof_of_work_bits: bits.min(u64::from(MAX_PROOF_OF_WORK_BITS)) as u8,
+        passes_per_ticket,
+    }
 }
 
 /// `[rooms.adaptive]`; `None` unless enabled. The bounds are checked either way, so that

@@ -24,6 +24,7 @@ use crate::history::History;
 use crate::metrics::{Metrics, Outcome, RoomMetrics, UpstreamClass};
 use crate::page::{self, RoomStateName, View};
 use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError, UpstreamClient};
+use crate::schedule::{self, Phase, Place};
 use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
 use crate::store::{OperatorState, StateDir, StoreError};
 use crate::ticket::{Kind, RoomKeys, Token};
@@ -92,12 +93,15 @@ impl UpstreamGate {
 pub enum Decision {
     /// A live pass: forward and renew it.
     Proxy { session: u64, seq: u64 },
-    /// A ticket whose number has been called: mint a pass and forward.
-    Admit { seq: u64 },
+    /// A ticket whose place has been called: mint a pass and forward. The session is the
+    /// place, so a ticket copied to many browsers is still one session.
+    Admit { seq: u64, place: u64 },
     /// A ticket still in line: refresh it and show the waiting page.
     Wait { seq: u64, drawn_at: u64 },
     /// No usable token: draw a number.
     Draw,
+    /// No usable token, and the room's pre-queue has not begun: the countdown, no number.
+    NotYet,
 }
 
 /// The one question of the gateway, answered without IO. `session_live` says whether a pass's
@@ -111,15 +115,18 @@ pub fn decide(token: Option<&Token>, session_live: bool, figures: &Figures) -> D
         // Drawn before this line started (a restart without durable state): the number may
         // belong to someone else now.
         Some(t) if t.kind == Kind::Ticket && t.id < figures.started_at => Decision::Draw,
-        Some(t) if t.kind == Kind::Ticket && t.seq < figures.cursor => {
-            Decision::Admit { seq: t.seq }
+        Some(t) if t.kind == Kind::Ticket && t.seq < figures.issued => {
+            match figures.order.place(t.seq) {
+                Place::At(place) if place < figures.cursor => Decision::Admit { seq: t.seq, place },
+                Place::At(_) | Place::Undrawn => Decision::Wait {
+                    seq: t.seq,
+                    drawn_at: t.id,
+                },
+            }
         }
-        Some(t) if t.kind == Kind::Ticket && t.seq < figures.issued => Decision::Wait {
-            seq: t.seq,
-            drawn_at: t.id,
-        },
         // A pass that was ended, or a ticket number this room never handed out (state was
         // reset): back of the line with a new number.
+        Some(_) | None if figures.phase == Phase::BeforeOpen => Decision::NotYet,
         Some(_) | None => Decision::Draw,
     }
 }
@@ -214,23 +221,28 @@ impl Room {
         self.cookie("", 0, secure)
     }
 
-    /// What a visitor holding `seq` (or no ticket) sees of the room right now, in `lang`.
-    fn view(&self, figures: &Figures, seq: Option<u64>, lang: Lang) -> View<'_> {
+    /// What a visitor holding ticket number `seq` (or no ticket) sees of the room right now,
+    /// in `lang`.
+    fn view(&self, figures: &Figures, seq: Option<u64>, lang: Lang, now_s: u64) -> View<'_> {
         let limits = figures.limits;
-        let state = match figures.state {
-            OperatorState::Open => RoomStateName::Open,
-            OperatorState::Paused => RoomStateName::Paused,
-            OperatorState::Closed => RoomStateName::Closed,
+        let state = match (figures.state, figures.phase) {
+            (OperatorState::Paused, _) => RoomStateName::Paused,
+            (OperatorState::Closed, _) => RoomStateName::Closed,
+            (OperatorState::Open, Phase::BeforeOpen) => RoomStateName::BeforeOpen,
+            (OperatorState::Open, Phase::Prequeue) => RoomStateName::Prequeue,
+            (OperatorState::Open, Phase::Open) => RoomStateName::Open,
         };
-        let (position, ahead, admitted) = match seq {
-            Some(seq) if seq < figures.cursor => (None, None, true),
+        let place = seq.map(|seq| figures.order.place(seq));
+        let (position, ahead, admitted) = match place {
+            Some(Place::At(place)) if place < figures.cursor => (None, None, true),
             // Nothing left: no place to show.
             _ if state == RoomStateName::Closed => (None, None, false),
-            Some(seq) => {
-                let position = admission::position(seq, figures.cursor);
+            Some(Place::At(place)) => {
+                let position = admission::position(place, figures.cursor);
                 (Some(position), Some(position - 1), false)
             }
-            None => (None, None, false),
+            // In the pre-queue: the place is drawn at opening.
+            Some(Place::Undrawn) | None => (None, None, false),
         };
         let eta = match state {
             _ if admitted => Some(Estimate::NOW),
@@ -238,9 +250,15 @@ impl Room {
                 Some(position) => admission::estimate(position, &figures.pace),
                 None => admission::estimate_for_newcomer(figures.waiting(), &figures.pace),
             }),
-            // Nobody moves while paused or closed: an estimate would be a guess.
-            RoomStateName::Paused | RoomStateName::Closed => None,
+            // Nobody moves while paused or closed, or before the opening: an estimate would be
+            // a guess.
+            RoomStateName::Paused
+            | RoomStateName::Closed
+            | RoomStateName::BeforeOpen
+            | RoomStateName::Prequeue => None,
         };
+        let window = self.cfg.schedule.as_ref().map(|s| s.window);
+        let until = |at: Millis| (at / 1000).saturating_sub(now_s);
         let message = self.state.message();
         let text = match lang {
             Lang::De if !message.de.is_empty() => &message.de,
@@ -249,11 +267,25 @@ impl Room {
             _ => &message.en,
         };
         // Nobody moves while paused or closed: pages look again rarely, not every 5 s.
-        let refresh = match state {
-            RoomStateName::Closed => CLOSED_REFRESH,
-            RoomStateName::Paused => PAUSED_REFRESH,
-            RoomStateName::Open => page::refresh_after(eta.map_or(0, |e| e.low)),
+        let refresh = match (state, window) {
+            (RoomStateName::Closed, _) => CLOSED_REFRESH,
+            (RoomStateName::Paused, _) => PAUSED_REFRESH,
+            (RoomStateName::Open, _) => page::refresh_after(eta.map_or(0, |e| e.low)),
+            // Looks again when the pre-queue begins or the room opens, and in between now and
+            // then so that the countdown stays true.
+            (RoomStateName::BeforeOpen, Some(w)) => until(w.prequeue_from).clamp(5, 60),
+            (RoomStateName::Prequeue, Some(w)) => until(w.opens_at).clamp(5, 30),
+            (RoomStateName::BeforeOpen | RoomStateName::Prequeue, None) => PAUSED_REFRESH,
         };
+        let gathering = match figures.order {
+            schedule::Order::Gathering { first } if state == RoomStateName::Prequeue => {
+                Some(figures.issued.saturating_sub(first))
+            }
+            _ => None,
+        };
+        let opens_in = window
+            .filter(|w| w.opens_at / 1000 > now_s)
+            .map(|w| until(w.opens_at));
         let mut view = View {
             room: &self.cfg.id,
             state,
@@ -266,7 +298,14 @@ impl Room {
             admitted,
             admit_per_minute: limits.admit_per_minute,
             refresh_after_seconds: refresh,
-            opens_at: None,
+            opens_at: self
+                .cfg
+                .schedule
+                .as_ref()
+                .map(|s| schedule::format_time(s.window.opens_at, s.offset_minutes)),
+            opens_in_seconds: opens_in,
+            opens_in_text: opens_in.map(|secs| page::eta_words(lang, secs)),
+            prequeue_size: gathering,
             message: (!text.is_empty()).then(|| text.clone()),
         };
         view.set_eta(lang, eta);
@@ -536,12 +575,12 @@ impl Gateway {
                 self.forward(room, req, visit, Some((session, cookie)))
                     .await
             }
-            Decision::Admit { seq } => match room.state.admit_session(seq, now) {
+            Decision::Admit { seq, place } => match room.state.admit_session(place, now) {
                 SessionStart::New => {
                     room.metrics.admitted.inc();
-                    self.admitted(room, req, visit, seq, now).await
+                    self.admitted(room, req, visit, place, seq, now).await
                 }
-                SessionStart::Existing => self.admitted(room, req, visit, seq, now).await,
+                SessionStart::Existing => self.admitted(room, req, visit, place, seq, now).await,
                 // The upstream already ended this number's session: it does not get back in.
                 SessionStart::Ended => self.draw(room, req, visit, now).await,
                 SessionStart::Later => self.moment(room, visit, &figures, seq, None, now_s),
@@ -555,6 +594,8 @@ impl Gateway {
                 self.waiting(room, visit, &figures, None, None, now_s)
             }
             Decision::Draw => self.draw(room, req, visit, now).await,
+            // Not open yet: the countdown, and no number to hold on to.
+            Decision::NotYet => self.waiting(room, visit, &figures, None, None, now_s),
         }
     }
 
@@ -571,9 +612,12 @@ impl Gateway {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
+                // Straight through: a number drawn after any pre-queue is its own place.
                 if drawn.admitted && room.state.admit_session(drawn.seq, now) == SessionStart::New {
                     room.metrics.admitted.inc();
-                    return self.admitted(room, req, visit, drawn.seq, now).await;
+                    return self
+                        .admitted(room, req, visit, drawn.seq, drawn.seq, now)
+                        .await;
                 }
                 let cookie = Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure));
                 if drawn.admitted {
@@ -591,19 +635,20 @@ impl Gateway {
     }
 
     /// Mints a pass for a called number whose session has been started and forwards the
-    /// request: the visitor lands where they wanted to go. The session id is the ticket number,
-    /// so a ticket copied to many browsers is still one session.
+    /// request: the visitor lands where they wanted to go.
     async fn admitted(
         &self,
         room: &Room,
         req: Request<Incoming>,
         visit: &Visit,
+        session: u64,
         seq: u64,
         now: Millis,
     ) -> Response<Body> {
-        tracing::debug!(room = %room.cfg.id, seq, "admitted");
-        let cookie = room.pass_cookie(seq, seq, now / 1000, visit.secure);
-        self.forward(room, req, visit, Some((seq, cookie))).await
+        tracing::debug!(room = %room.cfg.id, seq, session, "admitted");
+        let cookie = room.pass_cookie(session, seq, now / 1000, visit.secure);
+        self.forward(room, req, visit, Some((session, cookie)))
+            .await
     }
 
     fn waiting(
@@ -616,7 +661,7 @@ impl Gateway {
         now_s: u64,
     ) -> Response<Body> {
         let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
-        let view = room.view(figures, seq, lang);
+        let view = room.view(figures, seq, lang, now_s);
         self.waiting_page(room, visit, lang, view, cookie, now_s)
     }
 
@@ -632,7 +677,7 @@ impl Gateway {
         now_s: u64,
     ) -> Response<Body> {
         let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
-        let mut view = room.view(figures, Some(seq), lang);
+        let mut view = room.view(figures, Some(seq), lang, now_s);
         view.admitted = false;
         view.position = Some(1);
         view.ahead = Some(0);
@@ -829,19 +874,19 @@ impl Gateway {
         // never mints a pass or draws a number.
         let (view, cookie) = match decide(token.as_ref(), true, &figures) {
             Decision::Proxy { .. } => {
-                let mut view = room.view(&figures, None, lang);
+                let mut view = room.view(&figures, None, lang, now_s);
                 view.admitted = true;
                 view.set_eta(lang, Some(Estimate::NOW));
                 (view, None)
             }
             // A called ticket is not refreshed: it is meant to be turned into a pass now, not
             // kept alive indefinitely.
-            Decision::Admit { seq } => (room.view(&figures, Some(seq), lang), None),
+            Decision::Admit { seq, .. } => (room.view(&figures, Some(seq), lang, now_s), None),
             Decision::Wait { seq, drawn_at } => (
-                room.view(&figures, Some(seq), lang),
+                room.view(&figures, Some(seq), lang, now_s),
                 Some(room.ticket_cookie(seq, drawn_at, now_s, visit.secure)),
             ),
-            Decision::Draw => (room.view(&figures, None, lang), None),
+            Decision::Draw | Decision::NotYet => (room.view(&figures, None, lang, now_s), None),
         };
         let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
         if let Some(cookie) = cookie {
@@ -882,6 +927,7 @@ impl Gateway {
 fn config_limits(cfg: &RoomConfig) -> Limits {
     Limits {
         adaptive: cfg.adaptive,
+        schedule: cfg.schedule.as_ref().map(|s| s.window),
         ..Limits::new(cfg.admit_per_minute, cfg.max_active)
     }
 }
@@ -1131,6 +1177,8 @@ mod tests {
             },
             show_share: 1.0,
             adaptive: None,
+            phase: Phase::Open,
+            order: schedule::Order::Fifo,
         }
     }
 
@@ -1181,7 +1229,7 @@ mod tests {
         );
         assert_eq!(
             decide(Some(&token(Kind::Ticket, 49)), false, &f),
-            Decision::Admit { seq: 49 }
+            Decision::Admit { seq: 49, place: 49 }
         );
         assert_eq!(
             decide(Some(&token(Kind::Ticket, 50)), false, &f),

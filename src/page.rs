@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::admission::Estimate;
 use crate::config::{Lang, RoomConfig};
+use crate::schedule::{local_time, LocalTime, Schedule};
 
 pub const ASSET_CSS: &str = include_str!("../assets/wartesaal.css");
 pub const ASSET_JS: &str = include_str!("../assets/wartesaal.js");
@@ -22,6 +23,10 @@ pub enum RoomStateName {
     Paused,
     /// Nothing left to book; no new tickets.
     Closed,
+    /// The room opens at a set time and its pre-queue has not begun: a countdown.
+    BeforeOpen,
+    /// Arrivals gather; at the opening they are put in a random order.
+    Prequeue,
 }
 
 /// Everything a waiting page or status answer shows.
@@ -40,7 +45,14 @@ pub struct View<'a> {
     pub admitted: bool,
     pub admit_per_minute: f64,
     pub refresh_after_seconds: u64,
+    /// RFC 3339, in the offset the operator wrote it in.
     pub opens_at: Option<String>,
+    /// Until the opening, while it lies ahead.
+    pub opens_in_seconds: Option<u64>,
+    /// The same in words, in the page's language.
+    pub opens_in_text: Option<String>,
+    /// Tickets in the pre-queue so far, while it gathers.
+    pub prequeue_size: Option<u64>,
     pub message: Option<String>,
 }
 
@@ -50,6 +62,8 @@ impl RoomStateName {
             RoomStateName::Open => "open",
             RoomStateName::Paused => "paused",
             RoomStateName::Closed => "closed",
+            RoomStateName::BeforeOpen => "before_open",
+            RoomStateName::Prequeue => "prequeue",
         }
     }
 }
@@ -121,6 +135,18 @@ struct Texts {
     paused_body: &'static str,
     closed_title: &'static str,
     closed_body: &'static str,
+    before_title: &'static str,
+    /// `{when}`: the opening's day and time.
+    opens_on: &'static str,
+    /// `{from}`: when the pre-queue begins; `{open}`: the opening's time of day.
+    prequeue_invite: &'static str,
+    prequeue_title: &'static str,
+    prequeue_body: &'static str,
+    prequeue_size: &'static str,
+    opens_in: &'static str,
+    refreshes: &'static str,
+    weekdays: [&'static str; 7],
+    months: [&'static str; 12],
 }
 
 const DE: Texts = Texts {
@@ -146,6 +172,42 @@ const DE: Texts = Texts {
     closed_title: "Zurzeit sind keine Termine mehr frei",
     closed_body: "Alle verfügbaren Termine sind vergeben. Es lohnt sich im Moment nicht, \
                   weiter zu warten. Wenn neue Termine freigegeben werden, steht es hier.",
+    before_title: "Die Buchung ist noch nicht geöffnet",
+    opens_on: "Die Buchung öffnet am {when}.",
+    prequeue_invite: "Ab {from} können Sie sich hier anstellen. Alle, die bis {open} da sind, \
+                      bekommen ihren Platz in zufälliger Reihenfolge: Ob Sie früh kommen oder \
+                      kurz vor {open}, macht keinen Unterschied.",
+    prequeue_title: "Sie sind in der Vorab-Warteschlange",
+    prequeue_body: "Um {open} öffnet die Buchung. Dann bekommen alle, die bis dahin hier sind, \
+                    einen Platz in zufälliger Reihenfolge. Früher da zu sein bringt keinen \
+                    Vorteil. Bitte lassen Sie diese Seite geöffnet: Um {open} zeigt sie Ihnen \
+                    Ihren Platz.",
+    prequeue_size: "Schon da: {}",
+    opens_in: "Öffnung in {}.",
+    refreshes: "Sie müssen nichts neu laden: Die Seite aktualisiert sich von selbst.",
+    weekdays: [
+        "Montag",
+        "Dienstag",
+        "Mittwoch",
+        "Donnerstag",
+        "Freitag",
+        "Samstag",
+        "Sonntag",
+    ],
+    months: [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
 };
 
 const EN: Texts = Texts {
@@ -171,6 +233,41 @@ const EN: Texts = Texts {
     closed_title: "No appointments are left at the moment",
     closed_body: "All available appointments have been given out. There is no point in \
                   waiting right now. If new appointments are released, this page will say so.",
+    before_title: "Booking has not opened yet",
+    opens_on: "Booking opens on {when}.",
+    prequeue_invite: "From {from} you can join the queue here. Everyone who is here by {open} \
+                      gets a place in random order: coming early or just before {open} makes \
+                      no difference.",
+    prequeue_title: "You are in the pre-queue",
+    prequeue_body: "Booking opens at {open}. Then everyone who is here by then gets a place in \
+                    random order. Being early gives no advantage. Please keep this page open: \
+                    at {open} it will show you your place.",
+    prequeue_size: "Here already: {}",
+    opens_in: "Opening in {}.",
+    refreshes: "You do not need to refresh: the page updates by itself.",
+    weekdays: [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -271,6 +368,76 @@ fn duration_words(lang: Lang, secs: u64) -> String {
     }
 }
 
+/// A time of day as people say it: "08:00 Uhr", "08:00".
+fn time_of_day(lang: Lang, t: &LocalTime) -> String {
+    match lang {
+        Lang::De => format!("{:02}:{:02} Uhr", t.hour, t.minute),
+        Lang::En => format!("{:02}:{:02}", t.hour, t.minute),
+    }
+}
+
+/// A day and time: "Samstag, 27. März 2021, um 08:00 Uhr", "Saturday 27 March 2021 at 08:00".
+fn day_and_time(lang: Lang, t: &LocalTime) -> String {
+    let names = texts(lang);
+    let weekday = names.weekdays[t.weekday as usize % 7];
+    let month = names.months[(t.month as usize + 11) % 12];
+    match lang {
+        Lang::De => format!(
+            "{weekday}, {}. {month} {}, um {}",
+            t.day,
+            t.year,
+            time_of_day(lang, t)
+        ),
+        Lang::En => format!(
+            "{weekday} {} {month} {} at {}",
+            t.day,
+            t.year,
+            time_of_day(lang, t)
+        ),
+    }
+}
+
+/// "N people" for the pre-queue's size.
+fn people(lang: Lang, n: u64) -> String {
+    match (lang, n) {
+        (Lang::De, 1) => "1 Person".into(),
+        (Lang::De, n) => format!("{} Personen", format_number(lang, n)),
+        (Lang::En, 1) => "1 person".into(),
+        (Lang::En, n) => format!("{} people", format_number(lang, n)),
+    }
+}
+
+/// The title and explanation of a room with a schedule, before it opens.
+fn schedule_texts(lang: Lang, schedule: &Schedule, state: RoomStateName) -> (&'static str, String) {
+    let t = texts(lang);
+    let w = schedule.window;
+    let open = local_time(w.opens_at, schedule.offset_minutes);
+    let from = local_time(w.prequeue_from, schedule.offset_minutes);
+    let open_time = time_of_day(lang, &open);
+    if state == RoomStateName::Prequeue {
+        return (
+            t.prequeue_title,
+            t.prequeue_body.replace("{open}", &open_time),
+        );
+    }
+    let mut note = t.opens_on.replace("{when}", &day_and_time(lang, &open));
+    if w.prequeue_from < w.opens_at {
+        let same_day = (from.year, from.month, from.day) == (open.year, open.month, open.day);
+        let from_text = if same_day {
+            time_of_day(lang, &from)
+        } else {
+            day_and_time(lang, &from)
+        };
+        note.push(' ');
+        note.push_str(
+            &t.prequeue_invite
+                .replace("{from}", &from_text)
+                .replace("{open}", &open_time),
+        );
+    }
+    (t.before_title, note)
+}
+
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -316,10 +483,14 @@ fn head(out: &mut String, lang: Lang, title: &str, refresh: Option<u64>, noscrip
 pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -> Bytes {
     let t = texts(lang);
     let mut out = String::with_capacity(4096);
-    let (title, note) = match view.state {
-        RoomStateName::Open => (t.waiting_title, None),
-        RoomStateName::Paused => (t.paused_title, Some(t.paused_body)),
-        RoomStateName::Closed => (t.closed_title, Some(t.closed_body)),
+    let (title, note) = match (view.state, &room.schedule) {
+        (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
+        (RoomStateName::Closed, _) => (t.closed_title, Some(t.closed_body.to_string())),
+        (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
+            let (title, note) = schedule_texts(lang, schedule, state);
+            (title, Some(note))
+        }
+        (_, _) => (t.waiting_title, None),
     };
     head(
         &mut out,
@@ -354,6 +525,20 @@ pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -
     out.push_str(
         "<div class=\"ws-status\" role=\"status\" aria-live=\"polite\" aria-atomic=\"true\">",
     );
+    if let Some(text) = &view.opens_in_text {
+        let _ = write!(
+            out,
+            "<p id=\"ws-opens-in\">{}</p>",
+            t.opens_in.replace("{}", &escape(text))
+        );
+    }
+    if let Some(n) = view.prequeue_size {
+        let _ = write!(
+            out,
+            "<p id=\"ws-prequeue\">{}</p>",
+            t.prequeue_size.replace("{}", &people(lang, n))
+        );
+    }
     if let (Some(position), Some(ahead)) = (view.position, view.ahead) {
         let _ = write!(
             out,
@@ -372,12 +557,18 @@ pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -
         }
     }
     out.push_str("</div>");
-    if view.state == RoomStateName::Open {
-        let _ = write!(
-            out,
-            "<p class=\"ws-note\">{}</p><p class=\"ws-note\">{}</p>",
-            t.keep_open, t.your_turn,
-        );
+    match view.state {
+        RoomStateName::Open => {
+            let _ = write!(
+                out,
+                "<p class=\"ws-note\">{}</p><p class=\"ws-note\">{}</p>",
+                t.keep_open, t.your_turn,
+            );
+        }
+        RoomStateName::BeforeOpen | RoomStateName::Prequeue => {
+            let _ = write!(out, "<p class=\"ws-note\">{}</p>", t.refreshes);
+        }
+        RoomStateName::Paused | RoomStateName::Closed => {}
     }
     let _ = write!(
         out,

@@ -21,6 +21,7 @@ use dashmap::DashMap;
 use crate::adaptive::{Adaptive, Change, UpstreamSample};
 use crate::admission::{self, Drawn, Estimate, Limits, Pace, Queue};
 use crate::clock::Millis;
+use crate::schedule::{self, Frozen, Order, Phase, Prequeue};
 use crate::store::{
     Message, OperatorState, RoomFile, Saved, Settings, StateDir, StoreError, FORMAT,
 };
@@ -64,6 +65,10 @@ pub struct Figures {
     /// The adaptive mode: `None` when not configured, else whether it sets the rate now
     /// (`false` while an operator's rate overrides it).
     pub adaptive: Option<bool>,
+    /// Where the schedule stands (`Open` without one).
+    pub phase: Phase,
+    /// How ticket numbers map to places: FIFO, or with a pre-queue's draw.
+    pub order: Order,
 }
 
 impl Figures {
@@ -173,15 +178,86 @@ struct Line {
     issued_at_save: u64,
     /// The learnt rate, with `[rooms.adaptive]`.
     adaptive: Option<Adaptive>,
+    /// The last pre-queue, with `[rooms.schedule]`.
+    prequeue: Option<Prequeue>,
+    /// The pre-queue record as it is now is on disk. A draw that is not would be drawn again,
+    /// differently, after a crash: nobody is admitted until it is.
+    prequeue_durable: bool,
+    /// The state is saved to a file (else nothing needs to wait for a write).
+    persistent: bool,
+    /// The schedule's phase as of the last call.
+    phase: Phase,
+    /// The schedule holds admissions: before the opening, or until its draw is on disk.
+    held: bool,
 }
 
 impl Line {
     fn limits(&self) -> Limits {
-        effective(
+        let mut limits = effective(
             &self.config,
             &self.settings,
             self.adaptive.as_ref().map(Adaptive::rate),
-        )
+        );
+        limits.paused |= self.held;
+        limits
+    }
+
+    /// Follows the schedule to `now`: the pre-queue begins at `prequeue_from` with the next
+    /// ticket number and is frozen at `opens_at`, with a key drawn then, after its last
+    /// member. `true` when the record changed and should be saved at once.
+    fn follow_schedule(&mut self, now: Millis) -> bool {
+        let Some(window) = self.config.schedule else {
+            self.phase = Phase::Open;
+            self.held = false;
+            return false;
+        };
+        self.phase = window.phase(now);
+        let issued = self.queue.issued();
+        let current = self
+            .prequeue
+            .as_ref()
+            .filter(|p| p.opens_at == window.opens_at);
+        let record = match (self.phase, current) {
+            (Phase::BeforeOpen, _) | (Phase::Prequeue, Some(_)) => None,
+            (Phase::Open, Some(p)) if p.frozen.is_some() => None,
+            (Phase::Prequeue, None) => Some(Prequeue {
+                opens_at: window.opens_at,
+                first: issued,
+                frozen: None,
+            }),
+            // Opened, or first seen after the opening (nobody gathered: an empty draw).
+            (Phase::Open, current) => {
+                let first = current.map_or(issued, |p| p.first);
+                Some(Prequeue {
+                    opens_at: window.opens_at,
+                    first,
+                    frozen: Some(Frozen {
+                        size: issued - first,
+                        key: schedule::new_key(),
+                    }),
+                })
+            }
+        };
+        let changed = record.is_some();
+        if let Some(record) = record {
+            tracing::info!(
+                first = record.first,
+                size = record.frozen.map(|f| f.size),
+                "{}",
+                if record.frozen.is_some() {
+                    "opening: pre-queue frozen and put in random order"
+                } else {
+                    "pre-queue begun"
+                }
+            );
+            self.prequeue = Some(record);
+            self.prequeue_durable = !self.persistent;
+            // Not one number more is handed out before the record is on disk: after a crash,
+            // numbers drawn before it would be counted on the wrong side of it.
+            self.reserved = self.reserved.min(issued);
+        }
+        self.held = self.phase != Phase::Open || !self.prequeue_durable;
+        changed
     }
 
     /// Follows the config's adaptive bounds: kept (within new bounds), begun at the config's
@@ -199,6 +275,7 @@ impl Line {
     /// The settings as `change` would make them. The line is first brought up to `now` under
     /// the settings in force, so the change applies from now on only.
     fn changed(&mut self, change: SettingsChange<'_>, now: Millis, active: u64) -> Settings {
+        self.follow_schedule(now);
         self.queue.advance(now, &self.limits(), active);
         let mut settings = self.settings.clone();
         change(&mut settings, &self.config);
@@ -222,6 +299,7 @@ pub fn effective(config: &Limits, settings: &Settings, adaptive: Option<f64>) ->
         max_active: Override::over(&settings.max_active, config.max_active),
         paused: config.paused || settings.state != OperatorState::Open,
         adaptive: config.adaptive,
+        schedule: config.schedule,
     }
 }
 
@@ -259,9 +337,10 @@ impl EmbeddedState {
         let eff = effective(&limits, &settings, adaptive_rate);
         // Every number below `reserved` may be out there: continue after them.
         let issued = saved.reserved;
-        let cursor = if saved.clean || eff.paused {
+        let cursor = if saved.clean || eff.paused || held_when_saved(&limits, &saved) {
             // Exact after an orderly stop; and a paused or closed room's cursor stood still
-            // (the pause itself was saved before it took effect).
+            // (the pause itself was saved before it took effect), as did one waiting for its
+            // opening.
             saved.cursor
         } else {
             // The cursor may have moved after the last save; let it have moved as far as the
@@ -282,6 +361,8 @@ impl EmbeddedState {
             if let (Some(a), Some(rate)) = (l.adaptive.as_mut(), adaptive_rate) {
                 a.resume_at(rate, now);
             }
+            l.prequeue = saved.prequeue.clone();
+            l.prequeue_durable = true;
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
             l.issued_at_save = issued;
         }
@@ -337,6 +418,11 @@ impl EmbeddedState {
             settings: Settings::default(),
             reserved,
             adaptive: None,
+            prequeue: None,
+            prequeue_durable: true,
+            persistent: file.is_some(),
+            phase: Phase::Open,
+            held: false,
         };
         line.configure_adaptive(now);
         EmbeddedState {
@@ -365,6 +451,8 @@ impl EmbeddedState {
                 .adaptive
                 .as_ref()
                 .map(|_| operator_rate(&l.settings, &l.config).is_none()),
+            phase: l.phase,
+            order: Order::of(l.prequeue.as_ref()),
         }
     }
 
@@ -450,6 +538,7 @@ impl EmbeddedState {
                 sessions,
                 ended,
                 adaptive_rate: l.adaptive.as_ref().map(Adaptive::rate),
+                prequeue: l.prequeue.clone(),
             };
             (saved, reserved)
         });
@@ -470,6 +559,10 @@ impl EmbeddedState {
         self.with_line(|l| {
             l.reserved = reserved;
             l.issued_at_save = saved.issued;
+            if l.prequeue == saved.prequeue && !l.prequeue_durable {
+                l.prequeue_durable = true;
+                l.follow_schedule(now);
+            }
             if changing {
                 self.adopt(l, saved.settings.clone(), now);
             }
@@ -478,6 +571,19 @@ impl EmbeddedState {
         *last = Some(saved);
         Ok(settings)
     }
+}
+
+/// Whether the cursor stood still when `saved` was written because the room had not opened
+/// (or its draw was not yet on disk): then it resumes exactly where it was.
+fn held_when_saved(limits: &Limits, saved: &Saved) -> bool {
+    let Some(window) = limits.schedule else {
+        return false;
+    };
+    let drawn = saved
+        .prequeue
+        .as_ref()
+        .is_some_and(|p| p.opens_at == window.opens_at && p.frozen.is_some());
+    window.phase(saved.saved_at) != Phase::Open || !drawn
 }
 
 /// A map's entries in key order, for a file that changes only when they do.
@@ -495,6 +601,7 @@ impl RoomState for EmbeddedState {
         let active = self.sessions.len() as u64;
         loop {
             let drawn = self.with_line(|l| {
+                l.follow_schedule(now);
                 (l.queue.issued() < l.reserved).then(|| {
                     let limits = l.limits();
                     let drawn = l.queue.draw(now, &limits, active);
@@ -524,19 +631,34 @@ impl RoomState for EmbeddedState {
 
     fn figures(&self, now: Millis) -> Figures {
         let active = self.sessions.len() as u64;
-        self.with_line(|l| {
+        let (figures, changed) = self.with_line(|l| {
+            let changed = l.follow_schedule(now);
             let limits = l.limits();
             l.queue.advance(now, &limits, active);
-            self.snapshot(l, active)
-        })
+            (self.snapshot(l, active), changed)
+        });
+        if !changed || self.file.is_none() {
+            return figures;
+        }
+        // The pre-queue began or was frozen just now: on disk before anyone acts on it. Once
+        // per opening, so the write on a request thread is affordable.
+        match self.save(now, false) {
+            Ok(()) => self.with_line(|l| self.snapshot(l, active)),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot save the pre-queue; admissions held until it is saved");
+                figures
+            }
+        }
     }
 
     fn set_limits(&self, limits: Limits, now: Millis) {
         let stale = self.with_line(|l| {
+            l.follow_schedule(now);
             l.queue
                 .advance(now, &l.limits(), self.sessions.len() as u64);
             l.config = limits;
             l.configure_adaptive(now);
+            l.follow_schedule(now);
             let s = &l.settings;
             s.admit_per_minute
                 .is_some_and(|o| o.config_was != limits.admit_per_minute)
@@ -594,6 +716,7 @@ impl RoomState for EmbeddedState {
         }
         // New sessions begin under the line lock, so the start budget is spent once each.
         self.with_line(|l| {
+            l.follow_schedule(now);
             let limits = l.limits();
             if self.sessions.contains_key(&session) {
                 return SessionStart::Existing;
@@ -634,6 +757,7 @@ impl RoomState for EmbeddedState {
                 return None;
             }
             // The line is brought up to now at the old rate before the new one applies.
+            l.follow_schedule(now);
             let limits = l.limits();
             l.queue.advance(now, &limits, active);
             // Only a line held back by the rate asks for more of it: not a paused one, nor one
@@ -916,6 +1040,83 @@ mod tests {
             drop((first, again));
             let fresh = EmbeddedState::shared(&dir, "r", T0, l).unwrap();
             assert_eq!(fresh.figures(T0).limits.admit_per_minute, 60.0);
+            let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[tokio::test]
+        async fn the_prequeue_is_frozen_on_disk_and_its_order_survives_a_crash() {
+            use crate::schedule::{Order, Phase, Place, Window};
+            let (path, dir) = dir("prequeue");
+            let l = Limits {
+                schedule: Some(Window {
+                    prequeue_from: T0 + 10_000,
+                    opens_at: T0 + 70_000,
+                }),
+                ..limits(600.0, 0)
+            };
+            let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
+            // Someone from an earlier line still waits: FIFO ahead of the pre-queue.
+            let early = draw(&state, T0).await;
+            assert_eq!(state.figures(T0).phase, Phase::BeforeOpen);
+            assert_eq!(
+                state.figures(T0 + 9_000).cursor,
+                0,
+                "nobody in before opening"
+            );
+            let mut now = T0 + 20_000;
+            assert_eq!(state.figures(now).phase, Phase::Prequeue);
+            for _ in 0..50 {
+                assert!(
+                    !draw(&state, now).await.admitted,
+                    "the pre-queue admits nobody"
+                );
+            }
+            // The beginning of the pre-queue was written before its first number went out.
+            let saved = dir.room("r").load().unwrap().unwrap();
+            assert_eq!(
+                saved.prequeue.as_ref().map(|p| p.first),
+                Some(early.seq + 1)
+            );
+            drop(state); // kill -9 during the pre-queue
+            now += 1_000;
+            let state = EmbeddedState::open(dir.room("r"), now, l).unwrap();
+            assert_eq!(state.figures(now).cursor, 0, "still held after the crash");
+            assert_eq!(
+                state.figures(now).order,
+                Order::Gathering {
+                    first: early.seq + 1
+                }
+            );
+            now = T0 + 70_000;
+            let opened = state.figures(now);
+            assert_eq!(opened.phase, Phase::Open);
+            let Order::Drawn { first, frozen } = opened.order else {
+                panic!("not drawn at opening: {:?}", opened.order);
+            };
+            assert_eq!(first, 1);
+            assert!(frozen.size >= 50, "everyone gathered is in the draw");
+            let saved = dir.room("r").load().unwrap().unwrap();
+            assert_eq!(
+                saved.prequeue.and_then(|p| p.frozen),
+                Some(frozen),
+                "frozen on disk before anyone is admitted"
+            );
+            let places: Vec<Place> = (0..60).map(|seq| opened.order.place(seq)).collect();
+            assert_eq!(places[0], Place::At(0));
+            let after = draw(&state, now).await;
+            assert_eq!(
+                opened.order.place(after.seq),
+                Place::At(after.seq),
+                "a later arrival queues behind the draw"
+            );
+            assert!(after.seq >= first + frozen.size);
+            drop(state); // and again, after the opening
+            now += 1_000;
+            let state = EmbeddedState::open(dir.room("r"), now, l).unwrap();
+            let again = state.figures(now);
+            assert_eq!(again.order, opened.order, "the same draw after a restart");
+            let places_again: Vec<Place> = (0..60).map(|seq| again.order.place(seq)).collect();
+            assert_eq!(places_again, places);
             let _ = std::fs::remove_dir_all(path);
         }
 

@@ -88,6 +88,9 @@ pub struct Saved {
     /// The rate the adaptive mode had learnt, to go on from after a restart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adaptive_rate: Option<f64>,
+    /// The last pre-queue: where it begins and, once frozen, its size and order key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prequeue: Option<crate::schedule::Prequeue>,
 }
 
 /// What an operator changed at run time (admin API). A value the operator set is kept together
@@ -342,6 +345,14 @@ mod tests {
             sessions: vec![(3, 4)],
             ended: vec![(1, 9)],
             adaptive_rate: Some(120.0),
+            prequeue: Some(crate::schedule::Prequeue {
+                opens_at: 7,
+                first: 10,
+                frozen: Some(crate::schedule::Frozen {
+                    size: 30,
+                    key: [5; 32],
+                }),
+            }),
         }
     }
 

@@ -1,0 +1,314 @@
+//! A booking window that opens at a set time: owns the phases (countdown, pre-queue, open),
+//! the durable record of a pre-queue (its first ticket number, and once frozen at opening its
+//! size and the key of its random order) and what a ticket number's place in line is. Must not
+//! do IO or decide requests; `state` keeps the record and `gateway` acts on the phase.
+//!
+//! Everyone who arrives between `prequeue_from` and `opens_at` draws an ordinary ticket number
+//! from the same counter. At `opens_at` the count is frozen and those numbers are put in a
+//! random order by a keyed permutation (`shuffle`): number `first + i` is served at place
+//! `first + shuffle(i)`. Numbers drawn later are their own place, so they queue FIFO behind.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::shuffle::Shuffle;
+
+/// When a room opens, as the config file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub window: Window,
+    /// The UTC offset `opens_at` was written with, in minutes: times on the page are shown in
+    /// it, as the operator announced them.
+    pub offset_minutes: i32,
+}
+
+/// The two moments of a schedule, Unix milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub prequeue_from: Millis,
+    pub opens_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Before `prequeue_from`: a countdown, no tickets.
+    BeforeOpen,
+    /// Arrivals gather for the draw at `opens_at`.
+    Prequeue,
+    /// Admissions run.
+    Open,
+}
+
+impl Window {
+    pub fn phase(&self, now: Millis) -> Phase {
+        if now >= self.opens_at {
+            Phase::Open
+        } else if now >= self.prequeue_from {
+            Phase::Prequeue
+        } else {
+            Phase::BeforeOpen
+        }
+    }
+}
+
+/// A pre-queue as it is saved: enough to recompute everyone's place after a restart or for an
+/// audit, and nothing per visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prequeue {
+    /// The opening it gathers for (Unix ms); a schedule with another `opens_at` begins a new
+    /// pre-queue.
+    pub opens_at: Millis,
+    /// The ticket number of its first member.
+    pub first: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<Frozen>,
+}
+
+/// Fixed at opening; never changes afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Frozen {
+    /// Numbers `first..first + size` are in the draw.
+    pub size: u64,
+    /// The permutation's key, drawn at random at opening (after the last pre-queue ticket).
+    pub key: [u8; 32],
+}
+
+/// How ticket numbers map to places in line, as every request sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Every number is its own place.
+    Fifo,
+    /// Numbers from `first` on wait for the draw at opening.
+    Gathering { first: u64 },
+    /// Numbers `first..first + size` are placed by the draw.
+    Drawn { first: u64, frozen: Frozen },
+}
+
+/// Where a ticket number stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// In the pre-queue: placed at opening.
+    Undrawn,
+    /// Served when the cursor passes this place.
+    At(u64),
+}
+
+impl Order {
+    pub fn of(prequeue: Option<&Prequeue>) -> Order {
+        match prequeue {
+            None => Order::Fifo,
+            Some(Prequeue {
+                first,
+                frozen: None,
+                ..
+            }) => Order::Gathering { first: *first },
+            Some(Prequeue {
+                first,
+                frozen: Some(frozen),
+                ..
+            }) => Order::Drawn {
+                first: *first,
+                frozen: *frozen,
+            },
+        }
+    }
+
+    pub fn place(&self, seq: u64) -> Place {
+        match *self {
+            Order::Gathering { first } if seq >= first => Place::Undrawn,
+            Order::Drawn { first, frozen } if seq >= first && seq - first < frozen.size => {
+                Place::At(first + Shuffle::new(&frozen.key, frozen.size).place(seq - first))
+            }
+            _ => Place::At(seq),
+        }
+    }
+}
+
+/// A new permutation key: from the operating system, or (should that ever fail) from the
+/// process's randomly seeded hasher rather than not opening at all.
+pub fn new_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    if getrandom::getrandom(&mut key).is_err() {
+        use std::hash::{BuildHasher, Hasher};
+        let state = std::collections::hash_map::RandomState::new();
+        for (i, chunk) in key.chunks_mut(8).enumerate() {
+            let mut h = state.build_hasher();
+            h.write_usize(i);
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            chunk.copy_from_slice(&h.finish().to_le_bytes());
+        }
+    }
+    key
+}
+
+/// Parses an RFC 3339 time with a UTC offset ("2021-03-27T08:00:00+01:00") into Unix
+/// milliseconds and the offset in minutes. A time without an offset is refused: it would be
+/// read in whatever zone the server runs in.
+pub fn parse_time(text: &str) -> Result<(Millis, i32), String> {
+    let dt: toml::value::Datetime = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not an RFC 3339 time"))?;
+    let (Some(date), Some(time)) = (dt.date, dt.time) else {
+        return Err(format!("`{text}` needs both a date and a time of day"));
+    };
+    let offset = match dt.offset {
+        Some(toml::value::Offset::Z) => 0,
+        Some(toml::value::Offset::Custom { minutes }) => i32::from(minutes),
+        None => return Err(format!("`{text}` has no UTC offset")),
+    };
+    let days = days_from_civil(i64::from(date.year), date.month.into(), date.day.into());
+    if civil_from_days(days) != (i64::from(date.year), date.month.into(), date.day.into()) {
+        return Err(format!("`{text}` names a day that does not exist"));
+    }
+    let secs = days * 86_400
+        + i64::from(time.hour) * 3600
+        + i64::from(time.minute) * 60
+        + i64::from(time.second)
+        - i64::from(offset) * 60;
+    if secs < 0 {
+        return Err(format!("`{text}` is before 1970"));
+    }
+    Ok((
+        secs as u64 * 1000 + u64::from(time.nanosecond) / 1_000_000,
+        offset,
+    ))
+}
+
+/// A moment as the operator's clock shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTime {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    /// 0 = Monday.
+    pub weekday: u32,
+}
+
+pub fn local_time(at: Millis, offset_minutes: i32) -> LocalTime {
+    let secs = (at / 1000) as i64 + i64::from(offset_minutes) * 60;
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    LocalTime {
+        year,
+        month,
+        day,
+        hour: (of_day / 3600) as u32,
+        minute: (of_day / 60 % 60) as u32,
+        // 1970-01-01 was a Thursday.
+        weekday: (days + 3).rem_euclid(7) as u32,
+    }
+}
+
+/// RFC 3339 text of a moment in the given offset, e.g. "2021-03-27T08:00:00+01:00".
+pub fn format_time(at: Millis, offset_minutes: i32) -> String {
+    let t = local_time(at, offset_minutes);
+    let secs = ((at / 1000) as i64 + i64::from(offset_minutes) * 60).rem_euclid(60);
+    let zone = match offset_minutes {
+        0 => "Z".to_string(),
+        m => format!(
+            "{}{:02}:{:02}",
+            if m < 0 { '-' } else { '+' },
+            m.abs() / 60,
+            m.abs() % 60
+        ),
+    };
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{zone}",
+        t.year, t.month, t.day, t.hour, t.minute, secs
+    )
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_read_with_their_offset() {
+        let (at, offset) = parse_time("2021-03-27T08:00:00+01:00").unwrap();
+        assert_eq!(at, 1_616_828_400_000);
+        assert_eq!(offset, 60);
+        assert_eq!(parse_time("2021-03-27T07:00:00Z").unwrap().0, at);
+        assert_eq!(format_time(at, offset), "2021-03-27T08:00:00+01:00");
+        assert_eq!(format_time(at, -90), "2021-03-27T05:30:00-01:30");
+        let t = local_time(at, offset);
+        assert_eq!(
+            (t.year, t.month, t.day, t.hour, t.minute),
+            (2021, 3, 27, 8, 0)
+        );
+        assert_eq!(t.weekday, 5, "a Saturday");
+        for bad in [
+            "2021-03-27T08:00:00",
+            "2021-03-27",
+            "2021-02-30T08:00:00Z",
+            "8 Uhr",
+            "1969-12-31T23:00:00Z",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in -800_000..800_000 {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn numbers_in_the_draw_are_placed_and_later_ones_queue_behind() {
+        let frozen = Frozen {
+            size: 100,
+            key: [9; 32],
+        };
+        let order = Order::Drawn { first: 50, frozen };
+        let mut places: Vec<u64> = (50..150)
+            .map(|seq| match order.place(seq) {
+                Place::At(p) => p,
+                Place::Undrawn => panic!("drawn"),
+            })
+            .collect();
+        assert_ne!(places, (50..150).collect::<Vec<_>>());
+        places.sort_unstable();
+        assert_eq!(places, (50..150).collect::<Vec<_>>());
+        assert_eq!(order.place(49), Place::At(49), "before the pre-queue: FIFO");
+        assert_eq!(order.place(150), Place::At(150), "after it: FIFO behind");
+        let gathering = Order::Gathering { first: 50 };
+        assert_eq!(gathering.place(49), Place::At(49));
+        assert_eq!(gathering.place(60), Place::Undrawn);
+    }
+}
