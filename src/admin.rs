@@ -22,6 +22,8 @@ use crate::config::AdminToken;
 use crate::gateway::{effective_rate, plain, Gateway, Room};
 use crate::history;
 use crate::proxy::{self, Body};
+use crate::schedule::{format_time, Order, Schedule};
+use crate::state::Figures;
 use crate::store::{OperatorState, Override, Settings};
 
 /// Largest PATCH body read.
@@ -156,8 +158,31 @@ fn room_json(gateway: &Gateway, room: &Room) -> Value {
             "target_latency_ms": a.target_latency.as_millis() as u64,
             "max_error_ratio": a.max_error_ratio,
         })),
-        "schedule": Value::Null,
+        "schedule": cfg.schedule.as_ref().map(|s| schedule_json(s, &figures)),
         "upstream": format!("{}://{}", cfg.upstream.scheme, cfg.upstream.authority),
+    })
+}
+
+/// The schedule, where it stands and the pre-queue's draw.
+fn schedule_json(s: &Schedule, figures: &Figures) -> Value {
+    let prequeue = match figures.order {
+        Order::Fifo => Value::Null,
+        Order::Gathering { first } => json!({
+            "first_ticket": first,
+            "size": figures.issued.saturating_sub(first),
+            "frozen": false,
+        }),
+        Order::Drawn { first, frozen } => json!({
+            "first_ticket": first,
+            "size": frozen.size,
+            "frozen": true,
+        }),
+    };
+    json!({
+        "opens_at": format_time(s.window.opens_at, s.offset_minutes),
+        "prequeue_from": format_time(s.window.prequeue_from, s.offset_minutes),
+        "phase": figures.phase.name(),
+        "prequeue": prequeue,
     })
 }
 

@@ -45,6 +45,17 @@ enum Command {
     },
     /// Print a new random 256-bit secret (base64url, one line).
     Keygen,
+    /// Print the random order a room's pre-queue was put in at its opening, place by place,
+    /// with the key and size it is recomputed from. Reads the state directory; works while
+    /// the gateway runs.
+    AuditOrder {
+        /// Room id.
+        #[arg(long)]
+        room: String,
+        /// Config file [default: $WARTESAAL_CONFIG or config/wartesaal.toml]
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Read or change rooms through a running gateway's admin API.
     Ctl {
         /// The gateway's admin listener.
@@ -175,6 +186,7 @@ fn main() -> ExitCode {
             tracing::info!(config = %path.display(), rooms = config.rooms.len(), "starting");
             runtime_and(run(config, path))
         }
+        Command::AuditOrder { room, config } => audit_order(&room, &config_path(config)),
         Command::Ctl {
             admin,
             token_file,
@@ -183,6 +195,62 @@ fn main() -> ExitCode {
         Command::Demo { listen, admin } => {
             init_logging();
             runtime_and(demo(listen, admin))
+        }
+    }
+}
+
+fn audit_order(room: &str, path: &Path) -> ExitCode {
+    let config = match Config::load(path) {
+        Ok(c) => c,
+        Err(e) => return report(&e),
+    };
+    let Some(cfg) = config.rooms.iter().find(|r| r.id == room) else {
+        eprintln!("{}: no room `{room}`", path.display());
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let Some(dir) = &config.state.dir else {
+        eprintln!(
+            "{}: state.dir is not set, so no draw was kept",
+            path.display()
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let saved = match wartesaal::store::peek(dir, room) {
+        Ok(Some(saved)) => saved,
+        Ok(None) => {
+            eprintln!("room `{room}` has no state in {} yet", dir.display());
+            return ExitCode::from(EXIT_FAILURE);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let (Some(prequeue), offset) = (
+        saved.prequeue,
+        cfg.schedule.as_ref().map_or(0, |s| s.offset_minutes),
+    ) else {
+        eprintln!("room `{room}` has had no pre-queue (it needs [rooms.schedule])");
+        return ExitCode::from(EXIT_FAILURE);
+    };
+    let Some(frozen) = prequeue.frozen else {
+        eprintln!(
+            "room `{room}`'s pre-queue is still gathering; its order is drawn at {}",
+            wartesaal::schedule::format_time(prequeue.opens_at, offset)
+        );
+        return ExitCode::from(EXIT_FAILURE);
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = wartesaal::schedule::write_audit(&mut out, room, &prequeue, &frozen, offset)
+        .and_then(|()| std::io::Write::flush(&mut out));
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`| head`) is not an error of the audit.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cannot write the order: {e}");
+            ExitCode::from(EXIT_FAILURE)
         }
     }
 }

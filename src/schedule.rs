@@ -39,6 +39,16 @@ pub enum Phase {
     Open,
 }
 
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::BeforeOpen => "before_open",
+            Phase::Prequeue => "prequeue",
+            Phase::Open => "open",
+        }
+    }
+}
+
 impl Window {
     pub fn phase(&self, now: Millis) -> Phase {
         if now >= self.opens_at {
@@ -124,6 +134,47 @@ impl Order {
             _ => Place::At(seq),
         }
     }
+}
+
+/// Writes a frozen pre-queue's order, place by place, for an auditor: everything needed to
+/// recompute it (first number, size, key, construction) comes first.
+pub fn write_audit(
+    out: &mut dyn std::io::Write,
+    room: &str,
+    prequeue: &Prequeue,
+    frozen: &Frozen,
+    offset_minutes: i32,
+) -> std::io::Result<()> {
+    let key: String = frozen.key.iter().map(|b| format!("{b:02x}")).collect();
+    writeln!(out, "# wartesaal pre-queue order of room {room}")?;
+    writeln!(
+        out,
+        "# opened at {}",
+        format_time(prequeue.opens_at, offset_minutes)
+    )?;
+    writeln!(
+        out,
+        "# tickets {}..{} ({} in the draw), key {key}",
+        prequeue.first,
+        prequeue.first + frozen.size,
+        frozen.size
+    )?;
+    writeln!(
+        out,
+        "# place i is served ticket first + j where shuffle(j) = i: a Feistel network of 6 \
+         rounds over SHA-256 with cycle walking (README, \"Fair opening\")"
+    )?;
+    writeln!(out, "place\tticket")?;
+    let shuffle = Shuffle::new(&frozen.key, frozen.size);
+    for place in 0..frozen.size {
+        writeln!(
+            out,
+            "{}\t{}",
+            place + 1,
+            prequeue.first + shuffle.number_at(place)
+        )?;
+    }
+    Ok(())
 }
 
 /// A new permutation key: from the operating system, or (should that ever fail) from the

@@ -244,48 +244,60 @@ impl RoomFile {
 
     /// The saved state, `None` when the room has never been saved here.
     pub fn load(&self) -> Result<Option<Saved>, StoreError> {
-        let bytes = match fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(StoreError::Read {
-                    path: self.path.clone(),
-                    source,
-                })
-            }
-        };
-        let corrupt = |why: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            room: self.room.clone(),
-            why,
-        };
-        // The version first, so a file from a newer release gets a message that says so.
-        let format = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .map_err(|e| corrupt(format!("not valid JSON ({e})")))?
-            .get("format")
-            .and_then(|f| f.as_u64());
-        if format != Some(u64::from(FORMAT)) {
-            return Err(corrupt(match format {
-                Some(v) => format!("format version {v}, this build reads version {FORMAT}"),
-                None => "no format version".to_string(),
-            }));
-        }
-        let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("{e}")))?;
-        if saved.room != self.room {
-            return Err(corrupt(format!(
-                "it belongs to room `{}`, not `{}`",
-                saved.room, self.room
-            )));
-        }
-        if saved.issued > saved.reserved || saved.cursor > saved.reserved {
-            return Err(corrupt(format!(
-                "its counters contradict each other (issued {}, cursor {}, reserved {})",
-                saved.issued, saved.cursor, saved.reserved
-            )));
-        }
-        Ok(Some(saved))
+        load(&self.path, &self.room)
     }
+}
 
+/// A room's saved state in `dir`, read without taking the directory's lock: for looking at
+/// the state of a running gateway (`audit-order`), never for running a room.
+pub fn peek(dir: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
+    load(&dir.join(format!("{room}.state")), room)
+}
+
+fn load(path: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StoreError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let corrupt = |why: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        room: room.to_string(),
+        why,
+    };
+    // The version first, so a file from a newer release gets a message that says so.
+    let format = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map_err(|e| corrupt(format!("not valid JSON ({e})")))?
+        .get("format")
+        .and_then(|f| f.as_u64());
+    if format != Some(u64::from(FORMAT)) {
+        return Err(corrupt(match format {
+            Some(v) => format!("format version {v}, this build reads version {FORMAT}"),
+            None => "no format version".to_string(),
+        }));
+    }
+    let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("{e}")))?;
+    if saved.room != room {
+        return Err(corrupt(format!(
+            "it belongs to room `{}`, not `{room}`",
+            saved.room
+        )));
+    }
+    if saved.issued > saved.reserved || saved.cursor > saved.reserved {
+        return Err(corrupt(format!(
+            "its counters contradict each other (issued {}, cursor {}, reserved {})",
+            saved.issued, saved.cursor, saved.reserved
+        )));
+    }
+    Ok(Some(saved))
+}
+
+impl RoomFile {
     /// Replaces the file atomically and durably.
     pub fn save(&self, saved: &Saved) -> Result<(), StoreError> {
         let fail = |source| StoreError::Write {

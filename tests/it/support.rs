@@ -260,13 +260,18 @@ pub fn room(id: &str, upstream: &str, extra: &str) -> String {
 }
 
 pub async fn gateway(config: &str) -> Gateway {
+    gateway_at(config, T0).await
+}
+
+/// A gateway whose clock starts at `now`.
+pub async fn gateway_at(config: &str, now: u64) -> Gateway {
     let config = Config::from_toml(
         config,
         Path::new("test.toml"),
         KeySource::Given(vec![Secret::from_bytes(SECRET)]),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let clock = Arc::new(ManualClock::new(T0));
+    let clock = Arc::new(ManualClock::new(now));
     let running = wartesaal::start(config, clock.clone()).await.unwrap();
     Gateway {
         running,
@@ -382,6 +387,14 @@ impl Gateway {
             .find_map(|l| l.strip_prefix(series).map(|v| v.trim().parse().unwrap()))
             .unwrap_or_else(|| panic!("{series} not in metrics:\n{text}"))
     }
+}
+
+/// The ticket number inside a visitor's ticket cookie for room `room`.
+pub fn ticket_seq(room: &str, cookie: &str) -> u64 {
+    let keys = wartesaal::ticket::Keyring::new(vec![Secret::from_bytes(SECRET)])
+        .unwrap()
+        .for_room(room);
+    keys.verify(cookie, 0).expect("a genuine ticket").seq
 }
 
 /// A browser-like client: keeps the cookies it is given.
