@@ -12,6 +12,7 @@ use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use ipnet::IpNet;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -21,13 +22,14 @@ use crate::admission::{self, Estimate, Limits};
 use crate::clock::{Clock, Millis};
 use crate::config::{AdminToken, Config, CookieSecure, Lang, RoomConfig};
 use crate::history::History;
-use crate::metrics::{Metrics, Outcome, RoomMetrics, UpstreamClass};
+use crate::issuance::{AddressLimiter, Challenges, Refusal};
+use crate::metrics::{Metrics, Outcome, Refused, RoomMetrics, UpstreamClass};
 use crate::page::{self, RoomStateName, View};
 use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError, UpstreamClient};
 use crate::schedule::{self, Phase, Place};
 use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
 use crate::store::{OperatorState, StateDir, StoreError};
-use crate::ticket::{Kind, RoomKeys, Token};
+use crate::ticket::{Kind, RoomKeys, Token, TokenError};
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
 const SLOT_WAIT: Duration = Duration::from_secs(2);
@@ -42,6 +44,10 @@ const CLOSED_REFRESH: u64 = 60;
 const PAUSED_REFRESH: u64 = 30;
 /// How soon a called visitor who came in a crowded second tries again.
 const MOMENT_REFRESH: u64 = 2;
+/// How long a proof-of-work challenge may take to solve: minutes on the slowest phone.
+const CHALLENGE_TTL: u64 = 300;
+/// A solved challenge is a short form; anything longer is not one.
+const MAX_PROOF_BODY: usize = 256;
 
 /// A room's way to its upstream: the cap on requests in flight, the short, bounded line of
 /// requests waiting for a slot, and what the upstream did (for the adaptive rate). Kept across
@@ -137,8 +143,43 @@ pub struct Room {
     keys: RoomKeys,
     pub state: Arc<dyn RoomState>,
     upstream: Arc<UpstreamGate>,
+    issuance: Issuance,
     pub metrics: RoomMetrics,
     cookie_name: String,
+}
+
+/// A room's issuance rules at run time; each part is kept across reloads while its setting
+/// is unchanged, so a reload neither forgets who drew tickets nor invalidates challenges.
+#[derive(Clone, Default)]
+pub struct Issuance {
+    limiter: Option<Arc<AddressLimiter>>,
+    challenges: Option<Arc<Challenges>>,
+}
+
+impl Issuance {
+    fn new(cfg: &RoomConfig, old: Option<&Issuance>, now: Millis) -> Issuance {
+        let per_minute = cfg.issuance.per_ip_per_minute;
+        let limiter = match old.and_then(|o| o.limiter.as_ref()) {
+            Some(l) if l.per_minute() == per_minute => Some(l.clone()),
+            _ => (per_minute > 0).then(|| Arc::new(AddressLimiter::new(per_minute))),
+        };
+        let challenges = (cfg.issuance.proof_of_work_bits > 0).then(|| {
+            old.and_then(|o| o.challenges.clone())
+                .unwrap_or_else(|| Arc::new(Challenges::new(now)))
+        });
+        Issuance {
+            limiter,
+            challenges,
+        }
+    }
+
+    /// Counts a new ticket for `ip`, or the seconds until one is allowed again.
+    fn allow(&self, ip: IpAddr, now: Millis) -> Result<(), u64> {
+        match &self.limiter {
+            Some(limiter) => limiter.allow(ip, now),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Room {
@@ -148,10 +189,12 @@ impl Room {
         metrics: &Metrics,
         state: Arc<dyn RoomState>,
         upstream: Arc<UpstreamGate>,
+        issuance: Issuance,
     ) -> Room {
         Room {
             keys: config.keys.for_room(&cfg.id),
             upstream,
+            issuance,
             metrics: metrics.room(&cfg.id),
             cookie_name: cfg.cookie_name(),
             state,
@@ -219,6 +262,23 @@ impl Room {
 
     fn clear_cookie(&self, secure: bool) -> HeaderValue {
         self.cookie("", 0, secure)
+    }
+
+    /// With proof of work on: a fresh single-use challenge in `view`, for a visitor who needs
+    /// a new ticket.
+    fn challenge(&self, view: &mut View<'_>, now_s: u64) {
+        let Some(challenges) = &self.issuance.challenges else {
+            return;
+        };
+        let bits = self.cfg.issuance.proof_of_work_bits;
+        let token = Token {
+            kind: Kind::Challenge,
+            seq: u64::from(bits),
+            expires_at: now_s + CHALLENGE_TTL,
+            id: challenges.issue(),
+        };
+        view.challenge = Some(self.keys.sign(&token));
+        view.proof_of_work_bits = Some(bits);
     }
 
     /// What a visitor holding ticket number `seq` (or no ticket) sees of the room right now,
@@ -306,6 +366,8 @@ impl Room {
             opens_in_seconds: opens_in,
             opens_in_text: opens_in.map(|secs| page::eta_words(lang, secs)),
             prequeue_size: gathering,
+            challenge: None,
+            proof_of_work_bits: None,
             message: (!text.is_empty()).then(|| text.clone()),
         };
         view.set_eta(lang, eta);
@@ -387,12 +449,14 @@ impl Site {
                 }
                 _ => Arc::new(UpstreamGate::new(cfg.max_upstream_concurrency)),
             };
+            let issuance = Issuance::new(cfg, kept.map(|room| &room.issuance), now);
             rooms.push(Arc::new(Room::new(
                 cfg.clone(),
                 config,
                 metrics,
                 state,
                 upstream,
+                issuance,
             )));
         }
         Ok(Site {
@@ -540,7 +604,7 @@ impl Gateway {
 
         if let Some(rest) = path.strip_prefix("/.wartesaal/") {
             let rest = rest.to_string();
-            return self.internal(&site, &rest, req, &visit);
+            return self.internal(&site, &rest, req, &visit).await;
         }
         match site.route(&visit.host, &RequestPath::new(path)) {
             None => plain(
@@ -575,16 +639,30 @@ impl Gateway {
                 self.forward(room, req, visit, Some((session, cookie)))
                     .await
             }
-            Decision::Admit { seq, place } => match room.state.admit_session(place, now) {
-                SessionStart::New => {
-                    room.metrics.admitted.inc();
-                    self.admitted(room, req, visit, place, seq, now).await
+            Decision::Admit { seq, place } => {
+                match room
+                    .state
+                    .admit_session(place, room.cfg.issuance.passes_per_ticket, now)
+                {
+                    SessionStart::New => {
+                        room.metrics.admitted.inc();
+                        self.admitted(room, req, visit, place, seq, now).await
+                    }
+                    SessionStart::Existing => {
+                        self.admitted(room, req, visit, place, seq, now).await
+                    }
+                    // The upstream already ended this number's session: it does not get back in.
+                    SessionStart::Ended => self.draw(room, req, visit, now).await,
+                    // A copy of a ticket that got its holders in as often as it may: this one
+                    // queues again at the back like anyone without a ticket.
+                    SessionStart::UsedUp => {
+                        room.metrics.refused(Refused::TicketUsedUp);
+                        tracing::info!(room = %room.cfg.id, seq, "ticket used up: a copy sent to the back");
+                        self.draw(room, req, visit, now).await
+                    }
+                    SessionStart::Later => self.moment(room, visit, &figures, seq, None, now_s),
                 }
-                SessionStart::Existing => self.admitted(room, req, visit, place, seq, now).await,
-                // The upstream already ended this number's session: it does not get back in.
-                SessionStart::Ended => self.draw(room, req, visit, now).await,
-                SessionStart::Later => self.moment(room, visit, &figures, seq, None, now_s),
-            },
+            }
             Decision::Wait { seq, drawn_at } => {
                 let cookie = room.ticket_cookie(seq, drawn_at, now_s, visit.secure);
                 self.waiting(room, visit, &figures, Some(seq), Some(cookie), now_s)
@@ -600,6 +678,7 @@ impl Gateway {
     }
 
     /// Hands out a new number: straight through when nobody waits, else the waiting page.
+    /// With proof of work on, the browser gets a challenge instead and draws by solving it.
     async fn draw(
         &self,
         room: &Room,
@@ -608,12 +687,25 @@ impl Gateway {
         now: Millis,
     ) -> Response<Body> {
         let now_s = now / 1000;
+        if room.issuance.challenges.is_some() {
+            let figures = room.state.figures(now);
+            let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+            let mut view = room.view(&figures, None, lang, now_s);
+            room.challenge(&mut view, now_s);
+            return self.waiting_page(room, visit, lang, view, None, now_s);
+        }
+        if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
+            return self.limited(room, visit, retry);
+        }
         match room.state.draw(now).await {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
                 // Straight through: a number drawn after any pre-queue is its own place.
-                if drawn.admitted && room.state.admit_session(drawn.seq, now) == SessionStart::New {
+                let passes = room.cfg.issuance.passes_per_ticket;
+                if drawn.admitted
+                    && room.state.admit_session(drawn.seq, passes, now) == SessionStart::New
+                {
                     room.metrics.admitted.inc();
                     return self
                         .admitted(room, req, visit, drawn.seq, drawn.seq, now)
@@ -710,6 +802,36 @@ impl Gateway {
         if let Some(cookie) = cookie {
             h.append(header::SET_COOKIE, cookie);
         }
+        resp
+    }
+
+    /// Too many new tickets from the visitor's address: 429, and when to try again. A ticket
+    /// the visitor already holds is not touched.
+    fn limited(&self, room: &Room, visit: &Visit, retry_after: u64) -> Response<Body> {
+        room.metrics.refused(Refused::RateLimit);
+        room.metrics.request(Outcome::Rejected);
+        tracing::debug!(room = %room.cfg.id, client = %visit.fwd.client_ip, "issuance limit reached");
+        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let (body, content_type) = if visit.wants_json {
+            (
+                Bytes::from(
+                    serde_json::json!({
+                        "error": "too many new tickets from this address",
+                        "retry_after_seconds": retry_after,
+                    })
+                    .to_string(),
+                ),
+                "application/json",
+            )
+        } else {
+            (
+                page::limited_page(&room.cfg, lang, retry_after),
+                "text/html; charset=utf-8",
+            )
+        };
+        let mut resp = answer(StatusCode::TOO_MANY_REQUESTS, content_type, body);
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, retry_after.into());
         resp
     }
 
@@ -824,41 +946,154 @@ impl Gateway {
         Ok((proxy::streamed(resp, slot, in_flight), released))
     }
 
-    /// `/.wartesaal/…`: assets and the status JSON.
-    fn internal(
+    /// `/.wartesaal/…`: assets, the status JSON and solved challenges.
+    async fn internal(
         &self,
         site: &Site,
         rest: &str,
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Response<Body> {
+        if rest == "ticket" {
+            return match internal_room(site, &req, visit) {
+                Some(room) => self.redeem(room, req, visit).await,
+                None => plain(StatusCode::NOT_FOUND, "no such room on this host"),
+            };
+        }
         if req.method() != Method::GET && req.method() != Method::HEAD {
             return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET is allowed here");
         }
         match rest {
             "assets/wartesaal.css" => asset("text/css; charset=utf-8", page::ASSET_CSS),
             "assets/wartesaal.js" => asset("text/javascript; charset=utf-8", page::ASSET_JS),
-            "status" => {
-                let wanted = req.uri().query().and_then(|q| {
-                    q.split('&')
-                        .find_map(|kv| kv.strip_prefix("room="))
-                        .map(str::to_string)
-                });
-                let room = match wanted {
-                    Some(id) => site
-                        .room(&id)
-                        .filter(|r| r.cfg.hosts.iter().any(|h| h.matches(&visit.host))),
-                    None => match site.route(&visit.host, &RequestPath::new("/")) {
-                        Some(Route::Protected(r) | Route::Unprotected(r)) => Some(r),
-                        None => None,
-                    },
-                };
-                match room {
-                    Some(room) => self.status(room, req.headers(), visit),
-                    None => plain(StatusCode::NOT_FOUND, "no such room on this host"),
-                }
-            }
+            "status" => match internal_room(site, &req, visit) {
+                Some(room) => self.status(room, req.headers(), visit),
+                None => plain(StatusCode::NOT_FOUND, "no such room on this host"),
+            },
             _ => plain(StatusCode::NOT_FOUND, "not found"),
+        }
+    }
+
+    /// `POST /.wartesaal/ticket`: a browser hands in a solved challenge
+    /// (`challenge=…&nonce=…`) and gets a ticket. The challenge is checked with one hash and
+    /// used up; the issuance limit applies as to any new ticket.
+    async fn redeem(&self, room: &Room, req: Request<Incoming>, visit: &Visit) -> Response<Body> {
+        if req.method() != Method::POST {
+            return plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "hand in a solved challenge with POST",
+            );
+        }
+        let Some(challenges) = room.issuance.challenges.clone() else {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "this room does not ask for a proof of work",
+            );
+        };
+        let now = self.clock.now_ms();
+        let now_s = now / 1000;
+        let headers = req.headers().clone();
+        let token = room.token(&headers, now_s);
+        let body = match Limited::new(req.into_body(), MAX_PROOF_BODY)
+            .collect()
+            .await
+        {
+            Ok(body) => body.to_bytes(),
+            Err(_) => {
+                room.metrics.request(Outcome::Rejected);
+                return plain(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "a solved challenge is a short form: challenge=...&nonce=...",
+                );
+            }
+        };
+        let figures = room.state.figures(now);
+        match decide(token.as_ref(), true, &figures) {
+            Decision::Draw if figures.state == OperatorState::Closed => {
+                return plain(StatusCode::CONFLICT, "the room is closed; no new tickets")
+            }
+            Decision::Draw => {}
+            Decision::NotYet => {
+                return plain(
+                    StatusCode::CONFLICT,
+                    "the queue has not opened yet; the page says when it does",
+                )
+            }
+            // A second submit, or a visitor who has a ticket already: they keep it.
+            Decision::Proxy { .. } | Decision::Admit { .. } | Decision::Wait { .. } => {
+                return self.status(room, &headers, visit)
+            }
+        }
+        let field = |name: &str| {
+            std::str::from_utf8(&body).ok().and_then(|text| {
+                text.split('&')
+                    .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            })
+        };
+        let (Some(challenge), Some(nonce)) = (field("challenge"), field("nonce")) else {
+            room.metrics.request(Outcome::Rejected);
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "expected the form challenge=...&nonce=...",
+            );
+        };
+        let refuse = |status, text| {
+            room.metrics.refused(Refused::ProofOfWork);
+            room.metrics.request(Outcome::Rejected);
+            plain(status, text)
+        };
+        let id = match room.keys.verify(challenge, now_s) {
+            Ok(t) if t.kind == Kind::Challenge => t.id,
+            Err(TokenError::Expired) => {
+                return refuse(
+                    StatusCode::GONE,
+                    "the challenge has expired; reload the page for a new one",
+                )
+            }
+            Ok(_) | Err(_) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "not a challenge handed out by this room",
+                )
+            }
+        };
+        let bits = room.cfg.issuance.proof_of_work_bits;
+        match challenges.redeem(id, challenge, nonce, bits) {
+            Ok(()) => {}
+            Err(Refusal::Wrong) => {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    "the nonce does not solve the challenge",
+                )
+            }
+            Err(Refusal::Used) => {
+                return refuse(
+                    StatusCode::GONE,
+                    "the challenge was used already; reload the page for a new one",
+                )
+            }
+        }
+        if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
+            return self.limited(room, visit, retry);
+        }
+        match room.state.draw(now).await {
+            Ok((drawn, figures)) => {
+                room.metrics.tickets_issued.inc();
+                tracing::debug!(room = %room.cfg.id, seq = drawn.seq, "ticket drawn by proof of work");
+                let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+                let view = room.view(&figures, Some(drawn.seq), lang, now_s);
+                let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
+                resp.headers_mut().append(
+                    header::SET_COOKIE,
+                    room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure),
+                );
+                resp
+            }
+            Err(e) => {
+                tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
+                room.metrics.request(Outcome::Busy);
+                self.busy(room, visit, None)
+            }
         }
     }
 
@@ -886,7 +1121,15 @@ impl Gateway {
                 room.view(&figures, Some(seq), lang, now_s),
                 Some(room.ticket_cookie(seq, drawn_at, now_s, visit.secure)),
             ),
-            Decision::Draw | Decision::NotYet => (room.view(&figures, None, lang, now_s), None),
+            Decision::Draw => {
+                // A script or API client that needs a ticket learns the puzzle here too.
+                let mut view = room.view(&figures, None, lang, now_s);
+                if figures.state != OperatorState::Closed {
+                    room.challenge(&mut view, now_s);
+                }
+                (view, None)
+            }
+            Decision::NotYet => (room.view(&figures, None, lang, now_s), None),
         };
         let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
         if let Some(cookie) = cookie {
@@ -938,6 +1181,23 @@ pub fn effective_rate(figures: &Figures) -> f64 {
         0.0
     } else {
         figures.limits.admit_per_minute
+    }
+}
+
+/// The room a `/.wartesaal/` request is about: `?room=` on one of its hosts, else the host's.
+fn internal_room<'a, B>(site: &'a Site, req: &Request<B>, visit: &Visit) -> Option<&'a Arc<Room>> {
+    let wanted = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("room=")));
+    match wanted {
+        Some(id) => site
+            .room(id)
+            .filter(|r| r.cfg.hosts.iter().any(|h| h.matches(&visit.host))),
+        None => match site.route(&visit.host, &RequestPath::new("/")) {
+            Some(Route::Protected(r) | Route::Unprotected(r)) => Some(r),
+            None => None,
+        },
     }
 }
 

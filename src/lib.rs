@@ -15,6 +15,7 @@ pub mod ctl;
 pub mod demo;
 pub mod gateway;
 pub mod history;
+pub mod issuance;
 pub mod metrics;
 pub mod page;
 pub mod proxy;

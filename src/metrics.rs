@@ -24,6 +24,36 @@ pub const TOKENS_REJECTED: &str = "wartesaal_tokens_rejected_total";
 /// Beyond SPEC §8: the no-show measurement behind the admission pace.
 pub const SHOW_UP_RATIO: &str = "wartesaal_show_up_ratio";
 
+/// Beyond SPEC §8: new tickets and entries refused by the issuance rules.
+pub const ISSUANCE_REFUSED: &str = "wartesaal_issuance_refused_total";
+
+/// Why a ticket or an entry was refused, for `wartesaal_issuance_refused_total{reason}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// `per_ip_per_minute` reached for the client's address (or /64).
+    RateLimit,
+    /// A proof of work that was wrong, expired or used before.
+    ProofOfWork,
+    /// A ticket that minted `passes_per_ticket` passes already (a copy).
+    TicketUsedUp,
+}
+
+impl Refused {
+    const ALL: [Refused; 3] = [
+        Refused::RateLimit,
+        Refused::ProofOfWork,
+        Refused::TicketUsedUp,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Refused::RateLimit => "rate_limit",
+            Refused::ProofOfWork => "proof_of_work",
+            Refused::TicketUsedUp => "ticket_used_up",
+        }
+    }
+}
+
 /// How a public request ended, for `wartesaal_requests_total{outcome}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -115,6 +145,7 @@ pub struct Metrics {
     upstream_duration: HistogramVec,
     upstream_in_flight: IntGaugeVec,
     tokens_rejected: IntCounterVec,
+    issuance_refused: IntCounterVec,
 }
 
 /// One room's metric handles, resolved once.
@@ -132,6 +163,7 @@ pub struct RoomMetrics {
     pub upstream_duration: Histogram,
     pub upstream_in_flight: IntGauge,
     rejected: [IntCounter; 6],
+    refused: [IntCounter; 3],
 }
 
 impl RoomMetrics {
@@ -145,6 +177,10 @@ impl RoomMetrics {
 
     pub fn token_rejected(&self, why: TokenError) {
         self.rejected[why as usize].inc();
+    }
+
+    pub fn refused(&self, why: Refused) {
+        self.refused[why as usize].inc();
     }
 
     /// Upstream exchanges so far, in the order of `UpstreamClass`.
@@ -224,8 +260,14 @@ impl Metrics {
             "Cookies refused as tokens, by reason.",
             &["room", "reason"],
         );
+        let issuance_refused = counter(
+            ISSUANCE_REFUSED,
+            "New tickets and entries refused by the issuance rules, by reason.",
+            &["room", "reason"],
+        );
         Metrics {
             registry: r,
+            issuance_refused,
             tickets_issued,
             admitted,
             queue_waiting,
@@ -261,6 +303,8 @@ impl Metrics {
             upstream_in_flight: self.upstream_in_flight.with_label_values(&[room]),
             rejected: TokenError::ALL
                 .map(|e| self.tokens_rejected.with_label_values(&[room, e.reason()])),
+            refused: Refused::ALL
+                .map(|r| self.issuance_refused.with_label_values(&[room, r.label()])),
         }
     }
 

@@ -53,6 +53,11 @@ pub struct View<'a> {
     pub opens_in_text: Option<String>,
     /// Tickets in the pre-queue so far, while it gathers.
     pub prequeue_size: Option<u64>,
+    /// With proof of work on, for a visitor who needs a ticket: the signed challenge and the
+    /// zero bits SHA-256(`challenge:nonce`) must start with. POST
+    /// `challenge=…&nonce=…` to `/.wartesaal/ticket?room=…` to draw.
+    pub challenge: Option<String>,
+    pub proof_of_work_bits: Option<u8>,
     pub message: Option<String>,
 }
 
@@ -145,6 +150,11 @@ struct Texts {
     prequeue_size: &'static str,
     opens_in: &'static str,
     refreshes: &'static str,
+    pow_title: &'static str,
+    pow_working: &'static str,
+    pow_needs_script: &'static str,
+    limited_title: &'static str,
+    limited_body: &'static str,
     weekdays: [&'static str; 7],
     months: [&'static str; 12],
 }
@@ -185,6 +195,18 @@ const DE: Texts = Texts {
     prequeue_size: "Schon da: {}",
     opens_in: "Öffnung in {}.",
     refreshes: "Sie müssen nichts neu laden: Die Seite aktualisiert sich von selbst.",
+    pow_title: "Einen Moment bitte",
+    pow_working: "Ihr Browser löst gerade eine kleine Rechenaufgabe, die automatische \
+                  Programme fernhält. Das dauert meist nur wenige Sekunden; danach bekommen \
+                  Sie Ihren Platz in der Warteschlange. Bitte lassen Sie die Seite geöffnet.",
+    pow_needs_script: "Für diese Warteschlange muss JavaScript eingeschaltet sein: Solange der \
+                       Andrang groß ist, prüft sie jeden neuen Besucher mit einer kleinen \
+                       Rechenaufgabe im Browser. Bitte schalten Sie JavaScript ein und laden \
+                       Sie die Seite neu.",
+    limited_title: "Zu viele neue Wartenummern",
+    limited_body: "Von Ihrem Internetanschluss wurden in der letzten Minute sehr viele neue \
+                   Wartenummern geholt. Bitte warten Sie {} Sekunden und laden Sie die Seite \
+                   dann neu. Wer schon eine Wartenummer hat, behält seinen Platz.",
     weekdays: [
         "Montag",
         "Dienstag",
@@ -245,6 +267,17 @@ const EN: Texts = Texts {
     prequeue_size: "Here already: {}",
     opens_in: "Opening in {}.",
     refreshes: "You do not need to refresh: the page updates by itself.",
+    pow_title: "One moment, please",
+    pow_working: "Your browser is solving a small puzzle that keeps automated programs out. \
+                  This usually takes only a few seconds; then you get your place in the \
+                  queue. Please keep this page open.",
+    pow_needs_script: "This queue needs JavaScript: while demand is high it checks every new \
+                       visitor with a small puzzle in the browser. Please turn JavaScript on \
+                       and reload the page.",
+    limited_title: "Too many new queue tickets",
+    limited_body: "A great many new queue tickets were taken from your internet connection in \
+                   the last minute. Please wait {} seconds, then reload the page. Anyone who \
+                   already has a ticket keeps their place.",
     weekdays: [
         "Monday",
         "Tuesday",
@@ -484,6 +517,7 @@ pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -
     let t = texts(lang);
     let mut out = String::with_capacity(4096);
     let (title, note) = match (view.state, &room.schedule) {
+        _ if view.challenge.is_some() => (t.pow_title, None),
         (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
         (RoomStateName::Closed, _) => (t.closed_title, Some(t.closed_body.to_string())),
         (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
@@ -492,26 +526,50 @@ pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -
         }
         (_, _) => (t.waiting_title, None),
     };
+    // Reloading a challenge page without a script only hands out another challenge.
+    let reload = view
+        .challenge
+        .is_none()
+        .then_some(view.refresh_after_seconds);
     head(
         &mut out,
         lang,
         &format!("{title} – {}", room.title),
-        Some(view.refresh_after_seconds),
+        reload,
         true,
     );
     let message = view.message.as_deref().unwrap_or("");
     let _ = write!(
         out,
         "<body><main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\" \
-         data-state=\"{}\" data-message=\"{}\"><p class=\"ws-site\">{}</p><h1>{}</h1>",
+         data-state=\"{}\" data-message=\"{}\"",
         escape(view.room),
         lang.code(),
         view.refresh_after_seconds,
         view.state.name(),
         escape(message),
+    );
+    if let (Some(challenge), Some(bits)) = (&view.challenge, view.proof_of_work_bits) {
+        let _ = write!(
+            out,
+            " data-challenge=\"{}\" data-bits=\"{bits}\"",
+            escape(challenge)
+        );
+    }
+    let _ = write!(
+        out,
+        "><p class=\"ws-site\">{}</p><h1>{}</h1>",
         escape(&room.title),
         title,
     );
+    if view.challenge.is_some() {
+        let _ = write!(
+            out,
+            "<p class=\"ws-note\" id=\"ws-pow\" role=\"status\" aria-live=\"polite\">{}</p>\
+             <noscript><p class=\"ws-message\">{}</p></noscript>",
+            t.pow_working, t.pow_needs_script,
+        );
+    }
     if !message.is_empty() {
         let _ = write!(
             out,
@@ -613,6 +671,22 @@ pub fn busy_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
         escape(&room.title),
         t.busy_title,
         t.busy_body,
+    );
+    Bytes::from(out)
+}
+
+/// "Too many new tickets from your connection": the issuance limit's answer.
+pub fn limited_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
+    let t = texts(lang);
+    let mut out = String::with_capacity(2048);
+    head(&mut out, lang, t.limited_title, None, false);
+    let _ = write!(
+        out,
+        "<body><main class=\"ws\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
+         <p class=\"ws-note\" role=\"status\">{}</p></main></body></html>",
+        escape(&room.title),
+        t.limited_title,
+        t.limited_body.replace("{}", &retry_after.to_string()),
     );
     Bytes::from(out)
 }

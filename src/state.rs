@@ -118,7 +118,9 @@ pub trait RoomState: Send + Sync + 'static {
     /// A called number turns up to become a session (the session id is the ticket number).
     /// Only a `New` session counts as an admission; a number whose session the upstream ended
     /// stays out.
-    fn admit_session(&self, session: u64, now: Millis) -> SessionStart;
+    /// A ticket may start its session and rejoin it `max_passes` times in all (another
+    /// device, a reload racing the pass cookie); beyond that it is `UsedUp`.
+    fn admit_session(&self, session: u64, max_passes: u32, now: Millis) -> SessionStart;
 
     /// A request came in on a pass. `false` means the session was ended (released) and the
     /// pass must not be honoured any more.
@@ -147,6 +149,22 @@ pub enum SessionStart {
     Ended,
     /// Called, but more sessions began this second than the rate allows: in a moment.
     Later,
+    /// The ticket has minted all the passes it may (a copy of it went round).
+    UsedUp,
+}
+
+/// One admitted visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Session {
+    seen: Millis,
+    /// Passes minted from its ticket.
+    passes: u32,
+}
+
+impl Session {
+    fn new(seen: Millis) -> Session {
+        Session { seen, passes: 1 }
+    }
 }
 
 /// One process: state in memory, saved to a file in `state.dir` when there is one.
@@ -155,7 +173,7 @@ pub struct EmbeddedState {
     line: Mutex<Line>,
     /// Active sessions: id → last seen. One small entry per admitted visitor, none per waiting
     /// one.
-    sessions: DashMap<u64, Millis>,
+    sessions: DashMap<u64, Session>,
     /// Sessions ended by the upstream: id → time their pass would have expired.
     ended: DashMap<u64, Millis>,
     /// Serialises saves; holds what was saved last, so unchanged state is not written again.
@@ -367,7 +385,12 @@ impl EmbeddedState {
             l.issued_at_save = issued;
         }
         for (id, seen) in saved.sessions {
-            state.sessions.insert(id, seen);
+            state.sessions.insert(id, Session::new(seen));
+        }
+        for (id, passes) in saved.passes {
+            if let Some(mut s) = state.sessions.get_mut(&id) {
+                s.passes = passes;
+            }
         }
         for (id, until) in saved.ended {
             state.ended.insert(id, until);
@@ -510,7 +533,18 @@ impl EmbeddedState {
         // Held across the write: saves and settings changes happen one at a time.
         let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
         // Sessions are copied outside the line lock, which every request takes.
-        let sessions = sorted(&self.sessions);
+        let mut sessions: Vec<(u64, Session)> = self
+            .sessions
+            .iter()
+            .map(|e| (*e.key(), *e.value()))
+            .collect();
+        sessions.sort_unstable_by_key(|(id, _)| *id);
+        let passes = sessions
+            .iter()
+            .filter(|(_, s)| s.passes > 1)
+            .map(|(id, s)| (*id, s.passes))
+            .collect();
+        let sessions = sessions.into_iter().map(|(id, s)| (id, s.seen)).collect();
         let ended = sorted(&self.ended);
         let (saved, reserved) = self.with_line(|l| {
             let settings = match change {
@@ -536,6 +570,7 @@ impl EmbeddedState {
                 clean: orderly,
                 settings,
                 sessions,
+                passes,
                 ended,
                 adaptive_rate: l.adaptive.as_ref().map(Adaptive::rate),
                 prequeue: l.prequeue.clone(),
@@ -706,25 +741,32 @@ impl RoomState for EmbeddedState {
         Ok(self.save(now, orderly)?)
     }
 
-    fn admit_session(&self, session: u64, now: Millis) -> SessionStart {
+    fn admit_session(&self, session: u64, max_passes: u32, now: Millis) -> SessionStart {
         if self.ended.contains_key(&session) {
             return SessionStart::Ended;
         }
-        if let Some(mut seen) = self.sessions.get_mut(&session) {
-            *seen = now;
-            return SessionStart::Existing;
+        let rejoin = |s: &mut Session| {
+            if s.passes >= max_passes {
+                return SessionStart::UsedUp;
+            }
+            s.passes += 1;
+            s.seen = now;
+            SessionStart::Existing
+        };
+        if let Some(mut s) = self.sessions.get_mut(&session) {
+            return rejoin(&mut s);
         }
         // New sessions begin under the line lock, so the start budget is spent once each.
         self.with_line(|l| {
             l.follow_schedule(now);
             let limits = l.limits();
-            if self.sessions.contains_key(&session) {
-                return SessionStart::Existing;
+            if let Some(mut s) = self.sessions.get_mut(&session) {
+                return rejoin(&mut s);
             }
             if !l.queue.may_start(now, &limits) {
                 return SessionStart::Later;
             }
-            self.sessions.insert(session, now);
+            self.sessions.insert(session, Session::new(now));
             l.queue.arrived(session, now, &limits);
             SessionStart::New
         })
@@ -734,7 +776,10 @@ impl RoomState for EmbeddedState {
         if self.ended.contains_key(&session) {
             return false;
         }
-        self.sessions.insert(session, now);
+        self.sessions
+            .entry(session)
+            .and_modify(|s| s.seen = now)
+            .or_insert(Session::new(now));
         true
     }
 
@@ -745,7 +790,7 @@ impl RoomState for EmbeddedState {
 
     fn sweep(&self, now: Millis, idle_ms: Millis) {
         self.sessions
-            .retain(|_, seen| seen.saturating_add(idle_ms) > now);
+            .retain(|_, s| s.seen.saturating_add(idle_ms) > now);
         self.ended.retain(|_, until| *until > now);
     }
 
@@ -784,8 +829,11 @@ mod tests {
         let state = EmbeddedState::new(T0, limits);
         let (first, _) = state.draw(T0).await.unwrap();
         assert!(first.admitted);
-        assert_eq!(state.admit_session(first.seq, T0), SessionStart::New);
-        assert_eq!(state.admit_session(first.seq, T0), SessionStart::Existing);
+        assert_eq!(state.admit_session(first.seq, 3, T0), SessionStart::New);
+        assert_eq!(
+            state.admit_session(first.seq, 3, T0),
+            SessionStart::Existing
+        );
         let (second, figures) = state.draw(T0 + 1000).await.unwrap();
         assert_eq!(figures.issued, 2);
         assert!(!second.admitted);
@@ -794,7 +842,7 @@ mod tests {
         assert_eq!(state.figures(T0 + 2000).cursor, 2);
         assert!(!state.session_seen(first.seq, T0 + 3000));
         assert_eq!(
-            state.admit_session(first.seq, T0 + 3000),
+            state.admit_session(first.seq, 3, T0 + 3000),
             SessionStart::Ended
         );
         state.sweep(T0 + 60_000, 600_000);
@@ -807,8 +855,8 @@ mod tests {
     #[test]
     fn idle_sessions_are_swept() {
         let state = EmbeddedState::new(T0, Limits::new(60.0, 0));
-        state.admit_session(7, T0);
-        state.admit_session(8, T0 + 5_000);
+        state.admit_session(7, 3, T0);
+        state.admit_session(8, 3, T0 + 5_000);
         state.sweep(T0 + 10_000, 10_000);
         assert_eq!(state.figures(T0 + 10_000).active, 1);
     }

@@ -82,6 +82,9 @@ pub struct Saved {
     /// Active sessions: (id, last seen).
     #[serde(default)]
     pub sessions: Vec<(u64, Millis)>,
+    /// Sessions whose ticket minted more than one pass: (id, passes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passes: Vec<(u64, u32)>,
     /// Sessions the upstream ended: (id, refused until).
     #[serde(default)]
     pub ended: Vec<(u64, Millis)>,
@@ -355,6 +358,7 @@ mod tests {
                 ..Settings::default()
             },
             sessions: vec![(3, 4)],
+            passes: vec![(3, 2)],
             ended: vec![(1, 9)],
             adaptive_rate: Some(120.0),
             prequeue: Some(crate::schedule::Prequeue {

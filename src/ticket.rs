@@ -39,6 +39,9 @@ pub enum Kind {
     Ticket,
     /// Proof of admission.
     Pass,
+    /// A proof-of-work puzzle handed to a browser before it may draw a ticket. `seq` is the
+    /// difficulty in bits and `id` the challenge's single-use number.
+    Challenge,
 }
 
 impl Kind {
@@ -46,6 +49,7 @@ impl Kind {
         match self {
             Kind::Ticket => 1,
             Kind::Pass => 2,
+            Kind::Challenge => 3,
         }
     }
 }
@@ -246,6 +250,7 @@ impl RoomKeys {
         let kind = match buf[1] {
             1 => Kind::Ticket,
             2 => Kind::Pass,
+            3 => Kind::Challenge,
             _ => return Err(TokenError::Malformed),
         };
         if buf[3..7] != self.room_tag {
@@ -311,7 +316,7 @@ mod tests {
     #[test]
     fn round_trip_both_kinds() {
         let keys = ring(1).for_room("impf");
-        for kind in [Kind::Ticket, Kind::Pass] {
+        for kind in [Kind::Ticket, Kind::Pass, Kind::Challenge] {
             let text = keys.sign(&sample(kind));
             assert_eq!(text.len(), TOKEN_CHARS);
             assert_eq!(keys.verify(&text, 1_000).unwrap(), sample(kind));

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use http::StatusCode;
+use http_body_util::BodyExt;
 use wartesaal::clock::Clock;
 
 use crate::support::{self, Visitor, T0};
@@ -213,4 +214,234 @@ fn audit_order(state_dir: &std::path::Path) -> Vec<u64> {
             ticket.parse().unwrap()
         })
         .collect()
+}
+
+/// `GET /termine` as a client behind a proxy that says it is `client`.
+async fn get_as(v: &mut Visitor, client: &str) -> support::Answer {
+    let req = v
+        .request(http::Method::GET, "/termine")
+        .header("x-forwarded-for", client)
+        .body(http_body_util::Empty::new().boxed())
+        .unwrap();
+    v.send(req).await
+}
+
+const LIMITED: &str = "admit_per_minute = 1\n[rooms.issuance]\nper_ip_per_minute = 3\n";
+
+#[tokio::test]
+async fn new_tickets_are_limited_per_address_and_per_64_behind_trusted_proxies_only() {
+    let up = support::upstream().await;
+    let trusted = support::config_text(
+        "trusted_proxies = [\"127.0.0.1/32\"]",
+        &support::room("r", &up.url(), LIMITED),
+    );
+    let gw = support::gateway(&trusted).await;
+    let mut first = gw.visitor();
+    assert_eq!(
+        get_as(&mut first, "2001:db8:1:2::1").await.status,
+        StatusCode::OK
+    );
+    let ticket = first.cookie(COOKIE).unwrap();
+    for client in ["2001:db8:1:2::2", "2001:db8:1:2:ffff::3"] {
+        let mut v = gw.visitor();
+        assert_eq!(get_as(&mut v, client).await.status, StatusCode::OK);
+    }
+    // A fourth new ticket from the same /64 within the minute: refused, clearly.
+    let mut fourth = gw.visitor();
+    let refused = get_as(&mut fourth, "2001:db8:1:2::99").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.body.contains("Zu viele neue Wartenummern"),
+        "{}",
+        refused.body
+    );
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(fourth.cookie(COOKIE).is_none());
+    // Another /64, and IPv4 clients, are not affected.
+    let mut other = gw.visitor();
+    assert_eq!(
+        get_as(&mut other, "2001:db8:1:3::1").await.status,
+        StatusCode::OK
+    );
+    let mut v4 = gw.visitor();
+    assert_eq!(get_as(&mut v4, "203.0.113.5").await.status, StatusCode::OK);
+    // Whoever already holds a ticket from the limited network keeps it and their place.
+    let again = get_as(&mut first, "2001:db8:1:2::1").await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(
+        support::ticket_seq("r", &first.cookie(COOKIE).unwrap()),
+        support::ticket_seq("r", &ticket)
+    );
+    assert_eq!(
+        gw.metric("wartesaal_issuance_refused_total{reason=\"rate_limit\",room=\"r\"}")
+            .await,
+        1.0
+    );
+    // A minute later the network may draw again.
+    gw.advance(Duration::from_secs(120));
+    let mut later = gw.visitor();
+    assert_eq!(
+        get_as(&mut later, "2001:db8:1:2::99").await.status,
+        StatusCode::OK
+    );
+    gw.stop().await;
+
+    // Without trusted proxies the header is the visitor's own say: every request counts for
+    // the connection's address, whatever it claims.
+    let untrusted = support::config_text("", &support::room("r", &up.url(), LIMITED));
+    let gw = support::gateway(&untrusted).await;
+    for (i, client) in [
+        "198.51.100.1",
+        "198.51.100.2",
+        "198.51.100.3",
+        "198.51.100.4",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut v = gw.visitor();
+        let status = get_as(&mut v, client).await.status;
+        let expected = if i < 3 {
+            StatusCode::OK
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(status, expected, "request {i} claiming {client}");
+    }
+    gw.stop().await;
+}
+
+const POW: &str = "admit_per_minute = 1\n[rooms.issuance]\nproof_of_work_bits = 8\n";
+
+/// Hands in `nonce` for `challenge` as visitor `v`.
+async fn hand_in(v: &mut Visitor, challenge: &str, nonce: &str) -> support::Answer {
+    let body = format!("challenge={challenge}&nonce={nonce}");
+    let req = v
+        .request(http::Method::POST, "/.wartesaal/ticket?room=r")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)).boxed())
+        .unwrap();
+    v.send(req).await
+}
+
+/// The challenge a visitor without a ticket is given, from the status JSON.
+async fn challenge_of(v: &mut Visitor) -> String {
+    let s = v.status("r").await;
+    assert_eq!(s["proof_of_work_bits"], 8, "{s}");
+    s["challenge"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn proof_of_work_valid_wrong_reused_and_expired() {
+    let (up, gw) = support::one_room(POW).await;
+    // No ticket without a solution: the page carries the puzzle and says what happens.
+    let mut v = gw.visitor();
+    let page = v.get("/termine").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(v.cookie(COOKIE).is_none());
+    assert!(page.body.contains("data-challenge=\""), "{}", page.body);
+    assert!(page.body.contains("data-bits=\"8\""));
+    assert!(page.body.contains("Rechenaufgabe"));
+    assert!(page.body.contains("muss JavaScript eingeschaltet sein"));
+    assert!(up.paths().is_empty(), "nothing forwarded without a ticket");
+
+    let challenge = challenge_of(&mut v).await;
+    let wrong = (0u64..)
+        .map(|n| n.to_string())
+        .find(|n| !wartesaal::issuance::solves(&challenge, n, 8))
+        .unwrap();
+    assert_eq!(
+        hand_in(&mut v, &challenge, &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(v.cookie(COOKIE).is_none());
+
+    let nonce = wartesaal::issuance::solve(&challenge, 8);
+    let answer = hand_in(&mut v, &challenge, &nonce).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(v.cookie(COOKIE).is_some(), "a ticket for a solution");
+    assert_eq!(answer.json()["room"], "r");
+
+    // The same solution again, from another browser: used up.
+    let mut copycat = gw.visitor();
+    let reused = hand_in(&mut copycat, &challenge, &nonce).await;
+    assert_eq!(reused.status, StatusCode::GONE, "{}", reused.body);
+    assert!(copycat.cookie(COOKIE).is_none());
+
+    // A solution handed in after the challenge ran out.
+    let mut slow = gw.visitor();
+    let old = challenge_of(&mut slow).await;
+    let nonce = wartesaal::issuance::solve(&old, 8);
+    gw.advance(Duration::from_secs(301));
+    assert_eq!(
+        hand_in(&mut slow, &old, &nonce).await.status,
+        StatusCode::GONE
+    );
+
+    // Not a challenge at all, and a challenge of another room.
+    assert_eq!(
+        hand_in(&mut slow, "nonsense", "1").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        gw.metric("wartesaal_issuance_refused_total{reason=\"proof_of_work\",room=\"r\"}")
+            .await,
+        4.0
+    );
+    assert_eq!(
+        gw.metric("wartesaal_tickets_issued_total{room=\"r\"}")
+            .await,
+        1.0
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_ticket_copied_to_many_browsers_gets_only_its_passes_in() {
+    let (up, gw) =
+        support::one_room("admit_per_minute = 60\n[rooms.issuance]\npasses_per_ticket = 2\n").await;
+    // Someone takes the one free slot, so the next ticket waits to be called.
+    let mut first = gw.visitor();
+    assert!(first.get("/termine").await.body.starts_with("upstream"));
+    let mut holder = gw.visitor();
+    holder.get("/termine").await;
+    let ticket = holder.cookie(COOKIE).unwrap();
+    let mut copies: Vec<Visitor> = (0..4)
+        .map(|_| {
+            let mut c = gw.visitor();
+            c.set_cookie(COOKIE, &ticket);
+            c
+        })
+        .collect();
+    gw.advance(Duration::from_secs(2));
+    assert_eq!(holder.status("r").await["admitted"], true);
+    assert!(holder.get("/termine").await.body.starts_with("upstream"));
+    let mut got_in = 0;
+    for c in copies.iter_mut() {
+        let page = c.get("/termine").await;
+        assert_eq!(page.status, StatusCode::OK);
+        if page.body.starts_with("upstream") {
+            got_in += 1;
+        } else {
+            // Sent to the back with a ticket of its own.
+            let own = c.cookie(COOKIE).unwrap();
+            assert_ne!(own, ticket);
+            assert!(support::ticket_seq("r", &own) > support::ticket_seq("r", &ticket));
+            assert!(page.body.contains("Sie sind in der Warteschlange"));
+        }
+    }
+    assert_eq!(got_in, 1, "the holder and one copy: two passes in all");
+    assert_eq!(
+        gw.metric("wartesaal_issuance_refused_total{reason=\"ticket_used_up\",room=\"r\"}")
+            .await,
+        3.0
+    );
+    assert_eq!(
+        gw.metric("wartesaal_admitted_total{room=\"r\"}").await,
+        2.0,
+        "one session for the ticket, however many browsers"
+    );
+    assert_eq!(up.paths().len(), 3);
+    gw.stop().await;
 }
