@@ -445,3 +445,29 @@ async fn a_ticket_copied_to_many_browsers_gets_only_its_passes_in() {
     assert_eq!(up.paths().len(), 3);
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn a_real_browser_solves_the_puzzle_and_gets_its_place() {
+    let Some(chromium) = support::chromium() else {
+        return;
+    };
+    let (_up, gw) = support::one_room(POW).await;
+    // Someone takes the one free slot first, so the browser's ticket has to wait.
+    let mut first = gw.visitor();
+    let challenge = challenge_of(&mut first).await;
+    let nonce = wartesaal::issuance::solve(&challenge, 8);
+    assert_eq!(hand_in(&mut first, &challenge, &nonce).await.status, StatusCode::OK);
+    assert!(first.get("/termine").await.body.starts_with("upstream"));
+
+    let dom = support::browser_dom(&chromium, &format!("{}/termine", gw.base()), 10_000).await;
+    assert!(
+        dom.contains("id=\"ws-position\">1<"),
+        "the page solved the puzzle, drew a ticket and shows its place: {dom}"
+    );
+    assert!(!dom.contains("data-challenge"), "{dom}");
+    assert_eq!(
+        gw.metric("wartesaal_tickets_issued_total{room=\"r\"}").await,
+        2.0
+    );
+    gw.stop().await;
+}
