@@ -1,4 +1,5 @@
-//! Inner loops of every request: ticket sign and verify, the admission step. Run with
+//! Inner loops of every request: ticket sign and verify, the admission step, a pre-queue
+//! ticket's drawn place, the issuance limit and a proof-of-work check. Run with
 //! `cargo bench --bench tokens`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
@@ -34,5 +35,37 @@ fn admission(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, tokens, admission);
+fn issuance(c: &mut Criterion) {
+    use wartesaal::issuance::{solve, solves, AddressLimiter};
+    use wartesaal::schedule::{Frozen, Order};
+    let order = Order::Drawn {
+        first: 0,
+        frozen: Frozen {
+            size: 1_000_000,
+            key: [7u8; 32],
+        },
+    };
+    let mut seq = 0u64;
+    c.bench_function("prequeue_place_of_1m", |b| {
+        b.iter(|| {
+            seq = (seq + 7919) % 1_000_000;
+            order.place(black_box(seq))
+        })
+    });
+    let limiter = AddressLimiter::new(u32::MAX);
+    let mut n = 0u32;
+    c.bench_function("issuance_limit_check", |b| {
+        b.iter(|| {
+            n = n.wrapping_add(1);
+            limiter.allow(black_box(std::net::IpAddr::from(n.to_be_bytes())), 1_000)
+        })
+    });
+    let challenge = "A".repeat(63);
+    let nonce = solve(&challenge, 16);
+    c.bench_function("proof_of_work_verify", |b| {
+        b.iter(|| solves(black_box(&challenge), black_box(&nonce), 16))
+    });
+}
+
+criterion_group!(benches, tokens, admission, issuance);
 criterion_main!(benches);

@@ -1311,6 +1311,69 @@ mod tests {
     }
 
     #[test]
+    fn schedule_and_issuance_are_checked() {
+        let room = |extra: &str| {
+            load(&format!(
+                "[keys]\n[[rooms]]\nid = \"r\"\nupstream = \"http://127.0.0.1:1\"\n\
+                 admit_per_minute = 60\n{extra}\n"
+            ))
+        };
+        let c = room(
+            "[rooms.schedule]\nopens_at = 2021-03-27T08:00:00+01:00\n\
+             [rooms.issuance]\nper_ip_per_minute = 120\nproof_of_work_bits = 16\n",
+        )
+        .unwrap();
+        let s = c.rooms[0].schedule.clone().unwrap();
+        assert_eq!(s.window.opens_at, 1_616_828_400_000);
+        assert_eq!(
+            s.window.prequeue_from,
+            s.window.opens_at - 30 * 60 * 1000,
+            "half an hour of pre-queue unless given"
+        );
+        assert_eq!(s.offset_minutes, 60);
+        let i = c.rooms[0].issuance;
+        assert_eq!(
+            (
+                i.per_ip_per_minute,
+                i.proof_of_work_bits,
+                i.passes_per_ticket
+            ),
+            (120, 16, 3)
+        );
+        assert_eq!(
+            room("").unwrap().rooms[0].issuance,
+            Issuance::default(),
+            "no limits unless asked for"
+        );
+        let err = room(
+            "[rooms.schedule]\nopens_at = \"2021-03-27T08:00:00\"\n\
+             prequeue_from = \"2021-03-27T09:00:00+01:00\"\n\
+             [rooms.issuance]\nproof_of_work_bits = 30\npasses_per_ticket = 0\nper_ip = 5\n",
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "rooms[0].schedule.opens_at",
+                "rooms[0].issuance.proof_of_work_bits",
+                "rooms[0].issuance.passes_per_ticket",
+                "rooms[0].issuance.per_ip",
+            ]
+        );
+        assert!(err.to_string().contains("has no UTC offset"), "{err}");
+        let err = room(
+            "[rooms.schedule]\nopens_at = \"2021-03-27T08:00:00+01:00\"\n\
+             prequeue_from = \"2021-03-27T09:00:00+01:00\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.problems()[0].key, "rooms[0].schedule.prequeue_from");
+        let err = room("[rooms.schedule]\nprequeue_from = \"2021-03-27T07:00:00Z\"\n").unwrap_err();
+        assert_eq!(err.problems()[0].key, "rooms[0].schedule.opens_at");
+        assert_eq!(err.problems()[0].message, "missing");
+    }
+
+    #[test]
     fn duplicate_rooms_are_refused() {
         let err = load(
             r#"

@@ -456,7 +456,10 @@ async fn a_real_browser_solves_the_puzzle_and_gets_its_place() {
     let mut first = gw.visitor();
     let challenge = challenge_of(&mut first).await;
     let nonce = wartesaal::issuance::solve(&challenge, 8);
-    assert_eq!(hand_in(&mut first, &challenge, &nonce).await.status, StatusCode::OK);
+    assert_eq!(
+        hand_in(&mut first, &challenge, &nonce).await.status,
+        StatusCode::OK
+    );
     assert!(first.get("/termine").await.body.starts_with("upstream"));
 
     let dom = support::browser_dom(&chromium, &format!("{}/termine", gw.base()), 10_000).await;
@@ -466,7 +469,8 @@ async fn a_real_browser_solves_the_puzzle_and_gets_its_place() {
     );
     assert!(!dom.contains("data-challenge"), "{dom}");
     assert_eq!(
-        gw.metric("wartesaal_tickets_issued_total{room=\"r\"}").await,
+        gw.metric("wartesaal_tickets_issued_total{room=\"r\"}")
+            .await,
         2.0
     );
     gw.stop().await;
