@@ -133,8 +133,10 @@
       }).then(function (r) {
         // A ticket (200), or a challenge that expired or was used (410): the page itself
         // shows what comes next. Anything else: try again in a while.
-        if (r.status === 200 || r.status === 410 || r.status === 409) { reload(); }
-        else { window.setTimeout(reload, 15000); }
+        if (r.status === 200 || r.status === 410 || r.status === 409) { reload(); return; }
+        // Too many new tickets from this connection: come back when the limit allows.
+        var wait = parseInt(r.headers.get("Retry-After"), 10);
+        window.setTimeout(reload, 1000 * (r.status === 429 && wait > 0 ? wait : 15));
       }).catch(function () { window.setTimeout(reload, 15000); });
     }
     function work() {

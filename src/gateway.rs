@@ -44,8 +44,11 @@ const CLOSED_REFRESH: u64 = 60;
 const PAUSED_REFRESH: u64 = 30;
 /// How soon a called visitor who came in a crowded second tries again.
 const MOMENT_REFRESH: u64 = 2;
-/// How long a proof-of-work challenge may take to solve: minutes on the slowest phone.
+/// How long a proof-of-work challenge may take to solve, at the least: minutes on the slowest
+/// phone. Harder puzzles get ten times what a slow phone (50,000 hashes a second) needs.
 const CHALLENGE_TTL: u64 = 300;
+/// How long a browser may take to send a solved challenge's few bytes.
+const PROOF_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A solved challenge is a short form; anything longer is not one.
 const MAX_PROOF_BODY: usize = 256;
 
@@ -180,6 +183,14 @@ impl Issuance {
             None => Ok(()),
         }
     }
+
+    /// `allow` without counting.
+    fn would_allow(&self, ip: IpAddr, now: Millis) -> Result<(), u64> {
+        match &self.limiter {
+            Some(limiter) => limiter.would_allow(ip, now),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Room {
@@ -271,10 +282,11 @@ impl Room {
             return;
         };
         let bits = self.cfg.issuance.proof_of_work_bits;
+        let slow_phone = (1u64 << bits) / 50_000;
         let token = Token {
             kind: Kind::Challenge,
             seq: u64::from(bits),
-            expires_at: now_s + CHALLENGE_TTL,
+            expires_at: now_s + CHALLENGE_TTL.max(slow_phone * 10),
             id: challenges.issue(),
         };
         view.challenge = Some(self.keys.sign(&token));
@@ -688,11 +700,19 @@ impl Gateway {
     ) -> Response<Body> {
         let now_s = now / 1000;
         if room.issuance.challenges.is_some() {
+            // Work is handed out only to those who could get a ticket for it.
+            if let Err(retry) = room.issuance.would_allow(visit.fwd.client_ip, now) {
+                return self.limited(room, visit, retry);
+            }
             let figures = room.state.figures(now);
             let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
             let mut view = room.view(&figures, None, lang, now_s);
             room.challenge(&mut view, now_s);
-            return self.waiting_page(room, visit, lang, view, None, now_s);
+            // A cookie that brought the visitor here (used up, ended, expired) goes: the
+            // solution is handed in for a new ticket, not judged by the old cookie again.
+            let clear = proxy::find_cookie(req.headers(), &room.cookie_name)
+                .map(|_| room.clear_cookie(visit.secure));
+            return self.waiting_page(room, visit, lang, view, clear, now_s);
         }
         if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
             return self.limited(room, visit, retry);
@@ -990,39 +1010,39 @@ impl Gateway {
                 "this room does not ask for a proof of work",
             );
         };
-        let now = self.clock.now_ms();
-        let now_s = now / 1000;
         let headers = req.headers().clone();
-        let token = room.token(&headers, now_s);
-        let body = match Limited::new(req.into_body(), MAX_PROOF_BODY)
-            .collect()
-            .await
-        {
-            Ok(body) => body.to_bytes(),
-            Err(_) => {
+        let read = Limited::new(req.into_body(), MAX_PROOF_BODY).collect();
+        let body = match tokio::time::timeout(PROOF_BODY_TIMEOUT, read).await {
+            Ok(Ok(body)) => body.to_bytes(),
+            Ok(Err(_)) | Err(_) => {
                 room.metrics.request(Outcome::Rejected);
                 return plain(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "a solved challenge is a short form: challenge=...&nonce=...",
+                    "a solved challenge is a short form sent at once: challenge=...&nonce=...",
                 );
             }
         };
+        // The time is taken once the body is in: a challenge's expiry and the address limit
+        // are judged as of now, not as of when a slow client began.
+        let now = self.clock.now_ms();
+        let now_s = now / 1000;
+        let token = room.token(&headers, now_s);
         let figures = room.state.figures(now);
         match decide(token.as_ref(), true, &figures) {
             Decision::Draw if figures.state == OperatorState::Closed => {
                 return plain(StatusCode::CONFLICT, "the room is closed; no new tickets")
             }
-            Decision::Draw => {}
             Decision::NotYet => {
                 return plain(
                     StatusCode::CONFLICT,
                     "the queue has not opened yet; the page says when it does",
                 )
             }
-            // A second submit, or a visitor who has a ticket already: they keep it.
-            Decision::Proxy { .. } | Decision::Admit { .. } | Decision::Wait { .. } => {
-                return self.status(room, &headers, visit)
-            }
+            // A second submit: the visitor holds a place already and keeps it.
+            Decision::Wait { .. } => return self.status(room, &headers, visit),
+            // Anything else (no ticket, or one that brought them to the puzzle: used up,
+            // ended) draws anew.
+            Decision::Draw | Decision::Proxy { .. } | Decision::Admit { .. } => {}
         }
         let field = |name: &str| {
             std::str::from_utf8(&body).ok().and_then(|text| {
@@ -1042,8 +1062,10 @@ impl Gateway {
             room.metrics.request(Outcome::Rejected);
             plain(status, text)
         };
-        let id = match room.keys.verify(challenge, now_s) {
-            Ok(t) if t.kind == Kind::Challenge => t.id,
+        let (id, bits) = match room.keys.verify(challenge, now_s) {
+            // The difficulty it was issued with: a reload that changes the setting does not
+            // spoil puzzles being solved.
+            Ok(t) if t.kind == Kind::Challenge => (t.id, t.seq.min(255) as u8),
             Err(TokenError::Expired) => {
                 return refuse(
                     StatusCode::GONE,
@@ -1057,7 +1079,6 @@ impl Gateway {
                 )
             }
         };
-        let bits = room.cfg.issuance.proof_of_work_bits;
         match challenges.redeem(id, challenge, nonce, bits) {
             Ok(()) => {}
             Err(Refusal::Wrong) => {
@@ -1143,8 +1164,11 @@ impl Gateway {
         let now = self.clock.now_ms();
         let site = self.site.load();
         for room in &site.rooms {
-            room.state
-                .sweep(now, room.cfg.session_duration.as_millis() as u64);
+            room.state.sweep(
+                now,
+                room.cfg.session_duration.as_millis() as u64,
+                room.cfg.hold_place_for.as_millis() as u64,
+            );
             let sample = room.upstream.stats.take();
             if let Some((change, rate)) = room.state.upstream(&sample, now) {
                 let change = match change {

@@ -66,42 +66,94 @@ impl AddressLimiter {
     }
 
     /// Counts a new ticket for `ip` at `now`, or says in how many seconds one would be
-    /// allowed again.
+    /// allowed again. The count is taken first and given back on refusal, so that requests
+    /// racing each other cannot all slip under the limit.
     pub fn allow(&self, ip: IpAddr, now: Millis) -> Result<(), u64> {
         let number = now / MINUTE_MS + 1;
-        let current = self.minute(number);
-        let previous = &self.minutes[((number - 1) % 2) as usize];
-        let previous_counts = previous.number.load(Ordering::Acquire) == number - 1;
-        // The last minute's count weighs as much as it still overlaps the sliding minute.
-        let overlap = 1.0 - (now % MINUTE_MS) as f64 / MINUTE_MS as f64;
         let cells = self.cells(ip);
-        let estimate = cells
-            .iter()
-            .map(|&i| {
-                let before = if previous_counts {
-                    previous.counts[i].load(Ordering::Relaxed) as f64 * overlap
-                } else {
-                    0.0
-                };
-                current.counts[i].load(Ordering::Relaxed) as f64 + before
-            })
-            .fold(f64::INFINITY, f64::min);
-        if estimate + 1.0 > f64::from(self.per_minute) + 1e-9 {
-            let left = (MINUTE_MS - now % MINUTE_MS).div_ceil(1000);
-            return Err(left.max(1));
-        }
-        for i in cells {
+        let current = self.minute(number);
+        for &i in &cells {
             current.counts[i].fetch_add(1, Ordering::Relaxed);
         }
-        Ok(())
+        let (this, last) = self.counts(&cells, number);
+        if this + last * overlap(now) <= f64::from(self.per_minute) + 1e-9 {
+            return Ok(());
+        }
+        for &i in &cells {
+            current.counts[i].fetch_sub(1, Ordering::Relaxed);
+        }
+        Err(self.retry_after(this - 1.0, last, now))
     }
 
-    /// The counts of minute `number`, emptied first if they belonged to an older one.
+    /// Whether a new ticket for `ip` would be allowed now, without counting one: for handing
+    /// out work (a proof-of-work puzzle) only to those who could use it.
+    pub fn would_allow(&self, ip: IpAddr, now: Millis) -> Result<(), u64> {
+        let number = now / MINUTE_MS + 1;
+        let (this, last) = self.counts(&self.cells(ip), number);
+        if this + 1.0 + last * overlap(now) <= f64::from(self.per_minute) + 1e-9 {
+            Ok(())
+        } else {
+            Err(self.retry_after(this, last, now))
+        }
+    }
+
+    /// This minute's and the last minute's count of the fullest-known cell pair: the smaller
+    /// of the two rows' sums (count-min).
+    fn counts(&self, cells: &[usize; ROWS], number: u64) -> (f64, f64) {
+        let current = &self.minutes[(number % 2) as usize];
+        let previous = &self.minutes[((number - 1) % 2) as usize];
+        let this_counts = current.number.load(Ordering::Acquire) == number;
+        let last_counts = previous.number.load(Ordering::Acquire) == number - 1;
+        let read = |m: &Minute, valid: bool, i: usize| {
+            if valid {
+                f64::from(m.counts[i].load(Ordering::Relaxed))
+            } else {
+                0.0
+            }
+        };
+        cells
+            .iter()
+            .map(|&i| {
+                (
+                    read(current, this_counts, i),
+                    read(previous, last_counts, i),
+                )
+            })
+            .fold((f64::INFINITY, f64::INFINITY), |(a, b), (this, last)| {
+                if this + last < a + b {
+                    (this, last)
+                } else {
+                    (a, b)
+                }
+            })
+    }
+
+    /// Seconds until one more ticket fits, if nothing else is drawn meanwhile: the last
+    /// minute's count fades out as the sliding minute moves past it.
+    fn retry_after(&self, this: f64, last: f64, now: Millis) -> u64 {
+        let limit = f64::from(self.per_minute) + 1e-9;
+        let into = now % MINUTE_MS;
+        (1..=120u64)
+            .find(|&s| {
+                let at = into + s * 1000;
+                let estimate = if at < MINUTE_MS {
+                    this + last * (1.0 - at as f64 / MINUTE_MS as f64)
+                } else {
+                    // In the next minute this minute's count is the one fading out.
+                    this * (1.0 - (at - MINUTE_MS) as f64 / MINUTE_MS as f64)
+                };
+                estimate + 1.0 <= limit
+            })
+            .unwrap_or(120)
+    }
+
+    /// The counts of minute `number`, emptied first if they belonged to an older one. A caller
+    /// with an older `now` (it waited) counts into the newer minute rather than emptying it.
     fn minute(&self, number: u64) -> &Minute {
         let m = &self.minutes[(number % 2) as usize];
-        if m.number.load(Ordering::Acquire) != number {
+        if m.number.load(Ordering::Acquire) < number {
             let _turn = self.turn.lock().unwrap_or_else(|p| p.into_inner());
-            if m.number.load(Ordering::Acquire) != number {
+            if m.number.load(Ordering::Acquire) < number {
                 for c in m.counts.iter() {
                     c.store(0, Ordering::Relaxed);
                 }
@@ -120,6 +172,11 @@ impl AddressLimiter {
         let h = self.hasher.hash_one(key);
         [(h as usize) % WIDTH, WIDTH + ((h >> 32) as usize) % WIDTH]
     }
+}
+
+/// How much of the last minute still lies inside the sliding minute ending at `now`.
+fn overlap(now: Millis) -> f64 {
+    1.0 - (now % MINUTE_MS) as f64 / MINUTE_MS as f64
 }
 
 /// Challenges handed out: each may be used once. A challenge's id is a number from a counter
@@ -235,19 +292,28 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(l.allow(ip("203.0.113.7"), T), Ok(()));
         }
-        assert_eq!(l.allow(ip("203.0.113.7"), T + 10_000), Err(50));
+        // Three this minute: one fits again once the minute has slid a third past them.
+        assert_eq!(l.allow(ip("203.0.113.7"), T + 10_000), Err(70));
+        assert_eq!(l.would_allow(ip("203.0.113.7"), T + 10_000), Err(70));
+        assert!(
+            l.allow(ip("203.0.113.7"), T + 80_000).is_ok(),
+            "as Retry-After said"
+        );
+        assert!(l.allow(ip("203.0.113.7"), T + 80_000).is_err());
         assert_eq!(
             l.allow(ip("203.0.113.8"), T + 10_000),
             Ok(()),
             "a neighbour is not affected"
         );
-        // A sliding minute: half of the last minute's three still count halfway through.
-        assert!(l.allow(ip("203.0.113.7"), T + MINUTE_MS + 30_000).is_ok());
-        assert!(l.allow(ip("203.0.113.7"), T + MINUTE_MS + 30_000).is_err());
         // Two quiet minutes later it starts afresh.
         for _ in 0..3 {
             assert!(l.allow(ip("203.0.113.7"), T + 3 * MINUTE_MS).is_ok());
         }
+        assert!(l.would_allow(ip("203.0.113.7"), T + 3 * MINUTE_MS).is_err());
+        // A request that waited and carries an older time does not empty the current minute
+        // (whose counters it would share with that older minute).
+        let _ = l.allow(ip("203.0.113.7"), T + 80_000);
+        assert!(l.allow(ip("203.0.113.7"), T + 3 * MINUTE_MS + 1).is_err());
     }
 
     #[test]

@@ -205,8 +205,9 @@ const DE: Texts = Texts {
                        Sie die Seite neu.",
     limited_title: "Zu viele neue Wartenummern",
     limited_body: "Von Ihrem Internetanschluss wurden in der letzten Minute sehr viele neue \
-                   Wartenummern geholt. Bitte warten Sie {} Sekunden und laden Sie die Seite \
-                   dann neu. Wer schon eine Wartenummer hat, behält seinen Platz.",
+                   Wartenummern geholt. Bitte haben Sie einen Moment Geduld: Die Seite versucht \
+                   es in {} Sekunden von selbst noch einmal. Wer schon eine Wartenummer hat, \
+                   behält seinen Platz.",
     weekdays: [
         "Montag",
         "Dienstag",
@@ -276,8 +277,8 @@ const EN: Texts = Texts {
                        and reload the page.",
     limited_title: "Too many new queue tickets",
     limited_body: "A great many new queue tickets were taken from your internet connection in \
-                   the last minute. Please wait {} seconds, then reload the page. Anyone who \
-                   already has a ticket keeps their place.",
+                   the last minute. Please bear with us: the page tries again by itself in {} \
+                   seconds. Anyone who already has a ticket keeps their place.",
     weekdays: [
         "Monday",
         "Tuesday",
@@ -679,7 +680,7 @@ pub fn busy_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
 pub fn limited_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
     let t = texts(lang);
     let mut out = String::with_capacity(2048);
-    head(&mut out, lang, t.limited_title, None, false);
+    head(&mut out, lang, t.limited_title, Some(retry_after), false);
     let _ = write!(
         out,
         "<body><main class=\"ws\"><p class=\"ws-site\">{}</p><h1>{}</h1>\

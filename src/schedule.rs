@@ -40,6 +40,20 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// The earlier of two phases.
+    pub fn min_with(self, other: Phase) -> Phase {
+        let rank = |p: Phase| match p {
+            Phase::BeforeOpen => 0,
+            Phase::Prequeue => 1,
+            Phase::Open => 2,
+        };
+        if rank(other) < rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Phase::BeforeOpen => "before_open",

@@ -130,8 +130,10 @@ pub trait RoomState: Send + Sync + 'static {
     /// `until`, when it would have expired anyway.
     fn session_ended(&self, session: u64, until: Millis);
 
-    /// Forgets sessions idle for `idle_ms` and refusals that have run out.
-    fn sweep(&self, now: Millis, idle_ms: Millis);
+    /// Forgets sessions idle for `idle_ms` and refusals that have run out. A forgotten
+    /// session's ticket stays refused until `ticket_ms` after the session began, as long as a
+    /// copy of it could still be valid: it got its entry.
+    fn sweep(&self, now: Millis, idle_ms: Millis, ticket_ms: Millis);
 
     /// One second of upstream observations, for the adaptive rate. Returns the change it made
     /// and the new rate.
@@ -156,14 +158,20 @@ pub enum SessionStart {
 /// One admitted visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Session {
+    /// When it began: its ticket cannot be valid past this plus `hold_place_for`.
+    started: Millis,
     seen: Millis,
     /// Passes minted from its ticket.
     passes: u32,
 }
 
 impl Session {
-    fn new(seen: Millis) -> Session {
-        Session { seen, passes: 1 }
+    fn new(now: Millis) -> Session {
+        Session {
+            started: now,
+            seen: now,
+            passes: 1,
+        }
     }
 }
 
@@ -222,38 +230,65 @@ impl Line {
 
     /// Follows the schedule to `now`: the pre-queue begins at `prequeue_from` with the next
     /// ticket number and is frozen at `opens_at`, with a key drawn then, after its last
-    /// member. `true` when the record changed and should be saved at once.
+    /// member. A gathering pre-queue stays one pre-queue when the operator moves `opens_at`,
+    /// and is drawn at once when the schedule is removed, so nobody in it waits forever.
+    /// `true` when the record changed and should be saved at once.
     fn follow_schedule(&mut self, now: Millis) -> bool {
-        let Some(window) = self.config.schedule else {
-            self.phase = Phase::Open;
-            self.held = false;
-            return false;
-        };
-        self.phase = window.phase(now);
         let issued = self.queue.issued();
-        let current = self
+        let gathering = self
             .prequeue
             .as_ref()
-            .filter(|p| p.opens_at == window.opens_at);
-        let record = match (self.phase, current) {
-            (Phase::BeforeOpen, _) | (Phase::Prequeue, Some(_)) => None,
-            (Phase::Open, Some(p)) if p.frozen.is_some() => None,
-            (Phase::Prequeue, None) => Some(Prequeue {
-                opens_at: window.opens_at,
-                first: issued,
-                frozen: None,
-            }),
-            // Opened, or first seen after the opening (nobody gathered: an empty draw).
-            (Phase::Open, current) => {
-                let first = current.map_or(issued, |p| p.first);
-                Some(Prequeue {
-                    opens_at: window.opens_at,
-                    first,
-                    frozen: Some(Frozen {
-                        size: issued - first,
-                        key: schedule::new_key(),
+            .filter(|p| p.frozen.is_none())
+            .map(|p| p.first);
+        let draw = |opens_at: Millis, first: Option<u64>| {
+            let first = first.unwrap_or(issued);
+            Prequeue {
+                opens_at,
+                first,
+                frozen: Some(Frozen {
+                    size: issued - first,
+                    key: schedule::new_key(),
+                }),
+            }
+        };
+        let record = match self.config.schedule {
+            None => {
+                self.phase = Phase::Open;
+                let opens_at = self.prequeue.as_ref().map_or(now, |p| p.opens_at);
+                gathering.map(|first| draw(opens_at, Some(first)))
+            }
+            Some(window) => {
+                let drawn = self
+                    .prequeue
+                    .as_ref()
+                    .is_some_and(|p| p.opens_at == window.opens_at && p.frozen.is_some());
+                // Once drawn, open for good: a request with a slightly older `now` must not
+                // take the room back to the pre-queue.
+                self.phase = if drawn {
+                    Phase::Open
+                } else {
+                    window.phase(now)
+                };
+                let moved = self
+                    .prequeue
+                    .as_ref()
+                    .is_some_and(|p| p.frozen.is_none() && p.opens_at != window.opens_at);
+                match self.phase {
+                    Phase::Open if !drawn => Some(draw(window.opens_at, gathering)),
+                    Phase::Open => None,
+                    Phase::Prequeue if gathering.is_none() => Some(Prequeue {
+                        opens_at: window.opens_at,
+                        first: issued,
+                        frozen: None,
                     }),
-                })
+                    // The opening moved: the same people gather for the new time.
+                    Phase::Prequeue | Phase::BeforeOpen if moved => Some(Prequeue {
+                        opens_at: window.opens_at,
+                        first: gathering.unwrap_or(issued),
+                        frozen: None,
+                    }),
+                    Phase::Prequeue | Phase::BeforeOpen => None,
+                }
             }
         };
         let changed = record.is_some();
@@ -272,10 +307,24 @@ impl Line {
             self.prequeue_durable = !self.persistent;
             // Not one number more is handed out before the record is on disk: after a crash,
             // numbers drawn before it would be counted on the wrong side of it.
-            self.reserved = self.reserved.min(issued);
+            if self.persistent {
+                self.reserved = self.reserved.min(issued);
+            }
         }
         self.held = self.phase != Phase::Open || !self.prequeue_durable;
         changed
+    }
+
+    /// The order pages may show: a draw that is not on disk yet is not shown (a crash would
+    /// draw again), and meanwhile the room still looks like its pre-queue.
+    fn order(&self) -> (Phase, Order) {
+        match &self.prequeue {
+            Some(p) if !self.prequeue_durable => (
+                Phase::Prequeue.min_with(self.phase),
+                Order::Gathering { first: p.first },
+            ),
+            p => (self.phase, Order::of(p.as_ref())),
+        }
     }
 
     /// Follows the config's adaptive bounds: kept (within new bounds), begun at the config's
@@ -474,8 +523,8 @@ impl EmbeddedState {
                 .adaptive
                 .as_ref()
                 .map(|_| operator_rate(&l.settings, &l.config).is_none()),
-            phase: l.phase,
-            order: Order::of(l.prequeue.as_ref()),
+            phase: l.order().0,
+            order: l.order().1,
         }
     }
 
@@ -592,7 +641,11 @@ impl EmbeddedState {
             room_file.save(&saved)?;
         }
         self.with_line(|l| {
-            l.reserved = reserved;
+            // A save whose snapshot predates a change of the pre-queue must not hand out the
+            // numbers it reserved: the change has to reach the disk first.
+            if l.prequeue == saved.prequeue {
+                l.reserved = reserved;
+            }
             l.issued_at_save = saved.issued;
             if l.prequeue == saved.prequeue && !l.prequeue_durable {
                 l.prequeue_durable = true;
@@ -788,10 +841,16 @@ impl RoomState for EmbeddedState {
         self.ended.insert(session, until);
     }
 
-    fn sweep(&self, now: Millis, idle_ms: Millis) {
-        self.sessions
-            .retain(|_, s| s.seen.saturating_add(idle_ms) > now);
+    fn sweep(&self, now: Millis, idle_ms: Millis, ticket_ms: Millis) {
         self.ended.retain(|_, until| *until > now);
+        self.sessions.retain(|id, s| {
+            let idle = s.seen.saturating_add(idle_ms) <= now;
+            let ticket_until = s.started.saturating_add(ticket_ms);
+            if idle && ticket_until > now {
+                self.ended.insert(*id, ticket_until);
+            }
+            !idle
+        });
     }
 
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {
@@ -845,7 +904,7 @@ mod tests {
             state.admit_session(first.seq, 3, T0 + 3000),
             SessionStart::Ended
         );
-        state.sweep(T0 + 60_000, 600_000);
+        state.sweep(T0 + 60_000, 600_000, 0);
         assert!(
             state.session_seen(first.seq, T0 + 60_001),
             "refusal ran out with the pass"
@@ -857,8 +916,13 @@ mod tests {
         let state = EmbeddedState::new(T0, Limits::new(60.0, 0));
         state.admit_session(7, 3, T0);
         state.admit_session(8, 3, T0 + 5_000);
-        state.sweep(T0 + 10_000, 10_000);
+        state.sweep(T0 + 10_000, 10_000, 60_000);
         assert_eq!(state.figures(T0 + 10_000).active, 1);
+        // A copy of the swept session's ticket could still be valid: it does not begin a
+        // second session, until the ticket has surely expired.
+        assert_eq!(state.admit_session(7, 3, T0 + 20_000), SessionStart::Ended);
+        state.sweep(T0 + 60_000, 10_000, 60_000);
+        assert_eq!(state.admit_session(7, 3, T0 + 60_000), SessionStart::New);
     }
 
     mod durable {
@@ -1166,6 +1230,39 @@ mod tests {
             let places_again: Vec<Place> = (0..60).map(|seq| again.order.place(seq)).collect();
             assert_eq!(places_again, places);
             let _ = std::fs::remove_dir_all(path);
+        }
+
+        #[tokio::test]
+        async fn a_moved_opening_keeps_the_gathering_and_a_removed_schedule_draws_at_once() {
+            use crate::schedule::{Order, Phase, Window};
+            let window = |opens_at| Window {
+                prequeue_from: T0,
+                opens_at,
+            };
+            let l = |w| Limits {
+                schedule: w,
+                ..limits(600.0, 0)
+            };
+            let state = EmbeddedState::new(T0, l(Some(window(T0 + 60_000))));
+            for _ in 0..10 {
+                draw(&state, T0 + 1_000).await;
+            }
+            // The operator moves the opening later: the same ten gather for it.
+            state.set_limits(l(Some(window(T0 + 120_000))), T0 + 2_000);
+            for _ in 0..5 {
+                draw(&state, T0 + 3_000).await;
+            }
+            let f = state.figures(T0 + 90_000);
+            assert_eq!(f.phase, Phase::Prequeue, "not open at the old time");
+            assert_eq!(f.order, Order::Gathering { first: 0 });
+            // And then removes the schedule: nobody may wait for a draw that never comes.
+            state.set_limits(l(None), T0 + 100_000);
+            let f = state.figures(T0 + 100_000);
+            assert_eq!(f.phase, Phase::Open);
+            match f.order {
+                Order::Drawn { first: 0, frozen } => assert_eq!(frozen.size, 15),
+                other => panic!("not drawn: {other:?}"),
+            }
         }
 
         #[derive(Debug, Clone)]
