@@ -105,8 +105,12 @@ pub enum Decision {
     /// A ticket whose place has been called: mint a pass and forward. The session is the
     /// place, so a ticket copied to many browsers is still one session.
     Admit { seq: u64, place: u64 },
-    /// A ticket still in line: refresh it and show the waiting page.
-    Wait { seq: u64, drawn_at: u64 },
+    /// A ticket still in line: refresh it and show the waiting page at its place.
+    Wait {
+        seq: u64,
+        drawn_at: u64,
+        place: Place,
+    },
     /// No usable token: draw a number.
     Draw,
     /// No usable token, and the room's pre-queue has not begun: the countdown, no number.
@@ -127,9 +131,10 @@ pub fn decide(token: Option<&Token>, session_live: bool, figures: &Figures) -> D
         Some(t) if t.kind == Kind::Ticket && t.seq < figures.issued => {
             match figures.order.place(t.seq) {
                 Place::At(place) if place < figures.cursor => Decision::Admit { seq: t.seq, place },
-                Place::At(_) | Place::Undrawn => Decision::Wait {
+                place => Decision::Wait {
                     seq: t.seq,
                     drawn_at: t.id,
+                    place,
                 },
             }
         }
@@ -293,9 +298,9 @@ impl Room {
         view.proof_of_work_bits = Some(bits);
     }
 
-    /// What a visitor holding ticket number `seq` (or no ticket) sees of the room right now,
-    /// in `lang`.
-    fn view(&self, figures: &Figures, seq: Option<u64>, lang: Lang, now_s: u64) -> View<'_> {
+    /// What a visitor whose ticket stands at `place` (or who has no ticket) sees of the room
+    /// right now, in `lang`.
+    fn view(&self, figures: &Figures, place: Option<Place>, lang: Lang, now_s: u64) -> View<'_> {
         let limits = figures.limits;
         let state = match (figures.state, figures.phase) {
             (OperatorState::Paused, _) => RoomStateName::Paused,
@@ -304,7 +309,6 @@ impl Room {
             (OperatorState::Open, Phase::Prequeue) => RoomStateName::Prequeue,
             (OperatorState::Open, Phase::Open) => RoomStateName::Open,
         };
-        let place = seq.map(|seq| figures.order.place(seq));
         let (position, ahead, admitted) = match place {
             Some(Place::At(place)) if place < figures.cursor => (None, None, true),
             // Nothing left: no place to show.
@@ -672,12 +676,16 @@ impl Gateway {
                         tracing::info!(room = %room.cfg.id, seq, "ticket used up: a copy sent to the back");
                         self.draw(room, req, visit, now).await
                     }
-                    SessionStart::Later => self.moment(room, visit, &figures, seq, None, now_s),
+                    SessionStart::Later => self.moment(room, visit, &figures, None, now_s),
                 }
             }
-            Decision::Wait { seq, drawn_at } => {
+            Decision::Wait {
+                seq,
+                drawn_at,
+                place,
+            } => {
                 let cookie = room.ticket_cookie(seq, drawn_at, now_s, visit.secure);
-                self.waiting(room, visit, &figures, Some(seq), Some(cookie), now_s)
+                self.waiting(room, visit, &figures, Some(place), Some(cookie), now_s)
             }
             // Nothing left to book: say so instead of handing out a number.
             Decision::Draw if figures.state == OperatorState::Closed => {
@@ -733,9 +741,10 @@ impl Gateway {
                 }
                 let cookie = Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure));
                 if drawn.admitted {
-                    self.moment(room, visit, &figures, drawn.seq, cookie, now_s)
+                    self.moment(room, visit, &figures, cookie, now_s)
                 } else {
-                    self.waiting(room, visit, &figures, Some(drawn.seq), cookie, now_s)
+                    let place = figures.order.place(drawn.seq);
+                    self.waiting(room, visit, &figures, Some(place), cookie, now_s)
                 }
             }
             Err(e) => {
@@ -768,12 +777,12 @@ impl Gateway {
         room: &Room,
         visit: &Visit,
         figures: &Figures,
-        seq: Option<u64>,
+        place: Option<Place>,
         cookie: Option<HeaderValue>,
         now_s: u64,
     ) -> Response<Body> {
         let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
-        let view = room.view(figures, seq, lang, now_s);
+        let view = room.view(figures, place, lang, now_s);
         self.waiting_page(room, visit, lang, view, cookie, now_s)
     }
 
@@ -784,12 +793,11 @@ impl Gateway {
         room: &Room,
         visit: &Visit,
         figures: &Figures,
-        seq: u64,
         cookie: Option<HeaderValue>,
         now_s: u64,
     ) -> Response<Body> {
         let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
-        let mut view = room.view(figures, Some(seq), lang, now_s);
+        let mut view = room.view(figures, None, lang, now_s);
         view.admitted = false;
         view.position = Some(1);
         view.ahead = Some(0);
@@ -1102,7 +1110,8 @@ impl Gateway {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, "ticket drawn by proof of work");
                 let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
-                let view = room.view(&figures, Some(drawn.seq), lang, now_s);
+                let place = figures.order.place(drawn.seq);
+                let view = room.view(&figures, Some(place), lang, now_s);
                 let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
                 resp.headers_mut().append(
                     header::SET_COOKIE,
@@ -1137,9 +1146,16 @@ impl Gateway {
             }
             // A called ticket is not refreshed: it is meant to be turned into a pass now, not
             // kept alive indefinitely.
-            Decision::Admit { seq, .. } => (room.view(&figures, Some(seq), lang, now_s), None),
-            Decision::Wait { seq, drawn_at } => (
-                room.view(&figures, Some(seq), lang, now_s),
+            Decision::Admit { place, .. } => (
+                room.view(&figures, Some(Place::At(place)), lang, now_s),
+                None,
+            ),
+            Decision::Wait {
+                seq,
+                drawn_at,
+                place,
+            } => (
+                room.view(&figures, Some(place), lang, now_s),
                 Some(room.ticket_cookie(seq, drawn_at, now_s, visit.secure)),
             ),
             Decision::Draw => {
@@ -1519,7 +1535,8 @@ mod tests {
             decide(Some(&token(Kind::Ticket, 50)), false, &f),
             Decision::Wait {
                 seq: 50,
-                drawn_at: 5
+                drawn_at: 5,
+                place: Place::At(50)
             }
         );
         assert_eq!(

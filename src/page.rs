@@ -663,31 +663,25 @@ fn clock_time(unix: u64) -> String {
 /// "Busy, your place is kept, retrying": for admitted visitors when the upstream cannot answer.
 pub fn busy_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
     let t = texts(lang);
-    let mut out = String::with_capacity(2048);
-    head(&mut out, lang, t.busy_title, Some(retry_after), false);
-    let _ = write!(
-        out,
-        "<body><main class=\"ws\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
-         <p class=\"ws-note\" role=\"status\">{}</p></main></body></html>",
-        escape(&room.title),
-        t.busy_title,
-        t.busy_body,
-    );
-    Bytes::from(out)
+    notice_page(room, lang, t.busy_title, t.busy_body, retry_after)
 }
 
 /// "Too many new tickets from your connection": the issuance limit's answer.
 pub fn limited_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
     let t = texts(lang);
+    let body = t.limited_body.replace("{}", &retry_after.to_string());
+    notice_page(room, lang, t.limited_title, &body, retry_after)
+}
+
+/// A short page with a title and one note, which loads itself again after `retry_after`.
+fn notice_page(room: &RoomConfig, lang: Lang, title: &str, note: &str, retry_after: u64) -> Bytes {
     let mut out = String::with_capacity(2048);
-    head(&mut out, lang, t.limited_title, Some(retry_after), false);
+    head(&mut out, lang, title, Some(retry_after), false);
     let _ = write!(
         out,
-        "<body><main class=\"ws\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
-         <p class=\"ws-note\" role=\"status\">{}</p></main></body></html>",
+        "<body><main class=\"ws\"><p class=\"ws-site\">{}</p><h1>{title}</h1>\
+         <p class=\"ws-note\" role=\"status\">{note}</p></main></body></html>",
         escape(&room.title),
-        t.limited_title,
-        t.limited_body.replace("{}", &retry_after.to_string()),
     );
     Bytes::from(out)
 }

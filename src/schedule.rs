@@ -40,20 +40,6 @@ pub enum Phase {
 }
 
 impl Phase {
-    /// The earlier of two phases.
-    pub fn min_with(self, other: Phase) -> Phase {
-        let rank = |p: Phase| match p {
-            Phase::BeforeOpen => 0,
-            Phase::Prequeue => 1,
-            Phase::Open => 2,
-        };
-        if rank(other) < rank(self) {
-            other
-        } else {
-            self
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Phase::BeforeOpen => "before_open",
@@ -87,6 +73,13 @@ pub struct Prequeue {
     pub first: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frozen: Option<Frozen>,
+}
+
+impl Prequeue {
+    /// Whether this is the drawn pre-queue of `window`'s opening.
+    pub fn is_drawn_for(&self, window: &Window) -> bool {
+        self.opens_at == window.opens_at && self.frozen.is_some()
+    }
 }
 
 /// Fixed at opening; never changes afterwards.

@@ -261,7 +261,7 @@ impl Line {
                 let drawn = self
                     .prequeue
                     .as_ref()
-                    .is_some_and(|p| p.opens_at == window.opens_at && p.frozen.is_some());
+                    .is_some_and(|p| p.is_drawn_for(&window));
                 // Once drawn, open for good: a request with a slightly older `now` must not
                 // take the room back to the pre-queue.
                 self.phase = if drawn {
@@ -320,7 +320,10 @@ impl Line {
     fn order(&self) -> (Phase, Order) {
         match &self.prequeue {
             Some(p) if !self.prequeue_durable => (
-                Phase::Prequeue.min_with(self.phase),
+                match self.phase {
+                    Phase::Open => Phase::Prequeue,
+                    before => before,
+                },
                 Order::Gathering { first: p.first },
             ),
             p => (self.phase, Order::of(p.as_ref())),
@@ -510,6 +513,7 @@ impl EmbeddedState {
 
     fn snapshot(&self, l: &Line, active: u64) -> Figures {
         let limits = l.limits();
+        let (phase, order) = l.order();
         Figures {
             started_at: self.started_at,
             issued: l.queue.issued(),
@@ -523,8 +527,8 @@ impl EmbeddedState {
                 .adaptive
                 .as_ref()
                 .map(|_| operator_rate(&l.settings, &l.config).is_none()),
-            phase: l.order().0,
-            order: l.order().1,
+            phase,
+            order,
         }
     }
 
@@ -670,7 +674,7 @@ fn held_when_saved(limits: &Limits, saved: &Saved) -> bool {
     let drawn = saved
         .prequeue
         .as_ref()
-        .is_some_and(|p| p.opens_at == window.opens_at && p.frozen.is_some());
+        .is_some_and(|p| p.is_drawn_for(&window));
     window.phase(saved.saved_at) != Phase::Open || !drawn
 }
 

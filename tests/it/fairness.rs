@@ -327,6 +327,13 @@ async fn hand_in(v: &mut Visitor, challenge: &str, nonce: &str) -> support::Answ
     v.send(req).await
 }
 
+/// Solves the challenge `v` is given and hands it in, as the page's script does.
+async fn solve_as(v: &mut Visitor) -> support::Answer {
+    let challenge = challenge_of(v).await;
+    let nonce = wartesaal::issuance::solve(&challenge, 8);
+    hand_in(v, &challenge, &nonce).await
+}
+
 /// The challenge a visitor without a ticket is given, from the status JSON.
 async fn challenge_of(v: &mut Visitor) -> String {
     let s = v.status("r").await;
@@ -400,13 +407,9 @@ async fn proof_of_work_valid_wrong_reused_and_expired() {
     // Someone who holds a place and hands in another solution keeps their ticket. (A first
     // visitor takes the second's worth of admissions that built up meanwhile.)
     let mut filler = gw.visitor();
-    let c = challenge_of(&mut filler).await;
-    let n = wartesaal::issuance::solve(&c, 8);
-    assert_eq!(hand_in(&mut filler, &c, &n).await.status, StatusCode::OK);
+    assert_eq!(solve_as(&mut filler).await.status, StatusCode::OK);
     let mut waiting = gw.visitor();
-    let c = challenge_of(&mut waiting).await;
-    let n = wartesaal::issuance::solve(&c, 8);
-    assert_eq!(hand_in(&mut waiting, &c, &n).await.status, StatusCode::OK);
+    assert_eq!(solve_as(&mut waiting).await.status, StatusCode::OK);
     let held = waiting.cookie(COOKIE).unwrap();
     assert_eq!(waiting.status("r").await["position"], 1);
     let c = challenge_of(&mut slow).await;
@@ -450,12 +453,7 @@ async fn a_challenge_of_another_room_is_refused_and_a_used_up_copy_can_solve_its
 
     // A ticket that got its one entry; a copy of it is sent to the puzzle with its cookie
     // cleared, and solving it draws a new ticket instead of looping back to the puzzle.
-    let challenge = challenge_of(&mut v).await;
-    let nonce = wartesaal::issuance::solve(&challenge, 8);
-    assert_eq!(
-        hand_in(&mut v, &challenge, &nonce).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(solve_as(&mut v).await.status, StatusCode::OK);
     let ticket = v.cookie(COOKIE).unwrap();
     assert!(v.get("/termine").await.body.starts_with("upstream"));
     let mut copy = gw.visitor();
@@ -466,12 +464,7 @@ async fn a_challenge_of_another_room_is_refused_and_a_used_up_copy_can_solve_its
         copy.cookie(COOKIE).is_none(),
         "the used-up ticket is cleared"
     );
-    let challenge = challenge_of(&mut copy).await;
-    let nonce = wartesaal::issuance::solve(&challenge, 8);
-    assert_eq!(
-        hand_in(&mut copy, &challenge, &nonce).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(solve_as(&mut copy).await.status, StatusCode::OK);
     let own = copy.cookie(COOKIE).unwrap();
     assert!(support::ticket_seq("r", &own) > support::ticket_seq("r", &ticket));
     assert_eq!(
@@ -539,12 +532,7 @@ async fn a_real_browser_solves_the_puzzle_and_gets_its_place() {
     let (_up, gw) = support::one_room(POW).await;
     // Someone takes the one free slot first, so the browser's ticket has to wait.
     let mut first = gw.visitor();
-    let challenge = challenge_of(&mut first).await;
-    let nonce = wartesaal::issuance::solve(&challenge, 8);
-    assert_eq!(
-        hand_in(&mut first, &challenge, &nonce).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(solve_as(&mut first).await.status, StatusCode::OK);
     assert!(first.get("/termine").await.body.starts_with("upstream"));
 
     let dom = support::browser_dom(&chromium, &format!("{}/termine", gw.base()), 10_000).await;
