@@ -57,11 +57,11 @@ async fn handle(gateway: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> 
             resp
         }
         "/healthz" if read => plain(StatusCode::OK, "ok"),
-        // The embedded state lives in this process: ready while it is being saved.
+        // Ready while the embedded state is being saved, or Redis answers.
         "/readyz" if read && gateway.ready() => plain(StatusCode::OK, "ready"),
         "/readyz" if read => plain(
             StatusCode::SERVICE_UNAVAILABLE,
-            "room state cannot be saved; see the log",
+            "room state cannot be saved or Redis cannot be reached; see the log",
         ),
         "/" if read => {
             let mut resp = Response::new(proxy::full(Bytes::from_static(DASHBOARD.as_bytes())));
@@ -160,6 +160,17 @@ fn room_json(gateway: &Gateway, room: &Room) -> Value {
         })),
         "schedule": cfg.schedule.as_ref().map(|s| schedule_json(s, &figures)),
         "upstream": format!("{}://{}", cfg.upstream.scheme, cfg.upstream.authority),
+        "backend": backend_json(room.state.backend()),
+    })
+}
+
+/// Which state backend holds the room and how it is doing.
+fn backend_json(b: crate::state::BackendInfo) -> Value {
+    json!({
+        "kind": b.kind,
+        "available": b.available,
+        "leader": b.leader,
+        "epoch": b.epoch,
     })
 }
 
@@ -443,6 +454,7 @@ async fn patch(
     match room
         .state
         .update_settings(&mut |s, config| apply(&change, s, config), now)
+        .await
     {
         Ok(settings) => {
             tracing::info!(

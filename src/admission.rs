@@ -235,9 +235,15 @@ impl Queue {
         }
         self.budget = (owed - room as f64 * share).min(limits.burst());
         self.pace.record(now, room, waiting > 0);
+        self.call(room, now, limits);
+    }
+
+    /// Moves the cursor over `room` numbers, recording them as called.
+    fn call(&mut self, room: u64, now: Millis, limits: &Limits) {
         if room == 0 {
             return;
         }
+        let share = self.shows.share;
         self.shows
             .called(self.cursor, self.cursor + room, now, room as f64 * share);
         self.cursor += room;
@@ -253,6 +259,48 @@ impl Queue {
                 self.on_their_way.push_back(deadline);
             }
         }
+    }
+
+    /// Takes in what happened to a shared line elsewhere: numbers drawn by other gateways, and
+    /// numbers they let straight in from the allowance (`cursor` ahead of ours), which are
+    /// paid from the budget as if this line had called them.
+    pub fn adopt(&mut self, issued: u64, cursor: u64, now: Millis, limits: &Limits) {
+        self.issued = self.issued.max(issued);
+        let cursor = cursor.min(self.issued);
+        if cursor > self.cursor {
+            let walked_in = cursor - self.cursor;
+            self.budget -= walked_in as f64 * self.shows.share;
+            self.call(walked_in, now, limits);
+        }
+    }
+
+    /// Newcomers who may be let straight in before the next `advance`: what the budget holds
+    /// with nobody waiting, within `max_active`. Drawing a number spends it elsewhere.
+    pub fn allowance(&self, limits: &Limits, active: u64) -> u64 {
+        if self.waiting() > 0 || limits.paused || self.budget <= 0.0 {
+            return 0;
+        }
+        let mut allow = (self.budget / self.shows.share + 1e-9).floor() as u64;
+        if limits.max_active > 0 {
+            let expected = (self.on_their_way() as f64 * self.shows.share).ceil() as u64;
+            allow = allow.min(
+                limits
+                    .max_active
+                    .saturating_sub(active.saturating_add(expected)),
+            );
+        }
+        allow
+    }
+
+    /// Admissions are owed from `at` on, not before: the line was stopped until then (an
+    /// operator's pause, a schedule not yet open) even if no `advance` saw it stopped.
+    pub fn count_from(&mut self, at: Millis) {
+        self.refilled_at = self.refilled_at.max(at);
+    }
+
+    /// Sets the admission budget: a line taken over starts with what was left unspent.
+    pub fn set_budget(&mut self, budget: f64, limits: &Limits) {
+        self.budget = budget.min(limits.burst());
     }
 
     /// Hands out the next number; admits it at once if nobody waits ahead and the rate allows.
@@ -511,6 +559,41 @@ pub fn estimate_for_newcomer(waiting: u64, pace: &Pace) -> Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_line_pays_for_walk_ins_made_elsewhere() {
+        let limits = Limits::new(60.0, 0);
+        let t0 = 1_000_000;
+        let mut q = Queue::new(t0, &limits);
+        // One second's burst: one newcomer may walk straight in.
+        assert_eq!(q.allowance(&limits, 0), 1);
+        // Another gateway let them in: drawn and called there.
+        q.adopt(1, 1, t0, &limits);
+        assert_eq!((q.issued(), q.cursor()), (1, 1));
+        assert_eq!(q.allowance(&limits, 0), 0);
+        // Five more drew numbers elsewhere; three seconds later three are called.
+        q.adopt(6, 1, t0, &limits);
+        q.advance(t0 + 3_000, &limits, 0);
+        assert_eq!(q.cursor(), 4);
+        assert_eq!(q.allowance(&limits, 0), 0, "people wait: nobody walks in");
+        // A cursor reported behind ours changes nothing.
+        q.adopt(6, 2, t0 + 3_000, &limits);
+        assert_eq!(q.cursor(), 4);
+    }
+
+    #[test]
+    fn the_allowance_keeps_to_max_active() {
+        let limits = Limits::new(6000.0, 3);
+        let q = Queue::new(0, &limits);
+        assert_eq!(q.allowance(&limits, 0), 3);
+        assert_eq!(q.allowance(&limits, 2), 1);
+        assert_eq!(q.allowance(&limits, 5), 0);
+        let paused = Limits {
+            paused: true,
+            ..limits
+        };
+        assert_eq!(q.allowance(&paused, 0), 0);
+    }
     use proptest::prelude::*;
 
     const T0: Millis = 1_700_000_000_000;

@@ -177,8 +177,31 @@ const MIN_ADMIN_TOKEN_LEN: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateConfig {
     /// `state.dir`; `None` keeps state in memory only (the demo, which signs with a fresh key
-    /// each run anyway).
+    /// each run anyway). Only the embedded backend uses it.
     pub dir: Option<PathBuf>,
+    /// `Some` with `backend = "redis"`: several gateways share each room through Redis.
+    pub redis: Option<RedisConfig>,
+    pub on_unavailable: OnUnavailable,
+}
+
+/// Where the shared state lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisConfig {
+    /// `redis://[user:password@]host:port/db`.
+    pub url: String,
+    /// Begins every key, so that several deployments can share one Redis.
+    pub prefix: String,
+}
+
+/// What the gateway does while Redis cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnUnavailable {
+    /// Waiting visitors keep waiting at their place and valid passes keep working; nobody new
+    /// is let in or given a number.
+    #[default]
+    Hold,
+    /// Everyone goes straight to the backend until Redis is back.
+    Open,
 }
 
 #[derive(Debug, Clone)]
@@ -712,18 +735,55 @@ fn admin_token(s: &Section, file: &str, p: &mut Vec<Problem>) -> Option<AdminTok
 fn state_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<StateConfig> {
     let before = p.len();
     let mut s = Section::new("state", t);
-    match s.string("backend", p) {
-        None | Some("embedded") => {}
-        Some("redis") => p.push(s.problem(
-            "backend",
-            "the redis backend is not part of this build yet",
-            "use \"embedded\" (one gateway process, state in state.dir)",
-        )),
-        Some(other) => p.push(s.problem(
-            "backend",
-            format!("`{other}` is not a state backend"),
-            "use \"embedded\"",
-        )),
+    let redis_wanted = match s.string("backend", p) {
+        None | Some("embedded") => false,
+        Some("redis") => true,
+        Some(other) => {
+            p.push(s.problem(
+                "backend",
+                format!("`{other}` is not a state backend"),
+                "use \"embedded\" (one gateway process, state in state.dir) or \"redis\" \
+                 (several gateways sharing one queue)",
+            ));
+            false
+        }
+    };
+    let url = s
+        .string("redis_url", p)
+        .unwrap_or("redis://127.0.0.1:6379/0");
+    let prefix = s.string("redis_prefix", p).unwrap_or("wartesaal");
+    let on_unavailable = match s.string("on_unavailable", p) {
+        None | Some("hold") => OnUnavailable::Hold,
+        Some("open") => OnUnavailable::Open,
+        Some(other) => {
+            p.push(s.problem(
+                "on_unavailable",
+                format!("`{other}` is not a choice"),
+                "\"hold\" (the line waits while Redis is away) or \"open\" (everyone passes)",
+            ));
+            OnUnavailable::Hold
+        }
+    };
+    if redis_wanted {
+        if let Some(why) = redis_url_problem(url) {
+            p.push(s.problem(
+                "redis_url",
+                why,
+                "write it as redis://host:port/db, e.g. \"redis://127.0.0.1:6379/0\"",
+            ));
+        }
+        if prefix.is_empty()
+            || prefix.len() > 64
+            || !prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
+        {
+            p.push(s.problem(
+                "redis_prefix",
+                format!("`{prefix}` is not a usable key prefix"),
+                "1 to 64 letters, digits, '_', '-', '.' or ':', e.g. \"wartesaal\"",
+            ));
+        }
     }
     let dir = s.string("dir", p).unwrap_or("var/wartesaal");
     if dir.is_empty() {
@@ -736,7 +796,35 @@ fn state_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<StateConfig> {
     s.finish(p);
     (p.len() == before).then(|| StateConfig {
         dir: Some(PathBuf::from(dir)),
+        redis: redis_wanted.then(|| RedisConfig {
+            url: url.to_string(),
+            prefix: prefix.to_string(),
+        }),
+        on_unavailable,
     })
+}
+
+/// Why `url` cannot name a Redis server, if it cannot.
+fn redis_url_problem(url: &str) -> Option<String> {
+    if url.starts_with("rediss://") {
+        return Some(
+            "TLS to Redis (rediss://) is not part of this build: keep Redis on a private \
+             network or tunnel it"
+                .into(),
+        );
+    }
+    let Some(rest) = url.strip_prefix("redis://") else {
+        return Some(format!("`{url}` does not begin with redis://"));
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    if host.is_empty() {
+        return Some(format!("`{url}` names no host"));
+    }
+    match redis::Client::open(url) {
+        Ok(_) => None,
+        Err(e) => Some(format!("`{url}` is not a Redis URL: {e}")),
+    }
 }
 
 fn keys_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<Keyring> {

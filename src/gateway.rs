@@ -20,6 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::adaptive::{Change, UpstreamStats};
 use crate::admission::{self, Estimate, Limits};
 use crate::clock::{Clock, Millis};
+use crate::config::OnUnavailable;
 use crate::config::{AdminToken, Config, CookieSecure, Lang, RoomConfig};
 use crate::history::History;
 use crate::issuance::{AddressLimiter, Challenges, Refusal};
@@ -27,6 +28,7 @@ use crate::metrics::{Metrics, Outcome, Refused, RoomMetrics, UpstreamClass};
 use crate::page::{self, RoomStateName, View};
 use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError, UpstreamClient};
 use crate::schedule::{self, Phase, Place};
+use crate::shared::{Redis, SharedState};
 use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
 use crate::store::{OperatorState, StateDir, StoreError};
 use crate::ticket::{Kind, RoomKeys, Token, TokenError};
@@ -128,7 +130,7 @@ pub fn decide(token: Option<&Token>, session_live: bool, figures: &Figures) -> D
         // Drawn before this line started (a restart without durable state): the number may
         // belong to someone else now.
         Some(t) if t.kind == Kind::Ticket && t.id < figures.started_at => Decision::Draw,
-        Some(t) if t.kind == Kind::Ticket && t.seq < figures.issued => {
+        Some(t) if t.kind == Kind::Ticket && t.seq < figures.handed_out => {
             match figures.order.place(t.seq) {
                 Place::At(place) if place < figures.cursor => Decision::Admit { seq: t.seq, place },
                 place => Decision::Wait {
@@ -154,6 +156,8 @@ pub struct Room {
     issuance: Issuance,
     pub metrics: RoomMetrics,
     cookie_name: String,
+    /// What to do while the shared state cannot be reached.
+    on_unavailable: OnUnavailable,
 }
 
 /// A room's issuance rules at run time; each part is kept across reloads while its setting
@@ -213,6 +217,7 @@ impl Room {
             issuance,
             metrics: metrics.room(&cfg.id),
             cookie_name: cfg.cookie_name(),
+            on_unavailable: config.state.on_unavailable,
             state,
             cfg,
         }
@@ -407,36 +412,46 @@ enum Route<'a> {
     Unprotected(&'a Arc<Room>),
 }
 
+/// Where rooms keep their state.
+#[derive(Clone)]
+pub enum Backend {
+    /// In this process's memory only: a restart begins new lines (the demo).
+    Memory,
+    /// In this process, made durable in `state.dir`.
+    Dir(Arc<StateDir>),
+    /// Shared with other gateways through Redis.
+    Redis(Arc<Redis>),
+}
+
 impl Site {
-    /// Builds the rooms of a config. Their state is resumed from `dir` (or begun there), or
-    /// kept in memory only without one.
+    /// Builds the rooms of a config. Their state is resumed from the backend (or begun there).
     pub fn new(
         config: &Config,
         metrics: &Metrics,
         now: Millis,
-        dir: Option<&Arc<StateDir>>,
+        backend: &Backend,
     ) -> Result<Site, StoreError> {
-        Site::build(config, metrics, now, dir, None)
+        Site::build(config, metrics, now, backend, None)
     }
 
     /// The site of a reloaded config. Rooms that stay keep their state, and with it everyone's
-    /// place in line; new rooms are resumed from `dir` or begun; removed rooms are dropped
-    /// (their file stays, so adding them back later resumes them).
+    /// place in line; new rooms are resumed from the backend or begun; removed rooms are
+    /// dropped (their file or Redis keys stay, so adding them back later resumes them).
     pub fn reload(
         &self,
         config: &Config,
         metrics: &Metrics,
         now: Millis,
-        dir: Option<&Arc<StateDir>>,
+        backend: &Backend,
     ) -> Result<Site, StoreError> {
-        Site::build(config, metrics, now, dir, Some(self))
+        Site::build(config, metrics, now, backend, Some(self))
     }
 
     fn build(
         config: &Config,
         metrics: &Metrics,
         now: Millis,
-        dir: Option<&Arc<StateDir>>,
+        backend: &Backend,
         old: Option<&Site>,
     ) -> Result<Site, StoreError> {
         // Every room's state first, opening new ones: if one cannot be opened (a corrupt state
@@ -446,10 +461,17 @@ impl Site {
             .iter()
             .map(|cfg| match old.and_then(|site| site.room(&cfg.id)) {
                 Some(room) => Ok(room.state.clone()),
-                None => match dir {
-                    Some(dir) => EmbeddedState::shared(dir, &cfg.id, now, config_limits(cfg))
-                        .map(|s| s as Arc<dyn RoomState>),
-                    None => Ok(Arc::new(EmbeddedState::new(now, config_limits(cfg))) as _),
+                None => match backend {
+                    Backend::Dir(dir) => {
+                        EmbeddedState::shared(dir, &cfg.id, now, config_limits(cfg))
+                            .map(|s| s as Arc<dyn RoomState>)
+                    }
+                    Backend::Memory => {
+                        Ok(Arc::new(EmbeddedState::new(now, config_limits(cfg))) as _)
+                    }
+                    Backend::Redis(redis) => {
+                        Ok(SharedState::shared(redis, &cfg.id, config_limits(cfg)) as _)
+                    }
                 },
             })
             .collect::<Result<Vec<Arc<dyn RoomState>>, StoreError>>()?;
@@ -575,9 +597,10 @@ impl Gateway {
         result
     }
 
-    /// Whether the room state is being saved.
+    /// Whether the room state is being saved (embedded) or Redis answers (shared).
     pub fn ready(&self) -> bool {
         !self.persist_failing.load(Ordering::Relaxed)
+            && self.site.load().rooms.iter().all(|r| r.state.available())
     }
 
     /// Answers one public request. Never fails.
@@ -641,6 +664,11 @@ impl Gateway {
             room.metrics.request(Outcome::Bypass);
             return self.forward(room, req, visit, None).await;
         }
+        if room.on_unavailable == OnUnavailable::Open && !room.state.available() {
+            // The operator chose an open door over a closed one while Redis is away.
+            room.metrics.request(Outcome::Proxied);
+            return self.forward(room, req, visit, None).await;
+        }
         let now = self.clock.now_ms();
         let now_s = now / 1000;
         let token = room.token(req.headers(), now_s);
@@ -656,10 +684,16 @@ impl Gateway {
                     .await
             }
             Decision::Admit { seq, place } => {
-                match room
+                let started = room
                     .state
                     .admit_session(place, room.cfg.issuance.passes_per_ticket, now)
-                {
+                    .await
+                    .unwrap_or_else(|e| {
+                        // The line holds while the shared state is away: in a moment.
+                        tracing::warn!(room = %room.cfg.id, error = %e, "cannot start a session");
+                        SessionStart::Later
+                    });
+                match started {
                     SessionStart::New => {
                         room.metrics.admitted.inc();
                         self.admitted(room, req, visit, place, seq, now).await
@@ -732,7 +766,10 @@ impl Gateway {
                 // Straight through: a number drawn after any pre-queue is its own place.
                 let passes = room.cfg.issuance.passes_per_ticket;
                 if drawn.admitted
-                    && room.state.admit_session(drawn.seq, passes, now) == SessionStart::New
+                    && matches!(
+                        room.state.admit_session(drawn.seq, passes, now).await,
+                        Ok(SessionStart::New)
+                    )
                 {
                     room.metrics.admitted.inc();
                     return self
@@ -1467,6 +1504,7 @@ mod tests {
         Figures {
             started_at: 0,
             issued,
+            handed_out: issued,
             cursor,
             active: 0,
             limits: Limits::new(60.0, 0),

@@ -21,6 +21,7 @@ pub mod page;
 pub mod proxy;
 pub mod schedule;
 pub mod server;
+pub mod shared;
 pub mod shuffle;
 pub mod state;
 pub mod store;

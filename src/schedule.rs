@@ -143,6 +143,94 @@ impl Order {
     }
 }
 
+/// A change the schedule asks of the pre-queue record. The numbers it takes (`first` of a new
+/// pre-queue, the size of a frozen one) are the counter's at the moment it is applied, so the
+/// backend applies it atomically with the counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The pre-queue for `opens_at` begins with the next ticket number.
+    Begin { opens_at: Millis },
+    /// The opening moved: the people gathering since `first` now gather for `opens_at`.
+    Move { opens_at: Millis, first: u64 },
+    /// The opening: the numbers from `first` (from the next one when nobody gathered) up to the
+    /// last one drawn are put in a random order, with a key drawn now.
+    Freeze {
+        opens_at: Millis,
+        first: Option<u64>,
+    },
+}
+
+impl Transition {
+    /// The record after this transition, with numbers `0..issued` drawn so far. A freeze
+    /// draws its key here.
+    pub fn apply(&self, issued: u64) -> Prequeue {
+        match *self {
+            Transition::Begin { opens_at } => Prequeue {
+                opens_at,
+                first: issued,
+                frozen: None,
+            },
+            Transition::Move { opens_at, first } => Prequeue {
+                opens_at,
+                first,
+                frozen: None,
+            },
+            Transition::Freeze { opens_at, first } => {
+                let first = first.unwrap_or(issued).min(issued);
+                Prequeue {
+                    opens_at,
+                    first,
+                    frozen: Some(Frozen {
+                        size: issued - first,
+                        key: new_key(),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// Where the schedule stands at `now` given the last pre-queue `record`, and the change the
+/// record needs. The pre-queue begins at `prequeue_from` and is frozen at `opens_at`; a
+/// gathering pre-queue stays one pre-queue when the operator moves `opens_at`, and is drawn at
+/// once when the schedule is removed, so nobody in it waits forever. Once drawn, the room is
+/// open for good: a request with a slightly older `now` does not take it back.
+pub fn follow(
+    record: Option<&Prequeue>,
+    window: Option<Window>,
+    now: Millis,
+) -> (Phase, Option<Transition>) {
+    let gathering = record.filter(|p| p.frozen.is_none()).map(|p| p.first);
+    let Some(window) = window else {
+        let freeze = record.zip(gathering).map(|(p, first)| Transition::Freeze {
+            opens_at: p.opens_at,
+            first: Some(first),
+        });
+        return (Phase::Open, freeze);
+    };
+    let drawn = record.is_some_and(|p| p.is_drawn_for(&window));
+    let phase = if drawn {
+        Phase::Open
+    } else {
+        window.phase(now)
+    };
+    let moved = record.is_some_and(|p| p.frozen.is_none() && p.opens_at != window.opens_at);
+    let opens_at = window.opens_at;
+    let transition = match phase {
+        Phase::Open if !drawn => Some(Transition::Freeze {
+            opens_at,
+            first: gathering,
+        }),
+        Phase::Open => None,
+        Phase::Prequeue if gathering.is_none() => Some(Transition::Begin { opens_at }),
+        Phase::Prequeue | Phase::BeforeOpen => match gathering {
+            Some(first) if moved => Some(Transition::Move { opens_at, first }),
+            _ => None,
+        },
+    };
+    (phase, transition)
+}
+
 /// Writes a frozen pre-queue's order, place by place, for an auditor: everything needed to
 /// recompute it (first number, size, key, construction) comes first.
 pub fn write_audit(

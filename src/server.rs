@@ -17,8 +17,9 @@ use tokio::task::JoinSet;
 use crate::admin;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::gateway::{self, Conn, Gateway, Site};
+use crate::gateway::{self, Backend, Conn, Gateway, Site};
 use crate::metrics::Metrics;
+use crate::shared::Redis;
 use crate::state::StateError;
 use crate::store::{StateDir, StoreError};
 
@@ -27,6 +28,9 @@ const MAX_HEADER_BYTES: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
 const TICK: Duration = Duration::from_secs(1);
 const SAVE_EVERY: Duration = Duration::from_millis(250);
+
+/// How long a start waits for Redis before serving without it.
+const REDIS_START_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -37,6 +41,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     State(#[from] StoreError),
+    #[error(transparent)]
+    Shared(#[from] StateError),
 }
 
 /// A started gateway: its bound addresses and the handle to reload and stop it.
@@ -45,7 +51,7 @@ pub struct Running {
     pub admin_addr: SocketAddr,
     pub gateway: Arc<Gateway>,
     config: Config,
-    state_dir: Option<Arc<StateDir>>,
+    backend: Backend,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -58,7 +64,7 @@ impl Running {
     pub fn reload(&mut self, config: Config) -> Result<Vec<String>, StoreError> {
         let now = self.gateway.clock.now_ms();
         let old = self.gateway.site.load_full();
-        let site = old.reload(&config, &self.gateway.metrics, now, self.state_dir.as_ref())?;
+        let site = old.reload(&config, &self.gateway.metrics, now, &self.backend)?;
         for room in &old.rooms {
             if site.room(&room.cfg.id).is_none() {
                 if let Err(e) = room.state.persist(now, false) {
@@ -77,7 +83,7 @@ impl Running {
             restart.push("admin.listen");
         }
         if was.state != now_cfg.state {
-            restart.push("state.dir");
+            restart.push("state");
         }
         if was.server.max_connections != now_cfg.server.max_connections {
             restart.push("server.max_connections");
@@ -128,12 +134,20 @@ impl Running {
 /// ones are in `Running`.
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
     let metrics = Arc::new(Metrics::new());
-    let state_dir = match &config.state.dir {
-        Some(dir) => Some(StateDir::open(dir)?),
-        None => None,
+    let backend = match (&config.state.redis, &config.state.dir) {
+        (Some(redis), _) => Backend::Redis(Redis::new(
+            redis,
+            config.state.on_unavailable,
+            clock.clone(),
+        )?),
+        (None, Some(dir)) => Backend::Dir(StateDir::open(dir)?),
+        (None, None) => Backend::Memory,
     };
-    let site = Site::new(&config, &metrics, clock.now_ms(), state_dir.as_ref())?;
+    let site = Site::new(&config, &metrics, clock.now_ms(), &backend)?;
     let gateway = Arc::new(Gateway::new(site, clock, metrics));
+    if let Backend::Redis(_) = backend {
+        wait_for_redis(&gateway).await;
+    }
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let limit = Arc::new(Semaphore::new(config.server.max_connections));
@@ -202,10 +216,29 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         admin_addr,
         gateway,
         config,
-        state_dir,
+        backend,
         stop,
         tasks,
     })
+}
+
+/// Gives the shared rooms a few seconds to read their line from Redis before serving, so the
+/// first visitors are not turned away. Serving begins anyway: `on_unavailable` then applies
+/// and `/readyz` says so.
+async fn wait_for_redis(gateway: &Gateway) {
+    let synced = async {
+        while !gateway.ready() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    if tokio::time::timeout(REDIS_START_WAIT, synced)
+        .await
+        .is_err()
+    {
+        tracing::error!(
+            "Redis not reachable at start; serving with on_unavailable in force until it is"
+        );
+    }
 }
 
 /// Runs `work` every `period` until the gateway stops; a late run delays the next one instead

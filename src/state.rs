@@ -21,7 +21,7 @@ use dashmap::DashMap;
 use crate::adaptive::{Adaptive, Change, UpstreamSample};
 use crate::admission::{self, Drawn, Estimate, Limits, Pace, Queue};
 use crate::clock::Millis;
-use crate::schedule::{self, Frozen, Order, Phase, Prequeue};
+use crate::schedule::{self, Order, Phase, Prequeue};
 use crate::store::{
     Message, OperatorState, RoomFile, Saved, Settings, StateDir, StoreError, FORMAT,
 };
@@ -52,6 +52,10 @@ pub struct Figures {
     /// Unix seconds when this line began. Tickets drawn earlier belong to another line.
     pub started_at: u64,
     pub issued: u64,
+    /// Ticket numbers below this were handed out by this line: `issued` when this process is
+    /// the authority, unbounded when other gateways draw too (their numbers reach this copy a
+    /// moment later, and tickets of another line are told apart by `started_at`).
+    pub handed_out: u64,
     pub cursor: u64,
     pub active: u64,
     /// Effective limits: the config's, with the operator's changes and the adaptive rate
@@ -104,12 +108,13 @@ pub trait RoomState: Send + Sync + 'static {
     /// The operator's message to visitors; cheap, for every page.
     fn message(&self) -> Arc<Message>;
 
-    /// Changes the operator's settings and makes the change durable before returning.
-    fn update_settings(
-        &self,
-        change: &mut dyn FnMut(&mut Settings, &Limits),
+    /// Changes the operator's settings and makes the change durable (and, shared, seen by
+    /// every gateway) before returning.
+    fn update_settings<'a>(
+        &'a self,
+        change: SettingsChange<'a>,
         now: Millis,
-    ) -> Result<Settings, StateError>;
+    ) -> StateFuture<'a, Settings>;
 
     /// Writes what must survive a restart. `orderly` marks a shutdown: the counters written are
     /// exact and nothing is reserved ahead.
@@ -120,7 +125,14 @@ pub trait RoomState: Send + Sync + 'static {
     /// stays out.
     /// A ticket may start its session and rejoin it `max_passes` times in all (another
     /// device, a reload racing the pass cookie); beyond that it is `UsedUp`.
-    fn admit_session(&self, session: u64, max_passes: u32, now: Millis) -> SessionStart;
+    /// Asks the authority on sessions, hence async: the one other call a shared backend makes
+    /// per request, once per new pass.
+    fn admit_session(
+        &self,
+        session: u64,
+        max_passes: u32,
+        now: Millis,
+    ) -> StateFuture<'_, SessionStart>;
 
     /// A request came in on a pass. `false` means the session was ended (released) and the
     /// pass must not be honoured any more.
@@ -138,6 +150,29 @@ pub trait RoomState: Send + Sync + 'static {
     /// One second of upstream observations, for the adaptive rate. Returns the change it made
     /// and the new rate.
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)>;
+
+    /// Whether the backend answers now. An embedded room always does; a shared one does not
+    /// while Redis is unreachable, and then serves from its last copy.
+    fn available(&self) -> bool {
+        true
+    }
+
+    /// Which backend holds the room, for the admin API.
+    fn backend(&self) -> BackendInfo {
+        BackendInfo::default()
+    }
+}
+
+/// Which backend holds a room and how it is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BackendInfo {
+    /// `"embedded"` or `"redis"`.
+    pub kind: &'static str,
+    pub available: bool,
+    /// Shared: whether this gateway advances the cursor now (holds the lease).
+    pub leader: Option<bool>,
+    /// Shared: how many times the shared line was begun or restored after Redis lost it.
+    pub epoch: Option<u64>,
 }
 
 /// What became of a called number that turned up.
@@ -234,63 +269,11 @@ impl Line {
     /// and is drawn at once when the schedule is removed, so nobody in it waits forever.
     /// `true` when the record changed and should be saved at once.
     fn follow_schedule(&mut self, now: Millis) -> bool {
+        let (phase, transition) =
+            schedule::follow(self.prequeue.as_ref(), self.config.schedule, now);
+        self.phase = phase;
         let issued = self.queue.issued();
-        let gathering = self
-            .prequeue
-            .as_ref()
-            .filter(|p| p.frozen.is_none())
-            .map(|p| p.first);
-        let draw = |opens_at: Millis, first: Option<u64>| {
-            let first = first.unwrap_or(issued);
-            Prequeue {
-                opens_at,
-                first,
-                frozen: Some(Frozen {
-                    size: issued - first,
-                    key: schedule::new_key(),
-                }),
-            }
-        };
-        let record = match self.config.schedule {
-            None => {
-                self.phase = Phase::Open;
-                let opens_at = self.prequeue.as_ref().map_or(now, |p| p.opens_at);
-                gathering.map(|first| draw(opens_at, Some(first)))
-            }
-            Some(window) => {
-                let drawn = self
-                    .prequeue
-                    .as_ref()
-                    .is_some_and(|p| p.is_drawn_for(&window));
-                // Once drawn, open for good: a request with a slightly older `now` must not
-                // take the room back to the pre-queue.
-                self.phase = if drawn {
-                    Phase::Open
-                } else {
-                    window.phase(now)
-                };
-                let moved = self
-                    .prequeue
-                    .as_ref()
-                    .is_some_and(|p| p.frozen.is_none() && p.opens_at != window.opens_at);
-                match self.phase {
-                    Phase::Open if !drawn => Some(draw(window.opens_at, gathering)),
-                    Phase::Open => None,
-                    Phase::Prequeue if gathering.is_none() => Some(Prequeue {
-                        opens_at: window.opens_at,
-                        first: issued,
-                        frozen: None,
-                    }),
-                    // The opening moved: the same people gather for the new time.
-                    Phase::Prequeue | Phase::BeforeOpen if moved => Some(Prequeue {
-                        opens_at: window.opens_at,
-                        first: gathering.unwrap_or(issued),
-                        frozen: None,
-                    }),
-                    Phase::Prequeue | Phase::BeforeOpen => None,
-                }
-            }
-        };
+        let record = transition.map(|t| t.apply(issued));
         let changed = record.is_some();
         if let Some(record) = record {
             tracing::info!(
@@ -517,6 +500,7 @@ impl EmbeddedState {
         Figures {
             started_at: self.started_at,
             issued: l.queue.issued(),
+            handed_out: l.queue.issued(),
             cursor: l.queue.cursor(),
             active,
             limits,
@@ -554,6 +538,44 @@ impl EmbeddedState {
 
     fn with_line<T>(&self, f: impl FnOnce(&mut Line) -> T) -> T {
         f(&mut self.lock())
+    }
+
+    /// `admit_session`, at once.
+    fn start_session(&self, session: u64, max_passes: u32, now: Millis) -> SessionStart {
+        if self.ended.contains_key(&session) {
+            return SessionStart::Ended;
+        }
+        let rejoin = |s: &mut Session| {
+            if s.passes >= max_passes {
+                return SessionStart::UsedUp;
+            }
+            s.passes += 1;
+            s.seen = now;
+            SessionStart::Existing
+        };
+        if let Some(mut s) = self.sessions.get_mut(&session) {
+            return rejoin(&mut s);
+        }
+        // New sessions begin under the line lock, so the start budget is spent once each.
+        self.with_line(|l| {
+            l.follow_schedule(now);
+            let limits = l.limits();
+            if let Some(mut s) = self.sessions.get_mut(&session) {
+                return rejoin(&mut s);
+            }
+            if !l.queue.may_start(now, &limits) {
+                return SessionStart::Later;
+            }
+            self.sessions.insert(session, Session::new(now));
+            l.queue.arrived(session, now, &limits);
+            SessionStart::New
+        })
+    }
+
+    /// `update_settings`, at once.
+    #[cfg(test)]
+    fn change_now(&self, change: SettingsChange<'_>, now: Millis) -> Result<Settings, StoreError> {
+        self.save_with(now, false, Some(change))
     }
 
     /// Saves the room, reserving numbers ahead (none on an orderly shutdown). The line lock is
@@ -686,7 +708,7 @@ fn sorted(map: &DashMap<u64, Millis>) -> Vec<(u64, Millis)> {
 }
 
 /// An operator's change to a room's settings, given the config's limits.
-type SettingsChange<'a> = &'a mut dyn FnMut(&mut Settings, &Limits);
+pub type SettingsChange<'a> = &'a mut (dyn FnMut(&mut Settings, &Limits) + Send);
 
 impl RoomState for EmbeddedState {
     fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
@@ -786,47 +808,37 @@ impl RoomState for EmbeddedState {
         self.message.load_full()
     }
 
-    fn update_settings(
-        &self,
-        change: &mut dyn FnMut(&mut Settings, &Limits),
+    fn update_settings<'a>(
+        &'a self,
+        change: SettingsChange<'a>,
         now: Millis,
-    ) -> Result<Settings, StateError> {
-        Ok(self.save_with(now, false, Some(change))?)
+    ) -> StateFuture<'a, Settings> {
+        let result = self.save_with(now, false, Some(change));
+        Box::pin(std::future::ready(result.map_err(StateError::from)))
     }
 
     fn persist(&self, now: Millis, orderly: bool) -> Result<(), StateError> {
         Ok(self.save(now, orderly)?)
     }
 
-    fn admit_session(&self, session: u64, max_passes: u32, now: Millis) -> SessionStart {
-        if self.ended.contains_key(&session) {
-            return SessionStart::Ended;
+    fn admit_session(
+        &self,
+        session: u64,
+        max_passes: u32,
+        now: Millis,
+    ) -> StateFuture<'_, SessionStart> {
+        Box::pin(std::future::ready(Ok(
+            self.start_session(session, max_passes, now)
+        )))
+    }
+
+    fn backend(&self) -> BackendInfo {
+        BackendInfo {
+            kind: "embedded",
+            available: true,
+            leader: None,
+            epoch: None,
         }
-        let rejoin = |s: &mut Session| {
-            if s.passes >= max_passes {
-                return SessionStart::UsedUp;
-            }
-            s.passes += 1;
-            s.seen = now;
-            SessionStart::Existing
-        };
-        if let Some(mut s) = self.sessions.get_mut(&session) {
-            return rejoin(&mut s);
-        }
-        // New sessions begin under the line lock, so the start budget is spent once each.
-        self.with_line(|l| {
-            l.follow_schedule(now);
-            let limits = l.limits();
-            if let Some(mut s) = self.sessions.get_mut(&session) {
-                return rejoin(&mut s);
-            }
-            if !l.queue.may_start(now, &limits) {
-                return SessionStart::Later;
-            }
-            self.sessions.insert(session, Session::new(now));
-            l.queue.arrived(session, now, &limits);
-            SessionStart::New
-        })
     }
 
     fn session_seen(&self, session: u64, now: Millis) -> bool {
@@ -892,9 +904,9 @@ mod tests {
         let state = EmbeddedState::new(T0, limits);
         let (first, _) = state.draw(T0).await.unwrap();
         assert!(first.admitted);
-        assert_eq!(state.admit_session(first.seq, 3, T0), SessionStart::New);
+        assert_eq!(state.start_session(first.seq, 3, T0), SessionStart::New);
         assert_eq!(
-            state.admit_session(first.seq, 3, T0),
+            state.start_session(first.seq, 3, T0),
             SessionStart::Existing
         );
         let (second, figures) = state.draw(T0 + 1000).await.unwrap();
@@ -905,7 +917,7 @@ mod tests {
         assert_eq!(state.figures(T0 + 2000).cursor, 2);
         assert!(!state.session_seen(first.seq, T0 + 3000));
         assert_eq!(
-            state.admit_session(first.seq, 3, T0 + 3000),
+            state.start_session(first.seq, 3, T0 + 3000),
             SessionStart::Ended
         );
         state.sweep(T0 + 60_000, 600_000, 0);
@@ -918,15 +930,15 @@ mod tests {
     #[test]
     fn idle_sessions_are_swept() {
         let state = EmbeddedState::new(T0, Limits::new(60.0, 0));
-        state.admit_session(7, 3, T0);
-        state.admit_session(8, 3, T0 + 5_000);
+        state.start_session(7, 3, T0);
+        state.start_session(8, 3, T0 + 5_000);
         state.sweep(T0 + 10_000, 10_000, 60_000);
         assert_eq!(state.figures(T0 + 10_000).active, 1);
         // A copy of the swept session's ticket could still be valid: it does not begin a
         // second session, until the ticket has surely expired.
-        assert_eq!(state.admit_session(7, 3, T0 + 20_000), SessionStart::Ended);
+        assert_eq!(state.start_session(7, 3, T0 + 20_000), SessionStart::Ended);
         state.sweep(T0 + 60_000, 10_000, 60_000);
-        assert_eq!(state.admit_session(7, 3, T0 + 60_000), SessionStart::New);
+        assert_eq!(state.start_session(7, 3, T0 + 60_000), SessionStart::New);
     }
 
     mod durable {
@@ -1000,7 +1012,7 @@ mod tests {
             let l = limits(60.0, 0);
             let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
             state
-                .update_settings(
+                .change_now(
                     &mut |s, config| {
                         s.admit_per_minute = Some(crate::store::Override {
                             value: 6.0,
@@ -1035,7 +1047,7 @@ mod tests {
                 draw(&state, T0).await;
             }
             state
-                .update_settings(&mut |s, _| s.state = OperatorState::Paused, T0)
+                .change_now(&mut |s, _| s.state = OperatorState::Paused, T0)
                 .unwrap();
             let cursor = state.figures(T0).cursor;
             drop(state); // kill -9
@@ -1088,7 +1100,7 @@ mod tests {
             assert_eq!(state.figures(T0 + 1_000).limits.admit_per_minute, 510.0);
             // The operator's rate wins and the learning stands still under it ...
             state
-                .update_settings(
+                .change_now(
                     &mut |s, config| {
                         s.admit_per_minute = Some(crate::store::Override {
                             value: 50.0,
@@ -1103,7 +1115,7 @@ mod tests {
             assert_eq!((f.limits.admit_per_minute, f.adaptive), (50.0, Some(false)));
             // ... until it is lifted: the learning goes on from the operator's value.
             state
-                .update_settings(&mut |s, _| s.admit_per_minute = None, T0 + 20_000)
+                .change_now(&mut |s, _| s.admit_per_minute = None, T0 + 20_000)
                 .unwrap();
             let f = state.figures(T0 + 20_000);
             assert_eq!((f.limits.admit_per_minute, f.adaptive), (50.0, Some(true)));
@@ -1127,7 +1139,7 @@ mod tests {
                 draw(&state, T0).await;
             }
             state
-                .update_settings(&mut |s, _| s.state = OperatorState::Paused, T0)
+                .change_now(&mut |s, _| s.state = OperatorState::Paused, T0)
                 .unwrap();
             let mut healthy = UpstreamSample::default();
             for _ in 0..20 {
@@ -1137,7 +1149,7 @@ mod tests {
                 assert_eq!(state.upstream(&healthy, T0 + s * 1000), None);
             }
             state
-                .update_settings(&mut |s, _| s.state = OperatorState::Open, T0 + 600_000)
+                .change_now(&mut |s, _| s.state = OperatorState::Open, T0 + 600_000)
                 .unwrap();
             assert_eq!(state.figures(T0 + 600_000).limits.admit_per_minute, 60.0);
             // Open again with people waiting and a healthy backend: now it grows.

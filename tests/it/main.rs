@@ -6,5 +6,6 @@ mod fairness;
 mod gateway;
 mod process;
 mod protection;
+mod scaleout;
 mod simulation;
 mod support;

@@ -578,3 +578,139 @@ pub async fn browser_dom(chromium: &Path, url: &str, virtual_ms: u64) -> String 
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A gateway on a clock shared with other gateways of the same test.
+pub async fn gateway_on(config: &str, clock: Arc<ManualClock>) -> Gateway {
+    let config = Config::from_toml(
+        config,
+        Path::new("test.toml"),
+        KeySource::Given(vec![Secret::from_bytes(SECRET)]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let running = wartesaal::start(config, clock.clone()).await.unwrap();
+    Gateway {
+        running,
+        clock,
+        client: Client::builder(TokioExecutor::new()).build_http(),
+    }
+}
+
+/// Config text for a gateway sharing its rooms through the Redis at `url`.
+pub fn config_redis(url: &str, state_extra: &str, rooms: &str) -> String {
+    format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\ngrace_period = \"1s\"\n\n\
+         [admin]\nlisten = \"127.0.0.1:0\"\n{}\n\n\
+         [state]\nbackend = \"redis\"\nredis_url = \"{url}\"\n{state_extra}\n\n{rooms}",
+        admin_token_line()
+    )
+}
+
+/// A `redis-server` of the test's own on a free loopback port, without persistence: stopping
+/// it loses everything, as a restart of an unpersisted Redis does. Killed when dropped.
+pub struct RedisServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl RedisServer {
+    /// Under CI (`CI` set) `redis-server` must be there; elsewhere a test without it says so
+    /// and passes nothing.
+    pub fn start() -> Option<RedisServer> {
+        let found = std::process::Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_ok();
+        if !found {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "Redis tests need redis-server: apt-get install redis-server"
+            );
+            eprintln!("skipped: no redis-server on PATH (apt-get install redis-server)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Some(RedisServer::start_on(port))
+    }
+
+    /// A new, empty server on `port` (after `kill`, the same port).
+    pub fn start_on(port: u16) -> RedisServer {
+        let dir = temp_dir("redis");
+        std::fs::create_dir_all(&dir).unwrap();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .arg("--dir")
+            .arg(&dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let server = RedisServer { child, port };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while server.cli(&["PING"]) != "PONG" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not answer"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// `redis-cli` against this server; its output, trimmed.
+    pub fn cli(&self, args: &[&str]) -> String {
+        std::process::Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Kills the server as a crash would; nothing it held survives.
+    pub fn kill(mut self) -> u16 {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.port
+    }
+
+    /// The sum of `calls=` over every command Redis has run since `CONFIG RESETSTAT`.
+    pub fn commands(&self) -> u64 {
+        self.cli(&["INFO", "commandstats"])
+            .lines()
+            .filter_map(|l| l.split("calls=").nth(1))
+            .filter_map(|rest| rest.split(',').next()?.parse::<u64>().ok())
+            .sum()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `check` until it holds; panics with `what` after ten seconds. For state another
+/// process or a background task brings about, never for time the test controls.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,355 @@
+//! Several gateways sharing one room through a real `redis-server` of each test's own: one
+//! line, one rate, one lease, and what happens when Redis goes away or comes back empty.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use wartesaal::clock::ManualClock;
+
+use crate::support::{self, Gateway, RedisServer, Visitor, T0};
+
+/// One ticket a minute: the first visitor walks in, everyone else waits, and the cursor stands
+/// still for as long as a test advances the clock by seconds.
+const STILL: &str = "admit_per_minute = 1";
+
+async fn room_json(gw: &Gateway) -> serde_json::Value {
+    let a = gw.admin(Method::GET, "/api/v1/rooms/r", None, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    a.json()
+}
+
+async fn cursor_is(gw: &Gateway, cursor: u64) -> bool {
+    room_json(gw).await["cursor"] == cursor
+}
+
+async fn pair(redis: &RedisServer, state_extra: &str, room: &str) -> (Gateway, Gateway) {
+    let config = support::config_redis(&redis.url(), state_extra, room);
+    let clock = Arc::new(ManualClock::new(T0));
+    let a = support::gateway_on(&config, clock.clone()).await;
+    let b = support::gateway_on(&config, clock).await;
+    (a, b)
+}
+
+/// A visitor who draws a ticket at `gw` and waits: their ticket number.
+async fn waiting_at(gw: &Gateway) -> (Visitor, u64) {
+    let mut v = gw.visitor();
+    let page = v.get("/book").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("wartesaal"),
+        "a waiting page: {}",
+        page.body
+    );
+    let seq = support::ticket_seq("r", &v.cookie("wartesaal_r").expect("a ticket"));
+    (v, seq)
+}
+
+#[tokio::test]
+async fn two_gateways_keep_one_line_at_one_rate() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    // Five a second, so a second's burst is five.
+    let (a, b) = pair(
+        &redis,
+        "",
+        &support::room("r", &up.url(), "admit_per_minute = 300"),
+    )
+    .await;
+    let gateways = [&a, &b];
+
+    // The first five find nobody waiting and walk straight in, whichever gateway they reach:
+    // one second's burst between the two of them, not one each.
+    for i in 0..5 {
+        let mut v = gateways[i % 2].visitor();
+        assert_eq!(v.get("/book").await.body, "upstream:/book", "walk-in {i}");
+    }
+    // Later arrivals alternate between the gateways and draw from one counter.
+    let mut line = Vec::new();
+    for i in 0..10 {
+        line.push(waiting_at(gateways[i % 2]).await);
+    }
+    let seqs: Vec<u64> = line.iter().map(|(_, s)| *s).collect();
+    assert_eq!(
+        seqs,
+        (5..15).collect::<Vec<u64>>(),
+        "one global ticket order"
+    );
+
+    // One second: five called, by the lease holder alone.
+    a.advance(Duration::from_secs(1));
+    for gw in gateways {
+        support::eventually("both gateways see the cursor at 10", || cursor_is(gw, 10)).await;
+    }
+    let leaders = [room_json(&a).await, room_json(&b).await]
+        .iter()
+        .filter(|j| j["backend"]["leader"] == true)
+        .count();
+    assert_eq!(leaders, 1);
+
+    // Every visitor asks at the other gateway than the one that gave them their number:
+    // the called five are let in there, the rest keep their places, in ticket order.
+    for (i, (v, seq)) in line.iter_mut().enumerate() {
+        v.base = gateways[(i + 1) % 2].base();
+        if *seq < 10 {
+            assert_eq!(v.get("/book").await.body, "upstream:/book", "ticket {seq}");
+        } else {
+            assert_eq!(v.status("r").await["position"], *seq - 9, "ticket {seq}");
+        }
+    }
+    assert_eq!(up.paths().len(), 10);
+    for gw in gateways {
+        support::eventually("ten sessions counted across gateways", || async {
+            room_json(gw).await["active_sessions"] == 10
+        })
+        .await;
+    }
+
+    // An operator's pause on one gateway holds the line on both.
+    let patched = a.patch("r", r#"{"state":"paused"}"#).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    support::eventually("the pause reaches the other gateway", || async {
+        room_json(&b).await["state"] == "paused"
+    })
+    .await;
+    a.advance(Duration::from_secs(10));
+    let (_late, seq) = waiting_at(&b).await;
+    assert_eq!(seq, 15);
+    assert_eq!(line[5].0.status("r").await["state"], "paused");
+    assert!(cursor_is(&a, 10).await && cursor_is(&b, 10).await);
+
+    // Resumed: another second calls the next five, again once.
+    assert_eq!(
+        b.patch("r", r#"{"state":"open"}"#).await.status,
+        StatusCode::OK
+    );
+    for gw in gateways {
+        support::eventually("the resume reaches both gateways", || async {
+            room_json(gw).await["state"] == "open"
+        })
+        .await;
+    }
+    a.advance(Duration::from_secs(1));
+    for gw in gateways {
+        support::eventually("both see the cursor at 15", || cursor_is(gw, 15)).await;
+    }
+    for (v, seq) in &mut line[5..] {
+        assert_eq!(v.get("/book").await.body, "upstream:/book", "ticket {seq}");
+    }
+}
+
+#[tokio::test]
+async fn redis_restarted_empty_reissues_no_number_and_keeps_every_place() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let (a, b) = pair(&redis, "", &support::room("r", &up.url(), STILL)).await;
+    let mut walk_in = a.visitor();
+    assert_eq!(walk_in.get("/book").await.status, StatusCode::OK);
+    let mut line = Vec::new();
+    for i in 0..6 {
+        line.push(waiting_at(if i % 2 == 0 { &a } else { &b }).await);
+    }
+    assert_eq!(line.last().unwrap().1, 6);
+    assert_eq!(room_json(&a).await["backend"]["epoch"], 1);
+
+    // Redis dies and comes back with nothing.
+    let port = redis.kill();
+    for gw in [&a, &b] {
+        support::eventually("both gateways notice", || async {
+            gw.admin(Method::GET, "/readyz", None, None).await.status
+                == StatusCode::SERVICE_UNAVAILABLE
+        })
+        .await;
+    }
+    let redis = RedisServer::start_on(port);
+    for gw in [&a, &b] {
+        support::eventually("the line is restored", || async {
+            room_json(gw).await["backend"]["available"] == true
+        })
+        .await;
+    }
+    assert_eq!(
+        room_json(&b).await["backend"]["epoch"],
+        2,
+        "one restore, not two"
+    );
+
+    // Until every gateway has reported the numbers it has seen, no new number goes out.
+    let mut early = b.visitor();
+    let busy = early.get("/book").await;
+    assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(busy.headers.contains_key("retry-after"));
+    a.advance(Duration::from_millis(1_500));
+
+    // Nobody lost their place, on either gateway, and the next number is a new one.
+    for (i, (v, seq)) in line.iter_mut().enumerate() {
+        v.base = if i % 2 == 0 { b.base() } else { a.base() };
+        assert_eq!(v.status("r").await["position"], *seq, "ticket {seq}");
+    }
+    let (_, next) = waiting_at(&b).await;
+    assert_eq!(next, 7, "numbers continue after the highest handed out");
+    let (_, next) = waiting_at(&a).await;
+    assert_eq!(next, 8);
+    assert_eq!(
+        walk_in.get("/book").await.status,
+        StatusCode::OK,
+        "passes work"
+    );
+    drop(redis);
+}
+
+#[tokio::test]
+async fn hold_keeps_the_line_and_passes_while_redis_is_away() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let config = support::config_redis(
+        &redis.url(),
+        "on_unavailable = \"hold\"",
+        &support::room("r", &up.url(), STILL),
+    );
+    let gw = support::gateway(&config).await;
+    let mut admitted = gw.visitor();
+    assert_eq!(admitted.get("/book").await.status, StatusCode::OK);
+    let (mut waiting, seq) = waiting_at(&gw).await;
+    assert_eq!(seq, 1);
+
+    let port = redis.kill();
+    support::eventually("readyz reports Redis gone", || async {
+        gw.admin(Method::GET, "/readyz", None, None).await.status == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    // The pass keeps working, the waiting visitor keeps their place, a newcomer is told to
+    // come back instead of getting a number nobody could keep.
+    let page = admitted.get("/book").await;
+    assert_eq!(page.body, "upstream:/book");
+    let status = waiting.status("r").await;
+    assert_eq!(status["position"], 1);
+    assert_eq!(waiting.get("/book").await.status, StatusCode::OK);
+    let mut newcomer = gw.visitor();
+    let busy = newcomer.get("/book").await;
+    assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(newcomer.cookie("wartesaal_r").is_none());
+    assert_eq!(up.paths().len(), 2, "nobody new reached the upstream");
+
+    // Back (empty): the line is restored and goes on where it was.
+    let _redis = RedisServer::start_on(port);
+    support::eventually("readyz ready again", || async {
+        gw.admin(Method::GET, "/readyz", None, None).await.status == StatusCode::OK
+    })
+    .await;
+    gw.advance(Duration::from_millis(1_500));
+    assert_eq!(waiting.status("r").await["position"], 1);
+    let (_, next) = waiting_at(&gw).await;
+    assert_eq!(next, 2);
+}
+
+#[tokio::test]
+async fn open_lets_everyone_through_while_redis_is_away() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let config = support::config_redis(
+        &redis.url(),
+        "on_unavailable = \"open\"",
+        &support::room("r", &up.url(), STILL),
+    );
+    let gw = support::gateway(&config).await;
+    let mut admitted = gw.visitor();
+    assert_eq!(admitted.get("/book").await.status, StatusCode::OK);
+    let (mut waiting, _) = waiting_at(&gw).await;
+
+    let _port = redis.kill();
+    support::eventually("readyz reports Redis gone", || async {
+        gw.admin(Method::GET, "/readyz", None, None).await.status == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    for v in [&mut waiting, &mut gw.visitor(), &mut admitted] {
+        let page = v.get("/book").await;
+        assert_eq!(page.body, "upstream:/book");
+    }
+    assert_eq!(up.paths().len(), 4);
+}
+
+#[tokio::test]
+async fn the_prequeue_is_drawn_once_for_every_gateway() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    // Opens a minute after T0, pre-queue from T0.
+    let schedule = "admit_per_minute = 1\n[rooms.schedule]\n\
+                    opens_at = \"2026-11-23T00:01:00Z\"\nprequeue_from = \"2026-11-23T00:00:00Z\"";
+    let (a, b) = pair(&redis, "", &support::room("r", &up.url(), schedule)).await;
+    let mut line = Vec::new();
+    for i in 0..12 {
+        let (v, seq) = waiting_at(if i % 2 == 0 { &a } else { &b }).await;
+        assert_eq!(seq, i as u64);
+        line.push((v, seq));
+    }
+    a.advance(Duration::from_secs(61));
+    for gw in [&a, &b] {
+        support::eventually("the draw reaches both gateways", || async {
+            room_json(gw).await["schedule"]["prequeue"]["frozen"] == true
+        })
+        .await;
+    }
+    assert_eq!(room_json(&a).await["schedule"]["prequeue"]["size"], 12);
+    // The same place on either gateway, and different places for different people.
+    let mut positions = std::collections::BTreeSet::new();
+    for (v, _) in line.iter_mut() {
+        let here = v.status("r").await;
+        v.base = if v.base == a.base() {
+            b.base()
+        } else {
+            a.base()
+        };
+        let there = v.status("r").await;
+        assert_eq!(here["position"], there["position"]);
+        assert_eq!(here["admitted"], there["admitted"]);
+        positions.insert(here["position"].as_u64().unwrap_or_default());
+    }
+    assert_eq!(positions.len(), 12, "{positions:?}");
+}
+
+#[tokio::test]
+async fn waiting_visitors_cost_redis_nothing_per_poll() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let (a, b) = pair(&redis, "", &support::room("r", &up.url(), STILL)).await;
+    let mut walk_in = a.visitor();
+    assert_eq!(walk_in.get("/book").await.status, StatusCode::OK);
+    let mut line = Vec::new();
+    for i in 0..40 {
+        line.push(waiting_at(if i % 2 == 0 { &a } else { &b }).await.0);
+    }
+    redis.cli(&["CONFIG", "RESETSTAT"]);
+    let mut polls = 0;
+    for round in 0..10 {
+        for (i, v) in line.iter_mut().enumerate() {
+            v.base = if (i + round) % 2 == 0 {
+                a.base()
+            } else {
+                b.base()
+            };
+            let status = v.status("r").await;
+            assert_eq!(status["position"], i + 1);
+            polls += 1;
+        }
+    }
+    // What Redis ran meanwhile is the gateways' own syncs (a few a second each), however
+    // many polls there were.
+    let commands = redis.commands();
+    assert!(
+        commands < polls / 10,
+        "{commands} Redis commands for {polls} status polls"
+    );
+}
