@@ -412,3 +412,83 @@ fn a_corrupt_state_file_stops_startup_with_a_way_out() {
         "the file is left as it was"
     );
 }
+
+/// `GET` on a gateway process's admin listener: status and JSON body (null if not JSON).
+async fn admin_json(admin: SocketAddr, path: &str) -> (StatusCode, serde_json::Value) {
+    let mut v = Visitor::new(format!("http://{admin}"));
+    let a = v.get(path).await;
+    let json = serde_json::from_str(&a.body).unwrap_or(serde_json::Value::Null);
+    (a.status, json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cursor_lease_moves_on_when_its_holder_is_killed() {
+    let Some(redis) = support::RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let (dir, config) = setup("lease", &up.url(), "");
+    // Ten a minute, one ticket walks in; the cursor moves every six seconds.
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\ngrace_period = \"1s\"\n\
+             [admin]\nlisten = \"127.0.0.1:0\"\n\
+             [keys]\nfiles = [\"{key}\"]\n\
+             [state]\nbackend = \"redis\"\nredis_url = \"{url}\"\n\
+             [[rooms]]\nid = \"r\"\nupstream = \"{upstream}\"\nadmit_per_minute = 30\n",
+            key = dir.join("secret.key").display(),
+            url = redis.url(),
+            upstream = up.url(),
+        ),
+    )
+    .unwrap();
+    let mut first = Proc::spawn(&config);
+    let holder = |json: &serde_json::Value| json["backend"]["leader"] == true;
+    let mut deadline = Instant::now() + PATIENCE;
+    while !holder(&admin_json(first.admin, "/api/v1/rooms/r").await.1) {
+        assert!(
+            Instant::now() < deadline,
+            "the first gateway never took the lease"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = Proc::spawn(&config);
+    let (_, json) = admin_json(second.admin, "/api/v1/rooms/r").await;
+    assert_eq!(json["backend"]["leader"], false, "one lease holder");
+
+    // Three visitors through the second gateway: one walks in, two wait.
+    let mut walk_in = Visitor::new(second.base());
+    assert_eq!(walk_in.get("/book").await.body, "upstream:/book");
+    let mut waiting = Vec::new();
+    for _ in 0..2 {
+        let mut v = Visitor::new(second.base());
+        assert_eq!(v.get_json("/book").await.status, StatusCode::OK);
+        waiting.push(v);
+    }
+
+    // The lease holder dies without a word; the second takes the lease over and calls them.
+    first.signal("KILL");
+    assert_eq!(first.exit_code(), None, "killed by a signal");
+    deadline = Instant::now() + PATIENCE;
+    loop {
+        let (_, json) = admin_json(second.admin, "/api/v1/rooms/r").await;
+        if holder(&json) && json["cursor"] == 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cursor stood still after its holder died: {json}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Called holders start their sessions at the rate too: one now, the next a moment later.
+    for mut v in waiting {
+        while v.get("/book").await.body != "upstream:/book" {
+            assert!(Instant::now() < deadline, "a called visitor never got in");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let log = second.log.lock().unwrap().join("\n");
+    assert!(log.contains("took the cursor lease"), "{log}");
+}
