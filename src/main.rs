@@ -76,6 +76,12 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:9090")]
         admin: SocketAddr,
     },
+    /// Serve only the demo's booking site, to put gateways in front of (compose, Kubernetes).
+    DemoBackend {
+        /// Address to serve it on.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: SocketAddr,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,6 +202,10 @@ fn main() -> ExitCode {
             init_logging();
             runtime_and(demo(listen, admin))
         }
+        Command::DemoBackend { listen } => {
+            init_logging();
+            runtime_and(demo_backend(listen))
+        }
     }
 }
 
@@ -315,6 +325,19 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     // The demo has no config file to reload: any signal stops it.
     let _ = signals.next().await;
     running.shutdown().await.map_err(|e| e.to_string())
+}
+
+async fn demo_backend(listen: SocketAddr) -> Result<(), String> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let site = wartesaal::demo::Site::new(Duration::from_millis(400));
+    tracing::info!(local = %listen, "demo booking site ready");
+    let serving = tokio::spawn(wartesaal::demo::serve_backend(listener, site));
+    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+    let _ = signals.next().await;
+    serving.abort();
+    Ok(())
 }
 
 fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode {
