@@ -43,10 +43,17 @@ pub const REFRESH: Duration = Duration::from_millis(200);
 const LEASE_MS: u64 = 2_000;
 /// After Redis lost the line, new numbers wait this long, so that every gateway raises the
 /// counter to the numbers it has seen first.
-const SETTLE_MS: Millis = 1_000;
+const SETTLE_MS: Millis = 3_000;
 /// A gateway with no copy of a room waits this long (real time) before beginning a new line
 /// in an empty Redis: one with a copy restores the old line first.
-const FRESH_SEED_DELAY: Duration = Duration::from_millis(600);
+const FRESH_SEED_DELAY: Duration = Duration::from_secs(2);
+/// A new line begun in an empty Redis may still be replaced this long by a gateway restoring
+/// the line Redis lost (one that was slower to reconnect), before anyone could rely on it.
+const FRESH_REPLACEABLE_MS: Millis = 30_000;
+/// The log of ended sessions keeps this long; a gateway away longer reads them all again.
+const ENDLOG_KEEP_MS: Millis = 60_000;
+/// Most session endings one sync carries.
+const MAX_ENDED_FLUSH: usize = 5_000;
 /// Most sessions seen that one sync carries; the rest go with the next.
 const MAX_FLUSH: usize = 20_000;
 /// Ended sessions are fetched from a log of recent endings; this much overlap covers clocks
@@ -185,6 +192,8 @@ pub struct SharedState {
     ticket_ms: AtomicU64,
     /// A config reload made an operator's override stale: drop it at the next sync.
     stale_settings: AtomicBool,
+    /// Shutting down: the lease is handed back and not taken again.
+    stopping: AtomicBool,
 }
 
 struct Local {
@@ -223,6 +232,9 @@ struct Line {
 /// The lease holder's own line: the admission arithmetic an embedded room does.
 struct Leader {
     queue: Queue,
+    /// The cursor when this gateway took the lease: arrivals below it were called (and paid
+    /// for) by the previous holder.
+    took_at: u64,
     adaptive: Option<Adaptive>,
     /// The operator's rate as of the last sync, to hand over to the adaptive mode when lifted.
     operator_rate: Option<f64>,
@@ -262,6 +274,7 @@ impl SharedState {
             idle_ms: AtomicU64::new(u64::MAX),
             ticket_ms: AtomicU64::new(0),
             stale_settings: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
         });
         live.insert(id.to_string(), Arc::downgrade(&state));
         tokio::spawn(keep_synced(Arc::downgrade(&state)));
@@ -301,8 +314,13 @@ impl SharedState {
                 .filter_map(|id| self.seen.remove(&id))
                 .collect()
         };
-        let ended: Vec<(u64, Millis)> =
-            std::mem::take(&mut *self.ended_pending.lock().unwrap_or_else(|p| p.into_inner()));
+        let ended: Vec<(u64, Millis)> = {
+            let mut pending = self.ended_pending.lock().unwrap_or_else(|p| p.into_inner());
+            pending.retain(|(_, until)| *until > now);
+            let cut = pending.len().min(MAX_ENDED_FLUSH);
+            let rest = pending.split_off(cut);
+            std::mem::replace(&mut *pending, rest)
+        };
         let mut inv = self.redis.scripts.sync.prepare_invoke();
         for key in [
             &self.keys.line,
@@ -331,12 +349,26 @@ impl SharedState {
                 (line.pq_v, encode_prequeue(line.prequeue.as_ref()))
             });
             let since = match l.ended_since {
-                Some(since) => since.saturating_sub(ENDED_SLACK_MS).to_string(),
-                None => "all".to_string(),
+                Some(since) if now < since + ENDLOG_KEEP_MS - ENDED_SLACK_MS => {
+                    since.saturating_sub(ENDED_SLACK_MS).to_string()
+                }
+                // First sync, or away longer than the log keeps: every ending still in force.
+                _ => "all".to_string(),
+            };
+            let (settings_v, settings) = l.line.as_ref().map_or((0, String::new()), |line| {
+                (
+                    line.settings_v,
+                    serde_json::to_string(&line.settings).unwrap_or_default(),
+                )
+            });
+            let lease_ms = if self.stopping.load(Ordering::Relaxed) {
+                0
+            } else {
+                LEASE_MS
             };
             inv.arg(now)
                 .arg(&self.redis.id)
-                .arg(LEASE_MS)
+                .arg(lease_ms)
                 .arg(mode)
                 .arg(l.floor)
                 .arg(l.line.as_ref().map_or(0, |line| line.cursor))
@@ -345,7 +377,15 @@ impl SharedState {
                 .arg(pq)
                 .arg(seed.len())
                 .arg(seen.len())
-                .arg(ended.len());
+                .arg(ended.len())
+                .arg(settings_v)
+                .arg(settings)
+                .arg(FRESH_REPLACEABLE_MS)
+                .arg(
+                    l.line
+                        .as_ref()
+                        .map_or(String::new(), |line| line.started_at.to_string()),
+                );
             for (field, value) in &seed {
                 inv.arg(*field).arg(value);
             }
@@ -493,6 +533,7 @@ impl SharedState {
                 });
                 Leader {
                     queue,
+                    took_at: line.cursor,
                     adaptive,
                     operator_rate: operator,
                 }
@@ -513,7 +554,7 @@ impl SharedState {
             };
             let q = &mut leader.queue;
             q.adopt(line.issued, line.cursor, now, &limits);
-            for &seq in arrivals {
+            for &seq in arrivals.iter().filter(|&&seq| seq >= leader.took_at) {
                 q.arrived(seq, now, &limits);
             }
             // A pause or an opening between two syncs: nothing was owed while stopped.
@@ -618,11 +659,17 @@ impl SharedState {
             .arg(opens_at)
             .arg(first.map_or(String::new(), |f| f.to_string()))
             .arg(key)
+            .arg(now)
             .invoke_async(&mut self.conn())
             .await
             .map_err(unavailable)?;
         if done == -1 {
             return Err(lost());
+        }
+        if done == -2 {
+            return Err(StateError::Unavailable(
+                "the shared line is being restored after Redis lost it".into(),
+            ));
         }
         if done == 1 {
             let record = decode_prequeue(&pq);
@@ -713,6 +760,7 @@ impl SharedState {
     /// On an orderly stop: what was seen goes to Redis and the lease is handed back, so that
     /// another gateway moves the cursor at once.
     async fn release(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
         self.refresh().await;
         let released: Result<i64, _> = self
             .redis
@@ -864,6 +912,7 @@ fn fresh_fields(config: &Limits, now: Millis) -> Vec<(&'static str, String)> {
         ("settings_v", "0".into()),
         ("pq", String::new()),
         ("pq_v", "0".into()),
+        ("fresh", now.to_string()),
     ]
 }
 
@@ -904,9 +953,10 @@ fn restore_fields(
 impl RoomState for SharedState {
     fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
         Box::pin(async move {
-            if self.lock().line.is_none() {
+            // While Redis is known to be away, nobody waits for its timeouts.
+            if self.lock().line.is_none() || !self.available() {
                 return Err(StateError::Unavailable(
-                    "no copy of the shared line yet".into(),
+                    "Redis is not reachable; no new numbers until it is".into(),
                 ));
             }
             self.follow_schedule(now).await?;
@@ -949,10 +999,11 @@ impl RoomState for SharedState {
         let l = self.lock();
         let available = self.available.load(Ordering::Relaxed);
         let Some(line) = &l.line else {
+            // No copy yet: a ticket cannot be judged, so none is turned away as unknown.
             return Figures {
                 started_at: 0,
                 issued: 0,
-                handed_out: 0,
+                handed_out: u64::MAX,
                 cursor: 0,
                 active: 0,
                 limits: Limits {
@@ -1064,6 +1115,9 @@ impl RoomState for SharedState {
         now: Millis,
     ) -> StateFuture<'_, SessionStart> {
         Box::pin(async move {
+            if !self.available() {
+                return Err(StateError::Unavailable("Redis is not reachable".into()));
+            }
             let mut inv = self.redis.scripts.admit.prepare_invoke();
             for key in [
                 &self.keys.line,
@@ -1159,21 +1213,32 @@ impl RoomState for SharedState {
 /// copy), raises the counter and cursor to what this gateway has seen, writes the sessions it
 /// saw and the ones the upstream ended, renews or takes the cursor lease, and reads the line.
 ///
+/// A new line (`fresh`) that nobody has drawn from yet, begun within `replaceable` ms, gives
+/// way to a restore: it was begun by a gateway without a copy while Redis was empty. Pre-queue
+/// records and settings newer than Redis's (missed by the restoring gateway) are written back.
+/// `lease_ms` 0 hands the lease back (shutdown) instead of taking it.
+///
 /// KEYS: line sessions started passes ended endlog lease arrivals
-/// ARGV: now id lease_ms seed_mode floor cursor ended_since pq_v pq n_seed n_seen n_ended,
-///       then the seed's field/value pairs, the seen id/time pairs, the ended id/until pairs.
+/// ARGV: now id lease_ms seed_mode floor cursor ended_since pq_v pq n_seed n_seen n_ended
+///       settings_v settings replaceable started_at (of the caller's copy), then the seed's
+///       field/value pairs, the seen id/time pairs, the ended id/until pairs.
 /// Returns {status (0 no line, 1 synced, 2 seeded), line fields, active sessions, leader,
 /// arrivals to count (leader only), recently ended id/until pairs}.
 const SYNC: &str = r#"
 local line = KEYS[1]
 local now = tonumber(ARGV[1])
 local n_seed, n_seen, n_ended = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local off = 12
+local off = 16
 local status = 1
-if redis.call('EXISTS', line) == 0 then
+local fresh = tonumber(redis.call('HGET', line, 'fresh'))
+local replace = ARGV[4] == 'restore' and fresh and now < fresh + tonumber(ARGV[15])
+  and (tonumber(redis.call('HGET', line, 'issued')) or 0) == 0
+  and redis.call('HGET', line, 'started_at') ~= ARGV[16]
+if redis.call('EXISTS', line) == 0 or replace then
   if ARGV[4] == 'none' or n_seed == 0 then
     return {0, {}, 0, 0, {}, {}}
   end
+  redis.call('DEL', line)
   local seed = {}
   for i = 1, 2 * n_seed do seed[i] = ARGV[off + i] end
   redis.call('HSET', line, unpack(seed))
@@ -1192,6 +1257,10 @@ if known > cursor then redis.call('HSET', line, 'cursor', known) end
 local pq_v = tonumber(ARGV[8])
 if pq_v > (tonumber(redis.call('HGET', line, 'pq_v')) or 0) then
   redis.call('HSET', line, 'pq', ARGV[9], 'pq_v', pq_v)
+end
+local settings_v = tonumber(ARGV[13])
+if settings_v > (tonumber(redis.call('HGET', line, 'settings_v')) or 0) then
+  redis.call('HSET', line, 'settings', ARGV[14], 'settings_v', settings_v)
 end
 for i = 0, n_seen - 1 do
   local id, seen = ARGV[off + 2 * i + 1], ARGV[off + 2 * i + 2]
@@ -1212,7 +1281,9 @@ for i = 0, n_ended - 1 do
 end
 local leader = 0
 local holder = redis.call('GET', KEYS[7])
-if holder == ARGV[2] then
+if ARGV[3] == '0' then
+  if holder == ARGV[2] then redis.call('DEL', KEYS[7]) end
+elseif holder == ARGV[2] then
   redis.call('PEXPIRE', KEYS[7], ARGV[3])
   leader = 1
 elseif not holder then
@@ -1340,12 +1411,18 @@ return 1
 /// record is still the one the caller saw. Newcomers are held until the lease holder has
 /// looked at the new record.
 ///
-/// KEYS: line. ARGV: pq_v kind opens_at first key.
-/// Returns {done (1, 0 if changed meanwhile, -1 without a line), pq, pq_v}.
+/// Not while a restored line settles: a gateway may yet write back a draw the restoring one
+/// missed.
+///
+/// KEYS: line. ARGV: pq_v kind opens_at first key now.
+/// Returns {done (1; 0 if changed meanwhile; -1 without a line; -2 settling), pq, pq_v}.
 const TRANSITION: &str = r#"
 local line = KEYS[1]
 if redis.call('EXISTS', line) == 0 then return {-1, '', 0} end
 local v = tonumber(redis.call('HGET', line, 'pq_v')) or 0
+if tonumber(ARGV[6]) < (tonumber(redis.call('HGET', line, 'settle_until')) or 0) then
+  return {-2, redis.call('HGET', line, 'pq') or '', v}
+end
 if v ~= tonumber(ARGV[1]) then
   return {0, redis.call('HGET', line, 'pq') or '', v}
 end

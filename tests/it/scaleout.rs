@@ -183,7 +183,7 @@ async fn redis_restarted_empty_reissues_no_number_and_keeps_every_place() {
     let busy = early.get("/book").await;
     assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(busy.headers.contains_key("retry-after"));
-    a.advance(Duration::from_millis(1_500));
+    a.advance(Duration::from_millis(3_500));
 
     // Nobody lost their place, on either gateway, and the next number is a new one.
     for (i, (v, seq)) in line.iter_mut().enumerate() {
@@ -243,7 +243,7 @@ async fn hold_keeps_the_line_and_passes_while_redis_is_away() {
         gw.admin(Method::GET, "/readyz", None, None).await.status == StatusCode::OK
     })
     .await;
-    gw.advance(Duration::from_millis(1_500));
+    gw.advance(Duration::from_millis(3_500));
     assert_eq!(waiting.status("r").await["position"], 1);
     let (_, next) = waiting_at(&gw).await;
     assert_eq!(next, 2);
