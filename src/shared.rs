@@ -477,7 +477,9 @@ impl SharedState {
             *self.leader() = None;
         }
         if self.stale_settings.swap(false, Ordering::Relaxed) {
-            let mut drop_stale = |s: &mut Settings, config: &Limits| drop_stale(s, config);
+            let mut drop_stale = |s: &mut Settings, config: &Limits| {
+                s.drop_stale(config.admit_per_minute, config.max_active)
+            };
             if let Err(e) = self.change_settings(&mut drop_stale, now).await {
                 tracing::warn!(room = %self.room, error = %e, "cannot drop a stale operator setting");
                 self.stale_settings.store(true, Ordering::Relaxed);
@@ -798,19 +800,6 @@ fn lost() -> StateError {
     StateError::Unavailable("Redis has lost the line; it is being restored".into())
 }
 
-fn drop_stale(s: &mut Settings, config: &Limits) {
-    if s.admit_per_minute
-        .is_some_and(|o| o.config_was != config.admit_per_minute)
-    {
-        s.admit_per_minute = None;
-    }
-    if s.max_active
-        .is_some_and(|o| o.config_was != config.max_active)
-    {
-        s.max_active = None;
-    }
-}
-
 /// `opens_at,first` while gathering, `opens_at,first,size,key` once frozen; empty for none.
 fn encode_prequeue(p: Option<&Prequeue>) -> String {
     match p {
@@ -1048,11 +1037,8 @@ impl RoomState for SharedState {
             let mut l = self.lock();
             l.config = limits;
             l.line.as_ref().is_some_and(|line| {
-                let s = &line.settings;
-                s.admit_per_minute
-                    .is_some_and(|o| o.config_was != limits.admit_per_minute)
-                    || s.max_active
-                        .is_some_and(|o| o.config_was != limits.max_active)
+                line.settings
+                    .has_stale(limits.admit_per_minute, limits.max_active)
             })
         };
         if let Some(leader) = self.leader().as_mut() {

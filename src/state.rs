@@ -773,24 +773,12 @@ impl RoomState for EmbeddedState {
             l.config = limits;
             l.configure_adaptive(now);
             l.follow_schedule(now);
-            let s = &l.settings;
-            s.admit_per_minute
-                .is_some_and(|o| o.config_was != limits.admit_per_minute)
-                || s.max_active
-                    .is_some_and(|o| o.config_was != limits.max_active)
+            l.settings
+                .has_stale(limits.admit_per_minute, limits.max_active)
         });
         if stale {
             let mut drop_stale = |s: &mut Settings, config: &Limits| {
-                if s.admit_per_minute
-                    .is_some_and(|o| o.config_was != config.admit_per_minute)
-                {
-                    s.admit_per_minute = None;
-                }
-                if s.max_active
-                    .is_some_and(|o| o.config_was != config.max_active)
-                {
-                    s.max_active = None;
-                }
+                s.drop_stale(config.admit_per_minute, config.max_active)
             };
             if let Err(e) = self.save_with(now, false, Some(&mut drop_stale)) {
                 // The override stays out of force anyway (its config value no longer matches);

@@ -112,6 +112,29 @@ pub struct Settings {
     pub message: Message,
 }
 
+impl Settings {
+    /// Whether an operator's value was set against a config value that has changed since.
+    pub fn has_stale(&self, admit_per_minute: f64, max_active: u64) -> bool {
+        self.admit_per_minute
+            .is_some_and(|o| o.config_was != admit_per_minute)
+            || self.max_active.is_some_and(|o| o.config_was != max_active)
+    }
+
+    /// Drops the operator's values set against config values that have changed since: the
+    /// config file was edited later, and the most recent change wins.
+    pub fn drop_stale(&mut self, admit_per_minute: f64, max_active: u64) {
+        if self
+            .admit_per_minute
+            .is_some_and(|o| o.config_was != admit_per_minute)
+        {
+            self.admit_per_minute = None;
+        }
+        if self.max_active.is_some_and(|o| o.config_was != max_active) {
+            self.max_active = None;
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Override<T> {

@@ -202,28 +202,37 @@ async fn redis_restarted_empty_reissues_no_number_and_keeps_every_place() {
     drop(redis);
 }
 
-#[tokio::test]
-async fn hold_keeps_the_line_and_passes_while_redis_is_away() {
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
+/// One gateway with `on_unavailable = mode`, a visitor let in, another waiting with ticket 1,
+/// and then Redis killed (its port returned) and the gateway aware of it.
+async fn one_walked_in_one_waiting(
+    redis: RedisServer,
+    mode: &str,
+) -> (support::Upstream, Gateway, Visitor, Visitor, u16) {
     let up = support::upstream().await;
     let config = support::config_redis(
         &redis.url(),
-        "on_unavailable = \"hold\"",
+        &format!("on_unavailable = \"{mode}\""),
         &support::room("r", &up.url(), STILL),
     );
     let gw = support::gateway(&config).await;
     let mut admitted = gw.visitor();
     assert_eq!(admitted.get("/book").await.status, StatusCode::OK);
-    let (mut waiting, seq) = waiting_at(&gw).await;
+    let (waiting, seq) = waiting_at(&gw).await;
     assert_eq!(seq, 1);
-
     let port = redis.kill();
     support::eventually("readyz reports Redis gone", || async {
         gw.admin(Method::GET, "/readyz", None, None).await.status == StatusCode::SERVICE_UNAVAILABLE
     })
     .await;
+    (up, gw, admitted, waiting, port)
+}
+
+#[tokio::test]
+async fn hold_keeps_the_line_and_passes_while_redis_is_away() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let (up, gw, mut admitted, mut waiting, port) = one_walked_in_one_waiting(redis, "hold").await;
     // The pass keeps working, the waiting visitor keeps their place, a newcomer is told to
     // come back instead of getting a number nobody could keep.
     let page = admitted.get("/book").await;
@@ -254,22 +263,7 @@ async fn open_lets_everyone_through_while_redis_is_away() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let up = support::upstream().await;
-    let config = support::config_redis(
-        &redis.url(),
-        "on_unavailable = \"open\"",
-        &support::room("r", &up.url(), STILL),
-    );
-    let gw = support::gateway(&config).await;
-    let mut admitted = gw.visitor();
-    assert_eq!(admitted.get("/book").await.status, StatusCode::OK);
-    let (mut waiting, _) = waiting_at(&gw).await;
-
-    let _port = redis.kill();
-    support::eventually("readyz reports Redis gone", || async {
-        gw.admin(Method::GET, "/readyz", None, None).await.status == StatusCode::SERVICE_UNAVAILABLE
-    })
-    .await;
+    let (up, gw, mut admitted, mut waiting, _port) = one_walked_in_one_waiting(redis, "open").await;
     for v in [&mut waiting, &mut gw.visitor(), &mut admitted] {
         let page = v.get("/book").await;
         assert_eq!(page.body, "upstream:/book");
