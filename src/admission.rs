@@ -227,12 +227,7 @@ impl Queue {
         } else {
             0
         };
-        let mut room = waiting.min(affordable);
-        if limits.max_active > 0 {
-            let expected = (self.on_their_way() as f64 * share).ceil() as u64;
-            let taken = active.saturating_add(expected);
-            room = room.min(limits.max_active.saturating_sub(taken));
-        }
+        let room = waiting.min(affordable).min(self.free_slots(limits, active));
         self.budget = (owed - room as f64 * share).min(limits.burst());
         self.pace.record(now, room, waiting > 0);
         self.call(room, now, limits);
@@ -280,16 +275,20 @@ impl Queue {
         if self.waiting() > 0 || limits.paused || self.budget <= 0.0 {
             return 0;
         }
-        let mut allow = (self.budget / self.shows.share + 1e-9).floor() as u64;
-        if limits.max_active > 0 {
-            let expected = (self.on_their_way() as f64 * self.shows.share).ceil() as u64;
-            allow = allow.min(
-                limits
-                    .max_active
-                    .saturating_sub(active.saturating_add(expected)),
-            );
+        let allow = (self.budget / self.shows.share + 1e-9).floor() as u64;
+        allow.min(self.free_slots(limits, active))
+    }
+
+    /// Sessions `max_active` still has room for, with `active` running and the called holders
+    /// still on their way expected at the show-up share (unbounded without a cap).
+    fn free_slots(&self, limits: &Limits, active: u64) -> u64 {
+        if limits.max_active == 0 {
+            return u64::MAX;
         }
-        allow
+        let expected = (self.on_their_way() as f64 * self.shows.share).ceil() as u64;
+        limits
+            .max_active
+            .saturating_sub(active.saturating_add(expected))
     }
 
     /// Admissions are owed from `at` on, not before: the line was stopped until then (an

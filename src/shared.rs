@@ -118,11 +118,6 @@ impl Redis {
             },
         }))
     }
-
-    /// This gateway's name in the lease: host, process and a random part.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
 }
 
 /// `host-pid-random`: unique per process, readable in `redis-cli GET …:lease`.
@@ -293,6 +288,25 @@ impl SharedState {
         self.redis.conn.clone()
     }
 
+    /// A call of `script` with the room's keys, in the one order every script reads them.
+    fn call<'s>(&self, script: &'s Script) -> redis::ScriptInvocation<'s> {
+        let mut inv = script.prepare_invoke();
+        let k = &self.keys;
+        for key in [
+            &k.line,
+            &k.sessions,
+            &k.started,
+            &k.passes,
+            &k.ended,
+            &k.endlog,
+            &k.lease,
+            &k.arrivals,
+        ] {
+            inv.key(key);
+        }
+        inv
+    }
+
     /// The limits in force for `line` at `now`: the config's, the operator's settings and the
     /// learnt rate, and held while the schedule has not opened.
     fn limits(config: &Limits, line: &Line, now: Millis) -> (Limits, Phase) {
@@ -321,23 +335,11 @@ impl SharedState {
             let rest = pending.split_off(cut);
             std::mem::replace(&mut *pending, rest)
         };
-        let mut inv = self.redis.scripts.sync.prepare_invoke();
-        for key in [
-            &self.keys.line,
-            &self.keys.sessions,
-            &self.keys.started,
-            &self.keys.passes,
-            &self.keys.ended,
-            &self.keys.endlog,
-            &self.keys.lease,
-            &self.keys.arrivals,
-        ] {
-            inv.key(key);
-        }
+        let mut inv = self.call(&self.redis.scripts.sync);
         let seed = {
             let l = self.lock();
             let (mode, seed) = match &l.line {
-                Some(line) => ("restore", restore_fields(line, l.floor, &l.config, now)),
+                Some(line) => ("restore", restore_fields(line, &l.config, now)),
                 None => match l.missing_since {
                     Some(since) if since.elapsed() >= FRESH_SEED_DELAY => {
                         ("fresh", fresh_fields(&l.config, now))
@@ -574,18 +576,7 @@ impl SharedState {
             )
         };
         let burst = limits.burst();
-        let mut inv = self.redis.scripts.lead.prepare_invoke();
-        for key in [
-            &self.keys.line,
-            &self.keys.lease,
-            &self.keys.sessions,
-            &self.keys.started,
-            &self.keys.passes,
-            &self.keys.ended,
-            &self.keys.endlog,
-        ] {
-            inv.key(key);
-        }
+        let mut inv = self.call(&self.redis.scripts.lead);
         inv.arg(&self.redis.id)
             .arg(LEASE_MS)
             .arg(line.cursor)
@@ -652,10 +643,7 @@ impl SharedState {
             .map(|b| format!("{b:02x}"))
             .collect();
         let (done, pq, pq_v): (i64, String, u64) = self
-            .redis
-            .scripts
-            .transition
-            .key(&self.keys.line)
+            .call(&self.redis.scripts.transition)
             .arg(pq_v)
             .arg(kind)
             .arg(opens_at)
@@ -729,10 +717,7 @@ impl SharedState {
                 (true, true) => "",
             };
             let written: i64 = self
-                .redis
-                .scripts
-                .settings
-                .key(&self.keys.line)
+                .call(&self.redis.scripts.settings)
                 .arg(version)
                 .arg(json)
                 .arg(effect)
@@ -765,10 +750,7 @@ impl SharedState {
         self.stopping.store(true, Ordering::Relaxed);
         self.refresh().await;
         let released: Result<i64, _> = self
-            .redis
-            .scripts
-            .release
-            .key(&self.keys.lease)
+            .call(&self.redis.scripts.release)
             .arg(&self.redis.id)
             .invoke_async(&mut self.conn())
             .await;
@@ -905,32 +887,20 @@ fn fresh_fields(config: &Limits, now: Millis) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The line as this gateway last saw it, for an empty Redis: numbers continue after the
-/// highest this gateway has seen, and new ones wait until the others have raised it.
-fn restore_fields(
-    line: &Line,
-    floor: u64,
-    config: &Limits,
-    now: Millis,
-) -> Vec<(&'static str, String)> {
+/// The line as this gateway last saw it, for an empty Redis; new numbers wait until the other
+/// gateways have raised the counter. The counter, cursor, settings and pre-queue record are
+/// not in it: the same sync raises and writes them back from this gateway's copy, as every
+/// gateway's sync does.
+fn restore_fields(line: &Line, config: &Limits, now: Millis) -> Vec<(&'static str, String)> {
     let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
     let limits = effective(config, &line.settings, adaptive);
     vec![
         ("epoch", (line.epoch + 1).to_string()),
         ("started_at", line.started_at.to_string()),
-        ("issued", floor.max(line.issued).to_string()),
-        ("cursor", line.cursor.to_string()),
         ("allow", "0".into()),
         ("held", "1".into()),
         ("rate", limits.admit_per_minute.to_string()),
         ("burst", limits.burst().to_string()),
-        (
-            "settings",
-            serde_json::to_string(&line.settings).unwrap_or_else(|_| "{}".into()),
-        ),
-        ("settings_v", line.settings_v.to_string()),
-        ("pq", encode_prequeue(line.prequeue.as_ref())),
-        ("pq_v", line.pq_v.to_string()),
         (
             "adaptive_rate",
             line.adaptive_rate.map_or(String::new(), |r| r.to_string()),
@@ -951,10 +921,7 @@ impl RoomState for SharedState {
             self.follow_schedule(now).await?;
             let floor = self.lock().floor;
             let reply: Vec<i64> = self
-                .redis
-                .scripts
-                .draw
-                .key(&self.keys.line)
+                .call(&self.redis.scripts.draw)
                 .arg(floor)
                 .arg(now)
                 .invoke_async(&mut self.conn())
@@ -1104,17 +1071,7 @@ impl RoomState for SharedState {
             if !self.available() {
                 return Err(StateError::Unavailable("Redis is not reachable".into()));
             }
-            let mut inv = self.redis.scripts.admit.prepare_invoke();
-            for key in [
-                &self.keys.line,
-                &self.keys.sessions,
-                &self.keys.started,
-                &self.keys.passes,
-                &self.keys.ended,
-                &self.keys.arrivals,
-            ] {
-                inv.key(key);
-            }
+            let mut inv = self.call(&self.redis.scripts.admit);
             let code: i64 = inv
                 .arg(session)
                 .arg(max_passes)
@@ -1195,6 +1152,9 @@ impl RoomState for SharedState {
     }
 }
 
+// Every script gets the room's KEYS in one order (`SharedState::call`): 1 line, 2 sessions,
+// 3 started, 4 passes, 5 ended, 6 endlog, 7 lease, 8 arrivals.
+
 /// Every gateway, five times a second: seeds an empty Redis (a new line, or this gateway's
 /// copy), raises the counter and cursor to what this gateway has seen, writes the sessions it
 /// saw and the ones the upstream ended, renews or takes the cursor lease, and reads the line.
@@ -1204,7 +1164,6 @@ impl RoomState for SharedState {
 /// records and settings newer than Redis's (missed by the restoring gateway) are written back.
 /// `lease_ms` 0 hands the lease back (shutdown) instead of taking it.
 ///
-/// KEYS: line sessions started passes ended endlog lease arrivals
 /// ARGV: now id lease_ms seed_mode floor cursor ended_since pq_v pq n_seed n_seen n_ended
 ///       settings_v settings replaceable started_at (of the caller's copy), then the seed's
 ///       field/value pairs, the seen id/time pairs, the ended id/until pairs.
@@ -1298,13 +1257,12 @@ return {status, redis.call('HGETALL', line), redis.call('ZCARD', KEYS[2]), leade
 /// sessions (tombstones for those whose ticket could still be valid) and expired endings.
 /// A change of settings or schedule since it read the line holds newcomers until next time.
 ///
-/// KEYS: line lease sessions started passes ended endlog
 /// ARGV: id lease_ms cursor_read cursor allow now idle_ms ticket_ms settings_v pq_v,
 ///       then field/value pairs to publish. Returns 1, or 0 without the lease.
 const LEAD: &str = r#"
 local line = KEYS[1]
-if redis.call('GET', KEYS[2]) ~= ARGV[1] or redis.call('EXISTS', line) == 0 then return 0 end
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+if redis.call('GET', KEYS[7]) ~= ARGV[1] or redis.call('EXISTS', line) == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[7], ARGV[2])
 local issued = tonumber(redis.call('HGET', line, 'issued')) or 0
 local cursor = tonumber(redis.call('HGET', line, 'cursor')) or 0
 local walked = math.max(0, cursor - tonumber(ARGV[3]))
@@ -1317,26 +1275,26 @@ local changed = (tonumber(redis.call('HGET', line, 'settings_v')) or 0) ~= tonum
   or (tonumber(redis.call('HGET', line, 'pq_v')) or 0) ~= tonumber(ARGV[10])
 if changed then redis.call('HSET', line, 'allow', 0, 'held', 1) end
 local now = tonumber(ARGV[6])
-local idle = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[7]), 'LIMIT', 0, 1000)
+local idle = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[7]), 'LIMIT', 0, 1000)
 for _, id in ipairs(idle) do
-  local untl = (tonumber(redis.call('HGET', KEYS[4], id)) or 0) + tonumber(ARGV[8])
+  local untl = (tonumber(redis.call('HGET', KEYS[3], id)) or 0) + tonumber(ARGV[8])
   if untl > now then
-    redis.call('ZADD', KEYS[6], untl, id)
-    redis.call('ZADD', KEYS[7], now, id)
+    redis.call('ZADD', KEYS[5], untl, id)
+    redis.call('ZADD', KEYS[6], now, id)
   end
-  redis.call('ZREM', KEYS[3], id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
   redis.call('HDEL', KEYS[4], id)
-  redis.call('HDEL', KEYS[5], id)
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - 60000)
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - 60000)
 return 1
 "#;
 
 /// A new ticket number: never below what the caller has seen; let straight in when nobody
 /// waits, admissions run and the allowance has room.
 ///
-/// KEYS: line. ARGV: floor now. Returns {seq, admitted, issued, cursor}; {-1} without a line,
+/// ARGV: floor now. Returns {seq, admitted, issued, cursor}; {-1} without a line,
 /// {-2} while a restored line settles.
 const DRAW: &str = r#"
 local line = KEYS[1]
@@ -1360,7 +1318,7 @@ return {seq, admitted, issued, cursor}
 /// A called number turns up: a new session within the rate of session starts, the same one
 /// again within its passes, or refused.
 ///
-/// KEYS: line sessions started passes ended arrivals. ARGV: id max_passes now.
+/// ARGV: id max_passes now.
 /// Returns 1 new, 2 existing, 3 ended, 4 later, 5 used up, -1 without a line.
 const ADMIT: &str = r#"
 local line = KEYS[1]
@@ -1388,8 +1346,8 @@ redis.call('HSET', line, 'starts', tostring(starts - 1), 'starts_at', at)
 redis.call('ZADD', KEYS[2], now, id)
 redis.call('HSET', KEYS[3], id, now)
 redis.call('HSET', KEYS[4], id, 1)
-redis.call('RPUSH', KEYS[6], id)
-if redis.call('LLEN', KEYS[6]) > 100000 then redis.call('LPOP', KEYS[6]) end
+redis.call('RPUSH', KEYS[8], id)
+if redis.call('LLEN', KEYS[8]) > 100000 then redis.call('LPOP', KEYS[8]) end
 return 1
 "#;
 
@@ -1400,7 +1358,7 @@ return 1
 /// Not while a restored line settles: a gateway may yet write back a draw the restoring one
 /// missed.
 ///
-/// KEYS: line. ARGV: pq_v kind opens_at first key now.
+/// ARGV: pq_v kind opens_at first key now.
 /// Returns {done (1; 0 if changed meanwhile; -1 without a line; -2 settling), pq, pq_v}.
 const TRANSITION: &str = r#"
 local line = KEYS[1]
@@ -1427,7 +1385,7 @@ return {1, pq, v + 1}
 /// newcomers at once, and a resume is dated, so the lease holder owes no admissions for the
 /// time stopped even if it never saw the pause.
 ///
-/// KEYS: line. ARGV: settings_v json effect (stop, resume or nothing) now.
+/// ARGV: settings_v json effect (stop, resume or nothing) now.
 /// Returns 1, 0 if changed meanwhile, -1 without a line.
 const SETTINGS: &str = r#"
 local line = KEYS[1]
@@ -1440,10 +1398,10 @@ if ARGV[3] == 'resume' then redis.call('HSET', line, 'resumed_at', ARGV[4]) end
 return 1
 "#;
 
-/// Hands the lease back if this gateway holds it. KEYS: lease. ARGV: id.
+/// Hands the lease back if this gateway holds it. ARGV: id.
 const RELEASE: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[7]) == ARGV[1] then
+  redis.call('DEL', KEYS[7])
   return 1
 end
 return 0

@@ -45,6 +45,18 @@ async fn waiting_at(gw: &Gateway) -> (Visitor, u64) {
     (v, seq)
 }
 
+/// At one a minute: a visitor who walked in at `a`, then `n` who wait with their ticket
+/// numbers, drawn alternately at `a` and `b`.
+async fn walk_in_and_line(a: &Gateway, b: &Gateway, n: usize) -> (Visitor, Vec<(Visitor, u64)>) {
+    let mut walk_in = a.visitor();
+    assert_eq!(walk_in.get("/book").await.status, StatusCode::OK);
+    let mut line = Vec::new();
+    for i in 0..n {
+        line.push(waiting_at(if i % 2 == 0 { a } else { b }).await);
+    }
+    (walk_in, line)
+}
+
 #[tokio::test]
 async fn two_gateways_keep_one_line_at_one_rate() {
     let Some(redis) = RedisServer::start() else {
@@ -147,12 +159,7 @@ async fn redis_restarted_empty_reissues_no_number_and_keeps_every_place() {
     };
     let up = support::upstream().await;
     let (a, b) = pair(&redis, "", &support::room("r", &up.url(), STILL)).await;
-    let mut walk_in = a.visitor();
-    assert_eq!(walk_in.get("/book").await.status, StatusCode::OK);
-    let mut line = Vec::new();
-    for i in 0..6 {
-        line.push(waiting_at(if i % 2 == 0 { &a } else { &b }).await);
-    }
+    let (mut walk_in, mut line) = walk_in_and_line(&a, &b, 6).await;
     assert_eq!(line.last().unwrap().1, 6);
     assert_eq!(room_json(&a).await["backend"]["epoch"], 1);
 
@@ -319,12 +326,8 @@ async fn waiting_visitors_cost_redis_nothing_per_poll() {
     };
     let up = support::upstream().await;
     let (a, b) = pair(&redis, "", &support::room("r", &up.url(), STILL)).await;
-    let mut walk_in = a.visitor();
-    assert_eq!(walk_in.get("/book").await.status, StatusCode::OK);
-    let mut line = Vec::new();
-    for i in 0..40 {
-        line.push(waiting_at(if i % 2 == 0 { &a } else { &b }).await.0);
-    }
+    let (_walk_in, line) = walk_in_and_line(&a, &b, 40).await;
+    let mut line: Vec<Visitor> = line.into_iter().map(|(v, _)| v).collect();
     redis.cli(&["CONFIG", "RESETSTAT"]);
     let mut polls = 0;
     for round in 0..10 {
