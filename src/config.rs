@@ -17,9 +17,13 @@ use std::time::Duration;
 use http::StatusCode;
 use ipnet::IpNet;
 
+use rustls::sign::CertifiedKey;
+use rustls_pki_types::CertificateDer;
+
 use crate::adaptive::AdaptiveConfig;
 use crate::schedule::{Schedule, Window};
 use crate::ticket::{Keyring, Secret};
+use crate::tls;
 
 /// One thing wrong with a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +154,27 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     pub max_connections: usize,
     pub grace_period: Duration,
+    /// `[server.tls]`: the HTTPS listeners and the certificate they serve.
+    pub tls: Option<TlsConfig>,
+}
+
+/// `[server.tls]`. The certificate and key are read and checked when the config is loaded, so
+/// a config with a bad pair is never built and a reload with one keeps the old pair serving.
+#[derive(Debug, Clone)]
+pub struct TlsConfig {
+    pub listen: Vec<SocketAddr>,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub handshake_timeout: Duration,
+    pub certified: Arc<CertifiedKey>,
+}
+
+/// `upstream_ca_file`: the roots an HTTPS upstream's certificate is checked against instead of
+/// the system's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamCa {
+    pub path: PathBuf,
+    pub certs: Arc<Vec<CertificateDer<'static>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +235,8 @@ pub struct RoomConfig {
     pub hosts: Vec<HostPattern>,
     pub path_prefix: String,
     pub upstream: Upstream,
+    /// Private roots for an `https://` upstream; `None` trusts the system's.
+    pub upstream_ca: Option<UpstreamCa>,
     pub title: String,
     pub language: Lang,
     pub admit_per_minute: f64,
@@ -642,17 +669,7 @@ fn parse_cidrs(sec: &Section, key: &str, items: &[&str], p: &mut Vec<Problem>) -
 fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<ServerConfig> {
     let before = p.len();
     let mut s = Section::new("server", t);
-    let listen = match s.strings("listen", p) {
-        Some(list) if list.is_empty() => {
-            p.push(s.problem("listen", "empty", "give at least one address"));
-            vec![]
-        }
-        Some(list) => list
-            .iter()
-            .filter_map(|a| parse_listen(&s, "listen", a, p))
-            .collect(),
-        None => vec![SocketAddr::from(([127, 0, 0, 1], 8080))],
-    };
+    let listen = listen_list(&mut s, SocketAddr::from(([127, 0, 0, 1], 8080)), p);
     let trusted = s.strings("trusted_proxies", p).unwrap_or_default();
     let trusted_proxies = parse_cidrs(&s, "trusted_proxies", &trusted, p);
     let cookie_secure = match s.get("cookie_secure") {
@@ -679,6 +696,10 @@ fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<ServerConfig>
     let grace_period = s
         .duration("grace_period", p)
         .unwrap_or(Duration::from_secs(30));
+    let tls = match s.table("tls", p) {
+        Some(t) => tls_section(t, p),
+        None => None,
+    };
     s.finish(p);
     (p.len() == before).then_some(ServerConfig {
         listen,
@@ -687,6 +708,76 @@ fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<ServerConfig>
         header_read_timeout,
         max_connections,
         grace_period,
+        tls,
+    })
+}
+
+fn listen_list(s: &mut Section, default: SocketAddr, p: &mut Vec<Problem>) -> Vec<SocketAddr> {
+    match s.strings("listen", p) {
+        Some(list) if list.is_empty() => {
+            p.push(s.problem("listen", "empty", "give at least one address"));
+            vec![]
+        }
+        Some(list) => list
+            .iter()
+            .filter_map(|a| parse_listen(s, "listen", a, p))
+            .collect(),
+        None => vec![default],
+    }
+}
+
+fn tls_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<TlsConfig> {
+    let before = p.len();
+    let mut s = Section::new("server.tls", t);
+    let listen = listen_list(&mut s, SocketAddr::from(([127, 0, 0, 1], 8443)), p);
+    let hint = "the PEM files of the site's certificate chain (leaf first) and its private key, \
+                e.g. cert = \"/etc/wartesaal/fullchain.pem\", key = \"/etc/wartesaal/key.pem\"";
+    let cert = s.string("cert", p);
+    let key = s.string("key", p);
+    for (name, value) in [("cert", cert), ("key", key)] {
+        if value.is_none_or(str::is_empty) {
+            p.push(s.problem(name, "missing", hint));
+        }
+    }
+    let handshake_timeout = s
+        .duration("handshake_timeout", p)
+        .unwrap_or(Duration::from_secs(10));
+    if handshake_timeout.is_zero() {
+        p.push(s.problem("handshake_timeout", "must be above zero", "try \"10s\""));
+    }
+    let pair = cert.zip(key).filter(|_| p.len() == before);
+    let Some((cert, key)) = pair.map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))) else {
+        s.finish(p);
+        return None;
+    };
+    let loaded = tls::load_certified(&cert, &key);
+    if let Err(e) = &loaded {
+        let (name, fix) = match e {
+            tls::CertError::Cert { .. } => (
+                "cert",
+                "give the PEM certificate chain, readable by the gateway's user",
+            ),
+            tls::CertError::Key { .. } => (
+                "key",
+                "give the PEM private key (PKCS#8, PKCS#1 or SEC1), readable by the \
+                     gateway's user",
+            ),
+            tls::CertError::Mismatch { .. } => (
+                "key",
+                "cert and key must be one pair: check both point at the same \
+                     site's files",
+            ),
+        };
+        p.push(s.problem(name, e.to_string(), fix));
+    }
+    s.finish(p);
+    let certified = loaded.ok().filter(|_| p.len() == before)?;
+    Some(TlsConfig {
+        listen,
+        cert,
+        key,
+        handshake_timeout,
+        certified,
     })
 }
 
@@ -920,6 +1011,24 @@ fn room_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Roo
             None
         }
     };
+    let upstream_ca = match s.string("upstream_ca_file", p) {
+        None => None,
+        Some(file) => upstream_ca(&s, file, upstream.as_ref(), p),
+    };
+    if let Some(u) = &upstream {
+        if u.scheme == http::uri::Scheme::HTTPS
+            && upstream_ca.is_none()
+            && tls::system_roots().is_empty()
+        {
+            p.push(s.problem(
+                "upstream",
+                "an https:// upstream, but this machine has no trusted root certificates to \
+                 check it with",
+                "install the system's CA bundle (Debian: ca-certificates), or name the \
+                 upstream's CA in upstream_ca_file",
+            ));
+        }
+    }
 
     let title = s.string("title", p).unwrap_or("").to_string();
     let title = if title.is_empty() { id.clone() } else { title };
@@ -1045,6 +1154,7 @@ fn room_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Roo
         hosts,
         path_prefix,
         upstream: upstream?,
+        upstream_ca,
         title,
         language,
         admit_per_minute,
@@ -1220,6 +1330,36 @@ fn host_pattern(s: &Section, i: usize, h: &str, p: &mut Vec<Problem>) -> Option<
     }
 }
 
+fn upstream_ca(
+    s: &Section,
+    file: &str,
+    upstream: Option<&Upstream>,
+    p: &mut Vec<Problem>,
+) -> Option<UpstreamCa> {
+    if upstream.is_some_and(|u| u.scheme != http::uri::Scheme::HTTPS) {
+        p.push(s.problem(
+            "upstream_ca_file",
+            "only applies to an https:// upstream",
+            "remove it, or make the upstream https://",
+        ));
+        return None;
+    }
+    match tls::read_certs(Path::new(file)) {
+        Ok(certs) => Some(UpstreamCa {
+            path: PathBuf::from(file),
+            certs: Arc::new(certs),
+        }),
+        Err(reason) => {
+            p.push(s.problem(
+                "upstream_ca_file",
+                format!("{file}: {reason}"),
+                "a PEM file with the CA certificate(s) the upstream's certificate is signed by",
+            ));
+            None
+        }
+    }
+}
+
 fn upstream_url(s: &Section, u: &str, p: &mut Vec<Problem>) -> Option<Upstream> {
     let bad = |msg: String, p: &mut Vec<Problem>| {
         p.push(s.problem(
@@ -1236,9 +1376,9 @@ fn upstream_url(s: &Section, u: &str, p: &mut Vec<Problem>) -> Option<Upstream> 
     let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
         return bad(format!("`{u}` needs a scheme and a host"), p);
     };
-    if scheme != &http::uri::Scheme::HTTP {
+    if scheme != &http::uri::Scheme::HTTP && scheme != &http::uri::Scheme::HTTPS {
         return bad(
-            format!("`{u}`: only http:// upstreams are supported in this version"),
+            format!("`{u}`: the upstream must be http:// or https://"),
             p,
         );
     }
@@ -1291,6 +1431,23 @@ fn cross_checks(
                 message: format!("{} is also in server.listen", admin.listen),
                 hint: "the admin listener needs its own port, e.g. 127.0.0.1:9090".into(),
             });
+        }
+        let tls_listen = server.tls.iter().flat_map(|t| &t.listen);
+        for (i, addr) in tls_listen.enumerate() {
+            let taken = if server.listen.contains(addr) {
+                "server.listen"
+            } else if *addr == admin.listen {
+                "admin.listen"
+            } else {
+                continue;
+            };
+            if addr.port() != 0 {
+                p.push(Problem {
+                    key: format!("server.tls.listen[{i}]"),
+                    message: format!("{addr} is also in {taken}"),
+                    hint: "HTTPS needs its own port, e.g. 0.0.0.0:8443".into(),
+                });
+            }
         }
     }
 }

@@ -32,6 +32,7 @@ use crate::shared::{Redis, SharedState};
 use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
 use crate::store::{OperatorState, StateDir, StoreError};
 use crate::ticket::{Kind, RoomKeys, Token, TokenError};
+use crate::tls;
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
 const SLOT_WAIT: Duration = Duration::from_secs(2);
@@ -158,6 +159,8 @@ pub struct Room {
     cookie_name: String,
     /// What to do while the shared state cannot be reached.
     on_unavailable: OnUnavailable,
+    /// The pooled client to the upstream: the site's, or one trusting `upstream_ca_file`.
+    client: UpstreamClient,
 }
 
 /// A room's issuance rules at run time; each part is kept across reloads while its setting
@@ -210,8 +213,10 @@ impl Room {
         state: Arc<dyn RoomState>,
         upstream: Arc<UpstreamGate>,
         issuance: Issuance,
+        client: UpstreamClient,
     ) -> Room {
         Room {
+            client,
             keys: config.keys.for_room(&cfg.id),
             upstream,
             issuance,
@@ -403,6 +408,9 @@ pub struct Site {
     pub admin_token: Option<AdminToken>,
     pub trusted_proxies: Vec<IpNet>,
     pub cookie_secure: CookieSecure,
+    /// The upstream client of rooms without `upstream_ca_file` (system roots); kept across
+    /// reloads with its pool of open connections.
+    client: UpstreamClient,
 }
 
 enum Route<'a> {
@@ -475,6 +483,10 @@ impl Site {
                 },
             })
             .collect::<Result<Vec<Arc<dyn RoomState>>, StoreError>>()?;
+        let client = match old {
+            Some(site) => site.client.clone(),
+            None => proxy::client(tls::system_roots())?,
+        };
         let mut rooms = Vec::with_capacity(config.rooms.len());
         for (cfg, state) in config.rooms.iter().zip(states) {
             state.set_limits(config_limits(cfg), now);
@@ -488,6 +500,13 @@ impl Site {
                 _ => Arc::new(UpstreamGate::new(cfg.max_upstream_concurrency)),
             };
             let issuance = Issuance::new(cfg, kept.map(|room| &room.issuance), now);
+            let room_client = match (&cfg.upstream_ca, kept) {
+                (None, _) => client.clone(),
+                (Some(ca), Some(room)) if room.cfg.upstream_ca.as_ref() == Some(ca) => {
+                    room.client.clone()
+                }
+                (Some(ca), _) => proxy::client(&ca.certs)?,
+            };
             rooms.push(Arc::new(Room::new(
                 cfg.clone(),
                 config,
@@ -495,6 +514,7 @@ impl Site {
                 state,
                 upstream,
                 issuance,
+                room_client,
             )));
         }
         Ok(Site {
@@ -502,6 +522,7 @@ impl Site {
             admin_token: config.admin.token.clone(),
             trusted_proxies: config.server.trusted_proxies.clone(),
             cookie_secure: config.server.cookie_secure,
+            client,
         })
     }
 
@@ -546,7 +567,6 @@ pub struct Gateway {
     pub site: ArcSwap<Site>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
-    client: UpstreamClient,
     /// The last save of some room failed: not ready (the state would not survive a restart).
     persist_failing: AtomicBool,
     /// The last hour per room, for the dashboard.
@@ -575,7 +595,6 @@ impl Gateway {
             site: ArcSwap::from_pointee(site),
             clock,
             metrics,
-            client: proxy::client(),
             persist_failing: AtomicBool::new(false),
             history: History::default(),
         }
@@ -992,7 +1011,7 @@ impl Gateway {
         let started = Instant::now();
         let mut resp = match tokio::time::timeout(
             room.cfg.upstream_timeout,
-            self.client.request(upstream_req),
+            room.client.request(upstream_req),
         )
         .await
         {

@@ -26,5 +26,6 @@ pub mod shuffle;
 pub mod state;
 pub mod store;
 pub mod ticket;
+pub mod tls;
 
 pub use server::{start, Running};

@@ -12,10 +12,12 @@ use http::{Request, Response, Uri};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use prometheus::IntGauge;
+use rustls_pki_types::CertificateDer;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::config::Upstream;
@@ -23,7 +25,7 @@ use crate::config::Upstream;
 /// The response body type of every answer: a rendered page or a streamed upstream body.
 pub type Body = Either<Full<Bytes>, Tracked>;
 
-pub type UpstreamClient = Client<HttpConnector, Incoming>;
+pub type UpstreamClient = Client<HttpsConnector<HttpConnector>, Incoming>;
 
 /// Header an upstream sets to end the visitor's session (e.g. after a confirmed booking).
 pub const RELEASE_HEADER: &str = "x-wartesaal-release";
@@ -34,15 +36,22 @@ static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host"
 static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 
-/// The pooled upstream client shared by all rooms.
-pub fn client() -> UpstreamClient {
+/// A pooled upstream client for `http://` and `https://` upstreams; HTTPS certificates are
+/// checked against `roots`.
+pub fn client(roots: &[CertificateDer<'static>]) -> Result<UpstreamClient, rustls::Error> {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     connector.set_connect_timeout(Some(std::time::Duration::from_secs(5)));
-    Client::builder(TokioExecutor::new())
+    connector.enforce_http(false);
+    let connector = HttpsConnectorBuilder::new()
+        .with_tls_config(crate::tls::client_config(roots)?)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(connector);
+    Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(std::time::Duration::from_secs(60))
         .pool_max_idle_per_host(1024)
-        .build(connector)
+        .build(connector))
 }
 
 pub fn full(bytes: impl Into<Bytes>) -> Body {

@@ -1,18 +1,20 @@
-//! Listeners and connections: owns binding, accepting within `max_connections`, the HTTP/1.1
-//! connection settings (header size and count, header read timeout), background ticks and
-//! graceful shutdown. Must not look inside requests: that is the gateway's.
+//! Listeners and connections: owns binding, accepting within `max_connections`, the TLS
+//! handshake, the HTTP/1.1 and HTTP/2 connection settings (header size and count, header read
+//! timeout, concurrent streams), background ticks and graceful shutdown. Must not look inside
+//! requests: that is the gateway's.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use crate::admin;
 use crate::clock::Clock;
@@ -22,10 +24,16 @@ use crate::metrics::Metrics;
 use crate::shared::Redis;
 use crate::state::StateError;
 use crate::store::{StateDir, StoreError};
+use crate::tls::{self, CertStore};
 
 /// Largest request head accepted; a bigger one gets 431 from hyper.
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
+/// Requests one HTTP/2 connection may have open at once; a browser needs far fewer.
+const MAX_H2_STREAMS: u32 = 100;
+/// An HTTP/2 peer that does not answer a ping within this long is gone.
+const H2_PING_EVERY: Duration = Duration::from_secs(30);
+const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
 const TICK: Duration = Duration::from_secs(1);
 const SAVE_EVERY: Duration = Duration::from_millis(250);
 
@@ -43,15 +51,21 @@ pub enum StartError {
     State(#[from] StoreError),
     #[error(transparent)]
     Shared(#[from] StateError),
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[from] rustls::Error),
 }
 
 /// A started gateway: its bound addresses and the handle to reload and stop it.
 pub struct Running {
     pub public_addrs: Vec<SocketAddr>,
+    /// The HTTPS listeners, from `[server.tls]`.
+    pub tls_addrs: Vec<SocketAddr>,
     pub admin_addr: SocketAddr,
     pub gateway: Arc<Gateway>,
     config: Config,
     backend: Backend,
+    /// The certificate the HTTPS listeners serve; a reload swaps it.
+    certs: Option<Arc<CertStore>>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -94,6 +108,20 @@ impl Running {
         if was.server.grace_period != now_cfg.server.grace_period {
             restart.push("server.grace_period");
         }
+        match (&was.server.tls, &now_cfg.server.tls, &self.certs) {
+            (Some(was), Some(now), Some(certs)) => {
+                // The next handshake gets the new pair; open connections keep theirs.
+                certs.replace(now.certified.clone());
+                if was.listen != now.listen {
+                    restart.push("server.tls.listen");
+                }
+                if was.handshake_timeout != now.handshake_timeout {
+                    restart.push("server.tls.handshake_timeout");
+                }
+            }
+            (None, None, _) => {}
+            _ => restart.push("server.tls"),
+        }
         // Keep the values in force, so the next reload compares against what really runs.
         let mut config = config;
         config.server.listen = self.config.server.listen.clone();
@@ -102,6 +130,12 @@ impl Running {
         config.server.max_connections = self.config.server.max_connections;
         config.server.header_read_timeout = self.config.server.header_read_timeout;
         config.server.grace_period = self.config.server.grace_period;
+        if let (Some(now), Some(was)) = (&mut config.server.tls, &self.config.server.tls) {
+            now.listen = was.listen.clone();
+            now.handshake_timeout = was.handshake_timeout;
+        } else {
+            config.server.tls = self.config.server.tls.clone();
+        }
         self.config = config;
         Ok(restart.into_iter().map(str::to_string).collect())
     }
@@ -170,11 +204,47 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
             stopped.clone(),
             grace,
             header_timeout,
+            Handshake::Plain,
             move |peer| {
                 let gw = gw.clone();
                 service_fn(move |req| gateway::serve(gw.clone(), req, Conn { peer, tls: false }))
             },
         ));
+    }
+
+    let mut tls_addrs = Vec::new();
+    let certs = config
+        .server
+        .tls
+        .as_ref()
+        .map(|t| CertStore::new(t.certified.clone()));
+    if let (Some(tls), Some(certs)) = (&config.server.tls, &certs) {
+        let acceptor = TlsAcceptor::from(tls::server_config(certs.clone())?);
+        for addr in &tls.listen {
+            let listener = bind(*addr).await?;
+            let local = listener.local_addr().map_err(|source| StartError::Bind {
+                addr: *addr,
+                source,
+            })?;
+            tls_addrs.push(local);
+            tracing::info!(%local, "HTTPS listener ready (HTTP/2 and HTTP/1.1)");
+            let gw = gateway.clone();
+            tasks.spawn(accept_loop(
+                listener,
+                limit.clone(),
+                stopped.clone(),
+                grace,
+                header_timeout,
+                Handshake::Tls {
+                    acceptor: acceptor.clone(),
+                    timeout: tls.handshake_timeout,
+                },
+                move |peer| {
+                    let gw = gw.clone();
+                    service_fn(move |req| gateway::serve(gw.clone(), req, Conn { peer, tls: true }))
+                },
+            ));
+        }
     }
 
     let listener = bind(config.admin.listen).await?;
@@ -190,6 +260,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         stopped.clone(),
         grace,
         header_timeout,
+        Handshake::Plain,
         move |peer| {
             let gw = gw.clone();
             service_fn(move |req| admin::serve(gw.clone(), req, peer))
@@ -213,10 +284,12 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
 
     Ok(Running {
         public_addrs,
+        tls_addrs,
         admin_addr,
         gateway,
         config,
         backend,
+        certs,
         stop,
         tasks,
     })
@@ -264,12 +337,50 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
         .map_err(|source| StartError::Bind { addr, source })
 }
 
+/// How a listener's connections begin.
+#[derive(Clone)]
+enum Handshake {
+    Plain,
+    /// A TLS handshake within `timeout`; ALPN then picks HTTP/2 or HTTP/1.1.
+    Tls {
+        acceptor: TlsAcceptor,
+        timeout: Duration,
+    },
+}
+
+/// The connection settings of both HTTP versions, made once per listener.
+struct Protocols {
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
+}
+
+impl Protocols {
+    fn new(header_timeout: Duration) -> Protocols {
+        let mut http1 = http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .max_header_size(MAX_HEADER_BYTES)
+            .max_headers(MAX_HEADERS)
+            .keep_alive(true);
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        http2
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(MAX_H2_STREAMS)
+            .max_header_list_size(MAX_HEADER_BYTES as u32)
+            .keep_alive_interval(H2_PING_EVERY)
+            .keep_alive_timeout(H2_PING_TIMEOUT);
+        Protocols { http1, http2 }
+    }
+}
+
 async fn accept_loop<M, S>(
     listener: TcpListener,
     limit: Arc<Semaphore>,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
     header_timeout: Duration,
+    handshake: Handshake,
     make_service: M,
 ) where
     M: Fn(SocketAddr) -> S,
@@ -282,13 +393,7 @@ async fn accept_loop<M, S>(
     S::Future: Send + 'static,
 {
     let graceful = GracefulShutdown::new();
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .max_header_size(MAX_HEADER_BYTES)
-        .max_headers(MAX_HEADERS)
-        .keep_alive(true);
+    let protocols = Arc::new(Protocols::new(header_timeout));
     loop {
         // At the connection limit, stop accepting: new connections wait in the kernel's
         // backlog instead of costing memory here.
@@ -312,10 +417,45 @@ async fn accept_loop<M, S>(
             _ = stopped.changed() => break,
         };
         let _ = stream.set_nodelay(true);
-        let conn = builder.serve_connection(TokioIo::new(stream), make_service(peer));
-        let conn = graceful.watch(conn);
+        let service = make_service(peer);
+        // Taken before the loop can end, so a shutdown reaches this connection too.
+        let watcher = graceful.watcher();
+        let (protocols, handshake) = (protocols.clone(), handshake.clone());
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let result = match handshake {
+                Handshake::Plain => {
+                    let conn = protocols
+                        .http1
+                        .serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(conn).await
+                }
+                Handshake::Tls { acceptor, timeout } => {
+                    let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await
+                    {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                    let io = TokioIo::new(stream);
+                    if h2 {
+                        watcher
+                            .watch(protocols.http2.serve_connection(io, service))
+                            .await
+                    } else {
+                        watcher
+                            .watch(protocols.http1.serve_connection(io, service))
+                            .await
+                    }
+                }
+            };
+            if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
             drop(permit);

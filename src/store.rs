@@ -23,6 +23,8 @@ pub const FORMAT: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("cannot set up TLS to the upstream: {0}")]
+    Tls(#[from] rustls::Error),
     #[error(
         "cannot use state directory {dir}: {source} (hint: create it and let the gateway's user \
          write to it, or point state.dir somewhere writable)"

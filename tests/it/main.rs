@@ -9,3 +9,4 @@ mod protection;
 mod scaleout;
 mod simulation;
 mod support;
+mod tls;

@@ -492,3 +492,59 @@ async fn the_cursor_lease_moves_on_when_its_holder_is_killed() {
     let log = second.log.lock().unwrap().join("\n");
     assert!(log.contains("took the cursor lease"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_swaps_the_tls_certificate_and_a_wrong_key_stops_the_start() {
+    let up = support::upstream().await;
+    let pki = crate::tls::Pki::new("proc-tls");
+    let old = pki.leaf("old");
+    let (dir, config) = setup("tls", &up.url(), "admit_per_minute = 600");
+    let tls = |leaf: &crate::tls::Leaf| crate::tls::tls_section(leaf, "");
+    write_config(
+        &config,
+        &dir,
+        &up.url(),
+        "admit_per_minute = 600",
+        &tls(&old),
+    );
+    let mut gw = Proc::spawn(&config);
+    let line = gw
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.contains("HTTPS listener ready"))
+        .cloned()
+        .expect("the HTTPS listener is logged before the admin one");
+    let client = crate::tls::Https::new(local_addr(&line), pki.ca_der(), &[b"h2"]);
+    assert_eq!(client.served_cert().await, old.der);
+
+    // New files in place, then SIGHUP: the next connection gets the new certificate.
+    let new = pki.leaf("new");
+    std::fs::copy(&new.cert, &old.cert).unwrap();
+    std::fs::copy(&new.key, &old.key).unwrap();
+    gw.signal("HUP");
+    gw.wait_for("config reloaded");
+    assert_eq!(client.served_cert().await, new.der);
+
+    // A key that is not the certificate's: the reload is refused and the pair serving stays.
+    let other = pki.leaf("other");
+    std::fs::copy(&other.key, &old.key).unwrap();
+    gw.signal("HUP");
+    gw.wait_for_all(&["reload refused", "server.tls.key"]);
+    assert_eq!(client.served_cert().await, new.der);
+    drop(gw);
+
+    // The same files at start: a clear error naming the key, exit 64, nothing served.
+    let out = Command::new(BIN)
+        .args(["run", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{stderr}");
+    assert!(
+        stderr.contains("server.tls.key") && stderr.contains("does not belong to the certificate"),
+        "{stderr}"
+    );
+}
