@@ -1254,6 +1254,14 @@ impl Gateway {
             m.queue_waiting.set(figures.waiting() as i64);
             m.active_sessions.set(figures.active as i64);
             m.admit_rate.set(effective_rate(&figures));
+            m.queue_issued.set(figures.issued as i64);
+            m.queue_cursor.set(figures.cursor as i64);
+            let floor = figures
+                .limits
+                .adaptive
+                .filter(|_| figures.adaptive == Some(true));
+            m.admit_rate_floor
+                .set(floor.map_or(0.0, |a| a.min_per_minute));
             m.show_up_ratio.set(figures.show_share);
             m.estimated_wait
                 .set(figures.wait_for_newcomer().map_or(0, |w| w.seconds) as f64);

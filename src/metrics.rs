@@ -24,6 +24,13 @@ pub const TOKENS_REJECTED: &str = "wartesaal_tokens_rejected_total";
 /// Beyond SPEC §8: the no-show measurement behind the admission pace.
 pub const SHOW_UP_RATIO: &str = "wartesaal_show_up_ratio";
 
+/// Beyond SPEC §8: the two ends of the line, for dashboards that plot them.
+pub const QUEUE_ISSUED: &str = "wartesaal_queue_issued";
+pub const QUEUE_CURSOR: &str = "wartesaal_queue_cursor";
+/// Beyond SPEC §8: the adaptive rate's floor while it sets the rate, else 0, so an alert can
+/// see the rate stuck at its floor.
+pub const ADMIT_RATE_FLOOR: &str = "wartesaal_admit_rate_floor_per_minute";
+
 /// Beyond SPEC §8: new tickets and entries refused by the issuance rules.
 pub const ISSUANCE_REFUSED: &str = "wartesaal_issuance_refused_total";
 
@@ -138,6 +145,9 @@ pub struct Metrics {
     queue_waiting: IntGaugeVec,
     active_sessions: IntGaugeVec,
     admit_rate: GaugeVec,
+    admit_rate_floor: GaugeVec,
+    queue_issued: IntGaugeVec,
+    queue_cursor: IntGaugeVec,
     estimated_wait: GaugeVec,
     show_up_ratio: GaugeVec,
     requests: IntCounterVec,
@@ -156,6 +166,9 @@ pub struct RoomMetrics {
     pub queue_waiting: IntGauge,
     pub active_sessions: IntGauge,
     pub admit_rate: Gauge,
+    pub admit_rate_floor: Gauge,
+    pub queue_issued: IntGauge,
+    pub queue_cursor: IntGauge,
     pub estimated_wait: Gauge,
     pub show_up_ratio: Gauge,
     requests: [IntCounter; 6],
@@ -228,6 +241,12 @@ impl Metrics {
         let queue_waiting = int_gauge(QUEUE_WAITING, "Tickets issued minus the cursor.");
         let active_sessions = int_gauge(ACTIVE_SESSIONS, "Admitted sessions not yet idle.");
         let admit_rate = gauge(ADMIT_RATE, "Effective admission rate now, per minute.");
+        let admit_rate_floor = gauge(
+            ADMIT_RATE_FLOOR,
+            "The adaptive rate's floor (min_per_minute) while it sets the rate, else 0.",
+        );
+        let queue_issued = int_gauge(QUEUE_ISSUED, "Ticket numbers handed out in this line.");
+        let queue_cursor = int_gauge(QUEUE_CURSOR, "Ticket numbers called so far.");
         let estimated_wait = gauge(ESTIMATED_WAIT, "Estimated wait for someone arriving now.");
         let show_up_ratio = gauge(
             SHOW_UP_RATIO,
@@ -273,6 +292,9 @@ impl Metrics {
             queue_waiting,
             active_sessions,
             admit_rate,
+            admit_rate_floor,
+            queue_issued,
+            queue_cursor,
             estimated_wait,
             show_up_ratio,
             requests,
@@ -292,6 +314,9 @@ impl Metrics {
             queue_waiting: self.queue_waiting.with_label_values(&[room]),
             active_sessions: self.active_sessions.with_label_values(&[room]),
             admit_rate: self.admit_rate.with_label_values(&[room]),
+            admit_rate_floor: self.admit_rate_floor.with_label_values(&[room]),
+            queue_issued: self.queue_issued.with_label_values(&[room]),
+            queue_cursor: self.queue_cursor.with_label_values(&[room]),
             estimated_wait: self.estimated_wait.with_label_values(&[room]),
             show_up_ratio: self.show_up_ratio.with_label_values(&[room]),
             requests: Outcome::ALL.map(|o| self.requests.with_label_values(&[room, o.label()])),

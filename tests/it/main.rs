@@ -2,6 +2,7 @@
 
 mod admin;
 mod cli;
+mod deploy;
 mod fairness;
 mod gateway;
 mod process;
