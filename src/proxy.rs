@@ -130,9 +130,12 @@ fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8], Opti
         })
 }
 
-/// Drops one cookie from the `Cookie` headers, keeping the others in order.
+/// Drops one cookie from the `Cookie` headers, keeping the others in order. Several `Cookie`
+/// headers (HTTP/2 browsers send one per cookie) become one, joined with `; ` as HTTP/1.1
+/// upstreams expect (RFC 9113 §8.2.3).
 pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
-    if !cookie_pairs(headers).any(|(key, _, _)| key == name.as_bytes()) {
+    let split = headers.get_all(header::COOKIE).iter().nth(1).is_some();
+    if !split && !cookie_pairs(headers).any(|(key, _, _)| key == name.as_bytes()) {
         return;
     }
     let joined = cookie_pairs(headers)

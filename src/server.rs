@@ -34,6 +34,10 @@ const MAX_H2_STREAMS: u32 = 100;
 /// An HTTP/2 peer that does not answer a ping within this long is gone.
 const H2_PING_EVERY: Duration = Duration::from_secs(30);
 const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
+/// An HTTP/2 connection with no request open for this long is closed (a waiting page polls far
+/// more often); before its first request it gets `header_read_timeout`, like HTTP/1.1.
+const H2_IDLE: Duration = Duration::from_secs(75);
+const H2_IDLE_CHECK: Duration = Duration::from_secs(1);
 const TICK: Duration = Duration::from_secs(1);
 const SAVE_EVERY: Duration = Duration::from_millis(250);
 
@@ -445,9 +449,30 @@ async fn accept_loop<M, S>(
                     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
                     let io = TokioIo::new(stream);
                     if h2 {
-                        watcher
-                            .watch(protocols.http2.serve_connection(io, service))
-                            .await
+                        let activity = Activity::new();
+                        let service = Counted {
+                            inner: service,
+                            activity: activity.clone(),
+                        };
+                        let conn = watcher.watch(protocols.http2.serve_connection(io, service));
+                        tokio::pin!(conn);
+                        loop {
+                            let limit = if activity.served() {
+                                H2_IDLE
+                            } else {
+                                header_timeout
+                            };
+                            tokio::select! {
+                                r = &mut conn => break r,
+                                _ = tokio::time::sleep(H2_IDLE_CHECK) => {
+                                    if activity.idle_for() >= limit {
+                                        // Nothing in flight: closing loses no answer.
+                                        tracing::debug!(%peer, "idle HTTP/2 connection closed");
+                                        break Ok(());
+                                    }
+                                }
+                            }
+                        }
                     } else {
                         watcher
                             .watch(protocols.http1.serve_connection(io, service))
@@ -467,5 +492,124 @@ async fn accept_loop<M, S>(
         .is_err()
     {
         tracing::warn!("grace period over with requests still in flight");
+    }
+}
+
+/// Requests in flight on one HTTP/2 connection and when the last one ended, so that an idle
+/// connection (or one that never sends a request) gives its slot back.
+struct Activity {
+    since: tokio::time::Instant,
+    in_flight: std::sync::atomic::AtomicUsize,
+    /// Milliseconds after `since` of the last start or end of a request; 0 = none yet.
+    last: std::sync::atomic::AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Arc<Activity> {
+        Arc::new(Activity {
+            since: tokio::time::Instant::now(),
+            in_flight: Default::default(),
+            last: Default::default(),
+        })
+    }
+
+    fn touch(&self) {
+        let ms = self.since.elapsed().as_millis().max(1) as u64;
+        self.last.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn served(&self) -> bool {
+        self.last.load(std::sync::atomic::Ordering::Relaxed) > 0
+    }
+
+    /// Zero while a request (or its response body) is in flight.
+    fn idle_for(&self) -> Duration {
+        if self.in_flight.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+            return Duration::ZERO;
+        }
+        let last = Duration::from_millis(self.last.load(std::sync::atomic::Ordering::Relaxed));
+        self.since.elapsed().saturating_sub(last)
+    }
+}
+
+/// Holds one request's place in `Activity` until its response body is done or dropped.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn new(activity: &Arc<Activity>) -> InFlight {
+        activity
+            .in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        activity.touch();
+        InFlight(activity.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A service that counts its requests in an `Activity`.
+struct Counted<S> {
+    inner: S,
+    activity: Arc<Activity>,
+}
+
+impl<S> hyper::service::Service<http::Request<hyper::body::Incoming>> for Counted<S>
+where
+    S: hyper::service::Service<
+        http::Request<hyper::body::Incoming>,
+        Response = http::Response<crate::proxy::Body>,
+        Error = std::convert::Infallible,
+    >,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<Guarded>;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn call(&self, req: http::Request<hyper::body::Incoming>) -> Self::Future {
+        let guard = InFlight::new(&self.activity);
+        let answer = self.inner.call(req);
+        Box::pin(async move {
+            let resp = answer.await?;
+            Ok(resp.map(|body| Guarded {
+                inner: body,
+                _guard: guard,
+            }))
+        })
+    }
+}
+
+/// A response body that keeps its request counted as in flight until it is done.
+struct Guarded {
+    inner: crate::proxy::Body,
+    _guard: InFlight,
+}
+
+impl http_body::Body for Guarded {
+    type Data = bytes::Bytes;
+    type Error = <crate::proxy::Body as http_body::Body>::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
