@@ -2,12 +2,22 @@
 // turn. Without JavaScript the page reloads itself by a <noscript> meta refresh instead.
 (function () {
   "use strict";
+  // A notice (the booking site is busy, too many new tickets): try again after a while.
+  var notice = document.getElementById("ws-notice");
+  if (notice) {
+    var retry = Math.max(2, parseInt(notice.getAttribute("data-retry"), 10) || 10);
+    window.setTimeout(function () { window.location.reload(); },
+      retry * 1000 * (0.8 + Math.random() * 0.4));
+    return;
+  }
   var main = document.getElementById("ws");
   if (!main || !window.fetch) { return; }
   var room = main.getAttribute("data-room");
   var shownState = main.getAttribute("data-state") || "open";
   var shownMessage = main.getAttribute("data-message") || "";
   var lang = main.getAttribute("data-lang") === "en" ? "en" : "de";
+  // Times are shown in the room's time zone, as the server writes them, not the device's.
+  var tz = main.getAttribute("data-tz") || "UTC";
   var T = {
     de: { sep: ".", one: "Vor Ihnen ist noch 1 Person.", many: "Vor Ihnen sind noch {} Personen.",
           next: "Sie sind als Nächstes an der Reihe.", est: "Geschätzte Wartezeit: {}.",
@@ -21,6 +31,17 @@
   function set(id, text) {
     var el = document.getElementById(id);
     if (el && el.textContent !== text) { el.textContent = text; }
+  }
+  function clock(d) {
+    var text;
+    try {
+      text = d.toLocaleTimeString(lang === "de" ? "de-DE" : "en-GB",
+        { hour: "2-digit", minute: "2-digit", timeZone: tz });
+    } catch (e) {
+      text = ("0" + d.getUTCHours()).slice(-2) + ":" + ("0" + d.getUTCMinutes()).slice(-2);
+      tz = "UTC";
+    }
+    return text + (lang === "de" ? " Uhr" : "") + (tz === "UTC" ? " UTC" : "");
   }
   function schedule(seconds) {
     var base = Math.max(2, seconds || 10);
@@ -66,8 +87,7 @@
       }
       // The estimate comes in words, in this page's language (the status is asked with it).
       if (typeof s.eta_text === "string") { set("ws-eta", fill(T.est, s.eta_text)); }
-      var now = new Date();
-      set("ws-time", now.toLocaleTimeString(lang === "de" ? "de-DE" : "en-GB"));
+      set("ws-time", clock(new Date()));
       schedule(s.refresh_after_seconds);
     }).catch(function () { schedule(15); });
   }

@@ -22,6 +22,7 @@ use rustls_pki_types::CertificateDer;
 
 use crate::adaptive::AdaptiveConfig;
 use crate::schedule::{Schedule, Window};
+use crate::templates::Templates;
 use crate::ticket::{Keyring, Secret};
 use crate::tls;
 
@@ -254,6 +255,39 @@ pub struct RoomConfig {
     pub schedule: Option<Schedule>,
     /// `[rooms.issuance]`: limits on handing out new tickets.
     pub issuance: Issuance,
+    /// The zone the page's times are shown in; `None` shows UTC.
+    pub time_zone: Option<RoomTimeZone>,
+    /// `template_dir`: the operator's own page templates, checked at load.
+    pub templates: Option<Arc<Templates>>,
+}
+
+/// A room's time zone by its IANA name, with daylight saving time.
+#[derive(Debug, Clone)]
+pub struct RoomTimeZone {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+impl RoomTimeZone {
+    /// `None` for a name the time zone database does not know.
+    pub fn new(name: &str) -> Option<RoomTimeZone> {
+        let tz = jiff::tz::TimeZone::get(name).ok()?;
+        Some(RoomTimeZone {
+            name: name.to_string(),
+            tz,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Minutes east of UTC at the Unix second `unix`.
+    pub fn offset_minutes(&self, unix: u64) -> i32 {
+        let at = jiff::Timestamp::from_second(unix.min(i64::MAX as u64) as i64)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        self.tz.to_offset(at).seconds() / 60
+    }
 }
 
 /// Limits on new tickets and on what one ticket can do.
@@ -1144,12 +1178,28 @@ fn room_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Roo
         Some(t) => issuance_section(&s.key("issuance"), t, p),
         None => Issuance::default(),
     };
+    let time_zone = match s.string("time_zone", p) {
+        None => None,
+        Some(name) => {
+            let tz = RoomTimeZone::new(name);
+            if tz.is_none() {
+                p.push(s.problem(
+                    "time_zone",
+                    format!("`{name}` is not a time zone this gateway knows"),
+                    "use an IANA name such as \"Europe/Berlin\" (times on the page follow its \
+                     daylight saving time)",
+                ));
+            }
+            tz
+        }
+    };
+    let template_dir = s.string("template_dir", p).filter(|d| !d.is_empty());
     s.finish(p);
 
     if p.len() != before {
         return None;
     }
-    Some(RoomConfig {
+    let mut room = RoomConfig {
         id,
         hosts,
         path_prefix,
@@ -1169,7 +1219,25 @@ fn room_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Option<Roo
         adaptive,
         schedule,
         issuance,
-    })
+        time_zone,
+        templates: None,
+    };
+    if let Some(dir) = template_dir {
+        match Templates::load(Path::new(dir), &room) {
+            Ok(t) => room.templates = Some(Arc::new(t)),
+            Err(e) => {
+                p.push(s_problem(
+                    path,
+                    "template_dir",
+                    e.to_string(),
+                    "fix the template (minijinja syntax, variables as in README \"Your own \
+                     page\"), or leave template_dir out for the built-in page",
+                ));
+                return None;
+            }
+        }
+    }
+    Some(room)
 }
 
 /// `[rooms.schedule]`: `opens_at`, and `prequeue_from` (half an hour before unless given).
@@ -1327,6 +1395,15 @@ fn host_pattern(s: &Section, i: usize, h: &str, p: &mut Vec<Problem>) -> Option<
             "use \"*\", \"termine.example.org\" or \"*.example.org\", without a port",
         ));
         None
+    }
+}
+
+/// A problem at `<section>.<key>`, for use after the section was finished.
+fn s_problem(section: &str, key: &str, message: String, hint: &str) -> Problem {
+    Problem {
+        key: format!("{section}.{key}"),
+        message,
+        hint: hint.into(),
     }
 }
 

@@ -41,6 +41,8 @@ const MIN_SLOT_LINE: usize = 16;
 /// What the busy page tells the browser.
 const BUSY_RETRY_AFTER: u64 = 10;
 const MAX_HOST_LEN: usize = 255;
+/// Request headers accepted, over any HTTP version.
+const MAX_REQUEST_HEADERS: usize = 100;
 /// How often a page of a closed room looks again, in case the operator reopens it.
 const CLOSED_REFRESH: u64 = 60;
 /// How often a page of a paused room looks again.
@@ -411,6 +413,8 @@ pub struct Site {
     /// The upstream client of rooms without `upstream_ca_file` (system roots); kept across
     /// reloads with its pool of open connections.
     client: UpstreamClient,
+    /// `client` trusts the system's roots (else it was made for plain http:// upstreams).
+    client_roots: bool,
 }
 
 enum Route<'a> {
@@ -483,9 +487,18 @@ impl Site {
                 },
             })
             .collect::<Result<Vec<Arc<dyn RoomState>>, StoreError>>()?;
-        let client = match old {
-            Some(site) => site.client.clone(),
-            None => proxy::client(tls::system_roots())?,
+        // The system's roots are read only once a room needs them (an https:// upstream
+        // without its own CA); the client and its pool are kept across reloads.
+        let needs_roots = config
+            .rooms
+            .iter()
+            .any(|r| r.upstream.scheme == http::uri::Scheme::HTTPS && r.upstream_ca.is_none());
+        let (client, client_roots) = match old {
+            Some(site) if site.client_roots || !needs_roots => {
+                (site.client.clone(), site.client_roots)
+            }
+            _ if needs_roots => (proxy::client(tls::system_roots())?, true),
+            _ => (proxy::client(&[])?, false),
         };
         let mut rooms = Vec::with_capacity(config.rooms.len());
         for (cfg, state) in config.rooms.iter().zip(states) {
@@ -523,6 +536,7 @@ impl Site {
             trusted_proxies: config.server.trusted_proxies.clone(),
             cookie_secure: config.server.cookie_secure,
             client,
+            client_roots,
         })
     }
 
@@ -585,8 +599,20 @@ struct Visit {
     host: String,
     fwd: Forwarded,
     lang_header: Option<String>,
+    /// The visitor's own choice of language (the page's switch), over `Accept-Language`.
+    lang_choice: Option<Lang>,
+    /// Path and query asked for: where the language switch returns to.
+    target: String,
     wants_json: bool,
     secure: bool,
+}
+
+impl Visit {
+    /// The page language: the visitor's switch, else `Accept-Language`, else the room's.
+    fn lang(&self, fallback: Lang) -> Lang {
+        self.lang_choice
+            .unwrap_or_else(|| page::pick_language(self.lang_header.as_deref(), fallback))
+    }
 }
 
 impl Gateway {
@@ -624,6 +650,13 @@ impl Gateway {
 
     /// Answers one public request. Never fails.
     pub async fn handle(&self, req: Request<Incoming>, conn: Conn) -> Response<Body> {
+        if req.headers().len() > MAX_REQUEST_HEADERS {
+            // HTTP/1.1 heads are capped by the server; HTTP/2 ones only by size.
+            return plain(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "more than 100 request headers",
+            );
+        }
         let site = self.site.load_full();
         let host = match request_host(&req) {
             Ok(host) => host,
@@ -654,6 +687,12 @@ impl Gateway {
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
+            lang_choice: proxy::find_cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse),
+            target: req
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string(),
             wants_json: wants_json(req.headers()),
             host,
             fwd,
@@ -766,7 +805,7 @@ impl Gateway {
                 return self.limited(room, visit, retry);
             }
             let figures = room.state.figures(now);
-            let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+            let lang = visit.lang(room.cfg.language);
             let mut view = room.view(&figures, None, lang, now_s);
             room.challenge(&mut view, now_s);
             // A cookie that brought the visitor here (used up, ended, expired) goes: the
@@ -837,7 +876,7 @@ impl Gateway {
         cookie: Option<HeaderValue>,
         now_s: u64,
     ) -> Response<Body> {
-        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let lang = visit.lang(room.cfg.language);
         let view = room.view(figures, place, lang, now_s);
         self.waiting_page(room, visit, lang, view, cookie, now_s)
     }
@@ -852,7 +891,7 @@ impl Gateway {
         cookie: Option<HeaderValue>,
         now_s: u64,
     ) -> Response<Body> {
-        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let lang = visit.lang(room.cfg.language);
         let mut view = room.view(figures, None, lang, now_s);
         view.admitted = false;
         view.position = Some(1);
@@ -876,7 +915,10 @@ impl Gateway {
             (view.to_json(), "application/json")
         } else {
             (
-                page::waiting_page(&room.cfg, lang, &view, now_s),
+                page::waiting_page(
+                    &room.cfg,
+                    &page::WaitingPage::new(&room.cfg, lang, &view, now_s, &visit.target),
+                ),
                 "text/html; charset=utf-8",
             )
         };
@@ -895,7 +937,7 @@ impl Gateway {
         room.metrics.refused(Refused::RateLimit);
         room.metrics.request(Outcome::Rejected);
         tracing::debug!(room = %room.cfg.id, client = %visit.fwd.client_ip, "issuance limit reached");
-        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let lang = visit.lang(room.cfg.language);
         let (body, content_type) = if visit.wants_json {
             (
                 Bytes::from(
@@ -920,7 +962,7 @@ impl Gateway {
     }
 
     fn busy(&self, room: &Room, visit: &Visit, cookie: Option<HeaderValue>) -> Response<Body> {
-        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let lang = visit.lang(room.cfg.language);
         let mut resp = answer(
             StatusCode::SERVICE_UNAVAILABLE,
             "text/html; charset=utf-8",
@@ -1050,6 +1092,7 @@ impl Gateway {
         match rest {
             "assets/wartesaal.css" => asset("text/css; charset=utf-8", page::ASSET_CSS),
             "assets/wartesaal.js" => asset("text/javascript; charset=utf-8", page::ASSET_JS),
+            "lang" => language_switch(&req, visit),
             "status" => match internal_room(site, &req, visit) {
                 Some(room) => self.status(room, req.headers(), visit),
                 None => plain(StatusCode::NOT_FOUND, "no such room on this host"),
@@ -1165,7 +1208,7 @@ impl Gateway {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, "ticket drawn by proof of work");
-                let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+                let lang = visit.lang(room.cfg.language);
                 let place = figures.order.place(drawn.seq);
                 let view = room.view(&figures, Some(place), lang, now_s);
                 let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
@@ -1190,7 +1233,7 @@ impl Gateway {
         let now_s = now / 1000;
         let token = room.token(headers, now_s);
         let figures = room.state.figures(now);
-        let lang = page::pick_language(visit.lang_header.as_deref(), room.cfg.language);
+        let lang = visit.lang(room.cfg.language);
         // The same question as for a page request, answered without acting on it: the status
         // never mints a pass or draws a number.
         let (view, cookie) = match decide(token.as_ref(), true, &figures) {
@@ -1286,6 +1329,55 @@ pub fn effective_rate(figures: &Figures) -> f64 {
     } else {
         figures.limits.admit_per_minute
     }
+}
+
+/// Cookie holding the language a visitor picked with the page's switch. The hyphen keeps it
+/// apart from every room cookie (`wartesaal_<id>`).
+pub const LANG_COOKIE: &str = "wartesaal-lang";
+
+/// `GET /.wartesaal/lang?to=en&back=/path`: remembers the choice for a year and returns to
+/// the page (only to a path on this site, never elsewhere).
+fn language_switch<B>(req: &Request<B>, visit: &Visit) -> Response<Body> {
+    let query = req.uri().query().unwrap_or("");
+    let mut to = None;
+    let mut back = "/".to_string();
+    for pair in query.split('&').take(8) {
+        match pair.split_once('=') {
+            Some(("to", v)) => to = Lang::parse(v),
+            Some(("back", v)) => back = percent_decode(v),
+            _ => {}
+        }
+    }
+    let Some(lang) = to else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "say which language: ?to=de or ?to=en",
+        );
+    };
+    // Only a path on this site: no scheme, no `//host`, no backslash tricks.
+    if !back.starts_with('/') || back.starts_with("//") || back.contains('\\') {
+        back = "/".into();
+    }
+    let Ok(location) = HeaderValue::from_str(&back) else {
+        return plain(StatusCode::BAD_REQUEST, "back must be a path on this site");
+    };
+    let secure = if visit.secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}",
+        lang.code()
+    );
+    let mut resp = answer(
+        StatusCode::SEE_OTHER,
+        "text/plain; charset=utf-8",
+        Bytes::new(),
+    );
+    let h = resp.headers_mut();
+    h.insert(header::LOCATION, location);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        h.append(header::SET_COOKIE, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }
 
 /// The room a `/.wartesaal/` request is about: `?room=` on one of its hosts, else the host's.

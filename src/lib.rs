@@ -25,6 +25,7 @@ pub mod shared;
 pub mod shuffle;
 pub mod state;
 pub mod store;
+pub mod templates;
 pub mod ticket;
 pub mod tls;
 

@@ -442,11 +442,24 @@ fn people(lang: Lang, n: u64) -> String {
 }
 
 /// The title and explanation of a room with a schedule, before it opens.
-fn schedule_texts(lang: Lang, schedule: &Schedule, state: RoomStateName) -> (&'static str, String) {
+fn schedule_texts(
+    lang: Lang,
+    room: &RoomConfig,
+    schedule: &Schedule,
+    state: RoomStateName,
+) -> (&'static str, String) {
     let t = texts(lang);
     let w = schedule.window;
-    let open = local_time(w.opens_at, schedule.offset_minutes);
-    let from = local_time(w.prequeue_from, schedule.offset_minutes);
+    // In the room's time zone if it names one, else in the offset the times were written in.
+    let local = |at: u64| {
+        let offset = room
+            .time_zone
+            .as_ref()
+            .map_or(schedule.offset_minutes, |tz| tz.offset_minutes(at / 1000));
+        local_time(at, offset)
+    };
+    let open = local(w.opens_at);
+    let from = local(w.prequeue_from);
     let open_time = time_of_day(lang, &open);
     if state == RoomStateName::Prequeue {
         return (
@@ -488,14 +501,211 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn head(out: &mut String, lang: Lang, title: &str, refresh: Option<u64>, noscript_refresh: bool) {
+pub const STYLESHEET: &str = "/.wartesaal/assets/wartesaal.css";
+pub const SCRIPT: &str = "/.wartesaal/assets/wartesaal.js";
+
+/// The link to the page in the other language.
+#[derive(Debug, Clone, Serialize)]
+pub struct LanguageSwitch {
+    /// `/.wartesaal/lang?to=…&back=…`: sets the choice and returns to this page.
+    pub href: String,
+    /// The other language's own name ("English", "Deutsch").
+    pub label: &'static str,
+    /// Its code, for `lang` and `hreflang`.
+    pub lang: &'static str,
+}
+
+impl LanguageSwitch {
+    /// The switch away from `lang`, returning to `back` (the path and query asked for).
+    pub fn new(lang: Lang, back: &str) -> LanguageSwitch {
+        let other = match lang {
+            Lang::De => Lang::En,
+            Lang::En => Lang::De,
+        };
+        LanguageSwitch {
+            href: format!(
+                "/.wartesaal/lang?to={}&back={}",
+                other.code(),
+                percent_encode(back)
+            ),
+            label: texts(other).lang_name,
+            lang: other.code(),
+        }
+    }
+}
+
+/// Encodes everything but unreserved characters and `/`, for a path inside a query value.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// Everything the waiting page shows, worded in the page's language: the variables of an
+/// operator's `waiting.html` (README, "Your own page") and what the built-in page is made of.
+#[derive(Debug, Serialize)]
+pub struct WaitingPage<'a> {
+    /// "de" or "en".
+    pub lang: &'static str,
+    /// The room's `title`: the site's name.
+    pub site: &'a str,
+    pub room: &'a str,
+    /// `open`, `paused`, `closed`, `before_open`, `prequeue`.
+    pub state: &'static str,
+    pub heading: &'static str,
+    /// The document title: heading and site.
+    pub page_title: String,
+    /// What the state means for the visitor (paused, closed, before the opening).
+    pub note: Option<String>,
+    /// The operator's message, in this language if there is one.
+    pub message: Option<&'a str>,
+    pub position_label: &'static str,
+    pub position: Option<u64>,
+    /// The position with the language's thousands separator.
+    pub position_text: Option<String>,
+    pub ahead: Option<u64>,
+    pub ahead_text: Option<String>,
+    /// "Geschätzte Wartezeit: etwa 20–30 Minuten."
+    pub estimate_text: Option<String>,
+    pub opens_in_text: Option<String>,
+    pub prequeue_text: Option<String>,
+    /// Sentences on what to do and what happens next.
+    pub advice: Vec<&'static str>,
+    pub updated_label: &'static str,
+    /// The time of this answer in the room's time zone, as the language writes it.
+    pub updated_time: String,
+    pub updated_unix: u64,
+    /// IANA name of the room's time zone, or "UTC".
+    pub time_zone: &'a str,
+    /// Seconds until the page looks again (with jitter); none on a puzzle page.
+    pub refresh_seconds: Option<u64>,
+    /// Shown by the script once it is the visitor's turn.
+    pub admitted_text: &'static str,
+    pub challenge: Option<&'a str>,
+    pub proof_of_work_bits: Option<u8>,
+    pub pow_working: &'static str,
+    pub pow_needs_script: &'static str,
+    pub switch: LanguageSwitch,
+    pub stylesheet: &'static str,
+    pub script: &'static str,
+    /// The same figures as `/.wartesaal/status` answers.
+    pub status: &'a View<'a>,
+}
+
+/// The room's clock at `unix`: the offset in minutes and whether a zone is known (else UTC).
+fn room_offset(room: &RoomConfig, unix: u64) -> (i32, bool) {
+    match &room.time_zone {
+        Some(tz) => (tz.offset_minutes(unix), true),
+        None => (0, false),
+    }
+}
+
+/// "07:42 Uhr", "07:42"; with " UTC" when the room names no time zone.
+fn clock_words(lang: Lang, room: &RoomConfig, unix: u64) -> String {
+    let (offset, known) = room_offset(room, unix);
+    let t = local_time(unix * 1000, offset);
+    let mut out = time_of_day(lang, &t);
+    if !known {
+        out.push_str(" UTC");
+    }
+    out
+}
+
+/// Spreads the refresh of many pages over ±20 %, so that they do not look again in lockstep;
+/// neighbours in the line get different shares.
+pub fn jittered(seconds: u64, seed: u64) -> u64 {
+    let share = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % 41; // 0..=40
+    seconds.saturating_mul(80 + share).div_ceil(100).max(2)
+}
+
+impl<'a> WaitingPage<'a> {
+    /// Words the view for `lang`; `back` is the path and query the visitor asked for.
+    pub fn new(
+        room: &'a RoomConfig,
+        lang: Lang,
+        view: &'a View<'a>,
+        now_unix: u64,
+        back: &str,
+    ) -> WaitingPage<'a> {
+        let t = texts(lang);
+        let (heading, note) = match (view.state, &room.schedule) {
+            _ if view.challenge.is_some() => (t.pow_title, None),
+            (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
+            (RoomStateName::Closed, _) => (t.closed_title, Some(t.closed_body.to_string())),
+            (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
+                let (title, note) = schedule_texts(lang, room, schedule, state);
+                (title, Some(note))
+            }
+            (_, _) => (t.waiting_title, None),
+        };
+        let advice = match view.state {
+            _ if view.challenge.is_some() => vec![],
+            RoomStateName::Open => vec![t.keep_open, t.your_turn],
+            RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.refreshes],
+            RoomStateName::Paused | RoomStateName::Closed => vec![],
+        };
+        let placed = view.position.zip(view.ahead);
+        WaitingPage {
+            lang: lang.code(),
+            site: &room.title,
+            room: view.room,
+            state: view.state.name(),
+            heading,
+            page_title: format!("{heading} – {}", room.title),
+            note,
+            message: view.message.as_deref().filter(|m| !m.is_empty()),
+            position_label: t.your_number,
+            position: view.position,
+            position_text: placed.map(|(p, _)| format_number(lang, p)),
+            ahead: view.ahead,
+            ahead_text: placed.map(|(_, a)| ahead_text(lang, a)),
+            estimate_text: placed
+                .and(view.eta_text.as_ref())
+                .map(|e| t.estimate.replace("{}", e)),
+            opens_in_text: view
+                .opens_in_text
+                .as_ref()
+                .map(|e| t.opens_in.replace("{}", e)),
+            prequeue_text: view
+                .prequeue_size
+                .map(|n| t.prequeue_size.replace("{}", &people(lang, n))),
+            advice,
+            updated_label: t.updated,
+            updated_time: clock_words(lang, room, now_unix),
+            updated_unix: now_unix,
+            time_zone: room.time_zone.as_ref().map_or("UTC", |tz| tz.name()),
+            // Reloading a puzzle page without a script only hands out another puzzle.
+            refresh_seconds: view.challenge.is_none().then(|| {
+                jittered(
+                    view.refresh_after_seconds,
+                    view.position.unwrap_or(now_unix),
+                )
+            }),
+            admitted_text: t.admitted,
+            challenge: view.challenge.as_deref(),
+            proof_of_work_bits: view.proof_of_work_bits,
+            pow_working: t.pow_working,
+            pow_needs_script: t.pow_needs_script,
+            switch: LanguageSwitch::new(lang, back),
+            stylesheet: STYLESHEET,
+            script: SCRIPT,
+            status: view,
+        }
+    }
+}
+
+fn head(out: &mut String, lang: &str, title: &str, refresh: Option<u64>, noscript_refresh: bool) {
     let _ = write!(
         out,
-        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title>\
-         <link rel=\"stylesheet\" href=\"/.wartesaal/assets/wartesaal.css\">",
-        lang.code(),
+         <title>{}</title><link rel=\"stylesheet\" href=\"{STYLESHEET}\">",
         escape(title),
     );
     if let Some(secs) = refresh {
@@ -513,44 +723,37 @@ fn head(out: &mut String, lang: Lang, title: &str, refresh: Option<u64>, noscrip
     out.push_str("</head>");
 }
 
-/// The waiting page, served in place at the URL the visitor asked for.
-pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -> Bytes {
-    let t = texts(lang);
-    let mut out = String::with_capacity(4096);
-    let (title, note) = match (view.state, &room.schedule) {
-        _ if view.challenge.is_some() => (t.pow_title, None),
-        (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
-        (RoomStateName::Closed, _) => (t.closed_title, Some(t.closed_body.to_string())),
-        (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
-            let (title, note) = schedule_texts(lang, schedule, state);
-            (title, Some(note))
+/// The waiting page, served in place at the URL the visitor asked for: the operator's
+/// template when the room has one, else the built-in page.
+pub fn waiting_page(room: &RoomConfig, page: &WaitingPage) -> Bytes {
+    if let Some(templates) = &room.templates {
+        if let Some(html) = templates.render_waiting(page) {
+            return Bytes::from(html);
         }
-        (_, _) => (t.waiting_title, None),
-    };
-    // Reloading a challenge page without a script only hands out another challenge.
-    let reload = view
-        .challenge
-        .is_none()
-        .then_some(view.refresh_after_seconds);
-    head(
-        &mut out,
-        lang,
-        &format!("{title} – {}", room.title),
-        reload,
-        true,
-    );
-    let message = view.message.as_deref().unwrap_or("");
+    }
+    Bytes::from(builtin_waiting_page(page))
+}
+
+fn builtin_waiting_page(p: &WaitingPage) -> String {
+    let mut out = String::with_capacity(4096);
+    head(&mut out, p.lang, &p.page_title, p.refresh_seconds, true);
     let _ = write!(
         out,
-        "<body><main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\" \
-         data-state=\"{}\" data-message=\"{}\"",
-        escape(view.room),
-        lang.code(),
-        view.refresh_after_seconds,
-        view.state.name(),
-        escape(message),
+        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
+         <main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\" \
+         data-state=\"{}\" data-message=\"{}\" data-tz=\"{}\"",
+        escape(&p.switch.href),
+        p.switch.lang,
+        p.switch.lang,
+        p.switch.label,
+        escape(p.room),
+        p.lang,
+        p.status.refresh_after_seconds,
+        p.state,
+        escape(p.message.unwrap_or("")),
+        escape(p.time_zone),
     );
-    if let (Some(challenge), Some(bits)) = (&view.challenge, view.proof_of_work_bits) {
+    if let (Some(challenge), Some(bits)) = (p.challenge, p.proof_of_work_bits) {
         let _ = write!(
             out,
             " data-challenge=\"{}\" data-bits=\"{bits}\"",
@@ -560,89 +763,55 @@ pub fn waiting_page(room: &RoomConfig, lang: Lang, view: &View, now_unix: u64) -
     let _ = write!(
         out,
         "><p class=\"ws-site\">{}</p><h1>{}</h1>",
-        escape(&room.title),
-        title,
+        escape(p.site),
+        p.heading,
     );
-    if view.challenge.is_some() {
+    if p.challenge.is_some() {
         let _ = write!(
             out,
             "<p class=\"ws-note\" id=\"ws-pow\" role=\"status\" aria-live=\"polite\">{}</p>\
              <noscript><p class=\"ws-message\">{}</p></noscript>",
-            t.pow_working, t.pow_needs_script,
+            p.pow_working, p.pow_needs_script,
         );
     }
-    if !message.is_empty() {
-        let _ = write!(
-            out,
-            "<p class=\"ws-message\" role=\"note\">{}</p>",
-            escape(message)
-        );
+    if let Some(message) = p.message {
+        let _ = write!(out, "<p class=\"ws-message\">{}</p>", escape(message));
     }
-    if let Some(note) = note {
+    if let Some(note) = &p.note {
         let _ = write!(out, "<p class=\"ws-note\">{note}</p>");
     }
     out.push_str(
         "<div class=\"ws-status\" role=\"status\" aria-live=\"polite\" aria-atomic=\"true\">",
     );
-    if let Some(text) = &view.opens_in_text {
-        let _ = write!(
-            out,
-            "<p id=\"ws-opens-in\">{}</p>",
-            t.opens_in.replace("{}", &escape(text))
-        );
+    if let Some(text) = &p.opens_in_text {
+        let _ = write!(out, "<p id=\"ws-opens-in\">{}</p>", escape(text));
     }
-    if let Some(n) = view.prequeue_size {
-        let _ = write!(
-            out,
-            "<p id=\"ws-prequeue\">{}</p>",
-            t.prequeue_size.replace("{}", &people(lang, n))
-        );
+    if let Some(text) = &p.prequeue_text {
+        let _ = write!(out, "<p id=\"ws-prequeue\">{}</p>", escape(text));
     }
-    if let (Some(position), Some(ahead)) = (view.position, view.ahead) {
+    if let (Some(position), Some(ahead)) = (&p.position_text, &p.ahead_text) {
         let _ = write!(
             out,
-            "<p class=\"ws-label\">{}</p><p class=\"ws-position\" id=\"ws-position\">{}</p>\
-             <p id=\"ws-ahead\">{}</p>",
-            t.your_number,
-            format_number(lang, position),
-            ahead_text(lang, ahead),
+            "<p class=\"ws-label\">{}</p><p class=\"ws-position\" id=\"ws-position\">{position}</p>\
+             <p id=\"ws-ahead\">{ahead}</p>",
+            p.position_label,
         );
-        if let Some(text) = &view.eta_text {
-            let _ = write!(
-                out,
-                "<p id=\"ws-eta\">{}</p>",
-                t.estimate.replace("{}", &escape(text))
-            );
+        if let Some(text) = &p.estimate_text {
+            let _ = write!(out, "<p id=\"ws-eta\">{}</p>", escape(text));
         }
     }
     out.push_str("</div>");
-    match view.state {
-        RoomStateName::Open => {
-            let _ = write!(
-                out,
-                "<p class=\"ws-note\">{}</p><p class=\"ws-note\">{}</p>",
-                t.keep_open, t.your_turn,
-            );
-        }
-        RoomStateName::BeforeOpen | RoomStateName::Prequeue => {
-            let _ = write!(out, "<p class=\"ws-note\">{}</p>", t.refreshes);
-        }
-        RoomStateName::Paused | RoomStateName::Closed => {}
+    for sentence in &p.advice {
+        let _ = write!(out, "<p class=\"ws-note\">{sentence}</p>");
     }
     let _ = write!(
         out,
-        "<p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{} UTC</time></p>",
-        t.updated,
-        now_unix,
-        clock_time(now_unix),
+        "<p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{}</time></p>\
+         <p class=\"ws-admitted\" id=\"ws-admitted\" hidden>{}</p></main>\
+         <script src=\"{SCRIPT}\" defer></script></body></html>",
+        p.updated_label, p.updated_unix, p.updated_time, p.admitted_text
     );
-    let _ = write!(
-        out,
-        "<p class=\"ws-admitted\" id=\"ws-admitted\" hidden>{}</p></main>\
-         <script src=\"/.wartesaal/assets/wartesaal.js\" defer></script></body></html>",
-        t.admitted
-    );
-    Bytes::from(out)
+    out
 }
 
 fn ahead_text(lang: Lang, ahead: u64) -> String {
@@ -654,34 +823,97 @@ fn ahead_text(lang: Lang, ahead: u64) -> String {
     }
 }
 
-/// HH:MM:SS of a Unix time, UTC.
-fn clock_time(unix: u64) -> String {
-    let s = unix % 86_400;
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+/// A short page with a heading and one note, which loads itself again after `retry_after`:
+/// the variables of an operator's `notice.html`.
+#[derive(Debug, Serialize)]
+pub struct NoticePage<'a> {
+    pub lang: &'static str,
+    pub site: &'a str,
+    /// `busy` (the booking site cannot answer) or `limited` (too many new tickets).
+    pub kind: &'static str,
+    pub heading: &'static str,
+    pub page_title: String,
+    pub note: String,
+    pub retry_after_seconds: u64,
+    pub stylesheet: &'static str,
+    pub script: &'static str,
 }
 
 /// "Busy, your place is kept, retrying": for admitted visitors when the upstream cannot answer.
 pub fn busy_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
-    let t = texts(lang);
-    notice_page(room, lang, t.busy_title, t.busy_body, retry_after)
+    notice_page(room, &NoticePage::busy(room, lang, retry_after))
 }
 
 /// "Too many new tickets from your connection": the issuance limit's answer.
 pub fn limited_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
-    let t = texts(lang);
-    let body = t.limited_body.replace("{}", &retry_after.to_string());
-    notice_page(room, lang, t.limited_title, &body, retry_after)
+    notice_page(room, &NoticePage::limited(room, lang, retry_after))
 }
 
-/// A short page with a title and one note, which loads itself again after `retry_after`.
-fn notice_page(room: &RoomConfig, lang: Lang, title: &str, note: &str, retry_after: u64) -> Bytes {
+impl<'a> NoticePage<'a> {
+    fn new(
+        room: &'a RoomConfig,
+        lang: Lang,
+        kind: &'static str,
+        heading: &'static str,
+        note: String,
+        retry_after: u64,
+    ) -> NoticePage<'a> {
+        NoticePage {
+            lang: lang.code(),
+            site: &room.title,
+            kind,
+            heading,
+            page_title: format!("{heading} – {}", room.title),
+            note,
+            retry_after_seconds: retry_after,
+            stylesheet: STYLESHEET,
+            script: SCRIPT,
+        }
+    }
+
+    pub fn busy(room: &'a RoomConfig, lang: Lang, retry_after: u64) -> NoticePage<'a> {
+        let t = texts(lang);
+        let note = t.busy_body.to_string();
+        NoticePage::new(room, lang, "busy", t.busy_title, note, retry_after)
+    }
+
+    pub fn limited(room: &'a RoomConfig, lang: Lang, retry_after: u64) -> NoticePage<'a> {
+        let t = texts(lang);
+        let note = t.limited_body.replace("{}", &retry_after.to_string());
+        NoticePage::new(room, lang, "limited", t.limited_title, note, retry_after)
+    }
+}
+
+/// Both notices with sample figures, for a template's trial render.
+pub fn sample_notices(room: &RoomConfig, lang: Lang) -> [NoticePage<'_>; 2] {
+    [
+        NoticePage::busy(room, lang, 10),
+        NoticePage::limited(room, lang, 30),
+    ]
+}
+
+fn notice_page(room: &RoomConfig, page: &NoticePage) -> Bytes {
+    if let Some(html) = room.templates.as_ref().and_then(|t| t.render_notice(page)) {
+        return Bytes::from(html);
+    }
     let mut out = String::with_capacity(2048);
-    head(&mut out, lang, title, Some(retry_after), false);
+    head(
+        &mut out,
+        page.lang,
+        &page.page_title,
+        Some(page.retry_after_seconds),
+        true,
+    );
+    // The script tries again after `retry_after` (with jitter); without it the refresh does.
     let _ = write!(
         out,
-        "<body><main class=\"ws\"><p class=\"ws-site\">{}</p><h1>{title}</h1>\
-         <p class=\"ws-note\" role=\"status\">{note}</p></main></body></html>",
-        escape(&room.title),
+        "<body><main class=\"ws\" id=\"ws-notice\" data-retry=\"{}\"><p class=\"ws-site\">{}</p>\
+         <h1>{}</h1><p class=\"ws-note\" role=\"status\">{}</p></main>\
+         <script src=\"{SCRIPT}\" defer></script></body></html>",
+        page.retry_after_seconds,
+        escape(page.site),
+        page.heading,
+        page.note,
     );
     Bytes::from(out)
 }
@@ -750,6 +982,28 @@ mod tests {
             eta_range_words(Lang::En, 2 * 3600, 3 * 3600),
             "between 2 hours and 3 hours"
         );
+    }
+
+    #[test]
+    fn refreshes_spread_over_plus_minus_twenty_percent() {
+        let spread: std::collections::BTreeSet<u64> =
+            (0..1000).map(|seed| jittered(30, seed)).collect();
+        assert_eq!(spread.first(), Some(&24));
+        assert_eq!(spread.last(), Some(&36));
+        assert!(spread.len() > 10, "{spread:?}");
+        assert!((0..1000).all(|seed| jittered(1, seed) >= 2));
+        assert!(jittered(u64::MAX, 7) > 0, "no overflow");
+    }
+
+    #[test]
+    fn the_switch_returns_to_the_same_path_and_query() {
+        let s = LanguageSwitch::new(Lang::De, "/termine?slot=früh&x=1");
+        assert_eq!(
+            s.href,
+            "/.wartesaal/lang?to=en&back=/termine%3Fslot%3Dfr%C3%BCh%26x%3D1"
+        );
+        assert_eq!((s.label, s.lang), ("English", "en"));
+        assert_eq!(LanguageSwitch::new(Lang::En, "/").label, "Deutsch");
     }
 
     #[test]

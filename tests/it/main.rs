@@ -1,10 +1,12 @@
 //! Integration tests: one binary, so the project links its tests once.
 
 mod admin;
+mod browser;
 mod cli;
 mod deploy;
 mod fairness;
 mod gateway;
+mod page;
 mod process;
 mod protection;
 mod scaleout;

@@ -1,0 +1,242 @@
+//! Operator branding: owns the templates from a room's `template_dir` (minijinja), their
+//! trial render at load, and rendering them at run time. Must not word anything: the pages'
+//! variables come from `page`.
+//!
+//! A template that does not parse, or that fails on any state the page can be in, is a config
+//! error at load and at reload. Should one still fail at run time, the built-in page is served
+//! and the error logged: a visitor never sees a broken page.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::config::{Lang, RoomConfig};
+use crate::page::{self, NoticePage, RoomStateName, View, WaitingPage};
+
+/// The file names looked for in `template_dir`; either may be left out.
+pub const WAITING: &str = "waiting.html";
+pub const NOTICE: &str = "notice.html";
+
+/// A template file is this size at most: a page must stay light on a slow phone.
+const MAX_TEMPLATE_BYTES: u64 = 64 * 1024;
+
+/// A room's own templates.
+pub struct Templates {
+    dir: PathBuf,
+    env: Environment<'static>,
+    waiting: bool,
+    notice: bool,
+}
+
+impl fmt::Debug for Templates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Templates")
+            .field("dir", &self.dir)
+            .field("waiting", &self.waiting)
+            .field("notice", &self.notice)
+            .finish()
+    }
+}
+
+/// Why a template directory cannot be used; the text names the file and the line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TemplateError(String);
+
+impl Templates {
+    /// Reads and compiles `waiting.html` and `notice.html` from `dir`; `room` (without
+    /// templates) is used to render each one for every state in both languages, so a template
+    /// that would fail for a visitor fails here instead.
+    pub fn load(dir: &Path, room: &RoomConfig) -> Result<Templates, TemplateError> {
+        let meta = std::fs::metadata(dir)
+            .map_err(|e| TemplateError(format!("cannot read {}: {e}", dir.display())))?;
+        if !meta.is_dir() {
+            return Err(TemplateError(format!(
+                "{} is not a directory",
+                dir.display()
+            )));
+        }
+        let mut env = Environment::new();
+        // A misspelt variable is an error at the trial render, not an empty spot on the page.
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // `.html` templates escape every variable unless marked `|safe`.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        let mut found = [false; 2];
+        for (i, name) in [WAITING, NOTICE].into_iter().enumerate() {
+            let path = dir.join(name);
+            let source = match std::fs::metadata(&path) {
+                Ok(m) if m.len() > MAX_TEMPLATE_BYTES => {
+                    return Err(TemplateError(format!(
+                        "{} is {} bytes; keep a page template under {MAX_TEMPLATE_BYTES}",
+                        path.display(),
+                        m.len()
+                    )))
+                }
+                Ok(_) => std::fs::read_to_string(&path)
+                    .map_err(|e| TemplateError(format!("cannot read {}: {e}", path.display())))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(TemplateError(format!(
+                        "cannot read {}: {e}",
+                        path.display()
+                    )))
+                }
+            };
+            env.add_template_owned(name, source)
+                .map_err(|e| TemplateError(describe(&path, &e)))?;
+            found[i] = true;
+        }
+        if found == [false, false] {
+            return Err(TemplateError(format!(
+                "{} has neither {WAITING} nor {NOTICE}",
+                dir.display()
+            )));
+        }
+        let templates = Templates {
+            dir: dir.to_path_buf(),
+            env,
+            waiting: found[0],
+            notice: found[1],
+        };
+        templates.trial(room)?;
+        Ok(templates)
+    }
+
+    /// Renders every page the room can show, in both languages, with sample figures.
+    fn trial(&self, room: &RoomConfig) -> Result<(), TemplateError> {
+        for lang in [Lang::De, Lang::En] {
+            for view in sample_views(room, lang) {
+                let page = WaitingPage::new(room, lang, &view, 1_795_392_000, "/termine?x=1");
+                if self.waiting {
+                    self.render(WAITING, &page)?;
+                }
+            }
+            if self.notice {
+                for page in page::sample_notices(room, lang) {
+                    self.render(NOTICE, &page)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn render<S: Serialize>(&self, name: &str, ctx: &S) -> Result<String, TemplateError> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| TemplateError(describe(&self.dir.join(name), &e)))?;
+        template
+            .render(ctx)
+            .map_err(|e| TemplateError(describe(&self.dir.join(name), &e)))
+    }
+
+    /// The operator's waiting page, or `None` (built-in page) without one or on an error.
+    pub fn render_waiting(&self, page: &WaitingPage) -> Option<String> {
+        self.waiting.then(|| self.logged(WAITING, page)).flatten()
+    }
+
+    /// The operator's notice page, or `None` (built-in page).
+    pub fn render_notice(&self, page: &NoticePage) -> Option<String> {
+        self.notice.then(|| self.logged(NOTICE, page)).flatten()
+    }
+
+    fn logged<S: Serialize>(&self, name: &str, ctx: &S) -> Option<String> {
+        match self.render(name, ctx) {
+            Ok(html) => Some(html),
+            Err(e) => {
+                tracing::error!(error = %e, "template failed; the built-in page is served");
+                None
+            }
+        }
+    }
+}
+
+/// "file, line N: what" from a minijinja error and its causes.
+fn describe(path: &Path, e: &minijinja::Error) -> String {
+    let mut out = path.display().to_string();
+    if let Some(line) = e.line() {
+        out.push_str(&format!(", line {line}"));
+    }
+    out.push_str(": ");
+    out.push_str(&e.kind().to_string());
+    if let Some(detail) = e.detail() {
+        out.push_str(&format!(" ({detail})"));
+    }
+    out
+}
+
+/// One view per state a visitor can see, with figures in every field that state fills.
+fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
+    let base = View {
+        room: &room.id,
+        state: RoomStateName::Open,
+        position: Some(1234),
+        ahead: Some(1233),
+        eta_seconds: Some(1500),
+        eta_low_seconds: Some(1200),
+        eta_high_seconds: Some(1800),
+        eta_text: Some(page::eta_range_words(lang, 1200, 1800)),
+        admitted: false,
+        admit_per_minute: 60.0,
+        refresh_after_seconds: 30,
+        opens_at: None,
+        opens_in_seconds: None,
+        opens_in_text: None,
+        prequeue_size: None,
+        challenge: None,
+        proof_of_work_bits: None,
+        message: Some("Sample message".into()),
+    };
+    let mut views = vec![
+        base.clone(),
+        View {
+            position: Some(1),
+            ahead: Some(0),
+            message: None,
+            ..base.clone()
+        },
+        View {
+            state: RoomStateName::Paused,
+            ..base.clone()
+        },
+        View {
+            state: RoomStateName::Closed,
+            position: None,
+            ahead: None,
+            eta_text: None,
+            ..base.clone()
+        },
+        View {
+            position: None,
+            ahead: None,
+            eta_text: None,
+            challenge: Some("sample-challenge".into()),
+            proof_of_work_bits: Some(16),
+            ..base.clone()
+        },
+    ];
+    if room.schedule.is_some() {
+        views.push(View {
+            state: RoomStateName::BeforeOpen,
+            position: None,
+            ahead: None,
+            eta_text: None,
+            opens_in_seconds: Some(3600),
+            opens_in_text: Some(page::eta_words(lang, 3600)),
+            ..base.clone()
+        });
+        views.push(View {
+            state: RoomStateName::Prequeue,
+            position: None,
+            ahead: None,
+            eta_text: None,
+            opens_in_seconds: Some(600),
+            opens_in_text: Some(page::eta_words(lang, 600)),
+            prequeue_size: Some(321),
+            ..base
+        });
+    }
+    views
+}

@@ -1,0 +1,523 @@
+//! The citizens' page in a real browser: headless Chromium driven over the DevTools protocol
+//! against the real gateway, with JavaScript on and off, an axe-core accessibility audit of
+//! every state, and screenshots at phone and desktop width.
+//!
+//! axe-core comes from the npm registry (`npm ci --prefix tests/browser`, which CI runs);
+//! screenshots go to `target/screenshots/`, or to `$WARTESAAL_SCREENSHOTS` (README's come
+//! from `WARTESAAL_SCREENSHOTS=docs/screenshots cargo test --test it browser::`).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use base64::Engine as _;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support;
+
+/// Upper bound for one browser step; reached only when something hangs.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One headless Chromium with one page, spoken to over the DevTools protocol.
+pub struct Browser {
+    child: tokio::process::Child,
+    profile: PathBuf,
+    ws: Socket,
+    session: String,
+    next_id: u64,
+    /// Events that arrived while waiting for an answer.
+    events: Vec<Value>,
+}
+
+impl Browser {
+    pub async fn launch(chromium: &Path) -> Browser {
+        let profile = support::temp_dir("chromium");
+        let mut child = tokio::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                // Like most of the people in the line.
+                "--accept-lang=de-DE,de",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromium starts");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let endpoint = tokio::time::timeout(PATIENCE, async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(at) = line.find("ws://") {
+                    return line[at..].trim().to_string();
+                }
+            }
+            panic!("chromium printed no DevTools address");
+        })
+        .await
+        .expect("chromium starts in time");
+        // Keep reading its log so that it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (ws, _) = tokio_tungstenite::connect_async(endpoint.as_str())
+            .await
+            .expect("DevTools connection");
+        let mut browser = Browser {
+            child,
+            profile,
+            ws,
+            session: String::new(),
+            next_id: 0,
+            events: Vec::new(),
+        };
+        let target = browser
+            .call("Target.createTarget", json!({ "url": "about:blank" }))
+            .await;
+        let attached = browser
+            .call(
+                "Target.attachToTarget",
+                json!({ "targetId": target["targetId"], "flatten": true }),
+            )
+            .await;
+        browser.session = attached["sessionId"].as_str().unwrap().to_string();
+        browser.call("Page.enable", json!({})).await;
+        browser
+    }
+
+    /// Sends a command (to the page once attached) and returns its result.
+    async fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params).await {
+            Ok(result) => result,
+            Err(answer) => panic!("{method}: {answer}"),
+        }
+    }
+
+    /// `call`, with the browser's error answer as an error.
+    async fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut msg = json!({ "id": id, "method": method, "params": params });
+        if !self.session.is_empty() {
+            msg["sessionId"] = json!(self.session);
+        }
+        self.ws
+            .send(Message::Text(msg.to_string().into()))
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(PATIENCE, async {
+            loop {
+                let msg = self.ws.next().await.expect("browser open").unwrap();
+                let Message::Text(text) = msg else { continue };
+                let v: Value = serde_json::from_str(&text).unwrap();
+                if v["id"] == id {
+                    return v;
+                }
+                if v.get("method").is_some() {
+                    self.events.push(v);
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no answer to {method}"));
+        match answer.get("error") {
+            Some(_) => Err(answer),
+            None => Ok(answer["result"].clone()),
+        }
+    }
+
+    /// Waits for the event `method` (one that already came counts).
+    async fn event(&mut self, method: &str) -> Value {
+        if let Some(at) = self.events.iter().position(|e| e["method"] == method) {
+            return self.events.remove(at);
+        }
+        tokio::time::timeout(PATIENCE, async {
+            loop {
+                let msg = self.ws.next().await.expect("browser open").unwrap();
+                let Message::Text(text) = msg else { continue };
+                let v: Value = serde_json::from_str(&text).unwrap();
+                if v["method"] == method {
+                    return v;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no {method} event"))
+    }
+
+    pub async fn javascript(&mut self, on: bool) {
+        self.call(
+            "Emulation.setScriptExecutionDisabled",
+            json!({ "value": !on }),
+        )
+        .await;
+    }
+
+    pub async fn viewport(&mut self, width: u32) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": width < 600 }),
+        )
+        .await;
+    }
+
+    /// Opens `url` and waits until it has loaded.
+    pub async fn goto(&mut self, url: &str) {
+        self.events.clear();
+        self.call("Page.navigate", json!({ "url": url })).await;
+        self.event("Page.loadEventFired").await;
+    }
+
+    /// Lets `ms` of the page's time pass at once (its timers fire, network waits are real),
+    /// then lets any navigation it started finish.
+    pub async fn pass_time(&mut self, ms: u64) {
+        self.events.clear();
+        self.call(
+            "Emulation.setVirtualTimePolicy",
+            json!({ "policy": "pauseIfNetworkFetchesPending", "budget": ms }),
+        )
+        .await;
+        self.event("Emulation.virtualTimeBudgetExpired").await;
+        self.call(
+            "Emulation.setVirtualTimePolicy",
+            json!({ "policy": "advance" }),
+        )
+        .await;
+    }
+
+    /// The page's markup as it is now (read through the DOM, so also without JavaScript).
+    pub async fn html(&mut self) -> String {
+        // A page being replaced (a reload) drops the node between the two calls: ask again.
+        for _ in 0..100 {
+            let doc = self.call("DOM.getDocument", json!({ "depth": 0 })).await;
+            let params = json!({ "nodeId": doc["root"]["nodeId"] });
+            if let Ok(html) = self.try_call("DOM.getOuterHTML", params).await {
+                return html["outerHTML"].as_str().unwrap().to_string();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page never settled");
+    }
+
+    /// Evaluates an expression in the page, awaiting a promise, and returns its value.
+    pub async fn eval(&mut self, expression: &str) -> Value {
+        let r = self
+            .call(
+                "Runtime.evaluate",
+                json!({ "expression": expression, "awaitPromise": true, "returnByValue": true }),
+            )
+            .await;
+        assert!(r.get("exceptionDetails").is_none(), "{expression}: {r}");
+        r["result"]["value"].clone()
+    }
+
+    /// A PNG of the whole page.
+    pub async fn screenshot(&mut self) -> Vec<u8> {
+        let shot = self
+            .call(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "captureBeyondViewport": true }),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+        let _ = self.child.kill().await;
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// The text of the element with `id` in `html`, tags removed.
+pub fn text_of(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!("id=\"{id}\""))?;
+    let open_end = start + html[start..].find('>')? + 1;
+    let close = open_end + html[open_end..].find("</")?;
+    Some(html[open_end..close].to_string())
+}
+
+/// axe-core's script, if `npm ci --prefix tests/browser` has fetched it.
+fn axe_source() -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{}: {e}; run `npm ci --prefix tests/browser`",
+                path.display()
+            );
+            eprintln!("axe audit skipped: run `npm ci --prefix tests/browser`");
+            None
+        }
+    }
+}
+
+/// WCAG 2.1 A and AA violations axe-core finds on the open page.
+async fn audit(browser: &mut Browser, axe: &str) -> Vec<Value> {
+    browser.eval(axe).await;
+    let found = browser
+        .eval(
+            "axe.run(document, { runOnly: { type: 'tag', values: \
+             ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then(r => r.violations.map(v => \
+             ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html) })))",
+        )
+        .await;
+    found.as_array().cloned().unwrap_or_default()
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = match std::env::var_os("WARTESAAL_SCREENSHOTS") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"),
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The width a PNG says it has.
+fn png_width(png: &[u8]) -> u32 {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    u32::from_be_bytes(png[16..20].try_into().unwrap())
+}
+
+/// Re-reads the page until `check` holds (the page moves on by itself; this only watches).
+async fn until(browser: &mut Browser, what: &str, check: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let html = browser.html().await;
+        if check(&html) {
+            return html;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}; page:\n{html}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn position(html: &str) -> u64 {
+    let text = text_of(html, "ws-position").unwrap_or_else(|| panic!("no position in {html}"));
+    text.replace(['.', ','], "").trim().parse().unwrap()
+}
+
+/// One visitor's whole wait in a real browser: the place shown, falling as the line moves,
+/// and the booking site once it is their turn.
+async fn wait_in_line(chromium: &Path, javascript: bool) {
+    let up = support::upstream().await;
+    let gw = support::gateway(&support::config_text(
+        "",
+        &support::room(
+            "r",
+            &up.url(),
+            "admit_per_minute = 60\ntitle = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"",
+        ),
+    ))
+    .await;
+    // Someone walks in, two more wait: the browser is third in line.
+    let mut first = gw.visitor();
+    assert_eq!(first.get("/termine").await.body, "upstream:/termine");
+    let mut others = Vec::new();
+    for _ in 0..2 {
+        let mut v = gw.visitor();
+        v.get_json("/termine").await;
+        others.push(v);
+    }
+
+    let mut browser = Browser::launch(chromium).await;
+    browser.javascript(javascript).await;
+    browser.viewport(375).await;
+    browser.goto(&format!("{}/termine", gw.base())).await;
+    let html = browser.html().await;
+    let start = position(&html);
+    assert_eq!(start, 3, "{html}");
+    assert!(
+        html.contains("Bitte lassen Sie diese Seite geöffnet"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<meta http-equiv=\"refresh\""),
+        "without JavaScript the page reloads itself"
+    );
+
+    // A second on, one number has been called: the page shows it without anyone touching it.
+    // With JavaScript the script's poll, run at once by the browser's virtual time; without,
+    // the page's own refresh (about 5 s this close to the front), which virtual time does
+    // not drive, so that one is waited for.
+    gw.advance(Duration::from_secs(1));
+    if javascript {
+        browser.pass_time(40_000).await;
+    }
+    let html = until(&mut browser, "the place falls", |h| {
+        text_of(h, "ws-position").is_some_and(|_| position(h) < start)
+    })
+    .await;
+    assert_eq!(position(&html), start - 1);
+
+    // Later it is the visitor's turn: the booking site's page appears at the same address.
+    gw.advance(Duration::from_secs(60));
+    if javascript {
+        browser.pass_time(40_000).await;
+    }
+    until(&mut browser, "the booking site", |h| {
+        h.contains("upstream:/termine")
+    })
+    .await;
+    let seen = up.last("/termine").unwrap();
+    assert!(
+        seen.headers
+            .get("cookie")
+            .is_none_or(|c| !c.to_str().unwrap().contains("wartesaal_r")),
+        "the room's cookie stays with the gateway"
+    );
+    browser.close().await;
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_javascript_the_place_falls_and_the_visitor_lands_on_the_booking_site() {
+    let Some(chromium) = support::chromium() else {
+        return;
+    };
+    wait_in_line(&chromium, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_javascript_the_page_reloads_itself_to_the_same_end() {
+    let Some(chromium) = support::chromium() else {
+        return;
+    };
+    wait_in_line(&chromium, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_state_passes_the_accessibility_audit_at_phone_and_desktop_width() {
+    let Some(chromium) = support::chromium() else {
+        return;
+    };
+    let axe = axe_source();
+    let up = support::upstream().await;
+    let opens = "2026-11-23T03:00:00+01:00"; // T0 + 2 h
+    let prequeue = "2026-11-23T02:00:00+01:00"; // T0 + 1 h
+    let rooms = [
+        support::room(
+            "impfzentrum",
+            &up.url(),
+            "admit_per_minute = 1\ntitle = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"",
+        ),
+        support::room(
+            "termine",
+            &up.url(),
+            &format!(
+                "path_prefix = \"/vorab/\"\nadmit_per_minute = 60\ntitle = \"Impfzentrum EN-Kreis\"\n\
+                 time_zone = \"Europe/Berlin\"\n[rooms.schedule]\nopens_at = \"{opens}\"\n\
+                 prequeue_from = \"{prequeue}\""
+            ),
+        ),
+        support::room(
+            "buchung",
+            "http://127.0.0.1:1",
+            "path_prefix = \"/buchung/\"\nadmit_per_minute = 600\ntitle = \"Impfzentrum EN-Kreis\"",
+        ),
+    ];
+    let gw = support::gateway(&support::config_full(
+        &support::temp_dir("browser-states"),
+        "",
+        &support::admin_token_line(),
+        &rooms.concat(),
+    ))
+    .await;
+    let base = gw.base();
+    // A line: someone inside, forty waiting ahead of the browser.
+    let mut v = gw.visitor();
+    v.get("/termine").await;
+    for _ in 0..40 {
+        gw.visitor().get_json("/termine").await;
+    }
+
+    let mut browser = Browser::launch(&chromium).await;
+    let mut shots = Vec::new();
+    let mut problems = Vec::new();
+    let mut photograph = async |browser: &mut Browser, name: &str, url: &str| {
+        for width in [375, 1280] {
+            browser.viewport(width).await;
+            browser.goto(url).await;
+            let png = browser.screenshot().await;
+            assert_eq!(png_width(&png), width, "{name} at {width} px");
+            let file = screenshot_dir().join(format!("{name}-{width}.png"));
+            std::fs::write(&file, &png).unwrap();
+            shots.push(file);
+        }
+        if let Some(axe) = &axe {
+            for v in audit(browser, axe).await {
+                problems.push(format!("{name}: {v}"));
+            }
+        }
+        browser.html().await
+    };
+
+    let html = photograph(&mut browser, "waiting-de", &format!("{base}/termine")).await;
+    assert!(html.contains("Sie sind in der Warteschlange"), "{html}");
+    assert!(
+        text_of(&html, "ws-time").unwrap().ends_with("Uhr"),
+        "Berlin time"
+    );
+    // The visible switch: English from now on, back on the same page.
+    let html = photograph(
+        &mut browser,
+        "waiting-en",
+        &format!("{base}/.wartesaal/lang?to=en&back=/termine"),
+    )
+    .await;
+    assert!(html.contains("You are in the queue"), "{html}");
+    assert!(html.contains("lang=\"en\""));
+    browser
+        .goto(&format!("{base}/.wartesaal/lang?to=de&back=/termine"))
+        .await;
+    let html = photograph(&mut browser, "before-open-de", &format!("{base}/vorab/")).await;
+    assert!(html.contains("noch nicht geöffnet"), "{html}");
+    let html = photograph(&mut browser, "busy-de", &format!("{base}/buchung/")).await;
+    assert!(html.contains("ausgelastet"), "{html}");
+
+    gw.patch(
+        "impfzentrum",
+        r#"{"state": "paused", "message": {"de": "Wegen einer Störung geht es gleich weiter.", "en": "A short disruption: we will continue shortly."}}"#,
+    )
+    .await;
+    let html = photograph(&mut browser, "paused-de", &format!("{base}/termine")).await;
+    assert!(html.contains("Wegen einer Störung"), "{html}");
+    gw.patch("impfzentrum", r#"{"state": "closed", "message": null}"#)
+        .await;
+    let html = photograph(&mut browser, "closed-de", &format!("{base}/termine")).await;
+    assert!(html.contains("keine Termine mehr frei"), "{html}");
+    gw.advance(Duration::from_secs(3600));
+    let html = photograph(&mut browser, "prequeue-de", &format!("{base}/vorab/")).await;
+    assert!(html.contains("Vorab-Warteschlange"), "{html}");
+    browser.close().await;
+
+    assert!(
+        problems.is_empty(),
+        "axe-core found WCAG 2.1 AA violations:\n{}",
+        problems.join("\n")
+    );
+    assert_eq!(shots.len(), 14);
+    gw.stop().await;
+}

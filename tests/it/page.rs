@@ -1,0 +1,176 @@
+//! The waiting page itself: its weight, its language switch and time zone, and the operator's
+//! own templates (a broken one is a config error, never a broken page).
+
+use std::path::Path;
+
+use http::StatusCode;
+use wartesaal::config::{Config, KeySource};
+use wartesaal::ticket::Secret;
+
+use crate::support;
+
+fn load(text: &str) -> Result<Config, wartesaal::config::ConfigError> {
+    Config::from_toml(
+        text,
+        Path::new("test.toml"),
+        KeySource::Given(vec![Secret::from_bytes(support::SECRET)]),
+    )
+}
+
+/// The shipped example templates, copied to a fresh directory.
+fn template_dir(name: &str) -> std::path::PathBuf {
+    let dir = support::temp_dir(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates");
+    for file in ["waiting.html", "notice.html"] {
+        std::fs::copy(shipped.join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+#[tokio::test]
+async fn the_whole_page_with_its_style_and_script_stays_under_30_kb() {
+    let (_up, gw) =
+        support::one_room("admit_per_minute = 1\ntitle = \"Impfzentrum EN-Kreis\"").await;
+    let mut first = gw.visitor();
+    first.get("/").await;
+    let mut v = gw.visitor();
+    let page = v.get("/termine?slot=früh").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"ws-position\""));
+    assert!(
+        !page.body.contains("http://") && !page.body.contains("https://"),
+        "no external resource"
+    );
+    let css = v.get("/.wartesaal/assets/wartesaal.css").await.body;
+    let js = v.get("/.wartesaal/assets/wartesaal.js").await.body;
+    let total = page.body.len() + css.len() + js.len();
+    assert!(total < 30 * 1024, "{total} bytes");
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn the_language_switch_remembers_the_choice_and_returns_to_the_page() {
+    let (_up, gw) =
+        support::one_room("admit_per_minute = 1\nlanguage = \"de\"\ntime_zone = \"Europe/Berlin\"")
+            .await;
+    gw.visitor().get("/").await;
+    let mut v = gw.visitor();
+    let page = v.get("/termine?x=1&y=2").await;
+    assert!(page.body.contains("<html lang=\"de\""));
+    let href = "/.wartesaal/lang?to=en&amp;back=/termine%3Fx%3D1%26y%3D2";
+    assert!(page.body.contains(href), "{}", page.body);
+    // Support::upstream runs at 2026-11-23 00:00 UTC: 01:00 in Berlin (winter time).
+    assert!(page.body.contains(">01:00 Uhr</time>"), "{}", page.body);
+
+    let switch = v
+        .get("/.wartesaal/lang?to=en&back=/termine%3Fx%3D1%26y%3D2")
+        .await;
+    assert_eq!(switch.status, StatusCode::SEE_OTHER);
+    assert_eq!(switch.header("location"), Some("/termine?x=1&y=2"));
+    assert!(switch
+        .header("set-cookie")
+        .unwrap()
+        .starts_with("wartesaal-lang=en; Path=/;"));
+    let page = v.get("/termine?x=1&y=2").await;
+    assert!(
+        page.body.contains("<html lang=\"en\""),
+        "the choice beats Accept-Language"
+    );
+    assert!(page.body.contains(">01:00</time>"), "{}", page.body);
+    let status = v.status("r").await;
+    let eta = status["eta_text"].as_str().unwrap();
+    assert!(
+        !eta.contains("etwa") && !eta.contains("weniger"),
+        "in English: {eta}"
+    );
+
+    // Never a way off the site.
+    for back in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let a = v
+            .get(&format!(
+                "/.wartesaal/lang?to=de&back={}",
+                back.replace('\\', "%5C")
+            ))
+            .await;
+        assert_eq!(a.header("location"), Some("/"), "{back}");
+    }
+    let a = v.get("/.wartesaal/lang?to=fr&back=/").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn an_operator_template_is_served_and_a_broken_one_is_a_config_error() {
+    let dir = template_dir("templates");
+    let waiting = dir.join("waiting.html");
+    let branded = std::fs::read_to_string(&waiting)
+        .unwrap()
+        .replace("<h1>", "<p class=\"brand\">Stadt Musterhausen</p>\n<h1>");
+    std::fs::write(&waiting, &branded).unwrap();
+    let up = support::upstream().await;
+    let rooms = |dir: &Path| {
+        support::room(
+            "r",
+            &up.url(),
+            &format!(
+                "admit_per_minute = 1\ntitle = \"Bürgeramt <Mitte>\"\ntemplate_dir = \"{}\"",
+                dir.display()
+            ),
+        )
+    };
+    let gw = support::gateway(&support::config_text("", &rooms(&dir))).await;
+    gw.visitor().get("/").await;
+    let mut v = gw.visitor();
+    let page = v.get("/termine").await;
+    assert!(page.body.contains("Stadt Musterhausen"), "{}", page.body);
+    assert!(
+        page.body.contains("Bürgeramt &lt;Mitte&gt;"),
+        "escaped: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"ws-position\">1</p>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("data-tz=\"UTC\""));
+
+    // Broken in three ways: each a config error naming the key, the file and the line.
+    let text = support::config_text("", &rooms(&dir));
+    let problem = |source: &str| {
+        std::fs::write(&waiting, source).unwrap();
+        load(&text).unwrap_err().to_string()
+    };
+    let syntax = problem("<p>{% if position %}</p>");
+    assert!(
+        syntax.contains("rooms[0].template_dir") && syntax.contains("waiting.html, line 1"),
+        "{syntax}"
+    );
+    let typo = problem("<p>\n{{ positon_text }}</p>");
+    assert!(
+        typo.contains("waiting.html, line 2") && typo.contains("undefined"),
+        "{typo}"
+    );
+    let none = problem("{{ position_text|upper }}{{ ahead + 1 }}");
+    assert!(
+        none.contains("rooms[0].template_dir"),
+        "fails on a state without a place: {none}"
+    );
+    let err = load(&support::config_text(
+        "",
+        &rooms(Path::new("/nonexistent/templates")),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("cannot read /nonexistent/templates"), "{err}");
+
+    // The running gateway keeps the templates it loaded.
+    let page = v.get("/termine").await;
+    assert!(page.body.contains("Stadt Musterhausen"));
+    gw.stop().await;
+}
