@@ -6,7 +6,8 @@
   var notice = document.getElementById("ws-notice");
   if (notice) {
     var retry = Math.max(2, parseInt(notice.getAttribute("data-retry"), 10) || 10);
-    window.setTimeout(function () { window.location.reload(); },
+    // replace, not reload: a busy answer to a form must not send the form again.
+    window.setTimeout(function () { window.location.replace(window.location.href); },
       retry * 1000 * (0.8 + Math.random() * 0.4));
     return;
   }
@@ -17,7 +18,10 @@
   var shownMessage = main.getAttribute("data-message") || "";
   var lang = main.getAttribute("data-lang") === "en" ? "en" : "de";
   // Times are shown in the room's time zone, as the server writes them, not the device's.
-  var tz = main.getAttribute("data-tz") || "UTC";
+  // An empty zone: the room names none, and times are UTC (and say so).
+  var tz = main.getAttribute("data-tz") || "";
+  var utc = !tz;
+  if (utc) { tz = "UTC"; }
   var T = {
     de: { sep: ".", one: "Vor Ihnen ist noch 1 Person.", many: "Vor Ihnen sind noch {} Personen.",
           next: "Sie sind als Nächstes an der Reihe.", est: "Geschätzte Wartezeit: {}.",
@@ -39,9 +43,9 @@
         { hour: "2-digit", minute: "2-digit", timeZone: tz });
     } catch (e) {
       text = ("0" + d.getUTCHours()).slice(-2) + ":" + ("0" + d.getUTCMinutes()).slice(-2);
-      tz = "UTC";
+      utc = true;
     }
-    return text + (lang === "de" ? " Uhr" : "") + (tz === "UTC" ? " UTC" : "");
+    return text + (lang === "de" ? " Uhr" : "") + (utc ? " UTC" : "");
   }
   function schedule(seconds) {
     var base = Math.max(2, seconds || 10);

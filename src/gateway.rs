@@ -951,7 +951,7 @@ impl Gateway {
             )
         } else {
             (
-                page::limited_page(&room.cfg, lang, retry_after),
+                page::limited_page(&room.cfg, lang, retry_after, &visit.target),
                 "text/html; charset=utf-8",
             )
         };
@@ -966,7 +966,7 @@ impl Gateway {
         let mut resp = answer(
             StatusCode::SERVICE_UNAVAILABLE,
             "text/html; charset=utf-8",
-            page::busy_page(&room.cfg, lang, BUSY_RETRY_AFTER),
+            page::busy_page(&room.cfg, lang, BUSY_RETRY_AFTER, &visit.target),
         );
         let h = resp.headers_mut();
         h.insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
@@ -1354,8 +1354,13 @@ fn language_switch<B>(req: &Request<B>, visit: &Visit) -> Response<Body> {
             "say which language: ?to=de or ?to=en",
         );
     };
-    // Only a path on this site: no scheme, no `//host`, no backslash tricks.
-    if !back.starts_with('/') || back.starts_with("//") || back.contains('\\') {
+    // Only a path on this site: no scheme, no `//host`, no backslash tricks, and no control
+    // characters or spaces (browsers drop tabs and newlines from URLs: `/\t/evil`).
+    if !back.starts_with('/')
+        || back.starts_with("//")
+        || back.contains('\\')
+        || back.bytes().any(|b| b <= b' ' || b == 0x7f)
+    {
         back = "/".into();
     }
     let Ok(location) = HeaderValue::from_str(&back) else {

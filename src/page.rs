@@ -581,8 +581,10 @@ pub struct WaitingPage<'a> {
     /// The time of this answer in the room's time zone, as the language writes it.
     pub updated_time: String,
     pub updated_unix: u64,
-    /// IANA name of the room's time zone, or "UTC".
-    pub time_zone: &'a str,
+    /// IANA name of the room's time zone; none when the room names none (times in UTC).
+    pub time_zone: Option<&'a str>,
+    /// The time of this answer as RFC 3339 (UTC), for `<time datetime>`.
+    pub updated_iso: String,
     /// Seconds until the page looks again (with jitter); none on a puzzle page.
     pub refresh_seconds: Option<u64>,
     /// Shown by the script once it is the visitor's turn.
@@ -679,7 +681,8 @@ impl<'a> WaitingPage<'a> {
             updated_label: t.updated,
             updated_time: clock_words(lang, room, now_unix),
             updated_unix: now_unix,
-            time_zone: room.time_zone.as_ref().map_or("UTC", |tz| tz.name()),
+            time_zone: room.time_zone.as_ref().map(|tz| tz.name()),
+            updated_iso: crate::schedule::format_time(now_unix * 1000, 0),
             // Reloading a puzzle page without a script only hands out another puzzle.
             refresh_seconds: view.challenge.is_none().then(|| {
                 jittered(
@@ -751,7 +754,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         p.status.refresh_after_seconds,
         p.state,
         escape(p.message.unwrap_or("")),
-        escape(p.time_zone),
+        escape(p.time_zone.unwrap_or("")),
     );
     if let (Some(challenge), Some(bits)) = (p.challenge, p.proof_of_work_bits) {
         let _ = write!(
@@ -809,7 +812,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         "<p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{}</time></p>\
          <p class=\"ws-admitted\" id=\"ws-admitted\" hidden>{}</p></main>\
          <script src=\"{SCRIPT}\" defer></script></body></html>",
-        p.updated_label, p.updated_unix, p.updated_time, p.admitted_text
+        p.updated_label, p.updated_iso, p.updated_time, p.admitted_text
     );
     out
 }
@@ -837,16 +840,18 @@ pub struct NoticePage<'a> {
     pub retry_after_seconds: u64,
     pub stylesheet: &'static str,
     pub script: &'static str,
+    /// The link to the other language.
+    pub switch: LanguageSwitch,
 }
 
 /// "Busy, your place is kept, retrying": for admitted visitors when the upstream cannot answer.
-pub fn busy_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
-    notice_page(room, &NoticePage::busy(room, lang, retry_after))
+pub fn busy_page(room: &RoomConfig, lang: Lang, retry_after: u64, back: &str) -> Bytes {
+    notice_page(room, &NoticePage::busy(room, lang, retry_after, back))
 }
 
 /// "Too many new tickets from your connection": the issuance limit's answer.
-pub fn limited_page(room: &RoomConfig, lang: Lang, retry_after: u64) -> Bytes {
-    notice_page(room, &NoticePage::limited(room, lang, retry_after))
+pub fn limited_page(room: &RoomConfig, lang: Lang, retry_after: u64, back: &str) -> Bytes {
+    notice_page(room, &NoticePage::limited(room, lang, retry_after, back))
 }
 
 impl<'a> NoticePage<'a> {
@@ -857,6 +862,7 @@ impl<'a> NoticePage<'a> {
         heading: &'static str,
         note: String,
         retry_after: u64,
+        back: &str,
     ) -> NoticePage<'a> {
         NoticePage {
             lang: lang.code(),
@@ -868,28 +874,44 @@ impl<'a> NoticePage<'a> {
             retry_after_seconds: retry_after,
             stylesheet: STYLESHEET,
             script: SCRIPT,
+            switch: LanguageSwitch::new(lang, back),
         }
     }
 
-    pub fn busy(room: &'a RoomConfig, lang: Lang, retry_after: u64) -> NoticePage<'a> {
+    pub fn busy(room: &'a RoomConfig, lang: Lang, retry_after: u64, back: &str) -> Self {
         let t = texts(lang);
         let note = t.busy_body.to_string();
-        NoticePage::new(room, lang, "busy", t.busy_title, note, retry_after)
+        NoticePage::new(room, lang, "busy", t.busy_title, note, retry_after, back)
     }
 
-    pub fn limited(room: &'a RoomConfig, lang: Lang, retry_after: u64) -> NoticePage<'a> {
+    pub fn limited(room: &'a RoomConfig, lang: Lang, retry_after: u64, back: &str) -> Self {
         let t = texts(lang);
         let note = t.limited_body.replace("{}", &retry_after.to_string());
-        NoticePage::new(room, lang, "limited", t.limited_title, note, retry_after)
+        NoticePage::new(
+            room,
+            lang,
+            "limited",
+            t.limited_title,
+            note,
+            retry_after,
+            back,
+        )
     }
 }
 
 /// Both notices with sample figures, for a template's trial render.
 pub fn sample_notices(room: &RoomConfig, lang: Lang) -> [NoticePage<'_>; 2] {
     [
-        NoticePage::busy(room, lang, 10),
-        NoticePage::limited(room, lang, 30),
+        NoticePage::busy(room, lang, 10, "/"),
+        NoticePage::limited(room, lang, 30, "/"),
     ]
+}
+
+/// A seed for jitter where there is no place in line to spread by.
+fn random_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::getrandom(&mut bytes);
+    u64::from_le_bytes(bytes)
 }
 
 fn notice_page(room: &RoomConfig, page: &NoticePage) -> Bytes {
@@ -901,15 +923,21 @@ fn notice_page(room: &RoomConfig, page: &NoticePage) -> Bytes {
         &mut out,
         page.lang,
         &page.page_title,
-        Some(page.retry_after_seconds),
+        // Spread, so that pages without a script do not all come back in the same second.
+        Some(jittered(page.retry_after_seconds, random_seed())),
         true,
     );
     // The script tries again after `retry_after` (with jitter); without it the refresh does.
     let _ = write!(
         out,
-        "<body><main class=\"ws\" id=\"ws-notice\" data-retry=\"{}\"><p class=\"ws-site\">{}</p>\
+        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
+         <main class=\"ws\" id=\"ws-notice\" data-retry=\"{}\"><p class=\"ws-site\">{}</p>\
          <h1>{}</h1><p class=\"ws-note\" role=\"status\">{}</p></main>\
          <script src=\"{SCRIPT}\" defer></script></body></html>",
+        escape(&page.switch.href),
+        page.switch.lang,
+        page.switch.lang,
+        page.switch.label,
         page.retry_after_seconds,
         escape(page.site),
         page.heading,

@@ -202,6 +202,12 @@ fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
             ..base.clone()
         },
         View {
+            state: RoomStateName::Paused,
+            position: None,
+            ahead: None,
+            ..base.clone()
+        },
+        View {
             state: RoomStateName::Closed,
             position: None,
             ahead: None,
@@ -235,8 +241,35 @@ fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
             opens_in_seconds: Some(600),
             opens_in_text: Some(page::eta_words(lang, 600)),
             prequeue_size: Some(321),
+            ..base.clone()
+        });
+        views.push(View {
+            state: RoomStateName::Prequeue,
+            position: None,
+            ahead: None,
             ..base
         });
     }
-    views
+    // As the gateway fills them: no estimate where nobody moves, the opening's time where
+    // there is one, and every page once with and once without the operator's message.
+    let opens_at = room
+        .schedule
+        .as_ref()
+        .map(|s| crate::schedule::format_time(s.window.opens_at, s.offset_minutes));
+    let mut all = Vec::with_capacity(views.len() * 2);
+    for mut view in views {
+        if view.state != RoomStateName::Open || view.challenge.is_some() {
+            view.set_eta(lang, None);
+        }
+        view.opens_at = opens_at.clone();
+        all.push(View {
+            message: None,
+            ..view.clone()
+        });
+        all.push(View {
+            message: Some("Sample message".into()),
+            ..view
+        });
+    }
+    all
 }
