@@ -13,7 +13,9 @@
 //!   value is UTF-8, and `None` otherwise;
 //! - after `strip_cookie`, `find_cookie` finds nothing and no pair of that name is left;
 //! - every other pair survives, byte for byte and in order;
-//! - when no pair had that name, the headers are left exactly as they were;
+//! - when no pair had that name and there was at most one `Cookie` header, the headers are
+//!   left exactly as they were; several `Cookie` headers always become one (HTTP/2 browsers
+//!   split them, the HTTP/1.1 upstream expects one);
 //! - other headers are never touched, and stripping twice changes nothing more.
 #![no_main]
 
@@ -101,13 +103,14 @@ fuzz_target!(|data: &[u8]| {
         .cloned()
         .collect();
     assert_eq!(after, kept, "pairs other than {name:?} changed");
-    if kept.len() == before.len() {
+    if kept.len() == before.len() && before_values.len() <= 1 {
         assert_eq!(
             cookie_values(&headers),
             before_values,
             "nothing to strip, yet changed"
         );
     } else {
+        // Stripped, or several headers (as HTTP/2 browsers send them) joined into one.
         assert_eq!(
             headers.get_all(header::COOKIE).iter().count(),
             usize::from(!kept.is_empty())
