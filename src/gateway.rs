@@ -601,14 +601,19 @@ struct Visit {
     lang_header: Option<String>,
     /// The visitor's own choice of language (the page's switch), over `Accept-Language`.
     lang_choice: Option<Lang>,
-    /// Path and query asked for: where the language switch returns to.
-    target: String,
+    /// Path and query asked for: where the language switch returns to (shares the
+    /// request's bytes; nothing is copied on the proxied path).
+    target: Option<http::uri::PathAndQuery>,
     wants_json: bool,
     secure: bool,
 }
 
 impl Visit {
     /// The page language: the visitor's switch, else `Accept-Language`, else the room's.
+    fn target(&self) -> &str {
+        self.target.as_ref().map_or("/", |p| p.as_str())
+    }
+
     fn lang(&self, fallback: Lang) -> Lang {
         self.lang_choice
             .unwrap_or_else(|| page::pick_language(self.lang_header.as_deref(), fallback))
@@ -688,11 +693,7 @@ impl Gateway {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
             lang_choice: proxy::find_cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse),
-            target: req
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_string(),
+            target: req.uri().path_and_query().cloned(),
             wants_json: wants_json(req.headers()),
             host,
             fwd,
@@ -917,7 +918,7 @@ impl Gateway {
             (
                 page::waiting_page(
                     &room.cfg,
-                    &page::WaitingPage::new(&room.cfg, lang, &view, now_s, &visit.target),
+                    &page::WaitingPage::new(&room.cfg, lang, &view, now_s, visit.target()),
                 ),
                 "text/html; charset=utf-8",
             )
@@ -951,7 +952,7 @@ impl Gateway {
             )
         } else {
             (
-                page::limited_page(&room.cfg, lang, retry_after, &visit.target),
+                page::limited_page(&room.cfg, lang, retry_after, visit.target()),
                 "text/html; charset=utf-8",
             )
         };
@@ -966,7 +967,7 @@ impl Gateway {
         let mut resp = answer(
             StatusCode::SERVICE_UNAVAILABLE,
             "text/html; charset=utf-8",
-            page::busy_page(&room.cfg, lang, BUSY_RETRY_AFTER, &visit.target),
+            page::busy_page(&room.cfg, lang, BUSY_RETRY_AFTER, visit.target()),
         );
         let h = resp.headers_mut();
         h.insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());

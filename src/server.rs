@@ -4,6 +4,8 @@
 //! requests: that is the gateway's.
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -192,15 +194,39 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     let header_timeout = config.server.header_read_timeout;
     let grace = config.server.grace_period;
 
-    let mut public_addrs = Vec::new();
-    for addr in &config.server.listen {
-        let listener = bind(*addr).await?;
-        let local = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: *addr,
-            source,
-        })?;
-        public_addrs.push(local);
-        tracing::info!(%local, "public listener ready");
+    // Plain listeners, then the HTTPS ones; every public connection counts against one limit.
+    let certs = config
+        .server
+        .tls
+        .as_ref()
+        .map(|t| CertStore::new(t.certified.clone()));
+    let mut public: Vec<(SocketAddr, Handshake)> = config
+        .server
+        .listen
+        .iter()
+        .map(|addr| (*addr, Handshake::Plain))
+        .collect();
+    if let (Some(tls), Some(certs)) = (&config.server.tls, &certs) {
+        let acceptor = TlsAcceptor::from(tls::server_config(certs.clone())?);
+        public.extend(tls.listen.iter().map(|addr| {
+            let handshake = Handshake::Tls {
+                acceptor: acceptor.clone(),
+                timeout: tls.handshake_timeout,
+            };
+            (*addr, handshake)
+        }));
+    }
+    let (mut public_addrs, mut tls_addrs) = (Vec::new(), Vec::new());
+    for (addr, handshake) in public {
+        let (listener, local) = bind(addr).await?;
+        let tls = matches!(handshake, Handshake::Tls { .. });
+        if tls {
+            tls_addrs.push(local);
+            tracing::info!(%local, "HTTPS listener ready (HTTP/2 and HTTP/1.1)");
+        } else {
+            public_addrs.push(local);
+            tracing::info!(%local, "public listener ready");
+        }
         let gw = gateway.clone();
         tasks.spawn(accept_loop(
             listener,
@@ -208,54 +234,15 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
             stopped.clone(),
             grace,
             header_timeout,
-            Handshake::Plain,
+            handshake,
             move |peer| {
                 let gw = gw.clone();
-                service_fn(move |req| gateway::serve(gw.clone(), req, Conn { peer, tls: false }))
+                service_fn(move |req| gateway::serve(gw.clone(), req, Conn { peer, tls }))
             },
         ));
     }
 
-    let mut tls_addrs = Vec::new();
-    let certs = config
-        .server
-        .tls
-        .as_ref()
-        .map(|t| CertStore::new(t.certified.clone()));
-    if let (Some(tls), Some(certs)) = (&config.server.tls, &certs) {
-        let acceptor = TlsAcceptor::from(tls::server_config(certs.clone())?);
-        for addr in &tls.listen {
-            let listener = bind(*addr).await?;
-            let local = listener.local_addr().map_err(|source| StartError::Bind {
-                addr: *addr,
-                source,
-            })?;
-            tls_addrs.push(local);
-            tracing::info!(%local, "HTTPS listener ready (HTTP/2 and HTTP/1.1)");
-            let gw = gateway.clone();
-            tasks.spawn(accept_loop(
-                listener,
-                limit.clone(),
-                stopped.clone(),
-                grace,
-                header_timeout,
-                Handshake::Tls {
-                    acceptor: acceptor.clone(),
-                    timeout: tls.handshake_timeout,
-                },
-                move |peer| {
-                    let gw = gw.clone();
-                    service_fn(move |req| gateway::serve(gw.clone(), req, Conn { peer, tls: true }))
-                },
-            ));
-        }
-    }
-
-    let listener = bind(config.admin.listen).await?;
-    let admin_addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: config.admin.listen,
-        source,
-    })?;
+    let (listener, admin_addr) = bind(config.admin.listen).await?;
     tracing::info!(local = %admin_addr, "admin listener ready");
     let gw = gateway.clone();
     tasks.spawn(accept_loop(
@@ -335,10 +322,13 @@ where
     }
 }
 
-async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartError::Bind { addr, source })
+/// A listener on `addr` and the address it got (port 0 becomes a free port).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let bound = TcpListener::bind(addr).await.and_then(|listener| {
+        let local = listener.local_addr()?;
+        Ok((listener, local))
+    });
+    bound.map_err(|source| StartError::Bind { addr, source })
 }
 
 /// How a listener's connections begin.
@@ -499,9 +489,9 @@ async fn accept_loop<M, S>(
 /// connection (or one that never sends a request) gives its slot back.
 struct Activity {
     since: tokio::time::Instant,
-    in_flight: std::sync::atomic::AtomicUsize,
+    in_flight: AtomicUsize,
     /// Milliseconds after `since` of the last start or end of a request; 0 = none yet.
-    last: std::sync::atomic::AtomicU64,
+    last: AtomicU64,
 }
 
 impl Activity {
@@ -515,19 +505,19 @@ impl Activity {
 
     fn touch(&self) {
         let ms = self.since.elapsed().as_millis().max(1) as u64;
-        self.last.store(ms, std::sync::atomic::Ordering::Relaxed);
+        self.last.store(ms, Relaxed);
     }
 
     fn served(&self) -> bool {
-        self.last.load(std::sync::atomic::Ordering::Relaxed) > 0
+        self.last.load(Relaxed) > 0
     }
 
     /// Zero while a request (or its response body) is in flight.
     fn idle_for(&self) -> Duration {
-        if self.in_flight.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        if self.in_flight.load(Relaxed) > 0 {
             return Duration::ZERO;
         }
-        let last = Duration::from_millis(self.last.load(std::sync::atomic::Ordering::Relaxed));
+        let last = Duration::from_millis(self.last.load(Relaxed));
         self.since.elapsed().saturating_sub(last)
     }
 }
@@ -537,9 +527,7 @@ struct InFlight(Arc<Activity>);
 
 impl InFlight {
     fn new(activity: &Arc<Activity>) -> InFlight {
-        activity
-            .in_flight
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        activity.in_flight.fetch_add(1, Relaxed);
         activity.touch();
         InFlight(activity.clone())
     }
@@ -548,9 +536,7 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.touch();
-        self.0
-            .in_flight
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Relaxed);
     }
 }
 
