@@ -155,6 +155,8 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     pub max_connections: usize,
     pub grace_period: Duration,
+    /// Request threads (the runtime's workers); 0 = one per CPU the process may use.
+    pub threads: usize,
     /// `[server.tls]`: the HTTPS listeners and the certificate they serve.
     pub tls: Option<TlsConfig>,
 }
@@ -198,6 +200,8 @@ impl fmt::Debug for AdminToken {
 /// Shortest admin token accepted: a guessable token on the control plane of an event is worse
 /// than none.
 const MIN_ADMIN_TOKEN_LEN: usize = 16;
+/// More request threads than this only costs memory and context switches.
+const MAX_THREADS: u64 = 1024;
 
 /// Where room state lives between restarts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -730,6 +734,14 @@ fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<ServerConfig>
     let grace_period = s
         .duration("grace_period", p)
         .unwrap_or(Duration::from_secs(30));
+    let threads = s.unsigned("threads", 0, p).unwrap_or(0);
+    if threads > MAX_THREADS {
+        p.push(s.problem(
+            "threads",
+            format!("{threads} is more than {MAX_THREADS}"),
+            "0 runs one request thread per CPU; set fewer to leave cores to other programs",
+        ));
+    }
     let tls = match s.table("tls", p) {
         Some(t) => tls_section(t, p),
         None => None,
@@ -742,6 +754,7 @@ fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<ServerConfig>
         header_read_timeout,
         max_connections,
         grace_period,
+        threads: threads as usize,
         tls,
     })
 }
@@ -1562,6 +1575,22 @@ mod tests {
         assert_eq!(r.hold_place_for, Duration::from_secs(900));
         assert_eq!(r.cookie_name(), "wartesaal_impf");
         assert_eq!(c.server.listen, vec!["127.0.0.1:8080".parse().unwrap()]);
+    }
+
+    #[test]
+    fn request_threads_are_bounded() {
+        let room = "[[rooms]]\nid = \"impf\"\nupstream = \"http://127.0.0.1:8081\"\nadmit_per_minute = 6\n";
+        let c = load(room).unwrap();
+        assert_eq!(c.server.threads, 0, "one per CPU by default");
+        let c = load(&format!("[server]\nthreads = 2\n{room}")).unwrap();
+        assert_eq!(c.server.threads, 2);
+        for bad in ["threads = 5000", "threads = -1", "threads = \"two\""] {
+            let err = load(&format!("[server]\n{bad}\n{room}")).unwrap_err();
+            assert!(
+                err.problems().iter().any(|p| p.key == "server.threads"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

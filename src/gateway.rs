@@ -26,13 +26,14 @@ use crate::history::History;
 use crate::issuance::{AddressLimiter, Challenges, Refusal};
 use crate::metrics::{Metrics, Outcome, Refused, RoomMetrics, UpstreamClass};
 use crate::page::{self, RoomStateName, View};
-use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError, UpstreamClient};
+use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError};
 use crate::schedule::{self, Phase, Place};
 use crate::shared::{Redis, SharedState};
 use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
 use crate::store::{OperatorState, StateDir, StoreError};
 use crate::ticket::{Kind, RoomKeys, Token, TokenError};
 use crate::tls;
+use crate::upstream::UpstreamPool;
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
 const SLOT_WAIT: Duration = Duration::from_secs(2);
@@ -161,8 +162,9 @@ pub struct Room {
     cookie_name: String,
     /// What to do while the shared state cannot be reached.
     on_unavailable: OnUnavailable,
-    /// The pooled client to the upstream: the site's, or one trusting `upstream_ca_file`.
-    client: UpstreamClient,
+    /// Kept-alive connections to the upstream (kept across reloads while the upstream and
+    /// its CA stay the same).
+    pool: Arc<UpstreamPool>,
 }
 
 /// A room's issuance rules at run time; each part is kept across reloads while its setting
@@ -215,10 +217,10 @@ impl Room {
         state: Arc<dyn RoomState>,
         upstream: Arc<UpstreamGate>,
         issuance: Issuance,
-        client: UpstreamClient,
+        pool: Arc<UpstreamPool>,
     ) -> Room {
         Room {
-            client,
+            pool,
             keys: config.keys.for_room(&cfg.id),
             upstream,
             issuance,
@@ -286,6 +288,16 @@ impl Room {
             id: session,
         };
         self.cookie(&self.keys.sign(&token), idle, secure)
+    }
+
+    /// A pass renewed with the answer, at most once every 1 % of `session_duration` (6 s of
+    /// 10 min): the visitor's idle time counts from its last renewal, and an answer without
+    /// a cookie spares a signature and a header. `None`: the pass in hand is fresh enough.
+    fn renewed_pass(&self, pass: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
+        let idle = self.cfg.session_duration.as_secs();
+        let renew_every = (idle / 100).max(1);
+        let minted_long_ago = pass.expires_at.saturating_add(renew_every) <= now_s + idle;
+        minted_long_ago.then(|| self.pass_cookie(pass.id, pass.seq, now_s, secure))
     }
 
     fn clear_cookie(&self, secure: bool) -> HeaderValue {
@@ -410,11 +422,9 @@ pub struct Site {
     pub admin_token: Option<AdminToken>,
     pub trusted_proxies: Vec<IpNet>,
     pub cookie_secure: CookieSecure,
-    /// The upstream client of rooms without `upstream_ca_file` (system roots); kept across
-    /// reloads with its pool of open connections.
-    client: UpstreamClient,
-    /// `client` trusts the system's roots (else it was made for plain http:// upstreams).
-    client_roots: bool,
+    /// TLS settings for https:// upstreams without `upstream_ca_file` (the system's roots),
+    /// made once a room needs them and kept across reloads.
+    system_tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 enum Route<'a> {
@@ -493,12 +503,10 @@ impl Site {
             .rooms
             .iter()
             .any(|r| r.upstream.scheme == http::uri::Scheme::HTTPS && r.upstream_ca.is_none());
-        let (client, client_roots) = match old {
-            Some(site) if site.client_roots || !needs_roots => {
-                (site.client.clone(), site.client_roots)
-            }
-            _ if needs_roots => (proxy::client(tls::system_roots())?, true),
-            _ => (proxy::client(&[])?, false),
+        let system_tls = match old.and_then(|site| site.system_tls.clone()) {
+            Some(kept) => Some(kept),
+            None if needs_roots => Some(Arc::new(tls::client_config(tls::system_roots())?)),
+            None => None,
         };
         let mut rooms = Vec::with_capacity(config.rooms.len());
         for (cfg, state) in config.rooms.iter().zip(states) {
@@ -513,12 +521,21 @@ impl Site {
                 _ => Arc::new(UpstreamGate::new(cfg.max_upstream_concurrency)),
             };
             let issuance = Issuance::new(cfg, kept.map(|room| &room.issuance), now);
-            let room_client = match (&cfg.upstream_ca, kept) {
-                (None, _) => client.clone(),
-                (Some(ca), Some(room)) if room.cfg.upstream_ca.as_ref() == Some(ca) => {
-                    room.client.clone()
+            // Open connections stay in use while the upstream and its CA are unchanged.
+            let pool = match kept {
+                Some(room)
+                    if room.cfg.upstream == cfg.upstream
+                        && room.cfg.upstream_ca == cfg.upstream_ca =>
+                {
+                    room.pool.clone()
                 }
-                (Some(ca), _) => proxy::client(&ca.certs)?,
+                _ => {
+                    let tls = match &cfg.upstream_ca {
+                        Some(ca) => Some(Arc::new(tls::client_config(&ca.certs)?)),
+                        None => system_tls.clone(),
+                    };
+                    Arc::new(UpstreamPool::new(&cfg.upstream, tls)?)
+                }
             };
             rooms.push(Arc::new(Room::new(
                 cfg.clone(),
@@ -527,7 +544,7 @@ impl Site {
                 state,
                 upstream,
                 issuance,
-                room_client,
+                pool,
             )));
         }
         Ok(Site {
@@ -535,8 +552,7 @@ impl Site {
             admin_token: config.admin.token.clone(),
             trusted_proxies: config.server.trusted_proxies.clone(),
             cookie_secure: config.server.cookie_secure,
-            client,
-            client_roots,
+            system_tls,
         })
     }
 
@@ -598,7 +614,8 @@ pub struct Conn {
 struct Visit {
     host: String,
     fwd: Forwarded,
-    lang_header: Option<String>,
+    /// `Accept-Language`, read only when a page is made (shares the request's bytes).
+    lang_header: Option<HeaderValue>,
     /// The visitor's own choice of language (the page's switch), over `Accept-Language`.
     lang_choice: Option<Lang>,
     /// Path and query asked for: where the language switch returns to (shares the
@@ -615,8 +632,10 @@ impl Visit {
     }
 
     fn lang(&self, fallback: Lang) -> Lang {
-        self.lang_choice
-            .unwrap_or_else(|| page::pick_language(self.lang_header.as_deref(), fallback))
+        self.lang_choice.unwrap_or_else(|| {
+            let header = self.lang_header.as_ref().and_then(|v| v.to_str().ok());
+            page::pick_language(header, fallback)
+        })
     }
 }
 
@@ -687,11 +706,7 @@ impl Gateway {
             CookieSecure::Auto => fwd.proto == "https",
         };
         let visit = Visit {
-            lang_header: req
-                .headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
+            lang_header: req.headers().get(header::ACCEPT_LANGUAGE).cloned(),
             lang_choice: proxy::find_cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse),
             target: req.uri().path_and_query().cloned(),
             wants_json: wants_json(req.headers()),
@@ -735,11 +750,19 @@ impl Gateway {
             Some(t) if t.kind == Kind::Pass => room.state.session_seen(t.id, now),
             _ => false,
         };
+        if let (Some(pass), true) = (&token, session_live) {
+            // `decide`'s first rule, taken before the room's figures are read: a live pass
+            // needs nothing of the line, and the busiest path takes no lock on it.
+            let cookie = room.renewed_pass(pass, now_s, visit.secure);
+            return self
+                .forward(room, req, visit, Some((pass.id, cookie)))
+                .await;
+        }
         let figures = room.state.figures(now);
         match decide(token.as_ref(), session_live, &figures) {
             Decision::Proxy { session, seq } => {
                 let cookie = room.pass_cookie(session, seq, now_s, visit.secure);
-                self.forward(room, req, visit, Some((session, cookie)))
+                self.forward(room, req, visit, Some((session, Some(cookie))))
                     .await
             }
             Decision::Admit { seq, place } => {
@@ -864,7 +887,7 @@ impl Gateway {
     ) -> Response<Body> {
         tracing::debug!(room = %room.cfg.id, seq, session, "admitted");
         let cookie = room.pass_cookie(session, seq, now / 1000, visit.secure);
-        self.forward(room, req, visit, Some((session, cookie)))
+        self.forward(room, req, visit, Some((session, Some(cookie))))
             .await
     }
 
@@ -984,7 +1007,7 @@ impl Gateway {
         room: &Room,
         req: Request<Incoming>,
         visit: &Visit,
-        session: Option<(u64, HeaderValue)>,
+        session: Option<(u64, Option<HeaderValue>)>,
     ) -> Response<Body> {
         match self.exchange(room, req, visit).await {
             Ok((mut resp, released)) => {
@@ -1002,10 +1025,10 @@ impl Gateway {
                         tracing::info!(room = %room.cfg.id, "session released by upstream");
                         h.append(header::SET_COOKIE, room.clear_cookie(visit.secure));
                     }
-                    (Some((_, cookie)), false) => {
+                    (Some((_, Some(cookie))), false) => {
                         h.append(header::SET_COOKIE, cookie);
                     }
-                    (None, _) => {}
+                    (Some((_, None)) | None, _) => {}
                 }
                 resp
             }
@@ -1031,7 +1054,7 @@ impl Gateway {
                 }
                 tracing::warn!(room = %room.cfg.id, error = %e, "upstream busy");
                 room.metrics.request(Outcome::Busy);
-                self.busy(room, visit, session.map(|(_, c)| c))
+                self.busy(room, visit, session.and_then(|(_, c)| c))
             }
         }
     }
@@ -1044,24 +1067,17 @@ impl Gateway {
     ) -> Result<(Response<Body>, bool), ProxyError> {
         let slot = room.upstream.slot().await.ok_or(ProxyError::Saturated)?;
         let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
-        let upstream_req = proxy::upstream_request(
-            req,
-            &room.cfg.upstream,
-            &room.cookie_name,
-            &visit.host,
-            &visit.fwd,
-        )?;
+        let upstream_req =
+            proxy::upstream_request(req, &room.cookie_name, &visit.host, &visit.fwd)?;
         let started = Instant::now();
-        let mut resp = match tokio::time::timeout(
-            room.cfg.upstream_timeout,
-            room.client.request(upstream_req),
-        )
-        .await
-        {
-            Ok(Ok(resp)) => resp,
-            Ok(Err(e)) => return Err(ProxyError::Upstream(e)),
-            Err(_) => return Err(ProxyError::Timeout),
-        };
+        let (mut resp, lease) =
+            match tokio::time::timeout(room.cfg.upstream_timeout, room.pool.send(upstream_req))
+                .await
+            {
+                Ok(Ok(sent)) => sent,
+                Ok(Err(e)) => return Err(ProxyError::Upstream(e)),
+                Err(_) => return Err(ProxyError::Timeout),
+            };
         let took = started.elapsed();
         room.metrics.upstream_duration.observe(took.as_secs_f64());
         room.upstream
@@ -1070,7 +1086,7 @@ impl Gateway {
         room.metrics
             .upstream(UpstreamClass::of_status(resp.status()));
         let released = proxy::clean_response(resp.headers_mut());
-        Ok((proxy::streamed(resp, slot, in_flight), released))
+        Ok((proxy::streamed(resp, lease, slot, in_flight), released))
     }
 
     /// `/.wartesaal/…`: assets, the status JSON and solved challenges.

@@ -28,5 +28,6 @@ pub mod store;
 pub mod templates;
 pub mod ticket;
 pub mod tls;
+pub mod upstream;
 
 pub use server::{start, Running};

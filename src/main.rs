@@ -190,7 +190,8 @@ fn main() -> ExitCode {
                 Err(e) => return report(&e),
             };
             tracing::info!(config = %path.display(), rooms = config.rooms.len(), "starting");
-            runtime_and(run(config, path))
+            let threads = config.server.threads;
+            runtime_and_with(threads, run(config, path))
         }
         Command::AuditOrder { room, config } => audit_order(&room, &config_path(config)),
         Command::Ctl {
@@ -268,10 +269,19 @@ fn audit_order(room: &str, path: &Path) -> ExitCode {
 fn runtime_and<E: std::fmt::Display>(
     fut: impl std::future::Future<Output = Result<(), E>>,
 ) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    runtime_and_with(0, fut)
+}
+
+/// Runs `fut` on a runtime with `threads` request threads (0: one per CPU).
+fn runtime_and_with<E: std::fmt::Display>(
+    threads: usize,
+    fut: impl std::future::Future<Output = Result<(), E>>,
+) -> ExitCode {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if threads > 0 {
+        builder.worker_threads(threads);
+    }
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

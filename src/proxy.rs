@@ -8,24 +8,17 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use http::{Request, Response, Uri};
+use http::{Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use prometheus::IntGauge;
-use rustls_pki_types::CertificateDer;
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::config::Upstream;
+use crate::upstream::{Lease, UpstreamError};
 
 /// The response body type of every answer: a rendered page or a streamed upstream body.
 pub type Body = Either<Full<Bytes>, Tracked>;
-
-pub type UpstreamClient = Client<HttpsConnector<HttpConnector>, Incoming>;
 
 /// Header an upstream sets to end the visitor's session (e.g. after a confirmed booking).
 pub const RELEASE_HEADER: &str = "x-wartesaal-release";
@@ -35,24 +28,6 @@ static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-prot
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
-
-/// A pooled upstream client for `http://` and `https://` upstreams; HTTPS certificates are
-/// checked against `roots`.
-pub fn client(roots: &[CertificateDer<'static>]) -> Result<UpstreamClient, rustls::Error> {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    connector.set_connect_timeout(Some(std::time::Duration::from_secs(5)));
-    connector.enforce_http(false);
-    let connector = HttpsConnectorBuilder::new()
-        .with_tls_config(crate::tls::client_config(roots)?)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(connector);
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(std::time::Duration::from_secs(60))
-        .pool_max_idle_per_host(1024)
-        .build(connector))
-}
 
 pub fn full(bytes: impl Into<Bytes>) -> Body {
     Either::Left(Full::new(bytes.into()))
@@ -76,37 +51,56 @@ pub enum ProxyError {
     #[error("upstream request could not be built: {0}")]
     Build(#[from] http::Error),
     #[error("upstream unreachable or failed: {0}")]
-    Upstream(#[from] hyper_util::client::legacy::Error),
+    Upstream(#[from] UpstreamError),
     #[error("upstream did not answer in time")]
     Timeout,
     #[error("too many requests in flight to the upstream")]
     Saturated,
 }
 
+/// The hop-by-hop headers every connection has for itself (RFC 9110 7.6.1); `Connection`
+/// first.
+static HOP_BY_HOP: [&HeaderName; 9] = [
+    &header::CONNECTION,
+    &KEEP_ALIVE,
+    &PROXY_CONNECTION,
+    &header::PROXY_AUTHENTICATE,
+    &header::PROXY_AUTHORIZATION,
+    &header::TE,
+    &header::TRAILER,
+    &header::TRANSFER_ENCODING,
+    &header::UPGRADE,
+];
+
 /// Removes hop-by-hop headers: the fixed list and every header `Connection` names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
+    // One pass over the names instead of a lookup for each: most messages carry none, or
+    // only `Connection: keep-alive`.
+    let mut found = [false; HOP_BY_HOP.len()];
+    for name in headers.keys() {
+        if let Some(at) = HOP_BY_HOP.iter().position(|hop| *hop == name) {
+            found[at] = true;
+        }
     }
-    for name in [
-        &header::CONNECTION,
-        &KEEP_ALIVE,
-        &PROXY_CONNECTION,
-        &header::PROXY_AUTHENTICATE,
-        &header::PROXY_AUTHORIZATION,
-        &header::TE,
-        &header::TRAILER,
-        &header::TRANSFER_ENCODING,
-        &header::UPGRADE,
-    ] {
-        headers.remove(name);
+    if found[0] {
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            // The usual values name no header of their own.
+            .filter(|name| {
+                !name.eq_ignore_ascii_case("keep-alive") && !name.eq_ignore_ascii_case("close")
+            })
+            .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok())
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
+    }
+    for (hop, _) in HOP_BY_HOP.iter().zip(found).filter(|(_, found)| *found) {
+        headers.remove(*hop);
     }
 }
 
@@ -162,7 +156,6 @@ pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// body; hop-by-hop headers and the room cookie removed; `X-Forwarded-*` set.
 pub fn upstream_request(
     req: Request<Incoming>,
-    upstream: &Upstream,
     cookie_name: &str,
     host: &str,
     fwd: &Forwarded,
@@ -175,16 +168,11 @@ pub fn upstream_request(
             parts.headers.insert(header::HOST, v);
         }
     }
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    parts.uri = Uri::builder()
-        .scheme(upstream.scheme.clone())
-        .authority(upstream.authority.clone())
-        .path_and_query(path)
-        .build()?;
+    // Origin form on the upstream connection: the path and query as the visitor sent them.
+    parts.uri = match parts.uri.path_and_query() {
+        Some(p) => http::Uri::from(p.clone()),
+        None => http::Uri::from_static("/"),
+    };
     let headers = &mut parts.headers;
     strip_hop_by_hop(headers);
     strip_cookie(headers, cookie_name);
@@ -199,12 +187,17 @@ pub fn upstream_request(
         Vec::new()
     };
     let xff = if prior.is_empty() {
-        fwd.peer_ip.to_string()
+        // The common case, written without a temporary String.
+        let mut buf = [0u8; 64];
+        let mut out = std::io::Cursor::new(&mut buf[..]);
+        let _ = std::io::Write::write_fmt(&mut out, format_args!("{}", fwd.peer_ip));
+        let len = out.position() as usize;
+        HeaderValue::from_bytes(&buf[..len])
     } else {
-        format!("{}, {}", prior.join(", "), fwd.peer_ip)
+        HeaderValue::from_str(&format!("{}, {}", prior.join(", "), fwd.peer_ip))
     };
-    headers.remove(&X_FORWARDED_FOR);
-    if let Ok(v) = HeaderValue::from_str(&xff) {
+    // `insert` replaces every value the visitor sent.
+    if let Ok(v) = xff {
         headers.insert(X_FORWARDED_FOR.clone(), v);
     }
     if !(fwd.peer_trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
@@ -236,19 +229,42 @@ pub fn clean_response(headers: &mut HeaderMap) -> bool {
 }
 
 /// An upstream response body that keeps its upstream slot and the in-flight gauge until the
-/// last byte has gone to the visitor (or the visitor went away).
+/// last byte has gone to the visitor (or the visitor went away). Read to its end, it hands
+/// the upstream connection back to the pool; a visitor who leaves early closes it.
 pub struct Tracked {
     inner: Incoming,
+    lease: Option<Lease>,
     _slot: OwnedSemaphorePermit,
     _in_flight: InFlight,
 }
 
 impl Tracked {
-    pub fn new(inner: Incoming, slot: OwnedSemaphorePermit, in_flight: InFlight) -> Tracked {
+    pub fn new(
+        inner: Incoming,
+        lease: Lease,
+        slot: OwnedSemaphorePermit,
+        in_flight: InFlight,
+    ) -> Tracked {
         Tracked {
             inner,
+            lease: Some(lease),
             _slot: slot,
             _in_flight: in_flight,
+        }
+    }
+
+    fn release(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            lease.release();
+        }
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        // An empty body (HEAD, 204, 304) may never be polled.
+        if self.inner.is_end_stream() {
+            self.release();
         }
     }
 }
@@ -261,7 +277,15 @@ impl HttpBody for Tracked {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(None) => self.release(),
+            Poll::Ready(Some(Ok(_))) if self.inner.is_end_stream() => self.release(),
+            // A broken body: the connection is not reused.
+            Poll::Ready(Some(Err(_))) => self.lease = None,
+            _ => {}
+        }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {
@@ -292,10 +316,11 @@ impl Drop for InFlight {
 /// Body type conversion for answers that carry an upstream body.
 pub fn streamed(
     resp: Response<Incoming>,
+    lease: Lease,
     slot: OwnedSemaphorePermit,
     in_flight: InFlight,
 ) -> Response<Body> {
-    resp.map(|b| Either::Right(Tracked::new(b, slot, in_flight)))
+    resp.map(|b| Either::Right(Tracked::new(b, lease, slot, in_flight)))
 }
 
 #[cfg(test)]

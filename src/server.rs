@@ -114,6 +114,9 @@ impl Running {
         if was.server.grace_period != now_cfg.server.grace_period {
             restart.push("server.grace_period");
         }
+        if was.server.threads != now_cfg.server.threads {
+            restart.push("server.threads");
+        }
         match (&was.server.tls, &now_cfg.server.tls, &self.certs) {
             (Some(was), Some(now), Some(certs)) => {
                 // The next handshake gets the new pair; open connections keep theirs.
@@ -136,6 +139,7 @@ impl Running {
         config.server.max_connections = self.config.server.max_connections;
         config.server.header_read_timeout = self.config.server.header_read_timeout;
         config.server.grace_period = self.config.server.grace_period;
+        config.server.threads = self.config.server.threads;
         if let (Some(now), Some(was)) = (&mut config.server.tls, &self.config.server.tls) {
             now.listen = was.listen.clone();
             now.handshake_timeout = was.handshake_timeout;

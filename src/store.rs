@@ -25,6 +25,8 @@ pub const FORMAT: u32 = 1;
 pub enum StoreError {
     #[error("cannot set up TLS to the upstream: {0}")]
     Tls(#[from] rustls::Error),
+    #[error("cannot set up the upstream: {0}")]
+    Upstream(#[from] crate::upstream::UpstreamError),
     #[error(
         "cannot use state directory {dir}: {source} (hint: create it and let the gateway's user \
          write to it, or point state.dir somewhere writable)"

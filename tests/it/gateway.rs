@@ -344,6 +344,55 @@ async fn hop_by_hop_and_forwarded_headers() {
 }
 
 #[tokio::test]
+async fn upstream_connections_are_kept_and_a_closed_one_is_not_reused() {
+    let (up, gw) = support::one_room("admit_per_minute = 600").await;
+    let mut v = gw.visitor();
+    assert_eq!(v.get("/").await.body, "upstream:/");
+    for i in 0..20 {
+        let path = format!("/page{i}");
+        assert_eq!(v.get(&path).await.body, format!("upstream:{path}"));
+    }
+    assert_eq!(
+        up.connections.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one kept connection served every request"
+    );
+    // The upstream closes after this answer: the next request goes out on a new connection
+    // instead of failing on the closed one.
+    assert_eq!(v.get("/close").await.body, "closed");
+    for i in 0..5 {
+        let path = format!("/after{i}");
+        assert_eq!(v.get(&path).await.body, format!("upstream:{path}"));
+    }
+    assert_eq!(up.connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_pass_is_renewed_at_most_once_per_hundredth_of_the_session() {
+    let (_up, gw) = support::one_room("admit_per_minute = 600\nsession_duration = \"10m\"").await;
+    let mut v = gw.visitor();
+    let first = v.get("/").await;
+    assert_eq!(first.body, "upstream:/");
+    assert!(v.cookie(COOKIE).is_some(), "let in with a pass");
+    let again = v.get("/a").await;
+    assert_eq!(again.body, "upstream:/a");
+    assert_eq!(
+        again.header("set-cookie"),
+        None,
+        "a fresh pass is not sent again"
+    );
+    gw.advance(Duration::from_secs(5));
+    assert_eq!(v.get("/b").await.header("set-cookie"), None);
+    // 7 s after it was made, past 1 % of ten minutes: the pass is renewed for ten minutes.
+    gw.advance(Duration::from_secs(2));
+    let renewed = v.get("/c").await;
+    assert_eq!(renewed.body, "upstream:/c");
+    let cookie = renewed.header("set-cookie").expect("a renewed pass");
+    assert!(cookie.contains("Max-Age=600"), "{cookie}");
+    assert_eq!(v.get("/d").await.header("set-cookie"), None);
+}
+
+#[tokio::test]
 async fn trusted_proxy_headers_are_believed_and_extended() {
     let up = upstream().await;
     let gw = gateway(&support::config_text(

@@ -43,6 +43,8 @@ pub struct Upstream {
     pub addr: SocketAddr,
     pub seen: Arc<Mutex<Vec<Seen>>>,
     pub max_concurrent: Arc<AtomicUsize>,
+    /// TCP connections accepted so far.
+    pub connections: Arc<AtomicUsize>,
 }
 
 impl Upstream {
@@ -121,6 +123,13 @@ async fn upstream_handle(
                 .insert("x-wartesaal-release", "1".parse().unwrap());
             r
         }
+        // Answers, then closes the connection (`Connection: close`).
+        "/close" => {
+            let mut r = text(StatusCode::OK, "closed");
+            r.headers_mut()
+                .insert("connection", "close".parse().unwrap());
+            r
+        }
         "/hop" => {
             let mut r = text(StatusCode::OK, "hop");
             let h = r.headers_mut();
@@ -179,12 +188,19 @@ pub async fn upstream() -> Upstream {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let current = Arc::new(AtomicUsize::new(0));
     let max = Arc::new(AtomicUsize::new(0));
-    let (s, c, m) = (seen.clone(), current.clone(), max.clone());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let (s, c, m, n) = (
+        seen.clone(),
+        current.clone(),
+        max.clone(),
+        connections.clone(),
+    );
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            n.fetch_add(1, Ordering::SeqCst);
             let (s, c, m) = (s.clone(), c.clone(), m.clone());
             tokio::spawn(async move {
                 let svc = service_fn(move |req| {
@@ -201,6 +217,7 @@ pub async fn upstream() -> Upstream {
         addr,
         seen,
         max_concurrent: max,
+        connections,
     }
 }
 

@@ -1,0 +1,83 @@
+//! What a waiting visitor's request costs besides HTTP: the admission decision (the room's
+//! figures and `decide`), the status JSON and the waiting page. Run with
+//! `cargo bench --bench pages`.
+
+use std::path::Path;
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use wartesaal::admission::{self, Limits};
+use wartesaal::config::{Config, KeySource, Lang};
+use wartesaal::gateway::decide;
+use wartesaal::page::{self, RoomStateName, View, WaitingPage};
+use wartesaal::state::{EmbeddedState, RoomState};
+use wartesaal::ticket::{Kind, Secret, Token};
+
+const NOW_MS: u64 = 1_800_000_000_000;
+
+fn decision(c: &mut Criterion) {
+    let state = EmbeddedState::new(NOW_MS, Limits::new(600.0, 0));
+    let mut now = NOW_MS;
+    let token = Token {
+        kind: Kind::Ticket,
+        seq: 0,
+        expires_at: NOW_MS / 1000 + 900,
+        id: NOW_MS / 1000,
+    };
+    c.bench_function("admission_decision", |b| {
+        b.iter(|| {
+            now += 1;
+            let figures = state.figures(black_box(now));
+            decide(black_box(Some(&token)), false, &figures)
+        })
+    });
+}
+
+fn pages(c: &mut Criterion) {
+    let config = Config::from_toml(
+        "[[rooms]]\nid = \"impfzentrum\"\nupstream = \"http://127.0.0.1:8081\"\n\
+         title = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"\n\
+         admit_per_minute = 600\n",
+        Path::new("bench.toml"),
+        KeySource::Given(vec![Secret::from_bytes([9u8; 32])]),
+    )
+    .expect("a valid config");
+    let room = &config.rooms[0];
+    let mut view = View {
+        room: &room.id,
+        state: RoomStateName::Open,
+        position: Some(4_321),
+        ahead: Some(4_320),
+        eta_seconds: None,
+        eta_low_seconds: None,
+        eta_high_seconds: None,
+        eta_text: None,
+        admitted: false,
+        admit_per_minute: 600.0,
+        refresh_after_seconds: 30,
+        opens_at: None,
+        opens_in_seconds: None,
+        opens_in_text: None,
+        prequeue_size: None,
+        challenge: None,
+        proof_of_work_bits: None,
+        message: None,
+    };
+    view.set_eta(
+        Lang::De,
+        Some(admission::Estimate {
+            seconds: 432,
+            low: 400,
+            high: 480,
+        }),
+    );
+    c.bench_function("status_json", |b| b.iter(|| black_box(&view).to_json()));
+    c.bench_function("waiting_page_render", |b| {
+        b.iter(|| {
+            let words = WaitingPage::new(room, Lang::De, black_box(&view), NOW_MS / 1000, "/");
+            page::waiting_page(room, &words)
+        })
+    });
+}
+
+criterion_group!(benches, decision, pages);
+criterion_main!(benches);
