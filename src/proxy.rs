@@ -129,7 +129,18 @@ fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8], Opti
 /// upstreams expect (RFC 9113 §8.2.3).
 pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
     let split = headers.get_all(header::COOKIE).iter().nth(1).is_some();
-    if !split && !cookie_pairs(headers).any(|(key, _, _)| key == name.as_bytes()) {
+    let mut pairs = 0;
+    let mut ours = false;
+    for (key, _, _) in cookie_pairs(headers) {
+        pairs += 1;
+        ours |= key == name.as_bytes();
+    }
+    if !split && !ours {
+        return;
+    }
+    if ours && pairs == 1 {
+        // Only ours (the usual case for a site without cookies of its own).
+        headers.remove(header::COOKIE);
         return;
     }
     let joined = cookie_pairs(headers)
