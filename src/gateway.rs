@@ -716,8 +716,8 @@ impl Gateway {
         };
 
         if let Some(rest) = path.strip_prefix("/.wartesaal/") {
-            let rest = rest.to_string();
-            return self.internal(&site, &rest, req, &visit).await;
+            let what = Internal::of(rest);
+            return self.internal(&site, what, req, &visit).await;
         }
         match site.route(&visit.host, &RequestPath::new(path)) {
             None => plain(
@@ -1093,11 +1093,11 @@ impl Gateway {
     async fn internal(
         &self,
         site: &Site,
-        rest: &str,
+        what: Internal,
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Response<Body> {
-        if rest == "ticket" {
+        if what == Internal::Ticket {
             return match internal_room(site, &req, visit) {
                 Some(room) => self.redeem(room, req, visit).await,
                 None => plain(StatusCode::NOT_FOUND, "no such room on this host"),
@@ -1106,15 +1106,15 @@ impl Gateway {
         if req.method() != Method::GET && req.method() != Method::HEAD {
             return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET is allowed here");
         }
-        match rest {
-            "assets/wartesaal.css" => asset("text/css; charset=utf-8", page::ASSET_CSS),
-            "assets/wartesaal.js" => asset("text/javascript; charset=utf-8", page::ASSET_JS),
-            "lang" => language_switch(&req, visit),
-            "status" => match internal_room(site, &req, visit) {
+        match what {
+            Internal::Css => asset("text/css; charset=utf-8", page::ASSET_CSS),
+            Internal::Script => asset("text/javascript; charset=utf-8", page::ASSET_JS),
+            Internal::Lang => language_switch(&req, visit),
+            Internal::Status => match internal_room(site, &req, visit) {
                 Some(room) => self.status(room, req.headers(), visit),
                 None => plain(StatusCode::NOT_FOUND, "no such room on this host"),
             },
-            _ => plain(StatusCode::NOT_FOUND, "not found"),
+            Internal::Ticket | Internal::Unknown => plain(StatusCode::NOT_FOUND, "not found"),
         }
     }
 
@@ -1416,6 +1416,30 @@ fn internal_room<'a, B>(site: &'a Site, req: &Request<B>, visit: &Visit) -> Opti
             Some(Route::Protected(r) | Route::Unprotected(r)) => Some(r),
             None => None,
         },
+    }
+}
+
+/// What a `/.wartesaal/…` path asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Internal {
+    Ticket,
+    Css,
+    Script,
+    Lang,
+    Status,
+    Unknown,
+}
+
+impl Internal {
+    fn of(rest: &str) -> Internal {
+        match rest {
+            "ticket" => Internal::Ticket,
+            "assets/wartesaal.css" => Internal::Css,
+            "assets/wartesaal.js" => Internal::Script,
+            "lang" => Internal::Lang,
+            "status" => Internal::Status,
+            _ => Internal::Unknown,
+        }
     }
 }
 

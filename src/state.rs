@@ -224,7 +224,7 @@ pub struct EmbeddedState {
     line: Mutex<Line>,
     /// Active sessions: id → last seen. One small entry per admitted visitor, none per waiting
     /// one.
-    sessions: DashMap<u64, Session>,
+    sessions: Sessions,
     /// Sessions ended by the upstream: id → time their pass would have expired.
     ended: DashMap<u64, Millis>,
     /// Serialises saves; holds what was saved last, so unchanged state is not written again.
@@ -367,6 +367,61 @@ pub fn effective(config: &Limits, settings: &Settings, adaptive: Option<f64>) ->
     }
 }
 
+/// The active sessions and how many there are. The number is kept beside the map, because
+/// counting a sharded map takes every shard's lock and every arrival and status poll asks.
+#[derive(Default)]
+struct Sessions {
+    map: DashMap<u64, Session>,
+    count: AtomicU64,
+}
+
+impl Sessions {
+    fn len(&self) -> usize {
+        self.count.load(Ordering::Relaxed) as usize
+    }
+
+    fn insert(&self, id: u64, session: Session) {
+        if self.map.insert(id, session).is_none() {
+            self.count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn remove(&self, id: &u64) {
+        if self.map.remove(id).is_some() {
+            self.count.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A pass was used: its session was seen now (and is back if it had been swept).
+    fn seen(&self, id: u64, now: Millis) {
+        match self.map.entry(id) {
+            dashmap::Entry::Occupied(mut e) => e.get_mut().seen = now,
+            dashmap::Entry::Vacant(e) => {
+                e.insert(Session::new(now));
+                self.count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn retain(&self, mut keep: impl FnMut(&u64, &mut Session) -> bool) {
+        let mut removed = 0;
+        self.map.retain(|id, s| {
+            let kept = keep(id, s);
+            removed += u64::from(!kept);
+            kept
+        });
+        self.count.fetch_sub(removed, Ordering::Relaxed);
+    }
+
+    fn get_mut(&self, id: &u64) -> Option<dashmap::mapref::one::RefMut<'_, u64, Session>> {
+        self.map.get_mut(id)
+    }
+
+    fn iter(&self) -> dashmap::iter::Iter<'_, u64, Session> {
+        self.map.iter()
+    }
+}
+
 impl EmbeddedState {
     /// State in memory only: a restart begins a new line.
     pub fn new(now: Millis, limits: Limits) -> EmbeddedState {
@@ -499,7 +554,7 @@ impl EmbeddedState {
         EmbeddedState {
             started_at,
             line: Mutex::new(line),
-            sessions: DashMap::new(),
+            sessions: Sessions::default(),
             ended: DashMap::new(),
             file: file.map(|f| Mutex::new((f, None))),
             message: ArcSwap::from_pointee(Message::default()),
@@ -871,10 +926,7 @@ impl RoomState for EmbeddedState {
         if self.ended.contains_key(&session) {
             return false;
         }
-        self.sessions
-            .entry(session)
-            .and_modify(|s| s.seen = now)
-            .or_insert(Session::new(now));
+        self.sessions.seen(session, now);
         true
     }
 
@@ -921,6 +973,26 @@ impl RoomState for EmbeddedState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_session_count_follows_every_change_of_the_map() {
+        let state = EmbeddedState::new(0, Limits::new(600.0, 0));
+        let count = |s: &EmbeddedState| (s.sessions.len(), s.sessions.map.len());
+        for id in 0..10 {
+            state.session_seen(id, 1_000);
+        }
+        state.session_seen(3, 2_000); // seen again: no new session
+        assert_eq!(count(&state), (10, 10));
+        state.session_ended(4, 5_000);
+        state.session_ended(4, 5_000); // twice: one removal
+        assert_eq!(count(&state), (9, 9));
+        // Idle for a second at 2,000: all but the one seen at 2,000 go.
+        state.sweep(2_000, 1_000, 0);
+        assert_eq!(count(&state), (1, 1));
+        assert!(!state.session_seen(4, 2_000), "an ended session stays out");
+        assert_eq!(count(&state), (1, 1));
+        assert_eq!(state.figures(2_000).active, 1);
+    }
 
     const T0: Millis = 1_700_000_000_000;
 
