@@ -259,13 +259,18 @@ impl Room {
     }
 
     fn cookie(&self, value: &str, max_age: u64, secure: bool) -> HeaderValue {
-        let secure = if secure { "; Secure" } else { "" };
-        let text = format!(
-            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-            self.cookie_name
+        use std::fmt::Write;
+        let mut text = String::with_capacity(self.cookie_name.len() + value.len() + 72);
+        let _ = write!(
+            text,
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+            self.cookie_name,
+            if secure { "; Secure" } else { "" }
         );
-        // Cookie names are [a-z0-9_-] and tokens base64url: always a valid header value.
-        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+        // Cookie names are [a-z0-9_-] and tokens base64url: always a valid header value. The
+        // text becomes the header's bytes without another copy.
+        HeaderValue::from_maybe_shared(Bytes::from(text))
+            .unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
     fn ticket_cookie(&self, seq: u64, drawn_at: u64, now_s: u64, secure: bool) -> HeaderValue {

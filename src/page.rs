@@ -83,8 +83,13 @@ impl View<'_> {
     }
 
     pub fn to_json(&self) -> Bytes {
+        // Sized for the usual answer (about 400 bytes), so it is written without regrowing.
+        let mut out = Vec::with_capacity(512);
         // Serializing plain numbers and strings cannot fail.
-        Bytes::from(serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec()))
+        if serde_json::to_writer(&mut out, self).is_err() {
+            return Bytes::from_static(b"{}");
+        }
+        Bytes::from(out)
     }
 }
 
