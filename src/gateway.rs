@@ -284,25 +284,32 @@ impl Room {
         self.cookie(&self.keys.sign(&token), hold, secure)
     }
 
+    /// A pass valid for `session_duration` plus the time it may go unrenewed (see
+    /// `renewed_pass`), so that it lasts `session_duration` after the visitor's last request.
     fn pass_cookie(&self, session: u64, seq: u64, now_s: u64, secure: bool) -> HeaderValue {
-        let idle = self.cfg.session_duration.as_secs();
+        let valid = self.cfg.session_duration.as_secs() + self.pass_renew_every();
         let token = Token {
             kind: Kind::Pass,
             seq,
-            expires_at: now_s + idle,
+            expires_at: now_s + valid,
             id: session,
         };
-        self.cookie(&self.keys.sign(&token), idle, secure)
+        self.cookie(&self.keys.sign(&token), valid, secure)
     }
 
-    /// A pass renewed with the answer, at most once every 1 % of `session_duration` (6 s of
-    /// 10 min): the visitor's idle time counts from its last renewal, and an answer without
-    /// a cookie spares a signature and a header. `None`: the pass in hand is fresh enough.
+    /// 1 % of `session_duration` (6 s of 10 min), at least a second.
+    fn pass_renew_every(&self) -> u64 {
+        (self.cfg.session_duration.as_secs() / 100).max(1)
+    }
+
+    /// A pass renewed with the answer once it is `pass_renew_every` old: an answer without a
+    /// cookie spares a signature and a header. As a pass is made that much longer than
+    /// `session_duration`, it still lasts at least `session_duration` after the visitor's last
+    /// request. `None`: the pass in hand is fresh enough.
     fn renewed_pass(&self, pass: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
-        let idle = self.cfg.session_duration.as_secs();
-        let renew_every = (idle / 100).max(1);
-        let minted_long_ago = pass.expires_at.saturating_add(renew_every) <= now_s + idle;
-        minted_long_ago.then(|| self.pass_cookie(pass.id, pass.seq, now_s, secure))
+        // Made at `expires_at - session_duration - renew_every`.
+        let due = pass.expires_at <= now_s + self.cfg.session_duration.as_secs();
+        due.then(|| self.pass_cookie(pass.id, pass.seq, now_s, secure))
     }
 
     fn clear_cookie(&self, secure: bool) -> HeaderValue {
