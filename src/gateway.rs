@@ -1031,8 +1031,10 @@ impl Gateway {
                     (Some((id, _)), true) => {
                         // Long enough that neither the pass nor a saved copy of the called
                         // ticket (not refreshed once called) can still be valid afterwards.
-                        let keep = room.cfg.session_duration.max(room.cfg.hold_place_for);
-                        let until = (self.clock.now_ms() / 1000 + keep.as_secs() + 1) * 1000;
+                        let pass_lasts =
+                            room.cfg.session_duration.as_secs() + room.pass_renew_every();
+                        let keep = pass_lasts.max(room.cfg.hold_place_for.as_secs());
+                        let until = (self.clock.now_ms() / 1000 + keep + 1) * 1000;
                         room.state.session_ended(id, until);
                         tracing::info!(room = %room.cfg.id, "session released by upstream");
                         h.append(header::SET_COOKIE, room.clear_cookie(visit.secure));
@@ -1308,11 +1310,14 @@ impl Gateway {
         let now = self.clock.now_ms();
         let site = self.site.load();
         for room in &site.rooms {
+            // Idle as long as a pass lasts unrenewed: swept then, not while its pass still
+            // lets the visitor back in.
             room.state.sweep(
                 now,
-                room.cfg.session_duration.as_millis() as u64,
+                (room.cfg.session_duration.as_secs() + room.pass_renew_every()) * 1000,
                 room.cfg.hold_place_for.as_millis() as u64,
             );
+            room.pool.sweep();
             let sample = room.upstream.stats.take();
             if let Some((change, rate)) = room.state.upstream(&sample, now) {
                 let change = match change {

@@ -380,9 +380,17 @@ impl Sessions {
         self.count.load(Ordering::Relaxed) as usize
     }
 
+    // Counted up before an entry appears and down after it is gone, so that the count never
+    // dips below the entries a concurrent removal could take away.
     fn insert(&self, id: u64, session: Session) {
-        if self.map.insert(id, session).is_none() {
-            self.count.fetch_add(1, Ordering::Relaxed);
+        match self.map.entry(id) {
+            dashmap::Entry::Occupied(mut e) => {
+                e.insert(session);
+            }
+            dashmap::Entry::Vacant(e) => {
+                self.count.fetch_add(1, Ordering::Relaxed);
+                e.insert(session);
+            }
         }
     }
 
@@ -397,8 +405,8 @@ impl Sessions {
         match self.map.entry(id) {
             dashmap::Entry::Occupied(mut e) => e.get_mut().seen = now,
             dashmap::Entry::Vacant(e) => {
-                e.insert(Session::new(now));
                 self.count.fetch_add(1, Ordering::Relaxed);
+                e.insert(Session::new(now));
             }
         }
     }

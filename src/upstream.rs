@@ -29,6 +29,9 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(55);
 const MAX_IDLE: usize = 1024;
 /// Giving up on a new connection (or its TLS handshake) after this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A kept connection not ready for a request within this long is still busy with the last
+/// one (an upload the upstream answered early): it is closed and another one used.
+const READY_WAIT: Duration = Duration::from_millis(50);
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
@@ -135,7 +138,10 @@ impl UpstreamPool {
     ) -> Result<(Response<Incoming>, Lease), UpstreamError> {
         let mut req = req;
         while let Some(mut sender) = self.take() {
-            if sender.ready().await.is_err() {
+            if !matches!(
+                tokio::time::timeout(READY_WAIT, sender.ready()).await,
+                Ok(Ok(()))
+            ) {
                 continue;
             }
             match sender.try_send_request(req).await {
@@ -179,6 +185,14 @@ impl UpstreamPool {
             }
         }
         None
+    }
+
+    /// Closes connections unused for `IDLE_TIMEOUT`; called every second or so, so that
+    /// they go even when no request comes to take them.
+    pub fn sweep(&self) {
+        let mut idle = self.lock();
+        let now = Instant::now();
+        idle.retain(|i| now.duration_since(i.since) < IDLE_TIMEOUT && !i.sender.is_closed());
     }
 
     fn put(&self, sender: SendRequest<Incoming>) {

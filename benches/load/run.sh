@@ -31,7 +31,7 @@ CASES=${CASES:-a b c}
 REPEAT=${REPEAT:-3}
 want() { [[ " $CASES " == *" $1 "* ]]; }
 if [ "$(nproc)" -ge 2 ]; then
-    SERVER_CPUS=${SERVER_CPUS:-0}
+    SERVER_CPUS=${SERVER_CPUS:-0}  # with THREADS above 1, give them CPUs too: SERVER_CPUS=0,1
     CLIENT_CPUS=${CLIENT_CPUS:-1}
     on_server() { exec taskset -c "$SERVER_CPUS" "$@"; }
     on_client() { exec taskset -c "$CLIENT_CPUS" "$@"; }
@@ -47,17 +47,17 @@ P_UPSTREAM=$((BASE + 1)) P_STATIC=$((BASE + 2)) P_NGINX=$((BASE + 3)) P_HAPROXY=
 P_WARTESAAL=$((BASE + 5)) P_ADMIN=$((BASE + 6))
 
 need=()
-for tool in wrk nginx haproxy curl taskset; do
+for tool in wrk nginx haproxy curl taskset pgrep; do
     command -v "$tool" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "missing: ${need[*]}; run as root to install them, or: apt-get install wrk nginx-light haproxy curl util-linux" >&2
+        echo "missing: ${need[*]}; run as root to install them, or: apt-get install wrk nginx-light haproxy curl util-linux procps" >&2
         exit 1
     fi
     echo "installing ${need[*]} (apt-get)" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light haproxy curl util-linux >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light haproxy curl util-linux procps >/dev/null
 fi
 export PATH="$PATH:/usr/sbin"
 
@@ -73,7 +73,8 @@ cleanup() {
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 wait_port() {
     for _ in $(seq 100); do
@@ -245,12 +246,15 @@ measure() { # "pids" connections url [cookie] [paced]
     fi
     # shellcheck disable=SC2086
     before=$(ticks $pids)
-    out=$(on_client wrk -t "$WRK_THREADS" -c "$2" -d "${DURATION}s" --latency \
-        ${4:+-H "Cookie: $4"} ${script:+-s "$script"} "$3")
+    if ! out=$(on_client wrk -t "$WRK_THREADS" -c "$2" -d "${DURATION}s" --latency \
+        ${4:+-H "Cookie: $4"} ${script:+-s "$script"} "$3"); then
+        echo "wrk failed against $3: $out" >&2
+        exit 1
+    fi
     # shellcheck disable=SC2086
     after=$(ticks $pids)
     echo "$out" >>"$WORK/wrk.log"
-    if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
+    if echo "$out" | grep -q "Non-2xx\|Socket errors" || ! echo "$out" | grep -q '^Requests/sec:'; then
         echo "wrk saw errors against $3:" >&2
         echo "$out" >&2
         exit 1
