@@ -331,7 +331,7 @@ if want b; then
         w "$WS" "$PACED_CONNECTIONS" "$W/open/booking" "$PASS" paced \
         n "$NP" "$PACED_CONNECTIONS" "http://127.0.0.1:$P_NGINX/open/booking" "" paced \
         h "$HP" "$PACED_CONNECTIONS" "http://127.0.0.1:$P_HAPROXY/open/booking" "" paced
-    added() { awk -v a="$(third "$1")" -v b="$(third "${RESULT[u]}")" 'BEGIN { printf "p99 +%.3f ms", a - b }'; }
+    added() { awk -v a="$(third "$1")" -v b="$(third "${RESULT[u]}")" 'BEGIN { printf "p99 %+.3f ms", a - b }'; }
     row "(b) paced, upstream direct" "(upstream)" "${RESULT[u]}"
     row "(b) paced, proxied" wartesaal "${RESULT[w]}" "$(added "${RESULT[w]}")"
     row "(b) paced, proxied" nginx "${RESULT[n]}" "$(added "${RESULT[n]}")"
