@@ -5,11 +5,12 @@
 use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use wartesaal::admission::{self, Limits};
+use wartesaal::admission::Limits;
 use wartesaal::config::{Config, KeySource, Lang};
 use wartesaal::gateway::decide;
-use wartesaal::page::{self, RoomStateName, View, WaitingPage};
+use wartesaal::page::{self, WaitingPage};
 use wartesaal::state::{EmbeddedState, RoomState};
+use wartesaal::templates::sample_views;
 use wartesaal::ticket::{Kind, Secret, Token};
 
 const NOW_MS: u64 = 1_800_000_000_000;
@@ -42,38 +43,13 @@ fn pages(c: &mut Criterion) {
     )
     .expect("a valid config");
     let room = &config.rooms[0];
-    let mut view = View {
-        room: &room.id,
-        state: RoomStateName::Open,
-        position: Some(4_321),
-        ahead: Some(4_320),
-        eta_seconds: None,
-        eta_low_seconds: None,
-        eta_high_seconds: None,
-        eta_text: None,
-        admitted: false,
-        admit_per_minute: 600.0,
-        refresh_after_seconds: 30,
-        opens_at: None,
-        opens_in_seconds: None,
-        opens_in_text: None,
-        prequeue_size: None,
-        challenge: None,
-        proof_of_work_bits: None,
-        message: None,
-    };
-    view.set_eta(
-        Lang::De,
-        Some(admission::Estimate {
-            seconds: 432,
-            low: 400,
-            high: 480,
-        }),
-    );
-    c.bench_function("status_json", |b| b.iter(|| black_box(&view).to_json()));
+    // A visitor waiting in an open room, with the operator's message: the page's busiest state.
+    let views = sample_views(room, Lang::De);
+    let view = &views[0];
+    c.bench_function("status_json", |b| b.iter(|| black_box(view).to_json()));
     c.bench_function("waiting_page_render", |b| {
         b.iter(|| {
-            let words = WaitingPage::new(room, Lang::De, black_box(&view), NOW_MS / 1000, "/");
+            let words = WaitingPage::new(room, Lang::De, black_box(view), NOW_MS / 1000, "/");
             page::waiting_page(room, &words)
         })
     });

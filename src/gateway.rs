@@ -284,10 +284,8 @@ impl Room {
         self.cookie(&self.keys.sign(&token), hold, secure)
     }
 
-    /// A pass valid for `session_duration` plus the time it may go unrenewed (see
-    /// `renewed_pass`), so that it lasts `session_duration` after the visitor's last request.
     fn pass_cookie(&self, session: u64, seq: u64, now_s: u64, secure: bool) -> HeaderValue {
-        let valid = self.cfg.session_duration.as_secs() + self.pass_renew_every();
+        let valid = self.pass_lasts();
         let token = Token {
             kind: Kind::Pass,
             seq,
@@ -297,17 +295,19 @@ impl Room {
         self.cookie(&self.keys.sign(&token), valid, secure)
     }
 
-    /// 1 % of `session_duration` (6 s of 10 min), at least a second.
-    fn pass_renew_every(&self) -> u64 {
-        (self.cfg.session_duration.as_secs() / 100).max(1)
+    /// Seconds a pass is valid: `session_duration` plus the time it may go unrenewed (1 % of
+    /// it, at least a second; see `renewed_pass`), so that it lasts `session_duration` after
+    /// the visitor's last request.
+    fn pass_lasts(&self) -> u64 {
+        let idle = self.cfg.session_duration.as_secs();
+        idle + (idle / 100).max(1)
     }
 
-    /// A pass renewed with the answer once it is `pass_renew_every` old: an answer without a
-    /// cookie spares a signature and a header. As a pass is made that much longer than
-    /// `session_duration`, it still lasts at least `session_duration` after the visitor's last
-    /// request. `None`: the pass in hand is fresh enough.
+    /// A pass renewed with the answer once it has gone unrenewed as long as it may: an answer
+    /// without a cookie spares a signature and a header. `None`: the pass in hand is fresh
+    /// enough.
     fn renewed_pass(&self, pass: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
-        // Made at `expires_at - session_duration - renew_every`.
+        // Made at `expires_at - pass_lasts`; due once less than `session_duration` is left.
         let due = pass.expires_at <= now_s + self.cfg.session_duration.as_secs();
         due.then(|| self.pass_cookie(pass.id, pass.seq, now_s, secure))
     }
@@ -1031,9 +1031,7 @@ impl Gateway {
                     (Some((id, _)), true) => {
                         // Long enough that neither the pass nor a saved copy of the called
                         // ticket (not refreshed once called) can still be valid afterwards.
-                        let pass_lasts =
-                            room.cfg.session_duration.as_secs() + room.pass_renew_every();
-                        let keep = pass_lasts.max(room.cfg.hold_place_for.as_secs());
+                        let keep = room.pass_lasts().max(room.cfg.hold_place_for.as_secs());
                         let until = (self.clock.now_ms() / 1000 + keep + 1) * 1000;
                         room.state.session_ended(id, until);
                         tracing::info!(room = %room.cfg.id, "session released by upstream");
@@ -1314,7 +1312,7 @@ impl Gateway {
             // lets the visitor back in.
             room.state.sweep(
                 now,
-                (room.cfg.session_duration.as_secs() + room.pass_renew_every()) * 1000,
+                room.pass_lasts() * 1000,
                 room.cfg.hold_place_for.as_millis() as u64,
             );
             room.pool.sweep();

@@ -167,8 +167,10 @@ fn describe(path: &Path, e: &minijinja::Error) -> String {
     out
 }
 
-/// One view per state a visitor can see, with figures in every field that state fills.
-fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
+/// One view per state a visitor can see, with figures in every field that state fills; the
+/// first is a visitor waiting in an open room, with the operator's message. (Also the micro
+/// benchmarks' input.)
+pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
     let base = View {
         room: &room.id,
         state: RoomStateName::Open,

@@ -53,7 +53,8 @@ pub enum UpstreamError {
 
 /// The pool of one upstream (scheme and authority).
 pub struct UpstreamPool {
-    upstream: Upstream,
+    /// `host:port` as configured, for error messages.
+    authority: String,
     host: String,
     port: u16,
     tls: Option<(TlsConnector, ServerName<'static>)>,
@@ -63,6 +64,12 @@ pub struct UpstreamPool {
 struct Idle {
     sender: SendRequest<Incoming>,
     since: Instant,
+}
+
+impl Idle {
+    fn usable(&self, now: Instant) -> bool {
+        now.duration_since(self.since) < IDLE_TIMEOUT && !self.sender.is_closed()
+    }
 }
 
 /// A connection lent to one request until its response body has ended.
@@ -111,22 +118,12 @@ impl UpstreamPool {
             (false, _) => None,
         };
         Ok(UpstreamPool {
-            upstream: upstream.clone(),
+            authority: authority.to_string(),
             host,
             port,
             tls,
             idle: Mutex::new(VecDeque::new()),
         })
-    }
-
-    /// Where this pool connects to.
-    pub fn upstream(&self) -> &Upstream {
-        &self.upstream
-    }
-
-    /// Unused connections kept open now.
-    pub fn idle(&self) -> usize {
-        self.lock().len()
     }
 
     /// Sends `req` (origin-form target, `Host` set) on a kept connection or a new one. A kept
@@ -169,19 +166,14 @@ impl UpstreamPool {
         self.idle.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The most recently used open connection; connections idle too long are dropped.
+    /// The most recently used open connection. The newest is tried first: once it is too old,
+    /// all are, and the rest go too.
     fn take(&self) -> Option<SendRequest<Incoming>> {
         let mut idle = self.lock();
         let now = Instant::now();
-        while let Some(oldest) = idle.front() {
-            if now.duration_since(oldest.since) < IDLE_TIMEOUT {
-                break;
-            }
-            idle.pop_front();
-        }
-        while let Some(Idle { sender, .. }) = idle.pop_back() {
-            if !sender.is_closed() {
-                return Some(sender);
+        while let Some(i) = idle.pop_back() {
+            if i.usable(now) {
+                return Some(i.sender);
             }
         }
         None
@@ -190,9 +182,8 @@ impl UpstreamPool {
     /// Closes connections unused for `IDLE_TIMEOUT`; called every second or so, so that
     /// they go even when no request comes to take them.
     pub fn sweep(&self) {
-        let mut idle = self.lock();
         let now = Instant::now();
-        idle.retain(|i| now.duration_since(i.since) < IDLE_TIMEOUT && !i.sender.is_closed());
+        self.lock().retain(|i| i.usable(now));
     }
 
     fn put(&self, sender: SendRequest<Incoming>) {
@@ -209,7 +200,7 @@ impl UpstreamPool {
     }
 
     async fn connect(&self) -> Result<SendRequest<Incoming>, UpstreamError> {
-        let authority = || self.upstream.authority.to_string();
+        let authority = || self.authority.clone();
         let connected = tokio::time::timeout(CONNECT_TIMEOUT, async {
             let tcp = TcpStream::connect((self.host.as_str(), self.port))
                 .await
