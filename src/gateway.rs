@@ -1082,7 +1082,7 @@ impl Gateway {
         let upstream_req =
             proxy::upstream_request(req, &room.cookie_name, &visit.host, &visit.fwd)?;
         let started = Instant::now();
-        let (mut resp, lease) =
+        let mut resp =
             match tokio::time::timeout(room.cfg.upstream_timeout, room.pool.send(upstream_req))
                 .await
             {
@@ -1098,7 +1098,7 @@ impl Gateway {
         room.metrics
             .upstream(UpstreamClass::of_status(resp.status()));
         let released = proxy::clean_response(resp.headers_mut());
-        Ok((proxy::streamed(resp, lease, slot, in_flight), released))
+        Ok((proxy::streamed(resp, slot, in_flight), released))
     }
 
     /// `/.wartesaal/…`: assets, the status JSON and solved challenges.

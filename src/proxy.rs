@@ -15,7 +15,7 @@ use hyper::body::Incoming;
 use prometheus::IntGauge;
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::upstream::{Lease, UpstreamError};
+use crate::upstream::{ResponseBody, UpstreamError};
 
 /// The response body type of every answer: a rendered page or a streamed upstream body.
 pub type Body = Either<Full<Bytes>, Tracked>;
@@ -240,63 +240,22 @@ pub fn clean_response(headers: &mut HeaderMap) -> bool {
 }
 
 /// An upstream response body that keeps its upstream slot and the in-flight gauge until the
-/// last byte has gone to the visitor (or the visitor went away). Read to its end, it hands
-/// the upstream connection back to the pool; a visitor who leaves early closes it.
+/// last byte has gone to the visitor (or the visitor went away).
 pub struct Tracked {
-    inner: Incoming,
-    lease: Option<Lease>,
+    inner: ResponseBody,
     _slot: OwnedSemaphorePermit,
     _in_flight: InFlight,
 }
 
-impl Tracked {
-    pub fn new(
-        inner: Incoming,
-        lease: Lease,
-        slot: OwnedSemaphorePermit,
-        in_flight: InFlight,
-    ) -> Tracked {
-        Tracked {
-            inner,
-            lease: Some(lease),
-            _slot: slot,
-            _in_flight: in_flight,
-        }
-    }
-
-    fn release(&mut self) {
-        if let Some(lease) = self.lease.take() {
-            lease.release();
-        }
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        // An empty body (HEAD, 204, 304) may never be polled.
-        if self.inner.is_end_stream() {
-            self.release();
-        }
-    }
-}
-
 impl HttpBody for Tracked {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        match &polled {
-            Poll::Ready(None) => self.release(),
-            Poll::Ready(Some(Ok(_))) if self.inner.is_end_stream() => self.release(),
-            // A broken body: the connection is not reused.
-            Poll::Ready(Some(Err(_))) => self.lease = None,
-            _ => {}
-        }
-        polled
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
     }
 
     fn is_end_stream(&self) -> bool {
@@ -326,12 +285,17 @@ impl Drop for InFlight {
 
 /// Body type conversion for answers that carry an upstream body.
 pub fn streamed(
-    resp: Response<Incoming>,
-    lease: Lease,
+    resp: Response<ResponseBody>,
     slot: OwnedSemaphorePermit,
     in_flight: InFlight,
 ) -> Response<Body> {
-    resp.map(|b| Either::Right(Tracked::new(b, lease, slot, in_flight)))
+    resp.map(|inner| {
+        Either::Right(Tracked {
+            inner,
+            _slot: slot,
+            _in_flight: in_flight,
+        })
+    })
 }
 
 #[cfg(test)]
