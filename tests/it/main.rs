@@ -13,3 +13,4 @@ mod scaleout;
 mod simulation;
 mod support;
 mod tls;
+mod upstream;

@@ -1,0 +1,323 @@
+//! The upstream client against a scripted upstream that writes raw bytes: how answers are
+//! delimited, which connections are reused, and when a request is sent again.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::support;
+
+/// What the scripted upstream does with one request.
+enum Act {
+    /// Writes these bytes and waits for the next request.
+    Answer(String),
+    /// Writes these bytes and closes.
+    AnswerAndClose(String),
+    /// Closes without a word.
+    Close,
+}
+
+/// One request as the upstream read it.
+#[derive(Debug, Clone)]
+struct Got {
+    connection: usize,
+    head: String,
+    body: Vec<u8>,
+}
+
+struct Raw {
+    addr: std::net::SocketAddr,
+    got: Arc<Mutex<Vec<Got>>>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Raw {
+    fn got(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+/// Reads one request: head, then a `Content-Length` or chunked body. `None` at the end.
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(String, Vec<u8>)> {
+    let end = loop {
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+    buf.drain(..end);
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|n| n.trim().parse::<usize>().ok());
+    let chunked = head.contains("transfer-encoding: chunked");
+    loop {
+        let complete = match (length, chunked) {
+            (Some(n), _) => (buf.len() >= n).then_some(n),
+            (None, true) => buf
+                .windows(5)
+                .position(|w| w == b"0\r\n\r\n")
+                .map(|at| at + 5),
+            (None, false) => Some(0),
+        };
+        if let Some(n) = complete {
+            let body = buf.drain(..n).collect();
+            return Some((head, body));
+        }
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// An upstream that answers each request as `script(connection, request on it, head)` says.
+async fn raw_upstream<F>(script: F) -> Raw
+where
+    F: Fn(usize, usize, &str) -> Act + Send + Sync + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let script = Arc::new(script);
+    let (g, c) = (got.clone(), connections.clone());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let connection = c.fetch_add(1, Ordering::SeqCst);
+            let (g, script) = (g.clone(), script.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                for nth in 0.. {
+                    let Some((head, body)) = read_request(&mut stream, &mut buf).await else {
+                        return;
+                    };
+                    let act = script(connection, nth, &head);
+                    g.lock().unwrap().push(Got {
+                        connection,
+                        head,
+                        body,
+                    });
+                    match act {
+                        Act::Answer(bytes) => {
+                            if stream.write_all(bytes.as_bytes()).await.is_err() {
+                                return;
+                            }
+                        }
+                        Act::AnswerAndClose(bytes) => {
+                            let _ = stream.write_all(bytes.as_bytes()).await;
+                            return;
+                        }
+                        Act::Close => return,
+                    }
+                }
+            });
+        }
+    });
+    Raw {
+        addr,
+        got,
+        connections,
+    }
+}
+
+async fn room_before(raw: &Raw) -> support::Gateway {
+    let url = format!("http://{}", raw.addr);
+    support::gateway(&support::config_text(
+        "",
+        &support::room("r", &url, "admit_per_minute = 600"),
+    ))
+    .await
+}
+
+fn ok(body: &str) -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn a_kept_connection_closed_unanswered_is_retried_only_for_a_safe_request() {
+    // Every connection answers its first request and closes on its second without a word:
+    // the race of an upstream closing a kept connection just as a request goes out.
+    let raw = raw_upstream(|connection, nth, _| match nth {
+        0 => Act::Answer(ok(&format!("conn{connection}"))),
+        _ => Act::Close,
+    })
+    .await;
+    let gw = room_before(&raw).await;
+    let mut v = gw.visitor();
+    assert_eq!(v.get("/a").await.body, "conn0");
+    // Sent on the kept connection, which closes: sent again on a new one.
+    let b = v.get("/b").await;
+    assert_eq!((b.status, b.body.as_str()), (StatusCode::OK, "conn1"));
+    // A POST is never sent twice: the visitor gets the busy page.
+    let c = v.post("/c", "name=x").await;
+    assert_eq!(c.status, StatusCode::SERVICE_UNAVAILABLE);
+    let posts: Vec<Got> = raw
+        .got()
+        .into_iter()
+        .filter(|g| g.head.starts_with("post"))
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].body, b"name=x");
+    let gets: Vec<usize> = raw
+        .got()
+        .iter()
+        .filter(|g| g.head.starts_with("get /b"))
+        .map(|g| g.connection)
+        .collect();
+    assert_eq!(
+        gets,
+        vec![0, 1],
+        "sent on the kept one, then once more on a new one"
+    );
+}
+
+#[tokio::test]
+async fn answers_are_delimited_as_the_upstream_framed_them() {
+    let raw = raw_upstream(|_, _, head| {
+        let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+        if head.starts_with("head ") {
+            return Act::Answer("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n".into());
+        }
+        match path.as_str() {
+            "/chunked" => Act::Answer(
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\
+                 5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nx-trailer: 1\r\n\r\n"
+                    .into(),
+            ),
+            // No length at all: the body runs to the connection's end.
+            "/to-close" => Act::AnswerAndClose("HTTP/1.0 200 OK\r\n\r\nuntil the end".into()),
+            // Both framings: chunked counts, the length is not passed on, the connection ends.
+            "/both" => Act::Answer(
+                "HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n\
+                 6\r\nchunks\r\n0\r\n\r\n"
+                    .into(),
+            ),
+            "/bad-length" => {
+                Act::Answer("HTTP/1.1 200 OK\r\ncontent-length: 3, 4\r\n\r\nabcd".into())
+            }
+            "/interim" => Act::Answer(format!(
+                "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n{}",
+                ok("final")
+            )),
+            "/garbage" => Act::AnswerAndClose("SSH-2.0-OpenSSH_9.6\r\n\r\n".into()),
+            "/empty" => Act::Answer("HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n".into()),
+            _ => Act::Answer(ok("plain")),
+        }
+    })
+    .await;
+    let gw = room_before(&raw).await;
+    let mut v = gw.visitor();
+    assert_eq!(v.get("/").await.body, "plain");
+    let chunked = v.get("/chunked").await;
+    assert_eq!(chunked.body, "hello, world");
+    assert_eq!(raw.connections.load(Ordering::SeqCst), 1, "chunked kept it");
+    assert_eq!(v.get("/empty").await.status, StatusCode::NO_CONTENT);
+    let head = v
+        .send(
+            v.request(Method::HEAD, "/")
+                .body(http_body_util::Empty::new().boxed())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!((head.status, head.body.as_str()), (StatusCode::OK, ""));
+    assert_eq!(v.get("/interim").await.body, "final");
+    assert_eq!(
+        raw.connections.load(Ordering::SeqCst),
+        1,
+        "all on one connection"
+    );
+
+    assert_eq!(v.get("/to-close").await.body, "until the end");
+    let both = v.get("/both").await;
+    assert_eq!(both.body, "chunks");
+    assert_ne!(both.header("content-length"), Some("3"));
+    assert_eq!(v.get("/after").await.body, "plain");
+    assert_eq!(
+        raw.connections.load(Ordering::SeqCst),
+        3,
+        "neither the read-to-close nor the doubly framed connection was reused"
+    );
+
+    for bad in ["/bad-length", "/garbage"] {
+        let a = v.get(bad).await;
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{bad}");
+        assert!(!a.body.contains("abcd"));
+    }
+    assert_eq!(v.get("/last").await.body, "plain");
+}
+
+#[tokio::test]
+async fn request_bodies_go_out_with_our_framing() {
+    let raw = raw_upstream(|_, _, _| Act::Answer(ok("stored"))).await;
+    let gw = room_before(&raw).await;
+    let mut v = gw.visitor();
+    assert_eq!(v.post("/form", "a=1&b=2").await.body, "stored");
+    // A body of unknown length (streamed by the visitor) goes out chunked.
+    let stream = http_body_util::StreamBody::new(futures_util::stream::iter(
+        ["part one, ", "part two"]
+            .map(|p| Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from(p)))),
+    ));
+    let req = v
+        .request(Method::PUT, "/stream")
+        .body(stream.boxed())
+        .unwrap();
+    assert_eq!(v.send(req).await.body, "stored");
+    let empty = v
+        .request(Method::POST, "/empty")
+        .body(Full::new(Bytes::new()).boxed())
+        .unwrap();
+    assert_eq!(v.send(empty).await.body, "stored");
+
+    let got = raw.got();
+    let form = got
+        .iter()
+        .find(|g| g.head.starts_with("post /form"))
+        .unwrap();
+    assert!(form.head.contains("content-length: 7\r\n"), "{}", form.head);
+    assert_eq!(form.body, b"a=1&b=2");
+    let streamed = got
+        .iter()
+        .find(|g| g.head.starts_with("put /stream"))
+        .unwrap();
+    assert!(
+        streamed.head.contains("transfer-encoding: chunked\r\n"),
+        "{}",
+        streamed.head
+    );
+    assert!(
+        !streamed.head.contains("content-length"),
+        "{}",
+        streamed.head
+    );
+    let text = String::from_utf8_lossy(&streamed.body);
+    assert!(
+        text.contains("part one, ") && text.contains("part two") && text.ends_with("0\r\n\r\n")
+    );
+    let empty = got
+        .iter()
+        .find(|g| g.head.starts_with("post /empty"))
+        .unwrap();
+    assert!(
+        empty.head.contains("content-length: 0\r\n"),
+        "{}",
+        empty.head
+    );
+    assert_eq!(raw.connections.load(Ordering::SeqCst), 1);
+}
