@@ -128,20 +128,26 @@ fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8], Opti
 /// headers (HTTP/2 browsers send one per cookie) become one, joined with `; ` as HTTP/1.1
 /// upstreams expect (RFC 9113 §8.2.3).
 pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
-    let split = headers.get_all(header::COOKIE).iter().nth(1).is_some();
-    let mut pairs = 0;
-    let mut ours = false;
-    for (key, _, _) in cookie_pairs(headers) {
-        pairs += 1;
-        ours |= key == name.as_bytes();
-    }
-    if !split && !ours {
-        return;
-    }
-    if ours && pairs == 1 {
-        // Only ours (the usual case for a site without cookies of its own).
-        headers.remove(header::COOKIE);
-        return;
+    let mut values = headers.get_all(header::COOKIE).iter();
+    if let (Some(only), None) = (values.next(), values.next()) {
+        // One header, the usual case: left alone without ours, removed when it is only ours.
+        let mut pairs = 0;
+        let mut ours = false;
+        for pair in only.as_bytes().split(|b| *b == b';') {
+            if !pair.trim_ascii().is_empty() {
+                pairs += 1;
+                ours |= cookie_value(pair, name.as_bytes()).is_some()
+                    || pair.trim_ascii() == name.as_bytes();
+            }
+        }
+        match (ours, pairs) {
+            (false, _) => return,
+            (true, 1) => {
+                headers.remove(header::COOKIE);
+                return;
+            }
+            (true, _) => {}
+        }
     }
     let joined = cookie_pairs(headers)
         .filter(|(key, _, _)| *key != name.as_bytes())
@@ -156,11 +162,54 @@ pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
     }
 }
 
+/// The value of one `name=value` pair if its name is `name` (blanks around either trimmed).
+fn cookie_value<'a>(pair: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let rest = pair.trim_ascii_start().strip_prefix(name)?;
+    let value = rest.trim_ascii_start().strip_prefix(b"=")?;
+    Some(value.trim_ascii())
+}
+
 /// The first value of cookie `name`, if any. A value that is not text is no token.
 pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    cookie_pairs(headers)
-        .find_map(|(key, _, value)| value.filter(|_| key == name.as_bytes()))
+    // On every request: a plain scan rather than `cookie_pairs`' general one.
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
+        .find_map(|pair| cookie_value(pair, name.as_bytes()))
         .and_then(|value| std::str::from_utf8(value).ok())
+}
+
+/// An IP address as text in `buf`; IPv4 without the formatting machinery (it is written on
+/// every proxied request).
+fn ip_text(ip: IpAddr, buf: &mut [u8; 64]) -> &[u8] {
+    let mut len = 0;
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf[len] = b'.';
+                    len += 1;
+                }
+                if octet >= 100 {
+                    buf[len] = b'0' + octet / 100;
+                    len += 1;
+                }
+                if octet >= 10 {
+                    buf[len] = b'0' + octet / 10 % 10;
+                    len += 1;
+                }
+                buf[len] = b'0' + octet % 10;
+                len += 1;
+            }
+        }
+        IpAddr::V6(_) => {
+            let mut out = std::io::Cursor::new(&mut buf[..]);
+            let _ = std::io::Write::write_fmt(&mut out, format_args!("{ip}"));
+            len = out.position() as usize;
+        }
+    }
+    &buf[..len]
 }
 
 /// Turns the visitor's request into the upstream's: same method, path, headers and streamed
@@ -199,11 +248,7 @@ pub fn upstream_request(
     };
     let xff = if prior.is_empty() {
         // The common case, written without a temporary String.
-        let mut buf = [0u8; 64];
-        let mut out = std::io::Cursor::new(&mut buf[..]);
-        let _ = std::io::Write::write_fmt(&mut out, format_args!("{}", fwd.peer_ip));
-        let len = out.position() as usize;
-        HeaderValue::from_bytes(&buf[..len])
+        HeaderValue::from_bytes(ip_text(fwd.peer_ip, &mut [0u8; 64]))
     } else {
         HeaderValue::from_str(&format!("{}, {}", prior.join(", "), fwd.peer_ip))
     };
@@ -340,6 +385,22 @@ mod tests {
         only.insert(header::COOKIE, HeaderValue::from_static("wartesaal_r=x"));
         strip_cookie(&mut only, "wartesaal_r");
         assert!(!only.contains_key(header::COOKIE));
+    }
+
+    #[test]
+    fn addresses_are_written_as_std_writes_them() {
+        for ip in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "10.20.100.255",
+            "9.99.199.200",
+            "::1",
+            "2001:db8::8a2e:370:7334",
+            "::ffff:192.0.2.1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_text(ip, &mut [0u8; 64]), ip.to_string().as_bytes());
+        }
     }
 
     #[test]

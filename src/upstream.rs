@@ -10,6 +10,7 @@
 //! not reused, and a `Transfer-Encoding` beside a `Content-Length` is never passed on.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
@@ -38,7 +39,7 @@ const MAX_IDLE: usize = 1024;
 /// Giving up on a new connection (or its TLS handshake) after this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest response head (status line and headers) taken from the upstream.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
+const MAX_HEAD_BYTES: usize = 64 * 1024 - 1;
 /// Most response headers taken from the upstream.
 const MAX_HEADERS: usize = 100;
 /// Longest chunk-size line (with extensions) and most trailer bytes in a chunked body.
@@ -226,8 +227,7 @@ impl Conn {
         loop {
             if !self.buf.is_empty() {
                 answered = true;
-                if let Some(head) = parse_head(&self.buf)? {
-                    self.buf.advance(head.len);
+                if let Some(head) = parse_head(&mut self.buf)? {
                     if head.status.is_informational() {
                         if head.status == StatusCode::SWITCHING_PROTOCOLS {
                             return Err(UpstreamError::Invalid("switched protocols unasked"));
@@ -272,17 +272,21 @@ enum Outgoing {
 
 /// A parsed response head.
 struct Head {
-    len: usize,
     status: StatusCode,
     version: Version,
     headers: HeaderMap,
 }
 
-/// The head at the start of `buf`, `None` while incomplete.
-fn parse_head(buf: &[u8]) -> Result<Option<Head>, UpstreamError> {
-    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Response::new(&mut slots);
-    let len = match parsed.parse(buf) {
+/// Takes the head at the start of `buf` off it; `None` (and `buf` untouched) while
+/// incomplete. Header values share the head's bytes instead of each being copied.
+fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, UpstreamError> {
+    let mut slots = [MaybeUninit::<httparse::Header>::uninit(); MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut parsed,
+        buf,
+        &mut slots,
+    ) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => {
@@ -298,16 +302,32 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, UpstreamError> {
         Some(0) => Version::HTTP_10,
         _ => Version::HTTP_11,
     };
-    let mut headers = HeaderMap::with_capacity(parsed.headers.len());
-    for h in parsed.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
+    if len > usize::from(u16::MAX) {
+        return Err(UpstreamError::Invalid("response head too large"));
+    }
+    // Where each name and value lies in the head (offsets fit in 16 bits, as the head does),
+    // so that the values can be cut from it.
+    let base = buf.as_ptr() as usize;
+    let at = |part: &[u8]| {
+        let from = part.as_ptr() as usize - base;
+        (from as u16, part.len() as u16)
+    };
+    let mut spans = [((0u16, 0u16), (0u16, 0u16)); MAX_HEADERS];
+    let count = parsed.headers.len();
+    for (span, h) in spans.iter_mut().zip(parsed.headers.iter()) {
+        *span = (at(h.name.as_bytes()), at(h.value));
+    }
+    let head = buf.split_to(len).freeze();
+    let mut headers = HeaderMap::with_capacity(count);
+    for ((name_at, name_len), (at, len)) in spans.into_iter().take(count) {
+        let (name_at, at) = (usize::from(name_at), usize::from(at));
+        let name = HeaderName::from_bytes(&head[name_at..name_at + usize::from(name_len)])
             .map_err(|_| UpstreamError::Invalid("bad header name"))?;
-        let value = HeaderValue::from_bytes(h.value)
+        let value = HeaderValue::from_maybe_shared(head.slice(at..at + usize::from(len)))
             .map_err(|_| UpstreamError::Invalid("bad header value"))?;
         headers.append(name, value);
     }
     Ok(Some(Head {
-        len,
         status,
         version,
         headers,
@@ -852,8 +872,12 @@ impl HttpBody for ResponseBody {
 mod tests {
     use super::*;
 
+    fn parse(text: &[u8]) -> Result<Option<Head>, UpstreamError> {
+        parse_head(&mut BytesMut::from(text))
+    }
+
     fn head(text: &str) -> Head {
-        parse_head(text.as_bytes()).unwrap().unwrap()
+        parse(text.as_bytes()).unwrap().unwrap()
     }
 
     fn framing(text: &str, method: Method) -> Result<(Remaining, bool), UpstreamError> {
@@ -912,12 +936,12 @@ mod tests {
 
     #[test]
     fn hostile_heads_are_refused() {
-        assert!(parse_head(b"HTTP/1.1 200 OK\r\nbad header\r\n\r\n").is_err());
-        assert!(parse_head(b"HTTP/1.1 2000 OK\r\n\r\n").is_err());
-        assert!(parse_head(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
+        assert!(parse(b"HTTP/1.1 200 OK\r\nbad header\r\n\r\n").is_err());
+        assert!(parse(b"HTTP/1.1 2000 OK\r\n\r\n").is_err());
+        assert!(parse(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
         let many: String = (0..101).map(|i| format!("x-{i}: 1\r\n")).collect();
-        assert!(parse_head(format!("HTTP/1.1 200 OK\r\n{many}\r\n").as_bytes()).is_err());
-        assert!(parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n")
+        assert!(parse(format!("HTTP/1.1 200 OK\r\n{many}\r\n").as_bytes()).is_err());
+        assert!(parse(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n")
             .unwrap()
             .is_none());
     }
@@ -1019,7 +1043,7 @@ mod tests {
             #[test]
             fn garbage_never_panics(wire in proptest::collection::vec(any::<u8>(), 0..600)) {
                 let _ = decode_all(&wire, &[]);
-                let _ = parse_head(&wire);
+                let _ = parse(&wire);
             }
         }
     }

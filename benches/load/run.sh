@@ -7,7 +7,9 @@
 # Cases:
 #   (a) a waiting visitor's status poll       vs nginx serving a static file of the same size
 #   (b) an admitted visitor, proxied           vs nginx and HAProxy proxying to the same upstream
-#       (and at a paced load: p99 added to the upstream's own p99)
+#       (and at a paced load: p99 added to the upstream's own p99); beside them the floor,
+#       examples/bare_proxy.rs: hyper's server and wartesaal's upstream client with no gateway
+#       between them, which shows how much of any gap is the gateway's own work
 #   (c) new arrivals (ticket issued + page)    vs nginx serving a static file of the page's size
 #
 # Every contestant runs with THREADS server threads (wartesaal `server.threads`, nginx
@@ -44,7 +46,7 @@ fi
 # Ports on loopback; BASE_PORT moves them all.
 BASE=${BASE_PORT:-18080}
 P_UPSTREAM=$((BASE + 1)) P_STATIC=$((BASE + 2)) P_NGINX=$((BASE + 3)) P_HAPROXY=$((BASE + 4))
-P_WARTESAAL=$((BASE + 5)) P_ADMIN=$((BASE + 6))
+P_WARTESAAL=$((BASE + 5)) P_ADMIN=$((BASE + 6)) P_BARE=$((BASE + 7))
 
 need=()
 for tool in wrk nginx haproxy curl taskset pgrep; do
@@ -62,8 +64,9 @@ fi
 export PATH="$PATH:/usr/sbin"
 
 echo "building the release binary" >&2
-cargo build --release --quiet
+cargo build --release --quiet --bin wartesaal --example bare_proxy
 BIN=$PWD/target/release/wartesaal
+BARE=$PWD/target/release/examples/bare_proxy
 
 WORK=$(mktemp -d /tmp/wartesaal-load.XXXXXX)
 chmod 755 "$WORK" # nginx's workers run as nobody and read the static files
@@ -224,8 +227,12 @@ EOF
 on_server haproxy -db -f "$WORK/haproxy.cfg" 2>"$WORK/haproxy.log" &
 PIDS+=($!)
 HAPROXY_PID=$!
+on_server "$BARE" "127.0.0.1:$P_BARE" "127.0.0.1:$P_UPSTREAM" "$THREADS" 2>"$WORK/bare.log" &
+PIDS+=($!)
+BARE_PID=$!
 wait_port "$P_STATIC"
 wait_port "$P_NGINX"
+wait_port "$P_BARE"
 wait_port "$P_HAPROXY"
 
 # CPU time (clock ticks) used so far by processes (all their threads).
@@ -307,6 +314,7 @@ WS=$WARTESAAL_PID
 NS=$(nginx_workers "$STATIC_PID")
 NP=$(nginx_workers "$PROXY_PID")
 HP=$HAPROXY_PID
+FP=$BARE_PID
 UP=$(nginx_workers "$UPSTREAM_PID")
 
 if want a; then
@@ -321,10 +329,12 @@ if want b; then
     echo "(b) admitted visitor, proxied" >&2
     contest w "$WS" "$CONNECTIONS" "$W/open/booking" "$PASS" "" \
         n "$NP" "$CONNECTIONS" "http://127.0.0.1:$P_NGINX/open/booking" "" "" \
-        h "$HP" "$CONNECTIONS" "http://127.0.0.1:$P_HAPROXY/open/booking" "" ""
+        h "$HP" "$CONNECTIONS" "http://127.0.0.1:$P_HAPROXY/open/booking" "" "" \
+        f "$FP" "$CONNECTIONS" "http://127.0.0.1:$P_BARE/open/booking" "" ""
     row "(b) proxied" wartesaal "${RESULT[w]}" "$(ratio "$(first "${RESULT[w]}")" "$(first "${RESULT[n]}")") × nginx, $(ratio "$(first "${RESULT[w]}")" "$(first "${RESULT[h]}")") × HAProxy"
     row "(b) proxied" nginx "${RESULT[n]}"
     row "(b) proxied" HAProxy "${RESULT[h]}"
+    row "(b) proxied, no gateway (floor)" bare_proxy "${RESULT[f]}" "$(ratio "$(first "${RESULT[f]}")" "$(first "${RESULT[n]}")") × nginx"
 
     echo "(b) paced: ${PACED_CONNECTIONS} connections, ${PACED_DELAY_MS} ms between requests" >&2
     contest u "$UP" "$PACED_CONNECTIONS" "http://127.0.0.1:$P_UPSTREAM/open/booking" "" paced \
