@@ -14,16 +14,37 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use wartesaal::upstream::UpstreamPool;
+use wartesaal::upstream::{BodyFraming, Outbound, UpstreamPool};
 
 type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
 
 async fn forward(pool: Arc<UpstreamPool>, req: Request<Incoming>) -> Response<Body> {
-    let (mut parts, body) = req.into_parts();
-    if let Some(target) = parts.uri.path_and_query() {
-        parts.uri = http::Uri::from(target.clone());
+    let (parts, body) = req.into_parts();
+    // The head as it came (origin form), with the body's framing: nothing cleaned or added.
+    let framing = BodyFraming::of(&body);
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\n",
+        parts.method,
+        parts.uri.path_and_query().map_or("/", |p| p.as_str())
+    )
+    .into_bytes();
+    for (name, value) in &parts.headers {
+        if name != http::header::CONTENT_LENGTH && name != http::header::TRANSFER_ENCODING {
+            head.extend_from_slice(name.as_str().as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(value.as_bytes());
+            head.extend_from_slice(b"\r\n");
+        }
     }
-    match pool.send(Request::from_parts(parts, body)).await {
+    framing.write_header(&parts.method, false, &mut head);
+    head.extend_from_slice(b"\r\n");
+    let out = Outbound {
+        head,
+        method: parts.method,
+        body,
+        framing,
+    };
+    match pool.send(out).await {
         Ok(resp) => resp.map(|b| b.boxed()),
         Err(e) => {
             let mut resp = Response::new(

@@ -1054,11 +1054,6 @@ impl Gateway {
                     ),
                     ProxyError::Upstream(_) => (Some(UpstreamClass::Error), None),
                     ProxyError::Saturated => (None, None),
-                    ProxyError::Build(_) => {
-                        tracing::warn!(room = %room.cfg.id, error = %e, "bad request target");
-                        room.metrics.request(Outcome::Rejected);
-                        return plain(StatusCode::BAD_REQUEST, "the request target is not valid");
-                    }
                 };
                 room.upstream.stats.record(took, true);
                 if let Some(class) = class {
@@ -1079,8 +1074,7 @@ impl Gateway {
     ) -> Result<(Response<Body>, bool), ProxyError> {
         let slot = room.upstream.slot().await.ok_or(ProxyError::Saturated)?;
         let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
-        let upstream_req =
-            proxy::upstream_request(req, &room.cookie_name, &visit.host, &visit.fwd)?;
+        let upstream_req = proxy::upstream_request(req, &room.cookie_name, &visit.host, &visit.fwd);
         let started = Instant::now();
         let mut resp =
             match tokio::time::timeout(room.cfg.upstream_timeout, room.pool.send(upstream_req))

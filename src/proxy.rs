@@ -2,12 +2,13 @@
 //! cookie) and the streaming response body. Must not decide who may pass; it carries out a
 //! decision the gateway made. Bodies are streamed both ways, never buffered whole.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName};
 use http::{Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::{Either, Full};
@@ -15,7 +16,7 @@ use hyper::body::Incoming;
 use prometheus::IntGauge;
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::upstream::{ResponseBody, UpstreamError};
+use crate::upstream::{BodyFraming, Outbound, ResponseBody, UpstreamError};
 
 /// The response body type of every answer: a rendered page or a streamed upstream body.
 pub type Body = Either<Full<Bytes>, Tracked>;
@@ -48,8 +49,6 @@ pub struct Forwarded {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
-    #[error("upstream request could not be built: {0}")]
-    Build(#[from] http::Error),
     #[error("upstream unreachable or failed: {0}")]
     Upstream(#[from] UpstreamError),
     #[error("upstream did not answer in time")]
@@ -124,16 +123,18 @@ fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8], Opti
         })
 }
 
-/// Drops one cookie from the `Cookie` headers, keeping the others in order. Several `Cookie`
-/// headers (HTTP/2 browsers send one per cookie) become one, joined with `; ` as HTTP/1.1
-/// upstreams expect (RFC 9113 §8.2.3).
-pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
+/// The `Cookie` header for the upstream: the visitor's cookies without `name`, in order, `None`
+/// when none are left. Several `Cookie` headers (HTTP/2 browsers send one per cookie) become
+/// one, joined with `; ` as HTTP/1.1 upstreams expect (RFC 9113 §8.2.3); a single one
+/// without `name` is passed on exactly as it came.
+pub fn cookie_without<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, [u8]>> {
     let mut values = headers.get_all(header::COOKIE).iter();
-    if let (Some(only), None) = (values.next(), values.next()) {
-        // One header, the usual case: left alone without ours, removed when it is only ours.
+    let first = values.next()?;
+    if values.next().is_none() {
+        // One header, the usual case: passed on without ours, dropped when it is only ours.
         let mut pairs = 0;
         let mut ours = false;
-        for pair in only.as_bytes().split(|b| *b == b';') {
+        for pair in first.as_bytes().split(|b| *b == b';') {
             if !pair.trim_ascii().is_empty() {
                 pairs += 1;
                 ours |= cookie_value(pair, name.as_bytes()).is_some()
@@ -141,11 +142,8 @@ pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
             }
         }
         match (ours, pairs) {
-            (false, _) => return,
-            (true, 1) => {
-                headers.remove(header::COOKIE);
-                return;
-            }
+            (false, _) => return Some(Cow::Borrowed(first.as_bytes())),
+            (true, 1) => return None,
             (true, _) => {}
         }
     }
@@ -154,12 +152,7 @@ pub fn strip_cookie(headers: &mut HeaderMap, name: &str) {
         .map(|(_, pair, _)| pair)
         .collect::<Vec<_>>()
         .join(&b"; "[..]);
-    headers.remove(header::COOKIE);
-    if !joined.is_empty() {
-        if let Ok(v) = HeaderValue::from_bytes(&joined) {
-            headers.insert(header::COOKIE, v);
-        }
-    }
+    (!joined.is_empty()).then_some(Cow::Owned(joined))
 }
 
 /// The value of one `name=value` pair if its name is `name` (blanks around either trimmed).
@@ -212,69 +205,118 @@ fn ip_text(ip: IpAddr, buf: &mut [u8; 64]) -> &[u8] {
     &buf[..len]
 }
 
-/// Turns the visitor's request into the upstream's: same method, path, headers and streamed
-/// body; hop-by-hop headers and the room cookie removed; `X-Forwarded-*` set.
+/// Whether `name` belongs to one connection only: the fixed list, or named by `Connection`.
+fn is_hop_by_hop(name: &HeaderName, named: &[HeaderName]) -> bool {
+    HOP_BY_HOP.contains(&name) || named.contains(name)
+}
+
+/// The headers the visitor's `Connection` header names (beyond the usual `keep-alive` and
+/// `close`); almost always none, and then nothing is allocated.
+fn connection_named(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(<[u8]>::trim_ascii)
+        .filter(|name| {
+            !name.eq_ignore_ascii_case(b"keep-alive") && !name.eq_ignore_ascii_case(b"close")
+        })
+        .filter_map(|name| HeaderName::from_bytes(name).ok())
+        .collect()
+}
+
+fn header_line(head: &mut Vec<u8>, name: &str, value: &[u8]) {
+    head.extend_from_slice(name.as_bytes());
+    head.extend_from_slice(b": ");
+    head.extend_from_slice(value);
+    head.extend_from_slice(b"\r\n");
+}
+
+/// Turns the visitor's request into the upstream's, written straight into the bytes that go
+/// out: same method, path and streamed body; the request line in origin form; `Host` first;
+/// hop-by-hop headers and the room cookie left out; `X-Forwarded-*` set; the body framed as
+/// `upstream` sends it, whatever framing headers the visitor sent.
 pub fn upstream_request(
     req: Request<Incoming>,
     cookie_name: &str,
     host: &str,
     fwd: &Forwarded,
-) -> Result<Request<Incoming>, ProxyError> {
-    let (mut parts, body) = req.into_parts();
-    // Absolute-form request: the URI's authority is the host the visitor meant (and the one
-    // routing used), whatever the Host header says.
-    if let Some(authority) = parts.uri.authority() {
-        if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
-            parts.headers.insert(header::HOST, v);
+) -> Outbound {
+    let (parts, body) = req.into_parts();
+    let framing = BodyFraming::of(&body);
+    Outbound {
+        head: upstream_head(&parts, framing, cookie_name, host, fwd),
+        method: parts.method,
+        body,
+        framing,
+    }
+}
+
+/// The head of `upstream_request`.
+fn upstream_head(
+    parts: &http::request::Parts,
+    framing: BodyFraming,
+    cookie_name: &str,
+    host: &str,
+    fwd: &Forwarded,
+) -> Vec<u8> {
+    let headers = &parts.headers;
+    let mut head = Vec::with_capacity(256 + headers.len() * 64);
+    head.extend_from_slice(parts.method.as_str().as_bytes());
+    head.push(b' ');
+    // Origin form: the path and query as the visitor sent them.
+    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    head.extend_from_slice(target.as_bytes());
+    head.extend_from_slice(b" HTTP/1.1\r\n");
+    // An absolute-form request's authority is the host the visitor meant (and the one routing
+    // used), whatever the Host header says; HTTP/2 visitors have no Host header at all.
+    let host_value = match (parts.uri.authority(), headers.get(header::HOST)) {
+        (Some(authority), _) => authority.as_str().as_bytes(),
+        (None, Some(value)) => value.as_bytes(),
+        (None, None) => host.as_bytes(),
+    };
+    header_line(&mut head, "host", host_value);
+
+    let named = connection_named(headers);
+    for (name, value) in headers {
+        let ours = name == header::HOST
+            || name == header::COOKIE
+            || name == header::CONTENT_LENGTH
+            || name == X_FORWARDED_FOR
+            // Claims from an untrusted peer are replaced, not believed.
+            || (!fwd.peer_trusted && (name == X_FORWARDED_PROTO || name == X_FORWARDED_HOST));
+        if !ours && !is_hop_by_hop(name, &named) {
+            header_line(&mut head, name.as_str(), value.as_bytes());
         }
     }
-    // Origin form on the upstream connection: the path and query as the visitor sent them.
-    parts.uri = match parts.uri.path_and_query() {
-        Some(p) => http::Uri::from(p.clone()),
-        None => http::Uri::from_static("/"),
-    };
-    let headers = &mut parts.headers;
-    strip_hop_by_hop(headers);
-    strip_cookie(headers, cookie_name);
-
-    let prior: Vec<&str> = if fwd.peer_trusted {
-        headers
-            .get_all(&X_FORWARDED_FOR)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let xff = if prior.is_empty() {
-        // The common case, written without a temporary String.
-        HeaderValue::from_bytes(ip_text(fwd.peer_ip, &mut [0u8; 64]))
-    } else {
-        HeaderValue::from_str(&format!("{}, {}", prior.join(", "), fwd.peer_ip))
-    };
-    // `insert` replaces every value the visitor sent.
-    if let Ok(v) = xff {
-        headers.insert(X_FORWARDED_FOR.clone(), v);
+    if let Some(cookies) = cookie_without(headers, cookie_name) {
+        header_line(&mut head, "cookie", &cookies);
     }
+    head.extend_from_slice(b"x-forwarded-for: ");
+    if fwd.peer_trusted {
+        // A trusted proxy's list is extended; values that are not text are dropped.
+        for prior in headers.get_all(&X_FORWARDED_FOR) {
+            if prior.to_str().is_ok() {
+                head.extend_from_slice(prior.as_bytes());
+                head.extend_from_slice(b", ");
+            }
+        }
+    }
+    head.extend_from_slice(ip_text(fwd.peer_ip, &mut [0u8; 64]));
+    head.extend_from_slice(b"\r\n");
     if !(fwd.peer_trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
-        headers.insert(
-            X_FORWARDED_PROTO.clone(),
-            HeaderValue::from_static(fwd.proto),
-        );
+        header_line(&mut head, "x-forwarded-proto", fwd.proto.as_bytes());
     }
     if !(fwd.peer_trusted && headers.contains_key(&X_FORWARDED_HOST)) {
-        if let Ok(v) = HeaderValue::from_str(host) {
-            headers.insert(X_FORWARDED_HOST.clone(), v);
-        }
+        header_line(&mut head, "x-forwarded-host", host.as_bytes());
     }
-    // HTTP/2 visitors have no Host header; the upstream (HTTP/1.1) needs one.
-    if !headers.contains_key(header::HOST) {
-        if let Ok(v) = HeaderValue::from_str(host) {
-            headers.insert(header::HOST, v);
-        }
-    }
-    parts.version = http::Version::HTTP_11;
-    Ok(Request::from_parts(parts, body))
+    framing.write_header(
+        &parts.method,
+        headers.contains_key(header::CONTENT_LENGTH),
+        &mut head,
+    );
+    head.extend_from_slice(b"\r\n");
+    head
 }
 
 /// Cleans an upstream response for the visitor. Returns whether the upstream asked to end the
@@ -346,6 +388,80 @@ pub fn streamed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
+
+    /// The headers as the upstream gets them, cookie-wise.
+    fn stripped(h: &HeaderMap, name: &str) -> HeaderMap {
+        let mut out = HeaderMap::new();
+        if let Some(v) = cookie_without(h, name) {
+            out.insert(header::COOKIE, HeaderValue::from_bytes(&v).unwrap());
+        }
+        out
+    }
+
+    fn fwd(trusted: bool) -> Forwarded {
+        Forwarded {
+            client_ip: "203.0.113.9".parse().unwrap(),
+            peer_ip: "10.0.0.2".parse().unwrap(),
+            peer_trusted: trusted,
+            proto: "https",
+        }
+    }
+
+    fn head_of(req: Request<()>, framing: BodyFraming, trusted: bool) -> String {
+        let (parts, ()) = req.into_parts();
+        let head = upstream_head(&parts, framing, "wartesaal_r", "site.test", &fwd(trusted));
+        String::from_utf8(head).unwrap()
+    }
+
+    #[test]
+    fn the_upstream_head_is_clean_and_framed_by_us() {
+        let req = Request::post("/book?x=1")
+            .header("host", "site.test:8080")
+            .header("connection", "keep-alive, x-private")
+            .header("x-private", "1")
+            .header("te", "trailers")
+            .header("content-length", "999")
+            .header("transfer-encoding", "chunked")
+            .header("cookie", "a=1; wartesaal_r=TOKEN")
+            .header("x-forwarded-for", "6.6.6.6")
+            .header("x-forwarded-proto", "http")
+            .header("x-kept", "yes")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            head_of(req, BodyFraming::Length(4), false),
+            "POST /book?x=1 HTTP/1.1\r\nhost: site.test:8080\r\nx-kept: yes\r\ncookie: a=1\r\n\
+             x-forwarded-for: 10.0.0.2\r\nx-forwarded-proto: https\r\nx-forwarded-host: site.test\r\n\
+             content-length: 4\r\n\r\n"
+        );
+        // A trusted proxy's claims are kept and its list extended; absolute form names the host.
+        let req = Request::get("http://booking.test/a")
+            .header("host", "other.test")
+            .header("cookie", "wartesaal_r=TOKEN")
+            .header("x-forwarded-for", "198.51.100.1")
+            .header("x-forwarded-proto", "http")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            head_of(req, BodyFraming::Empty, true),
+            "GET /a HTTP/1.1\r\nhost: booking.test\r\nx-forwarded-proto: http\r\n\
+             x-forwarded-for: 198.51.100.1, 10.0.0.2\r\nx-forwarded-host: site.test\r\n\r\n"
+        );
+        // HTTP/2: no Host header, the routed host stands in; a streamed body goes out chunked;
+        // an empty POST says so.
+        let h2 = || {
+            Request::post("/p")
+                .version(http::Version::HTTP_2)
+                .body(())
+                .unwrap()
+        };
+        assert!(head_of(h2(), BodyFraming::Chunked, false)
+            .starts_with("POST /p HTTP/1.1\r\nhost: site.test\r\n"));
+        assert!(head_of(h2(), BodyFraming::Chunked, false)
+            .ends_with("transfer-encoding: chunked\r\n\r\n"));
+        assert!(head_of(h2(), BodyFraming::Empty, false).ends_with("content-length: 0\r\n\r\n"));
+    }
 
     #[test]
     fn hop_by_hop_and_connection_named_headers_go() {
@@ -376,15 +492,20 @@ mod tests {
         );
         h.append(header::COOKIE, HeaderValue::from_static("b=2"));
         assert_eq!(find_cookie(&h, "wartesaal_r"), Some("TOKEN"));
-        strip_cookie(&mut h, "wartesaal_r");
         assert_eq!(
-            h.get(header::COOKIE).unwrap().as_bytes(),
+            cookie_without(&h, "wartesaal_r").unwrap().as_ref(),
             b"a=1; name=M\xc3\xbcller; b=2"
         );
         let mut only = HeaderMap::new();
         only.insert(header::COOKIE, HeaderValue::from_static("wartesaal_r=x"));
-        strip_cookie(&mut only, "wartesaal_r");
-        assert!(!only.contains_key(header::COOKIE));
+        assert_eq!(cookie_without(&only, "wartesaal_r"), None);
+        let mut theirs = HeaderMap::new();
+        theirs.insert(header::COOKIE, HeaderValue::from_static(" a=1;;b=2 "));
+        assert_eq!(
+            cookie_without(&theirs, "wartesaal_r").unwrap().as_ref(),
+            b" a=1;;b=2 ",
+            "untouched"
+        );
     }
 
     #[test]
@@ -439,13 +560,13 @@ mod tests {
                 if let Some(token) = &ours {
                     values.push(format!("a=1; wartesaal_r={token}; b=2").into_bytes());
                 }
-                let mut h = headers(&values);
+                let h = headers(&values);
                 let others: Vec<Vec<u8>> = cookie_pairs(&h)
                     .filter(|(k, _, _)| *k != b"wartesaal_r")
                     .map(|(_, pair, _)| pair.to_vec())
                     .collect();
                 let _ = find_cookie(&h, "wartesaal_r");
-                strip_cookie(&mut h, "wartesaal_r");
+                let h = stripped(&h, "wartesaal_r");
                 prop_assert_eq!(find_cookie(&h, "wartesaal_r"), None);
                 let kept: Vec<Vec<u8>> =
                     cookie_pairs(&h).map(|(_, pair, _)| pair.to_vec()).collect();

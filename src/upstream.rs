@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::Scheme;
-use http::{Method, Request, Response, StatusCode, Version};
+use http::{Method, Response, StatusCode, Version};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -180,10 +180,10 @@ impl Conn {
         &mut self,
         head: &[u8],
         body: &mut Incoming,
-        framing: Outgoing,
+        framing: BodyFraming,
     ) -> Result<(), UpstreamError> {
         let send = UpstreamError::Send;
-        if let Outgoing::Empty = framing {
+        if let BodyFraming::Empty = framing {
             self.io.write_all(head).await.map_err(send)?;
             return self.io.flush().await.map_err(send);
         }
@@ -200,22 +200,22 @@ impl Conn {
             }
             sent += data.len() as u64;
             match framing {
-                Outgoing::Length(n) if sent > n => return Err(UpstreamError::RequestLength),
-                Outgoing::Chunked => {
+                BodyFraming::Length(n) if sent > n => return Err(UpstreamError::RequestLength),
+                BodyFraming::Chunked => {
                     let size = format!("{:x}\r\n", data.len());
                     self.io.write_all(size.as_bytes()).await.map_err(send)?;
                     self.io.write_all(&data).await.map_err(send)?;
                     self.io.write_all(b"\r\n").await.map_err(send)?;
                 }
-                Outgoing::Length(_) | Outgoing::Empty => {
+                BodyFraming::Length(_) | BodyFraming::Empty => {
                     self.io.write_all(&data).await.map_err(send)?
                 }
             }
         }
         match framing {
-            Outgoing::Length(n) if sent != n => return Err(UpstreamError::RequestLength),
-            Outgoing::Chunked => self.io.write_all(b"0\r\n\r\n").await.map_err(send)?,
-            Outgoing::Length(_) | Outgoing::Empty => {}
+            BodyFraming::Length(n) if sent != n => return Err(UpstreamError::RequestLength),
+            BodyFraming::Chunked => self.io.write_all(b"0\r\n\r\n").await.map_err(send)?,
+            BodyFraming::Length(_) | BodyFraming::Empty => {}
         }
         self.io.flush().await.map_err(send)
     }
@@ -264,10 +264,51 @@ fn is_reset(e: &io::Error) -> bool {
 
 /// How the request body goes out.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Outgoing {
+pub enum BodyFraming {
     Empty,
     Length(u64),
     Chunked,
+}
+
+impl BodyFraming {
+    /// As the body says of itself: nothing, an exact length, or chunks of unknown total.
+    pub fn of(body: &impl HttpBody) -> BodyFraming {
+        if body.is_end_stream() {
+            BodyFraming::Empty
+        } else {
+            match body.size_hint().exact() {
+                Some(n) => BodyFraming::Length(n),
+                None => BodyFraming::Chunked,
+            }
+        }
+    }
+
+    /// Appends the framing header line for a request with `method`; `announced` when the
+    /// visitor's request had a `Content-Length` (which is not passed on itself).
+    pub fn write_header(self, method: &Method, announced: bool, head: &mut Vec<u8>) {
+        match self {
+            BodyFraming::Empty => {
+                // A method that carries a body says it has none; others say nothing, as
+                // browsers do.
+                if announced || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+                    head.extend_from_slice(b"content-length: 0\r\n");
+                }
+            }
+            BodyFraming::Length(n) => {
+                head.extend_from_slice(format!("content-length: {n}\r\n").as_bytes());
+            }
+            BodyFraming::Chunked => head.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        }
+    }
+}
+
+/// A request ready for the upstream: its head written (by `proxy`, with the framing header
+/// `framing` gives), its method, and the body still to stream.
+pub struct Outbound {
+    pub head: Vec<u8>,
+    pub method: Method,
+    pub body: Incoming,
+    pub framing: BodyFraming,
 }
 
 /// A parsed response head.
@@ -568,29 +609,24 @@ impl UpstreamPool {
         })
     }
 
-    /// Sends `req` (origin-form target, `Host` set, hop-by-hop headers gone) and reads the
-    /// response head. A kept connection the upstream closed before answering is replaced by
-    /// a new one and the request sent again, but only a request without a body whose method
-    /// is safe to repeat; anything else is sent at most once.
+    /// Sends the request and reads the response head. A kept connection the upstream closed
+    /// before answering is replaced by a new one and the request sent again, but only a request
+    /// without a body whose method is safe to repeat; anything else is sent at most once.
     pub async fn send(
         self: &Arc<Self>,
-        req: Request<Incoming>,
+        out: Outbound,
     ) -> Result<Response<ResponseBody>, UpstreamError> {
-        let (parts, mut body) = req.into_parts();
-        let framing = if body.is_end_stream() {
-            Outgoing::Empty
-        } else {
-            match body.size_hint().exact() {
-                Some(n) => Outgoing::Length(n),
-                None => Outgoing::Chunked,
-            }
-        };
-        let head = request_head(&parts, framing);
-        let repeatable = framing == Outgoing::Empty
-            && matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let Outbound {
+            head,
+            method,
+            mut body,
+            framing,
+        } = out;
+        let repeatable = framing == BodyFraming::Empty
+            && matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
         if let Some(mut conn) = self.take() {
             match conn.exchange(&head, &mut body, framing).await {
-                Ok(head) => return self.response(conn, head, &parts.method),
+                Ok(head) => return self.response(conn, head, &method),
                 Err(UpstreamError::Closed) if repeatable => {
                     tracing::debug!(upstream = %self.authority, "kept connection closed; sending again");
                 }
@@ -599,7 +635,7 @@ impl UpstreamPool {
         }
         let mut conn = self.connect().await?;
         let head_in = conn.exchange(&head, &mut body, framing).await?;
-        self.response(conn, head_in, &parts.method)
+        self.response(conn, head_in, &method)
     }
 
     fn response(
@@ -697,13 +733,13 @@ impl Conn {
         &mut self,
         head: &[u8],
         body: &mut Incoming,
-        framing: Outgoing,
+        framing: BodyFraming,
     ) -> Result<Head, UpstreamError> {
         match self.write_request(head, body, framing).await {
             Ok(()) => self.read_head().await,
             Err(sending @ UpstreamError::Send(_)) => match self.read_head().await {
                 Ok(head) => Ok(head),
-                Err(UpstreamError::Closed) if framing == Outgoing::Empty => {
+                Err(UpstreamError::Closed) if framing == BodyFraming::Empty => {
                     Err(UpstreamError::Closed)
                 }
                 Err(_) => Err(sending),
@@ -711,46 +747,6 @@ impl Conn {
             Err(e) => Err(e),
         }
     }
-}
-
-/// The request line and headers, with the framing header for `framing` in place of any the
-/// visitor sent.
-fn request_head(parts: &http::request::Parts, framing: Outgoing) -> Vec<u8> {
-    let target = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    let mut head = Vec::with_capacity(256 + parts.headers.len() * 48);
-    head.extend_from_slice(parts.method.as_str().as_bytes());
-    head.push(b' ');
-    head.extend_from_slice(target.as_bytes());
-    head.extend_from_slice(b" HTTP/1.1\r\n");
-    for (name, value) in &parts.headers {
-        if name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING {
-            continue;
-        }
-        head.extend_from_slice(name.as_str().as_bytes());
-        head.extend_from_slice(b": ");
-        head.extend_from_slice(value.as_bytes());
-        head.extend_from_slice(b"\r\n");
-    }
-    match framing {
-        Outgoing::Empty => {
-            // A method that carries a body says it has none; others say nothing, as browsers do.
-            if matches!(parts.method, Method::POST | Method::PUT | Method::PATCH)
-                || parts.headers.contains_key(header::CONTENT_LENGTH)
-            {
-                head.extend_from_slice(b"content-length: 0\r\n");
-            }
-        }
-        Outgoing::Length(n) => {
-            head.extend_from_slice(format!("content-length: {n}\r\n").as_bytes());
-        }
-        Outgoing::Chunked => head.extend_from_slice(b"transfer-encoding: chunked\r\n"),
-    }
-    head.extend_from_slice(b"\r\n");
-    head
 }
 
 /// An upstream response body, read from the connection as the visitor takes it. Read to its
@@ -944,35 +940,6 @@ mod tests {
         assert!(parse(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n")
             .unwrap()
             .is_none());
-    }
-
-    #[test]
-    fn the_request_head_carries_our_framing_only() {
-        let req = Request::post("/book?x=1")
-            .header("host", "booking.example")
-            .header("content-length", "999")
-            .header("transfer-encoding", "chunked")
-            .body(())
-            .unwrap();
-        let (parts, ()) = req.into_parts();
-        let text = |f| String::from_utf8(request_head(&parts, f)).unwrap();
-        assert_eq!(
-            text(Outgoing::Length(4)),
-            "POST /book?x=1 HTTP/1.1\r\nhost: booking.example\r\ncontent-length: 4\r\n\r\n"
-        );
-        assert_eq!(
-            text(Outgoing::Chunked),
-            "POST /book?x=1 HTTP/1.1\r\nhost: booking.example\r\ntransfer-encoding: chunked\r\n\r\n"
-        );
-        assert_eq!(
-            text(Outgoing::Empty),
-            "POST /book?x=1 HTTP/1.1\r\nhost: booking.example\r\ncontent-length: 0\r\n\r\n"
-        );
-        let (get, ()) = Request::get("/").body(()).unwrap().into_parts();
-        assert_eq!(
-            String::from_utf8(request_head(&get, Outgoing::Empty)).unwrap(),
-            "GET / HTTP/1.1\r\n\r\n"
-        );
     }
 
     fn decode_all(wire: &[u8], split: &[usize]) -> Result<(Vec<u8>, usize), &'static str> {

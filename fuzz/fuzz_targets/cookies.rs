@@ -1,4 +1,4 @@
-//! `proxy::find_cookie` and `proxy::strip_cookie` on arbitrary `Cookie` headers.
+//! `proxy::find_cookie` and `proxy::cookie_without` on arbitrary `Cookie` headers.
 //!
 //! Input: `name \n value \n value ...`. The first line is the cookie name looked for (the room
 //! cookie `wartesaal_r` when it is empty or not UTF-8); every further line becomes one `Cookie`
@@ -11,7 +11,8 @@
 //! - neither function panics;
 //! - `find_cookie` gives the value of the first pair with that name that has a value, if that
 //!   value is UTF-8, and `None` otherwise;
-//! - after `strip_cookie`, `find_cookie` finds nothing and no pair of that name is left;
+//! - after stripping (the `Cookie` headers replaced by what `cookie_without` gives, as the
+//!   upstream gets them), `find_cookie` finds nothing and no pair of that name is left;
 //! - every other pair survives, byte for byte and in order;
 //! - when no pair had that name and there was at most one `Cookie` header, the headers are
 //!   left exactly as they were; several `Cookie` headers always become one (HTTP/2 browsers
@@ -21,7 +22,7 @@
 
 use http::header::{self, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use wartesaal::proxy::{find_cookie, strip_cookie};
+use wartesaal::proxy::{cookie_without, find_cookie};
 
 const ROOM_COOKIE: &str = "wartesaal_r";
 
@@ -60,6 +61,17 @@ fn pairs(headers: &HeaderMap) -> Vec<Pair> {
         }
     }
     out
+}
+
+/// The `Cookie` headers replaced by the one `cookie_without` gives (or none), as the upstream
+/// gets them.
+fn strip_cookie(headers: &mut HeaderMap, name: &str) {
+    let kept = cookie_without(headers, name).map(|v| v.into_owned());
+    headers.remove(header::COOKIE);
+    if let Some(v) = kept {
+        let v = HeaderValue::from_bytes(&v).expect("the joined pairs are a valid header value");
+        headers.insert(header::COOKIE, v);
+    }
 }
 
 fn cookie_values(headers: &HeaderMap) -> Vec<Vec<u8>> {
