@@ -623,13 +623,35 @@ pub struct Conn {
 }
 
 /// The request's facts the decision needs, read once.
+/// The language cookie, read only when a page is made: most requests are proxied and never
+/// need it.
+enum LangCookie {
+    Read(Option<Lang>),
+    /// The one `Cookie` header (shares the request's bytes).
+    In(HeaderValue),
+}
+
+impl LangCookie {
+    fn of(headers: &HeaderMap) -> LangCookie {
+        let mut cookies = headers.get_all(header::COOKIE).iter();
+        match (cookies.next(), cookies.next()) {
+            (None, _) => LangCookie::Read(None),
+            (Some(one), None) => LangCookie::In(one.clone()),
+            // Several (HTTP/2): read now rather than keep them all.
+            (Some(_), Some(_)) => {
+                LangCookie::Read(proxy::find_cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+            }
+        }
+    }
+}
+
 struct Visit {
     host: String,
     fwd: Forwarded,
     /// `Accept-Language`, read only when a page is made (shares the request's bytes).
     lang_header: Option<HeaderValue>,
     /// The visitor's own choice of language (the page's switch), over `Accept-Language`.
-    lang_choice: Option<Lang>,
+    lang_choice: LangCookie,
     /// Path and query asked for: where the language switch returns to (shares the
     /// request's bytes; nothing is copied on the proxied path).
     target: Option<http::uri::PathAndQuery>,
@@ -644,7 +666,13 @@ impl Visit {
     }
 
     fn lang(&self, fallback: Lang) -> Lang {
-        self.lang_choice.unwrap_or_else(|| {
+        let choice = match &self.lang_choice {
+            LangCookie::Read(choice) => *choice,
+            LangCookie::In(cookie) => {
+                proxy::find_cookie_in(std::iter::once(cookie), LANG_COOKIE).and_then(Lang::parse)
+            }
+        };
+        choice.unwrap_or_else(|| {
             let header = self.lang_header.as_ref().and_then(|v| v.to_str().ok());
             page::pick_language(header, fallback)
         })
@@ -719,7 +747,7 @@ impl Gateway {
         };
         let visit = Visit {
             lang_header: req.headers().get(header::ACCEPT_LANGUAGE).cloned(),
-            lang_choice: proxy::find_cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse),
+            lang_choice: LangCookie::of(req.headers()),
             target: req.uri().path_and_query().cloned(),
             wants_json: wants_json(req.headers()),
             host,
@@ -1533,7 +1561,15 @@ fn path_has_dot_segments(path: &str) -> bool {
 /// A path with nothing an upstream could read differently: no percent-encoding, no `;`
 /// parameters, no backslashes, no empty segments. Only such paths may be bypassed.
 fn path_is_plain(path: &str) -> bool {
-    !path.contains(['%', ';', '\\']) && !path.contains("//")
+    // One pass over the bytes: it runs twice on every request.
+    let mut last = 0u8;
+    for b in path.bytes() {
+        if matches!(b, b'%' | b';' | b'\\') || (b == b'/' && last == b'/') {
+            return false;
+        }
+        last = b;
+    }
+    true
 }
 
 /// `prefix` matches `path` at a segment boundary: "/static/" and "/favicon.ico" match
@@ -1783,6 +1819,8 @@ mod tests {
         assert!(!path_is_plain("/static/%2e%2e/booking"));
         assert!(!path_is_plain("/static\\..\\booking"));
         assert!(path_is_plain("/static/app.css"));
+        assert!(!path_is_plain("/a//b") && !path_is_plain("//") && !path_is_plain("/x;y"));
+        assert!(path_is_plain("/") && path_is_plain("/a/b/"));
     }
 
     #[test]

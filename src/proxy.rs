@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderName};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::{Either, Full};
@@ -164,10 +164,17 @@ fn cookie_value<'a>(pair: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 
 /// The first value of cookie `name`, if any. A value that is not text is no token.
 pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    find_cookie_in(headers.get_all(header::COOKIE), name)
+}
+
+/// `find_cookie` in these `Cookie` header values.
+pub fn find_cookie_in<'a>(
+    values: impl IntoIterator<Item = &'a HeaderValue>,
+    name: &str,
+) -> Option<&'a str> {
     // On every request: a plain scan rather than `cookie_pairs`' general one.
-    headers
-        .get_all(header::COOKIE)
-        .iter()
+    values
+        .into_iter()
         .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
         .find_map(|pair| cookie_value(pair, name.as_bytes()))
         .and_then(|value| std::str::from_utf8(value).ok())
@@ -388,7 +395,6 @@ pub fn streamed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     /// The headers as the upstream gets them, cookie-wise.
     fn stripped(h: &HeaderMap, name: &str) -> HeaderMap {
