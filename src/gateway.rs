@@ -33,7 +33,7 @@ use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
 use crate::store::{OperatorState, StateDir, StoreError};
 use crate::ticket::{Kind, RoomKeys, Token, TokenError};
 use crate::tls;
-use crate::upstream::UpstreamPool;
+use crate::upstream::{UpstreamError, UpstreamPool};
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
 const SLOT_WAIT: Duration = Duration::from_secs(2);
@@ -1082,6 +1082,16 @@ impl Gateway {
                     ),
                     ProxyError::Upstream(_) => (Some(UpstreamClass::Error), None),
                     ProxyError::Saturated => (None, None),
+                    ProxyError::Visitor(_) => {
+                        // Nothing the upstream did: no mark against it, and a plain answer
+                        // (the visitor's side is most likely gone anyway).
+                        tracing::debug!(room = %room.cfg.id, error = %e, "request body failed");
+                        room.metrics.request(Outcome::Rejected);
+                        return plain(
+                            StatusCode::BAD_REQUEST,
+                            "the request body did not arrive as announced",
+                        );
+                    }
                 };
                 room.upstream.stats.record(took, true);
                 if let Some(class) = class {
@@ -1109,6 +1119,9 @@ impl Gateway {
                 .await
             {
                 Ok(Ok(sent)) => sent,
+                Ok(Err(e @ (UpstreamError::RequestBody(_) | UpstreamError::RequestLength))) => {
+                    return Err(ProxyError::Visitor(e))
+                }
                 Ok(Err(e)) => return Err(ProxyError::Upstream(e)),
                 Err(_) => return Err(ProxyError::Timeout),
             };

@@ -51,6 +51,10 @@ pub struct Forwarded {
 pub enum ProxyError {
     #[error("upstream unreachable or failed: {0}")]
     Upstream(#[from] UpstreamError),
+    /// The visitor's side failed (an upload cut off or longer than announced): not the
+    /// upstream's doing.
+    #[error("the visitor's request body failed: {0}")]
+    Visitor(UpstreamError),
     #[error("upstream did not answer in time")]
     Timeout,
     #[error("too many requests in flight to the upstream")]
@@ -277,14 +281,23 @@ fn upstream_head(
     head.extend_from_slice(b" HTTP/1.1\r\n");
     // An absolute-form request's authority is the host the visitor meant (and the one routing
     // used), whatever the Host header says; HTTP/2 visitors have no Host header at all.
-    let host_value = match (parts.uri.authority(), headers.get(header::HOST)) {
-        (Some(authority), _) => authority.as_str().as_bytes(),
-        (None, Some(value)) => value.as_bytes(),
-        (None, None) => host.as_bytes(),
-    };
-    header_line(&mut head, "host", host_value);
-
     let named = connection_named(headers);
+    let gone = |name: &HeaderName| named.contains(name);
+    head.extend_from_slice(b"host: ");
+    match (parts.uri.host(), headers.get(header::HOST)) {
+        // The authority without any `user@` part.
+        (Some(uri_host), _) => {
+            head.extend_from_slice(uri_host.as_bytes());
+            if let Some(port) = parts.uri.port() {
+                head.push(b':');
+                head.extend_from_slice(port.as_str().as_bytes());
+            }
+        }
+        (None, Some(value)) if !gone(&header::HOST) => head.extend_from_slice(value.as_bytes()),
+        (None, _) => head.extend_from_slice(host.as_bytes()),
+    }
+    head.extend_from_slice(b"\r\n");
+
     for (name, value) in headers {
         let ours = name == header::HOST
             || name == header::COOKIE
@@ -296,11 +309,16 @@ fn upstream_head(
             header_line(&mut head, name.as_str(), value.as_bytes());
         }
     }
-    if let Some(cookies) = cookie_without(headers, cookie_name) {
-        header_line(&mut head, "cookie", &cookies);
+    if !gone(&header::COOKIE) {
+        if let Some(cookies) = cookie_without(headers, cookie_name) {
+            header_line(&mut head, "cookie", &cookies);
+        }
     }
+    // A trusted proxy's own `X-Forwarded-*` stand, unless its `Connection` header names them.
+    let believed =
+        |name: &HeaderName| fwd.peer_trusted && !gone(name) && headers.contains_key(name);
     head.extend_from_slice(b"x-forwarded-for: ");
-    if fwd.peer_trusted {
+    if believed(&X_FORWARDED_FOR) {
         // A trusted proxy's list is extended; values that are not text are dropped.
         for prior in headers.get_all(&X_FORWARDED_FOR) {
             if prior.to_str().is_ok() {
@@ -311,10 +329,10 @@ fn upstream_head(
     }
     head.extend_from_slice(ip_text(fwd.peer_ip, &mut [0u8; 64]));
     head.extend_from_slice(b"\r\n");
-    if !(fwd.peer_trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
+    if !believed(&X_FORWARDED_PROTO) {
         header_line(&mut head, "x-forwarded-proto", fwd.proto.as_bytes());
     }
-    if !(fwd.peer_trusted && headers.contains_key(&X_FORWARDED_HOST)) {
+    if !believed(&X_FORWARDED_HOST) {
         header_line(&mut head, "x-forwarded-host", host.as_bytes());
     }
     framing.write_header(
@@ -453,6 +471,18 @@ mod tests {
             head_of(req, BodyFraming::Empty, true),
             "GET /a HTTP/1.1\r\nhost: booking.test\r\nx-forwarded-proto: http\r\n\
              x-forwarded-for: 198.51.100.1, 10.0.0.2\r\nx-forwarded-host: site.test\r\n\r\n"
+        );
+        // Headers the trusted proxy's `Connection` names are its hop's: ours stand instead.
+        let req = Request::get("http://user:pw@booking.test:8443/a")
+            .header("connection", "x-forwarded-proto, cookie")
+            .header("cookie", "a=1")
+            .header("x-forwarded-proto", "http")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            head_of(req, BodyFraming::Empty, true),
+            "GET /a HTTP/1.1\r\nhost: booking.test:8443\r\nx-forwarded-for: 10.0.0.2\r\n\
+             x-forwarded-proto: https\r\nx-forwarded-host: site.test\r\n\r\n"
         );
         // HTTP/2: no Host header, the routed host stands in; a streamed body goes out chunked;
         // an empty POST says so.

@@ -472,8 +472,12 @@ impl EmbeddedState {
         } else {
             // The cursor may have moved after the last save; let it have moved as far as the
             // rate allowed, so that every waiting visitor is where they were or further on.
+            // With no-shows measured the cursor runs up to 1 / MIN_SHOW_SHARE times the rate
+            // (and spends its burst that much faster); the share itself is not saved, so the
+            // fastest it could have run is assumed.
             let gap = now.saturating_sub(saved.saved_at).min(CRASH_CATCH_UP_MS);
-            let moved = eff.burst() + gap as f64 * eff.admit_per_minute / 60_000.0;
+            let moved = (eff.burst() + gap as f64 * eff.admit_per_minute / 60_000.0)
+                / admission::MIN_SHOW_SHARE;
             saved.cursor.saturating_add(moved.ceil() as u64)
         };
         let mut queue = Queue::resume(issued, cursor.min(issued), now, &eff);

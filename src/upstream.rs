@@ -21,7 +21,6 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::Scheme;
 use http::{Method, Response, StatusCode, Version};
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
@@ -157,6 +156,10 @@ impl Conn {
             return false;
         }
         let mut scratch = [0u8; 64];
+        if let Stream::Tcp(tcp) = &self.io {
+            // Outside the task's cooperative budget, which could make a poll say "wait".
+            return matches!(tcp.try_read(&mut scratch), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        }
         let mut read = ReadBuf::new(&mut scratch);
         let mut cx = Context::from_waker(Waker::noop());
         matches!(
@@ -175,77 +178,120 @@ impl Conn {
         std::future::poll_fn(|cx| self.poll_fill(cx)).await
     }
 
-    /// Writes the request: its head, then its body in the framing the head announced.
+    /// Writes the request: its head, then its body in the framing the head announced. With a
+    /// body it listens while it writes: an upstream may refuse an upload (401, 413) before
+    /// reading it, and one that answers while still reading must not be left with both sides'
+    /// buffers full. Such an early answer's head is returned, and the rest of the body is not
+    /// sent.
     async fn write_request(
         &mut self,
         head: &[u8],
         body: &mut Incoming,
         framing: BodyFraming,
-    ) -> Result<(), UpstreamError> {
-        let send = UpstreamError::Send;
+    ) -> Result<Option<Head>, UpstreamError> {
         if let BodyFraming::Empty = framing {
+            let send = UpstreamError::Send;
             self.io.write_all(head).await.map_err(send)?;
-            return self.io.flush().await.map_err(send);
+            self.io.flush().await.map_err(send)?;
+            return Ok(None);
         }
-        self.io.write_all(head).await.map_err(send)?;
-        let mut sent: u64 = 0;
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(UpstreamError::RequestBody)?;
-            let Ok(data) = frame.into_data() else {
-                // Trailers are not passed on.
-                continue;
-            };
-            if data.is_empty() {
-                continue;
-            }
-            sent += data.len() as u64;
-            match framing {
-                BodyFraming::Length(n) if sent > n => return Err(UpstreamError::RequestLength),
-                BodyFraming::Chunked => {
-                    let size = format!("{:x}\r\n", data.len());
-                    self.io.write_all(size.as_bytes()).await.map_err(send)?;
-                    self.io.write_all(&data).await.map_err(send)?;
-                    self.io.write_all(b"\r\n").await.map_err(send)?;
-                }
-                BodyFraming::Length(_) | BodyFraming::Empty => {
-                    self.io.write_all(&data).await.map_err(send)?
-                }
-            }
-        }
-        match framing {
-            BodyFraming::Length(n) if sent != n => return Err(UpstreamError::RequestLength),
-            BodyFraming::Chunked => self.io.write_all(b"0\r\n\r\n").await.map_err(send)?,
-            BodyFraming::Length(_) | BodyFraming::Empty => {}
-        }
-        self.io.flush().await.map_err(send)
+        let mut sending = Sending {
+            body,
+            framing,
+            pending: Bytes::copy_from_slice(head),
+            sent: 0,
+            body_done: false,
+            listening: true,
+        };
+        std::future::poll_fn(|cx| self.poll_send(cx, &mut sending)).await
     }
 
-    /// Reads the response head, skipping interim (1xx) answers. `Closed` when the connection
-    /// ended before a single byte of an answer.
-    async fn read_head(&mut self) -> Result<Head, UpstreamError> {
-        let mut answered = false;
+    fn poll_send(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut Sending<'_>,
+    ) -> Poll<Result<Option<Head>, UpstreamError>> {
         loop {
-            if !self.buf.is_empty() {
-                answered = true;
-                if let Some(head) = parse_head(&mut self.buf)? {
-                    if head.status.is_informational() {
-                        if head.status == StatusCode::SWITCHING_PROTOCOLS {
-                            return Err(UpstreamError::Invalid("switched protocols unasked"));
+            if out.listening {
+                match self.poll_fill(cx) {
+                    Poll::Ready(Ok(0)) => out.listening = false,
+                    Poll::Ready(Ok(_)) => {
+                        if let Some(head) = self.take_head()? {
+                            return Poll::Ready(Ok(Some(head)));
                         }
                         continue;
                     }
-                    return Ok(head);
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(UpstreamError::Receive(e))),
+                    Poll::Pending => {}
                 }
-                if self.buf.len() >= MAX_HEAD_BYTES {
-                    return Err(UpstreamError::Invalid("response head too large"));
+            }
+            if !out.pending.is_empty() {
+                match Pin::new(&mut self.io).poll_write(cx, &out.pending) {
+                    Poll::Ready(Ok(0)) => {
+                        let e = io::Error::from(io::ErrorKind::WriteZero);
+                        return Poll::Ready(Err(UpstreamError::Send(e)));
+                    }
+                    Poll::Ready(Ok(n)) => {
+                        out.pending.advance(n);
+                        continue;
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(UpstreamError::Send(e))),
+                    Poll::Pending => return Poll::Pending,
                 }
+            }
+            if out.body_done {
+                return match Pin::new(&mut self.io).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => Poll::Ready(Ok(None)),
+                    Poll::Ready(Err(e)) => Poll::Ready(Err(UpstreamError::Send(e))),
+                    Poll::Pending => Poll::Pending,
+                };
+            }
+            match Pin::new(&mut *out.body).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Err(e))) => {
+                    return Poll::Ready(Err(UpstreamError::RequestBody(e)))
+                }
+                Poll::Ready(Some(Ok(frame))) => {
+                    // Trailers are not passed on.
+                    if let Ok(data) = frame.into_data() {
+                        out.take(data)?;
+                    }
+                }
+                Poll::Ready(None) => out.finish()?,
+            }
+        }
+    }
+
+    /// The final answer's head if the buffer holds it, interim (1xx) answers skipped.
+    fn take_head(&mut self) -> Result<Option<Head>, UpstreamError> {
+        while let Some(head) = parse_head(&mut self.buf)? {
+            if !head.status.is_informational() {
+                return Ok(Some(head));
+            }
+            if head.status == StatusCode::SWITCHING_PROTOCOLS {
+                return Err(UpstreamError::Invalid("switched protocols unasked"));
+            }
+        }
+        if self.buf.len() >= MAX_HEAD_BYTES {
+            return Err(UpstreamError::Invalid("response head too large"));
+        }
+        Ok(None)
+    }
+
+    /// Reads the response head. `Closed` when the connection ended before a single byte of an
+    /// answer.
+    async fn read_head(&mut self) -> Result<Head, UpstreamError> {
+        let mut answered = !self.buf.is_empty();
+        loop {
+            if let Some(head) = self.take_head()? {
+                return Ok(head);
             }
             match self.fill().await {
                 Ok(0) if answered => {
                     return Err(UpstreamError::Invalid("connection closed inside the head"))
                 }
                 Ok(0) => return Err(UpstreamError::Closed),
-                Ok(_) => {}
+                Ok(_) => answered = true,
                 Err(e) if !answered && is_reset(&e) => return Err(UpstreamError::Closed),
                 Err(e) => return Err(UpstreamError::Receive(e)),
             }
@@ -253,12 +299,62 @@ impl Conn {
     }
 }
 
+/// A request body on its way out.
+struct Sending<'a> {
+    body: &'a mut Incoming,
+    framing: BodyFraming,
+    /// Bytes to write before the next piece of the body is taken.
+    pending: Bytes,
+    /// Body bytes taken so far.
+    sent: u64,
+    body_done: bool,
+    /// Still reading for an early answer (until the upstream's side closes).
+    listening: bool,
+}
+
+impl Sending<'_> {
+    /// The next piece of the body, framed.
+    fn take(&mut self, data: Bytes) -> Result<(), UpstreamError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.sent += data.len() as u64;
+        self.pending = match self.framing {
+            BodyFraming::Length(n) if self.sent > n => return Err(UpstreamError::RequestLength),
+            BodyFraming::Chunked => {
+                // One write for the chunk: size line, data and line end together.
+                let mut chunk = BytesMut::with_capacity(data.len() + 20);
+                chunk.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                chunk.extend_from_slice(&data);
+                chunk.extend_from_slice(b"\r\n");
+                chunk.freeze()
+            }
+            BodyFraming::Length(_) | BodyFraming::Empty => data,
+        };
+        Ok(())
+    }
+
+    /// The body has ended: it must have been as long as announced.
+    fn finish(&mut self) -> Result<(), UpstreamError> {
+        match self.framing {
+            BodyFraming::Length(n) if self.sent != n => return Err(UpstreamError::RequestLength),
+            BodyFraming::Chunked => self.pending = Bytes::from_static(b"0\r\n\r\n"),
+            BodyFraming::Length(_) | BodyFraming::Empty => {}
+        }
+        self.body_done = true;
+        Ok(())
+    }
+}
+
+/// The connection was cut rather than answered on. TLS reports a peer that closed without
+/// `close_notify` (as many servers close idle connections) as an unexpected end.
 fn is_reset(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::ConnectionReset
             | io::ErrorKind::BrokenPipe
             | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::UnexpectedEof
     )
 }
 
@@ -350,13 +446,17 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, UpstreamError> {
     // so that the values can be cut from it.
     let base = buf.as_ptr() as usize;
     let at = |part: &[u8]| {
-        let from = part.as_ptr() as usize - base;
-        (from as u16, part.len() as u16)
+        // httparse's slices lie inside the head; anything else is refused, not trusted.
+        let from = (part.as_ptr() as usize).checked_sub(base)?;
+        let to = from.checked_add(part.len()).filter(|to| *to <= len)?;
+        Some((u16::try_from(from).ok()?, u16::try_from(to - from).ok()?))
     };
     let mut spans = [((0u16, 0u16), (0u16, 0u16)); MAX_HEADERS];
     let count = parsed.headers.len();
     for (span, h) in spans.iter_mut().zip(parsed.headers.iter()) {
-        *span = (at(h.name.as_bytes()), at(h.value));
+        *span = at(h.name.as_bytes())
+            .zip(at(h.value))
+            .ok_or(UpstreamError::Invalid("header outside the head"))?;
     }
     let head = buf.split_to(len).freeze();
     let mut headers = HeaderMap::with_capacity(count);
@@ -422,8 +522,9 @@ fn response_framing(head: &mut Head, method: &Method) -> Result<(Remaining, bool
     {
         Remaining::Length(0)
     } else if h.contains_key(header::TRANSFER_ENCODING) {
-        if h.remove(header::CONTENT_LENGTH).is_some() {
-            // Both: a sign of a confused or hostile peer; this connection ends here.
+        // Both, or chunks from an HTTP/1.0 peer that cannot know them: a sign of a confused
+        // or hostile peer; this connection ends here (RFC 9112 §6.1, §6.3).
+        if h.remove(header::CONTENT_LENGTH).is_some() || head.version == Version::HTTP_10 {
             reuse = false;
         }
         let last = h
@@ -626,7 +727,7 @@ impl UpstreamPool {
             && matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
         if let Some(mut conn) = self.take() {
             match conn.exchange(&head, &mut body, framing).await {
-                Ok(head) => return self.response(conn, head, &method),
+                Ok((head, whole)) => return self.response(conn, head, whole, &method),
                 Err(UpstreamError::Closed) if repeatable => {
                     tracing::debug!(upstream = %self.authority, "kept connection closed; sending again");
                 }
@@ -634,17 +735,20 @@ impl UpstreamPool {
             }
         }
         let mut conn = self.connect().await?;
-        let head_in = conn.exchange(&head, &mut body, framing).await?;
-        self.response(conn, head_in, &method)
+        let (head_in, whole) = conn.exchange(&head, &mut body, framing).await?;
+        self.response(conn, head_in, whole, &method)
     }
 
     fn response(
         self: &Arc<Self>,
         conn: Conn,
         mut head: Head,
+        whole: bool,
         method: &Method,
     ) -> Result<Response<ResponseBody>, UpstreamError> {
         let (framing, reuse) = response_framing(&mut head, method)?;
+        // A request not sent whole leaves the connection out of step.
+        let reuse = reuse && whole;
         let mut body = ResponseBody {
             conn: Some(conn),
             framing,
@@ -727,18 +831,20 @@ impl UpstreamPool {
 }
 
 impl Conn {
-    /// Writes the request and reads the answer's head. An upstream that answers before it has
-    /// read the whole body (a refusal, say) is heard out: its answer is the one that counts.
+    /// Writes the request and reads the answer's head; whether the request went out whole.
+    /// An upstream that answers before it has read the whole body (a refusal, say) is heard
+    /// out: its answer is the one that counts, and the connection is not used again.
     async fn exchange(
         &mut self,
         head: &[u8],
         body: &mut Incoming,
         framing: BodyFraming,
-    ) -> Result<Head, UpstreamError> {
+    ) -> Result<(Head, bool), UpstreamError> {
         match self.write_request(head, body, framing).await {
-            Ok(()) => self.read_head().await,
+            Ok(None) => Ok((self.read_head().await?, true)),
+            Ok(Some(early)) => Ok((early, false)),
             Err(sending @ UpstreamError::Send(_)) => match self.read_head().await {
-                Ok(head) => Ok(head),
+                Ok(head) => Ok((head, false)),
                 Err(UpstreamError::Closed) if framing == BodyFraming::Empty => {
                     Err(UpstreamError::Closed)
                 }
@@ -923,6 +1029,11 @@ mod tests {
             Method::GET,
         );
         assert_eq!(old.unwrap(), (Remaining::Length(1), true));
+        let old = framing(
+            "HTTP/1.0 200 OK\r\ntransfer-encoding: chunked\r\nconnection: keep-alive\r\n\r\n",
+            Method::GET,
+        );
+        assert_eq!(old.unwrap(), (Remaining::Chunked(Chunked::Size), false));
         // No body whatever the headers say.
         let head_req = framing("HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n", Method::HEAD);
         assert_eq!(head_req.unwrap(), (Remaining::Length(0), true));

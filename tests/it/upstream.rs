@@ -20,6 +20,9 @@ enum Act {
     AnswerAndClose(String),
     /// Closes without a word.
     Close,
+    /// Answers as soon as the head is in, reads nothing of the body, and keeps the
+    /// connection open for ten seconds: an upload refused early.
+    RefuseUpload(String),
 }
 
 /// One request as the upstream read it.
@@ -42,8 +45,8 @@ impl Raw {
     }
 }
 
-/// Reads one request: head, then a `Content-Length` or chunked body. `None` at the end.
-async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(String, Vec<u8>)> {
+/// Reads one request's head. `None` at the end.
+async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<String> {
     let end = loop {
         if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break at + 4;
@@ -57,6 +60,11 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Stri
     };
     let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
     buf.drain(..end);
+    Some(head)
+}
+
+/// Reads the body `head` announces: `Content-Length` or chunked. `None` at the end.
+async fn read_body(stream: &mut TcpStream, buf: &mut Vec<u8>, head: &str) -> Option<Vec<u8>> {
     let length = head
         .lines()
         .find_map(|l| l.strip_prefix("content-length: "))
@@ -72,8 +80,7 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Stri
             (None, false) => Some(0),
         };
         if let Some(n) = complete {
-            let body = buf.drain(..n).collect();
-            return Some((head, body));
+            return Some(buf.drain(..n).collect());
         }
         let mut chunk = [0u8; 4096];
         let n = stream.read(&mut chunk).await.ok()?;
@@ -102,10 +109,18 @@ where
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 for nth in 0.. {
-                    let Some((head, body)) = read_request(&mut stream, &mut buf).await else {
+                    let Some(head) = read_head(&mut stream, &mut buf).await else {
                         return;
                     };
                     let act = script(connection, nth, &head);
+                    if let Act::RefuseUpload(bytes) = &act {
+                        let _ = stream.write_all(bytes.as_bytes()).await;
+                        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                        return;
+                    }
+                    let Some(body) = read_body(&mut stream, &mut buf, &head).await else {
+                        return;
+                    };
                     g.lock().unwrap().push(Got {
                         connection,
                         head,
@@ -121,7 +136,7 @@ where
                             let _ = stream.write_all(bytes.as_bytes()).await;
                             return;
                         }
-                        Act::Close => return,
+                        Act::Close | Act::RefuseUpload(_) => return,
                     }
                 }
             });
@@ -138,7 +153,11 @@ async fn room_before(raw: &Raw) -> support::Gateway {
     let url = format!("http://{}", raw.addr);
     support::gateway(&support::config_text(
         "",
-        &support::room("r", &url, "admit_per_minute = 600"),
+        &support::room(
+            "r",
+            &url,
+            "admit_per_minute = 600\nupstream_timeout = \"5s\"",
+        ),
     ))
     .await
 }
@@ -320,4 +339,36 @@ async fn request_bodies_go_out_with_our_framing() {
         empty.head
     );
     assert_eq!(raw.connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_upload_refused_before_it_is_read_gets_the_refusal() {
+    // The upstream answers 413 on seeing the head and never reads the body. Without listening
+    // while it writes, the gateway would sit on full buffers until `upstream_timeout` and show
+    // the busy page.
+    let raw = raw_upstream(|_, _, head| {
+        if head.starts_with("post") {
+            Act::RefuseUpload(
+                "HTTP/1.1 413 Content Too Large\r\ncontent-length: 7\r\nconnection: close\r\n\r\ntoo big"
+                    .into(),
+            )
+        } else {
+            Act::Answer(ok("plain"))
+        }
+    })
+    .await;
+    let gw = room_before(&raw).await;
+    let mut v = gw.visitor();
+    assert_eq!(v.get("/").await.body, "plain");
+    // 32 MiB: far more than the sockets between gateway and upstream hold.
+    let upload = Full::new(Bytes::from(vec![b'x'; 32 << 20])).boxed();
+    let req = v.request(Method::POST, "/upload").body(upload).unwrap();
+    let a = v.send(req).await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too big")
+    );
+    // The refused connection is not used again.
+    assert_eq!(v.get("/after").await.body, "plain");
+    assert_eq!(raw.connections.load(Ordering::SeqCst), 2);
 }
