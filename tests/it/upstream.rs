@@ -372,3 +372,36 @@ async fn an_upload_refused_before_it_is_read_gets_the_refusal() {
     assert_eq!(v.get("/after").await.body, "plain");
     assert_eq!(raw.connections.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn an_upload_the_visitor_cuts_off_is_no_mark_against_the_upstream() {
+    let (up, gw) = support::one_room("admit_per_minute = 600").await;
+    let mut v = gw.visitor();
+    assert_eq!(v.get("/").await.status, StatusCode::OK);
+    let pass = v.cookie("wartesaal_r").unwrap();
+    // 10 of 100,000 announced bytes, then the visitor is gone.
+    let mut raw = TcpStream::connect(gw.running.public_addrs[0])
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /upload HTTP/1.1\r\nhost: site.test\r\ncookie: wartesaal_r={pass}\r\n\
+         content-length: 100000\r\n\r\n0123456789"
+    );
+    raw.write_all(head.as_bytes()).await.unwrap();
+    support::eventually("the upload reached the upstream", || async {
+        up.paths().iter().any(|p| p == "/upload")
+    })
+    .await;
+    drop(raw);
+    support::eventually("the cut-off upload was answered", || async {
+        gw.metric("wartesaal_requests_total{outcome=\"rejected\",room=\"r\"}")
+            .await
+            == 1.0
+    })
+    .await;
+    let errors = gw.metrics().await;
+    assert!(
+        !errors.contains("wartesaal_upstream_responses_total{class=\"error\",room=\"r\"} 1"),
+        "{errors}"
+    );
+}
