@@ -139,10 +139,10 @@ pub fn cookie_without<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, 
         let mut pairs = 0;
         let mut ours = false;
         for pair in first.as_bytes().split(|b| *b == b';') {
-            if !pair.trim_ascii().is_empty() {
+            let pair = pair.trim_ascii();
+            if !pair.is_empty() {
                 pairs += 1;
-                ours |= cookie_value(pair, name.as_bytes()).is_some()
-                    || pair.trim_ascii() == name.as_bytes();
+                ours |= cookie_key(pair) == name.as_bytes();
             }
         }
         match (ours, pairs) {
@@ -159,11 +159,20 @@ pub fn cookie_without<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, 
     (!joined.is_empty()).then_some(Cow::Owned(joined))
 }
 
-/// The value of one `name=value` pair if its name is `name` (blanks around either trimmed).
+/// A trimmed pair's name: the trimmed text before the first `=`, or all of it without one.
+fn cookie_key(pair: &[u8]) -> &[u8] {
+    match pair.iter().position(|b| *b == b'=') {
+        Some(at) => pair[..at].trim_ascii(),
+        None => pair,
+    }
+}
+
+/// The value of one `name=value` pair if its name is `name` (blanks around either trimmed);
+/// the same reading as `cookie_pairs`, without its generality.
 fn cookie_value<'a>(pair: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    let rest = pair.trim_ascii_start().strip_prefix(name)?;
-    let value = rest.trim_ascii_start().strip_prefix(b"=")?;
-    Some(value.trim_ascii())
+    let pair = pair.trim_ascii();
+    let at = pair.iter().position(|b| *b == b'=')?;
+    (pair[..at].trim_ascii() == name).then(|| pair[at + 1..].trim_ascii())
 }
 
 /// The first value of cookie `name`, if any. A value that is not text is no token.
@@ -535,6 +544,18 @@ mod tests {
         let mut only = HeaderMap::new();
         only.insert(header::COOKIE, HeaderValue::from_static("wartesaal_r=x"));
         assert_eq!(cookie_without(&only, "wartesaal_r"), None);
+        // Names are what comes before the first `=`: a pair `=` is named "", not "=".
+        let mut odd = HeaderMap::new();
+        odd.insert(header::COOKIE, HeaderValue::from_static("x=1 ;= ; a =b=c"));
+        for name in ["=", "a=b", "a ", " a"] {
+            assert_eq!(find_cookie(&odd, name), None, "{name:?}");
+            assert_eq!(
+                cookie_without(&odd, name).unwrap().as_ref(),
+                b"x=1 ;= ; a =b=c"
+            );
+        }
+        assert_eq!(find_cookie(&odd, "a"), Some("b=c"));
+        assert_eq!(find_cookie(&odd, ""), Some(""));
         let mut theirs = HeaderMap::new();
         theirs.insert(header::COOKIE, HeaderValue::from_static(" a=1;;b=2 "));
         assert_eq!(
