@@ -33,7 +33,7 @@ use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
 use crate::store::{OperatorState, StateDir, StoreError};
 use crate::ticket::{Kind, RoomKeys, Token, TokenError};
 use crate::tls;
-use crate::upstream::{UpstreamError, UpstreamPool};
+use crate::upstream::UpstreamPool;
 
 /// How long an admitted request may wait for a free upstream slot before it gets the busy page.
 const SLOT_WAIT: Duration = Duration::from_secs(2);
@@ -622,7 +622,6 @@ pub struct Conn {
     pub tls: bool,
 }
 
-/// The request's facts the decision needs, read once.
 /// The language cookie, read only when a page is made: most requests are proxied and never
 /// need it.
 enum LangCookie {
@@ -645,6 +644,7 @@ impl LangCookie {
     }
 }
 
+/// The request's facts the decision needs, read once.
 struct Visit {
     host: String,
     fwd: Forwarded,
@@ -1119,10 +1119,7 @@ impl Gateway {
                 .await
             {
                 Ok(Ok(sent)) => sent,
-                Ok(Err(e @ (UpstreamError::RequestBody(_) | UpstreamError::RequestLength))) => {
-                    return Err(ProxyError::Visitor(e))
-                }
-                Ok(Err(e)) => return Err(ProxyError::Upstream(e)),
+                Ok(Err(e)) => return Err(e.into()),
                 Err(_) => return Err(ProxyError::Timeout),
             };
         let took = started.elapsed();

@@ -50,7 +50,7 @@ pub struct Forwarded {
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
     #[error("upstream unreachable or failed: {0}")]
-    Upstream(#[from] UpstreamError),
+    Upstream(UpstreamError),
     /// The visitor's side failed (an upload cut off or longer than announced): not the
     /// upstream's doing.
     #[error("the visitor's request body failed: {0}")]
@@ -59,6 +59,16 @@ pub enum ProxyError {
     Timeout,
     #[error("too many requests in flight to the upstream")]
     Saturated,
+}
+
+impl From<UpstreamError> for ProxyError {
+    /// The visitor's failures apart from the upstream's.
+    fn from(e: UpstreamError) -> ProxyError {
+        match e {
+            UpstreamError::RequestBody(_) | UpstreamError::RequestLength => ProxyError::Visitor(e),
+            e => ProxyError::Upstream(e),
+        }
+    }
 }
 
 /// The hop-by-hop headers every connection has for itself (RFC 9110 7.6.1); `Connection`
@@ -86,19 +96,7 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
         }
     }
     if found[0] {
-        let named: Vec<HeaderName> = headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            // The usual values name no header of their own.
-            .filter(|name| {
-                !name.eq_ignore_ascii_case("keep-alive") && !name.eq_ignore_ascii_case("close")
-            })
-            .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok())
-            .collect();
-        for name in named {
+        for name in connection_named(headers) {
             headers.remove(name);
         }
     }
@@ -117,14 +115,19 @@ fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8], Opti
         .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
         .map(<[u8]>::trim_ascii)
         .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.iter().position(|b| *b == b'=') {
-            Some(at) => (
-                pair[..at].trim_ascii(),
-                pair,
-                Some(pair[at + 1..].trim_ascii()),
-            ),
-            None => (pair, pair, None),
+        .map(|pair| {
+            let (name, value) = split_pair(pair);
+            (name, pair, value)
         })
+}
+
+/// A trimmed pair's name and value: the trimmed text before and after the first `=`; all of
+/// it and no value without one.
+fn split_pair(pair: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match pair.iter().position(|b| *b == b'=') {
+        Some(at) => (pair[..at].trim_ascii(), Some(pair[at + 1..].trim_ascii())),
+        None => (pair, None),
+    }
 }
 
 /// The `Cookie` header for the upstream: the visitor's cookies without `name`, in order, `None`
@@ -142,7 +145,7 @@ pub fn cookie_without<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, 
             let pair = pair.trim_ascii();
             if !pair.is_empty() {
                 pairs += 1;
-                ours |= cookie_key(pair) == name.as_bytes();
+                ours |= split_pair(pair).0 == name.as_bytes();
             }
         }
         match (ours, pairs) {
@@ -159,20 +162,11 @@ pub fn cookie_without<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, 
     (!joined.is_empty()).then_some(Cow::Owned(joined))
 }
 
-/// A trimmed pair's name: the trimmed text before the first `=`, or all of it without one.
-fn cookie_key(pair: &[u8]) -> &[u8] {
-    match pair.iter().position(|b| *b == b'=') {
-        Some(at) => pair[..at].trim_ascii(),
-        None => pair,
-    }
-}
-
-/// The value of one `name=value` pair if its name is `name` (blanks around either trimmed);
-/// the same reading as `cookie_pairs`, without its generality.
+/// The value of one `name=value` pair if its name is `name`: the same reading as
+/// `cookie_pairs`, without its generality.
 fn cookie_value<'a>(pair: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    let pair = pair.trim_ascii();
-    let at = pair.iter().position(|b| *b == b'=')?;
-    (pair[..at].trim_ascii() == name).then(|| pair[at + 1..].trim_ascii())
+    let (key, value) = split_pair(pair.trim_ascii());
+    value.filter(|_| key == name)
 }
 
 /// The first value of cookie `name`, if any. A value that is not text is no token.

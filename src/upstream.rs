@@ -28,6 +28,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
+use tokio_util::either::Either;
 
 use crate::config::Upstream;
 
@@ -103,50 +104,8 @@ struct Conn {
     buf: BytesMut,
 }
 
-enum Stream {
-    Tcp(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
+/// Plain TCP or TLS over it.
+type Stream = Either<TcpStream, Box<TlsStream<TcpStream>>>;
 
 impl Conn {
     /// An idle connection is open when reading would wait: not closed by the upstream and
@@ -156,7 +115,7 @@ impl Conn {
             return false;
         }
         let mut scratch = [0u8; 64];
-        if let Stream::Tcp(tcp) = &self.io {
+        if let Either::Left(tcp) = &self.io {
             // Outside the task's cooperative budget, which could make a poll say "wait".
             return matches!(tcp.try_read(&mut scratch), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
         }
@@ -176,6 +135,29 @@ impl Conn {
 
     async fn fill(&mut self) -> io::Result<usize> {
         std::future::poll_fn(|cx| self.poll_fill(cx)).await
+    }
+
+    /// Writes the request and reads the answer's head; whether the request went out whole.
+    /// An upstream that answers before it has read the whole body (a refusal, say) is heard
+    /// out: its answer is the one that counts, and the connection is not used again.
+    async fn exchange(
+        &mut self,
+        head: &[u8],
+        body: &mut Incoming,
+        framing: BodyFraming,
+    ) -> Result<(Head, bool), UpstreamError> {
+        match self.write_request(head, body, framing).await {
+            Ok(None) => Ok((self.read_head().await?, true)),
+            Ok(Some(early)) => Ok((early, false)),
+            Err(sending @ UpstreamError::Send(_)) => match self.read_head().await {
+                Ok(head) => Ok((head, false)),
+                Err(UpstreamError::Closed) if framing == BodyFraming::Empty => {
+                    Err(UpstreamError::Closed)
+                }
+                Err(_) => Err(sending),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// Writes the request: its head, then its body in the framing the head announced. With a
@@ -808,7 +790,7 @@ impl UpstreamPool {
             // Small requests and answers go out at once, not after the peer's delayed ACK.
             let _ = tcp.set_nodelay(true);
             let io = match &self.tls {
-                None => Stream::Tcp(tcp),
+                None => Either::Left(tcp),
                 Some((connector, name)) => {
                     let tls = connector
                         .connect(name.clone(), tcp)
@@ -817,7 +799,7 @@ impl UpstreamPool {
                             authority: authority(),
                             source,
                         })?;
-                    Stream::Tls(Box::new(tls))
+                    Either::Right(Box::new(tls))
                 }
             };
             Ok(Conn {
@@ -827,31 +809,6 @@ impl UpstreamPool {
         })
         .await;
         connected.unwrap_or_else(|_| Err(UpstreamError::ConnectTimeout(authority())))
-    }
-}
-
-impl Conn {
-    /// Writes the request and reads the answer's head; whether the request went out whole.
-    /// An upstream that answers before it has read the whole body (a refusal, say) is heard
-    /// out: its answer is the one that counts, and the connection is not used again.
-    async fn exchange(
-        &mut self,
-        head: &[u8],
-        body: &mut Incoming,
-        framing: BodyFraming,
-    ) -> Result<(Head, bool), UpstreamError> {
-        match self.write_request(head, body, framing).await {
-            Ok(None) => Ok((self.read_head().await?, true)),
-            Ok(Some(early)) => Ok((early, false)),
-            Err(sending @ UpstreamError::Send(_)) => match self.read_head().await {
-                Ok(head) => Ok((head, false)),
-                Err(UpstreamError::Closed) if framing == BodyFraming::Empty => {
-                    Err(UpstreamError::Closed)
-                }
-                Err(_) => Err(sending),
-            },
-            Err(e) => Err(e),
-        }
     }
 }
 
