@@ -111,12 +111,8 @@ pub enum Decision {
     /// A ticket whose place has been called: mint a pass and forward. The session is the
     /// place, so a ticket copied to many browsers is still one session.
     Admit { seq: u64, place: u64 },
-    /// A ticket still in line: refresh it and show the waiting page at its place.
-    Wait {
-        seq: u64,
-        drawn_at: u64,
-        place: Place,
-    },
+    /// A ticket still in line: renew it when due and show the waiting page at its place.
+    Wait { ticket: Token, place: Place },
     /// No usable token: draw a number.
     Draw,
     /// No usable token, and the room's pre-queue has not begun: the countdown, no number.
@@ -137,11 +133,7 @@ pub fn decide(token: Option<&Token>, session_live: bool, figures: &Figures) -> D
         Some(t) if t.kind == Kind::Ticket && t.seq < figures.handed_out => {
             match figures.order.place(t.seq) {
                 Place::At(place) if place < figures.cursor => Decision::Admit { seq: t.seq, place },
-                place => Decision::Wait {
-                    seq: t.seq,
-                    drawn_at: t.id,
-                    place,
-                },
+                place => Decision::Wait { ticket: *t, place },
             }
         }
         // A pass that was ended, or a ticket number this room never handed out (state was
@@ -274,14 +266,31 @@ impl Room {
     }
 
     fn ticket_cookie(&self, seq: u64, drawn_at: u64, now_s: u64, secure: bool) -> HeaderValue {
-        let hold = self.cfg.hold_place_for.as_secs();
+        let valid = self.ticket_lasts();
         let token = Token {
             kind: Kind::Ticket,
             seq,
-            expires_at: now_s + hold,
+            expires_at: now_s + valid,
             id: drawn_at,
         };
-        self.cookie(&self.keys.sign(&token), hold, secure)
+        self.cookie(&self.keys.sign(&token), valid, secure)
+    }
+
+    /// Seconds a ticket is valid: `hold_place_for` plus the time it may go unrenewed (1 % of
+    /// it, at least a second; see `renewed_ticket`), so that the place is held for
+    /// `hold_place_for` after the visitor was last seen.
+    fn ticket_lasts(&self) -> u64 {
+        let hold = self.cfg.hold_place_for.as_secs();
+        hold + (hold / 100).max(1)
+    }
+
+    /// A ticket in line renewed with the answer once it has gone unrenewed as long as it may,
+    /// as `renewed_pass` does for passes: a waiting page refreshed or a status polled every
+    /// few seconds costs no signature and no header most of the time. `None`: the ticket in
+    /// hand is fresh enough.
+    fn renewed_ticket(&self, ticket: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
+        let due = ticket.expires_at <= now_s + self.cfg.hold_place_for.as_secs();
+        due.then(|| self.ticket_cookie(ticket.seq, ticket.id, now_s, secure))
     }
 
     fn pass_cookie(&self, session: u64, seq: u64, now_s: u64, secure: bool) -> HeaderValue {
@@ -835,13 +844,9 @@ impl Gateway {
                     SessionStart::Later => self.moment(room, visit, &figures, None, now_s),
                 }
             }
-            Decision::Wait {
-                seq,
-                drawn_at,
-                place,
-            } => {
-                let cookie = room.ticket_cookie(seq, drawn_at, now_s, visit.secure);
-                self.waiting(room, visit, &figures, Some(place), Some(cookie), now_s)
+            Decision::Wait { ticket, place } => {
+                let cookie = room.renewed_ticket(&ticket, now_s, visit.secure);
+                self.waiting(room, visit, &figures, Some(place), cookie, now_s)
             }
             // Nothing left to book: say so instead of handing out a number.
             Decision::Draw if figures.state == OperatorState::Closed => {
@@ -1059,7 +1064,7 @@ impl Gateway {
                     (Some((id, _)), true) => {
                         // Long enough that neither the pass nor a saved copy of the called
                         // ticket (not refreshed once called) can still be valid afterwards.
-                        let keep = room.pass_lasts().max(room.cfg.hold_place_for.as_secs());
+                        let keep = room.pass_lasts().max(room.ticket_lasts());
                         let until = (self.clock.now_ms() / 1000 + keep + 1) * 1000;
                         room.state.session_ended(id, until);
                         tracing::info!(room = %room.cfg.id, "session released by upstream");
@@ -1310,13 +1315,9 @@ impl Gateway {
                 room.view(&figures, Some(Place::At(place)), lang, now_s),
                 None,
             ),
-            Decision::Wait {
-                seq,
-                drawn_at,
-                place,
-            } => (
+            Decision::Wait { ticket, place } => (
                 room.view(&figures, Some(place), lang, now_s),
-                Some(room.ticket_cookie(seq, drawn_at, now_s, visit.secure)),
+                room.renewed_ticket(&ticket, now_s, visit.secure),
             ),
             Decision::Draw => {
                 // A script or API client that needs a ticket learns the puzzle here too.
@@ -1342,11 +1343,8 @@ impl Gateway {
         for room in &site.rooms {
             // Idle as long as a pass lasts unrenewed: swept then, not while its pass still
             // lets the visitor back in.
-            room.state.sweep(
-                now,
-                room.pass_lasts() * 1000,
-                room.cfg.hold_place_for.as_millis() as u64,
-            );
+            room.state
+                .sweep(now, room.pass_lasts() * 1000, room.ticket_lasts() * 1000);
             room.pool.sweep();
             let sample = room.upstream.stats.take();
             if let Some((change, rate)) = room.state.upstream(&sample, now) {
@@ -1792,8 +1790,7 @@ mod tests {
         assert_eq!(
             decide(Some(&token(Kind::Ticket, 50)), false, &f),
             Decision::Wait {
-                seq: 50,
-                drawn_at: 5,
+                ticket: token(Kind::Ticket, 50),
                 place: Place::At(50)
             }
         );

@@ -201,7 +201,7 @@ pub enum SessionStart {
 /// One admitted visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Session {
-    /// When it began: its ticket cannot be valid past this plus `hold_place_for`.
+    /// When it began: its ticket cannot be valid past this plus the `ticket_ms` of `sweep`.
     started: Millis,
     seen: Millis,
     /// Passes minted from its ticket.

@@ -368,6 +368,49 @@ async fn upstream_connections_are_kept_and_a_closed_one_is_not_reused() {
 }
 
 #[tokio::test]
+async fn a_ticket_in_line_is_renewed_at_most_once_per_hundredth_of_the_hold() {
+    // One admission in 100 minutes: the second visitor waits at place 1 throughout.
+    let (_up, gw) = support::one_room("admit_per_minute = 0.01\nhold_place_for = \"10m\"").await;
+    let mut first = gw.visitor();
+    assert_eq!(first.get("/").await.body, "upstream:/");
+    let mut v = gw.visitor();
+    let page = v.get("/").await;
+    let made = page.header("set-cookie").expect("a ticket").to_string();
+    assert!(made.contains("Max-Age=606"), "{made}");
+    // Polled and reloaded within 6 s: the ticket in hand is fresh enough, no cookie is sent.
+    gw.advance(Duration::from_secs(5));
+    let poll = v.get_json("/.wartesaal/status?room=r").await;
+    assert_eq!(poll.json()["position"], 1);
+    assert_eq!(
+        poll.header("set-cookie"),
+        None,
+        "a fresh ticket is not sent again"
+    );
+    assert_eq!(v.get("/page").await.header("set-cookie"), None);
+    // 7 s after it was made: renewed by the poll, for ten minutes and the 6 s it may then go
+    // unrenewed; then not again for a while, also not by the page.
+    gw.advance(Duration::from_secs(2));
+    let poll = v.get_json("/.wartesaal/status?room=r").await;
+    let renewed = poll
+        .header("set-cookie")
+        .expect("a renewed ticket")
+        .to_string();
+    assert!(renewed.contains("Max-Age=606"), "{renewed}");
+    gw.advance(Duration::from_secs(5));
+    assert_eq!(v.get("/page").await.header("set-cookie"), None);
+    // Ten minutes after the last sight of the visitor, the renewed ticket still holds the
+    // place; the page renews it.
+    gw.advance(Duration::from_secs(595));
+    let late = v.get("/late").await;
+    assert!(late.header("set-cookie").is_some(), "renewed by the page");
+    assert_eq!(
+        v.status("r").await["position"],
+        1,
+        "the place is still held"
+    );
+}
+
+#[tokio::test]
 async fn a_pass_is_renewed_at_most_once_per_hundredth_of_the_session() {
     let (_up, gw) = support::one_room("admit_per_minute = 600\nsession_duration = \"10m\"").await;
     let mut v = gw.visitor();
