@@ -276,18 +276,18 @@ impl Room {
         self.cookie(&self.keys.sign(&token), valid, secure)
     }
 
-    /// Seconds a ticket is valid: `hold_place_for` plus the time it may go unrenewed (1 % of
+    /// Seconds a ticket is valid: `hold_place_for` plus the time it may go unrenewed (5 % of
     /// it, at least a second; see `renewed_ticket`), so that the place is held for
-    /// `hold_place_for` after the visitor was last seen.
+    /// `hold_place_for` after the visitor was last seen. 5 % (45 s of the default 15 minutes)
+    /// spans a few of the page's polls, which come every 5 to 30 s.
     fn ticket_lasts(&self) -> u64 {
         let hold = self.cfg.hold_place_for.as_secs();
-        hold + (hold / 100).max(1)
+        hold + (hold / 20).max(1)
     }
 
     /// A ticket in line renewed with the answer once it has gone unrenewed as long as it may,
-    /// as `renewed_pass` does for passes: a waiting page refreshed or a status polled every
-    /// few seconds costs no signature and no header most of the time. `None`: the ticket in
-    /// hand is fresh enough.
+    /// as `renewed_pass` does for passes: most status polls and page reloads then cost no
+    /// signature and carry no cookie. `None`: the ticket in hand is fresh enough.
     fn renewed_ticket(&self, ticket: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
         let due = ticket.expires_at <= now_s + self.cfg.hold_place_for.as_secs();
         due.then(|| self.ticket_cookie(ticket.seq, ticket.id, now_s, secure))

@@ -150,6 +150,9 @@ upstream = "http://127.0.0.1:$P_UPSTREAM"
 title = "Impfzentrum Lasttest"
 time_zone = "Europe/Berlin"
 admit_per_minute = 0.001
+# wrk replays one cookie: a ticket renewed every 3 minutes stays fresh for the run, as in a
+# browser that keeps the renewed cookie (with the default 15m, every 45 s).
+hold_place_for = "1h"
 
 [[rooms]]
 id = "open"
