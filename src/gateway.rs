@@ -827,19 +827,19 @@ impl Gateway {
                 match started {
                     SessionStart::New => {
                         room.metrics.admitted.inc();
-                        self.admitted(room, req, visit, place, seq, now).await
+                        Box::pin(self.admitted(room, req, visit, place, seq, now)).await
                     }
                     SessionStart::Existing => {
-                        self.admitted(room, req, visit, place, seq, now).await
+                        Box::pin(self.admitted(room, req, visit, place, seq, now)).await
                     }
                     // The upstream already ended this number's session: it does not get back in.
-                    SessionStart::Ended => self.draw(room, req, visit, now).await,
+                    SessionStart::Ended => Box::pin(self.draw(room, req, visit, now)).await,
                     // A copy of a ticket that got its holders in as often as it may: this one
                     // queues again at the back like anyone without a ticket.
                     SessionStart::UsedUp => {
                         room.metrics.refused(Refused::TicketUsedUp);
                         tracing::info!(room = %room.cfg.id, seq, "ticket used up: a copy sent to the back");
-                        self.draw(room, req, visit, now).await
+                        Box::pin(self.draw(room, req, visit, now)).await
                     }
                     SessionStart::Later => self.moment(room, visit, &figures, None, now_s),
                 }
@@ -852,7 +852,7 @@ impl Gateway {
             Decision::Draw if figures.state == OperatorState::Closed => {
                 self.waiting(room, visit, &figures, None, None, now_s)
             }
-            Decision::Draw => self.draw(room, req, visit, now).await,
+            Decision::Draw => Box::pin(self.draw(room, req, visit, now)).await,
             // Not open yet: the countdown, and no number to hold on to.
             Decision::NotYet => self.waiting(room, visit, &figures, None, None, now_s),
         }
@@ -1148,7 +1148,7 @@ impl Gateway {
     ) -> Response<Body> {
         if what == Internal::Ticket {
             return match internal_room(site, &req, visit) {
-                Some(room) => self.redeem(room, req, visit).await,
+                Some(room) => Box::pin(self.redeem(room, req, visit)).await,
                 None => plain(StatusCode::NOT_FOUND, "no such room on this host"),
             };
         }

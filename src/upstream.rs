@@ -716,9 +716,23 @@ impl UpstreamPool {
                 Err(e) => return Err(e),
             }
         }
+        // Boxed: connecting (a TLS handshake's state above all) would make every request's
+        // future several times larger, and futures are moved by copying.
+        Box::pin(self.send_on_new(&head, &mut body, framing, &method)).await
+    }
+
+    /// `send` on a connection of its own, for when no kept one is at hand or the kept one was
+    /// closed.
+    async fn send_on_new(
+        self: &Arc<Self>,
+        head: &[u8],
+        body: &mut Incoming,
+        framing: BodyFraming,
+        method: &Method,
+    ) -> Result<Response<ResponseBody>, UpstreamError> {
         let mut conn = self.connect().await?;
-        let (head_in, whole) = conn.exchange(&head, &mut body, framing).await?;
-        self.response(conn, head_in, whole, &method)
+        let (head_in, whole) = conn.exchange(head, body, framing).await?;
+        self.response(conn, head_in, whole, method)
     }
 
     fn response(
