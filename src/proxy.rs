@@ -13,6 +13,7 @@ use http::{Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
+use memchr::memmem;
 use prometheus::IntGauge;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -138,20 +139,16 @@ pub fn cookie_without<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, 
     let mut values = headers.get_all(header::COOKIE).iter();
     let first = values.next()?;
     if values.next().is_none() {
-        // One header, the usual case: passed on without ours, dropped when it is only ours.
-        let mut pairs = 0;
-        let mut ours = false;
-        for pair in first.as_bytes().split(|b| *b == b';') {
-            let pair = pair.trim_ascii();
-            if !pair.is_empty() {
-                pairs += 1;
-                ours |= split_pair(pair).0 == name.as_bytes();
-            }
-        }
-        match (ours, pairs) {
-            (false, _) => return Some(Cow::Borrowed(first.as_bytes())),
-            (true, 1) => return None,
-            (true, _) => {}
+        // One header, the usual case: passed on as it came when it holds no pair of ours.
+        let v = first.as_bytes();
+        let ours = match plain_name(name) {
+            Some(name) => memmem::find_iter(v, name).any(|at| named_at(v, at, name).is_some()),
+            None => v
+                .split(|b| *b == b';')
+                .any(|pair| split_pair(pair.trim_ascii()).0 == name.as_bytes()),
+        };
+        if !ours {
+            return Some(Cow::Borrowed(v));
         }
     }
     let joined = cookie_pairs(headers)
@@ -179,12 +176,62 @@ pub fn find_cookie_in<'a>(
     values: impl IntoIterator<Item = &'a HeaderValue>,
     name: &str,
 ) -> Option<&'a str> {
-    // On every request: a plain scan rather than `cookie_pairs`' general one.
-    values
-        .into_iter()
-        .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
-        .find_map(|pair| cookie_value(pair, name.as_bytes()))
-        .and_then(|value| std::str::from_utf8(value).ok())
+    // On every request: the name searched for with memchr's vectorised search rather than
+    // the header walked pair by pair.
+    let value = match plain_name(name) {
+        Some(name) => values.into_iter().find_map(|v| {
+            let v = v.as_bytes();
+            memmem::find_iter(v, name).find_map(|at| match named_at(v, at, name)? {
+                Named::Value(value) => Some(value),
+                Named::Bare => None,
+            })
+        }),
+        None => values
+            .into_iter()
+            .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
+            .find_map(|pair| cookie_value(pair, name.as_bytes())),
+    };
+    value.and_then(|value| std::str::from_utf8(value).ok())
+}
+
+/// `name` as bytes if a pair's name can be told by finding it in the header: not empty, and
+/// without `;`, `=` or blanks (true of every name the gateway uses). Other names are looked
+/// for pair by pair.
+fn plain_name(name: &str) -> Option<&[u8]> {
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b != b';' && b != b'=' && !b.is_ascii_whitespace());
+    plain.then_some(name.as_bytes())
+}
+
+/// What a pair of the looked-for name holds.
+#[derive(Debug, PartialEq, Eq)]
+enum Named<'a> {
+    /// `name=value`: the trimmed value.
+    Value(&'a [u8]),
+    /// `name` alone, no `=`.
+    Bare,
+}
+
+/// Whether the `name` found at `at` in a `Cookie` header `v` is a pair's name, read as
+/// `split_pair` reads pairs: only blanks between it and the pair's start (the header's start
+/// or a `;`), and only blanks between it and the `=` or the pair's end. `name` is plain
+/// (`plain_name`), so a pair's name is never found inside it.
+fn named_at<'a>(v: &'a [u8], at: usize, name: &[u8]) -> Option<Named<'a>> {
+    let before = &v[..at];
+    let start = before.iter().rposition(|b| !b.is_ascii_whitespace());
+    if start.is_some_and(|i| before[i] != b';') {
+        return None;
+    }
+    let rest = &v[at + name.len()..];
+    let end = rest.iter().position(|b| *b == b';').unwrap_or(rest.len());
+    let rest = &rest[..end];
+    match rest.iter().position(|b| !b.is_ascii_whitespace()) {
+        None => Some(Named::Bare),
+        Some(i) if rest[i] == b'=' => Some(Named::Value(rest[i + 1..].trim_ascii())),
+        Some(_) => None,
+    }
 }
 
 /// An IP address as text in `buf`; IPv4 without the formatting machinery (it is written on
@@ -622,6 +669,41 @@ mod tests {
                 let kept: Vec<Vec<u8>> =
                     cookie_pairs(&h).map(|(_, pair, _)| pair.to_vec()).collect();
                 prop_assert_eq!(kept, others);
+            }
+
+            /// The name search of `find_cookie` and `cookie_without` reads pairs exactly as
+            /// the pair-by-pair reading does, on headers made of the name's near misses.
+            #[test]
+            fn finding_our_name_reads_pairs_as_documented(
+                values in proptest::collection::vec(
+                    proptest::collection::vec(
+                        prop_oneof![
+                            Just("wartesaal_r"), Just("wartesaal_rr"), Just("xwartesaal_r"),
+                            Just("="), Just(";"), Just(" "), Just("\t"), Just("v"),
+                            Just("\u{e9}"),
+                        ],
+                        0..14,
+                    ).prop_map(|parts| parts.concat().into_bytes()),
+                    1..3,
+                ),
+            ) {
+                let h = headers(&values);
+                let name = "wartesaal_r";
+                let expected = cookie_pairs(&h)
+                    .find_map(|(key, _, value)| value.filter(|_| key == name.as_bytes()))
+                    .and_then(|v| std::str::from_utf8(v).ok());
+                prop_assert_eq!(find_cookie(&h, name), expected);
+                let ours = cookie_pairs(&h).any(|(key, _, _)| key == name.as_bytes());
+                let joined = cookie_pairs(&h)
+                    .filter(|(key, _, _)| *key != name.as_bytes())
+                    .map(|(_, pair, _)| pair)
+                    .collect::<Vec<_>>()
+                    .join(&b"; "[..]);
+                let expected = match (ours, h.get_all(header::COOKIE).iter().count()) {
+                    (false, 1) => h.get(header::COOKIE).map(|v| v.as_bytes().to_vec()),
+                    _ => (!joined.is_empty()).then_some(joined),
+                };
+                prop_assert_eq!(cookie_without(&h, name).map(Cow::into_owned), expected);
             }
         }
     }
