@@ -26,7 +26,7 @@ use crate::history::History;
 use crate::issuance::{AddressLimiter, Challenges, Refusal};
 use crate::metrics::{Metrics, Outcome, Refused, RoomMetrics, UpstreamClass};
 use crate::page::{self, RoomStateName, View};
-use crate::proxy::{self, Body, Forwarded, InFlight, ProxyError};
+use crate::proxy::{self, Body, CookieName, Forwarded, InFlight, ProxyError};
 use crate::schedule::{self, Phase, Place};
 use crate::shared::{Redis, SharedState};
 use crate::state::{EmbeddedState, Figures, RoomState, SessionStart, StateError};
@@ -151,7 +151,7 @@ pub struct Room {
     upstream: Arc<UpstreamGate>,
     issuance: Issuance,
     pub metrics: RoomMetrics,
-    cookie_name: String,
+    cookie_name: CookieName,
     /// What to do while the shared state cannot be reached.
     on_unavailable: OnUnavailable,
     /// Kept-alive connections to the upstream (kept across reloads while the upstream and
@@ -217,7 +217,7 @@ impl Room {
             upstream,
             issuance,
             metrics: metrics.room(&cfg.id),
-            cookie_name: cfg.cookie_name(),
+            cookie_name: CookieName::new(cfg.cookie_name()),
             on_unavailable: config.state.on_unavailable,
             state,
             cfg,
@@ -252,11 +252,11 @@ impl Room {
 
     fn cookie(&self, value: &str, max_age: u64, secure: bool) -> HeaderValue {
         use std::fmt::Write;
-        let mut text = String::with_capacity(self.cookie_name.len() + value.len() + 72);
+        let mut text = String::with_capacity(self.cookie_name.as_str().len() + value.len() + 72);
         let _ = write!(
             text,
             "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
-            self.cookie_name,
+            self.cookie_name.as_str(),
             if secure { "; Secure" } else { "" }
         );
         // Cookie names are [a-z0-9_-] and tokens base64url: always a valid header value. The
@@ -646,9 +646,9 @@ impl LangCookie {
             (None, _) => LangCookie::Read(None),
             (Some(one), None) => LangCookie::In(one.clone()),
             // Several (HTTP/2): read now rather than keep them all.
-            (Some(_), Some(_)) => {
-                LangCookie::Read(proxy::find_cookie(headers, LANG_COOKIE).and_then(Lang::parse))
-            }
+            (Some(_), Some(_)) => LangCookie::Read(
+                proxy::find_cookie(headers, &LANG_COOKIE_NAME).and_then(Lang::parse),
+            ),
         }
     }
 }
@@ -678,7 +678,8 @@ impl Visit {
         let choice = match &self.lang_choice {
             LangCookie::Read(choice) => *choice,
             LangCookie::In(cookie) => {
-                proxy::find_cookie_in(std::iter::once(cookie), LANG_COOKIE).and_then(Lang::parse)
+                proxy::find_cookie_in(std::iter::once(cookie), &LANG_COOKIE_NAME)
+                    .and_then(Lang::parse)
             }
         };
         choice.unwrap_or_else(|| {
@@ -1396,6 +1397,10 @@ pub fn effective_rate(figures: &Figures) -> f64 {
 /// Cookie holding the language a visitor picked with the page's switch. The hyphen keeps it
 /// apart from every room cookie (`wartesaal_<id>`).
 pub const LANG_COOKIE: &str = "wartesaal-lang";
+
+/// `LANG_COOKIE` with its search, made once.
+static LANG_COOKIE_NAME: std::sync::LazyLock<CookieName> =
+    std::sync::LazyLock::new(|| CookieName::new(LANG_COOKIE));
 
 /// `GET /.wartesaal/lang?to=en&back=/path`: remembers the choice for a year and returns to
 /// the page (only to a path on this site, never elsewhere).

@@ -135,68 +135,105 @@ fn split_pair(pair: &[u8]) -> (&[u8], Option<&[u8]>) {
 /// when none are left. Several `Cookie` headers (HTTP/2 browsers send one per cookie) become
 /// one, joined with `; ` as HTTP/1.1 upstreams expect (RFC 9113 §8.2.3); a single one
 /// without `name` is passed on exactly as it came.
-pub fn cookie_without<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, [u8]>> {
+pub fn cookie_without<'a>(headers: &'a HeaderMap, name: &CookieName) -> Option<Cow<'a, [u8]>> {
     let mut values = headers.get_all(header::COOKIE).iter();
     let first = values.next()?;
     if values.next().is_none() {
-        // One header, the usual case: passed on as it came when it holds no pair of ours.
         let v = first.as_bytes();
-        let ours = match plain_name(name) {
-            Some(name) => memmem::find_iter(v, name).any(|at| named_at(v, at, name).is_some()),
-            None => v
-                .split(|b| *b == b';')
-                .any(|pair| split_pair(pair.trim_ascii()).0 == name.as_bytes()),
-        };
-        if !ours {
+        if name.pairs_in(v).next().is_none() {
+            // One header without a pair of ours, the usual case: passed on as it came.
             return Some(Cow::Borrowed(v));
         }
+        // Ours alone: nothing is left to pass on.
+        memchr::memchr(b';', v)?;
     }
     let joined = cookie_pairs(headers)
-        .filter(|(key, _, _)| *key != name.as_bytes())
+        .filter(|(key, _, _)| *key != name.as_str().as_bytes())
         .map(|(_, pair, _)| pair)
         .collect::<Vec<_>>()
         .join(&b"; "[..]);
     (!joined.is_empty()).then_some(Cow::Owned(joined))
 }
 
-/// The value of one `name=value` pair if its name is `name`: the same reading as
-/// `cookie_pairs`, without its generality.
-fn cookie_value<'a>(pair: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    let (key, value) = split_pair(pair.trim_ascii());
-    value.filter(|_| key == name)
+/// A cookie's name and a search for it, made once (for a room: at start and on reload):
+/// finding the room cookie is on every request's path.
+pub struct CookieName {
+    name: String,
+    /// memchr's vectorised search for a plain name (`plain_name`); other names are looked
+    /// for pair by pair.
+    finder: Option<memmem::Finder<'static>>,
+}
+
+impl CookieName {
+    pub fn new(name: impl Into<String>) -> CookieName {
+        let name = name.into();
+        let finder = plain_name(&name).map(|n| memmem::Finder::new(n).into_owned());
+        CookieName { name, finder }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    /// Where a pair of this name is in one `Cookie` header value, and what it holds, in
+    /// order.
+    fn pairs_in<'s, 'v>(&'s self, v: &'v [u8]) -> impl Iterator<Item = Named<'v>> + use<'s, 'v> {
+        let (found, walked) = match &self.finder {
+            Some(finder) => {
+                let name = self.name.as_bytes();
+                let found = finder
+                    .find_iter(v)
+                    .filter_map(move |at| named_at(v, at, name));
+                (Some(found), None)
+            }
+            None => {
+                let walked = v.split(|b| *b == b';').filter_map(|pair| {
+                    match split_pair(pair.trim_ascii()) {
+                        (key, value) if key == self.name.as_bytes() => {
+                            Some(value.map_or(Named::Bare, Named::Value))
+                        }
+                        _ => None,
+                    }
+                });
+                (None, Some(walked))
+            }
+        };
+        found
+            .into_iter()
+            .flatten()
+            .chain(walked.into_iter().flatten())
+    }
+}
+
+impl std::fmt::Debug for CookieName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
 }
 
 /// The first value of cookie `name`, if any. A value that is not text is no token.
-pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn find_cookie<'a>(headers: &'a HeaderMap, name: &CookieName) -> Option<&'a str> {
     find_cookie_in(headers.get_all(header::COOKIE), name)
 }
 
 /// `find_cookie` in these `Cookie` header values.
 pub fn find_cookie_in<'a>(
     values: impl IntoIterator<Item = &'a HeaderValue>,
-    name: &str,
+    name: &CookieName,
 ) -> Option<&'a str> {
-    // On every request: the name searched for with memchr's vectorised search rather than
-    // the header walked pair by pair.
-    let value = match plain_name(name) {
-        Some(name) => values.into_iter().find_map(|v| {
-            let v = v.as_bytes();
-            memmem::find_iter(v, name).find_map(|at| match named_at(v, at, name)? {
+    values
+        .into_iter()
+        .find_map(|v| {
+            name.pairs_in(v.as_bytes()).find_map(|pair| match pair {
                 Named::Value(value) => Some(value),
                 Named::Bare => None,
             })
-        }),
-        None => values
-            .into_iter()
-            .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
-            .find_map(|pair| cookie_value(pair, name.as_bytes())),
-    };
-    value.and_then(|value| std::str::from_utf8(value).ok())
+        })
+        .and_then(|value| std::str::from_utf8(value).ok())
 }
 
 /// `name` as bytes if a pair's name can be told by finding it in the header: not empty, and
-/// without `;`, `=` or blanks (true of every name the gateway uses). Other names are looked
-/// for pair by pair.
+/// without `;`, `=` or blanks (true of every name the gateway uses).
 fn plain_name(name: &str) -> Option<&[u8]> {
     let plain = !name.is_empty()
         && name
@@ -225,7 +262,7 @@ fn named_at<'a>(v: &'a [u8], at: usize, name: &[u8]) -> Option<Named<'a>> {
         return None;
     }
     let rest = &v[at + name.len()..];
-    let end = rest.iter().position(|b| *b == b';').unwrap_or(rest.len());
+    let end = memchr::memchr(b';', rest).unwrap_or(rest.len());
     let rest = &rest[..end];
     match rest.iter().position(|b| !b.is_ascii_whitespace()) {
         None => Some(Named::Bare),
@@ -299,7 +336,7 @@ fn header_line(head: &mut Vec<u8>, name: &str, value: &[u8]) {
 /// `upstream` sends it, whatever framing headers the visitor sent.
 pub fn upstream_request(
     req: Request<Incoming>,
-    cookie_name: &str,
+    cookie_name: &CookieName,
     host: &str,
     fwd: &Forwarded,
 ) -> Outbound {
@@ -317,7 +354,7 @@ pub fn upstream_request(
 fn upstream_head(
     parts: &http::request::Parts,
     framing: BodyFraming,
-    cookie_name: &str,
+    cookie_name: &CookieName,
     host: &str,
     fwd: &Forwarded,
 ) -> Vec<u8> {
@@ -467,7 +504,7 @@ mod tests {
     /// The headers as the upstream gets them, cookie-wise.
     fn stripped(h: &HeaderMap, name: &str) -> HeaderMap {
         let mut out = HeaderMap::new();
-        if let Some(v) = cookie_without(h, name) {
+        if let Some(v) = cookie_without(h, &CookieName::new(name)) {
             out.insert(header::COOKIE, HeaderValue::from_bytes(&v).unwrap());
         }
         out
@@ -484,7 +521,13 @@ mod tests {
 
     fn head_of(req: Request<()>, framing: BodyFraming, trusted: bool) -> String {
         let (parts, ()) = req.into_parts();
-        let head = upstream_head(&parts, framing, "wartesaal_r", "site.test", &fwd(trusted));
+        let head = upstream_head(
+            &parts,
+            framing,
+            &CookieName::new("wartesaal_r"),
+            "site.test",
+            &fwd(trusted),
+        );
         String::from_utf8(head).unwrap()
     }
 
@@ -577,30 +620,39 @@ mod tests {
             HeaderValue::from_bytes(b"a=1; name=M\xc3\xbcller; wartesaal_r=TOKEN").unwrap(),
         );
         h.append(header::COOKIE, HeaderValue::from_static("b=2"));
-        assert_eq!(find_cookie(&h, "wartesaal_r"), Some("TOKEN"));
         assert_eq!(
-            cookie_without(&h, "wartesaal_r").unwrap().as_ref(),
+            find_cookie(&h, &CookieName::new("wartesaal_r")),
+            Some("TOKEN")
+        );
+        assert_eq!(
+            cookie_without(&h, &CookieName::new("wartesaal_r"))
+                .unwrap()
+                .as_ref(),
             b"a=1; name=M\xc3\xbcller; b=2"
         );
         let mut only = HeaderMap::new();
         only.insert(header::COOKIE, HeaderValue::from_static("wartesaal_r=x"));
-        assert_eq!(cookie_without(&only, "wartesaal_r"), None);
+        assert_eq!(cookie_without(&only, &CookieName::new("wartesaal_r")), None);
         // Names are what comes before the first `=`: a pair `=` is named "", not "=".
         let mut odd = HeaderMap::new();
         odd.insert(header::COOKIE, HeaderValue::from_static("x=1 ;= ; a =b=c"));
         for name in ["=", "a=b", "a ", " a"] {
-            assert_eq!(find_cookie(&odd, name), None, "{name:?}");
+            assert_eq!(find_cookie(&odd, &CookieName::new(name)), None, "{name:?}");
             assert_eq!(
-                cookie_without(&odd, name).unwrap().as_ref(),
+                cookie_without(&odd, &CookieName::new(name))
+                    .unwrap()
+                    .as_ref(),
                 b"x=1 ;= ; a =b=c"
             );
         }
-        assert_eq!(find_cookie(&odd, "a"), Some("b=c"));
-        assert_eq!(find_cookie(&odd, ""), Some(""));
+        assert_eq!(find_cookie(&odd, &CookieName::new("a")), Some("b=c"));
+        assert_eq!(find_cookie(&odd, &CookieName::new("")), Some(""));
         let mut theirs = HeaderMap::new();
         theirs.insert(header::COOKIE, HeaderValue::from_static(" a=1;;b=2 "));
         assert_eq!(
-            cookie_without(&theirs, "wartesaal_r").unwrap().as_ref(),
+            cookie_without(&theirs, &CookieName::new("wartesaal_r"))
+                .unwrap()
+                .as_ref(),
             b" a=1;;b=2 ",
             "untouched"
         );
@@ -663,9 +715,9 @@ mod tests {
                     .filter(|(k, _, _)| *k != b"wartesaal_r")
                     .map(|(_, pair, _)| pair.to_vec())
                     .collect();
-                let _ = find_cookie(&h, "wartesaal_r");
+                let _ = find_cookie(&h, &CookieName::new("wartesaal_r"));
                 let h = stripped(&h, "wartesaal_r");
-                prop_assert_eq!(find_cookie(&h, "wartesaal_r"), None);
+                prop_assert_eq!(find_cookie(&h, &CookieName::new("wartesaal_r")), None);
                 let kept: Vec<Vec<u8>> =
                     cookie_pairs(&h).map(|(_, pair, _)| pair.to_vec()).collect();
                 prop_assert_eq!(kept, others);
@@ -692,7 +744,7 @@ mod tests {
                 let expected = cookie_pairs(&h)
                     .find_map(|(key, _, value)| value.filter(|_| key == name.as_bytes()))
                     .and_then(|v| std::str::from_utf8(v).ok());
-                prop_assert_eq!(find_cookie(&h, name), expected);
+                prop_assert_eq!(find_cookie(&h, &CookieName::new(name)), expected);
                 let ours = cookie_pairs(&h).any(|(key, _, _)| key == name.as_bytes());
                 let joined = cookie_pairs(&h)
                     .filter(|(key, _, _)| *key != name.as_bytes())
@@ -703,7 +755,7 @@ mod tests {
                     (false, 1) => h.get(header::COOKIE).map(|v| v.as_bytes().to_vec()),
                     _ => (!joined.is_empty()).then_some(joined),
                 };
-                prop_assert_eq!(cookie_without(&h, name).map(Cow::into_owned), expected);
+                prop_assert_eq!(cookie_without(&h, &CookieName::new(name)).map(Cow::into_owned), expected);
             }
         }
     }

@@ -22,7 +22,7 @@
 
 use http::header::{self, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use wartesaal::proxy::{cookie_without, find_cookie};
+use wartesaal::proxy::{cookie_without, find_cookie, CookieName};
 
 const ROOM_COOKIE: &str = "wartesaal_r";
 
@@ -65,7 +65,7 @@ fn pairs(headers: &HeaderMap) -> Vec<Pair> {
 
 /// The `Cookie` headers replaced by the one `cookie_without` gives (or none), as the upstream
 /// gets them.
-fn strip_cookie(headers: &mut HeaderMap, name: &str) {
+fn strip_cookie(headers: &mut HeaderMap, name: &CookieName) {
     let kept = cookie_without(headers, name).map(|v| v.into_owned());
     headers.remove(header::COOKIE);
     if let Some(v) = kept {
@@ -88,6 +88,7 @@ fuzz_target!(|data: &[u8]| {
         Some(Ok(name)) if !name.is_empty() => name,
         _ => ROOM_COOKIE,
     };
+    let cookie = CookieName::new(name);
     let mut headers = HeaderMap::new();
     headers.insert("x-other", HeaderValue::from_static("kept"));
     for line in lines {
@@ -102,12 +103,12 @@ fuzz_target!(|data: &[u8]| {
         .iter()
         .find_map(|(key, _, value)| value.as_deref().filter(|_| key == name.as_bytes()))
         .and_then(|v| std::str::from_utf8(v).ok());
-    assert_eq!(find_cookie(&headers, name), expected);
+    assert_eq!(find_cookie(&headers, &cookie), expected);
 
-    strip_cookie(&mut headers, name);
+    strip_cookie(&mut headers, &cookie);
 
     let after = pairs(&headers);
-    assert_eq!(find_cookie(&headers, name), None);
+    assert_eq!(find_cookie(&headers, &cookie), None);
     assert!(after.iter().all(|(key, _, _)| key != name.as_bytes()));
     let kept: Vec<Pair> = before
         .iter()
@@ -138,7 +139,7 @@ fuzz_target!(|data: &[u8]| {
     );
 
     let once = cookie_values(&headers);
-    strip_cookie(&mut headers, name);
+    strip_cookie(&mut headers, &cookie);
     assert_eq!(
         cookie_values(&headers),
         once,
