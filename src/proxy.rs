@@ -187,14 +187,17 @@ impl CookieName {
                 (Some(found), None)
             }
             None => {
-                let walked = v.split(|b| *b == b';').filter_map(|pair| {
-                    match split_pair(pair.trim_ascii()) {
+                // As `cookie_pairs` reads them: empty pieces are no pairs.
+                let walked = v
+                    .split(|b| *b == b';')
+                    .map(<[u8]>::trim_ascii)
+                    .filter(|pair| !pair.is_empty())
+                    .filter_map(|pair| match split_pair(pair) {
                         (key, value) if key == self.name.as_bytes() => {
                             Some(value.map_or(Named::Bare, Named::Value))
                         }
                         _ => None,
-                    }
-                });
+                    });
                 (None, Some(walked))
             }
         };
@@ -655,6 +658,22 @@ mod tests {
                 .as_ref(),
             b" a=1;;b=2 ",
             "untouched"
+        );
+        // Empty pieces are no pairs, not even of the empty name.
+        assert_eq!(
+            cookie_without(&theirs, &CookieName::new(""))
+                .unwrap()
+                .as_ref(),
+            b" a=1;;b=2 "
+        );
+        let mut overlapping = HeaderMap::new();
+        overlapping.insert(header::COOKIE, HeaderValue::from_static("aaa=1;aa=2; aa"));
+        assert_eq!(find_cookie(&overlapping, &CookieName::new("aa")), Some("2"));
+        assert_eq!(
+            cookie_without(&overlapping, &CookieName::new("aa"))
+                .unwrap()
+                .as_ref(),
+            b"aaa=1"
         );
     }
 
