@@ -11,8 +11,8 @@ use crate::admission::Estimate;
 use crate::config::{Lang, RoomConfig};
 use crate::schedule::{local_time, LocalTime, Schedule};
 
-pub const ASSET_CSS: &str = include_str!("../assets/wartesaal.css");
-pub const ASSET_JS: &str = include_str!("../assets/wartesaal.js");
+pub const ASSET_CSS: &str = include_str!("../../assets/wartesaal.css");
+pub const ASSET_JS: &str = include_str!("../../assets/wartesaal.js");
 
 /// The room's state as a visitor sees it (SPEC §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

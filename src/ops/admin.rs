@@ -32,7 +32,7 @@ const MAX_BODY: usize = 16 * 1024;
 const MAX_MESSAGE_CHARS: usize = 1000;
 const MAX_ADMIT_PER_MINUTE: f64 = 60_000_000.0;
 
-pub const DASHBOARD: &str = include_str!("../assets/dashboard.html");
+pub const DASHBOARD: &str = include_str!("../../assets/dashboard.html");
 
 pub async fn serve(
     gateway: Arc<Gateway>,
