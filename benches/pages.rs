@@ -5,13 +5,14 @@
 use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use wartesaal::admission::Limits;
+use wartesaal::access::ticket::{Kind, Secret, Token};
 use wartesaal::config::{Config, KeySource, Lang};
 use wartesaal::gateway::decide;
+use wartesaal::page::templates::sample_views;
 use wartesaal::page::{self, WaitingPage};
-use wartesaal::state::{EmbeddedState, RoomState};
-use wartesaal::templates::sample_views;
-use wartesaal::ticket::{Kind, Secret, Token};
+use wartesaal::queue::admission::Limits;
+use wartesaal::state::embedded::EmbeddedState;
+use wartesaal::state::RoomState;
 
 const NOW_MS: u64 = 1_800_000_000_000;
 
@@ -50,7 +51,7 @@ fn pages(c: &mut Criterion) {
     c.bench_function("waiting_page_render", |b| {
         b.iter(|| {
             let words = WaitingPage::new(room, Lang::De, black_box(view), NOW_MS / 1000, "/");
-            page::waiting_page(room, &words)
+            page::waiting_page(None, &words)
         })
     });
 }

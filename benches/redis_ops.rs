@@ -21,9 +21,9 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 use tokio::net::TcpListener;
+use wartesaal::access::ticket::Secret;
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, KeySource};
-use wartesaal::ticket::Secret;
 
 type HttpClient = Client<HttpConnector, Empty<Bytes>>;
 

@@ -25,9 +25,9 @@ use hyper::service::service_fn;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
+use wartesaal::access::ticket::{Keyring, RoomKeys, Secret};
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, KeySource};
-use wartesaal::ticket::{Keyring, RoomKeys, Secret};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)

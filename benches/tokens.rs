@@ -3,8 +3,8 @@
 //! `cargo bench --bench tokens`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use wartesaal::admission::{Limits, Queue};
-use wartesaal::ticket::{Keyring, Kind, Secret, Token};
+use wartesaal::access::ticket::{Keyring, Kind, Secret, Token};
+use wartesaal::queue::admission::{Limits, Queue};
 
 fn tokens(c: &mut Criterion) {
     let keys = Keyring::new(vec![Secret::from_bytes([9u8; 32])])
@@ -36,8 +36,8 @@ fn admission(c: &mut Criterion) {
 }
 
 fn issuance(c: &mut Criterion) {
-    use wartesaal::issuance::{solve, solves, AddressLimiter};
-    use wartesaal::schedule::{Frozen, Order};
+    use wartesaal::access::issuance::{solve, solves, AddressLimiter};
+    use wartesaal::queue::schedule::{Frozen, Order};
     let order = Order::Drawn {
         first: 0,
         frozen: Frozen {

@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use wartesaal::upstream::{BodyFraming, Outbound, UpstreamPool};
+use wartesaal::http1::{BodyFraming, Outbound, UpstreamPool};
 
 type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
 

@@ -18,9 +18,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use crate::access::ticket::Secret;
 use crate::config::{Config, ConfigError, KeySource, Upstream};
 use crate::page::escape;
-use crate::ticket::Secret;
 
 pub const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
 const SLOTS: usize = 12;

@@ -4,49 +4,29 @@
 //! in ticket order at the rate the backend can take, and shows everyone else their place in
 //! line. `server::start` runs the whole thing in-process, which is what the binary and the
 //! integration tests do.
+//!
+//! The folders are layers; each may use the ones listed before it, never one after:
+//! `clock`, `queue` (the pure admission arithmetic), `access` (tokens, issuance limits),
+//! `tls`, `config`, `metrics`, `http1` (the upstream client), `page`, `state` (where a room's
+//! counters live), `forward` (what crosses to the upstream), `site` (the runtime model built
+//! from config), `gateway` (what happens to a request), `ops` (admin API, history, tick),
+//! `server` (listeners), `demo`.
 #![forbid(unsafe_code)]
 
-#[path = "queue/adaptive.rs"]
-pub mod adaptive;
-#[path = "ops/admin.rs"]
-pub mod admin;
-#[path = "queue/admission.rs"]
-pub mod admission;
+pub mod access;
 pub mod clock;
-#[path = "config/mod.rs"]
 pub mod config;
-#[path = "ops/ctl.rs"]
-pub mod ctl;
 pub mod demo;
-#[path = "gateway/mod.rs"]
+pub mod forward;
 pub mod gateway;
-#[path = "ops/history.rs"]
-pub mod history;
-#[path = "access/issuance.rs"]
-pub mod issuance;
+pub mod http1;
 pub mod metrics;
-#[path = "page/mod.rs"]
+pub mod ops;
 pub mod page;
-#[path = "forward/mod.rs"]
-pub mod proxy;
-#[path = "queue/schedule.rs"]
-pub mod schedule;
-#[path = "server/mod.rs"]
+pub mod queue;
 pub mod server;
-#[path = "state/redis/mod.rs"]
-pub mod shared;
-#[path = "queue/shuffle.rs"]
-pub mod shuffle;
-#[path = "state/embedded/mod.rs"]
+pub mod site;
 pub mod state;
-#[path = "state/embedded/file.rs"]
-pub mod store;
-#[path = "page/templates.rs"]
-pub mod templates;
-#[path = "access/ticket.rs"]
-pub mod ticket;
 pub mod tls;
-#[path = "http1/pool.rs"]
-pub mod upstream;
 
 pub use server::{start, Running};

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
+use wartesaal::access::ticket::Secret;
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, ConfigError};
-use wartesaal::ticket::Secret;
 
 /// Exit code for a config that cannot be used (EX_USAGE).
 const EXIT_CONFIG: u8 = 64;
@@ -165,7 +165,7 @@ fn main() -> ExitCode {
         },
         Command::Check { config } => {
             let path = config_path(config);
-            match Config::load(&path) {
+            match load_config(&path) {
                 Ok(c) => {
                     println!(
                         "{}: ok ({} room(s): {})",
@@ -185,7 +185,7 @@ fn main() -> ExitCode {
         Command::Run { config } => {
             init_logging();
             let path = config_path(config);
-            let config = match Config::load(&path) {
+            let config = match load_config(&path) {
                 Ok(c) => c,
                 Err(e) => return report(&e),
             };
@@ -210,8 +210,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The config file, and with it the rooms' templates, each tried for every state a page can be
+/// in: what `check`, `run` and a reload accept is exactly what the gateway can serve.
+fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    let config = Config::load(path)?;
+    wartesaal::page::templates::load_rooms(&config)?;
+    Ok(config)
+}
+
 fn audit_order(room: &str, path: &Path) -> ExitCode {
-    let config = match Config::load(path) {
+    let config = match load_config(path) {
         Ok(c) => c,
         Err(e) => return report(&e),
     };
@@ -226,7 +234,7 @@ fn audit_order(room: &str, path: &Path) -> ExitCode {
         );
         return ExitCode::from(EXIT_CONFIG);
     };
-    let saved = match wartesaal::store::peek(dir, room) {
+    let saved = match wartesaal::state::peek(dir, room) {
         Ok(Some(saved)) => saved,
         Ok(None) => {
             eprintln!("room `{room}` has no state in {} yet", dir.display());
@@ -247,14 +255,15 @@ fn audit_order(room: &str, path: &Path) -> ExitCode {
     let Some(frozen) = prequeue.frozen else {
         eprintln!(
             "room `{room}`'s pre-queue is still gathering; its order is drawn at {}",
-            wartesaal::schedule::format_time(prequeue.opens_at, offset)
+            wartesaal::queue::schedule::format_time(prequeue.opens_at, offset)
         );
         return ExitCode::from(EXIT_FAILURE);
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = wartesaal::schedule::write_audit(&mut out, room, &prequeue, &frozen, offset)
-        .and_then(|()| std::io::Write::flush(&mut out));
+    let written =
+        wartesaal::queue::schedule::write_audit(&mut out, room, &prequeue, &frozen, offset)
+            .and_then(|()| std::io::Write::flush(&mut out));
     match written {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`| head`) is not an error of the audit.
@@ -364,7 +373,7 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
             .map(|t| t.trim().to_string()),
     };
     let operator = std::env::var("USER").unwrap_or_else(|_| "ctl".into());
-    let ctl = match wartesaal::ctl::Ctl::new(admin, token, operator) {
+    let ctl = match wartesaal::ops::ctl::Ctl::new(admin, token, operator) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -440,7 +449,7 @@ async fn run(config: Config, path: PathBuf) -> Result<(), String> {
 /// on the config it has and every problem is logged.
 fn reload(running: &mut wartesaal::Running, path: &Path) {
     tracing::info!(config = %path.display(), "SIGHUP: reloading the config");
-    let config = match Config::load(path) {
+    let config = match load_config(path) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!("reload refused, the running config stays: {e}");

@@ -8,7 +8,7 @@ use prometheus::{
     IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::ticket::TokenError;
+use crate::access::ticket::TokenError;
 
 pub const TICKETS_ISSUED: &str = "wartesaal_tickets_issued_total";
 pub const ADMITTED: &str = "wartesaal_admitted_total";

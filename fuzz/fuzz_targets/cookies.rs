@@ -1,4 +1,4 @@
-//! `proxy::find_cookie` and `proxy::cookie_without` on arbitrary `Cookie` headers.
+//! `forward::find_cookie` and `forward::cookie_without` on arbitrary `Cookie` headers.
 //!
 //! Input: `name \n value \n value ...`. The first line is the cookie name looked for (the room
 //! cookie `wartesaal_r` when it is empty or not UTF-8); every further line becomes one `Cookie`
@@ -22,7 +22,7 @@
 
 use http::header::{self, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use wartesaal::proxy::{cookie_without, find_cookie, CookieName};
+use wartesaal::forward::{cookie_without, find_cookie, CookieName};
 
 const ROOM_COOKIE: &str = "wartesaal_r";
 

@@ -14,7 +14,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use wartesaal::ticket::{Keyring, Kind, RoomKeys, Secret, Token, TokenError, TOKEN_CHARS};
+use wartesaal::access::ticket::{Keyring, Kind, RoomKeys, Secret, Token, TokenError, TOKEN_CHARS};
 
 const ROOM: &str = "room";
 

@@ -19,12 +19,14 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::config::AdminToken;
-use crate::gateway::{effective_rate, plain, Gateway, Room};
-use crate::history;
-use crate::proxy::{self, Body};
-use crate::schedule::{format_time, Order, Schedule};
+use crate::forward::{self, Body};
+use crate::gateway::plain;
+use crate::ops::history;
+use crate::ops::Ops;
+use crate::queue::schedule::{format_time, Order, Schedule};
+use crate::site::Room;
 use crate::state::Figures;
-use crate::store::{OperatorState, Override, Settings};
+use crate::state::{OperatorState, Override, Settings};
 
 /// Largest PATCH body read.
 const MAX_BODY: usize = 16 * 1024;
@@ -35,21 +37,21 @@ const MAX_ADMIT_PER_MINUTE: f64 = 60_000_000.0;
 pub const DASHBOARD: &str = include_str!("../../assets/dashboard.html");
 
 pub async fn serve(
-    gateway: Arc<Gateway>,
+    ops: Arc<Ops>,
     req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Result<Response<Body>, Infallible> {
-    Ok(handle(&gateway, req, peer).await)
+    Ok(handle(&ops, req, peer).await)
 }
 
-async fn handle(gateway: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+async fn handle(ops: &Ops, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
     let read = method == Method::GET || method == Method::HEAD;
     match path.as_str() {
         "/metrics" if read => {
-            gateway.tick();
-            let mut resp = Response::new(proxy::full(Bytes::from(gateway.metrics.render())));
+            ops.tick();
+            let mut resp = Response::new(forward::full(Bytes::from(ops.gateway.metrics.render())));
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
@@ -58,13 +60,13 @@ async fn handle(gateway: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> 
         }
         "/healthz" if read => plain(StatusCode::OK, "ok"),
         // Ready while the embedded state is being saved, or Redis answers.
-        "/readyz" if read && gateway.ready() => plain(StatusCode::OK, "ready"),
+        "/readyz" if read && ops.ready() => plain(StatusCode::OK, "ready"),
         "/readyz" if read => plain(
             StatusCode::SERVICE_UNAVAILABLE,
             "room state cannot be saved or Redis cannot be reached; see the log",
         ),
         "/" if read => {
-            let mut resp = Response::new(proxy::full(Bytes::from_static(DASHBOARD.as_bytes())));
+            let mut resp = Response::new(forward::full(Bytes::from_static(DASHBOARD.as_bytes())));
             let h = resp.headers_mut();
             h.insert(
                 header::CONTENT_TYPE,
@@ -83,30 +85,30 @@ async fn handle(gateway: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> 
             resp
         }
         "/api/v1/rooms" if read => {
-            let site = gateway.site.load();
-            let rooms: Vec<Value> = site.rooms.iter().map(|r| room_json(gateway, r)).collect();
+            let site = ops.gateway.site.load();
+            let rooms: Vec<Value> = site.rooms.iter().map(|r| room_json(ops, r)).collect();
             json_answer(StatusCode::OK, &json!({ "rooms": rooms }))
         }
         "/api/v1/series" if read => {
-            gateway.tick();
+            ops.tick();
             json_answer(
                 StatusCode::OK,
                 &json!({
                     "interval_seconds": history::INTERVAL_MS / 1000,
-                    "rooms": gateway.history.series(),
+                    "rooms": ops.history.series(),
                 }),
             )
         }
         _ => match path.strip_prefix("/api/v1/rooms/") {
             Some(id) => {
-                let site = gateway.site.load_full();
+                let site = ops.gateway.site.load_full();
                 let Some(room) = site.room(id) else {
                     return error(StatusCode::NOT_FOUND, "no room with this id", None);
                 };
                 if read {
-                    json_answer(StatusCode::OK, &room_json(gateway, room))
+                    json_answer(StatusCode::OK, &room_json(ops, room))
                 } else if method == Method::PATCH {
-                    patch(gateway, room, req, peer, site.admin_token.as_ref()).await
+                    patch(ops, room, req, peer, site.admin_token.as_ref()).await
                 } else {
                     not_allowed("GET, HEAD, PATCH")
                 }
@@ -129,8 +131,8 @@ async fn handle(gateway: &Gateway, req: Request<Incoming>, peer: SocketAddr) -> 
 }
 
 /// A room's live figures and settings.
-fn room_json(gateway: &Gateway, room: &Room) -> Value {
-    let now = gateway.clock.now_ms();
+fn room_json(ops: &Ops, room: &Room) -> Value {
+    let now = ops.gateway.clock.now_ms();
     let figures = room.state.figures(now);
     let settings = room.state.settings();
     let cfg = &room.cfg;
@@ -145,7 +147,7 @@ fn room_json(gateway: &Gateway, room: &Room) -> Value {
         "waiting": figures.waiting(),
         "active_sessions": figures.active,
         "admit_per_minute": figures.limits.admit_per_minute,
-        "effective_admit_per_minute": effective_rate(&figures),
+        "effective_admit_per_minute": figures.effective_rate(),
         "max_active": figures.limits.max_active,
         "config": { "admit_per_minute": cfg.admit_per_minute, "max_active": cfg.max_active },
         "estimated_wait_seconds": wait.map(|w| w.seconds),
@@ -359,7 +361,7 @@ fn parse_message(value: &Value) -> Result<(Option<String>, Option<String>), Inva
     Ok(message)
 }
 
-fn apply(change: &Change, settings: &mut Settings, config: &crate::admission::Limits) {
+fn apply(change: &Change, settings: &mut Settings, config: &crate::queue::admission::Limits) {
     if let Some(rate) = change.admit_per_minute {
         settings.admit_per_minute = rate.map(|value| Override {
             value,
@@ -386,7 +388,7 @@ fn apply(change: &Change, settings: &mut Settings, config: &crate::admission::Li
 }
 
 async fn patch(
-    gateway: &Gateway,
+    ops: &Ops,
     room: &Room,
     req: Request<Incoming>,
     peer: SocketAddr,
@@ -432,7 +434,7 @@ async fn patch(
         Ok(c) => c,
         Err(why) => return error(StatusCode::BAD_REQUEST, &why.message, why.field.as_deref()),
     };
-    let now = gateway.clock.now_ms();
+    let now = ops.gateway.clock.now_ms();
     match change.adaptive {
         Some(_) if room.cfg.adaptive.is_none() => {
             return error(
@@ -467,8 +469,8 @@ async fn patch(
                 "operator changed the room"
             );
             // Gauges show the change at once, not at the next tick.
-            gateway.tick();
-            json_answer(StatusCode::OK, &room_json(gateway, room))
+            ops.tick();
+            json_answer(StatusCode::OK, &room_json(ops, room))
         }
         Err(e) => {
             tracing::error!(room = %room.cfg.id, error = %e, "operator change not saved");
@@ -502,7 +504,7 @@ fn authorized(headers: &http::HeaderMap, token: &AdminToken) -> bool {
 fn json_answer(status: StatusCode, value: &Value) -> Response<Body> {
     let mut body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     body.push(b'\n');
-    let mut resp = Response::new(proxy::full(Bytes::from(body)));
+    let mut resp = Response::new(forward::full(Bytes::from(body)));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(

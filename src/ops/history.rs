@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::clock::Millis;
-use crate::gateway::{effective_rate, Site};
+use crate::site::Site;
 
 pub const INTERVAL_MS: Millis = 10_000;
 /// One hour of samples.
@@ -88,7 +88,7 @@ impl History {
                     admitted_per_minute: now_counters.admitted.saturating_sub(last.admitted) as f64
                         / minutes,
                     active_sessions: figures.active,
-                    admit_per_minute: effective_rate(&figures),
+                    admit_per_minute: figures.effective_rate(),
                     estimated_wait_seconds: figures.wait_for_newcomer().map_or(0, |w| w.seconds),
                     upstream_latency_ms: (count > 0).then(|| {
                         (now_counters.latency_sum - last.latency_sum) * 1000.0 / count as f64

@@ -6,13 +6,15 @@
 //! error at load and at reload. Should one still fail at run time, the built-in page is served
 //! and the error logged: a visitor never sees a broken page.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::config::{Lang, RoomConfig};
+use crate::config::{Config, ConfigError, Lang, Problem, RoomConfig};
 use crate::page::{self, NoticePage, RoomStateName, View, WaitingPage};
 
 /// The file names looked for in `template_dir`; either may be left out.
@@ -153,6 +155,40 @@ impl Templates {
     }
 }
 
+/// Every room's own templates, by room id. Each is tried for every state a page can be in,
+/// so a template that would fail for a visitor fails here, as a config error naming
+/// `rooms[N].template_dir`: `check`, the start and every reload load them through this, and a
+/// broken template never gets as far as a running room.
+pub fn load_rooms(config: &Config) -> Result<HashMap<String, Arc<Templates>>, ConfigError> {
+    let mut loaded = HashMap::new();
+    let mut problems = Vec::new();
+    for (i, room) in config.rooms.iter().enumerate() {
+        let Some(dir) = &room.template_dir else {
+            continue;
+        };
+        match Templates::load(dir, room) {
+            Ok(t) => {
+                loaded.insert(room.id.clone(), Arc::new(t));
+            }
+            Err(e) => problems.push(Problem {
+                key: format!("rooms[{i}].template_dir"),
+                message: e.to_string(),
+                hint: "fix the template (minijinja syntax, variables as in README \"Your own \
+                       page\"), or leave template_dir out for the built-in page"
+                    .into(),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(ConfigError::Invalid {
+            path: config.path.clone(),
+            problems,
+        })
+    }
+}
+
 /// "file, line N: what" from a minijinja error and its causes.
 fn describe(path: &Path, e: &minijinja::Error) -> String {
     let mut out = path.display().to_string();
@@ -257,7 +293,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
     let opens_at = room
         .schedule
         .as_ref()
-        .map(|s| crate::schedule::format_time(s.window.opens_at, s.offset_minutes));
+        .map(|s| crate::queue::schedule::format_time(s.window.opens_at, s.offset_minutes));
     let mut all = Vec::with_capacity(views.len() * 2);
     for mut view in views {
         if view.state != RoomStateName::Open || view.challenge.is_some() {

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
-use crate::shuffle::Shuffle;
+use crate::queue::shuffle::Shuffle;
 
 /// When a room opens, as the config file says.
 #[derive(Debug, Clone, PartialEq, Eq)]

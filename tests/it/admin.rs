@@ -336,7 +336,7 @@ async fn the_dashboard_is_self_contained_and_its_series_carry_what_it_charts() {
         for v in &mut line {
             v.get("/").await;
         }
-        gw.running.gateway.tick();
+        gw.running.tick();
     }
     let series = gw.admin(Method::GET, "/api/v1/series", None, None).await;
     assert_eq!(series.status, StatusCode::OK);

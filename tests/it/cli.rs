@@ -45,7 +45,7 @@ fn keygen_prints_a_256_bit_secret() {
     assert!(line
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-    wartesaal::ticket::Secret::from_base64(line).unwrap();
+    wartesaal::access::ticket::Secret::from_base64(line).unwrap();
 }
 
 #[test]

@@ -175,7 +175,7 @@ fn audit_order(state_dir: &std::path::Path) -> Vec<u64> {
     let key = dir.join("secret.key");
     std::fs::write(
         &key,
-        wartesaal::ticket::Secret::from_bytes([1u8; 32]).to_base64(),
+        wartesaal::access::ticket::Secret::from_bytes([1u8; 32]).to_base64(),
     )
     .unwrap();
     let config = dir.join("wartesaal.toml");
@@ -330,7 +330,7 @@ async fn hand_in(v: &mut Visitor, challenge: &str, nonce: &str) -> support::Answ
 /// Solves the challenge `v` is given and hands it in, as the page's script does.
 async fn solve_as(v: &mut Visitor) -> support::Answer {
     let challenge = challenge_of(v).await;
-    let nonce = wartesaal::issuance::solve(&challenge, 8);
+    let nonce = wartesaal::access::issuance::solve(&challenge, 8);
     hand_in(v, &challenge, &nonce).await
 }
 
@@ -358,7 +358,7 @@ async fn proof_of_work_valid_wrong_reused_and_expired() {
     let challenge = challenge_of(&mut v).await;
     let wrong = (0u64..)
         .map(|n| n.to_string())
-        .find(|n| !wartesaal::issuance::solves(&challenge, n, 8))
+        .find(|n| !wartesaal::access::issuance::solves(&challenge, n, 8))
         .unwrap();
     assert_eq!(
         hand_in(&mut v, &challenge, &wrong).await.status,
@@ -366,7 +366,7 @@ async fn proof_of_work_valid_wrong_reused_and_expired() {
     );
     assert!(v.cookie(COOKIE).is_none());
 
-    let nonce = wartesaal::issuance::solve(&challenge, 8);
+    let nonce = wartesaal::access::issuance::solve(&challenge, 8);
     let answer = hand_in(&mut v, &challenge, &nonce).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(v.cookie(COOKIE).is_some(), "a ticket for a solution");
@@ -381,7 +381,7 @@ async fn proof_of_work_valid_wrong_reused_and_expired() {
     // A solution handed in after the challenge ran out.
     let mut slow = gw.visitor();
     let old = challenge_of(&mut slow).await;
-    let nonce = wartesaal::issuance::solve(&old, 8);
+    let nonce = wartesaal::access::issuance::solve(&old, 8);
     gw.advance(Duration::from_secs(301));
     assert_eq!(
         hand_in(&mut slow, &old, &nonce).await.status,
@@ -394,7 +394,7 @@ async fn proof_of_work_valid_wrong_reused_and_expired() {
         StatusCode::BAD_REQUEST
     );
     let ticket = v.cookie(COOKIE).unwrap();
-    let nonce = wartesaal::issuance::solve(&ticket, 8);
+    let nonce = wartesaal::access::issuance::solve(&ticket, 8);
     assert_eq!(
         hand_in(&mut slow, &ticket, &nonce).await.status,
         StatusCode::BAD_REQUEST
@@ -413,7 +413,7 @@ async fn proof_of_work_valid_wrong_reused_and_expired() {
     let held = waiting.cookie(COOKIE).unwrap();
     assert_eq!(waiting.status("r").await["position"], 1);
     let c = challenge_of(&mut slow).await;
-    let n = wartesaal::issuance::solve(&c, 8);
+    let n = wartesaal::access::issuance::solve(&c, 8);
     let again = hand_in(&mut waiting, &c, &n).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.json()["position"], 1);
@@ -445,7 +445,7 @@ async fn a_challenge_of_another_room_is_refused_and_a_used_up_copy_can_solve_its
     let mut v = gw.visitor();
     let s = v.get_json("/.wartesaal/status?room=s").await.json();
     let foreign = s["challenge"].as_str().unwrap().to_string();
-    let nonce = wartesaal::issuance::solve(&foreign, 8);
+    let nonce = wartesaal::access::issuance::solve(&foreign, 8);
     assert_eq!(
         hand_in(&mut v, &foreign, &nonce).await.status,
         StatusCode::BAD_REQUEST

@@ -978,8 +978,8 @@ async fn slowloris_connections_do_not_stop_a_normal_visitor() {
 
 #[tokio::test]
 async fn a_reload_rotates_keys_and_removes_rooms_without_losing_the_line() {
+    use wartesaal::access::ticket::Secret;
     use wartesaal::config::{Config, KeySource};
-    use wartesaal::ticket::Secret;
     let up = upstream().await;
     let state = support::temp_dir("rotate");
     let rooms = format!(
@@ -1040,8 +1040,8 @@ async fn a_reload_rotates_keys_and_removes_rooms_without_losing_the_line() {
 
 #[tokio::test]
 async fn a_reload_that_cannot_open_a_new_room_changes_nothing() {
+    use wartesaal::access::ticket::Secret;
     use wartesaal::config::{Config, KeySource};
-    use wartesaal::ticket::Secret;
     let up = upstream().await;
     let state = support::temp_dir("refused");
     let mut gw = gateway(&support::config_in(
@@ -1074,4 +1074,57 @@ async fn a_reload_that_cannot_open_a_new_room_changes_nothing() {
         1.0,
         "room r unchanged"
     );
+}
+
+#[tokio::test]
+async fn a_request_is_counted_once_with_the_outcome_it_got() {
+    const OUTCOMES: [&str; 6] = ["proxied", "waiting", "bypass", "status", "busy", "rejected"];
+    async fn counted(gw: &support::Gateway) -> Vec<(&'static str, f64)> {
+        let mut out = Vec::new();
+        for outcome in OUTCOMES {
+            let series = format!("wartesaal_requests_total{{outcome=\"{outcome}\",room=\"r\"}}");
+            out.push((outcome, gw.metric(&series).await));
+        }
+        out
+    }
+    // Nothing listens on port 1: the bypassed request gets the busy page.
+    let gw = gateway(&support::config_text(
+        "",
+        &room(
+            "r",
+            "http://127.0.0.1:1",
+            "admit_per_minute = 600\nbypass_paths = [\"/static/\"]",
+        ),
+    ))
+    .await;
+    let before = counted(&gw).await;
+    let a = gw.visitor().get("/static/app.css").await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    let after = counted(&gw).await;
+    let grown: Vec<(&str, f64)> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| a.1 != b.1)
+        .map(|(b, a)| (a.0, a.1 - b.1))
+        .collect();
+    assert_eq!(grown, vec![("busy", 1.0)], "counted once, as what it got");
+    gw.stop().await;
+
+    // The same request to a working upstream counts once too, as a bypass.
+    let (_up, gw) =
+        support::one_room("admit_per_minute = 600\nbypass_paths = [\"/static/\"]").await;
+    let before = counted(&gw).await;
+    assert_eq!(
+        gw.visitor().get("/static/app.css").await.status,
+        StatusCode::OK
+    );
+    let after = counted(&gw).await;
+    let grown: Vec<(&str, f64)> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| a.1 != b.1)
+        .map(|(b, a)| (a.0, a.1 - b.1))
+        .collect();
+    assert_eq!(grown, vec![("bypass", 1.0)]);
+    gw.stop().await;
 }

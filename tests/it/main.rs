@@ -6,6 +6,7 @@ mod cli;
 mod deploy;
 mod fairness;
 mod gateway;
+mod layout;
 mod page;
 mod process;
 mod protection;

@@ -4,17 +4,20 @@
 use std::path::Path;
 
 use http::StatusCode;
+use wartesaal::access::ticket::Secret;
 use wartesaal::config::{Config, KeySource};
-use wartesaal::ticket::Secret;
 
 use crate::support;
 
+/// A config as `check`, a start and a reload read it: the file, then the rooms' templates.
 fn load(text: &str) -> Result<Config, wartesaal::config::ConfigError> {
-    Config::from_toml(
+    let config = Config::from_toml(
         text,
         Path::new("test.toml"),
         KeySource::Given(vec![Secret::from_bytes(support::SECRET)]),
-    )
+    )?;
+    wartesaal::page::templates::load_rooms(&config)?;
+    Ok(config)
 }
 
 /// The shipped example templates, copied to a fresh directory.

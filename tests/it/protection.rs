@@ -73,7 +73,7 @@ async fn a_strained_upstream_gets_no_more_than_the_cap_and_the_rate_comes_down()
             .filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE)
             .count();
         gw.advance(Duration::from_secs(1));
-        gw.running.gateway.tick();
+        gw.running.tick();
     }
     let most = up.max_concurrent.load(Ordering::SeqCst);
     assert!(
@@ -109,7 +109,7 @@ async fn a_strained_upstream_gets_no_more_than_the_cap_and_the_rate_comes_down()
         let (back, _) = round(visitors, "/strained").await;
         visitors = back;
         gw.advance(Duration::from_secs(5));
-        gw.running.gateway.tick();
+        gw.running.tick();
     }
     assert_eq!(room_json(&gw).await["admit_per_minute"], 1000.0);
     // ... until adaptive is switched back on, going on from the manual rate.

@@ -7,10 +7,10 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::time::Duration;
 
-use wartesaal::adaptive::{Adaptive, AdaptiveConfig, UpstreamSample};
-use wartesaal::admission::{self, Limits, Queue};
 use wartesaal::clock::Millis;
 use wartesaal::page;
+use wartesaal::queue::adaptive::{Adaptive, AdaptiveConfig, UpstreamSample};
+use wartesaal::queue::admission::{self, Limits, Queue};
 
 const T0: Millis = 1_795_392_000_000;
 const MINUTE: Millis = 60_000;

@@ -19,9 +19,9 @@ use hyper::service::service_fn;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
+use wartesaal::access::ticket::Secret;
 use wartesaal::clock::ManualClock;
 use wartesaal::config::{Config, KeySource};
-use wartesaal::ticket::Secret;
 use wartesaal::Running;
 
 pub type TestBody = BoxBody<Bytes, Infallible>;
@@ -408,7 +408,7 @@ impl Gateway {
 
 /// The ticket number inside a visitor's ticket cookie for room `room`.
 pub fn ticket_seq(room: &str, cookie: &str) -> u64 {
-    let keys = wartesaal::ticket::Keyring::new(vec![Secret::from_bytes(SECRET)])
+    let keys = wartesaal::access::ticket::Keyring::new(vec![Secret::from_bytes(SECRET)])
         .unwrap()
         .for_room(room);
     keys.verify(cookie, 0).expect("a genuine ticket").seq

@@ -18,8 +18,8 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
+use wartesaal::access::ticket::Secret;
 use wartesaal::config::{Config, KeySource};
-use wartesaal::ticket::Secret;
 
 use crate::support::{self, TestBody};
 

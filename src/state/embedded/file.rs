@@ -7,26 +7,21 @@
 //! the gateway at boot: starting a room's line from zero would silently hand out everyone's
 //! numbers again.
 
-use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
-use crate::state::EmbeddedState;
+use crate::state::Settings;
 
 /// Version of the room file format; a file of another version is refused, not guessed at.
 pub const FORMAT: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot set up TLS to the upstream: {0}")]
-    Tls(#[from] rustls::Error),
-    #[error("cannot set up the upstream: {0}")]
-    Upstream(#[from] crate::upstream::UpstreamError),
     #[error(
         "cannot use state directory {dir}: {source} (hint: create it and let the gateway's user \
          write to it, or point state.dir somewhere writable)"
@@ -97,99 +92,7 @@ pub struct Saved {
     pub adaptive_rate: Option<f64>,
     /// The last pre-queue: where it begins and, once frozen, its size and order key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prequeue: Option<crate::schedule::Prequeue>,
-}
-
-/// What an operator changed at run time (admin API). A value the operator set is kept together
-/// with the config's value at that moment, so that a later edit of the config file wins again:
-/// the most recent change counts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub admit_per_minute: Option<Override<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_active: Option<Override<u64>>,
-    #[serde(default)]
-    pub state: OperatorState,
-    #[serde(default)]
-    pub message: Message,
-}
-
-impl Settings {
-    /// Whether an operator's value was set against a config value that has changed since.
-    pub fn has_stale(&self, admit_per_minute: f64, max_active: u64) -> bool {
-        self.admit_per_minute
-            .is_some_and(|o| o.config_was != admit_per_minute)
-            || self.max_active.is_some_and(|o| o.config_was != max_active)
-    }
-
-    /// Drops the operator's values set against config values that have changed since: the
-    /// config file was edited later, and the most recent change wins.
-    pub fn drop_stale(&mut self, admit_per_minute: f64, max_active: u64) {
-        if self
-            .admit_per_minute
-            .is_some_and(|o| o.config_was != admit_per_minute)
-        {
-            self.admit_per_minute = None;
-        }
-        if self.max_active.is_some_and(|o| o.config_was != max_active) {
-            self.max_active = None;
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Override<T> {
-    pub value: T,
-    /// The config file's value when the operator set this one.
-    pub config_was: T,
-}
-
-impl<T: Copy + PartialEq> Override<T> {
-    /// The operator's value, if it is in force: set against the config's current value (an
-    /// edit of the config file since makes it stale).
-    pub fn in_force(this: &Option<Override<T>>, config: T) -> Option<T> {
-        this.filter(|o| o.config_was == config).map(|o| o.value)
-    }
-
-    /// The value in force: the operator's, unless the config has changed since.
-    pub fn over(this: &Option<Override<T>>, config: T) -> T {
-        Override::in_force(this, config).unwrap_or(config)
-    }
-}
-
-/// The operator's say over a room.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OperatorState {
-    #[default]
-    Open,
-    /// No admissions; the page shows the operator's message.
-    Paused,
-    /// Nothing left: no new tickets, waiting visitors are told so.
-    Closed,
-}
-
-impl OperatorState {
-    pub fn name(self) -> &'static str {
-        match self {
-            OperatorState::Open => "open",
-            OperatorState::Paused => "paused",
-            OperatorState::Closed => "closed",
-        }
-    }
-}
-
-/// The operator's message to visitors, per language; empty means none.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Message {
-    #[serde(default)]
-    pub de: String,
-    #[serde(default)]
-    pub en: String,
+    pub prequeue: Option<crate::queue::schedule::Prequeue>,
 }
 
 /// The state directory, locked for this process while any room uses it.
@@ -198,10 +101,6 @@ pub struct StateDir {
     /// Holds an exclusive lock on `dir/lock`; the kernel drops it when the process dies, even
     /// by `kill -9`.
     _lock: File,
-    /// Rooms whose state is alive in this process. A room removed by a reload and added back
-    /// while requests still hold the old one gets that same state back: two states writing one
-    /// file could hand out a number twice.
-    pub(crate) live: Mutex<HashMap<String, Weak<EmbeddedState>>>,
 }
 
 impl std::fmt::Debug for StateDir {
@@ -236,7 +135,6 @@ impl StateDir {
         Ok(Arc::new(StateDir {
             dir: dir.to_path_buf(),
             _lock: lock,
-            live: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -352,6 +250,7 @@ impl RoomFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::{OperatorState, Override};
 
     pub fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
@@ -388,10 +287,10 @@ mod tests {
             passes: vec![(3, 2)],
             ended: vec![(1, 9)],
             adaptive_rate: Some(120.0),
-            prequeue: Some(crate::schedule::Prequeue {
+            prequeue: Some(crate::queue::schedule::Prequeue {
                 opens_at: 7,
                 first: 10,
-                frozen: Some(crate::schedule::Frozen {
+                frozen: Some(crate::queue::schedule::Frozen {
                     size: 30,
                     key: [5; 32],
                 }),

@@ -1,0 +1,307 @@
+//! The gateway-wide sections: `[server]`, `[server.tls]`, `[admin]`, `[state]`, `[keys]`.
+//! Must not read a room: that is `room`'s.
+
+use super::walk::{parse_cidrs, parse_listen, Section};
+use super::*;
+
+pub(super) fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<ServerConfig> {
+    let before = p.len();
+    let mut s = Section::new("server", t);
+    let listen = listen_list(&mut s, SocketAddr::from(([127, 0, 0, 1], 8080)), p);
+    let trusted = s.strings("trusted_proxies", p).unwrap_or_default();
+    let trusted_proxies = parse_cidrs(&s, "trusted_proxies", &trusted, p);
+    let cookie_secure = match s.get("cookie_secure") {
+        None => CookieSecure::Auto,
+        Some(toml::Value::String(v)) if v == "auto" => CookieSecure::Auto,
+        Some(toml::Value::Boolean(true)) => CookieSecure::Always,
+        Some(toml::Value::Boolean(false)) => CookieSecure::Never,
+        Some(_) => {
+            p.push(s.problem(
+                "cookie_secure",
+                "must be \"auto\", true or false",
+                "\"auto\" marks cookies Secure when the visitor came over HTTPS",
+            ));
+            CookieSecure::Auto
+        }
+    };
+    let header_read_timeout = s
+        .duration("header_read_timeout", p)
+        .unwrap_or(Duration::from_secs(10));
+    if header_read_timeout.is_zero() {
+        p.push(s.problem("header_read_timeout", "must be above zero", "try \"10s\""));
+    }
+    let max_connections = s.unsigned("max_connections", 1, p).unwrap_or(100_000) as usize;
+    let grace_period = s
+        .duration("grace_period", p)
+        .unwrap_or(Duration::from_secs(30));
+    let threads = s.unsigned("threads", 0, p).unwrap_or(0);
+    if threads > MAX_THREADS {
+        p.push(s.problem(
+            "threads",
+            format!("{threads} is more than {MAX_THREADS}"),
+            "0 runs one request thread per CPU; set fewer to leave cores to other programs",
+        ));
+    }
+    let tls = match s.table("tls", p) {
+        Some(t) => tls_section(t, p),
+        None => None,
+    };
+    s.finish(p);
+    (p.len() == before).then_some(ServerConfig {
+        listen,
+        trusted_proxies,
+        cookie_secure,
+        header_read_timeout,
+        max_connections,
+        grace_period,
+        threads: threads as usize,
+        tls,
+    })
+}
+
+pub(super) fn listen_list(
+    s: &mut Section,
+    default: SocketAddr,
+    p: &mut Vec<Problem>,
+) -> Vec<SocketAddr> {
+    match s.strings("listen", p) {
+        Some(list) if list.is_empty() => {
+            p.push(s.problem("listen", "empty", "give at least one address"));
+            vec![]
+        }
+        Some(list) => list
+            .iter()
+            .filter_map(|a| parse_listen(s, "listen", a, p))
+            .collect(),
+        None => vec![default],
+    }
+}
+
+pub(super) fn tls_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<TlsConfig> {
+    let before = p.len();
+    let mut s = Section::new("server.tls", t);
+    let listen = listen_list(&mut s, SocketAddr::from(([127, 0, 0, 1], 8443)), p);
+    let hint = "the PEM files of the site's certificate chain (leaf first) and its private key, \
+                e.g. cert = \"/etc/wartesaal/fullchain.pem\", key = \"/etc/wartesaal/key.pem\"";
+    let cert = s.string("cert", p);
+    let key = s.string("key", p);
+    for (name, value) in [("cert", cert), ("key", key)] {
+        if value.is_none_or(str::is_empty) {
+            p.push(s.problem(name, "missing", hint));
+        }
+    }
+    let handshake_timeout = s
+        .duration("handshake_timeout", p)
+        .unwrap_or(Duration::from_secs(10));
+    if handshake_timeout.is_zero() {
+        p.push(s.problem("handshake_timeout", "must be above zero", "try \"10s\""));
+    }
+    let pair = cert.zip(key).filter(|_| p.len() == before);
+    let Some((cert, key)) = pair.map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))) else {
+        s.finish(p);
+        return None;
+    };
+    let loaded = tls::load_certified(&cert, &key);
+    if let Err(e) = &loaded {
+        let (name, fix) = match e {
+            tls::CertError::Cert { .. } => (
+                "cert",
+                "give the PEM certificate chain, readable by the gateway's user",
+            ),
+            tls::CertError::Key { .. } => (
+                "key",
+                "give the PEM private key (PKCS#8, PKCS#1 or SEC1), readable by the \
+                     gateway's user",
+            ),
+            tls::CertError::Mismatch { .. } => (
+                "key",
+                "cert and key must be one pair: check both point at the same \
+                     site's files",
+            ),
+        };
+        p.push(s.problem(name, e.to_string(), fix));
+    }
+    s.finish(p);
+    let certified = loaded.ok().filter(|_| p.len() == before)?;
+    Some(TlsConfig {
+        listen,
+        cert,
+        key,
+        handshake_timeout,
+        certified,
+    })
+}
+
+pub(super) fn admin_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<AdminConfig> {
+    let before = p.len();
+    let mut s = Section::new("admin", t);
+    let listen = match s.string("listen", p) {
+        Some(a) => parse_listen(&s, "listen", a, p),
+        None => Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
+    };
+    let token = match s.string("token_file", p) {
+        None => None,
+        Some(file) => admin_token(&s, file, p),
+    };
+    s.finish(p);
+    let listen = listen?;
+    (p.len() == before).then_some(AdminConfig { listen, token })
+}
+
+pub(super) fn admin_token(s: &Section, file: &str, p: &mut Vec<Problem>) -> Option<AdminToken> {
+    let hint = "create it with `wartesaal keygen > FILE` and keep it readable only by the gateway";
+    match std::fs::read_to_string(file) {
+        Ok(text) => {
+            let token = text.trim();
+            if token.len() < MIN_ADMIN_TOKEN_LEN || token.chars().any(|c| c.is_whitespace()) {
+                p.push(s.problem(
+                    "token_file",
+                    format!(
+                        "{file}: the token must be one line of at least {MIN_ADMIN_TOKEN_LEN} \
+                         characters without spaces"
+                    ),
+                    hint,
+                ));
+                None
+            } else {
+                Some(AdminToken(token.to_string()))
+            }
+        }
+        Err(e) => {
+            p.push(s.problem("token_file", format!("cannot read {file}: {e}"), hint));
+            None
+        }
+    }
+}
+
+pub(super) fn state_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<StateConfig> {
+    let before = p.len();
+    let mut s = Section::new("state", t);
+    let redis_wanted = match s.string("backend", p) {
+        None | Some("embedded") => false,
+        Some("redis") => true,
+        Some(other) => {
+            p.push(s.problem(
+                "backend",
+                format!("`{other}` is not a state backend"),
+                "use \"embedded\" (one gateway process, state in state.dir) or \"redis\" \
+                 (several gateways sharing one queue)",
+            ));
+            false
+        }
+    };
+    let url = s
+        .string("redis_url", p)
+        .unwrap_or("redis://127.0.0.1:6379/0");
+    let prefix = s.string("redis_prefix", p).unwrap_or("wartesaal");
+    let on_unavailable = match s.string("on_unavailable", p) {
+        None | Some("hold") => OnUnavailable::Hold,
+        Some("open") => OnUnavailable::Open,
+        Some(other) => {
+            p.push(s.problem(
+                "on_unavailable",
+                format!("`{other}` is not a choice"),
+                "\"hold\" (the line waits while Redis is away) or \"open\" (everyone passes)",
+            ));
+            OnUnavailable::Hold
+        }
+    };
+    if redis_wanted {
+        if let Some(why) = redis_url_problem(url) {
+            p.push(s.problem(
+                "redis_url",
+                why,
+                "write it as redis://host:port/db, e.g. \"redis://127.0.0.1:6379/0\"",
+            ));
+        }
+        if prefix.is_empty()
+            || prefix.len() > 64
+            || !prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
+        {
+            p.push(s.problem(
+                "redis_prefix",
+                format!("`{prefix}` is not a usable key prefix"),
+                "1 to 64 letters, digits, '_', '-', '.' or ':', e.g. \"wartesaal\"",
+            ));
+        }
+    }
+    let dir = s.string("dir", p).unwrap_or("var/wartesaal");
+    if dir.is_empty() {
+        p.push(s.problem(
+            "dir",
+            "empty",
+            "a directory the gateway may write, e.g. \"/var/lib/wartesaal\"",
+        ));
+    }
+    s.finish(p);
+    (p.len() == before).then(|| StateConfig {
+        dir: Some(PathBuf::from(dir)),
+        redis: redis_wanted.then(|| RedisConfig {
+            url: url.to_string(),
+            prefix: prefix.to_string(),
+        }),
+        on_unavailable,
+    })
+}
+
+/// Why `url` cannot name a Redis server, if it cannot.
+pub(super) fn redis_url_problem(url: &str) -> Option<String> {
+    if url.starts_with("rediss://") {
+        return Some(
+            "TLS to Redis (rediss://) is not part of this build: keep Redis on a private \
+             network or tunnel it"
+                .into(),
+        );
+    }
+    let Some(rest) = url.strip_prefix("redis://") else {
+        return Some(format!("`{url}` does not begin with redis://"));
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    if host.is_empty() {
+        return Some(format!("`{url}` names no host"));
+    }
+    match redis::Client::open(url) {
+        Ok(_) => None,
+        Err(e) => Some(format!("`{url}` is not a Redis URL: {e}")),
+    }
+}
+
+pub(super) fn keys_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<Keyring> {
+    let before = p.len();
+    let mut s = Section::new("keys", t);
+    let files = s.strings("files", p).unwrap_or_default();
+    let mut secrets = Vec::new();
+    if files.is_empty() {
+        p.push(s.problem(
+            "files",
+            "no key file given: the gateway needs a secret to sign tickets",
+            "run `wartesaal keygen > config/secret.key` and list it here",
+        ));
+    }
+    for (i, file) in files.iter().enumerate() {
+        let key = format!("files[{i}]");
+        match std::fs::read_to_string(file) {
+            Ok(text) => match Secret::from_base64(text.trim()) {
+                Ok(secret) => secrets.push(secret),
+                Err(why) => p.push(s.problem(
+                    &key,
+                    format!("{file}: {why}"),
+                    "make a new one with `wartesaal keygen`",
+                )),
+            },
+            Err(e) => p.push(s.problem(
+                &key,
+                format!("cannot read {file}: {e}"),
+                "create it with `wartesaal keygen > FILE` or fix the path",
+            )),
+        }
+    }
+    s.finish(p);
+    if p.len() != before {
+        return None;
+    }
+    Keyring::new(secrets).ok()
+}

@@ -1,0 +1,209 @@
+use super::*;
+
+fn secret() -> Secret {
+    Secret::from_bytes([7u8; 32])
+}
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    Config::from_toml(
+        text,
+        Path::new("test.toml"),
+        KeySource::Given(vec![secret()]),
+    )
+}
+
+#[test]
+fn minimal_room_gets_defaults() {
+    let c = load(
+        r#"
+        [[rooms]]
+        id = "impf"
+        upstream = "http://127.0.0.1:8081"
+        admit_per_minute = 600
+        "#,
+    )
+    .unwrap();
+    let r = &c.rooms[0];
+    assert_eq!(r.hosts, vec![HostPattern::Any]);
+    assert_eq!(r.path_prefix, "/");
+    assert_eq!(r.hold_place_for, Duration::from_secs(900));
+    assert_eq!(r.cookie_name(), "wartesaal_impf");
+    assert_eq!(c.server.listen, vec!["127.0.0.1:8080".parse().unwrap()]);
+}
+
+#[test]
+fn request_threads_are_bounded() {
+    let room =
+        "[[rooms]]\nid = \"impf\"\nupstream = \"http://127.0.0.1:8081\"\nadmit_per_minute = 6\n";
+    let c = load(room).unwrap();
+    assert_eq!(c.server.threads, 0, "one per CPU by default");
+    let c = load(&format!("[server]\nthreads = 2\n{room}")).unwrap();
+    assert_eq!(c.server.threads, 2);
+    for bad in ["threads = 5000", "threads = -1", "threads = \"two\""] {
+        let err = load(&format!("[server]\n{bad}\n{room}")).unwrap_err();
+        assert!(
+            err.problems().iter().any(|p| p.key == "server.threads"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn every_problem_is_reported_with_its_path() {
+    let err = load(
+        r#"
+        [server]
+        listn = "127.0.0.1:8080"
+        header_read_timeout = "soon"
+        [[rooms]]
+        id = "Bad Id"
+        upstream = "ftp://x"
+        admit_per_minut = 5
+        queueing_status = 302
+        "#,
+    )
+    .unwrap_err();
+    let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+    for want in [
+        "server.listn",
+        "server.header_read_timeout",
+        "rooms[0].id",
+        "rooms[0].upstream",
+        "rooms[0].admit_per_minut",
+        "rooms[0].admit_per_minute",
+        "rooms[0].queueing_status",
+    ] {
+        assert!(keys.contains(&want), "{want} missing from {keys:?}");
+    }
+    let typo = err
+        .problems()
+        .iter()
+        .find(|p| p.key == "rooms[0].admit_per_minut")
+        .unwrap();
+    assert!(typo.hint.contains("admit_per_minute"), "{}", typo.hint);
+}
+
+#[test]
+fn adaptive_bounds_are_checked_whether_on_or_off() {
+    let room = |adaptive: &str| {
+        format!(
+            "[[rooms]]\nid = \"impf\"\nupstream = \"http://127.0.0.1:8081\"\n\
+             admit_per_minute = 600\n[rooms.adaptive]\n{adaptive}\n"
+        )
+    };
+    let c = load(&room("enabled = true\ntarget_latency = \"500ms\"")).unwrap();
+    let a = c.rooms[0].adaptive.unwrap();
+    assert_eq!(a.target_latency, Duration::from_millis(500));
+    assert_eq!((a.min_per_minute, a.max_per_minute), (60.0, 6000.0));
+    assert_eq!(a.max_error_ratio, 0.05);
+    assert!(load(&room("enabled = false")).unwrap().rooms[0]
+        .adaptive
+        .is_none());
+    let err = load(&room(
+        "enabled = false\nmin_per_minute = 100\nmax_per_minute = 10\n\
+         max_error_ratio = 2\ntarget_latncy = \"1s\"",
+    ))
+    .unwrap_err();
+    let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+    for want in [
+        "rooms[0].adaptive.min_per_minute",
+        "rooms[0].adaptive.max_error_ratio",
+        "rooms[0].adaptive.target_latncy",
+    ] {
+        assert!(keys.contains(&want), "{want} missing from {keys:?}");
+    }
+    let err = load(&room("enabled = \"yes\"")).unwrap_err();
+    assert_eq!(err.problems()[0].key, "rooms[0].adaptive.enabled");
+}
+
+#[test]
+fn schedule_and_issuance_are_checked() {
+    let room = |extra: &str| {
+        load(&format!(
+            "[keys]\n[[rooms]]\nid = \"r\"\nupstream = \"http://127.0.0.1:1\"\n\
+             admit_per_minute = 60\n{extra}\n"
+        ))
+    };
+    let c = room(
+        "[rooms.schedule]\nopens_at = 2021-03-27T08:00:00+01:00\n\
+         [rooms.issuance]\nper_ip_per_minute = 120\nproof_of_work_bits = 16\n",
+    )
+    .unwrap();
+    let s = c.rooms[0].schedule.clone().unwrap();
+    assert_eq!(s.window.opens_at, 1_616_828_400_000);
+    assert_eq!(
+        s.window.prequeue_from,
+        s.window.opens_at - 30 * 60 * 1000,
+        "half an hour of pre-queue unless given"
+    );
+    assert_eq!(s.offset_minutes, 60);
+    let i = c.rooms[0].issuance;
+    assert_eq!(
+        (
+            i.per_ip_per_minute,
+            i.proof_of_work_bits,
+            i.passes_per_ticket
+        ),
+        (120, 16, 3)
+    );
+    assert_eq!(
+        room("").unwrap().rooms[0].issuance,
+        Issuance::default(),
+        "no limits unless asked for"
+    );
+    let err = room(
+        "[rooms.schedule]\nopens_at = \"2021-03-27T08:00:00\"\n\
+         prequeue_from = \"2021-03-27T09:00:00+01:00\"\n\
+         [rooms.issuance]\nproof_of_work_bits = 30\npasses_per_ticket = 0\nper_ip = 5\n",
+    )
+    .unwrap_err();
+    let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "rooms[0].schedule.opens_at",
+            "rooms[0].issuance.proof_of_work_bits",
+            "rooms[0].issuance.passes_per_ticket",
+            "rooms[0].issuance.per_ip",
+        ]
+    );
+    assert!(err.to_string().contains("has no UTC offset"), "{err}");
+    let err = room(
+        "[rooms.schedule]\nopens_at = \"2021-03-27T08:00:00+01:00\"\n\
+         prequeue_from = \"2021-03-27T09:00:00+01:00\"\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.problems()[0].key, "rooms[0].schedule.prequeue_from");
+    let err = room("[rooms.schedule]\nprequeue_from = \"2021-03-27T07:00:00Z\"\n").unwrap_err();
+    assert_eq!(err.problems()[0].key, "rooms[0].schedule.opens_at");
+    assert_eq!(err.problems()[0].message, "missing");
+}
+
+#[test]
+fn duplicate_rooms_are_refused() {
+    let err = load(
+        r#"
+        [[rooms]]
+        id = "a"
+        upstream = "http://127.0.0.1:1"
+        admit_per_minute = 1
+        [[rooms]]
+        id = "a"
+        upstream = "http://127.0.0.1:2"
+        admit_per_minute = 1
+        "#,
+    )
+    .unwrap_err();
+    let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+    assert!(keys.contains(&"rooms[1].id"));
+    assert!(keys.contains(&"rooms[1]"));
+}
+
+#[test]
+fn host_patterns_match() {
+    assert!(HostPattern::Any.matches("x"));
+    assert!(HostPattern::Exact("a.de".into()).matches("a.de"));
+    assert!(HostPattern::Suffix(".a.de".into()).matches("www.a.de"));
+    assert!(!HostPattern::Suffix(".a.de".into()).matches("a.de"));
+    assert!(!HostPattern::Suffix(".a.de".into()).matches("evila.de"));
+}

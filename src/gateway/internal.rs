@@ -1,0 +1,330 @@
+//! The gateway's own paths under `/.wartesaal/`: the page's assets, the status JSON, the
+//! language switch and solved proof-of-work challenges. Must not forward anything.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+
+use crate::access::issuance::Refusal;
+use crate::access::ticket::{Kind, TokenError};
+use crate::config::Lang;
+use crate::forward::Body;
+use crate::metrics::{Outcome, Refused};
+use crate::page;
+use crate::queue::admission::Estimate;
+use crate::queue::schedule::Place;
+use crate::site::path::percent_decode;
+use crate::site::{RequestPath, Room, Route, Site};
+use crate::state::OperatorState;
+
+use super::reply::{answer, asset, plain};
+use super::{decide, limited, view, Decision, Gateway, Reply, Visit, LANG_COOKIE};
+
+/// How long a browser may take to send a solved challenge's few bytes.
+const PROOF_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// A solved challenge is a short form; anything longer is not one.
+const MAX_PROOF_BODY: usize = 256;
+
+impl Gateway {
+    /// `/.wartesaal/…`: assets, the status JSON and solved challenges.
+    pub(super) async fn internal<'a>(
+        &self,
+        site: &'a Site,
+        what: Internal,
+        req: Request<Incoming>,
+        visit: &Visit,
+    ) -> Reply<'a> {
+        if what == Internal::Ticket {
+            return match internal_room(site, &req, visit) {
+                Some(room) => Box::pin(self.redeem(room, req, visit)).await,
+                None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
+            };
+        }
+        if req.method() != Method::GET && req.method() != Method::HEAD {
+            return Reply::refused(StatusCode::METHOD_NOT_ALLOWED, "only GET is allowed here");
+        }
+        match what {
+            Internal::Css => Reply::Made(asset("text/css; charset=utf-8", page::ASSET_CSS)),
+            Internal::Script => {
+                Reply::Made(asset("text/javascript; charset=utf-8", page::ASSET_JS))
+            }
+            Internal::Lang => Reply::Made(language_switch(&req, visit)),
+            Internal::Status => match internal_room(site, &req, visit) {
+                Some(room) => self.status(room, req.headers(), visit),
+                None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
+            },
+            Internal::Ticket | Internal::Unknown => {
+                Reply::refused(StatusCode::NOT_FOUND, "not found")
+            }
+        }
+    }
+
+    /// `POST /.wartesaal/ticket`: a browser hands in a solved challenge
+    /// (`challenge=…&nonce=…`) and gets a ticket. The challenge is checked with one hash and
+    /// used up; the issuance limit applies as to any new ticket.
+    async fn redeem<'a>(&self, room: &'a Room, req: Request<Incoming>, visit: &Visit) -> Reply<'a> {
+        if req.method() != Method::POST {
+            return Reply::rejected(
+                room,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "hand in a solved challenge with POST",
+            );
+        }
+        let Some(challenges) = room.issuance.challenges.clone() else {
+            return Reply::rejected(
+                room,
+                StatusCode::NOT_FOUND,
+                "this room does not ask for a proof of work",
+            );
+        };
+        let headers = req.headers().clone();
+        let read = Limited::new(req.into_body(), MAX_PROOF_BODY).collect();
+        let body = match tokio::time::timeout(PROOF_BODY_TIMEOUT, read).await {
+            Ok(Ok(body)) => body.to_bytes(),
+            Ok(Err(_)) | Err(_) => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "a solved challenge is a short form sent at once: challenge=...&nonce=...",
+                );
+            }
+        };
+        // The time is taken once the body is in: a challenge's expiry and the address limit
+        // are judged as of now, not as of when a slow client began.
+        let now = self.clock.now_ms();
+        let now_s = now / 1000;
+        let token = room.token(&headers, now_s);
+        let figures = room.state.figures(now);
+        match decide(token.as_ref(), true, &figures) {
+            Decision::Draw if figures.state == OperatorState::Closed => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::CONFLICT,
+                    "the room is closed; no new tickets",
+                )
+            }
+            Decision::NotYet => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::CONFLICT,
+                    "the queue has not opened yet; the page says when it does",
+                )
+            }
+            // A second submit: the visitor holds a place already and keeps it.
+            Decision::Wait { .. } => return self.status(room, &headers, visit),
+            // Anything else (no ticket, or one that brought them to the puzzle: used up,
+            // ended) draws anew.
+            Decision::Draw | Decision::Proxy { .. } | Decision::Admit { .. } => {}
+        }
+        let field = |name: &str| {
+            std::str::from_utf8(&body).ok().and_then(|text| {
+                text.split('&')
+                    .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            })
+        };
+        let (Some(challenge), Some(nonce)) = (field("challenge"), field("nonce")) else {
+            return Reply::rejected(
+                room,
+                StatusCode::BAD_REQUEST,
+                "expected the form challenge=...&nonce=...",
+            );
+        };
+        let refuse = |status, text| {
+            room.metrics.refused(Refused::ProofOfWork);
+            Reply::rejected(room, status, text)
+        };
+        let (id, bits) = match room.keys.verify(challenge, now_s) {
+            // The difficulty it was issued with: a reload that changes the setting does not
+            // spoil puzzles being solved.
+            Ok(t) if t.kind == Kind::Challenge => (t.id, t.seq.min(255) as u8),
+            Err(TokenError::Expired) => {
+                return refuse(
+                    StatusCode::GONE,
+                    "the challenge has expired; reload the page for a new one",
+                )
+            }
+            Ok(_) | Err(_) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "not a challenge handed out by this room",
+                )
+            }
+        };
+        match challenges.redeem(id, challenge, nonce, bits) {
+            Ok(()) => {}
+            Err(Refusal::Wrong) => {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    "the nonce does not solve the challenge",
+                )
+            }
+            Err(Refusal::Used) => {
+                return refuse(
+                    StatusCode::GONE,
+                    "the challenge was used already; reload the page for a new one",
+                )
+            }
+        }
+        if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
+            return limited(room, visit, retry);
+        }
+        match room.state.draw(now).await {
+            Ok((drawn, figures)) => {
+                room.metrics.tickets_issued.inc();
+                tracing::debug!(room = %room.cfg.id, seq = drawn.seq, "ticket drawn by proof of work");
+                let lang = visit.lang(room.cfg.language);
+                let place = figures.order.place(drawn.seq);
+                Reply::Json {
+                    room,
+                    view: view::view(room, &figures, Some(place), lang, now_s),
+                    cookie: Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure)),
+                    outcome: Outcome::Waiting,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
+                Reply::Busy { room, cookie: None }
+            }
+        }
+    }
+
+    /// The status JSON for the caller's ticket. Polling it keeps the place held.
+    fn status<'a>(&self, room: &'a Room, headers: &HeaderMap, visit: &Visit) -> Reply<'a> {
+        let now = self.clock.now_ms();
+        let now_s = now / 1000;
+        let token = room.token(headers, now_s);
+        let figures = room.state.figures(now);
+        let lang = visit.lang(room.cfg.language);
+        // The same question as for a page request, answered without acting on it: the status
+        // never mints a pass or draws a number.
+        let (view, cookie) = match decide(token.as_ref(), true, &figures) {
+            Decision::Proxy { .. } => {
+                let mut view = view::view(room, &figures, None, lang, now_s);
+                view.admitted = true;
+                view.set_eta(lang, Some(Estimate::NOW));
+                (view, None)
+            }
+            // A called ticket is not refreshed: it is meant to be turned into a pass now, not
+            // kept alive indefinitely.
+            Decision::Admit { place, .. } => (
+                view::view(room, &figures, Some(Place::At(place)), lang, now_s),
+                None,
+            ),
+            Decision::Wait { ticket, place } => (
+                view::view(room, &figures, Some(place), lang, now_s),
+                room.renewed_ticket(&ticket, now_s, visit.secure),
+            ),
+            Decision::Draw => {
+                // A script or API client that needs a ticket learns the puzzle here too.
+                let mut view = view::view(room, &figures, None, lang, now_s);
+                if figures.state != OperatorState::Closed {
+                    room.challenge(&mut view, now_s);
+                }
+                (view, None)
+            }
+            Decision::NotYet => (view::view(room, &figures, None, lang, now_s), None),
+        };
+        Reply::Json {
+            room,
+            view,
+            cookie,
+            outcome: Outcome::Status,
+        }
+    }
+}
+
+/// `GET /.wartesaal/lang?to=en&back=/path`: remembers the choice for a year and returns to
+/// the page (only to a path on this site, never elsewhere).
+fn language_switch<B>(req: &Request<B>, visit: &Visit) -> Response<Body> {
+    let query = req.uri().query().unwrap_or("");
+    let mut to = None;
+    let mut back = "/".to_string();
+    for pair in query.split('&').take(8) {
+        match pair.split_once('=') {
+            Some(("to", v)) => to = Lang::parse(v),
+            Some(("back", v)) => back = percent_decode(v),
+            _ => {}
+        }
+    }
+    let Some(lang) = to else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "say which language: ?to=de or ?to=en",
+        );
+    };
+    // Only a path on this site: no scheme, no `//host`, no backslash tricks, and no control
+    // characters or spaces (browsers drop tabs and newlines from URLs: `/\t/evil`).
+    if !back.starts_with('/')
+        || back.starts_with("//")
+        || back.contains('\\')
+        || back.bytes().any(|b| b <= b' ' || b == 0x7f)
+    {
+        back = "/".into();
+    }
+    let Ok(location) = HeaderValue::from_str(&back) else {
+        return plain(StatusCode::BAD_REQUEST, "back must be a path on this site");
+    };
+    let secure = if visit.secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}",
+        lang.code()
+    );
+    let mut resp = answer(
+        StatusCode::SEE_OTHER,
+        "text/plain; charset=utf-8",
+        Bytes::new(),
+    );
+    let h = resp.headers_mut();
+    h.insert(header::LOCATION, location);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        h.append(header::SET_COOKIE, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// The room a `/.wartesaal/` request is about: `?room=` on one of its hosts, else the host's.
+fn internal_room<'a, B>(site: &'a Site, req: &Request<B>, visit: &Visit) -> Option<&'a Arc<Room>> {
+    let wanted = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("room=")));
+    match wanted {
+        Some(id) => site
+            .room(id)
+            .filter(|r| r.cfg.hosts.iter().any(|h| h.matches(&visit.host))),
+        None => match site.route(&visit.host, &RequestPath::new("/")) {
+            Some(Route::Protected(r) | Route::Unprotected(r)) => Some(r),
+            None => None,
+        },
+    }
+}
+
+/// What a `/.wartesaal/…` path asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Internal {
+    Ticket,
+    Css,
+    Script,
+    Lang,
+    Status,
+    Unknown,
+}
+
+impl Internal {
+    pub(super) fn of(rest: &str) -> Internal {
+        match rest {
+            "ticket" => Internal::Ticket,
+            "assets/wartesaal.css" => Internal::Css,
+            "assets/wartesaal.js" => Internal::Script,
+            "lang" => Internal::Lang,
+            "status" => Internal::Status,
+            _ => Internal::Unknown,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The one way out of the gateway: every handler returns a `Reply`, and `Reply::render` turns
+//! it into the response and counts its outcome against the room, once. A new kind of answer
+//! must be placed in that one exhaustive `match`, so an outcome can neither be counted twice
+//! nor forgotten. Must not decide anything.
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Response, StatusCode};
+
+use crate::config::Lang;
+use crate::forward::{self, Body};
+use crate::metrics::Outcome;
+use crate::page::{self, View};
+use crate::site::Room;
+
+use super::Visit;
+
+/// What the busy page tells the browser.
+const BUSY_RETRY_AFTER: u64 = 10;
+
+/// What a request gets. The variants that concern a room carry it: that is the room the
+/// outcome is counted against.
+pub enum Reply<'a> {
+    /// The upstream's answer, counted as `outcome` (`Proxied` or `Bypass`).
+    Forwarded {
+        room: &'a Room,
+        response: Response<Body>,
+        outcome: Outcome,
+    },
+    /// The waiting page, or its JSON for a client that asks for JSON, with the room's
+    /// `queueing_status`.
+    Waiting {
+        room: &'a Room,
+        view: View<'a>,
+        lang: Lang,
+        cookie: Option<HeaderValue>,
+        now_s: u64,
+    },
+    /// The status JSON (200), counted as `outcome`: `Status` for a poll, `Waiting` for the
+    /// ticket a solved puzzle drew.
+    Json {
+        room: &'a Room,
+        view: View<'a>,
+        cookie: Option<HeaderValue>,
+        outcome: Outcome,
+    },
+    /// Too many new tickets from the visitor's address: 429, and when to try again.
+    Limited { room: &'a Room, retry_after: u64 },
+    /// The upstream cannot answer now (or the state cannot draw): the busy page, the place
+    /// kept, with the visitor's renewed pass if they have one.
+    Busy {
+        room: &'a Room,
+        cookie: Option<HeaderValue>,
+    },
+    /// A short explanation for a refused request; counted as `Rejected` inside a room.
+    Plain {
+        room: Option<&'a Room>,
+        status: StatusCode,
+        text: &'static str,
+    },
+    /// Made already and counted nowhere: the page's assets, the language switch.
+    Made(Response<Body>),
+}
+
+impl<'a> Reply<'a> {
+    /// A refusal outside any room (a request no room is configured for, or that cannot be
+    /// routed at all).
+    pub fn refused(status: StatusCode, text: &'static str) -> Reply<'a> {
+        Reply::Plain {
+            room: None,
+            status,
+            text,
+        }
+    }
+
+    /// A refusal of a request to `room`.
+    pub fn rejected(room: &'a Room, status: StatusCode, text: &'static str) -> Reply<'a> {
+        Reply::Plain {
+            room: Some(room),
+            status,
+            text,
+        }
+    }
+
+    /// The response, with the outcome counted against the room.
+    pub fn render(self, visit: &Visit) -> Response<Body> {
+        let (room, outcome, response) = match self {
+            Reply::Forwarded {
+                room,
+                response,
+                outcome,
+            } => (Some(room), outcome, response),
+            Reply::Waiting {
+                room,
+                view,
+                lang,
+                cookie,
+                now_s,
+            } => {
+                let (body, content_type) = if visit.wants_json {
+                    (view.to_json(), "application/json")
+                } else {
+                    let words =
+                        page::WaitingPage::new(&room.cfg, lang, &view, now_s, visit.target());
+                    (
+                        page::waiting_page(room.templates.as_deref(), &words),
+                        "text/html; charset=utf-8",
+                    )
+                };
+                let mut resp = answer(room.cfg.queueing_status, content_type, body);
+                let h = resp.headers_mut();
+                h.insert(header::RETRY_AFTER, view.refresh_after_seconds.into());
+                if let Some(cookie) = cookie {
+                    h.append(header::SET_COOKIE, cookie);
+                }
+                (Some(room), Outcome::Waiting, resp)
+            }
+            Reply::Json {
+                room,
+                view,
+                cookie,
+                outcome,
+            } => {
+                let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
+                if let Some(cookie) = cookie {
+                    resp.headers_mut().append(header::SET_COOKIE, cookie);
+                }
+                (Some(room), outcome, resp)
+            }
+            Reply::Limited { room, retry_after } => {
+                let lang = visit.lang(room.cfg.language);
+                let (body, content_type) = if visit.wants_json {
+                    (
+                        Bytes::from(
+                            serde_json::json!({
+                                "error": "too many new tickets from this address",
+                                "retry_after_seconds": retry_after,
+                            })
+                            .to_string(),
+                        ),
+                        "application/json",
+                    )
+                } else {
+                    (
+                        page::limited_page(
+                            &room.cfg,
+                            room.templates.as_deref(),
+                            lang,
+                            retry_after,
+                            visit.target(),
+                        ),
+                        "text/html; charset=utf-8",
+                    )
+                };
+                let mut resp = answer(StatusCode::TOO_MANY_REQUESTS, content_type, body);
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, retry_after.into());
+                (Some(room), Outcome::Rejected, resp)
+            }
+            Reply::Busy { room, cookie } => {
+                let lang = visit.lang(room.cfg.language);
+                let mut resp = answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "text/html; charset=utf-8",
+                    page::busy_page(
+                        &room.cfg,
+                        room.templates.as_deref(),
+                        lang,
+                        BUSY_RETRY_AFTER,
+                        visit.target(),
+                    ),
+                );
+                let h = resp.headers_mut();
+                h.insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
+                if let Some(cookie) = cookie {
+                    h.append(header::SET_COOKIE, cookie);
+                }
+                (Some(room), Outcome::Busy, resp)
+            }
+            Reply::Plain { room, status, text } => (room, Outcome::Rejected, plain(status, text)),
+            Reply::Made(response) => (None, Outcome::Rejected, response),
+        };
+        if let Some(room) = room {
+            room.metrics.request(outcome);
+        }
+        response
+    }
+}
+
+/// A page or JSON answer that must never be cached.
+pub fn answer(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
+    let mut resp = Response::new(forward::full(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// A short explanation for a refused request.
+pub fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    answer(
+        status,
+        "text/plain; charset=utf-8",
+        Bytes::from(format!("{text}\n")),
+    )
+}
+
+/// One of the page's own files, cached for an hour.
+pub fn asset(content_type: &'static str, body: &'static str) -> Response<Body> {
+    let mut resp = Response::new(forward::full(Bytes::from_static(body.as_bytes())));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    resp
+}

@@ -1,0 +1,168 @@
+//! Accepting connections: binding, the accept loop within `max_connections`, the TLS
+//! handshake, and HTTP/1.1 or HTTP/2 served on each connection with its settings and a
+//! graceful end. Must not look inside requests.
+
+use super::*;
+
+/// A listener on `addr` and the address it got (port 0 becomes a free port).
+pub(super) async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let bound = TcpListener::bind(addr).await.and_then(|listener| {
+        let local = listener.local_addr()?;
+        Ok((listener, local))
+    });
+    bound.map_err(|source| StartError::Bind { addr, source })
+}
+
+/// How a listener's connections begin.
+#[derive(Clone)]
+pub(super) enum Handshake {
+    Plain,
+    /// A TLS handshake within `timeout`; ALPN then picks HTTP/2 or HTTP/1.1.
+    Tls {
+        acceptor: TlsAcceptor,
+        timeout: Duration,
+    },
+}
+
+/// The connection settings of both HTTP versions, made once per listener.
+pub(super) struct Protocols {
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
+}
+
+impl Protocols {
+    pub(super) fn new(header_timeout: Duration) -> Protocols {
+        let mut http1 = http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .max_header_size(MAX_HEADER_BYTES)
+            .max_headers(MAX_HEADERS)
+            .keep_alive(true);
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        http2
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(MAX_H2_STREAMS)
+            .max_header_list_size(MAX_HEADER_BYTES as u32)
+            .keep_alive_interval(H2_PING_EVERY)
+            .keep_alive_timeout(H2_PING_TIMEOUT);
+        Protocols { http1, http2 }
+    }
+}
+
+pub(super) async fn accept_loop<M, S>(
+    listener: TcpListener,
+    limit: Arc<Semaphore>,
+    mut stopped: watch::Receiver<bool>,
+    grace: Duration,
+    header_timeout: Duration,
+    handshake: Handshake,
+    make_service: M,
+) where
+    M: Fn(SocketAddr) -> S,
+    S: hyper::service::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = http::Response<crate::forward::Body>,
+            Error = std::convert::Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let graceful = GracefulShutdown::new();
+    let protocols = Arc::new(Protocols::new(header_timeout));
+    loop {
+        // At the connection limit, stop accepting: new connections wait in the kernel's
+        // backlog instead of costing memory here.
+        let permit = tokio::select! {
+            p = limit.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = stopped.changed() => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Typically out of file descriptors: pause instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = make_service(peer);
+        // Taken before the loop can end, so a shutdown reaches this connection too.
+        let watcher = graceful.watcher();
+        let (protocols, handshake) = (protocols.clone(), handshake.clone());
+        tokio::spawn(async move {
+            let result = match handshake {
+                Handshake::Plain => {
+                    let conn = protocols
+                        .http1
+                        .serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(conn).await
+                }
+                Handshake::Tls { acceptor, timeout } => {
+                    let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await
+                    {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                    let io = TokioIo::new(stream);
+                    if h2 {
+                        let activity = Activity::new();
+                        let service = Counted {
+                            inner: service,
+                            activity: activity.clone(),
+                        };
+                        let conn = watcher.watch(protocols.http2.serve_connection(io, service));
+                        tokio::pin!(conn);
+                        loop {
+                            let limit = if activity.served() {
+                                H2_IDLE
+                            } else {
+                                header_timeout
+                            };
+                            tokio::select! {
+                                r = &mut conn => break r,
+                                _ = tokio::time::sleep(H2_IDLE_CHECK) => {
+                                    if activity.idle_for() >= limit {
+                                        // Nothing in flight: closing loses no answer.
+                                        tracing::debug!(%peer, "idle HTTP/2 connection closed");
+                                        break Ok(());
+                                    }
+                                }
+                            }
+                        }
+                    } else {
+                        watcher
+                            .watch(protocols.http1.serve_connection(io, service))
+                            .await
+                    }
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over with requests still in flight");
+    }
+}

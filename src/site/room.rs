@@ -1,0 +1,231 @@
+//! One protected room at run time: its config, keys, state, upstream gate and pool, issuance
+//! rules and templates, and the tokens it signs for visitors (tickets, passes, challenges,
+//! the cookies that carry them). Must not decide what happens to a request: `gateway` does.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderValue};
+
+use crate::access::issuance::{AddressLimiter, Challenges};
+use crate::access::ticket::{Kind, RoomKeys, Token};
+use crate::clock::Millis;
+use crate::config::{Config, OnUnavailable, RoomConfig};
+use crate::forward::{self, CookieName, UpstreamGate};
+use crate::http1::UpstreamPool;
+use crate::metrics::{Metrics, RoomMetrics};
+use crate::page::templates::Templates;
+use crate::page::View;
+use crate::site::path::{path_is_plain, starts_at_segment};
+use crate::state::RoomState;
+
+/// How long a proof-of-work challenge may take to solve, at the least: minutes on the slowest
+/// phone. Harder puzzles get ten times what a slow phone (50,000 hashes a second) needs.
+const CHALLENGE_TTL: u64 = 300;
+
+/// One protected room at run time.
+pub struct Room {
+    pub cfg: Arc<RoomConfig>,
+    pub keys: RoomKeys,
+    pub state: Arc<dyn RoomState>,
+    pub upstream: Arc<UpstreamGate>,
+    pub issuance: Issuance,
+    pub metrics: RoomMetrics,
+    pub cookie_name: CookieName,
+    /// What to do while the shared state cannot be reached.
+    pub on_unavailable: OnUnavailable,
+    /// Kept-alive connections to the upstream (kept across reloads while the upstream and
+    /// its CA stay the same).
+    pub pool: Arc<UpstreamPool>,
+    /// The operator's own page templates (`template_dir`); `None`: the built-in pages.
+    pub templates: Option<Arc<Templates>>,
+}
+
+/// A room's issuance rules at run time; each part is kept across reloads while its setting
+/// is unchanged, so a reload neither forgets who drew tickets nor invalidates challenges.
+#[derive(Clone, Default)]
+pub struct Issuance {
+    pub limiter: Option<Arc<AddressLimiter>>,
+    pub challenges: Option<Arc<Challenges>>,
+}
+
+impl Issuance {
+    pub fn new(cfg: &RoomConfig, old: Option<&Issuance>, now: Millis) -> Issuance {
+        let per_minute = cfg.issuance.per_ip_per_minute;
+        let limiter = match old.and_then(|o| o.limiter.as_ref()) {
+            Some(l) if l.per_minute() == per_minute => Some(l.clone()),
+            _ => (per_minute > 0).then(|| Arc::new(AddressLimiter::new(per_minute))),
+        };
+        let challenges = (cfg.issuance.proof_of_work_bits > 0).then(|| {
+            old.and_then(|o| o.challenges.clone())
+                .unwrap_or_else(|| Arc::new(Challenges::new(now)))
+        });
+        Issuance {
+            limiter,
+            challenges,
+        }
+    }
+
+    /// Counts a new ticket for `ip`, or the seconds until one is allowed again.
+    pub fn allow(&self, ip: IpAddr, now: Millis) -> Result<(), u64> {
+        match &self.limiter {
+            Some(limiter) => limiter.allow(ip, now),
+            None => Ok(()),
+        }
+    }
+
+    /// `allow` without counting.
+    pub fn would_allow(&self, ip: IpAddr, now: Millis) -> Result<(), u64> {
+        match &self.limiter {
+            Some(limiter) => limiter.would_allow(ip, now),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Room {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cfg: Arc<RoomConfig>,
+        config: &Config,
+        metrics: &Metrics,
+        state: Arc<dyn RoomState>,
+        upstream: Arc<UpstreamGate>,
+        issuance: Issuance,
+        pool: Arc<UpstreamPool>,
+        templates: Option<Arc<Templates>>,
+    ) -> Room {
+        Room {
+            pool,
+            templates,
+            keys: config.keys.for_room(&cfg.id),
+            upstream,
+            issuance,
+            metrics: metrics.room(&cfg.id),
+            cookie_name: CookieName::new(cfg.cookie_name()),
+            on_unavailable: config.state.on_unavailable,
+            state,
+            cfg,
+        }
+    }
+
+    pub fn is_bypass(&self, path: &str, client_ip: IpAddr) -> bool {
+        self.cfg
+            .bypass_cidrs
+            .iter()
+            .any(|net| net.contains(&client_ip))
+            || (path_is_plain(path)
+                && self
+                    .cfg
+                    .bypass_paths
+                    .iter()
+                    .any(|p| starts_at_segment(path, p)))
+    }
+
+    /// The room's token from the request, if it is genuine; refusals are counted.
+    pub fn token(&self, headers: &HeaderMap, now_s: u64) -> Option<Token> {
+        let text = forward::find_cookie(headers, &self.cookie_name)?;
+        match self.keys.verify(text, now_s) {
+            Ok(token) => Some(token),
+            Err(why) => {
+                self.metrics.token_rejected(why);
+                tracing::debug!(room = %self.cfg.id, reason = why.reason(), "token refused");
+                None
+            }
+        }
+    }
+
+    pub fn cookie(&self, value: &str, max_age: u64, secure: bool) -> HeaderValue {
+        use std::fmt::Write;
+        let mut text = String::with_capacity(self.cookie_name.as_str().len() + value.len() + 72);
+        let _ = write!(
+            text,
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+            self.cookie_name.as_str(),
+            if secure { "; Secure" } else { "" }
+        );
+        // Cookie names are [a-z0-9_-] and tokens base64url: always a valid header value. The
+        // text becomes the header's bytes without another copy.
+        HeaderValue::from_maybe_shared(Bytes::from(text))
+            .unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    pub fn ticket_cookie(&self, seq: u64, drawn_at: u64, now_s: u64, secure: bool) -> HeaderValue {
+        let valid = self.ticket_lasts();
+        let token = Token {
+            kind: Kind::Ticket,
+            seq,
+            expires_at: now_s + valid,
+            id: drawn_at,
+        };
+        self.cookie(&self.keys.sign(&token), valid, secure)
+    }
+
+    /// Seconds a ticket is valid: `hold_place_for` plus the time it may go unrenewed (5 % of
+    /// it, at least a second; see `renewed_ticket`), so that the place is held for
+    /// `hold_place_for` after the visitor was last seen. 5 % (45 s of the default 15 minutes)
+    /// spans a few of the page's polls, which come every 5 to 30 s.
+    pub fn ticket_lasts(&self) -> u64 {
+        let hold = self.cfg.hold_place_for.as_secs();
+        hold + (hold / 20).max(1)
+    }
+
+    /// A ticket in line renewed with the answer once it has gone unrenewed as long as it may,
+    /// as `renewed_pass` does for passes: most status polls and page reloads then cost no
+    /// signature and carry no cookie. `None`: the ticket in hand is fresh enough.
+    pub fn renewed_ticket(&self, ticket: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
+        let due = ticket.expires_at <= now_s + self.cfg.hold_place_for.as_secs();
+        due.then(|| self.ticket_cookie(ticket.seq, ticket.id, now_s, secure))
+    }
+
+    pub fn pass_cookie(&self, session: u64, seq: u64, now_s: u64, secure: bool) -> HeaderValue {
+        let valid = self.pass_lasts();
+        let token = Token {
+            kind: Kind::Pass,
+            seq,
+            expires_at: now_s + valid,
+            id: session,
+        };
+        self.cookie(&self.keys.sign(&token), valid, secure)
+    }
+
+    /// Seconds a pass is valid: `session_duration` plus the time it may go unrenewed (1 % of
+    /// it, at least a second; see `renewed_pass`), so that it lasts `session_duration` after
+    /// the visitor's last request.
+    pub fn pass_lasts(&self) -> u64 {
+        let idle = self.cfg.session_duration.as_secs();
+        idle + (idle / 100).max(1)
+    }
+
+    /// A pass renewed with the answer once it has gone unrenewed as long as it may: an answer
+    /// without a cookie spares a signature and a header. `None`: the pass in hand is fresh
+    /// enough.
+    pub fn renewed_pass(&self, pass: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
+        // Made at `expires_at - pass_lasts`; due once less than `session_duration` is left.
+        let due = pass.expires_at <= now_s + self.cfg.session_duration.as_secs();
+        due.then(|| self.pass_cookie(pass.id, pass.seq, now_s, secure))
+    }
+
+    pub fn clear_cookie(&self, secure: bool) -> HeaderValue {
+        self.cookie("", 0, secure)
+    }
+
+    /// With proof of work on: a fresh single-use challenge in `view`, for a visitor who needs
+    /// a new ticket.
+    pub fn challenge(&self, view: &mut View<'_>, now_s: u64) {
+        let Some(challenges) = &self.issuance.challenges else {
+            return;
+        };
+        let bits = self.cfg.issuance.proof_of_work_bits;
+        let slow_phone = (1u64 << bits) / 50_000;
+        let token = Token {
+            kind: Kind::Challenge,
+            seq: u64::from(bits),
+            expires_at: now_s + CHALLENGE_TTL.max(slow_phone * 10),
+            id: challenges.issue(),
+        };
+        view.challenge = Some(self.keys.sign(&token));
+        view.proof_of_work_bits = Some(bits);
+    }
+}

@@ -1,0 +1,135 @@
+//! The shared line's fields as Redis holds them: the pre-queue record, the line's hash, and the
+//! fields of a new or restored line. Pure functions over text; must not talk to Redis.
+
+use super::*;
+
+/// `opens_at,first` while gathering, `opens_at,first,size,key` once frozen; empty for none.
+pub(super) fn encode_prequeue(p: Option<&Prequeue>) -> String {
+    match p {
+        None => String::new(),
+        Some(Prequeue {
+            opens_at,
+            first,
+            frozen: None,
+        }) => format!("{opens_at},{first}"),
+        Some(Prequeue {
+            opens_at,
+            first,
+            frozen: Some(f),
+        }) => {
+            let key: String = f.key.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{opens_at},{first},{},{key}", f.size)
+        }
+    }
+}
+
+pub(super) fn decode_prequeue(text: &str) -> Option<Prequeue> {
+    let parts: Vec<&str> = text.split(',').collect();
+    let opens_at = parts.first()?.parse().ok()?;
+    let first = parts.get(1)?.parse().ok()?;
+    let frozen = match (parts.get(2), parts.get(3)) {
+        (Some(size), Some(hex)) if hex.len() == 64 => {
+            let mut key = [0u8; 32];
+            for (i, b) in key.iter_mut().enumerate() {
+                *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+            }
+            Some(Frozen {
+                size: size.parse().ok()?,
+                key,
+            })
+        }
+        _ => None,
+    };
+    Some(Prequeue {
+        opens_at,
+        first,
+        frozen,
+    })
+}
+
+pub(super) fn parse_line(flat: &[String]) -> Line {
+    let fields: HashMap<&str, &str> = flat
+        .chunks_exact(2)
+        .map(|p| (p[0].as_str(), p[1].as_str()))
+        .collect();
+    let int = |name: &str| {
+        fields
+            .get(name)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0, |v| v.max(0.0) as u64)
+    };
+    let float = |name: &str| fields.get(name).and_then(|v| v.parse::<f64>().ok());
+    Line {
+        epoch: int("epoch"),
+        started_at: int("started_at"),
+        issued: int("issued"),
+        cursor: int("cursor"),
+        allow: int("allow"),
+        active: 0,
+        settings: fields
+            .get("settings")
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default(),
+        settings_v: int("settings_v"),
+        prequeue: fields.get("pq").and_then(|t| decode_prequeue(t)),
+        pq_v: int("pq_v"),
+        adaptive_rate: float("adaptive_rate").filter(|r| r.is_finite() && *r > 0.0),
+        pace: Pace {
+            per_minute: float("pace").filter(|p| *p > 0.0).unwrap_or(1.0),
+            spread: float("spread").unwrap_or(0.5),
+        },
+        share: float("share").filter(|s| *s > 0.0).unwrap_or(1.0),
+        leader: false,
+        resumed_at: int("resumed_at"),
+    }
+}
+
+/// A new line, as the first gateway of a deployment writes it.
+pub(super) fn fresh_fields(config: &Limits, now: Millis) -> Vec<(&'static str, String)> {
+    let allow = if config.paused || config.schedule.is_some() {
+        0
+    } else {
+        config.burst().floor() as u64
+    };
+    vec![
+        ("epoch", "1".into()),
+        ("started_at", (now / 1000).to_string()),
+        ("issued", "0".into()),
+        ("cursor", "0".into()),
+        ("allow", allow.to_string()),
+        ("held", if allow == 0 { "1" } else { "0" }.into()),
+        ("rate", config.admit_per_minute.to_string()),
+        ("burst", config.burst().to_string()),
+        ("settings", "{}".into()),
+        ("settings_v", "0".into()),
+        ("pq", String::new()),
+        ("pq_v", "0".into()),
+        ("fresh", now.to_string()),
+    ]
+}
+
+/// The line as this gateway last saw it, for an empty Redis; new numbers wait until the other
+/// gateways have raised the counter. The counter, cursor, settings and pre-queue record are
+/// not in it: the same sync raises and writes them back from this gateway's copy, as every
+/// gateway's sync does.
+pub(super) fn restore_fields(
+    line: &Line,
+    config: &Limits,
+    now: Millis,
+) -> Vec<(&'static str, String)> {
+    let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
+    let limits = effective(config, &line.settings, adaptive);
+    vec![
+        ("epoch", (line.epoch + 1).to_string()),
+        ("started_at", line.started_at.to_string()),
+        ("allow", "0".into()),
+        ("held", "1".into()),
+        ("rate", limits.admit_per_minute.to_string()),
+        ("burst", limits.burst().to_string()),
+        (
+            "adaptive_rate",
+            line.adaptive_rate.map_or(String::new(), |r| r.to_string()),
+        ),
+        ("settle_until", (now + SETTLE_MS).to_string()),
+    ]
+}

@@ -1,0 +1,29 @@
+local line = KEYS[1]
+if redis.call('GET', KEYS[7]) ~= ARGV[1] or redis.call('EXISTS', line) == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[7], ARGV[2])
+local issued = tonumber(redis.call('HGET', line, 'issued')) or 0
+local cursor = tonumber(redis.call('HGET', line, 'cursor')) or 0
+local walked = math.max(0, cursor - tonumber(ARGV[3]))
+local new_cursor = math.min(issued, math.max(cursor, tonumber(ARGV[4])))
+local allow = math.max(0, tonumber(ARGV[5]) - walked)
+local fields = {'cursor', new_cursor, 'allow', allow}
+for i = 11, #ARGV do table.insert(fields, ARGV[i]) end
+redis.call('HSET', line, unpack(fields))
+local changed = (tonumber(redis.call('HGET', line, 'settings_v')) or 0) ~= tonumber(ARGV[9])
+  or (tonumber(redis.call('HGET', line, 'pq_v')) or 0) ~= tonumber(ARGV[10])
+if changed then redis.call('HSET', line, 'allow', 0, 'held', 1) end
+local now = tonumber(ARGV[6])
+local idle = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[7]), 'LIMIT', 0, 1000)
+for _, id in ipairs(idle) do
+  local untl = (tonumber(redis.call('HGET', KEYS[3], id)) or 0) + tonumber(ARGV[8])
+  if untl > now then
+    redis.call('ZADD', KEYS[5], untl, id)
+    redis.call('ZADD', KEYS[6], now, id)
+  end
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
+  redis.call('HDEL', KEYS[4], id)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - 60000)
+return 1

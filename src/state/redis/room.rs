@@ -1,0 +1,250 @@
+//! `RoomState` for a shared room: draws and new passes go to Redis (one script call each);
+//! everything else is answered from the local copy. Must not sync: `sync` does.
+
+use super::*;
+
+impl RoomState for SharedState {
+    fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
+        Box::pin(async move {
+            // While Redis is known to be away, nobody waits for its timeouts.
+            if self.lock().line.is_none() || !self.available() {
+                return Err(StateError::Unavailable(
+                    "Redis is not reachable; no new numbers until it is".into(),
+                ));
+            }
+            self.follow_schedule(now).await?;
+            let floor = self.lock().floor;
+            let reply: Vec<i64> = self
+                .call(&self.redis.scripts.draw)
+                .arg(floor)
+                .arg(now)
+                .invoke_async(&mut self.conn())
+                .await
+                .map_err(unavailable)?;
+            let &[seq, admitted, issued, cursor] = reply.as_slice() else {
+                return Err(match reply.first() {
+                    Some(-2) => StateError::Unavailable(
+                        "the shared line is being restored after Redis lost it".into(),
+                    ),
+                    _ => lost(),
+                });
+            };
+            {
+                let mut l = self.lock();
+                l.floor = l.floor.max(issued as u64);
+                if let Some(line) = l.line.as_mut() {
+                    line.issued = line.issued.max(issued as u64);
+                    line.cursor = line.cursor.max(cursor as u64);
+                }
+            }
+            let drawn = Drawn {
+                seq: seq as u64,
+                admitted: admitted == 1,
+            };
+            Ok((drawn, self.figures(now)))
+        })
+    }
+
+    fn figures(&self, now: Millis) -> Figures {
+        let l = self.lock();
+        let available = self.available.load(Ordering::Relaxed);
+        let Some(line) = &l.line else {
+            // No copy yet: a ticket cannot be judged, so none is turned away as unknown.
+            return Figures {
+                started_at: 0,
+                issued: 0,
+                handed_out: u64::MAX,
+                cursor: 0,
+                active: 0,
+                limits: Limits {
+                    paused: true,
+                    ..l.config
+                },
+                state: crate::state::OperatorState::Open,
+                pace: Pace {
+                    per_minute: l.config.admit_per_minute.max(f64::MIN_POSITIVE),
+                    spread: 0.5,
+                },
+                show_share: 1.0,
+                adaptive: None,
+                phase: Phase::Open,
+                order: Order::Fifo,
+            };
+        };
+        let (mut limits, phase) = Self::limits(&l.config, line, now);
+        if !available && self.redis.on_unavailable == OnUnavailable::Hold {
+            limits.paused = true;
+        }
+        let operator =
+            Override::in_force(&line.settings.admit_per_minute, l.config.admit_per_minute);
+        Figures {
+            started_at: line.started_at,
+            issued: line.issued,
+            handed_out: u64::MAX,
+            cursor: line.cursor,
+            active: line.active,
+            limits,
+            state: line.settings.state,
+            pace: line.pace,
+            show_share: line.share,
+            adaptive: l.config.adaptive.map(|_| operator.is_none()),
+            phase,
+            order: Order::of(line.prequeue.as_ref()),
+        }
+    }
+
+    fn set_limits(&self, limits: Limits, now: Millis) {
+        let stale = {
+            let mut l = self.lock();
+            l.config = limits;
+            l.line.as_ref().is_some_and(|line| {
+                line.settings
+                    .has_stale(limits.admit_per_minute, limits.max_active)
+            })
+        };
+        if let Some(leader) = self.leader().as_mut() {
+            match (leader.adaptive.as_mut(), limits.adaptive) {
+                (Some(a), Some(cfg)) => a.reconfigure(cfg),
+                (None, Some(cfg)) => {
+                    leader.adaptive = Some(Adaptive::new(cfg, limits.admit_per_minute, now))
+                }
+                (_, None) => leader.adaptive = None,
+            }
+        }
+        if stale {
+            self.stale_settings.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn settings(&self) -> Settings {
+        self.lock()
+            .line
+            .as_ref()
+            .map(|line| line.settings.clone())
+            .unwrap_or_default()
+    }
+
+    fn message(&self) -> Arc<Message> {
+        self.message.load_full()
+    }
+
+    fn update_settings<'a>(
+        &'a self,
+        change: SettingsChange<'a>,
+        now: Millis,
+    ) -> StateFuture<'a, Settings> {
+        Box::pin(self.change_settings(change, now))
+    }
+
+    fn persist(&self, _now: Millis, orderly: bool) -> Result<(), StateError> {
+        // Redis holds the line; the sync keeps it current. On a stop, the lease goes back.
+        if !orderly {
+            return Ok(());
+        }
+        let (Some(me), Ok(runtime)) = (self.this.upgrade(), tokio::runtime::Handle::try_current())
+        else {
+            return Ok(());
+        };
+        let (done, wait) = std::sync::mpsc::channel();
+        runtime.spawn(async move {
+            me.release().await;
+            let _ = done.send(());
+        });
+        // Called off the request threads (on shutdown); the lease expires by itself anyway.
+        let _ = wait.recv_timeout(Duration::from_secs(3));
+        Ok(())
+    }
+
+    fn admit_session(
+        &self,
+        session: u64,
+        max_passes: u32,
+        now: Millis,
+    ) -> StateFuture<'_, SessionStart> {
+        Box::pin(async move {
+            if !self.available() {
+                return Err(StateError::Unavailable("Redis is not reachable".into()));
+            }
+            let mut inv = self.call(&self.redis.scripts.admit);
+            let code: i64 = inv
+                .arg(session)
+                .arg(max_passes)
+                .arg(now)
+                .invoke_async(&mut self.conn())
+                .await
+                .map_err(unavailable)?;
+            match code {
+                1 => Ok(SessionStart::New),
+                2 => Ok(SessionStart::Existing),
+                3 => Ok(SessionStart::Ended),
+                4 => Ok(SessionStart::Later),
+                5 => Ok(SessionStart::UsedUp),
+                _ => Err(lost()),
+            }
+        })
+    }
+
+    fn session_seen(&self, session: u64, now: Millis) -> bool {
+        if self.ended.contains_key(&session) {
+            return false;
+        }
+        self.seen.insert(session, now);
+        true
+    }
+
+    fn session_ended(&self, session: u64, until: Millis) {
+        self.seen.remove(&session);
+        self.ended.insert(session, until);
+        self.ended_pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((session, until));
+    }
+
+    fn sweep(&self, now: Millis, idle_ms: Millis, ticket_ms: Millis) {
+        // Redis is swept by the lease holder; here only the copy of ended sessions.
+        self.idle_ms.store(idle_ms, Ordering::Relaxed);
+        self.ticket_ms.store(ticket_ms, Ordering::Relaxed);
+        self.ended.retain(|_, until| *until > now);
+    }
+
+    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {
+        // The lease holder learns from its own share of the traffic: latency and error ratio
+        // are ratios, the same on every gateway behind an even load balancer.
+        let (people_wait, operator) = {
+            let l = self.lock();
+            let line = l.line.as_ref()?;
+            let (limits, _) = Self::limits(&l.config, line, now);
+            let wait = line.issued > line.cursor
+                && !limits.paused
+                && (limits.max_active == 0 || line.active < limits.max_active);
+            let operator =
+                Override::in_force(&line.settings.admit_per_minute, l.config.admit_per_minute);
+            (wait, operator)
+        };
+        if operator.is_some() {
+            return None;
+        }
+        let mut slot = self.leader();
+        let a = slot.as_mut()?.adaptive.as_mut()?;
+        let change = a.observe(now, sample, people_wait)?;
+        Some((change, a.rate()))
+    }
+
+    fn available(&self) -> bool {
+        self.available.load(Ordering::Relaxed)
+    }
+
+    fn backend(&self) -> BackendInfo {
+        let l = self.lock();
+        BackendInfo {
+            kind: "redis",
+            available: self.available(),
+            leader: Some(l.line.as_ref().is_some_and(|line| line.leader)),
+            epoch: l.line.as_ref().map(|line| line.epoch),
+        }
+    }
+}
+
+// Every script gets the room's KEYS in one order (`SharedState::call`): 1 line, 2 sessions,
+// 3 started, 4 passes, 5 ended, 6 endlog, 7 lease, 8 arrivals.

@@ -1,0 +1,538 @@
+//! A shared room's life with Redis: opening it, the sync five times a second (seeding an empty
+//! Redis, restoring a lost line), the lease and the lease holder's cursor, and the operator's
+//! settings. Must not answer a request's question: `room` does, from the local copy.
+
+use super::*;
+
+impl SharedState {
+    /// The room `id` shared through `redis`, read at its first sync (`keep_synced`).
+    pub fn open(redis: &Arc<Redis>, id: &str, limits: Limits) -> Arc<SharedState> {
+        Arc::new_cyclic(|this| SharedState {
+            this: this.clone(),
+            redis: redis.clone(),
+            room: id.to_string(),
+            keys: Keys::new(&redis.prefix, id),
+            local: Mutex::new(Local {
+                config: limits,
+                line: None,
+                missing_since: None,
+                ended_since: None,
+                floor: 0,
+            }),
+            seen: DashMap::new(),
+            ended: DashMap::new(),
+            ended_pending: Mutex::new(Vec::new()),
+            message: ArcSwap::from_pointee(Message::default()),
+            available: AtomicBool::new(false),
+            leader: Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
+            idle_ms: AtomicU64::new(u64::MAX),
+            ticket_ms: AtomicU64::new(0),
+            stale_settings: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+        })
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, Local> {
+        self.local.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn leader(&self) -> MutexGuard<'_, Option<Leader>> {
+        self.leader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn conn(&self) -> ConnectionManager {
+        self.redis.conn.clone()
+    }
+
+    /// A call of `script` with the room's keys, in the one order every script reads them.
+    pub(super) fn call<'s>(&self, script: &'s Script) -> redis::ScriptInvocation<'s> {
+        let mut inv = script.prepare_invoke();
+        let k = &self.keys;
+        for key in [
+            &k.line,
+            &k.sessions,
+            &k.started,
+            &k.passes,
+            &k.ended,
+            &k.endlog,
+            &k.lease,
+            &k.arrivals,
+        ] {
+            inv.key(key);
+        }
+        inv
+    }
+
+    /// The limits in force for `line` at `now`: the config's, the operator's settings and the
+    /// learnt rate, and held while the schedule has not opened.
+    pub(super) fn limits(config: &Limits, line: &Line, now: Millis) -> (Limits, Phase) {
+        let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
+        let mut limits = effective(config, &line.settings, adaptive);
+        let (phase, _) = schedule::follow(line.prequeue.as_ref(), config.schedule, now);
+        limits.paused |= phase != Phase::Open;
+        (limits, phase)
+    }
+
+    /// Brings the copy up to date with Redis and, holding the lease, moves the cursor. Runs
+    /// five times a second; never fails, but marks the room unavailable while Redis is.
+    pub async fn refresh(&self) {
+        let _one = self.refreshing.lock().await;
+        let now = self.redis.clock.now_ms();
+        let seen: Vec<(u64, Millis)> = {
+            let keys: Vec<u64> = self.seen.iter().take(MAX_FLUSH).map(|e| *e.key()).collect();
+            keys.into_iter()
+                .filter_map(|id| self.seen.remove(&id))
+                .collect()
+        };
+        let ended: Vec<(u64, Millis)> = {
+            let mut pending = self.ended_pending.lock().unwrap_or_else(|p| p.into_inner());
+            pending.retain(|(_, until)| *until > now);
+            let cut = pending.len().min(MAX_ENDED_FLUSH);
+            let rest = pending.split_off(cut);
+            std::mem::replace(&mut *pending, rest)
+        };
+        let mut inv = self.call(&self.redis.scripts.sync);
+        let seed = {
+            let l = self.lock();
+            let (mode, seed) = match &l.line {
+                Some(line) => ("restore", restore_fields(line, &l.config, now)),
+                None => match l.missing_since {
+                    Some(since) if since.elapsed() >= FRESH_SEED_DELAY => {
+                        ("fresh", fresh_fields(&l.config, now))
+                    }
+                    _ => ("none", Vec::new()),
+                },
+            };
+            let (pq_v, pq) = l.line.as_ref().map_or((0, String::new()), |line| {
+                (line.pq_v, encode_prequeue(line.prequeue.as_ref()))
+            });
+            let since = match l.ended_since {
+                Some(since) if now < since + ENDLOG_KEEP_MS - ENDED_SLACK_MS => {
+                    since.saturating_sub(ENDED_SLACK_MS).to_string()
+                }
+                // First sync, or away longer than the log keeps: every ending still in force.
+                _ => "all".to_string(),
+            };
+            let (settings_v, settings) = l.line.as_ref().map_or((0, String::new()), |line| {
+                (
+                    line.settings_v,
+                    serde_json::to_string(&line.settings).unwrap_or_default(),
+                )
+            });
+            let lease_ms = if self.stopping.load(Ordering::Relaxed) {
+                0
+            } else {
+                LEASE_MS
+            };
+            inv.arg(now)
+                .arg(&self.redis.id)
+                .arg(lease_ms)
+                .arg(mode)
+                .arg(l.floor)
+                .arg(l.line.as_ref().map_or(0, |line| line.cursor))
+                .arg(since)
+                .arg(pq_v)
+                .arg(pq)
+                .arg(seed.len())
+                .arg(seen.len())
+                .arg(ended.len())
+                .arg(settings_v)
+                .arg(settings)
+                .arg(FRESH_REPLACEABLE_MS)
+                .arg(
+                    l.line
+                        .as_ref()
+                        .map_or(String::new(), |line| line.started_at.to_string()),
+                );
+            for (field, value) in &seed {
+                inv.arg(*field).arg(value);
+            }
+            for (id, at) in &seen {
+                inv.arg(id).arg(at);
+            }
+            for (id, until) in &ended {
+                inv.arg(id).arg(until);
+            }
+            mode
+        };
+        let reply: Reply = match inv.invoke_async(&mut self.conn()).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                // Nothing is lost: what was seen and ended goes with the next sync.
+                for (id, at) in seen {
+                    self.seen
+                        .entry(id)
+                        .and_modify(|s| *s = (*s).max(at))
+                        .or_insert(at);
+                }
+                self.ended_pending
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(ended);
+                self.set_available(false, &e.to_string());
+                *self.leader() = None;
+                return;
+            }
+        };
+        let (status, fields, active, leader, arrivals, recent) = reply;
+        if status == 0 {
+            // No line in Redis, and nothing here to restore it from: a new deployment. Begun
+            // after a short wait, so that a gateway with a copy restores the old line first.
+            let mut l = self.lock();
+            l.missing_since.get_or_insert_with(Instant::now);
+            l.ended_since = None;
+            drop(l);
+            self.set_available(false, "no line in Redis yet");
+            return;
+        }
+        let mut line = parse_line(&fields);
+        line.active = active;
+        line.leader = leader == 1;
+        if status == 2 {
+            if seed == "restore" {
+                tracing::warn!(
+                    room = %self.room,
+                    epoch = line.epoch,
+                    next_ticket = line.issued,
+                    cursor = line.cursor,
+                    "Redis had lost this room's line; restored from this gateway's copy \
+                     (new tickets wait a second while the other gateways report theirs)"
+                );
+            } else {
+                tracing::info!(room = %self.room, "new shared line begun in Redis");
+            }
+        }
+        for pair in recent.chunks_exact(2) {
+            if let (Ok(id), Ok(until)) = (pair[0].parse::<u64>(), pair[1].parse::<f64>()) {
+                self.ended.insert(id, until as Millis);
+                self.seen.remove(&id);
+            }
+        }
+        {
+            let mut l = self.lock();
+            if l.line.as_ref().is_some_and(|old| old.epoch != line.epoch) {
+                tracing::warn!(room = %self.room, epoch = line.epoch, "shared line restored by another gateway");
+            }
+            l.floor = l.floor.max(line.issued);
+            l.missing_since = None;
+            l.ended_since = Some(now);
+            self.message.store(Arc::new(line.settings.message.clone()));
+            if let Some(old) = &l.line {
+                // The lease holder's own figures are fresher than what it wrote.
+                if old.leader && line.leader {
+                    line.pace = old.pace;
+                    line.share = old.share;
+                }
+            }
+            l.line = Some(line.clone());
+        }
+        self.set_available(true, "");
+        if line.leader {
+            if let Err(e) = self.lead(now, &arrivals).await {
+                tracing::warn!(room = %self.room, error = %e, "cannot move the shared cursor");
+            }
+        } else {
+            *self.leader() = None;
+        }
+        if self.stale_settings.swap(false, Ordering::Relaxed) {
+            let mut drop_stale = |s: &mut Settings, config: &Limits| {
+                s.drop_stale(config.admit_per_minute, config.max_active)
+            };
+            if let Err(e) = self.change_settings(&mut drop_stale, now).await {
+                tracing::warn!(room = %self.room, error = %e, "cannot drop a stale operator setting");
+                self.stale_settings.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    pub(super) fn set_available(&self, available: bool, why: &str) {
+        let was = self.available.swap(available, Ordering::Relaxed);
+        match (was, available) {
+            (true, false) => tracing::error!(
+                room = %self.room,
+                error = why,
+                on_unavailable = match self.redis.on_unavailable {
+                    OnUnavailable::Hold => "hold: the line waits, passes keep working",
+                    OnUnavailable::Open => "open: everyone goes straight to the upstream",
+                },
+                "Redis unavailable"
+            ),
+            (false, true) => tracing::info!(room = %self.room, "Redis available"),
+            _ => {}
+        }
+    }
+
+    /// The lease holder's turn: follows the schedule, takes in what happened elsewhere, moves
+    /// the cursor at the rate and writes it with the allowance for newcomers.
+    pub(super) async fn lead(&self, now: Millis, arrivals: &[u64]) -> Result<(), StateError> {
+        self.follow_schedule(now).await?;
+        let (line, config) = {
+            let l = self.lock();
+            match &l.line {
+                Some(line) => (line.clone(), l.config),
+                None => return Ok(()),
+            }
+        };
+        let (limits, _) = Self::limits(&config, &line, now);
+        let operator = crate::state::Override::in_force(
+            &line.settings.admit_per_minute,
+            config.admit_per_minute,
+        );
+        let (cursor, allow, pace, share, adaptive_rate) = {
+            let mut slot = self.leader();
+            let leader = slot.get_or_insert_with(|| {
+                tracing::info!(room = %self.room, gateway = %self.redis.id, "took the cursor lease");
+                let mut queue = Queue::resume(line.issued, line.cursor, now, &limits);
+                queue.set_budget(line.allow as f64, &limits);
+                let adaptive = config.adaptive.map(|cfg| {
+                    let mut a = Adaptive::new(cfg, config.admit_per_minute, now);
+                    if let Some(rate) = line.adaptive_rate {
+                        a.resume_at(rate, now);
+                    }
+                    a
+                });
+                Leader {
+                    queue,
+                    took_at: line.cursor,
+                    adaptive,
+                    operator_rate: operator,
+                }
+            });
+            if let (Some(manual), None, Some(a)) =
+                (leader.operator_rate, operator, leader.adaptive.as_mut())
+            {
+                a.resume_at(manual, now);
+            }
+            leader.operator_rate = operator;
+            // The learnt rate is this gateway's now, not the copy's.
+            let adaptive_rate = leader.adaptive.as_ref().map(Adaptive::rate);
+            let limits = Limits {
+                admit_per_minute: operator
+                    .or(adaptive_rate)
+                    .unwrap_or(config.admit_per_minute),
+                ..limits
+            };
+            let q = &mut leader.queue;
+            q.adopt(line.issued, line.cursor, now, &limits);
+            for &seq in arrivals.iter().filter(|&&seq| seq >= leader.took_at) {
+                q.arrived(seq, now, &limits);
+            }
+            // A pause or an opening between two syncs: nothing was owed while stopped.
+            let opened = config
+                .schedule
+                .map_or(0, |w| if now >= w.opens_at { w.opens_at } else { 0 });
+            q.count_from(line.resumed_at.max(opened).min(now));
+            q.advance(now, &limits, line.active);
+            (
+                q.cursor(),
+                q.allowance(&limits, line.active),
+                q.pace(&limits),
+                q.show_share(),
+                adaptive_rate,
+            )
+        };
+        let burst = limits.burst();
+        let mut inv = self.call(&self.redis.scripts.lead);
+        inv.arg(&self.redis.id)
+            .arg(LEASE_MS)
+            .arg(line.cursor)
+            .arg(cursor)
+            .arg(allow)
+            .arg(now)
+            .arg(self.idle_ms.load(Ordering::Relaxed).min(i64::MAX as u64))
+            .arg(self.ticket_ms.load(Ordering::Relaxed))
+            .arg(line.settings_v)
+            .arg(line.pq_v)
+            .arg("rate")
+            .arg(limits.admit_per_minute.to_string())
+            .arg("burst")
+            .arg(burst.to_string())
+            .arg("held")
+            .arg(if limits.paused { "1" } else { "0" })
+            .arg("pace")
+            .arg(pace.per_minute.to_string())
+            .arg("spread")
+            .arg(pace.spread.to_string())
+            .arg("share")
+            .arg(share.to_string())
+            .arg("adaptive_rate")
+            .arg(adaptive_rate.map_or(String::new(), |r| r.to_string()));
+        let written: i64 = inv
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(unavailable)?;
+        if written != 1 {
+            // The lease went elsewhere meanwhile: that gateway's line counts.
+            *self.leader() = None;
+            return Ok(());
+        }
+        let mut l = self.lock();
+        if let Some(copy) = l.line.as_mut() {
+            copy.cursor = copy.cursor.max(cursor);
+            copy.pace = pace;
+            copy.share = share;
+            copy.adaptive_rate = adaptive_rate;
+        }
+        Ok(())
+    }
+
+    /// Applies the change the schedule asks for now, if any, atomically with the counter.
+    pub(super) async fn follow_schedule(&self, now: Millis) -> Result<(), StateError> {
+        let (transition, pq_v) = {
+            let l = self.lock();
+            let Some(line) = &l.line else {
+                return Ok(());
+            };
+            let (_, transition) = schedule::follow(line.prequeue.as_ref(), l.config.schedule, now);
+            (transition, line.pq_v)
+        };
+        let Some(transition) = transition else {
+            return Ok(());
+        };
+        let (kind, opens_at, first) = match transition {
+            Transition::Begin { opens_at } => ("begin", opens_at, None),
+            Transition::Move { opens_at, first } => ("move", opens_at, Some(first)),
+            Transition::Freeze { opens_at, first } => ("freeze", opens_at, first),
+        };
+        let key: String = schedule::new_key()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let (done, pq, pq_v): (i64, String, u64) = self
+            .call(&self.redis.scripts.transition)
+            .arg(pq_v)
+            .arg(kind)
+            .arg(opens_at)
+            .arg(first.map_or(String::new(), |f| f.to_string()))
+            .arg(key)
+            .arg(now)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(unavailable)?;
+        if done == -1 {
+            return Err(lost());
+        }
+        if done == -2 {
+            return Err(StateError::Unavailable(
+                "the shared line is being restored after Redis lost it".into(),
+            ));
+        }
+        if done == 1 {
+            let record = decode_prequeue(&pq);
+            tracing::info!(
+                room = %self.room,
+                first = record.as_ref().map(|p| p.first),
+                size = record.as_ref().and_then(|p| p.frozen).map(|f| f.size),
+                "{}",
+                match kind {
+                    "freeze" => "opening: pre-queue frozen and put in random order",
+                    "begin" => "pre-queue begun",
+                    _ => "pre-queue moved to the new opening",
+                }
+            );
+        }
+        // Done here or by another gateway first: the record as Redis has it now.
+        let mut l = self.lock();
+        if let Some(line) = l.line.as_mut() {
+            if pq_v >= line.pq_v {
+                line.prequeue = decode_prequeue(&pq);
+                line.pq_v = pq_v;
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes the operator's settings in Redis: read, change, written only if nobody changed
+    /// them meanwhile (else read again).
+    pub(super) async fn change_settings(
+        &self,
+        change: SettingsChange<'_>,
+        now: Millis,
+    ) -> Result<Settings, StateError> {
+        let config = self.lock().config;
+        for _ in 0..8 {
+            let (text, version): (Option<String>, Option<u64>) = redis::cmd("HMGET")
+                .arg(&self.keys.line)
+                .arg("settings")
+                .arg("settings_v")
+                .query_async(&mut self.conn())
+                .await
+                .map_err(unavailable)?;
+            let version = version.unwrap_or(0);
+            let mut settings = text
+                .and_then(|t| serde_json::from_str::<Settings>(&t).ok())
+                .unwrap_or_default();
+            let was_open = settings.state == crate::state::OperatorState::Open;
+            change(&mut settings, &config);
+            let json = serde_json::to_string(&settings)
+                .map_err(|e| StateError::Unavailable(e.to_string()))?;
+            let open = settings.state == crate::state::OperatorState::Open;
+            let effect = match (was_open, open) {
+                (_, false) => "stop",
+                (false, true) => "resume",
+                (true, true) => "",
+            };
+            let written: i64 = self
+                .call(&self.redis.scripts.settings)
+                .arg(version)
+                .arg(json)
+                .arg(effect)
+                .arg(now)
+                .invoke_async(&mut self.conn())
+                .await
+                .map_err(unavailable)?;
+            match written {
+                1 => {
+                    let mut l = self.lock();
+                    if let Some(line) = l.line.as_mut() {
+                        line.settings = settings.clone();
+                        line.settings_v = version + 1;
+                    }
+                    self.message.store(Arc::new(settings.message.clone()));
+                    return Ok(settings);
+                }
+                -1 => return Err(lost()),
+                _ => continue,
+            }
+        }
+        Err(StateError::Unavailable(
+            "the settings kept changing on other gateways; try again".into(),
+        ))
+    }
+
+    /// On an orderly stop: what was seen goes to Redis and the lease is handed back, so that
+    /// another gateway moves the cursor at once.
+    pub(super) async fn release(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.refresh().await;
+        let released: Result<i64, _> = self
+            .call(&self.redis.scripts.release)
+            .arg(&self.redis.id)
+            .invoke_async(&mut self.conn())
+            .await;
+        if released.is_ok_and(|r| r == 1) {
+            tracing::info!(room = %self.room, "cursor lease handed back");
+        }
+        *self.leader() = None;
+    }
+}
+
+/// Syncs a room until it is dropped or the backend shuts down.
+pub async fn keep_synced(
+    state: Weak<SharedState>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut interval = tokio::time::interval(REFRESH);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stopped.changed() => return,
+        }
+        let Some(state) = state.upgrade() else {
+            return;
+        };
+        state.refresh().await;
+    }
+}

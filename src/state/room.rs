@@ -1,0 +1,181 @@
+//! What a room needs from its storage: the `RoomState` trait, the `Figures` snapshot every
+//! request reads, and the errors. Must not name a backend: `embedded` and `redis` implement
+//! this, and nothing above `state` knows which one runs.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::clock::Millis;
+use crate::queue::adaptive::{Change, UpstreamSample};
+use crate::queue::admission::{self, Drawn, Estimate, Limits, Pace};
+use crate::queue::schedule::{Order, Phase};
+
+use super::embedded::file::StoreError;
+use super::settings::{Message, OperatorState, Settings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("state backend unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type StateFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StateError>> + Send + 'a>>;
+
+/// A snapshot of one room, as every request sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    /// Unix seconds when this line began. Tickets drawn earlier belong to another line.
+    pub started_at: u64,
+    pub issued: u64,
+    /// Ticket numbers below this were handed out by this line: `issued` when this process is
+    /// the authority, unbounded when other gateways draw too (their numbers reach this copy a
+    /// moment later, and tickets of another line are told apart by `started_at`).
+    pub handed_out: u64,
+    pub cursor: u64,
+    pub active: u64,
+    /// Effective limits: the config's, with the operator's changes and the adaptive rate
+    /// applied.
+    pub limits: Limits,
+    pub state: OperatorState,
+    /// How fast the line moves, for wait estimates.
+    pub pace: Pace,
+    /// Share of called numbers whose holders turn up.
+    pub show_share: f64,
+    /// The adaptive mode: `None` when not configured, else whether it sets the rate now
+    /// (`false` while an operator's rate overrides it).
+    pub adaptive: Option<bool>,
+    /// Where the schedule stands (`Open` without one).
+    pub phase: Phase,
+    /// How ticket numbers map to places: FIFO, or with a pre-queue's draw.
+    pub order: Order,
+}
+
+impl Figures {
+    /// Admissions per minute in force now: none while the operator has stopped them.
+    pub fn effective_rate(&self) -> f64 {
+        if self.limits.paused {
+            0.0
+        } else {
+            self.limits.admit_per_minute
+        }
+    }
+
+    pub fn waiting(&self) -> u64 {
+        self.issued.saturating_sub(self.cursor)
+    }
+
+    /// The wait for someone arriving now; `None` while admissions are stopped.
+    pub fn wait_for_newcomer(&self) -> Option<Estimate> {
+        (!self.limits.paused).then(|| admission::estimate_for_newcomer(self.waiting(), &self.pace))
+    }
+}
+
+/// What a room needs from its storage. Embedded and shared (Redis) backends implement it;
+/// nothing above it knows which one runs.
+pub trait RoomState: Send + Sync + 'static {
+    /// Draws the next ticket number, admitting it at once when nobody waits and the rate
+    /// allows. The one call that must be answered by the authority on numbers, hence async.
+    fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)>;
+
+    /// The room as of `now`, with the cursor brought up to date. Cheap and never blocks on IO:
+    /// every status poll calls it.
+    fn figures(&self, now: Millis) -> Figures;
+
+    /// The config's limits (on start and reload); the operator's settings apply on top. An
+    /// operator's value set against another config value is dropped: the config file was
+    /// edited since, and the most recent change wins.
+    fn set_limits(&self, limits: Limits, now: Millis);
+
+    /// What the operator has set for this room.
+    fn settings(&self) -> Settings;
+
+    /// The operator's message to visitors; cheap, for every page.
+    fn message(&self) -> Arc<Message>;
+
+    /// Changes the operator's settings and makes the change durable (and, shared, seen by
+    /// every gateway) before returning.
+    fn update_settings<'a>(
+        &'a self,
+        change: SettingsChange<'a>,
+        now: Millis,
+    ) -> StateFuture<'a, Settings>;
+
+    /// Writes what must survive a restart. `orderly` marks a shutdown: the counters written are
+    /// exact and nothing is reserved ahead.
+    fn persist(&self, now: Millis, orderly: bool) -> Result<(), StateError>;
+
+    /// A called number turns up to become a session (the session id is the ticket number).
+    /// Only a `New` session counts as an admission; a number whose session the upstream ended
+    /// stays out.
+    /// A ticket may start its session and rejoin it `max_passes` times in all (another
+    /// device, a reload racing the pass cookie); beyond that it is `UsedUp`.
+    /// Asks the authority on sessions, hence async: the one other call a shared backend makes
+    /// per request, once per new pass.
+    fn admit_session(
+        &self,
+        session: u64,
+        max_passes: u32,
+        now: Millis,
+    ) -> StateFuture<'_, SessionStart>;
+
+    /// A request came in on a pass. `false` means the session was ended (released) and the
+    /// pass must not be honoured any more.
+    fn session_seen(&self, session: u64, now: Millis) -> bool;
+
+    /// The upstream ended the session (`X-Wartesaal-Release`). Its pass stays refused until
+    /// `until`, when it would have expired anyway.
+    fn session_ended(&self, session: u64, until: Millis);
+
+    /// Forgets sessions idle for `idle_ms` and refusals that have run out. A forgotten
+    /// session's ticket stays refused until `ticket_ms` after the session began, as long as a
+    /// copy of it could still be valid: it got its entry.
+    fn sweep(&self, now: Millis, idle_ms: Millis, ticket_ms: Millis);
+
+    /// One second of upstream observations, for the adaptive rate. Returns the change it made
+    /// and the new rate.
+    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)>;
+
+    /// Whether the backend answers now. An embedded room always does; a shared one does not
+    /// while Redis is unreachable, and then serves from its last copy.
+    fn available(&self) -> bool {
+        true
+    }
+
+    /// Which backend holds the room, for the admin API.
+    fn backend(&self) -> BackendInfo {
+        BackendInfo::default()
+    }
+}
+
+/// Which backend holds a room and how it is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BackendInfo {
+    /// `"embedded"` or `"redis"`.
+    pub kind: &'static str,
+    pub available: bool,
+    /// Shared: whether this gateway advances the cursor now (holds the lease).
+    pub leader: Option<bool>,
+    /// Shared: how many times the shared line was begun or restored after Redis lost it.
+    pub epoch: Option<u64>,
+}
+
+/// What became of a called number that turned up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStart {
+    /// First arrival: a new session.
+    New,
+    /// Already active (another tab, a copied ticket): the same session, not a new admission.
+    Existing,
+    /// Ended by the upstream: not admitted again.
+    Ended,
+    /// Called, but more sessions began this second than the rate allows: in a moment.
+    Later,
+    /// The ticket has minted all the passes it may (a copy of it went round).
+    UsedUp,
+}
+
+/// An operator's change to a room's settings, given the config's limits.
+pub type SettingsChange<'a> = &'a mut (dyn FnMut(&mut Settings, &Limits) + Send);

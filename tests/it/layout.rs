@@ -1,0 +1,172 @@
+//! The shape of the source tree: files small enough to read, layers that never import in a
+//! circle, and the state backend's concrete types named only inside `state/`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const MAX_LINES: usize = 900;
+
+/// Every `.rs` file under `dir`.
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// The top-level module (layer) a file belongs to: `src/state/redis/sync.rs` → `state`.
+fn layer(src: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(src).unwrap();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
+    first.trim_end_matches(".rs").to_string()
+}
+
+/// The code of a file without its comments (line comments and doc comments).
+fn code(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find("//") {
+            Some(at) => &l[..at],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The layers a file's code names as `crate::<layer>`.
+fn imports(code: &str, layers: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if layers.contains(&name) {
+            out.insert(name);
+        }
+    }
+    out
+}
+
+/// A circle in `graph`, if there is one, as the layers along it.
+fn circle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut found = path[at..].to_vec();
+            found.push(node.to_string());
+            return Some(found);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(found) = visit(next, graph, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(found) = visit(node, graph, &mut Vec::new(), &mut done) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+#[test]
+fn no_source_file_is_longer_than_900_lines() {
+    let long: Vec<String> = sources(&src())
+        .into_iter()
+        .filter_map(|f| {
+            let lines = std::fs::read_to_string(&f).unwrap().lines().count();
+            (lines > MAX_LINES).then(|| format!("{} ({lines} lines)", f.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these: {long:?}");
+}
+
+#[test]
+fn the_layers_never_import_in_a_circle() {
+    let src = src();
+    let files = sources(&src);
+    let layers: BTreeSet<String> = files
+        .iter()
+        .map(|f| layer(&src, f))
+        .filter(|l| l != "lib" && l != "main")
+        .collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let from = layer(&src, file);
+        let text = std::fs::read_to_string(file).unwrap();
+        let edges = graph.entry(from.clone()).or_default();
+        edges.extend(
+            imports(&code(&text), &layers)
+                .into_iter()
+                .filter(|to| *to != from),
+        );
+    }
+    assert!(
+        graph["gateway"].contains("site"),
+        "the reading sees imports"
+    );
+    assert_eq!(circle(&graph), None, "import graph: {graph:#?}");
+    // The reading finds a circle where there is one.
+    let mut bent = graph.clone();
+    bent.get_mut("queue").unwrap().insert("gateway".into());
+    assert!(circle(&bent).is_some());
+}
+
+#[test]
+fn nothing_above_state_names_a_concrete_backend() {
+    let src = src();
+    let concrete = [
+        "EmbeddedState",
+        "SharedState",
+        "StateDir",
+        "state::embedded",
+        "state::redis",
+        "redis::Redis",
+    ];
+    let mut named = Vec::new();
+    for file in sources(&src) {
+        if layer(&src, &file) == "state" {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(&file).unwrap());
+        for name in concrete {
+            if text.contains(name) {
+                named.push(format!("{} names {name}", file.display()));
+            }
+        }
+    }
+    assert!(named.is_empty(), "{named:#?}");
+}
