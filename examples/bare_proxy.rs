@@ -14,12 +14,14 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use wartesaal::http1::{BodyFraming, Outbound, UpstreamPool};
+use wartesaal::http1::{BodyFraming, Outbound, RequestBody, UpstreamPool};
 
 type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
 
 async fn forward(pool: Arc<UpstreamPool>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
+    // Streamed as it comes, as the gateway streams an upload beyond what it reads ahead.
+    let body = RequestBody::read(Bytes::new(), Some(body), std::time::Duration::from_secs(30));
     // The head as it came (origin form), with the body's framing: nothing cleaned or added.
     let framing = BodyFraming::of(&body);
     let mut head = format!(

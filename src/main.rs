@@ -167,6 +167,9 @@ fn main() -> ExitCode {
             let path = config_path(config);
             match load_config(&path) {
                 Ok(c) => {
+                    for warning in c.warnings() {
+                        eprintln!("{}: warning: {warning}", path.display());
+                    }
                     println!(
                         "{}: ok ({} room(s): {})",
                         path.display(),
@@ -190,6 +193,9 @@ fn main() -> ExitCode {
                 Err(e) => return report(&e),
             };
             tracing::info!(config = %path.display(), rooms = config.rooms.len(), "starting");
+            for warning in config.warnings() {
+                tracing::warn!("{warning}");
+            }
             let threads = config.server.threads;
             runtime_and_with(threads, run(config, path))
         }

@@ -34,6 +34,48 @@ pub const ADMIT_RATE_FLOOR: &str = "wartesaal_admit_rate_floor_per_minute";
 /// Beyond SPEC §8: new tickets and entries refused by the issuance rules.
 pub const ISSUANCE_REFUSED: &str = "wartesaal_issuance_refused_total";
 
+/// Beyond SPEC §8: what the gateway cut short or cleaned to protect the booking site, the
+/// visitors or itself from hostile clients and odd upstreams.
+pub const PROTECTIONS: &str = "wartesaal_protections_total";
+/// Beyond SPEC §8: admin API changes refused for a bad or missing token (the log line about
+/// them is rate-limited; this keeps the count).
+pub const ADMIN_UNAUTHORIZED: &str = "wartesaal_admin_unauthorized_total";
+/// Beyond SPEC §8: public connections closed at once because their address holds
+/// `max_connections_per_address` already.
+pub const CONNECTIONS_REFUSED: &str = "wartesaal_connections_refused_total";
+
+/// What was stopped, for `wartesaal_protections_total{reason}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// A `Set-Cookie` from the upstream with one of the gateway's cookie names, dropped.
+    UpstreamCookie,
+    /// An answer whose upstream stalled, or whose visitor stopped reading, for
+    /// `body_idle_timeout`: the upstream slot and connection freed.
+    ResponseIdle,
+    /// An upload that stalled for `body_idle_timeout` (or trickled in slower than the floor).
+    UploadIdle,
+    /// A pass with more requests in flight or per second than one browser makes.
+    PassLimit,
+}
+
+impl Protection {
+    const ALL: [Protection; 4] = [
+        Protection::UpstreamCookie,
+        Protection::ResponseIdle,
+        Protection::UploadIdle,
+        Protection::PassLimit,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Protection::UpstreamCookie => "upstream_cookie",
+            Protection::ResponseIdle => "response_idle",
+            Protection::UploadIdle => "upload_idle",
+            Protection::PassLimit => "pass_limit",
+        }
+    }
+}
+
 /// Why a ticket or an entry was refused, for `wartesaal_issuance_refused_total{reason}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
@@ -156,6 +198,9 @@ pub struct Metrics {
     upstream_in_flight: IntGaugeVec,
     tokens_rejected: IntCounterVec,
     issuance_refused: IntCounterVec,
+    protections: IntCounterVec,
+    pub admin_unauthorized: IntCounter,
+    pub connections_refused: IntCounter,
 }
 
 /// One room's metric handles, resolved once.
@@ -177,6 +222,7 @@ pub struct RoomMetrics {
     pub upstream_in_flight: IntGauge,
     rejected: [IntCounter; 6],
     refused: [IntCounter; 3],
+    protections: [IntCounter; 4],
 }
 
 impl RoomMetrics {
@@ -194,6 +240,15 @@ impl RoomMetrics {
 
     pub fn refused(&self, why: Refused) {
         self.refused[why as usize].inc();
+    }
+
+    pub fn protected(&self, what: Protection, times: u64) {
+        self.protections[what as usize].inc_by(times);
+    }
+
+    /// The counter of `what`, for work that counts on its own (an answer's pump).
+    pub fn protection(&self, what: Protection) -> IntCounter {
+        self.protections[what as usize].clone()
     }
 
     /// Upstream exchanges so far, in the order of `UpstreamClass`.
@@ -284,8 +339,32 @@ impl Metrics {
             "New tickets and entries refused by the issuance rules, by reason.",
             &["room", "reason"],
         );
+        let protections = counter(
+            PROTECTIONS,
+            "What the gateway cut short or cleaned against hostile clients and odd upstreams, by reason.",
+            &["room", "reason"],
+        );
+        let admin_unauthorized = register(
+            &r,
+            IntCounter::new(
+                ADMIN_UNAUTHORIZED,
+                "Admin API changes refused for a bad or missing token.",
+            )
+            .expect("valid metric"),
+        );
+        let connections_refused = register(
+            &r,
+            IntCounter::new(
+                CONNECTIONS_REFUSED,
+                "Public connections closed at once: their address holds max_connections_per_address.",
+            )
+            .expect("valid metric"),
+        );
         Metrics {
             registry: r,
+            connections_refused,
+            admin_unauthorized,
+            protections,
             issuance_refused,
             tickets_issued,
             admitted,
@@ -330,6 +409,8 @@ impl Metrics {
                 .map(|e| self.tokens_rejected.with_label_values(&[room, e.reason()])),
             refused: Refused::ALL
                 .map(|r| self.issuance_refused.with_label_values(&[room, r.label()])),
+            protections: Protection::ALL
+                .map(|p| self.protections.with_label_values(&[room, p.label()])),
         }
     }
 

@@ -3,4 +3,5 @@
 //! or room state: the gateway brings the token text and acts on what is verified.
 
 pub mod issuance;
+pub mod passes;
 pub mod ticket;

@@ -20,6 +20,7 @@ use ipnet::IpNet;
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::CertificateDer;
 
+use crate::access::passes::PassBounds;
 use crate::access::ticket::{Keyring, Secret};
 use crate::queue::adaptive::AdaptiveConfig;
 use crate::queue::schedule::{Schedule, Window};
@@ -161,6 +162,9 @@ pub struct ServerConfig {
     pub cookie_secure: CookieSecure,
     pub header_read_timeout: Duration,
     pub max_connections: usize,
+    /// Open connections one client address (IPv6: one /64) may hold on the public listeners;
+    /// trusted proxies are not limited. 0 = no limit.
+    pub max_connections_per_address: usize,
     pub grace_period: Duration,
     /// Request threads (the runtime's workers); 0 = one per CPU the process may use.
     pub threads: usize,
@@ -259,6 +263,9 @@ pub struct RoomConfig {
     pub bypass_cidrs: Vec<IpNet>,
     pub max_upstream_concurrency: usize,
     pub upstream_timeout: Duration,
+    /// How long an upload may pause, an upstream may pause inside its answer, or a visitor may
+    /// leave an answer unread, before the exchange is given up and its upstream slot freed.
+    pub body_idle_timeout: Duration,
     pub queueing_status: StatusCode,
     /// `[rooms.adaptive]` with `enabled = true`.
     pub adaptive: Option<AdaptiveConfig>,
@@ -312,6 +319,10 @@ pub struct Issuance {
     /// How many passes one ticket may mint: a ticket copied to more browsers gets only this
     /// many of them in.
     pub passes_per_ticket: u32,
+    /// What one pass may put on the upstream (`pass_requests_in_flight`,
+    /// `pass_requests_per_second`): a pass copied to many machines gets no more than one
+    /// browser loading a page.
+    pub pass_bounds: PassBounds,
 }
 
 impl Default for Issuance {
@@ -320,9 +331,17 @@ impl Default for Issuance {
             per_ip_per_minute: 0,
             proof_of_work_bits: 0,
             passes_per_ticket: DEFAULT_PASSES_PER_TICKET,
+            pass_bounds: DEFAULT_PASS_BOUNDS,
         }
     }
 }
+
+/// A browser loading a page over HTTP/2 asks for a few dozen things at once at most; 32 in
+/// flight and 100 a second leave it room and stop a pass shared across a botnet.
+const DEFAULT_PASS_BOUNDS: PassBounds = PassBounds {
+    in_flight: 32,
+    per_second: 100,
+};
 
 /// A second device or a reload racing the pass cookie may mint again; a ticket sold to a
 /// hundred people may not.
@@ -362,6 +381,27 @@ const MIN_HOLD_PLACE_FOR: Duration = Duration::from_secs(60);
 const MAX_ADMIT_PER_MINUTE: f64 = 60_000_000.0;
 
 impl Config {
+    /// What is valid but most likely a mistake, for `check` to print and `run` to log: the
+    /// gateway starts anyway.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for net in &self.server.trusted_proxies {
+            let broad = match net {
+                IpNet::V4(n) => n.prefix_len() < 8,
+                IpNet::V6(n) => n.prefix_len() < 16,
+            };
+            if broad {
+                out.push(format!(
+                    "server.trusted_proxies: {net} trusts most of the internet: any client can \
+                     then claim any address in X-Forwarded-For and slip past the per-address \
+                     limits and bypass_cidrs (hint: list only your own load balancers, e.g. \
+                     10.0.0.0/8)"
+                ));
+            }
+        }
+        out
+    }
+
     /// Reads and validates a config file. Relative key paths are taken from the working
     /// directory, like every other path an operator types on the command line.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {

@@ -171,6 +171,12 @@ pub(super) fn room_section(
     if upstream_timeout.is_zero() {
         p.push(s.problem("upstream_timeout", "must be above zero", "try \"30s\""));
     }
+    let body_idle_timeout = s
+        .duration("body_idle_timeout", p)
+        .unwrap_or(Duration::from_secs(30));
+    if body_idle_timeout.is_zero() {
+        p.push(s.problem("body_idle_timeout", "must be above zero", "try \"30s\""));
+    }
     let queueing_status = match s.integer("queueing_status", p) {
         None => StatusCode::OK,
         Some(n @ (200 | 202 | 429 | 503)) => {
@@ -234,6 +240,7 @@ pub(super) fn room_section(
         bypass_cidrs,
         max_upstream_concurrency,
         upstream_timeout,
+        body_idle_timeout,
         queueing_status,
         adaptive,
         schedule,
@@ -314,11 +321,30 @@ pub(super) fn issuance_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>
         .map_or(defaults.passes_per_ticket, |n| {
             n.min(u32::MAX as u64) as u32
         });
+    let bound = |s: &mut Section, key: &'static str, default: u32, p: &mut Vec<Problem>| {
+        s.unsigned(key, 0, p)
+            .map_or(default, |n| n.min(u64::from(u32::MAX)) as u32)
+    };
+    let pass_bounds = PassBounds {
+        in_flight: bound(
+            &mut s,
+            "pass_requests_in_flight",
+            defaults.pass_bounds.in_flight,
+            p,
+        ),
+        per_second: bound(
+            &mut s,
+            "pass_requests_per_second",
+            defaults.pass_bounds.per_second,
+            p,
+        ),
+    };
     s.finish(p);
     Issuance {
         per_ip_per_minute,
         proof_of_work_bits: bits.min(u64::from(MAX_PROOF_OF_WORK_BITS)) as u8,
         passes_per_ticket,
+        pass_bounds,
     }
 }
 

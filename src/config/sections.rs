@@ -31,6 +31,12 @@ pub(super) fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<Se
         p.push(s.problem("header_read_timeout", "must be above zero", "try \"10s\""));
     }
     let max_connections = s.unsigned("max_connections", 1, p).unwrap_or(100_000) as usize;
+    // Enough for a household, an office or a carrier's NAT full of phones (HTTP/1.1 browsers
+    // open six connections each, HTTP/2 ones one); far too few for one client to take the
+    // listener.
+    let max_connections_per_address = s
+        .unsigned("max_connections_per_address", 0, p)
+        .unwrap_or(512) as usize;
     let grace_period = s
         .duration("grace_period", p)
         .unwrap_or(Duration::from_secs(30));
@@ -53,6 +59,7 @@ pub(super) fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<Se
         cookie_secure,
         header_read_timeout,
         max_connections,
+        max_connections_per_address,
         grace_period,
         threads: threads as usize,
         tls,

@@ -3,35 +3,43 @@
 //! decision the gateway made. Bodies are streamed both ways, never buffered whole.
 
 use std::net::IpAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderName};
-use http::{Request, Response};
-use http_body::{Body as HttpBody, Frame, SizeHint};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::Request;
+use http_body::Body as HttpBody;
+use http_body_util::BodyExt;
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
-use prometheus::IntGauge;
-use tokio::sync::OwnedSemaphorePermit;
 
-use crate::http1::{BodyFraming, Outbound, ResponseBody, UpstreamError};
+use crate::http1::{BodyFraming, Outbound, RequestBody, UpstreamError};
 
 mod cookies;
 pub mod gate;
+mod stream;
 
 pub use cookies::{cookie_without, find_cookie, find_cookie_in, CookieName};
-pub use gate::UpstreamGate;
+pub use gate::{Slot, UpstreamGate};
+pub use stream::{streamed, Hold, InFlight, Pumped};
 
 /// The response body type of every answer: a rendered page or a streamed upstream body.
-pub type Body = Either<Full<Bytes>, Tracked>;
+pub type Body = Either<Full<Bytes>, Pumped>;
 
 /// Header an upstream sets to end the visitor's session (e.g. after a confirmed booking).
 pub const RELEASE_HEADER: &str = "x-wartesaal-release";
+/// Every room's cookie is `wartesaal_<id>`.
+pub const COOKIE_PREFIX: &str = "wartesaal_";
+/// The cookie holding the language a visitor picked with the page's switch. The hyphen keeps
+/// it apart from every room cookie.
+pub const LANG_COOKIE_NAME: &str = "wartesaal-lang";
 
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
+static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 
@@ -60,6 +68,9 @@ pub enum ProxyError {
     /// upstream's doing.
     #[error("the visitor's request body failed: {0}")]
     Visitor(UpstreamError),
+    /// The visitor's upload stalled for `body_idle_timeout`.
+    #[error("the visitor's upload stalled")]
+    UploadIdle,
     #[error("upstream did not answer in time")]
     Timeout,
     #[error("too many requests in flight to the upstream")]
@@ -71,9 +82,38 @@ impl From<UpstreamError> for ProxyError {
     fn from(e: UpstreamError) -> ProxyError {
         match e {
             UpstreamError::RequestBody(_) | UpstreamError::RequestLength => ProxyError::Visitor(e),
+            UpstreamError::RequestIdle => ProxyError::UploadIdle,
             e => ProxyError::Upstream(e),
         }
     }
+}
+
+/// Bytes of an upload read before an upstream slot is taken for it: a form or a booking's
+/// details arrive whole first, however slowly, and hold nothing the booking site needs while
+/// they trickle in. Larger uploads go on streaming once this much is in.
+pub const READ_AHEAD: usize = 64 * 1024;
+
+/// The visitor's request body, read ahead up to `READ_AHEAD` with each piece due within
+/// `idle` of the last.
+pub async fn read_ahead(mut body: Incoming, idle: Duration) -> Result<RequestBody, UpstreamError> {
+    if body.is_end_stream() {
+        return Ok(RequestBody::empty());
+    }
+    let mut ahead = BytesMut::new();
+    while ahead.len() < READ_AHEAD {
+        match tokio::time::timeout(idle, body.frame()).await {
+            Err(_) => return Err(UpstreamError::RequestIdle),
+            Ok(None) => return Ok(RequestBody::read(ahead.freeze(), None, idle)),
+            Ok(Some(Err(e))) => return Err(UpstreamError::RequestBody(e)),
+            Ok(Some(Ok(frame))) => {
+                // Trailers are not passed on.
+                if let Ok(data) = frame.into_data() {
+                    ahead.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+    Ok(RequestBody::read(ahead.freeze(), Some(body), idle))
 }
 
 /// The hop-by-hop headers every connection has for itself (RFC 9110 7.6.1); `Connection`
@@ -174,7 +214,7 @@ fn header_line(head: &mut Vec<u8>, name: &str, value: &[u8]) {
 /// hop-by-hop headers and the room cookie left out; `X-Forwarded-*` set; the body framed as
 /// `upstream` sends it, whatever framing headers the visitor sent.
 pub fn upstream_request(
-    req: Request<Incoming>,
+    req: Request<RequestBody>,
     cookie_name: &CookieName,
     host: &str,
     fwd: &Forwarded,
@@ -229,8 +269,14 @@ fn upstream_head(
             || name == header::COOKIE
             || name == header::CONTENT_LENGTH
             || name == X_FORWARDED_FOR
-            // Claims from an untrusted peer are replaced, not believed.
-            || (!fwd.peer_trusted && (name == X_FORWARDED_PROTO || name == X_FORWARDED_HOST));
+            // Claims from an untrusted peer are replaced (X-Forwarded-Proto, -Host) or
+            // dropped (Forwarded, X-Real-IP, X-Forwarded-Port), never believed.
+            || (!fwd.peer_trusted
+                && (name == X_FORWARDED_PROTO
+                    || name == X_FORWARDED_HOST
+                    || name == header::FORWARDED
+                    || name == X_REAL_IP
+                    || name == X_FORWARDED_PORT));
         if !ours && !is_hop_by_hop(name, &named) {
             header_line(&mut head, name.as_str(), value.as_bytes());
         }
@@ -270,70 +316,52 @@ fn upstream_head(
     head
 }
 
-/// Cleans an upstream response for the visitor. Returns whether the upstream asked to end the
-/// session; the release header itself never reaches the visitor.
-pub fn clean_response(headers: &mut HeaderMap) -> bool {
+/// What `clean_response` found in an upstream answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cleaned {
+    /// The upstream asked to end the session (`X-Wartesaal-Release`).
+    pub released: bool,
+    /// `Set-Cookie` headers with one of the gateway's cookie names, dropped.
+    pub planted_cookies: u64,
+}
+
+/// Cleans an upstream response for the visitor: hop-by-hop headers and the release header go,
+/// and so does every `Set-Cookie` naming one of the gateway's cookies (a room's
+/// `wartesaal_<id>`, any room's, or the language's `wartesaal-lang`): the booking site must
+/// neither plant nor overwrite a ticket or a pass.
+pub fn clean_response(headers: &mut HeaderMap) -> Cleaned {
     strip_hop_by_hop(headers);
-    headers.remove(RELEASE_HEADER).is_some()
-}
-
-/// An upstream response body that keeps its upstream slot and the in-flight gauge until the
-/// last byte has gone to the visitor (or the visitor went away).
-pub struct Tracked {
-    inner: ResponseBody,
-    _slot: OwnedSemaphorePermit,
-    _in_flight: InFlight,
-}
-
-impl HttpBody for Tracked {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
+    let released = headers.remove(RELEASE_HEADER).is_some();
+    let mut planted_cookies = 0;
+    if headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(sets_our_cookie)
+    {
+        let kept: Vec<HeaderValue> = match headers.entry(header::SET_COOKIE) {
+            header::Entry::Occupied(entry) => entry.remove_entry_mult().1.collect(),
+            header::Entry::Vacant(_) => Vec::new(),
+        };
+        for value in kept {
+            if sets_our_cookie(&value) {
+                planted_cookies += 1;
+            } else {
+                headers.append(header::SET_COOKIE, value);
+            }
+        }
     }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+    Cleaned {
+        released,
+        planted_cookies,
     }
 }
 
-/// Counts one upstream request in flight for as long as it lives.
-pub struct InFlight(IntGauge);
-
-impl InFlight {
-    pub fn start(gauge: &IntGauge) -> InFlight {
-        gauge.inc();
-        InFlight(gauge.clone())
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}
-
-/// Body type conversion for answers that carry an upstream body.
-pub fn streamed(
-    resp: Response<ResponseBody>,
-    slot: OwnedSemaphorePermit,
-    in_flight: InFlight,
-) -> Response<Body> {
-    resp.map(|inner| {
-        Either::Right(Tracked {
-            inner,
-            _slot: slot,
-            _in_flight: in_flight,
-        })
-    })
+/// Whether a `Set-Cookie` value names one of the gateway's cookies: the name is the trimmed
+/// text before the first `=`, as browsers read it.
+fn sets_our_cookie(value: &HeaderValue) -> bool {
+    let v = value.as_bytes();
+    let name = v.split(|b| *b == b'=').next().unwrap_or(v).trim_ascii();
+    name.starts_with(COOKIE_PREFIX.as_bytes()) || name == LANG_COOKIE_NAME.as_bytes()
 }
 
 #[cfg(test)]
@@ -538,9 +566,9 @@ mod tests {
     fn release_header_never_passes() {
         let mut h = HeaderMap::new();
         h.insert(RELEASE_HEADER, HeaderValue::from_static("1"));
-        assert!(clean_response(&mut h));
+        assert!(clean_response(&mut h).released);
         assert!(h.is_empty());
-        assert!(!clean_response(&mut h));
+        assert!(!clean_response(&mut h).released);
     }
 
     mod hostile {

@@ -32,8 +32,34 @@ pub(super) fn visit<B>(
             "more than 100 request headers",
         ));
     }
+    // An absolute-form target names the scheme and authority; only ours are served, and a
+    // `user@` part is a smuggling attempt or a mistake, never a browser's request.
+    if let Some(scheme) = req.uri().scheme_str() {
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "only http:// and https:// targets are served here",
+            ));
+        }
+    }
+    if req
+        .uri()
+        .authority()
+        .is_some_and(|a| a.as_str().contains('@'))
+    {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "the request target must not carry user information (user@host)",
+        ));
+    }
     let host = request_host(req).map_err(|why| (StatusCode::BAD_REQUEST, why))?;
     let path = req.uri().path();
+    if has_control_bytes(path) {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "the path contains a control character (such as %00); browsers never send these",
+        ));
+    }
     if !path.starts_with('/') {
         return Err((
             StatusCode::BAD_REQUEST,
@@ -156,4 +182,24 @@ pub(super) fn forwarded<B>(req: &Request<B>, conn: Conn, trusted: &[IpNet]) -> F
         peer_trusted,
         proto,
     }
+}
+
+/// Whether `path` holds a control character, as is or percent-encoded (`%00`–`%1F`, `%7F`):
+/// an upstream might cut the path there or read it otherwise than routing did.
+pub(super) fn has_control_bytes(path: &str) -> bool {
+    let b = path.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    b.iter().any(|c| *c < 0x20 || *c == 0x7f)
+        || memchr::memchr_iter(b'%', b).any(|at| {
+            match (
+                b.get(at + 1).and_then(|c| hex(*c)),
+                b.get(at + 2).and_then(|c| hex(*c)),
+            ) {
+                (Some(h), Some(l)) => {
+                    let byte = h * 16 + l;
+                    byte < 0x20 || byte == 0x7f
+                }
+                _ => false,
+            }
+        })
 }

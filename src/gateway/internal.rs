@@ -23,7 +23,7 @@ use crate::site::{RequestPath, Room, Route, Site};
 use crate::state::OperatorState;
 
 use super::reply::{answer, asset, plain};
-use super::{decide, limited, view, Decision, Gateway, Reply, Visit, LANG_COOKIE};
+use super::{decide, limited, moment_view, view, Decision, Gateway, Reply, Visit, LANG_COOKIE};
 
 /// How long a browser may take to send a solved challenge's few bytes.
 const PROOF_BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -211,10 +211,22 @@ impl Gateway {
             }
             // A called ticket is not refreshed: it is meant to be turned into a pass now, not
             // kept alive indefinitely.
-            Decision::Admit { place, .. } => (
-                view::view(room, &figures, Some(Place::At(place)), lang, now_s),
-                None,
-            ),
+            // It says "in" only if the page would let them in now: else "in a moment", as
+            // the page says when more have started this second than the rate allows.
+            Decision::Admit { place, .. } => match room.state.claims_ahead(place, now) {
+                None => (
+                    view::view(room, &figures, Some(Place::At(place)), lang, now_s),
+                    None,
+                ),
+                Some(ahead) => (moment_view(room, &figures, lang, now_s, ahead), None),
+            },
+            Decision::Wait { ticket, place } if figures.ghosts > 0 => {
+                room.state.ticket_seen(ticket.seq);
+                (
+                    view::view(room, &figures, Some(place), lang, now_s),
+                    room.renewed_ticket(&ticket, now_s, visit.secure),
+                )
+            }
             Decision::Wait { ticket, place } => (
                 view::view(room, &figures, Some(place), lang, now_s),
                 room.renewed_ticket(&ticket, now_s, visit.secure),

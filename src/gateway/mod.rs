@@ -11,14 +11,17 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response, StatusCode};
+use http_body::Body as _;
 use hyper::body::Incoming;
 
+use crate::access::passes::PassInFlight;
 use crate::access::ticket::Kind;
 use crate::clock::{Clock, Millis};
 use crate::config::{Lang, OnUnavailable};
-use crate::forward::{self, Body, CookieName, Forwarded, InFlight, ProxyError};
-use crate::metrics::{Metrics, Outcome, Refused, UpstreamClass};
-use crate::page;
+use crate::forward::{self, Body, CookieName, Forwarded, Hold, InFlight, ProxyError};
+use crate::http1::RequestBody;
+use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
+use crate::page::{self, View};
 use crate::queue::admission::Estimate;
 use crate::queue::schedule::Place;
 use crate::site::Route;
@@ -41,9 +44,8 @@ use internal::Internal;
 /// How soon a called visitor who came in a crowded second tries again.
 const MOMENT_REFRESH: u64 = 2;
 
-/// Cookie holding the language a visitor picked with the page's switch. The hyphen keeps it
-/// apart from every room cookie (`wartesaal_<id>`).
-pub const LANG_COOKIE: &str = "wartesaal-lang";
+/// Cookie holding the language a visitor picked with the page's switch.
+pub const LANG_COOKIE: &str = forward::LANG_COOKIE_NAME;
 
 /// `LANG_COOKIE` with its search, made once.
 static LANG_COOKIE_NAME: std::sync::LazyLock<CookieName> =
@@ -211,7 +213,7 @@ impl Gateway {
                     .unwrap_or_else(|e| {
                         // The line holds while the shared state is away: in a moment.
                         tracing::warn!(room = %room.cfg.id, error = %e, "cannot start a session");
-                        SessionStart::Later
+                        SessionStart::Later { ahead: 0 }
                     });
                 match started {
                     SessionStart::New => {
@@ -230,10 +232,15 @@ impl Gateway {
                         tracing::info!(room = %room.cfg.id, seq, "ticket used up: a copy sent to the back");
                         Box::pin(self.draw(room, req, visit, now)).await
                     }
-                    SessionStart::Later => moment(room, visit, &figures, None, now_s),
+                    SessionStart::Later { ahead } => {
+                        moment(room, visit, &figures, None, now_s, ahead)
+                    }
                 }
             }
             Decision::Wait { ticket, place } => {
+                if figures.ghosts > 0 {
+                    room.state.ticket_seen(ticket.seq);
+                }
                 let cookie = room.renewed_ticket(&ticket, now_s, visit.secure);
                 waiting(room, visit, &figures, Some(place), cookie, now_s)
             }
@@ -300,7 +307,7 @@ impl Gateway {
                 }
                 let cookie = Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure));
                 if drawn.admitted {
-                    moment(room, visit, &figures, cookie, now_s)
+                    moment(room, visit, &figures, cookie, now_s, 0)
                 } else {
                     let place = figures.order.place(drawn.seq);
                     waiting(room, visit, &figures, Some(place), cookie, now_s)
@@ -348,7 +355,19 @@ impl Gateway {
         session: Option<(u64, Option<HeaderValue>)>,
         outcome: Outcome,
     ) -> Reply<'a> {
-        match self.exchange(room, req, visit).await {
+        // A pass copied to many machines gets no more than one browser.
+        let pass = match &session {
+            Some((id, _)) => match room.issuance.passes.enter(*id, self.clock.now_ms()) {
+                Ok(place) => Some(place),
+                Err(why) => {
+                    room.metrics.protected(Protection::PassLimit, 1);
+                    tracing::debug!(room = %room.cfg.id, session = id, ?why, "pass over its bound");
+                    return Reply::Throttled { room };
+                }
+            },
+            None => None,
+        };
+        match self.exchange(room, req, visit, pass).await {
             Ok((mut resp, released)) => {
                 let h = resp.headers_mut();
                 match (session, released) {
@@ -382,6 +401,15 @@ impl Gateway {
                     ),
                     ProxyError::Upstream(_) => (Some(UpstreamClass::Error), None),
                     ProxyError::Saturated => (None, None),
+                    ProxyError::UploadIdle => {
+                        room.metrics.protected(Protection::UploadIdle, 1);
+                        tracing::debug!(room = %room.cfg.id, "upload stalled");
+                        return Reply::rejected(
+                            room,
+                            StatusCode::REQUEST_TIMEOUT,
+                            "the upload stalled; send it again",
+                        );
+                    }
                     ProxyError::Visitor(_) => {
                         // Nothing the upstream did: no mark against it, and a plain answer
                         // (the visitor's side is most likely gone anyway).
@@ -411,11 +439,32 @@ impl Gateway {
         room: &Room,
         req: Request<Incoming>,
         visit: &Visit,
+        pass: Option<PassInFlight>,
     ) -> Result<(Response<Body>, bool), ProxyError> {
-        let slot = room.upstream.slot().await.ok_or(ProxyError::Saturated)?;
+        let idle = room.cfg.body_idle_timeout;
+        let (parts, body) = req.into_parts();
+        // An upload is read before a slot is taken: however slowly it trickles in, it holds
+        // nothing the booking site needs meanwhile.
+        let body = if body.is_end_stream() {
+            RequestBody::empty()
+        } else {
+            Box::pin(forward::read_ahead(body, idle)).await?
+        };
+        // Requests that did not queue take from a share of the slots; admitted visitors'
+        // requests never wait for them.
+        let unqueued = pass.is_none();
+        let slot = room
+            .upstream
+            .slot(unqueued)
+            .await
+            .ok_or(ProxyError::Saturated)?;
         let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
-        let upstream_req =
-            forward::upstream_request(req, &room.cookie_name, &visit.host, &visit.fwd);
+        let upstream_req = forward::upstream_request(
+            Request::from_parts(parts, body),
+            &room.cookie_name,
+            &visit.host,
+            &visit.fwd,
+        );
         let started = Instant::now();
         let mut resp =
             match tokio::time::timeout(room.cfg.upstream_timeout, room.pool.send(upstream_req))
@@ -432,8 +481,19 @@ impl Gateway {
             .record(Some(took), resp.status().is_server_error());
         room.metrics
             .upstream(UpstreamClass::of_status(resp.status()));
-        let released = forward::clean_response(resp.headers_mut());
-        Ok((forward::streamed(resp, slot, in_flight), released))
+        let cleaned = forward::clean_response(resp.headers_mut());
+        if cleaned.planted_cookies > 0 {
+            room.metrics
+                .protected(Protection::UpstreamCookie, cleaned.planted_cookies);
+            tracing::warn!(room = %room.cfg.id, "the upstream set a cookie of the gateway's; dropped");
+        }
+        let hold = Hold {
+            slot,
+            in_flight,
+            pass,
+        };
+        let idled = room.metrics.protection(Protection::ResponseIdle);
+        Ok((forward::streamed(resp, hold, idle, idled), cleaned.released))
     }
 }
 
@@ -465,14 +525,10 @@ fn moment<'a>(
     figures: &Figures,
     cookie: Option<HeaderValue>,
     now_s: u64,
+    ahead: u64,
 ) -> Reply<'a> {
     let lang = visit.lang(room.cfg.language);
-    let mut view = view::view(room, figures, None, lang, now_s);
-    view.admitted = false;
-    view.position = Some(1);
-    view.ahead = Some(0);
-    view.set_eta(lang, Some(Estimate::NOW));
-    view.refresh_after_seconds = MOMENT_REFRESH;
+    let view = moment_view(room, figures, lang, now_s, ahead);
     Reply::Waiting {
         room,
         view,
@@ -480,6 +536,24 @@ fn moment<'a>(
         cookie,
         now_s,
     }
+}
+
+/// What a called visitor sees while more sessions began this second than the rate allows:
+/// behind the `ahead` called places that asked before, in again in a moment.
+fn moment_view<'a>(
+    room: &'a Room,
+    figures: &Figures,
+    lang: Lang,
+    now_s: u64,
+    ahead: u64,
+) -> View<'a> {
+    let mut view = view::view(room, figures, None, lang, now_s);
+    view.admitted = false;
+    view.position = Some(ahead + 1);
+    view.ahead = Some(ahead);
+    view.set_eta(lang, Some(Estimate::NOW));
+    view.refresh_after_seconds = MOMENT_REFRESH;
+    view
 }
 
 /// Too many new tickets from the visitor's address. A ticket the visitor already holds is

@@ -46,6 +46,9 @@ pub enum Reply<'a> {
     },
     /// Too many new tickets from the visitor's address: 429, and when to try again.
     Limited { room: &'a Room, retry_after: u64 },
+    /// A pass with more requests in flight or in this second than one browser makes: 429, in
+    /// a second again.
+    Throttled { room: &'a Room },
     /// The upstream cannot answer now (or the state cannot draw): the busy page, the place
     /// kept, with the visitor's renewed pass if they have one.
     Busy {
@@ -176,6 +179,15 @@ impl<'a> Reply<'a> {
                     h.append(header::SET_COOKIE, cookie);
                 }
                 (Some(room), Outcome::Busy, resp)
+            }
+            Reply::Throttled { room } => {
+                let mut resp = plain(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many requests at once on this pass; try again in a second",
+                );
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                (Some(room), Outcome::Rejected, resp)
             }
             Reply::Plain { room, status, text } => (room, Outcome::Rejected, plain(status, text)),
             Reply::Made(response) => (None, Outcome::Rejected, response),

@@ -15,6 +15,8 @@ fn figures(issued: u64, cursor: u64) -> Figures {
         issued,
         handed_out: issued,
         cursor,
+        ghosts: 0,
+        claimed: 0,
         active: 0,
         limits: Limits::new(60.0, 0),
         state: crate::state::OperatorState::Open,
@@ -71,6 +73,22 @@ fn decisions() {
         Decision::Draw,
         "a ticket from before this line began"
     );
+}
+
+#[test]
+fn control_characters_in_paths_are_found_as_is_and_encoded() {
+    for bad in [
+        "/termine%00/x",
+        "/a%1fb",
+        "/a%7F",
+        "/a\u{1}b",
+        "/%0d%0aSet-Cookie:x",
+    ] {
+        assert!(has_control_bytes(bad), "{bad}");
+    }
+    for good in ["/termine/x", "/a%20b", "/%41", "/100%", "/a%2", "/%zz"] {
+        assert!(!has_control_bytes(good), "{good}");
+    }
 }
 
 #[test]

@@ -36,7 +36,8 @@ pub fn view<'a>(
         // Nothing left: no place to show.
         _ if state == RoomStateName::Closed => (None, None, false),
         Some(Place::At(place)) => {
-            let position = admission::position(place, figures.cursor);
+            // Called holders still waiting for their start go first.
+            let position = admission::position(place, figures.cursor) + figures.claimed;
             (Some(position), Some(position - 1), false)
         }
         // In the pre-queue: the place is drawn at opening.
@@ -44,9 +45,11 @@ pub fn view<'a>(
     };
     let eta = match state {
         _ if admitted => Some(Estimate::NOW),
-        RoomStateName::Open => Some(match position {
-            Some(position) => admission::estimate(position, &figures.pace),
-            None => admission::estimate_for_newcomer(figures.waiting(), &figures.pace),
+        RoomStateName::Open => Some(match place {
+            Some(Place::At(place)) => {
+                admission::estimate(admission::position(place, figures.cursor), &figures.pace)
+            }
+            _ => admission::estimate_for_newcomer(figures.numbers_ahead(), &figures.pace),
         }),
         // Nobody moves while paused or closed, or before the opening: an estimate would be
         // a guess.

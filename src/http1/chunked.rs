@@ -26,12 +26,17 @@ pub(super) enum Decoded {
     Done,
 }
 
-/// The line at the start of `buf` without its line end (CRLF, or a bare LF), and the bytes it
-/// took; `None` while incomplete.
-pub(super) fn line(buf: &[u8]) -> Option<(&[u8], usize)> {
-    let end = buf.iter().position(|b| *b == b'\n')?;
-    let text = &buf[..end];
-    Some((text.strip_suffix(b"\r").unwrap_or(text), end + 1))
+/// The line at the start of `buf` without its CRLF, and the bytes it took; `None` while
+/// incomplete. A bare LF is refused: parsers that differ on it are how requests and answers
+/// get smuggled past a proxy.
+pub(super) fn line(buf: &[u8]) -> Result<Option<(&[u8], usize)>, &'static str> {
+    let Some(end) = memchr::memchr(b'\n', buf) else {
+        return Ok(None);
+    };
+    match buf[..end].strip_suffix(b"\r") {
+        Some(text) => Ok(Some((text, end + 1))),
+        None => Err("a chunk line ends in a bare LF"),
+    }
 }
 
 impl Chunked {
@@ -40,7 +45,7 @@ impl Chunked {
         loop {
             match *self {
                 Chunked::Size => {
-                    let Some((text, used)) = line(buf) else {
+                    let Some((text, used)) = line(buf)? else {
                         if buf.len() > MAX_CHUNK_LINE {
                             return Err("chunk-size line too long");
                         }
@@ -80,7 +85,7 @@ impl Chunked {
                     return Ok(Decoded::Data(buf.split_to(take).freeze()));
                 }
                 Chunked::DataEnd => {
-                    let Some((text, used)) = line(buf) else {
+                    let Some((text, used)) = line(buf)? else {
                         if buf.len() >= 2 {
                             return Err("chunk data longer than its size");
                         }
@@ -93,7 +98,7 @@ impl Chunked {
                     *self = Chunked::Size;
                 }
                 Chunked::Trailers(seen) => {
-                    let Some((text, used)) = line(buf) else {
+                    let Some((text, used)) = line(buf)? else {
                         if seen + buf.len() > MAX_TRAILERS {
                             return Err("trailers too large");
                         }

@@ -49,7 +49,7 @@ impl Conn {
     pub(super) async fn exchange(
         &mut self,
         head: &[u8],
-        body: &mut Incoming,
+        body: &mut RequestBody,
         framing: BodyFraming,
     ) -> Result<(Head, bool), UpstreamError> {
         match self.write_request(head, body, framing).await {
@@ -74,7 +74,7 @@ impl Conn {
     pub(super) async fn write_request(
         &mut self,
         head: &[u8],
-        body: &mut Incoming,
+        body: &mut RequestBody,
         framing: BodyFraming,
     ) -> Result<Option<Head>, UpstreamError> {
         if let BodyFraming::Empty = framing {
@@ -136,9 +136,7 @@ impl Conn {
             }
             match Pin::new(&mut *out.body).poll_frame(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Err(e))) => {
-                    return Poll::Ready(Err(UpstreamError::RequestBody(e)))
-                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
                 Poll::Ready(Some(Ok(frame))) => {
                     // Trailers are not passed on.
                     if let Ok(data) = frame.into_data() {
@@ -189,7 +187,7 @@ impl Conn {
 
 /// A request body on its way out.
 pub(super) struct Sending<'a> {
-    pub(super) body: &'a mut Incoming,
+    pub(super) body: &'a mut RequestBody,
     pub(super) framing: BodyFraming,
     /// Bytes to write before the next piece of the body is taken.
     pub(super) pending: Bytes,

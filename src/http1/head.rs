@@ -49,7 +49,7 @@ impl BodyFraming {
 pub struct Outbound {
     pub head: Vec<u8>,
     pub method: Method,
-    pub body: Incoming,
+    pub body: RequestBody,
     pub framing: BodyFraming,
 }
 

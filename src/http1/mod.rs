@@ -9,6 +9,7 @@
 //! response whose length is unclear is read to the connection's end and the connection is
 //! not reused, and a `Transfer-Encoding` beside a `Content-Length` is never passed on.
 
+use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
@@ -36,6 +37,7 @@ mod chunked;
 mod conn;
 mod head;
 mod pool;
+mod request;
 #[cfg(test)]
 mod tests;
 
@@ -45,6 +47,7 @@ use head::{parse_head, response_framing, Head, Remaining};
 
 pub use head::{BodyFraming, Outbound};
 pub use pool::{ResponseBody, UpstreamPool};
+pub use request::RequestBody;
 
 /// A connection unused this long is closed (upstreams commonly close after 60–75 s).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(55);
@@ -82,10 +85,101 @@ pub enum UpstreamError {
     RequestBody(hyper::Error),
     #[error("the visitor's request body did not match its length")]
     RequestLength,
+    #[error("the visitor's upload stalled for body_idle_timeout")]
+    RequestIdle,
     #[error("reading the response failed: {0}")]
     Receive(io::Error),
     #[error("the upstream closed the connection without an answer")]
     Closed,
     #[error("the upstream's answer is not valid HTTP/1.1: {0}")]
     Invalid(&'static str),
+}
+
+/// One upstream answer as the client's codec reads it from bytes alone (`decode_response`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// Whether the connection could serve another request afterwards.
+    pub reuse: bool,
+    /// Whether the framing said where the body ends and it ended there (read-to-close bodies
+    /// end with the bytes).
+    pub complete: bool,
+}
+
+/// The pure codec over one upstream answer in `bytes`, fed to it `piece` bytes at a time as
+/// reads would: the head (interim 1xx answers skipped), the framing, and the body as far as
+/// the bytes and the framing go. `None` while the head is incomplete. For the fuzz target and
+/// the tests; it does no IO and never panics.
+pub fn decode_response(
+    bytes: &[u8],
+    method: &Method,
+    piece: usize,
+) -> Result<Option<Answer>, UpstreamError> {
+    let piece = piece.max(1);
+    let mut fed = 0;
+    let mut buf = BytesMut::new();
+    let mut feed = |buf: &mut BytesMut| {
+        let take = piece.min(bytes.len() - fed);
+        buf.extend_from_slice(&bytes[fed..fed + take]);
+        fed += take;
+        take > 0
+    };
+    let mut head = loop {
+        match parse_head(&mut buf)? {
+            Some(head) if head.status == StatusCode::SWITCHING_PROTOCOLS => {
+                return Err(UpstreamError::Invalid("an upgrade nobody asked for"))
+            }
+            Some(head) if head.status.is_informational() => {}
+            Some(head) => break head,
+            None if buf.len() > MAX_HEAD_BYTES => {
+                return Err(UpstreamError::Invalid("response head too large"))
+            }
+            None => {
+                if !feed(&mut buf) {
+                    return Ok(None);
+                }
+            }
+        }
+    };
+    let (mut remaining, reuse) = response_framing(&mut head, method)?;
+    let mut body = Vec::new();
+    let complete = loop {
+        match &mut remaining {
+            Remaining::Length(0) => break true,
+            Remaining::Length(left) => {
+                if buf.is_empty() && !feed(&mut buf) {
+                    break false;
+                }
+                let take = usize::try_from(*left).unwrap_or(usize::MAX).min(buf.len());
+                body.extend_from_slice(&buf.split_to(take));
+                *left -= take as u64;
+            }
+            Remaining::Chunked(state) => {
+                match state.decode(&mut buf).map_err(UpstreamError::Invalid)? {
+                    Decoded::Data(data) => body.extend_from_slice(&data),
+                    Decoded::Done => break true,
+                    Decoded::More => {
+                        if !feed(&mut buf) {
+                            break false;
+                        }
+                    }
+                }
+            }
+            Remaining::Close => {
+                body.extend_from_slice(&buf.split());
+                if !feed(&mut buf) {
+                    break true;
+                }
+            }
+        }
+    };
+    Ok(Some(Answer {
+        status: head.status,
+        headers: head.headers,
+        body,
+        reuse,
+        complete,
+    }))
 }

@@ -98,7 +98,7 @@ impl UpstreamPool {
     async fn send_on_new(
         self: &Arc<Self>,
         head: &[u8],
-        body: &mut Incoming,
+        body: &mut RequestBody,
         framing: BodyFraming,
         method: &Method,
     ) -> Result<Response<ResponseBody>, UpstreamError> {

@@ -117,6 +117,48 @@ fn chunked_bodies_decode_with_extensions_and_trailers() {
     assert!(decode_all(long.as_bytes(), &[]).is_err());
 }
 
+#[test]
+fn chunk_lines_end_in_crlf_never_a_bare_lf() {
+    assert!(decode_all(b"5\r\nhello\r\n0\r\n\r\n", &[]).is_ok());
+    for bare in [
+        &b"5\nhello\r\n0\r\n\r\n"[..],
+        b"5\r\nhello\n0\r\n\r\n",
+        b"5\r\nhello\r\n0\n\r\n",
+        b"5\r\nhello\r\n0\r\nx: 1\n\r\n",
+    ] {
+        assert_eq!(
+            decode_all(bare, &[]),
+            Err("a chunk line ends in a bare LF"),
+            "{}",
+            String::from_utf8_lossy(bare)
+        );
+    }
+}
+
+#[test]
+fn whole_answers_decode_the_same_read_at_once_or_byte_by_byte() {
+    let wire =
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+                 5;x=1\r\nhello\r\n0\r\nT: 1\r\n\r\n";
+    let whole = decode_response(wire, &Method::GET, wire.len())
+        .unwrap()
+        .unwrap();
+    assert_eq!(whole.status, StatusCode::OK);
+    assert_eq!(whole.body, b"hello");
+    assert!(whole.complete && whole.reuse);
+    assert_eq!(
+        decode_response(wire, &Method::GET, 1).unwrap().unwrap(),
+        whole
+    );
+    let short = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello";
+    let cut = decode_response(short, &Method::GET, 3).unwrap().unwrap();
+    assert_eq!((cut.body.as_slice(), cut.complete), (&b"hello"[..], false));
+    assert!(decode_response(b"HTTP/1.1 200", &Method::GET, 4)
+        .unwrap()
+        .is_none());
+    assert!(decode_response(b"HTTP/1.1 101 Switching\r\n\r\n", &Method::GET, 9).is_err());
+}
+
 mod hostile {
     use super::*;
     use proptest::prelude::*;

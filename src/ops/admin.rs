@@ -411,7 +411,17 @@ async fn patch(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"wartesaal\""),
         );
-        tracing::warn!(room = %room.cfg.id, from = %peer, "admin change refused: bad or missing token");
+        ops.gateway.metrics.admin_unauthorized.inc();
+        let now = ops.gateway.clock.now_ms();
+        if let Some(since) = ops.refusals_to_log(now) {
+            tracing::warn!(
+                room = %room.cfg.id,
+                from = %peer,
+                refused_since_last_line = since,
+                "admin change refused: bad or missing token (at most one such line every 10 s; \
+                 wartesaal_admin_unauthorized_total counts them all)"
+            );
+        }
         return resp;
     }
     let operator = req

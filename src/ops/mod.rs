@@ -2,7 +2,10 @@
 //! once-a-second tick (idle sessions swept, the adaptive rate fed, the gauges set), and
 //! `wartesaal ctl`'s client calls. Must not serve visitors.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+use crate::clock::Millis;
 
 use crate::gateway::Gateway;
 use crate::queue::adaptive::Change;
@@ -21,7 +24,36 @@ pub struct Ops {
     pub backend: Arc<Backend>,
     /// The last hour per room, for the dashboard.
     pub history: History,
+    /// Refused admin tokens, for their rate-limited log line: a token guesser must not fill
+    /// the log.
+    refusals: LogBudget,
 }
+
+/// One log line at most every `REFUSAL_LOG_EVERY_MS` about an event, with the count since.
+#[derive(Default)]
+struct LogBudget {
+    logged_at: AtomicU64,
+    unlogged: AtomicU64,
+}
+
+impl LogBudget {
+    /// One more event at `now`: `Some(events since the last line, this one included)` when a
+    /// line is due, else `None` (counted for the next line).
+    fn take(&self, now: Millis) -> Option<u64> {
+        self.unlogged.fetch_add(1, Ordering::Relaxed);
+        let last = self.logged_at.load(Ordering::Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= REFUSAL_LOG_EVERY_MS;
+        let ours = due
+            && self
+                .logged_at
+                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
+        ours.then(|| self.unlogged.swap(0, Ordering::Relaxed))
+    }
+}
+
+/// At most one log line about refused admin tokens this often.
+const REFUSAL_LOG_EVERY_MS: Millis = 10_000;
 
 impl Ops {
     pub fn new(gateway: Arc<Gateway>, backend: Arc<Backend>) -> Ops {
@@ -29,7 +61,14 @@ impl Ops {
             gateway,
             backend,
             history: History::default(),
+            refusals: LogBudget::default(),
         }
+    }
+
+    /// One more refused admin token at `now`: `Some(refusals since the last line)` when a
+    /// log line is due.
+    pub fn refusals_to_log(&self, now: Millis) -> Option<u64> {
+        self.refusals.take(now)
     }
 
     /// Whether the room state is being saved (embedded) or Redis answers (shared).
@@ -47,6 +86,7 @@ impl Ops {
             room.state
                 .sweep(now, room.pass_lasts() * 1000, room.ticket_lasts() * 1000);
             room.pool.sweep();
+            room.issuance.passes.sweep(now);
             let sample = room.upstream.stats.take();
             if let Some((change, rate)) = room.state.upstream(&sample, now) {
                 let change = match change {
@@ -73,5 +113,26 @@ impl Ops {
                 .set(figures.wait_for_newcomer().map_or(0, |w| w.seconds) as f64);
         }
         self.history.sample(&site, now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_refusals_writes_one_line_per_ten_seconds_with_the_count() {
+        let budget = LogBudget::default();
+        let t0 = 1_700_000_000_000;
+        assert_eq!(budget.take(t0), Some(1));
+        for i in 1..=2_000 {
+            assert_eq!(
+                budget.take(t0 + i * 4),
+                None,
+                "within 10 s of the last line"
+            );
+        }
+        assert_eq!(budget.take(t0 + 10_000), Some(2_001));
+        assert_eq!(budget.take(t0 + 10_001), None);
     }
 }

@@ -24,7 +24,7 @@
 //! The pace, the numbers the cursor actually passes per minute while people wait, is measured
 //! and smoothed over about a minute; wait estimates come from it, with a range when it varies.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::clock::Millis;
 use crate::queue::adaptive::AdaptiveConfig;
@@ -148,7 +148,27 @@ pub struct Queue {
     /// Session starts the rate allows right now, and when that was last refilled.
     starts: f64,
     starts_at: Millis,
+    /// Called places whose holders asked to start (or whether they would): place → when they
+    /// last asked, and whether they were told "in a moment". A start goes to the lowest of
+    /// them first, so that whoever polls first does not overtake someone called earlier.
+    claims: BTreeMap<u64, Claim>,
+    /// Claims whose holders were told "in a moment".
+    held_back: u64,
 }
+
+/// A called place's claim on the next starts.
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    asked: Millis,
+    held_back: bool,
+}
+
+/// How long a called place keeps its claim on the next start after its holder last asked: a
+/// page told "in a moment" asks again within a few seconds.
+pub const CLAIM_HOLD_MS: Millis = 5_000;
+/// Claims kept at most; beyond it the latest places' claims are forgotten (they are asked
+/// for again).
+const MAX_CLAIMS: usize = 65_536;
 
 impl Queue {
     /// A fresh line. The budget starts full so the first visitors of an idle room pass.
@@ -168,6 +188,8 @@ impl Queue {
             pace: PaceMeter::new(now),
             starts: limits.burst(),
             starts_at: now,
+            claims: BTreeMap::new(),
+            held_back: 0,
         }
     }
 
@@ -317,16 +339,93 @@ impl Queue {
     /// Whether a called holder who turns up now may start a session: at most the rate, plus
     /// one second's burst, ever. `false` asks them to come back in a moment.
     pub fn may_start(&mut self, now: Millis, limits: &Limits) -> bool {
-        let elapsed = now.saturating_sub(self.starts_at);
-        self.starts_at = self.starts_at.max(now);
-        self.starts =
-            (self.starts + elapsed as f64 * limits.admit_per_minute / 60_000.0).min(limits.burst());
+        self.refill_starts(now, limits);
         if self.starts >= 1.0 - 1e-9 {
             self.starts -= 1.0;
             true
         } else {
             false
         }
+    }
+
+    /// `may_start` for the holder of called `place`, in line order: a start goes to it only
+    /// if enough are left for every lower place whose holder asked within `CLAIM_HOLD_MS`.
+    /// `Err(places ahead told the same)` records its claim (come back in a moment). With `take` false
+    /// nothing is spent: whether it would start now (a status poll asks this; it claims all
+    /// the same).
+    pub fn start_in_order(
+        &mut self,
+        place: u64,
+        now: Millis,
+        limits: &Limits,
+        take: bool,
+    ) -> Result<(), u64> {
+        self.refill_starts(now, limits);
+        let stale = now.saturating_sub(CLAIM_HOLD_MS);
+        let mut dropped = 0;
+        self.claims.retain(|_, c| {
+            let keep = c.asked > stale;
+            dropped += u64::from(!keep && c.held_back);
+            keep
+        });
+        self.held_back -= dropped;
+        let ahead = self.claims.range(..place).count() as u64;
+        if self.starts >= ahead as f64 + 1.0 - 1e-9 {
+            if take {
+                self.starts -= 1.0;
+                self.set_claim(place, None);
+            } else {
+                let claim = Claim {
+                    asked: now,
+                    held_back: false,
+                };
+                self.set_claim(place, Some(claim));
+            }
+            return Ok(());
+        }
+        let claim = Claim {
+            asked: now,
+            held_back: true,
+        };
+        self.set_claim(place, Some(claim));
+        while self.claims.len() > MAX_CLAIMS {
+            if let Some((_, c)) = self.claims.pop_last() {
+                self.held_back -= u64::from(c.held_back);
+            }
+        }
+        // Shown: the places ahead also told "in a moment" (those told "in" count as in).
+        let shown = self
+            .claims
+            .range(..place)
+            .filter(|(_, c)| c.held_back)
+            .count();
+        Err(shown as u64)
+    }
+
+    fn set_claim(&mut self, place: u64, claim: Option<Claim>) {
+        let old = match claim {
+            Some(c) => {
+                self.held_back += u64::from(c.held_back);
+                self.claims.insert(place, c)
+            }
+            None => self.claims.remove(&place),
+        };
+        if let Some(old) = old {
+            self.held_back -= u64::from(old.held_back);
+        }
+    }
+
+    /// Called places whose holders were told "in a moment" (some may have run out unnoticed
+    /// until the next start is asked for): they go before everyone still waiting.
+    pub fn held_back(&self) -> u64 {
+        self.held_back
+    }
+
+    fn refill_starts(&mut self, now: Millis, limits: &Limits) {
+        let elapsed = now.saturating_sub(self.starts_at);
+        self.starts_at = self.starts_at.max(now);
+        self.starts =
+            (self.starts + elapsed as f64 * limits.admit_per_minute / 60_000.0).min(limits.burst());
     }
 
     /// The called number `seq` turned up and became a session. An arrival the line did not

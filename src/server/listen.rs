@@ -50,9 +50,18 @@ impl Protocols {
     }
 }
 
+/// What bounds a listener's connections.
+#[derive(Clone)]
+pub(super) struct ConnLimits {
+    /// `max_connections`, shared by every public listener.
+    pub(super) total: Arc<Semaphore>,
+    /// `max_connections_per_address`; `None` on the admin listener.
+    pub(super) per_address: Option<Arc<PeerLimit>>,
+}
+
 pub(super) async fn accept_loop<M, S>(
     listener: TcpListener,
-    limit: Arc<Semaphore>,
+    limits: ConnLimits,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
     header_timeout: Duration,
@@ -74,7 +83,7 @@ pub(super) async fn accept_loop<M, S>(
         // At the connection limit, stop accepting: new connections wait in the kernel's
         // backlog instead of costing memory here.
         let permit = tokio::select! {
-            p = limit.clone().acquire_owned() => match p {
+            p = limits.total.clone().acquire_owned() => match p {
                 Ok(p) => p,
                 Err(_) => break,
             },
@@ -91,6 +100,17 @@ pub(super) async fn accept_loop<M, S>(
                 }
             },
             _ = stopped.changed() => break,
+        };
+        let place = match &limits.per_address {
+            Some(peers) => match peers.enter(peer.ip()) {
+                Ok(place) => place,
+                Err(()) => {
+                    // Closed at once: the address holds as many as it may.
+                    tracing::debug!(%peer, "connection refused: too many from this address");
+                    continue;
+                }
+            },
+            None => None,
         };
         let _ = stream.set_nodelay(true);
         let service = make_service(peer);
@@ -155,7 +175,7 @@ pub(super) async fn accept_loop<M, S>(
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
-            drop(permit);
+            drop((permit, place));
         });
     }
     drop(listener);

@@ -29,9 +29,11 @@ use crate::tls::{self, CertStore};
 
 mod idle;
 mod listen;
+mod peers;
 
 use idle::{Activity, Counted};
-use listen::{accept_loop, bind, Handshake};
+use listen::{accept_loop, bind, ConnLimits, Handshake};
+use peers::PeerLimit;
 
 /// Largest request head accepted; a bigger one gets 431 from hyper.
 const MAX_HEADER_BYTES: usize = 64 * 1024;
@@ -111,6 +113,9 @@ impl Running {
         if was.server.max_connections != now_cfg.server.max_connections {
             restart.push("server.max_connections");
         }
+        if was.server.max_connections_per_address != now_cfg.server.max_connections_per_address {
+            restart.push("server.max_connections_per_address");
+        }
         if was.server.header_read_timeout != now_cfg.server.header_read_timeout {
             restart.push("server.header_read_timeout");
         }
@@ -140,6 +145,7 @@ impl Running {
         config.admin.listen = self.config.admin.listen;
         config.state = self.config.state.clone();
         config.server.max_connections = self.config.server.max_connections;
+        config.server.max_connections_per_address = self.config.server.max_connections_per_address;
         config.server.header_read_timeout = self.config.server.header_read_timeout;
         config.server.grace_period = self.config.server.grace_period;
         config.server.threads = self.config.server.threads;
@@ -190,7 +196,14 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     let ops = Arc::new(Ops::new(gateway.clone(), backend.clone()));
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let limit = Arc::new(Semaphore::new(config.server.max_connections));
+    let public_limits = ConnLimits {
+        total: Arc::new(Semaphore::new(config.server.max_connections)),
+        per_address: Some(PeerLimit::new(
+            config.server.max_connections_per_address,
+            config.server.trusted_proxies.clone(),
+            gateway.metrics.connections_refused.clone(),
+        )),
+    };
     let header_timeout = config.server.header_read_timeout;
     let grace = config.server.grace_period;
 
@@ -230,7 +243,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         let gw = gateway.clone();
         tasks.spawn(accept_loop(
             listener,
-            limit.clone(),
+            public_limits.clone(),
             stopped.clone(),
             grace,
             header_timeout,
@@ -247,7 +260,10 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     let admin_ops = ops.clone();
     tasks.spawn(accept_loop(
         listener,
-        Arc::new(Semaphore::new(1024)),
+        ConnLimits {
+            total: Arc::new(Semaphore::new(1024)),
+            per_address: None,
+        },
         stopped.clone(),
         grace,
         header_timeout,

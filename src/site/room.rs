@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue};
 
 use crate::access::issuance::{AddressLimiter, Challenges};
+use crate::access::passes::PassLimiter;
 use crate::access::ticket::{Kind, RoomKeys, Token};
 use crate::clock::Millis;
 use crate::config::{Config, OnUnavailable, RoomConfig};
@@ -44,10 +45,12 @@ pub struct Room {
 
 /// A room's issuance rules at run time; each part is kept across reloads while its setting
 /// is unchanged, so a reload neither forgets who drew tickets nor invalidates challenges.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Issuance {
     pub limiter: Option<Arc<AddressLimiter>>,
     pub challenges: Option<Arc<Challenges>>,
+    /// What each pass may put on the upstream.
+    pub passes: Arc<PassLimiter>,
 }
 
 impl Issuance {
@@ -61,9 +64,15 @@ impl Issuance {
             old.and_then(|o| o.challenges.clone())
                 .unwrap_or_else(|| Arc::new(Challenges::new(now)))
         });
+        let bounds = cfg.issuance.pass_bounds;
+        let passes = match old {
+            Some(o) if o.passes.bounds() == bounds => o.passes.clone(),
+            _ => Arc::new(PassLimiter::new(bounds)),
+        };
         Issuance {
             limiter,
             challenges,
+            passes,
         }
     }
 

@@ -35,6 +35,12 @@ pub struct Figures {
     /// moment later, and tickets of another line are told apart by `started_at`).
     pub handed_out: u64,
     pub cursor: u64,
+    /// Numbers ahead of the cursor that a crash skipped and nobody has shown up with: not
+    /// people waiting. 0 without a crash.
+    pub ghosts: u64,
+    /// Called places whose holders were told "in a moment" and keep their claim: they go
+    /// before everyone still waiting, so a waiting visitor's place counts them.
+    pub claimed: u64,
     pub active: u64,
     /// Effective limits: the config's, with the operator's changes and the adaptive rate
     /// applied.
@@ -63,13 +69,24 @@ impl Figures {
         }
     }
 
+    /// People waiting: numbers handed out and not yet called, less those a crash skipped that
+    /// nobody has shown up with.
     pub fn waiting(&self) -> u64 {
+        self.issued
+            .saturating_sub(self.cursor)
+            .saturating_sub(self.ghosts)
+    }
+
+    /// Numbers handed out that the cursor has still to pass, skipped ones included: what wait
+    /// estimates go by.
+    pub fn numbers_ahead(&self) -> u64 {
         self.issued.saturating_sub(self.cursor)
     }
 
     /// The wait for someone arriving now; `None` while admissions are stopped.
     pub fn wait_for_newcomer(&self) -> Option<Estimate> {
-        (!self.limits.paused).then(|| admission::estimate_for_newcomer(self.waiting(), &self.pace))
+        (!self.limits.paused)
+            .then(|| admission::estimate_for_newcomer(self.numbers_ahead(), &self.pace))
     }
 }
 
@@ -121,6 +138,18 @@ pub trait RoomState: Send + Sync + 'static {
         now: Millis,
     ) -> StateFuture<'_, SessionStart>;
 
+    /// Whether the holder of called `session` would start now if they asked (a status poll
+    /// asks, so that it says what the page would do): `None` if so, else how many called
+    /// places ahead of it have the claim on the next starts. Asking keeps its own claim, as
+    /// asking to start does. A shared room answers from its copy: yes.
+    fn claims_ahead(&self, _session: u64, _now: Millis) -> Option<u64> {
+        None
+    }
+
+    /// A ticket in line was seen (a page or a status poll). A room restored after a crash
+    /// learns from this which of the numbers it skipped are people after all.
+    fn ticket_seen(&self, _seq: u64) {}
+
     /// A request came in on a pass. `false` means the session was ended (released) and the
     /// pass must not be honoured any more.
     fn session_seen(&self, session: u64, now: Millis) -> bool;
@@ -171,8 +200,9 @@ pub enum SessionStart {
     Existing,
     /// Ended by the upstream: not admitted again.
     Ended,
-    /// Called, but more sessions began this second than the rate allows: in a moment.
-    Later,
+    /// Called, but more sessions began this second than the rate allows: in a moment, after
+    /// `ahead` called places that asked before.
+    Later { ahead: u64 },
     /// The ticket has minted all the passes it may (a copy of it went round).
     UsedUp,
 }

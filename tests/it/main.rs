@@ -6,6 +6,7 @@ mod cli;
 mod deploy;
 mod fairness;
 mod gateway;
+mod hostile;
 mod layout;
 mod page;
 mod process;

@@ -252,7 +252,11 @@ async fn kill_9_mid_traffic_reuses_no_number_and_loses_no_place() {
     let count = all.len();
     all.sort_unstable();
     all.dedup();
-    assert_eq!(all.len(), count, "no two tickets share a number");
+    assert_eq!(
+        all.len(),
+        count,
+        "no two tickets share a number: {held:?} {newcomers:?}"
+    );
 
     admitted.base = gw.base();
     let a = admitted.get("/book").await;
@@ -410,6 +414,49 @@ fn a_corrupt_state_file_stops_startup_with_a_way_out() {
         std::fs::read_to_string(state.join("r.state")).unwrap(),
         "{\"format\":1,\"issued\":",
         "the file is left as it was"
+    );
+}
+
+#[test]
+fn a_state_file_with_impossible_counters_stops_startup_at_once() {
+    let (dir, config) = setup("impossible", "http://127.0.0.1:9", "admit_per_minute = 60");
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let max = u64::MAX;
+    let file = format!(
+        "{{\"format\":1,\"room\":\"r\",\"started_at\":1700000000,\"reserved\":{max},\
+         \"issued\":{},\"cursor\":{},\"saved_at\":1700000000000,\"clean\":false}}",
+        max - 1,
+        max - 2
+    );
+    std::fs::write(state.join("r.state"), &file).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["run", "--config"])
+        .arg(&config)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // A bound against a hang (the bug spun at 100 % CPU), not a measurement.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the gateway did not stop on an impossible state file");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("r.state is corrupt"), "{err}");
+    assert!(err.contains("beyond any real line"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(state.join("r.state")).unwrap(),
+        file
     );
 }
 

@@ -2,6 +2,7 @@
 //! and visitors that keep their cookie like a browser.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -96,6 +97,28 @@ impl Body for Zeros {
     }
 }
 
+/// A body that sends `first` and then nothing for a minute (an upstream that stalls inside
+/// its answer).
+pub struct Stall {
+    first: Option<Bytes>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Body for Stall {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        self.sleep.as_mut().poll(cx).map(|()| None)
+    }
+}
+
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<TestBody> {
     let mut r = Response::new(Full::new(body.into()).boxed());
     *r.status_mut() = status;
@@ -128,6 +151,33 @@ async fn upstream_handle(
             let mut r = text(StatusCode::OK, "closed");
             r.headers_mut()
                 .insert("connection", "close".parse().unwrap());
+            r
+        }
+        // Ten bytes of a thousand, then nothing for a minute.
+        "/stall" => {
+            let mut r = Response::new(
+                Stall {
+                    first: Some(Bytes::from_static(b"0123456789")),
+                    sleep: Box::pin(tokio::time::sleep(Duration::from_secs(60))),
+                }
+                .boxed(),
+            );
+            r.headers_mut()
+                .insert("content-length", "1000".parse().unwrap());
+            r
+        }
+        // Tries to plant the gateway's cookies beside one of its own.
+        "/cookies" => {
+            let mut r = text(StatusCode::OK, "cookies");
+            let h = r.headers_mut();
+            for cookie in [
+                "wartesaal_r=forged; Path=/",
+                "session=site; Path=/; HttpOnly",
+                " wartesaal_other =x",
+                "wartesaal-lang=en; Path=/",
+            ] {
+                h.append("set-cookie", cookie.parse().unwrap());
+            }
             r
         }
         "/hop" => {
@@ -306,6 +356,13 @@ pub async fn gateway_with_rooms(rooms: &[String]) -> Gateway {
 pub async fn one_room(extra: &str) -> (Upstream, Gateway) {
     let up = upstream().await;
     let gw = gateway(&config_text("", &room("r", &up.url(), extra))).await;
+    (up, gw)
+}
+
+/// `one_room` with extra `[server]` keys.
+pub async fn gateway_with_upstream(server_extra: &str, extra: &str) -> (Upstream, Gateway) {
+    let up = upstream().await;
+    let gw = gateway(&config_text(server_extra, &room("r", &up.url(), extra))).await;
     (up, gw)
 }
 
@@ -730,4 +787,15 @@ where
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Sends `request` as raw bytes on a fresh connection and returns the whole answer as text
+/// (read until the server closes, at most 5 s).
+pub async fn raw_request(addr: SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+    String::from_utf8_lossy(&buf).into_owned()
 }

@@ -288,14 +288,26 @@ async fn request_bodies_go_out_with_our_framing() {
     let gw = room_before(&raw).await;
     let mut v = gw.visitor();
     assert_eq!(v.post("/form", "a=1&b=2").await.body, "stored");
-    // A body of unknown length (streamed by the visitor) goes out chunked.
+    // A body of unknown length (streamed by the visitor) goes out chunked once it is longer
+    // than what is read ahead of the upstream (64 KiB); a short one is read whole and goes
+    // out with its length.
+    let pad = "x".repeat(40_000);
+    let parts = [format!("part one, {pad}"), format!("part two{pad}")];
     let stream = http_body_util::StreamBody::new(futures_util::stream::iter(
-        ["part one, ", "part two"]
-            .map(|p| Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from(p)))),
+        parts.map(|p| Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from(p)))),
     ));
     let req = v
         .request(Method::PUT, "/stream")
         .body(stream.boxed())
+        .unwrap();
+    assert_eq!(v.send(req).await.body, "stored");
+    let short = http_body_util::StreamBody::new(futures_util::stream::iter(
+        ["short, ", "streamed"]
+            .map(|p| Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from(p)))),
+    ));
+    let req = v
+        .request(Method::PUT, "/short")
+        .body(short.boxed())
         .unwrap();
     assert_eq!(v.send(req).await.body, "stored");
     let empty = v
@@ -329,6 +341,16 @@ async fn request_bodies_go_out_with_our_framing() {
     assert!(
         text.contains("part one, ") && text.contains("part two") && text.ends_with("0\r\n\r\n")
     );
+    let short = got
+        .iter()
+        .find(|g| g.head.starts_with("put /short"))
+        .unwrap();
+    assert!(
+        short.head.contains("content-length: 15\r\n"),
+        "{}",
+        short.head
+    );
+    assert_eq!(short.body, b"short, streamed");
     let empty = got
         .iter()
         .find(|g| g.head.starts_with("post /empty"))
@@ -379,13 +401,15 @@ async fn an_upload_the_visitor_cuts_off_is_no_mark_against_the_upstream() {
     let mut v = gw.visitor();
     assert_eq!(v.get("/").await.status, StatusCode::OK);
     let pass = v.cookie("wartesaal_r").unwrap();
-    // 10 of 100,000 announced bytes, then the visitor is gone.
+    // 70,000 of 100,000 announced bytes (more than is read ahead of the upstream, so the
+    // upload is on its way there), then the visitor is gone.
     let mut raw = TcpStream::connect(gw.running.public_addrs[0])
         .await
         .unwrap();
     let head = format!(
         "POST /upload HTTP/1.1\r\nhost: site.test\r\ncookie: wartesaal_r={pass}\r\n\
-         content-length: 100000\r\n\r\n0123456789"
+         content-length: 100000\r\n\r\n{}",
+        "0".repeat(70_000)
     );
     raw.write_all(head.as_bytes()).await.unwrap();
     support::eventually("the upload reached the upstream", || async {

@@ -427,3 +427,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn starts_go_to_called_places_in_order_of_place_not_of_asking() {
+    let l = Limits::new(60.0, 0);
+    let mut q = Queue::new(T0, &l);
+    // One start a second; the burst is spent on place 0.
+    assert_eq!(q.start_in_order(0, T0, &l, true), Ok(()));
+    // Places 3, 2, 1 ask in that order within the second: all wait, each behind the lower
+    // ones that asked.
+    assert_eq!(q.start_in_order(3, T0 + 10, &l, true), Err(0));
+    assert_eq!(q.start_in_order(2, T0 + 20, &l, true), Err(0));
+    assert_eq!(q.start_in_order(1, T0 + 30, &l, true), Err(0));
+    assert_eq!(q.held_back(), 3);
+    // A second later place 3 asks first again, and waits behind 1 and 2 (both told to wait).
+    assert_eq!(q.start_in_order(3, T0 + 1_100, &l, true), Err(2));
+    assert_eq!(q.start_in_order(2, T0 + 1_110, &l, true), Err(1));
+    // Whether 1 would start: yes, and asking spends nothing.
+    assert_eq!(q.start_in_order(1, T0 + 1_120, &l, false), Ok(()));
+    assert_eq!(q.start_in_order(1, T0 + 1_130, &l, true), Ok(()));
+    assert_eq!(q.held_back(), 2);
+    // A claim runs out when its holder stops asking: 3 goes before a 2 that left.
+    assert_eq!(
+        q.start_in_order(3, T0 + 2_100 + CLAIM_HOLD_MS, &l, true),
+        Ok(())
+    );
+    assert_eq!(q.held_back(), 0);
+}

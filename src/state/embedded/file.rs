@@ -222,8 +222,61 @@ fn load(path: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
             saved.issued, saved.cursor, saved.reserved
         )));
     }
+    // No line ever hands out this many numbers (a million a second for 285 years); a file
+    // that says so was edited or damaged, and arithmetic on it would overflow.
+    if saved.reserved > MAX_SEQ {
+        return Err(corrupt(format!(
+            "its ticket counter {} is beyond any real line (at most {MAX_SEQ})",
+            saved.reserved
+        )));
+    }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    // Times are Unix milliseconds; one from beyond the year 2500 is not a time.
+    const MAX_MS: Millis = 16_725_225_600_000;
+    let times = [saved.saved_at, saved.started_at.saturating_mul(1000)]
+        .into_iter()
+        .chain(saved.sessions.iter().map(|(_, seen)| *seen))
+        .chain(saved.ended.iter().map(|(_, until)| *until));
+    if let Some(bad) = times.into_iter().find(|t| *t > MAX_MS.max(now_ms)) {
+        return Err(corrupt(format!("it holds a time that is not one ({bad})")));
+    }
+    if let Some(pq) = &saved.prequeue {
+        let size = pq.frozen.as_ref().map_or(0, |f| f.size);
+        if pq.opens_at > MAX_MS || pq.first.saturating_add(size) > saved.reserved {
+            return Err(corrupt(format!(
+                "its pre-queue (first {}, size {size}) lies beyond the ticket counter {}",
+                pq.first, saved.reserved
+            )));
+        }
+    }
+    let rate_ok = |r: f64| r.is_finite() && (0.0..=MAX_RATE).contains(&r);
+    let rates = saved.adaptive_rate.into_iter().chain(
+        saved
+            .settings
+            .admit_per_minute
+            .iter()
+            .flat_map(|o| [o.value, o.config_was]),
+    );
+    if let Some(bad) = rates.into_iter().find(|r| !rate_ok(*r)) {
+        return Err(corrupt(format!(
+            "it holds an admission rate that is not one ({bad})"
+        )));
+    }
+    if let Some((id, _)) = saved.sessions.iter().find(|(id, _)| *id > saved.reserved) {
+        return Err(corrupt(format!(
+            "session {id} is beyond the ticket counter {}",
+            saved.reserved
+        )));
+    }
     Ok(Some(saved))
 }
+
+/// The highest ticket number a state file may hold.
+pub const MAX_SEQ: u64 = 1 << 53;
+/// The highest admission rate per minute the config and the admin API accept.
+const MAX_RATE: f64 = 60_000_000.0;
 
 impl RoomFile {
     /// Replaces the file atomically and durably.

@@ -109,9 +109,23 @@ struct Line {
     phase: Phase,
     /// The schedule holds admissions: before the opening, or until its draw is on disk.
     held: bool,
+    /// Numbers `from..to` a crash skipped (reserved on disk, most of them never handed out),
+    /// and those of them whose holders have been seen since: the rest are not people waiting.
+    skipped: (u64, u64),
+    skipped_seen: std::collections::BTreeSet<u64>,
 }
 
 impl Line {
+    /// Skipped numbers ahead of the cursor nobody has shown up with.
+    fn ghosts(&self) -> u64 {
+        let (from, to) = self.skipped;
+        let from = from.max(self.queue.cursor());
+        if from >= to {
+            return 0;
+        }
+        (to - from) - self.skipped_seen.range(from..to).count() as u64
+    }
+
     fn limits(&self) -> Limits {
         let mut limits = effective(
             &self.config,
@@ -306,7 +320,14 @@ impl EmbeddedState {
             let gap = now.saturating_sub(saved.saved_at).min(CRASH_CATCH_UP_MS);
             let moved = (eff.burst() + gap as f64 * eff.admit_per_minute / 60_000.0)
                 / admission::MIN_SHOW_SHARE;
-            saved.cursor.saturating_add(moved.ceil() as u64)
+            let mut moved = moved.ceil() as u64;
+            if eff.max_active > 0 {
+                // At the cap the cursor could not move: no further than the free places the
+                // saved sessions left, so that a restart never lets more in than the cap.
+                let active = saved.sessions.len() as u64;
+                moved = moved.min(eff.max_active.saturating_sub(active));
+            }
+            saved.cursor.saturating_add(moved)
         };
         let mut queue = Queue::resume(issued, cursor.min(issued), now, &eff);
         if !saved.clean {
@@ -325,6 +346,11 @@ impl EmbeddedState {
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
             l.issued_at_save = issued;
             l.saved_at = now;
+            if !saved.clean {
+                // Handed out up to `saved.issued` for sure; the rest of the block only in the
+                // moment before the crash, if at all.
+                l.skipped = (saved.issued, issued);
+            }
         }
         for (id, seen) in saved.sessions {
             state.sessions.insert(id, Session::new(seen));
@@ -371,6 +397,8 @@ impl EmbeddedState {
             persistent: file.is_some(),
             phase: Phase::Open,
             held: false,
+            skipped: (0, 0),
+            skipped_seen: std::collections::BTreeSet::new(),
         };
         line.configure_adaptive(now);
         EmbeddedState {
@@ -393,6 +421,8 @@ impl EmbeddedState {
             issued: l.queue.issued(),
             handed_out: l.queue.issued(),
             cursor: l.queue.cursor(),
+            ghosts: l.ghosts(),
+            claimed: l.queue.held_back(),
             active,
             limits,
             state: l.settings.state,
@@ -454,8 +484,8 @@ impl EmbeddedState {
             if let Some(mut s) = self.sessions.get_mut(&session) {
                 return rejoin(&mut s);
             }
-            if !l.queue.may_start(now, &limits) {
-                return SessionStart::Later;
+            if let Err(ahead) = l.queue.start_in_order(session, now, &limits, true) {
+                return SessionStart::Later { ahead };
             }
             self.sessions.insert(session, Session::new(now));
             l.queue.arrived(session, now, &limits);
@@ -739,6 +769,26 @@ impl RoomState for EmbeddedState {
             leader: None,
             epoch: None,
         }
+    }
+
+    fn ticket_seen(&self, seq: u64) {
+        self.with_line(|l| {
+            let (from, to) = l.skipped;
+            if (from..to).contains(&seq) {
+                l.skipped_seen.insert(seq);
+            }
+        });
+    }
+
+    fn claims_ahead(&self, session: u64, now: Millis) -> Option<u64> {
+        if self.ended.contains_key(&session) || self.sessions.map.contains_key(&session) {
+            return None;
+        }
+        self.with_line(|l| {
+            l.follow_schedule(now);
+            let limits = l.limits();
+            l.queue.start_in_order(session, now, &limits, false).err()
+        })
     }
 
     fn session_seen(&self, session: u64, now: Millis) -> bool {

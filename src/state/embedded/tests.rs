@@ -227,6 +227,46 @@ mod durable {
         let _ = std::fs::remove_dir_all(path);
     }
 
+    #[tokio::test]
+    async fn a_crash_never_lets_more_in_than_max_active_nor_counts_skipped_numbers_as_people() {
+        let (path, dir) = dir("cap-crash");
+        let l = limits(60.0, 1);
+        let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
+        // One in (the cap), two waiting behind them.
+        let first = draw(&state, T0).await;
+        assert!(first.admitted);
+        assert_eq!(
+            state.admit_session(first.seq, 3, T0).await.unwrap(),
+            SessionStart::New
+        );
+        let waiting = [draw(&state, T0).await, draw(&state, T0).await];
+        assert!(waiting.iter().all(|d| !d.admitted));
+        state.persist(T0, false).unwrap();
+        drop(state); // kill -9
+        let now = T0 + 2_000;
+        let state = EmbeddedState::open(dir.room("r"), now, l).unwrap();
+        let f = state.figures(now);
+        assert!(f.issued > 3, "numbers were skipped: {f:?}");
+        assert!(
+            f.cursor <= waiting[0].seq,
+            "the cap was full: nobody waiting is called ({f:?})"
+        );
+        assert_eq!(f.waiting(), 2, "two people wait, whatever was skipped");
+        assert!(f.ghosts > 0);
+        state.ticket_seen(f.issued - 1);
+        assert_eq!(
+            state.figures(now).ghosts,
+            f.ghosts - 1,
+            "a skipped number seen is someone"
+        );
+        let later = state.figures(now + 60_000);
+        assert!(
+            later.cursor <= waiting[0].seq,
+            "nor later, while the cap is full"
+        );
+        let _ = std::fs::remove_dir_all(path);
+    }
+
     #[test]
     fn the_learnt_rate_survives_a_restart_and_yields_to_the_operator() {
         use crate::queue::adaptive::AdaptiveConfig;

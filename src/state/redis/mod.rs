@@ -151,6 +151,9 @@ struct Keys {
     endlog: String,
     lease: String,
     arrivals: String,
+    /// Called places waiting for a start, by place and by when they last asked.
+    claims: String,
+    claimed_at: String,
 }
 
 impl Keys {
@@ -165,6 +168,8 @@ impl Keys {
             endlog: key("endlog"),
             lease: key("lease"),
             arrivals: key("arrivals"),
+            claims: key("claims"),
+            claimed_at: key("claimed_at"),
         }
     }
 }
@@ -285,8 +290,9 @@ const DRAW: &str = include_str!("draw.lua");
 /// A called number turns up: a new session within the rate of session starts, the same one
 /// again within its passes, or refused.
 ///
-/// ARGV: id max_passes now.
-/// Returns 1 new, 2 existing, 3 ended, 4 later, 5 used up, -1 without a line.
+/// ARGV: id max_passes now claim_hold_ms.
+/// Returns 1 new, 2 existing, 3 ended, 1000 + called places ahead for later, 5 used up, -1
+/// without a line.
 const ADMIT: &str = include_str!("admit.lua");
 
 /// The schedule's change of the pre-queue record, at the counter's current number, if the

@@ -3,6 +3,8 @@
 
 use super::*;
 
+use crate::queue::admission::CLAIM_HOLD_MS;
+
 impl RoomState for SharedState {
     fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
         Box::pin(async move {
@@ -55,6 +57,8 @@ impl RoomState for SharedState {
                 issued: 0,
                 handed_out: u64::MAX,
                 cursor: 0,
+                ghosts: 0,
+                claimed: 0,
                 active: 0,
                 limits: Limits {
                     paused: true,
@@ -82,6 +86,8 @@ impl RoomState for SharedState {
             issued: line.issued,
             handed_out: u64::MAX,
             cursor: line.cursor,
+            ghosts: 0,
+            claimed: 0,
             active: line.active,
             limits,
             state: line.settings.state,
@@ -170,6 +176,7 @@ impl RoomState for SharedState {
                 .arg(session)
                 .arg(max_passes)
                 .arg(now)
+                .arg(CLAIM_HOLD_MS)
                 .invoke_async(&mut self.conn())
                 .await
                 .map_err(unavailable)?;
@@ -177,7 +184,10 @@ impl RoomState for SharedState {
                 1 => Ok(SessionStart::New),
                 2 => Ok(SessionStart::Existing),
                 3 => Ok(SessionStart::Ended),
-                4 => Ok(SessionStart::Later),
+                4 => Ok(SessionStart::Later { ahead: 0 }),
+                n if n >= 1000 => Ok(SessionStart::Later {
+                    ahead: (n - 1000) as u64,
+                }),
                 5 => Ok(SessionStart::UsedUp),
                 _ => Err(lost()),
             }

@@ -58,6 +58,8 @@ impl SharedState {
             &k.endlog,
             &k.lease,
             &k.arrivals,
+            &k.claims,
+            &k.claimed_at,
         ] {
             inv.key(key);
         }
