@@ -600,3 +600,57 @@ async fn http2_limits_streams_and_header_size_and_tls_handshakes_are_timed() {
         .expect("the gateway closes an idle HTTP/2 connection");
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn an_http2_client_with_a_window_of_zero_holds_no_upstream_slot_for_long() {
+    let pki = Pki::new("tls-window0");
+    let leaf = pki.leaf("site");
+    let (_up, gw) = tls_gateway(
+        &leaf,
+        "admit_per_minute = 600\nbypass_paths = [\"/download\"]\nbody_idle_timeout = \"1s\"\n\
+         max_upstream_concurrency = 4",
+    )
+    .await;
+    let addr = gw.running.tls_addrs[0];
+    let client = Https::new(addr, pki.ca_der(), &[b"h2"]);
+    // Twenty streams on one connection that never lets the server send a byte of a body.
+    let (mut send, conn) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, Bytes>(client.connect().await)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let mut answers = Vec::new();
+    for _ in 0..20 {
+        let req = Request::get(format!(
+            "https://localhost:{}/download?bytes=20000000",
+            addr.port()
+        ))
+        .body(())
+        .unwrap();
+        send = send.ready().await.unwrap();
+        let (resp, _) = send.send_request(req, true).unwrap();
+        answers.push(resp);
+    }
+    // An admitted visitor (plain HTTP here) still gets the booking site, every time.
+    let mut visitor = gw.visitor();
+    for round in 0..5 {
+        let page = tokio::time::timeout(Duration::from_secs(2), visitor.get("/termine"))
+            .await
+            .unwrap_or_else(|_| panic!("round {round}: no answer within 2 s"));
+        assert_eq!(page.body, "upstream:/termine", "round {round}");
+    }
+    // The stalled answers are given up and their slots freed.
+    support::eventually("the window-0 answers are given up", || async {
+        gw.metric("wartesaal_protections_total{reason=\"response_idle\",room=\"r\"}")
+            .await
+            >= 1.0
+            && gw.metric("wartesaal_upstream_in_flight{room=\"r\"}").await == 0.0
+    })
+    .await;
+    drop(answers);
+    driver.abort();
+    gw.stop().await;
+}
