@@ -19,10 +19,12 @@ use crate::http1::{BodyFraming, Outbound, RequestBody, UpstreamError};
 mod cookies;
 pub mod gate;
 mod stream;
+mod tunnel;
 
 pub use cookies::{cookie_without, find_cookie, find_cookie_in, CookieName};
 pub use gate::{Slot, UpstreamGate};
 pub use stream::{streamed, Hold, InFlight, Pumped};
+pub use tunnel::tunnel;
 
 /// The response body type of every answer: a rendered page or a streamed upstream body.
 pub type Body = Either<Full<Bytes>, Pumped>;
@@ -86,6 +88,18 @@ impl From<UpstreamError> for ProxyError {
             e => ProxyError::Upstream(e),
         }
     }
+}
+
+/// The protocol a visitor's HTTP/1.1 request asks to switch to (`Connection: upgrade` with an
+/// `Upgrade` header, as a WebSocket handshake does), if it asks.
+pub fn upgrade_asked(req: &Request<Incoming>) -> Option<HeaderValue> {
+    let h = req.headers();
+    let asks = req.version() == http::Version::HTTP_11
+        && h.get_all(header::CONNECTION)
+            .iter()
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"upgrade"));
+    asks.then(|| h.get(header::UPGRADE).cloned()).flatten()
 }
 
 /// Bytes of an upload read before an upstream slot is taken for it: a form or a booking's
@@ -218,11 +232,21 @@ pub fn upstream_request(
     cookie_name: &CookieName,
     host: &str,
     fwd: &Forwarded,
+    upgrade: Option<&HeaderValue>,
 ) -> Outbound {
     let (parts, body) = req.into_parts();
     let framing = BodyFraming::of(&body);
+    let mut head = upstream_head(&parts, framing, cookie_name, host, fwd);
+    if let Some(protocol) = upgrade {
+        // The one hop-by-hop pair that is passed on: asked for by the visitor, and the
+        // upstream must see it to switch (the blank line that ends the head comes after).
+        head.truncate(head.len() - 2);
+        header_line(&mut head, "connection", b"upgrade");
+        header_line(&mut head, "upgrade", protocol.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
     Outbound {
-        head: upstream_head(&parts, framing, cookie_name, host, fwd),
+        head,
         method: parts.method,
         body,
         framing,

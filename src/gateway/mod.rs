@@ -19,7 +19,7 @@ use crate::access::ticket::Kind;
 use crate::clock::{Clock, Millis};
 use crate::config::{Lang, OnUnavailable};
 use crate::forward::{self, Body, CookieName, Forwarded, Hold, InFlight, ProxyError};
-use crate::http1::RequestBody;
+use crate::http1::{RequestBody, Upgrade, UpstreamError};
 use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
 use crate::page::{self, View};
 use crate::queue::admission::Estimate;
@@ -437,11 +437,14 @@ impl Gateway {
     async fn exchange(
         &self,
         room: &Room,
-        req: Request<Incoming>,
+        mut req: Request<Incoming>,
         visit: &Visit,
         pass: Option<PassInFlight>,
     ) -> Result<(Response<Body>, bool), ProxyError> {
         let idle = room.cfg.body_idle_timeout;
+        // A WebSocket handshake (or another switch of protocols) of someone let through.
+        let upgrade = forward::upgrade_asked(&req);
+        let on_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut req));
         let (parts, body) = req.into_parts();
         // An upload is read before a slot is taken: however slowly it trickles in, it holds
         // nothing the booking site needs meanwhile.
@@ -464,36 +467,74 @@ impl Gateway {
             &room.cookie_name,
             &visit.host,
             &visit.fwd,
+            upgrade.as_ref(),
         );
-        let started = Instant::now();
-        let mut resp =
-            match tokio::time::timeout(room.cfg.upstream_timeout, room.pool.send(upstream_req))
-                .await
-            {
-                Ok(Ok(sent)) => sent,
-                Ok(Err(e)) => return Err(e.into()),
-                Err(_) => return Err(ProxyError::Timeout),
-            };
-        let took = started.elapsed();
-        room.metrics.upstream_duration.observe(took.as_secs_f64());
-        room.upstream
-            .stats
-            .record(Some(took), resp.status().is_server_error());
-        room.metrics
-            .upstream(UpstreamClass::of_status(resp.status()));
-        let cleaned = forward::clean_response(resp.headers_mut());
-        if cleaned.planted_cookies > 0 {
-            room.metrics
-                .protected(Protection::UpstreamCookie, cleaned.planted_cookies);
-            tracing::warn!(room = %room.cfg.id, "the upstream set a cookie of the gateway's; dropped");
-        }
         let hold = Hold {
             slot,
             in_flight,
             pass,
         };
+        let started = Instant::now();
+        let sent = async {
+            match on_upgrade {
+                None => room.pool.send(upstream_req).await.map(Upgrade::Refused),
+                Some(_) => Box::pin(room.pool.upgrade(upstream_req)).await,
+            }
+        };
+        let answer = match tokio::time::timeout(room.cfg.upstream_timeout, sent).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => return Err(ProxyError::Timeout),
+        };
+        let status = match &answer {
+            Upgrade::Refused(resp) => resp.status(),
+            Upgrade::Switched { response, .. } => response.status(),
+        };
+        let took = started.elapsed();
+        room.metrics.upstream_duration.observe(took.as_secs_f64());
+        room.upstream
+            .stats
+            .record(Some(took), status.is_server_error());
+        room.metrics.upstream(UpstreamClass::of_status(status));
         let idled = room.metrics.protection(Protection::ResponseIdle);
-        Ok((forward::streamed(resp, hold, idle, idled), cleaned.released))
+        match (answer, on_upgrade) {
+            (Upgrade::Refused(mut resp), _) => {
+                let released = self.clean(room, resp.headers_mut());
+                Ok((forward::streamed(resp, hold, idle, idled), released))
+            }
+            (Upgrade::Switched { mut response, io }, Some(visitor)) => {
+                let Some(protocol) = response.headers().get(header::UPGRADE).cloned() else {
+                    return Err(ProxyError::Upstream(UpstreamError::Invalid(
+                        "switched protocols without saying to which",
+                    )));
+                };
+                let released = self.clean(room, response.headers_mut());
+                // The visitor gets the 101 and the connection lives on its own, holding the
+                // slot and the pass's place.
+                let h = response.headers_mut();
+                h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+                h.insert(header::UPGRADE, protocol);
+                tokio::spawn(forward::tunnel(visitor, io, hold, idle, idled));
+                Ok((
+                    response.map(|()| forward::full(bytes::Bytes::new())),
+                    released,
+                ))
+            }
+            (Upgrade::Switched { .. }, None) => Err(ProxyError::Upstream(UpstreamError::Invalid(
+                "switched protocols unasked",
+            ))),
+        }
+    }
+
+    /// Cleans the upstream's answer headers; whether the upstream ended the session.
+    fn clean(&self, room: &Room, headers: &mut HeaderMap) -> bool {
+        let cleaned = forward::clean_response(headers);
+        if cleaned.planted_cookies > 0 {
+            room.metrics
+                .protected(Protection::UpstreamCookie, cleaned.planted_cookies);
+            tracing::warn!(room = %room.cfg.id, "the upstream set a cookie of the gateway's; dropped");
+        }
+        cleaned.released
     }
 }
 

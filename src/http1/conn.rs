@@ -150,11 +150,19 @@ impl Conn {
 
     /// The final answer's head if the buffer holds it, interim (1xx) answers skipped.
     pub(super) fn take_head(&mut self) -> Result<Option<Head>, UpstreamError> {
+        self.take_head_of(false)
+    }
+
+    /// `take_head`; with `upgrading`, a 101 is the final answer.
+    pub(super) fn take_head_of(&mut self, upgrading: bool) -> Result<Option<Head>, UpstreamError> {
         while let Some(head) = parse_head(&mut self.buf)? {
             if !head.status.is_informational() {
                 return Ok(Some(head));
             }
             if head.status == StatusCode::SWITCHING_PROTOCOLS {
+                if upgrading {
+                    return Ok(Some(head));
+                }
                 return Err(UpstreamError::Invalid("switched protocols unasked"));
             }
         }
@@ -167,9 +175,14 @@ impl Conn {
     /// Reads the response head. `Closed` when the connection ended before a single byte of an
     /// answer.
     pub(super) async fn read_head(&mut self) -> Result<Head, UpstreamError> {
+        self.read_head_of(false).await
+    }
+
+    /// `read_head`; with `upgrading`, a 101 is the final answer.
+    pub(super) async fn read_head_of(&mut self, upgrading: bool) -> Result<Head, UpstreamError> {
         let mut answered = !self.buf.is_empty();
         loop {
-            if let Some(head) = self.take_head()? {
+            if let Some(head) = self.take_head_of(upgrading)? {
                 return Ok(head);
             }
             match self.fill().await {

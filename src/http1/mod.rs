@@ -42,11 +42,11 @@ mod request;
 mod tests;
 
 use chunked::{Chunked, Decoded};
-use conn::Conn;
+use conn::{Conn, Stream};
 use head::{parse_head, response_framing, Head, Remaining};
 
 pub use head::{BodyFraming, Outbound};
-pub use pool::{ResponseBody, UpstreamPool};
+pub use pool::{ResponseBody, Upgrade, Upgraded, UpstreamPool};
 pub use request::RequestBody;
 
 /// A connection unused this long is closed (upstreams commonly close after 60–75 s).

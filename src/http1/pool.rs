@@ -93,6 +93,38 @@ impl UpstreamPool {
         Box::pin(self.send_on_new(&head, &mut body, framing, &method)).await
     }
 
+    /// Sends a request that asks to switch protocols (`Upgrade`, a WebSocket) on a connection
+    /// of its own, and reads the answer: a 101 hands the connection over, anything else is an
+    /// answer like any other.
+    pub async fn upgrade(self: &Arc<Self>, out: Outbound) -> Result<Upgrade, UpstreamError> {
+        let Outbound {
+            head,
+            method,
+            mut body,
+            framing,
+        } = out;
+        let mut conn = Box::pin(self.connect()).await?;
+        if let Some(early) = conn.write_request(&head, &mut body, framing).await? {
+            return Ok(Upgrade::Refused(
+                self.response(conn, early, false, &method)?,
+            ));
+        }
+        let head = conn.read_head_of(true).await?;
+        if head.status != StatusCode::SWITCHING_PROTOCOLS {
+            return Ok(Upgrade::Refused(self.response(conn, head, true, &method)?));
+        }
+        let mut response = Response::new(());
+        *response.status_mut() = head.status;
+        *response.headers_mut() = head.headers;
+        Ok(Upgrade::Switched {
+            response,
+            io: Upgraded {
+                io: conn.io,
+                read: conn.buf,
+            },
+        })
+    }
+
     /// `send` on a connection of its own, for when no kept one is at hand or the kept one was
     /// closed.
     async fn send_on_new(
@@ -310,5 +342,56 @@ impl HttpBody for ResponseBody {
             Remaining::Length(n) => SizeHint::with_exact(n),
             _ => SizeHint::default(),
         }
+    }
+}
+
+/// What a request to switch protocols got.
+pub enum Upgrade {
+    /// 101: the connection is the caller's now.
+    Switched {
+        response: Response<()>,
+        io: Upgraded,
+    },
+    /// Any other answer, read as usual.
+    Refused(Response<ResponseBody>),
+}
+
+/// An upstream connection after a 101: what the upstream sent behind its head first, then the
+/// connection itself.
+pub struct Upgraded {
+    io: Stream,
+    read: BytesMut,
+}
+
+impl AsyncRead for Upgraded {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.read.is_empty() {
+            let n = self.read.len().min(out.remaining());
+            out.put_slice(&self.read.split_to(n));
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.io).poll_read(cx, out)
+    }
+}
+
+impl AsyncWrite for Upgraded {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }

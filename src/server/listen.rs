@@ -78,6 +78,8 @@ pub(super) async fn accept_loop<M, S>(
     S::Future: Send + 'static,
 {
     let graceful = GracefulShutdown::new();
+    // One clone per open HTTP/1.1 connection, for the drain at shutdown.
+    let open = Arc::new(());
     let protocols = Arc::new(Protocols::new(header_timeout));
     loop {
         // At the connection limit, stop accepting: new connections wait in the kernel's
@@ -116,14 +118,13 @@ pub(super) async fn accept_loop<M, S>(
         let service = make_service(peer);
         // Taken before the loop can end, so a shutdown reaches this connection too.
         let watcher = graceful.watcher();
+        let closing = stopped.clone();
+        let open = open.clone();
         let (protocols, handshake) = (protocols.clone(), handshake.clone());
         tokio::spawn(async move {
             let result = match handshake {
                 Handshake::Plain => {
-                    let conn = protocols
-                        .http1
-                        .serve_connection(TokioIo::new(stream), service);
-                    watcher.watch(conn).await
+                    serve_http1(&protocols, TokioIo::new(stream), service, closing).await
                 }
                 Handshake::Tls { acceptor, timeout } => {
                     let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await
@@ -166,23 +167,53 @@ pub(super) async fn accept_loop<M, S>(
                             }
                         }
                     } else {
-                        watcher
-                            .watch(protocols.http1.serve_connection(io, service))
-                            .await
+                        serve_http1(&protocols, io, service, closing).await
                     }
                 }
             };
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
-            drop((permit, place));
+            drop((permit, place, open));
         });
     }
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    // HTTP/2 connections are drained by `graceful`, HTTP/1.1 ones (which may switch
+    // protocols, which `graceful` cannot watch) by `serve_http1`; both within the grace.
+    let drained = async {
+        graceful.shutdown().await;
+        while Arc::strong_count(&open) > 1 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    if tokio::time::timeout(grace, drained).await.is_err() {
         tracing::warn!("grace period over with requests still in flight");
     }
+}
+
+/// One HTTP/1.1 connection, which may switch protocols (a WebSocket); on shutdown it ends
+/// once its request in flight is answered.
+async fn serve_http1<I, S>(
+    protocols: &Protocols,
+    io: I,
+    service: S,
+    mut closing: watch::Receiver<bool>,
+) -> Result<(), hyper::Error>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<hyper::body::Incoming>,
+    S::ResBody: 'static,
+    <S::ResBody as http_body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let conn = protocols
+        .http1
+        .serve_connection(io, service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        r = conn.as_mut() => return r,
+        _ = closing.wait_for(|stop| *stop) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    conn.await
 }

@@ -476,3 +476,107 @@ async fn called_visitors_enter_in_ticket_order_and_the_status_says_what_the_page
     assert_eq!(entered, vec![0, 1, 2, 3, 4], "in ticket order");
     gw.stop().await;
 }
+
+/// An upstream that answers a plain request with a page and a WebSocket handshake with an
+/// echo.
+async fn websocket_echo() -> std::net::SocketAddr {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 4096];
+                let text = loop {
+                    let n = s.peek(&mut head).await.unwrap_or(0);
+                    let text = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+                    if text.contains("\r\n\r\n") || n == 0 || n == head.len() {
+                        break text;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                };
+                if text.contains("upgrade: websocket") {
+                    if let Ok(mut ws) = tokio_tungstenite::accept_async(s).await {
+                        while let Some(Ok(msg)) = ws.next().await {
+                            if msg.is_text() && ws.send(msg).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                } else {
+                    let _ = s
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\npage")
+                        .await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A WebSocket handshake to the gateway with the visitor's cookie.
+async fn websocket(
+    gw: &support::Gateway,
+    cookie: &str,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    tokio_tungstenite::tungstenite::Error,
+> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let addr = gw.running.public_addrs[0];
+    let mut req = format!("ws://{addr}/socket").into_client_request().unwrap();
+    req.headers_mut()
+        .insert("cookie", format!("wartesaal_r={cookie}").parse().unwrap());
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio_tungstenite::client_async(req, tcp)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+#[tokio::test]
+async fn websockets_of_admitted_visitors_reach_the_booking_site_and_waiting_ones_do_not() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let echo = websocket_echo().await;
+    let gw = support::gateway(&support::config_text(
+        "",
+        &support::room(
+            "r",
+            &format!("http://{echo}"),
+            "admit_per_minute = 1\nbody_idle_timeout = \"1s\"",
+        ),
+    ))
+    .await;
+    let mut admitted = gw.visitor();
+    assert_eq!(admitted.get("/").await.body, "page");
+    let pass = admitted.cookie("wartesaal_r").unwrap();
+    let mut ws = websocket(&gw, &pass).await.expect("switched");
+    ws.send(Message::text("hallo")).await.unwrap();
+    let echoed = ws.next().await.unwrap().unwrap();
+    assert_eq!(echoed.to_text().unwrap(), "hallo");
+    let in_flight = "wartesaal_upstream_in_flight{room=\"r\"}";
+    assert_eq!(gw.metric(in_flight).await, 1.0, "it holds an upstream slot");
+
+    // Someone still in line gets the waiting page, not the booking site's socket.
+    let mut waiting = gw.visitor();
+    assert!(waiting.get("/").await.body.contains("Warteschlange"));
+    let ticket = waiting.cookie("wartesaal_r").unwrap();
+    match websocket(&gw, &ticket).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status(), StatusCode::OK, "the waiting page");
+        }
+        other => panic!("a waiting visitor switched: {:?}", other.map(|_| ())),
+    }
+
+    // Quiet for body_idle_timeout: closed, and the slot is free again.
+    let end = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+        .await
+        .expect("closed by the gateway");
+    assert!(!matches!(end, Some(Ok(Message::Text(_)))), "{end:?}");
+    support::eventually("the slot is freed", || async {
+        gw.metric(in_flight).await == 0.0
+    })
+    .await;
+    gw.stop().await;
+}
