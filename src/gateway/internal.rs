@@ -55,7 +55,7 @@ impl Gateway {
             }
             Internal::Lang => Reply::Made(language_switch(&req, visit)),
             Internal::Status => match internal_room(site, &req, visit) {
-                Some(room) => self.status(room, req.headers(), visit),
+                Some(room) => self.status(room, req.headers(), visit).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
             },
             Internal::Ticket | Internal::Unknown => {
@@ -116,7 +116,7 @@ impl Gateway {
                 )
             }
             // A second submit: the visitor holds a place already and keeps it.
-            Decision::Wait { .. } => return self.status(room, &headers, visit),
+            Decision::Wait { .. } => return self.status(room, &headers, visit).await,
             // Anything else (no ticket, or one that brought them to the puzzle: used up,
             // ended) draws anew.
             Decision::Draw | Decision::Proxy { .. } | Decision::Admit { .. } => {}
@@ -194,7 +194,7 @@ impl Gateway {
     }
 
     /// The status JSON for the caller's ticket. Polling it keeps the place held.
-    fn status<'a>(&self, room: &'a Room, headers: &HeaderMap, visit: &Visit) -> Reply<'a> {
+    async fn status<'a>(&self, room: &'a Room, headers: &HeaderMap, visit: &Visit) -> Reply<'a> {
         let now = self.clock.now_ms();
         let now_s = now / 1000;
         let token = room.token(headers, now_s);
@@ -213,13 +213,17 @@ impl Gateway {
             // kept alive indefinitely.
             // It says "in" only if the page would let them in now: else "in a moment", as
             // the page says when more have started this second than the rate allows.
-            Decision::Admit { place, .. } => match room.state.claims_ahead(place, now) {
-                None => (
-                    view::view(room, &figures, Some(Place::At(place)), lang, now_s),
-                    None,
-                ),
-                Some(ahead) => (moment_view(room, &figures, lang, now_s, ahead), None),
-            },
+            // Asked of the shared state for a called ticket only (a few people at a time):
+            // when it cannot be asked, the page decides.
+            Decision::Admit { place, .. } => {
+                match room.state.claims_ahead(place, now).await.unwrap_or(None) {
+                    None => (
+                        view::view(room, &figures, Some(Place::At(place)), lang, now_s),
+                        None,
+                    ),
+                    Some(ahead) => (moment_view(room, &figures, lang, now_s, ahead), None),
+                }
+            }
             Decision::Wait { ticket, place } if figures.ghosts > 0 => {
                 room.state.ticket_seen(ticket.seq);
                 (

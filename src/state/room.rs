@@ -140,11 +140,9 @@ pub trait RoomState: Send + Sync + 'static {
 
     /// Whether the holder of called `session` would start now if they asked (a status poll
     /// asks, so that it says what the page would do): `None` if so, else how many called
-    /// places ahead of it have the claim on the next starts. Asking keeps its own claim, as
-    /// asking to start does. A shared room answers from its copy: yes.
-    fn claims_ahead(&self, _session: u64, _now: Millis) -> Option<u64> {
-        None
-    }
+    /// places ahead of it were told to wait too. Asking keeps its own claim on the next
+    /// starts, as asking to start does. Shared: one script call, made only for called tickets.
+    fn claims_ahead(&self, session: u64, now: Millis) -> StateFuture<'_, Option<u64>>;
 
     /// A ticket in line was seen (a page or a status poll). A room restored after a crash
     /// learns from this which of the numbers it skipped are people after all.

@@ -350,3 +350,62 @@ async fn waiting_visitors_cost_redis_nothing_per_poll() {
         "{commands} Redis commands for {polls} status polls"
     );
 }
+
+#[tokio::test]
+async fn called_visitors_enter_in_ticket_order_across_gateways() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    // One start a second: five called at once go in one by one.
+    let (a, b) = pair(
+        &redis,
+        "",
+        &support::room("r", &up.url(), "admit_per_minute = 60"),
+    )
+    .await;
+    let mut first = a.visitor();
+    support::eventually("the line is read", || async { a.running.ops.ready() }).await;
+    assert_eq!(first.get("/").await.body, "upstream:/");
+    let mut visitors = Vec::new();
+    for _ in 0..5 {
+        let (v, _) = waiting_at(&a).await;
+        visitors.push(v);
+    }
+    a.advance(Duration::from_secs(5));
+    support::eventually("all five are called on both gateways", || async {
+        cursor_is(&a, 6).await && cursor_is(&b, 6).await
+    })
+    .await;
+    let gateways = [&a, &b];
+    // Every page polls its status (at either gateway); each is called.
+    for (i, v) in visitors.iter_mut().enumerate().rev() {
+        v.base = gateways[i % 2].base();
+        assert_eq!(v.status("r").await["admitted"], true);
+    }
+    let mut entered = Vec::new();
+    for round in 0..5 {
+        // The latest numbers ask first, every time, at alternating gateways.
+        for (i, v) in visitors.iter_mut().enumerate().rev() {
+            if entered.contains(&i) {
+                continue;
+            }
+            v.base = gateways[(i + round) % 2].base();
+            let page = v.get("/book").await;
+            if page.body == "upstream:/book" {
+                entered.push(i);
+            } else {
+                // Told "in a moment", and the status says the same, with the same place.
+                let status = v.status("r").await;
+                assert_eq!(
+                    status["admitted"], false,
+                    "round {round}, visitor {i}: {status}"
+                );
+                assert_eq!(status["position"], (i - round + 1) as u64, "{status}");
+            }
+        }
+        assert_eq!(entered.len(), round + 1, "one start a second");
+        a.advance(Duration::from_secs(1));
+    }
+    assert_eq!(entered, vec![0, 1, 2, 3, 4], "in ticket order");
+}

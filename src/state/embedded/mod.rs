@@ -780,15 +780,18 @@ impl RoomState for EmbeddedState {
         });
     }
 
-    fn claims_ahead(&self, session: u64, now: Millis) -> Option<u64> {
-        if self.ended.contains_key(&session) || self.sessions.map.contains_key(&session) {
-            return None;
-        }
-        self.with_line(|l| {
-            l.follow_schedule(now);
-            let limits = l.limits();
-            l.queue.start_in_order(session, now, &limits, false).err()
-        })
+    fn claims_ahead(&self, session: u64, now: Millis) -> StateFuture<'_, Option<u64>> {
+        let ahead = if self.ended.contains_key(&session) || self.sessions.map.contains_key(&session)
+        {
+            None
+        } else {
+            self.with_line(|l| {
+                l.follow_schedule(now);
+                let limits = l.limits();
+                l.queue.start_in_order(session, now, &limits, false).err()
+            })
+        };
+        Box::pin(std::future::ready(Ok(ahead)))
     }
 
     fn session_seen(&self, session: u64, now: Millis) -> bool {

@@ -83,6 +83,7 @@ struct Scripts {
     lead: Script,
     draw: Script,
     admit: Script,
+    claim: Script,
     transition: Script,
     settings: Script,
     release: Script,
@@ -117,6 +118,7 @@ impl Redis {
                 lead: Script::new(LEAD),
                 draw: Script::new(DRAW),
                 admit: Script::new(ADMIT),
+                claim: Script::new(CLAIM),
                 transition: Script::new(TRANSITION),
                 settings: Script::new(SETTINGS),
                 release: Script::new(RELEASE),
@@ -294,6 +296,13 @@ const DRAW: &str = include_str!("draw.lua");
 /// Returns 1 new, 2 existing, 3 ended, 1000 + called places ahead for later, 5 used up, -1
 /// without a line.
 const ADMIT: &str = include_str!("admit.lua");
+
+/// Whether a called place would start now, keeping its claim on the next starts (a status
+/// poll's question; nothing is spent).
+///
+/// ARGV: id now claim_hold_ms. Returns 0 would start (or started or ended already), 1000 +
+/// called places ahead with a claim, -1 without a line.
+const CLAIM: &str = include_str!("claim.lua");
 
 /// The schedule's change of the pre-queue record, at the counter's current number, if the
 /// record is still the one the caller saw. Newcomers are held until the lease holder has

@@ -194,6 +194,27 @@ impl RoomState for SharedState {
         })
     }
 
+    fn claims_ahead(&self, session: u64, now: Millis) -> StateFuture<'_, Option<u64>> {
+        Box::pin(async move {
+            if !self.available() {
+                return Err(StateError::Unavailable("Redis is not reachable".into()));
+            }
+            let code: i64 = self
+                .call(&self.redis.scripts.claim)
+                .arg(session)
+                .arg(now)
+                .arg(CLAIM_HOLD_MS)
+                .invoke_async(&mut self.conn())
+                .await
+                .map_err(unavailable)?;
+            match code {
+                0 => Ok(None),
+                n if n >= 1000 => Ok(Some((n - 1000) as u64)),
+                _ => Err(lost()),
+            }
+        })
+    }
+
     fn session_seen(&self, session: u64, now: Millis) -> bool {
         if self.ended.contains_key(&session) {
             return false;
