@@ -27,11 +27,21 @@ pub(super) enum Decoded {
 }
 
 /// The line at the start of `buf` without its CRLF, and the bytes it took; `None` while
-/// incomplete. A bare LF is refused: parsers that differ on it are how requests and answers
-/// get smuggled past a proxy.
-pub(super) fn line(buf: &[u8]) -> Result<Option<(&[u8], usize)>, &'static str> {
-    let Some(end) = memchr::memchr(b'\n', buf) else {
-        return Ok(None);
+/// incomplete. A line with its line end takes at most `max` bytes, else `too_long`. A bare
+/// LF is refused: parsers that differ on it are how requests and answers get smuggled past a
+/// proxy. The answer depends only on the bytes, never on how many have arrived: the first
+/// `max` decide.
+pub(super) fn line<'a>(
+    buf: &'a [u8],
+    max: usize,
+    too_long: &'static str,
+) -> Result<Option<(&'a [u8], usize)>, &'static str> {
+    let Some(end) = memchr::memchr(b'\n', &buf[..buf.len().min(max)]) else {
+        return if buf.len() >= max {
+            Err(too_long)
+        } else {
+            Ok(None)
+        };
     };
     match buf[..end].strip_suffix(b"\r") {
         Some(text) => Ok(Some((text, end + 1))),
@@ -45,15 +55,10 @@ impl Chunked {
         loop {
             match *self {
                 Chunked::Size => {
-                    let Some((text, used)) = line(buf)? else {
-                        if buf.len() > MAX_CHUNK_LINE {
-                            return Err("chunk-size line too long");
-                        }
+                    let Some((text, used)) = line(buf, MAX_CHUNK_LINE, "chunk-size line too long")?
+                    else {
                         return Ok(Decoded::More);
                     };
-                    if used > MAX_CHUNK_LINE {
-                        return Err("chunk-size line too long");
-                    }
                     let size = text.split(|b| *b == b';').next().unwrap_or_default();
                     let size = size.trim_ascii_end();
                     if size.is_empty() || size.len() > 15 {
@@ -85,31 +90,26 @@ impl Chunked {
                     return Ok(Decoded::Data(buf.split_to(take).freeze()));
                 }
                 Chunked::DataEnd => {
-                    let Some((text, used)) = line(buf)? else {
-                        if buf.len() >= 2 {
-                            return Err("chunk data longer than its size");
+                    // Exactly CRLF after a chunk's data, judged on its two bytes alone.
+                    match buf.get(..2) {
+                        None if buf.first().is_none_or(|b| *b == b'\r') => {
+                            return Ok(Decoded::More)
                         }
-                        return Ok(Decoded::More);
-                    };
-                    if !text.is_empty() {
-                        return Err("chunk data longer than its size");
+                        Some(b"\r\n") => {}
+                        _ => return Err("chunk data longer than its size"),
                     }
-                    buf.advance(used);
+                    buf.advance(2);
                     *self = Chunked::Size;
                 }
                 Chunked::Trailers(seen) => {
-                    let Some((text, used)) = line(buf)? else {
-                        if seen + buf.len() > MAX_TRAILERS {
-                            return Err("trailers too large");
-                        }
+                    let max = MAX_TRAILERS.saturating_sub(seen).max(2);
+                    let Some((text, used)) = line(buf, max, "trailers too large")? else {
                         return Ok(Decoded::More);
                     };
                     let empty = text.is_empty();
                     buf.advance(used);
                     *self = if empty {
                         Chunked::Done
-                    } else if seen + used > MAX_TRAILERS {
-                        return Err("trailers too large");
                     } else {
                         Chunked::Trailers(seen + used)
                     };
