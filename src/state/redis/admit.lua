@@ -9,29 +9,11 @@ if passes then
   redis.call('ZADD', KEYS[2], 'GT', now, id)
   return 2
 end
-local rate = tonumber(redis.call('HGET', line, 'rate')) or 0
-local burst = tonumber(redis.call('HGET', line, 'burst')) or 1
-local starts = tonumber(redis.call('HGET', line, 'starts')) or burst
-local at = tonumber(redis.call('HGET', line, 'starts_at')) or now
-starts = math.min(burst, starts + math.max(0, now - at) * rate / 60000)
-at = math.max(at, now)
--- Called places told "in a moment" keep a claim for a while (KEYS[9] by place, KEYS[10] by
--- when they last asked): a start goes to the lowest of them first.
-local stale = now - tonumber(ARGV[4])
-local gone = redis.call('ZRANGEBYSCORE', KEYS[10], '-inf', stale, 'LIMIT', 0, 1000)
-for _, p in ipairs(gone) do
-  redis.call('ZREM', KEYS[9], p)
-  redis.call('ZREM', KEYS[10], p)
-end
-local ahead = redis.call('ZCOUNT', KEYS[9], '-inf', '(' .. id)
+local starts, at = refilled_starts(line, now)
+local ahead = claims_below(id, now, tonumber(ARGV[4]))
 if starts < ahead + 1 - 1e-9 then
   redis.call('HSET', line, 'starts', tostring(starts), 'starts_at', at)
-  redis.call('ZADD', KEYS[9], id, id)
-  redis.call('ZADD', KEYS[10], now, id)
-  if redis.call('ZCARD', KEYS[9]) > 65536 then
-    local last = redis.call('ZPOPMAX', KEYS[9])
-    redis.call('ZREM', KEYS[10], last[1])
-  end
+  claim(id, now)
   return 1000 + ahead
 end
 redis.call('ZREM', KEYS[9], id)

@@ -295,14 +295,14 @@ const DRAW: &str = include_str!("draw.lua");
 /// ARGV: id max_passes now claim_hold_ms.
 /// Returns 1 new, 2 existing, 3 ended, 1000 + called places ahead for later, 5 used up, -1
 /// without a line.
-const ADMIT: &str = include_str!("admit.lua");
+const ADMIT: &str = concat!(include_str!("claims.lua"), include_str!("admit.lua"));
 
 /// Whether a called place would start now, keeping its claim on the next starts (a status
 /// poll's question; nothing is spent).
 ///
 /// ARGV: id now claim_hold_ms. Returns 0 would start (or started or ended already), 1000 +
 /// called places ahead with a claim, -1 without a line.
-const CLAIM: &str = include_str!("claim.lua");
+const CLAIM: &str = concat!(include_str!("claims.lua"), include_str!("claim.lua"));
 
 /// The schedule's change of the pre-queue record, at the counter's current number, if the
 /// record is still the one the caller saw. Newcomers are held until the lease holder has
