@@ -36,7 +36,8 @@ impl UpstreamGate {
     pub fn new(max_in_flight: usize) -> UpstreamGate {
         UpstreamGate {
             slots: Arc::new(Semaphore::new(max_in_flight)),
-            unqueued: Arc::new(Semaphore::new(max_in_flight.div_ceil(2))),
+            // Half, rounded down; with a single slot it is shared.
+            unqueued: Arc::new(Semaphore::new((max_in_flight / 2).max(1))),
             waiting: AtomicUsize::new(0),
             max_waiting: max_in_flight.max(MIN_SLOT_LINE),
             stats: UpstreamStats::default(),

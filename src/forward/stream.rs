@@ -7,6 +7,8 @@
 //! after `body_idle_timeout`. Must not look at headers.
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -65,6 +67,9 @@ pub fn streamed(
     let (taken, end) = take_ready(&mut body);
     let first = (!taken.is_empty()).then_some(taken);
     let (tx, rx) = mpsc::channel(PUMP_PIECES);
+    // Set once the upstream's body ended as it should: anything else that ends the pump is a
+    // cut answer, and must not reach the visitor as a whole one.
+    let whole = Arc::new(AtomicBool::new(false));
     let size = match body.size_hint().exact() {
         Some(left) => SizeHint::with_exact(left + first.as_ref().map_or(0, |f| f.len() as u64)),
         None => SizeHint::default(),
@@ -81,10 +86,15 @@ pub fn streamed(
             let _ = tx.try_send(Err(e));
         }
         End::More => {
-            tokio::spawn(pump(body, tx, hold, idle, idled));
+            tokio::spawn(pump(body, tx, hold, idle, idled, whole.clone()));
         }
     }
-    let body = Pumped { first, rx, size };
+    let body = Pumped {
+        first,
+        rx,
+        size,
+        whole,
+    };
     Response::from_parts(parts, http_body_util::Either::Right(body))
 }
 
@@ -136,25 +146,31 @@ async fn pump(
     hold: Hold,
     idle: Duration,
     idled: IntCounter,
+    whole: Arc<AtomicBool>,
 ) {
     loop {
-        let piece = match tokio::time::timeout(idle, body.frame()).await {
-            Ok(None) => break,
+        let next = tokio::select! {
+            next = tokio::time::timeout(idle, body.frame()) => next,
+            // The visitor went away: nothing to wait for.
+            () = tx.closed() => break,
+        };
+        let piece = match next {
+            Ok(None) => {
+                whole.store(true, Ordering::Release);
+                break;
+            }
             Ok(Some(Ok(frame))) => match frame.into_data() {
                 Ok(data) => data,
                 Err(_) => continue,
             },
             Ok(Some(Err(e))) => {
+                // Seen by the visitor's side as an error either way (`whole` stays false).
                 let _ = tx.try_send(Err(e));
                 break;
             }
             Err(_) => {
                 idled.inc();
                 tracing::debug!("upstream sent nothing for body_idle_timeout; answer cut");
-                let _ = tx.try_send(Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "the upstream stopped sending",
-                )));
                 break;
             }
         };
@@ -179,6 +195,8 @@ pub struct Pumped {
     first: Option<Bytes>,
     rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
     size: SizeHint,
+    /// The pump read the upstream's body to its end.
+    whole: Arc<AtomicBool>,
 }
 
 impl HttpBody for Pumped {
@@ -192,9 +210,17 @@ impl HttpBody for Pumped {
         if let Some(first) = self.first.take() {
             return Poll::Ready(Some(Ok(Frame::data(first))));
         }
-        self.rx
-            .poll_recv(cx)
-            .map(|piece| piece.map(|r| r.map(Frame::data)))
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(piece)) => Poll::Ready(Some(piece.map(Frame::data))),
+            Poll::Ready(None) if self.whole.load(Ordering::Acquire) => Poll::Ready(None),
+            // Cut short (the upstream stalled or failed, or this side was too slow): an
+            // error, so that the answer is not passed off as whole.
+            Poll::Ready(None) => Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the answer was cut short",
+            )))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 
     fn size_hint(&self) -> SizeHint {

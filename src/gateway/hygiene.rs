@@ -72,7 +72,7 @@ pub(super) fn visit<B>(
             "the path contains '.' or '..' segments; browsers never send these",
         ));
     }
-    let fwd = forwarded(req, conn, &site.trusted_proxies);
+    let fwd = forwarded(req, &conn, &site.trusted_proxies);
     let secure = match site.cookie_secure {
         CookieSecure::Always => true,
         CookieSecure::Never => false,
@@ -86,6 +86,7 @@ pub(super) fn visit<B>(
         host,
         fwd,
         secure,
+        hold: conn.hold,
     })
 }
 
@@ -138,7 +139,7 @@ pub(super) fn path_has_dot_segments(path: &str) -> bool {
 }
 
 /// Who the visitor is: believes `X-Forwarded-For`/`-Proto` only from trusted proxies.
-pub(super) fn forwarded<B>(req: &Request<B>, conn: Conn, trusted: &[IpNet]) -> Forwarded {
+pub(super) fn forwarded<B>(req: &Request<B>, conn: &Conn, trusted: &[IpNet]) -> Forwarded {
     let peer_ip = conn.peer.ip().to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     let peer_trusted = is_trusted(&peer_ip);

@@ -59,10 +59,14 @@ pub struct Gateway {
 }
 
 /// Facts about the visitor's connection.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct Conn {
     pub peer: SocketAddr,
     pub tls: bool,
+    /// What the connection holds of the listener's limits (its place under
+    /// `max_connections` and its address's cap): a switched connection (a WebSocket) that
+    /// outlives the request keeps it, so that tunnels count against the limits too.
+    pub hold: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 /// The language cookie, read only when a page is made: most requests are proxied and never
@@ -100,6 +104,8 @@ pub struct Visit {
     target: Option<http::uri::PathAndQuery>,
     pub(crate) wants_json: bool,
     pub(crate) secure: bool,
+    /// The connection's hold on the listener's limits (see `Conn::hold`).
+    pub(crate) hold: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Visit {
@@ -514,7 +520,11 @@ impl Gateway {
                 let h = response.headers_mut();
                 h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
                 h.insert(header::UPGRADE, protocol);
-                tokio::spawn(forward::tunnel(visitor, io, hold, idle, idled));
+                let connection = visit.hold.clone();
+                tokio::spawn(async move {
+                    forward::tunnel(visitor, io, hold, idle, idled).await;
+                    drop(connection);
+                });
                 Ok((
                     response.map(|()| forward::full(bytes::Bytes::new())),
                     released,

@@ -154,6 +154,8 @@ pub struct Queue {
     claims: BTreeMap<u64, Claim>,
     /// Claims whose holders were told "in a moment".
     held_back: u64,
+    /// When claims were last looked through for ones run out.
+    claims_pruned_at: Millis,
 }
 
 /// A called place's claim on the next starts.
@@ -190,6 +192,7 @@ impl Queue {
             starts_at: now,
             claims: BTreeMap::new(),
             held_back: 0,
+            claims_pruned_at: now,
         }
     }
 
@@ -361,14 +364,7 @@ impl Queue {
         take: bool,
     ) -> Result<(), u64> {
         self.refill_starts(now, limits);
-        let stale = now.saturating_sub(CLAIM_HOLD_MS);
-        let mut dropped = 0;
-        self.claims.retain(|_, c| {
-            let keep = c.asked > stale;
-            dropped += u64::from(!keep && c.held_back);
-            keep
-        });
-        self.held_back -= dropped;
+        self.prune_claims(now);
         let ahead = self.claims.range(..place).count() as u64;
         if self.starts >= ahead as f64 + 1.0 - 1e-9 {
             if take {
@@ -400,6 +396,27 @@ impl Queue {
             .filter(|(_, c)| c.held_back)
             .count();
         Err(shown as u64)
+    }
+
+    /// Forgets claims not asked for within `CLAIM_HOLD_MS`.
+    fn prune_claims(&mut self, now: Millis) {
+        let stale = now.saturating_sub(CLAIM_HOLD_MS);
+        let mut dropped = 0;
+        self.claims.retain(|_, c| {
+            let keep = c.asked > stale;
+            dropped += u64::from(!keep && c.held_back);
+            keep
+        });
+        self.held_back -= dropped;
+        self.claims_pruned_at = now;
+    }
+
+    /// `prune_claims` for the figures every request reads: at most once a second, and only
+    /// while there are claims, so that no waiting visitor's place counts holders who left.
+    pub fn forget_stale_claims(&mut self, now: Millis) {
+        if !self.claims.is_empty() && now >= self.claims_pruned_at.saturating_add(1_000) {
+            self.prune_claims(now);
+        }
     }
 
     fn set_claim(&mut self, place: u64, claim: Option<Claim>) {

@@ -50,6 +50,9 @@ impl Protocols {
     }
 }
 
+/// A connection's places under the listener's limits, shared with a tunnel it switches to.
+pub(super) type ConnHold = Arc<dyn std::any::Any + Send + Sync>;
+
 /// What bounds a listener's connections.
 #[derive(Clone)]
 pub(super) struct ConnLimits {
@@ -68,7 +71,7 @@ pub(super) async fn accept_loop<M, S>(
     handshake: Handshake,
     make_service: M,
 ) where
-    M: Fn(SocketAddr) -> S,
+    M: Fn(SocketAddr, ConnHold) -> S,
     S: hyper::service::Service<
             http::Request<hyper::body::Incoming>,
             Response = http::Response<crate::forward::Body>,
@@ -115,7 +118,10 @@ pub(super) async fn accept_loop<M, S>(
             None => None,
         };
         let _ = stream.set_nodelay(true);
-        let service = make_service(peer);
+        // The connection's places under the limits, given back when the connection and any
+        // tunnel it switched to have ended.
+        let hold: ConnHold = Arc::new((permit, place));
+        let service = make_service(peer, hold.clone());
         // Taken before the loop can end, so a shutdown reaches this connection too.
         let watcher = graceful.watcher();
         let closing = stopped.clone();
@@ -174,7 +180,7 @@ pub(super) async fn accept_loop<M, S>(
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
-            drop((permit, place, open));
+            drop((hold, open));
         });
     }
     drop(listener);

@@ -248,9 +248,16 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
             grace,
             header_timeout,
             handshake,
-            move |peer| {
+            move |peer, hold| {
                 let gw = gw.clone();
-                service_fn(move |req| gateway::serve(gw.clone(), req, Conn { peer, tls }))
+                service_fn(move |req| {
+                    let conn = Conn {
+                        peer,
+                        tls,
+                        hold: Some(hold.clone()),
+                    };
+                    gateway::serve(gw.clone(), req, conn)
+                })
             },
         ));
     }
@@ -268,7 +275,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         grace,
         header_timeout,
         Handshake::Plain,
-        move |peer| {
+        move |peer, _| {
             let ops = admin_ops.clone();
             service_fn(move |req| admin::serve(ops.clone(), req, peer))
         },

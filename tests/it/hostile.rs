@@ -336,6 +336,14 @@ async fn a_visitor_who_never_reads_and_an_upstream_that_stalls_free_their_slot()
         "a short answer is not passed off as whole: {cut:?}"
     );
     assert_eq!(gw.metric(idled).await, 2.0);
+    // Nor is a chunked one, whose end is only its last chunk.
+    let req = v
+        .request(Method::GET, "/stall-chunked")
+        .body(Empty::new().boxed())
+        .unwrap();
+    let cut = v.try_send(req).await;
+    assert!(cut.is_err(), "a cut chunked answer looks whole: {cut:?}");
+    assert_eq!(gw.metric(idled).await, 3.0);
     assert_eq!(gw.metric(in_flight).await, 0.0);
     assert!(up.paths().contains(&"/stall".to_string()));
     gw.stop().await;
@@ -576,6 +584,63 @@ async fn websockets_of_admitted_visitors_reach_the_booking_site_and_waiting_ones
     assert!(!matches!(end, Some(Ok(Message::Text(_)))), "{end:?}");
     support::eventually("the slot is freed", || async {
         gw.metric(in_flight).await == 0.0
+    })
+    .await;
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_websocket_counts_against_its_addresss_connection_cap() {
+    use futures_util::SinkExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let echo = websocket_echo().await;
+    let gw = support::gateway(&support::config_text(
+        "max_connections_per_address = 1",
+        &support::room("r", &format!("http://{echo}"), "admit_per_minute = 600"),
+    ))
+    .await;
+    let addr = gw.running.public_addrs[0];
+    // A pass, fetched from another address.
+    let mut s = connect_from("127.0.0.2", addr).await;
+    s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    let pass = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: wartesaal_r="))
+        .and_then(|c| c.split(';').next())
+        .expect("a pass")
+        .to_string();
+    // The WebSocket from 127.0.0.1 is that address's one connection, after its 101 too.
+    let mut req = format!("ws://{addr}/socket").into_client_request().unwrap();
+    req.headers_mut()
+        .insert("cookie", format!("wartesaal_r={pass}").parse().unwrap());
+    let tcp = connect_from("127.0.0.1", addr).await;
+    let (mut ws, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    ws.send(Message::text("hallo")).await.unwrap();
+    let mut second = connect_from("127.0.0.1", addr).await;
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), second.read(&mut buf))
+        .await
+        .expect("refused at once");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    // Once the WebSocket is closed, the address may connect again.
+    ws.close(None).await.unwrap();
+    drop(ws);
+    support::eventually("the address's place is back", || async {
+        let mut s = connect_from("127.0.0.1", addr).await;
+        s.write_all(b"GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .await
+            .is_ok()
+            && {
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer).await;
+                answer.starts_with("HTTP/1.1")
+            }
     })
     .await;
     gw.stop().await;

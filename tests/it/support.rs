@@ -166,6 +166,14 @@ async fn upstream_handle(
                 .insert("content-length", "1000".parse().unwrap());
             r
         }
+        // The same without a length: chunked, so only the missing last chunk shows the cut.
+        "/stall-chunked" => Response::new(
+            Stall {
+                first: Some(Bytes::from_static(b"0123456789")),
+                sleep: Box::pin(tokio::time::sleep(Duration::from_secs(60))),
+            }
+            .boxed(),
+        ),
         // Tries to plant the gateway's cookies beside one of its own.
         "/cookies" => {
             let mut r = text(StatusCode::OK, "cookies");

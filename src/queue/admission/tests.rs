@@ -447,6 +447,9 @@ fn starts_go_to_called_places_in_order_of_place_not_of_asking() {
     assert_eq!(q.start_in_order(1, T0 + 1_120, &l, false), Ok(()));
     assert_eq!(q.start_in_order(1, T0 + 1_130, &l, true), Ok(()));
     assert_eq!(q.held_back(), 2);
+    // Claims run out when their holders stop asking, and positions stop counting them.
+    q.forget_stale_claims(T0 + 1_130 + CLAIM_HOLD_MS);
+    assert_eq!(q.held_back(), 0);
     // A claim runs out when its holder stops asking: 3 goes before a 2 that left.
     assert_eq!(
         q.start_in_order(3, T0 + 2_100 + CLAIM_HOLD_MS, &l, true),

@@ -264,7 +264,7 @@ fn load(path: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
             "it holds an admission rate that is not one ({bad})"
         )));
     }
-    if let Some((id, _)) = saved.sessions.iter().find(|(id, _)| *id > saved.reserved) {
+    if let Some((id, _)) = saved.sessions.iter().find(|(id, _)| *id >= saved.reserved) {
         return Err(corrupt(format!(
             "session {id} is beyond the ticket counter {}",
             saved.reserved

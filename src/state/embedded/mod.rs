@@ -691,6 +691,7 @@ impl RoomState for EmbeddedState {
             let changed = l.follow_schedule(now);
             let limits = l.limits();
             l.queue.advance(now, &limits, active);
+            l.queue.forget_stale_claims(now);
             (self.snapshot(l, active), changed)
         });
         if !changed || self.file.is_none() {
