@@ -378,7 +378,8 @@ pub enum KeySource {
 /// The shortest wait page refresh is a few seconds and the longest 30 s; a place must be held
 /// comfortably longer than that or polling visitors would drop out of line.
 const MIN_HOLD_PLACE_FOR: Duration = Duration::from_secs(60);
-const MAX_ADMIT_PER_MINUTE: f64 = 60_000_000.0;
+/// The highest admission rate the config, the admin API and a state file may hold.
+pub const MAX_ADMIT_PER_MINUTE: f64 = 60_000_000.0;
 
 impl Config {
     /// What is valid but most likely a mistake, for `check` to print and `run` to log: the

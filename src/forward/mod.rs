@@ -9,7 +9,6 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::Request;
-use http_body::Body as HttpBody;
 use http_body_util::BodyExt;
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
@@ -94,12 +93,14 @@ impl From<UpstreamError> for ProxyError {
 /// `Upgrade` header, as a WebSocket handshake does), if it asks.
 pub fn upgrade_asked(req: &Request<Incoming>) -> Option<HeaderValue> {
     let h = req.headers();
+    // Most requests have no Upgrade header: one lookup, and Connection is not read.
+    let protocol = h.get(header::UPGRADE)?;
     let asks = req.version() == http::Version::HTTP_11
         && h.get_all(header::CONNECTION)
             .iter()
             .flat_map(|v| v.as_bytes().split(|b| *b == b','))
             .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"upgrade"));
-    asks.then(|| h.get(header::UPGRADE).cloned()).flatten()
+    asks.then(|| protocol.clone())
 }
 
 /// Bytes of an upload read before an upstream slot is taken for it: a form or a booking's
@@ -110,9 +111,6 @@ pub const READ_AHEAD: usize = 64 * 1024;
 /// The visitor's request body, read ahead up to `READ_AHEAD` with each piece due within
 /// `idle` of the last.
 pub async fn read_ahead(mut body: Incoming, idle: Duration) -> Result<RequestBody, UpstreamError> {
-    if body.is_end_stream() {
-        return Ok(RequestBody::empty());
-    }
     let mut ahead = BytesMut::new();
     while ahead.len() < READ_AHEAD {
         match tokio::time::timeout(idle, body.frame()).await {

@@ -194,22 +194,25 @@ impl Gateway {
             // `decide`'s first rule, taken before the room's figures are read: a live pass
             // needs nothing of the line, and the busiest path takes no lock on it.
             let cookie = room.renewed_pass(pass, now_s, visit.secure);
+            let on_pass = OnPass {
+                session: pass.id,
+                cookie,
+                now,
+            };
             return self
-                .forward(room, req, visit, Some((pass.id, cookie)), Outcome::Proxied)
+                .forward(room, req, visit, Some(on_pass), Outcome::Proxied)
                 .await;
         }
         let figures = room.state.figures(now);
         match decide(token.as_ref(), session_live, &figures) {
             Decision::Proxy { session, seq } => {
-                let cookie = room.pass_cookie(session, seq, now_s, visit.secure);
-                self.forward(
-                    room,
-                    req,
-                    visit,
-                    Some((session, Some(cookie))),
-                    Outcome::Proxied,
-                )
-                .await
+                let on_pass = OnPass {
+                    session,
+                    cookie: Some(room.pass_cookie(session, seq, now_s, visit.secure)),
+                    now,
+                };
+                self.forward(room, req, visit, Some(on_pass), Outcome::Proxied)
+                    .await
             }
             Decision::Admit { seq, place } => {
                 let started = room
@@ -338,18 +341,16 @@ impl Gateway {
         now: Millis,
     ) -> Reply<'a> {
         tracing::debug!(room = %room.cfg.id, seq, session, "admitted");
-        let cookie = room.pass_cookie(session, seq, now / 1000, visit.secure);
-        self.forward(
-            room,
-            req,
-            visit,
-            Some((session, Some(cookie))),
-            Outcome::Proxied,
-        )
-        .await
+        let on_pass = OnPass {
+            session,
+            cookie: Some(room.pass_cookie(session, seq, now / 1000, visit.secure)),
+            now,
+        };
+        self.forward(room, req, visit, Some(on_pass), Outcome::Proxied)
+            .await
     }
 
-    /// Sends the request to the room's upstream. `session` is the visitor's session and renewed
+    /// Sends the request to the room's upstream. `on_pass` is the visitor's session and renewed
     /// pass, if they have one; `outcome` is what a forwarded answer counts as (`Bypass` or
     /// `Proxied`). A failed exchange counts as what the visitor got instead (`Busy`, or
     /// `Rejected` for an upload they cut off), never as both.
@@ -358,16 +359,16 @@ impl Gateway {
         room: &'a Room,
         req: Request<Incoming>,
         visit: &Visit,
-        session: Option<(u64, Option<HeaderValue>)>,
+        on_pass: Option<OnPass>,
         outcome: Outcome,
     ) -> Reply<'a> {
         // A pass copied to many machines gets no more than one browser.
-        let pass = match &session {
-            Some((id, _)) => match room.issuance.passes.enter(*id, self.clock.now_ms()) {
+        let pass = match &on_pass {
+            Some(p) => match room.issuance.passes.enter(p.session, p.now) {
                 Ok(place) => Some(place),
                 Err(why) => {
                     room.metrics.protected(Protection::PassLimit, 1);
-                    tracing::debug!(room = %room.cfg.id, session = id, ?why, "pass over its bound");
+                    tracing::debug!(room = %room.cfg.id, session = p.session, ?why, "pass over its bound");
                     return Reply::Throttled { room };
                 }
             },
@@ -376,20 +377,26 @@ impl Gateway {
         match self.exchange(room, req, visit, pass).await {
             Ok((mut resp, released)) => {
                 let h = resp.headers_mut();
-                match (session, released) {
-                    (Some((id, _)), true) => {
+                match (on_pass, released) {
+                    (Some(p), true) => {
                         // Long enough that neither the pass nor a saved copy of the called
                         // ticket (not refreshed once called) can still be valid afterwards.
                         let keep = room.pass_lasts().max(room.ticket_lasts());
                         let until = (self.clock.now_ms() / 1000 + keep + 1) * 1000;
-                        room.state.session_ended(id, until);
+                        room.state.session_ended(p.session, until);
                         tracing::info!(room = %room.cfg.id, "session released by upstream");
                         h.append(header::SET_COOKIE, room.clear_cookie(visit.secure));
                     }
-                    (Some((_, Some(cookie))), false) => {
+                    (
+                        Some(OnPass {
+                            cookie: Some(cookie),
+                            ..
+                        }),
+                        false,
+                    ) => {
                         h.append(header::SET_COOKIE, cookie);
                     }
-                    (Some((_, None)) | None, _) => {}
+                    (Some(_) | None, _) => {}
                 }
                 Reply::Forwarded {
                     room,
@@ -434,7 +441,7 @@ impl Gateway {
                 tracing::warn!(room = %room.cfg.id, error = %e, "upstream busy");
                 Reply::Busy {
                     room,
-                    cookie: session.and_then(|(_, c)| c),
+                    cookie: on_pass.and_then(|p| p.cookie),
                 }
             }
         }
@@ -546,6 +553,14 @@ impl Gateway {
         }
         cleaned.released
     }
+}
+
+/// A request on a visitor's session: the session, its renewed pass (when one is due), and
+/// when the request came.
+struct OnPass {
+    session: u64,
+    cookie: Option<HeaderValue>,
+    now: Millis,
 }
 
 /// The waiting page at `place` (or without one).

@@ -207,3 +207,31 @@ pub(super) enum Remaining {
     /// Until the upstream closes the connection.
     Close,
 }
+
+impl Remaining {
+    /// The body has been read to its end (a read-to-close body ends with the connection).
+    pub(super) fn done(&self) -> bool {
+        matches!(
+            self,
+            Remaining::Length(0) | Remaining::Chunked(Chunked::Done)
+        )
+    }
+
+    /// The next piece of the body that `buf` holds, as this framing delimits it; `None` when
+    /// more must be read, or the body is done.
+    pub(super) fn next_piece(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, &'static str> {
+        Ok(match self {
+            Remaining::Length(0) => None,
+            Remaining::Length(left) => (!buf.is_empty()).then(|| {
+                let take = usize::try_from(*left).unwrap_or(usize::MAX).min(buf.len());
+                *left -= take as u64;
+                buf.split_to(take).freeze()
+            }),
+            Remaining::Chunked(state) => match state.decode(buf)? {
+                Decoded::Data(data) => Some(data),
+                Decoded::More | Decoded::Done => None,
+            },
+            Remaining::Close => (!buf.is_empty()).then(|| buf.split().freeze()),
+        })
+    }
+}

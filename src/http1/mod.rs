@@ -146,33 +146,16 @@ pub fn decode_response(
     let (mut remaining, reuse) = response_framing(&mut head, method)?;
     let mut body = Vec::new();
     let complete = loop {
-        match &mut remaining {
-            Remaining::Length(0) => break true,
-            Remaining::Length(left) => {
-                if buf.is_empty() && !feed(&mut buf) {
-                    break false;
-                }
-                let take = usize::try_from(*left).unwrap_or(usize::MAX).min(buf.len());
-                body.extend_from_slice(&buf.split_to(take));
-                *left -= take as u64;
-            }
-            Remaining::Chunked(state) => {
-                match state.decode(&mut buf).map_err(UpstreamError::Invalid)? {
-                    Decoded::Data(data) => body.extend_from_slice(&data),
-                    Decoded::Done => break true,
-                    Decoded::More => {
-                        if !feed(&mut buf) {
-                            break false;
-                        }
-                    }
-                }
-            }
-            Remaining::Close => {
-                body.extend_from_slice(&buf.split());
-                if !feed(&mut buf) {
-                    break true;
-                }
-            }
+        if let Some(data) = remaining
+            .next_piece(&mut buf)
+            .map_err(UpstreamError::Invalid)?
+        {
+            body.extend_from_slice(&data);
+        } else if remaining.done() {
+            break true;
+        } else if !feed(&mut buf) {
+            // Out of bytes: a read-to-close body ends here, any other is cut short.
+            break remaining == Remaining::Close;
         }
     };
     Ok(Some(Answer {

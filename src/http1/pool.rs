@@ -242,10 +242,7 @@ pub struct ResponseBody {
 
 impl ResponseBody {
     fn done(&self) -> bool {
-        matches!(
-            self.framing,
-            Remaining::Length(0) | Remaining::Chunked(Chunked::Done)
-        )
+        self.framing.done()
     }
 
     /// At the body's end, hands the connection back (or closes it).
@@ -273,32 +270,12 @@ impl HttpBody for ResponseBody {
             let Some(conn) = this.conn.as_mut() else {
                 return Poll::Ready(None);
             };
-            let data = match &mut this.framing {
-                Remaining::Length(0) => None,
-                Remaining::Length(left) => {
-                    if conn.buf.is_empty() {
-                        None
-                    } else {
-                        let take = usize::try_from(*left)
-                            .unwrap_or(usize::MAX)
-                            .min(conn.buf.len());
-                        *left -= take as u64;
-                        Some(conn.buf.split_to(take).freeze())
-                    }
+            let data = match this.framing.next_piece(&mut conn.buf) {
+                Ok(data) => data,
+                Err(why) => {
+                    this.conn = None;
+                    return Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::InvalidData, why))));
                 }
-                Remaining::Chunked(state) => match state.decode(&mut conn.buf) {
-                    Ok(Decoded::Data(data)) => Some(data),
-                    Ok(Decoded::More) => None,
-                    Ok(Decoded::Done) => None,
-                    Err(why) => {
-                        this.conn = None;
-                        return Poll::Ready(Some(Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            why,
-                        ))));
-                    }
-                },
-                Remaining::Close => (!conn.buf.is_empty()).then(|| conn.buf.split().freeze()),
             };
             if let Some(data) = data {
                 this.finish_if_done();

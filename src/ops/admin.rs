@@ -18,7 +18,7 @@ use hyper::body::Incoming;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::config::AdminToken;
+use crate::config::{AdminToken, MAX_ADMIT_PER_MINUTE};
 use crate::forward::{self, Body};
 use crate::gateway::plain;
 use crate::ops::history;
@@ -32,7 +32,6 @@ use crate::state::{OperatorState, Override, Settings};
 const MAX_BODY: usize = 16 * 1024;
 /// Longest operator message per language, in characters.
 const MAX_MESSAGE_CHARS: usize = 1000;
-const MAX_ADMIT_PER_MINUTE: f64 = 60_000_000.0;
 
 pub const DASHBOARD: &str = include_str!("../../assets/dashboard.html");
 

@@ -340,7 +340,9 @@ impl Queue {
     }
 
     /// Whether a called holder who turns up now may start a session: at most the rate, plus
-    /// one second's burst, ever. `false` asks them to come back in a moment.
+    /// one second's burst, ever. `false` asks them to come back in a moment. The bucket alone,
+    /// without the order among called places (the simulation's model); rooms ask
+    /// `start_in_order`.
     pub fn may_start(&mut self, now: Millis, limits: &Limits) -> bool {
         self.refill_starts(now, limits);
         if self.starts >= 1.0 - 1e-9 {

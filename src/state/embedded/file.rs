@@ -15,6 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
+use crate::config::MAX_ADMIT_PER_MINUTE;
 use crate::state::Settings;
 
 /// Version of the room file format; a file of another version is refused, not guessed at.
@@ -230,16 +231,13 @@ fn load(path: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
             saved.reserved
         )));
     }
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
     // Times are Unix milliseconds; one from beyond the year 2500 is not a time.
     const MAX_MS: Millis = 16_725_225_600_000;
     let times = [saved.saved_at, saved.started_at.saturating_mul(1000)]
         .into_iter()
         .chain(saved.sessions.iter().map(|(_, seen)| *seen))
         .chain(saved.ended.iter().map(|(_, until)| *until));
-    if let Some(bad) = times.into_iter().find(|t| *t > MAX_MS.max(now_ms)) {
+    if let Some(bad) = times.into_iter().find(|t| *t > MAX_MS) {
         return Err(corrupt(format!("it holds a time that is not one ({bad})")));
     }
     if let Some(pq) = &saved.prequeue {
@@ -251,7 +249,7 @@ fn load(path: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
             )));
         }
     }
-    let rate_ok = |r: f64| r.is_finite() && (0.0..=MAX_RATE).contains(&r);
+    let rate_ok = |r: f64| r.is_finite() && (0.0..=MAX_ADMIT_PER_MINUTE).contains(&r);
     let rates = saved.adaptive_rate.into_iter().chain(
         saved
             .settings
@@ -275,8 +273,6 @@ fn load(path: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
 
 /// The highest ticket number a state file may hold.
 pub const MAX_SEQ: u64 = 1 << 53;
-/// The highest admission rate per minute the config and the admin API accept.
-const MAX_RATE: f64 = 60_000_000.0;
 
 impl RoomFile {
     /// Replaces the file atomically and durably.

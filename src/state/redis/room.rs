@@ -184,7 +184,6 @@ impl RoomState for SharedState {
                 1 => Ok(SessionStart::New),
                 2 => Ok(SessionStart::Existing),
                 3 => Ok(SessionStart::Ended),
-                4 => Ok(SessionStart::Later { ahead: 0 }),
                 n if n >= 1000 => Ok(SessionStart::Later {
                     ahead: (n - 1000) as u64,
                 }),
