@@ -28,10 +28,12 @@ use crate::tls;
 
 mod room;
 mod sections;
+mod state;
 mod walk;
 
 use room::room_section;
-use sections::{admin_section, keys_section, server_section, state_section};
+use sections::{admin_section, keys_section, server_section};
+use state::state_section;
 use walk::Section;
 
 /// One thing wrong with a config file.
@@ -228,10 +230,41 @@ pub struct StateConfig {
 /// Where the shared state lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisConfig {
-    /// `redis://[user:password@]host:port/db`.
+    /// `redis://[user:password@]host:port/db`, or `rediss://` for TLS. With Sentinel, the
+    /// user, password and database of the master (its host is asked of the sentinels).
     pub url: String,
     /// Begins every key, so that several deployments can share one Redis.
     pub prefix: String,
+    /// How long one Redis command (and connecting) may take before Redis counts as away.
+    pub timeout: Duration,
+    /// `redis_sentinels` and `redis_master`: the primary is the one the sentinels name.
+    pub sentinel: Option<Sentinel>,
+    /// Replicas that must have a ticket number before it is handed out (`WAIT`), so that a
+    /// failover to one of them cannot hand the same number out again.
+    pub min_replicas: u32,
+    /// How long a line begun in an empty Redis, by a gateway with no copy of it, lets nobody
+    /// new in: holders of an earlier line's tickets come back first.
+    pub new_line_hold: Duration,
+    /// With `on_unavailable = "open"`: how long Redis must be away before everyone passes, and
+    /// answering again before the line holds again.
+    pub open_after: Duration,
+    /// `rediss://`: a private CA and a client certificate, if any.
+    pub tls: Option<RedisTls>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentinel {
+    pub addrs: Vec<(String, u16)>,
+    pub master: String,
+}
+
+/// PEM bytes, read and checked at load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisTls {
+    /// Instead of the system's roots.
+    pub ca: Option<Vec<u8>>,
+    /// Certificate and key.
+    pub client: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// What the gateway does while Redis cannot be reached.

@@ -17,7 +17,7 @@ use hyper::body::Incoming;
 use crate::access::passes::PassInFlight;
 use crate::access::ticket::Kind;
 use crate::clock::{Clock, Millis};
-use crate::config::{Lang, OnUnavailable};
+use crate::config::Lang;
 use crate::forward::{self, Body, CookieName, Forwarded, Hold, InFlight, ProxyError};
 use crate::http1::{RequestBody, Upgrade, UpstreamError};
 use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
@@ -179,7 +179,7 @@ impl Gateway {
         if room.is_bypass(req.uri().path(), visit.fwd.client_ip) {
             return self.forward(room, req, visit, None, Outcome::Bypass).await;
         }
-        if room.on_unavailable == OnUnavailable::Open && !room.state.available() {
+        if room.state.passes_everyone() {
             // The operator chose an open door over a closed one while Redis is away.
             return self.forward(room, req, visit, None, Outcome::Proxied).await;
         }

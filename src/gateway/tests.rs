@@ -11,6 +11,8 @@ use crate::state::Figures;
 
 fn figures(issued: u64, cursor: u64) -> Figures {
     Figures {
+        base: 0,
+        held: false,
         started_at: 0,
         issued,
         handed_out: issued,

@@ -13,6 +13,8 @@ use crate::state::{Figures, OperatorState};
 const CLOSED_REFRESH: u64 = 60;
 /// How often a page of a paused room looks again.
 const PAUSED_REFRESH: u64 = 30;
+/// How often a page looks again while the gateway holds admission for a moment: soon.
+const HELD_REFRESH: u64 = 10;
 
 /// What a visitor whose ticket stands at `place` (or who has no ticket) sees of the room
 /// right now, in `lang`.
@@ -29,6 +31,7 @@ pub fn view<'a>(
         (OperatorState::Closed, _) => RoomStateName::Closed,
         (OperatorState::Open, Phase::BeforeOpen) => RoomStateName::BeforeOpen,
         (OperatorState::Open, Phase::Prequeue) => RoomStateName::Prequeue,
+        (OperatorState::Open, Phase::Open) if figures.held => RoomStateName::Held,
         (OperatorState::Open, Phase::Open) => RoomStateName::Open,
     };
     let (position, ahead, admitted) = match place {
@@ -54,6 +57,7 @@ pub fn view<'a>(
         // Nobody moves while paused or closed, or before the opening: an estimate would be
         // a guess.
         RoomStateName::Paused
+        | RoomStateName::Held
         | RoomStateName::Closed
         | RoomStateName::BeforeOpen
         | RoomStateName::Prequeue => None,
@@ -71,6 +75,7 @@ pub fn view<'a>(
     let refresh = match (state, window) {
         (RoomStateName::Closed, _) => CLOSED_REFRESH,
         (RoomStateName::Paused, _) => PAUSED_REFRESH,
+        (RoomStateName::Held, _) => HELD_REFRESH,
         (RoomStateName::Open, _) => page::refresh_after(eta.map_or(0, |e| e.low)),
         // Looks again when the pre-queue begins or the room opens, and in between now and
         // then so that the countdown stays true.

@@ -140,9 +140,12 @@ fn room_json(ops: &Ops, room: &Room) -> Value {
         "id": cfg.id,
         "title": cfg.title,
         "state": figures.state.name(),
+        "held": figures.held,
         "message": { "de": settings.message.de, "en": settings.message.en },
-        "issued": figures.issued,
-        "cursor": figures.cursor,
+        // Counted from the line's first number (see `base`).
+        "issued": figures.issued.saturating_sub(figures.base),
+        "cursor": figures.cursor.saturating_sub(figures.base),
+        "base": figures.base,
         "waiting": figures.waiting(),
         "active_sessions": figures.active,
         "admit_per_minute": figures.limits.admit_per_minute,
@@ -180,12 +183,12 @@ fn schedule_json(s: &Schedule, figures: &Figures) -> Value {
     let prequeue = match figures.order {
         Order::Fifo => Value::Null,
         Order::Gathering { first } => json!({
-            "first_ticket": first,
+            "first_ticket": first.saturating_sub(figures.base),
             "size": figures.issued.saturating_sub(first),
             "frozen": false,
         }),
         Order::Drawn { first, frozen } => json!({
-            "first_ticket": first,
+            "first_ticket": first.saturating_sub(figures.base),
             "size": frozen.size,
             "frozen": true,
         }),

@@ -100,8 +100,10 @@ impl Ops {
             m.queue_waiting.set(figures.waiting() as i64);
             m.active_sessions.set(figures.active as i64);
             m.admit_rate.set(figures.effective_rate());
-            m.queue_issued.set(figures.issued as i64);
-            m.queue_cursor.set(figures.cursor as i64);
+            m.queue_issued
+                .set(figures.issued.saturating_sub(figures.base) as i64);
+            m.queue_cursor
+                .set(figures.cursor.saturating_sub(figures.base) as i64);
             let floor = figures
                 .limits
                 .adaptive

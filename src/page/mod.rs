@@ -28,6 +28,9 @@ pub enum RoomStateName {
     Open,
     /// The operator stopped admissions for now; places are kept.
     Paused,
+    /// The gateway itself holds admission for a moment (its shared state cannot be reached,
+    /// or a line just begun waits for an earlier line's holders); places are kept.
+    Held,
     /// Nothing left to book; no new tickets.
     Closed,
     /// The room opens at a set time and its pre-queue has not begun: a countdown.
@@ -73,6 +76,7 @@ impl RoomStateName {
         match self {
             RoomStateName::Open => "open",
             RoomStateName::Paused => "paused",
+            RoomStateName::Held => "held",
             RoomStateName::Closed => "closed",
             RoomStateName::BeforeOpen => "before_open",
             RoomStateName::Prequeue => "prequeue",
@@ -288,6 +292,7 @@ impl<'a> WaitingPage<'a> {
         let (heading, note) = match (view.state, &room.schedule) {
             _ if view.challenge.is_some() => (t.pow_title, None),
             (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
+            (RoomStateName::Held, _) => (t.held_title, Some(t.held_body.to_string())),
             (RoomStateName::Closed, _) => (t.closed_title, Some(t.closed_body.to_string())),
             (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
                 let (title, note) = schedule_texts(lang, room, schedule, state);
@@ -299,7 +304,7 @@ impl<'a> WaitingPage<'a> {
             _ if view.challenge.is_some() => vec![],
             RoomStateName::Open => vec![t.keep_open, t.your_turn],
             RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.refreshes],
-            RoomStateName::Paused | RoomStateName::Closed => vec![],
+            RoomStateName::Paused | RoomStateName::Held | RoomStateName::Closed => vec![],
         };
         let placed = view.position.zip(view.ahead);
         WaitingPage {

@@ -246,6 +246,10 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
             ..base.clone()
         },
         View {
+            state: RoomStateName::Held,
+            ..base.clone()
+        },
+        View {
             state: RoomStateName::Closed,
             position: None,
             ahead: None,

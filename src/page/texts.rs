@@ -19,6 +19,8 @@ pub(super) struct Texts {
     pub(super) lang_name: &'static str,
     pub(super) paused_title: &'static str,
     pub(super) paused_body: &'static str,
+    pub(super) held_title: &'static str,
+    pub(super) held_body: &'static str,
     pub(super) closed_title: &'static str,
     pub(super) closed_body: &'static str,
     pub(super) before_title: &'static str,
@@ -60,6 +62,10 @@ pub(super) const DE: Texts = Texts {
     paused_title: "Der Einlass ist kurz angehalten",
     paused_body: "Ihr Platz in der Warteschlange bleibt erhalten. Sobald es weitergeht, \
                   rücken Sie automatisch nach. Bitte lassen Sie diese Seite geöffnet.",
+    held_title: "Der Einlass stockt gerade kurz",
+    held_body: "Ihr Platz bleibt erhalten, und niemand zieht an Ihnen vorbei. Es geht \
+                gleich weiter; diese Seite schaut von selbst nach. Bitte lassen Sie sie \
+                geöffnet.",
     closed_title: "Zurzeit sind keine Termine mehr frei",
     closed_body: "Alle verfügbaren Termine sind vergeben. Es lohnt sich im Moment nicht, \
                   weiter zu warten. Wenn neue Termine freigegeben werden, steht es hier.",
@@ -134,6 +140,9 @@ pub(super) const EN: Texts = Texts {
     paused_title: "Admission is paused for a moment",
     paused_body: "You keep your place in the queue. When admission resumes you move up \
                   automatically. Please keep this page open.",
+    held_title: "Admission has stopped for a moment",
+    held_body: "Your place is kept and nobody moves ahead of you. It will go on shortly; \
+                this page checks by itself. Please keep it open.",
     closed_title: "No appointments are left at the moment",
     closed_body: "All available appointments have been given out. There is no point in \
                   waiting right now. If new appointments are released, this page will say so.",

@@ -29,6 +29,10 @@ pub type StateFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StateError>>
 pub struct Figures {
     /// Unix seconds when this line began. Tickets drawn earlier belong to another line.
     pub started_at: u64,
+    /// Where this line's numbers begin: 0, or for a line begun in an empty Redis by a gateway
+    /// without a copy, a number derived from the clock above any earlier line's. Numbers below
+    /// it belong to an earlier line; their holders were there first and are called.
+    pub base: u64,
     pub issued: u64,
     /// Ticket numbers below this were handed out by this line: `issued` when this process is
     /// the authority, unbounded when other gateways draw too (their numbers reach this copy a
@@ -53,6 +57,10 @@ pub struct Figures {
     /// The adaptive mode: `None` when not configured, else whether it sets the rate now
     /// (`false` while an operator's rate overrides it).
     pub adaptive: Option<bool>,
+    /// The gateway itself holds admission for a moment, places kept: the shared state cannot
+    /// be reached (with `on_unavailable = "hold"`), or a line just begun in an empty Redis
+    /// waits for the holders of an earlier line's tickets to come back first.
+    pub held: bool,
     /// Where the schedule stands (`Open` without one).
     pub phase: Phase,
     /// How ticket numbers map to places: FIFO, or with a pre-queue's draw.
@@ -164,6 +172,12 @@ pub trait RoomState: Send + Sync + 'static {
     /// One second of upstream observations, for the adaptive rate. Returns the change it made
     /// and the new rate.
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)>;
+
+    /// Whether everyone goes straight to the upstream now: `on_unavailable = "open"` and the
+    /// shared state away for longer than `open_after`. Never for an embedded room.
+    fn passes_everyone(&self) -> bool {
+        false
+    }
 
     /// Whether the backend answers now. An embedded room always does; a shared one does not
     /// while Redis is unreachable, and then serves from its last copy.

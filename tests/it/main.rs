@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod deploy;
 mod fairness;
+mod forwarder;
 mod gateway;
 mod hostile;
 mod layout;

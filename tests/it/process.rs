@@ -482,7 +482,7 @@ async fn the_cursor_lease_moves_on_when_its_holder_is_killed() {
             "[server]\nlisten = \"127.0.0.1:0\"\ngrace_period = \"1s\"\n\
              [admin]\nlisten = \"127.0.0.1:0\"\n\
              [keys]\nfiles = [\"{key}\"]\n\
-             [state]\nbackend = \"redis\"\nredis_url = \"{url}\"\n\
+             [state]\nbackend = \"redis\"\nredis_url = \"{url}\"\nredis_new_line_hold = \"0s\"\n\
              [[rooms]]\nid = \"r\"\nupstream = \"{upstream}\"\nadmit_per_minute = 30\n",
             key = dir.join("secret.key").display(),
             url = redis.url(),
@@ -520,6 +520,7 @@ async fn the_cursor_lease_moves_on_when_its_holder_is_killed() {
     deadline = Instant::now() + PATIENCE;
     loop {
         let (_, json) = admin_json(second.admin, "/api/v1/rooms/r").await;
+        // Counted from the line's first number.
         if holder(&json) && json["cursor"] == 3 {
             break;
         }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 use wartesaal::clock::ManualClock;
 
+use crate::forwarder::Forwarder;
 use crate::support::{self, Gateway, RedisServer, Visitor, T0};
 
 /// One ticket a minute: the first visitor walks in, everyone else waits, and the cursor stands
@@ -17,6 +18,11 @@ async fn room_json(gw: &Gateway) -> serde_json::Value {
     let a = gw.admin(Method::GET, "/api/v1/rooms/r", None, None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     a.json()
+}
+
+/// Where the line's numbers begin: tests count from there, as the admin API does.
+async fn line_base(gw: &Gateway) -> u64 {
+    room_json(gw).await["base"].as_u64().expect("a base")
 }
 
 async fn cursor_is(gw: &Gateway, cursor: u64) -> bool {
@@ -42,7 +48,7 @@ async fn waiting_at(gw: &Gateway) -> (Visitor, u64) {
         page.body
     );
     let seq = support::ticket_seq("r", &v.cookie("wartesaal_r").expect("a ticket"));
-    (v, seq)
+    (v, seq - line_base(gw).await)
 }
 
 /// At one a minute: a visitor who walked in at `a`, then `n` who wait with their ticket
@@ -266,16 +272,44 @@ async fn hold_keeps_the_line_and_passes_while_redis_is_away() {
 }
 
 #[tokio::test]
-async fn open_lets_everyone_through_while_redis_is_away() {
+async fn open_lets_everyone_through_only_once_redis_stays_away() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let (up, gw, mut admitted, mut waiting, _port) = one_walked_in_one_waiting(redis, "open").await;
-    for v in [&mut waiting, &mut gw.visitor(), &mut admitted] {
-        let page = v.get("/book").await;
-        assert_eq!(page.body, "upstream:/book");
+    let (up, gw, mut admitted, mut waiting, port) = one_walked_in_one_waiting(redis, "open").await;
+    // A stall shorter than `open_after` (10 s) holds the line as "hold" would, and says so.
+    let status = waiting.status("r").await;
+    assert_eq!(status["state"], "held", "{status}");
+    assert_eq!(status["position"], 1);
+    assert_eq!(
+        gw.visitor().get("/book").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(up.paths().len(), 1);
+
+    // Away for longer: everyone goes through.
+    gw.advance(Duration::from_secs(11));
+    support::eventually("the door opens", || async {
+        gw.visitor().get("/book").await.body == "upstream:/book"
+    })
+    .await;
+    for v in [&mut waiting, &mut admitted] {
+        assert_eq!(v.get("/book").await.body, "upstream:/book");
     }
-    assert_eq!(up.paths().len(), 4);
+
+    // Back: the door stays open until Redis has answered for `open_after` too, then the
+    // line holds again (a flapping Redis does not flap the door).
+    let _redis = RedisServer::start_on(port);
+    support::eventually("Redis reachable again", || async {
+        room_json(&gw).await["backend"]["available"] == true
+    })
+    .await;
+    assert_eq!(gw.visitor().get("/book").await.body, "upstream:/book");
+    gw.advance(Duration::from_secs(11));
+    support::eventually("the line holds again", || async {
+        gw.visitor().get("/book").await.body != "upstream:/book"
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -408,4 +442,124 @@ async fn called_visitors_enter_in_ticket_order_across_gateways() {
         a.advance(Duration::from_secs(1));
     }
     assert_eq!(entered, vec![0, 1, 2, 3, 4], "in ticket order");
+}
+
+/// Redis comes back empty while the gateways that hold the line cannot reach it, and a new
+/// gateway, with no copy, gets there first. It begins a new line; nobody who waited in the
+/// old one shares a number with a newcomer, loses their place, or is overtaken.
+#[tokio::test]
+async fn an_empty_redis_reached_first_by_a_gateway_without_a_copy_keeps_every_place() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), "admit_per_minute = 60");
+    let (fa, fb) = (
+        Forwarder::start(redis.port).await,
+        Forwarder::start(redis.port).await,
+    );
+    let clock = Arc::new(ManualClock::new(T0));
+    let a = support::gateway_on(&support::config_redis(&fa.url(), "", &room), clock.clone()).await;
+    let b = support::gateway_on(&support::config_redis(&fb.url(), "", &room), clock.clone()).await;
+    let mut walk_in = a.visitor();
+    assert_eq!(walk_in.get("/book").await.body, "upstream:/book");
+    let mut old = Vec::new();
+    for i in 0..6 {
+        let gw = if i % 2 == 0 { &a } else { &b };
+        let mut v = gw.visitor();
+        assert_eq!(v.get("/book").await.status, StatusCode::OK);
+        let seq = support::ticket_seq("r", &v.cookie("wartesaal_r").unwrap());
+        old.push((v, seq));
+    }
+
+    // A and B lose Redis; it comes back empty, and C, new, reaches it first.
+    fa.cut();
+    fb.cut();
+    let port = redis.kill();
+    let redis = RedisServer::start_on(port);
+    clock.advance(Duration::from_secs(5));
+    let c = support::gateway_on(
+        &support::config_redis(&redis.url(), "redis_new_line_hold = \"35s\"", &room),
+        clock.clone(),
+    )
+    .await;
+    support::eventually("C begins a new line", || async {
+        room_json(&c).await["backend"]["available"] == true
+    })
+    .await;
+
+    // Newcomers at C draw numbers no old ticket has, and wait: the new line lets nobody new
+    // in while the old line's holders may still come back.
+    let mut new = Vec::new();
+    for _ in 0..4 {
+        let mut v = c.visitor();
+        let page = v.get_json("/book").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert_eq!(page.json()["state"], "held", "{}", page.body);
+        let seq = support::ticket_seq("r", &v.cookie("wartesaal_r").unwrap());
+        new.push((v, seq));
+    }
+    let mut numbers: Vec<u64> = old.iter().chain(&new).map(|(_, s)| *s).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(
+        numbers.len(),
+        10,
+        "no number twice: {old:?} {new:?}",
+        old = old.iter().map(|(_, s)| s).collect::<Vec<_>>(),
+        new = new.iter().map(|(_, s)| s).collect::<Vec<_>>()
+    );
+    assert!(new.iter().all(|(_, s)| old.iter().all(|(_, o)| s > o)));
+
+    // The old line's holders, asking at C, are called at once, their tickets kept: each is
+    // told how many called before them are still to go in.
+    for (i, (v, seq)) in old.iter_mut().enumerate() {
+        v.base = c.base();
+        let status = v.status("r").await;
+        if i == 0 {
+            assert_eq!(status["admitted"], true, "ticket {seq}: {status}");
+        } else {
+            assert_eq!(status["position"], i + 1, "ticket {seq}: {status}");
+        }
+        assert_eq!(
+            support::ticket_seq("r", &v.cookie("wartesaal_r").unwrap()),
+            *seq
+        );
+    }
+    // One start a second: each second lets in the next of them, lowest number first.
+    for (v, seq) in &mut old {
+        c.advance(Duration::from_secs(1));
+        assert_eq!(v.get("/book").await.body, "upstream:/book", "ticket {seq}");
+    }
+    for (v, seq) in &mut new {
+        assert_ne!(
+            v.get("/book").await.body,
+            "upstream:/book",
+            "ticket {seq} overtook"
+        );
+    }
+
+    // A and B come back: the new line stands, nobody's number is handed out again.
+    fa.point_at(port);
+    fb.point_at(port);
+    for gw in [&a, &b] {
+        support::eventually("A and B rejoin", || async {
+            room_json(gw).await["backend"]["available"] == true
+        })
+        .await;
+    }
+    c.advance(Duration::from_secs(30));
+    let mut later = Vec::new();
+    for gw in [&a, &b, &c] {
+        let mut v = gw.visitor();
+        let _ = v.get("/book").await;
+        later.push(support::ticket_seq(
+            "r",
+            &v.cookie("wartesaal_r").expect("a ticket"),
+        ));
+    }
+    for seq in &later {
+        assert!(!numbers.contains(seq), "{seq} handed out again");
+    }
+    drop(walk_in);
 }

@@ -677,12 +677,18 @@ pub async fn gateway_on(config: &str, clock: Arc<ManualClock>) -> Gateway {
     }
 }
 
-/// Config text for a gateway sharing its rooms through the Redis at `url`.
+/// Config text for a gateway sharing its rooms through the Redis at `url`. A new line lets
+/// visitors in at once unless `state_extra` sets `redis_new_line_hold`.
 pub fn config_redis(url: &str, state_extra: &str, rooms: &str) -> String {
+    let hold = if state_extra.contains("redis_new_line_hold") {
+        ""
+    } else {
+        "redis_new_line_hold = \"0s\"\n"
+    };
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\ngrace_period = \"1s\"\n\n\
          [admin]\nlisten = \"127.0.0.1:0\"\n{}\n\n\
-         [state]\nbackend = \"redis\"\nredis_url = \"{url}\"\n{state_extra}\n\n{rooms}",
+         [state]\nbackend = \"redis\"\nredis_url = \"{url}\"\n{hold}{state_extra}\n\n{rooms}",
         admin_token_line()
     )
 }

@@ -418,6 +418,7 @@ impl EmbeddedState {
         let (phase, order) = l.order();
         Figures {
             started_at: self.started_at,
+            base: 0,
             issued: l.queue.issued(),
             handed_out: l.queue.issued(),
             cursor: l.queue.cursor(),
@@ -432,6 +433,7 @@ impl EmbeddedState {
                 .adaptive
                 .as_ref()
                 .map(|_| operator_rate(&l.settings, &l.config).is_none()),
+            held: false,
             phase,
             order,
         }

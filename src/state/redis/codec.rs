@@ -62,6 +62,8 @@ pub(super) fn parse_line(flat: &[String]) -> Line {
     Line {
         epoch: int("epoch"),
         started_at: int("started_at"),
+        base: int("base"),
+        hold_until: int("hold_until"),
         issued: int("issued"),
         cursor: int("cursor"),
         allow: int("allow"),
@@ -84,27 +86,53 @@ pub(super) fn parse_line(flat: &[String]) -> Line {
     }
 }
 
-/// A new line, as the first gateway of a deployment writes it.
-pub(super) fn fresh_fields(config: &Limits, now: Millis) -> Vec<(&'static str, String)> {
-    let allow = if config.paused || config.schedule.is_some() {
+/// Numbers a line may hand out per second of its life, at most, for a later line's numbers
+/// to lie above all of its own: far beyond any arrival rate.
+const NUMBERS_PER_SECOND: u64 = 1 << 20;
+/// Line bases count seconds from here (2023-11-14), so that they stay well inside the exact
+/// integers of Lua's numbers (2^53) for centuries.
+const BASE_EPOCH_S: u64 = 1_700_000_000;
+
+/// Where the numbers of a line begun at `now` start: above every number of any line begun
+/// earlier, however it ended, without knowing anything of it.
+pub(super) fn line_base(now: Millis) -> u64 {
+    (now / 1000).saturating_sub(BASE_EPOCH_S) * NUMBERS_PER_SECOND
+}
+
+/// A new line, as a gateway without a copy writes it into an empty Redis: the first of a
+/// deployment, or one after Redis lost the line while no gateway that had it could reach
+/// Redis. Its numbers begin at `line_base`, so that they cannot be numbers an earlier line
+/// handed out; the holders of those were there first and are called, and for `hold_ms`
+/// nobody new is let in, so that they can come back first.
+pub(super) fn fresh_fields(
+    config: &Limits,
+    now: Millis,
+    hold_ms: Millis,
+) -> Vec<(&'static str, String)> {
+    let held = config.paused || config.schedule.is_some() || hold_ms > 0;
+    let allow = if held {
         0
     } else {
         config.burst().floor() as u64
     };
+    let base = line_base(now).to_string();
     vec![
         ("epoch", "1".into()),
         ("started_at", (now / 1000).to_string()),
-        ("issued", "0".into()),
-        ("cursor", "0".into()),
+        ("base", base.clone()),
+        ("issued", base.clone()),
+        ("cursor", base),
         ("allow", allow.to_string()),
-        ("held", if allow == 0 { "1" } else { "0" }.into()),
+        ("held", if held { "1" } else { "0" }.into()),
+        ("hold_until", (now + hold_ms).to_string()),
+        // Nothing is owed for the hold: admissions count from its end.
+        ("resumed_at", (now + hold_ms).to_string()),
         ("rate", config.admit_per_minute.to_string()),
         ("burst", config.burst().to_string()),
         ("settings", "{}".into()),
         ("settings_v", "0".into()),
         ("pq", String::new()),
         ("pq_v", "0".into()),
-        ("fresh", now.to_string()),
     ]
 }
 
@@ -122,6 +150,8 @@ pub(super) fn restore_fields(
     vec![
         ("epoch", (line.epoch + 1).to_string()),
         ("started_at", line.started_at.to_string()),
+        ("base", line.base.to_string()),
+        ("hold_until", line.hold_until.to_string()),
         ("allow", "0".into()),
         ("held", "1".into()),
         ("rate", limits.admit_per_minute.to_string()),

@@ -12,5 +12,5 @@ if seq == cursor and redis.call('HGET', line, 'held') ~= '1' and allow >= 1 then
   allow = allow - 1
   admitted = 1
 end
-redis.call('HSET', line, 'issued', issued, 'cursor', cursor, 'allow', allow)
+redis.call('HSET', line, 'issued', string.format('%d', issued), 'cursor', string.format('%d', cursor), 'allow', allow)
 return {seq, admitted, issued, cursor}

@@ -6,7 +6,7 @@ local cursor = tonumber(redis.call('HGET', line, 'cursor')) or 0
 local walked = math.max(0, cursor - tonumber(ARGV[3]))
 local new_cursor = math.min(issued, math.max(cursor, tonumber(ARGV[4])))
 local allow = math.max(0, tonumber(ARGV[5]) - walked)
-local fields = {'cursor', new_cursor, 'allow', allow}
+local fields = {'cursor', string.format('%d', new_cursor), 'allow', allow}
 for i = 11, #ARGV do table.insert(fields, ARGV[i]) end
 redis.call('HSET', line, unpack(fields))
 local changed = (tonumber(redis.call('HGET', line, 'settings_v')) or 0) ~= tonumber(ARGV[9])

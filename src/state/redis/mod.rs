@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use redis::Script;
 
 use crate::clock::{Clock, Millis};
@@ -37,10 +37,12 @@ use crate::state::{
 use crate::state::{Message, Override, Settings};
 
 mod codec;
+mod link;
 mod room;
 mod sync;
 
 use codec::{decode_prequeue, encode_prequeue, fresh_fields, parse_line, restore_fields};
+use link::Link;
 pub use sync::keep_synced;
 
 /// How often each gateway syncs its copy of every room (and the lease holder moves the cursor).
@@ -54,9 +56,9 @@ const SETTLE_MS: Millis = 3_000;
 /// A gateway with no copy of a room waits this long (real time) before beginning a new line
 /// in an empty Redis: one with a copy restores the old line first.
 const FRESH_SEED_DELAY: Duration = Duration::from_secs(2);
-/// A new line begun in an empty Redis may still be replaced this long by a gateway restoring
-/// the line Redis lost (one that was slower to reconnect), before anyone could rely on it.
-const FRESH_REPLACEABLE_MS: Millis = 30_000;
+/// Every this many syncs (5 s), the sync asks the server's role and, with Sentinel, which
+/// server is primary.
+const ROLE_EVERY: u64 = 25;
 /// The log of ended sessions keeps this long; a gateway away longer reads them all again.
 const ENDLOG_KEEP_MS: Millis = 60_000;
 /// Most session endings one sync carries.
@@ -69,12 +71,18 @@ const ENDED_SLACK_MS: Millis = 5_000;
 
 /// The Redis connection of this process and the rooms it shares.
 pub struct Redis {
-    conn: ConnectionManager,
+    link: Link,
     prefix: String,
     /// This gateway's name in the lease.
     id: String,
     clock: Arc<dyn Clock>,
     on_unavailable: OnUnavailable,
+    /// Replicas that must confirm a new number (`WAIT`) before it is handed out.
+    min_replicas: u32,
+    /// How long `WAIT` waits for them.
+    wait_ms: u64,
+    new_line_hold_ms: Millis,
+    open_after_ms: Millis,
     scripts: Scripts,
 }
 
@@ -90,29 +98,22 @@ struct Scripts {
 }
 
 impl Redis {
-    /// A connection to `cfg.url`, made lazily and remade after failures by the `redis` crate's
-    /// connection manager. Fails only on a URL it cannot use.
+    /// The connection `cfg` describes, made lazily. Fails only on settings it cannot use.
     pub fn new(
         cfg: &RedisConfig,
         on_unavailable: OnUnavailable,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Redis>, StateError> {
-        let client = redis::Client::open(cfg.url.as_str())
-            .map_err(|e| StateError::Unavailable(format!("state.redis_url: {e}")))?;
-        // Fail fast: a request waiting on Redis holds a visitor; the sync retries anyway.
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(500)))
-            .set_response_timeout(Some(Duration::from_millis(1_000)))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| StateError::Unavailable(e.to_string()))?;
         Ok(Arc::new(Redis {
-            conn,
+            link: Link::new(cfg)?,
             prefix: cfg.prefix.clone(),
             id: gateway_id(),
             clock,
             on_unavailable,
+            min_replicas: cfg.min_replicas,
+            wait_ms: (cfg.timeout.as_millis() as u64 / 2).clamp(10, 250),
+            new_line_hold_ms: cfg.new_line_hold.as_millis() as Millis,
+            open_after_ms: cfg.open_after.as_millis() as Millis,
             scripts: Scripts {
                 sync: Script::new(SYNC),
                 lead: Script::new(LEAD),
@@ -191,6 +192,14 @@ pub struct SharedState {
     ended_pending: Mutex<Vec<(u64, Millis)>>,
     message: ArcSwap<Message>,
     available: AtomicBool,
+    /// Redis away (or back) since, and whether `on_unavailable = "open"` lets everyone pass.
+    outage: Mutex<Outage>,
+    passing: AtomicBool,
+    /// The highest ticket number shown to this gateway, plus one: a ticket drawn on another
+    /// Redis (a failover's other side) raises the counter here too.
+    shown: AtomicU64,
+    /// Warned once that Redis has replicas but no number waits for one.
+    replicas_warned: AtomicBool,
     /// The lease holder's line; `None` on the others.
     leader: Mutex<Option<Leader>>,
     /// One sync at a time.
@@ -199,6 +208,8 @@ pub struct SharedState {
     ticket_ms: AtomicU64,
     /// A config reload made an operator's override stale: drop it at the next sync.
     stale_settings: AtomicBool,
+    /// Syncs so far, to check the server's role every `ROLE_EVERY`.
+    syncs: AtomicU64,
     /// Shutting down: the lease is handed back and not taken again.
     stopping: AtomicBool,
 }
@@ -215,11 +226,23 @@ struct Local {
     floor: u64,
 }
 
+/// Since when Redis has been away (or answering again), on the gateway's clock.
+#[derive(Debug, Default)]
+struct Outage {
+    down_since: Option<Millis>,
+    up_since: Option<Millis>,
+}
+
 /// The copy of a shared line.
 #[derive(Debug, Clone)]
 struct Line {
     epoch: u64,
     started_at: u64,
+    /// Where the line's numbers begin (see `Figures::base`).
+    base: u64,
+    /// A line begun in an empty Redis by a gateway without a copy lets nobody new in until
+    /// then.
+    hold_until: Millis,
     issued: u64,
     cursor: u64,
     allow: u64,
@@ -257,18 +280,17 @@ fn lost() -> StateError {
     StateError::Unavailable("Redis has lost the line; it is being restored".into())
 }
 
-/// Every gateway, five times a second: seeds an empty Redis (a new line, or this gateway's
-/// copy), raises the counter and cursor to what this gateway has seen, writes the sessions it
+/// Every gateway, five times a second: seeds an empty Redis (this gateway's copy, or a new
+/// line), raises the counter and cursor to what this gateway has seen, writes the sessions it
 /// saw and the ones the upstream ended, renews or takes the cursor lease, and reads the line.
-///
-/// A new line (`fresh`) that nobody has drawn from yet, begun within `replaceable` ms, gives
-/// way to a restore: it was begun by a gateway without a copy while Redis was empty. Pre-queue
-/// records and settings newer than Redis's (missed by the restoring gateway) are written back.
-/// `lease_ms` 0 hands the lease back (shutdown) instead of taking it.
+/// Pre-queue records and settings newer than Redis's (missed by a restoring gateway) are
+/// written back. A line in Redis is never replaced: a new line's numbers lie above any
+/// earlier line's (`codec::fresh_fields`). `lease_ms` 0 hands the lease back (shutdown)
+/// instead of taking it.
 ///
 /// ARGV: now id lease_ms seed_mode floor cursor ended_since pq_v pq n_seed n_seen n_ended
-///       settings_v settings replaceable started_at (of the caller's copy), then the seed's
-///       field/value pairs, the seen id/time pairs, the ended id/until pairs.
+///       settings_v settings, then the seed's field/value pairs, the seen id/time pairs, the
+///       ended id/until pairs.
 /// Returns {status (0 no line, 1 synced, 2 seeded), line fields, active sessions, leader,
 /// arrivals to count (leader only), recently ended id/until pairs}.
 const SYNC: &str = include_str!("sync.lua");

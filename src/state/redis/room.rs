@@ -15,14 +15,8 @@ impl RoomState for SharedState {
                 ));
             }
             self.follow_schedule(now).await?;
-            let floor = self.lock().floor;
-            let reply: Vec<i64> = self
-                .call(&self.redis.scripts.draw)
-                .arg(floor)
-                .arg(now)
-                .invoke_async(&mut self.conn())
-                .await
-                .map_err(unavailable)?;
+            let floor = self.floor(&self.lock());
+            let reply = self.draw_confirmed(floor, now).await?;
             let &[seq, admitted, issued, cursor] = reply.as_slice() else {
                 return Err(match reply.first() {
                     Some(-2) => StateError::Unavailable(
@@ -54,6 +48,7 @@ impl RoomState for SharedState {
             // No copy yet: a ticket cannot be judged, so none is turned away as unknown.
             return Figures {
                 started_at: 0,
+                base: 0,
                 issued: 0,
                 handed_out: u64::MAX,
                 cursor: 0,
@@ -71,18 +66,21 @@ impl RoomState for SharedState {
                 },
                 show_share: 1.0,
                 adaptive: None,
+                held: true,
                 phase: Phase::Open,
                 order: Order::Fifo,
             };
         };
         let (mut limits, phase) = Self::limits(&l.config, line, now);
-        if !available && self.redis.on_unavailable == OnUnavailable::Hold {
-            limits.paused = true;
-        }
+        let held = !available || now < line.hold_until;
+        limits.paused |= held;
         let operator =
             Override::in_force(&line.settings.admit_per_minute, l.config.admit_per_minute);
         Figures {
-            started_at: line.started_at,
+            // Numbers of an earlier line lie below `base`: none is mistaken for one of this
+            // line's, so none is judged by when it was drawn.
+            started_at: 0,
+            base: line.base,
             issued: line.issued,
             handed_out: u64::MAX,
             cursor: line.cursor,
@@ -94,6 +92,7 @@ impl RoomState for SharedState {
             pace: line.pace,
             show_share: line.share,
             adaptive: l.config.adaptive.map(|_| operator.is_none()),
+            held,
             phase,
             order: Order::of(line.prequeue.as_ref()),
         }
@@ -214,6 +213,11 @@ impl RoomState for SharedState {
         })
     }
 
+    fn ticket_seen(&self, seq: u64) {
+        self.shown
+            .fetch_max(seq.saturating_add(1), Ordering::Relaxed);
+    }
+
     fn session_seen(&self, session: u64, now: Millis) -> bool {
         if self.ended.contains_key(&session) {
             return false;
@@ -265,6 +269,10 @@ impl RoomState for SharedState {
         self.available.load(Ordering::Relaxed)
     }
 
+    fn passes_everyone(&self) -> bool {
+        self.passing.load(Ordering::Relaxed)
+    }
+
     fn backend(&self) -> BackendInfo {
         let l = self.lock();
         BackendInfo {
@@ -276,5 +284,51 @@ impl RoomState for SharedState {
     }
 }
 
+impl SharedState {
+    /// A new number from Redis, handed out only once `min_replicas` replicas have it too: one
+    /// round trip (the draw and `WAIT` go together). Without their word the number is given
+    /// to nobody, so that a replica promoted meanwhile cannot hand it out a second time.
+    async fn draw_confirmed(&self, floor: u64, now: Millis) -> Result<Vec<i64>, StateError> {
+        let inv = {
+            let mut inv = self.call(&self.redis.scripts.draw);
+            inv.arg(floor).arg(now);
+            inv
+        };
+        let replicas = self.redis.min_replicas;
+        if replicas == 0 {
+            return inv
+                .invoke_async(&mut self.conn())
+                .await
+                .map_err(unavailable);
+        }
+        let mut pipe = redis::pipe();
+        pipe.invoke_script(&inv)
+            .cmd("WAIT")
+            .arg(replicas)
+            .arg(self.redis.wait_ms);
+        let mut conn = self.conn();
+        let answer: Result<(Vec<i64>, u32), _> = pipe.query_async(&mut conn).await;
+        let (reply, confirmed) = match answer {
+            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                inv.load_async(&mut conn).await.map_err(unavailable)?;
+                pipe.query_async(&mut conn).await.map_err(unavailable)?
+            }
+            other => other.map_err(unavailable)?,
+        };
+        if reply.len() > 1 && confirmed < replicas {
+            tracing::warn!(
+                room = %self.room,
+                confirmed,
+                wanted = replicas,
+                "no replica confirmed a new number in time; it is handed to nobody"
+            );
+            return Err(StateError::Unavailable(format!(
+                "{confirmed} of {replicas} Redis replicas confirmed the new number"
+            )));
+        }
+        Ok(reply)
+    }
+}
+
 // Every script gets the room's KEYS in one order (`SharedState::call`): 1 line, 2 sessions,
-// 3 started, 4 passes, 5 ended, 6 endlog, 7 lease, 8 arrivals.
+// 3 started, 4 passes, 5 ended, 6 endlog, 7 lease, 8 arrivals, 9 claims, 10 claimed_at.

@@ -1,17 +1,12 @@
 local line = KEYS[1]
 local now = tonumber(ARGV[1])
 local n_seed, n_seen, n_ended = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local off = 16
+local off = 14
 local status = 1
-local fresh = tonumber(redis.call('HGET', line, 'fresh'))
-local replace = ARGV[4] == 'restore' and fresh and now < fresh + tonumber(ARGV[15])
-  and (tonumber(redis.call('HGET', line, 'issued')) or 0) == 0
-  and redis.call('HGET', line, 'started_at') ~= ARGV[16]
-if redis.call('EXISTS', line) == 0 or replace then
+if redis.call('EXISTS', line) == 0 then
   if ARGV[4] == 'none' or n_seed == 0 then
     return {0, {}, 0, 0, {}, {}}
   end
-  redis.call('DEL', line)
   local seed = {}
   for i = 1, 2 * n_seed do seed[i] = ARGV[off + i] end
   redis.call('HSET', line, unpack(seed))
@@ -22,11 +17,11 @@ local issued = tonumber(redis.call('HGET', line, 'issued')) or 0
 local floor = tonumber(ARGV[5])
 if floor > issued then
   issued = floor
-  redis.call('HSET', line, 'issued', issued)
+  redis.call('HSET', line, 'issued', string.format('%d', issued))
 end
 local cursor = tonumber(redis.call('HGET', line, 'cursor')) or 0
 local known = math.min(tonumber(ARGV[6]), issued)
-if known > cursor then redis.call('HSET', line, 'cursor', known) end
+if known > cursor then redis.call('HSET', line, 'cursor', string.format('%d', known)) end
 local pq_v = tonumber(ARGV[8])
 if pq_v > (tonumber(redis.call('HGET', line, 'pq_v')) or 0) then
   redis.call('HSET', line, 'pq', ARGV[9], 'pq_v', pq_v)

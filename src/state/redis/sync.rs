@@ -24,11 +24,16 @@ impl SharedState {
             ended_pending: Mutex::new(Vec::new()),
             message: ArcSwap::from_pointee(Message::default()),
             available: AtomicBool::new(false),
+            outage: Mutex::new(Outage::default()),
+            passing: AtomicBool::new(false),
+            shown: AtomicU64::new(0),
+            replicas_warned: AtomicBool::new(false),
             leader: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
             idle_ms: AtomicU64::new(u64::MAX),
             ticket_ms: AtomicU64::new(0),
             stale_settings: AtomicBool::new(false),
+            syncs: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
         })
     }
@@ -42,7 +47,12 @@ impl SharedState {
     }
 
     pub(super) fn conn(&self) -> ConnectionManager {
-        self.redis.conn.clone()
+        self.redis.link.conn()
+    }
+
+    /// Every number below this is known to be handed out: drawn, synced or shown here.
+    pub(super) fn floor(&self, l: &Local) -> u64 {
+        l.floor.max(self.shown.load(Ordering::Relaxed))
     }
 
     /// A call of `script` with the room's keys, in the one order every script reads them.
@@ -72,7 +82,7 @@ impl SharedState {
         let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
         let mut limits = effective(config, &line.settings, adaptive);
         let (phase, _) = schedule::follow(line.prequeue.as_ref(), config.schedule, now);
-        limits.paused |= phase != Phase::Open;
+        limits.paused |= phase != Phase::Open || now < line.hold_until;
         (limits, phase)
     }
 
@@ -101,7 +111,8 @@ impl SharedState {
                 Some(line) => ("restore", restore_fields(line, &l.config, now)),
                 None => match l.missing_since {
                     Some(since) if since.elapsed() >= FRESH_SEED_DELAY => {
-                        ("fresh", fresh_fields(&l.config, now))
+                        let hold = self.redis.new_line_hold_ms;
+                        ("fresh", fresh_fields(&l.config, now, hold))
                     }
                     _ => ("none", Vec::new()),
                 },
@@ -131,7 +142,7 @@ impl SharedState {
                 .arg(&self.redis.id)
                 .arg(lease_ms)
                 .arg(mode)
-                .arg(l.floor)
+                .arg(self.floor(&l))
                 .arg(l.line.as_ref().map_or(0, |line| line.cursor))
                 .arg(since)
                 .arg(pq_v)
@@ -140,13 +151,7 @@ impl SharedState {
                 .arg(seen.len())
                 .arg(ended.len())
                 .arg(settings_v)
-                .arg(settings)
-                .arg(FRESH_REPLACEABLE_MS)
-                .arg(
-                    l.line
-                        .as_ref()
-                        .map_or(String::new(), |line| line.started_at.to_string()),
-                );
+                .arg(settings);
             for (field, value) in &seed {
                 inv.arg(*field).arg(value);
             }
@@ -172,11 +177,15 @@ impl SharedState {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .extend(ended);
-                self.set_available(false, &e.to_string());
+                self.set_available(false, &e.to_string(), now);
                 *self.leader() = None;
+                self.follow_primary().await;
                 return;
             }
         };
+        if self.syncs.fetch_add(1, Ordering::Relaxed).is_multiple_of(ROLE_EVERY) {
+            self.check_role().await;
+        }
         let (status, fields, active, leader, arrivals, recent) = reply;
         if status == 0 {
             // No line in Redis, and nothing here to restore it from: a new deployment. Begun
@@ -185,7 +194,7 @@ impl SharedState {
             l.missing_since.get_or_insert_with(Instant::now);
             l.ended_since = None;
             drop(l);
-            self.set_available(false, "no line in Redis yet");
+            self.set_available(false, "no line in Redis yet", now);
             return;
         }
         let mut line = parse_line(&fields);
@@ -229,7 +238,7 @@ impl SharedState {
             }
             l.line = Some(line.clone());
         }
-        self.set_available(true, "");
+        self.set_available(true, "", now);
         if line.leader {
             if let Err(e) = self.lead(now, &arrivals).await {
                 tracing::warn!(room = %self.room, error = %e, "cannot move the shared cursor");
@@ -248,7 +257,9 @@ impl SharedState {
         }
     }
 
-    pub(super) fn set_available(&self, available: bool, why: &str) {
+    /// Marks Redis reachable or not, and with `on_unavailable = "open"` lets everyone pass
+    /// once it has been away for `open_after`, until it has answered again as long.
+    pub(super) fn set_available(&self, available: bool, why: &str, now: Millis) {
         let was = self.available.swap(available, Ordering::Relaxed);
         match (was, available) {
             (true, false) => tracing::error!(
@@ -256,12 +267,92 @@ impl SharedState {
                 error = why,
                 on_unavailable = match self.redis.on_unavailable {
                     OnUnavailable::Hold => "hold: the line waits, passes keep working",
-                    OnUnavailable::Open => "open: everyone goes straight to the upstream",
+                    OnUnavailable::Open => "open: everyone goes straight to the upstream \
+                                            if it stays away",
                 },
                 "Redis unavailable"
             ),
             (false, true) => tracing::info!(room = %self.room, "Redis available"),
             _ => {}
+        }
+        let mut o = self.outage.lock().unwrap_or_else(|p| p.into_inner());
+        let after = self.redis.open_after_ms;
+        let passing = self.passing.load(Ordering::Relaxed);
+        if available {
+            o.down_since = None;
+            let up = *o.up_since.get_or_insert(now);
+            if passing && now.saturating_sub(up) >= after {
+                self.passing.store(false, Ordering::Relaxed);
+                tracing::warn!(room = %self.room, "Redis answered again: the line holds again");
+            }
+        } else {
+            o.up_since = None;
+            let down = *o.down_since.get_or_insert(now);
+            let open = self.redis.on_unavailable == OnUnavailable::Open;
+            if open && !passing && now.saturating_sub(down) >= after {
+                self.passing.store(true, Ordering::Relaxed);
+                tracing::error!(
+                    room = %self.room,
+                    away_ms = now.saturating_sub(down),
+                    "Redis stays away: everyone goes straight to the upstream (on_unavailable = open)"
+                );
+            }
+        }
+    }
+
+    /// With Sentinel, connects to whichever server the sentinels name primary now.
+    async fn follow_primary(&self) {
+        match self.redis.link.follow().await {
+            Ok(true) => tracing::warn!(
+                room = %self.room,
+                primary = %self.redis.link.primary().addr,
+                "the sentinels name a new Redis primary; following it"
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(room = %self.room, error = %e, "cannot ask the sentinels"),
+        }
+    }
+
+    /// Once in a while: whether the server is a primary (with Sentinel, one that is not is
+    /// left for the one the sentinels name), and whether it has replicas that no number waits
+    /// for (a failover could then hand numbers out twice).
+    async fn check_role(&self) {
+        let role: Result<redis::Value, _> = redis::cmd("ROLE").query_async(&mut self.conn()).await;
+        let Ok(redis::Value::Array(parts)) = role else {
+            return;
+        };
+        let kind = match parts.first() {
+            Some(redis::Value::BulkString(k)) => String::from_utf8_lossy(k).into_owned(),
+            _ => return,
+        };
+        if kind != "master" {
+            tracing::error!(
+                room = %self.room,
+                role = %kind,
+                primary = %self.redis.link.primary().addr,
+                "the Redis server this gateway reaches is not a primary"
+            );
+            self.follow_primary().await;
+            return;
+        }
+        let replicas = match parts.get(2) {
+            Some(redis::Value::Array(r)) => r.len(),
+            _ => 0,
+        };
+        if replicas > 0
+            && self.redis.min_replicas == 0
+            && !self.replicas_warned.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                room = %self.room,
+                replicas,
+                "Redis has replicas but state.redis_min_replicas = 0: after a failover to one \
+                 of them, numbers handed out just before could be handed out again; set \
+                 redis_min_replicas = 1"
+            );
+        }
+        if self.redis.link.follows_sentinels() {
+            self.follow_primary().await;
         }
     }
 
