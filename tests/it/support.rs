@@ -716,16 +716,35 @@ impl RedisServer {
             eprintln!("skipped: no redis-server on PATH (apt-get install redis-server)");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Some(RedisServer::start_on(port))
+        Some(RedisServer::start_on(free_port()))
     }
 
     /// A new, empty server on `port` (after `kill`, the same port).
     pub fn start_on(port: u16) -> RedisServer {
+        RedisServer::start_with(port, &[])
+    }
+
+    /// A replica of the server on `primary`, on a free port, once it has copied it.
+    pub fn replica_of(primary: u16) -> RedisServer {
+        let port = free_port();
+        let replica =
+            RedisServer::start_with(port, &["--replicaof", "127.0.0.1", &primary.to_string()]);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !replica
+            .cli(&["INFO", "replication"])
+            .contains("master_link_status:up")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the replica never synced"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        replica
+    }
+
+    /// A new, empty server on `port` with `extra` arguments.
+    pub fn start_with(port: u16, extra: &[&str]) -> RedisServer {
         let dir = temp_dir("redis");
         std::fs::create_dir_all(&dir).unwrap();
         let child = std::process::Command::new("redis-server")
@@ -733,6 +752,7 @@ impl RedisServer {
             .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
             .arg("--dir")
             .arg(&dir)
+            .args(extra)
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server starts");
@@ -777,6 +797,15 @@ impl RedisServer {
             .filter_map(|rest| rest.split(',').next()?.parse::<u64>().ok())
             .sum()
     }
+}
+
+/// A loopback port nothing listens on (for a moment).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Drop for RedisServer {

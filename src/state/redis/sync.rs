@@ -183,7 +183,11 @@ impl SharedState {
                 return;
             }
         };
-        if self.syncs.fetch_add(1, Ordering::Relaxed).is_multiple_of(ROLE_EVERY) {
+        if self
+            .syncs
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(ROLE_EVERY)
+        {
             self.check_role().await;
         }
         let (status, fields, active, leader, arrivals, recent) = reply;

@@ -1,0 +1,158 @@
+//! Redis as operators run it, with real servers of each test's own: a primary and its replica
+//! promoted while gateways still reach the old one, Sentinel moving the primary mid-storm, TLS
+//! with certificates made here, and a least-privilege ACL user.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use wartesaal::clock::ManualClock;
+
+use crate::forwarder::Forwarder;
+use crate::support::{self, Gateway, RedisServer, Visitor, T0};
+
+async fn room_json(gw: &Gateway) -> serde_json::Value {
+    let a = gw.admin(Method::GET, "/api/v1/rooms/r", None, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    a.json()
+}
+
+/// An arrival at `gw`: its ticket number if it got one (and then it waits), `None` if it was
+/// asked to come back.
+async fn arrive(gw: &Gateway) -> Option<(Visitor, u64)> {
+    let mut v = gw.visitor();
+    let page = v.get("/book").await;
+    match page.status {
+        StatusCode::OK => {
+            let seq = support::ticket_seq("r", &v.cookie("wartesaal_r").expect("a ticket"));
+            Some((v, seq))
+        }
+        StatusCode::SERVICE_UNAVAILABLE => {
+            assert!(v.cookie("wartesaal_r").is_none(), "no number with a 503");
+            None
+        }
+        other => panic!("unexpected {other}: {}", page.body),
+    }
+}
+
+/// An arrival at `gw` that gets a number, once Redis lets it: polled like `eventually`.
+async fn arrive_soon(gw: &Gateway, what: &str) -> (Visitor, u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(drawn) = arrive(gw).await {
+            return drawn;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every number once: panics naming the one handed out twice.
+fn all_different(numbers: impl IntoIterator<Item = u64>) -> usize {
+    let mut seen = HashSet::new();
+    for n in numbers {
+        assert!(seen.insert(n), "number {n} handed out twice");
+    }
+    seen.len()
+}
+
+/// A primary and its replica; gateways reach Redis through a forwarder each (a virtual IP).
+/// The replica is promoted; B's forwarder moves to it at once, A's only later. For that while
+/// both servers take writes, and before, numbers drawn on the old primary were never waited
+/// for: the same numbers were handed out on both sides.
+#[tokio::test]
+async fn a_failover_with_both_sides_drawing_hands_no_number_out_twice() {
+    let Some(primary) = RedisServer::start() else {
+        return;
+    };
+    let replica = RedisServer::replica_of(primary.port);
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), "admit_per_minute = 1");
+    let (fa, fb) = (
+        Forwarder::start(primary.port).await,
+        Forwarder::start(primary.port).await,
+    );
+    let clock = Arc::new(ManualClock::new(T0));
+    let state = "redis_min_replicas = 1";
+    let a = support::gateway_on(
+        &support::config_redis(&fa.url(), state, &room),
+        clock.clone(),
+    )
+    .await;
+    let b = support::gateway_on(
+        &support::config_redis(&fb.url(), state, &room),
+        clock.clone(),
+    )
+    .await;
+
+    let mut line = Vec::new();
+    for i in 0..8 {
+        let drawn = arrive(if i % 2 == 0 { &a } else { &b }).await;
+        line.push(drawn.expect("a number while all is well"));
+    }
+
+    // The replica is promoted; B reaches it at once, A still the old primary.
+    assert_eq!(replica.cli(&["REPLICAOF", "NO", "ONE"]), "OK");
+    fb.point_at(replica.port);
+    support::eventually("B reaches the promoted replica", || async {
+        room_json(&b).await["backend"]["available"] == true
+    })
+    .await;
+    let mut handed = Vec::new();
+    for _ in 0..4 {
+        for gw in [&a, &b] {
+            // Neither side has a replica to confirm a number now: nobody gets one.
+            if let Some(drawn) = arrive(gw).await {
+                handed.push(drawn);
+            }
+        }
+    }
+    all_different(line.iter().chain(&handed).map(|(_, s)| *s));
+    assert!(
+        handed.is_empty(),
+        "a number no replica holds was handed out"
+    );
+
+    // The old primary rejoins as a replica of the new one (as Sentinel would have it).
+    assert_eq!(
+        primary.cli(&["REPLICAOF", "127.0.0.1", &replica.port.to_string()]),
+        "OK"
+    );
+    support::eventually("the new primary has its replica", || async {
+        replica
+            .cli(&["INFO", "replication"])
+            .contains("connected_slaves:1")
+    })
+    .await;
+    handed.push(arrive_soon(&b, "B hands out numbers again").await);
+    // A still reaches the old primary, a replica now: it hands out nothing until it moves.
+    assert!(arrive(&a).await.is_none());
+    fa.point_at(replica.port);
+    handed.push(arrive_soon(&a, "A hands out numbers again").await);
+    for i in 0..6 {
+        handed.push(
+            arrive(if i % 2 == 0 { &a } else { &b })
+                .await
+                .expect("a number"),
+        );
+    }
+
+    let numbers = line.iter().chain(&handed).map(|(_, s)| *s);
+    assert_eq!(all_different(numbers), line.len() + handed.len());
+    // Nobody lost their place: every early ticket is still in line, in order, on both.
+    let base = room_json(&a).await["base"].as_u64().unwrap();
+    let cursor = room_json(&a).await["cursor"].as_u64().unwrap() + base;
+    for (i, (v, seq)) in line.iter_mut().enumerate().skip(1) {
+        v.base = if i % 2 == 0 { b.base() } else { a.base() };
+        let status = v.status("r").await;
+        assert_eq!(
+            status["position"],
+            *seq - cursor + 1,
+            "ticket {seq}: {status}"
+        );
+    }
+}
