@@ -82,7 +82,11 @@ impl Link {
                 Some(tokio::sync::Mutex::new(b.build().map_err(bad)?))
             }
         };
-        let addr = describe(client.get_connection_info().addr());
+        // With Sentinel the URL's host is not the primary: the first sync asks the sentinels.
+        let addr = match sentinel {
+            Some(_) => String::new(),
+            None => describe(client.get_connection_info().addr()),
+        };
         let conn = ConnectionManager::new_lazy_with_config(client, config.clone())
             .map_err(|e| StateError::Unavailable(e.to_string()))?;
         Ok(Link {
@@ -103,6 +107,11 @@ impl Link {
 
     pub fn follows_sentinels(&self) -> bool {
         self.sentinel.is_some()
+    }
+
+    /// With Sentinel, before the sentinels have named a primary.
+    pub fn unresolved(&self) -> bool {
+        self.current.load().addr.is_empty()
     }
 
     /// With Sentinel: asks the sentinels which server is primary now and, if it moved, connects

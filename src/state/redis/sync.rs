@@ -90,6 +90,14 @@ impl SharedState {
     /// five times a second; never fails, but marks the room unavailable while Redis is.
     pub async fn refresh(&self) {
         let _one = self.refreshing.lock().await;
+        if self.redis.link.unresolved() {
+            self.follow_primary().await;
+            if self.redis.link.unresolved() {
+                let now = self.redis.clock.now_ms();
+                self.set_available(false, "no sentinel named a primary yet", now);
+                return;
+            }
+        }
         let now = self.redis.clock.now_ms();
         let seen: Vec<(u64, Millis)> = {
             let keys: Vec<u64> = self.seen.iter().take(MAX_FLUSH).map(|e| *e.key()).collect();
