@@ -344,3 +344,206 @@ async fn a_sentinel_failover_mid_storm_loses_no_place_and_repeats_no_number() {
     }
     drop(primary);
 }
+
+/// A `redis-server` answering TLS only, with a certificate of a CA made here; `clients`
+/// says whether it asks clients for a certificate of that CA too.
+fn tls_redis(pki: &crate::tls::Pki, clients: bool) -> RedisServer {
+    let leaf = pki.leaf("redis");
+    let port = support::free_port();
+    let (cert, key, ca) = (
+        leaf.cert.display().to_string(),
+        leaf.key.display().to_string(),
+        pki.ca_file().display().to_string(),
+    );
+    let tls_port = port.to_string();
+    let args = [
+        "--port",
+        "0",
+        "--tls-port",
+        &tls_port,
+        "--tls-cert-file",
+        &cert,
+        "--tls-key-file",
+        &key,
+        "--tls-ca-cert-file",
+        &ca,
+        "--tls-auth-clients",
+        if clients { "yes" } else { "no" },
+    ];
+    RedisServer::start_tls(port, &args, &cert, &key, &ca)
+}
+
+/// rediss:// with the Redis server's certificate checked against a private CA, and with a
+/// client certificate where Redis asks for one. Without the CA the certificate is refused
+/// (it is not signed by any of the system's roots): the gateway holds instead of talking to a
+/// server it cannot trust.
+#[tokio::test]
+async fn redis_over_tls_checks_the_server_and_can_show_a_client_certificate() {
+    if RedisServer::start().is_none() {
+        return;
+    }
+    let pki = crate::tls::Pki::new("redis-tls");
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), "admit_per_minute = 60");
+    let clock = Arc::new(ManualClock::new(T0));
+
+    let server = tls_redis(&pki, false);
+    let url = format!("rediss://localhost:{}/0", server.port);
+    let ca = format!("redis_ca_file = \"{}\"", pki.ca_file().display());
+    let gw = support::gateway_on(&support::config_redis(&url, &ca, &room), clock.clone()).await;
+    support::eventually("the gateway reaches Redis over TLS", || async {
+        room_json(&gw).await["backend"]["available"] == true
+    })
+    .await;
+    let mut v = gw.visitor();
+    assert_eq!(v.get("/book").await.body, "upstream:/book");
+    assert!(server.cli(&["KEYS", "*"]).contains("{wartesaal:r}:line"));
+
+    // The system's roots do not know this CA: the handshakes fail, the line holds.
+    let other = tls_redis(&pki, false);
+    let url_other = format!("rediss://localhost:{}/0", other.port);
+    let untrusting =
+        support::gateway_on(&support::config_redis(&url_other, "", &room), clock.clone()).await;
+    support::eventually("the gateway tried several times", || async {
+        other
+            .cli(&["INFO", "stats"])
+            .lines()
+            .find_map(|l| l.strip_prefix("total_connections_received:"))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .is_some_and(|n| n >= 3)
+    })
+    .await;
+    assert_eq!(room_json(&untrusting).await["backend"]["available"], false);
+    assert_eq!(
+        untrusting.visitor().get("/book").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        other.cli(&["KEYS", "*"]),
+        "",
+        "nothing written over an untrusted link"
+    );
+
+    // A Redis that asks for a client certificate gets the configured one.
+    let strict = tls_redis(&pki, true);
+    let client = pki.leaf("client");
+    let url = format!("rediss://localhost:{}/0", strict.port);
+    let keys = format!(
+        "{ca}\nredis_client_cert = \"{}\"\nredis_client_key = \"{}\"",
+        client.cert.display(),
+        client.key.display()
+    );
+    let gw = support::gateway_on(&support::config_redis(&url, &keys, &room), clock.clone()).await;
+    support::eventually("the gateway shows its certificate", || async {
+        room_json(&gw).await["backend"]["available"] == true
+    })
+    .await;
+    assert_eq!(gw.visitor().get("/book").await.status, StatusCode::OK);
+}
+
+/// The ACL user README tells operators to create: nothing but the commands wartesaal sends
+/// and runs in its scripts, on its own keys. A line's life runs under it (pre-queue, the
+/// draw at the opening, session starts, claims, an operator's change) and Redis refuses it
+/// nothing.
+#[tokio::test]
+async fn a_least_privilege_acl_user_is_enough() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let setuser = [
+        "ACL",
+        "SETUSER",
+        "wartesaal",
+        "on",
+        ">s3cret-for-tests",
+        "resetkeys",
+        "~{wartesaal:*",
+        "resetchannels",
+        "-@all",
+        "+evalsha",
+        "+eval",
+        "+script|load",
+        "+hmget",
+        "+role",
+        "+wait",
+        "+ping",
+        "+exists",
+        "+get",
+        "+set",
+        "+del",
+        "+pexpire",
+        "+hget",
+        "+hset",
+        "+hsetnx",
+        "+hdel",
+        "+hgetall",
+        "+hincrby",
+        "+zadd",
+        "+zrem",
+        "+zscore",
+        "+zcount",
+        "+zcard",
+        "+zpopmax",
+        "+zrangebyscore",
+        "+zremrangebyscore",
+        "+rpush",
+        "+lpop",
+        "+llen",
+    ];
+    assert_eq!(redis.cli(&setuser), "OK");
+    let up = support::upstream().await;
+    let room = support::room(
+        "r",
+        &up.url(),
+        "admit_per_minute = 1\n[rooms.schedule]\n\
+         opens_at = \"2026-11-23T00:01:00Z\"\nprequeue_from = \"2026-11-23T00:00:00Z\"",
+    );
+    let url = format!(
+        "redis://wartesaal:s3cret-for-tests@127.0.0.1:{}/0",
+        redis.port
+    );
+    let clock = Arc::new(ManualClock::new(T0));
+    let config = support::config_redis(&url, "", &room);
+    let a = support::gateway_on(&config, clock.clone()).await;
+    let b = support::gateway_on(&config, clock.clone()).await;
+    for gw in [&a, &b] {
+        support::eventually("both reach Redis as the ACL user", || async {
+            room_json(gw).await["backend"]["available"] == true
+        })
+        .await;
+    }
+    let mut early = Vec::new();
+    for i in 0..4 {
+        early.push(
+            arrive(if i % 2 == 0 { &a } else { &b })
+                .await
+                .expect("a number"),
+        );
+    }
+    a.advance(Duration::from_secs(61));
+    support::eventually("the draw reaches B", || async {
+        room_json(&b).await["schedule"]["prequeue"]["frozen"] == true
+    })
+    .await;
+    a.advance(Duration::from_secs(60));
+    for (v, _) in &mut early {
+        let _ = v.get("/book").await;
+        let _ = v.status("r").await;
+    }
+    assert_eq!(
+        a.patch("r", r#"{"admit_per_minute": 30}"#).await.status,
+        StatusCode::OK
+    );
+    support::eventually("the change reaches B", || async {
+        room_json(&b).await["admit_per_minute"] == 30.0
+    })
+    .await;
+    // The gateways were that user, and Redis refused it nothing.
+    let clients = redis.cli(&["CLIENT", "LIST"]);
+    assert!(clients.contains("user=wartesaal"), "{clients}");
+    assert_eq!(
+        redis.cli(&["ACL", "LOG"]),
+        "",
+        "Redis refused the ACL user something"
+    );
+}

@@ -698,6 +698,8 @@ pub fn config_redis(url: &str, state_extra: &str, rooms: &str) -> String {
 pub struct RedisServer {
     child: std::process::Child,
     pub port: u16,
+    /// What `redis-cli` needs besides the port (TLS files).
+    cli_args: Vec<String>,
 }
 
 impl RedisServer {
@@ -745,6 +747,17 @@ impl RedisServer {
 
     /// A new, empty server on `port` with `extra` arguments.
     pub fn start_with(port: u16, extra: &[&str]) -> RedisServer {
+        RedisServer::spawn(port, extra, Vec::new())
+    }
+
+    /// A server answering TLS only on `port` (`extra` says how); `redis-cli` talks to it with
+    /// the client certificate and CA given.
+    pub fn start_tls(port: u16, extra: &[&str], cert: &str, key: &str, ca: &str) -> RedisServer {
+        let cli = ["--tls", "--cert", cert, "--key", key, "--cacert", ca];
+        RedisServer::spawn(port, extra, cli.iter().map(|a| a.to_string()).collect())
+    }
+
+    fn spawn(port: u16, extra: &[&str], cli_args: Vec<String>) -> RedisServer {
         let dir = temp_dir("redis");
         std::fs::create_dir_all(&dir).unwrap();
         let child = std::process::Command::new("redis-server")
@@ -756,7 +769,11 @@ impl RedisServer {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server starts");
-        let server = RedisServer { child, port };
+        let server = RedisServer {
+            child,
+            port,
+            cli_args,
+        };
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while server.cli(&["PING"]) != "PONG" {
             assert!(
@@ -776,6 +793,7 @@ impl RedisServer {
     pub fn cli(&self, args: &[&str]) -> String {
         std::process::Command::new("redis-cli")
             .args(["-p", &self.port.to_string()])
+            .args(&self.cli_args)
             .args(args)
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
