@@ -239,6 +239,8 @@ pub struct RedisConfig {
     pub timeout: Duration,
     /// `redis_sentinels` and `redis_master`: the primary is the one the sentinels name.
     pub sentinel: Option<Sentinel>,
+    /// `redis_cluster`: seed nodes of a Redis Cluster (host, port).
+    pub cluster: Option<Vec<(String, u16)>>,
     /// Replicas that must have a ticket number before it is handed out (`WAIT`), so that a
     /// failover to one of them cannot hand the same number out again.
     pub min_replicas: u32,

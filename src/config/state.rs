@@ -63,6 +63,7 @@ fn redis_keys(s: &mut Section, wanted: bool, p: &mut Vec<Problem>) -> Option<Red
         .unwrap_or(Duration::from_secs(1));
     let sentinels = s.strings("redis_sentinels", p).unwrap_or_default();
     let master = s.string("redis_master", p);
+    let cluster = s.strings("redis_cluster", p).unwrap_or_default();
     let min_replicas = s.unsigned("redis_min_replicas", 0, p);
     let new_line_hold = s
         .duration("redis_new_line_hold", p)
@@ -106,6 +107,14 @@ fn redis_keys(s: &mut Section, wanted: bool, p: &mut Vec<Problem>) -> Option<Red
         ));
     }
     let sentinel = sentinel_keys(s, &sentinels, master, p);
+    let cluster = (!cluster.is_empty()).then(|| host_ports(s, "redis_cluster", &cluster, p));
+    if sentinel.is_some() && cluster.is_some() {
+        p.push(s.problem(
+            "redis_cluster",
+            "a cluster and sentinels at once",
+            "Redis Cluster fails over by itself: list its nodes and remove redis_sentinels",
+        ));
+    }
     let min_replicas = min_replicas.unwrap_or(if sentinel.is_some() { 1 } else { 0 });
     if min_replicas > 16 {
         p.push(s.problem(
@@ -121,6 +130,7 @@ fn redis_keys(s: &mut Section, wanted: bool, p: &mut Vec<Problem>) -> Option<Red
         prefix: prefix.to_string(),
         timeout,
         sentinel,
+        cluster,
         min_replicas: min_replicas as u32,
         new_line_hold,
         open_after,
@@ -155,23 +165,33 @@ fn sentinel_keys(
         }
         (false, Some(_)) => {}
     }
+    Some(Sentinel {
+        addrs: host_ports(s, "redis_sentinels", sentinels, p),
+        master: master.unwrap_or_default().to_string(),
+    })
+}
+
+/// Each of `list` as host and port; a problem with `key` for any that is not.
+fn host_ports(
+    s: &Section,
+    key: &'static str,
+    list: &[&str],
+    p: &mut Vec<Problem>,
+) -> Vec<(String, u16)> {
     let mut addrs = Vec::new();
-    for a in sentinels {
+    for a in list {
         match a.rsplit_once(':').map(|(h, port)| (h, port.parse::<u16>())) {
             Some((host, Ok(port))) if !host.is_empty() && port > 0 => {
                 addrs.push((host.trim_matches(['[', ']']).to_string(), port))
             }
             _ => p.push(s.problem(
-                "redis_sentinels",
+                key,
                 format!("`{a}` is not host:port"),
-                "write each sentinel as \"host:port\", e.g. \"10.0.0.1:26379\"",
+                "write each as \"host:port\", e.g. \"10.0.0.1:26379\"",
             )),
         }
     }
-    Some(Sentinel {
-        addrs,
-        master: master.unwrap_or_default().to_string(),
-    })
+    addrs
 }
 
 fn redis_tls(

@@ -547,3 +547,145 @@ async fn a_least_privilege_acl_user_is_enough() {
         "Redis refused the ACL user something"
     );
 }
+
+/// A three-node Redis Cluster made with `redis-cli --cluster create`, no replicas.
+struct Cluster {
+    nodes: Vec<RedisServer>,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let nodes: Vec<RedisServer> = (0..3)
+            .map(|_| {
+                let port = support::free_port();
+                RedisServer::start_with(
+                    port,
+                    &[
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                    ],
+                )
+            })
+            .collect();
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let mut create = vec!["--cluster", "create"];
+        create.extend(addrs.iter().map(String::as_str));
+        create.extend(["--cluster-replicas", "0", "--cluster-yes"]);
+        let out = nodes[0].cli(&create);
+        assert!(out.contains("All 16384 slots covered"), "{out}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        for n in &nodes {
+            while !n.cli(&["CLUSTER", "INFO"]).contains("cluster_state:ok") {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the cluster never formed"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        Cluster { nodes }
+    }
+
+    fn config_line(&self) -> String {
+        let addrs: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("\"127.0.0.1:{}\"", n.port))
+            .collect();
+        format!("redis_cluster = [{}]", addrs.join(", "))
+    }
+
+    fn id(node: &RedisServer) -> String {
+        node.cli(&["CLUSTER", "MYID"])
+    }
+
+    /// Moves hash slot `slot`, keys and all, from the node holding it to another, the way
+    /// `redis-cli --cluster reshard` does it; clients learn of it by MOVED and ASK.
+    fn migrate(&self, slot: u16) {
+        let slot_s = slot.to_string();
+        let owner = self
+            .nodes
+            .iter()
+            .position(|n| n.cli(&["CLUSTER", "COUNTKEYSINSLOT", &slot_s]) != "0")
+            .expect("a node holds the slot's keys");
+        let (from, to) = (&self.nodes[owner], &self.nodes[(owner + 1) % 3]);
+        let (from_id, to_id) = (Cluster::id(from), Cluster::id(to));
+        assert_eq!(
+            to.cli(&["CLUSTER", "SETSLOT", &slot_s, "IMPORTING", &from_id]),
+            "OK"
+        );
+        assert_eq!(
+            from.cli(&["CLUSTER", "SETSLOT", &slot_s, "MIGRATING", &to_id]),
+            "OK"
+        );
+        let keys = from.cli(&["CLUSTER", "GETKEYSINSLOT", &slot_s, "1000"]);
+        let port = to.port.to_string();
+        let mut migrate = vec!["MIGRATE", "127.0.0.1", &port, "", "0", "5000", "KEYS"];
+        migrate.extend(keys.lines());
+        assert_eq!(from.cli(&migrate), "OK");
+        for n in &self.nodes {
+            assert_eq!(
+                n.cli(&["CLUSTER", "SETSLOT", &slot_s, "NODE", &to_id]),
+                "OK"
+            );
+        }
+        assert_eq!(from.cli(&["CLUSTER", "COUNTKEYSINSLOT", &slot_s]), "0");
+    }
+}
+
+/// Two gateways on a Redis Cluster: the room's keys share a hash tag, so each script runs on
+/// the node that holds them. The room's slot then moves to another node mid-line; the
+/// gateways follow MOVED and go on with one line and no number twice.
+#[tokio::test]
+async fn a_redis_cluster_carries_the_line_and_its_slot_can_move() {
+    if RedisServer::start().is_none() {
+        return;
+    }
+    let cluster = Cluster::start();
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), "admit_per_minute = 1");
+    let url = format!("redis://127.0.0.1:{}/0", cluster.nodes[0].port);
+    let config = support::config_redis(&url, &cluster.config_line(), &room);
+    let clock = Arc::new(ManualClock::new(T0));
+    let a = support::gateway_on(&config, clock.clone()).await;
+    let b = support::gateway_on(&config, clock.clone()).await;
+    for gw in [&a, &b] {
+        support::eventually("both reach the cluster", || async {
+            room_json(gw).await["backend"]["available"] == true
+        })
+        .await;
+    }
+    let mut line = Vec::new();
+    for i in 0..6 {
+        line.push(
+            arrive(if i % 2 == 0 { &a } else { &b })
+                .await
+                .expect("a number"),
+        );
+    }
+    let slot: u16 = cluster.nodes[0]
+        .cli(&["CLUSTER", "KEYSLOT", "{wartesaal:r}:line"])
+        .parse()
+        .unwrap();
+    cluster.migrate(slot);
+    for i in 0..6 {
+        let gw = if i % 2 == 0 { &a } else { &b };
+        line.push(arrive_soon(gw, "a number after the slot moved").await);
+    }
+    let count = line.len();
+    assert_eq!(all_different(line.iter().map(|(_, s)| *s)), count);
+    let seqs: Vec<u64> = line.iter().map(|(_, s)| *s).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "one order: {seqs:?}");
+    // The moved line is the one both gateways read.
+    for gw in [&a, &b] {
+        support::eventually("both see every number", || async {
+            room_json(gw).await["issued"] == count as u64
+        })
+        .await;
+    }
+}

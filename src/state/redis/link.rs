@@ -1,12 +1,15 @@
-//! How this process reaches the Redis primary: a URL (plain or TLS, with a private CA or a
-//! client certificate), or the primary the sentinels name, found again when it moves. Must
-//! not know the keys or the scripts: it hands out a connection to whatever is primary now.
+//! How this process reaches Redis: a URL (plain or TLS, with a private CA or a client
+//! certificate), the primary the sentinels name (found again when it moves), or a Redis
+//! Cluster (whose client follows MOVED and ASK). Must not know the keys or the scripts: it
+//! hands out a connection to whatever holds them now.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
 use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
 use redis::{Client, ConnectionAddr, TlsCertificates};
 
@@ -16,14 +19,66 @@ use crate::state::StateError;
 pub(super) struct Link {
     current: ArcSwap<Primary>,
     sentinel: Option<tokio::sync::Mutex<SentinelClient>>,
+    cluster: Option<ClusterClient>,
     config: ConnectionManagerConfig,
     tls: Option<TlsCertificates>,
 }
 
-/// The connection to one primary, and where it is (for the log).
+/// The connection to one primary (or a cluster), and where it is (for the log).
 pub(super) struct Primary {
-    pub conn: ConnectionManager,
+    pub conn: Conn,
     pub addr: String,
+}
+
+/// A connection to whatever holds the keys now.
+#[derive(Clone)]
+pub(super) enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+    /// Not yet: the sentinels have not named a primary, or no cluster node has answered.
+    None,
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+            Conn::None => Box::pin(async { Err(not_yet()) }),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::None => Box::pin(async { Err(not_yet()) }),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+            Conn::None => 0,
+        }
+    }
+}
+
+fn not_yet() -> redis::RedisError {
+    redis::RedisError::from((
+        redis::ErrorKind::Io,
+        "not connected yet",
+        "no Redis primary known".to_string(),
+    ))
 }
 
 impl Link {
@@ -82,22 +137,52 @@ impl Link {
                 Some(tokio::sync::Mutex::new(b.build().map_err(bad)?))
             }
         };
-        // With Sentinel the URL's host is not the primary: the first sync asks the sentinels.
-        let addr = match sentinel {
-            Some(_) => String::new(),
-            None => describe(client.get_connection_info().addr()),
+        let cluster = match &cfg.cluster {
+            None => None,
+            Some(nodes) => {
+                let info = client.get_connection_info().redis_settings();
+                let secure = cfg.url.starts_with("rediss://");
+                let scheme = if secure { "rediss" } else { "redis" };
+                let urls: Vec<String> = nodes
+                    .iter()
+                    .map(|(host, port)| format!("{scheme}://{host}:{port}"))
+                    .collect();
+                let mut b = ClusterClient::builder(urls)
+                    .connection_timeout(cfg.timeout.min(Duration::from_millis(500)))
+                    .response_timeout(cfg.timeout)
+                    .retries(2);
+                if let Some(user) = info.username() {
+                    b = b.username(user);
+                }
+                if let Some(password) = info.password() {
+                    b = b.password(password);
+                }
+                if let Some(certs) = &tls {
+                    b = b.certs(certs.clone());
+                }
+                Some(b.build().map_err(bad)?)
+            }
         };
-        let conn = ConnectionManager::new_lazy_with_config(client, config.clone())
-            .map_err(|e| StateError::Unavailable(e.to_string()))?;
+        // With Sentinel or a cluster the URL's host is not where the keys are: the first sync
+        // asks the sentinels, or the cluster's nodes.
+        let (conn, addr) = if sentinel.is_some() || cluster.is_some() {
+            (Conn::None, String::new())
+        } else {
+            let addr = describe(client.get_connection_info().addr());
+            let conn = ConnectionManager::new_lazy_with_config(client, config.clone())
+                .map_err(|e| StateError::Unavailable(e.to_string()))?;
+            (Conn::Single(conn), addr)
+        };
         Ok(Link {
             current: ArcSwap::from_pointee(Primary { conn, addr }),
             sentinel,
+            cluster,
             config,
             tls,
         })
     }
 
-    pub fn conn(&self) -> ConnectionManager {
+    pub fn conn(&self) -> Conn {
         self.current.load().conn.clone()
     }
 
@@ -115,9 +200,24 @@ impl Link {
     }
 
     /// With Sentinel: asks the sentinels which server is primary now and, if it moved, connects
-    /// there. `true` when it moved. Without Sentinel the address is fixed (a moving virtual IP
-    /// or DNS name is followed by reconnecting, which the connection manager does).
+    /// there. With a cluster: connects once (its client follows the slots by itself). `true`
+    /// when it moved. With a URL the address is fixed (a moving virtual IP or DNS name is
+    /// followed by reconnecting, which the connection manager does).
     pub async fn follow(&self) -> Result<bool, StateError> {
+        if let Some(cluster) = &self.cluster {
+            if !self.unresolved() {
+                return Ok(false);
+            }
+            let conn = cluster
+                .get_async_connection()
+                .await
+                .map_err(|e| StateError::Unavailable(format!("Redis Cluster: {e}")))?;
+            self.current.store(Arc::new(Primary {
+                conn: Conn::Cluster(conn),
+                addr: "cluster".into(),
+            }));
+            return Ok(true);
+        }
         let Some(sentinel) = &self.sentinel else {
             return Ok(false);
         };
@@ -140,7 +240,10 @@ impl Link {
         };
         let conn = ConnectionManager::new_lazy_with_config(client, self.config.clone())
             .map_err(|e| StateError::Unavailable(e.to_string()))?;
-        self.current.store(Arc::new(Primary { conn, addr }));
+        self.current.store(Arc::new(Primary {
+            conn: Conn::Single(conn),
+            addr,
+        }));
         Ok(true)
     }
 }

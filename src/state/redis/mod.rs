@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
-use redis::aio::ConnectionManager;
 use redis::Script;
 
 use crate::clock::{Clock, Millis};

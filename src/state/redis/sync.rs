@@ -46,7 +46,7 @@ impl SharedState {
         self.leader.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(super) fn conn(&self) -> ConnectionManager {
+    pub(super) fn conn(&self) -> link::Conn {
         self.redis.link.conn()
     }
 
