@@ -182,10 +182,15 @@ fn overlap(now: Millis) -> f64 {
 /// Challenges handed out: each may be used once. A challenge's id is a number from a counter
 /// that starts at this process's boot time (in microseconds), so ids of an earlier run are
 /// never taken again; a ring of bits over the last `RING` ids records which were used.
+///
+/// A room shared by several gateways hands out challenges at one gateway that are handed in
+/// at another: there (`Challenges::shared`) ids are random, so that no two gateways hand out
+/// the same, and single use is checked where the room's state is shared (`state::Gate`).
 pub struct Challenges {
     first: u64,
     next: AtomicU64,
     used: Box<[AtomicU64]>,
+    shared: bool,
 }
 
 /// Challenges that can be outstanding at once: 2^24 ids, 2 MiB of bits. Ids older than that
@@ -208,11 +213,31 @@ impl Challenges {
             first,
             next: AtomicU64::new(first),
             used: (0..RING / 64).map(|_| AtomicU64::new(0)).collect(),
+            shared: false,
         }
+    }
+
+    /// For a room whose state is shared: no ring here.
+    pub fn shared() -> Challenges {
+        Challenges {
+            first: 0,
+            next: AtomicU64::new(0),
+            used: Box::new([]),
+            shared: true,
+        }
+    }
+
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// A new challenge id.
     pub fn issue(&self) -> u64 {
+        if self.shared {
+            let mut id = [0u8; 8];
+            let _ = getrandom::getrandom(&mut id);
+            return u64::from_le_bytes(id);
+        }
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (word, bit) = Self::slot(id);
         self.used[word].fetch_and(!bit, Ordering::Relaxed);
@@ -224,6 +249,9 @@ impl Challenges {
     pub fn redeem(&self, id: u64, challenge: &str, nonce: &str, bits: u8) -> Result<(), Refusal> {
         if !solves(challenge, nonce, bits) {
             return Err(Refusal::Wrong);
+        }
+        if self.shared {
+            return Ok(()); // Used once: checked with the draw.
         }
         let next = self.next.load(Ordering::Relaxed);
         if id < self.first || id >= next || next - id > RING {

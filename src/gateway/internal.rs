@@ -20,7 +20,7 @@ use crate::queue::admission::Estimate;
 use crate::queue::schedule::Place;
 use crate::site::path::percent_decode;
 use crate::site::{RequestPath, Room, Route, Site};
-use crate::state::OperatorState;
+use crate::state::{OperatorState, StateError};
 
 use super::reply::{answer, asset, plain};
 use super::{decide, limited, moment_view, view, Decision, Gateway, Reply, Visit, LANG_COOKIE};
@@ -138,10 +138,10 @@ impl Gateway {
             room.metrics.refused(Refused::ProofOfWork);
             Reply::rejected(room, status, text)
         };
-        let (id, bits) = match room.keys.verify(challenge, now_s) {
+        let (id, bits, until) = match room.keys.verify(challenge, now_s) {
             // The difficulty it was issued with: a reload that changes the setting does not
             // spoil puzzles being solved.
-            Ok(t) if t.kind == Kind::Challenge => (t.id, t.seq.min(255) as u8),
+            Ok(t) if t.kind == Kind::Challenge => (t.id, t.seq.min(255) as u8, t.expires_at * 1000),
             Err(TokenError::Expired) => {
                 return refuse(
                     StatusCode::GONE,
@@ -173,7 +173,8 @@ impl Gateway {
         if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
             return limited(room, visit, retry);
         }
-        match room.state.draw(now).await {
+        let gate = room.gate(visit.fwd.client_ip, Some((id, until)));
+        match room.state.draw(now, gate).await {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, "ticket drawn by proof of work");
@@ -186,6 +187,12 @@ impl Gateway {
                     outcome: Outcome::Waiting,
                 }
             }
+            Err(StateError::Limited(retry)) => limited(room, visit, retry),
+            // Handed in before at another gateway of the room.
+            Err(StateError::ChallengeUsed) => refuse(
+                StatusCode::GONE,
+                "the challenge was used already; reload the page for a new one",
+            ),
             Err(e) => {
                 tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
                 Reply::Busy { room, cookie: None }

@@ -26,7 +26,7 @@ use crate::queue::admission::Estimate;
 use crate::queue::schedule::Place;
 use crate::site::Route;
 use crate::site::{RequestPath, Room, Site};
-use crate::state::{Figures, OperatorState, SessionStart};
+use crate::state::{Figures, OperatorState, SessionStart, StateError};
 
 mod decide;
 mod hygiene;
@@ -297,7 +297,11 @@ impl Gateway {
         if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
             return limited(room, visit, retry);
         }
-        match room.state.draw(now).await {
+        match room
+            .state
+            .draw(now, room.gate(visit.fwd.client_ip, None))
+            .await
+        {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
@@ -322,6 +326,8 @@ impl Gateway {
                     waiting(room, visit, &figures, Some(place), cookie, now_s)
                 }
             }
+            // Counted over every gateway of a shared room.
+            Err(StateError::Limited(retry)) => limited(room, visit, retry),
             Err(e) => {
                 tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
                 Reply::Busy { room, cookie: None }

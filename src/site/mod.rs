@@ -124,7 +124,8 @@ impl Site {
                 }
                 _ => Arc::new(UpstreamGate::new(cfg.max_upstream_concurrency)),
             };
-            let issuance = Issuance::new(cfg, kept.map(|room| &room.issuance), now);
+            let shared = state.shares_issuance();
+            let issuance = Issuance::new(cfg, kept.map(|room| &room.issuance), shared, now);
             // Open connections stay in use while the upstream and its CA are unchanged.
             let pool = match kept {
                 Some(room)

@@ -19,7 +19,7 @@ use crate::metrics::{Metrics, RoomMetrics};
 use crate::page::templates::Templates;
 use crate::page::View;
 use crate::site::path::{path_is_plain, starts_at_segment};
-use crate::state::RoomState;
+use crate::state::{Gate, RoomState};
 
 /// How long a proof-of-work challenge may take to solve, at the least: minutes on the slowest
 /// phone. Harder puzzles get ten times what a slow phone (50,000 hashes a second) needs.
@@ -54,7 +54,9 @@ pub struct Issuance {
 }
 
 impl Issuance {
-    pub fn new(cfg: &RoomConfig, old: Option<&Issuance>, now: Millis) -> Issuance {
+    /// `shared`: the room's state is shared by several gateways, which check challenges'
+    /// single use and the address limit together.
+    pub fn new(cfg: &RoomConfig, old: Option<&Issuance>, shared: bool, now: Millis) -> Issuance {
         let per_minute = cfg.issuance.per_ip_per_minute;
         let limiter = match old.and_then(|o| o.limiter.as_ref()) {
             Some(l) if l.per_minute() == per_minute => Some(l.clone()),
@@ -62,7 +64,14 @@ impl Issuance {
         };
         let challenges = (cfg.issuance.proof_of_work_bits > 0).then(|| {
             old.and_then(|o| o.challenges.clone())
-                .unwrap_or_else(|| Arc::new(Challenges::new(now)))
+                .filter(|c| c.is_shared() == shared)
+                .unwrap_or_else(|| {
+                    Arc::new(if shared {
+                        Challenges::shared()
+                    } else {
+                        Challenges::new(now)
+                    })
+                })
         });
         let bounds = cfg.issuance.pass_bounds;
         let passes = match old {
@@ -222,6 +231,19 @@ impl Room {
 
     /// With proof of work on: a fresh single-use challenge in `view`, for a visitor who needs
     /// a new ticket.
+    /// What the room's shared state checks with a draw for `ip` (and a solved challenge):
+    /// nothing when each gateway checks for itself.
+    pub fn gate(&self, ip: IpAddr, challenge: Option<(u64, Millis)>) -> Gate {
+        if !self.state.shares_issuance() {
+            return Gate::default();
+        }
+        let per_minute = self.cfg.issuance.per_ip_per_minute;
+        Gate {
+            address: (per_minute > 0).then(|| (Gate::address_hash(&self.cfg.id, ip), per_minute)),
+            challenge,
+        }
+    }
+
     pub fn challenge(&self, view: &mut View<'_>, now_s: u64) {
         let Some(challenges) = &self.issuance.challenges else {
             return;

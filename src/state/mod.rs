@@ -13,6 +13,6 @@ mod settings;
 pub use backend::Backend;
 pub use embedded::file::{peek, Saved, StoreError};
 pub use room::{
-    BackendInfo, Figures, RoomState, SessionStart, SettingsChange, StateError, StateFuture,
+    BackendInfo, Figures, Gate, RoomState, SessionStart, SettingsChange, StateError, StateFuture,
 };
 pub use settings::{effective, operator_rate, Message, OperatorState, Override, Settings};

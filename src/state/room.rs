@@ -18,8 +18,43 @@ use super::settings::{Message, OperatorState, Settings};
 pub enum StateError {
     #[error("state backend unavailable: {0}")]
     Unavailable(String),
+    /// A shared room's address limit, counted over every gateway: again in this many seconds.
+    #[error("too many new tickets from this address; again in {0} s")]
+    Limited(u64),
+    /// A shared room's challenge was handed in before, at this or another gateway.
+    #[error("the challenge was used already")]
+    ChallengeUsed,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What a shared room checks in the same round trip as a draw, for all its gateways at once:
+/// the per-address limit and a solved challenge's single use. An embedded room's gateway has
+/// checked both itself, and ignores this.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gate {
+    /// The client's address (as a hash: `Gate::address_hash`) and `per_ip_per_minute`.
+    pub address: Option<(u64, u32)>,
+    /// A solved challenge's id, and until when (ms) its token is valid.
+    pub challenge: Option<(u64, Millis)>,
+}
+
+impl Gate {
+    /// The address as it is counted, IPv6 per /64: a hash, so that Redis holds no address,
+    /// the same on every gateway of the room.
+    pub fn address_hash(room: &str, ip: std::net::IpAddr) -> u64 {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"wartesaal address\0");
+        h.update(room.as_bytes());
+        h.update([0]);
+        match ip {
+            std::net::IpAddr::V4(v4) => h.update(v4.octets()),
+            std::net::IpAddr::V6(v6) => h.update(&v6.octets()[..8]),
+        }
+        let d = h.finalize();
+        u64::from_le_bytes(d[..8].try_into().unwrap_or([0; 8]))
+    }
 }
 
 pub type StateFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StateError>> + Send + 'a>>;
@@ -103,7 +138,14 @@ impl Figures {
 pub trait RoomState: Send + Sync + 'static {
     /// Draws the next ticket number, admitting it at once when nobody waits and the rate
     /// allows. The one call that must be answered by the authority on numbers, hence async.
-    fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)>;
+    /// A shared room checks `gate` with the draw (`shares_issuance`).
+    fn draw(&self, now: Millis, gate: Gate) -> StateFuture<'_, (Drawn, Figures)>;
+
+    /// Whether `draw` checks the address limit and the challenge's single use for every
+    /// gateway of the room (Redis); else each gateway checks them itself.
+    fn shares_issuance(&self) -> bool {
+        false
+    }
 
     /// The room as of `now`, with the cursor brought up to date. Cheap and never blocks on IO:
     /// every status poll calls it.

@@ -489,13 +489,14 @@ async fn a_least_privilege_acl_user_is_enough() {
         "+rpush",
         "+lpop",
         "+llen",
+        "+unlink",
     ];
     assert_eq!(redis.cli(&setuser), "OK");
     let up = support::upstream().await;
     let room = support::room(
         "r",
         &up.url(),
-        "admit_per_minute = 1\n[rooms.schedule]\n\
+        "admit_per_minute = 1\n[rooms.issuance]\nper_ip_per_minute = 100\n[rooms.schedule]\n\
          opens_at = \"2026-11-23T00:01:00Z\"\nprequeue_from = \"2026-11-23T00:00:00Z\"",
     );
     let url = format!(

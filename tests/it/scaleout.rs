@@ -563,3 +563,74 @@ async fn an_empty_redis_reached_first_by_a_gateway_without_a_copy_keeps_every_pl
     }
     drop(walk_in);
 }
+
+/// Hands in `nonce` for `challenge` as visitor `v`, as the page's script does.
+async fn hand_in(v: &mut Visitor, challenge: &str, nonce: &str) -> support::Answer {
+    use http_body_util::BodyExt;
+    let body = format!("challenge={challenge}&nonce={nonce}");
+    let req = v
+        .request(Method::POST, "/.wartesaal/ticket?room=r")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)).boxed())
+        .unwrap();
+    v.send(req).await
+}
+
+/// The per-address limit counts over every gateway of the room, and a solved puzzle handed
+/// out by one gateway is good at another, once.
+#[tokio::test]
+async fn issuance_limits_and_puzzles_hold_across_gateways() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let limit = "admit_per_minute = 1\n[rooms.issuance]\nper_ip_per_minute = 3";
+    let (a, b) = pair(&redis, "", &support::room("r", &up.url(), limit)).await;
+    // Three tickets a minute for this address, whichever gateway it asks: not three each.
+    for i in 0..3 {
+        let gw = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(
+            gw.visitor().get("/book").await.status,
+            StatusCode::OK,
+            "ticket {i}"
+        );
+    }
+    for gw in [&a, &b] {
+        let refused = gw.visitor().get("/book").await;
+        assert_eq!(
+            refused.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            refused.body
+        );
+        assert!(refused.headers.contains_key("retry-after"));
+    }
+    // Two minutes on, the address may draw again.
+    a.advance(Duration::from_secs(120));
+    assert_eq!(b.visitor().get("/book").await.status, StatusCode::OK);
+    drop((a, b));
+
+    let pow = "admit_per_minute = 1\n[rooms.issuance]\nproof_of_work_bits = 8";
+    let redis2 = RedisServer::start().unwrap();
+    let (a, b) = pair(&redis2, "", &support::room("r", &up.url(), pow)).await;
+    let mut v = a.visitor();
+    let status = v.status("r").await;
+    let challenge = status["challenge"].as_str().expect("a puzzle").to_string();
+    let nonce = wartesaal::access::issuance::solve(&challenge, 8);
+    // Solved in the browser, handed in where the load balancer sends it: the other gateway.
+    v.base = b.base();
+    let answer = hand_in(&mut v, &challenge, &nonce).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        v.cookie("wartesaal_r").is_some(),
+        "a ticket for the solution"
+    );
+    // The same solution again, at either gateway: used.
+    for gw in [&a, &b] {
+        let mut copycat = gw.visitor();
+        let reused = hand_in(&mut copycat, &challenge, &nonce).await;
+        assert_eq!(reused.status, StatusCode::GONE, "{}", reused.body);
+        assert!(copycat.cookie("wartesaal_r").is_none());
+    }
+    drop(redis);
+}

@@ -20,8 +20,8 @@ use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
 use crate::queue::admission::{self, Drawn, Limits, Queue};
 use crate::queue::schedule::{self, Order, Phase, Prequeue};
 use crate::state::{
-    effective, operator_rate, BackendInfo, Figures, Message, RoomState, SessionStart, Settings,
-    SettingsChange, StateError, StateFuture,
+    effective, operator_rate, BackendInfo, Figures, Gate, Message, RoomState, SessionStart,
+    Settings, SettingsChange, StateError, StateFuture,
 };
 
 pub mod file;
@@ -649,7 +649,7 @@ fn sorted(map: &DashMap<u64, Millis>) -> Vec<(u64, Millis)> {
 }
 
 impl RoomState for EmbeddedState {
-    fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
+    fn draw(&self, now: Millis, _gate: Gate) -> StateFuture<'_, (Drawn, Figures)> {
         let active = self.sessions.len() as u64;
         loop {
             let drawn = self.with_line(|l| {

@@ -27,14 +27,14 @@ const T0: Millis = 1_700_000_000_000;
 async fn released_session_frees_its_slot_and_stays_refused() {
     let limits = Limits::new(6000.0, 1);
     let state = EmbeddedState::new(T0, limits);
-    let (first, _) = state.draw(T0).await.unwrap();
+    let (first, _) = state.draw(T0, Gate::default()).await.unwrap();
     assert!(first.admitted);
     assert_eq!(state.start_session(first.seq, 3, T0), SessionStart::New);
     assert_eq!(
         state.start_session(first.seq, 3, T0),
         SessionStart::Existing
     );
-    let (second, figures) = state.draw(T0 + 1000).await.unwrap();
+    let (second, figures) = state.draw(T0 + 1000, Gate::default()).await.unwrap();
     assert_eq!(figures.issued, 2);
     assert!(!second.admitted);
     assert_eq!(state.figures(T0 + 2000).cursor, 1);
@@ -91,7 +91,7 @@ mod durable {
     }
 
     async fn draw(state: &EmbeddedState, now: Millis) -> Drawn {
-        state.draw(now).await.unwrap().0
+        state.draw(now, Gate::default()).await.unwrap().0
     }
 
     #[tokio::test]

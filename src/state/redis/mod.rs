@@ -30,7 +30,7 @@ use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
 use crate::queue::admission::{Drawn, Limits, Pace, Queue};
 use crate::queue::schedule::{self, Frozen, Order, Phase, Prequeue, Transition};
 use crate::state::{
-    effective, BackendInfo, Figures, RoomState, SessionStart, SettingsChange, StateError,
+    effective, BackendInfo, Figures, Gate, RoomState, SessionStart, SettingsChange, StateError,
     StateFuture,
 };
 use crate::state::{Message, Override, Settings};
@@ -156,6 +156,10 @@ struct Keys {
     /// Called places waiting for a start, by place and by when they last asked.
     claims: String,
     claimed_at: String,
+    /// New tickets per address hash, for this minute and the last (used in turn).
+    addresses: [String; 2],
+    /// Challenges handed in: id → until when their token is valid.
+    challenges: String,
 }
 
 impl Keys {
@@ -172,6 +176,8 @@ impl Keys {
             arrivals: key("arrivals"),
             claims: key("claims"),
             claimed_at: key("claimed_at"),
+            addresses: [key("addresses:0"), key("addresses:1")],
+            challenges: key("challenges"),
         }
     }
 }
@@ -304,10 +310,13 @@ const SYNC: &str = include_str!("sync.lua");
 const LEAD: &str = include_str!("lead.lua");
 
 /// A new ticket number: never below what the caller has seen; let straight in when nobody
-/// waits, admissions run and the allowance has room.
+/// waits, admissions run and the allowance has room. First, for every gateway at once: the
+/// address limit, and a solved challenge's single use.
 ///
-/// ARGV: floor now. Returns {seq, admitted, issued, cursor}; {-1} without a line,
-/// {-2} while a restored line settles.
+/// ARGV: floor now address_hash per_minute challenge_id challenge_until (the last four empty
+/// when not checked). Returns {seq, admitted, issued, cursor}; {-1} without a line, {-2}
+/// while a restored line settles, {-3, retry_after_s} over the address limit, {-4} a
+/// challenge used before.
 const DRAW: &str = include_str!("draw.lua");
 
 /// A called number turns up: a new session within the rate of session starts, the same one

@@ -6,7 +6,11 @@ use super::*;
 use crate::queue::admission::CLAIM_HOLD_MS;
 
 impl RoomState for SharedState {
-    fn draw(&self, now: Millis) -> StateFuture<'_, (Drawn, Figures)> {
+    fn shares_issuance(&self) -> bool {
+        true
+    }
+
+    fn draw(&self, now: Millis, gate: Gate) -> StateFuture<'_, (Drawn, Figures)> {
         Box::pin(async move {
             // While Redis is known to be away, nobody waits for its timeouts.
             if self.lock().line.is_none() || !self.available() {
@@ -16,12 +20,14 @@ impl RoomState for SharedState {
             }
             self.follow_schedule(now).await?;
             let floor = self.floor(&self.lock());
-            let reply = self.draw_confirmed(floor, now).await?;
+            let reply = self.draw_confirmed(floor, now, gate).await?;
             let &[seq, admitted, issued, cursor] = reply.as_slice() else {
-                return Err(match reply.first() {
-                    Some(-2) => StateError::Unavailable(
+                return Err(match reply.as_slice() {
+                    [-2] => StateError::Unavailable(
                         "the shared line is being restored after Redis lost it".into(),
                     ),
+                    [-3, retry] => StateError::Limited((*retry).max(1) as u64),
+                    [-4] => StateError::ChallengeUsed,
                     _ => lost(),
                 });
             };
@@ -288,10 +294,23 @@ impl SharedState {
     /// A new number from Redis, handed out only once `min_replicas` replicas have it too: one
     /// round trip (the draw and `WAIT` go together). Without their word the number is given
     /// to nobody, so that a replica promoted meanwhile cannot hand it out a second time.
-    async fn draw_confirmed(&self, floor: u64, now: Millis) -> Result<Vec<i64>, StateError> {
+    async fn draw_confirmed(
+        &self,
+        floor: u64,
+        now: Millis,
+        gate: Gate,
+    ) -> Result<Vec<i64>, StateError> {
         let inv = {
             let mut inv = self.call(&self.redis.scripts.draw);
             inv.arg(floor).arg(now);
+            match gate.address {
+                Some((hash, per_minute)) => inv.arg(format!("{hash:016x}")).arg(per_minute),
+                None => inv.arg("").arg(0),
+            };
+            match gate.challenge {
+                Some((id, until)) => inv.arg(id).arg(until),
+                None => inv.arg("").arg(0),
+            };
             inv
         };
         let replicas = self.redis.min_replicas;
@@ -315,7 +334,7 @@ impl SharedState {
             }
             other => other.map_err(unavailable)?,
         };
-        if reply.len() > 1 && confirmed < replicas {
+        if reply.len() > 2 && confirmed < replicas {
             tracing::warn!(
                 room = %self.room,
                 confirmed,

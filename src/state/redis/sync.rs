@@ -70,6 +70,9 @@ impl SharedState {
             &k.arrivals,
             &k.claims,
             &k.claimed_at,
+            &k.addresses[0],
+            &k.addresses[1],
+            &k.challenges,
         ] {
             inv.key(key);
         }
