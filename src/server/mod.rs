@@ -107,8 +107,16 @@ impl Running {
         if was.admin.listen != now_cfg.admin.listen {
             restart.push("admin.listen");
         }
+        let mut state = self.config.state.clone();
         if was.state != now_cfg.state {
-            restart.push("state");
+            match self.backend.retune(&now_cfg.state) {
+                Ok(true) => state = now_cfg.state.clone(),
+                Ok(false) => restart.push("state"),
+                Err(e) => {
+                    tracing::error!(error = %e, "state: the new Redis settings cannot be used");
+                    restart.push("state");
+                }
+            }
         }
         if was.server.max_connections != now_cfg.server.max_connections {
             restart.push("server.max_connections");
@@ -143,7 +151,7 @@ impl Running {
         let mut config = config;
         config.server.listen = self.config.server.listen.clone();
         config.admin.listen = self.config.admin.listen;
-        config.state = self.config.state.clone();
+        config.state = state;
         config.server.max_connections = self.config.server.max_connections;
         config.server.max_connections_per_address = self.config.server.max_connections_per_address;
         config.server.header_read_timeout = self.config.server.header_read_timeout;

@@ -70,6 +70,15 @@ impl Backend {
         }))
     }
 
+    /// A reload's `[state]`: Redis settings other than the backend and the key prefix take
+    /// effect at once (`Redis::retune`). `false`: this change needs a restart.
+    pub fn retune(&self, cfg: &StateConfig) -> Result<bool, StateError> {
+        match (&self.store, &cfg.redis) {
+            (Store::Redis(redis), Some(new)) => redis.retune(new, cfg.on_unavailable),
+            _ => Ok(false),
+        }
+    }
+
     /// Room `id`: the state alive in this process, or resumed from the backend (a new line
     /// where it has none). Fails on a state file that cannot be read or written, instead of
     /// starting from zero. A shared room syncs from now on (in a Tokio runtime).

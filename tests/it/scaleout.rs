@@ -634,3 +634,48 @@ async fn issuance_limits_and_puzzles_hold_across_gateways() {
     }
     drop(redis);
 }
+
+/// A reload naming another Redis moves the room there at once, without a restart: the
+/// gateway's copy seeds the new Redis as it would one restarted empty, and everyone keeps
+/// their place.
+#[tokio::test]
+async fn a_reload_moves_the_line_to_another_redis_without_a_restart() {
+    let Some(old) = RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), STILL);
+    let clock = Arc::new(ManualClock::new(T0));
+    let mut gw = support::gateway_on(&support::config_redis(&old.url(), "", &room), clock).await;
+    let mut walk_in = gw.visitor();
+    assert_eq!(walk_in.get("/book").await.body, "upstream:/book");
+    let mut line = Vec::new();
+    for _ in 0..3 {
+        line.push(waiting_at(&gw).await);
+    }
+
+    let new = RedisServer::start().unwrap();
+    let config = wartesaal::config::Config::from_toml(
+        &support::config_redis(&new.url(), "redis_timeout = \"2s\"", &room),
+        std::path::Path::new("reload.toml"),
+        wartesaal::config::KeySource::Given(vec![wartesaal::access::ticket::Secret::from_bytes(
+            support::SECRET,
+        )]),
+    )
+    .unwrap();
+    let restart = gw.running.reload(config).unwrap();
+    assert!(restart.is_empty(), "no restart asked for: {restart:?}");
+    old.kill();
+    support::eventually("the line is in the new Redis", || async {
+        new.cli(&["EXISTS", "{wartesaal:r}:line"]) == "1"
+            && room_json(&gw).await["backend"]["available"] == true
+    })
+    .await;
+    gw.advance(Duration::from_millis(3_500));
+    for (v, seq) in &mut line {
+        assert_eq!(v.status("r").await["position"], *seq, "ticket {seq}");
+    }
+    let (_, next) = waiting_at(&gw).await;
+    assert_eq!(next, 4, "numbers go on after the highest handed out");
+    assert_eq!(walk_in.get("/book").await.body, "upstream:/book");
+}

@@ -70,11 +70,18 @@ const ENDED_SLACK_MS: Millis = 5_000;
 
 /// The Redis connection of this process and the rooms it shares.
 pub struct Redis {
-    link: Link,
+    /// Replaced by a reload that names another Redis (or other TLS files, sentinels, nodes).
+    link: ArcSwap<Link>,
+    tuning: ArcSwap<Tuning>,
     prefix: String,
     /// This gateway's name in the lease.
     id: String,
     clock: Arc<dyn Clock>,
+    scripts: Scripts,
+}
+
+/// The settings a reload may change while the rooms go on.
+struct Tuning {
     on_unavailable: OnUnavailable,
     /// Replicas that must confirm a new number (`WAIT`) before it is handed out.
     min_replicas: u32,
@@ -82,7 +89,18 @@ pub struct Redis {
     wait_ms: u64,
     new_line_hold_ms: Millis,
     open_after_ms: Millis,
-    scripts: Scripts,
+}
+
+impl Tuning {
+    fn new(cfg: &RedisConfig, on_unavailable: OnUnavailable) -> Tuning {
+        Tuning {
+            on_unavailable,
+            min_replicas: cfg.min_replicas,
+            wait_ms: (cfg.timeout.as_millis() as u64 / 2).clamp(10, 250),
+            new_line_hold_ms: cfg.new_line_hold.as_millis() as Millis,
+            open_after_ms: cfg.open_after.as_millis() as Millis,
+        }
+    }
 }
 
 struct Scripts {
@@ -104,15 +122,11 @@ impl Redis {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Redis>, StateError> {
         Ok(Arc::new(Redis {
-            link: Link::new(cfg)?,
+            link: ArcSwap::from_pointee(Link::new(cfg)?),
+            tuning: ArcSwap::from_pointee(Tuning::new(cfg, on_unavailable)),
             prefix: cfg.prefix.clone(),
             id: gateway_id(),
             clock,
-            on_unavailable,
-            min_replicas: cfg.min_replicas,
-            wait_ms: (cfg.timeout.as_millis() as u64 / 2).clamp(10, 250),
-            new_line_hold_ms: cfg.new_line_hold.as_millis() as Millis,
-            open_after_ms: cfg.open_after.as_millis() as Millis,
             scripts: Scripts {
                 sync: Script::new(SYNC),
                 lead: Script::new(LEAD),
@@ -124,6 +138,39 @@ impl Redis {
                 release: Script::new(RELEASE),
             },
         }))
+    }
+}
+
+impl Redis {
+    /// A reload's new Redis settings, in force at once: another address (the rooms' copies
+    /// seed it as they would a Redis restarted empty), TLS files, sentinels or cluster nodes,
+    /// timeouts and the failover rules. `false` if the prefix changed, which needs a
+    /// restart: the rooms' keys are named by it.
+    pub fn retune(
+        &self,
+        cfg: &RedisConfig,
+        on_unavailable: OnUnavailable,
+    ) -> Result<bool, StateError> {
+        if cfg.prefix != self.prefix {
+            return Ok(false);
+        }
+        let link = Link::new(cfg)?;
+        tracing::warn!(
+            redis = %link.primary().addr,
+            "state: Redis settings changed by the reload; in force now"
+        );
+        self.link.store(Arc::new(link));
+        self.tuning
+            .store(Arc::new(Tuning::new(cfg, on_unavailable)));
+        Ok(true)
+    }
+
+    fn link(&self) -> Arc<Link> {
+        self.link.load_full()
+    }
+
+    fn tuning(&self) -> arc_swap::Guard<Arc<Tuning>> {
+        self.tuning.load()
     }
 }
 

@@ -313,7 +313,7 @@ impl SharedState {
             };
             inv
         };
-        let replicas = self.redis.min_replicas;
+        let replicas = self.redis.tuning().min_replicas;
         if replicas == 0 {
             return inv
                 .invoke_async(&mut self.conn())
@@ -324,7 +324,7 @@ impl SharedState {
         pipe.invoke_script(&inv)
             .cmd("WAIT")
             .arg(replicas)
-            .arg(self.redis.wait_ms);
+            .arg(self.redis.tuning().wait_ms);
         let mut conn = self.conn();
         let answer: Result<(Vec<i64>, u32), _> = pipe.query_async(&mut conn).await;
         let (reply, confirmed) = match answer {

@@ -47,7 +47,7 @@ impl SharedState {
     }
 
     pub(super) fn conn(&self) -> link::Conn {
-        self.redis.link.conn()
+        self.redis.link().conn()
     }
 
     /// Every number below this is known to be handed out: drawn, synced or shown here.
@@ -93,9 +93,9 @@ impl SharedState {
     /// five times a second; never fails, but marks the room unavailable while Redis is.
     pub async fn refresh(&self) {
         let _one = self.refreshing.lock().await;
-        if self.redis.link.unresolved() {
+        if self.redis.link().unresolved() {
             self.follow_primary().await;
-            if self.redis.link.unresolved() {
+            if self.redis.link().unresolved() {
                 let now = self.redis.clock.now_ms();
                 self.set_available(false, "no sentinel named a primary yet", now);
                 return;
@@ -122,7 +122,7 @@ impl SharedState {
                 Some(line) => ("restore", restore_fields(line, &l.config, now)),
                 None => match l.missing_since {
                     Some(since) if since.elapsed() >= FRESH_SEED_DELAY => {
-                        let hold = self.redis.new_line_hold_ms;
+                        let hold = self.redis.tuning().new_line_hold_ms;
                         ("fresh", fresh_fields(&l.config, now, hold))
                     }
                     _ => ("none", Vec::new()),
@@ -280,7 +280,7 @@ impl SharedState {
             (true, false) => tracing::error!(
                 room = %self.room,
                 error = why,
-                on_unavailable = match self.redis.on_unavailable {
+                on_unavailable = match self.redis.tuning().on_unavailable {
                     OnUnavailable::Hold => "hold: the line waits, passes keep working",
                     OnUnavailable::Open => "open: everyone goes straight to the upstream \
                                             if it stays away",
@@ -291,7 +291,7 @@ impl SharedState {
             _ => {}
         }
         let mut o = self.outage.lock().unwrap_or_else(|p| p.into_inner());
-        let after = self.redis.open_after_ms;
+        let after = self.redis.tuning().open_after_ms;
         let passing = self.passing.load(Ordering::Relaxed);
         if available {
             o.down_since = None;
@@ -303,7 +303,7 @@ impl SharedState {
         } else {
             o.up_since = None;
             let down = *o.down_since.get_or_insert(now);
-            let open = self.redis.on_unavailable == OnUnavailable::Open;
+            let open = self.redis.tuning().on_unavailable == OnUnavailable::Open;
             if open && !passing && now.saturating_sub(down) >= after {
                 self.passing.store(true, Ordering::Relaxed);
                 tracing::error!(
@@ -317,10 +317,10 @@ impl SharedState {
 
     /// With Sentinel, connects to whichever server the sentinels name primary now.
     async fn follow_primary(&self) {
-        match self.redis.link.follow().await {
+        match self.redis.link().follow().await {
             Ok(true) => tracing::warn!(
                 room = %self.room,
-                primary = %self.redis.link.primary().addr,
+                primary = %self.redis.link().primary().addr,
                 "the sentinels name a new Redis primary; following it"
             ),
             Ok(false) => {}
@@ -344,7 +344,7 @@ impl SharedState {
             tracing::error!(
                 room = %self.room,
                 role = %kind,
-                primary = %self.redis.link.primary().addr,
+                primary = %self.redis.link().primary().addr,
                 "the Redis server this gateway reaches is not a primary"
             );
             self.follow_primary().await;
@@ -355,7 +355,7 @@ impl SharedState {
             _ => 0,
         };
         if replicas > 0
-            && self.redis.min_replicas == 0
+            && self.redis.tuning().min_replicas == 0
             && !self.replicas_warned.swap(true, Ordering::Relaxed)
         {
             tracing::warn!(
@@ -366,7 +366,7 @@ impl SharedState {
                  redis_min_replicas = 1"
             );
         }
-        if self.redis.link.follows_sentinels() {
+        if self.redis.link().follows_sentinels() {
             self.follow_primary().await;
         }
     }
