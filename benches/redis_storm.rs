@@ -187,8 +187,9 @@ async fn run(redis_port: Option<u16>, backend: std::net::SocketAddr) -> Figures 
     let http: HttpClient = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(concurrency)
         .build_http();
-    // The first walks in; the line exists in Redis from here on.
-    let _ = get(&http, &format!("{}/book", bases[0]), None).await;
+    // The first walks in (the demo site's page); the line exists from here on.
+    let first = Request::get(format!("{}/", bases[0])).header("host", "site.test");
+    let _ = http.request(first.body(Empty::new()).unwrap()).await;
 
     let reset = |con: &mut Option<redis::Connection>| {
         if let Some(con) = con {
@@ -206,7 +207,7 @@ async fn run(redis_port: Option<u16>, backend: std::net::SocketAddr) -> Figures 
     let (drawn, draw_secs) = storm(concurrency, arrivals, Duration::from_secs(600), move |i| {
         let (h, b, t) = (h.clone(), b.clone(), t.clone());
         async move {
-            let url = format!("{}/book", b[i % b.len()]);
+            let url = format!("{}/", b[i % b.len()]);
             let cookie = get(&h, &url, None).await.expect("a ticket");
             t.lock().unwrap()[i] = cookie;
         }
