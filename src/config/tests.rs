@@ -207,3 +207,59 @@ fn host_patterns_match() {
     assert!(!HostPattern::Suffix(".a.de".into()).matches("a.de"));
     assert!(!HostPattern::Suffix(".a.de".into()).matches("evila.de"));
 }
+
+#[test]
+fn redis_settings_are_checked_and_named() {
+    let room =
+        "[[rooms]]\nid = \"impf\"\nupstream = \"http://127.0.0.1:8081\"\nadmit_per_minute = 6\n";
+    let state = |extra: &str| format!("[state]\nbackend = \"redis\"\n{extra}\n{room}");
+    let c = load(&state(
+        "redis_sentinels = [\"10.0.0.1:26379\", \"[::1]:26380\"]\nredis_master = \"m\"",
+    ))
+    .unwrap();
+    let redis = c.state.redis.unwrap();
+    let sentinel = redis.sentinel.unwrap();
+    assert_eq!(sentinel.addrs[1], ("::1".to_string(), 26380));
+    assert_eq!(
+        redis.min_replicas, 1,
+        "with sentinels a number waits for a replica"
+    );
+    assert_eq!(redis.new_line_hold, Duration::from_secs(35));
+    assert_eq!(redis.open_after, Duration::from_secs(10));
+    let plain = load(&state("")).unwrap().state.redis.unwrap();
+    assert_eq!(
+        (plain.min_replicas, plain.timeout),
+        (0, Duration::from_secs(1))
+    );
+    for (extra, key) in [
+        ("redis_url = \"http://x\"", "state.redis_url"),
+        ("redis_master = \"m\"", "state.redis_sentinels"),
+        ("redis_sentinels = [\"a:1\"]", "state.redis_master"),
+        (
+            "redis_sentinels = [\"nope\"]\nredis_master = \"m\"",
+            "state.redis_sentinels",
+        ),
+        (
+            "redis_cluster = [\"a:1\"]\nredis_sentinels = [\"a:2\"]\nredis_master = \"m\"",
+            "state.redis_cluster",
+        ),
+        ("redis_ca_file = \"/tmp/ca.pem\"", "state.redis_ca_file"),
+        (
+            "redis_url = \"rediss://r:6380/0\"\nredis_ca_file = \"/nonexistent/ca.pem\"",
+            "state.redis_ca_file",
+        ),
+        (
+            "redis_url = \"rediss://r:6380/0\"\nredis_client_cert = \"/x.pem\"",
+            "state.redis_client_key",
+        ),
+        ("redis_timeout = \"5ms\"", "state.redis_timeout"),
+        ("redis_min_replicas = 99", "state.redis_min_replicas"),
+        ("redis_min_replica = 1", "state.redis_min_replica"),
+    ] {
+        let err = load(&state(extra)).unwrap_err();
+        assert!(
+            err.problems().iter().any(|p| p.key == key),
+            "{extra}: expected a problem with {key}: {err}"
+        );
+    }
+}

@@ -252,7 +252,17 @@ async fn hold_keeps_the_line_and_passes_while_redis_is_away() {
     assert_eq!(page.body, "upstream:/book");
     let status = waiting.status("r").await;
     assert_eq!(status["position"], 1);
-    assert_eq!(waiting.get("/book").await.status, StatusCode::OK);
+    assert_eq!(
+        status["state"], "held",
+        "the page says admission stopped: {status}"
+    );
+    let page = waiting.get("/book").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Der Einlass stockt gerade kurz"),
+        "{}",
+        page.body
+    );
     let mut newcomer = gw.visitor();
     let busy = newcomer.get("/book").await;
     assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
