@@ -67,7 +67,7 @@ fn redis_keys(s: &mut Section, wanted: bool, p: &mut Vec<Problem>) -> Option<Red
     let min_replicas = s.unsigned("redis_min_replicas", 0, p);
     let new_line_hold = s
         .duration("redis_new_line_hold", p)
-        .unwrap_or(Duration::from_secs(35));
+        .unwrap_or(Duration::from_secs(65));
     let open_after = s
         .duration("open_after", p)
         .unwrap_or(Duration::from_secs(10));
@@ -104,6 +104,14 @@ fn redis_keys(s: &mut Section, wanted: bool, p: &mut Vec<Problem>) -> Option<Red
             format!("{timeout:?} is outside 50ms to 30s"),
             "how long one Redis command may take before Redis counts as away; \"1s\" suits \
              a Redis on the same network",
+        ));
+    }
+    if open_after < Duration::from_secs(3) {
+        p.push(s.problem(
+            "open_after",
+            format!("{open_after:?} is under 3s"),
+            "a gateway that has just started or reconnected needs a moment before Redis counts \
+             as away; \"10s\" lets a short stall pass without opening the door",
         ));
     }
     let sentinel = sentinel_keys(s, &sentinels, master, p);

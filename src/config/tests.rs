@@ -224,7 +224,7 @@ fn redis_settings_are_checked_and_named() {
         redis.min_replicas, 1,
         "with sentinels a number waits for a replica"
     );
-    assert_eq!(redis.new_line_hold, Duration::from_secs(35));
+    assert_eq!(redis.new_line_hold, Duration::from_secs(65));
     assert_eq!(redis.open_after, Duration::from_secs(10));
     let plain = load(&state("")).unwrap().state.redis.unwrap();
     assert_eq!(
@@ -253,6 +253,7 @@ fn redis_settings_are_checked_and_named() {
             "state.redis_client_key",
         ),
         ("redis_timeout = \"5ms\"", "state.redis_timeout"),
+        ("open_after = \"1s\"", "state.open_after"),
         ("redis_min_replicas = 99", "state.redis_min_replicas"),
         ("redis_min_replica = 1", "state.redis_min_replica"),
     ] {

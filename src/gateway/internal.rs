@@ -231,7 +231,7 @@ impl Gateway {
                     Some(ahead) => (moment_view(room, &figures, lang, now_s, ahead), None),
                 }
             }
-            Decision::Wait { ticket, place } if figures.ghosts > 0 => {
+            Decision::Wait { ticket, place } if figures.learns_from_tickets() => {
                 room.state.ticket_seen(ticket.seq);
                 (
                     view::view(room, &figures, Some(place), lang, now_s),

@@ -247,7 +247,7 @@ impl Gateway {
                 }
             }
             Decision::Wait { ticket, place } => {
-                if figures.ghosts > 0 {
+                if figures.learns_from_tickets() {
                     room.state.ticket_seen(ticket.seq);
                 }
                 let cookie = room.renewed_ticket(&ticket, now_s, visit.secure);

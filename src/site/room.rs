@@ -12,7 +12,7 @@ use crate::access::issuance::{AddressLimiter, Challenges};
 use crate::access::passes::PassLimiter;
 use crate::access::ticket::{Kind, RoomKeys, Token};
 use crate::clock::Millis;
-use crate::config::{Config, OnUnavailable, RoomConfig};
+use crate::config::{Config, RoomConfig};
 use crate::forward::{self, CookieName, UpstreamGate};
 use crate::http1::UpstreamPool;
 use crate::metrics::{Metrics, RoomMetrics};
@@ -34,8 +34,6 @@ pub struct Room {
     pub issuance: Issuance,
     pub metrics: RoomMetrics,
     pub cookie_name: CookieName,
-    /// What to do while the shared state cannot be reached.
-    pub on_unavailable: OnUnavailable,
     /// Kept-alive connections to the upstream (kept across reloads while the upstream and
     /// its CA stay the same).
     pub pool: Arc<UpstreamPool>,
@@ -122,7 +120,6 @@ impl Room {
             issuance,
             metrics: metrics.room(&cfg.id),
             cookie_name: CookieName::new(cfg.cookie_name()),
-            on_unavailable: config.state.on_unavailable,
             state,
             cfg,
         }

@@ -112,6 +112,13 @@ impl Figures {
         }
     }
 
+    /// Whether a waiting ticket shown here should be reported (`RoomState::ticket_seen`):
+    /// after a crash skipped numbers, or when other gateways draw too (a ticket drawn on the
+    /// other side of a failover raises the counter here).
+    pub fn learns_from_tickets(&self) -> bool {
+        self.ghosts > 0 || self.handed_out == u64::MAX
+    }
+
     /// People waiting: numbers handed out and not yet called, less those a crash skipped that
     /// nobody has shown up with.
     pub fn waiting(&self) -> u64 {

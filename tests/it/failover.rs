@@ -690,3 +690,36 @@ async fn a_redis_cluster_carries_the_line_and_its_slot_can_move() {
         .await;
     }
 }
+
+/// A ticket drawn on another Redis (the other side of a failover) and shown to a gateway
+/// raises that gateway's counter: its next number lies above it.
+#[tokio::test]
+async fn a_ticket_shown_raises_the_counter_above_it() {
+    let Some(one) = RedisServer::start() else {
+        return;
+    };
+    let other = RedisServer::start().unwrap();
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), "admit_per_minute = 1");
+    let clock = Arc::new(ManualClock::new(T0));
+    let a = support::gateway_on(&support::config_redis(&one.url(), "", &room), clock.clone()).await;
+    let b = support::gateway_on(
+        &support::config_redis(&other.url(), "", &room),
+        clock.clone(),
+    )
+    .await;
+    let mut drawn = Vec::new();
+    for _ in 0..6 {
+        drawn.push(arrive(&a).await.expect("a number at A"));
+    }
+    let (_, first_at_b) = arrive(&b).await.expect("a number at B");
+    let (mut far, far_seq) = drawn.pop().unwrap();
+    assert!(far_seq > first_at_b, "both lines began together");
+    far.base = b.base();
+    assert_eq!(far.status("r").await["admitted"], false);
+    let (_, next) = arrive_soon(&b, "B draws again").await;
+    assert!(
+        next > far_seq,
+        "{next} is above the ticket shown, {far_seq}"
+    );
+}

@@ -22,6 +22,12 @@ pub(super) struct Link {
     cluster: Option<ClusterClient>,
     config: ConnectionManagerConfig,
     tls: Option<TlsCertificates>,
+    /// How long asking the sentinels may take.
+    timeout: Duration,
+    /// When the sentinels were last asked (ms since `born`): at most twice a second, however
+    /// many rooms ask.
+    asked_at: std::sync::atomic::AtomicU64,
+    born: std::time::Instant,
 }
 
 /// The connection to one primary (or a cluster), and where it is (for the log).
@@ -129,9 +135,14 @@ impl Link {
                     b = b.set_client_to_redis_password(password);
                 }
                 if secure {
-                    b = b.set_client_to_redis_tls_mode(redis::TlsMode::Secure);
+                    // The sentinels are reached as the primary is: TLS, with the same CA.
+                    b = b
+                        .set_client_to_redis_tls_mode(redis::TlsMode::Secure)
+                        .set_client_to_sentinel_tls_mode(redis::TlsMode::Secure);
                     if let Some(certs) = &tls {
-                        b = b.set_client_to_redis_certificates(certs.clone());
+                        b = b
+                            .set_client_to_redis_certificates(certs.clone())
+                            .set_client_to_sentinel_certificates(certs.clone());
                     }
                 }
                 Some(tokio::sync::Mutex::new(b.build().map_err(bad)?))
@@ -179,6 +190,9 @@ impl Link {
             cluster,
             config,
             tls,
+            timeout: cfg.timeout,
+            asked_at: std::sync::atomic::AtomicU64::new(0),
+            born: std::time::Instant::now(),
         })
     }
 
@@ -192,6 +206,10 @@ impl Link {
 
     pub fn follows_sentinels(&self) -> bool {
         self.sentinel.is_some()
+    }
+
+    pub fn is_cluster(&self) -> bool {
+        self.cluster.is_some()
     }
 
     /// With Sentinel, before the sentinels have named a primary.
@@ -221,12 +239,23 @@ impl Link {
         let Some(sentinel) = &self.sentinel else {
             return Ok(false);
         };
-        let client = {
-            let mut s = sentinel.lock().await;
-            s.async_get_client()
-                .await
-                .map_err(|e| StateError::Unavailable(format!("Redis Sentinel: {e}")))?
+        // One question at a time, and not again within half a second: the other rooms use
+        // the answer the asking one gets.
+        let Ok(mut s) = sentinel.try_lock() else {
+            return Ok(false);
         };
+        let now = self.born.elapsed().as_millis() as u64 + 1_000;
+        let asked = self.asked_at.load(std::sync::atomic::Ordering::Relaxed);
+        if now < asked + 500 && !self.unresolved() {
+            return Ok(false);
+        }
+        self.asked_at
+            .store(now, std::sync::atomic::Ordering::Relaxed);
+        let client = tokio::time::timeout(self.timeout * 2, s.async_get_client())
+            .await
+            .map_err(|_| StateError::Unavailable("Redis Sentinel: no answer in time".into()))?
+            .map_err(|e| StateError::Unavailable(format!("Redis Sentinel: {e}")))?;
+        drop(s);
         let addr = describe(client.get_connection_info().addr());
         if addr == self.current.load().addr {
             return Ok(false);

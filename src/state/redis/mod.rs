@@ -72,6 +72,8 @@ const ENDED_SLACK_MS: Millis = 5_000;
 pub struct Redis {
     /// Replaced by a reload that names another Redis (or other TLS files, sentinels, nodes).
     link: ArcSwap<Link>,
+    /// The settings `link` was made from.
+    reached: Mutex<RedisConfig>,
     tuning: ArcSwap<Tuning>,
     prefix: String,
     /// This gateway's name in the lease.
@@ -112,6 +114,7 @@ struct Scripts {
     transition: Script,
     settings: Script,
     release: Script,
+    undo: Script,
 }
 
 impl Redis {
@@ -123,6 +126,7 @@ impl Redis {
     ) -> Result<Arc<Redis>, StateError> {
         Ok(Arc::new(Redis {
             link: ArcSwap::from_pointee(Link::new(cfg)?),
+            reached: Mutex::new(cfg.clone()),
             tuning: ArcSwap::from_pointee(Tuning::new(cfg, on_unavailable)),
             prefix: cfg.prefix.clone(),
             id: gateway_id(),
@@ -136,6 +140,7 @@ impl Redis {
                 transition: Script::new(TRANSITION),
                 settings: Script::new(SETTINGS),
                 release: Script::new(RELEASE),
+                undo: Script::new(UNDO),
             },
         }))
     }
@@ -154,14 +159,24 @@ impl Redis {
         if cfg.prefix != self.prefix {
             return Ok(false);
         }
-        let link = Link::new(cfg)?;
-        tracing::warn!(
-            redis = %link.primary().addr,
-            "state: Redis settings changed by the reload; in force now"
-        );
-        self.link.store(Arc::new(link));
         self.tuning
             .store(Arc::new(Tuning::new(cfg, on_unavailable)));
+        let mut reached = self.reached.lock().unwrap_or_else(|p| p.into_inner());
+        let same = |a: &RedisConfig| {
+            (&a.url, a.timeout, &a.sentinel, &a.cluster, &a.tls)
+                == (&cfg.url, cfg.timeout, &cfg.sentinel, &cfg.cluster, &cfg.tls)
+        };
+        if !same(&reached) {
+            // Only then a new connection: one that must ask sentinels or a cluster first
+            // answers nothing until the next sync.
+            let link = Link::new(cfg)?;
+            tracing::warn!(
+                redis = %link.primary().addr,
+                "state: how Redis is reached changed with the reload; in force now"
+            );
+            self.link.store(Arc::new(link));
+            *reached = cfg.clone();
+        }
         Ok(true)
     }
 
@@ -399,6 +414,9 @@ const TRANSITION: &str = include_str!("transition.lua");
 /// ARGV: settings_v json effect (stop, resume or nothing) now.
 /// Returns 1, 0 if changed meanwhile, -1 without a line.
 const SETTINGS: &str = include_str!("settings.lua");
+
+/// Gives back what a draw no replica confirmed counted (see the script).
+const UNDO: &str = include_str!("undo.lua");
 
 /// Hands the lease back if this gateway holds it. ARGV: id.
 const RELEASE: &str = include_str!("release.lua");

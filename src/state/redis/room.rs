@@ -220,8 +220,11 @@ impl RoomState for SharedState {
     }
 
     fn ticket_seen(&self, seq: u64) {
-        self.shown
-            .fetch_max(seq.saturating_add(1), Ordering::Relaxed);
+        // Read first: nearly every poll shows a number below it, and a read shares the line.
+        if seq >= self.shown.load(Ordering::Relaxed) {
+            self.shown
+                .fetch_max(seq.saturating_add(1), Ordering::Relaxed);
+        }
     }
 
     fn session_seen(&self, session: u64, now: Millis) -> bool {
@@ -335,6 +338,24 @@ impl SharedState {
             other => other.map_err(unavailable)?,
         };
         if reply.len() > 2 && confirmed < replicas {
+            if gate.address.is_some() || gate.challenge.is_some() {
+                let undone: Result<i64, _> = self
+                    .call(&self.redis.scripts.undo)
+                    .arg(now)
+                    .arg(
+                        gate.address
+                            .map_or(String::new(), |(h, _)| format!("{h:016x}")),
+                    )
+                    .arg(
+                        gate.challenge
+                            .map_or(String::new(), |(id, _)| id.to_string()),
+                    )
+                    .invoke_async(&mut conn)
+                    .await;
+                if let Err(e) = undone {
+                    tracing::warn!(room = %self.room, error = %e, "cannot give back an unconfirmed draw's counts");
+                }
+            }
             tracing::warn!(
                 room = %self.room,
                 confirmed,
@@ -350,4 +371,5 @@ impl SharedState {
 }
 
 // Every script gets the room's KEYS in one order (`SharedState::call`): 1 line, 2 sessions,
-// 3 started, 4 passes, 5 ended, 6 endlog, 7 lease, 8 arrivals, 9 claims, 10 claimed_at.
+// 3 started, 4 passes, 5 ended, 6 endlog, 7 lease, 8 arrivals, 9 claims, 10 claimed_at,
+// 11 and 12 addresses (by minute parity), 13 challenges.

@@ -194,13 +194,10 @@ impl SharedState {
                 return;
             }
         };
-        if self
+        let check_role = self
             .syncs
             .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(ROLE_EVERY)
-        {
-            self.check_role().await;
-        }
+            .is_multiple_of(ROLE_EVERY);
         let (status, fields, active, leader, arrivals, recent) = reply;
         if status == 0 {
             // No line in Redis, and nothing here to restore it from: a new deployment. Begun
@@ -237,8 +234,14 @@ impl SharedState {
         }
         {
             let mut l = self.lock();
-            if l.line.as_ref().is_some_and(|old| old.epoch != line.epoch) {
-                tracing::warn!(room = %self.room, epoch = line.epoch, "shared line restored by another gateway");
+            if l.line
+                .as_ref()
+                .is_some_and(|old| old.epoch != line.epoch || old.base != line.base)
+            {
+                tracing::warn!(room = %self.room, epoch = line.epoch, base = line.base, "shared line restored or begun anew by another gateway");
+                // The lease holder's queue belongs to the line it read: the numbers it would
+                // count as walked in between the two are no walk-ins.
+                *self.leader() = None;
             }
             l.floor = l.floor.max(line.issued);
             l.missing_since = None;
@@ -260,6 +263,10 @@ impl SharedState {
             }
         } else {
             *self.leader() = None;
+        }
+        // After the cursor is written: a slow sentinel must not cost the lease.
+        if check_role {
+            self.check_role().await;
         }
         if self.stale_settings.swap(false, Ordering::Relaxed) {
             let mut drop_stale = |s: &mut Settings, config: &Limits| {
@@ -304,6 +311,10 @@ impl SharedState {
             o.up_since = None;
             let down = *o.down_since.get_or_insert(now);
             let open = self.redis.tuning().on_unavailable == OnUnavailable::Open;
+            if !open && passing {
+                // A reload chose "hold" meanwhile.
+                self.passing.store(false, Ordering::Relaxed);
+            }
             if open && !passing && now.saturating_sub(down) >= after {
                 self.passing.store(true, Ordering::Relaxed);
                 tracing::error!(
@@ -332,6 +343,9 @@ impl SharedState {
     /// left for the one the sentinels name), and whether it has replicas that no number waits
     /// for (a failover could then hand numbers out twice).
     async fn check_role(&self) {
+        if self.redis.link().is_cluster() {
+            return; // A keyless command goes to any node; the cluster client knows the roles.
+        }
         let role: Result<redis::Value, _> = redis::cmd("ROLE").query_async(&mut self.conn()).await;
         let Ok(redis::Value::Array(parts)) = role else {
             return;
