@@ -51,6 +51,43 @@ async fn arrive_soon(gw: &Gateway, what: &str) -> (Visitor, u64) {
     }
 }
 
+/// Two gateways on `config`, sharing one clock, once both reach Redis.
+async fn two_on(config: &str) -> (Gateway, Gateway) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let a = support::gateway_on(config, clock.clone()).await;
+    let b = support::gateway_on(config, clock).await;
+    for gw in [&a, &b] {
+        support::eventually("both gateways reach Redis", || async {
+            room_json(gw).await["backend"]["available"] == true
+        })
+        .await;
+    }
+    (a, b)
+}
+
+/// `n` arrivals alternating between `a` and `b`, each given a number.
+async fn line_at(a: &Gateway, b: &Gateway, n: usize) -> Vec<(Visitor, u64)> {
+    let mut line = Vec::new();
+    for i in 0..n {
+        let gw = if i % 2 == 0 { a } else { b };
+        line.push(arrive(gw).await.expect("a number"));
+    }
+    line
+}
+
+/// Every ticket of `line` (drawn alternately at `a` and `b`, the first let in) still has
+/// its place, in number order, asked at the gateway it did not come from.
+async fn still_in_line(a: &Gateway, b: &Gateway, line: &mut [(Visitor, u64)]) {
+    let base = room_json(a).await["base"].as_u64().unwrap();
+    let cursor = room_json(a).await["cursor"].as_u64().unwrap() + base;
+    for (i, (v, seq)) in line.iter_mut().enumerate().skip(1) {
+        v.base = if i % 2 == 0 { b.base() } else { a.base() };
+        let status = v.status("r").await;
+        let place = *seq - cursor + 1;
+        assert_eq!(status["position"], place, "ticket {seq}: {status}");
+    }
+}
+
 /// Every number once: panics naming the one handed out twice.
 fn all_different(numbers: impl IntoIterator<Item = u64>) -> usize {
     let mut seen = HashSet::new();
@@ -89,11 +126,7 @@ async fn a_failover_with_both_sides_drawing_hands_no_number_out_twice() {
     )
     .await;
 
-    let mut line = Vec::new();
-    for i in 0..8 {
-        let drawn = arrive(if i % 2 == 0 { &a } else { &b }).await;
-        line.push(drawn.expect("a number while all is well"));
-    }
+    let mut line = line_at(&a, &b, 8).await;
 
     // The replica is promoted; B reaches it at once, A still the old primary.
     assert_eq!(replica.cli(&["REPLICAOF", "NO", "ONE"]), "OK");
@@ -144,17 +177,7 @@ async fn a_failover_with_both_sides_drawing_hands_no_number_out_twice() {
     let numbers = line.iter().chain(&handed).map(|(_, s)| *s);
     assert_eq!(all_different(numbers), line.len() + handed.len());
     // Nobody lost their place: every early ticket is still in line, in order, on both.
-    let base = room_json(&a).await["base"].as_u64().unwrap();
-    let cursor = room_json(&a).await["cursor"].as_u64().unwrap() + base;
-    for (i, (v, seq)) in line.iter_mut().enumerate().skip(1) {
-        v.base = if i % 2 == 0 { b.base() } else { a.base() };
-        let status = v.status("r").await;
-        assert_eq!(
-            status["position"],
-            *seq - cursor + 1,
-            "ticket {seq}: {status}"
-        );
-    }
+    still_in_line(&a, &b, &mut line).await;
 }
 
 /// Three sentinels (`redis-server --sentinel`, the binary Debian's `redis-sentinel` runs)
@@ -274,24 +297,8 @@ async fn a_sentinel_failover_mid_storm_loses_no_place_and_repeats_no_number() {
     let room = support::room("r", &up.url(), "admit_per_minute = 1");
     // The URL gives the database; its host is replaced by the primary the sentinels name.
     let config = support::config_redis("redis://127.0.0.1:1/0", &sentinels.config_lines(), &room);
-    let clock = Arc::new(ManualClock::new(T0));
-    let a = support::gateway_on(&config, clock.clone()).await;
-    let b = support::gateway_on(&config, clock.clone()).await;
-    for gw in [&a, &b] {
-        support::eventually("the gateways find the primary", || async {
-            room_json(gw).await["backend"]["available"] == true
-        })
-        .await;
-    }
-
-    let mut line = Vec::new();
-    for i in 0..10 {
-        line.push(
-            arrive(if i % 2 == 0 { &a } else { &b })
-                .await
-                .expect("a number"),
-        );
-    }
+    let (a, b) = two_on(&config).await;
+    let mut line = line_at(&a, &b, 10).await;
     assert_eq!(
         cli(sentinels.ports[0], &["SENTINEL", "FAILOVER", "wartesaal"]),
         "OK"
@@ -331,17 +338,7 @@ async fn a_sentinel_failover_mid_storm_loses_no_place_and_repeats_no_number() {
     assert_eq!(all_different(numbers), line.len() + handed.len());
 
     // Everyone who drew before the failover is still in line, in order, on both gateways.
-    let base = room_json(&a).await["base"].as_u64().unwrap();
-    let cursor = room_json(&a).await["cursor"].as_u64().unwrap() + base;
-    for (i, (v, seq)) in line.iter_mut().enumerate().skip(1) {
-        v.base = if i % 2 == 0 { b.base() } else { a.base() };
-        let status = v.status("r").await;
-        assert_eq!(
-            status["position"],
-            *seq - cursor + 1,
-            "ticket {seq}: {status}"
-        );
-    }
+    still_in_line(&a, &b, &mut line).await;
     drop(primary);
 }
 
@@ -503,24 +500,8 @@ async fn a_least_privilege_acl_user_is_enough() {
         "redis://wartesaal:s3cret-for-tests@127.0.0.1:{}/0",
         redis.port
     );
-    let clock = Arc::new(ManualClock::new(T0));
-    let config = support::config_redis(&url, "", &room);
-    let a = support::gateway_on(&config, clock.clone()).await;
-    let b = support::gateway_on(&config, clock.clone()).await;
-    for gw in [&a, &b] {
-        support::eventually("both reach Redis as the ACL user", || async {
-            room_json(gw).await["backend"]["available"] == true
-        })
-        .await;
-    }
-    let mut early = Vec::new();
-    for i in 0..4 {
-        early.push(
-            arrive(if i % 2 == 0 { &a } else { &b })
-                .await
-                .expect("a number"),
-        );
-    }
+    let (a, b) = two_on(&support::config_redis(&url, "", &room)).await;
+    let mut early = line_at(&a, &b, 4).await;
     a.advance(Duration::from_secs(61));
     support::eventually("the draw reaches B", || async {
         room_json(&b).await["schedule"]["prequeue"]["frozen"] == true
@@ -652,23 +633,8 @@ async fn a_redis_cluster_carries_the_line_and_its_slot_can_move() {
     let room = support::room("r", &up.url(), "admit_per_minute = 1");
     let url = format!("redis://127.0.0.1:{}/0", cluster.nodes[0].port);
     let config = support::config_redis(&url, &cluster.config_line(), &room);
-    let clock = Arc::new(ManualClock::new(T0));
-    let a = support::gateway_on(&config, clock.clone()).await;
-    let b = support::gateway_on(&config, clock.clone()).await;
-    for gw in [&a, &b] {
-        support::eventually("both reach the cluster", || async {
-            room_json(gw).await["backend"]["available"] == true
-        })
-        .await;
-    }
-    let mut line = Vec::new();
-    for i in 0..6 {
-        line.push(
-            arrive(if i % 2 == 0 { &a } else { &b })
-                .await
-                .expect("a number"),
-        );
-    }
+    let (a, b) = two_on(&config).await;
+    let mut line = line_at(&a, &b, 6).await;
     let slot: u16 = cluster.nodes[0]
         .cli(&["CLUSTER", "KEYSLOT", "{wartesaal:r}:line"])
         .parse()
