@@ -22,6 +22,8 @@ pub(super) struct Link {
     cluster: Option<ClusterClient>,
     config: ConnectionManagerConfig,
     tls: Option<TlsCertificates>,
+    /// The settings this link was made from.
+    made_from: RedisConfig,
     /// How long asking the sentinels may take.
     timeout: Duration,
     /// When the sentinels were last asked (ms since `born`): at most twice a second, however
@@ -107,72 +109,16 @@ impl Link {
             .set_response_timeout(Some(cfg.timeout))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
+        let info = client.get_connection_info().redis_settings().clone();
         let sentinel = match &cfg.sentinel {
             None => None,
-            Some(s) => {
-                let info = client.get_connection_info().redis_settings();
-                let secure = cfg.url.starts_with("rediss://");
-                let addrs = s.addrs.iter().map(|(host, port)| {
-                    if secure {
-                        ConnectionAddr::TcpTls {
-                            host: host.clone(),
-                            port: *port,
-                            insecure: false,
-                            tls_params: None,
-                        }
-                    } else {
-                        ConnectionAddr::Tcp(host.clone(), *port)
-                    }
-                });
-                let mut b =
-                    SentinelClientBuilder::new(addrs, &s.master, SentinelServerType::Master)
-                        .map_err(bad)?
-                        .set_client_to_redis_db(info.db());
-                if let Some(user) = info.username() {
-                    b = b.set_client_to_redis_username(user);
-                }
-                if let Some(password) = info.password() {
-                    b = b.set_client_to_redis_password(password);
-                }
-                if secure {
-                    // The sentinels are reached as the primary is: TLS, with the same CA.
-                    b = b
-                        .set_client_to_redis_tls_mode(redis::TlsMode::Secure)
-                        .set_client_to_sentinel_tls_mode(redis::TlsMode::Secure);
-                    if let Some(certs) = &tls {
-                        b = b
-                            .set_client_to_redis_certificates(certs.clone())
-                            .set_client_to_sentinel_certificates(certs.clone());
-                    }
-                }
-                Some(tokio::sync::Mutex::new(b.build().map_err(bad)?))
-            }
+            Some(s) => Some(tokio::sync::Mutex::new(
+                sentinel_client(s, cfg, &info, tls.as_ref()).map_err(bad)?,
+            )),
         };
         let cluster = match &cfg.cluster {
             None => None,
-            Some(nodes) => {
-                let info = client.get_connection_info().redis_settings();
-                let secure = cfg.url.starts_with("rediss://");
-                let scheme = if secure { "rediss" } else { "redis" };
-                let urls: Vec<String> = nodes
-                    .iter()
-                    .map(|(host, port)| format!("{scheme}://{host}:{port}"))
-                    .collect();
-                let mut b = ClusterClient::builder(urls)
-                    .connection_timeout(cfg.timeout.min(Duration::from_millis(500)))
-                    .response_timeout(cfg.timeout)
-                    .retries(2);
-                if let Some(user) = info.username() {
-                    b = b.username(user);
-                }
-                if let Some(password) = info.password() {
-                    b = b.password(password);
-                }
-                if let Some(certs) = &tls {
-                    b = b.certs(certs.clone());
-                }
-                Some(b.build().map_err(bad)?)
-            }
+            Some(nodes) => Some(cluster_client(nodes, cfg, &info, tls.as_ref()).map_err(bad)?),
         };
         // With Sentinel or a cluster the URL's host is not where the keys are: the first sync
         // asks the sentinels, or the cluster's nodes.
@@ -190,10 +136,19 @@ impl Link {
             cluster,
             config,
             tls,
+            made_from: cfg.clone(),
             timeout: cfg.timeout,
             asked_at: std::sync::atomic::AtomicU64::new(0),
             born: std::time::Instant::now(),
         })
+    }
+
+    /// Whether `cfg` reaches Redis the way this link does (a reload that changes only the
+    /// failover rules or timeouts of the rooms keeps the connection).
+    pub fn reaches_as(&self, cfg: &RedisConfig) -> bool {
+        let m = &self.made_from;
+        (&m.url, m.timeout, &m.sentinel, &m.cluster, &m.tls)
+            == (&cfg.url, cfg.timeout, &cfg.sentinel, &cfg.cluster, &cfg.tls)
     }
 
     pub fn conn(&self) -> Conn {
@@ -275,6 +230,81 @@ impl Link {
         }));
         Ok(true)
     }
+}
+
+/// The sentinels named in `s`, asked for the primary that `info` (user, password, database)
+/// is used on; over TLS both when the URL says `rediss://`.
+fn sentinel_client(
+    s: &crate::config::Sentinel,
+    cfg: &RedisConfig,
+    info: &redis::RedisConnectionInfo,
+    tls: Option<&TlsCertificates>,
+) -> redis::RedisResult<SentinelClient> {
+    let secure = cfg.url.starts_with("rediss://");
+    let addrs = s.addrs.iter().map(|(host, port)| {
+        if secure {
+            ConnectionAddr::TcpTls {
+                host: host.clone(),
+                port: *port,
+                insecure: false,
+                tls_params: None,
+            }
+        } else {
+            ConnectionAddr::Tcp(host.clone(), *port)
+        }
+    });
+    let mut b = SentinelClientBuilder::new(addrs, &s.master, SentinelServerType::Master)?
+        .set_client_to_redis_db(info.db());
+    if let Some(user) = info.username() {
+        b = b.set_client_to_redis_username(user);
+    }
+    if let Some(password) = info.password() {
+        b = b.set_client_to_redis_password(password);
+    }
+    if secure {
+        // The sentinels are reached as the primary is: TLS, with the same CA.
+        b = b
+            .set_client_to_redis_tls_mode(redis::TlsMode::Secure)
+            .set_client_to_sentinel_tls_mode(redis::TlsMode::Secure);
+        if let Some(certs) = tls {
+            b = b
+                .set_client_to_redis_certificates(certs.clone())
+                .set_client_to_sentinel_certificates(certs.clone());
+        }
+    }
+    b.build()
+}
+
+/// A client of the cluster whose seed `nodes` are given, with `info`'s user and password.
+fn cluster_client(
+    nodes: &[(String, u16)],
+    cfg: &RedisConfig,
+    info: &redis::RedisConnectionInfo,
+    tls: Option<&TlsCertificates>,
+) -> redis::RedisResult<ClusterClient> {
+    let scheme = if cfg.url.starts_with("rediss://") {
+        "rediss"
+    } else {
+        "redis"
+    };
+    let urls: Vec<String> = nodes
+        .iter()
+        .map(|(host, port)| format!("{scheme}://{host}:{port}"))
+        .collect();
+    let mut b = ClusterClient::builder(urls)
+        .connection_timeout(cfg.timeout.min(Duration::from_millis(500)))
+        .response_timeout(cfg.timeout)
+        .retries(2);
+    if let Some(user) = info.username() {
+        b = b.username(user);
+    }
+    if let Some(password) = info.password() {
+        b = b.password(password);
+    }
+    if let Some(certs) = tls {
+        b = b.certs(certs.clone());
+    }
+    b.build()
 }
 
 fn tls_certs(cfg: &RedisConfig) -> Option<TlsCertificates> {

@@ -72,8 +72,6 @@ const ENDED_SLACK_MS: Millis = 5_000;
 pub struct Redis {
     /// Replaced by a reload that names another Redis (or other TLS files, sentinels, nodes).
     link: ArcSwap<Link>,
-    /// The settings `link` was made from.
-    reached: Mutex<RedisConfig>,
     tuning: ArcSwap<Tuning>,
     prefix: String,
     /// This gateway's name in the lease.
@@ -126,7 +124,6 @@ impl Redis {
     ) -> Result<Arc<Redis>, StateError> {
         Ok(Arc::new(Redis {
             link: ArcSwap::from_pointee(Link::new(cfg)?),
-            reached: Mutex::new(cfg.clone()),
             tuning: ArcSwap::from_pointee(Tuning::new(cfg, on_unavailable)),
             prefix: cfg.prefix.clone(),
             id: gateway_id(),
@@ -161,12 +158,7 @@ impl Redis {
         }
         self.tuning
             .store(Arc::new(Tuning::new(cfg, on_unavailable)));
-        let mut reached = self.reached.lock().unwrap_or_else(|p| p.into_inner());
-        let same = |a: &RedisConfig| {
-            (&a.url, a.timeout, &a.sentinel, &a.cluster, &a.tls)
-                == (&cfg.url, cfg.timeout, &cfg.sentinel, &cfg.cluster, &cfg.tls)
-        };
-        if !same(&reached) {
+        if !self.link().reaches_as(cfg) {
             // Only then a new connection: one that must ask sentinels or a cluster first
             // answers nothing until the next sync.
             let link = Link::new(cfg)?;
@@ -175,7 +167,6 @@ impl Redis {
                 "state: how Redis is reached changed with the reload; in force now"
             );
             self.link.store(Arc::new(link));
-            *reached = cfg.clone();
         }
         Ok(true)
     }

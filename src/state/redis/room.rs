@@ -77,9 +77,10 @@ impl RoomState for SharedState {
                 order: Order::Fifo,
             };
         };
+        // `limits` holds for a new line's hold already; and while Redis is away.
         let (mut limits, phase) = Self::limits(&l.config, line, now);
+        limits.paused |= !available;
         let held = !available || now < line.hold_until;
-        limits.paused |= held;
         let operator =
             Override::in_force(&line.settings.admit_per_minute, l.config.admit_per_minute);
         Figures {
@@ -303,17 +304,14 @@ impl SharedState {
         now: Millis,
         gate: Gate,
     ) -> Result<Vec<i64>, StateError> {
+        let (address, challenge) = gate_fields(&gate);
         let inv = {
             let mut inv = self.call(&self.redis.scripts.draw);
             inv.arg(floor).arg(now);
-            match gate.address {
-                Some((hash, per_minute)) => inv.arg(format!("{hash:016x}")).arg(per_minute),
-                None => inv.arg("").arg(0),
-            };
-            match gate.challenge {
-                Some((id, until)) => inv.arg(id).arg(until),
-                None => inv.arg("").arg(0),
-            };
+            inv.arg(&address)
+                .arg(gate.address.map_or(0, |(_, per_minute)| per_minute));
+            inv.arg(&challenge)
+                .arg(gate.challenge.map_or(0, |(_, until)| until));
             inv
         };
         let replicas = self.redis.tuning().min_replicas;
@@ -342,14 +340,8 @@ impl SharedState {
                 let undone: Result<i64, _> = self
                     .call(&self.redis.scripts.undo)
                     .arg(now)
-                    .arg(
-                        gate.address
-                            .map_or(String::new(), |(h, _)| format!("{h:016x}")),
-                    )
-                    .arg(
-                        gate.challenge
-                            .map_or(String::new(), |(id, _)| id.to_string()),
-                    )
+                    .arg(&address)
+                    .arg(&challenge)
                     .invoke_async(&mut conn)
                     .await;
                 if let Err(e) = undone {
@@ -368,6 +360,16 @@ impl SharedState {
         }
         Ok(reply)
     }
+}
+
+/// How the scripts name a gate's address hash and challenge id: empty when not checked.
+fn gate_fields(gate: &Gate) -> (String, String) {
+    (
+        gate.address
+            .map_or(String::new(), |(hash, _)| format!("{hash:016x}")),
+        gate.challenge
+            .map_or(String::new(), |(id, _)| id.to_string()),
+    )
 }
 
 // Every script gets the room's KEYS in one order (`SharedState::call`): 1 line, 2 sessions,
