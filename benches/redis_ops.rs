@@ -10,48 +10,22 @@
 
 use std::net::TcpListener as StdListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::Request;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::net::TcpListener;
 use wartesaal::access::ticket::Secret;
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, KeySource};
 
-type HttpClient = Client<HttpConnector, Empty<Bytes>>;
+mod common;
+use common::{get, HttpClient, RedisServer};
 
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
-
-struct RedisServer(Child);
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn redis_server(port: u16) -> Option<RedisServer> {
-    let dir = std::env::temp_dir().join(format!("wartesaal-redis-ops-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).ok()?;
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .arg("--dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .ok()?;
-    Some(RedisServer(child))
 }
 
 /// Calls per command since the last `CONFIG RESETSTAT`.
@@ -73,28 +47,6 @@ fn command_stats(con: &mut redis::Connection) -> Vec<(String, u64)> {
             Some((name.to_string(), calls))
         })
         .collect()
-}
-
-async fn get(client: &HttpClient, url: &str, cookie: Option<&str>) -> (u16, Option<String>) {
-    let mut req = Request::get(url).header("host", "site.test");
-    if let Some(c) = cookie {
-        req = req.header("cookie", format!("wartesaal_r={c}"));
-    }
-    let Ok(resp) = client.request(req.body(Empty::new()).unwrap()).await else {
-        return (0, None);
-    };
-    let status = resp.status().as_u16();
-    let cookie = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("wartesaal_r="))
-        .and_then(|v| v.split(';').next())
-        .filter(|v| !v.is_empty())
-        .map(str::to_string);
-    let _ = resp.into_body().collect().await;
-    (status, cookie)
 }
 
 struct Outcome {
@@ -223,7 +175,8 @@ fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let Some(_redis) = redis_server(port) else {
+    let dir = std::env::temp_dir().join(format!("wartesaal-redis-ops-{}", std::process::id()));
+    let Some(_redis) = RedisServer::start(port, &dir) else {
         eprintln!("redis_ops: needs redis-server (apt-get install redis-server)");
         std::process::exit(1);
     };
@@ -263,7 +216,9 @@ fn main() {
         let trips: u64 = o
             .per_command
             .iter()
-            .filter(|(name, _)| name == "evalsha" || name == "eval" || name == "hmget")
+            .filter(|(name, _)| {
+                ["evalsha", "eval", "hmget", "role", "wait"].contains(&name.as_str())
+            })
             .map(|(_, c)| c)
             .sum();
         let total: u64 = o.per_command.iter().map(|(_, c)| c).sum();

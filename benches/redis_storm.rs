@@ -9,37 +9,27 @@
 
 use std::net::TcpListener as StdListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::Request;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use http_body_util::Empty;
+use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::net::TcpListener;
 use wartesaal::access::ticket::Secret;
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, KeySource};
 
-type HttpClient = Client<HttpConnector, Empty<Bytes>>;
+mod common;
+use common::{get, HttpClient, RedisServer};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-struct RedisServer(Child);
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Round trips the gateways made: every command sent from outside a script (Redis also
@@ -71,30 +61,6 @@ fn round_trips(con: &mut redis::Connection) -> u64 {
             outside.contains(&name).then_some(calls)
         })
         .sum()
-}
-
-async fn get(client: &HttpClient, url: &str, cookie: Option<&str>) -> Option<String> {
-    let mut req = Request::get(url).header("host", "site.test");
-    if let Some(c) = cookie {
-        req = req.header("cookie", format!("wartesaal_r={c}"));
-    }
-    let resp = client.request(req.body(Empty::new()).unwrap()).await.ok()?;
-    assert_eq!(
-        resp.status(),
-        200,
-        "every answer is a waiting page or a status"
-    );
-    let cookie = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("wartesaal_r="))
-        .and_then(|v| v.split(';').next())
-        .filter(|v| !v.is_empty())
-        .map(str::to_string);
-    let _ = resp.into_body().collect().await;
-    cookie
 }
 
 struct Figures {
@@ -208,7 +174,9 @@ async fn run(redis_port: Option<u16>, backend: std::net::SocketAddr) -> Figures 
         let (h, b, t) = (h.clone(), b.clone(), t.clone());
         async move {
             let url = format!("{}/", b[i % b.len()]);
-            let cookie = get(&h, &url, None).await.expect("a ticket");
+            let (status, cookie) = get(&h, &url, None).await;
+            assert_eq!(status, 200, "every arrival gets the waiting page");
+            let cookie = cookie.expect("a ticket");
             t.lock().unwrap()[i] = cookie;
         }
     })
@@ -230,7 +198,8 @@ async fn run(redis_port: Option<u16>, backend: std::net::SocketAddr) -> Figures 
             async move {
                 let ticket = t.lock().unwrap()[i % arrivals].clone();
                 let url = format!("{}/.wartesaal/status?room=r", b[(i / 7) % b.len()]);
-                get(&h, &url, Some(&ticket)).await;
+                let (status, _) = get(&h, &url, Some(&ticket)).await;
+                assert_eq!(status, 200, "every poll gets its status");
                 p.fetch_add(1, Ordering::Relaxed);
             }
         },
@@ -262,19 +231,10 @@ fn main() {
         .unwrap()
         .port();
     let dir = std::env::temp_dir().join(format!("wartesaal-redis-storm-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let Ok(child) = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .arg("--dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .spawn()
-    else {
+    let Some(_redis) = RedisServer::start(port, &dir) else {
         eprintln!("redis_storm: needs redis-server (apt-get install redis-server)");
         std::process::exit(1);
     };
-    let _redis = RedisServer(child);
     std::thread::sleep(Duration::from_millis(300));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
