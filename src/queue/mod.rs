@@ -7,3 +7,4 @@ pub mod adaptive;
 pub mod admission;
 pub mod schedule;
 pub mod shuffle;
+pub mod supply;
