@@ -24,11 +24,13 @@ use crate::access::passes::PassBounds;
 use crate::access::ticket::{Keyring, Secret};
 use crate::queue::adaptive::AdaptiveConfig;
 use crate::queue::schedule::{Schedule, Window};
+use crate::queue::supply::MAX_SUPPLY;
 use crate::tls;
 
 mod room;
 mod sections;
 mod state;
+mod supply;
 mod walk;
 
 use room::room_section;
@@ -308,11 +310,49 @@ pub struct RoomConfig {
     pub schedule: Option<Schedule>,
     /// `[rooms.issuance]`: limits on handing out new tickets.
     pub issuance: Issuance,
+    /// `[rooms.supply]`: what there is to book; `None` when the room does not count.
+    pub supply: Option<SupplyConfig>,
+    /// `[[rooms.eligibility]]`: yes/no questions asked before a ticket is drawn.
+    pub eligibility: Vec<Question>,
     /// The zone the page's times are shown in; `None` shows UTC.
     pub time_zone: Option<RoomTimeZone>,
     /// `template_dir`: the operator's own page templates. The site loads them (and `check`
     /// tries them) with `page::templates::load_rooms`; the config only names the directory.
     pub template_dir: Option<PathBuf>,
+}
+
+/// `[rooms.supply]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupplyConfig {
+    /// What there is to book when the room opens (at each opening of its schedule).
+    pub appointments: u64,
+    /// When new appointments are expected once these are gone (Unix ms, offset in minutes).
+    pub next_release: Option<(u64, i32)>,
+}
+
+/// One `[[rooms.eligibility]]` question, with what a "no" is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub de: String,
+    pub en: String,
+    pub otherwise_de: String,
+    pub otherwise_en: String,
+}
+
+impl Question {
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::De => &self.de,
+            Lang::En => &self.en,
+        }
+    }
+
+    pub fn otherwise(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::De => &self.otherwise_de,
+            Lang::En => &self.otherwise_en,
+        }
+    }
 }
 
 /// A room's time zone by its IANA name, with daylight saving time.

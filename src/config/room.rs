@@ -203,6 +203,14 @@ pub(super) fn room_section(
         Some(t) => issuance_section(&s.key("issuance"), t, p),
         None => Issuance::default(),
     };
+    let supply = match s.table("supply", p) {
+        Some(t) => super::supply::supply_section(&s.key("supply"), t, p),
+        None => None,
+    };
+    let eligibility = match s.get("eligibility") {
+        Some(v) => super::supply::eligibility_sections(&s.key("eligibility"), v, p),
+        None => Vec::new(),
+    };
     let time_zone = match s.string("time_zone", p) {
         None => None,
         Some(name) => {
@@ -245,6 +253,8 @@ pub(super) fn room_section(
         adaptive,
         schedule,
         issuance,
+        supply,
+        eligibility,
         time_zone,
         template_dir: template_dir.map(PathBuf::from),
     };

@@ -75,6 +75,9 @@ pub struct Limits {
     /// `[rooms.schedule]`: nobody is admitted before the opening, and arrivals before it are
     /// put in a random order.
     pub schedule: Option<crate::queue::schedule::Window>,
+    /// `[rooms.supply] appointments`: what there is to book at each opening; `None` when the
+    /// room does not count its supply.
+    pub appointments: Option<u64>,
 }
 
 impl Limits {
@@ -86,6 +89,7 @@ impl Limits {
             paused: false,
             adaptive: None,
             schedule: None,
+            appointments: None,
         }
     }
 

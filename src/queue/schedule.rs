@@ -76,6 +76,15 @@ pub struct Prequeue {
 }
 
 impl Prequeue {
+    /// The last opening drawn (`opens_at`, Unix ms), 0 before the first.
+    pub fn opening(&self) -> Millis {
+        if self.frozen.is_some() {
+            self.opens_at
+        } else {
+            0
+        }
+    }
+
     /// Whether this is the drawn pre-queue of `window`'s opening.
     pub fn is_drawn_for(&self, window: &Window) -> bool {
         self.opens_at == window.opens_at && self.frozen.is_some()

@@ -203,6 +203,7 @@ fn config_limits(cfg: &RoomConfig) -> Limits {
     Limits {
         adaptive: cfg.adaptive,
         schedule: cfg.schedule.as_ref().map(|s| s.window),
+        appointments: cfg.supply.map(|s| s.appointments),
         ..Limits::new(cfg.admit_per_minute, cfg.max_active)
     }
 }

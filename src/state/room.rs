@@ -10,6 +10,7 @@ use crate::clock::Millis;
 use crate::queue::adaptive::{Change, UpstreamSample};
 use crate::queue::admission::{self, Drawn, Estimate, Limits, Pace};
 use crate::queue::schedule::{Order, Phase};
+use crate::queue::supply::{self, Supply};
 
 use super::embedded::file::StoreError;
 use super::settings::{Message, OperatorState, Settings};
@@ -100,6 +101,8 @@ pub struct Figures {
     pub phase: Phase,
     /// How ticket numbers map to places: FIFO, or with a pre-queue's draw.
     pub order: Order,
+    /// What is left to book, when the room counts it (`[rooms.supply]`).
+    pub supply: Option<Supply>,
 }
 
 impl Figures {
@@ -110,6 +113,11 @@ impl Figures {
         } else {
             self.limits.admit_per_minute
         }
+    }
+
+    /// Nothing left to book while the room is open: no new tickets, nobody more called.
+    pub fn sold_out(&self) -> bool {
+        self.phase == Phase::Open && self.supply.is_some_and(|s| s.sold_out())
     }
 
     /// Whether a waiting ticket shown here should be reported (`RoomState::ticket_seen`):
@@ -217,6 +225,13 @@ pub trait RoomState: Send + Sync + 'static {
     /// session's ticket stays refused until `ticket_ms` after the session began, as long as a
     /// copy of it could still be valid: it got its entry.
     fn sweep(&self, now: Millis, idle_ms: Millis, ticket_ms: Millis);
+
+    /// The booking site (an answer's header) or an operator changed what is left to book.
+    /// Shared: applied in Redis for every gateway before it returns. `durable`: on disk before
+    /// it returns (the admin API); else with the next save, within a quarter of a second.
+    /// `None` when the room does not count its supply.
+    fn supply(&self, change: supply::Change, now: Millis, durable: bool)
+        -> StateFuture<'_, Option<Supply>>;
 
     /// One second of upstream observations, for the adaptive rate. Returns the change it made
     /// and the new rate.

@@ -114,5 +114,6 @@ pub fn effective(config: &Limits, settings: &Settings, adaptive: Option<f64>) ->
         paused: config.paused || settings.state != OperatorState::Open,
         adaptive: config.adaptive,
         schedule: config.schedule,
+        appointments: config.appointments,
     }
 }

@@ -94,6 +94,9 @@ pub struct Saved {
     /// The last pre-queue: where it begins and, once frozen, its size and order key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prequeue: Option<crate::queue::schedule::Prequeue>,
+    /// What is left to book, and what the room learnt of bookings per admission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supply: Option<crate::queue::supply::Supply>,
 }
 
 /// The state directory, locked for this process while any room uses it.

@@ -19,6 +19,7 @@ use crate::clock::Millis;
 use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
 use crate::queue::admission::{self, Drawn, Limits, Queue};
 use crate::queue::schedule::{self, Order, Phase, Prequeue};
+use crate::queue::supply::{Change as SupplyChange, Supply};
 use crate::state::{
     effective, operator_rate, BackendInfo, Figures, Gate, Message, RoomState, SessionStart,
     Settings, SettingsChange, StateError, StateFuture,
@@ -113,6 +114,8 @@ struct Line {
     /// and those of them whose holders have been seen since: the rest are not people waiting.
     skipped: (u64, u64),
     skipped_seen: std::collections::BTreeSet<u64>,
+    /// What is left to book (`[rooms.supply]`).
+    supply: Option<Supply>,
 }
 
 impl Line {
@@ -132,8 +135,19 @@ impl Line {
             &self.settings,
             self.adaptive.as_ref().map(Adaptive::rate),
         );
-        limits.paused |= self.held;
+        limits.paused |= self.held || self.sold_out();
         limits
+    }
+
+    /// Nothing left to book while the room is open: nobody more is called.
+    fn sold_out(&self) -> bool {
+        self.phase == Phase::Open && self.supply.is_some_and(|s| s.sold_out())
+    }
+
+    /// Follows the config's `appointments`: set when it changes and at each new opening.
+    fn follow_supply(&mut self) {
+        let opening = self.prequeue.as_ref().map_or(0, Prequeue::opening);
+        self.supply = Supply::follow(self.supply, self.config.appointments, opening);
     }
 
     /// Follows the schedule to `now`: the pre-queue begins at `prequeue_from` with the next
@@ -168,6 +182,7 @@ impl Line {
             }
         }
         self.held = self.phase != Phase::Open || !self.prequeue_durable;
+        self.follow_supply();
         changed
     }
 
@@ -343,6 +358,8 @@ impl EmbeddedState {
             }
             l.prequeue = saved.prequeue.clone();
             l.prequeue_durable = true;
+            l.supply = saved.supply;
+            l.follow_supply();
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
             l.issued_at_save = issued;
             l.saved_at = now;
@@ -399,7 +416,9 @@ impl EmbeddedState {
             held: false,
             skipped: (0, 0),
             skipped_seen: std::collections::BTreeSet::new(),
+            supply: None,
         };
+        line.follow_supply();
         line.configure_adaptive(now);
         EmbeddedState {
             started_at,
@@ -436,6 +455,7 @@ impl EmbeddedState {
             held: false,
             phase,
             order,
+            supply: l.supply,
         }
     }
 
@@ -491,6 +511,9 @@ impl EmbeddedState {
             }
             self.sessions.insert(session, Session::new(now));
             l.queue.arrived(session, now, &limits);
+            if let Some(supply) = l.supply.as_mut() {
+                supply.admitted += 1;
+            }
             SessionStart::New
         })
     }
@@ -588,6 +611,7 @@ impl EmbeddedState {
                 ended,
                 adaptive_rate: l.adaptive.as_ref().map(Adaptive::rate),
                 prequeue: l.prequeue.clone(),
+                supply: l.supply,
             };
             (saved, reserved)
         });
@@ -718,6 +742,7 @@ impl RoomState for EmbeddedState {
             l.config = limits;
             l.configure_adaptive(now);
             l.follow_schedule(now);
+            l.follow_supply();
             l.settings
                 .has_stale(limits.admit_per_minute, limits.max_active)
         });
@@ -820,6 +845,26 @@ impl RoomState for EmbeddedState {
             }
             !idle
         });
+    }
+
+    fn supply(
+        &self,
+        change: SupplyChange,
+        now: Millis,
+        durable: bool,
+    ) -> StateFuture<'_, Option<Supply>> {
+        let supply = self.with_line(|l| {
+            let supply = l.supply.as_mut()?;
+            supply.apply(change);
+            Some(*supply)
+        });
+        // A booking header is saved with the next save, a quarter of a second later at most;
+        // an operator's figure is on disk before the answer says so.
+        let saved = match (supply, durable) {
+            (Some(_), true) => self.save(now, false).map_err(StateError::from),
+            _ => Ok(()),
+        };
+        Box::pin(std::future::ready(saved.map(|()| supply)))
     }
 
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {

@@ -22,6 +22,7 @@ redis.call('HSET', line, 'starts', tostring(starts - 1), 'starts_at', at)
 redis.call('ZADD', KEYS[2], now, id)
 redis.call('HSET', KEYS[3], id, now)
 redis.call('HSET', KEYS[4], id, 1)
+if redis.call('HEXISTS', line, 'sup') == 1 then redis.call('HINCRBY', line, 'sup_admitted', 1) end
 redis.call('RPUSH', KEYS[8], id)
 if redis.call('LLEN', KEYS[8]) > 100000 then redis.call('LPOP', KEYS[8]) end
 return 1

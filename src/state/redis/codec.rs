@@ -83,6 +83,13 @@ pub(super) fn parse_line(flat: &[String]) -> Line {
         share: float("share").filter(|s| *s > 0.0).unwrap_or(1.0),
         leader: false,
         resumed_at: int("resumed_at"),
+        supply: fields.get("sup").map(|_| Supply {
+            remaining: int("sup"),
+            appointments: int("sup_cfg"),
+            opening: int("sup_open"),
+            booked: int("sup_booked"),
+            admitted: int("sup_admitted"),
+        }),
     }
 }
 
@@ -147,7 +154,7 @@ pub(super) fn restore_fields(
 ) -> Vec<(&'static str, String)> {
     let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
     let limits = effective(config, &line.settings, adaptive);
-    vec![
+    let mut fields = vec![
         ("epoch", (line.epoch + 1).to_string()),
         ("started_at", line.started_at.to_string()),
         ("base", line.base.to_string()),
@@ -161,5 +168,15 @@ pub(super) fn restore_fields(
             line.adaptive_rate.map_or(String::new(), |r| r.to_string()),
         ),
         ("settle_until", (now + SETTLE_MS).to_string()),
-    ]
+    ];
+    if let Some(s) = line.supply {
+        fields.extend([
+            ("sup", s.remaining.to_string()),
+            ("sup_cfg", s.appointments.to_string()),
+            ("sup_open", s.opening.to_string()),
+            ("sup_booked", s.booked.to_string()),
+            ("sup_admitted", s.admitted.to_string()),
+        ]);
+    }
+    fields
 }

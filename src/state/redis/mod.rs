@@ -29,6 +29,7 @@ use crate::config::{OnUnavailable, RedisConfig};
 use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
 use crate::queue::admission::{Drawn, Limits, Pace, Queue};
 use crate::queue::schedule::{self, Frozen, Order, Phase, Prequeue, Transition};
+use crate::queue::supply::{Change as SupplyChange, Supply, MAX_SUPPLY};
 use crate::state::{
     effective, BackendInfo, Figures, Gate, RoomState, SessionStart, SettingsChange, StateError,
     StateFuture,
@@ -38,6 +39,7 @@ use crate::state::{Message, Override, Settings};
 mod codec;
 mod link;
 mod room;
+mod supply;
 mod sync;
 
 use codec::{decode_prequeue, encode_prequeue, fresh_fields, parse_line, restore_fields};
@@ -113,6 +115,7 @@ struct Scripts {
     settings: Script,
     release: Script,
     undo: Script,
+    supply: Script,
 }
 
 impl Redis {
@@ -138,6 +141,7 @@ impl Redis {
                 settings: Script::new(SETTINGS),
                 release: Script::new(RELEASE),
                 undo: Script::new(UNDO),
+                supply: Script::new(SUPPLY),
             },
         }))
     }
@@ -270,6 +274,10 @@ pub struct SharedState {
     syncs: AtomicU64,
     /// Shutting down: the lease is handed back and not taken again.
     stopping: AtomicBool,
+    /// Supply reports not in Redis yet, in their order.
+    supply_pending: Mutex<Vec<SupplyChange>>,
+    /// The config's `appointments` and the opening this gateway last set the supply for.
+    supply_applied: Mutex<Option<(Option<u64>, Millis)>>,
 }
 
 struct Local {
@@ -315,6 +323,8 @@ struct Line {
     leader: bool,
     /// When an operator last let a stopped line go on.
     resumed_at: Millis,
+    /// What is left to book, when the room counts it.
+    supply: Option<Supply>,
 }
 
 /// The lease holder's own line: the admission arithmetic an embedded room does.
@@ -411,6 +421,7 @@ const UNDO: &str = include_str!("undo.lua");
 
 /// Hands the lease back if this gateway holds it. ARGV: id.
 const RELEASE: &str = include_str!("release.lua");
+const SUPPLY: &str = include_str!("supply.lua");
 
 #[cfg(test)]
 mod tests;

@@ -75,6 +75,7 @@ impl RoomState for SharedState {
                 held: true,
                 phase: Phase::Open,
                 order: Order::Fifo,
+                supply: None,
             };
         };
         // `limits` holds for a new line's hold already; and while Redis is away.
@@ -102,6 +103,7 @@ impl RoomState for SharedState {
             held,
             phase,
             order: Order::of(line.prequeue.as_ref()),
+            supply: line.supply,
         }
     }
 
@@ -250,6 +252,15 @@ impl RoomState for SharedState {
         self.idle_ms.store(idle_ms, Ordering::Relaxed);
         self.ticket_ms.store(ticket_ms, Ordering::Relaxed);
         self.ended.retain(|_, until| *until > now);
+    }
+
+    fn supply(
+        &self,
+        change: SupplyChange,
+        _now: Millis,
+        durable: bool,
+    ) -> StateFuture<'_, Option<Supply>> {
+        Box::pin(self.report_supply(change, durable))
     }
 
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {

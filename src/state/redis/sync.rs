@@ -35,6 +35,8 @@ impl SharedState {
             stale_settings: AtomicBool::new(false),
             syncs: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
+            supply_pending: Mutex::new(Vec::new()),
+            supply_applied: Mutex::new(None),
         })
     }
 
@@ -85,7 +87,8 @@ impl SharedState {
         let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
         let mut limits = effective(config, &line.settings, adaptive);
         let (phase, _) = schedule::follow(line.prequeue.as_ref(), config.schedule, now);
-        limits.paused |= phase != Phase::Open || now < line.hold_until;
+        let sold_out = phase == Phase::Open && line.supply.is_some_and(|s| s.sold_out());
+        limits.paused |= phase != Phase::Open || now < line.hold_until || sold_out;
         (limits, phase)
     }
 
@@ -263,6 +266,10 @@ impl SharedState {
             }
         } else {
             *self.leader() = None;
+        }
+        // Bookings reported while Redis was away, and a new `appointments` or opening.
+        if let Err(e) = self.flush_supply().await {
+            tracing::warn!(room = %self.room, error = %e, "cannot write the supply");
         }
         // After the cursor is written: a slow sentinel must not cost the lease.
         if check_role {

@@ -1,0 +1,116 @@
+//! A room's `[rooms.supply]` (what there is to book) and its `[[rooms.eligibility]]` questions.
+//! Must not check one room against another.
+
+use super::walk::Section;
+use super::*;
+
+/// The most questions one room may ask before its line: a short form, not a survey.
+const MAX_QUESTIONS: usize = 10;
+/// The longest a question or its `otherwise` text may be, in characters.
+const MAX_TEXT: usize = 1_000;
+
+/// What a "no" shows when the question names no `otherwise` text.
+const OTHERWISE_DE: &str = "Dann können Sie hier leider keinen Termin buchen. Das Warten in \
+                            dieser Warteschlange würde sich für Sie nicht lohnen.";
+const OTHERWISE_EN: &str = "Then you cannot book an appointment here, and waiting in this \
+                            queue would not help you.";
+
+/// `[rooms.supply]`: `appointments` (required) and `next_release`.
+pub(super) fn supply_section(
+    path: &str,
+    t: &toml::Table,
+    p: &mut Vec<Problem>,
+) -> Option<SupplyConfig> {
+    let before = p.len();
+    let mut s = Section::new(path, t);
+    let appointments = s.unsigned("appointments", 0, p);
+    if appointments.is_none() && p.len() == before {
+        p.push(s.problem(
+            "appointments",
+            "missing",
+            "how many appointments there are to book when the room opens, e.g. 4000",
+        ));
+    }
+    if let Some(n) = appointments.filter(|n| *n > MAX_SUPPLY) {
+        p.push(s.problem(
+            "appointments",
+            format!("{n} is out of range"),
+            format!("at most {MAX_SUPPLY}"),
+        ));
+    }
+    let next_release = s.time("next_release", p);
+    s.finish(p);
+    (p.len() == before).then(|| SupplyConfig {
+        appointments: appointments.unwrap_or(0),
+        next_release,
+    })
+}
+
+/// `[[rooms.eligibility]]`: the yes/no questions asked before a ticket is drawn.
+pub(super) fn eligibility_sections(
+    path: &str,
+    value: &toml::Value,
+    p: &mut Vec<Problem>,
+) -> Vec<Question> {
+    let toml::Value::Array(items) = value else {
+        p.push(Problem {
+            key: path.to_string(),
+            message: format!("expected [[{path}]] tables, found {}", value.type_str()),
+            hint: "write each question as its own [[rooms.eligibility]] table".into(),
+        });
+        return Vec::new();
+    };
+    if items.len() > MAX_QUESTIONS {
+        p.push(Problem {
+            key: path.to_string(),
+            message: format!("{} questions", items.len()),
+            hint: format!("ask at most {MAX_QUESTIONS}: every one stands between a citizen and the line"),
+        });
+    }
+    let mut questions = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let key = format!("{path}[{i}]");
+        let toml::Value::Table(t) = item else {
+            p.push(Problem {
+                key,
+                message: format!("expected a table, found {}", item.type_str()),
+                hint: "each question is a table with de, en, otherwise_de and otherwise_en".into(),
+            });
+            continue;
+        };
+        let before = p.len();
+        let mut s = Section::new(key, t);
+        let text = |s: &mut Section, name: &'static str, required: bool, p: &mut Vec<Problem>| {
+            let value = s.string(name, p).map(str::trim).filter(|v| !v.is_empty());
+            if value.is_none() && required {
+                p.push(s.problem(
+                    name,
+                    "missing",
+                    "the question in German (de) and in English (en), answered yes or no",
+                ));
+            }
+            if let Some(v) = value.filter(|v| v.chars().count() > MAX_TEXT) {
+                p.push(s.problem(
+                    name,
+                    format!("{} characters", v.chars().count()),
+                    format!("keep it under {MAX_TEXT} characters"),
+                ));
+            }
+            value.map(str::to_string)
+        };
+        let de = text(&mut s, "de", true, p);
+        let en = text(&mut s, "en", true, p);
+        let otherwise_de = text(&mut s, "otherwise_de", false, p);
+        let otherwise_en = text(&mut s, "otherwise_en", false, p);
+        s.finish(p);
+        if p.len() == before {
+            questions.push(Question {
+                de: de.unwrap_or_default(),
+                en: en.unwrap_or_default(),
+                otherwise_de: otherwise_de.unwrap_or_else(|| OTHERWISE_DE.to_string()),
+                otherwise_en: otherwise_en.unwrap_or_else(|| OTHERWISE_EN.to_string()),
+            });
+        }
+    }
+    questions
+}
