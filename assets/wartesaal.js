@@ -16,6 +16,7 @@
   var room = main.getAttribute("data-room");
   var shownState = main.getAttribute("data-state") || "open";
   var shownMessage = main.getAttribute("data-message") || "";
+  var shownChance = main.getAttribute("data-chance") || "";
   var lang = main.getAttribute("data-lang") === "en" ? "en" : "de";
   // Times are shown in the room's time zone, as the server writes them, not the device's.
   // An empty zone: the room names none, and times are UTC (and say so).
@@ -25,10 +26,12 @@
   var T = {
     de: { sep: ".", one: "Vor Ihnen ist noch 1 Person.", many: "Vor Ihnen sind noch {} Personen.",
           next: "Sie sind als Nächstes an der Reihe.", est: "Geschätzte Wartezeit: {}.",
-          opens: "Öffnung in {}.", here: "Schon da: {}", one_p: "1 Person", many_p: "{} Personen" },
+          opens: "Öffnung in {}.", here: "Schon da: {}", one_p: "1 Person", many_p: "{} Personen",
+          release: "Freigabe in {}." },
     en: { sep: ",", one: "There is 1 person ahead of you.", many: "There are {} people ahead of you.",
           next: "You are next.", est: "Estimated wait: {}.",
-          opens: "Opening in {}.", here: "Here already: {}", one_p: "1 person", many_p: "{} people" }
+          opens: "Opening in {}.", here: "Here already: {}", one_p: "1 person", many_p: "{} people",
+          release: "Release in {}." }
   }[lang];
   function num(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, T.sep); }
   function fill(s, v) { return s.replace("{}", v); }
@@ -63,7 +66,11 @@
         window.location.replace(window.location.href);
         return;
       }
-      if (s.state === "closed") { schedule(s.refresh_after_seconds); return; }
+      if (s.state === "closed" || s.state === "sold_out") {
+        if (typeof s.next_release_text === "string") { set("ws-release-in", fill(T.release, s.next_release_text)); }
+        schedule(s.refresh_after_seconds);
+        return;
+      }
       if (s.state === "before_open" || s.state === "prequeue") {
         // Nobody has a place yet: keep the countdown and the pre-queue's size current.
         if (typeof s.opens_in_text === "string") { set("ws-opens-in", fill(T.opens, s.opens_in_text)); }
@@ -91,6 +98,19 @@
       }
       // The estimate comes in words, in this page's language (the status is asked with it).
       if (typeof s.eta_text === "string") { set("ws-eta", fill(T.est, s.eta_text)); }
+      // What is left to book and the visitor's chance, in words of this page's language.
+      if (typeof s.supply_text === "string") { set("ws-supply", s.supply_text); }
+      if (typeof s.chance_text === "string") {
+        var chance = s.chance || "unknown";
+        var el = document.getElementById("ws-chance");
+        if (!el || (chance === "unlikely") !== (shownChance === "unlikely")) {
+          // The advice that goes with "unlikely" comes and goes with it: the whole page.
+          window.location.replace(window.location.href);
+          return;
+        }
+        if (chance !== shownChance) { el.className = "ws-chance ws-chance-" + chance; shownChance = chance; }
+        set("ws-chance", s.chance_text);
+      }
       set("ws-time", clock(new Date()));
       schedule(s.refresh_after_seconds);
     }).catch(function () { schedule(15); });

@@ -21,6 +21,13 @@ pub const UPSTREAM_RESPONSES: &str = "wartesaal_upstream_responses_total";
 pub const UPSTREAM_DURATION: &str = "wartesaal_upstream_duration_seconds";
 pub const UPSTREAM_IN_FLIGHT: &str = "wartesaal_upstream_in_flight";
 pub const TOKENS_REJECTED: &str = "wartesaal_tokens_rejected_total";
+pub const SUPPLY_REMAINING: &str = "wartesaal_supply_remaining";
+pub const BOOKINGS: &str = "wartesaal_bookings_total";
+/// Beyond SPEC §8: 1 while the room is sold out, else 0.
+pub const SOLD_OUT: &str = "wartesaal_sold_out";
+/// Beyond SPEC §8: supply headers of the booking site ignored for a bad value or a repeat.
+pub const SUPPLY_HEADERS_IGNORED: &str = "wartesaal_supply_headers_ignored_total";
+pub const ELIGIBILITY_ANSWERS: &str = "wartesaal_eligibility_answers_total";
 /// Beyond SPEC §8: the no-show measurement behind the admission pace.
 pub const SHOW_UP_RATIO: &str = "wartesaal_show_up_ratio";
 
@@ -192,6 +199,11 @@ pub struct Metrics {
     queue_cursor: IntGaugeVec,
     estimated_wait: GaugeVec,
     show_up_ratio: GaugeVec,
+    supply_remaining: IntGaugeVec,
+    bookings: IntCounterVec,
+    sold_out: IntGaugeVec,
+    supply_ignored: IntCounterVec,
+    eligibility_answers: IntCounterVec,
     requests: IntCounterVec,
     upstream_responses: IntCounterVec,
     upstream_duration: HistogramVec,
@@ -216,6 +228,12 @@ pub struct RoomMetrics {
     pub queue_cursor: IntGauge,
     pub estimated_wait: Gauge,
     pub show_up_ratio: Gauge,
+    pub supply_remaining: IntGauge,
+    pub bookings: IntCounter,
+    pub sold_out: IntGauge,
+    pub supply_ignored: IntCounter,
+    /// Per question (1, 2, …): the yes and the no counter.
+    pub eligibility: Vec<[IntCounter; 2]>,
     requests: [IntCounter; 6],
     upstream: [IntCounter; 6],
     pub upstream_duration: Histogram,
@@ -307,6 +325,26 @@ impl Metrics {
             SHOW_UP_RATIO,
             "Share of called numbers whose holders turned up; the cursor runs 1/ratio times the rate.",
         );
+        let supply_remaining = int_gauge(
+            SUPPLY_REMAINING,
+            "Appointments left to book; -1 when the room does not count its supply.",
+        );
+        let bookings = counter(
+            BOOKINGS,
+            "Appointments booked, as the booking site's answers reported them here.",
+            &["room"],
+        );
+        let sold_out = int_gauge(SOLD_OUT, "1 while the room is sold out, else 0.");
+        let supply_ignored = counter(
+            SUPPLY_HEADERS_IGNORED,
+            "Supply headers of the booking site ignored: not a count within bounds, or repeated.",
+            &["room"],
+        );
+        let eligibility_answers = counter(
+            ELIGIBILITY_ANSWERS,
+            "Answers to the room's eligibility questions (numbered from 1), never stored.",
+            &["room", "question", "answer"],
+        );
         let requests = counter(
             REQUESTS,
             "Public requests by how they ended.",
@@ -376,6 +414,11 @@ impl Metrics {
             queue_cursor,
             estimated_wait,
             show_up_ratio,
+            supply_remaining,
+            bookings,
+            sold_out,
+            supply_ignored,
+            eligibility_answers,
             requests,
             upstream_responses,
             upstream_duration,
@@ -386,8 +429,21 @@ impl Metrics {
 
     /// Handles for one room. Creating them also makes every labelled series exist at zero, so
     /// dashboards and alerts see the room before the first event.
-    pub fn room(&self, room: &str) -> RoomMetrics {
+    pub fn room(&self, room: &str, questions: usize) -> RoomMetrics {
         RoomMetrics {
+            supply_remaining: self.supply_remaining.with_label_values(&[room]),
+            bookings: self.bookings.with_label_values(&[room]),
+            sold_out: self.sold_out.with_label_values(&[room]),
+            supply_ignored: self.supply_ignored.with_label_values(&[room]),
+            eligibility: (1..=questions)
+                .map(|q| {
+                    let q = q.to_string();
+                    ["yes", "no"].map(|a| {
+                        self.eligibility_answers
+                            .with_label_values(&[room, q.as_str(), a])
+                    })
+                })
+                .collect(),
             tickets_issued: self.tickets_issued.with_label_values(&[room]),
             admitted: self.admitted.with_label_values(&[room]),
             queue_waiting: self.queue_waiting.with_label_values(&[room]),
@@ -437,7 +493,7 @@ mod tests {
     #[test]
     fn every_contract_metric_is_exported_with_room_label() {
         let m = Metrics::new();
-        let room = m.room("impf");
+        let room = m.room("impf", 1);
         room.request(Outcome::Busy);
         room.token_rejected(TokenError::Expired);
         let text = String::from_utf8(m.render()).unwrap();

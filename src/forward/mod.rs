@@ -18,11 +18,13 @@ use crate::http1::{BodyFraming, Outbound, RequestBody, UpstreamError};
 mod cookies;
 pub mod gate;
 mod stream;
+mod supply;
 mod tunnel;
 
 pub use cookies::{cookie_without, find_cookie, find_cookie_in, CookieName};
 pub use gate::{Slot, UpstreamGate};
 pub use stream::{streamed, Hold, InFlight, Pumped};
+pub use supply::{take_supply_headers, SupplyReport};
 pub use tunnel::tunnel;
 
 /// The response body type of every answer: a rendered page or a streamed upstream body.
@@ -345,15 +347,18 @@ pub struct Cleaned {
     pub released: bool,
     /// `Set-Cookie` headers with one of the gateway's cookie names, dropped.
     pub planted_cookies: u64,
+    /// What the answer said of the supply (its headers taken off).
+    pub supply: SupplyReport,
 }
 
-/// Cleans an upstream response for the visitor: hop-by-hop headers and the release header go,
-/// and so does every `Set-Cookie` naming one of the gateway's cookies (a room's
+/// Cleans an upstream response for the visitor: hop-by-hop headers, the release header and
+/// the supply headers go (read first), and so does every `Set-Cookie` naming one of the gateway's cookies (a room's
 /// `wartesaal_<id>`, any room's, or the language's `wartesaal-lang`): the booking site must
 /// neither plant nor overwrite a ticket or a pass.
 pub fn clean_response(headers: &mut HeaderMap) -> Cleaned {
     strip_hop_by_hop(headers);
     let released = headers.remove(RELEASE_HEADER).is_some();
+    let supply = take_supply_headers(headers);
     let mut planted_cookies = 0;
     if headers
         .get_all(header::SET_COOKIE)
@@ -375,6 +380,7 @@ pub fn clean_response(headers: &mut HeaderMap) -> Cleaned {
     Cleaned {
         released,
         planted_cookies,
+        supply,
     }
 }
 

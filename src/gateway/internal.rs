@@ -108,6 +108,13 @@ impl Gateway {
                     "the room is closed; no new tickets",
                 )
             }
+            Decision::Draw if figures.sold_out() => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::CONFLICT,
+                    "every appointment is booked; no new tickets until there are new ones",
+                )
+            }
             Decision::NotYet => {
                 return Reply::rejected(
                     room,
@@ -222,6 +229,11 @@ impl Gateway {
             // the page says when more have started this second than the rate allows.
             // Asked of the shared state for a called ticket only (a few people at a time):
             // when it cannot be asked, the page decides.
+            // Nothing left to book: the claim waits for new supply.
+            Decision::Admit { place, .. } if figures.sold_out() => (
+                view::view(room, &figures, Some(Place::At(place)), lang, now_s),
+                None,
+            ),
             Decision::Admit { place, .. } => {
                 match room.state.claims_ahead(place, now).await.unwrap_or(None) {
                     None => (
@@ -245,7 +257,7 @@ impl Gateway {
             Decision::Draw => {
                 // A script or API client that needs a ticket learns the puzzle here too.
                 let mut view = view::view(room, &figures, None, lang, now_s);
-                if figures.state != OperatorState::Closed {
+                if figures.state != OperatorState::Closed && !figures.sold_out() {
                     room.challenge(&mut view, now_s);
                 }
                 (view, None)

@@ -24,6 +24,7 @@ use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
 use crate::page::{self, View};
 use crate::queue::admission::Estimate;
 use crate::queue::schedule::Place;
+use crate::queue::supply::Change;
 use crate::site::Route;
 use crate::site::{RequestPath, Room, Site};
 use crate::state::{Figures, OperatorState, SessionStart, StateError};
@@ -214,6 +215,10 @@ impl Gateway {
                 self.forward(room, req, visit, Some(on_pass), Outcome::Proxied)
                     .await
             }
+            // Called, but nothing is left to book: the claim is kept for when there is.
+            Decision::Admit { place, .. } if figures.sold_out() => {
+                waiting(room, visit, &figures, Some(Place::At(place)), None, now_s)
+            }
             Decision::Admit { seq, place } => {
                 let started = room
                     .state
@@ -254,7 +259,7 @@ impl Gateway {
                 waiting(room, visit, &figures, Some(place), cookie, now_s)
             }
             // Nothing left to book: say so instead of handing out a number.
-            Decision::Draw if figures.state == OperatorState::Closed => {
+            Decision::Draw if figures.state == OperatorState::Closed || figures.sold_out() => {
                 waiting(room, visit, &figures, None, None, now_s)
             }
             Decision::Draw => Box::pin(self.draw(room, req, visit, now)).await,
@@ -549,15 +554,56 @@ impl Gateway {
         }
     }
 
-    /// Cleans the upstream's answer headers; whether the upstream ended the session.
+    /// Cleans the upstream's answer headers and takes in what they said of the supply;
+    /// whether the upstream ended the session.
     fn clean(&self, room: &Room, headers: &mut HeaderMap) -> bool {
         let cleaned = forward::clean_response(headers);
+        if !cleaned.supply.is_empty() {
+            self.take_supply(room, cleaned.supply);
+        }
         if cleaned.planted_cookies > 0 {
             room.metrics
                 .protected(Protection::UpstreamCookie, cleaned.planted_cookies);
             tracing::warn!(room = %room.cfg.id, "the upstream set a cookie of the gateway's; dropped");
         }
         cleaned.released
+    }
+}
+
+impl Gateway {
+    /// The booking site's report on an answer: counted, and applied without holding the
+    /// answer up (shared: in Redis, queued through an outage).
+    fn take_supply(&self, room: &Room, report: forward::SupplyReport) {
+        let m = &room.metrics;
+        if report.ignored > 0 {
+            m.supply_ignored.inc_by(report.ignored);
+            tracing::warn!(room = %room.cfg.id, ignored = report.ignored, "supply header ignored: not a plain count within bounds, or sent twice");
+        }
+        let changes: Vec<Change> = report.changes.into_iter().flatten().collect();
+        if changes.is_empty() || room.cfg.supply.is_none() {
+            return;
+        }
+        for change in &changes {
+            if let Change::Booked(n) = change {
+                m.bookings.inc_by(*n);
+            }
+        }
+        let state = room.state.clone();
+        let now = self.clock.now_ms();
+        let id = room.cfg.id.clone();
+        tokio::spawn(async move {
+            for change in changes {
+                match state.supply(change, now, false).await {
+                    Ok(Some(s)) if s.sold_out() => {
+                        tracing::info!(room = %id, "sold out: no appointments left")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(room = %id, error = %e, "supply report kept for later")
+                    }
+                }
+            }
+        });
     }
 }
 

@@ -6,6 +6,7 @@ use crate::config::Lang;
 use crate::page::{self, RoomStateName, View};
 use crate::queue::admission::{self, Estimate};
 use crate::queue::schedule::{self, Phase, Place};
+use crate::queue::supply;
 use crate::site::Room;
 use crate::state::{Figures, OperatorState};
 
@@ -15,6 +16,8 @@ const CLOSED_REFRESH: u64 = 60;
 const PAUSED_REFRESH: u64 = 30;
 /// How often a page looks again while the gateway holds admission for a moment: soon.
 const HELD_REFRESH: u64 = 10;
+/// How often a page of a sold-out room looks again, for appointments given back.
+const SOLD_OUT_REFRESH: u64 = 30;
 
 /// What a visitor whose ticket stands at `place` (or who has no ticket) sees of the room
 /// right now, in `lang`.
@@ -27,14 +30,20 @@ pub fn view<'a>(
 ) -> View<'a> {
     let limits = figures.limits;
     let state = match (figures.state, figures.phase) {
-        (OperatorState::Paused, _) => RoomStateName::Paused,
         (OperatorState::Closed, _) => RoomStateName::Closed,
+        // Nothing left says more than a pause: waiting is not worth it now.
+        (_, Phase::Open) if figures.sold_out() => RoomStateName::SoldOut,
+        (OperatorState::Paused, _) => RoomStateName::Paused,
         (OperatorState::Open, Phase::BeforeOpen) => RoomStateName::BeforeOpen,
         (OperatorState::Open, Phase::Prequeue) => RoomStateName::Prequeue,
         (OperatorState::Open, Phase::Open) if figures.held => RoomStateName::Held,
         (OperatorState::Open, Phase::Open) => RoomStateName::Open,
     };
     let (position, ahead, admitted) = match place {
+        // Called while sold out: kept out with the claim, first in once supply comes back.
+        Some(Place::At(place)) if place < figures.cursor && state == RoomStateName::SoldOut => {
+            (Some(1), Some(0), false)
+        }
         Some(Place::At(place)) if place < figures.cursor => (None, None, true),
         // Nothing left: no place to show.
         _ if state == RoomStateName::Closed => (None, None, false),
@@ -59,6 +68,7 @@ pub fn view<'a>(
         RoomStateName::Paused
         | RoomStateName::Held
         | RoomStateName::Closed
+        | RoomStateName::SoldOut
         | RoomStateName::BeforeOpen
         | RoomStateName::Prequeue => None,
     };
@@ -72,8 +82,14 @@ pub fn view<'a>(
         _ => &message.en,
     };
     // Nobody moves while paused or closed: pages look again rarely, not every 5 s.
+    let release = room.cfg.supply.and_then(|s| s.next_release);
+    let release_in = release
+        .filter(|(at, _)| at / 1000 > now_s && state == RoomStateName::SoldOut)
+        .map(|(at, _)| until(at));
     let refresh = match (state, window) {
         (RoomStateName::Closed, _) => CLOSED_REFRESH,
+        // Looks again at the release, and meanwhile so that the countdown stays true.
+        (RoomStateName::SoldOut, _) => release_in.map_or(SOLD_OUT_REFRESH, |s| s.clamp(5, 60)),
         (RoomStateName::Paused, _) => PAUSED_REFRESH,
         (RoomStateName::Held, _) => HELD_REFRESH,
         (RoomStateName::Open, _) => page::refresh_after(eta.map_or(0, |e| e.low)),
@@ -115,7 +131,36 @@ pub fn view<'a>(
         challenge: None,
         proof_of_work_bits: None,
         message: (!text.is_empty()).then(|| text.clone()),
+        supply_remaining: None,
+        chance: None,
+        supply_text: None,
+        chance_text: None,
+        next_release: None,
+        next_release_in_seconds: None,
+        next_release_text: None,
     };
     view.set_eta(lang, eta);
+    if let Some(supply) = figures.supply {
+        view.supply_remaining = Some(supply.remaining);
+        view.supply_text = Some(page::supply_words(lang, supply.remaining));
+        // The people ahead of this visitor (or of a newcomer), while the line moves.
+        let ahead = match (state, view.ahead) {
+            (RoomStateName::Open | RoomStateName::Paused | RoomStateName::Held, Some(a)) => {
+                Some(a)
+            }
+            (RoomStateName::Open, None) if place.is_none() => Some(figures.numbers_ahead()),
+            _ => None,
+        };
+        if let Some(ahead) = ahead.filter(|_| !admitted) {
+            let chance = supply::chance(&supply, ahead, figures.active, figures.show_share);
+            view.chance = chance;
+            view.chance_text = Some(page::chance_words(lang, chance).to_string());
+        }
+        if let Some((at, offset)) = release.filter(|_| state == RoomStateName::SoldOut) {
+            view.next_release = Some(schedule::format_time(at, offset));
+            view.next_release_in_seconds = release_in;
+            view.next_release_text = release_in.map(|secs| page::eta_words(lang, secs));
+        }
+    }
     view
 }

@@ -111,6 +111,9 @@ impl Ops {
             m.admit_rate_floor
                 .set(floor.map_or(0.0, |a| a.min_per_minute));
             m.show_up_ratio.set(figures.show_share);
+            m.supply_remaining
+                .set(figures.supply.map_or(-1, |s| s.remaining as i64));
+            m.sold_out.set(i64::from(figures.sold_out()));
             m.estimated_wait
                 .set(figures.wait_for_newcomer().map_or(0, |w| w.seconds) as f64);
         }

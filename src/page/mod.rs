@@ -7,16 +7,18 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::clock::Millis;
 use crate::config::{Lang, RoomConfig};
 use crate::queue::admission::Estimate;
 use crate::queue::schedule::{local_time, LocalTime, Schedule};
+use crate::queue::supply::Chance;
 
 pub mod templates;
 mod texts;
 
 use templates::Templates;
 use texts::*;
-pub use texts::{eta_range_words, eta_words, format_number};
+pub use texts::{chance_words, eta_range_words, eta_words, format_number, supply_words};
 
 pub const ASSET_CSS: &str = include_str!("../../assets/wartesaal.css");
 pub const ASSET_JS: &str = include_str!("../../assets/wartesaal.js");
@@ -33,6 +35,9 @@ pub enum RoomStateName {
     Held,
     /// Nothing left to book; no new tickets.
     Closed,
+    /// The room counts its supply and none is left: no new tickets, places kept for new
+    /// supply.
+    SoldOut,
     /// The room opens at a set time and its pre-queue has not begun: a countdown.
     BeforeOpen,
     /// Arrivals gather; at the opening they are put in a random order.
@@ -69,6 +74,18 @@ pub struct View<'a> {
     pub challenge: Option<String>,
     pub proof_of_work_bits: Option<u8>,
     pub message: Option<String>,
+    /// Appointments left to book, when the room counts them.
+    pub supply_remaining: Option<u64>,
+    /// Whether appointments are likely to be left at this visitor's turn: `likely`,
+    /// `uncertain`, `unlikely`; none without a supply, a place, or enough data yet.
+    pub chance: Option<Chance>,
+    /// The two in words, in the page's language.
+    pub supply_text: Option<String>,
+    pub chance_text: Option<String>,
+    /// When new appointments are expected (RFC 3339), shown once sold out.
+    pub next_release: Option<String>,
+    pub next_release_in_seconds: Option<u64>,
+    pub next_release_text: Option<String>,
 }
 
 impl RoomStateName {
@@ -78,6 +95,7 @@ impl RoomStateName {
             RoomStateName::Paused => "paused",
             RoomStateName::Held => "held",
             RoomStateName::Closed => "closed",
+            RoomStateName::SoldOut => "sold_out",
             RoomStateName::BeforeOpen => "before_open",
             RoomStateName::Prequeue => "prequeue",
         }
@@ -228,6 +246,17 @@ pub struct WaitingPage<'a> {
     pub estimate_text: Option<String>,
     pub opens_in_text: Option<String>,
     pub prequeue_text: Option<String>,
+    /// "Es sind noch etwa 1.200 Termine frei."
+    pub supply_text: Option<String>,
+    /// "Es ist unwahrscheinlich, dass bei Ihrer Ankunft noch Termine frei sind."
+    pub chance_text: Option<String>,
+    /// `likely`, `uncertain`, `unlikely`, or `unknown` (too little data yet); none without a
+    /// supply or a place.
+    pub chance: Option<&'static str>,
+    /// Once sold out, with `next_release`: when new appointments are expected, and the
+    /// countdown to it.
+    pub next_release_text: Option<String>,
+    pub release_in_text: Option<String>,
     /// Sentences on what to do and what happens next.
     pub advice: Vec<&'static str>,
     pub updated_label: &'static str,
@@ -294,6 +323,7 @@ impl<'a> WaitingPage<'a> {
             (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
             (RoomStateName::Held, _) => (t.held_title, Some(t.held_body.to_string())),
             (RoomStateName::Closed, _) => (t.closed_title, Some(t.closed_body.to_string())),
+            (RoomStateName::SoldOut, _) => (t.sold_out_title, Some(t.sold_out_body.to_string())),
             (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
                 let (title, note) = schedule_texts(lang, room, schedule, state);
                 (title, Some(note))
@@ -304,8 +334,28 @@ impl<'a> WaitingPage<'a> {
             _ if view.challenge.is_some() => vec![],
             RoomStateName::Open => vec![t.keep_open, t.your_turn],
             RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.refreshes],
-            RoomStateName::Paused | RoomStateName::Held | RoomStateName::Closed => vec![],
+            RoomStateName::SoldOut if view.position.is_some() => vec![t.sold_out_kept],
+            RoomStateName::Paused
+            | RoomStateName::Held
+            | RoomStateName::Closed
+            | RoomStateName::SoldOut => vec![],
         };
+        let mut advice = advice;
+        if view.chance == Some(Chance::Unlikely) && view.state != RoomStateName::SoldOut {
+            advice.insert(0, t.unlikely_advice);
+        }
+        let sold_out = view.state == RoomStateName::SoldOut;
+        let release = room
+            .supply
+            .and_then(|s| s.next_release)
+            .filter(|_| sold_out);
+        let next_release_text =
+            release.map(|(at, offset)| next_release_words(lang, room, at, offset));
+        let release_in_text = release.map(|_| match &view.next_release_text {
+            Some(words) => t.release_in.replace("{}", words),
+            None => t.release_due.to_string(),
+        });
+        let placed_with_supply = view.position.is_some() && view.supply_remaining.is_some();
         let placed = view.position.zip(view.ahead);
         WaitingPage {
             lang: lang.code(),
@@ -331,6 +381,15 @@ impl<'a> WaitingPage<'a> {
             prequeue_text: view
                 .prequeue_size
                 .map(|n| t.prequeue_size.replace("{}", &people(lang, n))),
+            supply_text: view.supply_text.clone().filter(|_| !sold_out),
+            chance_text: view
+                .chance_text
+                .clone()
+                .filter(|_| placed_with_supply && !sold_out),
+            chance: (placed_with_supply && !sold_out)
+                .then(|| view.chance.map_or("unknown", Chance::name)),
+            next_release_text,
+            release_in_text,
             advice,
             updated_label: t.updated,
             updated_time: clock_words(lang, room, now_unix),
@@ -398,7 +457,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         out,
         "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
          <main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\" \
-         data-state=\"{}\" data-message=\"{}\" data-tz=\"{}\"",
+         data-state=\"{}\" data-message=\"{}\" data-tz=\"{}\" data-chance=\"{}\"",
         escape(&p.switch.href),
         p.switch.lang,
         p.switch.lang,
@@ -409,6 +468,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         p.state,
         escape(p.message.unwrap_or("")),
         escape(p.time_zone.unwrap_or("")),
+        p.chance.unwrap_or(""),
     );
     if let (Some(challenge), Some(bits)) = (p.challenge, p.proof_of_work_bits) {
         let _ = write!(
@@ -446,6 +506,12 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
     if let Some(text) = &p.prequeue_text {
         let _ = write!(out, "<p id=\"ws-prequeue\">{}</p>", escape(text));
     }
+    if let Some(text) = &p.next_release_text {
+        let _ = write!(out, "<p id=\"ws-release\">{}</p>", escape(text));
+    }
+    if let Some(text) = &p.release_in_text {
+        let _ = write!(out, "<p id=\"ws-release-in\">{}</p>", escape(text));
+    }
     if let (Some(position), Some(ahead)) = (&p.position_text, &p.ahead_text) {
         let _ = write!(
             out,
@@ -456,6 +522,16 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         if let Some(text) = &p.estimate_text {
             let _ = write!(out, "<p id=\"ws-eta\">{}</p>", escape(text));
         }
+    }
+    if let Some(text) = &p.supply_text {
+        let _ = write!(out, "<p id=\"ws-supply\">{}</p>", escape(text));
+    }
+    if let (Some(text), Some(chance)) = (&p.chance_text, p.chance) {
+        let _ = write!(
+            out,
+            "<p id=\"ws-chance\" class=\"ws-chance ws-chance-{chance}\">{}</p>",
+            escape(text)
+        );
     }
     out.push_str("</div>");
     for sentence in &p.advice {

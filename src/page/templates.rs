@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::config::{Config, ConfigError, Lang, Problem, RoomConfig};
 use crate::page::{self, NoticePage, RoomStateName, View, WaitingPage};
+use crate::queue::supply::Chance;
 
 /// The file names looked for in `template_dir`; either may be left out.
 pub const WAITING: &str = "waiting.html";
@@ -226,6 +227,13 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         challenge: None,
         proof_of_work_bits: None,
         message: Some("Sample message".into()),
+        supply_remaining: None,
+        chance: None,
+        supply_text: None,
+        chance_text: None,
+        next_release: None,
+        next_release_in_seconds: None,
+        next_release_text: None,
     };
     let mut views = vec![
         base.clone(),
@@ -265,6 +273,40 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
             ..base.clone()
         },
     ];
+    if room.supply.is_some() {
+        let supplied = View {
+            supply_remaining: Some(1200),
+            supply_text: Some(page::supply_words(lang, 1200)),
+            ..base.clone()
+        };
+        for chance in [
+            None,
+            Some(Chance::Likely),
+            Some(Chance::Uncertain),
+            Some(Chance::Unlikely),
+        ] {
+            views.push(View {
+                chance,
+                chance_text: Some(page::chance_words(lang, chance).to_string()),
+                ..supplied.clone()
+            });
+        }
+        let sold_out = View {
+            state: RoomStateName::SoldOut,
+            supply_remaining: Some(0),
+            supply_text: Some(page::supply_words(lang, 0)),
+            next_release: Some("2021-03-28T08:00:00+01:00".into()),
+            next_release_in_seconds: Some(7200),
+            next_release_text: Some(page::eta_words(lang, 7200)),
+            ..base.clone()
+        };
+        views.push(sold_out.clone());
+        views.push(View {
+            position: None,
+            ahead: None,
+            ..sold_out
+        });
+    }
     if room.schedule.is_some() {
         views.push(View {
             state: RoomStateName::BeforeOpen,

@@ -38,6 +38,26 @@ pub(super) struct Texts {
     pub(super) pow_needs_script: &'static str,
     pub(super) limited_title: &'static str,
     pub(super) limited_body: &'static str,
+    pub(super) sold_out_title: &'static str,
+    pub(super) sold_out_body: &'static str,
+    /// For a visitor who holds a place while sold out.
+    pub(super) sold_out_kept: &'static str,
+    /// `{}`: the number left, exact.
+    pub(super) supply_one: &'static str,
+    pub(super) supply_exact: &'static str,
+    /// `{}`: the number left, rounded.
+    pub(super) supply_about: &'static str,
+    pub(super) chance_likely: &'static str,
+    pub(super) chance_uncertain: &'static str,
+    pub(super) chance_unlikely: &'static str,
+    /// The room counts its supply but has not learnt yet how many of those admitted book.
+    pub(super) chance_unknown: &'static str,
+    pub(super) unlikely_advice: &'static str,
+    /// `{when}`: the day and time new appointments are expected.
+    pub(super) next_release: &'static str,
+    /// `{}`: the time until then in words.
+    pub(super) release_in: &'static str,
+    pub(super) release_due: &'static str,
     pub(super) weekdays: [&'static str; 7],
     pub(super) months: [&'static str; 12],
 }
@@ -95,6 +115,26 @@ pub(super) const DE: Texts = Texts {
                    Wartenummern geholt. Bitte haben Sie einen Moment Geduld: Die Seite versucht \
                    es in {} Sekunden von selbst noch einmal. Wer schon eine Wartenummer hat, \
                    behält seinen Platz.",
+    sold_out_title: "Alle Termine sind vergeben",
+    sold_out_body: "Zurzeit ist kein Termin mehr frei. Es lohnt sich im Moment nicht, weiter \
+                    zu warten.",
+    sold_out_kept: "Ihr Platz bleibt trotzdem erhalten: Werden Termine zurückgegeben oder neue \
+                    freigegeben, geht es in der bisherigen Reihenfolge weiter, und diese Seite \
+                    zeigt es Ihnen.",
+    supply_one: "Es ist noch 1 Termin frei.",
+    supply_exact: "Es sind noch {} Termine frei.",
+    supply_about: "Es sind noch etwa {} Termine frei.",
+    chance_likely: "Es ist wahrscheinlich, dass bei Ihrer Ankunft noch Termine frei sind.",
+    chance_uncertain: "Ob bei Ihrer Ankunft noch Termine frei sind, lässt sich noch nicht \
+                       sicher sagen.",
+    chance_unlikely: "Es ist unwahrscheinlich, dass bei Ihrer Ankunft noch Termine frei sind.",
+    chance_unknown: "Wie viele der Wartenden einen Termin buchen, weiß die Warteschlange noch \
+                     nicht. Eine Einschätzung Ihrer Aussichten folgt in wenigen Minuten.",
+    unlikely_advice: "Sie können trotzdem weiter warten: Wird ein Termin zurückgegeben, rücken \
+                      Sie nach. Ihr Platz bleibt erhalten.",
+    next_release: "Neue Termine werden voraussichtlich am {when} freigegeben.",
+    release_in: "Freigabe in {}.",
+    release_due: "Neue Termine werden jeden Moment erwartet.",
     weekdays: [
         "Montag",
         "Dienstag",
@@ -169,6 +209,27 @@ pub(super) const EN: Texts = Texts {
     limited_body: "A great many new queue tickets were taken from your internet connection in \
                    the last minute. Please bear with us: the page tries again by itself in {} \
                    seconds. Anyone who already has a ticket keeps their place.",
+    sold_out_title: "All appointments have been booked",
+    sold_out_body: "No appointment is free at the moment. There is no point in waiting \
+                    right now.",
+    sold_out_kept: "You keep your place all the same: if appointments are given back or new \
+                    ones are released, the queue goes on in its order, and this page will \
+                    show you.",
+    supply_one: "There is 1 appointment still free.",
+    supply_exact: "There are {} appointments still free.",
+    supply_about: "There are about {} appointments still free.",
+    chance_likely: "It is likely that appointments will still be free when it is your turn.",
+    chance_uncertain: "It cannot yet be said for sure whether appointments will still be free \
+                       when it is your turn.",
+    chance_unlikely: "It is unlikely that appointments will still be free when it is your \
+                      turn.",
+    chance_unknown: "The queue does not know yet how many of those waiting will book. An \
+                     estimate of your chances follows in a few minutes.",
+    unlikely_advice: "You can keep waiting all the same: if an appointment is given back, you \
+                      move up. You keep your place.",
+    next_release: "New appointments are expected to be released on {when}.",
+    release_in: "Release in {}.",
+    release_due: "New appointments are expected any moment.",
     weekdays: [
         "Monday",
         "Tuesday",
@@ -319,6 +380,44 @@ pub(super) fn day_and_time(lang: Lang, t: &LocalTime) -> String {
             time_of_day(lang, t)
         ),
     }
+}
+
+/// What is left, as a person would say it: exact below 100, else rounded with "etwa".
+pub fn supply_words(lang: Lang, left: u64) -> String {
+    let t = texts(lang);
+    match left {
+        1 => t.supply_one.to_string(),
+        0..=99 => t.supply_exact.replace("{}", &format_number(lang, left)),
+        100..=999 => t
+            .supply_about
+            .replace("{}", &format_number(lang, (left + 5) / 10 * 10)),
+        _ => t
+            .supply_about
+            .replace("{}", &format_number(lang, (left + 50) / 100 * 100)),
+    }
+}
+
+/// The chance in words; `None` (too little data yet) says so.
+pub fn chance_words(lang: Lang, chance: Option<Chance>) -> &'static str {
+    let t = texts(lang);
+    match chance {
+        Some(Chance::Likely) => t.chance_likely,
+        Some(Chance::Uncertain) => t.chance_uncertain,
+        Some(Chance::Unlikely) => t.chance_unlikely,
+        None => t.chance_unknown,
+    }
+}
+
+/// When new appointments are expected, in the room's zone: "…am Sonntag, 28. März 2021, um
+/// 08:00 Uhr freigegeben."
+pub(super) fn next_release_words(lang: Lang, room: &RoomConfig, at: Millis, offset: i32) -> String {
+    let offset = room
+        .time_zone
+        .as_ref()
+        .map_or(offset, |tz| tz.offset_minutes(at / 1000));
+    texts(lang)
+        .next_release
+        .replace("{when}", &day_and_time(lang, &local_time(at, offset)))
 }
 
 /// "N people" for the pre-queue's size.

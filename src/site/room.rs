@@ -118,7 +118,7 @@ impl Room {
             keys: config.keys.for_room(&cfg.id),
             upstream,
             issuance,
-            metrics: metrics.room(&cfg.id),
+            metrics: metrics.room(&cfg.id, cfg.eligibility.len()),
             cookie_name: CookieName::new(cfg.cookie_name()),
             state,
             cfg,
