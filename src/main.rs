@@ -117,6 +117,9 @@ enum CtlAction {
         /// `off` keeps the rate it reached as a manual one.
         #[arg(long, value_parser = ["on", "off"], conflicts_with = "rate")]
         adaptive: Option<String>,
+        /// Appointments left to book (a room with [rooms.supply]); 0 sells out, more reopens.
+        #[arg(long)]
+        remaining: Option<u64>,
     },
 }
 
@@ -399,8 +402,12 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                 message_de,
                 message_en,
                 adaptive,
+                remaining,
             } => {
                 let mut change = serde_json::Map::new();
+                if let Some(n) = remaining {
+                    change.insert("supply_remaining".into(), n.into());
+                }
                 if let Some(on) = adaptive {
                     change.insert("adaptive".into(), (on == "on").into());
                 }

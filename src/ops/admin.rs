@@ -24,6 +24,7 @@ use crate::gateway::plain;
 use crate::ops::history;
 use crate::ops::Ops;
 use crate::queue::schedule::{format_time, Order, Schedule};
+use crate::queue::supply::{Change as SupplyChange, MAX_SUPPLY};
 use crate::site::Room;
 use crate::state::Figures;
 use crate::state::{OperatorState, Override, Settings};
@@ -163,6 +164,19 @@ fn room_json(ops: &Ops, room: &Room) -> Value {
             "max_error_ratio": a.max_error_ratio,
         })),
         "schedule": cfg.schedule.as_ref().map(|s| schedule_json(s, &figures)),
+        "sold_out": figures.sold_out(),
+        "supply_remaining": figures.supply.map(|s| s.remaining),
+        "supply": figures.supply.map(|s| json!({
+            "remaining": s.remaining,
+            "appointments": s.appointments,
+            "booked": s.booked,
+            "admitted": s.admitted,
+            // What the chance is judged by; null until enough visitors were admitted.
+            "bookings_per_admission": (s.admitted >= crate::queue::supply::MIN_ADMITTED)
+                .then(|| s.booked as f64 / s.admitted as f64),
+            "next_release": cfg.supply.and_then(|c| c.next_release)
+                .map(|(at, offset)| format_time(at, offset)),
+        })),
         "upstream": format!("{}://{}", cfg.upstream.scheme, cfg.upstream.authority),
         "backend": backend_json(room.state.backend()),
     })
@@ -213,6 +227,19 @@ struct Change {
     /// `true`: the adaptive mode sets the rate again (the operator's rate is lifted);
     /// `false`: the rate it has reached is kept as the operator's.
     adaptive: Option<bool>,
+    /// What is left to book, as the operator counts it.
+    supply_remaining: Option<u64>,
+}
+
+impl Change {
+    /// Whether it changes the operator's settings (not only the supply).
+    fn touches_settings(&self) -> bool {
+        self.admit_per_minute.is_some()
+            || self.max_active.is_some()
+            || self.state.is_some()
+            || self.message.is_some()
+            || self.adaptive.is_some()
+    }
 }
 
 /// A refused body: what is wrong and with which field.
@@ -281,6 +308,15 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
                 })
             }
             "message" => change.message = Some(parse_message(value)?),
+            "supply_remaining" => match value.as_u64() {
+                Some(n) if n <= MAX_SUPPLY => change.supply_remaining = Some(n),
+                _ => {
+                    return Err(invalid(
+                        key,
+                        format!("must be a whole number from 0 to {MAX_SUPPLY}: the appointments left to book"),
+                    ))
+                }
+            },
             "adaptive" => match value {
                 Value::Bool(on) => change.adaptive = Some(*on),
                 _ => {
@@ -294,7 +330,8 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
             other => {
                 return Err(invalid(
                     other,
-                    "unknown field; known: admit_per_minute, max_active, state, message, adaptive",
+                    "unknown field; known: admit_per_minute, max_active, state, message, adaptive, \
+                     supply_remaining",
                 ))
             }
         }
@@ -302,8 +339,8 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
     if change == Change::default() {
         return Err(Invalid {
             field: None,
-            message: "nothing to change: give admit_per_minute, max_active, state, message or \
-                      adaptive"
+            message: "nothing to change: give admit_per_minute, max_active, state, message, \
+                      adaptive or supply_remaining"
                 .into(),
         });
     }
@@ -464,6 +501,38 @@ async fn patch(
             change.admit_per_minute = Some(Some(rate));
         }
         _ => {}
+    }
+    if let Some(n) = change.supply_remaining {
+        if room.cfg.supply.is_none() {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "this room does not count its supply: add [rooms.supply] appointments to the \
+                 config and reload",
+                Some("supply_remaining"),
+            );
+        }
+        match room.state.supply(SupplyChange::Remaining(n), now, true).await {
+            Ok(_) => tracing::info!(
+                room = %room.cfg.id,
+                from = %peer,
+                operator = %operator,
+                at_unix_ms = now,
+                remaining = n,
+                "operator set the supply"
+            ),
+            Err(e) => {
+                tracing::error!(room = %room.cfg.id, error = %e, "operator's supply not saved");
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the supply could not be saved and was not applied; see the log",
+                    None,
+                );
+            }
+        }
+        if !change.touches_settings() {
+            ops.tick();
+            return json_answer(StatusCode::OK, &room_json(ops, room));
+        }
     }
     match room
         .state

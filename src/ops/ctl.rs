@@ -150,8 +150,8 @@ fn table(rooms: &[Value]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<20} {:<7} {:>9} {:>7} {:>9} {:>7} {:>10}  MESSAGE",
-        "ROOM", "STATE", "WAITING", "ACTIVE", "RATE/MIN", "MAX", "WAIT"
+        "{:<20} {:<8} {:>9} {:>7} {:>9} {:>7} {:>10} {:>9}  MESSAGE",
+        "ROOM", "STATE", "WAITING", "ACTIVE", "RATE/MIN", "MAX", "WAIT", "LEFT"
     );
     for r in rooms {
         let wait = match r["estimated_wait_seconds"].as_u64() {
@@ -169,16 +169,24 @@ fn table(rooms: &[Value]) -> String {
             .filter(|m| !m.is_empty())
             .collect::<Vec<_>>()
             .join(" / ");
+        let state = match r["sold_out"].as_bool() {
+            Some(true) if r["state"] == "open" => "sold_out",
+            _ => r["state"].as_str().unwrap_or("?"),
+        };
+        let left = r["supply_remaining"]
+            .as_u64()
+            .map_or("-".to_string(), |n| n.to_string());
         let _ = writeln!(
             out,
-            "{:<20} {:<7} {:>9} {:>7} {:>9} {:>7} {:>10}  {}",
+            "{:<20} {:<8} {:>9} {:>7} {:>9} {:>7} {:>10} {:>9}  {}",
             r["id"].as_str().unwrap_or("?"),
-            r["state"].as_str().unwrap_or("?"),
+            state,
             r["waiting"],
             r["active_sessions"],
             r["effective_admit_per_minute"],
             max,
             wait,
+            left,
             message
         );
     }
