@@ -145,9 +145,13 @@ pub fn view<'a>(
         view.supply_text = Some(page::supply_words(lang, supply.remaining));
         // The people ahead of this visitor (or of a newcomer), while the line moves.
         let ahead = match (state, view.ahead) {
-            (RoomStateName::Open | RoomStateName::Paused | RoomStateName::Held, Some(a)) => {
-                Some(a)
-            }
+            (
+                RoomStateName::Open
+                | RoomStateName::Paused
+                | RoomStateName::Held
+                | RoomStateName::SoldOut,
+                Some(a),
+            ) => Some(a),
             (RoomStateName::Open, None) if place.is_none() => Some(figures.numbers_ahead()),
             _ => None,
         };

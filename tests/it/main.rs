@@ -15,6 +15,7 @@ mod process;
 mod protection;
 mod scaleout;
 mod simulation;
+mod supply;
 mod support;
 mod tls;
 mod upstream;

@@ -146,6 +146,24 @@ async fn upstream_handle(
                 .insert("x-wartesaal-release", "1".parse().unwrap());
             r
         }
+        // Reports to the gateway what the query says: `b=` X-Wartesaal-Booked, `c=`
+        // -Cancelled, `r=` -Remaining (each as often as given), `rel=1` ends the session.
+        "/supply" => {
+            let mut r = text(StatusCode::OK, "supply");
+            let h = r.headers_mut();
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                let name = match k {
+                    "b" => "x-wartesaal-booked",
+                    "c" => "x-wartesaal-cancelled",
+                    "r" => "x-wartesaal-remaining",
+                    "rel" => "x-wartesaal-release",
+                    _ => continue,
+                };
+                h.append(name, v.parse().unwrap());
+            }
+            r
+        }
         // Answers, then closes the connection (`Connection: close`).
         "/close" => {
             let mut r = text(StatusCode::OK, "closed");

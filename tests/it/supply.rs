@@ -1,0 +1,253 @@
+//! Honest supply against a real upstream that sends the booking headers: what is left falls
+//! per booking, the room sells out for everyone within one refresh, reopens on new supply with
+//! the line in order, and the chance a waiting visitor is told changes as the room learns.
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::support::*;
+
+fn supply_room(up: &Upstream, extra: &str) -> String {
+    room(
+        "r",
+        &up.url(),
+        &format!("admit_per_minute = 60\n{extra}\n[rooms.supply]\nappointments = 3\n"),
+    )
+}
+
+async fn remaining(gw: &Gateway) -> Option<u64> {
+    gw.admin(http::Method::GET, "/api/v1/rooms/r", None, None)
+        .await
+        .json()["supply_remaining"]
+        .as_u64()
+}
+
+async fn until_remaining(gw: &Gateway, left: u64) {
+    eventually(&format!("{left} appointments left"), || async {
+        remaining(gw).await == Some(left)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bookings_sell_the_room_out_for_everyone_and_new_supply_reopens_it_in_order() {
+    let up = upstream().await;
+    let gw = gateway(&config_full(
+        &temp_dir("supply"),
+        "",
+        &admin_token_line(),
+        &supply_room(&up, ""),
+    ))
+    .await;
+    assert_eq!(remaining(&gw).await, Some(3));
+
+    // The first visitor walks straight in and books one; the headers never reach them.
+    let mut booker = gw.visitor();
+    assert_eq!(booker.get("/").await.body, "upstream:/");
+    let booked = booker.get("/supply?b=1").await;
+    assert_eq!(booked.body, "supply");
+    assert!(booked.header("x-wartesaal-booked").is_none(), "{:?}", booked.headers);
+    until_remaining(&gw, 2).await;
+    assert_eq!(gw.metric("wartesaal_bookings_total{room=\"r\"}").await, 1.0);
+
+    // Three more in the same second wait in line.
+    let mut waiting = Vec::new();
+    for _ in 0..3 {
+        let mut v = gw.visitor();
+        let page = v.get("/").await;
+        assert!(page.body.contains("ws-position"), "{}", page.body);
+        waiting.push(v);
+    }
+    let before = waiting[2].status("r").await;
+    assert_eq!(before["state"], "open");
+    assert_eq!(before["supply_remaining"], 2);
+
+    // Two more bookings: nothing left.
+    booker.get("/supply?b=2").await;
+    until_remaining(&gw, 0).await;
+    for (i, v) in waiting.iter_mut().enumerate() {
+        let s = v.status("r").await;
+        assert_eq!(s["state"], "sold_out", "every waiting page switches: {s}");
+        assert_eq!(s["position"], i as u64 + 1, "the place is kept: {s}");
+        assert_eq!(s["chance"], "unlikely");
+    }
+    let page = waiting[0].get("/").await;
+    assert!(page.body.contains("Alle Termine sind vergeben"), "{}", page.body);
+    assert_eq!(gw.metric("wartesaal_sold_out{room=\"r\"}").await, 1.0);
+
+    // A newcomer is told at once and gets no number.
+    let mut late = gw.visitor();
+    let told = late.get_json("/").await;
+    assert_eq!(told.status, StatusCode::OK);
+    assert_eq!(told.json()["state"], "sold_out");
+    assert!(told.json()["position"].is_null());
+    assert!(late.cookie("wartesaal_r").is_none(), "no ticket while sold out");
+    let page = late.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Alle Termine sind vergeben"), "{}", page.body);
+
+    // Time passes: nobody is called into a sold-out room.
+    gw.advance(Duration::from_secs(30));
+    assert_eq!(waiting[0].status("r").await["state"], "sold_out");
+    assert_eq!(waiting[0].get("/").await.status, StatusCode::OK);
+    assert_ne!(waiting[0].get("/").await.body, "upstream:/");
+
+    // The admitted visitor finishes: their pass still works.
+    assert_eq!(booker.get("/done").await.body, "upstream:/done");
+
+    // One appointment given back: the line goes on in ticket order.
+    booker.get("/supply?c=1").await;
+    until_remaining(&gw, 1).await;
+    gw.advance(Duration::from_secs(1));
+    assert_eq!(waiting[0].get("/").await.body, "upstream:/", "first in line goes first");
+    assert_eq!(waiting[1].status("r").await["position"], 1);
+    assert_eq!(waiting[2].status("r").await["position"], 2);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn bad_supply_headers_are_ignored_and_counted() {
+    let up = upstream().await;
+    let gw = gateway(&config_text("", &supply_room(&up, ""))).await;
+    let mut v = gw.visitor();
+    v.get("/").await;
+    for query in [
+        "b=-1",
+        "b=1.5",
+        "b=abc",
+        "b=99999999",
+        "b=1&b=1",
+        "r=-3",
+        "r=99999999999",
+        "c=2&c=2",
+    ] {
+        let a = v.get(&format!("/supply?{query}")).await;
+        assert_eq!(a.status, StatusCode::OK, "{query}");
+        for h in ["x-wartesaal-booked", "x-wartesaal-remaining", "x-wartesaal-cancelled"] {
+            assert!(a.header(h).is_none(), "{h} stripped for {query}");
+        }
+    }
+    assert_eq!(
+        gw.metric("wartesaal_supply_headers_ignored_total{room=\"r\"}").await,
+        10.0
+    );
+    assert_eq!(remaining(&gw).await, Some(3), "nothing applied");
+    // The site's own count wins over what was booked.
+    v.get("/supply?b=1&r=10").await;
+    until_remaining(&gw, 10).await;
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn an_operator_sets_the_supply_and_it_survives_a_restart() {
+    let up = upstream().await;
+    let dir = temp_dir("supply-admin");
+    let config = config_full(&dir, "", &admin_token_line(), &supply_room(&up, ""));
+    let gw = gateway(&config).await;
+    let sold = gw.patch("r", r#"{"supply_remaining": 0}"#).await;
+    assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
+    assert_eq!(sold.json()["sold_out"], true);
+    for bad in [r#"{"supply_remaining": -1}"#, r#"{"supply_remaining": "many"}"#] {
+        let a = gw.patch("r", bad).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(a.json()["field"], "supply_remaining");
+    }
+    gw.stop().await;
+
+    let gw = gateway(&config).await;
+    assert_eq!(remaining(&gw).await, Some(0), "still sold out after a restart");
+    let mut v = gw.visitor();
+    assert_eq!(v.get_json("/").await.json()["state"], "sold_out");
+    let open = gw.patch("r", r#"{"supply_remaining": 5}"#).await;
+    assert_eq!(open.json()["sold_out"], false);
+    assert_eq!(v.get("/").await.body, "upstream:/", "reopened");
+    gw.stop().await;
+
+    // A room that does not count its supply says so.
+    let up = upstream().await;
+    let gw = gateway(&config_full(
+        &temp_dir("no-supply"),
+        "",
+        &admin_token_line(),
+        &room("r", &up.url(), "admit_per_minute = 60"),
+    ))
+    .await;
+    let a = gw.patch("r", r#"{"supply_remaining": 5}"#).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("[rooms.supply]"), "{}", a.body);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn the_chance_changes_as_the_room_learns() {
+    let up = upstream().await;
+    let gw = gateway(&config_full(
+        &temp_dir("chance"),
+        "",
+        &admin_token_line(),
+        &room(
+            "r",
+            &up.url(),
+            "admit_per_minute = 600\n[rooms.supply]\nappointments = 1000\n",
+        ),
+    ))
+    .await;
+    // Ten walk straight in (one second's worth), five wait: too little known yet.
+    let mut inside = Vec::new();
+    for _ in 0..10 {
+        let mut v = gw.visitor();
+        assert_eq!(v.get("/").await.body, "upstream:/");
+        inside.push(v);
+    }
+    let mut first = gw.visitor();
+    first.get("/").await;
+    let s = first.status("r").await;
+    assert_eq!(s["supply_remaining"], 1000);
+    assert!(s["chance"].is_null(), "no guess before the room knows: {s}");
+    let page = first.get("/").await;
+    assert!(page.body.contains("Termine frei"), "{}", page.body);
+
+    // Everyone admitted books one and leaves, second after second, until 30 have been in.
+    let mut admitted = 10;
+    for v in inside.iter_mut() {
+        v.get("/supply?b=1&rel=1").await;
+    }
+    let mut line = vec![first];
+    while admitted < 30 {
+        gw.advance(Duration::from_secs(1));
+        for _ in 0..10 {
+            line.push(gw.visitor());
+        }
+        let mut still = Vec::new();
+        for mut v in line {
+            if v.get("/").await.body == "upstream:/" {
+                admitted += 1;
+                v.get("/supply?b=1&rel=1").await;
+            } else {
+                still.push(v);
+            }
+        }
+        line = still;
+    }
+    until_remaining(&gw, 1000 - admitted).await;
+    // Twenty-five more in one second, and only five appointments left: at the front it is
+    // likely, at the back of this line it is not.
+    for _ in 0..25 {
+        let mut v = gw.visitor();
+        v.get("/").await;
+        line.push(v);
+    }
+    gw.patch("r", r#"{"supply_remaining": 5}"#).await;
+    let front = line[0].status("r").await;
+    let back = line.last_mut().unwrap().status("r").await;
+    assert_eq!(front["chance"], "likely", "{front}");
+    assert_eq!(back["chance"], "unlikely", "{back}");
+    let page = line.last_mut().unwrap().get("/").await;
+    assert!(
+        page.body.contains("unwahrscheinlich, dass bei Ihrer Ankunft noch Termine frei sind"),
+        "{}",
+        page.body
+    );
+    gw.stop().await;
+}
