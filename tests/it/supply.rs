@@ -251,3 +251,41 @@ async fn the_chance_changes_as_the_room_learns() {
     );
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn gateways_sharing_redis_share_the_supply_and_keep_bookings_through_an_outage() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = upstream().await;
+    let config = config_redis(
+        &redis.url(),
+        "",
+        &room(
+            "r",
+            &up.url(),
+            "admit_per_minute = 60\n[rooms.supply]\nappointments = 2\n",
+        ),
+    );
+    let clock = std::sync::Arc::new(wartesaal::clock::ManualClock::new(T0));
+    let a = gateway_on(&config, clock.clone()).await;
+    let b = gateway_on(&config, clock).await;
+    until_remaining(&a, 2).await;
+    let mut booker = a.visitor();
+    assert_eq!(booker.get("/").await.body, "upstream:/");
+    booker.get("/supply?b=1").await;
+    until_remaining(&b, 1).await;
+
+    // Redis goes away and comes back empty; a booking made meanwhile is not lost.
+    let port = redis.kill();
+    assert_eq!(booker.get("/supply?b=1").await.body, "supply");
+    let _redis = RedisServer::start_on(port);
+    until_remaining(&a, 0).await;
+    until_remaining(&b, 0).await;
+    eventually("b's newcomers told it is sold out", || async {
+        b.visitor().get_json("/").await.json()["state"] == "sold_out"
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+}
