@@ -42,6 +42,12 @@ pub enum Kind {
     /// A proof-of-work puzzle handed to a browser before it may draw a ticket. `seq` is the
     /// difficulty in bits and `id` the challenge's single-use number.
     Challenge,
+    /// The eligibility form as it was handed out: `seq` is the room's questions' hash, so a
+    /// form of another room or of earlier questions is told apart.
+    Asked,
+    /// Every eligibility question answered "yes": the holder may go on to draw a ticket.
+    /// `seq` is the questions' hash; the answers themselves are in no token.
+    Answered,
 }
 
 impl Kind {
@@ -50,6 +56,8 @@ impl Kind {
             Kind::Ticket => 1,
             Kind::Pass => 2,
             Kind::Challenge => 3,
+            Kind::Asked => 4,
+            Kind::Answered => 5,
         }
     }
 }
@@ -251,6 +259,8 @@ impl RoomKeys {
             1 => Kind::Ticket,
             2 => Kind::Pass,
             3 => Kind::Challenge,
+            4 => Kind::Asked,
+            5 => Kind::Answered,
             _ => return Err(TokenError::Malformed),
         };
         if buf[3..7] != self.room_tag {
@@ -316,7 +326,13 @@ mod tests {
     #[test]
     fn round_trip_both_kinds() {
         let keys = ring(1).for_room("impf");
-        for kind in [Kind::Ticket, Kind::Pass, Kind::Challenge] {
+        for kind in [
+            Kind::Ticket,
+            Kind::Pass,
+            Kind::Challenge,
+            Kind::Asked,
+            Kind::Answered,
+        ] {
             let text = keys.sign(&sample(kind));
             assert_eq!(text.len(), TOKEN_CHARS);
             assert_eq!(keys.verify(&text, 1_000).unwrap(), sample(kind));

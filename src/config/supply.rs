@@ -64,7 +64,9 @@ pub(super) fn eligibility_sections(
         p.push(Problem {
             key: path.to_string(),
             message: format!("{} questions", items.len()),
-            hint: format!("ask at most {MAX_QUESTIONS}: every one stands between a citizen and the line"),
+            hint: format!(
+                "ask at most {MAX_QUESTIONS}: every one stands between a citizen and the line"
+            ),
         });
     }
     let mut questions = Vec::new();

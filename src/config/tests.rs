@@ -264,3 +264,53 @@ fn redis_settings_are_checked_and_named() {
         );
     }
 }
+
+#[test]
+fn supply_and_eligibility_are_checked() {
+    let room =
+        "[[rooms]]\nid = \"impf\"\nupstream = \"http://127.0.0.1:8081\"\nadmit_per_minute = 6\n";
+    let c = load(&format!(
+        "{room}[rooms.supply]\nappointments = 4000\nnext_release = \"2021-03-28T08:00:00+01:00\"\n\
+         [[rooms.eligibility]]\nde = \"Wohnen Sie hier?\"\nen = \"Do you live here?\"\n"
+    ))
+    .unwrap();
+    let r = &c.rooms[0];
+    assert_eq!(r.supply.unwrap().appointments, 4000);
+    assert_eq!(r.supply.unwrap().next_release.unwrap().1, 60);
+    assert_eq!(r.eligibility.len(), 1);
+    assert!(
+        !r.eligibility[0].otherwise_de.is_empty(),
+        "a default for a no"
+    );
+    for (bad, key) in [
+        ("[rooms.supply]\n", "rooms[0].supply.appointments"),
+        (
+            "[rooms.supply]\nappointments = -1\n",
+            "rooms[0].supply.appointments",
+        ),
+        (
+            "[rooms.supply]\nappointments = 99999999999\n",
+            "rooms[0].supply.appointments",
+        ),
+        (
+            "[rooms.supply]\nappointments = 5\nnext_release = \"soon\"\n",
+            "rooms[0].supply.next_release",
+        ),
+        (
+            "[rooms.supply]\nappointments = 5\nleft = 3\n",
+            "rooms[0].supply.left",
+        ),
+        (
+            "[[rooms.eligibility]]\nde = \"Hier?\"\n",
+            "rooms[0].eligibility[0].en",
+        ),
+        (
+            "[[rooms.eligibility]]\nde = \"Hier?\"\nen = \"Here?\"\nask = 1\n",
+            "rooms[0].eligibility[0].ask",
+        ),
+        ("eligibility = \"yes\"\n", "rooms[0].eligibility"),
+    ] {
+        let err = load(&format!("{room}{bad}")).unwrap_err();
+        assert!(err.problems().iter().any(|p| p.key == key), "{bad}: {err}");
+    }
+}

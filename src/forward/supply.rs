@@ -25,10 +25,13 @@ impl SupplyReport {
     }
 }
 
+/// How a header's count becomes a change.
+type MakeChange = fn(u64) -> Change;
+
 /// Takes the supply headers off an upstream answer.
 pub fn take_supply_headers(headers: &mut HeaderMap) -> SupplyReport {
     let mut report = SupplyReport::default();
-    let kinds: [(&HeaderName, u64, fn(u64) -> Change); 3] = [
+    let kinds: [(&HeaderName, u64, MakeChange); 3] = [
         (&BOOKED_HEADER, MAX_PER_ANSWER, Change::Booked),
         (&CANCELLED_HEADER, MAX_PER_ANSWER, Change::Cancelled),
         (&REMAINING_HEADER, MAX_SUPPLY, Change::Remaining),
@@ -91,7 +94,11 @@ mod tests {
         assert_eq!(r.ignored, 0);
         assert_eq!(h.len(), 1, "only the answer's own headers are left: {h:?}");
         let (r, _) = report(&[(&BOOKED_HEADER, "")]);
-        assert_eq!(r.changes[0], Some(Change::Booked(1)), "a bare header is one booking");
+        assert_eq!(
+            r.changes[0],
+            Some(Change::Booked(1)),
+            "a bare header is one booking"
+        );
     }
 
     #[test]

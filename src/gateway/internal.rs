@@ -39,9 +39,12 @@ impl Gateway {
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Reply<'a> {
-        if what == Internal::Ticket {
+        if what == Internal::Ticket || what == Internal::Eligibility {
             return match internal_room(site, &req, visit) {
-                Some(room) => Box::pin(self.redeem(room, req, visit)).await,
+                Some(room) if what == Internal::Ticket => {
+                    Box::pin(self.redeem(room, req, visit)).await
+                }
+                Some(room) => Box::pin(self.answered(room, req, visit)).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
             };
         }
@@ -58,7 +61,7 @@ impl Gateway {
                 Some(room) => self.status(room, req.headers(), visit).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
             },
-            Internal::Ticket | Internal::Unknown => {
+            Internal::Ticket | Internal::Eligibility | Internal::Unknown => {
                 Reply::refused(StatusCode::NOT_FOUND, "not found")
             }
         }
@@ -124,6 +127,14 @@ impl Gateway {
             }
             // A second submit: the visitor holds a place already and keeps it.
             Decision::Wait { .. } => return self.status(room, &headers, visit).await,
+            // Questions come before the puzzle.
+            Decision::Draw if !room.may_draw(token.as_ref()) => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::FORBIDDEN,
+                    "answer the room's questions first; reload the page for them",
+                )
+            }
             // Anything else (no ticket, or one that brought them to the puzzle: used up,
             // ended) draws anew.
             Decision::Draw | Decision::Proxy { .. } | Decision::Admit { .. } => {}
@@ -273,6 +284,20 @@ impl Gateway {
     }
 }
 
+/// `back` if it is a path on this site, else `/`: no scheme, no `//host`, no backslash
+/// tricks, and no control characters or spaces (browsers drop tabs and newlines from URLs:
+/// `/\t/evil`).
+pub(super) fn local_path(back: String) -> String {
+    if !back.starts_with('/')
+        || back.starts_with("//")
+        || back.contains('\\')
+        || back.bytes().any(|b| b <= b' ' || b == 0x7f)
+    {
+        return "/".into();
+    }
+    back
+}
+
 /// `GET /.wartesaal/lang?to=en&back=/path`: remembers the choice for a year and returns to
 /// the page (only to a path on this site, never elsewhere).
 fn language_switch<B>(req: &Request<B>, visit: &Visit) -> Response<Body> {
@@ -292,15 +317,7 @@ fn language_switch<B>(req: &Request<B>, visit: &Visit) -> Response<Body> {
             "say which language: ?to=de or ?to=en",
         );
     };
-    // Only a path on this site: no scheme, no `//host`, no backslash tricks, and no control
-    // characters or spaces (browsers drop tabs and newlines from URLs: `/\t/evil`).
-    if !back.starts_with('/')
-        || back.starts_with("//")
-        || back.contains('\\')
-        || back.bytes().any(|b| b <= b' ' || b == 0x7f)
-    {
-        back = "/".into();
-    }
+    let back = local_path(back);
     let Ok(location) = HeaderValue::from_str(&back) else {
         return plain(StatusCode::BAD_REQUEST, "back must be a path on this site");
     };
@@ -344,6 +361,7 @@ fn internal_room<'a, B>(site: &'a Site, req: &Request<B>, visit: &Visit) -> Opti
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Internal {
     Ticket,
+    Eligibility,
     Css,
     Script,
     Lang,
@@ -355,6 +373,7 @@ impl Internal {
     pub(super) fn of(rest: &str) -> Internal {
         match rest {
             "ticket" => Internal::Ticket,
+            "eligibility" => Internal::Eligibility,
             "assets/wartesaal.css" => Internal::Css,
             "assets/wartesaal.js" => Internal::Script,
             "lang" => Internal::Lang,

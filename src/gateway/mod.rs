@@ -30,6 +30,7 @@ use crate::site::{RequestPath, Room, Site};
 use crate::state::{Figures, OperatorState, SessionStart, StateError};
 
 mod decide;
+mod eligibility;
 mod hygiene;
 mod internal;
 mod reply;
@@ -238,13 +239,13 @@ impl Gateway {
                         Box::pin(self.admitted(room, req, visit, place, seq, now)).await
                     }
                     // The upstream already ended this number's session: it does not get back in.
-                    SessionStart::Ended => Box::pin(self.draw(room, req, visit, now)).await,
+                    SessionStart::Ended => Box::pin(self.draw(room, req, visit, None, now)).await,
                     // A copy of a ticket that got its holders in as often as it may: this one
                     // queues again at the back like anyone without a ticket.
                     SessionStart::UsedUp => {
                         room.metrics.refused(Refused::TicketUsedUp);
                         tracing::info!(room = %room.cfg.id, seq, "ticket used up: a copy sent to the back");
-                        Box::pin(self.draw(room, req, visit, now)).await
+                        Box::pin(self.draw(room, req, visit, None, now)).await
                     }
                     SessionStart::Later { ahead } => {
                         moment(room, visit, &figures, None, now_s, ahead)
@@ -262,22 +263,41 @@ impl Gateway {
             Decision::Draw if figures.state == OperatorState::Closed || figures.sold_out() => {
                 waiting(room, visit, &figures, None, None, now_s)
             }
-            Decision::Draw => Box::pin(self.draw(room, req, visit, now)).await,
+            Decision::Draw => Box::pin(self.draw(room, req, visit, token.as_ref(), now)).await,
             // Not open yet: the countdown, and no number to hold on to.
             Decision::NotYet => waiting(room, visit, &figures, None, None, now_s),
         }
     }
 
     /// Hands out a new number: straight through when nobody waits, else the waiting page.
-    /// With proof of work on, the browser gets a challenge instead and draws by solving it.
+    /// A room with eligibility questions asks them first (`token`: the visitor's answer so
+    /// far). With proof of work on, the browser gets a challenge instead and draws by
+    /// solving it.
     async fn draw<'a>(
         &self,
         room: &'a Room,
         req: Request<Incoming>,
         visit: &Visit,
+        token: Option<&crate::access::ticket::Token>,
         now: Millis,
     ) -> Reply<'a> {
         let now_s = now / 1000;
+        if !room.may_draw(token) {
+            if visit.wants_json {
+                // A client that asks for JSON learns where the questions are.
+                let figures = room.state.figures(now);
+                let lang = visit.lang(room.cfg.language);
+                let mut view = view::view(room, &figures, None, lang, now_s);
+                view.eligibility = Some(format!("/.wartesaal/eligibility?room={}", room.cfg.id));
+                return Reply::Json {
+                    room,
+                    view,
+                    cookie: None,
+                    outcome: Outcome::Waiting,
+                };
+            }
+            return eligibility::ask(room, visit, visit.target(), now_s, None);
+        }
         if room.issuance.challenges.is_some() {
             // Work is handed out only to those who could get a ticket for it.
             if let Err(retry) = room.issuance.would_allow(visit.fwd.client_ip, now) {
@@ -289,7 +309,10 @@ impl Gateway {
             room.challenge(&mut view, now_s);
             // A cookie that brought the visitor here (used up, ended, expired) goes: the
             // solution is handed in for a new ticket, not judged by the old cookie again.
+            // The answers' "yes" stays: the solution is judged with it.
+            let answered = room.asks() && token.is_some_and(|t| t.kind == Kind::Answered);
             let clear = forward::find_cookie(req.headers(), &room.cookie_name)
+                .filter(|_| !answered)
                 .map(|_| room.clear_cookie(visit.secure));
             return Reply::Waiting {
                 room,

@@ -61,6 +61,16 @@ pub enum Reply<'a> {
         status: StatusCode,
         text: &'static str,
     },
+    /// The eligibility form, the answer to a "no", or (`location`) the way on after every
+    /// answer was yes; made already, counted as `outcome`.
+    Questions {
+        room: &'a Room,
+        status: StatusCode,
+        body: Bytes,
+        cookie: Option<HeaderValue>,
+        location: Option<HeaderValue>,
+        outcome: Outcome,
+    },
     /// Made already and counted nowhere: the page's assets, the language switch.
     Made(Response<Body>),
 }
@@ -190,6 +200,24 @@ impl<'a> Reply<'a> {
                 (Some(room), Outcome::Rejected, resp)
             }
             Reply::Plain { room, status, text } => (room, Outcome::Rejected, plain(status, text)),
+            Reply::Questions {
+                room,
+                status,
+                body,
+                cookie,
+                location,
+                outcome,
+            } => {
+                let mut resp = answer(status, "text/html; charset=utf-8", body);
+                let h = resp.headers_mut();
+                if let Some(cookie) = cookie {
+                    h.append(header::SET_COOKIE, cookie);
+                }
+                if let Some(location) = location {
+                    h.insert(header::LOCATION, location);
+                }
+                (Some(room), outcome, resp)
+            }
             Reply::Made(response) => (None, Outcome::Rejected, response),
         };
         if let Some(room) = room {

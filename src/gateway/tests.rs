@@ -30,6 +30,7 @@ fn figures(issued: u64, cursor: u64) -> Figures {
         adaptive: None,
         phase: Phase::Open,
         order: schedule::Order::Fifo,
+        supply: None,
     }
 }
 

@@ -138,6 +138,7 @@ pub fn view<'a>(
         next_release: None,
         next_release_in_seconds: None,
         next_release_text: None,
+        eligibility: None,
     };
     view.set_eta(lang, eta);
     if let Some(supply) = figures.supply {

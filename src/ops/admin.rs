@@ -511,7 +511,11 @@ async fn patch(
                 Some("supply_remaining"),
             );
         }
-        match room.state.supply(SupplyChange::Remaining(n), now, true).await {
+        match room
+            .state
+            .supply(SupplyChange::Remaining(n), now, true)
+            .await
+        {
             Ok(_) => tracing::info!(
                 room = %room.cfg.id,
                 from = %peer,

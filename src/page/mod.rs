@@ -13,9 +13,11 @@ use crate::queue::admission::Estimate;
 use crate::queue::schedule::{local_time, LocalTime, Schedule};
 use crate::queue::supply::Chance;
 
+mod questions;
 pub mod templates;
 mod texts;
 
+pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
 use templates::Templates;
 use texts::*;
 pub use texts::{chance_words, eta_range_words, eta_words, format_number, supply_words};
@@ -86,6 +88,9 @@ pub struct View<'a> {
     pub next_release: Option<String>,
     pub next_release_in_seconds: Option<u64>,
     pub next_release_text: Option<String>,
+    /// For a visitor without a ticket in a room that asks eligibility questions first: where
+    /// the form is sent (the page itself shows it).
+    pub eligibility: Option<String>,
 }
 
 impl RoomStateName {

@@ -15,12 +15,14 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::config::{Config, ConfigError, Lang, Problem, RoomConfig};
-use crate::page::{self, NoticePage, RoomStateName, View, WaitingPage};
+use crate::page::{self, NoticePage, QuestionsPage, RoomStateName, View, WaitingPage};
 use crate::queue::supply::Chance;
 
 /// The file names looked for in `template_dir`; either may be left out.
 pub const WAITING: &str = "waiting.html";
 pub const NOTICE: &str = "notice.html";
+/// The eligibility form and the answer to a "no" (`questions.html`, with `kind`).
+pub const QUESTIONS: &str = "questions.html";
 
 /// A template file is this size at most: a page must stay light on a slow phone.
 const MAX_TEMPLATE_BYTES: u64 = 64 * 1024;
@@ -31,6 +33,7 @@ pub struct Templates {
     env: Environment<'static>,
     waiting: bool,
     notice: bool,
+    questions: bool,
 }
 
 impl fmt::Debug for Templates {
@@ -39,6 +42,7 @@ impl fmt::Debug for Templates {
             .field("dir", &self.dir)
             .field("waiting", &self.waiting)
             .field("notice", &self.notice)
+            .field("questions", &self.questions)
             .finish()
     }
 }
@@ -66,8 +70,8 @@ impl Templates {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // `.html` templates escape every variable unless marked `|safe`.
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-        let mut found = [false; 2];
-        for (i, name) in [WAITING, NOTICE].into_iter().enumerate() {
+        let mut found = [false; 3];
+        for (i, name) in [WAITING, NOTICE, QUESTIONS].into_iter().enumerate() {
             let path = dir.join(name);
             let source = match std::fs::metadata(&path) {
                 Ok(m) if m.len() > MAX_TEMPLATE_BYTES => {
@@ -91,9 +95,9 @@ impl Templates {
                 .map_err(|e| TemplateError(describe(&path, &e)))?;
             found[i] = true;
         }
-        if found == [false, false] {
+        if found == [false, false, false] {
             return Err(TemplateError(format!(
-                "{} has neither {WAITING} nor {NOTICE}",
+                "{} has none of {WAITING}, {NOTICE} and {QUESTIONS}",
                 dir.display()
             )));
         }
@@ -102,6 +106,7 @@ impl Templates {
             env,
             waiting: found[0],
             notice: found[1],
+            questions: found[2],
         };
         templates.trial(room)?;
         Ok(templates)
@@ -119,6 +124,11 @@ impl Templates {
             if self.notice {
                 for page in page::sample_notices(room, lang) {
                     self.render(NOTICE, &page)?;
+                }
+            }
+            if self.questions {
+                for page in page::sample_questions(room, lang) {
+                    self.render(QUESTIONS, &page)?;
                 }
             }
         }
@@ -143,6 +153,13 @@ impl Templates {
     /// The operator's notice page, or `None` (built-in page).
     pub fn render_notice(&self, page: &NoticePage) -> Option<String> {
         self.notice.then(|| self.logged(NOTICE, page)).flatten()
+    }
+
+    /// The operator's eligibility form and "no" page, or `None` (built-in page).
+    pub fn render_questions(&self, page: &QuestionsPage) -> Option<String> {
+        self.questions
+            .then(|| self.logged(QUESTIONS, page))
+            .flatten()
     }
 
     fn logged<S: Serialize>(&self, name: &str, ctx: &S) -> Option<String> {
@@ -234,6 +251,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         next_release: None,
         next_release_in_seconds: None,
         next_release_text: None,
+        eligibility: None,
     };
     let mut views = vec![
         base.clone(),

@@ -103,7 +103,11 @@ impl Supply {
     /// `appointments` when there was none, when the config's value changed, or at a new
     /// opening (`opening`); else unchanged. What the room learnt (bookings, admissions) is
     /// kept.
-    pub fn follow(this: Option<Supply>, appointments: Option<u64>, opening: Millis) -> Option<Supply> {
+    pub fn follow(
+        this: Option<Supply>,
+        appointments: Option<u64>,
+        opening: Millis,
+    ) -> Option<Supply> {
         let appointments = appointments?;
         match this {
             Some(s) if s.appointments == appointments && s.opening == opening => Some(s),
@@ -214,14 +218,25 @@ mod tests {
         let mut used = s;
         used.apply(Change::Booked(40));
         used.admitted = 90;
-        assert_eq!(Supply::follow(Some(used), Some(100), 0), Some(used), "same config: kept");
+        assert_eq!(
+            Supply::follow(Some(used), Some(100), 0),
+            Some(used),
+            "same config: kept"
+        );
         assert!(!Supply::wants_reset(Some(&used), Some(100), 0));
         let edited = Supply::follow(Some(used), Some(200), 0).unwrap();
-        assert_eq!((edited.remaining, edited.booked, edited.admitted), (200, 40, 90));
+        assert_eq!(
+            (edited.remaining, edited.booked, edited.admitted),
+            (200, 40, 90)
+        );
         let opened = Supply::follow(Some(used), Some(100), 5_000).unwrap();
         assert_eq!((opened.remaining, opened.opening), (100, 5_000));
         assert!(Supply::wants_reset(Some(&used), Some(100), 5_000));
-        assert_eq!(Supply::follow(Some(used), None, 0), None, "no [rooms.supply]: none");
+        assert_eq!(
+            Supply::follow(Some(used), None, 0),
+            None,
+            "no [rooms.supply]: none"
+        );
     }
 
     #[test]
@@ -230,7 +245,11 @@ mod tests {
         s.admitted = MIN_ADMITTED - 1;
         assert_eq!(chance(&s, 10, 0, 1.0), None);
         s.remaining = 0;
-        assert_eq!(chance(&s, 10, 0, 1.0), Some(Chance::Unlikely), "sold out is certain");
+        assert_eq!(
+            chance(&s, 10, 0, 1.0),
+            Some(Chance::Unlikely),
+            "sold out is certain"
+        );
     }
 
     #[test]
@@ -258,7 +277,15 @@ mod tests {
     fn header_counts_are_digits_within_bounds() {
         assert_eq!(parse_count(b"3", 10), Some(3));
         assert_eq!(parse_count(b" 12 ", 100), Some(12));
-        for bad in [&b""[..], b"-1", b"1.5", b"1 2", b"0x10", b"+3", b"99999999999999999999"] {
+        for bad in [
+            &b""[..],
+            b"-1",
+            b"1.5",
+            b"1 2",
+            b"0x10",
+            b"+3",
+            b"99999999999999999999",
+        ] {
             assert_eq!(parse_count(bad, u64::MAX), None, "{bad:?}");
         }
         assert_eq!(parse_count(b"11", 10), None, "above the bound");

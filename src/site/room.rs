@@ -24,6 +24,11 @@ use crate::state::{Gate, RoomState};
 /// How long a proof-of-work challenge may take to solve, at the least: minutes on the slowest
 /// phone. Harder puzzles get ten times what a slow phone (50,000 hashes a second) needs.
 const CHALLENGE_TTL: u64 = 300;
+/// How long a handed-out eligibility form may come back: time to read and to think.
+const FORM_TTL: u64 = 3600;
+/// How long "every answer was yes" lets its holder go on to a ticket: a puzzle on a slow
+/// phone, a reload or two.
+const ANSWERED_TTL: u64 = 900;
 
 /// One protected room at run time.
 pub struct Room {
@@ -39,6 +44,9 @@ pub struct Room {
     pub pool: Arc<UpstreamPool>,
     /// The operator's own page templates (`template_dir`); `None`: the built-in pages.
     pub templates: Option<Arc<Templates>>,
+    /// A hash of the eligibility questions: forms and "yes" tokens of other questions (a
+    /// reload changed them) are not taken.
+    pub questions: u64,
 }
 
 /// A room's issuance rules at run time; each part is kept across reloads while its setting
@@ -121,8 +129,47 @@ impl Room {
             metrics: metrics.room(&cfg.id, cfg.eligibility.len()),
             cookie_name: CookieName::new(cfg.cookie_name()),
             state,
+            questions: questions_hash(&cfg),
             cfg,
         }
+    }
+
+    /// Whether the room asks eligibility questions before its line.
+    pub fn asks(&self) -> bool {
+        !self.cfg.eligibility.is_empty()
+    }
+
+    /// A signed eligibility form for the questions asked now.
+    pub fn form_token(&self, now_s: u64) -> String {
+        self.keys.sign(&Token {
+            kind: Kind::Asked,
+            seq: self.questions,
+            expires_at: now_s + FORM_TTL,
+            id: now_s,
+        })
+    }
+
+    /// Whether `text` is a form this room handed out for its questions now, and not expired.
+    pub fn is_form(&self, text: &str, now_s: u64) -> bool {
+        self.keys
+            .verify(text, now_s)
+            .is_ok_and(|t| t.kind == Kind::Asked && t.seq == self.questions)
+    }
+
+    /// The cookie that says every question was answered yes (and nothing of the answers).
+    pub fn answered_cookie(&self, now_s: u64, secure: bool) -> HeaderValue {
+        let token = Token {
+            kind: Kind::Answered,
+            seq: self.questions,
+            expires_at: now_s + ANSWERED_TTL,
+            id: now_s,
+        };
+        self.cookie(&self.keys.sign(&token), ANSWERED_TTL, secure)
+    }
+
+    /// Whether `token` lets its holder draw a ticket as far as the questions go.
+    pub fn may_draw(&self, token: Option<&Token>) -> bool {
+        !self.asks() || token.is_some_and(|t| t.kind == Kind::Answered && t.seq == self.questions)
     }
 
     pub fn is_bypass(&self, path: &str, client_ip: IpAddr) -> bool {
@@ -256,4 +303,18 @@ impl Room {
         view.challenge = Some(self.keys.sign(&token));
         view.proof_of_work_bits = Some(bits);
     }
+}
+
+/// The questions as asked (both languages), hashed.
+fn questions_hash(cfg: &RoomConfig) -> u64 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for q in &cfg.eligibility {
+        h.update(q.de.as_bytes());
+        h.update([0]);
+        h.update(q.en.as_bytes());
+        h.update([0]);
+    }
+    let d = h.finalize();
+    u64::from_le_bytes(d[..8].try_into().unwrap_or([0; 8]))
 }

@@ -230,8 +230,12 @@ pub trait RoomState: Send + Sync + 'static {
     /// Shared: applied in Redis for every gateway before it returns. `durable`: on disk before
     /// it returns (the admin API); else with the next save, within a quarter of a second.
     /// `None` when the room does not count its supply.
-    fn supply(&self, change: supply::Change, now: Millis, durable: bool)
-        -> StateFuture<'_, Option<Supply>>;
+    fn supply(
+        &self,
+        change: supply::Change,
+        now: Millis,
+        durable: bool,
+    ) -> StateFuture<'_, Option<Supply>>;
 
     /// One second of upstream observations, for the adaptive rate. Returns the change it made
     /// and the new rate.

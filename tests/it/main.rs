@@ -4,6 +4,7 @@ mod admin;
 mod browser;
 mod cli;
 mod deploy;
+mod eligibility;
 mod failover;
 mod fairness;
 mod forwarder;

@@ -47,7 +47,11 @@ async fn bookings_sell_the_room_out_for_everyone_and_new_supply_reopens_it_in_or
     assert_eq!(booker.get("/").await.body, "upstream:/");
     let booked = booker.get("/supply?b=1").await;
     assert_eq!(booked.body, "supply");
-    assert!(booked.header("x-wartesaal-booked").is_none(), "{:?}", booked.headers);
+    assert!(
+        booked.header("x-wartesaal-booked").is_none(),
+        "{:?}",
+        booked.headers
+    );
     until_remaining(&gw, 2).await;
     assert_eq!(gw.metric("wartesaal_bookings_total{room=\"r\"}").await, 1.0);
 
@@ -73,7 +77,11 @@ async fn bookings_sell_the_room_out_for_everyone_and_new_supply_reopens_it_in_or
         assert_eq!(s["chance"], "unlikely");
     }
     let page = waiting[0].get("/").await;
-    assert!(page.body.contains("Alle Termine sind vergeben"), "{}", page.body);
+    assert!(
+        page.body.contains("Alle Termine sind vergeben"),
+        "{}",
+        page.body
+    );
     assert_eq!(gw.metric("wartesaal_sold_out{room=\"r\"}").await, 1.0);
 
     // A newcomer is told at once and gets no number.
@@ -82,10 +90,17 @@ async fn bookings_sell_the_room_out_for_everyone_and_new_supply_reopens_it_in_or
     assert_eq!(told.status, StatusCode::OK);
     assert_eq!(told.json()["state"], "sold_out");
     assert!(told.json()["position"].is_null());
-    assert!(late.cookie("wartesaal_r").is_none(), "no ticket while sold out");
+    assert!(
+        late.cookie("wartesaal_r").is_none(),
+        "no ticket while sold out"
+    );
     let page = late.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Alle Termine sind vergeben"), "{}", page.body);
+    assert!(
+        page.body.contains("Alle Termine sind vergeben"),
+        "{}",
+        page.body
+    );
 
     // Time passes: nobody is called into a sold-out room.
     gw.advance(Duration::from_secs(30));
@@ -100,7 +115,11 @@ async fn bookings_sell_the_room_out_for_everyone_and_new_supply_reopens_it_in_or
     booker.get("/supply?c=1").await;
     until_remaining(&gw, 1).await;
     gw.advance(Duration::from_secs(1));
-    assert_eq!(waiting[0].get("/").await.body, "upstream:/", "first in line goes first");
+    assert_eq!(
+        waiting[0].get("/").await.body,
+        "upstream:/",
+        "first in line goes first"
+    );
     assert_eq!(waiting[1].status("r").await["position"], 1);
     assert_eq!(waiting[2].status("r").await["position"], 2);
     gw.stop().await;
@@ -124,12 +143,17 @@ async fn bad_supply_headers_are_ignored_and_counted() {
     ] {
         let a = v.get(&format!("/supply?{query}")).await;
         assert_eq!(a.status, StatusCode::OK, "{query}");
-        for h in ["x-wartesaal-booked", "x-wartesaal-remaining", "x-wartesaal-cancelled"] {
+        for h in [
+            "x-wartesaal-booked",
+            "x-wartesaal-remaining",
+            "x-wartesaal-cancelled",
+        ] {
             assert!(a.header(h).is_none(), "{h} stripped for {query}");
         }
     }
     assert_eq!(
-        gw.metric("wartesaal_supply_headers_ignored_total{room=\"r\"}").await,
+        gw.metric("wartesaal_supply_headers_ignored_total{room=\"r\"}")
+            .await,
         10.0
     );
     assert_eq!(remaining(&gw).await, Some(3), "nothing applied");
@@ -148,7 +172,10 @@ async fn an_operator_sets_the_supply_and_it_survives_a_restart() {
     let sold = gw.patch("r", r#"{"supply_remaining": 0}"#).await;
     assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
     assert_eq!(sold.json()["sold_out"], true);
-    for bad in [r#"{"supply_remaining": -1}"#, r#"{"supply_remaining": "many"}"#] {
+    for bad in [
+        r#"{"supply_remaining": -1}"#,
+        r#"{"supply_remaining": "many"}"#,
+    ] {
         let a = gw.patch("r", bad).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(a.json()["field"], "supply_remaining");
@@ -156,7 +183,11 @@ async fn an_operator_sets_the_supply_and_it_survives_a_restart() {
     gw.stop().await;
 
     let gw = gateway(&config).await;
-    assert_eq!(remaining(&gw).await, Some(0), "still sold out after a restart");
+    assert_eq!(
+        remaining(&gw).await,
+        Some(0),
+        "still sold out after a restart"
+    );
     let mut v = gw.visitor();
     assert_eq!(v.get_json("/").await.json()["state"], "sold_out");
     let open = gw.patch("r", r#"{"supply_remaining": 5}"#).await;
@@ -245,7 +276,8 @@ async fn the_chance_changes_as_the_room_learns() {
     assert_eq!(back["chance"], "unlikely", "{back}");
     let page = line.last_mut().unwrap().get("/").await;
     assert!(
-        page.body.contains("unwahrscheinlich, dass bei Ihrer Ankunft noch Termine frei sind"),
+        page.body
+            .contains("unwahrscheinlich, dass bei Ihrer Ankunft noch Termine frei sind"),
         "{}",
         page.body
     );

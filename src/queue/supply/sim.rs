@@ -78,7 +78,7 @@ pub(super) struct Report {
 }
 
 pub(super) fn run() -> Report {
-    let mut rng = Rng(2021_03_27);
+    let mut rng = Rng(20_210_327);
     // Half come in the first two minutes, the rest over half an hour; numbers in arrival order.
     let mut arrivals: Vec<u64> = (0..ARRIVALS)
         .map(|i| {
@@ -153,7 +153,7 @@ pub(super) fn run() -> Report {
         }
         sessions.retain(|&leaves| leaves > t);
         let active = sessions.len() as u64;
-        if t % 10 == 0 {
+        if t.is_multiple_of(10) {
             let shows = 1.0 - GIVE_UP;
             for (i, p) in people.iter_mut().enumerate().take(arrived).skip(cursor) {
                 if p.gives_up && p.arrives + 600 < t {
@@ -257,8 +257,14 @@ fn those_told_unlikely_mostly_get_none_and_those_told_likely_mostly_get_one() {
         r.unlikely_without as f64 >= 0.6 * r.without as f64,
         "told too late: {r:?}"
     );
-    assert!(r.told_unlikely > 10_000, "the back of the line is told early: {r:?}");
+    assert!(
+        r.told_unlikely > 10_000,
+        "the back of the line is told early: {r:?}"
+    );
     assert!(unlikely_right >= 0.95, "told unlikely, yet got one: {r:?}");
-    assert!(r.told_likely > 1_000, "the front of the line is told too: {r:?}");
+    assert!(
+        r.told_likely > 1_000,
+        "the front of the line is told too: {r:?}"
+    );
     assert!(likely_right >= 0.95, "told likely, yet got none: {r:?}");
 }

@@ -347,6 +347,13 @@ mod tests {
                     key: [5; 32],
                 }),
             }),
+            supply: Some(crate::queue::supply::Supply {
+                remaining: 3,
+                appointments: 10,
+                opening: 7,
+                booked: 7,
+                admitted: 20,
+            }),
         }
     }
 

@@ -34,7 +34,10 @@ impl SharedState {
             return Ok(None);
         }
         {
-            let mut pending = self.supply_pending.lock().unwrap_or_else(|p| p.into_inner());
+            let mut pending = self
+                .supply_pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if pending.len() >= MAX_PENDING {
                 // A long outage under bookings: the oldest two become one, nothing is lost.
                 if let [SupplyChange::Booked(a), SupplyChange::Booked(b), ..] = pending[..] {
@@ -48,7 +51,10 @@ impl SharedState {
         }
         let result = self.flush_supply().await;
         if result.is_err() && durable {
-            let mut pending = self.supply_pending.lock().unwrap_or_else(|p| p.into_inner());
+            let mut pending = self
+                .supply_pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if let Some(at) = pending.iter().rposition(|c| *c == change) {
                 pending.remove(at);
             }
@@ -67,7 +73,10 @@ impl SharedState {
             };
             let opening = line.prequeue.as_ref().map_or(0, Prequeue::opening);
             let wanted = (l.config.appointments, opening);
-            let applied = *self.supply_applied.lock().unwrap_or_else(|p| p.into_inner());
+            let applied = *self
+                .supply_applied
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             let reset = match l.config.appointments {
                 _ if applied == Some(wanted) => Reset::Keep,
                 None if line.supply.is_some() => Reset::Stop,
@@ -79,8 +88,12 @@ impl SharedState {
             };
             (reset, wanted)
         };
-        let changes: Vec<SupplyChange> =
-            std::mem::take(&mut *self.supply_pending.lock().unwrap_or_else(|p| p.into_inner()));
+        let changes: Vec<SupplyChange> = std::mem::take(
+            &mut *self
+                .supply_pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
         if changes.is_empty() && matches!(reset, Reset::Keep) {
             return Ok(self.lock().line.as_ref().and_then(|l| l.supply));
         }
@@ -103,14 +116,20 @@ impl SharedState {
             Ok(answer) => answer,
             Err(e) => {
                 // Back in front of any report made meanwhile, in their order.
-                let mut pending = self.supply_pending.lock().unwrap_or_else(|p| p.into_inner());
+                let mut pending = self
+                    .supply_pending
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
                 let later = std::mem::replace(&mut *pending, changes);
                 pending.extend(later);
                 return Err(unavailable(e));
             }
         };
         if !matches!(reset, Reset::Keep) {
-            *self.supply_applied.lock().unwrap_or_else(|p| p.into_inner()) = Some(applies);
+            *self
+                .supply_applied
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(applies);
         }
         let supply = match answer[..] {
             [left, booked, admitted, appointments, opening] if left >= 0 => Some(Supply {

@@ -1,0 +1,241 @@
+//! Asked before the line: the eligibility form a visitor gets before a ticket is drawn, and
+//! `POST /.wartesaal/eligibility` judging it. Every "yes" lets the visitor go on (to the
+//! puzzle, then the ticket); a "no" shows that question's `otherwise` text at once. Answers are
+//! counted per question and never stored or logged; a post that is incomplete, has unknown or
+//! repeated fields, or carries a form of another room or of other questions gets the form
+//! again, never a ticket.
+
+use std::time::Duration;
+
+use http::header::HeaderValue;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+
+use crate::config::Question;
+use crate::metrics::Outcome;
+use crate::page::{self, FormError, QuestionsPage};
+use crate::site::path::percent_decode;
+use crate::site::Room;
+
+use super::internal::local_path;
+use super::{Gateway, Reply, Visit};
+
+/// How long a browser may take to send the form's few bytes.
+const FORM_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The form is short: a token, a path and a yes or no per question.
+const MAX_FORM_BODY: usize = 4096;
+
+/// The form, for a visitor who needs a ticket and has not answered yet (or whose post was
+/// refused for `error`).
+pub(super) fn ask<'a>(
+    room: &'a Room,
+    visit: &Visit,
+    back: &str,
+    now_s: u64,
+    error: Option<FormError>,
+) -> Reply<'a> {
+    let lang = visit.lang(room.cfg.language);
+    let page = QuestionsPage::form(&room.cfg, lang, room.form_token(now_s), back, error);
+    let (status, outcome) = match error {
+        None => (StatusCode::OK, Outcome::Waiting),
+        Some(_) => (StatusCode::BAD_REQUEST, Outcome::Rejected),
+    };
+    Reply::Questions {
+        room,
+        status,
+        body: page::questions_page(room.templates.as_deref(), &page),
+        cookie: None,
+        location: None,
+        outcome,
+    }
+}
+
+/// What a post of the form says, once every field is checked.
+enum Answers {
+    /// Every question answered; `true` for yes, in question order.
+    Complete(Vec<bool>),
+    Refused(FormError),
+}
+
+impl Gateway {
+    /// `POST /.wartesaal/eligibility?room=…`: `form=…&back=…&q1=yes&q2=no…`.
+    pub(super) async fn answered<'a>(
+        &self,
+        room: &'a Room,
+        req: Request<Incoming>,
+        visit: &Visit,
+    ) -> Reply<'a> {
+        if req.method() != Method::POST {
+            return Reply::rejected(
+                room,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "send the eligibility form with POST",
+            );
+        }
+        if !room.asks() {
+            return Reply::rejected(
+                room,
+                StatusCode::NOT_FOUND,
+                "this room asks no questions before its line",
+            );
+        }
+        let read = Limited::new(req.into_body(), MAX_FORM_BODY).collect();
+        let body = match tokio::time::timeout(FORM_BODY_TIMEOUT, read).await {
+            Ok(Ok(body)) => body.to_bytes(),
+            Ok(Err(_)) | Err(_) => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the eligibility form is a short form sent at once",
+                )
+            }
+        };
+        let now_s = self.clock.now_ms() / 1000;
+        let text = std::str::from_utf8(&body).unwrap_or("");
+        let back = local_path(field(text, "back").unwrap_or_else(|| "/".into()));
+        let answers = match field(text, "form") {
+            Some(form) if room.is_form(&form, now_s) => {
+                read_answers(text, room.cfg.eligibility.len())
+            }
+            _ => Answers::Refused(FormError::Stale),
+        };
+        let answers = match answers {
+            Answers::Complete(answers) => answers,
+            Answers::Refused(why) => return ask(room, visit, &back, now_s, Some(why)),
+        };
+        for (counters, yes) in room.metrics.eligibility.iter().zip(&answers) {
+            counters[usize::from(!yes)].inc();
+        }
+        let refused: Vec<&Question> = room
+            .cfg
+            .eligibility
+            .iter()
+            .zip(&answers)
+            .filter(|(_, yes)| !**yes)
+            .map(|(q, _)| q)
+            .collect();
+        if !refused.is_empty() {
+            let lang = visit.lang(room.cfg.language);
+            let page = QuestionsPage::refused(&room.cfg, lang, &refused, &back);
+            return Reply::Questions {
+                room,
+                status: StatusCode::OK,
+                body: page::questions_page(room.templates.as_deref(), &page),
+                cookie: None,
+                location: None,
+                outcome: Outcome::Waiting,
+            };
+        }
+        // Every answer yes: on to the puzzle or the ticket, where the visitor was going.
+        Reply::Questions {
+            room,
+            status: StatusCode::SEE_OTHER,
+            body: bytes::Bytes::new(),
+            cookie: Some(room.answered_cookie(now_s, visit.secure)),
+            location: Some(HeaderValue::from_str(&back).unwrap_or(HeaderValue::from_static("/"))),
+            outcome: Outcome::Waiting,
+        }
+    }
+}
+
+/// One field of a form body, decoded (`+` is a space); `None` if absent or given twice.
+fn field(body: &str, name: &str) -> Option<String> {
+    let mut found = body
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name));
+    let (_, value) = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    Some(percent_decode(&value.replace('+', " ")))
+}
+
+/// The answers `q1..=qN`, each `yes` or `no` exactly once, and no field the form does not
+/// have.
+fn read_answers(body: &str, questions: usize) -> Answers {
+    let mut answers: Vec<Option<bool>> = vec![None; questions];
+    let mut seen = [false; 2];
+    for kv in body.split('&').filter(|kv| !kv.is_empty()) {
+        let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
+        match key {
+            "form" | "back" => {
+                let i = usize::from(key == "back");
+                if seen[i] {
+                    return Answers::Refused(FormError::Incomplete);
+                }
+                seen[i] = true;
+            }
+            _ => {
+                let slot = key
+                    .strip_prefix('q')
+                    .filter(|n| !n.starts_with('0'))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| answers.get_mut(i));
+                let (Some(slot), Some(yes)) = (
+                    slot,
+                    match value {
+                        "yes" => Some(true),
+                        "no" => Some(false),
+                        _ => None,
+                    },
+                ) else {
+                    return Answers::Refused(FormError::Incomplete);
+                };
+                if slot.replace(yes).is_some() {
+                    return Answers::Refused(FormError::Incomplete);
+                }
+            }
+        }
+    }
+    match answers.into_iter().collect::<Option<Vec<bool>>>() {
+        Some(all) => Answers::Complete(all),
+        None => Answers::Refused(FormError::Incomplete),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete(body: &str, n: usize) -> Option<Vec<bool>> {
+        match read_answers(body, n) {
+            Answers::Complete(a) => Some(a),
+            Answers::Refused(_) => None,
+        }
+    }
+
+    #[test]
+    fn only_a_complete_form_of_known_fields_counts() {
+        assert_eq!(
+            complete("form=x&back=%2F&q1=yes&q2=no", 2),
+            Some(vec![true, false])
+        );
+        assert_eq!(complete("q2=yes&q1=yes", 2), Some(vec![true, true]));
+        for bad in [
+            "q1=yes",
+            "q1=yes&q2=maybe",
+            "q1=yes&q2=yes&q3=yes",
+            "q1=yes&q1=no&q2=yes",
+            "q1=yes&q2=yes&admin=1",
+            "q01=yes&q2=yes",
+            "q0=yes&q1=yes&q2=yes",
+            "form=a&form=b&q1=yes&q2=yes",
+            "",
+        ] {
+            assert_eq!(complete(bad, 2), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn fields_are_decoded_and_a_repeat_is_no_value() {
+        assert_eq!(
+            field("back=%2Ftermine%3Fx%3D1&q1=yes", "back").unwrap(),
+            "/termine?x=1"
+        );
+        assert_eq!(field("a=b+c", "a").unwrap(), "b c");
+        assert_eq!(field("back=/a&back=/b", "back"), None);
+        assert_eq!(field("q1=yes", "back"), None);
+    }
+}
