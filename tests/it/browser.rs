@@ -319,6 +319,44 @@ fn position(html: &str) -> u64 {
     text.replace(['.', ','], "").trim().parse().unwrap()
 }
 
+/// The page open in `browser` at `width`: no sideways scrolling, no text under 18 px, no
+/// WCAG 2.1 AA violation axe-core finds (added to `problems`), and at phone and desktop width
+/// a screenshot `name-width.png` (added to `shots`).
+async fn inspect(
+    browser: &mut Browser,
+    axe: Option<&str>,
+    name: &str,
+    width: u32,
+    problems: &mut Vec<String>,
+    shots: &mut Vec<PathBuf>,
+) {
+    let scroll = browser.eval("document.documentElement.scrollWidth").await;
+    assert!(
+        scroll.as_u64().unwrap() <= u64::from(width),
+        "{name} scrolls sideways at {width} px: {scroll}"
+    );
+    let small = browser
+        .eval(
+            "[...document.querySelectorAll('body *')].filter(e => e.innerText && \
+             e.offsetParent !== null && parseFloat(getComputedStyle(e).fontSize) < 18)\
+             .map(e => e.outerHTML.slice(0, 80))",
+        )
+        .await;
+    assert_eq!(small, json!([]), "{name}: text under 18 px at {width} px");
+    if let Some(axe) = axe {
+        for v in audit(browser, axe).await {
+            problems.push(format!("{name} at {width} px: {v}"));
+        }
+    }
+    if width == 375 || width == 1280 {
+        let png = browser.screenshot().await;
+        assert_eq!(png_width(&png), width, "{name} at {width} px");
+        let file = screenshot_dir().join(format!("{name}-{width}.png"));
+        std::fs::write(&file, &png).unwrap();
+        shots.push(file);
+    }
+}
+
 /// One visitor's whole wait in a real browser: the place shown, falling as the line moves,
 /// and the booking site once it is their turn.
 async fn wait_in_line(chromium: &Path, javascript: bool) {
@@ -464,31 +502,15 @@ async fn every_state_passes_the_accessibility_audit_from_320_px_to_desktop_and_a
         for width in [320, 375, 640, 1280] {
             browser.viewport(width).await;
             browser.goto(url).await;
-            let scroll = browser.eval("document.documentElement.scrollWidth").await;
-            assert!(
-                scroll.as_u64().unwrap() <= u64::from(width),
-                "{name} scrolls sideways at {width} px: {scroll}"
-            );
-            let small = browser
-                .eval(
-                    "[...document.querySelectorAll('body *')].filter(e => e.innerText && \
-                     e.offsetParent !== null && parseFloat(getComputedStyle(e).fontSize) < 18)\
-                     .map(e => e.outerHTML.slice(0, 80))",
-                )
-                .await;
-            assert_eq!(small, json!([]), "{name}: text under 18 px at {width} px");
-            if let Some(axe) = &axe {
-                for v in audit(browser, axe).await {
-                    problems.push(format!("{name} at {width} px: {v}"));
-                }
-            }
-            if width == 375 || width == 1280 {
-                let png = browser.screenshot().await;
-                assert_eq!(png_width(&png), width, "{name} at {width} px");
-                let file = screenshot_dir().join(format!("{name}-{width}.png"));
-                std::fs::write(&file, &png).unwrap();
-                shots.push(file);
-            }
+            inspect(
+                browser,
+                axe.as_deref(),
+                name,
+                width,
+                &mut problems,
+                &mut shots,
+            )
+            .await;
         }
         browser.html().await
     };
@@ -538,5 +560,219 @@ async fn every_state_passes_the_accessibility_audit_from_320_px_to_desktop_and_a
         problems.join("\n")
     );
     assert_eq!(shots.len(), 14);
+    gw.stop().await;
+}
+
+/// A line that has learnt: thirty admitted visitors booked one each and left, then
+/// `waiting` more queue in one second. At 600 a minute, as `supply_and_questions_…` sets it.
+async fn learnt_line(gw: &support::Gateway, waiting: usize) {
+    let mut admitted = 0;
+    let mut line: Vec<support::Visitor> = Vec::new();
+    while admitted < 30 {
+        for _ in 0..10 {
+            line.push(gw.visitor());
+        }
+        let mut still = Vec::new();
+        for mut v in line {
+            if v.get("/").await.body == "upstream:/" {
+                admitted += 1;
+                v.get("/supply?b=1&rel=1").await;
+            } else {
+                still.push(v);
+            }
+        }
+        line = still;
+        gw.advance(Duration::from_secs(1));
+    }
+    for _ in 0..waiting {
+        gw.visitor().get_json("/").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supply_sold_out_and_the_questions_pass_the_audit_in_both_languages() {
+    let Some(chromium) = support::chromium() else {
+        return;
+    };
+    let axe = axe_source();
+    let up = support::upstream().await;
+    let questions = "[[rooms.eligibility]]\nde = \"Wohnen Sie im Ennepe-Ruhr-Kreis?\"\n\
+                     en = \"Do you live in the Ennepe-Ruhr district?\"\n\
+                     otherwise_de = \"Termine für andere Kreise vergibt das Impfzentrum Ihres \
+                     Kreises.\"\notherwise_en = \"Appointments for other districts are given \
+                     out by your own district's vaccination centre.\"\n\
+                     [[rooms.eligibility]]\nde = \"Sind Sie 80 Jahre oder älter?\"\n\
+                     en = \"Are you 80 or older?\"\n";
+    let rooms = [
+        support::room(
+            "impfzentrum",
+            &up.url(),
+            "admit_per_minute = 600\ntitle = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"\n\
+             [rooms.supply]\nappointments = 4000\nnext_release = \"2026-11-24T08:00:00+01:00\"\n",
+        ),
+        support::room(
+            "fragen",
+            &up.url(),
+            &format!(
+                "path_prefix = \"/fragen/\"\nadmit_per_minute = 60\ntitle = \"Impfzentrum EN-Kreis\"\n\
+                 {questions}"
+            ),
+        ),
+    ];
+    let gw = support::gateway(&support::config_full(
+        &support::temp_dir("browser-supply"),
+        "",
+        &support::admin_token_line(),
+        &rooms.concat(),
+    ))
+    .await;
+    let base = gw.base();
+    learnt_line(&gw, 3_400).await;
+    gw.patch("impfzentrum", r#"{"supply_remaining": 1200}"#)
+        .await;
+
+    let mut browser = Browser::launch(&chromium).await;
+    let mut shots = Vec::new();
+    let mut problems = Vec::new();
+    let widths = [320, 375, 640, 1280];
+    // The browser takes its place once, at the back of the line, and keeps it.
+    browser.goto(&format!("{base}/")).await;
+    for (name, lang) in [("chance-unlikely-de", "de"), ("chance-unlikely-en", "en")] {
+        browser
+            .goto(&format!("{base}/.wartesaal/lang?to={lang}&back=/"))
+            .await;
+        for width in widths {
+            browser.viewport(width).await;
+            browser.goto(&format!("{base}/")).await;
+            inspect(
+                &mut browser,
+                axe.as_deref(),
+                name,
+                width,
+                &mut problems,
+                &mut shots,
+            )
+            .await;
+        }
+        let html = browser.html().await;
+        let (left, said) = match lang {
+            "de" => (
+                "etwa 1.200 Termine frei",
+                "unwahrscheinlich, dass bei Ihrer Ankunft",
+            ),
+            _ => (
+                "about 1,200 appointments",
+                "unlikely that appointments will still be free",
+            ),
+        };
+        assert!(html.contains(left) && html.contains(said), "{html}");
+        assert!(
+            text_of(&html, "ws-position").is_some(),
+            "the place is never hidden"
+        );
+    }
+
+    gw.patch("impfzentrum", r#"{"supply_remaining": 0}"#).await;
+    for (name, lang) in [("sold-out-de", "de"), ("sold-out-en", "en")] {
+        browser
+            .goto(&format!("{base}/.wartesaal/lang?to={lang}&back=/"))
+            .await;
+        for width in widths {
+            browser.viewport(width).await;
+            browser.goto(&format!("{base}/")).await;
+            inspect(
+                &mut browser,
+                axe.as_deref(),
+                name,
+                width,
+                &mut problems,
+                &mut shots,
+            )
+            .await;
+        }
+        let html = browser.html().await;
+        let said = match lang {
+            "de" => [
+                "Alle Termine sind vergeben",
+                "Ihr Platz bleibt trotzdem erhalten",
+                "28.",
+            ],
+            _ => [
+                "All appointments have been booked",
+                "You keep your place",
+                "24 November",
+            ],
+        };
+        for s in said.iter().take(2) {
+            assert!(html.contains(s), "{s}: {html}");
+        }
+    }
+
+    // The questions, and what a "no" is told, in both languages (the pages carry no script:
+    // the form is plain HTML).
+    for lang in ["de", "en"] {
+        browser
+            .goto(&format!("{base}/.wartesaal/lang?to={lang}&back=/fragen/"))
+            .await;
+        let name = format!("questions-{lang}");
+        for width in widths {
+            browser.viewport(width).await;
+            browser.goto(&format!("{base}/fragen/")).await;
+            inspect(
+                &mut browser,
+                axe.as_deref(),
+                &name,
+                width,
+                &mut problems,
+                &mut shots,
+            )
+            .await;
+        }
+        let name = format!("questions-no-{lang}");
+        for width in widths {
+            browser.viewport(width).await;
+            browser.goto(&format!("{base}/fragen/")).await;
+            browser
+                .eval(
+                    "document.querySelector('input[name=q1][value=no]').click();\
+                     document.querySelector('input[name=q2][value=yes]').click();\
+                     document.querySelector('form').requestSubmit(); true",
+                )
+                .await;
+            let html = until(&mut browser, "the answer to a no", |h| {
+                h.contains("Impfzentrum Ihres Kreises") || h.contains("your own district")
+            })
+            .await;
+            assert!(!html.contains("<form"), "{html}");
+            inspect(
+                &mut browser,
+                axe.as_deref(),
+                &name,
+                width,
+                &mut problems,
+                &mut shots,
+            )
+            .await;
+        }
+    }
+    assert_eq!(
+        gw.metric(
+            "wartesaal_eligibility_answers_total{answer=\"no\",question=\"1\",room=\"fragen\"}"
+        )
+        .await,
+        8.0
+    );
+    assert_eq!(
+        gw.metric("wartesaal_tickets_issued_total{room=\"fragen\"}")
+            .await,
+        0.0
+    );
+    browser.close().await;
+    assert!(
+        problems.is_empty(),
+        "axe-core found WCAG 2.1 AA violations:\n{}",
+        problems.join("\n")
+    );
+    assert_eq!(shots.len(), 16);
     gw.stop().await;
 }
