@@ -241,7 +241,7 @@ impl Gateway {
             // Asked of the shared state for a called ticket only (a few people at a time):
             // when it cannot be asked, the page decides.
             // Nothing left to book: the claim waits for new supply.
-            Decision::Admit { place, .. } if figures.sold_out() => (
+            Decision::Admit { place, .. } if figures.nothing_left() => (
                 view::view(room, &figures, Some(Place::At(place)), lang, now_s),
                 None,
             ),

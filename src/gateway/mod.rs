@@ -217,7 +217,7 @@ impl Gateway {
                     .await
             }
             // Called, but nothing is left to book: the claim is kept for when there is.
-            Decision::Admit { place, .. } if figures.sold_out() => {
+            Decision::Admit { place, .. } if figures.nothing_left() => {
                 waiting(room, visit, &figures, Some(Place::At(place)), None, now_s)
             }
             Decision::Admit { seq, place } => {

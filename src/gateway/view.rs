@@ -41,7 +41,7 @@ pub fn view<'a>(
     };
     let (position, ahead, admitted) = match place {
         // Called while sold out: kept out with the claim, first in once supply comes back.
-        Some(Place::At(place)) if place < figures.cursor && state == RoomStateName::SoldOut => {
+        Some(Place::At(place)) if place < figures.cursor && figures.nothing_left() => {
             (Some(1), Some(0), false)
         }
         Some(Place::At(place)) if place < figures.cursor => (None, None, true),
@@ -100,7 +100,7 @@ pub fn view<'a>(
         (RoomStateName::BeforeOpen | RoomStateName::Prequeue, None) => PAUSED_REFRESH,
     };
     let gathering = match figures.order {
-        schedule::Order::Gathering { first } if state == RoomStateName::Prequeue => {
+        schedule::Order::Gathering { first, .. } if state == RoomStateName::Prequeue => {
             Some(figures.issued.saturating_sub(first))
         }
         _ => None,

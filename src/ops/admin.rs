@@ -196,22 +196,32 @@ fn backend_json(b: crate::state::BackendInfo) -> Value {
 fn schedule_json(s: &Schedule, figures: &Figures) -> Value {
     let prequeue = match figures.order {
         Order::Fifo => Value::Null,
-        Order::Gathering { first } => json!({
+        Order::Gathering { first, .. } => json!({
             "first_ticket": first.saturating_sub(figures.base),
             "size": figures.issued.saturating_sub(first),
             "frozen": false,
         }),
-        Order::Drawn { first, frozen } => json!({
+        Order::Drawn { first, frozen, .. } => json!({
             "first_ticket": first.saturating_sub(figures.base),
             "size": frozen.size,
             "frozen": true,
         }),
+    };
+    let earlier = match figures.order {
+        Order::Fifo => None,
+        Order::Gathering { earlier, .. } | Order::Drawn { earlier, .. } => earlier,
     };
     json!({
         "opens_at": format_time(s.window.opens_at, s.offset_minutes),
         "prequeue_from": format_time(s.window.prequeue_from, s.offset_minutes),
         "phase": figures.phase.name(),
         "prequeue": prequeue,
+        // The opening before: whoever of its draw still waits keeps the drawn place.
+        "earlier_draw": earlier.map(|e| json!({
+            "opens_at": format_time(e.opens_at, s.offset_minutes),
+            "first_ticket": e.first.saturating_sub(figures.base),
+            "size": e.frozen.size,
+        })),
     })
 }
 

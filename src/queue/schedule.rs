@@ -73,16 +73,48 @@ pub struct Prequeue {
     pub first: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frozen: Option<Frozen>,
+    /// The draw of the opening before (rolling releases: "new appointments every day"):
+    /// whoever of it still waits keeps their drawn place while the next pre-queue gathers
+    /// and after it is drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<PastDraw>,
+}
+
+/// An opening's draw, kept while the next one gathers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PastDraw {
+    pub opens_at: Millis,
+    pub first: u64,
+    pub frozen: Frozen,
+}
+
+impl PastDraw {
+    /// The place of `seq` if it is in this draw.
+    fn place(&self, seq: u64) -> Option<u64> {
+        (seq >= self.first && seq - self.first < self.frozen.size).then(|| {
+            self.first + Shuffle::new(&self.frozen.key, self.frozen.size).place(seq - self.first)
+        })
+    }
 }
 
 impl Prequeue {
     /// The last opening drawn (`opens_at`, Unix ms), 0 before the first.
     pub fn opening(&self) -> Millis {
-        if self.frozen.is_some() {
-            self.opens_at
-        } else {
-            0
+        match (self.frozen, self.earlier) {
+            (Some(_), _) => self.opens_at,
+            (None, Some(e)) => e.opens_at,
+            (None, None) => 0,
         }
+    }
+
+    /// This record's draw, once frozen, as the next pre-queue keeps it.
+    fn as_past(&self) -> Option<PastDraw> {
+        self.frozen.map(|frozen| PastDraw {
+            opens_at: self.opens_at,
+            first: self.first,
+            frozen,
+        })
     }
 
     /// Whether this is the drawn pre-queue of `window`'s opening.
@@ -106,10 +138,19 @@ pub struct Frozen {
 pub enum Order {
     /// Every number is its own place.
     Fifo,
-    /// Numbers from `first` on wait for the draw at opening.
-    Gathering { first: u64 },
-    /// Numbers `first..first + size` are placed by the draw.
-    Drawn { first: u64, frozen: Frozen },
+    /// Numbers from `first` on wait for the draw at opening; those of the opening before keep
+    /// their drawn places (`earlier`).
+    Gathering {
+        first: u64,
+        earlier: Option<PastDraw>,
+    },
+    /// Numbers `first..first + size` are placed by the draw, those of the opening before by
+    /// theirs.
+    Drawn {
+        first: u64,
+        frozen: Frozen,
+        earlier: Option<PastDraw>,
+    },
 }
 
 /// Where a ticket number stands.
@@ -128,23 +169,36 @@ impl Order {
             Some(Prequeue {
                 first,
                 frozen: None,
+                earlier,
                 ..
-            }) => Order::Gathering { first: *first },
+            }) => Order::Gathering {
+                first: *first,
+                earlier: *earlier,
+            },
             Some(Prequeue {
                 first,
                 frozen: Some(frozen),
+                earlier,
                 ..
             }) => Order::Drawn {
                 first: *first,
                 frozen: *frozen,
+                earlier: *earlier,
             },
         }
     }
 
     pub fn place(&self, seq: u64) -> Place {
+        let earlier = match self {
+            Order::Fifo => None,
+            Order::Gathering { earlier, .. } | Order::Drawn { earlier, .. } => *earlier,
+        };
+        if let Some(place) = earlier.and_then(|e| e.place(seq)) {
+            return Place::At(place);
+        }
         match *self {
-            Order::Gathering { first } if seq >= first => Place::Undrawn,
-            Order::Drawn { first, frozen } if seq >= first && seq - first < frozen.size => {
+            Order::Gathering { first, .. } if seq >= first => Place::Undrawn,
+            Order::Drawn { first, frozen, .. } if seq >= first && seq - first < frozen.size => {
                 Place::At(first + Shuffle::new(&frozen.key, frozen.size).place(seq - first))
             }
             _ => Place::At(seq),
@@ -170,19 +224,22 @@ pub enum Transition {
 }
 
 impl Transition {
-    /// The record after this transition, with numbers `0..issued` drawn so far. A freeze
-    /// draws its key here.
-    pub fn apply(&self, issued: u64) -> Prequeue {
+    /// The record after this transition from `record`, with numbers `0..issued` drawn so far.
+    /// A freeze draws its key here. A new pre-queue keeps the draw before it (`earlier`).
+    pub fn apply(&self, issued: u64, record: Option<&Prequeue>) -> Prequeue {
+        let earlier = self.earlier(record);
         match *self {
             Transition::Begin { opens_at } => Prequeue {
                 opens_at,
                 first: issued,
                 frozen: None,
+                earlier,
             },
             Transition::Move { opens_at, first } => Prequeue {
                 opens_at,
                 first,
                 frozen: None,
+                earlier,
             },
             Transition::Freeze { opens_at, first } => {
                 let first = first.unwrap_or(issued).min(issued);
@@ -193,8 +250,24 @@ impl Transition {
                         size: issued - first,
                         key: new_key(),
                     }),
+                    earlier,
                 }
             }
+        }
+    }
+
+    /// The draw the record after this transition keeps from `record`: a new pre-queue keeps
+    /// the last draw; moving or freezing a gathering one keeps what it kept.
+    pub fn earlier(&self, record: Option<&Prequeue>) -> Option<PastDraw> {
+        let record = record?;
+        match self {
+            Transition::Begin { .. } => record.as_past().or(record.earlier),
+            Transition::Move { .. } | Transition::Freeze { .. } if record.frozen.is_none() => {
+                record.earlier
+            }
+            // A drawn record is frozen again only for a new opening without a pre-queue
+            // (`prequeue_from = opens_at`): its draw becomes the earlier one.
+            Transition::Move { .. } | Transition::Freeze { .. } => record.as_past(),
         }
     }
 }
@@ -450,7 +523,11 @@ mod tests {
             size: 100,
             key: [9; 32],
         };
-        let order = Order::Drawn { first: 50, frozen };
+        let order = Order::Drawn {
+            first: 50,
+            frozen,
+            earlier: None,
+        };
         let mut places: Vec<u64> = (50..150)
             .map(|seq| match order.place(seq) {
                 Place::At(p) => p,
@@ -462,8 +539,63 @@ mod tests {
         assert_eq!(places, (50..150).collect::<Vec<_>>());
         assert_eq!(order.place(49), Place::At(49), "before the pre-queue: FIFO");
         assert_eq!(order.place(150), Place::At(150), "after it: FIFO behind");
-        let gathering = Order::Gathering { first: 50 };
+        let gathering = Order::Gathering {
+            first: 50,
+            earlier: None,
+        };
         assert_eq!(gathering.place(49), Place::At(49));
         assert_eq!(gathering.place(60), Place::Undrawn);
+    }
+
+    #[test]
+    fn the_next_pre_queue_keeps_the_last_draw_in_place() {
+        let window = |opens_at| {
+            Some(Window {
+                prequeue_from: opens_at - 1_000,
+                opens_at,
+            })
+        };
+        // Opening 1: numbers 0..20 gathered and drawn.
+        let (_, t) = follow(None, window(10_000), 9_500);
+        let gathering = t.unwrap().apply(0, None);
+        let (_, t) = follow(Some(&gathering), window(10_000), 10_000);
+        let drawn = t.unwrap().apply(20, Some(&gathering));
+        let Order::Drawn { .. } = Order::of(Some(&drawn)) else {
+            panic!("drawn");
+        };
+        let before: Vec<Place> = (0..20).map(|s| Order::of(Some(&drawn)).place(s)).collect();
+        // The operator sets the next opening; its pre-queue begins at number 35.
+        let (phase, t) = follow(Some(&drawn), window(90_000), 89_500);
+        assert_eq!(phase, Phase::Prequeue);
+        let next = t.unwrap().apply(35, Some(&drawn));
+        assert_eq!(next.earlier.map(|e| e.first), Some(0));
+        assert_eq!(
+            next.opening(),
+            10_000,
+            "the last opening until the next is drawn"
+        );
+        let order = Order::of(Some(&next));
+        let during: Vec<Place> = (0..20).map(|s| order.place(s)).collect();
+        assert_eq!(during, before, "the last draw keeps its places");
+        assert_eq!(order.place(25), Place::At(25), "walk-ins in between: FIFO");
+        assert_eq!(
+            order.place(40),
+            Place::Undrawn,
+            "the new pre-queue waits for its draw"
+        );
+        // Drawn too: both draws hold, each in its own range.
+        let (_, t) = follow(Some(&next), window(90_000), 90_000);
+        let both = t.unwrap().apply(60, Some(&next));
+        assert_eq!(both.opening(), 90_000);
+        let order = Order::of(Some(&both));
+        assert_eq!((0..20).map(|s| order.place(s)).collect::<Vec<_>>(), before);
+        let mut new: Vec<u64> = (35..60)
+            .map(|s| match order.place(s) {
+                Place::At(p) => p,
+                Place::Undrawn => panic!("drawn"),
+            })
+            .collect();
+        new.sort_unstable();
+        assert_eq!(new, (35..60).collect::<Vec<_>>());
     }
 }

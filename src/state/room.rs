@@ -117,7 +117,13 @@ impl Figures {
 
     /// Nothing left to book while the room is open: no new tickets, nobody more called.
     pub fn sold_out(&self) -> bool {
-        self.phase == Phase::Open && self.supply.is_some_and(|s| s.sold_out())
+        self.phase == Phase::Open && self.nothing_left()
+    }
+
+    /// Nothing left to book, in any phase (before the next opening brings new appointments,
+    /// too): nobody called is let in.
+    pub fn nothing_left(&self) -> bool {
+        self.supply.is_some_and(|s| s.sold_out())
     }
 
     /// Whether a waiting ticket shown here should be reported (`RoomState::ticket_seen`):

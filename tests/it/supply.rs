@@ -321,3 +321,118 @@ async fn gateways_sharing_redis_share_the_supply_and_keep_bookings_through_an_ou
     a.stop().await;
     b.stop().await;
 }
+
+/// Rolling releases ("new appointments every few hours"): the first opening's draw sells out
+/// with people of it still waiting; the operator sets the next opening; those people keep
+/// their drawn places while the next pre-queue gathers, and go first when the new
+/// appointments come.
+#[tokio::test]
+async fn the_next_release_keeps_the_last_draws_places_and_brings_new_supply() {
+    use wartesaal::access::ticket::Secret;
+    use wartesaal::config::{Config, KeySource};
+    let up = upstream().await;
+    let dir = temp_dir("rolling");
+    let text = |opens: &str, from: &str| {
+        config_full(
+            &dir,
+            "",
+            "",
+            &room(
+                "r",
+                &up.url(),
+                &format!(
+                    "admit_per_minute = 1\n[rooms.schedule]\nopens_at = \"{opens}\"\n\
+                     prequeue_from = \"{from}\"\n[rooms.supply]\nappointments = 2\n"
+                ),
+            ),
+        )
+    };
+    let mut gw = gateway(&text("2026-11-23T00:01:00Z", "2026-11-23T00:00:00Z")).await;
+    let mut day_one = Vec::new();
+    for _ in 0..8 {
+        let mut v = gw.visitor();
+        assert_eq!(v.get_json("/").await.json()["state"], "prequeue");
+        day_one.push(v);
+    }
+    gw.advance(Duration::from_secs(60));
+    // Two get in, one after the other, and book: sold out, six still wait at their places.
+    for _ in 0..2 {
+        let mut first = None;
+        for (i, v) in day_one.iter_mut().enumerate() {
+            let s = v.status("r").await;
+            if s["position"] == 1 || s["admitted"] == true {
+                first = Some(i);
+            }
+        }
+        let mut v = day_one.remove(first.expect("someone is first"));
+        comes_in(&gw, &mut v).await;
+        v.get("/supply?b=1&rel=1").await;
+    }
+    until_remaining(&gw, 0).await;
+    let mut before = Vec::new();
+    for v in day_one.iter_mut() {
+        let s = v.status("r").await;
+        assert_eq!(s["state"], "sold_out");
+        before.push(s["position"].as_u64().unwrap());
+    }
+    // (One may be called already: it waits at the front with its claim.)
+    let mut distinct = before.clone();
+    distinct.dedup();
+    assert!(distinct.len() >= 5, "{before:?}");
+
+    // The next release, at three, with a pre-queue from two. The pages of those waiting look
+    // again every half minute meanwhile, which keeps their tickets.
+    let config = Config::from_toml(
+        &text("2026-11-23T03:00:00Z", "2026-11-23T02:00:00Z"),
+        std::path::Path::new("reload.toml"),
+        KeySource::Given(vec![Secret::from_bytes(SECRET)]),
+    )
+    .unwrap();
+    assert!(gw.running.reload(config).unwrap().is_empty());
+    for _ in 0..15 {
+        gw.advance(Duration::from_secs(600));
+        for v in day_one.iter_mut() {
+            v.status("r").await;
+        }
+    }
+    for _ in 0..3 {
+        let mut v = gw.visitor();
+        assert_eq!(v.get_json("/").await.json()["state"], "prequeue");
+    }
+    for (v, place) in day_one.iter_mut().zip(&before) {
+        assert_eq!(
+            v.status("r").await["position"],
+            *place,
+            "the last draw's places hold while the next pre-queue gathers"
+        );
+    }
+
+    // The opening: new appointments, and the line goes on in the order it had.
+    for _ in 0..3 {
+        gw.advance(Duration::from_secs(600));
+        for v in day_one.iter_mut() {
+            v.status("r").await;
+        }
+    }
+    until_remaining(&gw, 2).await;
+    for (v, place) in day_one.iter_mut().zip(&before) {
+        let s = v.status("r").await;
+        assert_eq!(s["state"], "open");
+        assert_eq!(s["position"], *place, "{s}");
+    }
+    let first = before.iter().position(|p| *p == 1).unwrap();
+    comes_in(&gw, &mut day_one[first]).await;
+    gw.stop().await;
+}
+
+/// Lets `v`, first in line, in: the clock moves on five seconds at a time, two minutes at most
+/// (at one a minute, nobody behind is called meanwhile).
+async fn comes_in(gw: &Gateway, v: &mut Visitor) {
+    for _ in 0..24 {
+        if v.get("/").await.body == "upstream:/" {
+            return;
+        }
+        gw.advance(Duration::from_secs(5));
+    }
+    panic!("the first in line was not let in within two minutes");
+}

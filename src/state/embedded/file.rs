@@ -346,6 +346,7 @@ mod tests {
                     size: 30,
                     key: [5; 32],
                 }),
+                earlier: None,
             }),
             supply: Some(crate::queue::supply::Supply {
                 remaining: 3,

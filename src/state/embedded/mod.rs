@@ -160,7 +160,7 @@ impl Line {
             schedule::follow(self.prequeue.as_ref(), self.config.schedule, now);
         self.phase = phase;
         let issued = self.queue.issued();
-        let record = transition.map(|t| t.apply(issued));
+        let record = transition.map(|t| t.apply(issued, self.prequeue.as_ref()));
         let changed = record.is_some();
         if let Some(record) = record {
             tracing::info!(
@@ -195,7 +195,10 @@ impl Line {
                     Phase::Open => Phase::Prequeue,
                     before => before,
                 },
-                Order::Gathering { first: p.first },
+                Order::Gathering {
+                    first: p.first,
+                    earlier: p.earlier,
+                },
             ),
             p => (self.phase, Order::of(p.as_ref())),
         }

@@ -393,13 +393,14 @@ mod durable {
         assert_eq!(
             state.figures(now).order,
             Order::Gathering {
-                first: early.seq + 1
+                first: early.seq + 1,
+                earlier: None,
             }
         );
         now = T0 + 70_000;
         let opened = state.figures(now);
         assert_eq!(opened.phase, Phase::Open);
-        let Order::Drawn { first, frozen } = opened.order else {
+        let Order::Drawn { first, frozen, .. } = opened.order else {
             panic!("not drawn at opening: {:?}", opened.order);
         };
         assert_eq!(first, 1);
@@ -451,13 +452,21 @@ mod durable {
         }
         let f = state.figures(T0 + 90_000);
         assert_eq!(f.phase, Phase::Prequeue, "not open at the old time");
-        assert_eq!(f.order, Order::Gathering { first: 0 });
+        assert_eq!(
+            f.order,
+            Order::Gathering {
+                first: 0,
+                earlier: None
+            }
+        );
         // And then removes the schedule: nobody may wait for a draw that never comes.
         state.set_limits(l(None), T0 + 100_000);
         let f = state.figures(T0 + 100_000);
         assert_eq!(f.phase, Phase::Open);
         match f.order {
-            Order::Drawn { first: 0, frozen } => assert_eq!(frozen.size, 15),
+            Order::Drawn {
+                first: 0, frozen, ..
+            } => assert_eq!(frozen.size, 15),
             other => panic!("not drawn: {other:?}"),
         }
     }

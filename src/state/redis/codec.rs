@@ -3,47 +3,79 @@
 
 use super::*;
 
-/// `opens_at,first` while gathering, `opens_at,first,size,key` once frozen; empty for none.
+/// `opens_at,first` while gathering, `opens_at,first,size,key` once frozen, and the draw of
+/// the opening before as `;opens_at,first,size,key`; empty for none.
 pub(super) fn encode_prequeue(p: Option<&Prequeue>) -> String {
-    match p {
-        None => String::new(),
-        Some(Prequeue {
-            opens_at,
-            first,
-            frozen: None,
-        }) => format!("{opens_at},{first}"),
-        Some(Prequeue {
-            opens_at,
-            first,
-            frozen: Some(f),
-        }) => {
-            let key: String = f.key.iter().map(|b| format!("{b:02x}")).collect();
-            format!("{opens_at},{first},{},{key}", f.size)
-        }
+    let Some(p) = p else {
+        return String::new();
+    };
+    let mut out = match p.frozen {
+        None => format!("{},{}", p.opens_at, p.first),
+        Some(f) => format!("{},{},{},{}", p.opens_at, p.first, f.size, hex(&f.key)),
+    };
+    out.push_str(&encode_earlier(p.earlier.as_ref()));
+    out
+}
+
+/// `;opens_at,first,size,key` for an earlier draw, empty for none.
+pub(super) fn encode_earlier(e: Option<&PastDraw>) -> String {
+    e.map_or(String::new(), |e| {
+        format!(
+            ";{},{},{},{}",
+            e.opens_at,
+            e.first,
+            e.frozen.size,
+            hex(&e.frozen.key)
+        )
+    })
+}
+
+fn hex(key: &[u8; 32]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
     }
+    let mut key = [0u8; 32];
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(key)
 }
 
 pub(super) fn decode_prequeue(text: &str) -> Option<Prequeue> {
-    let parts: Vec<&str> = text.split(',').collect();
+    let (record, earlier) = match text.split_once(';') {
+        Some((record, earlier)) => (record, Some(earlier)),
+        None => (text, None),
+    };
+    let parts: Vec<&str> = record.split(',').collect();
     let opens_at = parts.first()?.parse().ok()?;
     let first = parts.get(1)?.parse().ok()?;
     let frozen = match (parts.get(2), parts.get(3)) {
-        (Some(size), Some(hex)) if hex.len() == 64 => {
-            let mut key = [0u8; 32];
-            for (i, b) in key.iter_mut().enumerate() {
-                *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-            }
-            Some(Frozen {
-                size: size.parse().ok()?,
-                key,
-            })
-        }
+        (Some(size), Some(hex)) if hex.len() == 64 => Some(Frozen {
+            size: size.parse().ok()?,
+            key: unhex(hex)?,
+        }),
         _ => None,
     };
+    let earlier = earlier.and_then(|e| {
+        let parts: Vec<&str> = e.split(',').collect();
+        Some(PastDraw {
+            opens_at: parts.first()?.parse().ok()?,
+            first: parts.get(1)?.parse().ok()?,
+            frozen: Frozen {
+                size: parts.get(2)?.parse().ok()?,
+                key: unhex(parts.get(3)?)?,
+            },
+        })
+    });
     Some(Prequeue {
         opens_at,
         first,
         frozen,
+        earlier,
     })
 }
 

@@ -28,7 +28,7 @@ use crate::clock::{Clock, Millis};
 use crate::config::{OnUnavailable, RedisConfig};
 use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
 use crate::queue::admission::{Drawn, Limits, Pace, Queue};
-use crate::queue::schedule::{self, Frozen, Order, Phase, Prequeue, Transition};
+use crate::queue::schedule::{self, Frozen, Order, PastDraw, Phase, Prequeue, Transition};
 use crate::queue::supply::{Change as SupplyChange, Supply, MAX_SUPPLY};
 use crate::state::{
     effective, BackendInfo, Figures, Gate, RoomState, SessionStart, SettingsChange, StateError,
@@ -42,7 +42,9 @@ mod room;
 mod supply;
 mod sync;
 
-use codec::{decode_prequeue, encode_prequeue, fresh_fields, parse_line, restore_fields};
+use codec::{
+    decode_prequeue, encode_earlier, encode_prequeue, fresh_fields, parse_line, restore_fields,
+};
 use link::Link;
 pub use sync::keep_synced;
 

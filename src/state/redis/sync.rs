@@ -508,13 +508,16 @@ impl SharedState {
 
     /// Applies the change the schedule asks for now, if any, atomically with the counter.
     pub(super) async fn follow_schedule(&self, now: Millis) -> Result<(), StateError> {
-        let (transition, pq_v) = {
+        let (transition, pq_v, earlier) = {
             let l = self.lock();
             let Some(line) = &l.line else {
                 return Ok(());
             };
             let (_, transition) = schedule::follow(line.prequeue.as_ref(), l.config.schedule, now);
-            (transition, line.pq_v)
+            // The draw the new record keeps, from the record of this version: the script
+            // applies it only to that version.
+            let earlier = transition.and_then(|t| t.earlier(line.prequeue.as_ref()));
+            (transition, line.pq_v, earlier)
         };
         let Some(transition) = transition else {
             return Ok(());
@@ -536,6 +539,7 @@ impl SharedState {
             .arg(first.map_or(String::new(), |f| f.to_string()))
             .arg(key)
             .arg(now)
+            .arg(encode_earlier(earlier.as_ref()))
             .invoke_async(&mut self.conn())
             .await
             .map_err(unavailable)?;

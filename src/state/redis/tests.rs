@@ -6,6 +6,7 @@ fn prequeue_records_survive_their_text_form() {
         opens_at: 1_795_392_000_000,
         first: 17,
         frozen: None,
+        earlier: None,
     };
     let frozen = Prequeue {
         frozen: Some(Frozen {
@@ -14,7 +15,17 @@ fn prequeue_records_survive_their_text_form() {
         }),
         ..gathering.clone()
     };
-    for p in [None, Some(&gathering), Some(&frozen)] {
+    let next = Prequeue {
+        opens_at: 1_795_478_400_000,
+        first: 57,
+        frozen: None,
+        earlier: Some(PastDraw {
+            opens_at: frozen.opens_at,
+            first: 17,
+            frozen: frozen.frozen.unwrap(),
+        }),
+    };
+    for p in [None, Some(&gathering), Some(&frozen), Some(&next)] {
         assert_eq!(decode_prequeue(&encode_prequeue(p)).as_ref(), p);
     }
     assert_eq!(decode_prequeue("1,2,3,zz"), Some(gathering_at(1, 2)));
@@ -26,6 +37,7 @@ fn gathering_at(opens_at: Millis, first: u64) -> Prequeue {
         opens_at,
         first,
         frozen: None,
+        earlier: None,
     }
 }
 

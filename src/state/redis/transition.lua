@@ -14,5 +14,6 @@ local pq = ARGV[3] .. ',' .. string.format('%d', first)
 if ARGV[2] == 'freeze' then
   pq = pq .. ',' .. string.format('%d', issued - first) .. ',' .. ARGV[5]
 end
+pq = pq .. ARGV[7]
 redis.call('HSET', line, 'pq', pq, 'pq_v', v + 1, 'held', 1, 'allow', 0)
 return {1, pq, v + 1}
