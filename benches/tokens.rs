@@ -44,6 +44,7 @@ fn issuance(c: &mut Criterion) {
             size: 1_000_000,
             key: [7u8; 32],
         },
+        earlier: None,
     };
     let mut seq = 0u64;
     c.bench_function("prequeue_place_of_1m", |b| {
