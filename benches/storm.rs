@@ -7,13 +7,22 @@
 //! visitors, and order violations: a visitor told "wait" after a visitor with a later number
 //! had already been let in.
 //!
-//! Run: `cargo bench --bench storm` (about seven minutes: 20,000 people at 50 a second).
-//! `STORM_ARRIVALS`, `STORM_SPREAD_SECS` and `STORM_PER_SECOND` scale it.
+//! With supply (`STORM_SUPPLY` appointments, 1,000 unless set; 0 for none) the booking site
+//! counts what is left and answers a booking with `X-Wartesaal-Booked` (and
+//! `X-Wartesaal-Release`), or with `X-Wartesaal-Remaining: 0` once none is left. A share of
+//! the admitted visitors (`STORM_BOOKING_RATIO`, 0.4) book, 20 to 60 s after they got in. The
+//! run then also reports how many minutes after opening the last visitor who got no
+//! appointment was first told "unlikely" (or that the room is sold out), and how many told
+//! "likely" got none.
+//!
+//! Run: `cargo bench --bench storm` (about three minutes with supply; without it about seven:
+//! 20,000 people at 50 a second). `STORM_ARRIVALS`, `STORM_SPREAD_SECS`, `STORM_PER_SECOND`,
+//! `STORM_SUPPLY` and `STORM_BOOKING_RATIO` scale it.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,6 +50,8 @@ struct Upstream {
     started: Instant,
     seen: Mutex<HashSet<u64>>,
     per_second: Mutex<Vec<u64>>,
+    /// Appointments the booking site has left.
+    remaining: AtomicI64,
 }
 
 impl Upstream {
@@ -78,6 +89,22 @@ async fn upstream(state: Arc<Upstream>) -> std::net::SocketAddr {
                         if let Some(v) = visitor {
                             state.new_session(v);
                         }
+                        if req.uri().path() == "/book" {
+                            let left = state.remaining.fetch_sub(1, Ordering::SeqCst);
+                            let mut resp;
+                            if left > 0 {
+                                resp = Response::new(Full::new(Bytes::from_static(b"booked")));
+                                let h = resp.headers_mut();
+                                h.insert("x-wartesaal-booked", "1".parse().unwrap());
+                                h.insert("x-wartesaal-release", "1".parse().unwrap());
+                            } else {
+                                state.remaining.fetch_add(1, Ordering::SeqCst);
+                                resp = Response::new(Full::new(Bytes::from_static(b"full")));
+                                resp.headers_mut()
+                                    .insert("x-wartesaal-remaining", "0".parse().unwrap());
+                            }
+                            return Ok::<_, Infallible>(resp);
+                        }
                         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
                             b"booking",
                         ))))
@@ -100,8 +127,25 @@ struct Shared {
     keys: RoomKeys,
     started: Instant,
     errors: AtomicU64,
-    /// Per visitor: (seq, admitted at µs since start, last "wait" asked at µs).
-    outcomes: Mutex<Vec<(u64, Option<u64>, u64)>>,
+    outcomes: Mutex<Vec<Outcome>>,
+    /// Share of admitted visitors who book (with supply).
+    booking_ratio: f64,
+}
+
+/// What became of one visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Outcome {
+    seq: u64,
+    /// µs since start when they got in.
+    admitted: Option<u64>,
+    /// µs since start of the last "wait".
+    last_wait: u64,
+    /// µs since start when first told "unlikely" or "sold out".
+    told_none: Option<u64>,
+    told_likely: bool,
+    /// Admitted and meaning to book.
+    wants: bool,
+    got_one: bool,
 }
 
 struct Answer {
@@ -156,7 +200,21 @@ async fn visitor(shared: Arc<Shared>, id: u64, deadline: Instant) {
     if first.status != StatusCode::OK {
         return fail();
     }
+    let sold_out = |body: &[u8]| body.windows(22).any(|w| w == b"data-state=\"sold_out\"");
     let Some(mut cookie) = first.cookie else {
+        // Sold out already: told at once, and no number to hold.
+        if sold_out(&first.body) {
+            shared.outcomes.lock().unwrap().push(Outcome {
+                seq: u64::MAX - id,
+                admitted: None,
+                last_wait: 0,
+                told_none: Some(micros(&shared)),
+                told_likely: false,
+                wants: false,
+                got_one: false,
+            });
+            return;
+        }
         return fail();
     };
     let now_s = || {
@@ -171,6 +229,8 @@ async fn visitor(shared: Arc<Shared>, id: u64, deadline: Instant) {
     let seq = token.seq;
     let mut last_wait = 0;
     let mut admitted = (&first.body[..] == b"booking").then(|| micros(&shared));
+    let mut told_none = None;
+    let mut told_likely = false;
     let mut rng = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     while admitted.is_none() && Instant::now() < deadline {
         let asked = micros(&shared);
@@ -199,6 +259,18 @@ async fn visitor(shared: Arc<Shared>, id: u64, deadline: Instant) {
                 break;
             }
         };
+        match json["chance"].as_str() {
+            Some("likely") => told_likely = true,
+            Some("unlikely") => {
+                told_none.get_or_insert(asked);
+            }
+            _ => {}
+        }
+        if json["state"] == "sold_out" {
+            // The page would say so at every look from now on: this visitor knows.
+            told_none.get_or_insert(asked);
+            break;
+        }
         if json["admitted"] == true {
             let Some(page) = get(&shared, "/", id, &Some(cookie.clone())).await else {
                 fail();
@@ -207,6 +279,9 @@ async fn visitor(shared: Arc<Shared>, id: u64, deadline: Instant) {
             if page.status != StatusCode::OK {
                 fail();
                 break;
+            }
+            if let Some(c) = page.cookie {
+                cookie = c;
             }
             if &page.body[..] == b"booking" {
                 admitted = Some(micros(&shared));
@@ -224,17 +299,39 @@ async fn visitor(shared: Arc<Shared>, id: u64, deadline: Instant) {
         let jitter = 0.8 + 0.4 * (rng % 1000) as f64 / 1000.0;
         tokio::time::sleep(Duration::from_secs_f64(secs as f64 * jitter)).await;
     }
-    shared
-        .outcomes
-        .lock()
-        .unwrap()
-        .push((seq, admitted, last_wait));
+    // A share of those let in book, a while later, if anything is left.
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    let wants = admitted.is_some() && (rng % 10_000) as f64 / 10_000.0 < shared.booking_ratio;
+    let mut got_one = false;
+    if wants {
+        tokio::time::sleep(Duration::from_secs(20 + rng % 41)).await;
+        match get(&shared, "/book", id, &Some(cookie.clone())).await {
+            Some(page) if page.status == StatusCode::OK => got_one = &page.body[..] == b"booked",
+            _ => fail(),
+        }
+    }
+    shared.outcomes.lock().unwrap().push(Outcome {
+        seq,
+        admitted,
+        last_wait,
+        told_none,
+        told_likely,
+        wants,
+        got_one,
+    });
 }
 
 fn main() {
     let arrivals = env("STORM_ARRIVALS", 20_000);
     let spread = env("STORM_SPREAD_SECS", 10);
     let per_second = env("STORM_PER_SECOND", 50);
+    let supply = env("STORM_SUPPLY", 1_000);
+    let booking_ratio = std::env::var("STORM_BOOKING_RATIO")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.4);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -244,15 +341,21 @@ fn main() {
             started: Instant::now(),
             seen: Mutex::new(HashSet::new()),
             per_second: Mutex::new(Vec::new()),
+            remaining: AtomicI64::new(supply as i64),
         });
         let up_addr = upstream(up.clone()).await;
         let state = std::env::temp_dir().join(format!("wartesaal-storm-{}", std::process::id()));
         let text = format!(
             "[server]\nlisten = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n\
              [state]\ndir = \"{}\"\n[[rooms]]\nid = \"storm\"\nupstream = \"http://{up_addr}\"\n\
-             admit_per_minute = {}\n",
+             admit_per_minute = {}\n{}",
             state.display(),
-            per_second * 60
+            per_second * 60,
+            if supply > 0 {
+                format!("[rooms.supply]\nappointments = {supply}\n")
+            } else {
+                String::new()
+            }
         );
         let secret = Secret::from_bytes([9u8; 32]);
         let config = Config::from_toml(
@@ -273,6 +376,7 @@ fn main() {
             started: Instant::now(),
             errors: AtomicU64::new(0),
             outcomes: Mutex::new(Vec::new()),
+            booking_ratio: if supply > 0 { booking_ratio } else { 0.0 },
         });
         let deadline = Instant::now()
             + Duration::from_secs(spread + arrivals / per_second.max(1) * 2 + 60);
@@ -297,17 +401,22 @@ fn main() {
         outcomes.sort_unstable();
         // A violation: someone told to wait after a later number had been let in.
         let mut violations = 0;
-        let mut latest_wait = 0;
-        for (_, admitted, last_wait) in &outcomes {
-            if let Some(at) = admitted {
-                if *at < latest_wait {
+        let mut latest_wait = (0, None);
+        for o in &outcomes {
+            if let Some(at) = o.admitted {
+                if at < latest_wait.0 {
                     // An earlier number was still told "wait" after this one got in.
                     violations += 1;
+                    if violations <= 3 {
+                        eprintln!("order violation: {o:?} let in before {:?} was told to wait", latest_wait.1);
+                    }
                 }
             }
-            latest_wait = latest_wait.max(*last_wait);
+            if o.last_wait > latest_wait.0 {
+                latest_wait = (o.last_wait, Some(*o));
+            }
         }
-        let admitted = outcomes.iter().filter(|o| o.1.is_some()).count();
+        let admitted = outcomes.iter().filter(|o| o.admitted.is_some()).count();
         let per_sec = up.per_second.lock().unwrap().clone();
         let peak = per_sec.iter().max().copied().unwrap_or(0);
         let over = per_sec.iter().filter(|n| **n > per_second * 2).count();
@@ -319,5 +428,26 @@ fn main() {
         println!("| seconds above limit plus burst | {over} |");
         println!("| errors seen by visitors | {} |", shared.errors.load(Ordering::Relaxed));
         println!("| order violations | {violations} |");
+        if supply > 0 {
+            // Got none: never let in, or let in meaning to book and found nothing left.
+            let none: Vec<&Outcome> = outcomes
+                .iter()
+                .filter(|o| o.admitted.is_none() || (o.wants && !o.got_one))
+                .collect();
+            let booked = outcomes.iter().filter(|o| o.got_one).count();
+            let last_told = none.iter().filter_map(|o| o.told_none).max().unwrap_or(0);
+            let untold = none.iter().filter(|o| o.told_none.is_none()).count();
+            let likely = outcomes.iter().filter(|o| o.told_likely).count();
+            let likely_none = none.iter().filter(|o| o.told_likely).count();
+            let left = up.remaining.load(Ordering::SeqCst);
+            println!("| appointments booked | {booked} of {supply} ({left} left) |");
+            println!("| visitors who got none | {} |", none.len());
+            println!(
+                "| the last of them first told \"unlikely\" or \"sold out\" | {:.1} min after opening |",
+                last_told as f64 / 60e6
+            );
+            println!("| of them never told so (let in before the room could know) | {untold} |");
+            println!("| told \"likely\" | {likely}, of whom {likely_none} got none |");
+        }
     });
 }

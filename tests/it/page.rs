@@ -25,7 +25,7 @@ fn template_dir(name: &str) -> std::path::PathBuf {
     let dir = support::temp_dir(name);
     std::fs::create_dir_all(&dir).unwrap();
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates");
-    for file in ["waiting.html", "notice.html"] {
+    for file in ["waiting.html", "notice.html", "questions.html"] {
         std::fs::copy(shipped.join(file), dir.join(file)).unwrap();
     }
     dir
@@ -183,5 +183,49 @@ async fn an_operator_template_is_served_and_a_broken_one_is_a_config_error() {
     gw.running.reload(load(&text).unwrap()).unwrap();
     let page = v.get("/termine").await;
     assert!(page.body.contains("Stadt Neustadt"), "{}", page.body);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn the_shipped_templates_show_the_supply_and_ask_the_questions() {
+    let dir = template_dir("templates-supply");
+    let questions = dir.join("questions.html");
+    let branded = std::fs::read_to_string(&questions)
+        .unwrap()
+        .replace("<h1>", "<p class=\"brand\">Stadt Musterhausen</p>\n<h1>");
+    std::fs::write(&questions, branded).unwrap();
+    let up = support::upstream().await;
+    let rooms = [
+        support::room(
+            "r",
+            &up.url(),
+            &format!(
+                "admit_per_minute = 1\ntemplate_dir = \"{}\"\n[rooms.supply]\nappointments = 1200\n",
+                dir.display()
+            ),
+        ),
+        support::room(
+            "f",
+            &up.url(),
+            &format!(
+                "path_prefix = \"/fragen/\"\nadmit_per_minute = 1\ntemplate_dir = \"{}\"\n\
+                 [[rooms.eligibility]]\nde = \"Wohnen Sie hier?\"\nen = \"Do you live here?\"\n",
+                dir.display()
+            ),
+        ),
+    ];
+    let gw = support::gateway(&support::config_text("", &rooms.concat())).await;
+    gw.visitor().get("/").await;
+    let page = gw.visitor().get("/").await;
+    assert!(
+        page.body
+            .contains("id=\"ws-supply\">Es sind noch etwa 1.200 Termine frei."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("ws-chance-unknown"), "{}", page.body);
+    let form = gw.visitor().get("/fragen/").await;
+    assert!(form.body.contains("Stadt Musterhausen"), "{}", form.body);
+    assert!(form.body.contains("Wohnen Sie hier?") && form.body.contains("name=\"q1\""));
     gw.stop().await;
 }
