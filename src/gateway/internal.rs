@@ -240,10 +240,12 @@ impl Gateway {
             // the page says when more have started this second than the rate allows.
             // Asked of the shared state for a called ticket only (a few people at a time):
             // when it cannot be asked, the page decides.
-            // Nothing left to book: the claim waits for new supply.
+            // Nothing left to book: the claim waits for new supply, its ticket kept alive.
             Decision::Admit { place, .. } if figures.nothing_left() => (
                 view::view(room, &figures, Some(Place::At(place)), lang, now_s),
-                None,
+                token
+                    .as_ref()
+                    .and_then(|t| room.renewed_ticket(t, now_s, visit.secure)),
             ),
             Decision::Admit { place, .. } => {
                 match room.state.claims_ahead(place, now).await.unwrap_or(None) {

@@ -216,9 +216,13 @@ impl Gateway {
                 self.forward(room, req, visit, Some(on_pass), Outcome::Proxied)
                     .await
             }
-            // Called, but nothing is left to book: the claim is kept for when there is.
+            // Called, but nothing is left to book: the claim is kept for when there is, and
+            // the ticket renewed like one in line, however long that takes.
             Decision::Admit { place, .. } if figures.nothing_left() => {
-                waiting(room, visit, &figures, Some(Place::At(place)), None, now_s)
+                let cookie = token
+                    .as_ref()
+                    .and_then(|t| room.renewed_ticket(t, now_s, visit.secure));
+                waiting(room, visit, &figures, Some(Place::At(place)), cookie, now_s)
             }
             Decision::Admit { seq, place } => {
                 let started = room
