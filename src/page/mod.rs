@@ -81,15 +81,22 @@ pub struct View<'a> {
     /// Whether appointments are likely to be left at this visitor's turn: `likely`,
     /// `uncertain`, `unlikely`; none without a supply, a place, or enough data yet.
     pub chance: Option<Chance>,
-    /// The two in words, in the page's language.
+    /// The two in words, in the page's language (left out where they do not apply, as are
+    /// the fields below: a status poll stays small).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supply_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chance_text: Option<String>,
     /// When new appointments are expected (RFC 3339), shown once sold out.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_release: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_release_in_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_release_text: Option<String>,
     /// For a visitor without a ticket in a room that asks eligibility questions first: where
     /// the form is sent (the page itself shows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligibility: Option<String>,
 }
 
@@ -117,8 +124,9 @@ impl View<'_> {
     }
 
     pub fn to_json(&self) -> Bytes {
-        // Sized for the usual answer (about 400 bytes), so it is written without regrowing.
-        let mut out = Vec::with_capacity(512);
+        // Sized for the usual answer (about 400 bytes; 650 with a message and the supply's
+        // sentences), so it is written without regrowing.
+        let mut out = Vec::with_capacity(768);
         // Serializing plain numbers and strings cannot fail.
         if serde_json::to_writer(&mut out, self).is_err() {
             return Bytes::from_static(b"{}");
