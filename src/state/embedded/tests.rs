@@ -540,3 +540,36 @@ mod durable {
         }
     }
 }
+
+#[tokio::test]
+async fn the_supply_follows_a_changed_config_and_keeps_what_it_learnt() {
+    use crate::queue::supply::Change;
+    let l = |appointments| Limits {
+        appointments,
+        ..Limits::new(60.0, 0)
+    };
+    let state = EmbeddedState::new(T0, l(Some(2)));
+    assert_eq!(state.start_session(0, 3, T0), SessionStart::New);
+    state.supply(Change::Booked(2), T0, false).await.unwrap();
+    let f = state.figures(T0);
+    assert!(
+        f.sold_out() && f.limits.paused,
+        "nobody is called while sold out"
+    );
+    // A reload with the same value leaves it; one with another value sets it again.
+    state.set_limits(l(Some(2)), T0 + 1_000);
+    assert!(state.figures(T0 + 1_000).sold_out());
+    state.set_limits(l(Some(5)), T0 + 2_000);
+    let s = state.figures(T0 + 2_000).supply.unwrap();
+    assert_eq!((s.remaining, s.booked, s.admitted), (5, 2, 1));
+    // Without [rooms.supply] the room stops counting.
+    state.set_limits(l(None), T0 + 3_000);
+    assert_eq!(state.figures(T0 + 3_000).supply, None);
+    assert_eq!(
+        state
+            .supply(Change::Booked(1), T0 + 3_000, true)
+            .await
+            .unwrap(),
+        None
+    );
+}
