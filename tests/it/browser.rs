@@ -563,30 +563,31 @@ async fn every_state_passes_the_accessibility_audit_from_320_px_to_desktop_and_a
     gw.stop().await;
 }
 
-/// A line that has learnt: thirty admitted visitors booked one each and left, then
-/// `waiting` more queue in one second. At 600 a minute, as `supply_and_questions_…` sets it.
-async fn learnt_line(gw: &support::Gateway, waiting: usize) {
-    let mut admitted = 0;
-    let mut line: Vec<support::Visitor> = Vec::new();
-    while admitted < 30 {
-        for _ in 0..10 {
-            line.push(gw.visitor());
+/// `path` in German and then in English (by the page's switch), inspected at every width as
+/// `{name}-de` and `{name}-en`: the page's HTML in each language.
+async fn both_languages(
+    browser: &mut Browser,
+    axe: Option<&str>,
+    base: &str,
+    path: &str,
+    name: &str,
+    problems: &mut Vec<String>,
+    shots: &mut Vec<PathBuf>,
+) -> [String; 2] {
+    let mut pages = [String::new(), String::new()];
+    for (lang, page) in ["de", "en"].into_iter().zip(pages.iter_mut()) {
+        browser
+            .goto(&format!("{base}/.wartesaal/lang?to={lang}&back={path}"))
+            .await;
+        let name = format!("{name}-{lang}");
+        for width in [320, 375, 640, 1280] {
+            browser.viewport(width).await;
+            browser.goto(&format!("{base}{path}")).await;
+            inspect(browser, axe, &name, width, problems, shots).await;
         }
-        let mut still = Vec::new();
-        for mut v in line {
-            if v.get("/").await.body == "upstream:/" {
-                admitted += 1;
-                v.get("/supply?b=1&rel=1").await;
-            } else {
-                still.push(v);
-            }
-        }
-        line = still;
-        gw.advance(Duration::from_secs(1));
+        *page = browser.html().await;
     }
-    for _ in 0..waiting {
-        gw.visitor().get_json("/").await;
-    }
+    pages
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -627,7 +628,11 @@ async fn supply_sold_out_and_the_questions_pass_the_audit_in_both_languages() {
     ))
     .await;
     let base = gw.base();
-    learnt_line(&gw, 3_400).await;
+    // Thirty let in booked one each and left; 3,400 wait behind them.
+    support::book_until(&gw, Vec::new(), 0, 30).await;
+    for _ in 0..3_400 {
+        gw.visitor().get_json("/").await;
+    }
     gw.patch("impfzentrum", r#"{"supply_remaining": 1200}"#)
         .await;
 
@@ -637,73 +642,57 @@ async fn supply_sold_out_and_the_questions_pass_the_audit_in_both_languages() {
     let widths = [320, 375, 640, 1280];
     // The browser takes its place once, at the back of the line, and keeps it.
     browser.goto(&format!("{base}/")).await;
-    for (name, lang) in [("chance-unlikely-de", "de"), ("chance-unlikely-en", "en")] {
-        browser
-            .goto(&format!("{base}/.wartesaal/lang?to={lang}&back=/"))
-            .await;
-        for width in widths {
-            browser.viewport(width).await;
-            browser.goto(&format!("{base}/")).await;
-            inspect(
-                &mut browser,
-                axe.as_deref(),
-                name,
-                width,
-                &mut problems,
-                &mut shots,
-            )
-            .await;
-        }
-        let html = browser.html().await;
-        let (left, said) = match lang {
-            "de" => (
-                "etwa 1.200 Termine frei",
-                "unwahrscheinlich, dass bei Ihrer Ankunft",
-            ),
-            _ => (
-                "about 1,200 appointments",
-                "unlikely that appointments will still be free",
-            ),
-        };
+    let pages = both_languages(
+        &mut browser,
+        axe.as_deref(),
+        &base,
+        "/",
+        "chance-unlikely",
+        &mut problems,
+        &mut shots,
+    )
+    .await;
+    for (html, (left, said)) in pages.iter().zip([
+        (
+            "etwa 1.200 Termine frei",
+            "unwahrscheinlich, dass bei Ihrer Ankunft",
+        ),
+        (
+            "about 1,200 appointments",
+            "unlikely that appointments will still be free",
+        ),
+    ]) {
         assert!(html.contains(left) && html.contains(said), "{html}");
         assert!(
-            text_of(&html, "ws-position").is_some(),
+            text_of(html, "ws-position").is_some(),
             "the place is never hidden"
         );
     }
 
     gw.patch("impfzentrum", r#"{"supply_remaining": 0}"#).await;
-    for (name, lang) in [("sold-out-de", "de"), ("sold-out-en", "en")] {
-        browser
-            .goto(&format!("{base}/.wartesaal/lang?to={lang}&back=/"))
-            .await;
-        for width in widths {
-            browser.viewport(width).await;
-            browser.goto(&format!("{base}/")).await;
-            inspect(
-                &mut browser,
-                axe.as_deref(),
-                name,
-                width,
-                &mut problems,
-                &mut shots,
-            )
-            .await;
-        }
-        let html = browser.html().await;
-        let said = match lang {
-            "de" => [
-                "Alle Termine sind vergeben",
-                "Ihr Platz bleibt trotzdem erhalten",
-                "28.",
-            ],
-            _ => [
-                "All appointments have been booked",
-                "You keep your place",
-                "24 November",
-            ],
-        };
-        for s in said.iter().take(2) {
+    let pages = both_languages(
+        &mut browser,
+        axe.as_deref(),
+        &base,
+        "/",
+        "sold-out",
+        &mut problems,
+        &mut shots,
+    )
+    .await;
+    for (html, said) in pages.iter().zip([
+        [
+            "Alle Termine sind vergeben",
+            "Ihr Platz bleibt trotzdem erhalten",
+            "24. November",
+        ],
+        [
+            "All appointments have been booked",
+            "You keep your place",
+            "24 November",
+        ],
+    ]) {
+        for s in said {
             assert!(html.contains(s), "{s}: {html}");
         }
     }

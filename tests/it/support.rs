@@ -851,6 +851,34 @@ impl Drop for RedisServer {
     }
 }
 
+/// Lets the line in second after second (the clock moved on a second each time), ten
+/// newcomers joining each second and everyone let in booking one appointment and leaving
+/// (`/supply?b=1&rel=1`), until `target` have been in. Who still waits, and how many got in.
+pub async fn book_until(
+    gw: &Gateway,
+    mut line: Vec<Visitor>,
+    mut admitted: usize,
+    target: usize,
+) -> (Vec<Visitor>, usize) {
+    while admitted < target {
+        for _ in 0..10 {
+            line.push(gw.visitor());
+        }
+        let mut still = Vec::new();
+        for mut v in line {
+            if v.get("/").await.body == "upstream:/" {
+                admitted += 1;
+                v.get("/supply?b=1&rel=1").await;
+            } else {
+                still.push(v);
+            }
+        }
+        line = still;
+        gw.advance(Duration::from_secs(1));
+    }
+    (line, admitted)
+}
+
 /// Polls `check` until it holds; panics with `what` after ten seconds. For state another
 /// process or a background task brings about, never for time the test controls.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
