@@ -510,6 +510,11 @@ mod tests {
             UPSTREAM_IN_FLIGHT,
             TOKENS_REJECTED,
             SHOW_UP_RATIO,
+            SUPPLY_REMAINING,
+            BOOKINGS,
+            SOLD_OUT,
+            SUPPLY_HEADERS_IGNORED,
+            ELIGIBILITY_ANSWERS,
         ] {
             assert!(text.contains(&format!("# TYPE {name} ")), "{name} missing");
         }

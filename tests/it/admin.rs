@@ -450,3 +450,40 @@ async fn ctl_reads_and_changes_rooms_from_a_terminal() {
         "refused calls changed nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctl_sets_what_is_left_to_book_and_shows_a_sold_out_room() {
+    let (_up, gw) =
+        room_with_token("admit_per_minute = 60\n[rooms.supply]\nappointments = 40").await;
+    let admin = gw.running.admin_addr;
+    let out = tokio::task::spawn_blocking(move || {
+        ctl(admin, &["set", "r", "--remaining", "0"], Some(ADMIN_TOKEN))
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    let row = table.lines().nth(1).unwrap();
+    assert!(row.contains("sold_out"), "{table}");
+    assert_eq!(room_json(&gw).await["supply_remaining"], 0);
+    let out = tokio::task::spawn_blocking(move || ctl(admin, &["rooms"], None))
+        .await
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.lines().next().unwrap().contains("LEFT"), "{table}");
+    let out = tokio::task::spawn_blocking(move || {
+        ctl(admin, &["set", "r", "--remaining", "12"], Some(ADMIN_TOKEN))
+    })
+    .await
+    .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let row = table.lines().nth(1).unwrap();
+    assert!(row.contains("open") && row.contains(" 12 "), "{table}");
+    // The dashboard shows it and takes a new figure.
+    let page = gw.admin(Method::GET, "/", None, None).await;
+    assert!(page.body.contains("Appointments left") && page.body.contains("supply_remaining"));
+}
