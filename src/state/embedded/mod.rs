@@ -856,15 +856,20 @@ impl RoomState for EmbeddedState {
         now: Millis,
         durable: bool,
     ) -> StateFuture<'_, Option<Supply>> {
-        let supply = self.with_line(|l| {
-            let supply = l.supply.as_mut()?;
-            supply.apply(change);
-            Some(*supply)
+        let (before, supply) = self.with_line(|l| {
+            let before = l.supply;
+            if let Some(supply) = l.supply.as_mut() {
+                supply.apply(change);
+            }
+            (before, l.supply)
         });
         // A booking header is saved with the next save, a quarter of a second later at most;
-        // an operator's figure is on disk before the answer says so.
+        // an operator's figure is on disk before the answer says so, or not applied at all.
         let saved = match (supply, durable) {
-            (Some(_), true) => self.save(now, false).map_err(StateError::from),
+            (Some(_), true) => self.save(now, false).map_err(|e| {
+                self.with_line(|l| l.supply = before);
+                StateError::from(e)
+            }),
             _ => Ok(()),
         };
         Box::pin(std::future::ready(saved.map(|()| supply)))

@@ -4,7 +4,12 @@ if ARGV[1] == 'none' then
   redis.call('HDEL', line, 'sup', 'sup_cfg', 'sup_open')
   return {-2}
 elseif ARGV[1] == 'set' then
-  redis.call('HSET', line, 'sup', ARGV[2], 'sup_cfg', ARGV[2], 'sup_open', ARGV[3])
+  -- Once per config value and opening, whichever gateway comes first: a second gateway
+  -- applying the same must not undo the bookings made since.
+  if redis.call('HEXISTS', line, 'sup') == 0 or redis.call('HGET', line, 'sup_cfg') ~= ARGV[2]
+      or redis.call('HGET', line, 'sup_open') ~= ARGV[3] then
+    redis.call('HSET', line, 'sup', ARGV[2], 'sup_cfg', ARGV[2], 'sup_open', ARGV[3])
+  end
 end
 local left = tonumber(redis.call('HGET', line, 'sup'))
 if not left then return {-2} end

@@ -112,19 +112,39 @@ impl SharedState {
             };
         }
         let answer: Result<Vec<i64>, _> = inv.invoke_async(&mut self.conn()).await;
+        // Back in front of any report made meanwhile, in their order.
+        let keep = |changes: Vec<SupplyChange>| {
+            let mut pending = self
+                .supply_pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let later = std::mem::replace(&mut *pending, changes);
+            pending.extend(later);
+        };
         let answer = match answer {
             Ok(answer) => answer,
             Err(e) => {
-                // Back in front of any report made meanwhile, in their order.
-                let mut pending = self
-                    .supply_pending
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
-                let later = std::mem::replace(&mut *pending, changes);
-                pending.extend(later);
+                keep(changes);
                 return Err(unavailable(e));
             }
         };
+        match answer.first() {
+            // Redis lost the line: the sync restores it (supply included), then these go.
+            Some(-1) => {
+                keep(changes);
+                return Err(lost());
+            }
+            // No supply in Redis although the config counts one: set it at the next flush.
+            Some(-2) if self.lock().config.appointments.is_some() => {
+                keep(changes);
+                *self
+                    .supply_applied
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = None;
+                return Ok(None);
+            }
+            _ => {}
+        }
         if !matches!(reset, Reset::Keep) {
             *self
                 .supply_applied
