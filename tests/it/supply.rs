@@ -318,25 +318,36 @@ async fn gateways_sharing_redis_share_the_supply_and_keep_bookings_through_an_ou
 /// appointments come.
 #[tokio::test]
 async fn the_next_release_keeps_the_last_draws_places_and_brings_new_supply() {
-    use wartesaal::access::ticket::Secret;
-    use wartesaal::config::{Config, KeySource};
     let up = upstream().await;
     let dir = temp_dir("rolling");
-    let text = |opens: &str, from: &str| {
-        config_full(
-            &dir,
-            "",
-            "",
-            &room(
-                "r",
-                &up.url(),
-                &format!(
-                    "admit_per_minute = 1\n[rooms.schedule]\nopens_at = \"{opens}\"\n\
-                     prequeue_from = \"{from}\"\n[rooms.supply]\nappointments = 2\n"
-                ),
-            ),
-        )
+    rolling_release(|opens, from| config_full(&dir, "", "", &rolling_room(&up, opens, from))).await;
+}
+
+/// The same with the line in Redis: the kept draw travels in the shared record.
+#[tokio::test]
+async fn the_next_release_keeps_the_last_draws_places_in_redis_too() {
+    let Some(redis) = RedisServer::start() else {
+        return;
     };
+    let up = upstream().await;
+    rolling_release(|opens, from| config_redis(&redis.url(), "", &rolling_room(&up, opens, from)))
+        .await;
+}
+
+fn rolling_room(up: &Upstream, opens: &str, from: &str) -> String {
+    room(
+        "r",
+        &up.url(),
+        &format!(
+            "admit_per_minute = 1\n[rooms.schedule]\nopens_at = \"{opens}\"\n\
+             prequeue_from = \"{from}\"\n[rooms.supply]\nappointments = 2\n"
+        ),
+    )
+}
+
+async fn rolling_release(text: impl Fn(&str, &str) -> String) {
+    use wartesaal::access::ticket::Secret;
+    use wartesaal::config::{Config, KeySource};
     let mut gw = gateway(&text("2026-11-23T00:01:00Z", "2026-11-23T00:00:00Z")).await;
     let mut day_one = Vec::new();
     for _ in 0..8 {
@@ -345,6 +356,13 @@ async fn the_next_release_keeps_the_last_draws_places_and_brings_new_supply() {
         day_one.push(v);
     }
     gw.advance(Duration::from_secs(60));
+    eventually("the opening's draw", || async {
+        let r = gw
+            .admin(http::Method::GET, "/api/v1/rooms/r", None, None)
+            .await;
+        r.json()["schedule"]["prequeue"]["frozen"] == true
+    })
+    .await;
     // Two get in, one after the other, and book: sold out, six still wait at their places.
     for _ in 0..2 {
         let mut first = None;
@@ -422,14 +440,25 @@ async fn the_next_release_keeps_the_last_draws_places_and_brings_new_supply() {
     gw.stop().await;
 }
 
-/// Lets `v`, first in line, in: the clock moves on five seconds at a time, two minutes at most
-/// (at one a minute, nobody behind is called meanwhile).
+/// Lets `v`, first in line, in: the clock moves on five seconds at a time, three minutes at
+/// most (at one a minute, nobody behind is called meanwhile). With Redis the cursor moves in the
+/// background sync, so each step gives it a moment to catch up.
 async fn comes_in(gw: &Gateway, v: &mut Visitor) {
-    for _ in 0..24 {
-        if v.get("/").await.body == "upstream:/" {
-            return;
+    for _ in 0..36 {
+        for _ in 0..10 {
+            if v.get("/").await.body == "upstream:/" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
         }
         gw.advance(Duration::from_secs(5));
     }
-    panic!("the first in line was not let in within two minutes");
+    let status = v.status("r").await;
+    let room = gw
+        .admin(http::Method::GET, "/api/v1/rooms/r", None, None)
+        .await;
+    panic!(
+        "the first in line was not let in within three minutes: {status}\n{}",
+        room.body
+    );
 }
