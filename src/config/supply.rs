@@ -83,12 +83,31 @@ pub(super) fn eligibility_sections(
         let before = p.len();
         let mut s = Section::new(key, t);
         let text = |s: &mut Section, name: &'static str, required: bool, p: &mut Vec<Problem>| {
-            let value = s.string(name, p).map(str::trim).filter(|v| !v.is_empty());
-            if value.is_none() && required {
+            let value = match s.get(name) {
+                None if required => {
+                    p.push(s.problem(
+                        name,
+                        "missing",
+                        "the question in German (de) and in English (en), answered yes or no",
+                    ));
+                    None
+                }
+                None => None,
+                Some(toml::Value::String(v)) if v.trim().is_empty() => {
+                    p.push(s.problem(name, "is empty", "write the text, or leave the key out"));
+                    None
+                }
+                Some(toml::Value::String(v)) => Some(v.trim()),
+                Some(other) => {
+                    s.wrong_type(name, "a string", other, p);
+                    None
+                }
+            };
+            if let Some(c) = value.and_then(odd_char) {
                 p.push(s.problem(
                     name,
-                    "missing",
-                    "the question in German (de) and in English (en), answered yes or no",
+                    format!("contains the control character {c:?}"),
+                    "write plain text: no control or text-direction characters",
                 ));
             }
             if let Some(v) = value.filter(|v| v.chars().count() > MAX_TEXT) {
@@ -115,4 +134,14 @@ pub(super) fn eligibility_sections(
         }
     }
     questions
+}
+
+/// The first control or text-direction character in `text`: they would be sent to every
+/// visitor as they are, and can turn a page's words around.
+fn odd_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        c.is_control()
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    })
 }

@@ -309,8 +309,25 @@ fn supply_and_eligibility_are_checked() {
             "rooms[0].eligibility[0].ask",
         ),
         ("eligibility = \"yes\"\n", "rooms[0].eligibility"),
+        (
+            "[[rooms.eligibility]]\nde = \"Hier\\u0000?\"\nen = \"Here?\"\n",
+            "rooms[0].eligibility[0].de",
+        ),
+        (
+            "[[rooms.eligibility]]\nde = \"Hier\\u202e?\"\nen = \"Here?\"\n",
+            "rooms[0].eligibility[0].de",
+        ),
     ] {
         let err = load(&format!("{room}{bad}")).unwrap_err();
         assert!(err.problems().iter().any(|p| p.key == key), "{bad}: {err}");
+    }
+    // One problem each, saying what is wrong.
+    for (bad, says) in [("de = \"\"", "is empty"), ("de = 5", "expected a string")] {
+        let err = load(&format!(
+            "{room}[[rooms.eligibility]]\n{bad}\nen = \"Here?\"\n"
+        ))
+        .unwrap_err();
+        assert_eq!(err.problems().len(), 1, "{err}");
+        assert!(err.to_string().contains(says), "{err}");
     }
 }

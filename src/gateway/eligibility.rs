@@ -12,6 +12,7 @@ use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
+use crate::access::ticket::Kind;
 use crate::config::Question;
 use crate::metrics::Outcome;
 use crate::page::{self, FormError, QuestionsPage};
@@ -19,23 +20,29 @@ use crate::site::path::percent_decode;
 use crate::site::Room;
 
 use super::internal::local_path;
-use super::{Gateway, Reply, Visit};
+use super::{decide, Decision, Gateway, Reply, Visit};
 
 /// How long a browser may take to send the form's few bytes.
 const FORM_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The form is short: a token, a path and a yes or no per question.
 const MAX_FORM_BODY: usize = 4096;
+/// The longest `back` a form carries (as given; encoded in the body it takes up to three
+/// times this): a longer address returns to `/`, so the form always fits `MAX_FORM_BODY`.
+const MAX_BACK: usize = 1000;
 
 /// The form, for a visitor who needs a ticket and has not answered yet (or whose post was
-/// refused for `error`).
+/// refused for `error`). `cookie`: what goes with it (the room cookie cleared, when the one
+/// that brought the visitor here holds no place any more).
 pub(super) fn ask<'a>(
     room: &'a Room,
     visit: &Visit,
     back: &str,
     now_s: u64,
     error: Option<FormError>,
+    cookie: Option<HeaderValue>,
 ) -> Reply<'a> {
     let lang = visit.lang(room.cfg.language);
+    let back = if back.len() > MAX_BACK { "/" } else { back };
     let page = QuestionsPage::form(&room.cfg, lang, room.form_token(now_s), back, error);
     let (status, outcome) = match error {
         None => (StatusCode::OK, Outcome::Waiting),
@@ -45,7 +52,7 @@ pub(super) fn ask<'a>(
         room,
         status,
         body: page::questions_page(room.templates.as_deref(), &page),
-        cookie: None,
+        cookie,
         location: None,
         outcome,
     }
@@ -80,14 +87,33 @@ impl Gateway {
                 "this room asks no questions before its line",
             );
         }
+        // What the visitor holds already: a place in line or on the site is never traded for
+        // an answer, whatever the form says (a second tab, the Back button).
+        let now = self.clock.now_ms();
+        let token = room.token(req.headers(), now / 1000);
+        let live = token
+            .filter(|t| t.kind == Kind::Pass)
+            .is_some_and(|t| room.state.session_seen(t.id, now));
+        let has_place = matches!(
+            decide(token.as_ref(), live, &room.state.figures(now)),
+            Decision::Proxy { .. } | Decision::Admit { .. } | Decision::Wait { .. }
+        );
+        let held = token.map(|t| t.kind);
         let read = Limited::new(req.into_body(), MAX_FORM_BODY).collect();
         let body = match tokio::time::timeout(FORM_BODY_TIMEOUT, read).await {
             Ok(Ok(body)) => body.to_bytes(),
-            Ok(Err(_)) | Err(_) => {
+            Ok(Err(_)) => {
                 return Reply::rejected(
                     room,
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "the eligibility form is a short form sent at once",
+                    "the eligibility form is a short form; this one is too long",
+                )
+            }
+            Err(_) => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the eligibility form did not arrive in time; send it again",
                 )
             }
         };
@@ -102,7 +128,7 @@ impl Gateway {
         };
         let answers = match answers {
             Answers::Complete(answers) => answers,
-            Answers::Refused(why) => return ask(room, visit, &back, now_s, Some(why)),
+            Answers::Refused(why) => return ask(room, visit, &back, now_s, Some(why), None),
         };
         for (counters, yes) in room.metrics.eligibility.iter().zip(&answers) {
             counters[usize::from(!yes)].inc();
@@ -122,7 +148,8 @@ impl Gateway {
                 room,
                 status: StatusCode::OK,
                 body: page::questions_page(room.templates.as_deref(), &page),
-                cookie: None,
+                // An earlier "yes" goes with this "no": the questions come again.
+                cookie: (held == Some(Kind::Answered)).then(|| room.clear_cookie(visit.secure)),
                 location: None,
                 outcome: Outcome::Waiting,
             };
@@ -132,7 +159,7 @@ impl Gateway {
             room,
             status: StatusCode::SEE_OTHER,
             body: bytes::Bytes::new(),
-            cookie: Some(room.answered_cookie(now_s, visit.secure)),
+            cookie: (!has_place).then(|| room.answered_cookie(now_s, visit.secure)),
             location: Some(HeaderValue::from_str(&back).unwrap_or(HeaderValue::from_static("/"))),
             outcome: Outcome::Waiting,
         }

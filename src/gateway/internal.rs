@@ -231,6 +231,9 @@ impl Gateway {
             Decision::Proxy { .. } => {
                 let mut view = view::view(room, &figures, None, lang, now_s);
                 view.admitted = true;
+                // In already: no chance to tell.
+                view.chance = None;
+                view.chance_text = None;
                 view.set_eta(lang, Some(Estimate::NOW));
                 (view, None)
             }
@@ -268,9 +271,13 @@ impl Gateway {
                 room.renewed_ticket(&ticket, now_s, visit.secure),
             ),
             Decision::Draw => {
-                // A script or API client that needs a ticket learns the puzzle here too.
+                // A script or API client that needs a ticket learns the questions, or the
+                // puzzle that follows them, here too.
                 let mut view = view::view(room, &figures, None, lang, now_s);
-                if figures.state != OperatorState::Closed && !figures.sold_out() {
+                let open = figures.state != OperatorState::Closed && !figures.sold_out();
+                if open && !room.may_draw(token.as_ref()) {
+                    view.eligibility = Some(room.eligibility_path());
+                } else if open {
                     room.challenge(&mut view, now_s);
                 }
                 (view, None)
@@ -297,7 +304,19 @@ pub(super) fn local_path(back: String) -> String {
     {
         return "/".into();
     }
-    back
+    if back.is_ascii() {
+        return back;
+    }
+    // A `Location` is ASCII: anything else goes percent-encoded, as a browser would send it.
+    let mut out = String::with_capacity(back.len() * 3);
+    for b in back.bytes() {
+        if b.is_ascii() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `GET /.wartesaal/lang?to=en&back=/path`: remembers the choice for a year and returns to

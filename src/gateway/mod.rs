@@ -292,7 +292,7 @@ impl Gateway {
                 let figures = room.state.figures(now);
                 let lang = visit.lang(room.cfg.language);
                 let mut view = view::view(room, &figures, None, lang, now_s);
-                view.eligibility = Some(format!("/.wartesaal/eligibility?room={}", room.cfg.id));
+                view.eligibility = Some(room.eligibility_path());
                 return Reply::Json {
                     room,
                     view,
@@ -300,7 +300,11 @@ impl Gateway {
                     outcome: Outcome::Waiting,
                 };
             }
-            return eligibility::ask(room, visit, visit.target(), now_s, None);
+            // A cookie that brought the visitor here (a used-up or ended ticket, another
+            // line's) holds no place: it goes, so that the answers can take its slot.
+            let clear = forward::find_cookie(req.headers(), &room.cookie_name)
+                .map(|_| room.clear_cookie(visit.secure));
+            return eligibility::ask(room, visit, visit.target(), now_s, None, clear);
         }
         if room.issuance.challenges.is_some() {
             // Work is handed out only to those who could get a ticket for it.

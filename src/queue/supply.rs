@@ -89,8 +89,11 @@ impl Supply {
     pub fn apply(&mut self, change: Change) {
         match change {
             Change::Booked(n) => {
-                self.remaining = self.remaining.saturating_sub(n);
-                self.booked = self.booked.saturating_add(n);
+                // What the room learns from counts only what there was to book: a site that
+                // reports more must not make people look keener than they are.
+                let took = n.min(self.remaining);
+                self.remaining -= took;
+                self.booked = self.booked.saturating_add(took);
             }
             Change::Cancelled(n) => {
                 self.remaining = self.remaining.saturating_add(n).min(MAX_SUPPLY);
@@ -202,7 +205,11 @@ mod tests {
         s.apply(Change::Booked(2));
         assert_eq!((s.remaining, s.booked), (1, 2));
         s.apply(Change::Booked(5));
-        assert_eq!((s.remaining, s.booked), (0, 7));
+        assert_eq!(
+            (s.remaining, s.booked),
+            (0, 3),
+            "only what there was counts as booked"
+        );
         assert!(s.sold_out());
         s.apply(Change::Cancelled(u64::MAX));
         assert_eq!(s.remaining, MAX_SUPPLY);

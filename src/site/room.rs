@@ -134,6 +134,11 @@ impl Room {
         }
     }
 
+    /// Where the eligibility form is sent.
+    pub fn eligibility_path(&self) -> String {
+        format!("/.wartesaal/eligibility?room={}", self.cfg.id)
+    }
+
     /// Whether the room asks eligibility questions before its line.
     pub fn asks(&self) -> bool {
         !self.cfg.eligibility.is_empty()

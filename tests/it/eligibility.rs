@@ -212,3 +212,81 @@ async fn the_form_speaks_english_and_comes_before_the_puzzle() {
     assert!(puzzle.body.contains("data-challenge"), "{}", puzzle.body);
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn answering_again_never_costs_a_place_and_a_later_no_takes_the_yes_back() {
+    let up = upstream().await;
+    let gw = gateway_with_rooms(&[room(
+        "r",
+        &up.url(),
+        &format!("admit_per_minute = 1\n{QUESTIONS}"),
+    )])
+    .await;
+    let yes = |token: &str| format!("form={token}&back=%2F&q1=yes&q2=yes");
+    // The first walks in; the second waits at place 1.
+    let mut inside = gw.visitor();
+    let token = form_token(&inside.get("/").await.body);
+    send_form(&mut inside, "r", yes(&token)).await;
+    assert_eq!(inside.get("/").await.body, "upstream:/");
+    let mut waiting = gw.visitor();
+    let token = form_token(&waiting.get("/").await.body);
+    send_form(&mut waiting, "r", yes(&token)).await;
+    waiting.get("/").await;
+    assert_eq!(waiting.status("r").await["position"], 1);
+
+    // Both send the form again (a second tab, the Back button): nothing is taken from them.
+    for v in [&mut inside, &mut waiting] {
+        let again = send_form(v, "r", yes(&token)).await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+        assert!(again.header("set-cookie").is_none(), "{:?}", again.headers);
+    }
+    assert_eq!(
+        inside.get("/").await.body,
+        "upstream:/",
+        "the pass still works"
+    );
+    assert_eq!(
+        waiting.status("r").await["position"],
+        1,
+        "the place is kept"
+    );
+
+    // A yes, then a no: the questions come again, no ticket.
+    let mut fickle = gw.visitor();
+    let token = form_token(&fickle.get("/").await.body);
+    send_form(&mut fickle, "r", yes(&token)).await;
+    assert!(fickle.cookie("wartesaal_r").is_some());
+    let no = send_form(
+        &mut fickle,
+        "r",
+        format!("form={token}&back=%2F&q1=no&q2=yes"),
+    )
+    .await;
+    assert!(no.body.contains("Ihres Kreises") || no.body.contains("Ihr eigener Kreis"));
+    let back = fickle.get("/").await;
+    assert!(
+        back.body.contains("<form"),
+        "the questions again: {}",
+        back.body
+    );
+    assert_eq!(
+        gw.metric("wartesaal_tickets_issued_total{room=\"r\"}")
+            .await,
+        2.0
+    );
+
+    // The status endpoint says where the questions are, like the page.
+    let s = gw.visitor().status("r").await;
+    assert_eq!(s["eligibility"], "/.wartesaal/eligibility?room=r");
+    assert!(s["challenge"].is_null());
+
+    // A very long address still gets a form that fits: it returns to the start.
+    let long = format!("/p?x={}", "a".repeat(4200));
+    let form = gw.visitor().get(&long).await;
+    assert!(
+        form.body.contains("name=\"back\" value=\"/\""),
+        "{}",
+        &form.body[..200]
+    );
+    gw.stop().await;
+}

@@ -17,8 +17,9 @@ local max = tonumber(ARGV[4])
 for i = 5, #ARGV, 2 do
   local kind, n = ARGV[i], tonumber(ARGV[i + 1])
   if kind == 'booked' then
-    left = math.max(0, left - n)
-    redis.call('HINCRBY', line, 'sup_booked', n)
+    local took = math.min(n, left)
+    left = left - took
+    redis.call('HINCRBY', line, 'sup_booked', took)
   elseif kind == 'cancelled' then
     left = math.min(max, left + n)
   else
