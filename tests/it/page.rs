@@ -234,7 +234,9 @@ async fn the_shipped_templates_show_the_supply_and_ask_the_questions() {
 async fn a_return_address_with_other_letters_is_sent_back_percent_encoded() {
     let (_up, gw) = support::one_room("admit_per_minute = 1").await;
     let mut v = gw.visitor();
-    let a = v.get("/.wartesaal/lang?to=en&back=/termine/%C3%BCbersicht").await;
+    let a = v
+        .get("/.wartesaal/lang?to=en&back=/termine/%C3%BCbersicht")
+        .await;
     assert_eq!(a.header("location"), Some("/termine/%C3%BCbersicht"));
     gw.stop().await;
 }

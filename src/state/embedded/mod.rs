@@ -26,6 +26,9 @@ use crate::state::{
 };
 
 pub mod file;
+mod sessions;
+
+use sessions::{Session, Sessions};
 
 use file::{RoomFile, Saved, StoreError, FORMAT};
 
@@ -46,26 +49,6 @@ const RESERVE_PACE_FLOOR_MS: u64 = 10;
 const CRASH_CATCH_UP_MS: Millis = 3_000;
 /// After a failed reservation, new arrivals are refused this long before the next attempt.
 const RESERVE_RETRY_MS: Millis = 1_000;
-
-/// One admitted visitor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Session {
-    /// When it began: its ticket cannot be valid past this plus the `ticket_ms` of `sweep`.
-    started: Millis,
-    seen: Millis,
-    /// Passes minted from its ticket.
-    passes: u32,
-}
-
-impl Session {
-    fn new(now: Millis) -> Session {
-        Session {
-            started: now,
-            seen: now,
-            passes: 1,
-        }
-    }
-}
 
 /// One process: state in memory, saved to a file in `state.dir` when there is one.
 pub struct EmbeddedState {
@@ -224,69 +207,6 @@ impl Line {
         let mut settings = self.settings.clone();
         change(&mut settings, &self.config);
         settings
-    }
-}
-
-/// The active sessions and how many there are. The number is kept beside the map, because
-/// counting a sharded map takes every shard's lock and every arrival and status poll asks.
-#[derive(Default)]
-struct Sessions {
-    map: DashMap<u64, Session>,
-    count: AtomicU64,
-}
-
-impl Sessions {
-    fn len(&self) -> usize {
-        self.count.load(Ordering::Relaxed) as usize
-    }
-
-    // Counted up before an entry appears and down after it is gone, so that the count never
-    // dips below the entries a concurrent removal could take away.
-    fn insert(&self, id: u64, session: Session) {
-        match self.map.entry(id) {
-            dashmap::Entry::Occupied(mut e) => {
-                e.insert(session);
-            }
-            dashmap::Entry::Vacant(e) => {
-                self.count.fetch_add(1, Ordering::Relaxed);
-                e.insert(session);
-            }
-        }
-    }
-
-    fn remove(&self, id: &u64) {
-        if self.map.remove(id).is_some() {
-            self.count.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-
-    /// A pass was used: its session was seen now (and is back if it had been swept).
-    fn seen(&self, id: u64, now: Millis) {
-        match self.map.entry(id) {
-            dashmap::Entry::Occupied(mut e) => e.get_mut().seen = now,
-            dashmap::Entry::Vacant(e) => {
-                self.count.fetch_add(1, Ordering::Relaxed);
-                e.insert(Session::new(now));
-            }
-        }
-    }
-
-    fn retain(&self, mut keep: impl FnMut(&u64, &mut Session) -> bool) {
-        let mut removed = 0;
-        self.map.retain(|id, s| {
-            let kept = keep(id, s);
-            removed += u64::from(!kept);
-            kept
-        });
-        self.count.fetch_sub(removed, Ordering::Relaxed);
-    }
-
-    fn get_mut(&self, id: &u64) -> Option<dashmap::mapref::one::RefMut<'_, u64, Session>> {
-        self.map.get_mut(id)
-    }
-
-    fn iter(&self) -> dashmap::iter::Iter<'_, u64, Session> {
-        self.map.iter()
     }
 }
 
