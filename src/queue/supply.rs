@@ -193,9 +193,6 @@ pub fn parse_count(value: &[u8], max: u64) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod sim;
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
