@@ -58,13 +58,6 @@ pub(super) fn ask<'a>(
     }
 }
 
-/// What a post of the form says, once every field is checked.
-enum Answers {
-    /// Every question answered; `true` for yes, in question order.
-    Complete(Vec<bool>),
-    Refused(FormError),
-}
-
 impl Gateway {
     /// `POST /.wartesaal/eligibility?room=…`: `form=…&back=…&q1=yes&q2=no…`.
     pub(super) async fn answered<'a>(
@@ -124,11 +117,11 @@ impl Gateway {
             Some(form) if room.is_form(&form, now_s) => {
                 read_answers(text, room.cfg.eligibility.len())
             }
-            _ => Answers::Refused(FormError::Stale),
+            _ => Err(FormError::Stale),
         };
         let answers = match answers {
-            Answers::Complete(answers) => answers,
-            Answers::Refused(why) => return ask(room, visit, &back, now_s, Some(why), None),
+            Ok(answers) => answers,
+            Err(why) => return ask(room, visit, &back, now_s, Some(why), None),
         };
         for (counters, yes) in room.metrics.eligibility.iter().zip(&answers) {
             counters[usize::from(!yes)].inc();
@@ -178,9 +171,9 @@ fn field(body: &str, name: &str) -> Option<String> {
     Some(percent_decode(&value.replace('+', " ")))
 }
 
-/// The answers `q1..=qN`, each `yes` or `no` exactly once, and no field the form does not
-/// have.
-fn read_answers(body: &str, questions: usize) -> Answers {
+/// The answers `q1..=qN` (`true` for yes, in question order), each `yes` or `no` exactly
+/// once, and no field the form does not have.
+fn read_answers(body: &str, questions: usize) -> Result<Vec<bool>, FormError> {
     let mut answers: Vec<Option<bool>> = vec![None; questions];
     let mut seen = [false; 2];
     for kv in body.split('&').filter(|kv| !kv.is_empty()) {
@@ -189,7 +182,7 @@ fn read_answers(body: &str, questions: usize) -> Answers {
             "form" | "back" => {
                 let i = usize::from(key == "back");
                 if seen[i] {
-                    return Answers::Refused(FormError::Incomplete);
+                    return Err(FormError::Incomplete);
                 }
                 seen[i] = true;
             }
@@ -208,18 +201,18 @@ fn read_answers(body: &str, questions: usize) -> Answers {
                         _ => None,
                     },
                 ) else {
-                    return Answers::Refused(FormError::Incomplete);
+                    return Err(FormError::Incomplete);
                 };
                 if slot.replace(yes).is_some() {
-                    return Answers::Refused(FormError::Incomplete);
+                    return Err(FormError::Incomplete);
                 }
             }
         }
     }
-    match answers.into_iter().collect::<Option<Vec<bool>>>() {
-        Some(all) => Answers::Complete(all),
-        None => Answers::Refused(FormError::Incomplete),
-    }
+    answers
+        .into_iter()
+        .collect::<Option<Vec<bool>>>()
+        .ok_or(FormError::Incomplete)
 }
 
 #[cfg(test)]
@@ -227,10 +220,7 @@ mod tests {
     use super::*;
 
     fn complete(body: &str, n: usize) -> Option<Vec<bool>> {
-        match read_answers(body, n) {
-            Answers::Complete(a) => Some(a),
-            Answers::Refused(_) => None,
-        }
+        read_answers(body, n).ok()
     }
 
     #[test]

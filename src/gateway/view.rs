@@ -82,9 +82,12 @@ pub fn view<'a>(
         _ => &message.en,
     };
     // Nobody moves while paused or closed: pages look again rarely, not every 5 s.
-    let release = room.cfg.supply.and_then(|s| s.next_release);
+    // New appointments expected, said once sold out.
+    let release = (state == RoomStateName::SoldOut)
+        .then(|| room.cfg.supply.and_then(|s| s.next_release))
+        .flatten();
     let release_in = release
-        .filter(|(at, _)| at / 1000 > now_s && state == RoomStateName::SoldOut)
+        .filter(|(at, _)| at / 1000 > now_s)
         .map(|(at, _)| until(at));
     let refresh = match (state, window) {
         (RoomStateName::Closed, _) => CLOSED_REFRESH,
@@ -159,9 +162,9 @@ pub fn view<'a>(
         if let Some(ahead) = ahead.filter(|_| !admitted) {
             let chance = supply::chance(&supply, ahead, figures.active, figures.show_share);
             view.chance = chance;
-            view.chance_text = Some(page::chance_words(lang, chance).to_string());
+            view.chance_text = Some(page::chance_words(lang, chance));
         }
-        if let Some((at, offset)) = release.filter(|_| state == RoomStateName::SoldOut) {
+        if let Some((at, offset)) = release {
             view.next_release = Some(schedule::format_time(at, offset));
             view.next_release_in_seconds = release_in;
             view.next_release_text = release_in.map(|secs| page::eta_words(lang, secs));

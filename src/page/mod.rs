@@ -86,7 +86,7 @@ pub struct View<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supply_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub chance_text: Option<String>,
+    pub chance_text: Option<&'static str>,
     /// When new appointments are expected (RFC 3339), shown once sold out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_release: Option<String>,
@@ -262,7 +262,7 @@ pub struct WaitingPage<'a> {
     /// "Es sind noch etwa 1.200 Termine frei."
     pub supply_text: Option<String>,
     /// "Es ist unwahrscheinlich, dass bei Ihrer Ankunft noch Termine frei sind."
-    pub chance_text: Option<String>,
+    pub chance_text: Option<&'static str>,
     /// `likely`, `uncertain`, `unlikely`, or `unknown` (too little data yet); none without a
     /// supply or a place.
     pub chance: Option<&'static str>,
@@ -343,7 +343,7 @@ impl<'a> WaitingPage<'a> {
             }
             (_, _) => (t.waiting_title, None),
         };
-        let advice = match view.state {
+        let mut advice = match view.state {
             _ if view.challenge.is_some() => vec![],
             RoomStateName::Open => vec![t.keep_open, t.your_turn],
             RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.refreshes],
@@ -353,15 +353,15 @@ impl<'a> WaitingPage<'a> {
             | RoomStateName::Closed
             | RoomStateName::SoldOut => vec![],
         };
-        let mut advice = advice;
         if view.chance == Some(Chance::Unlikely) && view.state != RoomStateName::SoldOut {
             advice.insert(0, t.unlikely_advice);
         }
         let sold_out = view.state == RoomStateName::SoldOut;
+        // Said where the view says so: once sold out, with a `next_release`.
         let release = room
             .supply
             .and_then(|s| s.next_release)
-            .filter(|_| sold_out);
+            .filter(|_| view.next_release.is_some());
         let next_release_text =
             release.map(|(at, offset)| next_release_words(lang, room, at, offset));
         let release_in_text = release.map(|_| match &view.next_release_text {
@@ -395,10 +395,7 @@ impl<'a> WaitingPage<'a> {
                 .prequeue_size
                 .map(|n| t.prequeue_size.replace("{}", &people(lang, n))),
             supply_text: view.supply_text.clone().filter(|_| !sold_out),
-            chance_text: view
-                .chance_text
-                .clone()
-                .filter(|_| placed_with_supply && !sold_out),
+            chance_text: view.chance_text.filter(|_| placed_with_supply && !sold_out),
             chance: (placed_with_supply && !sold_out)
                 .then(|| view.chance.map_or("unknown", Chance::name)),
             next_release_text,

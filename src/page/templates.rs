@@ -305,7 +305,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         ] {
             views.push(View {
                 chance,
-                chance_text: Some(page::chance_words(lang, chance).to_string()),
+                chance_text: Some(page::chance_words(lang, chance)),
                 ..supplied.clone()
             });
         }
