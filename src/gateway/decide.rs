@@ -14,6 +14,8 @@ pub enum Decision {
     /// place, so a ticket copied to many browsers is still one session.
     Admit { seq: u64, place: u64 },
     /// A ticket still in line: renew it when due and show the waiting page at its place.
+    /// A called ticket waits too while nothing is left to book: its claim is kept, and
+    /// renewed like a place in line, for when there is again.
     Wait { ticket: Token, place: Place },
     /// No usable token: draw a number.
     Draw,
@@ -34,7 +36,9 @@ pub fn decide(token: Option<&Token>, session_live: bool, figures: &Figures) -> D
         Some(t) if t.kind == Kind::Ticket && t.id < figures.started_at => Decision::Draw,
         Some(t) if t.kind == Kind::Ticket && t.seq < figures.handed_out => {
             match figures.order.place(t.seq) {
-                Place::At(place) if place < figures.cursor => Decision::Admit { seq: t.seq, place },
+                Place::At(place) if place < figures.cursor && !figures.nothing_left() => {
+                    Decision::Admit { seq: t.seq, place }
+                }
                 place => Decision::Wait { ticket: *t, place },
             }
         }

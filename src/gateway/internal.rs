@@ -243,13 +243,6 @@ impl Gateway {
             // the page says when more have started this second than the rate allows.
             // Asked of the shared state for a called ticket only (a few people at a time):
             // when it cannot be asked, the page decides.
-            // Nothing left to book: the claim waits for new supply, its ticket kept alive.
-            Decision::Admit { place, .. } if figures.nothing_left() => (
-                view::view(room, &figures, Some(Place::At(place)), lang, now_s),
-                token
-                    .as_ref()
-                    .and_then(|t| room.renewed_ticket(t, now_s, visit.secure)),
-            ),
             Decision::Admit { place, .. } => {
                 match room.state.claims_ahead(place, now).await.unwrap_or(None) {
                     None => (
@@ -274,7 +267,7 @@ impl Gateway {
                 // A script or API client that needs a ticket learns the questions, or the
                 // puzzle that follows them, here too.
                 let mut view = view::view(room, &figures, None, lang, now_s);
-                let open = figures.state != OperatorState::Closed && !figures.sold_out();
+                let open = !figures.closed_to_newcomers();
                 if open && !room.may_draw(token.as_ref()) {
                     view.eligibility = Some(room.eligibility_path());
                 } else if open {

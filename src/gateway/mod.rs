@@ -27,7 +27,7 @@ use crate::queue::schedule::Place;
 use crate::queue::supply::Change;
 use crate::site::Route;
 use crate::site::{RequestPath, Room, Site};
-use crate::state::{Figures, OperatorState, SessionStart, StateError};
+use crate::state::{Figures, SessionStart, StateError};
 
 mod decide;
 mod eligibility;
@@ -216,14 +216,6 @@ impl Gateway {
                 self.forward(room, req, visit, Some(on_pass), Outcome::Proxied)
                     .await
             }
-            // Called, but nothing is left to book: the claim is kept for when there is, and
-            // the ticket renewed like one in line, however long that takes.
-            Decision::Admit { place, .. } if figures.nothing_left() => {
-                let cookie = token
-                    .as_ref()
-                    .and_then(|t| room.renewed_ticket(t, now_s, visit.secure));
-                waiting(room, visit, &figures, Some(Place::At(place)), cookie, now_s)
-            }
             Decision::Admit { seq, place } => {
                 let started = room
                     .state
@@ -264,7 +256,7 @@ impl Gateway {
                 waiting(room, visit, &figures, Some(place), cookie, now_s)
             }
             // Nothing left to book: say so instead of handing out a number.
-            Decision::Draw if figures.state == OperatorState::Closed || figures.sold_out() => {
+            Decision::Draw if figures.closed_to_newcomers() => {
                 waiting(room, visit, &figures, None, None, now_s)
             }
             Decision::Draw => Box::pin(self.draw(room, req, visit, token.as_ref(), now)).await,
@@ -599,9 +591,7 @@ impl Gateway {
         }
         cleaned.released
     }
-}
 
-impl Gateway {
     /// The booking site's report on an answer: counted, and applied without holding the
     /// answer up (shared: in Redis, queued through an outage).
     fn take_supply(&self, room: &Room, report: forward::SupplyReport) {

@@ -27,6 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
+use crate::queue::schedule::Phase;
 
 /// The largest supply there can be; a larger figure in a header is a mistake, not a count.
 pub const MAX_SUPPLY: u64 = 10_000_000;
@@ -131,6 +132,12 @@ impl Supply {
             (Some(s), Some(a)) => s.appointments != a || s.opening != opening,
         }
     }
+}
+
+/// Nothing left to book while the room is open (`phase`): nobody more is called, and nobody
+/// new gets a ticket. Before an opening the room gathers for the appointments it brings.
+pub fn sold_out(supply: Option<&Supply>, phase: Phase) -> bool {
+    phase == Phase::Open && supply.is_some_and(Supply::sold_out)
 }
 
 /// Whether appointments are likely to be left at a waiting visitor's turn.

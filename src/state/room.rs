@@ -117,7 +117,12 @@ impl Figures {
 
     /// Nothing left to book while the room is open: no new tickets, nobody more called.
     pub fn sold_out(&self) -> bool {
-        self.phase == Phase::Open && self.nothing_left()
+        supply::sold_out(self.supply.as_ref(), self.phase)
+    }
+
+    /// No new tickets: the operator closed the room, or it is sold out.
+    pub fn closed_to_newcomers(&self) -> bool {
+        self.state == OperatorState::Closed || self.sold_out()
     }
 
     /// Nothing left to book, in any phase (before the next opening brings new appointments,

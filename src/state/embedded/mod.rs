@@ -19,7 +19,7 @@ use crate::clock::Millis;
 use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
 use crate::queue::admission::{self, Drawn, Limits, Queue};
 use crate::queue::schedule::{self, Order, Phase, Prequeue};
-use crate::queue::supply::{Change as SupplyChange, Supply};
+use crate::queue::supply::{self, Change as SupplyChange, Supply};
 use crate::state::{
     effective, operator_rate, BackendInfo, Figures, Gate, Message, RoomState, SessionStart,
     Settings, SettingsChange, StateError, StateFuture,
@@ -124,7 +124,7 @@ impl Line {
 
     /// Nothing left to book while the room is open: nobody more is called.
     fn sold_out(&self) -> bool {
-        self.phase == Phase::Open && self.supply.is_some_and(|s| s.sold_out())
+        supply::sold_out(self.supply.as_ref(), self.phase)
     }
 
     /// Follows the config's `appointments`: set when it changes and at each new opening.

@@ -87,7 +87,7 @@ impl SharedState {
         let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
         let mut limits = effective(config, &line.settings, adaptive);
         let (phase, _) = schedule::follow(line.prequeue.as_ref(), config.schedule, now);
-        let sold_out = phase == Phase::Open && line.supply.is_some_and(|s| s.sold_out());
+        let sold_out = crate::queue::supply::sold_out(line.supply.as_ref(), phase);
         limits.paused |= phase != Phase::Open || now < line.hold_until || sold_out;
         (limits, phase)
     }
