@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use http::header::HeaderValue;
 use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
 use crate::access::ticket::Kind;
@@ -19,7 +18,7 @@ use crate::page::{self, FormError, QuestionsPage};
 use crate::site::path::percent_decode;
 use crate::site::Room;
 
-use super::internal::local_path;
+use super::internal::{local_path, short_form, FormBody};
 use super::{decide, Decision, Gateway, Reply, Visit};
 
 /// How long a browser may take to send the form's few bytes.
@@ -92,17 +91,16 @@ impl Gateway {
             Decision::Proxy { .. } | Decision::Admit { .. } | Decision::Wait { .. }
         );
         let held = token.map(|t| t.kind);
-        let read = Limited::new(req.into_body(), MAX_FORM_BODY).collect();
-        let body = match tokio::time::timeout(FORM_BODY_TIMEOUT, read).await {
-            Ok(Ok(body)) => body.to_bytes(),
-            Ok(Err(_)) => {
+        let body = match short_form(req.into_body(), MAX_FORM_BODY, FORM_BODY_TIMEOUT).await {
+            Ok(body) => body,
+            Err(FormBody::TooLong) => {
                 return Reply::rejected(
                     room,
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "the eligibility form is a short form; this one is too long",
                 )
             }
-            Err(_) => {
+            Err(FormBody::TooSlow) => {
                 return Reply::rejected(
                     room,
                     StatusCode::REQUEST_TIMEOUT,

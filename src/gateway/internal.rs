@@ -86,16 +86,12 @@ impl Gateway {
             );
         };
         let headers = req.headers().clone();
-        let read = Limited::new(req.into_body(), MAX_PROOF_BODY).collect();
-        let body = match tokio::time::timeout(PROOF_BODY_TIMEOUT, read).await {
-            Ok(Ok(body)) => body.to_bytes(),
-            Ok(Err(_)) | Err(_) => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "a solved challenge is a short form sent at once: challenge=...&nonce=...",
-                );
-            }
+        let Ok(body) = short_form(req.into_body(), MAX_PROOF_BODY, PROOF_BODY_TIMEOUT).await else {
+            return Reply::rejected(
+                room,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "a solved challenge is a short form sent at once: challenge=...&nonce=...",
+            );
         };
         // The time is taken once the body is in: a challenge's expiry and the address limit
         // are judged as of now, not as of when a slow client began.
@@ -283,6 +279,26 @@ impl Gateway {
             cookie,
             outcome: Outcome::Status,
         }
+    }
+}
+
+/// Why a short form sent to the gateway was not read.
+pub(super) enum FormBody {
+    TooLong,
+    TooSlow,
+}
+
+/// A short form's body (a solved challenge, the eligibility answers): at most `max` bytes,
+/// all of it within `timeout`.
+pub(super) async fn short_form(
+    body: Incoming,
+    max: usize,
+    timeout: Duration,
+) -> Result<Bytes, FormBody> {
+    match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+        Ok(Ok(body)) => Ok(body.to_bytes()),
+        Ok(Err(_)) => Err(FormBody::TooLong),
+        Err(_) => Err(FormBody::TooSlow),
     }
 }
 
