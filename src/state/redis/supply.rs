@@ -4,7 +4,8 @@
 
 use super::*;
 
-/// Reports waiting for Redis, at most: beyond it the oldest bookings are summed into one.
+/// Reports waiting for Redis, at most. Bookings (and cancellations) in a row are summed into
+/// one, so only an outage with as many changes of kind would reach it; then the oldest goes.
 const MAX_PENDING: usize = 10_000;
 
 /// What a call of `supply.lua` should do first.
@@ -38,16 +39,19 @@ impl SharedState {
                 .supply_pending
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            if pending.len() >= MAX_PENDING {
-                // A long outage under bookings: the oldest two become one, nothing is lost.
-                if let [SupplyChange::Booked(a), SupplyChange::Booked(b), ..] = pending[..] {
-                    pending[1] = SupplyChange::Booked(a.saturating_add(b));
-                    pending.remove(0);
-                } else {
-                    pending.remove(0);
+            match (pending.last_mut(), change) {
+                (Some(SupplyChange::Booked(a)), SupplyChange::Booked(b))
+                | (Some(SupplyChange::Cancelled(a)), SupplyChange::Cancelled(b)) => {
+                    *a = a.saturating_add(b)
+                }
+                _ => {
+                    if pending.len() >= MAX_PENDING {
+                        tracing::warn!(room = %self.room, "supply reports pile up while Redis is away: the oldest is dropped");
+                        pending.remove(0);
+                    }
+                    pending.push(change);
                 }
             }
-            pending.push(change);
         }
         let result = self.flush_supply().await;
         if result.is_err() && durable {
