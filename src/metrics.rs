@@ -28,6 +28,9 @@ pub const SOLD_OUT: &str = "wartesaal_sold_out";
 /// Beyond SPEC §8: supply headers of the booking site ignored for a bad value or a repeat.
 pub const SUPPLY_HEADERS_IGNORED: &str = "wartesaal_supply_headers_ignored_total";
 pub const ELIGIBILITY_ANSWERS: &str = "wartesaal_eligibility_answers_total";
+pub const PLACE_CODES: &str = "wartesaal_place_codes_total";
+/// The `result` labels of `wartesaal_place_codes_total`, in `RoomMetrics::place_codes` order.
+pub const PLACE_CODE_RESULTS: [&str; 5] = ["restored", "malformed", "unknown", "lapsed", "limited"];
 /// Beyond SPEC §8: the no-show measurement behind the admission pace.
 pub const SHOW_UP_RATIO: &str = "wartesaal_show_up_ratio";
 
@@ -204,6 +207,7 @@ pub struct Metrics {
     sold_out: IntGaugeVec,
     supply_ignored: IntCounterVec,
     eligibility_answers: IntCounterVec,
+    place_codes: IntCounterVec,
     requests: IntCounterVec,
     upstream_responses: IntCounterVec,
     upstream_duration: HistogramVec,
@@ -234,6 +238,8 @@ pub struct RoomMetrics {
     pub supply_ignored: IntCounter,
     /// Per question (1, 2, …): the yes and the no counter.
     pub eligibility: Vec<[IntCounter; 2]>,
+    /// Place codes handed back, by `PLACE_CODE_RESULTS`.
+    pub place_codes: [IntCounter; 5],
     requests: [IntCounter; 6],
     upstream: [IntCounter; 6],
     pub upstream_duration: Histogram,
@@ -345,6 +351,11 @@ impl Metrics {
             "Answers to the room's eligibility questions (numbered from 1), never stored.",
             &["room", "question", "answer"],
         );
+        let place_codes = counter(
+            PLACE_CODES,
+            "Place codes entered at /.wartesaal/restore, by result.",
+            &["room", "result"],
+        );
         let requests = counter(
             REQUESTS,
             "Public requests by how they ended.",
@@ -419,6 +430,7 @@ impl Metrics {
             sold_out,
             supply_ignored,
             eligibility_answers,
+            place_codes,
             requests,
             upstream_responses,
             upstream_duration,
@@ -444,6 +456,7 @@ impl Metrics {
                     })
                 })
                 .collect(),
+            place_codes: PLACE_CODE_RESULTS.map(|r| self.place_codes.with_label_values(&[room, r])),
             tickets_issued: self.tickets_issued.with_label_values(&[room]),
             admitted: self.admitted.with_label_values(&[room]),
             queue_waiting: self.queue_waiting.with_label_values(&[room]),

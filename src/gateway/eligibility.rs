@@ -158,7 +158,7 @@ impl Gateway {
 }
 
 /// One field of a form body, decoded (`+` is a space); `None` if absent or given twice.
-fn field(body: &str, name: &str) -> Option<String> {
+pub(super) fn field(body: &str, name: &str) -> Option<String> {
     let mut found = body
         .split('&')
         .filter_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name));

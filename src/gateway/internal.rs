@@ -39,10 +39,16 @@ impl Gateway {
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Reply<'a> {
-        if what == Internal::Ticket || what == Internal::Eligibility {
+        if matches!(
+            what,
+            Internal::Ticket | Internal::Eligibility | Internal::Restore
+        ) {
             return match internal_room(site, &req, visit) {
                 Some(room) if what == Internal::Ticket => {
                     Box::pin(self.redeem(room, req, visit)).await
+                }
+                Some(room) if what == Internal::Restore => {
+                    Box::pin(self.restore(room, req, visit)).await
                 }
                 Some(room) => Box::pin(self.answered(room, req, visit)).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
@@ -61,7 +67,7 @@ impl Gateway {
                 Some(room) => self.status(room, req.headers(), visit).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
             },
-            Internal::Ticket | Internal::Eligibility | Internal::Unknown => {
+            Internal::Ticket | Internal::Eligibility | Internal::Restore | Internal::Unknown => {
                 Reply::refused(StatusCode::NOT_FOUND, "not found")
             }
         }
@@ -194,9 +200,11 @@ impl Gateway {
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, "ticket drawn by proof of work");
                 let lang = visit.lang(room.cfg.language);
                 let place = figures.order.place(drawn.seq);
+                let mut view = view::view(room, &figures, Some(place), lang, now_s);
+                view.place_code = room.place_code(drawn.seq, &figures);
                 Reply::Json {
                     room,
-                    view: view::view(room, &figures, Some(place), lang, now_s),
+                    view,
                     cookie: Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure)),
                     outcome: Outcome::Waiting,
                 }
@@ -248,17 +256,14 @@ impl Gateway {
                     Some(ahead) => (moment_view(room, &figures, lang, now_s, ahead), None),
                 }
             }
-            Decision::Wait { ticket, place } if figures.learns_from_tickets() => {
-                room.state.ticket_seen(ticket.seq);
-                (
-                    view::view(room, &figures, Some(place), lang, now_s),
-                    room.renewed_ticket(&ticket, now_s, visit.secure),
-                )
+            Decision::Wait { ticket, place } => {
+                if figures.learns_from_tickets() {
+                    room.state.ticket_seen(ticket.seq);
+                }
+                let mut view = view::view(room, &figures, Some(place), lang, now_s);
+                view.place_code = room.place_code(ticket.seq, &figures);
+                (view, room.renewed_ticket(&ticket, now_s, visit.secure))
             }
-            Decision::Wait { ticket, place } => (
-                view::view(room, &figures, Some(place), lang, now_s),
-                room.renewed_ticket(&ticket, now_s, visit.secure),
-            ),
             Decision::Draw => {
                 // A script or API client that needs a ticket learns the questions, or the
                 // puzzle that follows them, here too.
@@ -392,6 +397,7 @@ fn internal_room<'a, B>(site: &'a Site, req: &Request<B>, visit: &Visit) -> Opti
 pub(super) enum Internal {
     Ticket,
     Eligibility,
+    Restore,
     Css,
     Script,
     Lang,
@@ -404,6 +410,7 @@ impl Internal {
         match rest {
             "ticket" => Internal::Ticket,
             "eligibility" => Internal::Eligibility,
+            "restore" => Internal::Restore,
             "assets/wartesaal.css" => Internal::Css,
             "assets/wartesaal.js" => Internal::Script,
             "lang" => Internal::Lang,

@@ -23,7 +23,6 @@ use crate::http1::{RequestBody, Upgrade, UpstreamError};
 use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
 use crate::page::{self, View};
 use crate::queue::admission::Estimate;
-use crate::queue::schedule::Place;
 use crate::queue::supply::Change;
 use crate::site::Route;
 use crate::site::{RequestPath, Room, Site};
@@ -34,6 +33,7 @@ mod eligibility;
 mod hygiene;
 mod internal;
 mod reply;
+mod restore;
 #[cfg(test)]
 mod tests;
 mod view;
@@ -248,12 +248,12 @@ impl Gateway {
                     }
                 }
             }
-            Decision::Wait { ticket, place } => {
+            Decision::Wait { ticket, .. } => {
                 if figures.learns_from_tickets() {
                     room.state.ticket_seen(ticket.seq);
                 }
                 let cookie = room.renewed_ticket(&ticket, now_s, visit.secure);
-                waiting(room, visit, &figures, Some(place), cookie, now_s)
+                waiting(room, visit, &figures, Some(ticket.seq), cookie, now_s)
             }
             // Nothing left to book: say so instead of handing out a number.
             Decision::Draw if figures.closed_to_newcomers() => {
@@ -350,8 +350,7 @@ impl Gateway {
                 if drawn.admitted {
                     moment(room, visit, &figures, cookie, now_s, 0)
                 } else {
-                    let place = figures.order.place(drawn.seq);
-                    waiting(room, visit, &figures, Some(place), cookie, now_s)
+                    waiting(room, visit, &figures, Some(drawn.seq), cookie, now_s)
                 }
             }
             // Counted over every gateway of a shared room.
@@ -641,12 +640,14 @@ fn waiting<'a>(
     room: &'a Room,
     visit: &Visit,
     figures: &Figures,
-    place: Option<Place>,
+    seq: Option<u64>,
     cookie: Option<HeaderValue>,
     now_s: u64,
 ) -> Reply<'a> {
     let lang = visit.lang(room.cfg.language);
-    let view = view::view(room, figures, place, lang, now_s);
+    let place = seq.map(|s| figures.order.place(s));
+    let mut view = view::view(room, figures, place, lang, now_s);
+    view.place_code = seq.and_then(|s| room.place_code(s, figures));
     Reply::Waiting {
         room,
         view,

@@ -142,6 +142,7 @@ pub fn view<'a>(
         next_release_in_seconds: None,
         next_release_text: None,
         eligibility: None,
+        place_code: None,
     };
     view.set_eta(lang, eta);
     if let Some(supply) = figures.supply {

@@ -14,10 +14,12 @@ use crate::queue::schedule::{local_time, LocalTime, Schedule};
 use crate::queue::supply::Chance;
 
 mod questions;
+mod restore;
 pub mod templates;
 mod texts;
 
 pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
+pub use restore::{restore_page, RestoreError};
 use templates::Templates;
 use texts::*;
 pub use texts::{chance_words, eta_range_words, eta_words, format_number, supply_words};
@@ -98,6 +100,9 @@ pub struct View<'a> {
     /// the form is sent (the page itself shows it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eligibility: Option<String>,
+    /// The code that gives this place back in any browser (`/.wartesaal/restore`); none
+    /// without a place.
+    pub place_code: Option<String>,
 }
 
 impl RoomStateName {
@@ -288,6 +293,11 @@ pub struct WaitingPage<'a> {
     pub proof_of_work_bits: Option<u8>,
     pub pow_working: &'static str,
     pub pow_needs_script: &'static str,
+    /// The place code, its label, the sentence on what it is for, and where it is entered.
+    pub place_code: Option<&'a str>,
+    pub place_code_label: &'static str,
+    pub place_code_text: &'static str,
+    pub restore_href: String,
     pub switch: LanguageSwitch,
     pub stylesheet: &'static str,
     pub script: &'static str,
@@ -418,6 +428,10 @@ impl<'a> WaitingPage<'a> {
             proof_of_work_bits: view.proof_of_work_bits,
             pow_working: t.pow_working,
             pow_needs_script: t.pow_needs_script,
+            place_code: view.place_code.as_deref(),
+            place_code_label: restore::code_texts(lang).label,
+            place_code_text: restore::code_texts(lang).explain,
+            restore_href: format!("/.wartesaal/restore?room={}", room.id),
             switch: LanguageSwitch::new(lang, back),
             stylesheet: STYLESHEET,
             script: SCRIPT,
@@ -544,6 +558,17 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         );
     }
     out.push_str("</div>");
+    if let Some(code) = p.place_code {
+        let _ = write!(
+            out,
+            "<p class=\"ws-label\">{}</p><p class=\"ws-code\" id=\"ws-code\">{code}</p>\
+             <p class=\"ws-note\">{} <a href=\"{}\">{}</a></p>",
+            p.place_code_label,
+            p.place_code_text,
+            escape(&p.restore_href),
+            restore::code_texts_title(p.lang),
+        );
+    }
     for sentence in &p.advice {
         let _ = write!(out, "<p class=\"ws-note\">{sentence}</p>");
     }

@@ -252,6 +252,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         next_release_in_seconds: None,
         next_release_text: None,
         eligibility: None,
+        place_code: None,
     };
     let mut views = vec![
         base.clone(),

@@ -17,9 +17,11 @@ use crate::queue::admission::Limits;
 use crate::state::{Backend, RoomState, StateError};
 use crate::tls;
 
+mod codes;
 pub mod path;
 mod room;
 
+pub use codes::Unrestorable;
 pub use path::RequestPath;
 pub use room::{Issuance, Room};
 

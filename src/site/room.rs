@@ -57,6 +57,8 @@ pub struct Issuance {
     pub challenges: Option<Arc<Challenges>>,
     /// What each pass may put on the upstream.
     pub passes: Arc<PassLimiter>,
+    /// Place codes tried per address (`access::code::GUESSES_PER_MINUTE`).
+    pub guesses: Arc<AddressLimiter>,
 }
 
 impl Issuance {
@@ -84,10 +86,14 @@ impl Issuance {
             Some(o) if o.passes.bounds() == bounds => o.passes.clone(),
             _ => Arc::new(PassLimiter::new(bounds)),
         };
+        let guesses = old.map(|o| o.guesses.clone()).unwrap_or_else(|| {
+            Arc::new(AddressLimiter::new(crate::access::code::GUESSES_PER_MINUTE))
+        });
         Issuance {
             limiter,
             challenges,
             passes,
+            guesses,
         }
     }
 

@@ -14,6 +14,7 @@ mod layout;
 mod page;
 mod process;
 mod protection;
+mod restore;
 mod scaleout;
 mod simulation;
 mod supply;
