@@ -56,6 +56,26 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Print one-use invitation codes for a room with `[rooms.invitations]`, one per line,
+    /// for letters to the eligible. Each batch continues where the last ended (kept in
+    /// `<state.dir>/<room>.invitations`), so no two letters carry the same code.
+    Invite {
+        /// Room id.
+        #[arg(long)]
+        room: String,
+        /// How many codes.
+        #[arg(long)]
+        count: u64,
+        /// RFC 3339 time the codes stop drawing at (to the hour at or before it).
+        #[arg(long)]
+        valid_until: Option<String>,
+        /// Index of the first code, instead of the next one kept in the state directory.
+        #[arg(long)]
+        first: Option<u64>,
+        /// Config file [default: $WARTESAAL_CONFIG or config/wartesaal.toml]
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Read or change rooms through a running gateway's admin API.
     Ctl {
         /// The gateway's admin listener.
@@ -203,6 +223,31 @@ fn main() -> ExitCode {
             runtime_and_with(threads, run(config, path))
         }
         Command::AuditOrder { room, config } => audit_order(&room, &config_path(config)),
+        Command::Invite {
+            room,
+            count,
+            valid_until,
+            first,
+            config,
+        } => {
+            let path = config_path(config);
+            match load_config(&path) {
+                Ok(c) => match wartesaal::ops::invite::run(
+                    &c,
+                    &room,
+                    count,
+                    valid_until.as_deref(),
+                    first,
+                ) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("{}: {e}", path.display());
+                        ExitCode::from(EXIT_CONFIG)
+                    }
+                },
+                Err(e) => report(&e),
+            }
+        }
         Command::Ctl {
             admin,
             token_file,

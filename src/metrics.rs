@@ -29,6 +29,17 @@ pub const SOLD_OUT: &str = "wartesaal_sold_out";
 pub const SUPPLY_HEADERS_IGNORED: &str = "wartesaal_supply_headers_ignored_total";
 pub const ELIGIBILITY_ANSWERS: &str = "wartesaal_eligibility_answers_total";
 pub const PLACE_CODES: &str = "wartesaal_place_codes_total";
+pub const INVITATIONS: &str = "wartesaal_invitations_total";
+/// The `result` labels of `wartesaal_invitations_total`, in `RoomMetrics::invitations` order.
+pub const INVITATION_RESULTS: [&str; 7] = [
+    "drawn",
+    "restored",
+    "malformed",
+    "unknown",
+    "expired",
+    "used",
+    "limited",
+];
 /// The `result` labels of `wartesaal_place_codes_total`, in `RoomMetrics::place_codes` order.
 pub const PLACE_CODE_RESULTS: [&str; 5] = ["restored", "malformed", "unknown", "lapsed", "limited"];
 /// Beyond SPEC §8: the no-show measurement behind the admission pace.
@@ -208,6 +219,7 @@ pub struct Metrics {
     supply_ignored: IntCounterVec,
     eligibility_answers: IntCounterVec,
     place_codes: IntCounterVec,
+    invitations: IntCounterVec,
     requests: IntCounterVec,
     upstream_responses: IntCounterVec,
     upstream_duration: HistogramVec,
@@ -240,6 +252,8 @@ pub struct RoomMetrics {
     pub eligibility: Vec<[IntCounter; 2]>,
     /// Place codes handed back, by `PLACE_CODE_RESULTS`.
     pub place_codes: [IntCounter; 5],
+    /// Invitation codes entered, by `INVITATION_RESULTS`.
+    pub invitations: [IntCounter; 7],
     requests: [IntCounter; 6],
     upstream: [IntCounter; 6],
     pub upstream_duration: Histogram,
@@ -356,6 +370,11 @@ impl Metrics {
             "Place codes entered at /.wartesaal/restore, by result.",
             &["room", "result"],
         );
+        let invitations = counter(
+            INVITATIONS,
+            "Invitation codes entered at /.wartesaal/invitation, by result.",
+            &["room", "result"],
+        );
         let requests = counter(
             REQUESTS,
             "Public requests by how they ended.",
@@ -431,6 +450,7 @@ impl Metrics {
             supply_ignored,
             eligibility_answers,
             place_codes,
+            invitations,
             requests,
             upstream_responses,
             upstream_duration,
@@ -457,6 +477,7 @@ impl Metrics {
                 })
                 .collect(),
             place_codes: PLACE_CODE_RESULTS.map(|r| self.place_codes.with_label_values(&[room, r])),
+            invitations: INVITATION_RESULTS.map(|r| self.invitations.with_label_values(&[room, r])),
             tickets_issued: self.tickets_issued.with_label_values(&[room]),
             admitted: self.admitted.with_label_values(&[room]),
             queue_waiting: self.queue_waiting.with_label_values(&[room]),

@@ -314,6 +314,9 @@ pub struct RoomConfig {
     pub supply: Option<SupplyConfig>,
     /// `[[rooms.eligibility]]`: yes/no questions asked before a ticket is drawn.
     pub eligibility: Vec<Question>,
+    /// `[rooms.invitations] required`: only a visitor with a valid invitation code
+    /// (`wartesaal invite`) may draw a ticket.
+    pub invitations_required: bool,
     /// The zone the page's times are shown in; `None` shows UTC.
     pub time_zone: Option<RoomTimeZone>,
     /// `template_dir`: the operator's own page templates. The site loads them (and `check`

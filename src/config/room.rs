@@ -207,6 +207,10 @@ pub(super) fn room_section(
         Some(t) => super::supply::supply_section(&s.key("supply"), t, p),
         None => None,
     };
+    let invitations_required = match s.table("invitations", p) {
+        Some(t) => super::supply::invitations_section(&s.key("invitations"), t, p),
+        None => false,
+    };
     let eligibility = match s.get("eligibility") {
         Some(v) => super::supply::eligibility_sections(&s.key("eligibility"), v, p),
         None => Vec::new(),
@@ -254,6 +258,7 @@ pub(super) fn room_section(
         schedule,
         issuance,
         supply,
+        invitations_required,
         eligibility,
         time_zone,
         template_dir: template_dir.map(PathBuf::from),

@@ -46,6 +46,14 @@ pub(super) fn supply_section(
     })
 }
 
+/// `[rooms.invitations]`: `required` (default false).
+pub(super) fn invitations_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> bool {
+    let mut s = Section::new(path, t);
+    let required = s.boolean("required", p).unwrap_or(false);
+    s.finish(p);
+    required
+}
+
 /// `[[rooms.eligibility]]`: the yes/no questions asked before a ticket is drawn.
 pub(super) fn eligibility_sections(
     path: &str,

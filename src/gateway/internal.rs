@@ -41,7 +41,7 @@ impl Gateway {
     ) -> Reply<'a> {
         if matches!(
             what,
-            Internal::Ticket | Internal::Eligibility | Internal::Restore
+            Internal::Ticket | Internal::Eligibility | Internal::Restore | Internal::Invitation
         ) {
             return match internal_room(site, &req, visit) {
                 Some(room) if what == Internal::Ticket => {
@@ -49,6 +49,9 @@ impl Gateway {
                 }
                 Some(room) if what == Internal::Restore => {
                     Box::pin(self.restore(room, req, visit)).await
+                }
+                Some(room) if what == Internal::Invitation => {
+                    Box::pin(self.invitation(room, req, visit)).await
                 }
                 Some(room) => Box::pin(self.answered(room, req, visit)).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
@@ -67,9 +70,11 @@ impl Gateway {
                 Some(room) => self.status(room, req.headers(), visit).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
             },
-            Internal::Ticket | Internal::Eligibility | Internal::Restore | Internal::Unknown => {
-                Reply::refused(StatusCode::NOT_FOUND, "not found")
-            }
+            Internal::Ticket
+            | Internal::Eligibility
+            | Internal::Restore
+            | Internal::Invitation
+            | Internal::Unknown => Reply::refused(StatusCode::NOT_FOUND, "not found"),
         }
     }
 
@@ -135,6 +140,14 @@ impl Gateway {
                     room,
                     StatusCode::FORBIDDEN,
                     "answer the room's questions first; reload the page for them",
+                )
+            }
+            // An invitation draws, not a puzzle.
+            Decision::Draw if room.cfg.invitations_required => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::FORBIDDEN,
+                    "this room takes invitation codes: POST code=... to /.wartesaal/invitation",
                 )
             }
             // Anything else (no ticket, or one that brought them to the puzzle: used up,
@@ -271,6 +284,8 @@ impl Gateway {
                 let open = !figures.closed_to_newcomers();
                 if open && !room.may_draw(token.as_ref()) {
                     view.eligibility = Some(room.eligibility_path());
+                } else if open && room.cfg.invitations_required {
+                    view.invitation = Some(format!("/.wartesaal/invitation?room={}", room.cfg.id));
                 } else if open {
                     room.challenge(&mut view, now_s);
                 }
@@ -398,6 +413,7 @@ pub(super) enum Internal {
     Ticket,
     Eligibility,
     Restore,
+    Invitation,
     Css,
     Script,
     Lang,
@@ -411,6 +427,7 @@ impl Internal {
             "ticket" => Internal::Ticket,
             "eligibility" => Internal::Eligibility,
             "restore" => Internal::Restore,
+            "invitation" => Internal::Invitation,
             "assets/wartesaal.css" => Internal::Css,
             "assets/wartesaal.js" => Internal::Script,
             "lang" => Internal::Lang,

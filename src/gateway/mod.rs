@@ -298,6 +298,30 @@ impl Gateway {
                 .map(|_| room.clear_cookie(visit.secure));
             return eligibility::ask(room, visit, visit.target(), now_s, None, clear);
         }
+        if room.cfg.invitations_required {
+            // Only an invitation draws here: its form, with the JSON saying where it goes.
+            let lang = visit.lang(room.cfg.language);
+            if visit.wants_json {
+                let figures = room.state.figures(now);
+                let mut view = view::view(room, &figures, None, lang, now_s);
+                view.invitation = Some(format!("/.wartesaal/invitation?room={}", room.cfg.id));
+                return Reply::Json {
+                    room,
+                    view,
+                    cookie: None,
+                    outcome: Outcome::Waiting,
+                };
+            }
+            return Reply::Questions {
+                room,
+                status: StatusCode::OK,
+                body: page::invitation_page(&room.cfg, lang, None),
+                cookie: forward::find_cookie(req.headers(), &room.cookie_name)
+                    .map(|_| room.clear_cookie(visit.secure)),
+                location: None,
+                outcome: Outcome::Waiting,
+            };
+        }
         if room.issuance.challenges.is_some() {
             // Work is handed out only to those who could get a ticket for it.
             if let Err(retry) = room.issuance.would_allow(visit.fwd.client_ip, now) {

@@ -9,7 +9,7 @@ use http::header::HeaderValue;
 use http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
 
-use crate::access::code::CodeError;
+use crate::access::code::{CodeError, Invitation};
 use crate::metrics::Outcome;
 use crate::page::{self, RestoreError};
 use crate::site::{Room, Unrestorable};
@@ -125,3 +125,184 @@ impl Gateway {
         }
     }
 }
+
+impl Gateway {
+    /// `POST /.wartesaal/invitation?room=…` (`code=…`), in a room with
+    /// `[rooms.invitations] required`: a valid code draws a ticket once; entered again, in any
+    /// browser, it gives that ticket's place back. GET shows the form.
+    pub(super) async fn invitation<'a>(
+        &self,
+        room: &'a Room,
+        req: Request<Incoming>,
+        visit: &Visit,
+    ) -> Reply<'a> {
+        if !room.cfg.invitations_required {
+            return Reply::rejected(
+                room,
+                StatusCode::NOT_FOUND,
+                "this room does not take invitation codes",
+            );
+        }
+        let lang = visit.lang(room.cfg.language);
+        let form = |status: StatusCode, error: Option<RestoreError>| Reply::Questions {
+            room,
+            status,
+            body: page::invitation_page(&room.cfg, lang, error),
+            cookie: None,
+            location: None,
+            outcome: if error.is_some() {
+                Outcome::Rejected
+            } else {
+                Outcome::Waiting
+            },
+        };
+        match *req.method() {
+            Method::GET | Method::HEAD => return form(StatusCode::OK, None),
+            Method::POST => {}
+            _ => {
+                return Reply::rejected(
+                    room,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "GET the form, or POST code=... to it",
+                )
+            }
+        }
+        let headers = req.headers().clone();
+        let Ok(body) = short_form(req.into_body(), MAX_FORM_BODY, FORM_BODY_TIMEOUT).await else {
+            return Reply::rejected(
+                room,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "an invitation code is a short form sent at once: code=...",
+            );
+        };
+        let now = self.clock.now_ms();
+        let now_s = now / 1000;
+        let count = |result: usize| room.metrics.invitations[result].inc();
+        let token = room.token(&headers, now_s);
+        if !room.may_draw(token.as_ref()) {
+            return Reply::rejected(
+                room,
+                StatusCode::FORBIDDEN,
+                "answer the room's questions first; reload the page for them",
+            );
+        }
+        if room
+            .issuance
+            .guesses
+            .allow(visit.fwd.client_ip, now)
+            .is_err()
+        {
+            count(INVITE_LIMITED);
+            return form(StatusCode::TOO_MANY_REQUESTS, Some(RestoreError::Limited));
+        }
+        let text = std::str::from_utf8(&body).unwrap_or("");
+        let invitation = field(text, "code")
+            .ok_or(CodeError::Malformed)
+            .and_then(|code| Invitation::read(&room.keys, &code, now_s));
+        let invitation = match invitation {
+            Ok(i) => i,
+            Err(e) => {
+                let (i, status, error) = match e {
+                    CodeError::Malformed => (
+                        INVITE_MALFORMED,
+                        StatusCode::BAD_REQUEST,
+                        RestoreError::Malformed,
+                    ),
+                    CodeError::Unknown => (
+                        INVITE_UNKNOWN,
+                        StatusCode::BAD_REQUEST,
+                        RestoreError::Unknown,
+                    ),
+                    CodeError::Expired => (INVITE_EXPIRED, StatusCode::GONE, RestoreError::Expired),
+                };
+                count(i);
+                return form(status, Some(error));
+            }
+        };
+        let figures = room.state.figures(now);
+        let seq = match room.state.invited(invitation.index).await {
+            Err(e) => {
+                tracing::warn!(room = %room.cfg.id, error = %e, "cannot look up an invitation");
+                return Reply::refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the waiting room cannot check invitations just now; try again in a minute",
+                );
+            }
+            // Entered again: that ticket's place, while it holds.
+            Ok(Some(seq)) => {
+                if room.restorable(seq, &figures).is_err() {
+                    count(INVITE_USED);
+                    return form(StatusCode::GONE, Some(RestoreError::Used));
+                }
+                count(INVITE_RESTORED);
+                seq
+            }
+            Ok(None) => {
+                if figures.closed_to_newcomers() {
+                    return Reply::rejected(
+                        room,
+                        StatusCode::CONFLICT,
+                        "the room takes no new tickets now; the page says why",
+                    );
+                }
+                if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
+                    return super::limited(room, visit, retry);
+                }
+                let drawn = match room
+                    .state
+                    .draw(now, room.gate(visit.fwd.client_ip, None))
+                    .await
+                {
+                    Ok((drawn, _)) => drawn,
+                    Err(e) => {
+                        tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
+                        return Reply::refused(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "the waiting room cannot hand out tickets just now; try again in a minute",
+                        );
+                    }
+                };
+                room.metrics.tickets_issued.inc();
+                match room.state.invite(invitation.index, drawn.seq, now).await {
+                    Ok(kept) => {
+                        count(if kept == drawn.seq {
+                            INVITE_DRAWN
+                        } else {
+                            INVITE_RESTORED
+                        });
+                        kept
+                    }
+                    Err(e) => {
+                        // Not recorded: no ticket either, or the code could draw again.
+                        tracing::warn!(room = %room.cfg.id, error = %e, "cannot record an invitation");
+                        return Reply::refused(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "the waiting room cannot check invitations just now; try again in a minute",
+                        );
+                    }
+                }
+            }
+        };
+        tracing::debug!(room = %room.cfg.id, seq, "ticket by invitation");
+        let started_at = room.state.figures(now).started_at;
+        Reply::Questions {
+            room,
+            status: StatusCode::SEE_OTHER,
+            body: bytes::Bytes::new(),
+            cookie: Some(room.ticket_cookie(seq, started_at, now_s, visit.secure)),
+            location: Some(
+                HeaderValue::from_str(&room.cfg.path_prefix)
+                    .unwrap_or(HeaderValue::from_static("/")),
+            ),
+            outcome: Outcome::Waiting,
+        }
+    }
+}
+
+const INVITE_DRAWN: usize = 0;
+const INVITE_RESTORED: usize = 1;
+const INVITE_MALFORMED: usize = 2;
+const INVITE_UNKNOWN: usize = 3;
+const INVITE_EXPIRED: usize = 4;
+const INVITE_USED: usize = 5;
+const INVITE_LIMITED: usize = 6;

@@ -143,6 +143,7 @@ pub fn view<'a>(
         next_release_text: None,
         eligibility: None,
         place_code: None,
+        invitation: None,
     };
     view.set_eta(lang, eta);
     if let Some(supply) = figures.supply {

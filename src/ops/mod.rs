@@ -14,6 +14,7 @@ use crate::state::Backend;
 pub mod admin;
 pub mod ctl;
 pub mod history;
+pub mod invite;
 
 use history::History;
 

@@ -19,7 +19,7 @@ pub mod templates;
 mod texts;
 
 pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
-pub use restore::{restore_page, RestoreError};
+pub use restore::{invitation_page, restore_page, RestoreError};
 use templates::Templates;
 use texts::*;
 pub use texts::{chance_words, eta_range_words, eta_words, format_number, supply_words};
@@ -103,6 +103,10 @@ pub struct View<'a> {
     /// The code that gives this place back in any browser (`/.wartesaal/restore`); none
     /// without a place.
     pub place_code: Option<String>,
+    /// For a visitor without a ticket in a room that takes invitations only: where the code
+    /// is sent (`POST code=…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
 }
 
 impl RoomStateName {

@@ -79,36 +79,129 @@ pub enum RestoreError {
     Lapsed,
     /// Too many tries from this address.
     Limited,
+    /// An invitation past its end.
+    Expired,
+    /// An invitation whose place has lapsed.
+    Used,
 }
+
+/// The texts of the invitation form.
+struct InviteTexts {
+    title: &'static str,
+    intro: &'static str,
+    field: &'static str,
+    submit: &'static str,
+    malformed: &'static str,
+    unknown: &'static str,
+    expired: &'static str,
+    used: &'static str,
+}
+
+const INVITE_DE: InviteTexts = InviteTexts {
+    title: "Einladungscode eingeben",
+    intro: "Diese Warteschlange ist für eingeladene Personen. Geben Sie den Code aus Ihrem \
+            Einladungsschreiben ein. Haben Sie ihn schon einmal eingegeben, erhalten Sie \
+            denselben Platz zurück. Groß- und Kleinschreibung, Leerzeichen und Bindestriche \
+            spielen keine Rolle.",
+    field: "Einladungscode",
+    submit: "Weiter zur Warteschlange",
+    malformed: "Ein Einladungscode hat 18 Zeichen aus Ziffern und Buchstaben. Bitte prüfen Sie \
+                Ihre Eingabe.",
+    unknown: "Diesen Einladungscode kennen wir nicht. Bitte prüfen Sie jedes Zeichen.",
+    expired: "Dieser Einladungscode ist abgelaufen.",
+    used: "Mit diesem Einladungscode wurde schon ein Platz gezogen, und dieser Platz ist \
+           inzwischen verfallen.",
+};
+
+const INVITE_EN: InviteTexts = InviteTexts {
+    title: "Enter your invitation code",
+    intro: "This queue is for invited people. Enter the code from your invitation letter. If \
+            you entered it before, you get the same place back. Case, spaces and dashes do not \
+            matter.",
+    field: "Invitation code",
+    submit: "Continue to the queue",
+    malformed: "An invitation code has 18 characters, digits and letters. Please check what you \
+                entered.",
+    unknown: "We do not know this invitation code. Please check every character.",
+    expired: "This invitation code has expired.",
+    used: "This invitation code drew a place already, and that place has lapsed since.",
+};
 
 /// The restore form, built in (an operator's templates do not cover it yet).
 pub fn restore_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError>) -> Bytes {
     let t = code_texts(lang);
-    let action = format!("/.wartesaal/restore?room={}", room.id);
+    let error = error.map(|e| match e {
+        RestoreError::Malformed => t.malformed,
+        RestoreError::Unknown => t.unknown,
+        RestoreError::Lapsed => t.lapsed,
+        RestoreError::Limited | RestoreError::Expired | RestoreError::Used => t.limited,
+    });
+    let form = CodeForm {
+        id: "ws-restore",
+        path: "restore",
+        title: t.title,
+        intro: t.intro,
+        field: t.field,
+        submit: t.submit,
+    };
+    code_form(room, lang, &form, error)
+}
+
+/// The invitation form, built in, for a visitor who needs a ticket in a room that takes
+/// invitations only.
+pub fn invitation_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError>) -> Bytes {
+    let t = match lang {
+        Lang::De => &INVITE_DE,
+        Lang::En => &INVITE_EN,
+    };
+    let error = error.map(|e| match e {
+        RestoreError::Malformed => t.malformed,
+        RestoreError::Unknown => t.unknown,
+        RestoreError::Expired => t.expired,
+        RestoreError::Used | RestoreError::Lapsed => t.used,
+        RestoreError::Limited => code_texts(lang).limited,
+    });
+    let form = CodeForm {
+        id: "ws-invitation",
+        path: "invitation",
+        title: t.title,
+        intro: t.intro,
+        field: t.field,
+        submit: t.submit,
+    };
+    code_form(room, lang, &form, error)
+}
+
+struct CodeForm {
+    id: &'static str,
+    path: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    field: &'static str,
+    submit: &'static str,
+}
+
+fn code_form(room: &RoomConfig, lang: Lang, f: &CodeForm, error: Option<&str>) -> Bytes {
+    let action = format!("/.wartesaal/{}?room={}", f.path, room.id);
     let switch = LanguageSwitch::new(lang, &action);
-    let page_title = format!("{} – {}", t.title, room.title);
+    let page_title = format!("{} – {}", f.title, room.title);
     let mut out = String::with_capacity(2048);
     head(&mut out, lang.code(), &page_title, None, false);
     let _ = write!(
         out,
         "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
-         <main class=\"ws\" id=\"ws-restore\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
+         <main class=\"ws\" id=\"{}\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
          <p class=\"ws-note\">{}</p>",
         escape(&switch.href),
         switch.lang,
         switch.lang,
         switch.label,
+        f.id,
         escape(&room.title),
-        t.title,
-        t.intro,
+        f.title,
+        f.intro,
     );
-    if let Some(error) = error {
-        let text = match error {
-            RestoreError::Malformed => t.malformed,
-            RestoreError::Unknown => t.unknown,
-            RestoreError::Lapsed => t.lapsed,
-            RestoreError::Limited => t.limited,
-        };
+    if let Some(text) = error {
         let _ = write!(out, "<p class=\"ws-error\" role=\"alert\">{text}</p>");
     }
     let _ = write!(
@@ -116,12 +209,11 @@ pub fn restore_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError>) 
         "<form class=\"ws-form\" method=\"post\" action=\"{}\">\
          <label for=\"ws-code\">{}</label>\
          <input id=\"ws-code\" name=\"code\" type=\"text\" required maxlength=\"64\" \
-         autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\" \
-         inputmode=\"text\">\
+         autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\">\
          <button type=\"submit\">{}</button></form></main></body></html>",
         escape(&action),
-        t.field,
-        t.submit
+        f.field,
+        f.submit
     );
     Bytes::from(out)
 }

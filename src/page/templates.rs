@@ -253,6 +253,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         next_release_text: None,
         eligibility: None,
         place_code: None,
+        invitation: None,
     };
     let mut views = vec![
         base.clone(),

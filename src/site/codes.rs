@@ -37,7 +37,12 @@ impl Room {
     pub fn restore(&self, text: &str, figures: &Figures) -> Result<u64, Unrestorable> {
         let seq = code::read_place_code(&self.keys, Self::line(figures), text)
             .map_err(Unrestorable::Code)?;
-        if seq >= figures.handed_out {
+        self.restorable(seq, figures).map(|()| seq)
+    }
+
+    /// Whether ticket `seq` of this line may be given back now (see `restore`).
+    pub fn restorable(&self, seq: u64, figures: &Figures) -> Result<(), Unrestorable> {
+        if seq >= figures.handed_out || seq < figures.base {
             // Signed for a number this line has not handed out: a reset state.
             return Err(Unrestorable::Code(CodeError::Unknown));
         }
@@ -48,6 +53,6 @@ impl Room {
                 return Err(Unrestorable::Lapsed);
             }
         }
-        Ok(seq)
+        Ok(())
     }
 }

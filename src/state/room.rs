@@ -248,6 +248,13 @@ pub trait RoomState: Send + Sync + 'static {
         durable: bool,
     ) -> StateFuture<'_, Option<Supply>>;
 
+    /// The ticket number invitation `index` drew, if it drew one.
+    fn invited(&self, index: u64) -> StateFuture<'_, Option<u64>>;
+
+    /// Records that invitation `index` drew ticket `seq`, durably before it answers, unless
+    /// it drew one already: the number in force is returned (the earlier one after a race).
+    fn invite(&self, index: u64, seq: u64, now: Millis) -> StateFuture<'_, u64>;
+
     /// One second of upstream observations, for the adaptive rate. Returns the change it made
     /// and the new rate.
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)>;

@@ -10,6 +10,7 @@ mod fairness;
 mod forwarder;
 mod gateway;
 mod hostile;
+mod invitations;
 mod layout;
 mod page;
 mod process;

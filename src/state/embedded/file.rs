@@ -97,6 +97,9 @@ pub struct Saved {
     /// What is left to book, and what the room learnt of bookings per admission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply: Option<crate::queue::supply::Supply>,
+    /// Invitations that drew a ticket: (index, ticket number).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invitations: Vec<(u64, u64)>,
 }
 
 /// The state directory, locked for this process while any room uses it.
@@ -355,6 +358,7 @@ mod tests {
                 booked: 7,
                 admitted: 20,
             }),
+            invitations: vec![(3, 17)],
         }
     }
 

@@ -99,6 +99,8 @@ struct Line {
     skipped_seen: std::collections::BTreeSet<u64>,
     /// What is left to book (`[rooms.supply]`).
     supply: Option<Supply>,
+    /// Invitations that drew a ticket, by index: their ticket numbers.
+    invitations: std::collections::BTreeMap<u64, u64>,
 }
 
 impl Line {
@@ -282,6 +284,7 @@ impl EmbeddedState {
             l.prequeue = saved.prequeue.clone();
             l.prequeue_durable = true;
             l.supply = saved.supply;
+            l.invitations = saved.invitations.iter().copied().collect();
             l.follow_supply();
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
             l.issued_at_save = issued;
@@ -340,6 +343,7 @@ impl EmbeddedState {
             skipped: (0, 0),
             skipped_seen: std::collections::BTreeSet::new(),
             supply: None,
+            invitations: std::collections::BTreeMap::new(),
         };
         line.follow_supply();
         line.configure_adaptive(now);
@@ -535,6 +539,7 @@ impl EmbeddedState {
                 adaptive_rate: l.adaptive.as_ref().map(Adaptive::rate),
                 prequeue: l.prequeue.clone(),
                 supply: l.supply,
+                invitations: l.invitations.iter().map(|(&i, &s)| (i, s)).collect(),
             };
             (saved, reserved)
         });
@@ -793,6 +798,31 @@ impl RoomState for EmbeddedState {
             _ => Ok(()),
         };
         Box::pin(std::future::ready(saved.map(|()| supply)))
+    }
+
+    fn invited(&self, index: u64) -> StateFuture<'_, Option<u64>> {
+        let seq = self.with_line(|l| l.invitations.get(&index).copied());
+        Box::pin(std::future::ready(Ok(seq)))
+    }
+
+    fn invite(&self, index: u64, seq: u64, now: Millis) -> StateFuture<'_, u64> {
+        let (kept, new) = self.with_line(|l| match l.invitations.get(&index) {
+            Some(&kept) => (kept, false),
+            None => {
+                l.invitations.insert(index, seq);
+                (seq, true)
+            }
+        });
+        // On disk before the ticket goes out: a code never draws twice, even across a crash.
+        let saved = if new {
+            self.save(now, false).map_err(|e| {
+                self.with_line(|l| l.invitations.remove(&index));
+                StateError::from(e)
+            })
+        } else {
+            Ok(())
+        };
+        Box::pin(std::future::ready(saved.map(|()| kept)))
     }
 
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {

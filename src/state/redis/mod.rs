@@ -219,6 +219,8 @@ struct Keys {
     addresses: [String; 2],
     /// Challenges handed in: id → until when their token is valid.
     challenges: String,
+    /// Invitations that drew a ticket: index → ticket number.
+    invitations: String,
 }
 
 impl Keys {
@@ -237,6 +239,7 @@ impl Keys {
             claimed_at: key("claimed_at"),
             addresses: [key("addresses:0"), key("addresses:1")],
             challenges: key("challenges"),
+            invitations: key("invitations"),
         }
     }
 }

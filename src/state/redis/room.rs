@@ -263,6 +263,40 @@ impl RoomState for SharedState {
         Box::pin(self.report_supply(change, durable))
     }
 
+    fn invited(&self, index: u64) -> StateFuture<'_, Option<u64>> {
+        Box::pin(async move {
+            redis::cmd("HGET")
+                .arg(&self.keys.invitations)
+                .arg(index)
+                .query_async(&mut self.conn())
+                .await
+                .map_err(unavailable)
+        })
+    }
+
+    fn invite(&self, index: u64, seq: u64, _now: Millis) -> StateFuture<'_, u64> {
+        Box::pin(async move {
+            // HSETNX: of gateways racing for one code, one sets it; the others read its number.
+            let set: bool = redis::cmd("HSETNX")
+                .arg(&self.keys.invitations)
+                .arg(index)
+                .arg(seq)
+                .query_async(&mut self.conn())
+                .await
+                .map_err(unavailable)?;
+            if set {
+                return Ok(seq);
+            }
+            let kept: Option<u64> = redis::cmd("HGET")
+                .arg(&self.keys.invitations)
+                .arg(index)
+                .query_async(&mut self.conn())
+                .await
+                .map_err(unavailable)?;
+            kept.ok_or_else(lost)
+        })
+    }
+
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {
         // The lease holder learns from its own share of the traffic: latency and error ratio
         // are ratios, the same on every gateway behind an even load balancer.

@@ -1,0 +1,119 @@
+//! `wartesaal invite`: one-use invitation codes for a room, printed one per line. Owns the
+//! ledger of the indices handed out so far (`<state.dir>/<room>.invitations`, the next index
+//! as text, changed under a file lock), so that batches never overlap. Must not talk to a
+//! running gateway: the codes are checked by their MAC, their single use by the room's state.
+
+use std::fs::OpenOptions;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+use crate::access::code::{Invitation, MAX_INVITATIONS};
+use crate::config::Config;
+
+/// Codes one call may print: a letter run, not the whole index space at once.
+pub const MAX_COUNT: u64 = 1_000_000;
+
+/// Prints `count` codes for `room` to stdout and a summary to stderr.
+pub fn run(
+    config: &Config,
+    room: &str,
+    count: u64,
+    valid_until: Option<&str>,
+    first: Option<u64>,
+) -> Result<(), String> {
+    let Some(cfg) = config.rooms.iter().find(|r| r.id == room) else {
+        return Err(format!("no room `{room}`"));
+    };
+    if !cfg.invitations_required {
+        return Err(format!(
+            "room `{room}` does not take invitations: add [rooms.invitations] required = true"
+        ));
+    }
+    if count == 0 || count > MAX_COUNT {
+        return Err(format!("--count must be 1 to {MAX_COUNT}"));
+    }
+    let until = match valid_until {
+        None => None,
+        Some(text) => {
+            let (ms, _) = crate::queue::schedule::parse_time(text)
+                .map_err(|e| format!("--valid-until: {e}"))?;
+            Some(ms / 1000)
+        }
+    };
+    let first = match first {
+        Some(first) => first,
+        None => reserve(config, room, count)?,
+    };
+    if first.saturating_add(count) > MAX_INVITATIONS {
+        return Err(format!(
+            "indices {first}.. run past the {MAX_INVITATIONS} invitations a room can have"
+        ));
+    }
+    let keys = config.keys.for_room(room);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut valid = None;
+    for index in first..first + count {
+        let invitation = Invitation::new(index, until).ok_or_else(|| {
+            "--valid-until must lie between 2026 and 2033 (the codes count hours from 2026)"
+                .to_string()
+        })?;
+        valid = invitation.valid_until;
+        writeln!(out, "{}", invitation.code(&keys)).map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    eprintln!(
+        "{count} invitation codes for room `{room}`, indices {first} to {}, {}; the next batch \
+         begins at {}",
+        first + count - 1,
+        match valid {
+            Some(s) => format!(
+                "valid until {}",
+                crate::queue::schedule::format_time(s * 1000, 0)
+            ),
+            None => "valid without end".into(),
+        },
+        first + count
+    );
+    Ok(())
+}
+
+/// Takes `count` indices from the room's ledger and returns the first.
+fn reserve(config: &Config, room: &str, count: u64) -> Result<u64, String> {
+    let Some(dir) = &config.state.dir else {
+        return Err(
+            "state.dir is not set, so there is no ledger of earlier batches: pass --first N, \
+             the index after your last batch (0 for the first)"
+                .into(),
+        );
+    };
+    let path: PathBuf = dir.join(format!("{room}.invitations"));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.lock()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.read_to_string(&mut text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let next = match text.trim() {
+        "" => 0,
+        t => t.parse::<u64>().map_err(|_| {
+            format!(
+                "{}: expected the next index as a number, found {t:?}",
+                path.display()
+            )
+        })?,
+    };
+    let after = next.saturating_add(count);
+    file.set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)).map(|_| ()))
+        .and_then(|()| writeln!(file, "{after}"))
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(next)
+}
