@@ -80,13 +80,26 @@ pub struct Line {
 /// The place code of ticket `seq` of `line`; `None` for a number outside the line's range
 /// (below its first, or more than a billion after it).
 pub fn place_code(keys: &RoomKeys, line: Line, seq: u64) -> Option<String> {
-    let offset = seq.checked_sub(line.base)?;
-    if offset >> OFFSET_BITS != 0 {
-        return None;
-    }
+    let offset = place_offset(line, seq)?;
     let mac = place_mac(keys, line, offset).next()?;
-    let value = (u128::from(offset) << MAC_BITS) | u128::from(mac);
-    Some(grouped(&encode(value, PLACE_DIGITS), 4))
+    Some(format_place(offset, mac))
+}
+
+/// Where `seq` lies in `line` (what a place code carries), if it has a code.
+pub fn place_offset(line: Line, seq: u64) -> Option<u64> {
+    let offset = seq.checked_sub(line.base)?;
+    (offset >> OFFSET_BITS == 0).then_some(offset)
+}
+
+/// The MAC of a place code (50 bits), under the signing key.
+pub fn place_tag(keys: &RoomKeys, line: Line, offset: u64) -> u64 {
+    place_mac(keys, line, offset).next().unwrap_or(0)
+}
+
+/// The code of `offset` with its MAC, as shown.
+pub fn format_place(offset: u64, mac: u64) -> String {
+    let value = (u128::from(offset) << MAC_BITS) | u128::from(mac & ((1 << MAC_BITS) - 1));
+    grouped(&encode(value, PLACE_DIGITS), 4)
 }
 
 /// The ticket number a place code stands for in `line`.

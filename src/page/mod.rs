@@ -302,6 +302,8 @@ pub struct WaitingPage<'a> {
     pub place_code_label: &'static str,
     pub place_code_text: &'static str,
     pub restore_href: String,
+    /// The link's text: the restore form's title.
+    pub restore_label: &'static str,
     pub switch: LanguageSwitch,
     pub stylesheet: &'static str,
     pub script: &'static str,
@@ -436,6 +438,7 @@ impl<'a> WaitingPage<'a> {
             place_code_label: restore::code_texts(lang).label,
             place_code_text: restore::code_texts(lang).explain,
             restore_href: format!("/.wartesaal/restore?room={}", room.id),
+            restore_label: restore::code_texts_title(lang.code()),
             switch: LanguageSwitch::new(lang, back),
             stylesheet: STYLESHEET,
             script: SCRIPT,
@@ -570,7 +573,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
             p.place_code_label,
             p.place_code_text,
             escape(&p.restore_href),
-            restore::code_texts_title(p.lang),
+            p.restore_label,
         );
     }
     for sentence in &p.advice {

@@ -252,7 +252,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         next_release_in_seconds: None,
         next_release_text: None,
         eligibility: None,
-        place_code: None,
+        place_code: Some("7K3M-QX2P-9D4R-TW8B".into()),
         invitation: None,
     };
     let mut views = vec![

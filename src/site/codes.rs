@@ -1,6 +1,9 @@
 //! A room's place codes at run time: the code shown with a place, and what a code handed back
 //! at `/.wartesaal/restore` restores. Must not act on requests: `gateway` does.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use crate::access::code::{self, CodeError, Line};
 use crate::queue::schedule::Place;
 use crate::state::Figures;
@@ -26,7 +29,7 @@ impl Room {
 
     /// The code of ticket `seq` in the line as it is now.
     pub fn place_code(&self, seq: u64, figures: &Figures) -> Option<String> {
-        code::place_code(&self.keys, Self::line(figures), seq)
+        self.cached_place_code(seq, figures)
     }
 
     /// The ticket number a place code gives back: the same number, so the same place, never
@@ -54,5 +57,60 @@ impl Room {
             }
         }
         Ok(())
+    }
+}
+
+/// Slots of the code cache: 512 KiB a room, whatever the traffic.
+const SLOTS: usize = 1 << 16;
+
+/// The place codes of one line, remembered so that a status poll costs no second HMAC: slot
+/// `offset % SLOTS` holds the MAC of the last offset that fell on it, with the offset's
+/// higher 14 bits to tell it apart (offsets have 30 bits). Fixed memory, no entry per visitor;
+/// a line of more than 65,536 places shares slots, and a miss is a MAC computed again.
+pub struct CodeCache {
+    line: Line,
+    slots: Box<[AtomicU64]>,
+}
+
+impl CodeCache {
+    pub fn new(line: Line) -> CodeCache {
+        CodeCache {
+            line,
+            slots: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn get(&self, offset: u64) -> Option<u64> {
+        let word = self.slots[offset as usize % SLOTS].load(Ordering::Relaxed);
+        (word != 0 && word >> 50 == offset >> 16).then_some(word & ((1 << 50) - 1))
+    }
+
+    fn put(&self, offset: u64, mac: u64) {
+        self.slots[offset as usize % SLOTS].store((offset >> 16) << 50 | mac, Ordering::Relaxed);
+    }
+}
+
+impl Room {
+    /// `place_code`, through the room's cache: the same text.
+    pub fn cached_place_code(&self, seq: u64, figures: &Figures) -> Option<String> {
+        let line = Self::line(figures);
+        let offset = code::place_offset(line, seq)?;
+        let mut cache = self.codes.load();
+        if cache.line != line {
+            // A new line (rare): its own cache; stores for the old line go to the old one.
+            self.codes.store(Arc::new(CodeCache::new(line)));
+            cache = self.codes.load();
+        }
+        let mac = match cache.get(offset).filter(|_| cache.line == line) {
+            Some(mac) => mac,
+            None => {
+                let mac = code::place_tag(&self.keys, line, offset);
+                if cache.line == line {
+                    cache.put(offset, mac);
+                }
+                mac
+            }
+        };
+        Some(code::format_place(offset, mac))
     }
 }

@@ -47,6 +47,8 @@ pub struct Room {
     /// A hash of the eligibility questions: forms and "yes" tokens of other questions (a
     /// reload changed them) are not taken.
     pub questions: u64,
+    /// Place codes of the current line already made (`site::codes`).
+    pub codes: arc_swap::ArcSwap<super::codes::CodeCache>,
 }
 
 /// A room's issuance rules at run time; each part is kept across reloads while its setting
@@ -136,6 +138,12 @@ impl Room {
             cookie_name: CookieName::new(cfg.cookie_name()),
             state,
             questions: questions_hash(&cfg),
+            codes: arc_swap::ArcSwap::from_pointee(super::codes::CodeCache::new(
+                crate::access::code::Line {
+                    started_at: 0,
+                    base: 0,
+                },
+            )),
             cfg,
         }
     }
