@@ -568,7 +568,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
     if let Some(code) = p.place_code {
         let _ = write!(
             out,
-            "<p class=\"ws-label\">{}</p><p class=\"ws-code\" id=\"ws-code\">{code}</p>\
+            "<p class=\"ws-label ws-code-label\">{}</p><p class=\"ws-code\" id=\"ws-code\">{code}</p>\
              <p class=\"ws-note\">{} <a href=\"{}\">{}</a></p>",
             p.place_code_label,
             p.place_code_text,

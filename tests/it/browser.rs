@@ -765,3 +765,128 @@ async fn supply_sold_out_and_the_questions_pass_the_audit_in_both_languages() {
     assert_eq!(shots.len(), 16);
     gw.stop().await;
 }
+
+/// The place code on the waiting page, the restore form (with the answer to a mistyped code)
+/// and the invitation form, audited in both languages from 320 px to desktop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_place_code_and_the_code_forms_pass_the_audit_in_both_languages() {
+    let Some(chromium) = support::chromium() else {
+        return;
+    };
+    let axe = axe_source();
+    let up = support::upstream().await;
+    let rooms = [
+        support::room(
+            "impfzentrum",
+            &up.url(),
+            "admit_per_minute = 60\ntitle = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"\n",
+        ),
+        support::room(
+            "einladung",
+            &up.url(),
+            "path_prefix = \"/einladung/\"\nadmit_per_minute = 60\ntitle = \"Impfzentrum EN-Kreis\"\n\
+             [rooms.invitations]\nrequired = true\n",
+        ),
+    ];
+    let gw = support::gateway(&support::config_text("", &rooms.concat())).await;
+    let base = gw.base();
+    for _ in 0..40 {
+        gw.visitor().get_json("/").await;
+    }
+    let mut browser = Browser::launch(&chromium).await;
+    let mut shots = Vec::new();
+    let mut problems = Vec::new();
+    let widths = [320, 375, 640, 1280];
+    browser.goto(&format!("{base}/")).await;
+    let pages = both_languages(
+        &mut browser,
+        axe.as_deref(),
+        &base,
+        "/",
+        "place-code",
+        &mut problems,
+        &mut shots,
+    )
+    .await;
+    for (html, said) in pages.iter().zip(["Ihr Platzcode", "Your place code"]) {
+        assert!(html.contains(said), "{html}");
+        let code = text_of(html, "ws-code").expect("the code is shown");
+        assert_eq!(code.len(), 19, "{code}");
+    }
+    let forms = [
+        (
+            "restore",
+            "/.wartesaal/restore?room=impfzentrum",
+            "Platz zurückholen",
+            "Get your place back",
+        ),
+        (
+            "invitation",
+            "/einladung/",
+            "Einladungscode",
+            "invitation code",
+        ),
+    ];
+    for (name, path, de, en) in forms {
+        for (lang, said) in [("de", de), ("en", en)] {
+            browser
+                .goto(&format!(
+                    "{base}/.wartesaal/lang?to={lang}&back={}",
+                    support_encode(path)
+                ))
+                .await;
+            for width in widths {
+                browser.viewport(width).await;
+                browser.goto(&format!("{base}{path}")).await;
+                let html = browser.html().await;
+                assert!(html.contains(said), "{name} {lang}: {html}");
+                assert!(!html.contains("<script"), "{name} needs no script");
+                inspect(
+                    &mut browser,
+                    axe.as_deref(),
+                    &format!("{name}-{lang}"),
+                    width,
+                    &mut problems,
+                    &mut shots,
+                )
+                .await;
+            }
+            // A mistyped code: the form again, with a plain sentence.
+            for width in widths {
+                browser.viewport(width).await;
+                browser.goto(&format!("{base}{path}")).await;
+                browser
+                    .eval(
+                        "document.querySelector('input[name=code]').value = 'ABCD';\
+                         document.querySelector('form').requestSubmit(); true",
+                    )
+                    .await;
+                until(&mut browser, "the answer to a mistyped code", |h| {
+                    h.contains("ws-error")
+                })
+                .await;
+                inspect(
+                    &mut browser,
+                    axe.as_deref(),
+                    &format!("{name}-error-{lang}"),
+                    width,
+                    &mut problems,
+                    &mut shots,
+                )
+                .await;
+            }
+        }
+    }
+    browser.close().await;
+    assert!(
+        problems.is_empty(),
+        "axe-core found WCAG 2.1 AA violations:\n{}",
+        problems.join("\n")
+    );
+    assert_eq!(shots.len(), 4 + 2 * 2 * 2 * 2);
+    gw.stop().await;
+}
+
+fn support_encode(path: &str) -> String {
+    path.replace('?', "%3F").replace('=', "%3D")
+}
