@@ -10,6 +10,7 @@ use http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
 
 use crate::access::code::{CodeError, Invitation};
+use crate::access::ticket::Kind;
 use crate::metrics::Outcome;
 use crate::page::{self, RestoreError};
 use crate::site::{Room, Unrestorable};
@@ -50,6 +51,7 @@ impl Gateway {
                 )
             }
         }
+        let headers = req.headers().clone();
         let body = match short_form(req.into_body(), MAX_FORM_BODY, FORM_BODY_TIMEOUT).await {
             Ok(body) => body,
             Err(FormBody::TooLong) => {
@@ -69,6 +71,10 @@ impl Gateway {
         };
         let now = self.clock.now_ms();
         let now_s = now / 1000;
+        if holds_live_pass(room, &headers, now) {
+            // Let in already: a code never trades a session for a place in line.
+            return onward(room, None);
+        }
         let count = |i: usize| room.metrics.place_codes[i].inc();
         if room
             .issuance
@@ -100,16 +106,7 @@ impl Gateway {
                 // The ticket of this line, as if drawn at its start: the same number, and
                 // renewed from now like a ticket whose holder was just seen.
                 let cookie = room.ticket_cookie(seq, figures.started_at, now_s, visit.secure);
-                let target = HeaderValue::from_str(&room.cfg.path_prefix)
-                    .unwrap_or(HeaderValue::from_static("/"));
-                Reply::Questions {
-                    room,
-                    status: StatusCode::SEE_OTHER,
-                    body: bytes::Bytes::new(),
-                    cookie: Some(cookie),
-                    location: Some(target),
-                    outcome: Outcome::Waiting,
-                }
+                onward(room, Some(cookie))
             }
             Err(why) => {
                 let (i, status, error) = match why {
@@ -179,6 +176,9 @@ impl Gateway {
         let now_s = now / 1000;
         let count = |result: usize| room.metrics.invitations[result].inc();
         let token = room.token(&headers, now_s);
+        if holds_live_pass(room, &headers, now) {
+            return onward(room, None);
+        }
         if !room.may_draw(token.as_ref()) {
             return Reply::rejected(
                 room,
@@ -285,17 +285,31 @@ impl Gateway {
         };
         tracing::debug!(room = %room.cfg.id, seq, "ticket by invitation");
         let started_at = room.state.figures(now).started_at;
-        Reply::Questions {
+        onward(
             room,
-            status: StatusCode::SEE_OTHER,
-            body: bytes::Bytes::new(),
-            cookie: Some(room.ticket_cookie(seq, started_at, now_s, visit.secure)),
-            location: Some(
-                HeaderValue::from_str(&room.cfg.path_prefix)
-                    .unwrap_or(HeaderValue::from_static("/")),
-            ),
-            outcome: Outcome::Waiting,
-        }
+            Some(room.ticket_cookie(seq, started_at, now_s, visit.secure)),
+        )
+    }
+}
+
+/// Whether the request carries a pass of this room whose session is live.
+fn holds_live_pass(room: &Room, headers: &http::HeaderMap, now: crate::clock::Millis) -> bool {
+    room.token(headers, now / 1000)
+        .filter(|t| t.kind == Kind::Pass)
+        .is_some_and(|t| room.state.session_seen(t.id, now))
+}
+
+/// On to the room's start, with the ticket cookie for the place given back or drawn.
+fn onward(room: &Room, cookie: Option<HeaderValue>) -> Reply<'_> {
+    Reply::Questions {
+        room,
+        status: StatusCode::SEE_OTHER,
+        body: bytes::Bytes::new(),
+        cookie,
+        location: Some(
+            HeaderValue::from_str(&room.cfg.path_prefix).unwrap_or(HeaderValue::from_static("/")),
+        ),
+        outcome: Outcome::Waiting,
     }
 }
 

@@ -63,6 +63,12 @@ async fn a_place_code_gives_the_same_place_back_in_a_fresh_browser_and_guessing_
     assert_eq!(there["position"], status["position"]);
     assert_eq!(there["place_code"], status["place_code"]);
 
+    // Someone let in already keeps the session: a code never trades it for a place in line.
+    let pass = first.cookie("wartesaal_r").unwrap();
+    let kept = hand_in(&mut first, status["place_code"].as_str().unwrap()).await;
+    assert_eq!(kept.status, StatusCode::SEE_OTHER);
+    assert_eq!(first.cookie("wartesaal_r").unwrap(), pass);
+
     // A thousand wrong guesses from one address: refused as unknown up to the limit, then
     // refused unread; even the right code waits for the next minute.
     let mut guesser = gw.visitor();
