@@ -47,6 +47,13 @@ fi
 BASE=${BASE_PORT:-18080}
 P_UPSTREAM=$((BASE + 1)) P_STATIC=$((BASE + 2)) P_NGINX=$((BASE + 3)) P_HAPROXY=$((BASE + 4))
 P_WARTESAAL=$((BASE + 5)) P_ADMIN=$((BASE + 6)) P_BARE=$((BASE + 7))
+# A port taken by something else would be measured instead of our servers: refuse to start.
+for port in $(seq "$BASE" $((BASE + 7))); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "port $port on 127.0.0.1 is in use; stop what listens there or set BASE_PORT" >&2
+        exit 1
+    fi
+done
 
 need=()
 for tool in wrk nginx haproxy curl taskset pgrep; do
