@@ -40,6 +40,25 @@ pub fn run(
             Some(ms / 1000)
         }
     };
+    // Every argument is checked before the ledger moves: a refused run uses up no index.
+    if let Some(until) = until {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if Invitation::new(0, Some(until)).is_none() {
+            return Err(
+                "--valid-until must lie between 2026-01-01 and 2033-06 (the codes count 65,535 \
+                 hours from 2026)"
+                    .into(),
+            );
+        }
+        if until <= now + 3600 {
+            return Err(
+                "--valid-until lies in the past (or within the hour): every code would be dead"
+                    .into(),
+            );
+        }
+    }
     let first = match first {
         Some(first) => first,
         None => reserve(config, room, count)?,
@@ -53,10 +72,8 @@ pub fn run(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut valid = None;
     for index in first..first + count {
-        let invitation = Invitation::new(index, until).ok_or_else(|| {
-            "--valid-until must lie between 2026 and 2033 (the codes count hours from 2026)"
-                .to_string()
-        })?;
+        let invitation = Invitation::new(index, until)
+            .ok_or_else(|| format!("index {index} is beyond the invitations a room can have"))?;
         valid = invitation.valid_until;
         writeln!(out, "{}", invitation.code(&keys)).map_err(|e| e.to_string())?;
     }

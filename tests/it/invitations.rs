@@ -171,8 +171,18 @@ fn invite_prints_codes_batch_after_batch_without_overlap() {
     let none = invite(&["--count", "0"]);
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("--count"));
-    let past = invite(&["--count", "1", "--valid-until", "2020-01-01T00:00:00Z"]);
-    assert!(String::from_utf8_lossy(&past.stderr).contains("--valid-until"));
+    let ledger = || std::fs::read_to_string(dir.join("state/r.invitations")).unwrap();
+    let before = ledger();
+    for when in [
+        "2020-01-01T00:00:00Z",
+        "2026-06-01T00:00:00Z",
+        "2040-01-01T00:00:00Z",
+    ] {
+        let refused = invite(&["--count", "1", "--valid-until", when]);
+        assert!(!refused.status.success(), "{when}");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("--valid-until"));
+    }
+    assert_eq!(ledger(), before, "a refused run uses up no index");
 }
 
 #[tokio::test]
