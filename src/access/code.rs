@@ -60,16 +60,6 @@ pub enum CodeError {
     Expired,
 }
 
-impl CodeError {
-    pub fn reason(self) -> &'static str {
-        match self {
-            CodeError::Malformed => "malformed",
-            CodeError::Unknown => "unknown",
-            CodeError::Expired => "expired",
-        }
-    }
-}
-
 /// The line a place code belongs to: when it began and where its numbers begin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Line {
@@ -258,16 +248,6 @@ fn decode(text: &str, digits: usize) -> Result<u128, CodeError> {
     Ok(value)
 }
 
-/// Whether `text` looks like an invitation rather than a place code (by its length): the
-/// restore form takes both.
-pub fn is_invitation(text: &str) -> bool {
-    let n = text
-        .bytes()
-        .filter(|c| !matches!(c, b' ' | b'-' | b'\t'))
-        .count();
-    n == INVITE_DIGITS
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,7 +333,6 @@ mod tests {
         assert_eq!(inv.valid_until, Some(HOURS_EPOCH_S + 10 * 3600));
         let code = inv.code(&k);
         assert_eq!(code.len(), 20);
-        assert!(is_invitation(&code));
         assert_eq!(Invitation::read(&k, &code, HOURS_EPOCH_S), Ok(inv));
         assert_eq!(
             Invitation::read(&k, &code, HOURS_EPOCH_S + 10 * 3600),
@@ -368,7 +347,6 @@ mod tests {
         assert_eq!(Invitation::new(1, Some(HOURS_EPOCH_S - 1)), None);
         // A place code is not an invitation, nor the other way round.
         let place = place_code(&k, LINE, 1).unwrap();
-        assert!(!is_invitation(&place));
         assert_eq!(Invitation::read(&k, &place, 0), Err(CodeError::Malformed));
         assert_eq!(read_place_code(&k, LINE, &code), Err(CodeError::Malformed));
     }

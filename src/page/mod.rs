@@ -438,7 +438,7 @@ impl<'a> WaitingPage<'a> {
             place_code_label: restore::code_texts(lang).label,
             place_code_text: restore::code_texts(lang).explain,
             restore_href: format!("/.wartesaal/restore?room={}", room.id),
-            restore_label: restore::code_texts_title(lang.code()),
+            restore_label: restore::code_texts(lang).title,
             switch: LanguageSwitch::new(lang, back),
             stylesheet: STYLESHEET,
             script: SCRIPT,

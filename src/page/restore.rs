@@ -8,7 +8,8 @@ pub(super) struct CodeTexts {
     pub(super) label: &'static str,
     /// The one sentence under it.
     pub(super) explain: &'static str,
-    title: &'static str,
+    /// The form's title, also the waiting page's link to it.
+    pub(super) title: &'static str,
     intro: &'static str,
     field: &'static str,
     submit: &'static str,
@@ -56,15 +57,6 @@ pub(super) fn code_texts(lang: Lang) -> &'static CodeTexts {
     match lang {
         Lang::De => &DE,
         Lang::En => &EN,
-    }
-}
-
-/// The restore form's title, as the link to it on the waiting page.
-pub(super) fn code_texts_title(lang: &str) -> &'static str {
-    if lang == "en" {
-        EN.title
-    } else {
-        DE.title
     }
 }
 
