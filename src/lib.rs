@@ -8,7 +8,7 @@
 //! The folders are layers; each may use the ones listed before it, never one after:
 //! `clock`, `queue` (the pure admission arithmetic), `access` (tokens, issuance limits),
 //! `tls`, `config`, `metrics`, `http1` (the upstream client), `page`, `state` (where a room's
-//! counters live), `forward` (what crosses to the upstream), `site` (the runtime model built
+//! counters live), `notify` (e-mails to waiting visitors), `forward` (what crosses to the upstream), `site` (the runtime model built
 //! from config), `gateway` (what happens to a request), `ops` (admin API, history, tick),
 //! `server` (listeners), `demo`.
 #![forbid(unsafe_code)]
@@ -21,6 +21,7 @@ pub mod forward;
 pub mod gateway;
 pub mod http1;
 pub mod metrics;
+pub mod notify;
 pub mod ops;
 pub mod page;
 pub mod queue;

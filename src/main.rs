@@ -76,6 +76,19 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Send one test e-mail through a room's `[rooms.notify]` SMTP settings: what a waiting
+    /// visitor would get, marked as a test.
+    NotifyTest {
+        /// Room id.
+        #[arg(long)]
+        room: String,
+        /// Where the test e-mail goes.
+        #[arg(long)]
+        to: String,
+        /// Config file [default: $WARTESAAL_CONFIG or config/wartesaal.toml]
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Read or change rooms through a running gateway's admin API.
     Ctl {
         /// The gateway's admin listener.
@@ -245,6 +258,17 @@ fn main() -> ExitCode {
                         ExitCode::from(EXIT_CONFIG)
                     }
                 },
+                Err(e) => report(&e),
+            }
+        }
+        Command::NotifyTest { room, to, config } => {
+            let path = config_path(config);
+            match load_config(&path) {
+                Ok(c) => runtime_and(async move {
+                    let done = wartesaal::ops::letters::send_test(&c, &room, &to).await?;
+                    println!("{done}");
+                    Ok::<(), String>(())
+                }),
                 Err(e) => report(&e),
             }
         }

@@ -30,6 +30,36 @@ pub const SUPPLY_HEADERS_IGNORED: &str = "wartesaal_supply_headers_ignored_total
 pub const ELIGIBILITY_ANSWERS: &str = "wartesaal_eligibility_answers_total";
 pub const PLACE_CODES: &str = "wartesaal_place_codes_total";
 pub const INVITATIONS: &str = "wartesaal_invitations_total";
+pub const NOTIFICATIONS: &str = "wartesaal_notifications_total";
+/// The `result` labels of `wartesaal_notifications_total`, in `RoomMetrics::notifications`
+/// order: sign-ups taken or refused, e-mails sent, tries failed, letters given up, and the
+/// e-mails' links followed or come too late.
+pub const NOTIFICATION_RESULTS: [&str; 10] = [
+    "registered",
+    "invalid",
+    "duplicate",
+    "limited",
+    "unavailable",
+    "sent",
+    "failed",
+    "dropped",
+    "followed",
+    "expired",
+];
+
+/// Indices into `RoomMetrics::notifications`, named as `NOTIFICATION_RESULTS` labels them.
+pub mod notified {
+    pub const REGISTERED: usize = 0;
+    pub const INVALID: usize = 1;
+    pub const DUPLICATE: usize = 2;
+    pub const LIMITED: usize = 3;
+    pub const UNAVAILABLE: usize = 4;
+    pub const SENT: usize = 5;
+    pub const FAILED: usize = 6;
+    pub const DROPPED: usize = 7;
+    pub const FOLLOWED: usize = 8;
+    pub const EXPIRED: usize = 9;
+}
 /// The `result` labels of `wartesaal_invitations_total`, in `RoomMetrics::invitations` order.
 pub const INVITATION_RESULTS: [&str; 7] = [
     "drawn",
@@ -219,6 +249,7 @@ pub struct Metrics {
     supply_ignored: IntCounterVec,
     eligibility_answers: IntCounterVec,
     place_codes: IntCounterVec,
+    notifications: IntCounterVec,
     invitations: IntCounterVec,
     requests: IntCounterVec,
     upstream_responses: IntCounterVec,
@@ -252,6 +283,8 @@ pub struct RoomMetrics {
     pub eligibility: Vec<[IntCounter; 2]>,
     /// Place codes handed back, by `PLACE_CODE_RESULTS`.
     pub place_codes: [IntCounter; 5],
+    /// E-mails asked for, sent and followed, by `NOTIFICATION_RESULTS`.
+    pub notifications: [IntCounter; 10],
     /// Invitation codes entered, by `INVITATION_RESULTS`.
     pub invitations: [IntCounter; 7],
     requests: [IntCounter; 6],
@@ -370,6 +403,11 @@ impl Metrics {
             "Place codes entered at /.wartesaal/restore, by result.",
             &["room", "result"],
         );
+        let notifications = counter(
+            NOTIFICATIONS,
+            "E-mails to waiting visitors: sign-ups, sends, failed tries and links followed.",
+            &["room", "result"],
+        );
         let invitations = counter(
             INVITATIONS,
             "Invitation codes entered at /.wartesaal/invitation, by result.",
@@ -450,6 +488,7 @@ impl Metrics {
             supply_ignored,
             eligibility_answers,
             place_codes,
+            notifications,
             invitations,
             requests,
             upstream_responses,
@@ -478,6 +517,8 @@ impl Metrics {
                 .collect(),
             place_codes: PLACE_CODE_RESULTS.map(|r| self.place_codes.with_label_values(&[room, r])),
             invitations: INVITATION_RESULTS.map(|r| self.invitations.with_label_values(&[room, r])),
+            notifications: NOTIFICATION_RESULTS
+                .map(|r| self.notifications.with_label_values(&[room, r])),
             tickets_issued: self.tickets_issued.with_label_values(&[room]),
             admitted: self.admitted.with_label_values(&[room]),
             queue_waiting: self.queue_waiting.with_label_values(&[room]),

@@ -48,6 +48,10 @@ pub enum Kind {
     /// Every eligibility question answered "yes": the holder may go on to draw a ticket.
     /// `seq` is the questions' hash; the answers themselves are in no token.
     Answered,
+    /// The link of the e-mail that tells a visitor it is nearly their turn: gives ticket
+    /// `seq` back until `expires_at`, however long ago it was called. `id` is the line's
+    /// start (Unix seconds), so a link of an earlier line is no link.
+    Link,
 }
 
 impl Kind {
@@ -58,6 +62,7 @@ impl Kind {
             Kind::Challenge => 3,
             Kind::Asked => 4,
             Kind::Answered => 5,
+            Kind::Link => 6,
         }
     }
 }
@@ -276,6 +281,7 @@ impl RoomKeys {
             3 => Kind::Challenge,
             4 => Kind::Asked,
             5 => Kind::Answered,
+            6 => Kind::Link,
             _ => return Err(TokenError::Malformed),
         };
         if buf[3..7] != self.room_tag {
@@ -347,6 +353,7 @@ mod tests {
             Kind::Challenge,
             Kind::Asked,
             Kind::Answered,
+            Kind::Link,
         ] {
             let text = keys.sign(&sample(kind));
             assert_eq!(text.len(), TOKEN_CHARS);

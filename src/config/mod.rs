@@ -27,12 +27,14 @@ use crate::queue::schedule::{Schedule, Window};
 use crate::queue::supply::MAX_SUPPLY;
 use crate::tls;
 
+mod notify;
 mod room;
 mod sections;
 mod state;
 mod supply;
 mod walk;
 
+pub use notify::{Credentials, NotifyConfig, SmtpSecurity, SmtpServer, DEFAULT_LEAD_TIME};
 use room::room_section;
 use sections::{admin_section, keys_section, server_section};
 use state::state_section;
@@ -317,6 +319,8 @@ pub struct RoomConfig {
     /// `[rooms.invitations] required`: only a visitor with a valid invitation code
     /// (`wartesaal invite`) may draw a ticket.
     pub invitations_required: bool,
+    /// `[rooms.notify]`: an e-mail when it is nearly a waiting visitor's turn.
+    pub notify: Option<NotifyConfig>,
     /// The zone the page's times are shown in; `None` shows UTC.
     pub time_zone: Option<RoomTimeZone>,
     /// `template_dir`: the operator's own page templates. The site loads them (and `check`

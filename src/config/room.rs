@@ -211,6 +211,10 @@ pub(super) fn room_section(
         Some(t) => super::supply::invitations_section(&s.key("invitations"), t, p),
         None => false,
     };
+    let notify = match s.table("notify", p) {
+        Some(t) => super::notify::notify_section(&s.key("notify"), t, p),
+        None => None,
+    };
     let eligibility = match s.get("eligibility") {
         Some(v) => super::supply::eligibility_sections(&s.key("eligibility"), v, p),
         None => Vec::new(),
@@ -259,6 +263,7 @@ pub(super) fn room_section(
         issuance,
         supply,
         invitations_required,
+        notify,
         eligibility,
         time_zone,
         template_dir: template_dir.map(PathBuf::from),

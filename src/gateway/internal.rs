@@ -41,7 +41,11 @@ impl Gateway {
     ) -> Reply<'a> {
         if matches!(
             what,
-            Internal::Ticket | Internal::Eligibility | Internal::Restore | Internal::Invitation
+            Internal::Ticket
+                | Internal::Eligibility
+                | Internal::Restore
+                | Internal::Invitation
+                | Internal::Notify
         ) {
             return match internal_room(site, &req, visit) {
                 Some(room) if what == Internal::Ticket => {
@@ -52,6 +56,9 @@ impl Gateway {
                 }
                 Some(room) if what == Internal::Invitation => {
                     Box::pin(self.invitation(room, req, visit)).await
+                }
+                Some(room) if what == Internal::Notify => {
+                    Box::pin(self.notify(room, req, visit)).await
                 }
                 Some(room) => Box::pin(self.answered(room, req, visit)).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
@@ -74,6 +81,7 @@ impl Gateway {
             | Internal::Eligibility
             | Internal::Restore
             | Internal::Invitation
+            | Internal::Notify
             | Internal::Unknown => Reply::refused(StatusCode::NOT_FOUND, "not found"),
         }
     }
@@ -414,6 +422,7 @@ pub(super) enum Internal {
     Eligibility,
     Restore,
     Invitation,
+    Notify,
     Css,
     Script,
     Lang,
@@ -428,6 +437,7 @@ impl Internal {
             "eligibility" => Internal::Eligibility,
             "restore" => Internal::Restore,
             "invitation" => Internal::Invitation,
+            "notify" => Internal::Notify,
             "assets/wartesaal.css" => Internal::Css,
             "assets/wartesaal.js" => Internal::Script,
             "lang" => Internal::Lang,

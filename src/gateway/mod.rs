@@ -32,6 +32,7 @@ mod decide;
 mod eligibility;
 mod hygiene;
 mod internal;
+mod notify;
 mod reply;
 mod restore;
 #[cfg(test)]

@@ -40,6 +40,9 @@ impl Gateway {
             location: None,
             outcome,
         };
+        if let Some(link) = req.uri().query().and_then(|q| field(q, "link")) {
+            return self.follow_link(room, req.headers(), visit, &link);
+        }
         match *req.method() {
             Method::GET | Method::HEAD => return form(StatusCode::OK, None, Outcome::Waiting),
             Method::POST => {}
@@ -124,6 +127,56 @@ impl Gateway {
 }
 
 impl Gateway {
+    /// `/.wartesaal/restore?room=…&link=…`, the e-mail's link: gives its ticket's place back
+    /// until the link's end, however many places were called since (the place is held for
+    /// a visitor who was told by e-mail). A link of an earlier line, or past its end, says so.
+    fn follow_link<'a>(
+        &self,
+        room: &'a Room,
+        headers: &http::HeaderMap,
+        visit: &Visit,
+        link: &str,
+    ) -> Reply<'a> {
+        use crate::metrics::notified;
+        let now = self.clock.now_ms();
+        if holds_live_pass(room, headers, now) {
+            return onward(room, None);
+        }
+        let figures = room.state.figures(now);
+        let count = |i: usize| room.metrics.notifications[i].inc();
+        let lang = visit.lang(room.cfg.language);
+        match room.keys.verify(link, now / 1000) {
+            Ok(t)
+                if t.kind == Kind::Link
+                    && t.id == figures.started_at
+                    && (figures.base..figures.handed_out).contains(&t.seq) =>
+            {
+                count(notified::FOLLOWED);
+                tracing::debug!(room = %room.cfg.id, seq = t.seq, "place given back by its e-mail");
+                let cookie =
+                    room.ticket_cookie(t.seq, figures.started_at, now / 1000, visit.secure);
+                onward(room, Some(cookie))
+            }
+            other => {
+                count(notified::EXPIRED);
+                let status =
+                    if other.is_ok() || other == Err(crate::access::ticket::TokenError::Expired) {
+                        StatusCode::GONE
+                    } else {
+                        StatusCode::BAD_REQUEST
+                    };
+                Reply::Questions {
+                    room,
+                    status,
+                    body: page::restore_page(&room.cfg, lang, Some(RestoreError::Link)),
+                    cookie: None,
+                    location: None,
+                    outcome: Outcome::Rejected,
+                }
+            }
+        }
+    }
+
     /// `POST /.wartesaal/invitation?room=…` (`code=…`), in a room with
     /// `[rooms.invitations] required`: a valid code draws a ticket once; entered again, in any
     /// browser, it gives that ticket's place back. GET shows the form.
@@ -300,7 +353,7 @@ fn holds_live_pass(room: &Room, headers: &http::HeaderMap, now: crate::clock::Mi
 }
 
 /// On to the room's start, with the ticket cookie for the place given back or drawn.
-fn onward(room: &Room, cookie: Option<HeaderValue>) -> Reply<'_> {
+pub(super) fn onward(room: &Room, cookie: Option<HeaderValue>) -> Reply<'_> {
     Reply::Questions {
         room,
         status: StatusCode::SEE_OTHER,

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod ctl;
 pub mod history;
 pub mod invite;
+pub mod letters;
 
 use history::History;
 
@@ -28,6 +29,8 @@ pub struct Ops {
     /// Refused admin tokens, for their rate-limited log line: a token guesser must not fill
     /// the log.
     refusals: LogBudget,
+    /// Where the e-mails stand (`send_letters`).
+    outbox: letters::Outbox,
 }
 
 /// One log line at most every `REFUSAL_LOG_EVERY_MS` about an event, with the count since.
@@ -63,6 +66,7 @@ impl Ops {
             backend,
             history: History::default(),
             refusals: LogBudget::default(),
+            outbox: letters::Outbox::default(),
         }
     }
 

@@ -13,11 +13,13 @@ use crate::queue::admission::Estimate;
 use crate::queue::schedule::{local_time, LocalTime, Schedule};
 use crate::queue::supply::Chance;
 
+mod notify;
 mod questions;
 mod restore;
 pub mod templates;
 mod texts;
 
+pub use notify::{letter, notify_page, Letter, NotifyAnswer};
 pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
 pub use restore::{invitation_page, restore_page, RestoreError};
 use templates::Templates;
@@ -304,6 +306,14 @@ pub struct WaitingPage<'a> {
     pub restore_href: String,
     /// The link's text: the restore form's title.
     pub restore_label: &'static str,
+    /// Where the e-mail field is sent (`[rooms.notify]`); none without a place or without
+    /// e-mails. With its heading, sentence, field label, button and privacy note.
+    pub notify_href: Option<String>,
+    pub notify_label: &'static str,
+    pub notify_text: &'static str,
+    pub notify_field: &'static str,
+    pub notify_submit: &'static str,
+    pub notify_privacy: &'static str,
     pub switch: LanguageSwitch,
     pub stylesheet: &'static str,
     pub script: &'static str,
@@ -439,6 +449,13 @@ impl<'a> WaitingPage<'a> {
             place_code_text: restore::code_texts(lang).explain,
             restore_href: format!("/.wartesaal/restore?room={}", room.id),
             restore_label: restore::code_texts(lang).title,
+            notify_href: (room.notify.is_some() && view.place_code.is_some() && !view.admitted)
+                .then(|| format!("/.wartesaal/notify?room={}", room.id)),
+            notify_label: notify::notify_texts(lang).label,
+            notify_text: notify::notify_texts(lang).explain,
+            notify_field: notify::notify_texts(lang).field,
+            notify_submit: notify::notify_texts(lang).submit,
+            notify_privacy: notify::notify_texts(lang).privacy,
             switch: LanguageSwitch::new(lang, back),
             stylesheet: STYLESHEET,
             script: SCRIPT,
@@ -575,6 +592,15 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
             escape(&p.restore_href),
             p.restore_label,
         );
+    }
+    if let Some(action) = &p.notify_href {
+        let _ = write!(
+            out,
+            "<h2 class=\"ws-label\">{}</h2><p class=\"ws-note\">{}</p>",
+            p.notify_label, p.notify_text
+        );
+        let lang = if p.lang == "en" { Lang::En } else { Lang::De };
+        notify::notify_form(&mut out, notify::notify_texts(lang), action);
     }
     for sentence in &p.advice {
         let _ = write!(out, "<p class=\"ws-note\">{sentence}</p>");

@@ -17,6 +17,7 @@ pub(super) struct CodeTexts {
     unknown: &'static str,
     lapsed: &'static str,
     limited: &'static str,
+    link: &'static str,
 }
 
 pub(super) const DE: CodeTexts = CodeTexts {
@@ -35,6 +36,8 @@ pub(super) const DE: CodeTexts = CodeTexts {
     lapsed: "Dieser Platz war an der Reihe und ist inzwischen verfallen. Sie können sich neu \
              anstellen.",
     limited: "Von Ihrem Anschluss kamen gerade zu viele Versuche. Bitte warten Sie eine Minute.",
+    link: "Dieser Link aus Ihrer E-Mail gilt nicht mehr. Haben Sie Ihren Platzcode, geben Sie \
+           ihn hier ein; sonst können Sie sich neu anstellen.",
 };
 
 pub(super) const EN: CodeTexts = CodeTexts {
@@ -51,6 +54,8 @@ pub(super) const EN: CodeTexts = CodeTexts {
     unknown: "We do not know this place code. Please check every character.",
     lapsed: "This place was called and has lapsed since. You can join the queue again.",
     limited: "Too many attempts came from your connection just now. Please wait a minute.",
+    link: "The link from your e-mail no longer holds a place. If you have your place code, \
+           enter it here; otherwise you can join the queue again.",
 };
 
 pub(super) fn code_texts(lang: Lang) -> &'static CodeTexts {
@@ -75,6 +80,8 @@ pub enum RestoreError {
     Expired,
     /// An invitation whose place has lapsed.
     Used,
+    /// An e-mail's link past its end, or of an earlier line.
+    Link,
 }
 
 /// The texts of the invitation form.
@@ -126,6 +133,7 @@ pub fn restore_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError>) 
         RestoreError::Malformed => t.malformed,
         RestoreError::Unknown => t.unknown,
         RestoreError::Lapsed => t.lapsed,
+        RestoreError::Link => t.link,
         RestoreError::Limited | RestoreError::Expired | RestoreError::Used => t.limited,
     });
     let form = CodeForm {
@@ -150,7 +158,7 @@ pub fn invitation_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError
         RestoreError::Malformed => t.malformed,
         RestoreError::Unknown => t.unknown,
         RestoreError::Expired => t.expired,
-        RestoreError::Used | RestoreError::Lapsed => t.used,
+        RestoreError::Used | RestoreError::Lapsed | RestoreError::Link => t.used,
         RestoreError::Limited => code_texts(lang).limited,
     });
     let form = CodeForm {

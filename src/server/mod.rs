@@ -191,6 +191,11 @@ impl Running {
     pub fn tick(&self) {
         self.ops.tick();
     }
+
+    /// One round of the outbox now, as the once-a-second one does (never both at once).
+    pub async fn send_letters(&self) {
+        self.ops.send_letters().await;
+    }
 }
 
 /// Binds every listener and starts serving. Addresses with port 0 get a free port; the bound
@@ -293,6 +298,12 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     tasks.spawn(every(TICK, stopped.clone(), move || {
         ticking.tick();
         std::future::ready(())
+    }));
+    // The outbox on its own beat: a slow SMTP server delays only the next e-mails.
+    let mailing = ops.clone();
+    tasks.spawn(every(TICK, stopped.clone(), move || {
+        let ops = mailing.clone();
+        async move { ops.send_letters().await }
     }));
 
     Ok(Running {

@@ -12,6 +12,7 @@ use crate::config::{AdminToken, Config, ConfigError, CookieSecure, RoomConfig};
 use crate::forward::UpstreamGate;
 use crate::http1::{UpstreamError, UpstreamPool};
 use crate::metrics::Metrics;
+use crate::notify::Notifier;
 use crate::page::templates;
 use crate::queue::admission::Limits;
 use crate::state::{Backend, RoomState, StateError};
@@ -38,6 +39,8 @@ pub enum SiteError {
     Tls(#[from] rustls::Error),
     #[error("cannot set up the upstream: {0}")]
     Upstream(#[from] UpstreamError),
+    #[error("room `{room}`: cannot set up [rooms.notify]: {why}")]
+    Notify { room: String, why: String },
 }
 
 /// Everything that a reload replaces at once.
@@ -144,7 +147,16 @@ impl Site {
                     Arc::new(UpstreamPool::new(&cfg.upstream, tls)?)
                 }
             };
-            rooms.push(Arc::new(Room::new(
+            let notifier = match &cfg.notify {
+                Some(n) => Some(Arc::new(Notifier::new(n).map_err(|why| {
+                    SiteError::Notify {
+                        room: cfg.id.clone(),
+                        why,
+                    }
+                })?)),
+                None => None,
+            };
+            let room = Room::new(
                 cfg.clone(),
                 config,
                 metrics,
@@ -153,7 +165,8 @@ impl Site {
                 issuance,
                 pool,
                 templates.remove(&cfg.id),
-            )));
+            );
+            rooms.push(Arc::new(Room { notifier, ..room }));
         }
         Ok(Site {
             rooms,

@@ -16,6 +16,7 @@ use crate::config::{Config, RoomConfig};
 use crate::forward::{self, CookieName, UpstreamGate};
 use crate::http1::UpstreamPool;
 use crate::metrics::{Metrics, RoomMetrics};
+use crate::notify::Notifier;
 use crate::page::templates::Templates;
 use crate::page::View;
 use crate::site::path::{path_is_plain, starts_at_segment};
@@ -49,6 +50,8 @@ pub struct Room {
     pub questions: u64,
     /// Place codes of the current line already made (`site::codes`).
     pub codes: arc_swap::ArcSwap<super::codes::CodeCache>,
+    /// The e-mail side, with `[rooms.notify]`.
+    pub notifier: Option<Arc<Notifier>>,
 }
 
 /// A room's issuance rules at run time; each part is kept across reloads while its setting
@@ -144,6 +147,7 @@ impl Room {
                     base: 0,
                 },
             )),
+            notifier: None,
             cfg,
         }
     }

@@ -255,6 +255,19 @@ pub trait RoomState: Send + Sync + 'static {
     /// it drew one already: the number in force is returned (the earlier one after a race).
     fn invite(&self, index: u64, seq: u64, now: Millis) -> StateFuture<'_, u64>;
 
+    /// Keeps `letter` until it is sent, durably (and, shared, for every gateway) before it
+    /// answers. One letter per ticket, ever: a ticket written to already, or with a letter
+    /// pending, is `Already`.
+    fn enlist(&self, letter: Letter, now: Millis) -> StateFuture<'_, Enlisted>;
+
+    /// Letters not sent yet of tickets from `from` on, in ticket order, at most `max`: `None`
+    /// when another gateway sends this room's letters (a shared room's lease holder does).
+    fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>>;
+
+    /// Ticket `seq`'s letter is sent (or given up): its address is forgotten, durably; the
+    /// ticket stays written to.
+    fn letter_done(&self, seq: u64, now: Millis) -> StateFuture<'_, ()>;
+
     /// One second of upstream observations, for the adaptive rate. Returns the change it made
     /// and the new rate.
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)>;
@@ -275,6 +288,33 @@ pub trait RoomState: Send + Sync + 'static {
     fn backend(&self) -> BackendInfo {
         BackendInfo::default()
     }
+}
+
+/// An e-mail owed to the holder of a ticket (`[rooms.notify]`): the address is kept only
+/// until it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Letter {
+    /// The ticket it tells about.
+    pub seq: u64,
+    pub to: String,
+    /// The page's language when it was asked for: `"de"` or `"en"`.
+    pub lang: String,
+    /// When it was asked for.
+    pub at: Millis,
+}
+
+/// A room keeps at most this many letters unsent: some 20 MB of addresses, a ceiling that
+/// a flood of sign-ups cannot raise.
+pub const MAX_LETTERS: usize = 100_000;
+
+/// What became of a letter handed to `enlist`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enlisted {
+    Added,
+    /// The ticket has a letter pending or was written to: one per ticket.
+    Already,
+    /// `MAX_LETTERS` are waiting to be sent.
+    Full,
 }
 
 /// Which backend holds a room and how it is doing.

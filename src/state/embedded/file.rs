@@ -100,6 +100,12 @@ pub struct Saved {
     /// Invitations that drew a ticket: (index, ticket number).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invitations: Vec<(u64, u64)>,
+    /// E-mails asked for and not sent yet (`[rooms.notify]`): the only addresses kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub letters: Vec<crate::state::Letter>,
+    /// Tickets written to: each gets one e-mail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<u64>,
 }
 
 /// The state directory, locked for this process while any room uses it.
@@ -359,6 +365,13 @@ mod tests {
                 admitted: 20,
             }),
             invitations: vec![(3, 17)],
+            letters: vec![crate::state::Letter {
+                seq: 9,
+                to: "a@example.org".into(),
+                lang: "en".into(),
+                at: 5,
+            }],
+            written: vec![4],
         }
     }
 

@@ -21,11 +21,12 @@ use crate::queue::admission::{self, Drawn, Limits, Queue};
 use crate::queue::schedule::{self, Order, Phase, Prequeue};
 use crate::queue::supply::{self, Change as SupplyChange, Supply};
 use crate::state::{
-    effective, operator_rate, BackendInfo, Figures, Gate, Message, RoomState, SessionStart,
-    Settings, SettingsChange, StateError, StateFuture,
+    effective, operator_rate, BackendInfo, Enlisted, Figures, Gate, Letter, Message, RoomState,
+    SessionStart, Settings, SettingsChange, StateError, StateFuture,
 };
 
 pub mod file;
+mod letters;
 mod sessions;
 
 use sessions::{Session, Sessions};
@@ -101,6 +102,8 @@ struct Line {
     supply: Option<Supply>,
     /// Invitations that drew a ticket, by index: their ticket numbers.
     invitations: std::collections::BTreeMap<u64, u64>,
+    /// E-mails owed to visitors, and tickets written to.
+    letters: letters::Letters,
 }
 
 impl Line {
@@ -285,6 +288,7 @@ impl EmbeddedState {
             l.prequeue_durable = true;
             l.supply = saved.supply;
             l.invitations = saved.invitations.iter().copied().collect();
+            l.letters = letters::Letters::restore(&saved.letters, &saved.written);
             l.follow_supply();
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
             l.issued_at_save = issued;
@@ -344,6 +348,7 @@ impl EmbeddedState {
             skipped_seen: std::collections::BTreeSet::new(),
             supply: None,
             invitations: std::collections::BTreeMap::new(),
+            letters: letters::Letters::default(),
         };
         line.follow_supply();
         line.configure_adaptive(now);
@@ -523,6 +528,7 @@ impl EmbeddedState {
                 issued.saturating_add(brisk.max(RESERVE_MIN))
             };
             l.reserved = l.reserved.min(reserved);
+            let (letters, written) = l.letters.saved();
             let saved = Saved {
                 format: FORMAT,
                 room: String::new(),
@@ -540,6 +546,8 @@ impl EmbeddedState {
                 prequeue: l.prequeue.clone(),
                 supply: l.supply,
                 invitations: l.invitations.iter().map(|(&i, &s)| (i, s)).collect(),
+                letters,
+                written,
             };
             (saved, reserved)
         });
@@ -823,6 +831,35 @@ impl RoomState for EmbeddedState {
             Ok(())
         };
         Box::pin(std::future::ready(saved.map(|()| kept)))
+    }
+
+    fn enlist(&self, letter: Letter, now: Millis) -> StateFuture<'_, Enlisted> {
+        let seq = letter.seq;
+        let enlisted = self.with_line(|l| l.letters.enlist(letter));
+        // On disk before the visitor is told: the letter survives a crash.
+        let saved = match enlisted {
+            Enlisted::Added => self.save(now, false).map_err(|e| {
+                self.with_line(|l| l.letters.unlist(seq));
+                StateError::from(e)
+            }),
+            _ => Ok(()),
+        };
+        Box::pin(std::future::ready(saved.map(|()| enlisted)))
+    }
+
+    fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>> {
+        let letters = self.with_line(|l| l.letters.from(from, max));
+        Box::pin(std::future::ready(Ok(Some(letters))))
+    }
+
+    fn letter_done(&self, seq: u64, now: Millis) -> StateFuture<'_, ()> {
+        // The address leaves the disk with this save (a failed one: with the next).
+        let saved = if self.with_line(|l| l.letters.done(seq)) {
+            self.save(now, false).map_err(StateError::from)
+        } else {
+            Ok(())
+        };
+        Box::pin(std::future::ready(saved))
     }
 
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {

@@ -37,6 +37,7 @@ use crate::state::{
 use crate::state::{Message, Override, Settings};
 
 mod codec;
+mod letters;
 mod link;
 mod room;
 mod supply;
@@ -118,6 +119,7 @@ struct Scripts {
     release: Script,
     undo: Script,
     supply: Script,
+    enlist: Script,
 }
 
 impl Redis {
@@ -144,6 +146,7 @@ impl Redis {
                 release: Script::new(RELEASE),
                 undo: Script::new(UNDO),
                 supply: Script::new(SUPPLY),
+                enlist: Script::new(letters::ENLIST),
             },
         }))
     }
@@ -221,6 +224,10 @@ struct Keys {
     challenges: String,
     /// Invitations that drew a ticket: index → ticket number.
     invitations: String,
+    /// E-mails owed to visitors: ticket → letter, the tickets in order, and those written to.
+    letters: String,
+    letter_queue: String,
+    written: String,
 }
 
 impl Keys {
@@ -240,6 +247,9 @@ impl Keys {
             addresses: [key("addresses:0"), key("addresses:1")],
             challenges: key("challenges"),
             invitations: key("invitations"),
+            letters: key("letters"),
+            letter_queue: key("letters:queue"),
+            written: key("written"),
         }
     }
 }

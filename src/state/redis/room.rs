@@ -4,6 +4,7 @@
 use super::*;
 
 use crate::queue::admission::CLAIM_HOLD_MS;
+use crate::state::{Enlisted, Letter};
 
 impl RoomState for SharedState {
     fn shares_issuance(&self) -> bool {
@@ -295,6 +296,18 @@ impl RoomState for SharedState {
                 .map_err(unavailable)?;
             kept.ok_or_else(lost)
         })
+    }
+
+    fn enlist(&self, letter: Letter, _now: Millis) -> StateFuture<'_, Enlisted> {
+        Box::pin(self.enlist_letter(letter))
+    }
+
+    fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>> {
+        Box::pin(self.letters_from(from, max))
+    }
+
+    fn letter_done(&self, seq: u64, _now: Millis) -> StateFuture<'_, ()> {
+        Box::pin(self.letter_sent(seq))
     }
 
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {

@@ -1,0 +1,319 @@
+//! A room's `[rooms.notify]`: the operator's SMTP server, the sender, and when a waiting
+//! visitor who left an address is written to. Checked whole at load (`wartesaal check`
+//! included): the URL's shape, the sender's address, the credentials file and the CA file.
+//! Must not connect anywhere: `notify` does.
+
+use std::str::FromStr;
+
+use super::walk::Section;
+use super::*;
+
+/// A visitor is written to when their estimated wait falls to this.
+pub const DEFAULT_LEAD_TIME: Duration = Duration::from_secs(10 * 60);
+/// Sign-ups per client address (IPv6 per /64) per hour: a household or a care home's shared
+/// line signs up a few people, a script spamming strangers is stopped.
+const DEFAULT_PER_CLIENT_PER_HOUR: u32 = 10;
+/// Sign-ups naming one e-mail address per hour, across all tickets: nobody can make the
+/// gateway flood a stranger's inbox.
+const DEFAULT_PER_ADDRESS_PER_HOUR: u32 = 2;
+
+/// `[rooms.notify]`.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    pub smtp: SmtpServer,
+    /// The sender, as the `From` header shows it.
+    pub from: lettre::message::Mailbox,
+    pub credentials: Option<Credentials>,
+    /// PEM roots for the SMTP server's certificate instead of the system's.
+    pub ca: Option<Vec<u8>>,
+    pub lead_time: Duration,
+    /// Where the room is reached from outside (`https://termine.example.de`, no path): the
+    /// e-mail's link starts with it. Never taken from a request's `Host`.
+    pub public_url: String,
+    pub per_client_per_hour: u32,
+    pub per_address_per_hour: u32,
+}
+
+/// The SMTP server of `smtp_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpServer {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// `smtps://`: TLS from the first byte.
+    Tls,
+    /// `smtp://` to another machine: STARTTLS or nothing is sent.
+    StartTls,
+    /// `smtp://` to a loopback address: STARTTLS when the server offers it, else plain (a
+    /// relay on the same machine).
+    Loopback,
+}
+
+/// The SMTP login from `credentials_file`. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `smtp://host[:port]` (port 587) or `smtps://host[:port]` (port 465).
+pub fn parse_smtp_url(url: &str) -> Result<SmtpServer, String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("`{url}` is not a URL"))?;
+    let (security, default_port) = match scheme.to_ascii_lowercase().as_str() {
+        "smtp" => (SmtpSecurity::StartTls, 587),
+        "smtps" => (SmtpSecurity::Tls, 465),
+        other => return Err(format!("`{other}://` is not an SMTP URL")),
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.contains('@') {
+        return Err("has a login in it".into());
+    }
+    if authority.contains(['/', '?', '#']) {
+        return Err("has a path; an SMTP URL names only the server".into());
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => {
+            let port: u16 = port
+                .parse()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("`{port}` is not a port"))?;
+            (host, port)
+        }
+        _ => (authority, default_port),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err("names no server".into());
+    }
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let security = match security {
+        SmtpSecurity::StartTls if loopback => SmtpSecurity::Loopback,
+        s => s,
+    };
+    Ok(SmtpServer {
+        host: host.to_string(),
+        port,
+        security,
+    })
+}
+
+/// `credentials_file`: the user name on the first line, the password on the second.
+pub fn read_credentials(path: &Path) -> Result<Credentials, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let mut lines = text.lines();
+    let user = lines.next().unwrap_or("").trim();
+    let password = lines.next().unwrap_or("").trim_end_matches('\r');
+    if user.is_empty() || password.is_empty() {
+        return Err("has no user name and password".into());
+    }
+    if lines.any(|l| !l.trim().is_empty()) {
+        return Err("has more than two lines".into());
+    }
+    Ok(Credentials {
+        user: user.to_string(),
+        password: password.to_string(),
+    })
+}
+
+pub(super) fn notify_section(
+    path: &str,
+    t: &toml::Table,
+    p: &mut Vec<Problem>,
+) -> Option<NotifyConfig> {
+    let before = p.len();
+    let mut s = Section::new(path, t);
+    let smtp = match s.string("smtp_url", p) {
+        None => {
+            p.push(s.problem(
+                "smtp_url",
+                "missing",
+                "the SMTP server that sends the e-mails, e.g. \"smtps://mail.example.de\" or \
+                 \"smtp://mail.example.de:587\" (STARTTLS)",
+            ));
+            None
+        }
+        Some(url) => match parse_smtp_url(url) {
+            Ok(server) => Some(server),
+            Err(why) => {
+                p.push(s.problem(
+                    "smtp_url",
+                    format!("`{url}` {why}"),
+                    "smtps://host[:port] (TLS) or smtp://host[:port] (STARTTLS); the login \
+                     goes in credentials_file",
+                ));
+                None
+            }
+        },
+    };
+    let from = match s.string("from", p) {
+        None => {
+            p.push(s.problem(
+                "from",
+                "missing",
+                "the sender, e.g. \"Impfzentrum <termine@example.de>\"",
+            ));
+            None
+        }
+        Some(text) => match lettre::message::Mailbox::from_str(text) {
+            Ok(mailbox) => Some(mailbox),
+            Err(e) => {
+                p.push(s.problem(
+                    "from",
+                    format!("`{text}` is not an e-mail address ({e})"),
+                    "write it like \"termine@example.de\" or \"Impfzentrum <termine@example.de>\"",
+                ));
+                None
+            }
+        },
+    };
+    let credentials = s.string("credentials_file", p).and_then(|file| {
+        read_credentials(Path::new(file))
+            .map_err(|why| {
+                p.push(s.problem(
+                    "credentials_file",
+                    format!("{file} {why}"),
+                    "a file readable only by the gateway's user: the SMTP user name on the \
+                     first line, the password on the second",
+                ))
+            })
+            .ok()
+    });
+    let ca = s.string("ca_file", p).and_then(|file| {
+        match tls::read_certs(Path::new(file))
+            .and_then(|_| std::fs::read(file).map_err(|e| format!("cannot read it: {e}")))
+        {
+            Ok(pem) => Some(pem),
+            Err(why) => {
+                p.push(s.problem(
+                    "ca_file",
+                    format!("{file}: {why}"),
+                    "a PEM file with the CA certificate(s) the SMTP server's certificate is \
+                     signed by, or leave it out to trust the system's",
+                ));
+                None
+            }
+        }
+    });
+    let lead_time = s.duration("lead_time", p).unwrap_or(DEFAULT_LEAD_TIME);
+    let public_url = match s.string("public_url", p) {
+        None => {
+            p.push(s.problem(
+                "public_url",
+                "missing",
+                "where visitors reach the room, e.g. \"https://termine.example.de\": the \
+                 e-mail's link starts with it",
+            ));
+            None
+        }
+        Some(url) => {
+            let bare = url.trim_end_matches('/');
+            let ok = bare
+                .strip_prefix("https://")
+                .or_else(|| bare.strip_prefix("http://"))
+                .is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']));
+            if !ok {
+                p.push(s.problem(
+                    "public_url",
+                    format!("`{url}` is not a site's address"),
+                    "https://host[:port], without a path",
+                ));
+            }
+            ok.then(|| bare.to_string())
+        }
+    };
+    let mut limit =
+        |key: &'static str, default: u32, p: &mut Vec<Problem>| match s.unsigned(key, 1, p) {
+            Some(n) if n > 1_000 => {
+                p.push(s.problem(key, format!("{n} is out of range"), "1 to 1000"));
+                default
+            }
+            Some(n) => n as u32,
+            None => default,
+        };
+    let per_client_per_hour = limit("per_client_per_hour", DEFAULT_PER_CLIENT_PER_HOUR, p);
+    let per_address_per_hour = limit("per_address_per_hour", DEFAULT_PER_ADDRESS_PER_HOUR, p);
+    s.finish(p);
+    if p.len() != before {
+        return None;
+    }
+    Some(NotifyConfig {
+        smtp: smtp?,
+        from: from?,
+        credentials,
+        ca,
+        lead_time,
+        public_url: public_url?,
+        per_client_per_hour,
+        per_address_per_hour,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls_name_the_server_and_plain_smtp_is_only_for_loopback() {
+        let s = parse_smtp_url("smtp://mail.example.de").unwrap();
+        assert_eq!((s.port, s.security), (587, SmtpSecurity::StartTls));
+        let s = parse_smtp_url("smtps://mail.example.de:2465/").unwrap();
+        assert_eq!((s.port, s.security), (2465, SmtpSecurity::Tls));
+        for local in [
+            "smtp://127.0.0.1:2525",
+            "smtp://localhost:25",
+            "smtp://[::1]:25",
+        ] {
+            assert_eq!(
+                parse_smtp_url(local).unwrap().security,
+                SmtpSecurity::Loopback,
+                "{local}"
+            );
+        }
+        assert_eq!(parse_smtp_url("smtp://[::1]:25").unwrap().host, "::1");
+        for bad in [
+            "mail.example.de",
+            "http://mail.example.de",
+            "smtp://user:pw@mail.example.de",
+            "smtp://mail.example.de:0",
+            "smtp://mail.example.de:99999",
+            "smtp://mail.example.de/x",
+            "smtp://",
+        ] {
+            assert!(parse_smtp_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_two_lines_and_never_printed() {
+        let dir = std::env::temp_dir().join(format!("ws-cred-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("smtp.cred");
+        std::fs::write(&file, "mailer\ns3cr:et\n").unwrap();
+        let c = read_credentials(&file).unwrap();
+        assert_eq!(
+            (c.user.as_str(), c.password.as_str()),
+            ("mailer", "s3cr:et")
+        );
+        assert!(!format!("{c:?}").contains("s3cr"));
+        std::fs::write(&file, "mailer\n").unwrap();
+        assert!(read_credentials(&file).is_err());
+        assert!(read_credentials(&dir.join("missing")).is_err());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,368 @@
+//! E-mails to waiting visitors: owns a room's SMTP transport (`[rooms.notify]`, through
+//! lettre with rustls), the e-mail built from the page's words, the link that gives a place
+//! back, and the sign-up limits per client address and per e-mail address. Must not decide
+//! when a letter is due (`ops::letters` does) nor keep letters (`state` does).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, UNIX_EPOCH};
+
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials as SmtpCredentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::{Digest, Sha256};
+
+use crate::access::ticket::{Kind, RoomKeys, Token};
+use crate::clock::Millis;
+use crate::config::{Lang, NotifyConfig, RoomConfig, SmtpSecurity};
+
+/// How long one SMTP conversation may take before it is given up (and retried later).
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Sign-up counts kept at most, over both limits: fixed memory, whatever arrives.
+const MAX_COUNTED: usize = 65_536;
+const HOUR_MS: Millis = 3_600_000;
+
+/// A room's e-mail side, built with the room (and again on a reload).
+pub struct Notifier {
+    pub cfg: NotifyConfig,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    signups: Mutex<Counts>,
+}
+
+/// Sign-ups this hour, by hashed client network and hashed e-mail address: nothing readable.
+#[derive(Default)]
+struct Counts {
+    hour: u64,
+    by_key: HashMap<[u8; 16], u32>,
+}
+
+/// A send that failed: `permanent` when the server refused it for good (a 5xx answer).
+#[derive(Debug, Clone)]
+pub struct SendError {
+    pub permanent: bool,
+    pub text: String,
+}
+
+/// Why a sign-up is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The client address or the e-mail address signed up too often this hour.
+    Limited,
+    /// Not an e-mail address.
+    Invalid,
+}
+
+impl Notifier {
+    pub fn new(cfg: &NotifyConfig) -> Result<Notifier, String> {
+        let server = &cfg.smtp;
+        let tls = || -> Result<TlsParameters, String> {
+            let mut b = TlsParameters::builder(server.host.clone());
+            if let Some(pem) = &cfg.ca {
+                b = b.certificate_store(CertificateStore::None);
+                for block in pem_blocks(pem) {
+                    let cert = Certificate::from_pem(block.as_bytes())
+                        .map_err(|e| format!("ca_file: {e}"))?;
+                    b = b.add_root_certificate(cert);
+                }
+            }
+            b.build_rustls()
+                .map_err(|e| format!("TLS to {}: {e}", server.host))
+        };
+        let tls = match server.security {
+            SmtpSecurity::Tls => Tls::Wrapper(tls()?),
+            SmtpSecurity::StartTls => Tls::Required(tls()?),
+            SmtpSecurity::Loopback => Tls::Opportunistic(tls()?),
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
+            .port(server.port)
+            .tls(tls)
+            .timeout(Some(SMTP_TIMEOUT));
+        if let Some(c) = &cfg.credentials {
+            builder = builder.credentials(SmtpCredentials::new(c.user.clone(), c.password.clone()));
+        }
+        Ok(Notifier {
+            cfg: cfg.clone(),
+            transport: builder.build(),
+            signups: Mutex::new(Counts::default()),
+        })
+    }
+
+    /// Counts a sign-up of `address` from `client` at `now`, or refuses it: not an address,
+    /// or over `per_client_per_hour` / `per_address_per_hour`. Returns the address as it
+    /// will be written to.
+    pub fn sign_up(
+        &self,
+        room: &str,
+        client: IpAddr,
+        address: &str,
+        now: Millis,
+    ) -> Result<String, Refused> {
+        let address = address.trim();
+        if address.len() > 254 {
+            return Err(Refused::Invalid);
+        }
+        let mailbox: lettre::Address = address.parse().map_err(|_| Refused::Invalid)?;
+        let normal = mailbox.to_string().to_lowercase();
+        let client_key = hashed(room, b"client", &network(client));
+        let address_key = hashed(room, b"address", normal.as_bytes());
+        let mut counts = self.signups.lock().unwrap_or_else(|p| p.into_inner());
+        let hour = now / HOUR_MS;
+        if counts.hour != hour || counts.by_key.len() >= MAX_COUNTED {
+            // A new hour; or, full within one, everything counted so far is forgotten
+            // rather than letting the map grow (a flood of spoofed sign-ups).
+            counts.hour = hour;
+            counts.by_key.clear();
+        }
+        let client_n = counts.by_key.get(&client_key).copied().unwrap_or(0);
+        let address_n = counts.by_key.get(&address_key).copied().unwrap_or(0);
+        if client_n >= self.cfg.per_client_per_hour || address_n >= self.cfg.per_address_per_hour {
+            return Err(Refused::Limited);
+        }
+        counts.by_key.insert(client_key, client_n + 1);
+        counts.by_key.insert(address_key, address_n + 1);
+        Ok(mailbox.to_string())
+    }
+
+    /// The e-mail to `to` about ticket `seq`, with `link` valid until `until`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn message(
+        &self,
+        room: &RoomConfig,
+        lang: Lang,
+        to: &str,
+        seq: u64,
+        line: u64,
+        code: Option<&str>,
+        link: &str,
+        until: Millis,
+        called: bool,
+        now: Millis,
+    ) -> Result<Message, String> {
+        let to: Mailbox = to.parse().map_err(|e| format!("the address: {e}"))?;
+        let letter = crate::page::letter(room, lang, code, link, until, called);
+        let host = self
+            .cfg
+            .public_url
+            .split_once("://")
+            .map_or("wartesaal", |(_, h)| h.split(':').next().unwrap_or(h));
+        Message::builder()
+            .from(self.cfg.from.clone())
+            .to(to)
+            .subject(letter.subject)
+            .date(UNIX_EPOCH + Duration::from_millis(now))
+            // The same id if a crash sends it twice: mail clients show one.
+            .message_id(Some(format!("<{}.{line}.{seq}@{host}>", room.id)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(letter.body)
+            .map_err(|e| format!("the message: {e}"))
+    }
+
+    /// The e-mail `wartesaal notify-test` sends: what a visitor would get, marked as a
+    /// test, with a link to the room's start instead of a place.
+    pub fn test_message(
+        &self,
+        room: &RoomConfig,
+        to: &str,
+        now: Millis,
+    ) -> Result<Message, String> {
+        let link = format!("{}{}", self.cfg.public_url, room.path_prefix);
+        let until = now
+            + self.cfg.lead_time.as_millis() as Millis
+            + room.hold_place_for.as_millis() as Millis;
+        let letter = crate::page::letter(room, room.language, None, &link, until, false);
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| format!("`{to}` is not an address: {e}"))?;
+        Message::builder()
+            .from(self.cfg.from.clone())
+            .to(to)
+            .subject(format!("[Test] {}", letter.subject))
+            .date(UNIX_EPOCH + Duration::from_millis(now))
+            .header(ContentType::TEXT_PLAIN)
+            .body(letter.body)
+            .map_err(|e| format!("the message: {e}"))
+    }
+
+    /// Hands `message` to the SMTP server.
+    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+        self.transport
+            .send(message.clone())
+            .await
+            .map(|_| ())
+            .map_err(|e| SendError {
+                permanent: e.is_permanent(),
+                text: e.to_string(),
+            })
+    }
+
+    /// Whether the SMTP server answers and takes the login, for `wartesaal notify-test`.
+    pub async fn test_connection(&self) -> Result<(), String> {
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the server did not answer as an SMTP server".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// The link that gives ticket `seq` of the line begun at `line` (Unix seconds) back
+    /// until `until` (ms): `public_url` + `/.wartesaal/restore?room=…&link=…`.
+    pub fn link(&self, room: &str, keys: &RoomKeys, seq: u64, line: u64, until: Millis) -> String {
+        let token = keys.sign(&Token {
+            kind: Kind::Link,
+            seq,
+            expires_at: until / 1000,
+            id: line,
+        });
+        format!(
+            "{}/.wartesaal/restore?room={room}&link={token}",
+            self.cfg.public_url
+        )
+    }
+}
+
+/// The network a client is counted by: IPv4 as it is, IPv6 per /64.
+fn network(ip: IpAddr) -> Vec<u8> {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets()[..8].to_vec(),
+    }
+}
+
+fn hashed(room: &str, what: &[u8], value: &[u8]) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(b"wartesaal sign-up\0");
+    h.update(room.as_bytes());
+    h.update([0]);
+    h.update(what);
+    h.update([0]);
+    h.update(value);
+    let d = h.finalize();
+    let mut out = [0; 16];
+    out.copy_from_slice(&d[..16]);
+    out
+}
+
+/// The certificates of a PEM file, one block each (lettre takes one at a time).
+fn pem_blocks(pem: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(pem);
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with("-----BEGIN CERTIFICATE-----") {
+            current = Some(String::new());
+        }
+        if let Some(block) = current.as_mut() {
+            block.push_str(line);
+            block.push('\n');
+        }
+        if line.starts_with("-----END CERTIFICATE-----") {
+            blocks.extend(current.take());
+        }
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::access::ticket::Secret;
+    use crate::config::{Config, KeySource};
+
+    fn room(extra: &str) -> RoomConfig {
+        let text = format!(
+            "[[rooms]]\nid = \"r\"\nupstream = \"http://127.0.0.1:8081\"\n\
+             admit_per_minute = 6\ntitle = \"Impfzentrum\"\n[rooms.notify]\n\
+             smtp_url = \"smtp://127.0.0.1:2525\"\nfrom = \"Termine <termine@example.de>\"\n\
+             public_url = \"https://termine.example.de/\"\n{extra}"
+        );
+        let keys = KeySource::Given(vec![Secret::from_bytes([7u8; 32])]);
+        let config = Config::from_toml(&text, Path::new("t.toml"), keys).unwrap();
+        config.rooms[0].clone()
+    }
+
+    #[test]
+    fn sign_ups_are_limited_per_address_and_per_client_network_each_hour() {
+        let cfg = room("per_client_per_hour = 3\nper_address_per_hour = 2");
+        let n = Notifier::new(cfg.notify.as_ref().unwrap()).unwrap();
+        let a: IpAddr = "2001:db8::1".parse().unwrap();
+        let same_64: IpAddr = "2001:db8::ffff".parse().unwrap();
+        let other: IpAddr = "192.0.2.7".parse().unwrap();
+        let t = 1_700_000_000_000;
+        let ok = |s: &str| Ok(s.to_string());
+        assert_eq!(
+            n.sign_up("r", a, " Ann@Example.org ", t),
+            ok("Ann@Example.org")
+        );
+        assert_eq!(
+            n.sign_up("r", other, "ann@example.org", t),
+            ok("ann@example.org")
+        );
+        // The third sign-up naming one address this hour, from anywhere: refused.
+        assert_eq!(
+            n.sign_up("r", other, "ANN@example.org", t),
+            Err(Refused::Limited)
+        );
+        assert_eq!(
+            n.sign_up("r", same_64, "bob@example.org", t),
+            ok("bob@example.org")
+        );
+        assert_eq!(n.sign_up("r", a, "cy@example.org", t), ok("cy@example.org"));
+        // The /64 has signed up three times.
+        assert_eq!(
+            n.sign_up("r", same_64, "dee@example.org", t),
+            Err(Refused::Limited)
+        );
+        assert_eq!(
+            n.sign_up("r", a, "not an address", t),
+            Err(Refused::Invalid)
+        );
+        let next_hour = t + HOUR_MS;
+        assert_eq!(
+            n.sign_up("r", a, "dee@example.org", next_hour),
+            ok("dee@example.org")
+        );
+    }
+
+    #[test]
+    fn the_message_has_its_headers_and_the_link_in_the_visitors_language() {
+        let cfg = room("");
+        let n = Notifier::new(cfg.notify.as_ref().unwrap()).unwrap();
+        assert_eq!(n.cfg.lead_time, crate::config::DEFAULT_LEAD_TIME);
+        let msg = n
+            .message(
+                &cfg,
+                Lang::En,
+                "ann@example.org",
+                7,
+                1_700_000_000,
+                Some("0000-0007-AAAA-BBBB"),
+                "https://termine.example.de/x",
+                1_700_000_900_000,
+                false,
+                1_700_000_000_000,
+            )
+            .unwrap();
+        let text = String::from_utf8(msg.formatted()).unwrap();
+        for header in [
+            "From: Termine <termine@example.de>",
+            "To: ann@example.org",
+            "Subject: It is nearly your turn: Impfzentrum",
+            "Date: Tue, 14 Nov 2023",
+            "Message-ID: <r.1700000000.7@termine.example.de>",
+            "Content-Type: text/plain; charset=utf-8",
+        ] {
+            assert!(text.contains(header), "{header} in {text}");
+        }
+        assert!(text.contains("https://termine.example.de/x"));
+        assert!(text.contains("0000-0007-AAAA-BBBB"));
+        assert!(
+            text.contains("until Tuesday 14 November 2023 at 22:28 UTC"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,304 @@
+//! The outbox: once a second, each room's letters (e-mails asked for on the waiting page) are
+//! walked in ticket order, a page at a time, and those whose holders are called or estimated
+//! within `lead_time` of their turn are sent, up to `PARALLEL` at once. A failed try is tried
+//! again with a growing pause; a permanent refusal, or `MAX_TRIES` failures, gives the letter
+//! up. A sent letter's address is deleted from the state. Nothing here blocks a request, and
+//! no address reaches the log.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+use tokio::task::JoinSet;
+
+use crate::clock::Millis;
+use crate::config::Lang;
+use crate::metrics::notified;
+use crate::queue::admission;
+use crate::queue::schedule::{Phase, Place};
+use crate::site::Room;
+use crate::state::{Figures, Letter, OperatorState};
+
+use super::Ops;
+
+/// Letters read per room and round: the walk goes on from there in the next round.
+const PAGE: usize = 256;
+/// E-mails in flight at once per round.
+const PARALLEL: usize = 8;
+/// Tries before a letter is given up: with the pauses below, some three hours of trying.
+const MAX_TRIES: u32 = 10;
+const FIRST_PAUSE_MS: Millis = 30_000;
+const LONGEST_PAUSE_MS: Millis = 30 * 60_000;
+
+/// What the outbox remembers between rounds, in this process only: where each room's walk
+/// stands and how each failing letter fares. A restart begins again: letters are tried anew.
+#[derive(Default)]
+pub struct Outbox {
+    rounds: Mutex<Rounds>,
+}
+
+#[derive(Default)]
+struct Rounds {
+    /// Room → the ticket the next page starts at.
+    walk: HashMap<String, u64>,
+    /// (room, ticket) → how its letter fares.
+    tries: HashMap<(String, u64), Tries>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Tries {
+    /// Failed this often; not again before `next`.
+    Failed { count: u32, next: Millis },
+    /// Sent, but the state did not take the news yet: never sent again.
+    Sent,
+}
+
+/// Whether a letter goes out now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    Now {
+        called: bool,
+    },
+    Later,
+    /// Of an earlier line: its ticket is no place any more.
+    Stale,
+}
+
+fn due(letter: &Letter, figures: &Figures, lead_ms: Millis) -> Due {
+    if letter.at < figures.started_at * 1000
+        || !(figures.base..figures.handed_out).contains(&letter.seq)
+    {
+        return Due::Stale;
+    }
+    let Place::At(place) = figures.order.place(letter.seq) else {
+        return Due::Later;
+    };
+    if place < figures.cursor {
+        return Due::Now { called: true };
+    }
+    let moving = figures.state == OperatorState::Open
+        && figures.phase == Phase::Open
+        && !figures.held
+        && !figures.nothing_left()
+        && figures.effective_rate() > 0.0;
+    if !moving {
+        return Due::Later;
+    }
+    let position = admission::position(place, figures.cursor) + figures.claimed;
+    let wait = admission::estimate(position, &figures.pace);
+    if wait.seconds * 1000 <= lead_ms {
+        Due::Now { called: false }
+    } else {
+        Due::Later
+    }
+}
+
+/// The pause after the `count`-th failed try.
+fn pause(count: u32) -> Millis {
+    FIRST_PAUSE_MS
+        .saturating_mul(1 << count.saturating_sub(1).min(16))
+        .min(LONGEST_PAUSE_MS)
+}
+
+/// An SMTP error as the log may show it: a server's answer can quote the address.
+fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|w| if w.contains('@') { "<address>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+enum Sent {
+    Ok,
+    Failed { permanent: bool, why: String },
+}
+
+impl Ops {
+    /// One round of the outbox over every room that sends e-mails. Rounds never overlap.
+    pub async fn send_letters(&self) {
+        let mut rounds = self.outbox.rounds.lock().await;
+        let site = self.gateway.site.load_full();
+        for room in site.rooms.iter().filter(|r| r.notifier.is_some()) {
+            self.room_round(room, &mut rounds).await;
+        }
+    }
+
+    async fn room_round(&self, room: &Arc<Room>, rounds: &mut Rounds) {
+        let Some(notifier) = room.notifier.clone() else {
+            return;
+        };
+        let id = room.cfg.id.clone();
+        let from = rounds.walk.get(&id).copied().unwrap_or(0);
+        let page = match room.state.letters(from, PAGE).await {
+            Ok(Some(page)) => page,
+            // Another gateway sends this room's letters, or the state cannot be read now.
+            Ok(None) | Err(_) => return,
+        };
+        let next = match page.last() {
+            Some(last) if page.len() == PAGE => last.seq + 1,
+            _ => 0,
+        };
+        rounds.walk.insert(id.clone(), next);
+        let now = self.gateway.clock.now_ms();
+        let figures = room.state.figures(now);
+        let lead_ms = notifier.cfg.lead_time.as_millis() as Millis;
+        let mut sending = JoinSet::new();
+        let count = |i: usize| room.metrics.notifications[i].inc();
+        for letter in page {
+            let key = (id.clone(), letter.seq);
+            match rounds.tries.get(&key) {
+                Some(Tries::Sent) => {
+                    if room.state.letter_done(letter.seq, now).await.is_ok() {
+                        rounds.tries.remove(&key);
+                    }
+                    continue;
+                }
+                Some(Tries::Failed { next, .. }) if *next > now => continue,
+                _ => {}
+            }
+            let called = match due(&letter, &figures, lead_ms) {
+                Due::Later => continue,
+                Due::Stale => {
+                    let _ = room.state.letter_done(letter.seq, now).await;
+                    continue;
+                }
+                Due::Now { called } => called,
+            };
+            let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language);
+            // Held while away: the link gives the place back for lead_time and
+            // hold_place_for after the e-mail went out, however the line moves meanwhile.
+            let until = now + lead_ms + room.cfg.hold_place_for.as_millis() as Millis;
+            let line = figures.started_at;
+            let link = notifier.link(&id, &room.keys, letter.seq, line, until);
+            let code = room.place_code(letter.seq, &figures);
+            let message = notifier.message(
+                &room.cfg,
+                lang,
+                &letter.to,
+                letter.seq,
+                line,
+                code.as_deref(),
+                &link,
+                until,
+                called,
+                now,
+            );
+            let message = match message {
+                Ok(m) => m,
+                Err(why) => {
+                    // Nothing to retry: the address was taken, but lettre will not write it.
+                    count(notified::DROPPED);
+                    tracing::warn!(room = %id, seq = letter.seq, why = %without_addresses(&why), "an e-mail could not be written; given up");
+                    let _ = room.state.letter_done(letter.seq, now).await;
+                    continue;
+                }
+            };
+            let notifier = notifier.clone();
+            sending.spawn(async move {
+                let sent = match notifier.send(&message).await {
+                    Ok(()) => Sent::Ok,
+                    Err(e) => Sent::Failed {
+                        permanent: e.permanent,
+                        why: e.text,
+                    },
+                };
+                (letter.seq, sent)
+            });
+            if sending.len() >= PARALLEL {
+                if let Some(Ok((seq, sent))) = sending.join_next().await {
+                    self.after_send(room, rounds, seq, sent).await;
+                }
+            }
+        }
+        while let Some(done) = sending.join_next().await {
+            if let Ok((seq, sent)) = done {
+                self.after_send(room, rounds, seq, sent).await;
+            }
+        }
+    }
+
+    async fn after_send(&self, room: &Room, rounds: &mut Rounds, seq: u64, sent: Sent) {
+        let id = &room.cfg.id;
+        let key = (id.clone(), seq);
+        let now = self.gateway.clock.now_ms();
+        let count = |i: usize| room.metrics.notifications[i].inc();
+        match sent {
+            Sent::Ok => {
+                count(notified::SENT);
+                tracing::info!(room = %id, seq, "e-mail sent; its address is deleted");
+                match room.state.letter_done(seq, now).await {
+                    Ok(()) => rounds.tries.remove(&key),
+                    Err(_) => rounds.tries.insert(key, Tries::Sent),
+                };
+            }
+            Sent::Failed { permanent, why } => {
+                count(notified::FAILED);
+                let tries = match rounds.tries.get(&key) {
+                    Some(Tries::Failed { count, .. }) => count + 1,
+                    _ => 1,
+                };
+                let why = without_addresses(&why);
+                if permanent || tries >= MAX_TRIES {
+                    count(notified::DROPPED);
+                    tracing::warn!(room = %id, seq, tries, %why, "an e-mail was given up");
+                    let _ = room.state.letter_done(seq, now).await;
+                    rounds.tries.remove(&key);
+                } else {
+                    let next = now + pause(tries);
+                    tracing::warn!(room = %id, seq, tries, %why, "sending an e-mail failed; trying again");
+                    rounds
+                        .tries
+                        .insert(key, Tries::Failed { count: tries, next });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_and_addresses_never_reach_the_log() {
+        assert_eq!(pause(1), 30_000);
+        assert_eq!(pause(2), 60_000);
+        assert_eq!(pause(9), LONGEST_PAUSE_MS);
+        assert_eq!(
+            without_addresses("550 5.1.1 <ann@example.org>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+    }
+}
+
+/// `wartesaal notify-test`: sends one test e-mail to `to` through room `room`'s SMTP
+/// settings, in the room's language, and says where it went.
+pub async fn send_test(
+    config: &crate::config::Config,
+    room: &str,
+    to: &str,
+) -> Result<String, String> {
+    let Some(cfg) = config.rooms.iter().find(|r| r.id == room) else {
+        return Err(format!("no room `{room}`"));
+    };
+    let Some(notify) = &cfg.notify else {
+        return Err(format!(
+            "room `{room}` sends no e-mails: add [rooms.notify] with smtp_url, from and public_url"
+        ));
+    };
+    let notifier = crate::notify::Notifier::new(notify)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis);
+    let message = notifier.test_message(cfg, to, now)?;
+    notifier.send(&message).await.map_err(|e| {
+        format!(
+            "{}:{} did not take the e-mail: {}",
+            notify.smtp.host, notify.smtp.port, e.text
+        )
+    })?;
+    Ok(format!(
+        "sent a test e-mail to {to} through {}:{}",
+        notify.smtp.host, notify.smtp.port
+    ))
+}

@@ -1,0 +1,223 @@
+//! "Tell me when it's my turn": the e-mail field on the waiting page, the page that answers
+//! it, and the e-mail itself, in German and English. Plain HTML that works without
+//! JavaScript. Must not send or keep anything: `gateway` takes the form, `ops` sends.
+
+use super::*;
+
+pub(super) struct NotifyTexts {
+    pub(super) label: &'static str,
+    pub(super) explain: &'static str,
+    pub(super) field: &'static str,
+    pub(super) submit: &'static str,
+    /// What is stored and for how long, right under the field.
+    pub(super) privacy: &'static str,
+    thanks: &'static str,
+    thanks_text: &'static str,
+    back: &'static str,
+    invalid: &'static str,
+    already: &'static str,
+    limited: &'static str,
+    no_place: &'static str,
+    unavailable: &'static str,
+    subject_soon: &'static str,
+    subject_now: &'static str,
+    mail_soon: &'static str,
+    mail_now: &'static str,
+    mail_link: &'static str,
+    mail_until: &'static str,
+    mail_code: &'static str,
+    mail_footer: &'static str,
+}
+
+const DE: NotifyTexts = NotifyTexts {
+    label: "Per E-Mail Bescheid bekommen",
+    explain: "Sie müssen nicht vor dem Bildschirm warten: Kurz bevor Sie an der Reihe sind, \
+              schicken wir Ihnen eine E-Mail. Über den Link darin kommen Sie auf Ihren Platz \
+              zurück.",
+    field: "Ihre E-Mail-Adresse",
+    submit: "Benachrichtigen",
+    privacy: "Wir speichern Ihre Adresse nur, bis diese eine E-Mail verschickt ist, und löschen \
+              sie danach.",
+    thanks: "Wir schreiben Ihnen",
+    thanks_text: "Kurz bevor Sie an der Reihe sind, schicken wir eine E-Mail an {}. Sie können \
+                  diese Seite jetzt schließen; Ihr Platz bleibt Ihnen.",
+    back: "Zurück zur Warteseite",
+    invalid: "Das sieht nicht wie eine E-Mail-Adresse aus. Bitte prüfen Sie Ihre Eingabe.",
+    already: "Für diesen Platz ist schon eine E-Mail-Adresse vorgemerkt. Wir schreiben nur \
+              einmal.",
+    limited: "Gerade kamen zu viele Anmeldungen von Ihrem Anschluss oder für diese Adresse. \
+              Bitte versuchen Sie es in einer Stunde noch einmal, oder lassen Sie die Seite \
+              offen.",
+    no_place: "Sie haben noch keinen Platz in der Warteschlange. Öffnen Sie zuerst die \
+               Warteseite.",
+    unavailable: "Gerade können wir keine Adresse annehmen. Bitte lassen Sie die Warteseite \
+                  offen.",
+    subject_soon: "Sie sind bald an der Reihe",
+    subject_now: "Sie sind an der Reihe",
+    mail_soon: "Sie warten in der Warteschlange von „{}“ und sind bald an der Reihe.",
+    mail_now: "Sie warten in der Warteschlange von „{}“ und sind jetzt an der Reihe.",
+    mail_link: "Öffnen Sie diesen Link, um auf Ihren Platz zurückzukehren. Sobald Sie an der \
+                Reihe sind, werden Sie eingelassen:",
+    mail_until: "Der Link hält Ihren Platz bis {}. Danach verfällt er.",
+    mail_code: "Ihr Platzcode: {}",
+    mail_footer: "Ihre E-Mail-Adresse haben wir mit dem Versand dieser Nachricht gelöscht. \
+                  Diese E-Mail wurde automatisch verschickt; Antworten darauf liest niemand.",
+};
+
+const EN: NotifyTexts = NotifyTexts {
+    label: "Get an e-mail when it is your turn",
+    explain: "You need not wait at the screen: we send you one e-mail shortly before it is \
+              your turn. Its link brings you back to your place.",
+    field: "Your e-mail address",
+    submit: "Notify me",
+    privacy: "We keep your address only until this one e-mail is sent, then delete it.",
+    thanks: "We will write to you",
+    thanks_text: "Shortly before it is your turn we send an e-mail to {}. You may close this \
+                  page now; your place stays yours.",
+    back: "Back to the waiting page",
+    invalid: "That does not look like an e-mail address. Please check what you entered.",
+    already: "An e-mail address is noted for this place already. We write only once.",
+    limited: "Too many sign-ups came from your connection or for this address just now. \
+              Please try again in an hour, or keep this page open.",
+    no_place: "You have no place in the queue yet. Please open the waiting page first.",
+    unavailable: "We cannot take an address just now. Please keep the waiting page open.",
+    subject_soon: "It is nearly your turn",
+    subject_now: "It is your turn",
+    mail_soon: "You are waiting in the queue of “{}”, and it is nearly your turn.",
+    mail_now: "You are waiting in the queue of “{}”, and it is your turn now.",
+    mail_link: "Open this link to go back to your place. As soon as it is your turn, you are \
+                let in:",
+    mail_until: "The link holds your place until {}. After that it lapses.",
+    mail_code: "Your place code: {}",
+    mail_footer: "We deleted your e-mail address when we sent this message. It was sent \
+                  automatically; nobody reads replies to it.",
+};
+
+pub(super) fn notify_texts(lang: Lang) -> &'static NotifyTexts {
+    match lang {
+        Lang::De => &DE,
+        Lang::En => &EN,
+    }
+}
+
+/// How the e-mail form was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyAnswer {
+    /// Noted: the address it will go to.
+    Noted(String),
+    Invalid,
+    Already,
+    Limited,
+    NoPlace,
+    Unavailable,
+}
+
+/// The page that answers the e-mail form.
+pub fn notify_page(room: &RoomConfig, lang: Lang, answer: &NotifyAnswer) -> Bytes {
+    let t = notify_texts(lang);
+    let (title, text, role) = match answer {
+        NotifyAnswer::Noted(to) => (t.thanks, escape(&t.thanks_text.replace("{}", to)), "status"),
+        NotifyAnswer::Invalid => (t.label, t.invalid.to_string(), "alert"),
+        NotifyAnswer::Already => (t.label, t.already.to_string(), "alert"),
+        NotifyAnswer::Limited => (t.label, t.limited.to_string(), "alert"),
+        NotifyAnswer::NoPlace => (t.label, t.no_place.to_string(), "alert"),
+        NotifyAnswer::Unavailable => (t.label, t.unavailable.to_string(), "alert"),
+    };
+    let here = format!("/.wartesaal/notify?room={}", room.id);
+    let switch = LanguageSwitch::new(lang, &room.path_prefix);
+    let mut out = String::with_capacity(2048);
+    head(
+        &mut out,
+        lang.code(),
+        &format!("{title} – {}", room.title),
+        None,
+        false,
+    );
+    let class = if role == "alert" {
+        "ws-error"
+    } else {
+        "ws-note"
+    };
+    let _ = write!(
+        out,
+        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
+         <main class=\"ws\" id=\"ws-notify\"><p class=\"ws-site\">{}</p><h1>{title}</h1>\
+         <p class=\"{class}\" role=\"{role}\">{text}</p>",
+        escape(&switch.href),
+        switch.lang,
+        switch.lang,
+        switch.label,
+        escape(&room.title),
+    );
+    if matches!(answer, NotifyAnswer::Invalid | NotifyAnswer::Limited) {
+        notify_form(&mut out, t, &here);
+    }
+    let _ = write!(
+        out,
+        "<p><a href=\"{}\">{}</a></p></main></body></html>",
+        escape(&room.path_prefix),
+        t.back
+    );
+    Bytes::from(out)
+}
+
+/// The e-mail field, as the built-in waiting page and the answer page show it.
+pub(super) fn notify_form(out: &mut String, t: &NotifyTexts, action: &str) {
+    let _ = write!(
+        out,
+        "<form class=\"ws-form ws-notify\" method=\"post\" action=\"{}\">\
+         <label for=\"ws-email\">{}</label>\
+         <input id=\"ws-email\" name=\"email\" type=\"email\" required maxlength=\"254\" \
+         autocomplete=\"email\" spellcheck=\"false\">\
+         <button type=\"submit\">{}</button></form><p class=\"ws-note\">{}</p>",
+        escape(action),
+        t.field,
+        t.submit,
+        t.privacy,
+    );
+}
+
+/// The e-mail's subject and plain-text body.
+pub struct Letter {
+    pub subject: String,
+    pub body: String,
+}
+
+/// The e-mail for the holder of place `code`: nearly their turn (or `called` already), with
+/// the link that gives the place back until `until` (Unix ms).
+pub fn letter(
+    room: &RoomConfig,
+    lang: Lang,
+    code: Option<&str>,
+    link: &str,
+    until: Millis,
+    called: bool,
+) -> Letter {
+    let t = notify_texts(lang);
+    let (offset, known) = room_offset(room, until / 1000);
+    let mut until_words = day_and_time(lang, &local_time(until, offset));
+    if !known {
+        until_words.push_str(" UTC");
+    }
+    let (subject, opening) = if called {
+        (t.subject_now, t.mail_now)
+    } else {
+        (t.subject_soon, t.mail_soon)
+    };
+    let mut body = String::with_capacity(1024);
+    let _ = write!(
+        body,
+        "{}\r\n\r\n{}\r\n{link}\r\n\r\n{}\r\n",
+        opening.replace("{}", &room.title),
+        t.mail_link,
+        t.mail_until.replace("{}", &until_words),
+    );
+    if let Some(code) = code {
+        let _ = write!(body, "\r\n{}\r\n", t.mail_code.replace("{}", code));
+    }
+    let _ = write!(body, "\r\n-- \r\n{}\r\n", t.mail_footer);
+    Letter {
+        subject: format!("{subject}: {}", room.title),
+        body,
+    }
+}

@@ -1,0 +1,98 @@
+//! A shared room's letters (e-mails owed to visitors) in Redis: the letter by ticket in a
+//! hash, the tickets in a sorted set to walk them in order, and the tickets written to in a
+//! set (no address). Any gateway takes a letter; the lease holder alone sends them, so each
+//! goes out from one gateway.
+
+use super::*;
+
+use crate::state::room::{Enlisted, Letter, MAX_LETTERS};
+
+/// Adds a letter unless its ticket has one (`enlist.lua`).
+pub(super) const ENLIST: &str = include_str!("enlist.lua");
+
+impl SharedState {
+    pub(super) async fn enlist_letter(&self, letter: Letter) -> Result<Enlisted, StateError> {
+        let json = serde_json::to_string(&letter).map_err(|e| {
+            StateError::Unavailable(format!("a letter could not be written down: {e}"))
+        })?;
+        let code: i64 = self
+            .redis
+            .scripts
+            .enlist
+            .key(&self.keys.letters)
+            .key(&self.keys.letter_queue)
+            .key(&self.keys.written)
+            .arg(letter.seq)
+            .arg(json)
+            .arg(MAX_LETTERS)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(unavailable)?;
+        Ok(match code {
+            1 => Enlisted::Added,
+            2 => Enlisted::Full,
+            _ => Enlisted::Already,
+        })
+    }
+
+    pub(super) async fn letters_from(
+        &self,
+        from: u64,
+        max: usize,
+    ) -> Result<Option<Vec<Letter>>, StateError> {
+        if self
+            .leader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let mut conn = self.conn();
+        let seqs: Vec<u64> = redis::cmd("ZRANGEBYSCORE")
+            .arg(&self.keys.letter_queue)
+            .arg(from)
+            .arg("+inf")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(max)
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        if seqs.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let texts: Vec<Option<String>> = redis::cmd("HMGET")
+            .arg(&self.keys.letters)
+            .arg(&seqs)
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        let letters = texts
+            .iter()
+            .flatten()
+            .filter_map(|t| serde_json::from_str(t).ok())
+            .collect();
+        Ok(Some(letters))
+    }
+
+    pub(super) async fn letter_sent(&self, seq: u64) -> Result<(), StateError> {
+        redis::pipe()
+            .atomic()
+            .cmd("SADD")
+            .arg(&self.keys.written)
+            .arg(seq)
+            .ignore()
+            .cmd("HDEL")
+            .arg(&self.keys.letters)
+            .arg(seq)
+            .ignore()
+            .cmd("ZREM")
+            .arg(&self.keys.letter_queue)
+            .arg(seq)
+            .ignore()
+            .query_async::<()>(&mut self.conn())
+            .await
+            .map_err(unavailable)
+    }
+}
