@@ -151,9 +151,15 @@ pub(super) fn notify_section(
         Some(url) => match parse_smtp_url(url) {
             Ok(server) => Some(server),
             Err(why) => {
+                // A URL with a login in it is not echoed: the password would be in the log.
+                let shown = if url.contains('@') {
+                    format!("the URL {why}")
+                } else {
+                    format!("`{url}` {why}")
+                };
                 p.push(s.problem(
                     "smtp_url",
-                    format!("`{url}` {why}"),
+                    shown,
                     "smtps://host[:port] (TLS) or smtp://host[:port] (STARTTLS); the login \
                      goes in credentials_file",
                 ));

@@ -282,7 +282,7 @@ mod tests {
         );
         let keys = KeySource::Given(vec![Secret::from_bytes([7u8; 32])]);
         let config = Config::from_toml(&text, Path::new("t.toml"), keys).unwrap();
-        config.rooms[0].clone()
+        (*config.rooms[0]).clone()
     }
 
     #[test]

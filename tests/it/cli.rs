@@ -225,3 +225,133 @@ async fn demo_booking_releases_the_session_for_the_next_person() {
     let list = c.get("/").await.body;
     assert!(list.contains("08:30 Uhr – vergeben"), "{list}");
 }
+
+#[test]
+fn check_names_each_wrong_notify_key_and_notify_test_sends_a_test_email() {
+    let dir = temp_dir("notify-cli");
+    let key = dir.join("secret.key");
+    write_key(&key);
+    let room = |notify: &str| {
+        format!(
+            "[keys]\nfiles = [\"{}\"]\n[[rooms]]\nid = \"r\"\nupstream = \"http://127.0.0.1:8081\"\n\
+             admit_per_minute = 60\ntitle = \"Impfzentrum\"\n[rooms.notify]\n{notify}\n",
+            key.display()
+        )
+    };
+    let bad = dir.join("bad.toml");
+    let half = dir.join("half.cred");
+    std::fs::write(&half, "mailer\n").unwrap();
+    std::fs::write(
+        &bad,
+        room(&format!(
+            "smtp_url = \"smtp://user:pw@mail.example.de\"\nfrom = \"nobody\"\n\
+             credentials_file = \"{}\"\nca_file = \"{}\"\npublic_url = \"termine.example.de\"\n\
+             lead_time = \"soon\"\nper_client_per_hour = 0",
+            half.display(),
+            dir.join("missing-ca.pem").display()
+        )),
+    )
+    .unwrap();
+    let out = check(&bad);
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for key in [
+        "rooms[0].notify.smtp_url",
+        "the login goes in credentials_file",
+        "rooms[0].notify.from",
+        "rooms[0].notify.credentials_file",
+        "has no user name and password",
+        "rooms[0].notify.ca_file",
+        "rooms[0].notify.public_url",
+        "rooms[0].notify.lead_time",
+        "rooms[0].notify.per_client_per_hour",
+    ] {
+        assert!(err.contains(key), "`{key}` not named in:\n{err}");
+    }
+    assert!(!err.contains("pw@"), "no secret echoed back: {err}");
+
+    let Some(smtp) = support::SmtpSink::start() else {
+        return;
+    };
+    let good = dir.join("good.toml");
+    std::fs::write(
+        &good,
+        room(&format!(
+            "smtp_url = \"smtp://127.0.0.1:{}\"\nfrom = \"Termine <termine@example.de>\"\n\
+             public_url = \"https://termine.example.de\"",
+            smtp.port
+        )),
+    )
+    .unwrap();
+    let out = check(&good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(BIN)
+        .args([
+            "notify-test",
+            "--room",
+            "r",
+            "--to",
+            "ops@example.org",
+            "--config",
+        ])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        mails[0].header("X-Envelope-To").as_deref(),
+        Some("ops@example.org")
+    );
+    assert!(mails[0].header("Subject").unwrap().contains("Test"));
+    let refused = Command::new(BIN)
+        .args([
+            "notify-test",
+            "--room",
+            "nope",
+            "--to",
+            "ops@example.org",
+            "--config",
+        ])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no room `nope`"));
+    let down = smtp.kill();
+    std::fs::write(
+        &good,
+        room(&format!(
+            "smtp_url = \"smtp://127.0.0.1:{down}\"\nfrom = \"termine@example.de\"\n\
+             public_url = \"https://termine.example.de\""
+        )),
+    )
+    .unwrap();
+    let failed = Command::new(BIN)
+        .args([
+            "notify-test",
+            "--room",
+            "r",
+            "--to",
+            "ops@example.org",
+            "--config",
+        ])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        err.contains(&format!("127.0.0.1:{down} did not take the e-mail")),
+        "{err}"
+    );
+}

@@ -12,6 +12,7 @@ mod gateway;
 mod hostile;
 mod invitations;
 mod layout;
+mod notify;
 mod page;
 mod process;
 mod protection;

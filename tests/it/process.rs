@@ -596,3 +596,56 @@ async fn sighup_swaps_the_tls_certificate_and_a_wrong_key_stops_the_start() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_asked_for_survives_kill_9_before_it_is_sent() {
+    // The SMTP server's port, with nobody listening at first.
+    let Some(down) = support::SmtpSink::start() else {
+        return;
+    };
+    let port = down.kill();
+    let up = support::upstream().await;
+    let notify = format!(
+        "admit_per_minute = 0.1\n[rooms.notify]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\n\
+         from = \"termine@example.de\"\npublic_url = \"https://termine.example.de\"\n\
+         lead_time = \"1h\""
+    );
+    let (_dir, config) = setup("notify-kill9", &up.url(), &notify);
+    let mut gw = Proc::spawn(&config);
+    Visitor::new(gw.base()).get("/").await;
+    let mut v = Visitor::new(gw.base());
+    v.get("/").await;
+    let before = position(&v.status("r").await);
+    let noted = v
+        .post("/.wartesaal/notify?room=r", "email=eve%40example.org")
+        .await;
+    assert_eq!(noted.status, StatusCode::OK, "{}", noted.body);
+    // Tried once (the server is down) and killed before the next try.
+    gw.wait_for("sending an e-mail failed");
+    gw.child.kill().unwrap(); // SIGKILL
+    gw.child.wait().unwrap();
+    assert!(
+        !gw.log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("example.org")),
+        "no address in the log"
+    );
+
+    let smtp = support::SmtpSink::start_on(port, &[]).unwrap();
+    let gw = Proc::spawn(&config);
+    support::eventually("the e-mail goes out after the restart", || async {
+        !smtp.mails().is_empty()
+    })
+    .await;
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    let link = mails[0].link();
+    let path = link.strip_prefix("https://termine.example.de").unwrap();
+    let mut phone = Visitor::new(gw.base());
+    assert_eq!(phone.get(path).await.status, StatusCode::SEE_OTHER);
+    // The same place (the restart's catch-up may have called it meanwhile).
+    let after = position(&phone.status("r").await);
+    assert!(after <= before, "position {before} became {after}");
+}
