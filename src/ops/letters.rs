@@ -255,22 +255,6 @@ impl Ops {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pauses_grow_and_addresses_never_reach_the_log() {
-        assert_eq!(pause(1), 30_000);
-        assert_eq!(pause(2), 60_000);
-        assert_eq!(pause(9), LONGEST_PAUSE_MS);
-        assert_eq!(
-            without_addresses("550 5.1.1 <ann@example.org>: Recipient address rejected"),
-            "550 5.1.1 <address> Recipient address rejected"
-        );
-    }
-}
-
 /// `wartesaal notify-test`: sends one test e-mail to `to` through room `room`'s SMTP
 /// settings, in the room's language, and says where it went.
 pub async fn send_test(
@@ -301,4 +285,20 @@ pub async fn send_test(
         "sent a test e-mail to {to} through {}:{}",
         notify.smtp.host, notify.smtp.port
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_and_addresses_never_reach_the_log() {
+        assert_eq!(pause(1), 30_000);
+        assert_eq!(pause(2), 60_000);
+        assert_eq!(pause(9), LONGEST_PAUSE_MS);
+        assert_eq!(
+            without_addresses("550 5.1.1 <ann@example.org>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+    }
 }

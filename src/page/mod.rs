@@ -596,7 +596,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
     if let Some(action) = &p.notify_href {
         let _ = write!(
             out,
-            "<h2 class=\"ws-label\">{}</h2><p class=\"ws-note\">{}</p>",
+            "<h2 class=\"ws-notify-title\">{}</h2><p class=\"ws-note\">{}</p>",
             p.notify_label, p.notify_text
         );
         let lang = if p.lang == "en" { Lang::En } else { Lang::De };

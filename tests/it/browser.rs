@@ -779,7 +779,9 @@ async fn the_place_code_and_the_code_forms_pass_the_audit_in_both_languages() {
         support::room(
             "impfzentrum",
             &up.url(),
-            "admit_per_minute = 60\ntitle = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"\n",
+            "admit_per_minute = 60\ntitle = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"\n\
+             [rooms.notify]\nsmtp_url = \"smtp://127.0.0.1:9\"\nfrom = \"termine@example.de\"\n\
+             public_url = \"https://termine.example.de\"\n",
         ),
         support::room(
             "einladung",
@@ -812,6 +814,44 @@ async fn the_place_code_and_the_code_forms_pass_the_audit_in_both_languages() {
         assert!(html.contains(said), "{html}");
         let code = text_of(html, "ws-code").expect("the code is shown");
         assert_eq!(code.len(), 19, "{code}");
+        assert!(html.contains("name=\"email\""), "the e-mail field: {html}");
+    }
+    // The e-mail field filled in and sent, each time with a new ticket (one address each).
+    let mut n = 0;
+    for (lang, said) in [
+        ("de", "Wir schreiben Ihnen"),
+        ("en", "We will write to you"),
+    ] {
+        for width in [375, 1280] {
+            n += 1;
+            browser.call("Network.clearBrowserCookies", json!({})).await;
+            browser
+                .goto(&format!("{base}/.wartesaal/lang?to={lang}&back=/"))
+                .await;
+            browser.viewport(width).await;
+            browser.goto(&format!("{base}/")).await;
+            browser
+                .eval(&format!(
+                    "document.querySelector('input[name=email]').value = 'p{n}@example.org';\
+                     document.querySelector('form.ws-notify').requestSubmit(); true"
+                ))
+                .await;
+            until(&mut browser, "the e-mail noted", |h| {
+                h.contains("id=\"ws-notify\"")
+            })
+            .await;
+            let html = browser.html().await;
+            assert!(html.contains(said), "{lang}: {html}");
+            inspect(
+                &mut browser,
+                axe.as_deref(),
+                &format!("notify-{lang}"),
+                width,
+                &mut problems,
+                &mut shots,
+            )
+            .await;
+        }
     }
     let forms = [
         (
@@ -883,7 +923,7 @@ async fn the_place_code_and_the_code_forms_pass_the_audit_in_both_languages() {
         "axe-core found WCAG 2.1 AA violations:\n{}",
         problems.join("\n")
     );
-    assert_eq!(shots.len(), 4 + 2 * 2 * 2 * 2);
+    assert_eq!(shots.len(), 4 + 4 + 2 * 2 * 2 * 2);
     gw.stop().await;
 }
 
