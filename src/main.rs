@@ -140,6 +140,10 @@ enum CtlAction {
         /// Resume admissions.
         #[arg(long, conflicts_with_all = ["pause", "close"])]
         open: bool,
+        /// `on`: everyone waits, even while there is room (nobody new is let in until `off`);
+        /// passes in hand keep working.
+        #[arg(long, value_parser = ["on", "off"])]
+        queue_all: Option<String>,
         /// Message to visitors in German ("" removes it).
         #[arg(long)]
         message_de: Option<String>,
@@ -468,12 +472,16 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                 pause,
                 close,
                 open,
+                queue_all,
                 message_de,
                 message_en,
                 adaptive,
                 remaining,
             } => {
                 let mut change = serde_json::Map::new();
+                if let Some(on) = queue_all {
+                    change.insert("queue_all".into(), (on == "on").into());
+                }
                 if let Some(n) = remaining {
                     change.insert("supply_remaining".into(), n.into());
                 }

@@ -27,6 +27,7 @@ use crate::queue::schedule::{Schedule, Window};
 use crate::queue::supply::MAX_SUPPLY;
 use crate::tls;
 
+mod booking;
 mod notify;
 mod room;
 mod sections;
@@ -34,6 +35,7 @@ mod state;
 mod supply;
 mod walk;
 
+pub use booking::{is_placeholder, AgentMatch, SecretHeader};
 pub use notify::{Credentials, NotifyConfig, SmtpSecurity, SmtpServer, DEFAULT_LEAD_TIME};
 use room::room_section;
 use sections::{admin_section, keys_section, server_section};
@@ -288,7 +290,19 @@ pub enum OnUnavailable {
 pub struct RoomConfig {
     pub id: String,
     pub hosts: Vec<HostPattern>,
+    /// Where visitors are sent (a restored place, the language switch): the first of
+    /// `path_prefixes`.
     pub path_prefix: String,
+    /// Every prefix the room protects (`path_prefix` and `path_prefixes`).
+    pub path_prefixes: Vec<String>,
+    /// The origin lock: added to every forwarded request, replacing any a client sent.
+    pub origin_header: Option<SecretHeader>,
+    /// Staff and load tests with this header and secret pass without queueing.
+    pub bypass_header: Option<SecretHeader>,
+    /// Monitoring and crawlers by their `User-Agent`: pass without queueing.
+    pub bypass_user_agents: Vec<AgentMatch>,
+    /// `admission_header = true`: the key that signs `X-Wartesaal-Admission`.
+    pub admission_key: Option<Vec<u8>>,
     pub upstream: Upstream,
     /// Private roots for an `https://` upstream; `None` trusts the system's.
     pub upstream_ca: Option<UpstreamCa>,
@@ -607,14 +621,16 @@ fn cross_checks(
             });
         }
         for (j, other) in rooms.iter().enumerate().take(i) {
-            let same_prefix = room.path_prefix == other.path_prefix;
+            let same_prefix = room
+                .path_prefixes
+                .iter()
+                .find(|prefix| other.path_prefixes.contains(prefix));
             let same_host = room.hosts.iter().any(|h| other.hosts.contains(h));
-            if same_prefix && same_host {
+            if let (Some(prefix), true) = (same_prefix, same_host) {
                 p.push(Problem {
                     key: format!("rooms[{i}]"),
                     message: format!(
-                        "takes the same hosts and path_prefix `{}` as rooms[{j}]",
-                        room.path_prefix
+                        "takes the same hosts and path prefix `{prefix}` as rooms[{j}]"
                     ),
                     hint: "give one of them other hosts or another path_prefix".into(),
                 });

@@ -44,14 +44,20 @@ pub(super) fn room_section(
             .collect(),
     };
 
-    let path_prefix = s.string("path_prefix", p).unwrap_or("/").to_string();
-    if !path_prefix.starts_with('/') {
+    let given_prefix = s.string("path_prefix", p);
+    if let Some(prefix) = given_prefix.filter(|prefix| !prefix.starts_with('/')) {
         p.push(s.problem(
             "path_prefix",
-            format!("`{path_prefix}` does not start with '/'"),
+            format!("`{prefix}` does not start with '/'"),
             "write it like \"/\" or \"/termine/\"",
         ));
     }
+    let path_prefixes = super::booking::path_prefixes(&mut s, given_prefix, p);
+    let path_prefix = path_prefixes[0].clone();
+    let origin_header = super::booking::secret_header(&mut s, "origin_header", p);
+    let bypass_header = super::booking::secret_header(&mut s, "bypass_header", p);
+    let bypass_user_agents = super::booking::user_agents(&mut s, p);
+    let admission_key = super::booking::admission_key(&mut s, p);
 
     let upstream = match s.string("upstream", p) {
         Some(u) => upstream_url(&s, u, p),
@@ -244,6 +250,11 @@ pub(super) fn room_section(
         id,
         hosts,
         path_prefix,
+        path_prefixes,
+        origin_header,
+        bypass_header,
+        bypass_user_agents,
+        admission_key,
         upstream: upstream?,
         upstream_ca,
         title,

@@ -36,7 +36,10 @@ pub fn view<'a>(
         (OperatorState::Paused, _) => RoomStateName::Paused,
         (OperatorState::Open, Phase::BeforeOpen) => RoomStateName::BeforeOpen,
         (OperatorState::Open, Phase::Prequeue) => RoomStateName::Prequeue,
-        (OperatorState::Open, Phase::Open) if figures.held => RoomStateName::Held,
+        // Held by the gateway, or by the operator's `queue_all`: places kept, nobody in.
+        (OperatorState::Open, Phase::Open) if figures.held || figures.queue_all => {
+            RoomStateName::Held
+        }
         (OperatorState::Open, Phase::Open) => RoomStateName::Open,
     };
     let (position, ahead, admitted) = match place {

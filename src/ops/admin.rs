@@ -142,6 +142,7 @@ fn room_json(ops: &Ops, room: &Room) -> Value {
         "title": cfg.title,
         "state": figures.state.name(),
         "held": figures.held,
+        "queue_all": figures.queue_all,
         "message": { "de": settings.message.de, "en": settings.message.en },
         // Counted from the line's first number (see `base`).
         "issued": figures.issued.saturating_sub(figures.base),
@@ -232,6 +233,8 @@ struct Change {
     admit_per_minute: Option<Option<f64>>,
     max_active: Option<Option<u64>>,
     state: Option<OperatorState>,
+    /// `true`: everyone waits, even while there is room, until it is set `false` again.
+    queue_all: Option<bool>,
     /// Per language: `Some` replaces that text ("" removes it); a language not named stays.
     message: Option<(Option<String>, Option<String>)>,
     /// `true`: the adaptive mode sets the rate again (the operator's rate is lifted);
@@ -247,6 +250,7 @@ impl Change {
         self.admit_per_minute.is_some()
             || self.max_active.is_some()
             || self.state.is_some()
+            || self.queue_all.is_some()
             || self.message.is_some()
             || self.adaptive.is_some()
     }
@@ -317,6 +321,15 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
                     _ => return Err(invalid(key, "must be \"open\", \"paused\" or \"closed\"")),
                 })
             }
+            "queue_all" => match value {
+                Value::Bool(on) => change.queue_all = Some(*on),
+                _ => {
+                    return Err(invalid(
+                        key,
+                        "must be true (everyone waits, nobody new is let in) or false",
+                    ))
+                }
+            },
             "message" => change.message = Some(parse_message(value)?),
             "supply_remaining" => match value.as_u64() {
                 Some(n) if n <= MAX_SUPPLY => change.supply_remaining = Some(n),
@@ -340,8 +353,8 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
             other => {
                 return Err(invalid(
                     other,
-                    "unknown field; known: admit_per_minute, max_active, state, message, adaptive, \
-                     supply_remaining",
+                    "unknown field; known: admit_per_minute, max_active, state, queue_all, message, \
+                     adaptive, supply_remaining",
                 ))
             }
         }
@@ -349,8 +362,8 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
     if change == Change::default() {
         return Err(Invalid {
             field: None,
-            message: "nothing to change: give admit_per_minute, max_active, state, message, \
-                      adaptive or supply_remaining"
+            message: "nothing to change: give admit_per_minute, max_active, state, queue_all, \
+                      message, adaptive or supply_remaining"
                 .into(),
         });
     }
@@ -425,6 +438,9 @@ fn apply(change: &Change, settings: &mut Settings, config: &crate::queue::admiss
     }
     if let Some(state) = change.state {
         settings.state = state;
+    }
+    if let Some(on) = change.queue_all {
+        settings.queue_all = on;
     }
     if let Some((de, en)) = &change.message {
         if let Some(de) = de {

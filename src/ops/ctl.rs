@@ -150,7 +150,7 @@ fn table(rooms: &[Value]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<20} {:<8} {:>9} {:>7} {:>9} {:>7} {:>10} {:>9}  MESSAGE",
+        "{:<20} {:<10} {:>9} {:>7} {:>9} {:>7} {:>10} {:>9}  MESSAGE",
         "ROOM", "STATE", "WAITING", "ACTIVE", "RATE/MIN", "MAX", "WAIT", "LEFT"
     );
     for r in rooms {
@@ -169,21 +169,30 @@ fn table(rooms: &[Value]) -> String {
             .filter(|m| !m.is_empty())
             .collect::<Vec<_>>()
             .join(" / ");
-        let state = match r["sold_out"].as_bool() {
-            Some(true) if r["state"] == "open" => "sold_out",
+        let state = match (r["sold_out"].as_bool(), r["queue_all"].as_bool()) {
+            (Some(true), _) if r["state"] == "open" => "sold_out",
+            (_, Some(true)) if r["state"] == "open" => "queue_all",
             _ => r["state"].as_str().unwrap_or("?"),
+        };
+        // JSON values ignore a width: every column is text first.
+        let number = |v: &Value| match v {
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if f.fract() != 0.0 => format!("{f:.1}"),
+                _ => n.to_string(),
+            },
+            _ => "-".to_string(),
         };
         let left = r["supply_remaining"]
             .as_u64()
             .map_or("-".to_string(), |n| n.to_string());
         let _ = writeln!(
             out,
-            "{:<20} {:<8} {:>9} {:>7} {:>9} {:>7} {:>10} {:>9}  {}",
+            "{:<20} {:<10} {:>9} {:>7} {:>9} {:>7} {:>10} {:>9}  {}",
             r["id"].as_str().unwrap_or("?"),
             state,
-            r["waiting"],
-            r["active_sessions"],
-            r["effective_admit_per_minute"],
+            number(&r["waiting"]),
+            number(&r["active_sessions"]),
+            number(&r["effective_admit_per_minute"]),
             max,
             wait,
             left,
@@ -191,4 +200,37 @@ fn table(rooms: &[Value]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rooms_table_keeps_its_columns_whatever_the_numbers() {
+        let rooms = [
+            serde_json::json!({"id": "impfzentrum", "state": "open", "waiting": 12345,
+                "active_sessions": 7, "effective_admit_per_minute": 600.0, "max_active": 0,
+                "estimated_wait_seconds": 1230, "message": {"de": "", "en": ""}}),
+            serde_json::json!({"id": "b", "state": "open", "queue_all": true, "waiting": 1,
+                "active_sessions": 0, "effective_admit_per_minute": 0.5, "max_active": 10,
+                "message": {"de": "Hallo", "en": ""}}),
+        ];
+        let text = table(&rooms);
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines[0];
+        let at = |line: &str, word: &str| line.find(word).unwrap() + word.len();
+        // Right-aligned columns end where their heading ends.
+        for (line, value) in [(lines[1], "12345"), (lines[2], "1")] {
+            let end = at(line, &format!(" {value} "));
+            assert_eq!(end - 1, at(header, "WAITING"), "{text}");
+        }
+        assert!(lines[2].contains("queue_all"), "{text}");
+        assert!(lines[2].contains("0.5"), "{text}");
+        assert_eq!(
+            lines[1].find("Hallo").or(lines[2].find("Hallo")),
+            Some(header.find("MESSAGE").unwrap()),
+            "{text}"
+        );
+    }
 }

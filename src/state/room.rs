@@ -97,6 +97,8 @@ pub struct Figures {
     /// be reached (with `on_unavailable = "hold"`), or a line just begun in an empty Redis
     /// waits for the holders of an earlier line's tickets to come back first.
     pub held: bool,
+    /// The operator holds everyone in line (`queue_all`): nobody new is let in.
+    pub queue_all: bool,
     /// Where the schedule stands (`Open` without one).
     pub phase: Phase,
     /// How ticket numbers map to places: FIFO, or with a pre-queue's draw.

@@ -20,6 +20,10 @@ pub struct Settings {
     pub state: OperatorState,
     #[serde(default)]
     pub message: Message,
+    /// Everyone waits, even while there is room: nobody new is let in until it is lifted
+    /// (passes in hand keep working).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub queue_all: bool,
 }
 
 impl Settings {
@@ -111,7 +115,7 @@ pub fn effective(config: &Limits, settings: &Settings, adaptive: Option<f64>) ->
             .or(adaptive)
             .unwrap_or(config.admit_per_minute),
         max_active: Override::over(&settings.max_active, config.max_active),
-        paused: config.paused || settings.state != OperatorState::Open,
+        paused: config.paused || settings.state != OperatorState::Open || settings.queue_all,
         adaptive: config.adaptive,
         schedule: config.schedule,
         appointments: config.appointments,

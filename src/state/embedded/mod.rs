@@ -385,6 +385,7 @@ impl EmbeddedState {
                 .as_ref()
                 .map(|_| operator_rate(&l.settings, &l.config).is_none()),
             held: false,
+            queue_all: l.settings.queue_all,
             phase,
             order,
             supply: l.supply,
