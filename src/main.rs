@@ -43,8 +43,13 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Print a new random 256-bit secret (base64url, one line).
-    Keygen,
+    /// Print a new random 256-bit secret (base64url, one line), or write it to a file.
+    Keygen {
+        /// Write it to FILE (created with mode 0600, readable only by its owner) instead of
+        /// printing it; an existing file is not overwritten.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Print the random order a room's pre-queue was put in at its opening, place by place,
     /// with the key and size it is recomputed from. Reads the state directory; works while
     /// the gateway runs.
@@ -160,6 +165,19 @@ enum CtlAction {
     },
 }
 
+/// Writes a secret to a new file only its owner may read.
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    writeln!(file, "{secret}")?;
+    file.sync_all()
+}
+
 fn config_path(given: Option<PathBuf>) -> PathBuf {
     given
         .or_else(|| std::env::var_os("WARTESAAL_CONFIG").map(PathBuf::from))
@@ -193,11 +211,23 @@ fn report(err: &ConfigError) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Keygen => match Secret::generate() {
-            Ok(secret) => {
-                println!("{}", secret.to_base64());
-                ExitCode::SUCCESS
-            }
+        Command::Keygen { out } => match Secret::generate() {
+            Ok(secret) => match out {
+                None => {
+                    println!("{}", secret.to_base64());
+                    ExitCode::SUCCESS
+                }
+                Some(path) => match write_secret(&path, &secret.to_base64()) {
+                    Ok(()) => {
+                        eprintln!("wrote a new secret to {} (mode 0600)", path.display());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("cannot write {}: {e}", path.display());
+                        ExitCode::from(EXIT_FAILURE)
+                    }
+                },
+            },
             Err(e) => {
                 eprintln!("no randomness from the operating system: {e}");
                 ExitCode::from(EXIT_FAILURE)

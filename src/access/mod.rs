@@ -2,6 +2,7 @@
 //! the limits on handing out new tickets (per address, proof of work). Must not read requests
 //! or room state: the gateway brings the token text and acts on what is verified.
 
+pub mod admission;
 pub mod code;
 pub mod issuance;
 pub mod passes;

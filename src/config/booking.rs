@@ -117,7 +117,11 @@ pub(super) fn secret_header(
             None
         }
         Some((n, Err(_))) => {
-            p.push(s.problem(key, format!("`{n}` is not a header name"), "e.g. X-Origin-Lock"));
+            p.push(s.problem(
+                key,
+                format!("`{n}` is not a header name"),
+                "e.g. X-Origin-Lock",
+            ));
             None
         }
         Some((n, Ok(name))) if reserved(&name) => {
@@ -204,7 +208,10 @@ pub(super) fn user_agents(s: &mut Section, p: &mut Vec<Problem>) -> Vec<AgentMat
     for (i, entry) in list.into_iter().enumerate() {
         let key = format!("bypass_user_agents[{i}]");
         if let Some(pattern) = entry.strip_prefix('~') {
-            match regex::RegexBuilder::new(pattern).size_limit(1 << 20).build() {
+            match regex::RegexBuilder::new(pattern)
+                .size_limit(1 << 20)
+                .build()
+            {
                 Ok(re) => out.push(AgentMatch::Pattern(re)),
                 Err(e) => p.push(s.problem(
                     &key,

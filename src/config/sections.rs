@@ -156,11 +156,19 @@ pub(super) fn admin_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<Adm
 }
 
 pub(super) fn admin_token(s: &Section, file: &str, p: &mut Vec<Problem>) -> Option<AdminToken> {
-    let hint = "create it with `wartesaal keygen > FILE` and keep it readable only by the gateway";
+    let hint = "create it with `wartesaal keygen --out FILE` (readable only by the gateway)";
     match std::fs::read_to_string(file) {
         Ok(text) => {
             let token = text.trim();
-            if token.len() < MIN_ADMIN_TOKEN_LEN || token.chars().any(|c| c.is_whitespace()) {
+            if super::booking::is_placeholder(token) {
+                p.push(s.problem(
+                    "token_file",
+                    format!("{file} still holds a placeholder, not a token"),
+                    hint,
+                ));
+                None
+            } else if token.len() < MIN_ADMIN_TOKEN_LEN || token.chars().any(|c| c.is_whitespace())
+            {
                 p.push(s.problem(
                     "token_file",
                     format!(
@@ -190,12 +198,17 @@ pub(super) fn keys_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<Keyr
         p.push(s.problem(
             "files",
             "no key file given: the gateway needs a secret to sign tickets",
-            "run `wartesaal keygen > config/secret.key` and list it here",
+            "run `wartesaal keygen --out config/secret.key` and list it here",
         ));
     }
     for (i, file) in files.iter().enumerate() {
         let key = format!("files[{i}]");
         match std::fs::read_to_string(file) {
+            Ok(text) if super::booking::is_placeholder(&text) => p.push(s.problem(
+                &key,
+                format!("{file} still holds a placeholder, not a secret"),
+                "make one with `wartesaal keygen --out FILE`",
+            )),
             Ok(text) => match Secret::from_base64(text.trim()) {
                 Ok(secret) => secrets.push(secret),
                 Err(why) => p.push(s.problem(

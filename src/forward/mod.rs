@@ -233,10 +233,11 @@ pub fn upstream_request(
     host: &str,
     fwd: &Forwarded,
     upgrade: Option<&HeaderValue>,
+    ours: &OurHeaders,
 ) -> Outbound {
     let (parts, body) = req.into_parts();
     let framing = BodyFraming::of(&body);
-    let mut head = upstream_head(&parts, framing, cookie_name, host, fwd);
+    let mut head = upstream_head(&parts, framing, cookie_name, host, fwd, ours);
     if let Some(protocol) = upgrade {
         // The one hop-by-hop pair that is passed on: asked for by the visitor, and the
         // upstream must see it to switch (the blank line that ends the head comes after).
@@ -253,6 +254,26 @@ pub fn upstream_request(
     }
 }
 
+/// Headers of the gateway's own on a forwarded request: set by it (the origin lock, the
+/// admission header), replacing any a client sent, and one that never passes (the bypass
+/// header's secret). A client's `X-Wartesaal-Admission` never passes either.
+#[derive(Debug, Default)]
+pub struct OurHeaders<'a> {
+    pub set: [Option<(&'a HeaderName, &'a [u8])>; 2],
+    pub dropped: Option<&'a HeaderName>,
+}
+
+impl OurHeaders<'_> {
+    fn claims(&self, name: &HeaderName) -> bool {
+        name == X_WARTESAAL_ADMISSION
+            || self.dropped == Some(name)
+            || self.set.iter().flatten().any(|(n, _)| *n == name)
+    }
+}
+
+/// The signed admission header (`rooms[].admission_header`).
+pub static X_WARTESAAL_ADMISSION: HeaderName = HeaderName::from_static("x-wartesaal-admission");
+
 /// The head of `upstream_request`.
 fn upstream_head(
     parts: &http::request::Parts,
@@ -260,6 +281,7 @@ fn upstream_head(
     cookie_name: &CookieName,
     host: &str,
     fwd: &Forwarded,
+    ours: &OurHeaders,
 ) -> Vec<u8> {
     let headers = &parts.headers;
     let mut head = Vec::with_capacity(256 + headers.len() * 64);
@@ -289,7 +311,8 @@ fn upstream_head(
     head.extend_from_slice(b"\r\n");
 
     for (name, value) in headers {
-        let ours = name == header::HOST
+        let skip = ours.claims(name)
+            || name == header::HOST
             || name == header::COOKIE
             || name == header::CONTENT_LENGTH
             || name == X_FORWARDED_FOR
@@ -301,9 +324,12 @@ fn upstream_head(
                     || name == header::FORWARDED
                     || name == X_REAL_IP
                     || name == X_FORWARDED_PORT));
-        if !ours && !is_hop_by_hop(name, &named) {
+        if !skip && !is_hop_by_hop(name, &named) {
             header_line(&mut head, name.as_str(), value.as_bytes());
         }
+    }
+    for (name, value) in ours.set.iter().flatten() {
+        header_line(&mut head, name.as_str(), value);
     }
     if !gone(&header::COOKIE) {
         if let Some(cookies) = cookie_without(headers, cookie_name) {
@@ -427,8 +453,67 @@ mod tests {
             &CookieName::new("wartesaal_r"),
             "site.test",
             &fwd(trusted),
+            &OurHeaders::default(),
         );
         String::from_utf8(head).unwrap()
+    }
+
+    #[test]
+    fn our_headers_replace_a_clients_and_the_bypass_secret_stays_behind() {
+        let lock = HeaderName::from_static("x-origin-lock");
+        let staff = HeaderName::from_static("x-staff");
+        let ours = OurHeaders {
+            set: [
+                Some((&lock, b"s3cret-origin".as_slice())),
+                Some((&X_WARTESAAL_ADMISSION, b"v1.r.1.2.3.sig".as_slice())),
+            ],
+            dropped: Some(&staff),
+        };
+        let req = Request::get("/a")
+            .header("host", "site.test")
+            .header("x-origin-lock", "forged")
+            .header("X-Wartesaal-Admission", "v1.r.0.0.9999999999.forged")
+            .header("x-staff", "staff-secret")
+            .body(())
+            .unwrap();
+        let (parts, ()) = req.into_parts();
+        let head = upstream_head(
+            &parts,
+            BodyFraming::Empty,
+            &CookieName::new("wartesaal_r"),
+            "site.test",
+            &fwd(false),
+            &ours,
+        );
+        let head = String::from_utf8(head).unwrap();
+        assert!(
+            !head.contains("forged") && !head.contains("staff-secret"),
+            "{head}"
+        );
+        assert_eq!(
+            head.matches("x-origin-lock: s3cret-origin\r\n").count(),
+            1,
+            "{head}"
+        );
+        assert!(
+            head.contains("x-wartesaal-admission: v1.r.1.2.3.sig\r\n"),
+            "{head}"
+        );
+        // Without an admission header of ours, a client's never passes either.
+        let (parts, ()) = Request::get("/a")
+            .header("x-wartesaal-admission", "v1.r.0.0.9999999999.forged")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let head = upstream_head(
+            &parts,
+            BodyFraming::Empty,
+            &CookieName::new("wartesaal_r"),
+            "site.test",
+            &fwd(false),
+            &OurHeaders::default(),
+        );
+        assert!(!String::from_utf8(head).unwrap().contains("forged"));
     }
 
     #[test]

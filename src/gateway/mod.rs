@@ -179,7 +179,7 @@ impl Gateway {
 
     /// A request inside a room's prefix.
     async fn enter<'a>(&self, room: &'a Room, req: Request<Incoming>, visit: &Visit) -> Reply<'a> {
-        if room.is_bypass(req.uri().path(), visit.fwd.client_ip) {
+        if room.is_bypass(req.uri().path(), visit.fwd.client_ip, req.headers()) {
             return self.forward(room, req, visit, None, Outcome::Bypass).await;
         }
         if room.state.passes_everyone() {
@@ -199,6 +199,11 @@ impl Gateway {
             let cookie = room.renewed_pass(pass, now_s, visit.secure);
             let on_pass = OnPass {
                 session: pass.id,
+                seq: pass.seq,
+                expires_at: match cookie {
+                    Some(_) => now_s + room.pass_lasts(),
+                    None => pass.expires_at,
+                },
                 cookie,
                 now,
             };
@@ -211,6 +216,8 @@ impl Gateway {
             Decision::Proxy { session, seq } => {
                 let on_pass = OnPass {
                     session,
+                    seq,
+                    expires_at: now_s + room.pass_lasts(),
                     cookie: Some(room.pass_cookie(session, seq, now_s, visit.secure)),
                     now,
                 };
@@ -401,6 +408,8 @@ impl Gateway {
         tracing::debug!(room = %room.cfg.id, seq, session, "admitted");
         let on_pass = OnPass {
             session,
+            seq,
+            expires_at: now / 1000 + room.pass_lasts(),
             cookie: Some(room.pass_cookie(session, seq, now / 1000, visit.secure)),
             now,
         };
@@ -432,7 +441,24 @@ impl Gateway {
             },
             None => None,
         };
-        match self.exchange(room, req, visit, pass).await {
+        // The booking site's proof that this visitor came through the line.
+        let admission = match (&room.cfg.admission_key, &on_pass) {
+            (Some(key), Some(p)) => {
+                let since = room.state.session_started(p.session).await.ok().flatten();
+                Some(crate::access::admission::header(
+                    key,
+                    &room.cfg.id,
+                    p.seq,
+                    since.unwrap_or(p.now) / 1000,
+                    p.expires_at,
+                ))
+            }
+            _ => None,
+        };
+        match self
+            .exchange(room, req, visit, pass, admission.as_deref())
+            .await
+        {
             Ok((mut resp, released)) => {
                 let h = resp.headers_mut();
                 match (on_pass, released) {
@@ -511,6 +537,7 @@ impl Gateway {
         mut req: Request<Incoming>,
         visit: &Visit,
         pass: Option<PassInFlight>,
+        admission: Option<&str>,
     ) -> Result<(Response<Body>, bool), ProxyError> {
         let idle = room.cfg.body_idle_timeout;
         // A WebSocket handshake (or another switch of protocols) of someone let through.
@@ -533,12 +560,23 @@ impl Gateway {
             .await
             .ok_or(ProxyError::Saturated)?;
         let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
+        let ours = forward::OurHeaders {
+            set: [
+                room.cfg
+                    .origin_header
+                    .as_ref()
+                    .map(|h| (&h.name, h.value.as_bytes())),
+                admission.map(|text| (&forward::X_WARTESAAL_ADMISSION, text.as_bytes())),
+            ],
+            dropped: room.cfg.bypass_header.as_ref().map(|h| &h.name),
+        };
         let upstream_req = forward::upstream_request(
             Request::from_parts(parts, body),
             &room.cookie_name,
             &visit.host,
             &visit.fwd,
             upgrade.as_ref(),
+            &ours,
         );
         let hold = Hold {
             slot,
@@ -656,6 +694,9 @@ impl Gateway {
 /// when the request came.
 struct OnPass {
     session: u64,
+    /// The ticket it was let in on, and when its pass runs out (Unix seconds).
+    seq: u64,
+    expires_at: u64,
     cookie: Option<HeaderValue>,
     now: Millis,
 }

@@ -13,6 +13,7 @@ fn figures(issued: u64, cursor: u64) -> Figures {
     Figures {
         base: 0,
         held: false,
+        queue_all: false,
         started_at: 0,
         issued,
         handed_out: issued,

@@ -469,7 +469,8 @@ async fn patch(
     if !authorized(req.headers(), token) {
         let mut resp = error(
             StatusCode::UNAUTHORIZED,
-            "a valid token is needed: send Authorization: Bearer <token from admin.token_file>",
+            "a valid admin token is needed (Authorization: Bearer ...): the one in \
+             admin.token_file, or the one `wartesaal demo` printed when it started",
             None,
         );
         resp.headers_mut().insert(

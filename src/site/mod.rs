@@ -194,8 +194,15 @@ impl Site {
             if host_only.is_none_or(|(_, s)| spec > s) {
                 host_only = Some((room, spec));
             }
-            if path.matches_prefix(&room.cfg.path_prefix) {
-                let len = room.cfg.path_prefix.len();
+            // The longest of the room's prefixes that the path is under.
+            let matched = room
+                .cfg
+                .path_prefixes
+                .iter()
+                .filter(|prefix| path.matches_prefix(prefix))
+                .map(String::len)
+                .max();
+            if let Some(len) = matched {
                 if best.is_none_or(|(_, l, s)| (spec, len) > (s, l)) {
                     best = Some((room, len, spec));
                 }

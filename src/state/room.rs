@@ -230,6 +230,9 @@ pub trait RoomState: Send + Sync + 'static {
     /// pass must not be honoured any more.
     fn session_seen(&self, session: u64, now: Millis) -> bool;
 
+    /// When `session` began, for the admission header; `None` if no longer known.
+    fn session_started(&self, session: u64) -> StateFuture<'_, Option<Millis>>;
+
     /// The upstream ended the session (`X-Wartesaal-Release`). Its pass stays refused until
     /// `until`, when it would have expired anyway.
     fn session_ended(&self, session: u64, until: Millis);

@@ -767,6 +767,11 @@ impl RoomState for EmbeddedState {
         true
     }
 
+    fn session_started(&self, session: u64) -> StateFuture<'_, Option<Millis>> {
+        let started = self.sessions.map.get(&session).map(|s| s.started);
+        Box::pin(std::future::ready(Ok(started)))
+    }
+
     fn session_ended(&self, session: u64, until: Millis) {
         self.sessions.remove(&session);
         self.ended.insert(session, until);

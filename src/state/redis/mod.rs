@@ -49,6 +49,9 @@ use codec::{
 use link::Link;
 pub use sync::keep_synced;
 
+/// Session start times kept for the admission header per room and gateway.
+const STARTED_KEPT: usize = 100_000;
+
 /// How often each gateway syncs its copy of every room (and the lease holder moves the cursor).
 pub const REFRESH: Duration = Duration::from_millis(200);
 /// The cursor lease: a gateway that stops renewing it is replaced this long after its last
@@ -265,6 +268,9 @@ pub struct SharedState {
     seen: DashMap<u64, Millis>,
     /// Sessions known to be over: id → until when their pass stays refused.
     ended: DashMap<u64, Millis>,
+    /// When sessions began, as read from Redis for the admission header (at most
+    /// `STARTED_KEPT`; emptied when full).
+    started_at: DashMap<u64, Millis>,
     /// Sessions the upstream ended here, to be written at the next sync.
     ended_pending: Mutex<Vec<(u64, Millis)>>,
     message: ArcSwap<Message>,

@@ -241,7 +241,30 @@ impl RoomState for SharedState {
         true
     }
 
+    fn session_started(&self, session: u64) -> StateFuture<'_, Option<Millis>> {
+        Box::pin(async move {
+            if let Some(at) = self.started_at.get(&session) {
+                return Ok(Some(*at));
+            }
+            // Once per session and gateway: then from the copy here.
+            let at: Option<Millis> = redis::cmd("HGET")
+                .arg(&self.keys.started)
+                .arg(session)
+                .query_async(&mut self.conn())
+                .await
+                .map_err(unavailable)?;
+            if let Some(at) = at {
+                if self.started_at.len() >= STARTED_KEPT {
+                    self.started_at.clear();
+                }
+                self.started_at.insert(session, at);
+            }
+            Ok(at)
+        })
+    }
+
     fn session_ended(&self, session: u64, until: Millis) {
+        self.started_at.remove(&session);
         self.seen.remove(&session);
         self.ended.insert(session, until);
         self.ended_pending

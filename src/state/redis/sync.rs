@@ -21,6 +21,7 @@ impl SharedState {
             }),
             seen: DashMap::new(),
             ended: DashMap::new(),
+            started_at: DashMap::new(),
             ended_pending: Mutex::new(Vec::new()),
             message: ArcSwap::from_pointee(Message::default()),
             available: AtomicBool::new(false),
