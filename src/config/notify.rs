@@ -10,6 +10,8 @@ use super::*;
 
 /// A visitor is written to when their estimated wait falls to this.
 pub const DEFAULT_LEAD_TIME: Duration = Duration::from_secs(10 * 60);
+/// The e-mail's link holds a place for `lead_time` + `hold_place_for`: a day at most.
+const MAX_LEAD_TIME: Duration = Duration::from_secs(24 * 3600);
 /// Sign-ups per client address (IPv6 per /64) per hour: a household or a care home's shared
 /// line signs up a few people, a script spamming strangers is stopped.
 const DEFAULT_PER_CLIENT_PER_HOUR: u32 = 10;
@@ -217,6 +219,13 @@ pub(super) fn notify_section(
         }
     });
     let lead_time = s.duration("lead_time", p).unwrap_or(DEFAULT_LEAD_TIME);
+    if lead_time > MAX_LEAD_TIME {
+        p.push(s.problem(
+            "lead_time",
+            format!("{} is too long", humantime::format_duration(lead_time)),
+            "at most 24h: the e-mail's link holds the place for lead_time + hold_place_for",
+        ));
+    }
     let public_url = match s.string("public_url", p) {
         None => {
             p.push(s.problem(
@@ -229,15 +238,25 @@ pub(super) fn notify_section(
         }
         Some(url) => {
             let bare = url.trim_end_matches('/');
-            let ok = bare
-                .strip_prefix("https://")
-                .or_else(|| bare.strip_prefix("http://"))
-                .is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']));
+            let authority =
+                |rest: &str| !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' ']);
+            // Plain http only to this machine: a link that holds a place is not sent in the
+            // clear across the internet.
+            let local = |rest: &str| {
+                let host = rest.rsplit_once(':').map_or(rest, |(h, _)| h);
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            };
+            let ok = match (bare.strip_prefix("https://"), bare.strip_prefix("http://")) {
+                (Some(rest), _) => authority(rest),
+                (None, Some(rest)) => authority(rest) && local(rest),
+                _ => false,
+            };
             if !ok {
                 p.push(s.problem(
                     "public_url",
-                    format!("`{url}` is not a site's address"),
-                    "https://host[:port], without a path",
+                    format!("`{url}` is not an https:// address of a site"),
+                    "https://host[:port], without a path (http:// only for localhost)",
                 ));
             }
             ok.then(|| bare.to_string())

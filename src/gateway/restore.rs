@@ -159,12 +159,16 @@ impl Gateway {
             }
             other => {
                 count(notified::EXPIRED);
-                let status =
-                    if other.is_ok() || other == Err(crate::access::ticket::TokenError::Expired) {
-                        StatusCode::GONE
-                    } else {
-                        StatusCode::BAD_REQUEST
-                    };
+                // Past its end, or of an earlier line: gone. Anything else was no link.
+                let gone = match other {
+                    Ok(t) => t.kind == Kind::Link,
+                    Err(e) => e == crate::access::ticket::TokenError::Expired,
+                };
+                let status = if gone {
+                    StatusCode::GONE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
                 Reply::Questions {
                     room,
                     status,

@@ -101,11 +101,16 @@ impl Notifier {
         now: Millis,
     ) -> Result<String, Refused> {
         let address = address.trim();
-        if address.len() > 254 {
-            return Err(Refused::Invalid);
-        }
+        let (local, domain) = plain_address(address).ok_or(Refused::Invalid)?;
         let mailbox: lettre::Address = address.parse().map_err(|_| Refused::Invalid)?;
-        let normal = mailbox.to_string().to_lowercase();
+        // Counted as the inbox it reaches: any case, and without a `+tag` (most providers
+        // deliver `ann+1@` to `ann@`), so variants of one address share its limit.
+        let inbox = local
+            .split('+')
+            .next()
+            .unwrap_or(local)
+            .to_ascii_lowercase();
+        let normal = format!("{inbox}@{}", domain.to_ascii_lowercase());
         let client_key = hashed(room, b"client", &network(client));
         let address_key = hashed(room, b"address", normal.as_bytes());
         let mut counts = self.signups.lock().unwrap_or_else(|p| p.into_inner());
@@ -198,15 +203,6 @@ impl Notifier {
             })
     }
 
-    /// Whether the SMTP server answers and takes the login, for `wartesaal notify-test`.
-    pub async fn test_connection(&self) -> Result<(), String> {
-        match self.transport.test_connection().await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err("the server did not answer as an SMTP server".into()),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-
     /// The link that gives ticket `seq` of the line begun at `line` (Unix seconds) back
     /// until `until` (ms): `public_url` + `/.wartesaal/restore?room=…&link=…`.
     pub fn link(&self, room: &str, keys: &RoomKeys, seq: u64, line: u64, until: Millis) -> String {
@@ -221,6 +217,38 @@ impl Notifier {
             self.cfg.public_url
         )
     }
+}
+
+/// `local@domain` if `text` is an address every SMTP server takes and nobody can dress up as
+/// another: a dot-atom local part in ASCII (no quotes, no escapes), and a domain name of
+/// letters, digits and hyphens with at least one dot (no IP literal, no bare host name).
+fn plain_address(text: &str) -> Option<(&str, &str)> {
+    if text.len() > 254 {
+        return None;
+    }
+    let (local, domain) = text.rsplit_once('@')?;
+    let atom = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~-".contains(&c);
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(atom));
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    let domain_ok = domain.contains('.')
+        && domain.split('.').all(label_ok)
+        && !domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.bytes().all(|c| c.is_ascii_digit()));
+    (local_ok && domain_ok).then_some((local, domain))
 }
 
 /// The network a client is counted by: IPv4 as it is, IPv6 per /64.
@@ -321,6 +349,28 @@ mod tests {
             n.sign_up("r", a, "not an address", t),
             Err(Refused::Invalid)
         );
+        // Dressed-up forms of one inbox count as that inbox, or are no address at all.
+        let next = "192.0.2.99".parse().unwrap();
+        assert_eq!(
+            n.sign_up("r", next, "ann+news@example.org", t),
+            Err(Refused::Limited)
+        );
+        for odd in [
+            "\"ann\"@example.org",
+            "\"a b\"@example.org",
+            "a\\b@example.org",
+            "ann@[127.0.0.1]",
+            "x@[IPv6:::1]",
+            "müller@example.org",
+            "ann@exämple.de",
+            "ann@localhost",
+            "ann@example.123",
+            "ann@-example.org",
+            "a..b@example.org",
+            ".a@example.org",
+        ] {
+            assert_eq!(n.sign_up("r", next, odd, t), Err(Refused::Invalid), "{odd}");
+        }
         let next_hour = t + HOUR_MS;
         assert_eq!(
             n.sign_up("r", a, "dee@example.org", next_hour),

@@ -32,17 +32,18 @@ const LONGEST_PAUSE_MS: Millis = 30 * 60_000;
 
 /// What the outbox remembers between rounds, in this process only: where each room's walk
 /// stands and how each failing letter fares. A restart begins again: letters are tried anew.
+/// Rooms go their own ways: one room's slow SMTP server holds up no other room's e-mails.
 #[derive(Default)]
 pub struct Outbox {
-    rounds: Mutex<Rounds>,
+    rooms: std::sync::Mutex<HashMap<String, Arc<Mutex<Rounds>>>>,
 }
 
 #[derive(Default)]
 struct Rounds {
-    /// Room → the ticket the next page starts at.
-    walk: HashMap<String, u64>,
-    /// (room, ticket) → how its letter fares.
-    tries: HashMap<(String, u64), Tries>,
+    /// The ticket the next page starts at.
+    walk: u64,
+    /// Ticket → how its letter fares.
+    tries: HashMap<u64, Tries>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -114,13 +115,27 @@ enum Sent {
 }
 
 impl Ops {
-    /// One round of the outbox over every room that sends e-mails. Rounds never overlap.
-    pub async fn send_letters(&self) {
-        let mut rounds = self.outbox.rounds.lock().await;
+    /// One round of the outbox over every room that sends e-mails, the rooms side by side. A
+    /// room's rounds never overlap.
+    pub async fn send_letters(self: &Arc<Self>) {
         let site = self.gateway.site.load_full();
+        let mut rooms = JoinSet::new();
         for room in site.rooms.iter().filter(|r| r.notifier.is_some()) {
-            self.room_round(room, &mut rounds).await;
+            let rounds = self
+                .outbox
+                .rooms
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(room.cfg.id.clone())
+                .or_default()
+                .clone();
+            let (ops, room) = (self.clone(), room.clone());
+            rooms.spawn(async move {
+                let mut rounds = rounds.lock().await;
+                ops.room_round(&room, &mut rounds).await;
+            });
         }
+        while rooms.join_next().await.is_some() {}
     }
 
     async fn room_round(&self, room: &Arc<Room>, rounds: &mut Rounds) {
@@ -128,7 +143,7 @@ impl Ops {
             return;
         };
         let id = room.cfg.id.clone();
-        let from = rounds.walk.get(&id).copied().unwrap_or(0);
+        let from = rounds.walk;
         let page = match room.state.letters(from, PAGE).await {
             Ok(Some(page)) => page,
             // Another gateway sends this room's letters, or the state cannot be read now.
@@ -138,14 +153,14 @@ impl Ops {
             Some(last) if page.len() == PAGE => last.seq + 1,
             _ => 0,
         };
-        rounds.walk.insert(id.clone(), next);
+        rounds.walk = next;
         let now = self.gateway.clock.now_ms();
         let figures = room.state.figures(now);
         let lead_ms = notifier.cfg.lead_time.as_millis() as Millis;
         let mut sending = JoinSet::new();
         let count = |i: usize| room.metrics.notifications[i].inc();
         for letter in page {
-            let key = (id.clone(), letter.seq);
+            let key = letter.seq;
             match rounds.tries.get(&key) {
                 Some(Tries::Sent) => {
                     if room.state.letter_done(letter.seq, now).await.is_ok() {
@@ -219,7 +234,7 @@ impl Ops {
 
     async fn after_send(&self, room: &Room, rounds: &mut Rounds, seq: u64, sent: Sent) {
         let id = &room.cfg.id;
-        let key = (id.clone(), seq);
+        let key = seq;
         let now = self.gateway.clock.now_ms();
         let count = |i: usize| room.metrics.notifications[i].inc();
         match sent {
