@@ -355,3 +355,54 @@ fn check_names_each_wrong_notify_key_and_notify_test_sends_a_test_email() {
         "{err}"
     );
 }
+
+#[test]
+fn keygen_out_writes_a_file_only_its_owner_reads_and_check_refuses_placeholders() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("keygen-out");
+    let key = dir.join("secret.key");
+    let _ = std::fs::remove_file(&key);
+    let out = Command::new(BIN).args(["keygen", "--out"]).arg(&key).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "the secret is not printed");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text = std::fs::read_to_string(&key).unwrap();
+    wartesaal::access::ticket::Secret::from_base64(text.trim()).unwrap();
+    let again = Command::new(BIN).args(["keygen", "--out"]).arg(&key).output().unwrap();
+    assert!(!again.status.success(), "an existing secret is never overwritten");
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), text);
+
+    // The Kubernetes examples' placeholders, left in place: refused, each by its key.
+    let placeholder = dir.join("admin.token");
+    std::fs::write(&placeholder, "REPLACE-WITH-OUTPUT-OF-wartesaal-keygen\n").unwrap();
+    let key_placeholder = dir.join("placeholder.key");
+    std::fs::write(&key_placeholder, "REPLACE-WITH-OUTPUT-OF-wartesaal-keygen\n").unwrap();
+    let config = dir.join("wartesaal.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[admin]\ntoken_file = \"{token}\"\n[keys]\nfiles = [\"{key}\", \"{bad}\"]\n\
+             [[rooms]]\nid = \"r\"\nupstream = \"http://127.0.0.1:8081\"\nadmit_per_minute = 6\n\
+             origin_header = {{ name = \"X-Origin-Lock\", secret_file = \"{token}\" }}\n\
+             bypass_header = {{ name = \"Host\", secret_file = \"{key}\" }}\n",
+            token = placeholder.display(),
+            key = key.display(),
+            bad = key_placeholder.display(),
+        ),
+    )
+    .unwrap();
+    let out = check(&config);
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for said in [
+        "admin.token_file",
+        "keys.files[1]",
+        "rooms[0].origin_header",
+        "still holds a placeholder",
+        "rooms[0].bypass_header",
+        "a header the gateway sets itself",
+    ] {
+        assert!(err.contains(said), "`{said}` not in:\n{err}");
+    }
+}
