@@ -208,7 +208,7 @@ async fn handle(site: &Site, req: Request<Incoming>) -> Response<Full<Bytes>> {
                 "Gebucht",
                 &format!(
                     "<h1>Ihr Termin ist gebucht</h1><p>{} Uhr für {}. Ihre Sitzung ist beendet; \
-                     der nächste Mensch in der Warteschlange ist jetzt an der Reihe.</p>",
+                     die nächste Person in der Warteschlange ist jetzt an der Reihe.</p>",
                     slot_time(i),
                     escape(&name)
                 ),

@@ -69,17 +69,17 @@ pub(super) const DE: Texts = Texts {
     ahead_many: "Vor Ihnen sind noch {} Personen.",
     nobody_ahead: "Sie sind als Nächstes an der Reihe.",
     estimate: "Geschätzte Wartezeit: {}.",
-    keep_open: "Bitte lassen Sie diese Seite geöffnet. Sie müssen nichts neu laden: \
-                die Seite aktualisiert sich von selbst.",
+    keep_open: "Bitte lassen Sie diese Seite geöffnet. Sie müssen die Seite nicht neu \
+                laden – sie aktualisiert sich von selbst.",
     your_turn: "Sobald Sie an der Reihe sind, gelangen Sie automatisch zur Buchungsseite. \
                 Ihr Platz bleibt erhalten, auch wenn Sie die Seite neu laden.",
     admitted: "Sie sind an der Reihe. Die Seite wird geladen …",
     busy_title: "Die Buchungsseite ist gerade ausgelastet",
     busy_body: "Ihr Platz bleibt erhalten. Wir versuchen es in wenigen Sekunden automatisch \
                 erneut. Bitte schließen Sie die Seite nicht.",
-    updated: "Zuletzt aktualisiert",
+    updated: "Zuletzt aktualisiert um",
     lang_name: "Deutsch",
-    paused_title: "Der Einlass ist kurz angehalten",
+    paused_title: "Der Einlass ist vorübergehend unterbrochen",
     paused_body: "Ihr Platz in der Warteschlange bleibt erhalten. Sobald es weitergeht, \
                   rücken Sie automatisch nach. Bitte lassen Sie diese Seite geöffnet.",
     held_title: "Der Einlass stockt gerade kurz",
@@ -88,7 +88,7 @@ pub(super) const DE: Texts = Texts {
                 geöffnet.",
     closed_title: "Zurzeit sind keine Termine mehr frei",
     closed_body: "Alle verfügbaren Termine sind vergeben. Es lohnt sich im Moment nicht, \
-                  weiter zu warten. Wenn neue Termine freigegeben werden, steht es hier.",
+                  weiter zu warten. Wenn neue Termine freigegeben werden, erfahren Sie es auf dieser Seite.",
     before_title: "Die Buchung ist noch nicht geöffnet",
     opens_on: "Die Buchung öffnet am {when}.",
     prequeue_invite: "Ab {from} können Sie sich hier anstellen. Alle, die bis {open} da sind, \
@@ -101,7 +101,7 @@ pub(super) const DE: Texts = Texts {
                     Ihren Platz.",
     prequeue_size: "Schon da: {}",
     opens_in: "Öffnung in {}.",
-    refreshes: "Sie müssen nichts neu laden: Die Seite aktualisiert sich von selbst.",
+    refreshes: "Sie müssen die Seite nicht neu laden – sie aktualisiert sich von selbst.",
     pow_title: "Einen Moment bitte",
     pow_working: "Ihr Browser löst gerade eine kleine Rechenaufgabe, die automatische \
                   Programme fernhält. Das dauert meist nur wenige Sekunden; danach bekommen \
@@ -175,7 +175,7 @@ pub(super) const EN: Texts = Texts {
     busy_title: "The booking site is busy right now",
     busy_body: "Your place is kept. We will try again automatically in a few seconds. \
                 Please do not close this page.",
-    updated: "Last updated",
+    updated: "Last updated at",
     lang_name: "English",
     paused_title: "Admission is paused for a moment",
     paused_body: "You keep your place in the queue. When admission resumes you move up \
