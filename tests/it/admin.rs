@@ -186,7 +186,9 @@ async fn a_paused_room_keeps_every_place_and_shows_the_message() {
     assert_eq!(s["message"], "Kurze Pause bis 9 Uhr");
     let page = waiting[0].get("/termine").await;
     assert!(page.body.contains("Kurze Pause bis 9 Uhr"), "{}", page.body);
-    assert!(page.body.contains("Der Einlass ist vorübergehend unterbrochen"));
+    assert!(page
+        .body
+        .contains("Der Einlass ist vorübergehend unterbrochen"));
     assert!(page.body.contains("data-state=\"paused\""));
     let mut english = waiting[1].clone();
     let req = english

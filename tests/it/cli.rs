@@ -362,22 +362,41 @@ fn keygen_out_writes_a_file_only_its_owner_reads_and_check_refuses_placeholders(
     let dir = temp_dir("keygen-out");
     let key = dir.join("secret.key");
     let _ = std::fs::remove_file(&key);
-    let out = Command::new(BIN).args(["keygen", "--out"]).arg(&key).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty(), "the secret is not printed");
     let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let text = std::fs::read_to_string(&key).unwrap();
     wartesaal::access::ticket::Secret::from_base64(text.trim()).unwrap();
-    let again = Command::new(BIN).args(["keygen", "--out"]).arg(&key).output().unwrap();
-    assert!(!again.status.success(), "an existing secret is never overwritten");
+    let again = Command::new(BIN)
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "an existing secret is never overwritten"
+    );
     assert_eq!(std::fs::read_to_string(&key).unwrap(), text);
 
     // The Kubernetes examples' placeholders, left in place: refused, each by its key.
     let placeholder = dir.join("admin.token");
     std::fs::write(&placeholder, "REPLACE-WITH-OUTPUT-OF-wartesaal-keygen\n").unwrap();
     let key_placeholder = dir.join("placeholder.key");
-    std::fs::write(&key_placeholder, "REPLACE-WITH-OUTPUT-OF-wartesaal-keygen\n").unwrap();
+    std::fs::write(
+        &key_placeholder,
+        "REPLACE-WITH-OUTPUT-OF-wartesaal-keygen\n",
+    )
+    .unwrap();
     let config = dir.join("wartesaal.toml");
     std::fs::write(
         &config,
