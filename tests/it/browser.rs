@@ -930,3 +930,89 @@ async fn the_place_code_and_the_code_forms_pass_the_audit_in_both_languages() {
 fn support_encode(path: &str) -> String {
     path.replace('?', "%3F").replace('=', "%3D")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_takes_only_a_token_the_gateway_accepts_and_holds_everyone_in_line() {
+    let Some(chromium) = support::chromium() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let config = support::config_full(
+        &support::temp_dir("dashboard"),
+        "",
+        &support::admin_token_line(),
+        &support::room(
+            "r",
+            &up.url(),
+            "admit_per_minute = 60\ntitle = \"Impfzentrum\"",
+        ),
+    );
+    let gw = support::gateway(&config).await;
+    let admin = format!("http://{}/", gw.running.admin_addr);
+    let mut browser = Browser::launch(&chromium).await;
+    browser.goto(&admin).await;
+    until(&mut browser, "the room's card", |h| {
+        h.contains("id=\"room-r\"")
+    })
+    .await;
+    let axis = browser
+        .eval("[...document.querySelectorAll('#room-r .axis')].map(a => a.innerText.replace(/\\s+/g, ' ')).join('|')")
+        .await;
+    assert!(
+        axis.as_str().unwrap().contains("−60 min") && axis.as_str().unwrap().contains("now"),
+        "every chart has its time axis: {axis}"
+    );
+    let controls_hidden = "document.querySelector('#room-r form').classList.contains('hidden')";
+    // A wrong token is refused and the controls stay hidden.
+    browser
+        .eval(
+            "document.getElementById('token').value = 'not-the-token-at-all';\
+             document.getElementById('save-token').click(); true",
+        )
+        .await;
+    until(&mut browser, "the wrong token refused", |h| {
+        h.contains("The gateway refused this token.")
+    })
+    .await;
+    assert_eq!(browser.eval(controls_hidden).await, json!(true));
+    // The right one is taken.
+    browser
+        .eval(&format!(
+            "document.getElementById('token').value = '{}';\
+             document.getElementById('save-token').click(); true",
+            support::ADMIN_TOKEN
+        ))
+        .await;
+    until(&mut browser, "the token accepted", |h| {
+        h.contains("Token accepted for this tab.")
+    })
+    .await;
+    assert_eq!(browser.eval(controls_hidden).await, json!(false));
+    // Hold everyone in line, from the dashboard.
+    browser
+        .eval("document.querySelector('#room-r button[name=queue_all]').click(); true")
+        .await;
+    until(&mut browser, "the room shown as queue all", |h| {
+        h.contains("Let the line move again")
+    })
+    .await;
+    let room = gw
+        .admin(http::Method::GET, "/api/v1/rooms/r", None, None)
+        .await
+        .json();
+    assert_eq!(room["queue_all"], true, "{room}");
+    // Only a German message: saved, and the page says the English one is empty.
+    browser
+        .eval(
+            "var f = document.querySelector('#room-r form'); f.de.value = 'Heute nur mit Termin';\
+             f.de.setAttribute('data-dirty', '1'); f.en.value = '';\
+             f.querySelector('button[name=message]').click(); true",
+        )
+        .await;
+    until(&mut browser, "the warning about the other language", |h| {
+        h.contains("Only the German message is set")
+    })
+    .await;
+    browser.close().await;
+    gw.stop().await;
+}
