@@ -530,6 +530,17 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                 if let Some(state) = state {
                     change.insert("state".into(), state.into());
                 }
+                match (&message_de, &message_en) {
+                    (Some(_), None) => eprintln!(
+                        "note: the English message stays as it was; give --message-en too \
+                         (\"\" removes it)"
+                    ),
+                    (None, Some(_)) => eprintln!(
+                        "note: the German message stays as it was; give --message-de too \
+                         (\"\" removes it)"
+                    ),
+                    _ => {}
+                }
                 if message_de.is_some() || message_en.is_some() {
                     let mut m = serde_json::Map::new();
                     if let Some(de) = message_de {

@@ -28,6 +28,7 @@ sed -e 's|"config/secret.key"|"/etc/wartesaal/secret.key"|' \
     -e 's|"config/templates"|"/usr/share/wartesaal/templates"|' \
     -e 's|"config/smtp.credentials"|"/etc/wartesaal/smtp.credentials"|' \
     -e 's|--config config/wartesaal.toml|--config /etc/wartesaal/wartesaal.toml|' \
+    -e 's|"config/\([a-z.-]*\)"|"/etc/wartesaal/\1"|g' \
     config/wartesaal.toml | install -D -m 0644 /dev/stdin "$root/etc/wartesaal/wartesaal.toml"
 grep -q '"/etc/wartesaal/secret.key"' "$root/etc/wartesaal/wartesaal.toml"
 grep -q '^token_file = "/etc/wartesaal/admin.token"' "$root/etc/wartesaal/wartesaal.toml"

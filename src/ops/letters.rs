@@ -115,20 +115,24 @@ enum Sent {
 }
 
 impl Ops {
-    /// One round of the outbox over every room that sends e-mails, the rooms side by side. A
-    /// room's rounds never overlap.
+    /// Each room's outbox state, made on first use.
+    fn rounds_of(&self, room: &Room) -> Arc<Mutex<Rounds>> {
+        self.outbox
+            .rooms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(room.cfg.id.clone())
+            .or_default()
+            .clone()
+    }
+
+    /// One round of the outbox over every room that sends e-mails, the rooms side by side,
+    /// waited for (a room still in its last round is waited for too). For tests and tools.
     pub async fn send_letters(self: &Arc<Self>) {
         let site = self.gateway.site.load_full();
         let mut rooms = JoinSet::new();
         for room in site.rooms.iter().filter(|r| r.notifier.is_some()) {
-            let rounds = self
-                .outbox
-                .rooms
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(room.cfg.id.clone())
-                .or_default()
-                .clone();
+            let rounds = self.rounds_of(room);
             let (ops, room) = (self.clone(), room.clone());
             rooms.spawn(async move {
                 let mut rounds = rounds.lock().await;
@@ -136,6 +140,19 @@ impl Ops {
             });
         }
         while rooms.join_next().await.is_some() {}
+    }
+
+    /// The once-a-second beat: a round for every room not still busy with its last one, each
+    /// on its own, not waited for. A room whose SMTP server hangs holds up only itself.
+    pub fn start_letters(self: &Arc<Self>) {
+        let site = self.gateway.site.load_full();
+        for room in site.rooms.iter().filter(|r| r.notifier.is_some()) {
+            let Ok(mut rounds) = self.rounds_of(room).try_lock_owned() else {
+                continue;
+            };
+            let (ops, room) = (self.clone(), room.clone());
+            tokio::spawn(async move { ops.room_round(&room, &mut rounds).await });
+        }
     }
 
     async fn room_round(&self, room: &Arc<Room>, rounds: &mut Rounds) {
@@ -175,6 +192,7 @@ impl Ops {
                 Due::Later => continue,
                 Due::Stale => {
                     let _ = room.state.letter_done(letter.seq, now).await;
+                    rounds.tries.remove(&key);
                     continue;
                 }
                 Due::Now { called } => called,
@@ -208,6 +226,10 @@ impl Ops {
                     continue;
                 }
             };
+            // Another gateway may hold the lease now and be sending this one: then not here.
+            if !matches!(room.state.claim_letter(letter.seq).await, Ok(true)) {
+                continue;
+            }
             let notifier = notifier.clone();
             sending.spawn(async move {
                 let sent = match notifier.send(&message).await {

@@ -55,6 +55,8 @@ const PACE_SAMPLE_MS: Millis = 5_000;
 const PACE_MIN_MOVED: u64 = 5;
 const PACE_MAX_SAMPLE_MS: Millis = 60_000;
 const PACE_SMOOTHING_MS: f64 = 60_000.0;
+/// Samples after which the measured pace counts fully.
+const PACE_TRUSTED_AFTER: f64 = 4.0;
 /// Relative uncertainty of a pace nobody has measured yet.
 const UNMEASURED_SPREAD: f64 = 0.25;
 /// From this relative uncertainty on, an estimate is given as a range.
@@ -465,7 +467,14 @@ impl Queue {
     /// How fast the line moves now: the measured pace, never above what the limits allow.
     pub fn pace(&self, limits: &Limits) -> Pace {
         let nominal = (limits.admit_per_minute / self.shows.share).max(f64::MIN_POSITIVE);
-        match self.pace.per_minute {
+        // The first samples move the estimate only part of the way from the nominal pace: one
+        // sample must not turn "2–3 minutes" into "3–9 minutes" five seconds on.
+        let trust = (f64::from(self.pace.samples) / PACE_TRUSTED_AFTER).min(1.0);
+        let measured = self
+            .pace
+            .per_minute
+            .map(|m| nominal + (m - nominal) * trust);
+        match measured {
             // Below a measured pace lies a cap, a recent change of rate or chance; the range
             // reaches up to what the rate would allow.
             Some(measured) if measured < nominal => Pace {
@@ -589,6 +598,8 @@ struct PaceMeter {
     per_minute: Option<f64>,
     /// Smoothed relative deviation of the samples from the pace.
     spread: f64,
+    /// Samples taken so far (counted up to `PACE_TRUSTED_AFTER`).
+    samples: u32,
 }
 
 impl PaceMeter {
@@ -599,6 +610,7 @@ impl PaceMeter {
             queued: true,
             per_minute: None,
             spread: UNMEASURED_SPREAD,
+            samples: 0,
         }
     }
 
@@ -619,6 +631,7 @@ impl PaceMeter {
         }
         // With nobody waiting the cursor follows the arrivals, not its pace: no sample.
         if self.queued {
+            self.samples = (self.samples + 1).min(PACE_TRUSTED_AFTER as u32);
             let sample = self.moved as f64 * 60_000.0 / span as f64;
             let weight = (span as f64 / PACE_SMOOTHING_MS).min(1.0);
             match self.per_minute {

@@ -299,11 +299,11 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         ticking.tick();
         std::future::ready(())
     }));
-    // The outbox on its own beat: a slow SMTP server delays only the next e-mails.
+    // The outbox on its own beat: a slow SMTP server delays only its own room's e-mails.
     let mailing = ops.clone();
     tasks.spawn(every(TICK, stopped.clone(), move || {
-        let ops = mailing.clone();
-        async move { ops.send_letters().await }
+        mailing.start_letters();
+        std::future::ready(())
     }));
 
     Ok(Running {

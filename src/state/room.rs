@@ -269,6 +269,13 @@ pub trait RoomState: Send + Sync + 'static {
     /// when another gateway sends this room's letters (a shared room's lease holder does).
     fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>>;
 
+    /// Takes ticket `seq`'s letter to send it now: `false` if another gateway is sending it
+    /// (a shared room's claim lasts `LETTER_CLAIM_MS`, or until `letter_done`). An embedded
+    /// room's letters are only ever this process's.
+    fn claim_letter(&self, _seq: u64) -> StateFuture<'_, bool> {
+        Box::pin(std::future::ready(Ok(true)))
+    }
+
     /// Ticket `seq`'s letter is sent (or given up): its address is forgotten, durably; the
     /// ticket stays written to.
     fn letter_done(&self, seq: u64, now: Millis) -> StateFuture<'_, ()>;
@@ -308,9 +315,14 @@ pub struct Letter {
     pub at: Millis,
 }
 
-/// A room keeps at most this many letters unsent: some 20 MB of addresses, a ceiling that
-/// a flood of sign-ups cannot raise.
-pub const MAX_LETTERS: usize = 100_000;
+/// How long a gateway's claim on a letter it is sending holds off the others: longer than a
+/// send may take.
+pub const LETTER_CLAIM_MS: Millis = 120_000;
+
+/// A room keeps at most this many letters unsent, a ceiling that a flood of sign-ups cannot
+/// raise: embedded, every sign-up rewrites the state file with all of them (some 2 MB at the
+/// ceiling), so the ceiling also bounds what one sign-up costs the disk.
+pub const MAX_LETTERS: usize = 20_000;
 
 /// What became of a letter handed to `enlist`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -457,3 +457,41 @@ fn starts_go_to_called_places_in_order_of_place_not_of_asking() {
     );
     assert_eq!(q.held_back(), 0);
 }
+
+#[test]
+fn a_cap_found_out_in_the_first_minute_widens_the_estimate_step_by_step() {
+    // Six a minute allowed, but only two at a time and each stays 40 s: the line really moves
+    // three a minute. The page at place 16 learns it, without leaping from "2–3 minutes" to
+    // "3–9 minutes" from one poll to the next.
+    let l = limits(6.0, 2);
+    let mut q = Queue::new(T0, &l);
+    for _ in 0..200 {
+        q.draw(T0, &l, 0);
+    }
+    let mut active: VecDeque<Millis> = VecDeque::new();
+    let mut last = estimate(16, &q.pace(&l));
+    let mut leaps = Vec::new();
+    for s in 1..=600 {
+        let now = T0 + s * 1000;
+        while active.front().is_some_and(|end| *end <= now) {
+            active.pop_front();
+        }
+        let before = q.cursor();
+        q.advance(now, &l, active.len() as u64);
+        for seq in before..q.cursor() {
+            q.arrived(seq, now, &l);
+            active.push_back(now + 40_000);
+        }
+        let e = estimate(16, &q.pace(&l));
+        if e.high > last.high * 3 / 2 {
+            leaps.push((s, last, e));
+        }
+        last = e;
+    }
+    assert!(leaps.is_empty(), "the range leapt: {leaps:?}");
+    let pace = q.pace(&l);
+    assert!(
+        (pace.per_minute - 3.0).abs() < 1.0,
+        "and learnt the cap: {pace:?}"
+    );
+}

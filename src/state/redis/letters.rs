@@ -5,10 +5,16 @@
 
 use super::*;
 
-use crate::state::room::{Enlisted, Letter, MAX_LETTERS};
+use crate::state::room::{Enlisted, Letter, LETTER_CLAIM_MS, MAX_LETTERS};
 
 /// Adds a letter unless its ticket has one (`enlist.lua`).
 pub(super) const ENLIST: &str = include_str!("enlist.lua");
+
+/// Claims a letter for this gateway, or renews its own claim. KEYS: the letter's claim.
+/// ARGV: gateway id, claim ms. 1: ours now; 0: another gateway's.
+pub(super) const CLAIM_LETTER: &str = "local v = redis.call('GET', KEYS[1]) \
+    if v == false or v == ARGV[1] then \
+      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0";
 
 impl SharedState {
     pub(super) async fn enlist_letter(&self, letter: Letter) -> Result<Enlisted, StateError> {
@@ -76,6 +82,34 @@ impl SharedState {
         Ok(Some(letters))
     }
 
+    /// The key of ticket `seq`'s claim (same hash tag as the room's other keys).
+    fn claim_key(&self, seq: u64) -> String {
+        format!("{}:{seq}", self.keys.letter_queue)
+    }
+
+    pub(super) async fn claim(&self, seq: u64) -> Result<bool, StateError> {
+        // Only the lease holder sends; a gateway that lost the lease mid-round stops here.
+        if self
+            .leader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+        {
+            return Ok(false);
+        }
+        let ours: i64 = self
+            .redis
+            .scripts
+            .claim_letter
+            .key(self.claim_key(seq))
+            .arg(&self.redis.id)
+            .arg(LETTER_CLAIM_MS)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(unavailable)?;
+        Ok(ours == 1)
+    }
+
     pub(super) async fn letter_sent(&self, seq: u64) -> Result<(), StateError> {
         redis::pipe()
             .atomic()
@@ -90,6 +124,9 @@ impl SharedState {
             .cmd("ZREM")
             .arg(&self.keys.letter_queue)
             .arg(seq)
+            .ignore()
+            .cmd("DEL")
+            .arg(self.claim_key(seq))
             .ignore()
             .query_async::<()>(&mut self.conn())
             .await

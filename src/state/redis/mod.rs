@@ -123,6 +123,7 @@ struct Scripts {
     undo: Script,
     supply: Script,
     enlist: Script,
+    claim_letter: Script,
 }
 
 impl Redis {
@@ -150,6 +151,7 @@ impl Redis {
                 undo: Script::new(UNDO),
                 supply: Script::new(SUPPLY),
                 enlist: Script::new(letters::ENLIST),
+                claim_letter: Script::new(letters::CLAIM_LETTER),
             },
         }))
     }

@@ -246,6 +246,10 @@ impl RoomState for SharedState {
             if let Some(at) = self.started_at.get(&session) {
                 return Ok(Some(*at));
             }
+            if !self.available() {
+                // No waiting for Redis's timeout on the proxied path: the header says "now".
+                return Ok(None);
+            }
             // Once per session and gateway: then from the copy here.
             let at: Option<Millis> = redis::cmd("HGET")
                 .arg(&self.keys.started)
@@ -329,6 +333,10 @@ impl RoomState for SharedState {
 
     fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>> {
         Box::pin(self.letters_from(from, max))
+    }
+
+    fn claim_letter(&self, seq: u64) -> StateFuture<'_, bool> {
+        Box::pin(self.claim(seq))
     }
 
     fn letter_done(&self, seq: u64, _now: Millis) -> StateFuture<'_, ()> {

@@ -597,11 +597,15 @@ impl SharedState {
             let mut settings = text
                 .and_then(|t| serde_json::from_str::<Settings>(&t).ok())
                 .unwrap_or_default();
-            let was_open = settings.state == crate::state::OperatorState::Open;
+            // Open to newcomers: not paused or closed, nor everyone held (`queue_all`). A
+            // change either way takes effect in Redis at once, not at the next sync.
+            let letting_in =
+                |s: &Settings| s.state == crate::state::OperatorState::Open && !s.queue_all;
+            let was_open = letting_in(&settings);
             change(&mut settings, &config);
             let json = serde_json::to_string(&settings)
                 .map_err(|e| StateError::Unavailable(e.to_string()))?;
-            let open = settings.state == crate::state::OperatorState::Open;
+            let open = letting_in(&settings);
             let effect = match (was_open, open) {
                 (_, false) => "stop",
                 (false, true) => "resume",
