@@ -367,3 +367,37 @@ async fn queue_all_holds_everyone_in_line_even_while_there_is_room() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("queue_all"), "{}", bad.body);
 }
+
+#[tokio::test]
+async fn queue_all_holds_a_shared_room_at_once_on_every_gateway() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let up = upstream().await;
+    let rooms = room("r", &up.url(), "admit_per_minute = 600");
+    let clock = std::sync::Arc::new(wartesaal::clock::ManualClock::new(T0));
+    let a = gateway_on(&config_redis(&redis.url(), "", &rooms), clock.clone()).await;
+    let b = gateway_on(&config_redis(&redis.url(), "", &rooms), clock.clone()).await;
+    eventually("a gateway walks a newcomer in", || async {
+        a.visitor().get("/").await.body == "upstream:/"
+    })
+    .await;
+    let on = a.patch("r", r#"{"queue_all": true}"#).await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.body);
+    // At once, at the other gateway too: no newcomer walks in, however much room there is.
+    for gw in [&a, &b] {
+        let mut v = gw.visitor();
+        let page = v.get("/").await;
+        assert!(page.body.contains("ws-position"), "{}", page.body);
+    }
+    assert_eq!(
+        a.patch("r", r#"{"queue_all": false}"#).await.status,
+        StatusCode::OK
+    );
+    // Lifted: the line moves on as time passes (the waiting ones first, then walk-ins).
+    eventually("the line moves again", || async {
+        clock.advance(Duration::from_secs(1));
+        b.visitor().get("/").await.body == "upstream:/"
+    })
+    .await;
+}

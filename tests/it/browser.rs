@@ -970,10 +970,7 @@ async fn the_dashboard_takes_only_a_token_the_gateway_accepts_and_holds_everyone
              document.getElementById('save-token').click(); true",
         )
         .await;
-    until(&mut browser, "the wrong token refused", |h| {
-        h.contains("The gateway refused this token.")
-    })
-    .await;
+    until_js(&mut browser, NOTE, "The gateway refused this token.").await;
     assert_eq!(browser.eval(controls_hidden).await, json!(true));
     // The right one is taken.
     browser
@@ -983,18 +980,17 @@ async fn the_dashboard_takes_only_a_token_the_gateway_accepts_and_holds_everyone
             support::ADMIN_TOKEN
         ))
         .await;
-    until(&mut browser, "the token accepted", |h| {
-        h.contains("Token accepted for this tab.")
-    })
-    .await;
+    until_js(&mut browser, NOTE, "Token accepted for this tab.").await;
     assert_eq!(browser.eval(controls_hidden).await, json!(false));
     // Hold everyone in line, from the dashboard.
     browser
         .eval("document.querySelector('#room-r button[name=queue_all]').click(); true")
         .await;
-    until(&mut browser, "the room shown as queue all", |h| {
-        h.contains("Let the line move again")
-    })
+    until_js(
+        &mut browser,
+        "document.querySelector('#room-r button[name=queue_all]').textContent",
+        "Let the line move again",
+    )
     .await;
     let room = gw
         .admin(http::Method::GET, "/api/v1/rooms/r", None, None)
@@ -1009,10 +1005,32 @@ async fn the_dashboard_takes_only_a_token_the_gateway_accepts_and_holds_everyone
              f.querySelector('button[name=message]').click(); true",
         )
         .await;
-    until(&mut browser, "the warning about the other language", |h| {
-        h.contains("Only the German message is set")
-    })
+    until_js(
+        &mut browser,
+        NOTE,
+        "Saved for r. Only the German message is set: visitors reading English see none.",
+    )
     .await;
     browser.close().await;
     gw.stop().await;
+}
+
+/// The dashboard's status line.
+const NOTE: &str = "document.getElementById('note').textContent";
+
+/// Waits until `expression` evaluates to `want` in the page (the page's own script holds
+/// these texts too, so its HTML would show them at once).
+async fn until_js(browser: &mut Browser, expression: &str, want: &str) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let got = browser.eval(expression).await;
+        if got == json!(want) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never became {want:?}: {expression} is {got}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
