@@ -323,7 +323,7 @@ impl Gateway {
             return Reply::Questions {
                 room,
                 status: StatusCode::OK,
-                body: page::invitation_page(&room.cfg, lang, None),
+                body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, None),
                 cookie: forward::find_cookie(req.headers(), &room.cookie_name)
                     .map(|_| room.clear_cookie(visit.secure)),
                 location: None,

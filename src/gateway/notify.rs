@@ -39,7 +39,7 @@ impl Gateway {
         let answer = |status: StatusCode, answer: NotifyAnswer| Reply::Questions {
             room,
             status,
-            body: page::notify_page(&room.cfg, lang, &answer),
+            body: page::notify_page(room.templates.as_deref(), &room.cfg, lang, &answer),
             cookie: None,
             location: None,
             outcome: if status.is_success() {

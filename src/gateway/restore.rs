@@ -35,7 +35,7 @@ impl Gateway {
         let form = |status: StatusCode, error: Option<RestoreError>, outcome| Reply::Questions {
             room,
             status,
-            body: page::restore_page(&room.cfg, lang, error),
+            body: page::restore_page(room.templates.as_deref(), &room.cfg, lang, error),
             cookie: None,
             location: None,
             outcome,
@@ -172,7 +172,12 @@ impl Gateway {
                 Reply::Questions {
                     room,
                     status,
-                    body: page::restore_page(&room.cfg, lang, Some(RestoreError::Link)),
+                    body: page::restore_page(
+                        room.templates.as_deref(),
+                        &room.cfg,
+                        lang,
+                        Some(RestoreError::Link),
+                    ),
                     cookie: None,
                     location: None,
                     outcome: Outcome::Rejected,
@@ -201,7 +206,7 @@ impl Gateway {
         let form = |status: StatusCode, error: Option<RestoreError>| Reply::Questions {
             room,
             status,
-            body: page::invitation_page(&room.cfg, lang, error),
+            body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, error),
             cookie: None,
             location: None,
             outcome: if error.is_some() {

@@ -13,12 +13,14 @@ use crate::queue::admission::Estimate;
 use crate::queue::schedule::{local_time, LocalTime, Schedule};
 use crate::queue::supply::Chance;
 
+mod form;
 mod notify;
 mod questions;
 mod restore;
 pub mod templates;
 mod texts;
 
+pub use form::{form_page, sample_forms, Field, FormPage};
 pub use notify::{letter, notify_page, Letter, NotifyAnswer};
 pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
 pub use restore::{invitation_page, restore_page, RestoreError};

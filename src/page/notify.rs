@@ -112,53 +112,50 @@ pub enum NotifyAnswer {
     Unavailable,
 }
 
-/// The page that answers the e-mail form.
-pub fn notify_page(room: &RoomConfig, lang: Lang, answer: &NotifyAnswer) -> Bytes {
+/// The page that answers the e-mail form (`form.html`, else built in).
+pub fn notify_page(
+    templates: Option<&Templates>,
+    room: &RoomConfig,
+    lang: Lang,
+    answer: &NotifyAnswer,
+) -> Bytes {
+    form_page(templates, &notify_form_page(room, lang, answer))
+}
+
+pub(super) fn notify_form_page<'a>(
+    room: &'a RoomConfig,
+    lang: Lang,
+    answer: &NotifyAnswer,
+) -> FormPage<'a> {
     let t = notify_texts(lang);
-    let (title, text, role) = match answer {
-        NotifyAnswer::Noted(to) => (t.thanks, escape(&t.thanks_text.replace("{}", to)), "status"),
-        NotifyAnswer::Invalid => (t.label, t.invalid.to_string(), "alert"),
-        NotifyAnswer::Already => (t.label, t.already.to_string(), "alert"),
-        NotifyAnswer::Limited => (t.label, t.limited.to_string(), "alert"),
-        NotifyAnswer::NoPlace => (t.label, t.no_place.to_string(), "alert"),
-        NotifyAnswer::Unavailable => (t.label, t.unavailable.to_string(), "alert"),
+    let (heading, status, error) = match answer {
+        NotifyAnswer::Noted(to) => (t.thanks, Some(t.thanks_text.replace("{}", to)), None),
+        NotifyAnswer::Invalid => (t.label, None, Some(t.invalid)),
+        NotifyAnswer::Already => (t.label, None, Some(t.already)),
+        NotifyAnswer::Limited => (t.label, None, Some(t.limited)),
+        NotifyAnswer::NoPlace => (t.label, None, Some(t.no_place)),
+        NotifyAnswer::Unavailable => (t.label, None, Some(t.unavailable)),
     };
-    let here = format!("/.wartesaal/notify?room={}", room.id);
-    let switch = LanguageSwitch::new(lang, &room.path_prefix);
-    let mut out = String::with_capacity(2048);
-    head(
-        &mut out,
-        lang.code(),
-        &format!("{title} – {}", room.title),
-        None,
-        false,
-    );
-    let class = if role == "alert" {
-        "ws-error"
-    } else {
-        "ws-note"
-    };
-    let _ = write!(
-        out,
-        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
-         <main class=\"ws\" id=\"ws-notify\"><p class=\"ws-site\">{}</p><h1>{title}</h1>\
-         <p class=\"{class}\" role=\"{role}\">{text}</p>",
-        escape(&switch.href),
-        switch.lang,
-        switch.lang,
-        switch.label,
-        escape(&room.title),
-    );
-    if matches!(answer, NotifyAnswer::Invalid | NotifyAnswer::Limited) {
-        notify_form(&mut out, t, &here);
+    // Shown again where a second try can help.
+    let again = matches!(answer, NotifyAnswer::Invalid | NotifyAnswer::Limited);
+    FormPage {
+        kind: "notify",
+        lang: lang.code(),
+        site: &room.title,
+        page_title: format!("{heading} – {}", room.title),
+        heading,
+        intro: None,
+        status,
+        error: error.map(str::to_string),
+        action: again.then(|| format!("/.wartesaal/notify?room={}", room.id)),
+        field: again.then(|| Field::email(t.field)),
+        submit: t.submit,
+        note: again.then_some(t.privacy),
+        back_href: Some(&room.path_prefix),
+        back_label: t.back,
+        switch: LanguageSwitch::new(lang, &room.path_prefix),
+        stylesheet: STYLESHEET,
     }
-    let _ = write!(
-        out,
-        "<p><a href=\"{}\">{}</a></p></main></body></html>",
-        escape(&room.path_prefix),
-        t.back
-    );
-    Bytes::from(out)
 }
 
 /// The e-mail field, as the built-in waiting page and the answer page show it.

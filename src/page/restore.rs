@@ -126,8 +126,21 @@ const INVITE_EN: InviteTexts = InviteTexts {
     used: "This invitation code drew a place already, and that place has lapsed since.",
 };
 
-/// The restore form, built in (an operator's templates do not cover it yet).
-pub fn restore_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError>) -> Bytes {
+/// The restore form (`form.html`, else built in).
+pub fn restore_page(
+    templates: Option<&Templates>,
+    room: &RoomConfig,
+    lang: Lang,
+    error: Option<RestoreError>,
+) -> Bytes {
+    form_page(templates, &restore_form(room, lang, error))
+}
+
+pub(super) fn restore_form(
+    room: &RoomConfig,
+    lang: Lang,
+    error: Option<RestoreError>,
+) -> FormPage<'_> {
     let t = code_texts(lang);
     let error = error.map(|e| match e {
         RestoreError::Malformed => t.malformed,
@@ -137,8 +150,7 @@ pub fn restore_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError>) 
         RestoreError::Limited | RestoreError::Expired | RestoreError::Used => t.limited,
     });
     let form = CodeForm {
-        id: "ws-restore",
-        path: "restore",
+        kind: "restore",
         title: t.title,
         intro: t.intro,
         field: t.field,
@@ -147,9 +159,22 @@ pub fn restore_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError>) 
     code_form(room, lang, &form, error)
 }
 
-/// The invitation form, built in, for a visitor who needs a ticket in a room that takes
-/// invitations only.
-pub fn invitation_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError>) -> Bytes {
+/// The invitation form (`form.html`, else built in), for a visitor who needs a ticket in a
+/// room that takes invitations only.
+pub fn invitation_page(
+    templates: Option<&Templates>,
+    room: &RoomConfig,
+    lang: Lang,
+    error: Option<RestoreError>,
+) -> Bytes {
+    form_page(templates, &invitation_form(room, lang, error))
+}
+
+pub(super) fn invitation_form(
+    room: &RoomConfig,
+    lang: Lang,
+    error: Option<RestoreError>,
+) -> FormPage<'_> {
     let t = match lang {
         Lang::De => &INVITE_DE,
         Lang::En => &INVITE_EN,
@@ -162,8 +187,7 @@ pub fn invitation_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError
         RestoreError::Limited => code_texts(lang).limited,
     });
     let form = CodeForm {
-        id: "ws-invitation",
-        path: "invitation",
+        kind: "invitation",
         title: t.title,
         intro: t.intro,
         field: t.field,
@@ -173,47 +197,36 @@ pub fn invitation_page(room: &RoomConfig, lang: Lang, error: Option<RestoreError
 }
 
 struct CodeForm {
-    id: &'static str,
-    path: &'static str,
+    kind: &'static str,
     title: &'static str,
     intro: &'static str,
     field: &'static str,
     submit: &'static str,
 }
 
-fn code_form(room: &RoomConfig, lang: Lang, f: &CodeForm, error: Option<&str>) -> Bytes {
-    let action = format!("/.wartesaal/{}?room={}", f.path, room.id);
-    let switch = LanguageSwitch::new(lang, &action);
-    let page_title = format!("{} – {}", f.title, room.title);
-    let mut out = String::with_capacity(2048);
-    head(&mut out, lang.code(), &page_title, None, false);
-    let _ = write!(
-        out,
-        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
-         <main class=\"ws\" id=\"{}\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
-         <p class=\"ws-note\">{}</p>",
-        escape(&switch.href),
-        switch.lang,
-        switch.lang,
-        switch.label,
-        f.id,
-        escape(&room.title),
-        f.title,
-        f.intro,
-    );
-    if let Some(text) = error {
-        let _ = write!(out, "<p class=\"ws-error\" role=\"alert\">{text}</p>");
+fn code_form<'a>(
+    room: &'a RoomConfig,
+    lang: Lang,
+    f: &CodeForm,
+    error: Option<&str>,
+) -> FormPage<'a> {
+    let action = format!("/.wartesaal/{}?room={}", f.kind, room.id);
+    FormPage {
+        kind: f.kind,
+        lang: lang.code(),
+        site: &room.title,
+        page_title: format!("{} – {}", f.title, room.title),
+        heading: f.title,
+        intro: Some(f.intro.to_string()),
+        status: None,
+        error: error.map(str::to_string),
+        switch: LanguageSwitch::new(lang, &action),
+        action: Some(action),
+        field: Some(Field::code(f.field)),
+        submit: f.submit,
+        note: None,
+        back_href: None,
+        back_label: "",
+        stylesheet: STYLESHEET,
     }
-    let _ = write!(
-        out,
-        "<form class=\"ws-form\" method=\"post\" action=\"{}\">\
-         <label for=\"ws-code\">{}</label>\
-         <input id=\"ws-code\" name=\"code\" type=\"text\" required maxlength=\"64\" \
-         autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\">\
-         <button type=\"submit\">{}</button></form></main></body></html>",
-        escape(&action),
-        f.field,
-        f.submit
-    );
-    Bytes::from(out)
 }

@@ -23,6 +23,9 @@ pub const WAITING: &str = "waiting.html";
 pub const NOTICE: &str = "notice.html";
 /// The eligibility form and the answer to a "no" (`questions.html`, with `kind`).
 pub const QUESTIONS: &str = "questions.html";
+/// The one-field pages: place code, invitation code, the answer to the e-mail field
+/// (`form.html`, with `kind`).
+pub const FORM: &str = "form.html";
 
 /// A template file is this size at most: a page must stay light on a slow phone.
 const MAX_TEMPLATE_BYTES: u64 = 64 * 1024;
@@ -34,6 +37,7 @@ pub struct Templates {
     waiting: bool,
     notice: bool,
     questions: bool,
+    form: bool,
 }
 
 impl fmt::Debug for Templates {
@@ -43,6 +47,7 @@ impl fmt::Debug for Templates {
             .field("waiting", &self.waiting)
             .field("notice", &self.notice)
             .field("questions", &self.questions)
+            .field("form", &self.form)
             .finish()
     }
 }
@@ -70,8 +75,8 @@ impl Templates {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // `.html` templates escape every variable unless marked `|safe`.
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-        let mut found = [false; 3];
-        for (i, name) in [WAITING, NOTICE, QUESTIONS].into_iter().enumerate() {
+        let mut found = [false; 4];
+        for (i, name) in [WAITING, NOTICE, QUESTIONS, FORM].into_iter().enumerate() {
             let path = dir.join(name);
             let source = match std::fs::metadata(&path) {
                 Ok(m) if m.len() > MAX_TEMPLATE_BYTES => {
@@ -95,9 +100,9 @@ impl Templates {
                 .map_err(|e| TemplateError(describe(&path, &e)))?;
             found[i] = true;
         }
-        if found == [false, false, false] {
+        if found == [false; 4] {
             return Err(TemplateError(format!(
-                "{} has none of {WAITING}, {NOTICE} and {QUESTIONS}",
+                "{} has none of {WAITING}, {NOTICE}, {QUESTIONS} and {FORM}",
                 dir.display()
             )));
         }
@@ -107,6 +112,7 @@ impl Templates {
             waiting: found[0],
             notice: found[1],
             questions: found[2],
+            form: found[3],
         };
         templates.trial(room)?;
         Ok(templates)
@@ -129,6 +135,11 @@ impl Templates {
             if self.questions {
                 for page in page::sample_questions(room, lang) {
                     self.render(QUESTIONS, &page)?;
+                }
+            }
+            if self.form {
+                for page in page::sample_forms(room, lang) {
+                    self.render(FORM, &page)?;
                 }
             }
         }
@@ -160,6 +171,11 @@ impl Templates {
         self.questions
             .then(|| self.logged(QUESTIONS, page))
             .flatten()
+    }
+
+    /// The operator's one-field page, or `None` (built-in page).
+    pub fn render_form(&self, page: &page::FormPage) -> Option<String> {
+        self.form.then(|| self.logged(FORM, page)).flatten()
     }
 
     fn logged<S: Serialize>(&self, name: &str, ctx: &S) -> Option<String> {

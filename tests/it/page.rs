@@ -25,7 +25,7 @@ fn template_dir(name: &str) -> std::path::PathBuf {
     let dir = support::temp_dir(name);
     std::fs::create_dir_all(&dir).unwrap();
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/templates");
-    for file in ["waiting.html", "notice.html", "questions.html"] {
+    for file in ["waiting.html", "notice.html", "questions.html", "form.html"] {
         std::fs::copy(shipped.join(file), dir.join(file)).unwrap();
     }
     dir
@@ -238,5 +238,53 @@ async fn a_return_address_with_other_letters_is_sent_back_percent_encoded() {
         .get("/.wartesaal/lang?to=en&back=/termine/%C3%BCbersicht")
         .await;
     assert_eq!(a.header("location"), Some("/termine/%C3%BCbersicht"));
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn the_shipped_form_template_serves_the_code_forms_and_the_email_answer() {
+    let dir = template_dir("templates-form");
+    let form = dir.join("form.html");
+    let branded = std::fs::read_to_string(&form)
+        .unwrap()
+        .replace("<h1>", "<p class=\"brand\">Stadt Musterhausen</p>\n<h1>");
+    std::fs::write(&form, branded).unwrap();
+    let up = support::upstream().await;
+    let rooms = support::room(
+        "r",
+        &up.url(),
+        &format!(
+            "admit_per_minute = 1\ntemplate_dir = \"{}\"\n[rooms.notify]\n\
+             smtp_url = \"smtp://127.0.0.1:9\"\nfrom = \"termine@example.de\"\n\
+             public_url = \"https://termine.example.de\"",
+            dir.display()
+        ),
+    );
+    let gw = support::gateway(&support::config_text("", &rooms)).await;
+    gw.visitor().get("/").await;
+    let mut v = gw.visitor();
+    v.get("/").await;
+    let restore = v.get("/.wartesaal/restore?room=r").await;
+    assert!(
+        restore.body.contains("Stadt Musterhausen"),
+        "{}",
+        restore.body
+    );
+    assert!(restore.body.contains("name=\"code\"") && restore.body.contains("id=\"ws-restore\""));
+    let wrong = v.post("/.wartesaal/restore?room=r", "code=ABCD").await;
+    assert_eq!(wrong.status, http::StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("Stadt Musterhausen") && wrong.body.contains("ws-error"));
+    let noted = v
+        .post("/.wartesaal/notify?room=r", "email=ann%40example.org")
+        .await;
+    assert_eq!(noted.status, http::StatusCode::OK, "{}", noted.body);
+    assert!(noted.body.contains("Stadt Musterhausen"), "{}", noted.body);
+    assert!(noted.body.contains("ann@example.org") && noted.body.contains("role=\"status\""));
+    let invalid = v.post("/.wartesaal/notify?room=r", "email=nope").await;
+    assert!(
+        invalid.body.contains("name=\"email\""),
+        "the field again: {}",
+        invalid.body
+    );
     gw.stop().await;
 }

@@ -1,0 +1,170 @@
+//! The one-field pages: the place-code and invitation forms and the answer to the e-mail
+//! field, built in or from the operator's `form.html`. Plain HTML that works without
+//! JavaScript. Must not judge what is entered: `gateway` does.
+
+use super::*;
+
+/// What a one-field page shows; `form.html` gets it as its variables.
+#[derive(Debug, Serialize)]
+pub struct FormPage<'a> {
+    /// `restore`, `invitation` or `notify`: also the page's `id` (`ws-<kind>`).
+    pub kind: &'static str,
+    /// "de" or "en".
+    pub lang: &'static str,
+    /// The room's `title`.
+    pub site: &'a str,
+    pub page_title: String,
+    pub heading: &'static str,
+    /// What the page is for.
+    pub intro: Option<String>,
+    /// An answer that went through (the e-mail noted).
+    pub status: Option<String>,
+    /// Why the form is shown again.
+    pub error: Option<String>,
+    /// The form, if the page has one: where it is sent, its one field and its button.
+    pub action: Option<String>,
+    pub field: Option<Field>,
+    pub submit: &'static str,
+    /// A sentence under the form (what is kept of an e-mail address, and for how long).
+    pub note: Option<&'static str>,
+    /// A link back to the waiting page.
+    pub back_href: Option<&'a str>,
+    pub back_label: &'static str,
+    pub switch: LanguageSwitch,
+    pub stylesheet: &'static str,
+}
+
+/// The form's one field. Keep its `name`: the gateway reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// `text` or `email`.
+    pub input_type: &'static str,
+    pub label: &'static str,
+    pub maxlength: u32,
+    pub autocomplete: &'static str,
+    /// `characters` for codes; empty for none.
+    pub autocapitalize: &'static str,
+}
+
+impl Field {
+    pub(super) fn code(label: &'static str) -> Field {
+        Field {
+            id: "ws-code",
+            name: "code",
+            input_type: "text",
+            label,
+            maxlength: 64,
+            autocomplete: "off",
+            autocapitalize: "characters",
+        }
+    }
+
+    pub(super) fn email(label: &'static str) -> Field {
+        Field {
+            id: "ws-email",
+            name: "email",
+            input_type: "email",
+            label,
+            maxlength: 254,
+            autocomplete: "email",
+            autocapitalize: "",
+        }
+    }
+
+    pub(super) fn write(&self, out: &mut String) {
+        let _ = write!(
+            out,
+            "<label for=\"{id}\">{label}</label><input id=\"{id}\" name=\"{name}\" \
+             type=\"{kind}\" required maxlength=\"{max}\" autocomplete=\"{auto}\"",
+            id = self.id,
+            label = escape(self.label),
+            name = self.name,
+            kind = self.input_type,
+            max = self.maxlength,
+            auto = self.autocomplete,
+        );
+        if !self.autocapitalize.is_empty() {
+            let _ = write!(out, " autocapitalize=\"{}\"", self.autocapitalize);
+        }
+        out.push_str(" spellcheck=\"false\">");
+    }
+}
+
+/// The page, from the operator's `form.html` if the room has one (and it renders), else
+/// built in.
+pub fn form_page(templates: Option<&Templates>, page: &FormPage) -> Bytes {
+    if let Some(html) = templates.and_then(|t| t.render_form(page)) {
+        return Bytes::from(html);
+    }
+    let mut out = String::with_capacity(2048);
+    head(&mut out, page.lang, &page.page_title, None, false);
+    let _ = write!(
+        out,
+        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
+         <main class=\"ws\" id=\"ws-{}\"><p class=\"ws-site\">{}</p><h1>{}</h1>",
+        escape(&page.switch.href),
+        page.switch.lang,
+        page.switch.lang,
+        page.switch.label,
+        page.kind,
+        escape(page.site),
+        escape(page.heading),
+    );
+    if let Some(text) = &page.intro {
+        let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(text));
+    }
+    if let Some(text) = &page.status {
+        let _ = write!(
+            out,
+            "<p class=\"ws-note\" role=\"status\">{}</p>",
+            escape(text)
+        );
+    }
+    if let Some(text) = &page.error {
+        let _ = write!(
+            out,
+            "<p class=\"ws-error\" role=\"alert\">{}</p>",
+            escape(text)
+        );
+    }
+    if let (Some(action), Some(field)) = (&page.action, &page.field) {
+        let _ = write!(
+            out,
+            "<form class=\"ws-form ws-{}\" method=\"post\" action=\"{}\">",
+            page.kind,
+            escape(action)
+        );
+        field.write(&mut out);
+        let _ = write!(
+            out,
+            "<button type=\"submit\">{}</button></form>",
+            escape(page.submit)
+        );
+    }
+    if let Some(note) = page.note {
+        let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(note));
+    }
+    if let Some(href) = page.back_href {
+        let _ = write!(
+            out,
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(href),
+            escape(page.back_label)
+        );
+    }
+    out.push_str("</main></body></html>");
+    Bytes::from(out)
+}
+
+/// One page of each kind and state in `lang`, for trying an operator's `form.html`.
+pub fn sample_forms(room: &RoomConfig, lang: Lang) -> Vec<FormPage<'_>> {
+    vec![
+        restore::restore_form(room, lang, None),
+        restore::restore_form(room, lang, Some(RestoreError::Unknown)),
+        restore::invitation_form(room, lang, Some(RestoreError::Expired)),
+        notify::notify_form_page(room, lang, &NotifyAnswer::Noted("ann@example.org".into())),
+        notify::notify_form_page(room, lang, &NotifyAnswer::Invalid),
+    ]
+}
