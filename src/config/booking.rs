@@ -32,9 +32,10 @@ pub enum AgentMatch {
 }
 
 impl AgentMatch {
-    pub fn matches(&self, agent: &str) -> bool {
+    /// Whether `agent` (and `lower`, the same in lower case) matches.
+    pub fn matches(&self, agent: &str, lower: &str) -> bool {
         match self {
-            AgentMatch::Contains(part) => agent.to_ascii_lowercase().contains(part.as_str()),
+            AgentMatch::Contains(part) => lower.contains(part.as_str()),
             AgentMatch::Pattern(re) => re.is_match(agent),
         }
     }

@@ -5,8 +5,6 @@
 //! repeated fields, or carries a form of another room or of other questions gets the form
 //! again, never a ticket.
 
-use std::time::Duration;
-
 use http::header::HeaderValue;
 use http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
@@ -18,11 +16,9 @@ use crate::page::{self, FormError, QuestionsPage};
 use crate::site::path::percent_decode;
 use crate::site::Room;
 
-use super::internal::{local_path, short_form, FormBody};
+use super::internal::{form_body, local_path};
 use super::{decide, Decision, Gateway, Reply, Visit};
 
-/// How long a browser may take to send the form's few bytes.
-const FORM_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The form is short: a token, a path and a yes or no per question.
 const MAX_FORM_BODY: usize = 4096;
 /// The longest `back` a form carries (as given; encoded in the body it takes up to three
@@ -91,22 +87,17 @@ impl Gateway {
             Decision::Proxy { .. } | Decision::Admit { .. } | Decision::Wait { .. }
         );
         let held = token.map(|t| t.kind);
-        let body = match short_form(req.into_body(), MAX_FORM_BODY, FORM_BODY_TIMEOUT).await {
+        let body = match form_body(
+            room,
+            req.into_body(),
+            MAX_FORM_BODY,
+            "the eligibility form is a short form; this one is too long",
+            "the eligibility form did not arrive in time; send it again",
+        )
+        .await
+        {
             Ok(body) => body,
-            Err(FormBody::TooLong) => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "the eligibility form is a short form; this one is too long",
-                )
-            }
-            Err(FormBody::TooSlow) => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::REQUEST_TIMEOUT,
-                    "the eligibility form did not arrive in time; send it again",
-                )
-            }
+            Err(refused) => return refused,
         };
         let now_s = self.clock.now_ms() / 1000;
         let text = std::str::from_utf8(&body).unwrap_or("");

@@ -330,6 +330,26 @@ pub(super) async fn short_form(
     }
 }
 
+/// How long a browser may take to send a form's few bytes.
+pub(super) const FORM_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A form's body, read as `short_form` does within `FORM_BODY_TIMEOUT`, or the answer to one
+/// that is too long (413, `too_long` says what the form holds) or too slow (408, `too_slow`).
+pub(super) async fn form_body<'a>(
+    room: &'a Room,
+    body: Incoming,
+    max: usize,
+    too_long: &'static str,
+    too_slow: &'static str,
+) -> Result<Bytes, Reply<'a>> {
+    short_form(body, max, FORM_BODY_TIMEOUT)
+        .await
+        .map_err(|why| match why {
+            FormBody::TooLong => Reply::rejected(room, StatusCode::PAYLOAD_TOO_LARGE, too_long),
+            FormBody::TooSlow => Reply::rejected(room, StatusCode::REQUEST_TIMEOUT, too_slow),
+        })
+}
+
 /// `back` if it is a path on this site, else `/`: no scheme, no `//host`, no backslash
 /// tricks, and no control characters or spaces (browsers drop tabs and newlines from URLs:
 /// `/\t/evil`).

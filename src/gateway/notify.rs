@@ -3,8 +3,6 @@
 //! state (kept only until the e-mail is sent, `ops::letters` sends it) and nowhere else: not
 //! to the log, the metrics or the admin API.
 
-use std::time::Duration;
-
 use http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
 
@@ -15,12 +13,10 @@ use crate::site::Room;
 use crate::state::{Enlisted, Letter};
 
 use super::eligibility::field;
-use super::internal::{short_form, FormBody};
+use super::internal::form_body;
 use super::restore::onward;
 use super::{Gateway, Reply, Visit};
 
-/// How long a browser may take to send the form's few bytes.
-const FORM_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// An address of 254 characters, percent-encoded, and the field's name.
 const MAX_FORM_BODY: usize = 1024;
 
@@ -61,30 +57,23 @@ impl Gateway {
             }
         }
         let headers = req.headers().clone();
-        let body = match short_form(req.into_body(), MAX_FORM_BODY, FORM_BODY_TIMEOUT).await {
+        let body = match form_body(
+            room,
+            req.into_body(),
+            MAX_FORM_BODY,
+            "an e-mail address is a short form: email=...",
+            "the form did not arrive in time; send it again",
+        )
+        .await
+        {
             Ok(body) => body,
-            Err(FormBody::TooLong) => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "an e-mail address is a short form: email=...",
-                )
-            }
-            Err(FormBody::TooSlow) => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::REQUEST_TIMEOUT,
-                    "the form did not arrive in time; send it again",
-                )
-            }
+            Err(refused) => return refused,
         };
         let now = self.clock.now_ms();
         let figures = room.state.figures(now);
         // A ticket of this line, in line or called: a pass holder is in already.
         let ticket = room.token(&headers, now / 1000).filter(|t| {
-            t.kind == Kind::Ticket
-                && t.id >= figures.started_at
-                && (figures.base..figures.handed_out).contains(&t.seq)
+            t.kind == Kind::Ticket && t.id >= figures.started_at && figures.holds(t.seq)
         });
         let Some(ticket) = ticket else {
             count(notified::INVALID);

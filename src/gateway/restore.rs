@@ -3,8 +3,6 @@
 //! cookie for that place and sends the visitor on to the room. Every try counts against the
 //! address's guesses (`access::code::GUESSES_PER_MINUTE`), right or wrong.
 
-use std::time::Duration;
-
 use http::header::HeaderValue;
 use http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
@@ -16,11 +14,9 @@ use crate::page::{self, RestoreError};
 use crate::site::{Room, Unrestorable};
 
 use super::eligibility::field;
-use super::internal::{short_form, FormBody};
+use super::internal::{form_body, short_form, FORM_BODY_TIMEOUT};
 use super::{Gateway, Reply, Visit};
 
-/// How long a browser may take to send the form's few bytes.
-const FORM_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A code and its field name, with room for spaces a person typed.
 const MAX_FORM_BODY: usize = 512;
 
@@ -55,22 +51,17 @@ impl Gateway {
             }
         }
         let headers = req.headers().clone();
-        let body = match short_form(req.into_body(), MAX_FORM_BODY, FORM_BODY_TIMEOUT).await {
+        let body = match form_body(
+            room,
+            req.into_body(),
+            MAX_FORM_BODY,
+            "a place code is a short form: code=...",
+            "the form did not arrive in time; send it again",
+        )
+        .await
+        {
             Ok(body) => body,
-            Err(FormBody::TooLong) => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "a place code is a short form: code=...",
-                )
-            }
-            Err(FormBody::TooSlow) => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::REQUEST_TIMEOUT,
-                    "the form did not arrive in time; send it again",
-                )
-            }
+            Err(refused) => return refused,
         };
         let now = self.clock.now_ms();
         let now_s = now / 1000;
@@ -146,11 +137,7 @@ impl Gateway {
         let count = |i: usize| room.metrics.notifications[i].inc();
         let lang = visit.lang(room.cfg.language);
         match room.keys.verify(link, now / 1000) {
-            Ok(t)
-                if t.kind == Kind::Link
-                    && t.id == figures.started_at
-                    && (figures.base..figures.handed_out).contains(&t.seq) =>
-            {
+            Ok(t) if t.kind == Kind::Link && t.id == figures.started_at && figures.holds(t.seq) => {
                 count(notified::FOLLOWED);
                 tracing::debug!(room = %room.cfg.id, seq = t.seq, "place given back by its e-mail");
                 let cookie =

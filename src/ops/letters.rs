@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use crate::clock::Millis;
 use crate::config::Lang;
 use crate::metrics::notified;
+use crate::notify::SendError;
 use crate::queue::admission;
 use crate::queue::schedule::{Phase, Place};
 use crate::site::Room;
@@ -66,9 +67,7 @@ enum Due {
 }
 
 fn due(letter: &Letter, figures: &Figures, lead_ms: Millis) -> Due {
-    if letter.at < figures.started_at * 1000
-        || !(figures.base..figures.handed_out).contains(&letter.seq)
-    {
+    if letter.at < figures.started_at * 1000 || !figures.holds(letter.seq) {
         return Due::Stale;
     }
     let Place::At(place) = figures.order.place(letter.seq) else {
@@ -107,11 +106,6 @@ fn without_addresses(text: &str) -> String {
         .map(|w| if w.contains('@') { "<address>" } else { w })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-enum Sent {
-    Ok,
-    Failed { permanent: bool, why: String },
 }
 
 impl Ops {
@@ -177,11 +171,10 @@ impl Ops {
         let mut sending = JoinSet::new();
         let count = |i: usize| room.metrics.notifications[i].inc();
         for letter in page {
-            let key = letter.seq;
-            match rounds.tries.get(&key) {
+            match rounds.tries.get(&letter.seq) {
                 Some(Tries::Sent) => {
                     if room.state.letter_done(letter.seq, now).await.is_ok() {
-                        rounds.tries.remove(&key);
+                        rounds.tries.remove(&letter.seq);
                     }
                     continue;
                 }
@@ -192,7 +185,7 @@ impl Ops {
                 Due::Later => continue,
                 Due::Stale => {
                     let _ = room.state.letter_done(letter.seq, now).await;
-                    rounds.tries.remove(&key);
+                    rounds.tries.remove(&letter.seq);
                     continue;
                 }
                 Due::Now { called } => called,
@@ -231,16 +224,7 @@ impl Ops {
                 continue;
             }
             let notifier = notifier.clone();
-            sending.spawn(async move {
-                let sent = match notifier.send(&message).await {
-                    Ok(()) => Sent::Ok,
-                    Err(e) => Sent::Failed {
-                        permanent: e.permanent,
-                        why: e.text,
-                    },
-                };
-                (letter.seq, sent)
-            });
+            sending.spawn(async move { (letter.seq, notifier.send(&message).await) });
             if sending.len() >= PARALLEL {
                 if let Some(Ok((seq, sent))) = sending.join_next().await {
                     self.after_send(room, rounds, seq, sent).await;
@@ -254,23 +238,31 @@ impl Ops {
         }
     }
 
-    async fn after_send(&self, room: &Room, rounds: &mut Rounds, seq: u64, sent: Sent) {
+    async fn after_send(
+        &self,
+        room: &Room,
+        rounds: &mut Rounds,
+        seq: u64,
+        sent: Result<(), SendError>,
+    ) {
         let id = &room.cfg.id;
-        let key = seq;
         let now = self.gateway.clock.now_ms();
         let count = |i: usize| room.metrics.notifications[i].inc();
         match sent {
-            Sent::Ok => {
+            Ok(()) => {
                 count(notified::SENT);
                 tracing::info!(room = %id, seq, "e-mail sent; its address is deleted");
                 match room.state.letter_done(seq, now).await {
-                    Ok(()) => rounds.tries.remove(&key),
-                    Err(_) => rounds.tries.insert(key, Tries::Sent),
+                    Ok(()) => rounds.tries.remove(&seq),
+                    Err(_) => rounds.tries.insert(seq, Tries::Sent),
                 };
             }
-            Sent::Failed { permanent, why } => {
+            Err(SendError {
+                permanent,
+                text: why,
+            }) => {
                 count(notified::FAILED);
-                let tries = match rounds.tries.get(&key) {
+                let tries = match rounds.tries.get(&seq) {
                     Some(Tries::Failed { count, .. }) => count + 1,
                     _ => 1,
                 };
@@ -279,13 +271,13 @@ impl Ops {
                     count(notified::DROPPED);
                     tracing::warn!(room = %id, seq, tries, %why, "an e-mail was given up");
                     let _ = room.state.letter_done(seq, now).await;
-                    rounds.tries.remove(&key);
+                    rounds.tries.remove(&seq);
                 } else {
                     let next = now + pause(tries);
                     tracing::warn!(room = %id, seq, tries, %why, "sending an e-mail failed; trying again");
                     rounds
                         .tries
-                        .insert(key, Tries::Failed { count: tries, next });
+                        .insert(seq, Tries::Failed { count: tries, next });
                 }
             }
         }

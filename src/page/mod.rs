@@ -359,6 +359,7 @@ impl<'a> WaitingPage<'a> {
         back: &str,
     ) -> WaitingPage<'a> {
         let t = texts(lang);
+        let (ct, nt) = (restore::code_texts(lang), notify::notify_texts(lang));
         let (heading, note) = match (view.state, &room.schedule) {
             _ if view.challenge.is_some() => (t.pow_title, None),
             (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
@@ -447,17 +448,17 @@ impl<'a> WaitingPage<'a> {
             pow_working: t.pow_working,
             pow_needs_script: t.pow_needs_script,
             place_code: view.place_code.as_deref(),
-            place_code_label: restore::code_texts(lang).label,
-            place_code_text: restore::code_texts(lang).explain,
+            place_code_label: ct.label,
+            place_code_text: ct.explain,
             restore_href: format!("/.wartesaal/restore?room={}", room.id),
-            restore_label: restore::code_texts(lang).title,
+            restore_label: ct.title,
             notify_href: (room.notify.is_some() && view.place_code.is_some() && !view.admitted)
                 .then(|| format!("/.wartesaal/notify?room={}", room.id)),
-            notify_label: notify::notify_texts(lang).label,
-            notify_text: notify::notify_texts(lang).explain,
-            notify_field: notify::notify_texts(lang).field,
-            notify_submit: notify::notify_texts(lang).submit,
-            notify_privacy: notify::notify_texts(lang).privacy,
+            notify_label: nt.label,
+            notify_text: nt.explain,
+            notify_field: nt.field,
+            notify_submit: nt.submit,
+            notify_privacy: nt.privacy,
             switch: LanguageSwitch::new(lang, back),
             stylesheet: STYLESHEET,
             script: SCRIPT,

@@ -162,15 +162,14 @@ pub(super) fn notify_form_page<'a>(
 pub(super) fn notify_form(out: &mut String, t: &NotifyTexts, action: &str) {
     let _ = write!(
         out,
-        "<form class=\"ws-form ws-notify\" method=\"post\" action=\"{}\">\
-         <label for=\"ws-email\">{}</label>\
-         <input id=\"ws-email\" name=\"email\" type=\"email\" required maxlength=\"254\" \
-         autocomplete=\"email\" spellcheck=\"false\">\
-         <button type=\"submit\">{}</button></form><p class=\"ws-note\">{}</p>",
-        escape(action),
-        t.field,
-        t.submit,
-        t.privacy,
+        "<form class=\"ws-form ws-notify\" method=\"post\" action=\"{}\">",
+        escape(action)
+    );
+    Field::email(t.field).write(out);
+    let _ = write!(
+        out,
+        "<button type=\"submit\">{}</button></form><p class=\"ws-note\">{}</p>",
+        t.submit, t.privacy,
     );
 }
 

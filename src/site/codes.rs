@@ -45,7 +45,7 @@ impl Room {
 
     /// Whether ticket `seq` of this line may be given back now (see `restore`).
     pub fn restorable(&self, seq: u64, figures: &Figures) -> Result<(), Unrestorable> {
-        if seq >= figures.handed_out || seq < figures.base {
+        if !figures.holds(seq) {
             // Signed for a number this line has not handed out: a reset state.
             return Err(Unrestorable::Code(CodeError::Unknown));
         }

@@ -207,7 +207,13 @@ impl Room {
             && headers
                 .get(http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|ua| self.cfg.bypass_user_agents.iter().any(|m| m.matches(ua)));
+                .is_some_and(|ua| {
+                    let lower = ua.to_ascii_lowercase();
+                    self.cfg
+                        .bypass_user_agents
+                        .iter()
+                        .any(|m| m.matches(ua, &lower))
+                });
         secret
             || agent
             || self

@@ -108,6 +108,11 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// Whether ticket number `seq` belongs to this line: handed out by it, not below its base.
+    pub fn holds(&self, seq: u64) -> bool {
+        (self.base..self.handed_out).contains(&seq)
+    }
+
     /// Admissions per minute in force now: none while the operator has stopped them.
     pub fn effective_rate(&self) -> f64 {
         if self.limits.paused {

@@ -17,6 +17,14 @@ pub(super) const CLAIM_LETTER: &str = "local v = redis.call('GET', KEYS[1]) \
       redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0";
 
 impl SharedState {
+    /// Whether this gateway holds the cursor lease, and so sends the room's letters.
+    fn leads(&self) -> bool {
+        self.leader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
     pub(super) async fn enlist_letter(&self, letter: Letter) -> Result<Enlisted, StateError> {
         let json = serde_json::to_string(&letter).map_err(|e| {
             StateError::Unavailable(format!("a letter could not be written down: {e}"))
@@ -46,12 +54,7 @@ impl SharedState {
         from: u64,
         max: usize,
     ) -> Result<Option<Vec<Letter>>, StateError> {
-        if self
-            .leader
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none()
-        {
+        if !self.leads() {
             return Ok(None);
         }
         let mut conn = self.conn();
@@ -89,12 +92,7 @@ impl SharedState {
 
     pub(super) async fn claim(&self, seq: u64) -> Result<bool, StateError> {
         // Only the lease holder sends; a gateway that lost the lease mid-round stops here.
-        if self
-            .leader
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none()
-        {
+        if !self.leads() {
             return Ok(false);
         }
         let ours: i64 = self
