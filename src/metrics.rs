@@ -107,14 +107,18 @@ pub enum Protection {
     UploadIdle,
     /// A pass with more requests in flight or per second than one browser makes.
     PassLimit,
+    /// An upstream answer header that would have shown the visitor a secret the gateway
+    /// added (the origin lock echoed back), dropped.
+    UpstreamEcho,
 }
 
 impl Protection {
-    const ALL: [Protection; 4] = [
+    const ALL: [Protection; 5] = [
         Protection::UpstreamCookie,
         Protection::ResponseIdle,
         Protection::UploadIdle,
         Protection::PassLimit,
+        Protection::UpstreamEcho,
     ];
 
     fn label(self) -> &'static str {
@@ -123,6 +127,7 @@ impl Protection {
             Protection::ResponseIdle => "response_idle",
             Protection::UploadIdle => "upload_idle",
             Protection::PassLimit => "pass_limit",
+            Protection::UpstreamEcho => "upstream_echo",
         }
     }
 }
@@ -136,13 +141,16 @@ pub enum Refused {
     ProofOfWork,
     /// A ticket that minted `passes_per_ticket` passes already (a copy).
     TicketUsedUp,
+    /// An answered eligibility form that drew its ticket already: given that one back.
+    AnswerReplayed,
 }
 
 impl Refused {
-    const ALL: [Refused; 3] = [
+    const ALL: [Refused; 4] = [
         Refused::RateLimit,
         Refused::ProofOfWork,
         Refused::TicketUsedUp,
+        Refused::AnswerReplayed,
     ];
 
     fn label(self) -> &'static str {
@@ -150,6 +158,7 @@ impl Refused {
             Refused::RateLimit => "rate_limit",
             Refused::ProofOfWork => "proof_of_work",
             Refused::TicketUsedUp => "ticket_used_up",
+            Refused::AnswerReplayed => "answer_replayed",
         }
     }
 }
@@ -292,8 +301,8 @@ pub struct RoomMetrics {
     pub upstream_duration: Histogram,
     pub upstream_in_flight: IntGauge,
     rejected: [IntCounter; 6],
-    refused: [IntCounter; 3],
-    protections: [IntCounter; 4],
+    refused: [IntCounter; 4],
+    protections: [IntCounter; 5],
 }
 
 impl RoomMetrics {

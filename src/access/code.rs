@@ -6,11 +6,14 @@
 //! The alphabet is Crockford's base32: digits and capitals without I, L, O and U. Reading is
 //! forgiving: case, spaces and dashes are ignored, and O is read as 0, I and L as 1.
 //!
-//! A **place code** is 16 characters (`7K3M-QX2P-9D4R-TW8B`), 80 bits: the ticket's number
-//! counted from the line's first (30 bits) and 50 bits of HMAC-SHA256 over the room, the line
-//! (its start time and first number) and that number, under the room's secret. Nothing is
-//! stored for it: a code is checked like a ticket, and a code of another room or an earlier
-//! line is no code.
+//! A **place code** is 16 characters (`7K3M-QX2P-9D4R-TW8B`), 80 bits: 50 bits of
+//! HMAC-SHA256 over the room, the line (its start time and first number) and the ticket's
+//! number counted from the line's first (its offset, 30 bits), under the room's secret; and
+//! that offset, masked with 30 further bits of HMAC over the line and the first 50. The mask
+//! makes the code carry no readable order: neighbouring places share no more characters
+//! than any two codes do, so a code tells nobody where a place is, and a guess cannot aim at
+//! a chosen place. Nothing is stored for a code: it is checked like a ticket, and a code of
+//! another room or an earlier line is no code.
 //!
 //! Guessing arithmetic: a guess names a number and a MAC; whatever number it names, its MAC is
 //! right with a chance of 2^-50 (1 in 1.1 × 10^15). The gateway takes at most
@@ -47,6 +50,7 @@ const NO_END: u64 = (1 << UNTIL_BITS) - 1;
 const HOURS_EPOCH_S: u64 = 1_767_225_600;
 
 const PLACE_LABEL: &[u8] = b"place code\0";
+const MASK_LABEL: &[u8] = b"place code mask\0";
 const INVITE_LABEL: &[u8] = b"invitation\0";
 
 /// Why a code was not taken.
@@ -71,8 +75,7 @@ pub struct Line {
 /// (below its first, or more than a billion after it).
 pub fn place_code(keys: &RoomKeys, line: Line, seq: u64) -> Option<String> {
     let offset = place_offset(line, seq)?;
-    let mac = place_mac(keys, line, offset).next()?;
-    Some(format_place(offset, mac))
+    Some(format_place(place_value(keys, line, offset)))
 }
 
 /// Where `seq` lies in `line` (what a place code carries), if it has a code.
@@ -81,27 +84,49 @@ pub fn place_offset(line: Line, seq: u64) -> Option<u64> {
     (offset >> OFFSET_BITS == 0).then_some(offset)
 }
 
-/// The MAC of a place code (50 bits), under the signing key.
-pub fn place_tag(keys: &RoomKeys, line: Line, offset: u64) -> u64 {
-    place_mac(keys, line, offset).next().unwrap_or(0)
+/// The 80 bits of `offset`'s place code under the signing key: the masked offset above the
+/// MAC.
+pub fn place_value(keys: &RoomKeys, line: Line, offset: u64) -> u128 {
+    let mac = place_mac(keys, line, offset).next().unwrap_or(0);
+    let mask = place_mask(keys, line, mac).next().unwrap_or(0);
+    (u128::from(offset ^ mask) << MAC_BITS) | u128::from(mac)
 }
 
-/// The code of `offset` with its MAC, as shown.
-pub fn format_place(offset: u64, mac: u64) -> String {
-    let value = (u128::from(offset) << MAC_BITS) | u128::from(mac & ((1 << MAC_BITS) - 1));
+/// A place code's 80 bits, as shown.
+pub fn format_place(value: u128) -> String {
     grouped(&encode(value, PLACE_DIGITS), 4)
 }
 
 /// The ticket number a place code stands for in `line`.
 pub fn read_place_code(keys: &RoomKeys, line: Line, text: &str) -> Result<u64, CodeError> {
     let value = decode(text, PLACE_DIGITS)?;
-    let offset = (value >> MAC_BITS) as u64;
+    let masked = (value >> MAC_BITS) as u64;
     let mac = (value & ((1 << MAC_BITS) - 1)) as u64;
-    if place_mac(keys, line, offset).any(|m| constant_eq(m, mac)) {
-        Ok(line.base + offset)
-    } else {
-        Err(CodeError::Unknown)
+    // Each key in turn: its mask gives the offset, its MAC must then match.
+    let masks: Vec<u64> = place_mask(keys, line, mac).collect();
+    let mut found = None;
+    for (i, mask) in masks.into_iter().enumerate() {
+        let offset = masked ^ mask;
+        let right = place_mac(keys, line, offset)
+            .nth(i)
+            .is_some_and(|m| constant_eq(m, mac));
+        if right && found.is_none() {
+            found = Some(line.base + offset);
+        }
     }
+    found.ok_or(CodeError::Unknown)
+}
+
+/// The 30-bit masks of a place code's offset, one per key, from the line and the code's MAC.
+fn place_mask(keys: &RoomKeys, line: Line, mac: u64) -> impl Iterator<Item = u64> + '_ {
+    let mut body = [0u8; 24];
+    body[..8].copy_from_slice(&line.started_at.to_be_bytes());
+    body[8..16].copy_from_slice(&line.base.to_be_bytes());
+    body[16..].copy_from_slice(&mac.to_be_bytes());
+    keys.tags(MASK_LABEL, &body)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|tag| cut(tag) >> (MAC_BITS - OFFSET_BITS))
 }
 
 fn place_mac(keys: &RoomKeys, line: Line, offset: u64) -> impl Iterator<Item = u64> + '_ {
@@ -226,12 +251,15 @@ fn decode(text: &str, digits: usize) -> Result<u128, CodeError> {
     }
     let mut value: u128 = 0;
     let mut count = 0;
-    for c in text.bytes() {
+    for c in text.chars() {
+        // Phones and copy-paste bring en dashes, minus signs and no-break spaces.
+        if c.is_whitespace() || matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}') {
+            continue;
+        }
         let digit = match c.to_ascii_uppercase() {
-            b' ' | b'-' | b'\t' => continue,
-            b'O' => 0,
-            b'I' | b'L' => 1,
-            c => match ALPHABET.iter().position(|&a| a == c) {
+            'O' => 0,
+            'I' | 'L' => 1,
+            c => match ALPHABET.iter().position(|&a| char::from(a) == c) {
                 Some(d) => d as u128,
                 None => return Err(CodeError::Malformed),
             },
@@ -279,6 +307,53 @@ mod tests {
             .replace('0', "o")
             .replace('1', "l");
         assert_eq!(read_place_code(&k, LINE, &sloppy), Ok(4711));
+    }
+
+    #[test]
+    fn neighbouring_places_share_no_more_of_their_codes_than_chance() {
+        let k = keys(1);
+        // With the offset in the clear, neighbours shared their first five characters.
+        let codes: Vec<Vec<u8>> = (0..2_000)
+            .map(|seq| {
+                place_code(&k, LINE, seq)
+                    .unwrap()
+                    .bytes()
+                    .filter(|&c| c != b'-')
+                    .collect()
+            })
+            .collect();
+        let common = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let shared: usize = codes.windows(2).map(|w| common(&w[0], &w[1])).sum();
+        // Chance: a first character in common 1 time in 32, two in 1,024: about 0.03 a pair.
+        let per_pair = shared as f64 / (codes.len() - 1) as f64;
+        assert!(
+            per_pair < 0.1,
+            "{per_pair} characters in common per neighbouring pair"
+        );
+        assert!(
+            codes.iter().all(|c| !c.starts_with(b"0000")),
+            "no code looks like a placeholder"
+        );
+        for (seq, code) in codes.iter().enumerate().step_by(97) {
+            let text = String::from_utf8(code.clone()).unwrap();
+            assert_eq!(read_place_code(&k, LINE, &text), Ok(seq as u64));
+        }
+    }
+
+    #[test]
+    fn dashes_and_spaces_from_phones_are_read_past() {
+        let k = keys(1);
+        let code = place_code(&k, LINE, 42).unwrap();
+        for (dash, space) in [
+            ("\u{2013}", " "),
+            ("\u{2212}", "\u{a0}"),
+            ("\u{2014}", "\u{202f}"),
+        ] {
+            let typed = code
+                .replace('-', dash)
+                .replace(&code[..1], &format!("{space}{}", &code[..1]));
+            assert_eq!(read_place_code(&k, LINE, &typed), Ok(42), "{typed:?}");
+        }
     }
 
     #[test]

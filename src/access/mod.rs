@@ -3,6 +3,7 @@
 //! or room state: the gateway brings the token text and acts on what is verified.
 
 pub mod admission;
+pub mod answers;
 pub mod code;
 pub mod issuance;
 pub mod passes;

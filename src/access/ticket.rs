@@ -326,6 +326,19 @@ impl RoomKeys {
     }
 }
 
+/// A random 64-bit id (for tokens that must be told apart, such as an answered form). A
+/// failing system random source gives the time's nanoseconds instead: ids then collide only
+/// within one nanosecond.
+pub fn random_u64() -> u64 {
+    let mut id = [0u8; 8];
+    match getrandom::getrandom(&mut id) {
+        Ok(()) => u64::from_le_bytes(id),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

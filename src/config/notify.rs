@@ -15,6 +15,10 @@ const MAX_LEAD_TIME: Duration = Duration::from_secs(24 * 3600);
 /// Sign-ups per client address (IPv6 per /64) per hour: a household or a care home's shared
 /// line signs up a few people, a script spamming strangers is stopped.
 const DEFAULT_PER_CLIENT_PER_HOUR: u32 = 10;
+/// Sign-ups per client network (IPv4 /24, IPv6 /48) per hour: what one provider's or one
+/// cloud's range can leave, so that a few thousand addresses of one attacker cannot fill the
+/// outbox for everyone else.
+const DEFAULT_PER_NETWORK_PER_HOUR: u32 = 50;
 /// Sign-ups naming one e-mail address per hour, across all tickets: nobody can make the
 /// gateway flood a stranger's inbox.
 const DEFAULT_PER_ADDRESS_PER_HOUR: u32 = 2;
@@ -33,6 +37,8 @@ pub struct NotifyConfig {
     /// e-mail's link starts with it. Never taken from a request's `Host`.
     pub public_url: String,
     pub per_client_per_hour: u32,
+    /// Sign-ups per client network (IPv4 /24, IPv6 /48) per hour.
+    pub per_network_per_hour: u32,
     pub per_address_per_hour: u32,
 }
 
@@ -272,7 +278,15 @@ pub(super) fn notify_section(
             None => default,
         };
     let per_client_per_hour = limit("per_client_per_hour", DEFAULT_PER_CLIENT_PER_HOUR, p);
+    let per_network_per_hour = limit("per_network_per_hour", DEFAULT_PER_NETWORK_PER_HOUR, p);
     let per_address_per_hour = limit("per_address_per_hour", DEFAULT_PER_ADDRESS_PER_HOUR, p);
+    if per_network_per_hour < per_client_per_hour {
+        p.push(s.problem(
+            "per_network_per_hour",
+            format!("{per_network_per_hour} is below per_client_per_hour ({per_client_per_hour})"),
+            "at least per_client_per_hour: a network holds many clients",
+        ));
+    }
     s.finish(p);
     if p.len() != before {
         return None;
@@ -285,6 +299,7 @@ pub(super) fn notify_section(
         lead_time,
         public_url: public_url?,
         per_client_per_hour,
+        per_network_per_hour,
         per_address_per_hour,
     })
 }

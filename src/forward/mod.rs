@@ -269,7 +269,51 @@ impl OurHeaders<'_> {
             || self.dropped == Some(name)
             || self.set.iter().flatten().any(|(n, _)| *n == name)
     }
+
+    /// Whether `name` is an underscore twin of a header the gateway sets or guards
+    /// (`X_Origin_Lock` for `X-Origin-Lock`): CGI-style upstreams (PHP, many frameworks) read
+    /// both as one and may merge a visitor's copy with the real one. nginx drops such names
+    /// by default (`underscores_in_headers off`); only the guarded ones are dropped here.
+    fn twin(&self, name: &HeaderName) -> bool {
+        let name = name.as_str().as_bytes();
+        if memchr::memchr(b'_', name).is_none() {
+            return false;
+        }
+        let same = |guarded: &str| {
+            guarded.len() == name.len()
+                && guarded
+                    .bytes()
+                    .zip(name)
+                    .all(|(g, n)| g == *n || (g == b'-' && *n == b'_'))
+        };
+        GUARDED.iter().any(|g| same(g))
+            || self.dropped.is_some_and(|d| same(d.as_str()))
+            || self.set.iter().flatten().any(|(n, _)| same(n.as_str()))
+    }
 }
+
+/// Headers the gateway sets, replaces or drops itself: an underscore spelling of one of them
+/// never passes (see `OurHeaders::twin`).
+const GUARDED: &[&str] = &[
+    "host",
+    "cookie",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "keep-alive",
+    "proxy-connection",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-forwarded-port",
+    "x-real-ip",
+    "forwarded",
+    "x-wartesaal-admission",
+    "x-wartesaal-release",
+];
 
 /// The signed admission header (`rooms[].admission_header`).
 pub static X_WARTESAAL_ADMISSION: HeaderName = HeaderName::from_static("x-wartesaal-admission");
@@ -312,6 +356,7 @@ fn upstream_head(
 
     for (name, value) in headers {
         let skip = ours.claims(name)
+            || ours.twin(name)
             || name == header::HOST
             || name == header::COOKIE
             || name == header::CONTENT_LENGTH
@@ -408,6 +453,40 @@ pub fn clean_response(headers: &mut HeaderMap) -> Cleaned {
         planted_cookies,
         supply,
     }
+}
+
+/// Takes out of an upstream answer whatever would hand a visitor a secret the gateway added
+/// to the request: a header named like one it set (or its underscore twin), and any header
+/// whose value holds one of `secrets` (a debug page's echo of the request headers). Returns
+/// how many headers went.
+pub fn strip_secrets(headers: &mut HeaderMap, ours: &OurHeaders, secrets: &[&[u8]]) -> u64 {
+    let leaks = |name: &HeaderName, value: &HeaderValue| {
+        ours.claims(name)
+            || ours.twin(name)
+            || secrets
+                .iter()
+                .any(|s| !s.is_empty() && memchr::memmem::find(value.as_bytes(), s).is_some())
+    };
+    if !headers.iter().any(|(n, v)| leaks(n, v)) {
+        return 0;
+    }
+    let before = headers.len();
+    let kept: Vec<(HeaderName, HeaderValue)> = std::mem::take(headers)
+        .into_iter()
+        .scan(None::<HeaderName>, |last, (name, value)| {
+            // `into_iter` names a header once, before the first of its values.
+            if let Some(name) = name {
+                *last = Some(name);
+            }
+            Some((last.clone(), value))
+        })
+        .filter_map(|(name, value)| name.map(|n| (n, value)))
+        .filter(|(n, v)| !leaks(n, v))
+        .collect();
+    for (name, value) in kept {
+        headers.append(name, value);
+    }
+    (before - headers.len()) as u64
 }
 
 /// Whether a `Set-Cookie` value names one of the gateway's cookies: the name is the trimmed

@@ -25,6 +25,15 @@ pub(super) fn visit<B>(
     conn: Conn,
     site: &Site,
 ) -> Result<Visit, (StatusCode, &'static str)> {
+    if is_echo_method(req.method()) {
+        // TRACE (and IIS's TRACK) has the server echo the request back: the booking site
+        // would show a visitor the headers the gateway adds, the origin-lock secret among
+        // them. No browser page needs it.
+        return Err((
+            StatusCode::METHOD_NOT_ALLOWED,
+            "TRACE and TRACK are not served here",
+        ));
+    }
     if req.headers().len() > MAX_REQUEST_HEADERS {
         // HTTP/1.1 heads are capped by the server; HTTP/2 ones only by size.
         return Err((
@@ -88,6 +97,11 @@ pub(super) fn visit<B>(
         secure,
         hold: conn.hold,
     })
+}
+
+/// Methods whose answer echoes the request: refused everywhere, before any route.
+pub(super) fn is_echo_method(method: &http::Method) -> bool {
+    method == http::Method::TRACE || method.as_str().eq_ignore_ascii_case("TRACK")
 }
 
 pub(super) fn wants_json(headers: &HeaderMap) -> bool {

@@ -10,6 +10,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
+use crate::access::answers::Claim;
 use crate::access::issuance::Refusal;
 use crate::access::ticket::{Kind, TokenError};
 use crate::config::Lang;
@@ -211,11 +212,50 @@ impl Gateway {
                 )
             }
         }
+        // One answered form draws one ticket, with a puzzle solved or not.
+        let answer = room.answer_id(token.as_ref());
+        if let Some(answer) = answer {
+            match room.issuance.answers.claim(answer) {
+                Claim::Fresh => {}
+                Claim::Drawing => return limited(room, visit, 1),
+                Claim::Drew(seq) if figures.holds(seq) => {
+                    room.metrics.refused(Refused::AnswerReplayed);
+                    let lang = visit.lang(room.cfg.language);
+                    let place = figures.order.place(seq);
+                    let mut view = view::view(room, &figures, Some(place), lang, now_s);
+                    view.place_code = room.place_code(seq, &figures);
+                    return Reply::Json {
+                        room,
+                        view,
+                        cookie: Some(room.ticket_cookie(seq, now_s, now_s, visit.secure)),
+                        outcome: Outcome::Waiting,
+                    };
+                }
+                Claim::Drew(_) => {
+                    room.metrics.refused(Refused::AnswerReplayed);
+                    return Reply::rejected(
+                        room,
+                        StatusCode::CONFLICT,
+                        "these answers drew a ticket already; reload the page to answer again",
+                    );
+                }
+            }
+        }
         if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
+            if let Some(answer) = answer {
+                room.issuance.answers.release(answer);
+            }
             return limited(room, visit, retry);
         }
         let gate = room.gate(visit.fwd.client_ip, Some((id, until)));
-        match room.state.draw(now, gate).await {
+        let drawn = room.state.draw(now, gate).await;
+        if let Some(answer) = answer {
+            match &drawn {
+                Ok((d, _)) => room.issuance.answers.drew(answer, d.seq),
+                Err(_) => room.issuance.answers.release(answer),
+            }
+        }
+        match drawn {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, "ticket drawn by proof of work");

@@ -14,6 +14,7 @@ use http::{Request, Response, StatusCode};
 use http_body::Body as _;
 use hyper::body::Incoming;
 
+use crate::access::answers::Claim;
 use crate::access::passes::PassInFlight;
 use crate::access::ticket::Kind;
 use crate::clock::{Clock, Millis};
@@ -147,7 +148,16 @@ impl Gateway {
         let site = self.site.load_full();
         let visit = match hygiene::visit(&req, conn, &site) {
             Ok(visit) => visit,
-            Err((status, why)) => return plain(status, why),
+            Err((status, why)) => {
+                let mut refused = plain(status, why);
+                if status == StatusCode::METHOD_NOT_ALLOWED {
+                    refused.headers_mut().insert(
+                        header::ALLOW,
+                        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+                    );
+                }
+                return refused;
+            }
         };
         self.dispatch(&site, req, &visit).await.render(&visit)
     }
@@ -354,14 +364,32 @@ impl Gateway {
                 now_s,
             };
         }
+        // One answered form draws one ticket; the same cookie again gets that one back.
+        let answer = room.answer_id(token);
+        if let Some(id) = answer {
+            match room.issuance.answers.claim(id) {
+                Claim::Fresh => {}
+                Claim::Drawing => return limited(room, visit, 1),
+                Claim::Drew(seq) => return given_back(room, visit, seq, now_s),
+            }
+        }
         if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
+            if let Some(id) = answer {
+                room.issuance.answers.release(id);
+            }
             return limited(room, visit, retry);
         }
-        match room
+        let drawn = room
             .state
             .draw(now, room.gate(visit.fwd.client_ip, None))
-            .await
-        {
+            .await;
+        if let Some(id) = answer {
+            match &drawn {
+                Ok((d, _)) => room.issuance.answers.drew(id, d.seq),
+                Err(_) => room.issuance.answers.release(id),
+            }
+        }
+        match drawn {
             Ok((drawn, figures)) => {
                 room.metrics.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
@@ -560,16 +588,7 @@ impl Gateway {
             .await
             .ok_or(ProxyError::Saturated)?;
         let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
-        let ours = forward::OurHeaders {
-            set: [
-                room.cfg
-                    .origin_header
-                    .as_ref()
-                    .map(|h| (&h.name, h.value.as_bytes())),
-                admission.map(|text| (&forward::X_WARTESAAL_ADMISSION, text.as_bytes())),
-            ],
-            dropped: room.cfg.bypass_header.as_ref().map(|h| &h.name),
-        };
+        let ours = our_headers(room, admission);
         let upstream_req = forward::upstream_request(
             Request::from_parts(parts, body),
             &room.cookie_name,
@@ -643,6 +662,19 @@ impl Gateway {
     /// whether the upstream ended the session.
     fn clean(&self, room: &Room, headers: &mut HeaderMap) -> bool {
         let cleaned = forward::clean_response(headers);
+        if room.cfg.origin_header.is_some() || room.cfg.admission_key.is_some() {
+            // The admission header's value differs per request: its name is enough.
+            let secrets = [room
+                .cfg
+                .origin_header
+                .as_ref()
+                .map_or(&[][..], |h| h.value.as_bytes())];
+            let echoed = forward::strip_secrets(headers, &our_headers(room, None), &secrets);
+            if echoed > 0 {
+                room.metrics.protected(Protection::UpstreamEcho, echoed);
+                tracing::warn!(room = %room.cfg.id, echoed, "the upstream echoed a header the gateway added; dropped");
+            }
+        }
         if !cleaned.supply.is_empty() {
             self.take_supply(room, cleaned.supply);
         }
@@ -690,6 +722,20 @@ impl Gateway {
     }
 }
 
+/// The headers the gateway adds to (or keeps from) a forwarded request of `room`.
+fn our_headers<'a>(room: &'a Room, admission: Option<&'a str>) -> forward::OurHeaders<'a> {
+    forward::OurHeaders {
+        set: [
+            room.cfg
+                .origin_header
+                .as_ref()
+                .map(|h| (&h.name, h.value.as_bytes())),
+            admission.map(|text| (&forward::X_WARTESAAL_ADMISSION, text.as_bytes())),
+        ],
+        dropped: room.cfg.bypass_header.as_ref().map(|h| &h.name),
+    }
+}
+
 /// A request on a visitor's session: the session, its renewed pass (when one is due), and
 /// when the request came.
 struct OnPass {
@@ -721,6 +767,19 @@ fn waiting<'a>(
         cookie,
         now_s,
     }
+}
+
+/// The ticket an answered form drew before, for a copy of its cookie: the same place, never
+/// a second one. A ticket that no longer holds a place sends its holder to the questions.
+fn given_back<'a>(room: &'a Room, visit: &Visit, seq: u64, now_s: u64) -> Reply<'a> {
+    let figures = room.state.figures(now_s * 1000);
+    room.metrics.refused(Refused::AnswerReplayed);
+    if !figures.holds(seq) {
+        let clear = Some(room.clear_cookie(visit.secure));
+        return eligibility::ask(room, visit, visit.target(), now_s, None, clear);
+    }
+    let cookie = Some(room.ticket_cookie(seq, now_s, now_s, visit.secure));
+    waiting(room, visit, &figures, Some(seq), cookie, now_s)
 }
 
 /// A called number whose holder came in a second when more sessions had begun than the rate

@@ -81,8 +81,8 @@ impl Gateway {
         };
         let text = std::str::from_utf8(&body).unwrap_or("");
         let address = field(text, "email").unwrap_or_default();
-        let to = match notifier.sign_up(&room.cfg.id, visit.fwd.client_ip, &address, now) {
-            Ok(to) => to,
+        let signed = match notifier.sign_up(&room.cfg.id, visit.fwd.client_ip, &address, now) {
+            Ok(signed) => signed,
             Err(crate::notify::Refused::Invalid) => {
                 count(notified::INVALID);
                 return answer(StatusCode::BAD_REQUEST, NotifyAnswer::Invalid);
@@ -92,13 +92,19 @@ impl Gateway {
                 return answer(StatusCode::TOO_MANY_REQUESTS, NotifyAnswer::Limited);
             }
         };
+        let to = signed.to.clone();
         let letter = Letter {
             seq: ticket.seq,
             to: to.clone(),
             lang: lang.code().to_string(),
             at: now,
         };
-        match room.state.enlist(letter, now).await {
+        let enlisted = room.state.enlist(letter, now).await;
+        if !matches!(enlisted, Ok(Enlisted::Added)) {
+            // Only what was kept counts against the limits.
+            notifier.refund(&signed);
+        }
+        match enlisted {
             Ok(Enlisted::Added) => {
                 count(notified::REGISTERED);
                 tracing::debug!(room = %room.cfg.id, seq = ticket.seq, "e-mail asked for");

@@ -117,6 +117,8 @@ fn ambiguous_paths_are_never_bypassed() {
     assert!(path_is_plain("/static/app.css"));
     assert!(!path_is_plain("/a//b") && !path_is_plain("//") && !path_is_plain("/x;y"));
     assert!(path_is_plain("/") && path_is_plain("/a/b/"));
+    assert!(!path_is_plain("/static.") && !path_is_plain("/static./app.css"));
+    assert!(path_is_plain("/static/app.v2.css"));
 }
 
 #[test]
@@ -131,6 +133,12 @@ fn protected_prefix_catches_every_spelling() {
         "/x/%252e%252e/termine/",
         "/termine",
         "/x\\..\\termine/",
+        // What Windows and IIS read as `/termine/`: trailing dots and spaces.
+        "/termine.",
+        "/termine./",
+        "/termine%20/",
+        "/termine.%20./buchen",
+        "/Termine%2e/",
     ] {
         assert!(RequestPath::new(path).matches_prefix("/termine/"), "{path}");
     }

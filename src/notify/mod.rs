@@ -3,7 +3,6 @@
 //! back, and the sign-up limits per client address and per e-mail address. Must not decide
 //! when a letter is due (`ops::letters` does) nor keep letters (`state` does).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, UNIX_EPOCH};
@@ -21,7 +20,9 @@ use crate::config::{Lang, NotifyConfig, RoomConfig, SmtpSecurity};
 
 /// How long one SMTP conversation may take before it is given up (and retried later).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
-/// Sign-up counts kept at most, over both limits: fixed memory, whatever arrives.
+/// Sign-up counts kept at most, over every limit: fixed memory, whatever arrives. A full
+/// table forgets the key counted least recently: a flood of new keys cannot reset the count
+/// of one being counted now.
 const MAX_COUNTED: usize = 65_536;
 const HOUR_MS: Millis = 3_600_000;
 
@@ -32,11 +33,25 @@ pub struct Notifier {
     signups: Mutex<Counts>,
 }
 
-/// Sign-ups this hour, by hashed client network and hashed e-mail address: nothing readable.
-#[derive(Default)]
+/// Sign-ups in the last hour, by hashed client, client network and inbox: nothing readable.
 struct Counts {
-    hour: u64,
-    by_key: HashMap<[u8; 16], u32>,
+    by_key: lru::LruCache<[u8; 16], Window>,
+}
+
+/// A key's sign-ups since `since` (within the hour that began then).
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    since: Millis,
+    n: u32,
+}
+
+/// A sign-up counted against its limits: the address as it will be written to, and what to
+/// give back if it is not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignUp {
+    pub to: String,
+    keys: [[u8; 16]; 3],
+    at: Millis,
 }
 
 /// A send that failed: `permanent` when the server refused it for good (a 5xx answer).
@@ -86,49 +101,84 @@ impl Notifier {
         Ok(Notifier {
             cfg: cfg.clone(),
             transport: builder.build(),
-            signups: Mutex::new(Counts::default()),
+            signups: Mutex::new(Counts {
+                by_key: lru::LruCache::new(
+                    std::num::NonZeroUsize::new(MAX_COUNTED).unwrap_or(std::num::NonZeroUsize::MIN),
+                ),
+            }),
         })
     }
 
     /// Counts a sign-up of `address` from `client` at `now`, or refuses it: not an address,
-    /// or over `per_client_per_hour` / `per_address_per_hour`. Returns the address as it
-    /// will be written to.
+    /// or over `per_client_per_hour`, `per_network_per_hour` or `per_address_per_hour`. What
+    /// is counted is given back with `SignUp::refund` when the sign-up is not kept (a second
+    /// address for one ticket, a full outbox): only what was accepted counts.
     pub fn sign_up(
         &self,
         room: &str,
         client: IpAddr,
         address: &str,
         now: Millis,
-    ) -> Result<String, Refused> {
+    ) -> Result<SignUp, Refused> {
         let address = address.trim();
         let (local, domain) = plain_address(address).ok_or(Refused::Invalid)?;
         let mailbox: lettre::Address = address.parse().map_err(|_| Refused::Invalid)?;
-        // Counted as the inbox it reaches: any case, and without a `+tag` (most providers
-        // deliver `ann+1@` to `ann@`), so variants of one address share its limit.
-        let inbox = local
-            .split('+')
-            .next()
-            .unwrap_or(local)
-            .to_ascii_lowercase();
-        let normal = format!("{inbox}@{}", domain.to_ascii_lowercase());
-        let client_key = hashed(room, b"client", &network(client));
-        let address_key = hashed(room, b"address", normal.as_bytes());
+        let keys = [
+            (
+                hashed(room, b"client", &network(client, 64, 32)),
+                self.cfg.per_client_per_hour,
+            ),
+            (
+                hashed(room, b"network", &network(client, 48, 24)),
+                self.cfg.per_network_per_hour,
+            ),
+            (
+                hashed(room, b"address", inbox(local, domain).as_bytes()),
+                self.cfg.per_address_per_hour,
+            ),
+        ];
         let mut counts = self.signups.lock().unwrap_or_else(|p| p.into_inner());
-        let hour = now / HOUR_MS;
-        if counts.hour != hour || counts.by_key.len() >= MAX_COUNTED {
-            // A new hour; or, full within one, everything counted so far is forgotten
-            // rather than letting the map grow (a flood of spoofed sign-ups).
-            counts.hour = hour;
-            counts.by_key.clear();
-        }
-        let client_n = counts.by_key.get(&client_key).copied().unwrap_or(0);
-        let address_n = counts.by_key.get(&address_key).copied().unwrap_or(0);
-        if client_n >= self.cfg.per_client_per_hour || address_n >= self.cfg.per_address_per_hour {
+        // Looking a key up marks it as recently counted: a flood of new keys evicts the
+        // quiet ones first, never a key that is being counted.
+        let used = |counts: &mut Counts, key: &[u8; 16]| {
+            counts
+                .by_key
+                .get(key)
+                .filter(|w| now.saturating_sub(w.since) < HOUR_MS)
+                .map_or(0, |w| w.n)
+        };
+        if keys
+            .iter()
+            .any(|(key, limit)| used(&mut counts, key) >= *limit)
+        {
             return Err(Refused::Limited);
         }
-        counts.by_key.insert(client_key, client_n + 1);
-        counts.by_key.insert(address_key, address_n + 1);
-        Ok(mailbox.to_string())
+        for (key, _) in &keys {
+            let n = used(&mut counts, key);
+            let since = match counts.by_key.peek(key) {
+                Some(w) if n > 0 => w.since,
+                _ => now,
+            };
+            // A full table forgets the key counted least recently, never the others.
+            counts.by_key.put(*key, Window { since, n: n + 1 });
+        }
+        Ok(SignUp {
+            to: mailbox.to_string(),
+            keys: keys.map(|(k, _)| k),
+            at: now,
+        })
+    }
+
+    /// Gives back what `sign_up` counted for a sign-up that was not kept.
+    pub fn refund(&self, sign_up: &SignUp) {
+        let mut counts = self.signups.lock().unwrap_or_else(|p| p.into_inner());
+        for key in &sign_up.keys {
+            if let Some(w) = counts.by_key.peek_mut(key) {
+                if w.since <= sign_up.at {
+                    w.n = w.n.saturating_sub(1);
+                }
+            }
+        }
     }
 
     /// The e-mail to `to` about ticket `seq`, with `link` valid until `until`.
@@ -251,11 +301,31 @@ fn plain_address(text: &str) -> Option<(&str, &str)> {
     (local_ok && domain_ok).then_some((local, domain))
 }
 
-/// The network a client is counted by: IPv4 as it is, IPv6 per /64.
-fn network(ip: IpAddr) -> Vec<u8> {
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets()[..8].to_vec(),
+/// The network a client is counted by: its first `v6_bits` (IPv6) or `v4_bits` (IPv4), each
+/// a multiple of 8, with the prefix length so that networks of two sizes never share a key.
+fn network(ip: IpAddr, v6_bits: usize, v4_bits: usize) -> Vec<u8> {
+    let (bits, octets) = match ip.to_canonical() {
+        IpAddr::V4(v4) => (v4_bits, v4.octets()[..v4_bits / 8].to_vec()),
+        IpAddr::V6(v6) => (v6_bits, v6.octets()[..v6_bits / 8].to_vec()),
+    };
+    let mut key = octets;
+    key.push(bits as u8);
+    key
+}
+
+/// The inbox an address reaches, as it is counted: any case, without a `+tag` (most
+/// providers deliver `ann+1@` to `ann@`), and for Gmail without dots (`a.nn@gmail.com` is
+/// `ann@gmail.com`, and so is `ann@googlemail.com`).
+fn inbox(local: &str, domain: &str) -> String {
+    let local = local
+        .split('+')
+        .next()
+        .unwrap_or(local)
+        .to_ascii_lowercase();
+    let domain = domain.to_ascii_lowercase();
+    match domain.as_str() {
+        "gmail.com" | "googlemail.com" => format!("{}@gmail.com", local.replace('.', "")),
+        _ => format!("{local}@{domain}"),
     }
 }
 
@@ -322,37 +392,27 @@ mod tests {
         let other: IpAddr = "192.0.2.7".parse().unwrap();
         let t = 1_700_000_000_000;
         let ok = |s: &str| Ok(s.to_string());
-        assert_eq!(
-            n.sign_up("r", a, " Ann@Example.org ", t),
-            ok("Ann@Example.org")
-        );
-        assert_eq!(
-            n.sign_up("r", other, "ann@example.org", t),
-            ok("ann@example.org")
-        );
+        let sign_up =
+            |ip: IpAddr, address: &str, t: Millis| n.sign_up("r", ip, address, t).map(|s| s.to);
+        assert_eq!(sign_up(a, " Ann@Example.org ", t), ok("Ann@Example.org"));
+        assert_eq!(sign_up(other, "ann@example.org", t), ok("ann@example.org"));
         // The third sign-up naming one address this hour, from anywhere: refused.
+        assert_eq!(sign_up(other, "ANN@example.org", t), Err(Refused::Limited));
         assert_eq!(
-            n.sign_up("r", other, "ANN@example.org", t),
-            Err(Refused::Limited)
-        );
-        assert_eq!(
-            n.sign_up("r", same_64, "bob@example.org", t),
+            sign_up(same_64, "bob@example.org", t),
             ok("bob@example.org")
         );
-        assert_eq!(n.sign_up("r", a, "cy@example.org", t), ok("cy@example.org"));
+        assert_eq!(sign_up(a, "cy@example.org", t), ok("cy@example.org"));
         // The /64 has signed up three times.
         assert_eq!(
-            n.sign_up("r", same_64, "dee@example.org", t),
+            sign_up(same_64, "dee@example.org", t),
             Err(Refused::Limited)
         );
-        assert_eq!(
-            n.sign_up("r", a, "not an address", t),
-            Err(Refused::Invalid)
-        );
+        assert_eq!(sign_up(a, "not an address", t), Err(Refused::Invalid));
         // Dressed-up forms of one inbox count as that inbox, or are no address at all.
         let next = "192.0.2.99".parse().unwrap();
         assert_eq!(
-            n.sign_up("r", next, "ann+news@example.org", t),
+            sign_up(next, "ann+news@example.org", t),
             Err(Refused::Limited)
         );
         for odd in [
@@ -369,13 +429,108 @@ mod tests {
             "a..b@example.org",
             ".a@example.org",
         ] {
-            assert_eq!(n.sign_up("r", next, odd, t), Err(Refused::Invalid), "{odd}");
+            assert_eq!(sign_up(next, odd, t), Err(Refused::Invalid), "{odd}");
         }
         let next_hour = t + HOUR_MS;
         assert_eq!(
-            n.sign_up("r", a, "dee@example.org", next_hour),
+            sign_up(a, "dee@example.org", next_hour),
             ok("dee@example.org")
         );
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_forgets_the_oldest_never_the_one_being_counted() {
+        let cfg = room("per_client_per_hour = 10\nper_address_per_hour = 2");
+        let n = Notifier::new(cfg.notify.as_ref().unwrap()).unwrap();
+        let t = 1_700_000_000_000;
+        let victim: IpAddr = "198.51.100.1".parse().unwrap();
+        n.sign_up("r", victim, "victim@example.org", t).unwrap();
+        n.sign_up("r", victim, "victim@example.org", t).unwrap();
+        // 6,000 addresses × 10 posts wiped the old table; an evicting one keeps the victim's
+        // count while it is in use.
+        for i in 0..70_000u32 {
+            let ip = IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+            if i % 1000 == 0 {
+                assert_eq!(
+                    n.sign_up("r", victim, "victim@example.org", t),
+                    Err(Refused::Limited),
+                    "after {i} strangers"
+                );
+            }
+            let _ = n.sign_up("r", ip, &format!("s{i}@example.org"), t);
+        }
+        assert_eq!(
+            n.sign_up("r", victim, "victim@example.org", t),
+            Err(Refused::Limited)
+        );
+    }
+
+    #[test]
+    fn gmail_dots_are_one_inbox_and_only_kept_sign_ups_count() {
+        let cfg = room("per_client_per_hour = 10\nper_address_per_hour = 2");
+        let n = Notifier::new(cfg.notify.as_ref().unwrap()).unwrap();
+        let t = 1_700_000_000_000;
+        let ip = |i: u8| IpAddr::from([192, 0, 2, i]);
+        n.sign_up("r", ip(1), "victim@gmail.com", t).unwrap();
+        n.sign_up("r", ip(2), "v.ictim@gmail.com", t).unwrap();
+        for variant in [
+            "vic.tim@gmail.com",
+            "V.I.C.T.I.M@googlemail.com",
+            "victim+x@GMAIL.com",
+        ] {
+            assert_eq!(
+                n.sign_up("r", ip(3), variant, t),
+                Err(Refused::Limited),
+                "{variant}"
+            );
+        }
+        // Elsewhere a dot is a different inbox.
+        n.sign_up("r", ip(4), "a.nn@example.org", t).unwrap();
+        n.sign_up("r", ip(4), "ann@example.org", t).unwrap();
+        // A sign-up refused later (a second address for the ticket) is given back.
+        let kept = n.sign_up("r", ip(5), "bob@example.org", t).unwrap();
+        let refused = n.sign_up("r", ip(5), "bob@example.org", t).unwrap();
+        n.refund(&refused);
+        assert_eq!(kept.to, "bob@example.org");
+        n.sign_up("r", ip(6), "bob@example.org", t).unwrap();
+        assert_eq!(
+            n.sign_up("r", ip(7), "bob@example.org", t),
+            Err(Refused::Limited)
+        );
+    }
+
+    #[test]
+    fn a_network_signs_up_a_bounded_number_however_many_addresses_it_has() {
+        let cfg = room("per_client_per_hour = 10\nper_network_per_hour = 50");
+        let n = Notifier::new(cfg.notify.as_ref().unwrap()).unwrap();
+        let t = 1_700_000_000_000;
+        // One IPv6 /53: 2,048 /64s, each its own client.
+        let mut kept = 0;
+        for i in 0..2_000u16 {
+            let ip: IpAddr = format!("2001:db8:0:{:x}::1", i).parse().unwrap();
+            if n.sign_up("r", ip, &format!("s{i}@example.org"), t).is_ok() {
+                kept += 1;
+            }
+        }
+        assert_eq!(kept, 50);
+        // IPv4: a /24 likewise; another network is not held up.
+        let mut kept = 0;
+        for i in 0..=255u8 {
+            if n.sign_up(
+                "r",
+                IpAddr::from([203, 0, 113, i]),
+                &format!("v{i}@example.org"),
+                t,
+            )
+            .is_ok()
+            {
+                kept += 1;
+            }
+        }
+        assert_eq!(kept, 50);
+        assert!(n
+            .sign_up("r", IpAddr::from([198, 51, 100, 1]), "real@example.org", t)
+            .is_ok());
     }
 
     #[test]

@@ -270,10 +270,70 @@ fn invalid(field: &str, message: impl Into<String>) -> Invalid {
     }
 }
 
+/// A JSON text with no key twice in any object: `{"state":"open","state":"closed"}` means
+/// nothing one could act on, and readers differ on which one wins.
+struct NoRepeatedKeys;
+
+impl<'de> serde::Deserialize<'de> for NoRepeatedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoRepeatedKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoRepeatedKeys {
+    type Value = NoRepeatedKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoRepeatedKeys>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !keys.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "\"{key}\" is given twice; give each field once"
+                )));
+            }
+            map.next_value::<NoRepeatedKeys>()?;
+        }
+        Ok(self)
+    }
+}
+
 fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| Invalid {
+    let not_json = |e: serde_json::Error| Invalid {
         field: None,
         message: format!("the body is not JSON: {e}"),
+    };
+    let value: Value = serde_json::from_slice(body).map_err(not_json)?;
+    serde_json::from_slice::<NoRepeatedKeys>(body).map_err(|e| Invalid {
+        field: None,
+        message: format!("the body repeats a key: {e}"),
     })?;
     let Value::Object(fields) = value else {
         return Err(Invalid {
@@ -665,9 +725,17 @@ mod tests {
             ("{}", None),
             ("[1]", None),
             ("{", None),
+            // A key given twice is refused, at the top and inside the message.
+            ("{\"state\":\"open\",\"state\":\"closed\"}", None),
+            ("{\"message\":{\"de\":\"a\",\"de\":\"b\"}}", None),
         ] {
             assert_eq!(field(body).as_deref(), named, "{body}");
         }
+        let twice = parse_change(br#"{"state":"open","state":"closed"}"#).unwrap_err();
+        assert!(
+            twice.message.contains("\"state\" is given twice"),
+            "{twice:?}"
+        );
         let long = format!("{{\"message\": {{\"en\": \"{}\"}}}}", "x".repeat(1001));
         assert_eq!(field(&long).as_deref(), Some("message.en"));
 

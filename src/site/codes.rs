@@ -60,33 +60,49 @@ impl Room {
     }
 }
 
-/// Slots of the code cache: 512 KiB a room, whatever the traffic.
+/// Slots of the code cache: 1 MiB a room, whatever the traffic.
 const SLOTS: usize = 1 << 16;
+/// The low bits of a cache word that carry part of a code; the offset's higher bits above.
+const PART_BITS: u32 = 50;
+const PART: u64 = (1 << PART_BITS) - 1;
 
-/// The place codes of one line, remembered so that a status poll costs no second HMAC: slot
-/// `offset % SLOTS` holds the MAC of the last offset that fell on it, with the offset's
-/// higher 14 bits to tell it apart (offsets have 30 bits). Fixed memory, no entry per visitor;
-/// a line of more than 65,536 places shares slots, and a miss is a MAC computed again.
+/// The place codes of one line, remembered so that a status poll costs no HMAC: slot
+/// `offset % SLOTS` holds the 80 bits of the last offset's code that fell on it, in two
+/// words (the low 50 bits, the high 30), each with the offset's higher 14 bits to tell it
+/// apart (offsets have 30 bits). Two words written by different offsets never pass for one
+/// code: their tags differ. Fixed memory, no entry per visitor; a line of more than 65,536
+/// places shares slots, and a miss is a code computed again.
 pub struct CodeCache {
     line: Line,
-    slots: Box<[AtomicU64]>,
+    slots: Box<[[AtomicU64; 2]]>,
 }
 
 impl CodeCache {
     pub fn new(line: Line) -> CodeCache {
         CodeCache {
             line,
-            slots: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
+            slots: (0..SLOTS)
+                .map(|_| [AtomicU64::new(0), AtomicU64::new(0)])
+                .collect(),
         }
     }
 
-    fn get(&self, offset: u64) -> Option<u64> {
-        let word = self.slots[offset as usize % SLOTS].load(Ordering::Relaxed);
-        (word != 0 && word >> 50 == offset >> 16).then_some(word & ((1 << 50) - 1))
+    fn get(&self, offset: u64) -> Option<u128> {
+        let [low, high] = &self.slots[offset as usize % SLOTS];
+        let (low, high) = (low.load(Ordering::Relaxed), high.load(Ordering::Relaxed));
+        let tag = offset >> 16;
+        (low != 0 && low >> PART_BITS == tag && high >> PART_BITS == tag)
+            .then(|| (u128::from(high & PART) << PART_BITS) | u128::from(low & PART))
     }
 
-    fn put(&self, offset: u64, mac: u64) {
-        self.slots[offset as usize % SLOTS].store((offset >> 16) << 50 | mac, Ordering::Relaxed);
+    fn put(&self, offset: u64, value: u128) {
+        let [low, high] = &self.slots[offset as usize % SLOTS];
+        let tag = (offset >> 16) << PART_BITS;
+        low.store(tag | (value as u64 & PART), Ordering::Relaxed);
+        high.store(
+            tag | ((value >> PART_BITS) as u64 & PART),
+            Ordering::Relaxed,
+        );
     }
 }
 
@@ -101,16 +117,16 @@ impl Room {
             self.codes.store(Arc::new(CodeCache::new(line)));
             cache = self.codes.load();
         }
-        let mac = match cache.get(offset).filter(|_| cache.line == line) {
-            Some(mac) => mac,
+        let value = match cache.get(offset).filter(|_| cache.line == line) {
+            Some(value) => value,
             None => {
-                let mac = code::place_tag(&self.keys, line, offset);
+                let value = code::place_value(&self.keys, line, offset);
                 if cache.line == line {
-                    cache.put(offset, mac);
+                    cache.put(offset, value);
                 }
-                mac
+                value
             }
         };
-        Some(code::format_place(offset, mac))
+        Some(code::format_place(value))
     }
 }

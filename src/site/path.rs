@@ -2,17 +2,18 @@
 //! might take for it, and only plain paths may be bypassed. Pure over text.
 
 /// A path with nothing an upstream could read differently: no percent-encoding, no `;`
-/// parameters, no backslashes, no empty segments. Only such paths may be bypassed.
+/// parameters, no backslashes, no empty segments, no segment ending in a dot (Windows and
+/// IIS read `/termine.` as `/termine`). Only such paths may be bypassed.
 pub fn path_is_plain(path: &str) -> bool {
     // One pass over the bytes: it runs twice on every request.
     let mut last = 0u8;
     for b in path.bytes() {
-        if matches!(b, b'%' | b';' | b'\\') || (b == b'/' && last == b'/') {
+        if matches!(b, b'%' | b';' | b'\\') || (b == b'/' && matches!(last, b'/' | b'.')) {
             return false;
         }
         last = b;
     }
-    true
+    last != b'.'
 }
 
 /// `prefix` matches `path` at a segment boundary: "/static/" and "/favicon.ico" match
@@ -57,7 +58,14 @@ pub fn canonical_path(raw: &str) -> String {
     let text = percent_decode(&once).replace('\\', "/");
     let mut segments: Vec<&str> = Vec::new();
     for segment in text.split('/') {
-        match segment.split(';').next().unwrap_or("") {
+        // Windows drops a name's trailing dots and spaces: IIS serves `/termine./` and
+        // `/termine%20/` as `/termine/`.
+        let segment = segment.split(';').next().unwrap_or("");
+        let segment = match segment {
+            "." | ".." => segment,
+            s => s.trim_end_matches(['.', ' ']),
+        };
+        match segment {
             "" | "." => {}
             ".." => {
                 segments.pop();

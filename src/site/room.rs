@@ -64,6 +64,8 @@ pub struct Issuance {
     pub passes: Arc<PassLimiter>,
     /// Place codes tried per address (`access::code::GUESSES_PER_MINUTE`).
     pub guesses: Arc<AddressLimiter>,
+    /// Answered eligibility forms that drew a ticket: one ticket per answer.
+    pub answers: Arc<crate::access::answers::AnswerDraws>,
 }
 
 impl Issuance {
@@ -94,11 +96,13 @@ impl Issuance {
         let guesses = old.map(|o| o.guesses.clone()).unwrap_or_else(|| {
             Arc::new(AddressLimiter::new(crate::access::code::GUESSES_PER_MINUTE))
         });
+        let answers = old.map(|o| o.answers.clone()).unwrap_or_default();
         Issuance {
             limiter,
             challenges,
             passes,
             guesses,
+            answers,
         }
     }
 
@@ -185,9 +189,17 @@ impl Room {
             kind: Kind::Answered,
             seq: self.questions,
             expires_at: now_s + ANSWERED_TTL,
-            id: now_s,
+            // Tells this answer from every other: it draws one ticket (`access::answers`).
+            id: crate::access::ticket::random_u64(),
         };
         self.cookie(&self.keys.sign(&token), ANSWERED_TTL, secure)
+    }
+
+    /// The id of the answered form `token` is, when drawing with it is what it is for.
+    pub fn answer_id(&self, token: Option<&Token>) -> Option<u64> {
+        token
+            .filter(|t| self.asks() && t.kind == Kind::Answered && t.seq == self.questions)
+            .map(|t| t.id)
     }
 
     /// Whether `token` lets its holder draw a ticket as far as the questions go.

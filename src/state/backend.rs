@@ -49,6 +49,10 @@ pub struct Backend {
     /// Ends the background work: the save ticker and every room's sync.
     stop: watch::Sender<bool>,
     tasks: Mutex<JoinSet<()>>,
+    /// Wakes the saver of a state directory before its next tick: a change a visitor waits
+    /// to see on disk (a sign-up, an invitation) is written at once, with every other one
+    /// that came meanwhile.
+    saver: Arc<tokio::sync::Notify>,
 }
 
 impl Backend {
@@ -67,6 +71,7 @@ impl Backend {
             persist_failing: AtomicBool::new(false),
             stop: watch::channel(false).0,
             tasks: Mutex::new(JoinSet::new()),
+            saver: Arc::new(tokio::sync::Notify::new()),
         }))
     }
 
@@ -96,7 +101,9 @@ impl Backend {
         }
         let state: Arc<dyn RoomState> = match &self.store {
             Store::Memory => Arc::new(EmbeddedState::new(now, limits)),
-            Store::Dir(dir) => Arc::new(EmbeddedState::open(dir.room(id), now, limits)?),
+            Store::Dir(dir) => Arc::new(
+                EmbeddedState::open(dir.room(id), now, limits)?.saved_by(self.saver.clone()),
+            ),
             Store::Redis(conn) => {
                 let shared = SharedState::open(conn, id, limits);
                 self.spawn(redis::keep_synced(
@@ -120,12 +127,16 @@ impl Backend {
             Store::Dir(_) => {
                 let backend = Arc::downgrade(self);
                 let mut stopped = self.stop.subscribe();
+                let saver = self.saver.clone();
                 self.spawn(async move {
                     let mut interval = tokio::time::interval(SAVE_EVERY);
                     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                     loop {
+                        // Wakes for the tick, or at once for changes waiting for the disk:
+                        // those that come while a save runs go together in the next.
                         tokio::select! {
                             _ = interval.tick() => {}
+                            _ = saver.notified() => {}
                             _ = stopped.changed() => return,
                         }
                         let Some(backend) = backend.upgrade() else {

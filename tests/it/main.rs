@@ -1,6 +1,7 @@
 //! Integration tests: one binary, so the project links its tests once.
 
 mod admin;
+mod attack;
 mod booking;
 mod browser;
 mod cli;

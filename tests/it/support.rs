@@ -139,6 +139,25 @@ async fn upstream_handle(
         headers: req.headers().clone(),
     });
     let query = req.uri().query().unwrap_or("").to_string();
+    // As Apache answers TRACE by default (`TraceEnable On`): the request's head echoed back,
+    // in the body and (as some debug handlers do) in the answer's headers.
+    let echo = req.method() == Method::TRACE || req.uri().path().ends_with("/echo");
+    if echo {
+        let mut body = format!("{} {}\r\n", req.method(), req.uri());
+        let mut r = text(StatusCode::OK, "");
+        for (name, value) in req.headers() {
+            body.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap_or("?")));
+            if !matches!(
+                name.as_str(),
+                "content-length" | "transfer-encoding" | "connection" | "host"
+            ) {
+                r.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+        *r.body_mut() = Full::new(Bytes::from(body)).boxed();
+        current.fetch_sub(1, Ordering::SeqCst);
+        return r;
+    }
     let resp = match req.uri().path() {
         "/release" => {
             let mut r = text(StatusCode::OK, "booked");

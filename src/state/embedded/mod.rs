@@ -69,6 +69,20 @@ pub struct EmbeddedState {
     reserve_failed_at: AtomicU64,
     /// Writes of the state file so far.
     writes: AtomicU64,
+    /// Group commit: changes a visitor is told of only once they are on disk (a letter
+    /// asked for, an invitation used, a letter sent) each take a number (`Line::changes`);
+    /// this says up to which number the file holds them, and up to which a save failed.
+    durable: tokio::sync::watch::Sender<Durable>,
+    /// Wakes the backend's saver (set by the backend): many such changes, one write. Without
+    /// it (a state opened alone, in tests) each change is saved on the spot.
+    saver: Option<Arc<tokio::sync::Notify>>,
+}
+
+/// How far the state file holds the changes that wait for it (`EmbeddedState::durable`).
+#[derive(Debug, Clone, Copy, Default)]
+struct Durable {
+    saved: u64,
+    failed: u64,
 }
 
 struct Line {
@@ -104,6 +118,8 @@ struct Line {
     invitations: std::collections::BTreeMap<u64, u64>,
     /// E-mails owed to visitors, and tickets written to.
     letters: letters::Letters,
+    /// Changes made so far that a caller waits to see on disk (see `EmbeddedState::durable`).
+    changes: u64,
 }
 
 impl Line {
@@ -349,6 +365,7 @@ impl EmbeddedState {
             supply: None,
             invitations: std::collections::BTreeMap::new(),
             letters: letters::Letters::default(),
+            changes: 0,
         };
         line.follow_supply();
         line.configure_adaptive(now);
@@ -361,7 +378,33 @@ impl EmbeddedState {
             message: ArcSwap::from_pointee(Message::default()),
             reserve_failed_at: AtomicU64::new(0),
             writes: AtomicU64::new(0),
+            durable: tokio::sync::watch::channel(Durable::default()).0,
+            saver: None,
         }
+    }
+
+    /// Has the changes that wait for the disk written by the backend's saver, which `saver`
+    /// wakes: one write for all that came meanwhile, off the request threads.
+    pub fn saved_by(mut self, saver: Arc<tokio::sync::Notify>) -> EmbeddedState {
+        self.saver = Some(saver);
+        self
+    }
+
+    /// Whether change number `change` (of `Line::changes`) is on disk now, or was saved in
+    /// vain. Waits for the saver (it does not block the thread); alone, saves at once.
+    async fn on_disk(&self, change: u64, now: Millis) -> bool {
+        if self.file.is_none() {
+            return true;
+        }
+        let Some(saver) = &self.saver else {
+            return self.save(now, false).is_ok();
+        };
+        let mut durable = self.durable.subscribe();
+        saver.notify_one();
+        durable
+            .wait_for(|d| d.saved >= change || d.failed >= change)
+            .await
+            .is_ok_and(|d| d.saved >= change)
     }
 
     fn snapshot(&self, l: &Line, active: u64) -> Figures {
@@ -514,6 +557,7 @@ impl EmbeddedState {
             .collect();
         let sessions = sessions.into_iter().map(|(id, s)| (id, s.seen)).collect();
         let ended = sorted(&self.ended);
+        let mut changes = 0;
         let (saved, reserved) = self.with_line(|l| {
             let settings = match change {
                 Some(change) => l.changed(change, now, active),
@@ -529,6 +573,7 @@ impl EmbeddedState {
                 issued.saturating_add(brisk.max(RESERVE_MIN))
             };
             l.reserved = l.reserved.min(reserved);
+            changes = l.changes;
             let (letters, written) = l.letters.saved();
             let saved = Saved {
                 format: FORMAT,
@@ -564,9 +609,14 @@ impl EmbeddedState {
             } == saved
         });
         if !unchanged {
-            room_file.save(&saved)?;
+            if let Err(e) = room_file.save(&saved) {
+                self.durable
+                    .send_modify(|d| d.failed = d.failed.max(changes));
+                return Err(e);
+            }
             self.writes.fetch_add(1, Ordering::Relaxed);
         }
+        self.durable.send_modify(|d| d.saved = d.saved.max(changes));
         self.with_line(|l| {
             // A save whose snapshot predates a change of the pre-queue must not hand out the
             // numbers it reserved: the change has to reach the disk first.
@@ -820,37 +870,49 @@ impl RoomState for EmbeddedState {
     }
 
     fn invite(&self, index: u64, seq: u64, now: Millis) -> StateFuture<'_, u64> {
-        let (kept, new) = self.with_line(|l| match l.invitations.get(&index) {
-            Some(&kept) => (kept, false),
+        let (kept, change) = self.with_line(|l| match l.invitations.get(&index) {
+            Some(&kept) => (kept, None),
             None => {
                 l.invitations.insert(index, seq);
-                (seq, true)
+                l.changes += 1;
+                (seq, Some(l.changes))
             }
         });
-        // On disk before the ticket goes out: a code never draws twice, even across a crash.
-        let saved = if new {
-            self.save(now, false).map_err(|e| {
-                self.with_line(|l| l.invitations.remove(&index));
-                StateError::from(e)
-            })
-        } else {
-            Ok(())
-        };
-        Box::pin(std::future::ready(saved.map(|()| kept)))
+        Box::pin(async move {
+            // On disk before the ticket goes out: a code never draws twice, even across a
+            // crash.
+            if let Some(change) = change {
+                if !self.on_disk(change, now).await {
+                    self.with_line(|l| l.invitations.remove(&index));
+                    return Err(StateError::Unavailable(
+                        "the state file cannot be written".into(),
+                    ));
+                }
+            }
+            Ok(kept)
+        })
     }
 
     fn enlist(&self, letter: Letter, now: Millis) -> StateFuture<'_, Enlisted> {
         let seq = letter.seq;
-        let enlisted = self.with_line(|l| l.letters.enlist(letter));
-        // On disk before the visitor is told: the letter survives a crash.
-        let saved = match enlisted {
-            Enlisted::Added => self.save(now, false).map_err(|e| {
+        let (enlisted, change) = self.with_line(|l| {
+            let enlisted = l.letters.enlist(letter);
+            if enlisted == Enlisted::Added {
+                l.changes += 1;
+            }
+            (enlisted, l.changes)
+        });
+        Box::pin(async move {
+            // On disk before the visitor is told: the letter survives a crash. Sign-ups that
+            // come together share one write.
+            if enlisted == Enlisted::Added && !self.on_disk(change, now).await {
                 self.with_line(|l| l.letters.unlist(seq));
-                StateError::from(e)
-            }),
-            _ => Ok(()),
-        };
-        Box::pin(std::future::ready(saved.map(|()| enlisted)))
+                return Err(StateError::Unavailable(
+                    "the state file cannot be written".into(),
+                ));
+            }
+            Ok(enlisted)
+        })
     }
 
     fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>> {
@@ -859,13 +921,21 @@ impl RoomState for EmbeddedState {
     }
 
     fn letter_done(&self, seq: u64, now: Millis) -> StateFuture<'_, ()> {
-        // The address leaves the disk with this save (a failed one: with the next).
-        let saved = if self.with_line(|l| l.letters.done(seq)) {
-            self.save(now, false).map_err(StateError::from)
-        } else {
-            Ok(())
-        };
-        Box::pin(std::future::ready(saved))
+        let change = self.with_line(|l| {
+            l.letters.done(seq).then(|| {
+                l.changes += 1;
+                l.changes
+            })
+        });
+        Box::pin(async move {
+            // The address leaves the disk with this save (a failed one: with the next).
+            match change {
+                Some(change) if !self.on_disk(change, now).await => Err(StateError::Unavailable(
+                    "the state file cannot be written".into(),
+                )),
+                _ => Ok(()),
+            }
+        })
     }
 
     fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {

@@ -1,0 +1,151 @@
+//! What a black-box attack on the booking site's side and the e-mail feature found, each
+//! as the attacker did it: TRACE echoing the origin-lock secret, underscore twins of the
+//! gateway's headers, paths an IIS-style upstream reads as the room's prefix, and repeated
+//! keys in an admin change.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Empty};
+
+use crate::support::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_wartesaal");
+
+/// A secret file made by `wartesaal keygen --out`, and its text.
+fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join(name);
+    let out = Command::new(BIN)
+        .args(["keygen", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&file).unwrap().trim().to_string();
+    (file, text)
+}
+
+/// A room with the origin lock and the admission header, whose static files and monitoring
+/// agent pass unqueued: the routes the attacker sent TRACE on.
+async fn locked_room(name: &str) -> (Upstream, Gateway, String) {
+    let up = upstream().await;
+    let dir = temp_dir(name);
+    let (lock_file, secret) = keygen(&dir, "origin.secret");
+    let (key_file, _) = keygen(&dir, "admission.key");
+    let rooms = room(
+        "r",
+        &up.url(),
+        &format!(
+            "path_prefixes = [\"/termine/\"]\nadmit_per_minute = 60\n\
+             bypass_paths = [\"/termine/static/\"]\nbypass_user_agents = [\"Pingdom\"]\n\
+             origin_header = {{ name = \"X-Origin-Lock\", secret_file = \"{}\" }}\n\
+             admission_header = true\nadmission_key_file = \"{}\"",
+            lock_file.display(),
+            key_file.display()
+        ),
+    );
+    let gw = gateway(&config_text("", &rooms)).await;
+    (up, gw, secret)
+}
+
+async fn send(
+    gw: &Gateway,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, http::HeaderMap, String) {
+    let mut v = gw.visitor();
+    let mut req = v.request(Method::from_bytes(method.as_bytes()).unwrap(), path);
+    for (k, val) in headers {
+        req = req.header(*k, *val);
+    }
+    let a = v.send(req.body(Empty::new().boxed()).unwrap()).await;
+    (a.status, a.headers, a.body)
+}
+
+#[tokio::test]
+async fn trace_and_track_are_refused_everywhere_and_no_answer_shows_the_origin_secret() {
+    let (up, gw, secret) = locked_room("trace").await;
+    for (method, path, headers) in [
+        ("TRACE", "/termine/static/x", vec![]),
+        ("TRACE", "/impressum", vec![]),
+        (
+            "TRACE",
+            "/termine/book",
+            vec![("user-agent", "Pingdom.com_bot")],
+        ),
+        ("TRACK", "/termine/static/x", vec![]),
+        ("TRACE", "/.wartesaal/status?room=r", vec![]),
+    ] {
+        let (status, h, body) = send(&gw, method, path, &headers).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(h.get("allow").is_some(), "405 says what is allowed");
+        assert!(!body.contains(&secret), "{method} {path}: {body}");
+    }
+    assert!(
+        up.paths().is_empty(),
+        "TRACE never reaches the booking site"
+    );
+
+    // A debug page of the site that echoes the request's headers in its answer's: the
+    // secret reaches the site, never the visitor.
+    let (status, h, _) = send(&gw, "GET", "/termine/static/echo", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = up.last("/termine/static/echo").unwrap();
+    assert_eq!(seen.headers["x-origin-lock"], secret.as_str());
+    assert!(h.get("x-origin-lock").is_none());
+    assert!(
+        h.values().all(|v| !v
+            .as_bytes()
+            .windows(secret.len())
+            .any(|w| w == secret.as_bytes())),
+        "no header carries the secret: {h:?}"
+    );
+    // The unqueued echo route of the test upstream: `/echo` outside the prefix.
+    let (_, h, _) = send(&gw, "GET", "/echo", &[("x-mine", "kept")]).await;
+    assert_eq!(h.get("x-mine").map(|v| v.as_bytes()), Some(&b"kept"[..]));
+    assert!(h.get("x-origin-lock").is_none());
+    assert!(
+        gw.metric("wartesaal_protections_total{reason=\"upstream_echo\",room=\"r\"}")
+            .await
+            >= 2.0
+    );
+}
+
+#[tokio::test]
+async fn underscore_twins_of_the_gateways_headers_never_reach_the_site() {
+    let (up, gw, secret) = locked_room("twins").await;
+    let (status, _, _) = send(
+        &gw,
+        "GET",
+        "/termine/static/app.css",
+        &[
+            ("x_origin_lock", "forged"),
+            ("X_Wartesaal_Admission", "v1.r.0.0.9999999999.forged"),
+            ("x-wartesaal_admission", "forged"),
+            ("x_forwarded_for", "10.9.9.9"),
+            ("x_real_ip", "10.9.9.9"),
+            ("x_custom_header", "kept"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = up.last("/termine/static/app.css").unwrap();
+    let names: Vec<&str> = seen.headers.keys().map(|n| n.as_str()).collect();
+    for twin in [
+        "x_origin_lock",
+        "x_wartesaal_admission",
+        "x-wartesaal_admission",
+        "x_forwarded_for",
+        "x_real_ip",
+    ] {
+        assert!(!names.contains(&twin), "{twin} passed: {names:?}");
+    }
+    assert_eq!(
+        seen.headers["x_custom_header"], "kept",
+        "other underscores stay"
+    );
+    assert_eq!(seen.headers["x-origin-lock"], secret.as_str());
+}
