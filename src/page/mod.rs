@@ -245,7 +245,8 @@ pub fn percent_encode(s: &str) -> String {
 }
 
 /// Everything the waiting page shows, worded in the page's language: the variables of an
-/// operator's `waiting.html` (README, "Your own page") and what the built-in page is made of.
+/// operator's `waiting.html` (docs/visitors.md, "Your own page") and what the built-in page is
+/// made of.
 #[derive(Debug, Serialize)]
 pub struct WaitingPage<'a> {
     /// "de" or "en".

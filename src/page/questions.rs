@@ -76,7 +76,7 @@ pub struct QuestionItem<'a> {
 }
 
 /// The eligibility form, or the answer to a "no": the variables of an operator's
-/// `questions.html` (README, "Your own page").
+/// `questions.html` (docs/visitors.md, "Your own page").
 #[derive(Debug, Serialize)]
 pub struct QuestionsPage<'a> {
     pub lang: &'static str,

@@ -207,8 +207,8 @@ pub fn load_rooms(config: &Config) -> Result<HashMap<String, Arc<Templates>>, Co
             Err(e) => problems.push(Problem {
                 key: format!("rooms[{i}].template_dir"),
                 message: e.to_string(),
-                hint: "fix the template (minijinja syntax, variables as in README \"Your own \
-                       page\"), or leave template_dir out for the built-in page"
+                hint: "fix the template (minijinja syntax, variables as in docs/visitors.md, \
+                       \"Your own page\"), or leave template_dir out for the built-in page"
                     .into(),
             }),
         }

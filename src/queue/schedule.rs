@@ -339,7 +339,7 @@ pub fn write_audit(
     writeln!(
         out,
         "# place i is served ticket first + j where shuffle(j) = i: a Feistel network of 6 \
-         rounds over SHA-256 with cycle walking (README, \"Fair opening\")"
+         rounds over SHA-256 with cycle walking (docs/operations.md, \"Fair opening\")"
     )?;
     writeln!(out, "place\tticket")?;
     let shuffle = Shuffle::new(&frozen.key, frozen.size);

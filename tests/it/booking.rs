@@ -32,14 +32,15 @@ fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     (file, text)
 }
 
-/// The ```nginx block README gives for the origin lock.
+/// The ```nginx block docs/security.md gives for the origin lock.
 fn readme_nginx_recipe() -> String {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let at = readme
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/security.md"))
+            .unwrap();
+    let at = page
         .find("<!-- origin-lock: nginx -->")
-        .expect("README marks its nginx recipe");
-    let block = &readme[at..];
+        .expect("docs/security.md marks its nginx recipe");
+    let block = &page[at..];
     let start = block.find("```nginx\n").unwrap() + "```nginx\n".len();
     let end = block[start..].find("```").unwrap();
     block[start..start + end].to_string()

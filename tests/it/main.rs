@@ -18,6 +18,7 @@ mod notify;
 mod page;
 mod process;
 mod protection;
+mod readme;
 mod restore;
 mod scaleout;
 mod simulation;
