@@ -10,7 +10,6 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
-use crate::access::answers::Claim;
 use crate::access::issuance::Refusal;
 use crate::access::ticket::{Kind, TokenError};
 use crate::config::Lang;
@@ -21,10 +20,11 @@ use crate::queue::admission::Estimate;
 use crate::queue::schedule::Place;
 use crate::site::path::percent_decode;
 use crate::site::{RequestPath, Room, Route, Site};
-use crate::state::{OperatorState, StateError};
+use crate::state::OperatorState;
 
+use super::issue::Issued;
 use super::reply::{answer, asset, plain};
-use super::{decide, limited, moment_view, view, Decision, Gateway, Reply, Visit, LANG_COOKIE};
+use super::{decide, moment_view, view, Decision, Gateway, Reply, Visit, LANG_COOKIE};
 
 /// How long a browser may take to send a solved challenge's few bytes.
 const PROOF_BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -212,74 +212,31 @@ impl Gateway {
                 )
             }
         }
-        // One answered form draws one ticket, with a puzzle solved or not.
-        let answer = room.answer_id(token.as_ref());
-        if let Some(answer) = answer {
-            match room.issuance.answers.claim(answer) {
-                Claim::Fresh => {}
-                Claim::Drawing => return limited(room, visit, 1),
-                Claim::Drew(seq) if figures.holds(seq) => {
-                    room.metrics.refused(Refused::AnswerReplayed);
-                    let lang = visit.lang(room.cfg.language);
-                    let place = figures.order.place(seq);
-                    let mut view = view::view(room, &figures, Some(place), lang, now_s);
-                    view.place_code = room.place_code(seq, &figures);
-                    return Reply::Json {
-                        room,
-                        view,
-                        cookie: Some(room.ticket_cookie(seq, now_s, now_s, visit.secure)),
-                        outcome: Outcome::Waiting,
-                    };
-                }
-                Claim::Drew(_) => {
-                    room.metrics.refused(Refused::AnswerReplayed);
-                    return Reply::rejected(
-                        room,
-                        StatusCode::CONFLICT,
-                        "these answers drew a ticket already; reload the page to answer again",
-                    );
-                }
-            }
-        }
-        if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
-            if let Some(answer) = answer {
-                room.issuance.answers.release(answer);
-            }
-            return limited(room, visit, retry);
-        }
-        let gate = room.gate(visit.fwd.client_ip, Some((id, until)));
-        let drawn = room.state.draw(now, gate).await;
-        if let Some(answer) = answer {
-            match &drawn {
-                Ok((d, _)) => room.issuance.answers.drew(answer, d.seq),
-                Err(_) => room.issuance.answers.release(answer),
-            }
-        }
-        match drawn {
-            Ok((drawn, figures)) => {
-                room.metrics.tickets_issued.inc();
-                tracing::debug!(room = %room.cfg.id, seq = drawn.seq, "ticket drawn by proof of work");
-                let lang = visit.lang(room.cfg.language);
-                let place = figures.order.place(drawn.seq);
-                let mut view = view::view(room, &figures, Some(place), lang, now_s);
-                view.place_code = room.place_code(drawn.seq, &figures);
-                Reply::Json {
+        let (seq, figures) = match self
+            .issue(room, visit, token.as_ref(), Some((id, until)), now)
+            .await
+        {
+            Ok(Issued::Drawn(drawn, figures)) => (drawn.seq, figures),
+            // A copy of an answered form's cookie: its ticket, while it holds a place.
+            Ok(Issued::Again(seq)) if figures.holds(seq) => (seq, figures),
+            Ok(Issued::Again(_)) => {
+                return Reply::rejected(
                     room,
-                    view,
-                    cookie: Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure)),
-                    outcome: Outcome::Waiting,
-                }
+                    StatusCode::CONFLICT,
+                    "these answers drew a ticket already; reload the page to answer again",
+                )
             }
-            Err(StateError::Limited(retry)) => limited(room, visit, retry),
-            // Handed in before at another gateway of the room.
-            Err(StateError::ChallengeUsed) => refuse(
-                StatusCode::GONE,
-                "the challenge was used already; reload the page for a new one",
-            ),
-            Err(e) => {
-                tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
-                Reply::Busy { room, cookie: None }
-            }
+            Err(refused) => return refused,
+        };
+        let lang = visit.lang(room.cfg.language);
+        let place = figures.order.place(seq);
+        let mut view = view::view(room, &figures, Some(place), lang, now_s);
+        view.place_code = room.place_code(seq, &figures);
+        Reply::Json {
+            room,
+            view,
+            cookie: Some(room.ticket_cookie(seq, now_s, now_s, visit.secure)),
+            outcome: Outcome::Waiting,
         }
     }
 

@@ -14,7 +14,6 @@ use http::{Request, Response, StatusCode};
 use http_body::Body as _;
 use hyper::body::Incoming;
 
-use crate::access::answers::Claim;
 use crate::access::passes::PassInFlight;
 use crate::access::ticket::Kind;
 use crate::clock::{Clock, Millis};
@@ -27,12 +26,13 @@ use crate::queue::admission::Estimate;
 use crate::queue::supply::Change;
 use crate::site::Route;
 use crate::site::{RequestPath, Room, Site};
-use crate::state::{Figures, SessionStart, StateError};
+use crate::state::{Figures, SessionStart};
 
 mod decide;
 mod eligibility;
 mod hygiene;
 mod internal;
+mod issue;
 mod notify;
 mod reply;
 mod restore;
@@ -44,6 +44,7 @@ pub use decide::{decide, Decision};
 pub use reply::{plain, Reply};
 
 use internal::Internal;
+use issue::Issued;
 
 /// How soon a called visitor who came in a crowded second tries again.
 const MOMENT_REFRESH: u64 = 2;
@@ -364,61 +365,29 @@ impl Gateway {
                 now_s,
             };
         }
-        // One answered form draws one ticket; the same cookie again gets that one back.
-        let answer = room.answer_id(token);
-        if let Some(id) = answer {
-            match room.issuance.answers.claim(id) {
-                Claim::Fresh => {}
-                Claim::Drawing => return limited(room, visit, 1),
-                Claim::Drew(seq) => return given_back(room, visit, seq, now_s),
-            }
+        let (drawn, figures) = match self.issue(room, visit, token, None, now).await {
+            Ok(Issued::Drawn(drawn, figures)) => (drawn, figures),
+            Ok(Issued::Again(seq)) => return given_back(room, visit, seq, now_s),
+            Err(refused) => return refused,
+        };
+        // Straight through: a number drawn after any pre-queue is its own place.
+        let passes = room.cfg.issuance.passes_per_ticket;
+        if drawn.admitted
+            && matches!(
+                room.state.admit_session(drawn.seq, passes, now).await,
+                Ok(SessionStart::New)
+            )
+        {
+            room.metrics.admitted.inc();
+            return self
+                .admitted(room, req, visit, drawn.seq, drawn.seq, now)
+                .await;
         }
-        if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
-            if let Some(id) = answer {
-                room.issuance.answers.release(id);
-            }
-            return limited(room, visit, retry);
-        }
-        let drawn = room
-            .state
-            .draw(now, room.gate(visit.fwd.client_ip, None))
-            .await;
-        if let Some(id) = answer {
-            match &drawn {
-                Ok((d, _)) => room.issuance.answers.drew(id, d.seq),
-                Err(_) => room.issuance.answers.release(id),
-            }
-        }
-        match drawn {
-            Ok((drawn, figures)) => {
-                room.metrics.tickets_issued.inc();
-                tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
-                // Straight through: a number drawn after any pre-queue is its own place.
-                let passes = room.cfg.issuance.passes_per_ticket;
-                if drawn.admitted
-                    && matches!(
-                        room.state.admit_session(drawn.seq, passes, now).await,
-                        Ok(SessionStart::New)
-                    )
-                {
-                    room.metrics.admitted.inc();
-                    return self
-                        .admitted(room, req, visit, drawn.seq, drawn.seq, now)
-                        .await;
-                }
-                let cookie = Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure));
-                if drawn.admitted {
-                    moment(room, visit, &figures, cookie, now_s, 0)
-                } else {
-                    waiting(room, visit, &figures, Some(drawn.seq), cookie, now_s)
-                }
-            }
-            // Counted over every gateway of a shared room.
-            Err(StateError::Limited(retry)) => limited(room, visit, retry),
-            Err(e) => {
-                tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
-                Reply::Busy { room, cookie: None }
-            }
+        let cookie = Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure));
+        if drawn.admitted {
+            moment(room, visit, &figures, cookie, now_s, 0)
+        } else {
+            waiting(room, visit, &figures, Some(drawn.seq), cookie, now_s)
         }
     }
 
@@ -773,7 +742,6 @@ fn waiting<'a>(
 /// a second one. A ticket that no longer holds a place sends its holder to the questions.
 fn given_back<'a>(room: &'a Room, visit: &Visit, seq: u64, now_s: u64) -> Reply<'a> {
     let figures = room.state.figures(now_s * 1000);
-    room.metrics.refused(Refused::AnswerReplayed);
     if !figures.holds(seq) {
         let clear = Some(room.clear_cookie(visit.secure));
         return eligibility::ask(room, visit, visit.target(), now_s, None, clear);

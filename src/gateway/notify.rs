@@ -9,6 +9,7 @@ use hyper::body::Incoming;
 use crate::access::ticket::Kind;
 use crate::metrics::{notified, Outcome};
 use crate::page::{self, NotifyAnswer};
+use crate::queue::schedule::Place;
 use crate::site::Room;
 use crate::state::{Enlisted, Letter};
 
@@ -79,6 +80,14 @@ impl Gateway {
             count(notified::INVALID);
             return answer(StatusCode::BAD_REQUEST, NotifyAnswer::NoPlace);
         };
+        if let Place::At(place) = figures.order.place(ticket.seq) {
+            if place < figures.cursor {
+                // Called: a letter would come too late, and the ticket is not written down
+                // for it (`written` forgets called places).
+                count(notified::INVALID);
+                return answer(StatusCode::CONFLICT, NotifyAnswer::Called);
+            }
+        }
         let text = std::str::from_utf8(&body).unwrap_or("");
         let address = field(text, "email").unwrap_or_default();
         let signed = match notifier.sign_up(&room.cfg.id, visit.fwd.client_ip, &address, now) {

@@ -15,6 +15,7 @@ use crate::site::{Room, Unrestorable};
 
 use super::eligibility::field;
 use super::internal::{form_body, short_form, FORM_BODY_TIMEOUT};
+use super::issue::Issued;
 use super::{Gateway, Reply, Visit};
 
 /// A code and its field name, with room for spaces a person typed.
@@ -294,24 +295,17 @@ impl Gateway {
                         "the room takes no new tickets now; the page says why",
                     );
                 }
-                if let Err(retry) = room.issuance.allow(visit.fwd.client_ip, now) {
-                    return super::limited(room, visit, retry);
-                }
-                let drawn = match room
-                    .state
-                    .draw(now, room.gate(visit.fwd.client_ip, None))
-                    .await
-                {
-                    Ok((drawn, _)) => drawn,
-                    Err(e) => {
-                        tracing::warn!(room = %room.cfg.id, error = %e, "cannot draw a ticket");
-                        return Reply::refused(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "the waiting room cannot hand out tickets just now; try again in a minute",
-                        );
+                // The form's own cookie holds no answer: an invitation is the only door here.
+                let drawn = match self.issue(room, visit, None, None, now).await {
+                    Ok(Issued::Drawn(drawn, _)) => drawn,
+                    Ok(Issued::Again(seq)) => {
+                        return onward(
+                            room,
+                            Some(room.ticket_cookie(seq, now_s, now_s, visit.secure)),
+                        )
                     }
+                    Err(refused) => return refused,
                 };
-                room.metrics.tickets_issued.inc();
                 match room.state.invite(invitation.index, drawn.seq, now).await {
                     Ok(kept) => {
                         count(if kept == drawn.seq {

@@ -18,6 +18,7 @@ pub(super) struct NotifyTexts {
     already: &'static str,
     limited: &'static str,
     no_place: &'static str,
+    called: &'static str,
     unavailable: &'static str,
     subject_soon: &'static str,
     subject_now: &'static str,
@@ -50,6 +51,7 @@ const DE: NotifyTexts = NotifyTexts {
               offen.",
     no_place: "Sie haben noch keinen Platz in der Warteschlange. Öffnen Sie zuerst die \
                Warteseite.",
+    called: "Sie sind schon an der Reihe. Öffnen Sie die Warteseite, dann kommen Sie hinein.",
     unavailable: "Gerade können wir keine Adresse annehmen. Bitte lassen Sie die Warteseite \
                   offen.",
     subject_soon: "Sie sind bald an der Reihe",
@@ -80,6 +82,7 @@ const EN: NotifyTexts = NotifyTexts {
     limited: "Too many sign-ups came from your connection or for this address just now. \
               Please try again in an hour, or keep this page open.",
     no_place: "You have no place in the queue yet. Please open the waiting page first.",
+    called: "It is your turn already. Open the waiting page and you will be let in.",
     unavailable: "We cannot take an address just now. Please keep the waiting page open.",
     subject_soon: "It is nearly your turn",
     subject_now: "It is your turn",
@@ -109,6 +112,8 @@ pub enum NotifyAnswer {
     Already,
     Limited,
     NoPlace,
+    /// The place is called already: an e-mail would come too late.
+    Called,
     Unavailable,
 }
 
@@ -134,6 +139,7 @@ pub(super) fn notify_form_page<'a>(
         NotifyAnswer::Already => (t.label, None, Some(t.already)),
         NotifyAnswer::Limited => (t.label, None, Some(t.limited)),
         NotifyAnswer::NoPlace => (t.label, None, Some(t.no_place)),
+        NotifyAnswer::Called => (t.label, None, Some(t.called)),
         NotifyAnswer::Unavailable => (t.label, None, Some(t.unavailable)),
     };
     // Shown again where a second try can help.

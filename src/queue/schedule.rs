@@ -188,6 +188,33 @@ impl Order {
         }
     }
 
+    /// A ticket number below which every number's place is called when the cursor stands at
+    /// `cursor`: what is kept per ticket for waiting places only (the tickets written to)
+    /// forgets those. A drawn range counts as called only once the cursor has passed all of
+    /// it, and a gathering one never.
+    pub fn called_below(&self, cursor: u64) -> u64 {
+        let drawn = |first: u64, size: u64, bound: u64| {
+            if cursor > first && cursor < first.saturating_add(size) {
+                bound.min(first)
+            } else {
+                bound
+            }
+        };
+        let earlier = |e: Option<PastDraw>, bound: u64| match e {
+            Some(e) => drawn(e.first, e.frozen.size, bound),
+            None => bound,
+        };
+        match *self {
+            Order::Fifo => cursor,
+            Order::Gathering { first, earlier: e } => earlier(e, cursor.min(first)),
+            Order::Drawn {
+                first,
+                frozen,
+                earlier: e,
+            } => earlier(e, drawn(first, frozen.size, cursor)),
+        }
+    }
+
     pub fn place(&self, seq: u64) -> Place {
         let earlier = match self {
             Order::Fifo => None,
@@ -545,6 +572,29 @@ mod tests {
         };
         assert_eq!(gathering.place(49), Place::At(49));
         assert_eq!(gathering.place(60), Place::Undrawn);
+        // Below `called_below(cursor)` every number's place is under the cursor.
+        for cursor in [0, 30, 50, 51, 120, 149, 150, 170] {
+            let below = order.called_below(cursor);
+            for seq in 0..200 {
+                if seq < below {
+                    assert!(
+                        matches!(order.place(seq), Place::At(p) if p < cursor),
+                        "{seq} at cursor {cursor}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            order.called_below(120),
+            50,
+            "inside the draw: up to its start"
+        );
+        assert_eq!(order.called_below(170), 170);
+        assert_eq!(
+            gathering.called_below(170),
+            50,
+            "nobody gathering is called"
+        );
     }
 
     #[test]

@@ -52,6 +52,13 @@ impl Letters {
             .collect()
     }
 
+    /// Forgets the tickets written to whose places are `called`: they cannot sign up again
+    /// (a called place gets no letter), so the list holds only places still waiting and
+    /// stays bounded for a line's whole life.
+    pub(super) fn forget_called(&mut self, called: impl Fn(u64) -> bool) {
+        self.written.retain(|&seq| !called(seq));
+    }
+
     /// Forgets the address; `false` if there was no such letter.
     pub(super) fn done(&mut self, seq: u64) -> bool {
         self.written.insert(seq);
@@ -89,5 +96,11 @@ mod tests {
         assert_eq!(pending, [letter(1)]);
         assert_eq!(written, [3]);
         assert!(!format!("{:?}", Letters::restore(&pending, &written).written).contains('@'));
+        l.forget_called(|seq| seq < 4);
+        assert_eq!(
+            l.saved().1,
+            Vec::<u64>::new(),
+            "a called place is forgotten"
+        );
     }
 }

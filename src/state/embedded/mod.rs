@@ -574,6 +574,8 @@ impl EmbeddedState {
             };
             l.reserved = l.reserved.min(reserved);
             changes = l.changes;
+            let called = l.order().1.called_below(l.queue.cursor());
+            l.letters.forget_called(|seq| seq < called);
             let (letters, written) = l.letters.saved();
             let saved = Saved {
                 format: FORMAT,

@@ -1,8 +1,8 @@
 -- One letter per ticket, ever: a ticket written to or with a letter pending is refused (0);
 -- at `max` letters pending, none more (2); else the letter is kept and queued by ticket (1).
--- KEYS: letters (seq -> letter), queue (zset of seq), written (set of seq)
+-- KEYS: letters (seq -> letter), queue (zset of seq), written (zset of seq, scored by seq)
 -- ARGV: seq letter max
-if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   return 0
 end
 if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then

@@ -108,11 +108,24 @@ impl SharedState {
         Ok(ours == 1)
     }
 
+    /// Forgets the tickets written to below `below`: their places are called, and a called
+    /// place signs up for nothing, so the list holds waiting places only.
+    pub(super) async fn forget_called(&self, below: u64) -> Result<(), StateError> {
+        redis::cmd("ZREMRANGEBYSCORE")
+            .arg(&self.keys.written)
+            .arg("-inf")
+            .arg(format!("({below}"))
+            .query_async::<()>(&mut self.conn())
+            .await
+            .map_err(unavailable)
+    }
+
     pub(super) async fn letter_sent(&self, seq: u64) -> Result<(), StateError> {
         redis::pipe()
             .atomic()
-            .cmd("SADD")
+            .cmd("ZADD")
             .arg(&self.keys.written)
+            .arg(seq)
             .arg(seq)
             .ignore()
             .cmd("HDEL")

@@ -254,7 +254,9 @@ impl Keys {
             invitations: key("invitations"),
             letters: key("letters"),
             letter_queue: key("letters:queue"),
-            written: key("written"),
+            // A sorted set by ticket (an older gateway's plain set was `written`): the
+            // lease holder cuts the called places off its low end.
+            written: key("written:by-seq"),
         }
     }
 }
@@ -291,6 +293,8 @@ pub struct SharedState {
     refreshing: tokio::sync::Mutex<()>,
     idle_ms: AtomicU64,
     ticket_ms: AtomicU64,
+    /// When the lease holder last cut called places off the written-to list.
+    forgot_at: AtomicU64,
     /// A config reload made an operator's override stale: drop it at the next sync.
     stale_settings: AtomicBool,
     /// Syncs so far, to check the server's role every `ROLE_EVERY`.

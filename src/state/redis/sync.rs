@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// How often the lease holder cuts called places off the list of tickets written to.
+const FORGET_CALLED_EVERY_MS: Millis = 10_000;
+
 impl SharedState {
     /// The room `id` shared through `redis`, read at its first sync (`keep_synced`).
     pub fn open(redis: &Arc<Redis>, id: &str, limits: Limits) -> Arc<SharedState> {
@@ -32,6 +35,7 @@ impl SharedState {
             leader: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
             idle_ms: AtomicU64::new(u64::MAX),
+            forgot_at: AtomicU64::new(0),
             ticket_ms: AtomicU64::new(0),
             stale_settings: AtomicBool::new(false),
             syncs: AtomicU64::new(0),
@@ -497,12 +501,21 @@ impl SharedState {
             *self.leader() = None;
             return Ok(());
         }
-        let mut l = self.lock();
-        if let Some(copy) = l.line.as_mut() {
-            copy.cursor = copy.cursor.max(cursor);
-            copy.pace = pace;
-            copy.share = share;
-            copy.adaptive_rate = adaptive_rate;
+        {
+            let mut l = self.lock();
+            if let Some(copy) = l.line.as_mut() {
+                copy.cursor = copy.cursor.max(cursor);
+                copy.pace = pace;
+                copy.share = share;
+                copy.adaptive_rate = adaptive_rate;
+            }
+        }
+        // Now and then, the tickets written to whose places are called go from the list.
+        let due = self.forgot_at.load(Ordering::Relaxed) + FORGET_CALLED_EVERY_MS;
+        if now >= due {
+            self.forgot_at.store(now, Ordering::Relaxed);
+            let below = schedule::Order::of(line.prequeue.as_ref()).called_below(cursor);
+            self.forget_called(below).await?;
         }
         Ok(())
     }
