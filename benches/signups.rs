@@ -6,7 +6,7 @@
 //!
 //! Phases: the admitted and the polling visitor alone for `SIGNUP_SECONDS`; then the same
 //! while `SIGNUP_CONCURRENCY` clients sign up as fast as they are answered. Latencies are
-//! measured by one request at a time, every 5 ms, on each path.
+//! measured by one request at a time, every 20 ms, on each path.
 //!
 //! Run: `cargo bench --bench signups`. `SIGNUP_TICKETS` (20,000: the outbox's ceiling) and
 //! `SIGNUP_SECONDS` (10) scale it.
@@ -165,10 +165,12 @@ fn address(i: u64) -> String {
     )
 }
 
-/// Latencies of one request every 5 ms until `stop`, in microseconds, sorted.
+/// Latencies of one request every 20 ms until `stop`, in microseconds, sorted.
 async fn probe(client: HttpClient, url: String, cookie: String, stop: Arc<AtomicBool>) -> Vec<u64> {
     let mut took = Vec::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(5));
+    // 50 a second: within what one pass may ask (`pass_requests_per_second`).
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !stop.load(Ordering::Relaxed) {
         tick.tick().await;
         let t = Instant::now();
@@ -247,33 +249,41 @@ fn main() {
                 let status = tokio::spawn(probe(client.clone(), format!("{base}/.wartesaal/status?room=wait"), waiting, stop.clone()));
                 let kept = Arc::new(AtomicU64::new(0));
                 let refused = Arc::new(AtomicU64::new(0));
+                // When the last sign-up was answered (ms since the phase began).
+                let flood_ms = Arc::new(AtomicU64::new(0));
                 let started = Instant::now();
-                let mut flooders = Vec::new();
+                let mut flooders = tokio::task::JoinSet::new();
                 if flood {
                     let cookies = Arc::new(cookies);
                     let next = Arc::new(AtomicU64::new(0));
                     for _ in 0..concurrency {
-                        let (client, base, cookies, next, stop, kept, refused) = (
+                        let (client, base, cookies, next, stop, kept, refused, flood_ms) = (
                             client.clone(), base.clone(), cookies.clone(), next.clone(),
-                            stop.clone(), kept.clone(), refused.clone(),
+                            stop.clone(), kept.clone(), refused.clone(), flood_ms.clone(),
                         );
-                        flooders.push(tokio::spawn(async move {
+                        flooders.spawn(async move {
                             while !stop.load(Ordering::Relaxed) {
                                 let i = next.fetch_add(1, Ordering::Relaxed);
                                 let Some(cookie) = cookies.get(i as usize) else { break };
                                 let body = Bytes::from(format!("email=p{i}%40example.org"));
                                 let (s, _) = send(&client, "POST", &format!("{base}/.wartesaal/notify?room=wait"), Some(cookie), Some(&address(i)), body).await;
                                 if s == 200 { kept.fetch_add(1, Ordering::Relaxed); } else { refused.fetch_add(1, Ordering::Relaxed); }
+                                flood_ms.fetch_max(started.elapsed().as_millis() as u64, Ordering::Relaxed);
                             }
-                        }));
+                        });
                     }
                 }
-                tokio::time::sleep(Duration::from_secs(seconds)).await;
+                // The phase lasts `seconds`, or until every ticket has signed up.
+                let all_signed = async {
+                    while flooders.join_next().await.is_some() {}
+                    if !flood {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(seconds), all_signed).await;
                 stop.store(true, Ordering::Relaxed);
-                for f in flooders {
-                    let _ = f.await;
-                }
-                let elapsed = started.elapsed().as_secs_f64();
+                while flooders.join_next().await.is_some() {}
+                let elapsed = (flood_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.001);
                 let admitted = admitted.await.expect("probe");
                 let status = status.await.expect("probe");
                 (kept.load(Ordering::Relaxed), refused.load(Ordering::Relaxed), elapsed, admitted, status)
