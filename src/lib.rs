@@ -7,7 +7,7 @@
 //!
 //! The folders are layers; each may use the ones listed before it, never one after:
 //! `clock`, `queue` (the pure admission arithmetic), `access` (tokens, issuance limits),
-//! `tls`, `config`, `metrics`, `http1` (the upstream client), `page`, `state` (where a room's
+//! `tls`, `config`, `metrics`, `tasks` (background work's life), `http1` (the upstream client), `page`, `state` (where a room's
 //! counters live), `notify` (e-mails to waiting visitors), `forward` (what crosses to the upstream), `site` (the runtime model built
 //! from config), `gateway` (what happens to a request), `ops` (admin API, history, tick),
 //! `server` (listeners), `demo`.
@@ -28,6 +28,7 @@ pub mod queue;
 pub mod server;
 pub mod site;
 pub mod state;
+pub mod tasks;
 pub mod tls;
 
 pub use server::{start, Running};

@@ -14,6 +14,13 @@ use wartesaal::access::ticket::Secret;
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, ConfigError};
 
+/// jemalloc instead of the system allocator: memory freed by connections that came and went
+/// (thousands of slow clients) goes back to the system within a second or so (a background
+/// thread purges it; see `.cargo/config.toml`), where glibc's arenas kept it for good.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Exit code for a config that cannot be used (EX_USAGE).
 const EXIT_CONFIG: u8 = 64;
 const EXIT_FAILURE: u8 = 1;

@@ -91,6 +91,8 @@ pub const PROTECTIONS: &str = "wartesaal_protections_total";
 /// Beyond SPEC §8: admin API changes refused for a bad or missing token (the log line about
 /// them is rate-limited; this keeps the count).
 pub const ADMIN_UNAUTHORIZED: &str = "wartesaal_admin_unauthorized_total";
+/// Background tasks started again after a panic, by task name.
+pub const TASK_RESTARTS: &str = "wartesaal_task_restarts_total";
 /// Beyond SPEC §8: public connections closed at once because their address holds
 /// `max_connections_per_address` already.
 pub const CONNECTIONS_REFUSED: &str = "wartesaal_connections_refused_total";
@@ -269,6 +271,8 @@ pub struct Metrics {
     protections: IntCounterVec,
     pub admin_unauthorized: IntCounter,
     pub connections_refused: IntCounter,
+    /// By task name (`tasks::Supervisor`).
+    pub task_restarts: IntCounterVec,
 }
 
 /// One room's metric handles, resolved once.
@@ -475,8 +479,20 @@ impl Metrics {
             )
             .expect("valid metric"),
         );
+        let task_restarts = register(
+            &r,
+            IntCounterVec::new(
+                Opts::new(
+                    TASK_RESTARTS,
+                    "Background tasks started again after a panic, by task.",
+                ),
+                &["task"],
+            )
+            .expect("valid metric"),
+        );
         Metrics {
             registry: r,
+            task_restarts,
             connections_refused,
             admin_unauthorized,
             protections,

@@ -13,6 +13,7 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body::Body as _;
 use hyper::body::Incoming;
+use tokio::sync::{mpsc, watch};
 
 use crate::access::passes::PassInFlight;
 use crate::access::ticket::Kind;
@@ -61,6 +62,12 @@ pub struct Gateway {
     pub site: ArcSwap<Site>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    /// Supply reports on their way from the answers to the supervised task that applies
+    /// them (`apply_supply_reports`).
+    supply_reports: (
+        mpsc::UnboundedSender<SupplyWork>,
+        tokio::sync::Mutex<mpsc::UnboundedReceiver<SupplyWork>>,
+    ),
 }
 
 /// Facts about the visitor's connection.
@@ -137,10 +144,12 @@ impl Visit {
 
 impl Gateway {
     pub fn new(site: Site, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Gateway {
+        let (sender, receiver) = mpsc::unbounded_channel();
         Gateway {
             site: ArcSwap::from_pointee(site),
             clock,
             metrics,
+            supply_reports: (sender, tokio::sync::Mutex::new(receiver)),
         }
     }
 
@@ -672,22 +681,57 @@ impl Gateway {
                 m.bookings.inc_by(*n);
             }
         }
-        let state = room.state.clone();
-        let now = self.clock.now_ms();
-        let id = room.cfg.id.clone();
-        tokio::spawn(async move {
-            for change in changes {
-                match state.supply(change, now, false).await {
-                    Ok(Some(s)) if s.sold_out() => {
-                        tracing::info!(room = %id, "sold out: no appointments left")
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(room = %id, error = %e, "supply report kept for later")
-                    }
+        let report = SupplyWork {
+            state: room.state.clone(),
+            room: room.cfg.id.clone(),
+            changes,
+            at: self.clock.now_ms(),
+        };
+        if self.supply_reports.0.send(report).is_err() {
+            tracing::warn!(room = %room.cfg.id, "supply report dropped: the gateway is stopping");
+        }
+    }
+
+    /// Applies the booking site's supply reports in the order they came, until `stopped`
+    /// (then the ones already sent are applied too). Run by the supervisor (`supply
+    /// reports`); a report is never applied on the request's own time.
+    pub async fn apply_supply_reports(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
+        let mut reports = self.supply_reports.1.lock().await;
+        loop {
+            let work = tokio::select! {
+                work = reports.recv() => work,
+                _ = stopped.changed() => break,
+            };
+            let Some(work) = work else { return };
+            work.apply().await;
+        }
+        while let Ok(work) = reports.try_recv() {
+            work.apply().await;
+        }
+    }
+}
+
+/// One answer's supply report, to be applied to its room's state.
+pub struct SupplyWork {
+    state: Arc<dyn crate::state::RoomState>,
+    room: String,
+    changes: Vec<Change>,
+    at: Millis,
+}
+
+impl SupplyWork {
+    async fn apply(self) {
+        for change in self.changes {
+            match self.state.supply(change, self.at, false).await {
+                Ok(Some(s)) if s.sold_out() => {
+                    tracing::info!(room = %self.room, "sold out: no appointments left")
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(room = %self.room, error = %e, "supply report kept for later")
                 }
             }
-        });
+        }
     }
 }
 

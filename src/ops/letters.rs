@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::Mutex;
+use tokio::sync::{watch, Mutex};
 use tokio::task::JoinSet;
 
 use crate::clock::Millis;
@@ -136,17 +137,30 @@ impl Ops {
         while rooms.join_next().await.is_some() {}
     }
 
-    /// The once-a-second beat: a round for every room not still busy with its last one, each
-    /// on its own, not waited for. A room whose SMTP server hangs holds up only itself.
-    pub fn start_letters(self: &Arc<Self>) {
-        let site = self.gateway.site.load_full();
-        for room in site.rooms.iter().filter(|r| r.notifier.is_some()) {
-            let Ok(mut rounds) = self.rounds_of(room).try_lock_owned() else {
-                continue;
-            };
-            let (ops, room) = (self.clone(), room.clone());
-            tokio::spawn(async move { ops.room_round(&room, &mut rounds).await });
+    /// The outbox's life: every `period`, a round for every room not still busy with its last
+    /// one, each on its own (a room whose SMTP server hangs holds up only itself). On a stop,
+    /// the rounds under way are waited for: a letter being sent is sent, or tried again next
+    /// time.
+    pub async fn outbox(self: Arc<Self>, period: Duration, mut stopped: watch::Receiver<bool>) {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut rounds = JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = stopped.changed() => break,
+            }
+            while rounds.try_join_next().is_some() {}
+            let site = self.gateway.site.load_full();
+            for room in site.rooms.iter().filter(|r| r.notifier.is_some()) {
+                let Ok(mut state) = self.rounds_of(room).try_lock_owned() else {
+                    continue;
+                };
+                let (ops, room) = (self.clone(), room.clone());
+                rounds.spawn(async move { ops.room_round(&room, &mut state).await });
+            }
         }
+        while rounds.join_next().await.is_some() {}
     }
 
     async fn room_round(&self, room: &Arc<Room>, rounds: &mut Rounds) {

@@ -63,7 +63,7 @@ pub(super) struct ConnLimits {
 }
 
 pub(super) async fn accept_loop<M, S>(
-    listener: TcpListener,
+    listener: Arc<TcpListener>,
     limits: ConnLimits,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,

@@ -15,7 +15,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
-use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::clock::Clock;
@@ -25,6 +24,7 @@ use crate::metrics::Metrics;
 use crate::ops::{admin, Ops};
 use crate::site::{Site, SiteError};
 use crate::state::{Backend, StateError};
+use crate::tasks::{Stage, Supervisor};
 use crate::tls::{self, CertStore};
 
 mod idle;
@@ -77,8 +77,9 @@ pub struct Running {
     backend: Arc<Backend>,
     /// The certificate the HTTPS listeners serve; a reload swaps it.
     certs: Option<Arc<CertStore>>,
-    stop: watch::Sender<bool>,
-    tasks: JoinSet<()>,
+    /// Every background task: the listeners, the tick and the outbox in the serving stage,
+    /// the state's saver and syncs in the state stage.
+    supervisor: Arc<Supervisor>,
 }
 
 impl Running {
@@ -167,24 +168,28 @@ impl Running {
         Ok(restart.into_iter().map(str::to_string).collect())
     }
 
+    /// Starts, restarts and stops the background tasks (to see which are alive).
+    pub fn supervisor(&self) -> Arc<Supervisor> {
+        self.supervisor.clone()
+    }
+
     pub fn grace_period(&self) -> Duration {
         self.config.server.grace_period
     }
 
     /// Stops accepting, lets in-flight requests finish within the grace period, then saves
     /// every room's state exactly.
-    pub async fn shutdown(mut self) -> Result<(), StateError> {
+    pub async fn shutdown(self) -> Result<(), StateError> {
         let grace = self.config.server.grace_period;
-        let _ = self.stop.send(true);
-        let drain = async { while self.tasks.join_next().await.is_some() {} };
-        if tokio::time::timeout(grace + Duration::from_secs(1), drain)
-            .await
-            .is_err()
-        {
-            tracing::warn!("connections still open after the grace period; closing them");
-            self.tasks.abort_all();
+        // The listeners drain their connections within the grace period themselves.
+        let late = self
+            .supervisor
+            .stop(Stage::Serving, grace + Duration::from_secs(1))
+            .await;
+        if !late.is_empty() {
+            tracing::warn!(tasks = ?late, "connections still open after the grace period; closed");
         }
-        self.backend.shutdown().await
+        self.backend.shutdown(grace).await
     }
 
     /// Sweeps idle sessions and refreshes the gauges now, as the once-a-second tick does.
@@ -202,13 +207,12 @@ impl Running {
 /// ones are in `Running`.
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
     let metrics = Arc::new(Metrics::new());
-    let backend = Backend::open(&config.state, clock.clone())?;
+    let supervisor = Supervisor::new(metrics.task_restarts.clone());
+    let backend = Backend::open(&config.state, clock.clone(), supervisor.clone())?;
     let site = Site::new(&config, &metrics, clock.now_ms(), &backend)?;
     let gateway = Arc::new(Gateway::new(site, clock, metrics));
     backend.start().await;
     let ops = Arc::new(Ops::new(gateway.clone(), backend.clone()));
-    let (stop, stopped) = watch::channel(false);
-    let mut tasks = JoinSet::new();
     let public_limits = ConnLimits {
         total: Arc::new(Semaphore::new(config.server.max_connections)),
         per_address: Some(PeerLimit::new(
@@ -254,57 +258,79 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
             tracing::info!(%local, "public listener ready");
         }
         let gw = gateway.clone();
-        tasks.spawn(accept_loop(
-            listener,
-            public_limits.clone(),
-            stopped.clone(),
-            grace,
-            header_timeout,
-            handshake,
-            move |peer, hold| {
-                let gw = gw.clone();
-                service_fn(move |req| {
-                    let conn = Conn {
-                        peer,
-                        tls,
-                        hold: Some(hold.clone()),
-                    };
-                    gateway::serve(gw.clone(), req, conn)
-                })
-            },
-        ));
+        let make_service = move |peer, hold: listen::ConnHold| {
+            let gw = gw.clone();
+            service_fn(move |req| {
+                let conn = Conn {
+                    peer,
+                    tls,
+                    hold: Some(hold.clone()),
+                };
+                gateway::serve(gw.clone(), req, conn)
+            })
+        };
+        let (listener, limits) = (Arc::new(listener), public_limits.clone());
+        let name = if tls {
+            "https listener"
+        } else {
+            "public listener"
+        };
+        supervisor.spawn(Stage::Serving, name, move |stopped| {
+            accept_loop(
+                listener.clone(),
+                limits.clone(),
+                stopped,
+                grace,
+                header_timeout,
+                handshake.clone(),
+                make_service.clone(),
+            )
+        });
     }
 
     let (listener, admin_addr) = bind(config.admin.listen).await?;
     tracing::info!(local = %admin_addr, "admin listener ready");
     let admin_ops = ops.clone();
-    tasks.spawn(accept_loop(
-        listener,
-        ConnLimits {
-            total: Arc::new(Semaphore::new(1024)),
-            per_address: None,
-        },
-        stopped.clone(),
-        grace,
-        header_timeout,
-        Handshake::Plain,
-        move |peer, _| {
-            let ops = admin_ops.clone();
-            service_fn(move |req| admin::serve(ops.clone(), req, peer))
-        },
-    ));
+    let listener = Arc::new(listener);
+    let admin_limits = ConnLimits {
+        total: Arc::new(Semaphore::new(1024)),
+        per_address: None,
+    };
+    supervisor.spawn(Stage::Serving, "admin listener", move |stopped| {
+        let ops = admin_ops.clone();
+        accept_loop(
+            listener.clone(),
+            admin_limits.clone(),
+            stopped,
+            grace,
+            header_timeout,
+            Handshake::Plain,
+            move |peer, _| {
+                let ops = ops.clone();
+                service_fn(move |req| admin::serve(ops.clone(), req, peer))
+            },
+        )
+    });
 
     let ticking = ops.clone();
-    tasks.spawn(every(TICK, stopped.clone(), move || {
-        ticking.tick();
-        std::future::ready(())
-    }));
+    supervisor.spawn(Stage::Serving, "tick", move |stopped| {
+        let ticking = ticking.clone();
+        every(TICK, stopped, move || {
+            ticking.tick();
+            std::future::ready(())
+        })
+    });
     // The outbox on its own beat: a slow SMTP server delays only its own room's e-mails.
     let mailing = ops.clone();
-    tasks.spawn(every(TICK, stopped.clone(), move || {
-        mailing.start_letters();
-        std::future::ready(())
-    }));
+    supervisor.spawn(Stage::Serving, "outbox", move |stopped| {
+        mailing.clone().outbox(TICK, stopped)
+    });
+    // The booking site's reports on the supply, applied beside the answers that carried them;
+    // in the state stage, so that answers still draining at shutdown have theirs applied.
+    let reports = gateway.clone();
+    supervisor.spawn(Stage::State, "supply reports", move |stopped| {
+        reports.clone().apply_supply_reports(stopped)
+    });
 
     Ok(Running {
         public_addrs,
@@ -315,8 +341,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         config,
         backend,
         certs,
-        stop,
-        tasks,
+        supervisor,
     })
 }
 

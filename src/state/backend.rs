@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use tokio::sync::watch;
-use tokio::task::JoinSet;
+use crate::tasks::{Stage, Supervisor};
 
 use crate::clock::{Clock, Millis};
 use crate::config::StateConfig;
@@ -46,9 +45,9 @@ pub struct Backend {
     live: Mutex<HashMap<String, Weak<dyn RoomState>>>,
     /// The last save of some room failed: not ready (the state would not survive a restart).
     persist_failing: AtomicBool,
-    /// Ends the background work: the save ticker and every room's sync.
-    stop: watch::Sender<bool>,
-    tasks: Mutex<JoinSet<()>>,
+    /// Runs the background work (the save ticker, every room's sync) in the state stage,
+    /// which ends after the connections have drained.
+    supervisor: Arc<Supervisor>,
     /// Wakes the saver of a state directory before its next tick: a change a visitor waits
     /// to see on disk (a sign-up, an invitation) is written at once, with every other one
     /// that came meanwhile.
@@ -58,7 +57,11 @@ pub struct Backend {
 impl Backend {
     /// The backend `[state]` names: Redis with `backend = "redis"`, else `state.dir` (created if
     /// missing and locked for this process), else memory. Nothing runs until `start`.
-    pub fn open(cfg: &StateConfig, clock: Arc<dyn Clock>) -> Result<Arc<Backend>, StateError> {
+    pub fn open(
+        cfg: &StateConfig,
+        clock: Arc<dyn Clock>,
+        supervisor: Arc<Supervisor>,
+    ) -> Result<Arc<Backend>, StateError> {
         let store = match (&cfg.redis, &cfg.dir) {
             (Some(redis), _) => Store::Redis(Redis::new(redis, cfg.on_unavailable, clock.clone())?),
             (None, Some(dir)) => Store::Dir(StateDir::open(dir)?),
@@ -69,8 +72,7 @@ impl Backend {
             clock,
             live: Mutex::new(HashMap::new()),
             persist_failing: AtomicBool::new(false),
-            stop: watch::channel(false).0,
-            tasks: Mutex::new(JoinSet::new()),
+            supervisor,
             saver: Arc::new(tokio::sync::Notify::new()),
         }))
     }
@@ -106,10 +108,11 @@ impl Backend {
             ),
             Store::Redis(conn) => {
                 let shared = SharedState::open(conn, id, limits);
-                self.spawn(redis::keep_synced(
-                    Arc::downgrade(&shared),
-                    self.stop.subscribe(),
-                ));
+                let room = Arc::downgrade(&shared);
+                self.supervisor
+                    .spawn(Stage::State, "redis sync", move |stopped| {
+                        redis::keep_synced(room.clone(), stopped)
+                    });
                 shared
             }
         };
@@ -126,26 +129,32 @@ impl Backend {
             Store::Memory => {}
             Store::Dir(_) => {
                 let backend = Arc::downgrade(self);
-                let mut stopped = self.stop.subscribe();
                 let saver = self.saver.clone();
-                self.spawn(async move {
-                    let mut interval = tokio::time::interval(SAVE_EVERY);
-                    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                    loop {
-                        // Wakes for the tick, or at once for changes waiting for the disk:
-                        // those that come while a save runs go together in the next.
-                        tokio::select! {
-                            _ = interval.tick() => {}
-                            _ = saver.notified() => {}
-                            _ = stopped.changed() => return,
+                self.supervisor
+                    .spawn(Stage::State, "state saver", move |mut stopped| {
+                        let (backend, saver) = (backend.clone(), saver.clone());
+                        async move {
+                            let mut interval = tokio::time::interval(SAVE_EVERY);
+                            interval
+                                .set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                            loop {
+                                // Wakes for the tick, or at once for changes waiting for the
+                                // disk: those that come while a save runs go together in the
+                                // next.
+                                tokio::select! {
+                                    _ = interval.tick() => {}
+                                    _ = saver.notified() => {}
+                                    _ = stopped.changed() => return,
+                                }
+                                let Some(backend) = backend.upgrade() else {
+                                    return;
+                                };
+                                // File writes and fsyncs run off the request threads.
+                                let _ = tokio::task::spawn_blocking(move || backend.persist(false))
+                                    .await;
+                            }
                         }
-                        let Some(backend) = backend.upgrade() else {
-                            return;
-                        };
-                        // File writes and fsyncs run off the request threads.
-                        let _ = tokio::task::spawn_blocking(move || backend.persist(false)).await;
-                    }
-                });
+                    });
             }
             Store::Redis(_) => {
                 let synced = async {
@@ -175,10 +184,8 @@ impl Backend {
     /// Ends the background work and saves every room exactly (an embedded room writes its
     /// exact counters; a shared one hands its lease back, so another gateway moves the cursor
     /// at once). Call it once no request is served any more.
-    pub async fn shutdown(self: &Arc<Self>) -> Result<(), StateError> {
-        let _ = self.stop.send(true);
-        let mut tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
-        while tasks.join_next().await.is_some() {}
+    pub async fn shutdown(self: &Arc<Self>, grace: Duration) -> Result<(), StateError> {
+        self.supervisor.stop(Stage::State, grace).await;
         let backend = self.clone();
         tokio::task::spawn_blocking(move || backend.persist(true))
             .await
@@ -205,13 +212,6 @@ impl Backend {
         let live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         live.values().filter_map(Weak::upgrade).collect()
     }
-
-    fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
-        self.tasks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .spawn(work);
-    }
 }
 
 #[cfg(test)]
@@ -231,7 +231,8 @@ mod tests {
             redis: None,
             on_unavailable: OnUnavailable::Hold,
         };
-        let backend = Backend::open(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
+        let supervisor = Supervisor::new(crate::metrics::Metrics::new().task_restarts.clone());
+        let backend = Backend::open(&cfg, Arc::new(ManualClock::new(T0)), supervisor).unwrap();
         let l = Limits::new(60.0, 0);
         let first = backend.room("r", l, T0).unwrap();
         let again = backend.room("r", Limits::new(30.0, 0), T0).unwrap();

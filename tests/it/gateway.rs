@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Empty};
 
-use crate::support::{self, gateway, room, upstream, Zeros};
+use crate::support::{self, config_in, gateway, room, temp_dir, upstream, Zeros};
 
 const COOKIE: &str = "wartesaal_r";
 
@@ -1133,4 +1133,38 @@ async fn a_request_is_counted_once_with_the_outcome_it_got() {
         .collect();
     assert_eq!(grown, vec![("bypass", 1.0)]);
     gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_shutdown_ends_every_background_task() {
+    let state = temp_dir("tasks");
+    let up = upstream().await;
+    let gw = gateway(&config_in(
+        &state,
+        "",
+        &room("r", &up.url(), "admit_per_minute = 60"),
+    ))
+    .await;
+    let supervisor = gw.running.supervisor();
+    let mut serving = supervisor.running(wartesaal::tasks::Stage::Serving);
+    serving.sort_unstable();
+    assert_eq!(
+        serving,
+        ["admin listener", "outbox", "public listener", "tick"]
+    );
+    let mut state_tasks = supervisor.running(wartesaal::tasks::Stage::State);
+    state_tasks.sort_unstable();
+    assert_eq!(state_tasks, ["state saver", "supply reports"]);
+    assert_eq!(
+        gw.metric("wartesaal_task_restarts_total{task=\"tick\"}")
+            .await,
+        0.0
+    );
+    gw.stop().await;
+    assert!(supervisor
+        .running(wartesaal::tasks::Stage::Serving)
+        .is_empty());
+    assert!(supervisor
+        .running(wartesaal::tasks::Stage::State)
+        .is_empty());
 }
