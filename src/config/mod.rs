@@ -248,8 +248,9 @@ pub struct RedisConfig {
     /// `redis_cluster`: seed nodes of a Redis Cluster (host, port).
     pub cluster: Option<Vec<(String, u16)>>,
     /// Replicas that must have a ticket number before it is handed out (`WAIT`), so that a
-    /// failover to one of them cannot hand the same number out again.
-    pub min_replicas: u32,
+    /// failover to one of them cannot hand the same number out again. Not set: one whenever
+    /// the primary has replicas connected, none without.
+    pub min_replicas: Option<u32>,
     /// How long a line begun in an empty Redis, by a gateway with no copy of it, lets nobody
     /// new in: holders of an earlier line's tickets come back first.
     pub new_line_hold: Duration,

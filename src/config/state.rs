@@ -123,8 +123,7 @@ fn redis_keys(s: &mut Section, wanted: bool, p: &mut Vec<Problem>) -> Option<Red
             "Redis Cluster fails over by itself: list its nodes and remove redis_sentinels",
         ));
     }
-    let min_replicas = min_replicas.unwrap_or(if sentinel.is_some() { 1 } else { 0 });
-    if min_replicas > 16 {
+    if let Some(min_replicas) = min_replicas.filter(|n| *n > 16) {
         p.push(s.problem(
             "redis_min_replicas",
             format!("{min_replicas} replicas is more than any Redis setup has"),
@@ -139,7 +138,7 @@ fn redis_keys(s: &mut Section, wanted: bool, p: &mut Vec<Problem>) -> Option<Red
         timeout,
         sentinel,
         cluster,
-        min_replicas: min_replicas as u32,
+        min_replicas: min_replicas.map(|n| n as u32),
         new_line_hold,
         open_after,
         tls,

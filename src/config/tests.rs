@@ -221,15 +221,15 @@ fn redis_settings_are_checked_and_named() {
     let sentinel = redis.sentinel.unwrap();
     assert_eq!(sentinel.addrs[1], ("::1".to_string(), 26380));
     assert_eq!(
-        redis.min_replicas, 1,
-        "with sentinels a number waits for a replica"
+        redis.min_replicas, None,
+        "not set: a number waits for a replica whenever the primary has one"
     );
     assert_eq!(redis.new_line_hold, Duration::from_secs(65));
     assert_eq!(redis.open_after, Duration::from_secs(10));
     let plain = load(&state("")).unwrap().state.redis.unwrap();
     assert_eq!(
         (plain.min_replicas, plain.timeout),
-        (0, Duration::from_secs(1))
+        (None, Duration::from_secs(1))
     );
     for (extra, key) in [
         ("redis_url = \"http://x\"", "state.redis_url"),

@@ -19,6 +19,7 @@ fn figures(issued: u64, cursor: u64) -> Figures {
         handed_out: issued,
         cursor,
         ghosts: 0,
+        ghosts_end: 0,
         claimed: 0,
         active: 0,
         limits: Limits::new(60.0, 0),

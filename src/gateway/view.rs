@@ -52,7 +52,7 @@ pub fn view<'a>(
         _ if state == RoomStateName::Closed => (None, None, false),
         Some(Place::At(place)) => {
             // Called holders still waiting for their start go first.
-            let position = admission::position(place, figures.cursor) + figures.claimed;
+            let position = figures.position(place) + figures.claimed;
             (Some(position), Some(position - 1), false)
         }
         // In the pre-queue: the place is drawn at opening.
@@ -61,9 +61,7 @@ pub fn view<'a>(
     let eta = match state {
         _ if admitted => Some(Estimate::NOW),
         RoomStateName::Open => Some(match place {
-            Some(Place::At(place)) => {
-                admission::estimate(admission::position(place, figures.cursor), &figures.pace)
-            }
+            Some(Place::At(place)) => admission::estimate(figures.position(place), &figures.pace),
             _ => admission::estimate_for_newcomer(figures.numbers_ahead(), &figures.pace),
         }),
         // Nobody moves while paused or closed, or before the opening: an estimate would be

@@ -60,11 +60,30 @@ async fn handle(ops: &Ops, req: Request<Incoming>, peer: SocketAddr) -> Response
         }
         "/healthz" if read => plain(StatusCode::OK, "ok"),
         // Ready while the embedded state is being saved, or Redis answers.
-        "/readyz" if read && ops.ready() => plain(StatusCode::OK, "ready"),
-        "/readyz" if read => plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "room state cannot be saved or Redis cannot be reached; see the log",
-        ),
+        "/readyz" if read => {
+            // The first line says it; what follows says why, or what to look at anyway.
+            let (status, first) = if ops.ready() {
+                (StatusCode::OK, "ready")
+            } else {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not ready: room state cannot be saved or Redis cannot be reached",
+                )
+            };
+            let mut text = String::from(first);
+            for note in ops.health_notes() {
+                text.push('\n');
+                text.push_str(&note);
+            }
+            text.push('\n');
+            let mut resp = Response::new(forward::full(Bytes::from(text)));
+            *resp.status_mut() = status;
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            resp
+        }
         "/" if read => {
             let mut resp = Response::new(forward::full(Bytes::from_static(DASHBOARD.as_bytes())));
             let h = resp.headers_mut();

@@ -85,7 +85,7 @@ fn due(letter: &Letter, figures: &Figures, lead_ms: Millis) -> Due {
     if !moving {
         return Due::Later;
     }
-    let position = admission::position(place, figures.cursor) + figures.claimed;
+    let position = figures.position(place) + figures.claimed;
     let wait = admission::estimate(position, &figures.pace);
     if wait.seconds * 1000 <= lead_ms {
         Due::Now { called: false }

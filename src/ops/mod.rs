@@ -81,6 +81,11 @@ impl Ops {
         self.backend.ready()
     }
 
+    /// Why not ready, or what to look at although ready (see `Backend::health_notes`).
+    pub fn health_notes(&self) -> Vec<String> {
+        self.backend.health_notes()
+    }
+
     /// Sweeps idle sessions and refreshes the gauges; called every second or so.
     pub fn tick(&self) {
         let now = self.gateway.clock.now_ms();

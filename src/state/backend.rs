@@ -175,6 +175,19 @@ impl Backend {
         }
     }
 
+    /// What `/readyz` adds to ready or not: why a room's state cannot be saved or reached,
+    /// and what puts numbers at risk.
+    pub fn health_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.persist_failing.load(Ordering::Relaxed) {
+            notes.push("room state cannot be saved to state.dir; see the log".to_string());
+        }
+        for state in self.rooms() {
+            notes.extend(state.health_notes());
+        }
+        notes
+    }
+
     /// Whether the rooms' state is being saved (embedded) and Redis answers (shared).
     pub fn ready(&self) -> bool {
         !self.persist_failing.load(Ordering::Relaxed)

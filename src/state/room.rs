@@ -75,9 +75,12 @@ pub struct Figures {
     /// moment later, and tickets of another line are told apart by `started_at`).
     pub handed_out: u64,
     pub cursor: u64,
-    /// Numbers ahead of the cursor that a crash skipped and nobody has shown up with: not
-    /// people waiting. 0 without a crash.
+    /// Numbers ahead of the cursor that a crash skipped (or a jump of the counter after the
+    /// store came back older) and nobody has shown up with: not people waiting. 0 without.
     pub ghosts: u64,
+    /// Every ghost lies below this number: a place at or above it has all of them ahead, and
+    /// its position does not count them.
+    pub ghosts_end: u64,
     /// Called places whose holders were told "in a moment" and keep their claim: they go
     /// before everyone still waiting, so a waiting visitor's place counts them.
     pub claimed: u64,
@@ -153,10 +156,24 @@ impl Figures {
             .saturating_sub(self.ghosts)
     }
 
-    /// Numbers handed out that the cursor has still to pass, skipped ones included: what wait
-    /// estimates go by.
+    /// Numbers handed out that the cursor has still to pass, less the skipped ones nobody
+    /// holds: what a newcomer's wait estimate goes by.
     pub fn numbers_ahead(&self) -> u64 {
-        self.issued.saturating_sub(self.cursor)
+        self.issued
+            .saturating_sub(self.cursor)
+            .saturating_sub(self.ghosts)
+    }
+
+    /// The position in line of `place` (1 is next): the numbers ahead of it that nobody holds
+    /// (a crash's or a jump's) do not count, so a jump in the numbers is no jump in anyone's
+    /// position.
+    pub fn position(&self, place: u64) -> u64 {
+        let position = admission::position(place, self.cursor);
+        if place >= self.ghosts_end && self.ghosts > 0 {
+            position.saturating_sub(self.ghosts).max(1)
+        } else {
+            position
+        }
     }
 
     /// The wait for someone arriving now; `None` while admissions are stopped.
@@ -299,6 +316,12 @@ pub trait RoomState: Send + Sync + 'static {
     /// while Redis is unreachable, and then serves from its last copy.
     fn available(&self) -> bool {
         true
+    }
+
+    /// What `/readyz` says of this room beyond ready or not: why the backend does not answer,
+    /// or what puts numbers at risk (Redis replicas that confirm nothing).
+    fn health_notes(&self) -> Vec<String> {
+        Vec::new()
     }
 
     /// Which backend holds the room, for the admin API.

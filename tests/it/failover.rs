@@ -476,9 +476,11 @@ async fn a_least_privilege_acl_user_is_enough() {
         "+zrangebyscore",
         "+zremrangebyscore",
         "+rpush",
+        "+ltrim",
         "+lpop",
         "+llen",
         "+unlink",
+        "+info",
     ];
     assert_eq!(redis.cli(&setuser), "OK");
     let up = support::upstream().await;
@@ -680,4 +682,124 @@ async fn a_ticket_shown_raises_the_counter_above_it() {
         next > far_seq,
         "{next} is above the ticket shown, {far_seq}"
     );
+}
+
+/// Numbers drawn at `gw` until it has `n`, every one waiting.
+async fn draw_n(gw: &Gateway, n: usize) -> Vec<(Visitor, u64)> {
+    let mut line = Vec::new();
+    while line.len() < n {
+        line.push(arrive_soon(gw, "a number").await);
+    }
+    line
+}
+
+/// After the store came back older: every newcomer is behind everyone who was waiting, no
+/// number is handed out twice, and once the waiting visitors' pages have asked for their
+/// status at the new gateway, positions run on without a gap (the counter's jump shows in no
+/// one's position).
+async fn nobody_repeated_or_moved_back(
+    b: &Gateway,
+    mut line: Vec<(Visitor, u64)>,
+    newcomers: Vec<(Visitor, u64)>,
+) {
+    let last_old = line.iter().map(|(_, s)| *s).max().unwrap();
+    all_different(line.iter().chain(&newcomers).map(|(_, s)| *s));
+    for (_, seq) in &newcomers {
+        assert!(
+            *seq > last_old,
+            "newcomer {seq} is behind every waiting ticket ({last_old})"
+        );
+    }
+    // The waiting pages poll at B: their tickets are people, not the jump's gap.
+    let mut last_position = 0;
+    for (v, _) in line.iter_mut().skip(1) {
+        v.base = b.base();
+        let status = v.status("r").await;
+        let position = status["position"].as_u64().expect("still waiting");
+        assert!(position > last_position, "order kept: {status}");
+        last_position = position;
+    }
+    // Pages ask again and again; once the gateway knows the jump's range, their tickets
+    // count as people and the first newcomer is right behind the last of them.
+    let old: Vec<String> = line
+        .iter()
+        .skip(1)
+        .map(|(v, _)| v.cookie("wartesaal_r").unwrap())
+        .collect();
+    let newcomer = newcomers[0].0.cookie("wartesaal_r").unwrap();
+    support::eventually("positions run on past the jump", || {
+        let (old, newcomer, base) = (old.clone(), newcomer.clone(), b.base());
+        async move {
+            for cookie in &old {
+                let mut v = Visitor::new(base.clone());
+                v.set_cookie("wartesaal_r", cookie);
+                v.status("r").await;
+            }
+            let mut v = Visitor::new(base);
+            v.set_cookie("wartesaal_r", &newcomer);
+            v.status("r").await["position"].as_u64() == Some(last_position + 1)
+        }
+    })
+    .await;
+}
+
+/// Redis snapshots (as `save` does), hands out more numbers, crashes and restarts from the
+/// snapshot; the gateway that reaches it first has never seen the line. On main before the
+/// fix, every newcomer got a number a waiting visitor already held.
+#[tokio::test]
+async fn redis_restarted_from_an_older_snapshot_hands_out_no_number_twice() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let (port, dir) = (redis.port, redis.dir.clone());
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), "admit_per_minute = 1");
+    let config = support::config_redis(&redis.url(), "", &room);
+    let a = support::gateway_on(&config, Arc::new(ManualClock::new(T0))).await;
+    let mut line = draw_n(&a, 10).await;
+    assert_eq!(redis.cli(&["SAVE"]), "OK");
+    line.extend(draw_n(&a, 20).await);
+    a.stop().await;
+    redis.kill();
+    let restarted = RedisServer::start_in(port, &dir);
+    let b = support::gateway_on(&config, Arc::new(ManualClock::new(T0 + 5_000))).await;
+    let newcomers = draw_n(&b, 6).await;
+    let jumps = restarted.cli(&["LRANGE", "{wartesaal:r}:jumps", "0", "-1"]);
+    assert!(!jumps.is_empty(), "the jump is recorded");
+    nobody_repeated_or_moved_back(&b, line, newcomers).await;
+}
+
+/// A replica that stopped copying the primary (as one cut off before a failover does) is
+/// made primary after more numbers were drawn; a gateway that never saw the line reaches it
+/// first. Its run id is not the one the line's last draw was made on: the counter jumps.
+#[tokio::test]
+async fn a_promoted_replica_that_missed_draws_hands_out_no_number_twice() {
+    let Some(primary) = RedisServer::start() else {
+        return;
+    };
+    let replica = RedisServer::replica_of(primary.port);
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), "admit_per_minute = 1");
+    let a = support::gateway_on(
+        &support::config_redis(&primary.url(), "redis_min_replicas = 0", &room),
+        Arc::new(ManualClock::new(T0)),
+    )
+    .await;
+    let mut line = draw_n(&a, 10).await;
+    support::eventually("the replica has the first ten", || async {
+        replica.cli(&["HGET", "{wartesaal:r}:line", "issued"])
+            == primary.cli(&["HGET", "{wartesaal:r}:line", "issued"])
+    })
+    .await;
+    assert_eq!(replica.cli(&["REPLICAOF", "NO", "ONE"]), "OK");
+    line.extend(draw_n(&a, 20).await);
+    a.stop().await;
+    primary.kill();
+    let b = support::gateway_on(
+        &support::config_redis(&replica.url(), "", &room),
+        Arc::new(ManualClock::new(T0 + 5_000)),
+    )
+    .await;
+    let newcomers = draw_n(&b, 6).await;
+    nobody_repeated_or_moved_back(&b, line, newcomers).await;
 }

@@ -737,6 +737,8 @@ pub struct RedisServer {
     pub port: u16,
     /// What `redis-cli` needs besides the port (TLS files).
     cli_args: Vec<String>,
+    /// Where it keeps its snapshot (`SAVE`).
+    pub dir: PathBuf,
 }
 
 impl RedisServer {
@@ -794,8 +796,18 @@ impl RedisServer {
         RedisServer::spawn(port, extra, cli.iter().map(|a| a.to_string()).collect())
     }
 
+    /// A server on `port` keeping its files in `dir`: started again on the directory of one
+    /// that was killed, it loads the snapshot that one last saved.
+    pub fn start_in(port: u16, dir: &Path) -> RedisServer {
+        RedisServer::spawn_in(port, dir, &[], Vec::new())
+    }
+
     fn spawn(port: u16, extra: &[&str], cli_args: Vec<String>) -> RedisServer {
-        let dir = temp_dir("redis");
+        RedisServer::spawn_in(port, &temp_dir("redis"), extra, cli_args)
+    }
+
+    fn spawn_in(port: u16, dir: &Path, extra: &[&str], cli_args: Vec<String>) -> RedisServer {
+        let dir = dir.to_path_buf();
         std::fs::create_dir_all(&dir).unwrap();
         let child = std::process::Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -810,6 +822,7 @@ impl RedisServer {
             child,
             port,
             cli_args,
+            dir,
         };
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while server.cli(&["PING"]) != "PONG" {

@@ -417,6 +417,7 @@ impl EmbeddedState {
             handed_out: l.queue.issued(),
             cursor: l.queue.cursor(),
             ghosts: l.ghosts(),
+            ghosts_end: l.skipped.1,
             claimed: l.queue.held_back(),
             active,
             limits,

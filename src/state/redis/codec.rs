@@ -115,6 +115,12 @@ pub(super) fn parse_line(flat: &[String]) -> Line {
         share: float("share").filter(|s| *s > 0.0).unwrap_or(1.0),
         leader: false,
         resumed_at: int("resumed_at"),
+        // Of a jump's range, the numbers above every ticket shown since: nobody's, unless a
+        // holder turns up.
+        ghosts: fields.get("gap_to").map(|_| {
+            let to = int("gap_to");
+            (int("gap_from").max(int("seen")).min(to), to)
+        }),
         supply: fields.get("sup").map(|_| Supply {
             remaining: int("sup"),
             appointments: int("sup_cfg"),

@@ -86,13 +86,16 @@ pub struct Redis {
     id: String,
     clock: Arc<dyn Clock>,
     scripts: Scripts,
+    /// Replicas the primary reported connected at the last look (a room's role check).
+    replicas: std::sync::atomic::AtomicUsize,
 }
 
 /// The settings a reload may change while the rooms go on.
 struct Tuning {
     on_unavailable: OnUnavailable,
-    /// Replicas that must confirm a new number (`WAIT`) before it is handed out.
-    min_replicas: u32,
+    /// Replicas that must confirm a new number (`WAIT`) before it is handed out; `None`: one
+    /// whenever the primary reports replicas (`Redis::replicas`).
+    min_replicas: Option<u32>,
     /// How long `WAIT` waits for them.
     wait_ms: u64,
     new_line_hold_ms: Millis,
@@ -153,6 +156,7 @@ impl Redis {
                 enlist: Script::new(letters::ENLIST),
                 claim_letter: Script::new(letters::CLAIM_LETTER),
             },
+            replicas: std::sync::atomic::AtomicUsize::new(0),
         }))
     }
 }
@@ -192,6 +196,21 @@ impl Redis {
     fn tuning(&self) -> arc_swap::Guard<Arc<Tuning>> {
         self.tuning.load()
     }
+
+    /// Replicas that must confirm a new number now: `redis_min_replicas` if set, else one
+    /// while the primary has any.
+    fn min_replicas(&self) -> u32 {
+        self.tuning().min_replicas.unwrap_or_else(|| {
+            u32::from(self.replicas.load(std::sync::atomic::Ordering::Relaxed) > 0)
+        })
+    }
+
+    /// Whether draws go unconfirmed although the primary has replicas: an operator's explicit
+    /// `redis_min_replicas = 0`.
+    fn unconfirmed_with_replicas(&self) -> Option<usize> {
+        let replicas = self.replicas.load(std::sync::atomic::Ordering::Relaxed);
+        (replicas > 0 && self.tuning().min_replicas == Some(0)).then_some(replicas)
+    }
 }
 
 /// `host-pid-random`: unique per process, readable in `redis-cli GET …:lease`.
@@ -229,6 +248,9 @@ struct Keys {
     challenges: String,
     /// Invitations that drew a ticket: index → ticket number.
     invitations: String,
+    /// The counter's jumps past what a store that came back older may have lost: a list of
+    /// "at from to run_id", the last hundred.
+    jumps: String,
     /// E-mails owed to visitors: ticket → letter, the tickets in order, and those written to.
     letters: String,
     letter_queue: String,
@@ -252,6 +274,7 @@ impl Keys {
             addresses: [key("addresses:0"), key("addresses:1")],
             challenges: key("challenges"),
             invitations: key("invitations"),
+            jumps: key("jumps"),
             letters: key("letters"),
             letter_queue: key("letters:queue"),
             // A sorted set by ticket (an older gateway's plain set was `written`): the
@@ -285,8 +308,14 @@ pub struct SharedState {
     /// The highest ticket number shown to this gateway, plus one: a ticket drawn on another
     /// Redis (a failover's other side) raises the counter here too.
     shown: AtomicU64,
+    /// The end of the copy's jump range (0 without one), and the highest ticket inside it
+    /// shown here, plus one: the holders the jump's range turns out to have.
+    gap_end: AtomicU64,
+    shown_in_gap: AtomicU64,
     /// Warned once that Redis has replicas but no number waits for one.
     replicas_warned: AtomicBool,
+    /// Why Redis did not answer the last time it did not (for `/readyz`).
+    why_unavailable: Mutex<String>,
     /// The lease holder's line; `None` on the others.
     leader: Mutex<Option<Leader>>,
     /// One sync at a time.
@@ -352,6 +381,9 @@ struct Line {
     resumed_at: Millis,
     /// What is left to book, when the room counts it.
     supply: Option<Supply>,
+    /// The numbers `from..to` of the counter's last jump (a store that came back older) that
+    /// nobody has shown up with yet.
+    ghosts: Option<(u64, u64)>,
 }
 
 /// The lease holder's own line: the admission arithmetic an embedded room does.
@@ -384,7 +416,7 @@ fn lost() -> StateError {
 /// instead of taking it.
 ///
 /// ARGV: now id lease_ms seed_mode floor cursor ended_since pq_v pq n_seed n_seen n_ended
-///       settings_v settings, then the seed's field/value pairs, the seen id/time pairs, the
+///       settings_v settings shown_in_gap, then the seed's field/value pairs, the seen id/time pairs, the
 ///       ended id/until pairs.
 /// Returns {status (0 no line, 1 synced, 2 seeded), line fields, active sessions, leader,
 /// arrivals to count (leader only), recently ended id/until pairs}.
@@ -395,16 +427,17 @@ const SYNC: &str = include_str!("sync.lua");
 /// sessions (tombstones for those whose ticket could still be valid) and expired endings.
 /// A change of settings or schedule since it read the line holds newcomers until next time.
 ///
-/// ARGV: id lease_ms cursor_read cursor allow now idle_ms ticket_ms settings_v pq_v,
-///       then field/value pairs to publish. Returns 1, or 0 without the lease.
+/// ARGV: id lease_ms cursor_read cursor allow now idle_ms ticket_ms settings_v pq_v
+///       knows_gap (1: the copy has a jump's range to pass), then field/value pairs to
+///       publish. Returns 1, or 0 without the lease.
 const LEAD: &str = include_str!("lead.lua");
 
 /// A new ticket number: never below what the caller has seen; let straight in when nobody
 /// waits, admissions run and the allowance has room. First, for every gateway at once: the
 /// address limit, and a solved challenge's single use.
 ///
-/// ARGV: floor now address_hash per_minute challenge_id challenge_until (the last four empty
-/// when not checked). Returns {seq, admitted, issued, cursor}; {-1} without a line, {-2}
+/// ARGV: floor now address_hash per_minute challenge_id challenge_until (the four empty when
+/// not checked) draws_per_second (the least a jump after a store came back older assumes). Returns {seq, admitted, issued, cursor}; {-1} without a line, {-2}
 /// while a restored line settles, {-3, retry_after_s} over the address limit, {-4} a
 /// challenge used before.
 const DRAW: &str = include_str!("draw.lua");

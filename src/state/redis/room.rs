@@ -60,6 +60,7 @@ impl RoomState for SharedState {
                 handed_out: u64::MAX,
                 cursor: 0,
                 ghosts: 0,
+                ghosts_end: 0,
                 claimed: 0,
                 active: 0,
                 limits: Limits {
@@ -94,7 +95,10 @@ impl RoomState for SharedState {
             issued: line.issued,
             handed_out: u64::MAX,
             cursor: line.cursor,
-            ghosts: 0,
+            ghosts: line
+                .ghosts
+                .map_or(0, |(from, to)| to.saturating_sub(from.max(line.cursor))),
+            ghosts_end: line.ghosts.map_or(0, |(_, to)| to),
             claimed: 0,
             active: line.active,
             limits,
@@ -229,6 +233,13 @@ impl RoomState for SharedState {
         // Read first: nearly every poll shows a number below it, and a read shares the line.
         if seq >= self.shown.load(Ordering::Relaxed) {
             self.shown
+                .fetch_max(seq.saturating_add(1), Ordering::Relaxed);
+        }
+        // A holder of a number in the counter's jump range: a person, not a gap.
+        if seq < self.gap_end.load(Ordering::Relaxed)
+            && seq >= self.shown_in_gap.load(Ordering::Relaxed)
+        {
+            self.shown_in_gap
                 .fetch_max(seq.saturating_add(1), Ordering::Relaxed);
         }
     }
@@ -374,6 +385,29 @@ impl RoomState for SharedState {
         self.passing.load(Ordering::Relaxed)
     }
 
+    fn health_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !self.available() {
+            let why = self
+                .why_unavailable
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            notes.push(format!(
+                "room {}: Redis does not answer ({why}); the line holds",
+                self.room
+            ));
+        }
+        if let Some(replicas) = self.redis.unconfirmed_with_replicas() {
+            notes.push(format!(
+                "room {}: Redis has {replicas} replica(s) but redis_min_replicas = 0: a failover \
+                 could hand out numbers again",
+                self.room
+            ));
+        }
+        notes
+    }
+
     fn backend(&self) -> BackendInfo {
         let l = self.lock();
         BackendInfo {
@@ -384,6 +418,12 @@ impl RoomState for SharedState {
         }
     }
 }
+
+/// What a store that came back older is assumed to have lost at most: this many draws a
+/// second since the last draw it holds (or four times the line's busiest second, if more),
+/// and a thousand besides. More than one Redis server runs draw scripts a second, far below
+/// the million a second that keeps a later line's numbers above an earlier one's.
+const ROLLBACK_DRAWS_PER_SECOND: u64 = 100_000;
 
 impl SharedState {
     /// A new number from Redis, handed out only once `min_replicas` replicas have it too: one
@@ -403,9 +443,10 @@ impl SharedState {
                 .arg(gate.address.map_or(0, |(_, per_minute)| per_minute));
             inv.arg(&challenge)
                 .arg(gate.challenge.map_or(0, |(_, until)| until));
+            inv.arg(ROLLBACK_DRAWS_PER_SECOND);
             inv
         };
-        let replicas = self.redis.tuning().min_replicas;
+        let replicas = self.redis.min_replicas();
         if replicas == 0 {
             return inv
                 .invoke_async(&mut self.conn())

@@ -1,7 +1,7 @@
 local line = KEYS[1]
 local now = tonumber(ARGV[1])
 local n_seed, n_seen, n_ended = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local off = 14
+local off = 15
 local status = 1
 if redis.call('EXISTS', line) == 0 then
   if ARGV[4] == 'none' or n_seed == 0 then
@@ -18,6 +18,14 @@ local floor = tonumber(ARGV[5])
 if floor > issued then
   issued = floor
   redis.call('HSET', line, 'issued', string.format('%d', issued))
+end
+-- Tickets of a jump's range that visitors showed: people, not a gap.
+local shown = tonumber(ARGV[15])
+if shown > 0 then
+  local gap = redis.call('HMGET', line, 'gap_to', 'seen')
+  if gap[1] and shown <= tonumber(gap[1]) and shown > (tonumber(gap[2]) or 0) then
+    redis.call('HSET', line, 'seen', string.format('%d', shown))
+  end
 end
 local cursor = tonumber(redis.call('HGET', line, 'cursor')) or 0
 local known = math.min(tonumber(ARGV[6]), issued)

@@ -31,7 +31,10 @@ impl SharedState {
             outage: Mutex::new(Outage::default()),
             passing: AtomicBool::new(false),
             shown: AtomicU64::new(0),
+            gap_end: AtomicU64::new(0),
+            shown_in_gap: AtomicU64::new(0),
             replicas_warned: AtomicBool::new(false),
+            why_unavailable: Mutex::new(String::new()),
             leader: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
             idle_ms: AtomicU64::new(u64::MAX),
@@ -80,6 +83,7 @@ impl SharedState {
             &k.addresses[0],
             &k.addresses[1],
             &k.challenges,
+            &k.jumps,
         ] {
             inv.key(key);
         }
@@ -170,7 +174,8 @@ impl SharedState {
                 .arg(seen.len())
                 .arg(ended.len())
                 .arg(settings_v)
-                .arg(settings);
+                .arg(settings)
+                .arg(self.shown_in_gap.load(Ordering::Relaxed));
             for (field, value) in &seed {
                 inv.arg(*field).arg(value);
             }
@@ -252,6 +257,8 @@ impl SharedState {
                 *self.leader() = None;
             }
             l.floor = l.floor.max(line.issued);
+            self.gap_end
+                .store(line.ghosts.map_or(0, |(_, to)| to), Ordering::Relaxed);
             l.missing_since = None;
             l.ended_since = Some(now);
             self.message.store(Arc::new(line.settings.message.clone()));
@@ -294,6 +301,12 @@ impl SharedState {
     /// Marks Redis reachable or not, and with `on_unavailable = "open"` lets everyone pass
     /// once it has been away for `open_after`, until it has answered again as long.
     pub(super) fn set_available(&self, available: bool, why: &str, now: Millis) {
+        if !available {
+            *self
+                .why_unavailable
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = why.to_string();
+        }
         let was = self.available.swap(available, Ordering::Relaxed);
         match (was, available) {
             (true, false) => tracing::error!(
@@ -380,16 +393,18 @@ impl SharedState {
             Some(redis::Value::Array(r)) => r.len(),
             _ => 0,
         };
-        if replicas > 0
-            && self.redis.tuning().min_replicas == 0
+        self.redis
+            .replicas
+            .store(replicas, std::sync::atomic::Ordering::Relaxed);
+        if self.redis.unconfirmed_with_replicas().is_some()
             && !self.replicas_warned.swap(true, Ordering::Relaxed)
         {
             tracing::warn!(
                 room = %self.room,
                 replicas,
                 "Redis has replicas but state.redis_min_replicas = 0: after a failover to one \
-                 of them, numbers handed out just before could be handed out again; set \
-                 redis_min_replicas = 1"
+                 of them, numbers handed out just before could be handed out again; remove \
+                 the setting (one replica then confirms each number) or set it to 1"
             );
         }
         if self.redis.link().follows_sentinels() {
@@ -478,6 +493,7 @@ impl SharedState {
             .arg(self.ticket_ms.load(Ordering::Relaxed))
             .arg(line.settings_v)
             .arg(line.pq_v)
+            .arg(if line.ghosts.is_some() { "1" } else { "0" })
             .arg("rate")
             .arg(limits.admit_per_minute.to_string())
             .arg("burst")
