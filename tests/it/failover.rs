@@ -803,3 +803,64 @@ async fn a_promoted_replica_that_missed_draws_hands_out_no_number_twice() {
     let newcomers = draw_n(&b, 6).await;
     nobody_repeated_or_moved_back(&b, line, newcomers).await;
 }
+
+/// A Redis that refuses writes: `min-replicas-to-write` without replicas (NOREPLICAS), then a
+/// server made a read-only replica. The gateway names Redis's own words in
+/// `/readyz`, holds the line and answers every visitor without a 500; ready again once Redis
+/// takes writes.
+#[tokio::test]
+async fn a_redis_that_refuses_writes_is_named_in_readyz_and_nobody_gets_a_500() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let other = RedisServer::start().unwrap();
+    let up = support::upstream().await;
+    let room = support::room("r", &up.url(), "admit_per_minute = 1");
+    let gw = support::gateway_on(
+        &support::config_redis(&redis.url(), "", &room),
+        Arc::new(ManualClock::new(T0)),
+    )
+    .await;
+    let (mut waiting, _) = draw_n(&gw, 2).await.pop().unwrap();
+    let other_port = other.port.to_string();
+    let settings: [(&[&str], &str); 2] = [
+        (
+            &["CONFIG", "SET", "min-replicas-to-write", "1"],
+            "NOREPLICAS",
+        ),
+        (
+            &["REPLICAOF", "127.0.0.1", &other_port],
+            "read only replica",
+        ),
+    ];
+    for (setting, words) in settings {
+        let _ = redis.cli(setting);
+        support::eventually("readyz names what Redis said", || async {
+            let ready = gw.admin(Method::GET, "/readyz", None, None).await;
+            ready.status == StatusCode::SERVICE_UNAVAILABLE
+                && ready.body.starts_with("not ready")
+                && ready.body.contains(words)
+        })
+        .await;
+        for _ in 0..3 {
+            let page = gw.visitor().get("/book").await;
+            assert!(
+                matches!(
+                    page.status,
+                    StatusCode::OK | StatusCode::SERVICE_UNAVAILABLE
+                ),
+                "{}: {}",
+                page.status,
+                page.body
+            );
+        }
+        let status = waiting.status("r").await;
+        assert_eq!(status["admitted"], false, "the line holds: {status}");
+    }
+    let _ = redis.cli(&["REPLICAOF", "NO", "ONE"]);
+    let _ = redis.cli(&["CONFIG", "SET", "min-replicas-to-write", "0"]);
+    support::eventually("ready again", || async {
+        gw.admin(Method::GET, "/readyz", None, None).await.status == StatusCode::OK
+    })
+    .await;
+}

@@ -394,7 +394,7 @@ impl RoomState for SharedState {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone();
             notes.push(format!(
-                "room {}: Redis does not answer ({why}); the line holds",
+                "room {}: Redis cannot be used ({why}); the line holds",
                 self.room
             ));
         }
