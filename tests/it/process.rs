@@ -649,3 +649,73 @@ async fn an_email_asked_for_survives_kill_9_before_it_is_sent() {
     let after = position(&phone.status("r").await);
     assert!(after <= before, "position {before} became {after}");
 }
+
+/// Every sign-up answered 200 is on disk, whatever stops the gateway mid-flood: SIGTERM
+/// (requests in flight finish, the line is saved) and `kill -9` (nothing but what the saves
+/// put on disk before each 200). The addresses are read back from the state file after a
+/// restart.
+#[tokio::test]
+async fn every_sign_up_answered_survives_sigterm_and_kill_9_mid_flood() {
+    let up = support::upstream().await;
+    let notify = "admit_per_minute = 0.1\n[rooms.notify]\nsmtp_url = \"smtp://127.0.0.1:9\"\n\
+                  from = \"termine@example.de\"\npublic_url = \"https://termine.example.de\"\n\
+                  lead_time = \"1h\"\nper_client_per_hour = 1000\nper_network_per_hour = 1000";
+    for signal in ["TERM", "KILL"] {
+        let (dir, config) = setup(&format!("signup-{signal}"), &up.url(), notify);
+        let mut gw = Proc::spawn(&config);
+        let base = gw.base();
+        let mut visitors = Vec::new();
+        for _ in 0..81 {
+            let mut v = Visitor::new(base.clone());
+            v.get("/").await;
+            visitors.push(v);
+        }
+        visitors.remove(0);
+        let answered = Arc::new(Mutex::new(Vec::new()));
+        let mut flood = Vec::new();
+        for (i, mut v) in visitors.into_iter().enumerate() {
+            let answered = answered.clone();
+            flood.push(tokio::spawn(async move {
+                let body: &'static str =
+                    Box::leak(format!("email=p{i}%40example.org").into_boxed_str());
+                let req = v
+                    .request(Method::POST, "/.wartesaal/notify?room=r")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(
+                        http_body_util::Full::new(bytes::Bytes::from_static(body.as_bytes()))
+                            .boxed(),
+                    )
+                    .unwrap();
+                if let Ok(a) = v.try_send(req).await {
+                    if a.status == StatusCode::OK {
+                        answered.lock().unwrap().push(format!("p{i}@example.org"));
+                    }
+                }
+            }));
+        }
+        // Stopped once some are answered and more are on their way.
+        support::eventually("the first sign-ups are answered", || {
+            let n = answered.lock().unwrap().len();
+            async move { n >= 10 }
+        })
+        .await;
+        gw.signal(signal);
+        for task in flood {
+            let _ = task.await;
+        }
+        let _ = gw.exit_code();
+        let answered = answered.lock().unwrap().clone();
+        assert!(answered.len() >= 10, "{signal}: {}", answered.len());
+        // Read back after a restart (which loads and saves the file again).
+        let again = Proc::spawn(&config);
+        drop(again);
+        let saved: String = std::fs::read_dir(dir.join("state"))
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect();
+        for address in &answered {
+            assert!(saved.contains(address.as_str()), "{signal}: {address} lost");
+        }
+    }
+}
