@@ -163,6 +163,16 @@ impl StateDir {
             dir: self.clone(),
         }
     }
+
+    /// Room `id`'s letters journal (`<id>.letters`).
+    pub fn journal(self: &Arc<Self>, id: &str) -> Journal {
+        Journal {
+            path: self.dir.join(format!("{id}.letters")),
+            tmp: self.dir.join(format!(".{id}.letters.tmp")),
+            file: None,
+            dir: self.clone(),
+        }
+    }
 }
 
 /// One room's file.
@@ -186,6 +196,11 @@ impl RoomFile {
     /// The saved state, `None` when the room has never been saved here.
     pub fn load(&self) -> Result<Option<Saved>, StoreError> {
         load(&self.path, &self.room)
+    }
+
+    /// The room's letters journal.
+    pub fn journal(&self) -> Journal {
+        self.dir.journal(&self.room)
     }
 }
 
@@ -308,6 +323,110 @@ impl RoomFile {
     }
 }
 
+/// One line of a room's letters journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalEntry {
+    /// An e-mail asked for.
+    Letter(crate::state::Letter),
+    /// The ticket was written to: its letter (and address) goes, and it gets no other.
+    Written(u64),
+    /// A letter taken back before its sign-up was answered (it never reached the disk in
+    /// time): it goes, and the ticket may ask again.
+    Dropped(u64),
+}
+
+/// A room's e-mails on disk, apart from its state file: an append-only file of
+/// `JournalEntry` lines, each batch made durable (`sync_data`) before the sign-ups in it are
+/// answered, and rewritten whole now and then (only the letters still owed and the tickets
+/// written to), which also takes the addresses of letters sent off the disk. A line cut short
+/// by a crash was never answered and is skipped.
+pub struct Journal {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<File>,
+    dir: Arc<StateDir>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish()
+    }
+}
+
+impl Journal {
+    fn fail(&self, source: std::io::Error) -> StoreError {
+        StoreError::Write {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Every whole entry in the file, in order; none when there is no file.
+    pub fn load(&self) -> Result<Vec<JournalEntry>, StoreError> {
+        let bytes = match fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(StoreError::Read {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        let whole = match bytes.iter().rposition(|b| *b == b'\n') {
+            Some(end) => &bytes[..=end],
+            None => &[][..],
+        };
+        whole
+            .split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                serde_json::from_slice(line).map_err(|e| StoreError::Corrupt {
+                    path: self.path.clone(),
+                    room: String::new(),
+                    why: format!("a journal line is not an entry ({e})"),
+                })
+            })
+            .collect()
+    }
+
+    /// Appends `lines` (whole entries, each ending in a newline) durably.
+    pub fn append(&mut self, lines: &[u8]) -> Result<(), StoreError> {
+        if self.file.is_none() {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| self.fail(e))?;
+            self.file = Some(file);
+        }
+        let result = match self.file.as_mut() {
+            Some(file) => file.write_all(lines).and_then(|()| file.sync_data()),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            // A half-written batch is cut off by the next rewrite; reopen then.
+            self.file = None;
+            return Err(self.fail(e));
+        }
+        Ok(())
+    }
+
+    /// Replaces the whole file with `lines` atomically and durably.
+    pub fn rewrite(&mut self, lines: &[u8]) -> Result<(), StoreError> {
+        self.file = None;
+        let mut f = File::create(&self.tmp).map_err(|e| self.fail(e))?;
+        f.write_all(lines).map_err(|e| self.fail(e))?;
+        f.sync_all().map_err(|e| self.fail(e))?;
+        drop(f);
+        fs::rename(&self.tmp, &self.path).map_err(|e| self.fail(e))?;
+        File::open(&self.dir.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| self.fail(e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +492,44 @@ mod tests {
             }],
             written: vec![4],
         }
+    }
+
+    #[test]
+    fn the_letters_journal_appends_skips_a_torn_line_and_is_rewritten_whole() {
+        let path = temp_dir("journal");
+        let dir = StateDir::open(&path).unwrap();
+        let mut journal = dir.journal("impf");
+        assert_eq!(journal.load().unwrap(), Vec::new());
+        let letter = crate::state::Letter {
+            seq: 7,
+            to: "ann@example.org".into(),
+            lang: "de".into(),
+            at: 1,
+        };
+        let line = |e: &JournalEntry| {
+            let mut l = serde_json::to_vec(e).unwrap();
+            l.push(b'\n');
+            l
+        };
+        journal
+            .append(&line(&JournalEntry::Letter(letter.clone())))
+            .unwrap();
+        journal.append(&line(&JournalEntry::Written(3))).unwrap();
+        // A crash in the middle of a batch: the cut line was never answered.
+        journal.append(b"{\"written\":9").unwrap();
+        assert_eq!(
+            journal.load().unwrap(),
+            [JournalEntry::Letter(letter), JournalEntry::Written(3)]
+        );
+        journal.rewrite(&line(&JournalEntry::Written(7))).unwrap();
+        assert_eq!(journal.load().unwrap(), [JournalEntry::Written(7)]);
+        let text = std::fs::read_to_string(path.join("impf.letters")).unwrap();
+        assert!(
+            !text.contains('@'),
+            "the rewrite took the address off the disk"
+        );
+        drop((journal, dir));
+        let _ = fs::remove_dir_all(path);
     }
 
     #[test]

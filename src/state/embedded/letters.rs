@@ -1,26 +1,133 @@
 //! The e-mails an embedded room owes its visitors: letters not sent yet (with their
-//! addresses) and the tickets written to already (without). Saved with the room's state file,
-//! so a letter asked for survives `kill -9`.
+//! addresses) and the tickets written to already (without). Kept on disk in the room's
+//! letters journal (`file::Journal`): each change is a line, appended with the next save
+//! (the sign-up is answered once it is on disk), and the whole journal is rewritten now and
+//! then, which takes sent letters' addresses off the disk.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::clock::Millis;
 use crate::state::room::{Enlisted, Letter, MAX_LETTERS};
+
+use super::file::JournalEntry;
+
+/// A sent letter's address stays in the journal at most this long (until the next rewrite).
+const REWRITE_AFTER_SENT_MS: Millis = 5_000;
+/// Lines the journal may hold beyond twice the live ones before it is rewritten.
+const SLACK_LINES: usize = 1_024;
 
 #[derive(Debug, Default)]
 pub(super) struct Letters {
     pending: BTreeMap<u64, Letter>,
     written: BTreeSet<u64>,
+    /// Lines not yet in the journal file.
+    unwritten: Vec<u8>,
+    /// Lines in the journal file (and in `unwritten`) since its last rewrite.
+    lines: usize,
+    /// A letter was sent (or taken back) since the last rewrite: its address is still on disk.
+    sent_since_rewrite: bool,
+    /// The journal must be rewritten whole (loaded from an older state file, or a write
+    /// failed half-way).
+    rewrite: bool,
+    rewritten_at: Millis,
+}
+
+/// What a save does with the journal.
+pub(super) enum JournalWork {
+    Nothing,
+    /// Append these lines.
+    Append(Vec<u8>),
+    /// Replace the file with these lines: every letter owed and every ticket written to.
+    Rewrite(Vec<u8>),
 }
 
 impl Letters {
-    pub(super) fn restore(pending: &[Letter], written: &[u64]) -> Letters {
-        Letters {
+    /// The letters of a state file (an older one kept them there) and then the journal's.
+    pub(super) fn restore(
+        pending: &[Letter],
+        written: &[u64],
+        journal: Vec<JournalEntry>,
+    ) -> Letters {
+        let mut l = Letters {
             pending: pending.iter().map(|l| (l.seq, l.clone())).collect(),
             written: written.iter().copied().collect(),
+            lines: journal.len(),
+            // Letters from the state file move to the journal at the first save.
+            rewrite: !pending.is_empty() || !written.is_empty(),
+            ..Letters::default()
+        };
+        for entry in journal {
+            match entry {
+                JournalEntry::Letter(letter) => {
+                    if !l.written.contains(&letter.seq) {
+                        l.pending.insert(letter.seq, letter);
+                    }
+                }
+                JournalEntry::Written(seq) => {
+                    l.pending.remove(&seq);
+                    l.written.insert(seq);
+                }
+                JournalEntry::Dropped(seq) => {
+                    l.pending.remove(&seq);
+                }
+            }
+        }
+        l.sent_since_rewrite = l.lines > l.pending.len() + l.written.len();
+        l
+    }
+
+    fn note(&mut self, entry: &JournalEntry) {
+        if let Ok(line) = serde_json::to_vec(entry) {
+            self.unwritten.extend_from_slice(&line);
+            self.unwritten.push(b'\n');
+            self.lines += 1;
         }
     }
 
+    /// What the next save does with the journal at `now`: the whole of it now and then,
+    /// else the lines since the last save.
+    pub(super) fn journal_work(&mut self, now: Millis) -> JournalWork {
+        let live = self.pending.len() + self.written.len();
+        let due = self.rewrite
+            || self.lines > 2 * live + SLACK_LINES
+            || (self.sent_since_rewrite
+                && now.saturating_sub(self.rewritten_at) >= REWRITE_AFTER_SENT_MS);
+        if due {
+            self.unwritten.clear();
+            let mut all = Vec::new();
+            let mut lines = 0;
+            let entries = self
+                .written
+                .iter()
+                .map(|&seq| JournalEntry::Written(seq))
+                .chain(self.pending.values().cloned().map(JournalEntry::Letter));
+            for entry in entries {
+                if let Ok(line) = serde_json::to_vec(&entry) {
+                    all.extend_from_slice(&line);
+                    all.push(b'\n');
+                    lines += 1;
+                }
+            }
+            self.lines = lines;
+            self.rewrite = false;
+            self.sent_since_rewrite = false;
+            self.rewritten_at = now;
+            return JournalWork::Rewrite(all);
+        }
+        if self.unwritten.is_empty() {
+            JournalWork::Nothing
+        } else {
+            JournalWork::Append(std::mem::take(&mut self.unwritten))
+        }
+    }
+
+    /// The journal work of a save failed: done again, whole, with the next save.
+    pub(super) fn journal_failed(&mut self) {
+        self.rewrite = true;
+    }
+
     /// What the state file keeps: the letters, and the tickets written to.
+    #[cfg(test)]
     pub(super) fn saved(&self) -> (Vec<Letter>, Vec<u64>) {
         (
             self.pending.values().cloned().collect(),
@@ -34,6 +141,7 @@ impl Letters {
         } else if self.pending.len() >= MAX_LETTERS {
             Enlisted::Full
         } else {
+            self.note(&JournalEntry::Letter(letter.clone()));
             self.pending.insert(letter.seq, letter);
             Enlisted::Added
         }
@@ -41,7 +149,10 @@ impl Letters {
 
     /// Takes an `enlist` back (the save failed).
     pub(super) fn unlist(&mut self, seq: u64) {
-        self.pending.remove(&seq);
+        if self.pending.remove(&seq).is_some() {
+            self.note(&JournalEntry::Dropped(seq));
+            self.sent_since_rewrite = true;
+        }
     }
 
     pub(super) fn from(&self, from: u64, max: usize) -> Vec<Letter> {
@@ -61,8 +172,12 @@ impl Letters {
 
     /// Forgets the address; `false` if there was no such letter.
     pub(super) fn done(&mut self, seq: u64) -> bool {
-        self.written.insert(seq);
-        self.pending.remove(&seq).is_some()
+        if self.written.insert(seq) {
+            self.note(&JournalEntry::Written(seq));
+        }
+        let had = self.pending.remove(&seq).is_some();
+        self.sent_since_rewrite |= had;
+        had
     }
 }
 
@@ -77,6 +192,36 @@ mod tests {
             lang: "de".into(),
             at: 1,
         }
+    }
+
+    #[test]
+    fn the_journal_replays_and_is_rewritten_once_a_letter_was_sent() {
+        let mut l = Letters::default();
+        l.enlist(letter(1));
+        l.enlist(letter(2));
+        let JournalWork::Append(lines) = l.journal_work(0) else {
+            panic!("the new letters are appended")
+        };
+        assert!(matches!(l.journal_work(0), JournalWork::Nothing));
+        l.done(1);
+        l.unlist(2);
+        let JournalWork::Append(more) = l.journal_work(1_000) else {
+            panic!("appended until the rewrite is due")
+        };
+        let entries: Vec<JournalEntry> = lines
+            .split(|b| *b == b'\n')
+            .chain(more.split(|b| *b == b'\n'))
+            .filter(|line| !line.is_empty())
+            .map(|line| serde_json::from_slice(line).unwrap())
+            .collect();
+        let back = Letters::restore(&[], &[], entries);
+        assert!(back.pending.is_empty(), "sent and taken back");
+        assert_eq!(back.written.iter().copied().collect::<Vec<_>>(), [1]);
+        // Five seconds after a letter went out, the journal is rewritten without its address.
+        let JournalWork::Rewrite(all) = l.journal_work(REWRITE_AFTER_SENT_MS) else {
+            panic!("rewritten")
+        };
+        assert!(!String::from_utf8(all).unwrap().contains('@'));
     }
 
     #[test]
@@ -95,7 +240,11 @@ mod tests {
         let (pending, written) = l.saved();
         assert_eq!(pending, [letter(1)]);
         assert_eq!(written, [3]);
-        assert!(!format!("{:?}", Letters::restore(&pending, &written).written).contains('@'));
+        assert!(!format!(
+            "{:?}",
+            Letters::restore(&pending, &written, Vec::new()).written
+        )
+        .contains('@'));
         l.forget_called(|seq| seq < 4);
         assert_eq!(
             l.saved().1,

@@ -63,6 +63,8 @@ pub struct EmbeddedState {
     /// Serialises saves; holds what was saved last, so unchanged state is not written again.
     /// Taken before the line lock, never while holding it.
     file: Option<Mutex<(RoomFile, Option<Saved>)>>,
+    /// The room's letters journal; written under `file`'s lock, in the order of the saves.
+    journal: Option<Mutex<file::Journal>>,
     /// A copy of `settings.message` that pages read without the line lock.
     message: ArcSwap<Message>,
     /// When reserving ticket numbers last failed (0: it did not).
@@ -256,10 +258,14 @@ impl EmbeddedState {
                 0,
                 Some(file),
             );
+            // A journal without a state file belongs to no line this one continues: emptied
+            // with the first save.
+            state.with_line(|l| l.letters.journal_failed());
             // Written at once: an unwritable directory is found at boot, not under traffic.
             state.save(now, false)?;
             return Ok(state);
         };
+        let journal = file.journal().load()?;
         let settings = saved.settings.clone();
         let adaptive_rate = saved.adaptive_rate.filter(|_| limits.adaptive.is_some());
         let eff = effective(&limits, &settings, adaptive_rate);
@@ -304,7 +310,7 @@ impl EmbeddedState {
             l.prequeue_durable = true;
             l.supply = saved.supply;
             l.invitations = saved.invitations.iter().copied().collect();
-            l.letters = letters::Letters::restore(&saved.letters, &saved.written);
+            l.letters = letters::Letters::restore(&saved.letters, &saved.written, journal);
             l.follow_supply();
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
             l.issued_at_save = issued;
@@ -374,6 +380,7 @@ impl EmbeddedState {
             line: Mutex::new(line),
             sessions: Sessions::default(),
             ended: DashMap::new(),
+            journal: file.as_ref().map(|f| Mutex::new(f.journal())),
             file: file.map(|f| Mutex::new((f, None))),
             message: ArcSwap::from_pointee(Message::default()),
             reserve_failed_at: AtomicU64::new(0),
@@ -559,6 +566,7 @@ impl EmbeddedState {
         let sessions = sessions.into_iter().map(|(id, s)| (id, s.seen)).collect();
         let ended = sorted(&self.ended);
         let mut changes = 0;
+        let mut journal = letters::JournalWork::Nothing;
         let (saved, reserved) = self.with_line(|l| {
             let settings = match change {
                 Some(change) => l.changed(change, now, active),
@@ -577,7 +585,7 @@ impl EmbeddedState {
             changes = l.changes;
             let called = l.order().1.called_below(l.queue.cursor());
             l.letters.forget_called(|seq| seq < called);
-            let (letters, written) = l.letters.saved();
+            journal = l.letters.journal_work(now);
             let saved = Saved {
                 format: FORMAT,
                 room: String::new(),
@@ -595,8 +603,9 @@ impl EmbeddedState {
                 prequeue: l.prequeue.clone(),
                 supply: l.supply,
                 invitations: l.invitations.iter().map(|(&i, &s)| (i, s)).collect(),
-                letters,
-                written,
+                // In the letters journal.
+                letters: Vec::new(),
+                written: Vec::new(),
             };
             (saved, reserved)
         });
@@ -618,6 +627,23 @@ impl EmbeddedState {
                 return Err(e);
             }
             self.writes.fetch_add(1, Ordering::Relaxed);
+        }
+        let journaled = match (&self.journal, journal) {
+            (_, letters::JournalWork::Nothing) | (None, _) => Ok(()),
+            (Some(file), letters::JournalWork::Append(lines)) => file
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .append(&lines),
+            (Some(file), letters::JournalWork::Rewrite(lines)) => file
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .rewrite(&lines),
+        };
+        if let Err(e) = journaled {
+            self.with_line(|l| l.letters.journal_failed());
+            self.durable
+                .send_modify(|d| d.failed = d.failed.max(changes));
+            return Err(e);
         }
         self.durable.send_modify(|d| d.saved = d.saved.max(changes));
         self.with_line(|l| {
