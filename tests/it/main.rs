@@ -5,6 +5,7 @@ mod attack;
 mod booking;
 mod browser;
 mod cli;
+mod contract;
 mod deploy;
 mod eligibility;
 mod failover;
