@@ -90,7 +90,7 @@ impl Store {
                         timeout: Duration::from_secs(2),
                         sentinel: None,
                         cluster: None,
-                        min_replicas: 0,
+                        min_replicas: None,
                         new_line_hold: Duration::ZERO,
                         open_after: Duration::from_secs(30),
                         tls: None,
