@@ -17,7 +17,7 @@ use wartesaal::config::{Config, ConfigError};
 /// jemalloc instead of the system allocator: memory freed by connections that came and went
 /// (thousands of slow clients) goes back to the system within a second or so (a background
 /// thread purges it; see `.cargo/config.toml`), where glibc's arenas kept it for good.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", feature = "jemalloc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
