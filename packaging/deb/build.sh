@@ -36,6 +36,9 @@ grep -q '^dir = "/var/lib/wartesaal"' "$root/etc/wartesaal/wartesaal.toml"
 mkdir -p "$root/usr/share/wartesaal" "$root/usr/share/doc/wartesaal"
 cp -r config/templates "$root/usr/share/wartesaal/templates"
 install -m 0644 README.md "$root/usr/share/doc/wartesaal/README.md"
+# The reference the README links to, with its pictures, at the same relative paths.
+mkdir -p "$root/usr/share/doc/wartesaal/docs"
+cp -r docs/. "$root/usr/share/doc/wartesaal/docs/"
 install -m 0644 LICENSE "$root/usr/share/doc/wartesaal/copyright"
 
 mkdir -p "$root/DEBIAN"

@@ -1,5 +1,5 @@
 //! The booking site's side against real components: the origin lock in front of a real nginx
-//! configured as README says, the signed admission header checked by the Python and PHP
+//! configured as docs/security.md says, the signed admission header checked by the Python and PHP
 //! examples, every routing rule (several prefixes, bypass by user agent and by secret header)
 //! and `queue_all`.
 

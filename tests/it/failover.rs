@@ -430,7 +430,7 @@ async fn redis_over_tls_checks_the_server_and_can_show_a_client_certificate() {
     assert_eq!(gw.visitor().get("/book").await.status, StatusCode::OK);
 }
 
-/// The ACL user README tells operators to create: nothing but the commands wartesaal sends
+/// The ACL user docs/scale-out.md tells operators to create: nothing but the commands wartesaal sends
 /// and runs in its scripts, on its own keys. A line's life runs under it (pre-queue, the
 /// draw at the opening, session starts, claims, an operator's change) and Redis refuses it
 /// nothing.
