@@ -31,7 +31,8 @@ pub use texts::{chance_words, eta_range_words, eta_words, format_number, supply_
 pub const ASSET_CSS: &str = include_str!("../../assets/wartesaal.css");
 pub const ASSET_JS: &str = include_str!("../../assets/wartesaal.js");
 
-/// The room's state as a visitor sees it (SPEC §4).
+/// The room's state as a visitor sees it: what the waiting page says and the status answer
+/// names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoomStateName {
