@@ -31,11 +31,6 @@ impl RequestBody {
             timer: None,
         }
     }
-
-    /// Everything came ahead (or there was nothing): the body is in memory.
-    pub fn is_whole(&self) -> bool {
-        self.rest.is_none()
-    }
 }
 
 impl HttpBody for RequestBody {

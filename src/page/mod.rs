@@ -764,10 +764,5 @@ fn notice_page(templates: Option<&Templates>, page: &NoticePage) -> Bytes {
     Bytes::from(out)
 }
 
-/// Names of the two languages, for a language switch.
-pub fn language_name(lang: Lang) -> &'static str {
-    texts(lang).lang_name
-}
-
 #[cfg(test)]
 mod tests;
