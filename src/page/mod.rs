@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::clock::Millis;
 use crate::config::{Lang, RoomConfig};
 use crate::queue::admission::Estimate;
 use crate::queue::schedule::{local_time, Schedule};
