@@ -16,7 +16,9 @@ use crate::state::{Figures, StateError};
 
 use super::{limited, Gateway, Reply, Visit};
 
-/// What a door gets from `issue`.
+/// What a door gets from `issue`. Returned once per draw and taken apart at once, never
+/// stored: boxing the figures would cost every arrival an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Issued {
     /// A new number, and the room as the draw left it.
     Drawn(Drawn, Figures),
