@@ -1,6 +1,7 @@
-//! Memory (SPEC §10): what a million waiting visitors and a hundred thousand admitted ones
-//! cost the gateway. The real binary (release) runs as its own process in front of a small
-//! upstream on loopback; its resident memory (`VmRSS`) is read from `/proc` between phases:
+//! Memory, so the cost of a big event can be planned: what a million waiting visitors and a
+//! hundred thousand admitted ones cost the gateway. The real binary (release) runs as its own
+//! process in front of a small upstream on loopback; its resident memory (`VmRSS`) is read
+//! from `/proc` between phases:
 //!
 //! 1. started and warmed up (a few thousand requests of every kind);
 //! 2. 1,000,000 visitors arrive, each drawing a ticket and getting the waiting page;

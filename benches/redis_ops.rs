@@ -1,8 +1,8 @@
-//! Redis load per waiting visitor (SPEC §9): two gateways share one room through a real
-//! `redis-server`; visitors draw tickets, alternating between the gateways, then poll their
-//! status every two seconds (with jitter) for a minute, as the waiting page does, switching
-//! gateway at random like a load balancer would. Redis's own `INFO commandstats` counts what
-//! it ran.
+//! Redis load per waiting visitor, which has to stay flat however long the line grows: two
+//! gateways share one room through a real `redis-server`; visitors draw tickets, alternating
+//! between the gateways, then poll their status every two seconds (with jitter) for a minute,
+//! as the waiting page does, switching gateway at random like a load balancer would. Redis's
+//! own `INFO commandstats` counts what it ran.
 //!
 //! Run: `cargo bench --bench redis_ops` (about two and a half minutes; needs `redis-server`).
 //! `REDIS_OPS_VISITORS` (comma-separated queue sizes, default `500,5000`) and

@@ -1,7 +1,7 @@
-//! The opening-morning storm (SPEC §10, last row): 20,000 visitors arrive within 10 s at a
-//! gateway in front of a booking site that can take 50 new sessions a second. Each visitor
-//! behaves like the waiting page: it polls its status as often as the answer says (with the
-//! page's ±20 % jitter) and loads the real page once admitted.
+//! The opening-morning storm, the moment a waiting room exists for: 20,000 visitors arrive
+//! within 10 s at a gateway in front of a booking site that can take 50 new sessions a second.
+//! Each visitor behaves like the waiting page: it polls its status as often as the answer says
+//! (with the page's ±20 % jitter) and loads the real page once admitted.
 //!
 //! Reports the peak of new sessions the upstream saw in any one second, errors seen by
 //! visitors, and order violations: a visitor told "wait" after a visitor with a later number

@@ -23,9 +23,10 @@ pub const UPSTREAM_IN_FLIGHT: &str = "wartesaal_upstream_in_flight";
 pub const TOKENS_REJECTED: &str = "wartesaal_tokens_rejected_total";
 pub const SUPPLY_REMAINING: &str = "wartesaal_supply_remaining";
 pub const BOOKINGS: &str = "wartesaal_bookings_total";
-/// Beyond SPEC §8: 1 while the room is sold out, else 0.
+/// 1 while the room is sold out, else 0, so a dashboard shows when nobody can book any more.
 pub const SOLD_OUT: &str = "wartesaal_sold_out";
-/// Beyond SPEC §8: supply headers of the booking site ignored for a bad value or a repeat.
+/// Supply headers of the booking site ignored for a bad value or a repeat, so a booking site
+/// that sends them wrong is noticed.
 pub const SUPPLY_HEADERS_IGNORED: &str = "wartesaal_supply_headers_ignored_total";
 pub const ELIGIBILITY_ANSWERS: &str = "wartesaal_eligibility_answers_total";
 pub const PLACE_CODES: &str = "wartesaal_place_codes_total";
@@ -72,29 +73,29 @@ pub const INVITATION_RESULTS: [&str; 7] = [
 ];
 /// The `result` labels of `wartesaal_place_codes_total`, in `RoomMetrics::place_codes` order.
 pub const PLACE_CODE_RESULTS: [&str; 5] = ["restored", "malformed", "unknown", "lapsed", "limited"];
-/// Beyond SPEC §8: the no-show measurement behind the admission pace.
+/// The no-show measurement behind the admission pace, so the pace can be explained.
 pub const SHOW_UP_RATIO: &str = "wartesaal_show_up_ratio";
 
-/// Beyond SPEC §8: the two ends of the line, for dashboards that plot them.
+/// The two ends of the line, for dashboards that plot them.
 pub const QUEUE_ISSUED: &str = "wartesaal_queue_issued";
 pub const QUEUE_CURSOR: &str = "wartesaal_queue_cursor";
-/// Beyond SPEC §8: the adaptive rate's floor while it sets the rate, else 0, so an alert can
-/// see the rate stuck at its floor.
+/// The adaptive rate's floor while it sets the rate, else 0, so an alert can see the rate stuck
+/// at its floor.
 pub const ADMIT_RATE_FLOOR: &str = "wartesaal_admit_rate_floor_per_minute";
 
-/// Beyond SPEC §8: new tickets and entries refused by the issuance rules.
+/// New tickets and entries refused by the issuance rules, so a rule that refuses too much shows.
 pub const ISSUANCE_REFUSED: &str = "wartesaal_issuance_refused_total";
 
-/// Beyond SPEC §8: what the gateway cut short or cleaned to protect the booking site, the
-/// visitors or itself from hostile clients and odd upstreams.
+/// What the gateway cut short or cleaned to protect the booking site, the visitors or itself
+/// from hostile clients and odd upstreams.
 pub const PROTECTIONS: &str = "wartesaal_protections_total";
-/// Beyond SPEC §8: admin API changes refused for a bad or missing token (the log line about
-/// them is rate-limited; this keeps the count).
+/// Admin API changes refused for a bad or missing token (the log line about them is
+/// rate-limited; this keeps the count).
 pub const ADMIN_UNAUTHORIZED: &str = "wartesaal_admin_unauthorized_total";
 /// Background tasks started again after a panic, by task name.
 pub const TASK_RESTARTS: &str = "wartesaal_task_restarts_total";
-/// Beyond SPEC §8: public connections closed at once because their address holds
-/// `max_connections_per_address` already.
+/// Public connections closed at once because their address holds `max_connections_per_address`
+/// already.
 pub const CONNECTIONS_REFUSED: &str = "wartesaal_connections_refused_total";
 
 /// What was stopped, for `wartesaal_protections_total{reason}`.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The load benchmark of SPEC §10: wartesaal side by side with nginx and HAProxy, on this
-# machine, in one run, driven by the same wrk on loopback.
+# The load benchmark, to show what the gateway costs against plain proxies: wartesaal side by
+# side with nginx and HAProxy, on this machine, in one run, driven by the same wrk on loopback.
 #
 #   benches/load/run.sh
 #

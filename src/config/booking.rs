@@ -3,10 +3,12 @@
 //! and the bypasses (`bypass_user_agents`, `bypass_header`). Secret files are read and checked
 //! here, placeholders refused. Must not touch requests: `forward` and `gateway` do.
 
+use std::fmt;
+
 use http::header::{HeaderName, HeaderValue};
 
 use super::walk::Section;
-use super::*;
+use super::Problem;
 
 /// A header name and its secret value, read from a file. `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,9 +23,7 @@ use rustls_pki_types::CertificateDer;
 use crate::access::passes::PassBounds;
 use crate::access::ticket::{Keyring, Secret};
 use crate::queue::adaptive::AdaptiveConfig;
-use crate::queue::schedule::{Schedule, Window};
-use crate::queue::supply::MAX_SUPPLY;
-use crate::tls;
+use crate::queue::schedule::Schedule;
 
 mod booking;
 mod notify;

@@ -3,10 +3,16 @@
 //! included): the URL's shape, the sender's address, the credentials file and the CA file.
 //! Must not connect anywhere: `notify` does.
 
+use std::fmt;
+use std::net::IpAddr;
+use std::path::Path;
 use std::str::FromStr;
+use std::time::Duration;
+
+use crate::tls;
 
 use super::walk::Section;
-use super::*;
+use super::Problem;
 
 /// A visitor is written to when their estimated wait falls to this.
 pub const DEFAULT_LEAD_TIME: Duration = Duration::from_secs(10 * 60);

@@ -1,8 +1,22 @@
 //! One `[[rooms]]` section with its `schedule`, `issuance` and `adaptive` tables. Must not
 //! check one room against another: `cross_checks` does.
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::access::passes::PassBounds;
+use crate::queue::adaptive::AdaptiveConfig;
+use crate::queue::schedule::{Schedule, Window};
+use crate::tls;
+
 use super::walk::{parse_cidrs, Section};
-use super::*;
+use super::{
+    HostPattern, Issuance, Lang, Problem, RoomConfig, RoomTimeZone, Upstream, UpstreamCa,
+    DEFAULT_PREQUEUE, MAX_ADMIT_PER_MINUTE, MAX_PROOF_OF_WORK_BITS, MIN_HOLD_PLACE_FOR,
+};
 
 pub(super) fn room_section(
     path: &str,

@@ -1,8 +1,18 @@
 //! The gateway-wide sections: `[server]`, `[server.tls]`, `[admin]`, `[state]`, `[keys]`.
 //! Must not read a room: that is `room`'s.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::access::ticket::{Keyring, Secret};
+use crate::tls;
+
 use super::walk::{parse_cidrs, parse_listen, Section};
-use super::*;
+use super::{
+    AdminConfig, AdminToken, CookieSecure, Problem, ServerConfig, TlsConfig, MAX_THREADS,
+    MIN_ADMIN_TOKEN_LEN,
+};
 
 pub(super) fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<ServerConfig> {
     let before = p.len();

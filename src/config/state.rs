@@ -2,8 +2,13 @@
 //! Sentinel), how long a command may take, and what the gateway does while it cannot be
 //! reached. Must not connect: files are read and checked here, Redis is reached by `state`.
 
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::tls;
+
 use super::walk::Section;
-use super::*;
+use super::{OnUnavailable, Problem, RedisConfig, RedisTls, Sentinel, StateConfig};
 
 pub(super) fn state_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<StateConfig> {
     let before = p.len();

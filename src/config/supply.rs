@@ -1,8 +1,10 @@
 //! A room's `[rooms.supply]` (what there is to book) and its `[[rooms.eligibility]]` questions.
 //! Must not check one room against another.
 
+use crate::queue::supply::MAX_SUPPLY;
+
 use super::walk::Section;
-use super::*;
+use super::{Problem, Question, SupplyConfig};
 
 /// The most questions one room may ask before its line: a short form, not a survey.
 const MAX_QUESTIONS: usize = 10;

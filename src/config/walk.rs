@@ -2,7 +2,12 @@
 //! reported as unknown with a "did you mean" hint, and the small parsers every section shares.
 //! Must not know any section's keys.
 
-use super::*;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use ipnet::IpNet;
+
+use super::Problem;
 
 /// A view of one TOML table that remembers which keys were read, so the rest can be reported
 /// as unknown.

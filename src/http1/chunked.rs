@@ -1,7 +1,9 @@
 //! The chunked body decoder: bounded size lines with extensions, data, and trailers read and
 //! dropped. Pure over bytes; must not do IO.
 
-use super::*;
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::{MAX_CHUNK_LINE, MAX_TRAILERS};
 
 /// Where a chunked body's decoder stands.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -2,7 +2,21 @@
 //! one is still open, writing a request while listening for an early answer, and reading.
 //! Must not parse: `head` and `chunked` do.
 
-use super::*;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::StatusCode;
+use http_body::Body as _;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_util::either::Either;
+
+use super::head::{parse_head, BodyFraming, Head};
+use super::request::RequestBody;
+use super::{UpstreamError, MAX_HEAD_BYTES, READ_SIZE};
 
 /// One upstream connection and what has been read from it but not yet used.
 pub(super) struct Conn {

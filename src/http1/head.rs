@@ -2,7 +2,16 @@
 //! delimited and whether the connection can be reused, and how a request body goes out.
 //! Pure functions over bytes; must not do IO.
 
-use super::*;
+use std::mem::MaybeUninit;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode, Version};
+use http_body::Body as HttpBody;
+
+use super::chunked::{Chunked, Decoded};
+use super::request::RequestBody;
+use super::{UpstreamError, MAX_HEADERS};
 
 /// How the request body goes out.
 #[derive(Debug, Clone, Copy, PartialEq)]

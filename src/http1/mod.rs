@@ -9,29 +9,12 @@
 //! response whose length is unclear is read to the connection's end and the connection is
 //! not reused, and a `Transfer-Encoding` beside a `Content-Length` is never passed on.
 
-use std::future::Future;
 use std::io;
-use std::mem::MaybeUninit;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use http::uri::Scheme;
-use http::{Method, Response, StatusCode, Version};
-use http_body::{Body as HttpBody, Frame, SizeHint};
-use hyper::body::Incoming;
-use rustls::ClientConfig;
-use rustls_pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
-use tokio_rustls::TlsConnector;
-use tokio_util::either::Either;
-
-use crate::config::Upstream;
+use bytes::BytesMut;
+use http::header::HeaderMap;
+use http::{Method, StatusCode};
 
 mod chunked;
 mod conn;
@@ -41,9 +24,7 @@ mod request;
 #[cfg(test)]
 mod tests;
 
-use chunked::{Chunked, Decoded};
-use conn::{Conn, Stream};
-use head::{parse_head, response_framing, Head, Remaining};
+use head::{parse_head, response_framing, Remaining};
 
 pub use head::{BodyFraming, Outbound};
 pub use pool::{ResponseBody, Upgrade, Upgraded, UpstreamPool};

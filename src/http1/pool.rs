@@ -1,7 +1,29 @@
 //! The pool of kept-alive connections to one upstream, and the response body streamed from
 //! one of them as it arrives. Must not parse: `head` and `chunked` do.
 
-use super::*;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use http::uri::Scheme;
+use http::{Method, Response, StatusCode};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use rustls::ClientConfig;
+use rustls_pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_util::either::Either;
+
+use crate::config::Upstream;
+
+use super::conn::{Conn, Stream};
+use super::head::{response_framing, BodyFraming, Head, Outbound, Remaining};
+use super::request::RequestBody;
+use super::{UpstreamError, CONNECT_TIMEOUT, IDLE_TIMEOUT, MAX_IDLE};
 
 /// The pool of one upstream (scheme and authority).
 pub struct UpstreamPool {

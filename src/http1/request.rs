@@ -2,9 +2,17 @@
 //! slot was taken (all of it, for a body that fit), then the rest as the visitor sends it, each
 //! piece of which must come within the idle timeout. Must not buffer beyond what it is given.
 
-use super::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
+use bytes::Bytes;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use hyper::body::Incoming;
 use tokio::time::Sleep;
+
+use super::UpstreamError;
 
 pub struct RequestBody {
     /// Read ahead and not yet sent.
@@ -30,11 +38,6 @@ impl RequestBody {
             idle,
             timer: None,
         }
-    }
-
-    /// Everything came ahead (or there was nothing): the body is in memory.
-    pub fn is_whole(&self) -> bool {
-        self.rest.is_none()
     }
 }
 

@@ -1,3 +1,7 @@
+use http::header;
+
+use super::chunked::{Chunked, Decoded};
+use super::head::Head;
 use super::*;
 
 fn parse(text: &[u8]) -> Result<Option<Head>, UpstreamError> {

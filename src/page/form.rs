@@ -2,7 +2,17 @@
 //! field, built in or from the operator's `form.html`. Plain HTML that works without
 //! JavaScript. Must not judge what is entered: `gateway` does.
 
-use super::*;
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::config::{Lang, RoomConfig};
+
+use super::notify::{self, NotifyAnswer};
+use super::restore::{self, RestoreError};
+use super::templates::Templates;
+use super::{escape, head, LanguageSwitch};
 
 /// What a one-field page shows; `form.html` gets it as its variables.
 #[derive(Debug, Serialize)]

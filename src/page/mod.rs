@@ -7,10 +7,9 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::clock::Millis;
 use crate::config::{Lang, RoomConfig};
 use crate::queue::admission::Estimate;
-use crate::queue::schedule::{local_time, LocalTime, Schedule};
+use crate::queue::schedule::{local_time, Schedule};
 use crate::queue::supply::Chance;
 
 mod form;
@@ -31,7 +30,8 @@ pub use texts::{chance_words, eta_range_words, eta_words, format_number, supply_
 pub const ASSET_CSS: &str = include_str!("../../assets/wartesaal.css");
 pub const ASSET_JS: &str = include_str!("../../assets/wartesaal.js");
 
-/// The room's state as a visitor sees it (SPEC §4).
+/// The room's state as a visitor sees it: what the waiting page says and the status answer
+/// names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoomStateName {
@@ -341,6 +341,50 @@ fn clock_words(lang: Lang, room: &RoomConfig, unix: u64) -> String {
         out.push_str(" UTC");
     }
     out
+}
+
+/// The title and explanation of a room with a schedule, before it opens.
+fn schedule_texts(
+    lang: Lang,
+    room: &RoomConfig,
+    schedule: &Schedule,
+    state: RoomStateName,
+) -> (&'static str, String) {
+    let t = texts(lang);
+    let w = schedule.window;
+    // In the room's time zone if it names one, else in the offset the times were written in.
+    let local = |at: u64| {
+        let offset = room
+            .time_zone
+            .as_ref()
+            .map_or(schedule.offset_minutes, |tz| tz.offset_minutes(at / 1000));
+        local_time(at, offset)
+    };
+    let open = local(w.opens_at);
+    let from = local(w.prequeue_from);
+    let open_time = time_of_day(lang, &open);
+    if state == RoomStateName::Prequeue {
+        return (
+            t.prequeue_title,
+            t.prequeue_body.replace("{open}", &open_time),
+        );
+    }
+    let mut note = t.opens_on.replace("{when}", &day_and_time(lang, &open));
+    if w.prequeue_from < w.opens_at {
+        let same_day = (from.year, from.month, from.day) == (open.year, open.month, open.day);
+        let from_text = if same_day {
+            time_of_day(lang, &from)
+        } else {
+            day_and_time(lang, &from)
+        };
+        note.push(' ');
+        note.push_str(
+            &t.prequeue_invite
+                .replace("{from}", &from_text)
+                .replace("{open}", &open_time),
+        );
+    }
+    (t.before_title, note)
 }
 
 /// Spreads the refresh of many pages over ±20 %, so that they do not look again in lockstep;
@@ -761,11 +805,6 @@ fn notice_page(templates: Option<&Templates>, page: &NoticePage) -> Bytes {
         page.note,
     );
     Bytes::from(out)
-}
-
-/// Names of the two languages, for a language switch.
-pub fn language_name(lang: Lang) -> &'static str {
-    texts(lang).lang_name
 }
 
 #[cfg(test)]

@@ -2,7 +2,18 @@
 //! it, and the e-mail itself, in German and English. Plain HTML that works without
 //! JavaScript. Must not send or keep anything: `gateway` takes the form, `ops` sends.
 
-use super::*;
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+
+use crate::clock::Millis;
+use crate::config::{Lang, RoomConfig};
+use crate::queue::schedule::local_time;
+
+use super::form::{form_page, Field, FormPage};
+use super::templates::Templates;
+use super::texts::day_and_time;
+use super::{escape, room_offset, LanguageSwitch, STYLESHEET};
 
 pub(super) struct NotifyTexts {
     pub(super) label: &'static str,

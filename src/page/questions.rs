@@ -2,8 +2,15 @@
 //! without JavaScript, in German and English, and the variables of an operator's
 //! `questions.html`. Must not judge answers: `gateway` does.
 
-use super::*;
-use crate::config::Question;
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::config::{Lang, Question, RoomConfig};
+
+use super::templates::Templates;
+use super::{escape, head, LanguageSwitch, STYLESHEET};
 
 struct FormTexts {
     title: &'static str,

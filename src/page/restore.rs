@@ -1,7 +1,13 @@
 //! The place code on the waiting page and the form that takes it back: plain HTML that works
 //! without JavaScript, in German and English. Must not judge codes: `gateway` does.
 
-use super::*;
+use bytes::Bytes;
+
+use crate::config::{Lang, RoomConfig};
+
+use super::form::{form_page, Field, FormPage};
+use super::templates::Templates;
+use super::{LanguageSwitch, STYLESHEET};
 
 pub(super) struct CodeTexts {
     /// The label above the code on the waiting page.

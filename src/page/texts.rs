@@ -1,7 +1,10 @@
 //! Everything the pages say, in German and English: the texts, numbers with the language's
 //! separators, waits and times in words. Must not build a page: `page` puts these together.
 
-use super::*;
+use crate::clock::Millis;
+use crate::config::{Lang, RoomConfig};
+use crate::queue::schedule::{local_time, LocalTime};
+use crate::queue::supply::Chance;
 
 pub(super) struct Texts {
     pub(super) waiting_title: &'static str,
@@ -428,48 +431,4 @@ pub(super) fn people(lang: Lang, n: u64) -> String {
         (Lang::En, 1) => "1 person".into(),
         (Lang::En, n) => format!("{} people", format_number(lang, n)),
     }
-}
-
-/// The title and explanation of a room with a schedule, before it opens.
-pub(super) fn schedule_texts(
-    lang: Lang,
-    room: &RoomConfig,
-    schedule: &Schedule,
-    state: RoomStateName,
-) -> (&'static str, String) {
-    let t = texts(lang);
-    let w = schedule.window;
-    // In the room's time zone if it names one, else in the offset the times were written in.
-    let local = |at: u64| {
-        let offset = room
-            .time_zone
-            .as_ref()
-            .map_or(schedule.offset_minutes, |tz| tz.offset_minutes(at / 1000));
-        local_time(at, offset)
-    };
-    let open = local(w.opens_at);
-    let from = local(w.prequeue_from);
-    let open_time = time_of_day(lang, &open);
-    if state == RoomStateName::Prequeue {
-        return (
-            t.prequeue_title,
-            t.prequeue_body.replace("{open}", &open_time),
-        );
-    }
-    let mut note = t.opens_on.replace("{when}", &day_and_time(lang, &open));
-    if w.prequeue_from < w.opens_at {
-        let same_day = (from.year, from.month, from.day) == (open.year, open.month, open.day);
-        let from_text = if same_day {
-            time_of_day(lang, &from)
-        } else {
-            day_and_time(lang, &from)
-        };
-        note.push(' ');
-        note.push_str(
-            &t.prequeue_invite
-                .replace("{from}", &from_text)
-                .replace("{open}", &open_time),
-        );
-    }
-    (t.before_title, note)
 }

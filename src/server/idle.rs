@@ -2,7 +2,10 @@
 //! that an idle connection (or one that never sends a request) gives its slot back. Must not
 //! look inside requests.
 
-use super::*;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Requests in flight on one HTTP/2 connection and when the last one ended, so that an idle
 /// connection (or one that never sends a request) gives its slot back.

@@ -2,7 +2,23 @@
 //! handshake, and HTTP/1.1 or HTTP/2 served on each connection with its settings and a
 //! graceful end. Must not look inside requests.
 
-use super::*;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio_rustls::TlsAcceptor;
+
+use super::idle::{Activity, Counted};
+use super::peers::PeerLimit;
+use super::{
+    StartError, H2_IDLE, H2_IDLE_CHECK, H2_PING_EVERY, H2_PING_TIMEOUT, MAX_H2_STREAMS,
+    MAX_HEADERS, MAX_HEADER_BYTES,
+};
 
 /// A listener on `addr` and the address it got (port 0 becomes a free port).
 pub(super) async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {

@@ -4,16 +4,10 @@
 //! requests: that is the gateway's.
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
@@ -31,7 +25,6 @@ mod idle;
 mod listen;
 mod peers;
 
-use idle::{Activity, Counted};
 use listen::{accept_loop, bind, ConnLimits, Handshake};
 use peers::PeerLimit;
 

@@ -96,7 +96,8 @@ async fn the_dashboard_and_the_alerts_name_only_metrics_the_gateway_exports() {
             "{file} names metrics the gateway does not export: {unknown:?}"
         );
     }
-    // The SPEC §8 metrics that matter in an event are on the dashboard.
+    // The metrics that matter in an event (admission rate, line length, upstream health) are on
+    // the dashboard.
     for name in [
         "wartesaal_admit_rate_per_minute",
         "wartesaal_queue_waiting",

@@ -1,5 +1,7 @@
 //! The shape of the source tree: files small enough to read, layers that never import in a
-//! circle, and the state backend's concrete types named only inside `state/`.
+//! circle, the state backend's concrete types named only inside `state/`, imports a reader can
+//! follow (no `use super::*` outside tests) and comments that explain themselves instead of
+//! citing a document the reader does not have.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -169,4 +171,55 @@ fn nothing_above_state_names_a_concrete_backend() {
         }
     }
     assert!(named.is_empty(), "{named:#?}");
+}
+
+/// The part of a file that is not test code: nothing for a `tests.rs` file, else what comes
+/// before its first `#[cfg(test)]` line (test modules sit at the end of a file).
+fn non_test_part(file: &Path, text: &str) -> String {
+    if file.to_string_lossy().ends_with("tests.rs") {
+        return String::new();
+    }
+    text.lines()
+        .take_while(|l| l.trim() != "#[cfg(test)]")
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn only_tests_import_everything_from_their_parent() {
+    const GLOB: &str = "use super::*;";
+    let (mut globbed, mut in_tests) = (Vec::new(), 0);
+    for file in sources(&src()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = code(&non_test_part(&file, &text));
+        if code.lines().any(|l| l.trim() == GLOB) {
+            globbed.push(file.display().to_string());
+        }
+        in_tests += text.lines().filter(|l| l.trim() == GLOB).count();
+    }
+    // The reading sees the globs the test modules keep.
+    assert!(in_tests > 0, "no `{GLOB}` found at all");
+    assert!(
+        globbed.is_empty(),
+        "name what these files take from their parent instead of `{GLOB}`: {globbed:#?}"
+    );
+}
+
+#[test]
+fn the_code_cites_no_spec_sections() {
+    let cited: Vec<String> = sources(&src())
+        .into_iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(&file).unwrap();
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| l.contains("SPEC §"))
+                .map(|(n, _)| format!("{}:{}", file.display(), n + 1))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        cited.is_empty(),
+        "say why in the comment's own words, the reader has no SPEC: {cited:#?}"
+    );
 }

@@ -1,7 +1,15 @@
 //! The shared line's fields as Redis holds them: the pre-queue record, the line's hash, and the
 //! fields of a new or restored line. Pure functions over text; must not talk to Redis.
 
-use super::*;
+use std::collections::HashMap;
+
+use crate::clock::Millis;
+use crate::queue::admission::{Limits, Pace};
+use crate::queue::schedule::{Frozen, PastDraw, Prequeue};
+use crate::queue::supply::Supply;
+use crate::state::effective;
+
+use super::{Line, SETTLE_MS};
 
 /// `opens_at,first` while gathering, `opens_at,first,size,key` once frozen, and the draw of
 /// the opening before as `;opens_at,first,size,key`; empty for none.

@@ -3,9 +3,10 @@
 //! set (no address). Any gateway takes a letter; the lease holder alone sends them, so each
 //! goes out from one gateway.
 
-use super::*;
-
 use crate::state::room::{Enlisted, Letter, LETTER_CLAIM_MS, MAX_LETTERS};
+use crate::state::StateError;
+
+use super::{unavailable, SharedState};
 
 /// Adds a letter unless its ticket has one (`enlist.lua`).
 pub(super) const ENLIST: &str = include_str!("enlist.lua");

@@ -15,9 +15,8 @@
 //! while the others raise the counter to what they have seen. No number handed out before is
 //! handed out again, and the drawn pre-queue and the cursor come back as they were.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -26,15 +25,11 @@ use redis::Script;
 
 use crate::clock::{Clock, Millis};
 use crate::config::{OnUnavailable, RedisConfig};
-use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
-use crate::queue::admission::{Drawn, Limits, Pace, Queue};
-use crate::queue::schedule::{self, Frozen, Order, PastDraw, Phase, Prequeue, Transition};
-use crate::queue::supply::{Change as SupplyChange, Supply, MAX_SUPPLY};
-use crate::state::{
-    effective, BackendInfo, Figures, Gate, RoomState, SessionStart, SettingsChange, StateError,
-    StateFuture,
-};
-use crate::state::{Message, Override, Settings};
+use crate::queue::adaptive::Adaptive;
+use crate::queue::admission::{Limits, Pace, Queue};
+use crate::queue::schedule::Prequeue;
+use crate::queue::supply::{Change as SupplyChange, Supply};
+use crate::state::{Message, Settings, StateError};
 
 mod codec;
 mod letters;
@@ -43,9 +38,6 @@ mod room;
 mod supply;
 mod sync;
 
-use codec::{
-    decode_prequeue, encode_earlier, encode_prequeue, fresh_fields, parse_line, restore_fields,
-};
 use link::Link;
 pub use sync::keep_synced;
 

@@ -1,10 +1,21 @@
 //! `RoomState` for a shared room: draws and new passes go to Redis (one script call each);
 //! everything else is answered from the local copy. Must not sync: `sync` does.
 
-use super::*;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::queue::admission::CLAIM_HOLD_MS;
-use crate::state::{Enlisted, Letter};
+use crate::clock::Millis;
+use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
+use crate::queue::admission::{Drawn, Limits, Pace, CLAIM_HOLD_MS};
+use crate::queue::schedule::{Order, Phase};
+use crate::queue::supply::{Change as SupplyChange, Supply};
+use crate::state::{
+    BackendInfo, Enlisted, Figures, Gate, Letter, Message, Override, RoomState, SessionStart,
+    Settings, SettingsChange, StateError, StateFuture,
+};
+
+use super::{lost, unavailable, SharedState, STARTED_KEPT};
 
 impl RoomState for SharedState {
     fn shares_issuance(&self) -> bool {

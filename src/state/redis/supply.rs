@@ -2,7 +2,12 @@
 //! in Redis for every gateway by one script (`supply.lua`). A report made while Redis is away
 //! waits here and goes with the next sync, so no booking is lost to an outage.
 
-use super::*;
+use crate::clock::Millis;
+use crate::queue::schedule::Prequeue;
+use crate::queue::supply::{Change as SupplyChange, Supply, MAX_SUPPLY};
+use crate::state::StateError;
+
+use super::{lost, unavailable, SharedState};
 
 /// Reports waiting for Redis, at most. Bookings (and cancellations) in a row are summed into
 /// one, so only an outage with as many changes of kind would reach it; then the oldest goes.

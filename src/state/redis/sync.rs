@@ -2,7 +2,29 @@
 //! Redis, restoring a lost line), the lease and the lease holder's cursor, and the operator's
 //! settings. Must not answer a request's question: `room` does, from the local copy.
 
-use super::*;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use dashmap::DashMap;
+use redis::Script;
+
+use crate::clock::Millis;
+use crate::config::OnUnavailable;
+use crate::queue::adaptive::Adaptive;
+use crate::queue::admission::{Limits, Queue};
+use crate::queue::schedule::{self, Phase, Transition};
+use crate::state::{effective, Message, Settings, SettingsChange, StateError};
+
+use super::codec::{
+    decode_prequeue, encode_earlier, encode_prequeue, fresh_fields, parse_line, restore_fields,
+};
+use super::{
+    link, lost, unavailable, Keys, Leader, Line, Local, Outage, Redis, Reply, SharedState,
+    ENDED_SLACK_MS, ENDLOG_KEEP_MS, FRESH_SEED_DELAY, LEASE_MS, MAX_ENDED_FLUSH, MAX_FLUSH,
+    REFRESH, ROLE_EVERY,
+};
 
 /// How often the lease holder cuts called places off the list of tickets written to.
 const FORGET_CALLED_EVERY_MS: Millis = 10_000;

@@ -1,3 +1,6 @@
+use crate::queue::schedule::{Frozen, PastDraw};
+
+use super::codec::{decode_prequeue, encode_prequeue, parse_line};
 use super::*;
 
 #[test]
