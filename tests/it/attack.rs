@@ -3,29 +3,11 @@
 //! gateway's headers, paths an IIS-style upstream reads as the room's prefix, and repeated
 //! keys in an admin change.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Empty};
 
+use crate::booking::keygen;
 use crate::support::*;
-
-const BIN: &str = env!("CARGO_BIN_EXE_wartesaal");
-
-/// A secret file made by `wartesaal keygen --out`, and its text.
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
-    std::fs::create_dir_all(dir).unwrap();
-    let file = dir.join(name);
-    let out = Command::new(BIN)
-        .args(["keygen", "--out"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = std::fs::read_to_string(&file).unwrap().trim().to_string();
-    (file, text)
-}
 
 /// A room with the origin lock and the admission header, whose static files and monitoring
 /// agent pass unqueued: the routes the attacker sent TRACE on.

@@ -15,7 +15,7 @@ use crate::support::*;
 const BIN: &str = env!("CARGO_BIN_EXE_wartesaal");
 
 /// A secret file made by `wartesaal keygen --out`.
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+pub(crate) fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     std::fs::create_dir_all(dir).unwrap();
     let file = dir.join(name);
     let out = Command::new(BIN)
