@@ -7,7 +7,7 @@ use crate::access::ticket::{Kind, Token};
 use crate::queue::admission::{self, Limits};
 use crate::queue::schedule::{self, Phase, Place};
 use crate::site::path::*;
-use crate::state::Figures;
+use crate::state::{Figures, HandedOut};
 
 fn figures(issued: u64, cursor: u64) -> Figures {
     Figures {
@@ -16,7 +16,7 @@ fn figures(issued: u64, cursor: u64) -> Figures {
         queue_all: false,
         started_at: 0,
         issued,
-        handed_out: issued,
+        handed_out: HandedOut::Below(issued),
         cursor,
         ghosts: 0,
         ghosts_end: 0,

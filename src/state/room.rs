@@ -60,6 +60,25 @@ impl Gate {
 
 pub type StateFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StateError>> + Send + 'a>>;
 
+/// Which ticket numbers a line has handed out (`Figures::handed_out`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandedOut {
+    /// This process is the line's authority: exactly the numbers below this one.
+    Below(u64),
+    /// Other gateways draw too: any number may be this line's (theirs reach this copy a moment
+    /// later; tickets of another line are told apart by `Figures::started_at`).
+    Anywhere,
+}
+
+impl HandedOut {
+    pub fn includes(self, seq: u64) -> bool {
+        match self {
+            HandedOut::Below(end) => seq < end,
+            HandedOut::Anywhere => true,
+        }
+    }
+}
+
 /// A snapshot of one room, as every request sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
@@ -70,10 +89,8 @@ pub struct Figures {
     /// it belong to an earlier line; their holders were there first and are called.
     pub base: u64,
     pub issued: u64,
-    /// Ticket numbers below this were handed out by this line: `issued` when this process is
-    /// the authority, unbounded when other gateways draw too (their numbers reach this copy a
-    /// moment later, and tickets of another line are told apart by `started_at`).
-    pub handed_out: u64,
+    /// Which ticket numbers this line has handed out, as far as this process can tell.
+    pub handed_out: HandedOut,
     pub cursor: u64,
     /// Numbers ahead of the cursor that a crash skipped (or a jump of the counter after the
     /// store came back older) and nobody has shown up with: not people waiting. 0 without.
@@ -113,7 +130,7 @@ pub struct Figures {
 impl Figures {
     /// Whether ticket number `seq` belongs to this line: handed out by it, not below its base.
     pub fn holds(&self, seq: u64) -> bool {
-        (self.base..self.handed_out).contains(&seq)
+        seq >= self.base && self.handed_out.includes(seq)
     }
 
     /// Admissions per minute in force now: none while the operator has stopped them.
@@ -145,7 +162,7 @@ impl Figures {
     /// after a crash skipped numbers, or when other gateways draw too (a ticket drawn on the
     /// other side of a failover raises the counter here).
     pub fn learns_from_tickets(&self) -> bool {
-        self.ghosts > 0 || self.handed_out == u64::MAX
+        self.ghosts > 0 || self.handed_out == HandedOut::Anywhere
     }
 
     /// People waiting: numbers handed out and not yet called, less those a crash skipped that

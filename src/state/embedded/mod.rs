@@ -21,8 +21,8 @@ use crate::queue::admission::{self, Drawn, Limits, Queue};
 use crate::queue::schedule::{self, Order, Phase, Prequeue};
 use crate::queue::supply::{self, Change as SupplyChange, Supply};
 use crate::state::{
-    effective, operator_rate, BackendInfo, Enlisted, Figures, Gate, Letter, Message, RoomState,
-    SessionStart, Settings, SettingsChange, StateError, StateFuture,
+    effective, operator_rate, BackendInfo, Enlisted, Figures, Gate, HandedOut, Letter, Message,
+    RoomState, SessionStart, Settings, SettingsChange, StateError, StateFuture,
 };
 
 pub mod file;
@@ -55,7 +55,7 @@ const RESERVE_RETRY_MS: Millis = 1_000;
 /// One process: state in memory, saved to a file in `state.dir` when there is one.
 pub struct EmbeddedState {
     started_at: u64,
-    line: Mutex<Line>,
+    line: Mutex<RoomLine>,
     /// Active sessions: id → last seen. One small entry per admitted visitor, none per waiting
     /// one.
     sessions: Sessions,
@@ -73,7 +73,7 @@ pub struct EmbeddedState {
     /// Writes of the state file so far.
     writes: AtomicU64,
     /// Group commit: changes a visitor is told of only once they are on disk (a letter
-    /// asked for, an invitation used, a letter sent) each take a number (`Line::changes`);
+    /// asked for, an invitation used, a letter sent) each take a number (`RoomLine::changes`);
     /// this says up to which number the file holds them, and up to which a save failed.
     durable: tokio::sync::watch::Sender<Durable>,
     /// Wakes the backend's saver (set by the backend): many such changes, one write. Without
@@ -88,7 +88,7 @@ struct Durable {
     failed: u64,
 }
 
-struct Line {
+struct RoomLine {
     queue: Queue,
     /// Limits from the config file.
     config: Limits,
@@ -125,7 +125,7 @@ struct Line {
     changes: u64,
 }
 
-impl Line {
+impl RoomLine {
     /// Skipped numbers ahead of the cursor nobody has shown up with.
     fn ghosts(&self) -> u64 {
         let (from, to) = self.skipped;
@@ -354,7 +354,7 @@ impl EmbeddedState {
         reserved: u64,
         file: Option<RoomFile>,
     ) -> EmbeddedState {
-        let mut line = Line {
+        let mut line = RoomLine {
             issued_at_save: queue.issued(),
             saved_at: now,
             queue,
@@ -398,7 +398,7 @@ impl EmbeddedState {
         self
     }
 
-    /// Whether change number `change` (of `Line::changes`) is on disk now, or was saved in
+    /// Whether change number `change` (of `RoomLine::changes`) is on disk now, or was saved in
     /// vain. Waits for the saver (it does not block the thread); alone, saves at once.
     async fn on_disk(&self, change: u64, now: Millis) -> bool {
         if self.file.is_none() {
@@ -415,14 +415,14 @@ impl EmbeddedState {
             .is_ok_and(|d| d.saved >= change)
     }
 
-    fn snapshot(&self, l: &Line, active: u64) -> Figures {
+    fn snapshot(&self, l: &RoomLine, active: u64) -> Figures {
         let limits = l.limits();
         let (phase, order) = l.order();
         Figures {
             started_at: self.started_at,
             base: 0,
             issued: l.queue.issued(),
-            handed_out: l.queue.issued(),
+            handed_out: HandedOut::Below(l.queue.issued()),
             cursor: l.queue.cursor(),
             ghosts: l.ghosts(),
             ghosts_end: l.skipped.1,
@@ -446,7 +446,7 @@ impl EmbeddedState {
 
     /// Puts `settings` in force, with the copy of the message that pages read. An operator's
     /// rate that is lifted hands over to the adaptive mode, which goes on from it.
-    fn adopt(&self, l: &mut Line, settings: Settings, now: Millis) {
+    fn adopt(&self, l: &mut RoomLine, settings: Settings, now: Millis) {
         if let (Some(manual), None, Some(a)) = (
             operator_rate(&l.settings, &l.config),
             operator_rate(&settings, &l.config),
@@ -458,13 +458,13 @@ impl EmbeddedState {
         l.settings = settings;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Line> {
-        // A panic while holding the lock cannot leave `Line` half-updated in a way that matters
+    fn lock(&self) -> std::sync::MutexGuard<'_, RoomLine> {
+        // A panic while holding the lock cannot leave `RoomLine` half-updated in a way that matters
         // more than stopping the room would, so a poisoned lock is taken over.
         self.line.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn with_line<T>(&self, f: impl FnOnce(&mut Line) -> T) -> T {
+    fn with_line<T>(&self, f: impl FnOnce(&mut RoomLine) -> T) -> T {
         f(&mut self.lock())
     }
 

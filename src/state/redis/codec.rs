@@ -9,7 +9,7 @@ use crate::queue::schedule::{Frozen, PastDraw, Prequeue};
 use crate::queue::supply::Supply;
 use crate::state::effective;
 
-use super::{Line, SETTLE_MS};
+use super::{Live, Origin, SharedLine, SETTLE_MS};
 
 /// `opens_at,first` while gathering, `opens_at,first,size,key` once frozen, and the draw of
 /// the opening before as `;opens_at,first,size,key`; empty for none.
@@ -87,7 +87,7 @@ pub(super) fn decode_prequeue(text: &str) -> Option<Prequeue> {
     })
 }
 
-pub(super) fn parse_line(flat: &[String]) -> Line {
+pub(super) fn parse_line(flat: &[String]) -> SharedLine {
     let fields: HashMap<&str, &str> = flat
         .chunks_exact(2)
         .map(|p| (p[0].as_str(), p[1].as_str()))
@@ -99,15 +99,16 @@ pub(super) fn parse_line(flat: &[String]) -> Line {
             .map_or(0, |v| v.max(0.0) as u64)
     };
     let float = |name: &str| fields.get(name).and_then(|v| v.parse::<f64>().ok());
-    Line {
-        epoch: int("epoch"),
-        started_at: int("started_at"),
-        base: int("base"),
-        hold_until: int("hold_until"),
+    SharedLine {
+        origin: Origin {
+            epoch: int("epoch"),
+            started_at: int("started_at"),
+            base: int("base"),
+            hold_until: int("hold_until"),
+        },
         issued: int("issued"),
         cursor: int("cursor"),
         allow: int("allow"),
-        active: 0,
         settings: fields
             .get("settings")
             .and_then(|t| serde_json::from_str(t).ok())
@@ -121,7 +122,7 @@ pub(super) fn parse_line(flat: &[String]) -> Line {
             spread: float("spread").unwrap_or(0.5),
         },
         share: float("share").filter(|s| *s > 0.0).unwrap_or(1.0),
-        leader: false,
+        live: Live::default(),
         resumed_at: int("resumed_at"),
         // Of a jump's range, the numbers above every ticket shown since: nobody's, unless a
         // holder turns up.
@@ -142,7 +143,7 @@ pub(super) fn parse_line(flat: &[String]) -> Line {
 /// Numbers a line may hand out per second of its life, at most, for a later line's numbers
 /// to lie above all of its own: far beyond any arrival rate.
 const NUMBERS_PER_SECOND: u64 = 1 << 20;
-/// Line bases count seconds from here (2023-11-14), so that they stay well inside the exact
+/// SharedLine bases count seconds from here (2023-11-14), so that they stay well inside the exact
 /// integers of Lua's numbers (2^53) for centuries.
 const BASE_EPOCH_S: u64 = 1_700_000_000;
 
@@ -194,17 +195,17 @@ pub(super) fn fresh_fields(
 /// not in it: the same sync raises and writes them back from this gateway's copy, as every
 /// gateway's sync does.
 pub(super) fn restore_fields(
-    line: &Line,
+    line: &SharedLine,
     config: &Limits,
     now: Millis,
 ) -> Vec<(&'static str, String)> {
     let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
     let limits = effective(config, &line.settings, adaptive);
     let mut fields = vec![
-        ("epoch", (line.epoch + 1).to_string()),
-        ("started_at", line.started_at.to_string()),
-        ("base", line.base.to_string()),
-        ("hold_until", line.hold_until.to_string()),
+        ("epoch", (line.origin.epoch + 1).to_string()),
+        ("started_at", line.origin.started_at.to_string()),
+        ("base", line.origin.base.to_string()),
+        ("hold_until", line.origin.hold_until.to_string()),
         ("allow", "0".into()),
         ("held", "1".into()),
         ("rate", limits.admit_per_minute.to_string()),

@@ -34,28 +34,28 @@ pub(super) struct Link {
 
 /// The connection to one primary (or a cluster), and where it is (for the log).
 pub(super) struct Primary {
-    pub conn: Conn,
+    pub conn: RedisConn,
     pub addr: String,
 }
 
 /// A connection to whatever holds the keys now.
 #[derive(Clone)]
-pub(super) enum Conn {
+pub(super) enum RedisConn {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
     /// Not yet: the sentinels have not named a primary, or no cluster node has answered.
     None,
 }
 
-impl ConnectionLike for Conn {
+impl ConnectionLike for RedisConn {
     fn req_packed_command<'a>(
         &'a mut self,
         cmd: &'a redis::Cmd,
     ) -> redis::RedisFuture<'a, redis::Value> {
         match self {
-            Conn::Single(c) => c.req_packed_command(cmd),
-            Conn::Cluster(c) => c.req_packed_command(cmd),
-            Conn::None => Box::pin(async { Err(not_yet()) }),
+            RedisConn::Single(c) => c.req_packed_command(cmd),
+            RedisConn::Cluster(c) => c.req_packed_command(cmd),
+            RedisConn::None => Box::pin(async { Err(not_yet()) }),
         }
     }
 
@@ -66,17 +66,17 @@ impl ConnectionLike for Conn {
         count: usize,
     ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
         match self {
-            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
-            Conn::None => Box::pin(async { Err(not_yet()) }),
+            RedisConn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            RedisConn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            RedisConn::None => Box::pin(async { Err(not_yet()) }),
         }
     }
 
     fn get_db(&self) -> i64 {
         match self {
-            Conn::Single(c) => c.get_db(),
-            Conn::Cluster(c) => c.get_db(),
-            Conn::None => 0,
+            RedisConn::Single(c) => c.get_db(),
+            RedisConn::Cluster(c) => c.get_db(),
+            RedisConn::None => 0,
         }
     }
 }
@@ -123,12 +123,12 @@ impl Link {
         // With Sentinel or a cluster the URL's host is not where the keys are: the first sync
         // asks the sentinels, or the cluster's nodes.
         let (conn, addr) = if sentinel.is_some() || cluster.is_some() {
-            (Conn::None, String::new())
+            (RedisConn::None, String::new())
         } else {
             let addr = describe(client.get_connection_info().addr());
             let conn = ConnectionManager::new_lazy_with_config(client, config.clone())
                 .map_err(|e| StateError::Unavailable(e.to_string()))?;
-            (Conn::Single(conn), addr)
+            (RedisConn::Single(conn), addr)
         };
         Ok(Link {
             current: ArcSwap::from_pointee(Primary { conn, addr }),
@@ -151,7 +151,7 @@ impl Link {
             == (&cfg.url, cfg.timeout, &cfg.sentinel, &cfg.cluster, &cfg.tls)
     }
 
-    pub fn conn(&self) -> Conn {
+    pub fn conn(&self) -> RedisConn {
         self.current.load().conn.clone()
     }
 
@@ -186,7 +186,7 @@ impl Link {
                 .await
                 .map_err(|e| StateError::Unavailable(format!("Redis Cluster: {e}")))?;
             self.current.store(Arc::new(Primary {
-                conn: Conn::Cluster(conn),
+                conn: RedisConn::Cluster(conn),
                 addr: "cluster".into(),
             }));
             return Ok(true);
@@ -225,7 +225,7 @@ impl Link {
         let conn = ConnectionManager::new_lazy_with_config(client, self.config.clone())
             .map_err(|e| StateError::Unavailable(e.to_string()))?;
         self.current.store(Arc::new(Primary {
-            conn: Conn::Single(conn),
+            conn: RedisConn::Single(conn),
             addr,
         }));
         Ok(true)

@@ -331,7 +331,7 @@ pub struct SharedState {
 struct Local {
     config: Limits,
     /// The last copy of the shared line; `None` until the first sync.
-    line: Option<Line>,
+    line: Option<SharedLine>,
     /// When this gateway first found no line in Redis (and had no copy to restore).
     missing_since: Option<Instant>,
     /// Ended sessions logged since then are fetched at the next sync; `None`: all of them.
@@ -347,20 +347,13 @@ struct Outage {
     up_since: Option<Millis>,
 }
 
-/// The copy of a shared line.
+/// The copy of a shared line: its hash in Redis, and what the last sync counted beside it.
 #[derive(Debug, Clone)]
-struct Line {
-    epoch: u64,
-    started_at: u64,
-    /// Where the line's numbers begin (see `Figures::base`).
-    base: u64,
-    /// A line begun in an empty Redis by a gateway without a copy lets nobody new in until
-    /// then.
-    hold_until: Millis,
+struct SharedLine {
+    origin: Origin,
     issued: u64,
     cursor: u64,
     allow: u64,
-    active: u64,
     settings: Settings,
     settings_v: u64,
     prequeue: Option<Prequeue>,
@@ -368,7 +361,7 @@ struct Line {
     adaptive_rate: Option<f64>,
     pace: Pace,
     share: f64,
-    leader: bool,
+    live: Live,
     /// When an operator last let a stopped line go on.
     resumed_at: Millis,
     /// What is left to book, when the room counts it.
@@ -376,6 +369,30 @@ struct Line {
     /// The numbers `from..to` of the counter's last jump (a store that came back older) that
     /// nobody has shown up with yet.
     ghosts: Option<(u64, u64)>,
+}
+
+/// Which line a copy is of, and where its numbers begin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Origin {
+    /// Raised each time a gateway restores the line into a Redis that had lost it.
+    epoch: u64,
+    started_at: u64,
+    /// Where the line's numbers begin (see `Figures::base`).
+    base: u64,
+    /// A line begun in an empty Redis by a gateway without a copy lets nobody new in until
+    /// then.
+    hold_until: Millis,
+}
+
+/// What the last sync counted beside the line's hash.
+#[derive(Debug, Clone, Copy, Default)]
+struct Live {
+    /// Sessions on the upstream.
+    active: u64,
+    /// Called places whose holders asked within `CLAIM_HOLD_MS` (see `Figures::claimed`).
+    claimed: u64,
+    /// This gateway holds the cursor lease.
+    leader: bool,
 }
 
 /// The lease holder's own line: the admission arithmetic an embedded room does.
@@ -389,7 +406,7 @@ struct Leader {
     operator_rate: Option<f64>,
 }
 
-type Reply = (i64, Vec<String>, u64, i64, Vec<u64>, Vec<String>);
+type SyncReply = (i64, Vec<String>, u64, i64, Vec<u64>, Vec<String>, u64);
 
 fn unavailable(e: redis::RedisError) -> StateError {
     StateError::Unavailable(format!("Redis: {e}"))
@@ -408,10 +425,11 @@ fn lost() -> StateError {
 /// instead of taking it.
 ///
 /// ARGV: now id lease_ms seed_mode floor cursor ended_since pq_v pq n_seed n_seen n_ended
-///       settings_v settings shown_in_gap, then the seed's field/value pairs, the seen id/time pairs, the
-///       ended id/until pairs.
+///       settings_v settings shown_in_gap claim_hold_ms, then the seed's field/value pairs, the
+///       seen id/time pairs, the ended id/until pairs.
 /// Returns {status (0 no line, 1 synced, 2 seeded), line fields, active sessions, leader,
-/// arrivals to count (leader only), recently ended id/until pairs}.
+/// arrivals to count (leader only), recently ended id/until pairs, called places that asked
+/// within claim_hold_ms}.
 const SYNC: &str = include_str!("sync.lua");
 
 /// The lease holder writes the cursor it moved (never back, never past the last number), the

@@ -11,8 +11,8 @@ use crate::queue::admission::{Drawn, Limits, Pace, CLAIM_HOLD_MS};
 use crate::queue::schedule::{Order, Phase};
 use crate::queue::supply::{Change as SupplyChange, Supply};
 use crate::state::{
-    BackendInfo, Enlisted, Figures, Gate, Letter, Message, Override, RoomState, SessionStart,
-    Settings, SettingsChange, StateError, StateFuture,
+    BackendInfo, Enlisted, Figures, Gate, HandedOut, Letter, Message, Override, RoomState,
+    SessionStart, Settings, SettingsChange, StateError, StateFuture,
 };
 
 use super::{lost, unavailable, SharedState, STARTED_KEPT};
@@ -68,7 +68,7 @@ impl RoomState for SharedState {
                 started_at: 0,
                 base: 0,
                 issued: 0,
-                handed_out: u64::MAX,
+                handed_out: HandedOut::Anywhere,
                 cursor: 0,
                 ghosts: 0,
                 ghosts_end: 0,
@@ -95,23 +95,23 @@ impl RoomState for SharedState {
         // `limits` holds for a new line's hold already; and while Redis is away.
         let (mut limits, phase) = Self::limits(&l.config, line, now);
         limits.paused |= !available;
-        let held = !available || now < line.hold_until;
+        let held = !available || now < line.origin.hold_until;
         let operator =
             Override::in_force(&line.settings.admit_per_minute, l.config.admit_per_minute);
         Figures {
             // Numbers of an earlier line lie below `base`: none is mistaken for one of this
             // line's, so none is judged by when it was drawn.
             started_at: 0,
-            base: line.base,
+            base: line.origin.base,
             issued: line.issued,
-            handed_out: u64::MAX,
+            handed_out: HandedOut::Anywhere,
             cursor: line.cursor,
             ghosts: line
                 .ghosts
                 .map_or(0, |(from, to)| to.saturating_sub(from.max(line.cursor))),
             ghosts_end: line.ghosts.map_or(0, |(_, to)| to),
-            claimed: 0,
-            active: line.active,
+            claimed: line.live.claimed,
+            active: line.live.active,
             limits,
             state: line.settings.state,
             pace: line.pace,
@@ -194,6 +194,11 @@ impl RoomState for SharedState {
         now: Millis,
     ) -> StateFuture<'_, SessionStart> {
         Box::pin(async move {
+            // Ended here a moment ago: Redis hears of it with the next sync, the answer is
+            // the same now.
+            if self.ended.contains_key(&session) {
+                return Ok(SessionStart::Ended);
+            }
             if !self.available() {
                 return Err(StateError::Unavailable("Redis is not reachable".into()));
             }
@@ -374,7 +379,7 @@ impl RoomState for SharedState {
             let (limits, _) = Self::limits(&l.config, line, now);
             let wait = line.issued > line.cursor
                 && !limits.paused
-                && (limits.max_active == 0 || line.active < limits.max_active);
+                && (limits.max_active == 0 || line.live.active < limits.max_active);
             let operator =
                 Override::in_force(&line.settings.admit_per_minute, l.config.admit_per_minute);
             (wait, operator)
@@ -424,8 +429,8 @@ impl RoomState for SharedState {
         BackendInfo {
             kind: "redis",
             available: self.available(),
-            leader: Some(l.line.as_ref().is_some_and(|line| line.leader)),
-            epoch: l.line.as_ref().map(|line| line.epoch),
+            leader: Some(l.line.as_ref().is_some_and(|line| line.live.leader)),
+            epoch: l.line.as_ref().map(|line| line.origin.epoch),
         }
     }
 }

@@ -1,11 +1,11 @@
 local line = KEYS[1]
 local now = tonumber(ARGV[1])
 local n_seed, n_seen, n_ended = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local off = 15
+local off = 16
 local status = 1
 if redis.call('EXISTS', line) == 0 then
   if ARGV[4] == 'none' or n_seed == 0 then
-    return {0, {}, 0, 0, {}, {}}
+    return {0, {}, 0, 0, {}, {}, 0}
   end
   local seed = {}
   for i = 1, 2 * n_seed do seed[i] = ARGV[off + i] end
@@ -80,4 +80,7 @@ else
     end
   end
 end
-return {status, redis.call('HGETALL', line), redis.call('ZCARD', KEYS[2]), leader, arrivals, recent}
+-- Called places that asked within the claim hold: they go before everyone still waiting.
+-- (Those that would start at once count too; they are gone from here a moment later.)
+local claimed = redis.call('ZCOUNT', KEYS[10], '(' .. (now - tonumber(ARGV[16])), '+inf')
+return {status, redis.call('HGETALL', line), redis.call('ZCARD', KEYS[2]), leader, arrivals, recent, claimed}

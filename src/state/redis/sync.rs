@@ -13,7 +13,7 @@ use redis::Script;
 use crate::clock::Millis;
 use crate::config::OnUnavailable;
 use crate::queue::adaptive::Adaptive;
-use crate::queue::admission::{Limits, Queue};
+use crate::queue::admission::{Limits, Queue, CLAIM_HOLD_MS};
 use crate::queue::schedule::{self, Phase, Transition};
 use crate::state::{effective, Message, Settings, SettingsChange, StateError};
 
@@ -21,9 +21,9 @@ use super::codec::{
     decode_prequeue, encode_earlier, encode_prequeue, fresh_fields, parse_line, restore_fields,
 };
 use super::{
-    link, lost, unavailable, Keys, Leader, Line, Local, Outage, Redis, Reply, SharedState,
-    ENDED_SLACK_MS, ENDLOG_KEEP_MS, FRESH_SEED_DELAY, LEASE_MS, MAX_ENDED_FLUSH, MAX_FLUSH,
-    REFRESH, ROLE_EVERY,
+    link, lost, unavailable, Keys, Leader, Live, Local, Outage, Redis, SharedLine, SharedState,
+    SyncReply, ENDED_SLACK_MS, ENDLOG_KEEP_MS, FRESH_SEED_DELAY, LEASE_MS, MAX_ENDED_FLUSH,
+    MAX_FLUSH, REFRESH, ROLE_EVERY,
 };
 
 /// How often the lease holder cuts called places off the list of tickets written to.
@@ -78,7 +78,7 @@ impl SharedState {
         self.leader.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(super) fn conn(&self) -> link::Conn {
+    pub(super) fn conn(&self) -> link::RedisConn {
         self.redis.link().conn()
     }
 
@@ -114,12 +114,12 @@ impl SharedState {
 
     /// The limits in force for `line` at `now`: the config's, the operator's settings and the
     /// learnt rate, and held while the schedule has not opened.
-    pub(super) fn limits(config: &Limits, line: &Line, now: Millis) -> (Limits, Phase) {
+    pub(super) fn limits(config: &Limits, line: &SharedLine, now: Millis) -> (Limits, Phase) {
         let adaptive = line.adaptive_rate.filter(|_| config.adaptive.is_some());
         let mut limits = effective(config, &line.settings, adaptive);
         let (phase, _) = schedule::follow(line.prequeue.as_ref(), config.schedule, now);
         let sold_out = crate::queue::supply::sold_out(line.supply.as_ref(), phase);
-        limits.paused |= phase != Phase::Open || now < line.hold_until || sold_out;
+        limits.paused |= phase != Phase::Open || now < line.origin.hold_until || sold_out;
         (limits, phase)
     }
 
@@ -197,7 +197,8 @@ impl SharedState {
                 .arg(ended.len())
                 .arg(settings_v)
                 .arg(settings)
-                .arg(self.shown_in_gap.load(Ordering::Relaxed));
+                .arg(self.shown_in_gap.load(Ordering::Relaxed))
+                .arg(CLAIM_HOLD_MS);
             for (field, value) in &seed {
                 inv.arg(*field).arg(value);
             }
@@ -209,7 +210,7 @@ impl SharedState {
             }
             mode
         };
-        let reply: Reply = match inv.invoke_async(&mut self.conn()).await {
+        let reply: SyncReply = match inv.invoke_async(&mut self.conn()).await {
             Ok(reply) => reply,
             Err(e) => {
                 // Nothing is lost: what was seen and ended goes with the next sync.
@@ -233,7 +234,7 @@ impl SharedState {
             .syncs
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(ROLE_EVERY);
-        let (status, fields, active, leader, arrivals, recent) = reply;
+        let (status, fields, active, leader, arrivals, recent, claimed) = reply;
         if status == 0 {
             // No line in Redis, and nothing here to restore it from: a new deployment. Begun
             // after a short wait, so that a gateway with a copy restores the old line first.
@@ -245,13 +246,16 @@ impl SharedState {
             return;
         }
         let mut line = parse_line(&fields);
-        line.active = active;
-        line.leader = leader == 1;
+        line.live = Live {
+            active,
+            claimed,
+            leader: leader == 1,
+        };
         if status == 2 {
             if seed == "restore" {
                 tracing::warn!(
                     room = %self.room,
-                    epoch = line.epoch,
+                    epoch = line.origin.epoch,
                     next_ticket = line.issued,
                     cursor = line.cursor,
                     "Redis had lost this room's line; restored from this gateway's copy \
@@ -269,11 +273,10 @@ impl SharedState {
         }
         {
             let mut l = self.lock();
-            if l.line
-                .as_ref()
-                .is_some_and(|old| old.epoch != line.epoch || old.base != line.base)
-            {
-                tracing::warn!(room = %self.room, epoch = line.epoch, base = line.base, "shared line restored or begun anew by another gateway");
+            if l.line.as_ref().is_some_and(|old| {
+                old.origin.epoch != line.origin.epoch || old.origin.base != line.origin.base
+            }) {
+                tracing::warn!(room = %self.room, epoch = line.origin.epoch, base = line.origin.base, "shared line restored or begun anew by another gateway");
                 // The lease holder's queue belongs to the line it read: the numbers it would
                 // count as walked in between the two are no walk-ins.
                 *self.leader() = None;
@@ -286,7 +289,7 @@ impl SharedState {
             self.message.store(Arc::new(line.settings.message.clone()));
             if let Some(old) = &l.line {
                 // The lease holder's own figures are fresher than what it wrote.
-                if old.leader && line.leader {
+                if old.live.leader && line.live.leader {
                     line.pace = old.pace;
                     line.share = old.share;
                 }
@@ -294,7 +297,7 @@ impl SharedState {
             l.line = Some(line.clone());
         }
         self.set_available(true, "", now);
-        if line.leader {
+        if line.live.leader {
             if let Err(e) = self.lead(now, &arrivals).await {
                 tracing::warn!(room = %self.room, error = %e, "cannot move the shared cursor");
             }
@@ -494,10 +497,10 @@ impl SharedState {
                 .schedule
                 .map_or(0, |w| if now >= w.opens_at { w.opens_at } else { 0 });
             q.count_from(line.resumed_at.max(opened).min(now));
-            q.advance(now, &limits, line.active);
+            q.advance(now, &limits, line.live.active);
             (
                 q.cursor(),
-                q.allowance(&limits, line.active),
+                q.allowance(&limits, line.live.active),
                 q.pace(&limits),
                 q.show_share(),
                 adaptive_rate,

@@ -63,7 +63,7 @@ fn a_line_is_read_from_redis_fields() {
     .flat_map(|(k, v)| [k.to_string(), v.to_string()])
     .collect();
     let line = parse_line(&flat);
-    assert_eq!((line.epoch, line.issued, line.cursor), (2, 120, 100));
+    assert_eq!((line.origin.epoch, line.issued, line.cursor), (2, 120, 100));
     assert_eq!(line.settings.state, crate::state::OperatorState::Paused);
     assert_eq!(line.prequeue, Some(gathering_at(1_795_392_000_000, 10)));
     assert_eq!(line.adaptive_rate, None);
