@@ -79,9 +79,9 @@ pub struct Saved {
     pub clean: bool,
     #[serde(default)]
     pub settings: Settings,
-    /// Active sessions: (id, last seen).
+    /// Active sessions.
     #[serde(default)]
-    pub sessions: Vec<(u64, Millis)>,
+    pub sessions: Vec<SavedSession>,
     /// Sessions whose ticket minted more than one pass: (id, passes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub passes: Vec<(u64, u32)>,
@@ -106,6 +106,30 @@ pub struct Saved {
     /// Tickets written to: each gets one e-mail.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub written: Vec<u64>,
+}
+
+/// An active session in the file: `[id, last seen, began]`. Files written before sessions
+/// kept when they began have `[id, last seen]`: it is taken as the beginning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSession(pub u64, pub Millis, #[serde(default)] pub Millis);
+
+impl SavedSession {
+    pub fn id(&self) -> u64 {
+        self.0
+    }
+
+    pub fn seen(&self) -> Millis {
+        self.1
+    }
+
+    /// When it began (its last seen time in a file that did not say).
+    pub fn began(&self) -> Millis {
+        if self.2 == 0 {
+            self.1
+        } else {
+            self.2
+        }
+    }
 }
 
 /// The state directory, locked for this process while any room uses it.
@@ -262,7 +286,7 @@ fn load(path: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
     const MAX_MS: Millis = 16_725_225_600_000;
     let times = [saved.saved_at, saved.started_at.saturating_mul(1000)]
         .into_iter()
-        .chain(saved.sessions.iter().map(|(_, seen)| *seen))
+        .chain(saved.sessions.iter().flat_map(|s| [s.seen(), s.began()]))
         .chain(saved.ended.iter().map(|(_, until)| *until));
     if let Some(bad) = times.into_iter().find(|t| *t > MAX_MS) {
         return Err(corrupt(format!("it holds a time that is not one ({bad})")));
@@ -289,9 +313,10 @@ fn load(path: &Path, room: &str) -> Result<Option<Saved>, StoreError> {
             "it holds an admission rate that is not one ({bad})"
         )));
     }
-    if let Some((id, _)) = saved.sessions.iter().find(|(id, _)| *id >= saved.reserved) {
+    if let Some(s) = saved.sessions.iter().find(|s| s.id() >= saved.reserved) {
         return Err(corrupt(format!(
-            "session {id} is beyond the ticket counter {}",
+            "session {} is beyond the ticket counter {}",
+            s.id(),
             saved.reserved
         )));
     }
@@ -463,7 +488,7 @@ mod tests {
                 }),
                 ..Settings::default()
             },
-            sessions: vec![(3, 4)],
+            sessions: vec![SavedSession(3, 4, 2)],
             passes: vec![(3, 2)],
             ended: vec![(1, 9)],
             adaptive_rate: Some(120.0),
@@ -492,6 +517,15 @@ mod tests {
             }],
             written: vec![4],
         }
+    }
+
+    #[test]
+    fn a_session_saved_without_its_beginning_began_when_last_seen() {
+        let old: Vec<SavedSession> = serde_json::from_str("[[3,40],[4,50,20]]").unwrap();
+        assert_eq!(old[0].began(), 40);
+        assert_eq!((old[1].seen(), old[1].began()), (50, 20));
+        let text = serde_json::to_string(&[SavedSession(4, 50, 20)]).unwrap();
+        assert_eq!(text, "[[4,50,20]]");
     }
 
     #[test]

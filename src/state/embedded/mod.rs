@@ -4,10 +4,13 @@
 //! decisions in `gateway`, the file format in `file`.
 //!
 //! Durability without a disk write per request: ticket numbers are reserved in blocks that are
-//! on disk before any number of the block is handed out, and the cursor, sessions and settings
-//! are saved four times a second when they changed (and exactly on an orderly shutdown). After a crash the line
-//! resumes at the end of the reserved block, so no number is ever handed out twice, and the
-//! cursor resumes where it was or a little further on, so no waiting visitor loses ground.
+//! on disk before any number of the block is handed out, and the cursor is saved four times a
+//! second when it moved (and exactly on an orderly shutdown). What a visitor or the site is
+//! told of waits for the disk, many changes sharing one write (group commit): a session begun,
+//! a booking reported, a letter asked for, an invitation used, an operator's change. After a
+//! crash the line resumes at the end of the reserved block, so no number is ever handed out
+//! twice, and the cursor resumes where it was or a little further on, so no waiting visitor
+//! loses ground.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -296,8 +299,9 @@ impl EmbeddedState {
             saved.cursor.saturating_add(moved)
         };
         let mut queue = Queue::resume(issued, cursor.min(issued), now, &eff);
-        if !saved.clean {
-            // The catch-up above already spent what the rate allowed.
+        if !saved.clean || saved.cursor < saved.issued {
+            // The catch-up above already spent what the rate allowed; and while people were
+            // waiting, nothing was left of it: the next call is the rate's, not a burst.
             queue.spend_budget();
         }
         let state = EmbeddedState::build(now, saved.started_at, queue, limits, issued, Some(file));
@@ -322,8 +326,13 @@ impl EmbeddedState {
                 l.skipped = (saved.issued, issued);
             }
         }
-        for (id, seen) in saved.sessions {
-            state.sessions.insert(id, Session::new(seen));
+        for s in saved.sessions {
+            let session = Session {
+                started: s.began(),
+                seen: s.seen(),
+                passes: 1,
+            };
+            state.sessions.insert(s.id(), session);
         }
         for (id, passes) in saved.passes {
             if let Some(mut s) = state.sessions.get_mut(&id) {
@@ -630,9 +639,23 @@ impl RoomState for EmbeddedState {
         max_passes: u32,
         now: Millis,
     ) -> StateFuture<'_, SessionStart> {
-        Box::pin(std::future::ready(Ok(
-            self.start_session(session, max_passes, now)
-        )))
+        let start = self.start_session(session, max_passes, now);
+        if start != SessionStart::New || self.file.is_none() {
+            return Box::pin(std::future::ready(Ok(start)));
+        }
+        // Counted after the session is in the map: a save that reads this number copies the
+        // sessions after it (`save_with`).
+        let change = self.with_line(|l| {
+            l.changes += 1;
+            l.changes
+        });
+        Box::pin(async move {
+            // On disk before the pass goes out, so that a crash does not start it again.
+            // Sessions that begin together share one write. A disk that fails does not keep
+            // the visitor out: the session is in memory, and the failed save is logged.
+            self.on_disk(change, now).await;
+            Ok(start)
+        })
     }
 
     fn backend(&self) -> BackendInfo {
@@ -710,16 +733,34 @@ impl RoomState for EmbeddedState {
             }
             (before, l.supply)
         });
-        // A booking header is saved with the next save, a quarter of a second later at most;
-        // an operator's figure is on disk before the answer says so, or not applied at all.
-        let saved = match (supply, durable) {
-            (Some(_), true) => self.save(now, false).map_err(|e| {
-                self.with_line(|l| l.supply = before);
-                StateError::from(e)
-            }),
-            _ => Ok(()),
-        };
-        Box::pin(std::future::ready(saved.map(|()| supply)))
+        // An operator's figure is on disk before the answer says so, or not applied at all. A
+        // booking the site reported is on disk before the report counts as done (reports that
+        // come together share one write); a failed write keeps it in memory for the next.
+        match (supply, durable) {
+            (Some(_), true) => {
+                let saved = self.save(now, false).map_err(|e| {
+                    self.with_line(|l| l.supply = before);
+                    StateError::from(e)
+                });
+                Box::pin(std::future::ready(saved.map(|()| supply)))
+            }
+            (Some(_), false) if self.file.is_some() => {
+                let change = self.with_line(|l| {
+                    l.changes += 1;
+                    l.changes
+                });
+                Box::pin(async move {
+                    if self.on_disk(change, now).await {
+                        Ok(supply)
+                    } else {
+                        Err(StateError::Unavailable(
+                            "the state file cannot be written".into(),
+                        ))
+                    }
+                })
+            }
+            _ => Box::pin(std::future::ready(Ok(supply))),
+        }
     }
 
     fn invited(&self, index: u64) -> StateFuture<'_, Option<u64>> {

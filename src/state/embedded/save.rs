@@ -10,7 +10,7 @@ use crate::clock::Millis;
 use crate::queue::adaptive::Adaptive;
 use crate::state::{Settings, SettingsChange};
 
-use super::file::{Saved, StoreError, FORMAT};
+use super::file::{Saved, SavedSession, StoreError, FORMAT};
 use super::sessions::Session;
 use super::{letters, EmbeddedState, RESERVE_AHEAD_MS, RESERVE_MIN, RESERVE_PACE_FLOOR_MS};
 
@@ -68,6 +68,9 @@ impl EmbeddedState {
                 return Ok(settings);
             }
         }
+        // What this save makes durable: changes numbered up to here. Read before the sessions
+        // are copied, so that a session counted as a change by then is in the copy.
+        let changes = self.with_line(|l| l.changes);
         // Sessions are copied outside the line lock, which every request takes.
         let mut sessions: Vec<(u64, Session)> = self
             .sessions
@@ -80,9 +83,11 @@ impl EmbeddedState {
             .filter(|(_, s)| s.passes > 1)
             .map(|(id, s)| (*id, s.passes))
             .collect();
-        let sessions = sessions.into_iter().map(|(id, s)| (id, s.seen)).collect();
+        let sessions = sessions
+            .into_iter()
+            .map(|(id, s)| SavedSession(id, s.seen, s.started))
+            .collect();
         let ended = sorted(&self.ended);
-        let mut changes = 0;
         let mut journal = letters::JournalWork::Nothing;
         let (saved, reserved) = self.with_line(|l| {
             let settings = match change {
@@ -99,7 +104,6 @@ impl EmbeddedState {
                 issued.saturating_add(brisk.max(RESERVE_MIN))
             };
             l.reserved = l.reserved.min(reserved);
-            changes = l.changes;
             let called = l.order().1.called_below(l.queue.cursor());
             l.letters.forget_called(|seq| seq < called);
             journal = l.letters.journal_work(now);
