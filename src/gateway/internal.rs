@@ -24,7 +24,7 @@ use crate::state::OperatorState;
 
 use super::issue::Issued;
 use super::reply::{answer, asset, plain};
-use super::{decide, moment_view, view, Decision, Gateway, Reply, Visit, LANG_COOKIE};
+use super::{decide, view, Decision, Gateway, Reply, Visit, LANG_COOKIE};
 
 /// How long a browser may take to send a solved challenge's few bytes.
 const PROOF_BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -231,7 +231,7 @@ impl Gateway {
         let lang = visit.lang(room.cfg.language);
         let place = figures.order.place(seq);
         let mut view = view::view(room, &figures, Some(place), lang, now_s);
-        view.place_code = room.place_code(seq, &figures);
+        view.doors.place_code = room.place_code(seq, &figures);
         Reply::Json {
             room,
             view,
@@ -254,8 +254,8 @@ impl Gateway {
                 let mut view = view::view(room, &figures, None, lang, now_s);
                 view.admitted = true;
                 // In already: no chance to tell.
-                view.chance = None;
-                view.chance_text = None;
+                view.supply.chance = None;
+                view.supply.chance_text = None;
                 view.set_eta(lang, Some(Estimate::NOW));
                 (view, None)
             }
@@ -271,7 +271,7 @@ impl Gateway {
                         view::view(room, &figures, Some(Place::At(place)), lang, now_s),
                         None,
                     ),
-                    Some(ahead) => (moment_view(room, &figures, lang, now_s, ahead), None),
+                    Some(ahead) => (view::moment_view(room, &figures, lang, now_s, ahead), None),
                 }
             }
             Decision::Wait { ticket, place } => {
@@ -279,7 +279,7 @@ impl Gateway {
                     room.state.ticket_seen(ticket.seq);
                 }
                 let mut view = view::view(room, &figures, Some(place), lang, now_s);
-                view.place_code = room.place_code(ticket.seq, &figures);
+                view.doors.place_code = room.place_code(ticket.seq, &figures);
                 (view, room.renewed_ticket(&ticket, now_s, visit.secure))
             }
             Decision::Draw => {
@@ -288,9 +288,10 @@ impl Gateway {
                 let mut view = view::view(room, &figures, None, lang, now_s);
                 let open = !figures.closed_to_newcomers();
                 if open && !room.may_draw(token.as_ref()) {
-                    view.eligibility = Some(room.eligibility_path());
+                    view.doors.eligibility = Some(room.eligibility_path());
                 } else if open && room.cfg.invitations_required {
-                    view.invitation = Some(format!("/.wartesaal/invitation?room={}", room.cfg.id));
+                    view.doors.invitation =
+                        Some(format!("/.wartesaal/invitation?room={}", room.cfg.id));
                 } else if open {
                     room.challenge(&mut view, now_s);
                 }

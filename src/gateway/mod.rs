@@ -22,8 +22,7 @@ use crate::config::Lang;
 use crate::forward::{self, Body, CookieName, Forwarded, Hold, InFlight, ProxyError};
 use crate::http1::{RequestBody, Upgrade, UpstreamError};
 use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
-use crate::page::{self, View};
-use crate::queue::admission::Estimate;
+use crate::page;
 use crate::queue::supply::Change;
 use crate::site::Route;
 use crate::site::{RequestPath, Room, Site};
@@ -39,16 +38,13 @@ mod reply;
 mod restore;
 #[cfg(test)]
 mod tests;
-mod view;
+pub mod view;
 
 pub use decide::{decide, Decision};
 pub use reply::{plain, Reply};
 
 use internal::Internal;
 use issue::Issued;
-
-/// How soon a called visitor who came in a crowded second tries again.
-const MOMENT_REFRESH: u64 = 2;
 
 /// Cookie holding the language a visitor picked with the page's switch.
 pub const LANG_COOKIE: &str = forward::LANG_COOKIE_NAME;
@@ -312,7 +308,7 @@ impl Gateway {
                 let figures = room.state.figures(now);
                 let lang = visit.lang(room.cfg.language);
                 let mut view = view::view(room, &figures, None, lang, now_s);
-                view.eligibility = Some(room.eligibility_path());
+                view.doors.eligibility = Some(room.eligibility_path());
                 return Reply::Json {
                     room,
                     view,
@@ -332,7 +328,8 @@ impl Gateway {
             if visit.wants_json {
                 let figures = room.state.figures(now);
                 let mut view = view::view(room, &figures, None, lang, now_s);
-                view.invitation = Some(format!("/.wartesaal/invitation?room={}", room.cfg.id));
+                view.doors.invitation =
+                    Some(format!("/.wartesaal/invitation?room={}", room.cfg.id));
                 return Reply::Json {
                     room,
                     view,
@@ -772,7 +769,7 @@ fn waiting<'a>(
     let lang = visit.lang(room.cfg.language);
     let place = seq.map(|s| figures.order.place(s));
     let mut view = view::view(room, figures, place, lang, now_s);
-    view.place_code = seq.and_then(|s| room.place_code(s, figures));
+    view.doors.place_code = seq.and_then(|s| room.place_code(s, figures));
     Reply::Waiting {
         room,
         view,
@@ -805,7 +802,7 @@ fn moment<'a>(
     ahead: u64,
 ) -> Reply<'a> {
     let lang = visit.lang(room.cfg.language);
-    let view = moment_view(room, figures, lang, now_s, ahead);
+    let view = view::moment_view(room, figures, lang, now_s, ahead);
     Reply::Waiting {
         room,
         view,
@@ -813,24 +810,6 @@ fn moment<'a>(
         cookie,
         now_s,
     }
-}
-
-/// What a called visitor sees while more sessions began this second than the rate allows:
-/// behind the `ahead` called places that asked before, in again in a moment.
-fn moment_view<'a>(
-    room: &'a Room,
-    figures: &Figures,
-    lang: Lang,
-    now_s: u64,
-    ahead: u64,
-) -> View<'a> {
-    let mut view = view::view(room, figures, None, lang, now_s);
-    view.admitted = false;
-    view.position = Some(ahead + 1);
-    view.ahead = Some(ahead);
-    view.set_eta(lang, Some(Estimate::NOW));
-    view.refresh_after_seconds = MOMENT_REFRESH;
-    view
 }
 
 /// Too many new tickets from the visitor's address. A ticket the visitor already holds is

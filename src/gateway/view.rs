@@ -3,7 +3,9 @@
 
 use crate::clock::Millis;
 use crate::config::Lang;
-use crate::page::{self, RoomStateName, View};
+use crate::page::{
+    self, DoorsView, EtaView, OpeningView, PuzzleView, RoomStateName, SupplyView, View,
+};
 use crate::queue::admission::{self, Estimate};
 use crate::queue::schedule::{self, Phase, Place};
 use crate::queue::supply;
@@ -18,9 +20,12 @@ const PAUSED_REFRESH: u64 = 30;
 const HELD_REFRESH: u64 = 10;
 /// How often a page of a sold-out room looks again, for appointments given back.
 const SOLD_OUT_REFRESH: u64 = 30;
+/// How soon a called visitor who came in a crowded second tries again.
+const MOMENT_REFRESH: u64 = 2;
 
 /// What a visitor whose ticket stands at `place` (or who has no ticket) sees of the room
-/// right now, in `lang`.
+/// right now, in `lang`: the one description every page, status answer, form and e-mail of
+/// the room is made from.
 pub fn view<'a>(
     room: &'a Room,
     figures: &Figures,
@@ -28,8 +33,73 @@ pub fn view<'a>(
     lang: Lang,
     now_s: u64,
 ) -> View<'a> {
-    let limits = figures.limits;
-    let state = match (figures.state, figures.phase) {
+    let state = state_of(figures);
+    let shown = shown_place(figures, state, place);
+    let eta = match state {
+        _ if shown.admitted => Some(Estimate::NOW),
+        RoomStateName::Open => Some(match shown.position {
+            Some(position) => admission::estimate(position, &figures.pace),
+            None => admission::estimate_for_newcomer(figures.numbers_ahead(), &figures.pace),
+        }),
+        // Nobody moves while paused or closed, or before the opening: an estimate would be
+        // a guess.
+        RoomStateName::Paused
+        | RoomStateName::Held
+        | RoomStateName::Closed
+        | RoomStateName::SoldOut
+        | RoomStateName::BeforeOpen
+        | RoomStateName::Prequeue => None,
+    };
+    let release = next_release(room, state, now_s);
+    let mut view = View {
+        room: &room.cfg.id,
+        state,
+        position: shown.position,
+        ahead: shown.ahead,
+        eta: EtaView::default(),
+        admitted: shown.admitted,
+        admit_per_minute: figures.limits.admit_per_minute,
+        refresh_after_seconds: refresh_after(
+            room,
+            state,
+            eta,
+            release.and_then(|r| r.in_seconds),
+            now_s,
+        ),
+        opening: opening(room, figures, state, lang, now_s),
+        puzzle: PuzzleView::default(),
+        message: message_in(room, lang),
+        supply: SupplyView::default(),
+        doors: DoorsView::default(),
+    };
+    view.set_eta(lang, eta);
+    if let Some(supply) = figures.supply {
+        view.supply = supply_view(&supply, figures, &shown, state, place, release, lang);
+    }
+    view
+}
+
+/// The view of a called visitor asked to come back in a moment: `ahead` called places go
+/// first.
+pub fn moment_view<'a>(
+    room: &'a Room,
+    figures: &Figures,
+    lang: Lang,
+    now_s: u64,
+    ahead: u64,
+) -> View<'a> {
+    let mut view = view(room, figures, None, lang, now_s);
+    view.admitted = false;
+    view.position = Some(ahead + 1);
+    view.ahead = Some(ahead);
+    view.set_eta(lang, Some(Estimate::NOW));
+    view.refresh_after_seconds = MOMENT_REFRESH;
+    view
+}
+
+/// The room's state as a visitor is told it: the one place it is worked out.
+pub fn state_of(figures: &Figures) -> RoomStateName {
+    match (figures.state, figures.phase) {
         (OperatorState::Closed, _) => RoomStateName::Closed,
         // Nothing left says more than a pause: waiting is not worth it now.
         (_, Phase::Open) if figures.sold_out() => RoomStateName::SoldOut,
@@ -41,7 +111,17 @@ pub fn view<'a>(
             RoomStateName::Held
         }
         (OperatorState::Open, Phase::Open) => RoomStateName::Open,
-    };
+    }
+}
+
+/// Where a visitor stands, as shown.
+struct Shown {
+    position: Option<u64>,
+    ahead: Option<u64>,
+    admitted: bool,
+}
+
+fn shown_place(figures: &Figures, state: RoomStateName, place: Option<Place>) -> Shown {
     let (position, ahead, admitted) = match place {
         // Called while sold out: kept out with the claim, first in once supply comes back.
         Some(Place::At(place)) if place < figures.cursor && figures.nothing_left() => {
@@ -58,23 +138,15 @@ pub fn view<'a>(
         // In the pre-queue: the place is drawn at opening.
         Some(Place::Undrawn) | None => (None, None, false),
     };
-    let eta = match state {
-        _ if admitted => Some(Estimate::NOW),
-        RoomStateName::Open => Some(match place {
-            Some(Place::At(place)) => admission::estimate(figures.position(place), &figures.pace),
-            _ => admission::estimate_for_newcomer(figures.numbers_ahead(), &figures.pace),
-        }),
-        // Nobody moves while paused or closed, or before the opening: an estimate would be
-        // a guess.
-        RoomStateName::Paused
-        | RoomStateName::Held
-        | RoomStateName::Closed
-        | RoomStateName::SoldOut
-        | RoomStateName::BeforeOpen
-        | RoomStateName::Prequeue => None,
-    };
-    let window = room.cfg.schedule.as_ref().map(|s| s.window);
-    let until = |at: Millis| (at / 1000).saturating_sub(now_s);
+    Shown {
+        position,
+        ahead,
+        admitted,
+    }
+}
+
+/// The operator's message in `lang`, else in the other language.
+fn message_in(room: &Room, lang: Lang) -> Option<String> {
     let message = room.state.message();
     let text = match lang {
         Lang::De if !message.de.is_empty() => &message.de,
@@ -82,15 +154,41 @@ pub fn view<'a>(
         _ if !message.de.is_empty() => &message.de,
         _ => &message.en,
     };
-    // Nobody moves while paused or closed: pages look again rarely, not every 5 s.
-    // New appointments expected, said once sold out.
-    let release = (state == RoomStateName::SoldOut)
-        .then(|| room.cfg.supply.and_then(|s| s.next_release))
-        .flatten();
-    let release_in = release
-        .filter(|(at, _)| at / 1000 > now_s)
-        .map(|(at, _)| until(at));
-    let refresh = match (state, window) {
+    (!text.is_empty()).then(|| text.clone())
+}
+
+/// New appointments expected, said once sold out: when (unix ms, the operator's offset) and
+/// how long until then.
+#[derive(Clone, Copy)]
+struct Release {
+    at: Millis,
+    offset: i32,
+    in_seconds: Option<u64>,
+}
+
+fn next_release(room: &Room, state: RoomStateName, now_s: u64) -> Option<Release> {
+    if state != RoomStateName::SoldOut {
+        return None;
+    }
+    let (at, offset) = room.cfg.supply.and_then(|s| s.next_release)?;
+    Some(Release {
+        at,
+        offset,
+        in_seconds: (at / 1000 > now_s).then(|| (at / 1000) - now_s),
+    })
+}
+
+/// When the page looks again. Nobody moves while paused or closed: pages look again rarely,
+/// not every 5 s.
+fn refresh_after(
+    room: &Room,
+    state: RoomStateName,
+    eta: Option<Estimate>,
+    release_in: Option<u64>,
+    now_s: u64,
+) -> u64 {
+    let until = |at: Millis| (at / 1000).saturating_sub(now_s);
+    match (state, room.cfg.schedule.as_ref().map(|s| s.window)) {
         (RoomStateName::Closed, _) => CLOSED_REFRESH,
         // Looks again at the release, and meanwhile so that the countdown stays true.
         (RoomStateName::SoldOut, _) => release_in.map_or(SOLD_OUT_REFRESH, |s| s.clamp(5, 60)),
@@ -102,76 +200,72 @@ pub fn view<'a>(
         (RoomStateName::BeforeOpen, Some(w)) => until(w.prequeue_from).clamp(5, 60),
         (RoomStateName::Prequeue, Some(w)) => until(w.opens_at).clamp(5, 30),
         (RoomStateName::BeforeOpen | RoomStateName::Prequeue, None) => PAUSED_REFRESH,
-    };
+    }
+}
+
+/// The schedule's opening as shown, with `[rooms.schedule]`.
+fn opening(
+    room: &Room,
+    figures: &Figures,
+    state: RoomStateName,
+    lang: Lang,
+    now_s: u64,
+) -> OpeningView {
+    let schedule = room.cfg.schedule.as_ref();
+    let opens_in = schedule
+        .map(|s| s.window)
+        .filter(|w| w.opens_at / 1000 > now_s)
+        .map(|w| (w.opens_at / 1000) - now_s);
     let gathering = match figures.order {
         schedule::Order::Gathering { first, .. } if state == RoomStateName::Prequeue => {
             Some(figures.issued.saturating_sub(first))
         }
         _ => None,
     };
-    let opens_in = window
-        .filter(|w| w.opens_at / 1000 > now_s)
-        .map(|w| until(w.opens_at));
-    let mut view = View {
-        room: &room.cfg.id,
-        state,
-        position,
-        ahead,
-        eta_seconds: None,
-        eta_low_seconds: None,
-        eta_high_seconds: None,
-        eta_text: None,
-        admitted,
-        admit_per_minute: limits.admit_per_minute,
-        refresh_after_seconds: refresh,
-        opens_at: room
-            .cfg
-            .schedule
-            .as_ref()
-            .map(|s| schedule::format_time(s.window.opens_at, s.offset_minutes)),
+    OpeningView {
+        opens_at: schedule.map(|s| schedule::format_time(s.window.opens_at, s.offset_minutes)),
         opens_in_seconds: opens_in,
         opens_in_text: opens_in.map(|secs| page::eta_words(lang, secs)),
         prequeue_size: gathering,
-        challenge: None,
-        proof_of_work_bits: None,
-        message: (!text.is_empty()).then(|| text.clone()),
-        supply_remaining: None,
-        chance: None,
-        supply_text: None,
-        chance_text: None,
-        next_release: None,
-        next_release_in_seconds: None,
-        next_release_text: None,
-        eligibility: None,
-        place_code: None,
-        invitation: None,
+    }
+}
+
+/// What is left to book and this visitor's chance of it.
+fn supply_view(
+    supply: &supply::Supply,
+    figures: &Figures,
+    shown: &Shown,
+    state: RoomStateName,
+    place: Option<Place>,
+    release: Option<Release>,
+    lang: Lang,
+) -> SupplyView {
+    let mut view = SupplyView {
+        supply_remaining: Some(supply.remaining),
+        supply_text: Some(page::supply_words(lang, supply.remaining)),
+        ..SupplyView::default()
     };
-    view.set_eta(lang, eta);
-    if let Some(supply) = figures.supply {
-        view.supply_remaining = Some(supply.remaining);
-        view.supply_text = Some(page::supply_words(lang, supply.remaining));
-        // The people ahead of this visitor (or of a newcomer), while the line moves.
-        let ahead = match (state, view.ahead) {
-            (
-                RoomStateName::Open
-                | RoomStateName::Paused
-                | RoomStateName::Held
-                | RoomStateName::SoldOut,
-                Some(a),
-            ) => Some(a),
-            (RoomStateName::Open, None) if place.is_none() => Some(figures.numbers_ahead()),
-            _ => None,
-        };
-        if let Some(ahead) = ahead.filter(|_| !admitted) {
-            let chance = supply::chance(&supply, ahead, figures.active, figures.show_share);
-            view.chance = chance;
-            view.chance_text = Some(page::chance_words(lang, chance));
-        }
-        if let Some((at, offset)) = release {
-            view.next_release = Some(schedule::format_time(at, offset));
-            view.next_release_in_seconds = release_in;
-            view.next_release_text = release_in.map(|secs| page::eta_words(lang, secs));
-        }
+    // The people ahead of this visitor (or of a newcomer), while the line moves.
+    let ahead = match (state, shown.ahead) {
+        (
+            RoomStateName::Open
+            | RoomStateName::Paused
+            | RoomStateName::Held
+            | RoomStateName::SoldOut,
+            Some(a),
+        ) => Some(a),
+        (RoomStateName::Open, None) if place.is_none() => Some(figures.numbers_ahead()),
+        _ => None,
+    };
+    if let Some(ahead) = ahead.filter(|_| !shown.admitted) {
+        let chance = supply::chance(supply, ahead, figures.active, figures.show_share);
+        view.chance = chance;
+        view.chance_text = Some(page::chance_words(lang, chance));
+    }
+    if let Some(release) = release {
+        view.next_release = Some(schedule::format_time(release.at, release.offset));
+        view.next_release_in_seconds = release.in_seconds;
+        view.next_release_text = release.in_seconds.map(|secs| page::eta_words(lang, secs));
     }
     view
 }

@@ -14,12 +14,13 @@ use tokio::task::JoinSet;
 
 use crate::clock::Millis;
 use crate::config::Lang;
+use crate::gateway::view;
 use crate::metrics::notified;
 use crate::notify::SendError;
-use crate::queue::admission;
-use crate::queue::schedule::{Phase, Place};
+use crate::page::RoomStateName;
+use crate::queue::schedule::Place;
 use crate::site::Room;
-use crate::state::{Figures, Letter, OperatorState};
+use crate::state::{Figures, Letter};
 
 use super::Ops;
 
@@ -67,30 +68,24 @@ enum Due {
     Stale,
 }
 
-fn due(letter: &Letter, figures: &Figures, lead_ms: Millis) -> Due {
+/// Whether `letter` goes out now: when the visitor's view of the room (the one their page
+/// shows) says they are in, or that their wait is within `lead_ms` while the line moves.
+fn due(room: &Room, letter: &Letter, figures: &Figures, lead_ms: Millis, now: Millis) -> Due {
     if letter.at < figures.started_at * 1000 || !figures.holds(letter.seq) {
         return Due::Stale;
     }
-    let Place::At(place) = figures.order.place(letter.seq) else {
+    let place @ Place::At(_) = figures.order.place(letter.seq) else {
         return Due::Later;
     };
-    if place < figures.cursor {
+    let view = view::view(room, figures, Some(place), room.cfg.language, now / 1000);
+    if view.admitted {
         return Due::Now { called: true };
     }
-    let moving = figures.state == OperatorState::Open
-        && figures.phase == Phase::Open
-        && !figures.held
-        && !figures.nothing_left()
-        && figures.effective_rate() > 0.0;
-    if !moving {
-        return Due::Later;
-    }
-    let position = figures.position(place) + figures.claimed;
-    let wait = admission::estimate(position, &figures.pace);
-    if wait.seconds * 1000 <= lead_ms {
-        Due::Now { called: false }
-    } else {
-        Due::Later
+    match view.eta.seconds {
+        Some(wait) if view.state == RoomStateName::Open && wait * 1000 <= lead_ms => {
+            Due::Now { called: false }
+        }
+        _ => Due::Later,
     }
 }
 
@@ -195,7 +190,7 @@ impl Ops {
                 Some(Tries::Failed { next, .. }) if *next > now => continue,
                 _ => {}
             }
-            let called = match due(&letter, &figures, lead_ms) {
+            let called = match due(room, &letter, &figures, lead_ms, now) {
                 Due::Later => continue,
                 Due::Stale => {
                     let _ = room.state.letter_done(letter.seq, now).await;

@@ -52,22 +52,48 @@ pub enum RoomStateName {
     Prequeue,
 }
 
-/// Everything a waiting page or status answer shows.
+/// Everything a waiting page or status answer shows. The groups are written flat: the status
+/// JSON and an operator's template name each field on its own (`eta_seconds`, `challenge`, …).
 #[derive(Debug, Clone, Serialize)]
 pub struct View<'a> {
     pub room: &'a str,
     pub state: RoomStateName,
     pub position: Option<u64>,
     pub ahead: Option<u64>,
-    pub eta_seconds: Option<u64>,
-    /// The range the wait lies in; equal to `eta_seconds` when the pace is steady.
-    pub eta_low_seconds: Option<u64>,
-    pub eta_high_seconds: Option<u64>,
-    /// The estimate in words, in the page's language ("etwa 20–30 Minuten").
-    pub eta_text: Option<String>,
+    #[serde(flatten)]
+    pub eta: EtaView,
     pub admitted: bool,
     pub admit_per_minute: f64,
     pub refresh_after_seconds: u64,
+    #[serde(flatten)]
+    pub opening: OpeningView,
+    #[serde(flatten)]
+    pub puzzle: PuzzleView,
+    pub message: Option<String>,
+    #[serde(flatten)]
+    pub supply: SupplyView,
+    #[serde(flatten)]
+    pub doors: DoorsView,
+}
+
+/// How long the wait is, in seconds and in words; none while nobody moves.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EtaView {
+    #[serde(rename = "eta_seconds")]
+    pub seconds: Option<u64>,
+    /// The range the wait lies in; equal to `seconds` when the pace is steady.
+    #[serde(rename = "eta_low_seconds")]
+    pub low_seconds: Option<u64>,
+    #[serde(rename = "eta_high_seconds")]
+    pub high_seconds: Option<u64>,
+    /// The estimate in words, in the page's language ("etwa 20–30 Minuten").
+    #[serde(rename = "eta_text")]
+    pub text: Option<String>,
+}
+
+/// The schedule's opening, with `[rooms.schedule]`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OpeningView {
     /// RFC 3339, in the offset the operator wrote it in.
     pub opens_at: Option<String>,
     /// Until the opening, while it lies ahead.
@@ -76,19 +102,27 @@ pub struct View<'a> {
     pub opens_in_text: Option<String>,
     /// Tickets in the pre-queue so far, while it gathers.
     pub prequeue_size: Option<u64>,
-    /// With proof of work on, for a visitor who needs a ticket: the signed challenge and the
-    /// zero bits SHA-256(`challenge:nonce`) must start with. POST
-    /// `challenge=…&nonce=…` to `/.wartesaal/ticket?room=…` to draw.
+}
+
+/// With proof of work on, for a visitor who needs a ticket: the signed challenge and the zero
+/// bits SHA-256(`challenge:nonce`) must start with. POST `challenge=…&nonce=…` to
+/// `/.wartesaal/ticket?room=…` to draw.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PuzzleView {
     pub challenge: Option<String>,
     pub proof_of_work_bits: Option<u8>,
-    pub message: Option<String>,
-    /// Appointments left to book, when the room counts them.
+}
+
+/// What is left to book, when the room counts it; the texts are left out where they do not
+/// apply, so that a status poll stays small.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SupplyView {
+    /// Appointments left to book.
     pub supply_remaining: Option<u64>,
     /// Whether appointments are likely to be left at this visitor's turn: `likely`,
     /// `uncertain`, `unlikely`; none without a supply, a place, or enough data yet.
     pub chance: Option<Chance>,
-    /// The two in words, in the page's language (left out where they do not apply, as are
-    /// the fields below: a status poll stays small).
+    /// The two in words, in the page's language.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supply_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,6 +134,11 @@ pub struct View<'a> {
     pub next_release_in_seconds: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_release_text: Option<String>,
+}
+
+/// The other ways in and back: the eligibility questions, the place code, an invitation.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DoorsView {
     /// For a visitor without a ticket in a room that asks eligibility questions first: where
     /// the form is sent (the page itself shows it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -130,10 +169,12 @@ impl RoomStateName {
 impl View<'_> {
     /// Fills the estimate fields from one estimate (`None`: no estimate to give).
     pub fn set_eta(&mut self, lang: Lang, eta: Option<Estimate>) {
-        self.eta_seconds = eta.map(|e| e.seconds);
-        self.eta_low_seconds = eta.map(|e| e.low);
-        self.eta_high_seconds = eta.map(|e| e.high);
-        self.eta_text = eta.map(|e| eta_range_words(lang, e.low, e.high));
+        self.eta = EtaView {
+            seconds: eta.map(|e| e.seconds),
+            low_seconds: eta.map(|e| e.low),
+            high_seconds: eta.map(|e| e.high),
+            text: eta.map(|e| eta_range_words(lang, e.low, e.high)),
+        };
     }
 
     pub fn to_json(&self) -> Bytes {
@@ -406,7 +447,7 @@ impl<'a> WaitingPage<'a> {
         let t = texts(lang);
         let (ct, nt) = (restore::code_texts(lang), notify::notify_texts(lang));
         let (heading, note) = match (view.state, &room.schedule) {
-            _ if view.challenge.is_some() => (t.pow_title, None),
+            _ if view.puzzle.challenge.is_some() => (t.pow_title, None),
             (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
             (RoomStateName::Held, _) => (t.held_title, Some(t.held_body.to_string())),
             (RoomStateName::Closed, _) => (t.closed_title, Some(t.closed_body.to_string())),
@@ -418,7 +459,7 @@ impl<'a> WaitingPage<'a> {
             (_, _) => (t.waiting_title, None),
         };
         let mut advice = match view.state {
-            _ if view.challenge.is_some() => vec![],
+            _ if view.puzzle.challenge.is_some() => vec![],
             RoomStateName::Open => vec![t.keep_open, t.your_turn],
             RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.refreshes],
             RoomStateName::SoldOut if view.position.is_some() => vec![t.sold_out_kept],
@@ -427,7 +468,7 @@ impl<'a> WaitingPage<'a> {
             | RoomStateName::Closed
             | RoomStateName::SoldOut => vec![],
         };
-        if view.chance == Some(Chance::Unlikely) && view.state != RoomStateName::SoldOut {
+        if view.supply.chance == Some(Chance::Unlikely) && view.state != RoomStateName::SoldOut {
             advice.insert(0, t.unlikely_advice);
         }
         let sold_out = view.state == RoomStateName::SoldOut;
@@ -435,14 +476,14 @@ impl<'a> WaitingPage<'a> {
         let release = room
             .supply
             .and_then(|s| s.next_release)
-            .filter(|_| view.next_release.is_some());
+            .filter(|_| view.supply.next_release.is_some());
         let next_release_text =
             release.map(|(at, offset)| next_release_words(lang, room, at, offset));
-        let release_in_text = release.map(|_| match &view.next_release_text {
+        let release_in_text = release.map(|_| match &view.supply.next_release_text {
             Some(words) => t.release_in.replace("{}", words),
             None => t.release_due.to_string(),
         });
-        let placed_with_supply = view.position.is_some() && view.supply_remaining.is_some();
+        let placed_with_supply = view.position.is_some() && view.supply.supply_remaining.is_some();
         let placed = view.position.zip(view.ahead);
         WaitingPage {
             lang: lang.code(),
@@ -459,19 +500,24 @@ impl<'a> WaitingPage<'a> {
             ahead: view.ahead,
             ahead_text: placed.map(|(_, a)| ahead_text(lang, a)),
             estimate_text: placed
-                .and(view.eta_text.as_ref())
+                .and(view.eta.text.as_ref())
                 .map(|e| t.estimate.replace("{}", e)),
             opens_in_text: view
+                .opening
                 .opens_in_text
                 .as_ref()
                 .map(|e| t.opens_in.replace("{}", e)),
             prequeue_text: view
+                .opening
                 .prequeue_size
                 .map(|n| t.prequeue_size.replace("{}", &people(lang, n))),
-            supply_text: view.supply_text.clone().filter(|_| !sold_out),
-            chance_text: view.chance_text.filter(|_| placed_with_supply && !sold_out),
+            supply_text: view.supply.supply_text.clone().filter(|_| !sold_out),
+            chance_text: view
+                .supply
+                .chance_text
+                .filter(|_| placed_with_supply && !sold_out),
             chance: (placed_with_supply && !sold_out)
-                .then(|| view.chance.map_or("unknown", Chance::name)),
+                .then(|| view.supply.chance.map_or("unknown", Chance::name)),
             next_release_text,
             release_in_text,
             advice,
@@ -481,23 +527,25 @@ impl<'a> WaitingPage<'a> {
             time_zone: room.time_zone.as_ref().map(|tz| tz.name()),
             updated_iso: crate::queue::schedule::format_time(now_unix * 1000, 0),
             // Reloading a puzzle page without a script only hands out another puzzle.
-            refresh_seconds: view.challenge.is_none().then(|| {
+            refresh_seconds: view.puzzle.challenge.is_none().then(|| {
                 jittered(
                     view.refresh_after_seconds,
                     view.position.unwrap_or(now_unix),
                 )
             }),
             admitted_text: t.admitted,
-            challenge: view.challenge.as_deref(),
-            proof_of_work_bits: view.proof_of_work_bits,
+            challenge: view.puzzle.challenge.as_deref(),
+            proof_of_work_bits: view.puzzle.proof_of_work_bits,
             pow_working: t.pow_working,
             pow_needs_script: t.pow_needs_script,
-            place_code: view.place_code.as_deref(),
+            place_code: view.doors.place_code.as_deref(),
             place_code_label: ct.label,
             place_code_text: ct.explain,
             restore_href: format!("/.wartesaal/restore?room={}", room.id),
             restore_label: ct.title,
-            notify_href: (room.notify.is_some() && view.place_code.is_some() && !view.admitted)
+            notify_href: (room.notify.is_some()
+                && view.doors.place_code.is_some()
+                && !view.admitted)
                 .then(|| format!("/.wartesaal/notify?room={}", room.id)),
             notify_label: nt.label,
             notify_text: nt.explain,

@@ -15,7 +15,10 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::config::{Config, ConfigError, Lang, Problem, RoomConfig};
-use crate::page::{self, NoticePage, QuestionsPage, RoomStateName, View, WaitingPage};
+use crate::page::{
+    self, DoorsView, EtaView, NoticePage, OpeningView, PuzzleView, QuestionsPage, RoomStateName,
+    SupplyView, View, WaitingPage,
+};
 use crate::queue::supply::Chance;
 
 /// The file names looked for in `template_dir`; either may be left out.
@@ -246,30 +249,28 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         state: RoomStateName::Open,
         position: Some(1234),
         ahead: Some(1233),
-        eta_seconds: Some(1500),
-        eta_low_seconds: Some(1200),
-        eta_high_seconds: Some(1800),
-        eta_text: Some(page::eta_range_words(lang, 1200, 1800)),
+        eta: EtaView {
+            seconds: Some(1500),
+            low_seconds: Some(1200),
+            high_seconds: Some(1800),
+            text: Some(page::eta_range_words(lang, 1200, 1800)),
+        },
         admitted: false,
         admit_per_minute: 60.0,
         refresh_after_seconds: 30,
-        opens_at: None,
-        opens_in_seconds: None,
-        opens_in_text: None,
-        prequeue_size: None,
-        challenge: None,
-        proof_of_work_bits: None,
+        opening: OpeningView::default(),
+        puzzle: PuzzleView::default(),
         message: Some("Sample message".into()),
-        supply_remaining: None,
-        chance: None,
-        supply_text: None,
-        chance_text: None,
-        next_release: None,
-        next_release_in_seconds: None,
-        next_release_text: None,
-        eligibility: None,
-        place_code: Some("7K3M-QX2P-9D4R-TW8B".into()),
-        invitation: None,
+        supply: SupplyView::default(),
+        doors: DoorsView {
+            place_code: Some("7K3M-QX2P-9D4R-TW8B".into()),
+            ..DoorsView::default()
+        },
+    };
+    let placeless = View {
+        position: None,
+        ahead: None,
+        ..base.clone()
     };
     let mut views = vec![
         base.clone(),
@@ -285,9 +286,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         },
         View {
             state: RoomStateName::Paused,
-            position: None,
-            ahead: None,
-            ..base.clone()
+            ..placeless.clone()
         },
         View {
             state: RoomStateName::Held,
@@ -295,80 +294,21 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         },
         View {
             state: RoomStateName::Closed,
-            position: None,
-            ahead: None,
-            eta_text: None,
-            ..base.clone()
+            ..placeless.clone()
         },
         View {
-            position: None,
-            ahead: None,
-            eta_text: None,
-            challenge: Some("sample-challenge".into()),
-            proof_of_work_bits: Some(16),
-            ..base.clone()
+            puzzle: PuzzleView {
+                challenge: Some("sample-challenge".into()),
+                proof_of_work_bits: Some(16),
+            },
+            ..placeless.clone()
         },
     ];
     if room.supply.is_some() {
-        let supplied = View {
-            supply_remaining: Some(1200),
-            supply_text: Some(page::supply_words(lang, 1200)),
-            ..base.clone()
-        };
-        for chance in [
-            None,
-            Some(Chance::Likely),
-            Some(Chance::Uncertain),
-            Some(Chance::Unlikely),
-        ] {
-            views.push(View {
-                chance,
-                chance_text: Some(page::chance_words(lang, chance)),
-                ..supplied.clone()
-            });
-        }
-        let sold_out = View {
-            state: RoomStateName::SoldOut,
-            supply_remaining: Some(0),
-            supply_text: Some(page::supply_words(lang, 0)),
-            next_release: Some("2021-03-28T08:00:00+01:00".into()),
-            next_release_in_seconds: Some(7200),
-            next_release_text: Some(page::eta_words(lang, 7200)),
-            ..base.clone()
-        };
-        views.push(sold_out.clone());
-        views.push(View {
-            position: None,
-            ahead: None,
-            ..sold_out
-        });
+        views.extend(supply_samples(&base, lang));
     }
     if room.schedule.is_some() {
-        views.push(View {
-            state: RoomStateName::BeforeOpen,
-            position: None,
-            ahead: None,
-            eta_text: None,
-            opens_in_seconds: Some(3600),
-            opens_in_text: Some(page::eta_words(lang, 3600)),
-            ..base.clone()
-        });
-        views.push(View {
-            state: RoomStateName::Prequeue,
-            position: None,
-            ahead: None,
-            eta_text: None,
-            opens_in_seconds: Some(600),
-            opens_in_text: Some(page::eta_words(lang, 600)),
-            prequeue_size: Some(321),
-            ..base.clone()
-        });
-        views.push(View {
-            state: RoomStateName::Prequeue,
-            position: None,
-            ahead: None,
-            ..base
-        });
+        views.extend(schedule_samples(&placeless, lang));
     }
     // As the gateway fills them: no estimate where nobody moves, the opening's time where
     // there is one, and every page once with and once without the operator's message.
@@ -378,10 +318,10 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         .map(|s| crate::queue::schedule::format_time(s.window.opens_at, s.offset_minutes));
     let mut all = Vec::with_capacity(views.len() * 2);
     for mut view in views {
-        if view.state != RoomStateName::Open || view.challenge.is_some() {
+        if view.state != RoomStateName::Open || view.puzzle.challenge.is_some() {
             view.set_eta(lang, None);
         }
-        view.opens_at = opens_at.clone();
+        view.opening.opens_at = opens_at.clone();
         all.push(View {
             message: None,
             ..view.clone()
@@ -392,4 +332,76 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         });
     }
     all
+}
+
+/// A room that counts its appointments: each chance, and sold out with and without a place.
+fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
+    let left = SupplyView {
+        supply_remaining: Some(1200),
+        supply_text: Some(page::supply_words(lang, 1200)),
+        ..SupplyView::default()
+    };
+    let mut views: Vec<View> = [
+        None,
+        Some(Chance::Likely),
+        Some(Chance::Uncertain),
+        Some(Chance::Unlikely),
+    ]
+    .into_iter()
+    .map(|chance| View {
+        supply: SupplyView {
+            chance,
+            chance_text: Some(page::chance_words(lang, chance)),
+            ..left.clone()
+        },
+        ..base.clone()
+    })
+    .collect();
+    let sold_out = View {
+        state: RoomStateName::SoldOut,
+        supply: SupplyView {
+            supply_remaining: Some(0),
+            supply_text: Some(page::supply_words(lang, 0)),
+            next_release: Some("2021-03-28T08:00:00+01:00".into()),
+            next_release_in_seconds: Some(7200),
+            next_release_text: Some(page::eta_words(lang, 7200)),
+            ..SupplyView::default()
+        },
+        ..base.clone()
+    };
+    views.push(sold_out.clone());
+    views.push(View {
+        position: None,
+        ahead: None,
+        ..sold_out
+    });
+    views
+}
+
+/// A room with a schedule: before the opening, its pre-queue gathering, and drawn.
+fn schedule_samples<'a>(placeless: &View<'a>, lang: Lang) -> Vec<View<'a>> {
+    let opening = |secs| OpeningView {
+        opens_in_seconds: Some(secs),
+        opens_in_text: Some(page::eta_words(lang, secs)),
+        ..OpeningView::default()
+    };
+    vec![
+        View {
+            state: RoomStateName::BeforeOpen,
+            opening: opening(3600),
+            ..placeless.clone()
+        },
+        View {
+            state: RoomStateName::Prequeue,
+            opening: OpeningView {
+                prequeue_size: Some(321),
+                ..opening(600)
+            },
+            ..placeless.clone()
+        },
+        View {
+            state: RoomStateName::Prequeue,
+            ..placeless.clone()
+        },
+    ]
 }

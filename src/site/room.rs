@@ -356,8 +356,8 @@ impl Room {
             expires_at: now_s + CHALLENGE_TTL.max(slow_phone * 10),
             id: challenges.issue(),
         };
-        view.challenge = Some(self.keys.sign(&token));
-        view.proof_of_work_bits = Some(bits);
+        view.puzzle.challenge = Some(self.keys.sign(&token));
+        view.puzzle.proof_of_work_bits = Some(bits);
     }
 }
 

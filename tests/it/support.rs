@@ -858,12 +858,14 @@ impl RedisServer {
     }
 
     /// The sum of `calls=` over every command Redis has run since `CONFIG RESETSTAT`.
-    pub fn commands(&self) -> u64 {
+    /// How often `command` ran since the statistics were reset.
+    pub fn calls(&self, command: &str) -> u64 {
+        let prefix = format!("cmdstat_{command}:calls=");
         self.cli(&["INFO", "commandstats"])
             .lines()
-            .filter_map(|l| l.split("calls=").nth(1))
-            .filter_map(|rest| rest.split(',').next()?.parse::<u64>().ok())
-            .sum()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|rest| rest.split(',').next()?.parse().ok())
+            .unwrap_or(0)
     }
 }
 
