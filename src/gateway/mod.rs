@@ -6,7 +6,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use http::header::{self, HeaderMap, HeaderValue};
@@ -64,6 +64,15 @@ pub struct Gateway {
         mpsc::UnboundedSender<SupplyWork>,
         tokio::sync::Mutex<mpsc::UnboundedReceiver<SupplyWork>>,
     ),
+    /// Switched connections (WebSockets), which outlive the request that opened them.
+    tunnels: Tunnels,
+}
+
+/// The switched connections alive, so that a shutdown waits for them and then ends them.
+#[derive(Default)]
+struct Tunnels {
+    running: tokio_util::task::TaskTracker,
+    closing: tokio_util::sync::CancellationToken,
 }
 
 /// Facts about the visitor's connection.
@@ -146,7 +155,30 @@ impl Gateway {
             clock,
             metrics,
             supply_reports: (sender, tokio::sync::Mutex::new(receiver)),
+            tunnels: Tunnels::default(),
         }
+    }
+
+    /// On shutdown: lets the switched connections go on for up to `grace`, then ends those
+    /// still open; how many that was.
+    pub async fn close_tunnels(&self, grace: Duration) -> usize {
+        let tunnels = &self.tunnels;
+        tunnels.running.close();
+        if tokio::time::timeout(grace, tunnels.running.wait())
+            .await
+            .is_ok()
+        {
+            return 0;
+        }
+        let open = tunnels.running.len();
+        tunnels.closing.cancel();
+        tunnels.running.wait().await;
+        open
+    }
+
+    /// Switched connections open now.
+    pub fn tunnels_open(&self) -> usize {
+        self.tunnels.running.len()
     }
 
     /// Answers one public request. Never fails.
@@ -618,8 +650,12 @@ impl Gateway {
                 h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
                 h.insert(header::UPGRADE, protocol);
                 let connection = visit.hold.clone();
-                tokio::spawn(async move {
-                    forward::tunnel(visitor, io, hold, idle, idled).await;
+                let closing = self.tunnels.closing.clone();
+                self.tunnels.running.spawn(async move {
+                    tokio::select! {
+                        () = forward::tunnel(visitor, io, hold, idle, idled) => {}
+                        () = closing.cancelled() => {}
+                    }
                     drop(connection);
                 });
                 Ok((

@@ -174,13 +174,21 @@ impl Running {
     /// every room's state exactly.
     pub async fn shutdown(self) -> Result<(), StateError> {
         let grace = self.config.server.grace_period;
-        // The listeners drain their connections within the grace period themselves.
-        let late = self
-            .supervisor
-            .stop(Stage::Serving, grace + Duration::from_secs(1))
-            .await;
+        // The listeners drain their connections within the grace period themselves; switched
+        // connections (WebSockets) get the same time.
+        let (late, tunnels) = tokio::join!(
+            self.supervisor
+                .stop(Stage::Serving, grace + Duration::from_secs(1)),
+            self.gateway.close_tunnels(grace)
+        );
         if !late.is_empty() {
             tracing::warn!(tasks = ?late, "connections still open after the grace period; closed");
+        }
+        if tunnels > 0 {
+            tracing::warn!(
+                tunnels,
+                "switched connections still open after the grace period; closed"
+            );
         }
         self.backend.shutdown(grace).await
     }

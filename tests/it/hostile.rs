@@ -645,3 +645,40 @@ async fn a_websocket_counts_against_its_addresss_connection_cap() {
     .await;
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn a_shutdown_ends_open_websockets_after_the_grace_period() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let echo = websocket_echo().await;
+    // grace_period is 1 s (support's config); the socket would stay open for an hour.
+    let gw = support::gateway(&support::config_text(
+        "",
+        &support::room(
+            "r",
+            &format!("http://{echo}"),
+            "admit_per_minute = 60\nbody_idle_timeout = \"1h\"",
+        ),
+    ))
+    .await;
+    let mut admitted = gw.visitor();
+    assert_eq!(admitted.get("/").await.body, "page");
+    let pass = admitted.cookie("wartesaal_r").unwrap();
+    let mut ws = websocket(&gw, &pass).await.expect("switched");
+    ws.send(Message::text("hallo")).await.unwrap();
+    assert_eq!(
+        ws.next().await.unwrap().unwrap().to_text().unwrap(),
+        "hallo"
+    );
+    let gateway = gw.running.gateway.clone();
+    assert_eq!(gateway.tunnels_open(), 1);
+
+    tokio::time::timeout(std::time::Duration::from_secs(10), gw.stop())
+        .await
+        .expect("the shutdown ends");
+    assert_eq!(gateway.tunnels_open(), 0, "no tunnel outlives the shutdown");
+    let end = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+        .await
+        .expect("the socket is closed");
+    assert!(!matches!(end, Some(Ok(Message::Text(_)))), "{end:?}");
+}
