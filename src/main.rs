@@ -13,6 +13,8 @@ use tokio::net::TcpListener;
 use wartesaal::access::ticket::Secret;
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, ConfigError};
+use wartesaal::ops::api::{MessageChange, RoomChange};
+use wartesaal::state::OperatorState;
 
 /// jemalloc instead of the system allocator: memory freed by connections that came and went
 /// (thousands of slow clients) goes back to the system within a second or so (a background
@@ -515,28 +517,13 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                 adaptive,
                 remaining,
             } => {
-                let mut change = serde_json::Map::new();
-                if let Some(on) = queue_all {
-                    change.insert("queue_all".into(), (on == "on").into());
-                }
-                if let Some(n) = remaining {
-                    change.insert("supply_remaining".into(), n.into());
-                }
-                if let Some(on) = adaptive {
-                    change.insert("adaptive".into(), (on == "on").into());
-                }
-                if let Some(rate) = rate {
-                    change.insert("admit_per_minute".into(), rate.into());
-                }
-                if let Some(n) = max_active {
-                    change.insert("max_active".into(), n.into());
-                }
-                let state = [(pause, "paused"), (close, "closed"), (open, "open")]
-                    .into_iter()
-                    .find_map(|(set, name)| set.then_some(name));
-                if let Some(state) = state {
-                    change.insert("state".into(), state.into());
-                }
+                let state = [
+                    (pause, OperatorState::Paused),
+                    (close, OperatorState::Closed),
+                    (open, OperatorState::Open),
+                ]
+                .into_iter()
+                .find_map(|(set, state)| set.then_some(state));
                 match (&message_de, &message_en) {
                     (Some(_), None) => eprintln!(
                         "note: the English message stays as it was; give --message-en too \
@@ -548,17 +535,21 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                     ),
                     _ => {}
                 }
-                if message_de.is_some() || message_en.is_some() {
-                    let mut m = serde_json::Map::new();
-                    if let Some(de) = message_de {
-                        m.insert("de".into(), de.into());
-                    }
-                    if let Some(en) = message_en {
-                        m.insert("en".into(), en.into());
-                    }
-                    change.insert("message".into(), m.into());
-                }
-                ctl.set(&room, change.into()).await
+                let message =
+                    (message_de.is_some() || message_en.is_some()).then_some(MessageChange {
+                        de: message_de,
+                        en: message_en,
+                    });
+                let change = RoomChange {
+                    adaptive: adaptive.map(|on| on == "on"),
+                    admit_per_minute: rate.map(Some),
+                    max_active: max_active.map(Some),
+                    message,
+                    queue_all: queue_all.map(|on| on == "on"),
+                    state,
+                    supply_remaining: remaining,
+                };
+                ctl.set(&room, &change).await
             }
         }
     };
