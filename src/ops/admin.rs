@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::clock::Millis;
 use crate::config::{AdminToken, MAX_ADMIT_PER_MINUTE};
 use crate::forward::{self, Body};
 use crate::gateway::plain;
@@ -33,7 +34,7 @@ use crate::queue::schedule::{format_time, Order, Schedule};
 use crate::queue::supply::{Change as SupplyChange, MAX_SUPPLY};
 use crate::site::Room;
 use crate::state::Figures;
-use crate::state::{OperatorState, Override, Settings};
+use crate::state::{OperatorState, Override, Settings, StateError};
 
 /// Largest PATCH body read.
 const MAX_BODY: usize = 16 * 1024;
@@ -545,28 +546,7 @@ async fn patch(
         );
     };
     if !authorized(req.headers(), token) {
-        let mut resp = error(
-            StatusCode::UNAUTHORIZED,
-            "a valid admin token is needed (Authorization: Bearer ...): the one in \
-             admin.token_file, or the one `wartesaal demo` printed when it started",
-            None,
-        );
-        resp.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"wartesaal\""),
-        );
-        ops.gateway.metrics.admin_unauthorized.inc();
-        let now = ops.gateway.clock.now_ms();
-        if let Some(since) = ops.refusals_to_log(now) {
-            tracing::warn!(
-                room = %room.cfg.id,
-                from = %peer,
-                refused_since_last_line = since,
-                "admin change refused: bad or missing token (at most one such line every 10 s; \
-                 wartesaal_admin_unauthorized_total counts them all)"
-            );
-        }
-        return resp;
+        return unauthorized(ops, room, peer);
     }
     let operator = req
         .headers()
@@ -584,19 +564,76 @@ async fn patch(
             )
         }
     };
-    let mut change = match parse_change(&body) {
+    let author = Author {
+        peer,
+        operator,
+        at: ops.gateway.clock.now_ms(),
+    };
+    let change = match parse_change(&body).and_then(|c| fit_to_room(c, room, author.at)) {
         Ok(c) => c,
         Err(why) => return error(StatusCode::BAD_REQUEST, &why.message, why.field.as_deref()),
     };
+    if let Some(n) = change.supply_remaining {
+        if save_supply(room, n, &author).await.is_err() {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the supply could not be saved and was not applied; see the log",
+                None,
+            );
+        }
+        if !touches_settings(&change) {
+            ops.tick();
+            return json_answer(StatusCode::OK, &room_status(ops, room));
+        }
+    }
+    save_settings(ops, room, &change, &body, &author).await
+}
+
+/// Who asked for a change and when, for the log line that records it.
+struct Author {
+    peer: SocketAddr,
+    /// What the caller's `X-Wartesaal-Operator` header says (64 characters at most).
+    operator: String,
+    at: Millis,
+}
+
+/// The answer to a bad or missing token, with a log line at most every ten seconds: a token
+/// guesser must not fill the log.
+fn unauthorized(ops: &Ops, room: &Room, peer: SocketAddr) -> Response<Body> {
+    let mut resp = error(
+        StatusCode::UNAUTHORIZED,
+        "a valid admin token is needed (Authorization: Bearer ...): the one in \
+         admin.token_file, or the one `wartesaal demo` printed when it started",
+        None,
+    );
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"wartesaal\""),
+    );
+    ops.gateway.metrics.admin_unauthorized.inc();
     let now = ops.gateway.clock.now_ms();
+    if let Some(since) = ops.refusals_to_log(now) {
+        tracing::warn!(
+            room = %room.cfg.id,
+            from = %peer,
+            refused_since_last_line = since,
+            "admin change refused: bad or missing token (at most one such line every 10 s; \
+             wartesaal_admin_unauthorized_total counts them all)"
+        );
+    }
+    resp
+}
+
+/// `change` as this room can carry it out, or why not when the room lacks what it needs:
+/// `adaptive` becomes the rate it stands for.
+fn fit_to_room(mut change: RoomChange, room: &Room, now: Millis) -> Result<RoomChange, Invalid> {
     match change.adaptive {
         Some(_) if room.cfg.adaptive.is_none() => {
-            return error(
-                StatusCode::BAD_REQUEST,
+            return Err(invalid(
+                "adaptive",
                 "this room has no adaptive mode: set [rooms.adaptive] enabled = true in the \
                  config and reload",
-                Some("adaptive"),
-            )
+            ))
         }
         // Lifting the operator's rate hands the rate back to the adaptive mode.
         Some(true) => change.admit_per_minute = Some(None),
@@ -607,54 +644,61 @@ async fn patch(
         }
         _ => {}
     }
-    if let Some(n) = change.supply_remaining {
-        if room.cfg.supply.is_none() {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "this room does not count its supply: add [rooms.supply] appointments to the \
-                 config and reload",
-                Some("supply_remaining"),
-            );
-        }
-        match room
-            .state
-            .supply(SupplyChange::Remaining(n), now, true)
-            .await
-        {
-            Ok(_) => tracing::info!(
-                room = %room.cfg.id,
-                from = %peer,
-                operator = %operator,
-                at_unix_ms = now,
-                remaining = n,
-                "operator set the supply"
-            ),
-            Err(e) => {
-                tracing::error!(room = %room.cfg.id, error = %e, "operator's supply not saved");
-                return error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the supply could not be saved and was not applied; see the log",
-                    None,
-                );
-            }
-        }
-        if !touches_settings(&change) {
-            ops.tick();
-            return json_answer(StatusCode::OK, &room_status(ops, room));
-        }
+    if change.supply_remaining.is_some() && room.cfg.supply.is_none() {
+        return Err(invalid(
+            "supply_remaining",
+            "this room does not count its supply: add [rooms.supply] appointments to the \
+             config and reload",
+        ));
     }
+    Ok(change)
+}
+
+/// Sets what is left to book to `remaining`, durably; either way the log says so.
+async fn save_supply(room: &Room, remaining: u64, author: &Author) -> Result<(), StateError> {
     match room
         .state
-        .update_settings(&mut |s, config| apply(&change, s, config), now)
+        .supply(SupplyChange::Remaining(remaining), author.at, true)
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(
+                room = %room.cfg.id,
+                from = %author.peer,
+                operator = %author.operator,
+                at_unix_ms = author.at,
+                remaining,
+                "operator set the supply"
+            );
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(room = %room.cfg.id, error = %e, "operator's supply not saved");
+            Err(e)
+        }
+    }
+}
+
+/// Applies `change` to the operator's settings once it is durable, and answers with the room.
+async fn save_settings(
+    ops: &Ops,
+    room: &Room,
+    change: &RoomChange,
+    body: &[u8],
+    author: &Author,
+) -> Response<Body> {
+    match room
+        .state
+        .update_settings(&mut |s, config| apply(change, s, config), author.at)
         .await
     {
         Ok(settings) => {
             tracing::info!(
                 room = %room.cfg.id,
-                from = %peer,
-                operator = %operator,
-                at_unix_ms = now,
-                change = %String::from_utf8_lossy(&body),
+                from = %author.peer,
+                operator = %author.operator,
+                at_unix_ms = author.at,
+                change = %String::from_utf8_lossy(body),
                 state = settings.state.name(),
                 "operator changed the room"
             );
