@@ -14,7 +14,9 @@ use wartesaal::access::ticket::Secret;
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, ConfigError};
 use wartesaal::ops::api::{MessageChange, RoomChange};
-use wartesaal::state::OperatorState;
+use wartesaal::ops::letters::NotifyTestError;
+use wartesaal::server::StartError;
+use wartesaal::state::{OperatorState, StateError};
 
 /// jemalloc instead of the system allocator: memory freed by connections that came and went
 /// (thousands of slow clients) goes back to the system within a second or so (a background
@@ -22,6 +24,34 @@ use wartesaal::state::OperatorState;
 #[cfg(all(target_os = "linux", feature = "jemalloc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// Why the gateway, the demo or `notify-test` stopped with a failure: printed, exit code 1.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("cannot start the demo booking site: {0}")]
+    DemoSite(std::io::Error),
+    #[error(transparent)]
+    DemoConfig(ConfigError),
+    /// Most likely a port that is taken.
+    #[error("{0} (try --listen 127.0.0.1:0 for any free port)")]
+    DemoStart(StartError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Start(StartError),
+    #[error("cannot watch signals: {0}")]
+    Signals(std::io::Error),
+    /// The demo's rooms could not be saved on the way out.
+    #[error(transparent)]
+    DemoStop(StateError),
+    #[error("stopped, but the room state could not be saved: {0}")]
+    Unsaved(StateError),
+    #[error(transparent)]
+    NotifyTest(#[from] NotifyTestError),
+}
 
 /// Exit code for a config that cannot be used (EX_USAGE).
 const EXIT_CONFIG: u8 = 64;
@@ -310,7 +340,7 @@ fn main() -> ExitCode {
                 Ok(c) => runtime_and(async move {
                     let done = wartesaal::ops::letters::send_test(&c, &room, &to).await?;
                     println!("{done}");
-                    Ok::<(), String>(())
+                    Ok::<(), Failure>(())
                 }),
                 Err(e) => report(&e),
             }
@@ -427,14 +457,14 @@ fn runtime_and_with<E: std::fmt::Display>(
     }
 }
 
-async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
+async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), Failure> {
     let backend = TcpListener::bind("127.0.0.1:0")
         .await
-        .map_err(|e| format!("cannot start the demo booking site: {e}"))?;
-    let backend_addr = backend.local_addr().map_err(|e| e.to_string())?;
+        .map_err(Failure::DemoSite)?;
+    let backend_addr = backend.local_addr().map_err(Failure::DemoSite)?;
     let site = wartesaal::demo::Site::new(Duration::from_millis(400));
     tokio::spawn(wartesaal::demo::serve_backend(backend, site));
-    let mut config = wartesaal::demo::config(backend_addr).map_err(|e| e.to_string())?;
+    let mut config = wartesaal::demo::config(backend_addr).map_err(Failure::DemoConfig)?;
     let token = config
         .admin
         .token
@@ -445,7 +475,7 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     config.admin.listen = admin;
     let running = wartesaal::start(config, Arc::new(SystemClock))
         .await
-        .map_err(|e| format!("{e} (try --listen 127.0.0.1:0 for any free port)"))?;
+        .map_err(Failure::DemoStart)?;
     let url = format!("http://{}/", running.public_addrs[0]);
     let banner = format!(
         "\n  wartesaal demo is running.\n  \
@@ -461,20 +491,23 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     use std::io::Write;
     let mut out = std::io::stdout();
     let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
-    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+    let mut signals = Signals::new().map_err(Failure::Signals)?;
     // The demo has no config file to reload: any signal stops it.
     let _ = signals.next().await;
-    running.shutdown().await.map_err(|e| e.to_string())
+    running.shutdown().await.map_err(Failure::DemoStop)
 }
 
-async fn demo_backend(listen: SocketAddr) -> Result<(), String> {
+async fn demo_backend(listen: SocketAddr) -> Result<(), Failure> {
     let listener = TcpListener::bind(listen)
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        .map_err(|source| Failure::Listen {
+            addr: listen,
+            source,
+        })?;
     let site = wartesaal::demo::Site::new(Duration::from_millis(400));
     tracing::info!(local = %listen, "demo booking site ready");
     let serving = tokio::spawn(wartesaal::demo::serve_backend(listener, site));
-    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+    let mut signals = Signals::new().map_err(Failure::Signals)?;
     let _ = signals.next().await;
     serving.abort();
     Ok(())
@@ -557,19 +590,16 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
 }
 
 /// Runs the gateway until SIGTERM or SIGINT; SIGHUP reloads the config file.
-async fn run(config: Config, path: PathBuf) -> Result<(), String> {
+async fn run(config: Config, path: PathBuf) -> Result<(), Failure> {
     let mut running = wartesaal::start(config, Arc::new(SystemClock))
         .await
-        .map_err(|e| e.to_string())?;
-    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+        .map_err(Failure::Start)?;
+    let mut signals = Signals::new().map_err(Failure::Signals)?;
     while let Signal::Reload = signals.next().await {
         reload(&mut running, &path);
     }
     tracing::info!("shutting down: no new connections, finishing requests in flight");
-    running
-        .shutdown()
-        .await
-        .map_err(|e| format!("stopped, but the room state could not be saved: {e}"))?;
+    running.shutdown().await.map_err(Failure::Unsaved)?;
     tracing::info!("stopped; room state saved");
     Ok(())
 }
