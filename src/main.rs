@@ -13,6 +13,10 @@ use tokio::net::TcpListener;
 use wartesaal::access::ticket::Secret;
 use wartesaal::clock::SystemClock;
 use wartesaal::config::{Config, ConfigError};
+use wartesaal::ops::api::{MessageChange, RoomChange};
+use wartesaal::ops::letters::NotifyTestError;
+use wartesaal::server::StartError;
+use wartesaal::state::{OperatorState, StateError};
 
 /// jemalloc instead of the system allocator: memory freed by connections that came and went
 /// (thousands of slow clients) goes back to the system within a second or so (a background
@@ -20,6 +24,34 @@ use wartesaal::config::{Config, ConfigError};
 #[cfg(all(target_os = "linux", feature = "jemalloc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// Why the gateway, the demo or `notify-test` stopped with a failure: printed, exit code 1.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("cannot start the demo booking site: {0}")]
+    DemoSite(std::io::Error),
+    #[error(transparent)]
+    DemoConfig(ConfigError),
+    /// Most likely a port that is taken.
+    #[error("{0} (try --listen 127.0.0.1:0 for any free port)")]
+    DemoStart(StartError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Start(StartError),
+    #[error("cannot watch signals: {0}")]
+    Signals(std::io::Error),
+    /// The demo's rooms could not be saved on the way out.
+    #[error(transparent)]
+    DemoStop(StateError),
+    #[error("stopped, but the room state could not be saved: {0}")]
+    Unsaved(StateError),
+    #[error(transparent)]
+    NotifyTest(#[from] NotifyTestError),
+}
 
 /// Exit code for a config that cannot be used (EX_USAGE).
 const EXIT_CONFIG: u8 = 64;
@@ -308,7 +340,7 @@ fn main() -> ExitCode {
                 Ok(c) => runtime_and(async move {
                     let done = wartesaal::ops::letters::send_test(&c, &room, &to).await?;
                     println!("{done}");
-                    Ok::<(), String>(())
+                    Ok::<(), Failure>(())
                 }),
                 Err(e) => report(&e),
             }
@@ -425,14 +457,14 @@ fn runtime_and_with<E: std::fmt::Display>(
     }
 }
 
-async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
+async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), Failure> {
     let backend = TcpListener::bind("127.0.0.1:0")
         .await
-        .map_err(|e| format!("cannot start the demo booking site: {e}"))?;
-    let backend_addr = backend.local_addr().map_err(|e| e.to_string())?;
+        .map_err(Failure::DemoSite)?;
+    let backend_addr = backend.local_addr().map_err(Failure::DemoSite)?;
     let site = wartesaal::demo::Site::new(Duration::from_millis(400));
     tokio::spawn(wartesaal::demo::serve_backend(backend, site));
-    let mut config = wartesaal::demo::config(backend_addr).map_err(|e| e.to_string())?;
+    let mut config = wartesaal::demo::config(backend_addr).map_err(Failure::DemoConfig)?;
     let token = config
         .admin
         .token
@@ -443,7 +475,7 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     config.admin.listen = admin;
     let running = wartesaal::start(config, Arc::new(SystemClock))
         .await
-        .map_err(|e| format!("{e} (try --listen 127.0.0.1:0 for any free port)"))?;
+        .map_err(Failure::DemoStart)?;
     let url = format!("http://{}/", running.public_addrs[0]);
     let banner = format!(
         "\n  wartesaal demo is running.\n  \
@@ -459,20 +491,23 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), String> {
     use std::io::Write;
     let mut out = std::io::stdout();
     let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
-    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+    let mut signals = Signals::new().map_err(Failure::Signals)?;
     // The demo has no config file to reload: any signal stops it.
     let _ = signals.next().await;
-    running.shutdown().await.map_err(|e| e.to_string())
+    running.shutdown().await.map_err(Failure::DemoStop)
 }
 
-async fn demo_backend(listen: SocketAddr) -> Result<(), String> {
+async fn demo_backend(listen: SocketAddr) -> Result<(), Failure> {
     let listener = TcpListener::bind(listen)
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        .map_err(|source| Failure::Listen {
+            addr: listen,
+            source,
+        })?;
     let site = wartesaal::demo::Site::new(Duration::from_millis(400));
     tracing::info!(local = %listen, "demo booking site ready");
     let serving = tokio::spawn(wartesaal::demo::serve_backend(listener, site));
-    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+    let mut signals = Signals::new().map_err(Failure::Signals)?;
     let _ = signals.next().await;
     serving.abort();
     Ok(())
@@ -515,28 +550,13 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                 adaptive,
                 remaining,
             } => {
-                let mut change = serde_json::Map::new();
-                if let Some(on) = queue_all {
-                    change.insert("queue_all".into(), (on == "on").into());
-                }
-                if let Some(n) = remaining {
-                    change.insert("supply_remaining".into(), n.into());
-                }
-                if let Some(on) = adaptive {
-                    change.insert("adaptive".into(), (on == "on").into());
-                }
-                if let Some(rate) = rate {
-                    change.insert("admit_per_minute".into(), rate.into());
-                }
-                if let Some(n) = max_active {
-                    change.insert("max_active".into(), n.into());
-                }
-                let state = [(pause, "paused"), (close, "closed"), (open, "open")]
-                    .into_iter()
-                    .find_map(|(set, name)| set.then_some(name));
-                if let Some(state) = state {
-                    change.insert("state".into(), state.into());
-                }
+                let state = [
+                    (pause, OperatorState::Paused),
+                    (close, OperatorState::Closed),
+                    (open, OperatorState::Open),
+                ]
+                .into_iter()
+                .find_map(|(set, state)| set.then_some(state));
                 match (&message_de, &message_en) {
                     (Some(_), None) => eprintln!(
                         "note: the English message stays as it was; give --message-en too \
@@ -548,17 +568,21 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                     ),
                     _ => {}
                 }
-                if message_de.is_some() || message_en.is_some() {
-                    let mut m = serde_json::Map::new();
-                    if let Some(de) = message_de {
-                        m.insert("de".into(), de.into());
-                    }
-                    if let Some(en) = message_en {
-                        m.insert("en".into(), en.into());
-                    }
-                    change.insert("message".into(), m.into());
-                }
-                ctl.set(&room, change.into()).await
+                let message =
+                    (message_de.is_some() || message_en.is_some()).then_some(MessageChange {
+                        de: message_de,
+                        en: message_en,
+                    });
+                let change = RoomChange {
+                    adaptive: adaptive.map(|on| on == "on"),
+                    admit_per_minute: rate.map(Some),
+                    max_active: max_active.map(Some),
+                    message,
+                    queue_all: queue_all.map(|on| on == "on"),
+                    state,
+                    supply_remaining: remaining,
+                };
+                ctl.set(&room, &change).await
             }
         }
     };
@@ -566,19 +590,16 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
 }
 
 /// Runs the gateway until SIGTERM or SIGINT; SIGHUP reloads the config file.
-async fn run(config: Config, path: PathBuf) -> Result<(), String> {
+async fn run(config: Config, path: PathBuf) -> Result<(), Failure> {
     let mut running = wartesaal::start(config, Arc::new(SystemClock))
         .await
-        .map_err(|e| e.to_string())?;
-    let mut signals = Signals::new().map_err(|e| format!("cannot watch signals: {e}"))?;
+        .map_err(Failure::Start)?;
+    let mut signals = Signals::new().map_err(Failure::Signals)?;
     while let Signal::Reload = signals.next().await {
         reload(&mut running, &path);
     }
     tracing::info!("shutting down: no new connections, finishing requests in flight");
-    running
-        .shutdown()
-        .await
-        .map_err(|e| format!("stopped, but the room state could not be saved: {e}"))?;
+    running.shutdown().await.map_err(Failure::Unsaved)?;
     tracing::info!("stopped; room state saved");
     Ok(())
 }

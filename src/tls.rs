@@ -21,11 +21,38 @@ const ALPN: [&[u8]; 2] = [b"h2", b"http/1.1"];
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
     #[error("cannot read certificates from {path}: {reason}")]
-    Cert { path: String, reason: String },
+    Cert { path: String, reason: PemError },
     #[error("cannot read a private key from {path}: {reason}")]
-    Key { path: String, reason: String },
+    Key { path: String, reason: PemError },
+    #[error("cannot read a private key from {path}: unusable key ({reason})")]
+    UnusableKey { path: String, reason: rustls::Error },
     #[error("the key in {key} does not belong to the certificate in {cert}")]
     Mismatch { cert: String, key: String },
+}
+
+/// Why a PEM file gives no certificates.
+#[derive(Debug, thiserror::Error)]
+pub enum PemError {
+    /// The file cannot be opened or read.
+    #[error("{0}")]
+    Read(std::io::Error),
+    #[error("no PEM item of the right kind in it")]
+    NoItems,
+    #[error("not valid PEM ({0})")]
+    Invalid(rustls_pki_types::pem::Error),
+    /// PEM, but no certificate in it: an empty trust list would trust nothing.
+    #[error("no PEM certificate (-----BEGIN CERTIFICATE-----) in it")]
+    NoCertificate,
+}
+
+impl From<rustls_pki_types::pem::Error> for PemError {
+    fn from(e: rustls_pki_types::pem::Error) -> PemError {
+        match e {
+            rustls_pki_types::pem::Error::Io(e) => PemError::Read(e),
+            rustls_pki_types::pem::Error::NoItemsFound => PemError::NoItems,
+            other => PemError::Invalid(other),
+        }
+    }
 }
 
 fn provider() -> Arc<CryptoProvider> {
@@ -42,15 +69,17 @@ pub fn load_certified(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, Cert
         path: cert.display().to_string(),
         reason,
     })?;
-    let key_err = |reason: String| CertError::Key {
+    let der = PrivateKeyDer::from_pem_file(key).map_err(|e| CertError::Key {
         path: key.display().to_string(),
-        reason,
-    };
-    let der = PrivateKeyDer::from_pem_file(key).map_err(|e| key_err(pem_reason(e)))?;
+        reason: e.into(),
+    })?;
     let signing = provider()
         .key_provider
         .load_private_key(der)
-        .map_err(|e| key_err(format!("unusable key ({e})")))?;
+        .map_err(|reason| CertError::UnusableKey {
+            path: key.display().to_string(),
+            reason,
+        })?;
     let certified = CertifiedKey::new(certs, signing);
     match certified.keys_match() {
         Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
@@ -64,23 +93,12 @@ pub fn load_certified(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, Cert
 }
 
 /// Every certificate in a PEM file; an empty file is an error, not an empty trust list.
-pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(pem_reason)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(pem_reason)?;
+pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemError> {
+    let certs = CertificateDer::pem_file_iter(path)?.collect::<Result<Vec<_>, _>>()?;
     if certs.is_empty() {
-        return Err("no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into());
+        return Err(PemError::NoCertificate);
     }
     Ok(certs)
-}
-
-fn pem_reason(e: rustls_pki_types::pem::Error) -> String {
-    match e {
-        rustls_pki_types::pem::Error::Io(e) => e.to_string(),
-        rustls_pki_types::pem::Error::NoItemsFound => "no PEM item of the right kind in it".into(),
-        other => format!("not valid PEM ({other})"),
-    }
 }
 
 /// The certificate being served. A reload swaps it: the next handshake gets the new one,

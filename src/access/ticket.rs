@@ -96,6 +96,15 @@ pub enum TokenError {
     Expired,
 }
 
+/// Why a key file's line is not a signing secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("not base64url text")]
+    NotBase64,
+    #[error("secret is {bytes} bytes, at least {MIN_SECRET_BYTES} are needed")]
+    TooShort { bytes: usize },
+}
+
 impl TokenError {
     pub const ALL: [TokenError; 6] = [
         TokenError::Malformed,
@@ -134,15 +143,12 @@ impl Secret {
     }
 
     /// Parses the one line `wartesaal keygen` prints.
-    pub fn from_base64(text: &str) -> Result<Secret, String> {
+    pub fn from_base64(text: &str) -> Result<Secret, SecretError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(text.trim_end_matches('='))
-            .map_err(|_| "not base64url text".to_string())?;
+            .map_err(|_| SecretError::NotBase64)?;
         if bytes.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "secret is {} bytes, at least {MIN_SECRET_BYTES} are needed",
-                bytes.len()
-            ));
+            return Err(SecretError::TooShort { bytes: bytes.len() });
         }
         Ok(Secret(bytes))
     }

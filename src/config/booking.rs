@@ -7,6 +7,8 @@ use std::fmt;
 
 use http::header::{HeaderName, HeaderValue};
 
+use crate::access::ticket::{Secret, SecretError};
+
 use super::walk::Section;
 use super::Problem;
 
@@ -82,21 +84,42 @@ fn reserved(name: &HeaderName) -> bool {
         || name.as_str().starts_with("x-wartesaal-")
 }
 
+/// Why a secret file cannot be used; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SecretFileError {
+    #[error("cannot read {file}: {source}")]
+    Unreadable {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file} has more than one line")]
+    MoreThanOneLine { file: String },
+    #[error("{file} holds {chars} characters; a secret needs at least {MIN_SECRET_CHARS}")]
+    TooShort { file: String, chars: usize },
+    #[error("{file} still holds a placeholder, not a secret")]
+    Placeholder { file: String },
+    /// A key file whose line is not a signing key.
+    #[error("{file}: {source}")]
+    NotAKey { file: String, source: SecretError },
+}
+
 /// A secret file's one line: read, trimmed, long enough, no placeholder.
-pub(super) fn read_secret(file: &str) -> Result<String, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+pub(super) fn read_secret(file: &str) -> Result<String, SecretFileError> {
+    let text = std::fs::read_to_string(file).map_err(|source| SecretFileError::Unreadable {
+        file: file.to_string(),
+        source,
+    })?;
     let secret = text.trim();
+    let file = file.to_string();
     if secret.lines().count() > 1 {
-        return Err(format!("{file} has more than one line"));
+        return Err(SecretFileError::MoreThanOneLine { file });
     }
-    if secret.chars().count() < MIN_SECRET_CHARS {
-        return Err(format!(
-            "{file} holds {} characters; a secret needs at least {MIN_SECRET_CHARS}",
-            secret.chars().count()
-        ));
+    let chars = secret.chars().count();
+    if chars < MIN_SECRET_CHARS {
+        return Err(SecretFileError::TooShort { file, chars });
     }
     if is_placeholder(secret) {
-        return Err(format!("{file} still holds a placeholder, not a secret"));
+        return Err(SecretFileError::Placeholder { file });
     }
     Ok(secret.to_string())
 }
@@ -149,7 +172,7 @@ pub(super) fn secret_header(
                 None
             }
             Err(why) => {
-                p.push(s.problem(key, why, hint));
+                p.push(s.problem(key, why.to_string(), hint));
                 None
             }
         },
@@ -261,9 +284,12 @@ pub(super) fn admission_key(s: &mut Section, p: &mut Vec<Problem>) -> Option<Vec
         }
         (true, Some(file)) => {
             let read = read_secret(file).and_then(|text| {
-                crate::access::ticket::Secret::from_base64(&text)
-                    .map(|_| text)
-                    .map_err(|why| format!("{file}: {why}"))
+                Secret::from_base64(&text).map(|_| text).map_err(|source| {
+                    SecretFileError::NotAKey {
+                        file: file.to_string(),
+                        source,
+                    }
+                })
             });
             match read {
                 Ok(text) => {
@@ -275,7 +301,7 @@ pub(super) fn admission_key(s: &mut Section, p: &mut Vec<Problem>) -> Option<Vec
                 Err(why) => {
                     p.push(s.problem(
                         "admission_key_file",
-                        why,
+                        why.to_string(),
                         "make one with `wartesaal keygen --out config/admission.key`",
                     ));
                     None

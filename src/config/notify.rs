@@ -82,22 +82,51 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// Why `smtp_url` names no server to send through. Each reads after the URL (or "the URL",
+/// when it has a login in it and must not be echoed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmtpUrlError {
+    #[error("`{0}` is not a URL")]
+    NotAUrl(String),
+    #[error("`{0}://` is not an SMTP URL")]
+    NotSmtp(String),
+    #[error("has a login in it")]
+    Login,
+    #[error("has a path; an SMTP URL names only the server")]
+    Path,
+    #[error("`{0}` is not a port")]
+    Port(String),
+    #[error("names no server")]
+    NoServer,
+}
+
+/// Why `credentials_file` gives no login. Each reads after the file's name.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error("cannot read it: {0}")]
+    Unreadable(std::io::Error),
+    #[error("has no user name and password")]
+    Missing,
+    #[error("has more than two lines")]
+    TooManyLines,
+}
+
 /// `smtp://host[:port]` (port 587) or `smtps://host[:port]` (port 465).
-pub fn parse_smtp_url(url: &str) -> Result<SmtpServer, String> {
+pub fn parse_smtp_url(url: &str) -> Result<SmtpServer, SmtpUrlError> {
     let (scheme, rest) = url
         .split_once("://")
-        .ok_or_else(|| format!("`{url}` is not a URL"))?;
+        .ok_or_else(|| SmtpUrlError::NotAUrl(url.to_string()))?;
     let (security, default_port) = match scheme.to_ascii_lowercase().as_str() {
         "smtp" => (SmtpSecurity::StartTls, 587),
         "smtps" => (SmtpSecurity::Tls, 465),
-        other => return Err(format!("`{other}://` is not an SMTP URL")),
+        other => return Err(SmtpUrlError::NotSmtp(other.to_string())),
     };
     let authority = rest.strip_suffix('/').unwrap_or(rest);
     if authority.contains('@') {
-        return Err("has a login in it".into());
+        return Err(SmtpUrlError::Login);
     }
     if authority.contains(['/', '?', '#']) {
-        return Err("has a path; an SMTP URL names only the server".into());
+        return Err(SmtpUrlError::Path);
     }
     let (host, port) = match authority.rsplit_once(':') {
         Some((host, port)) if !port.contains(']') => {
@@ -105,14 +134,14 @@ pub fn parse_smtp_url(url: &str) -> Result<SmtpServer, String> {
                 .parse()
                 .ok()
                 .filter(|p| *p > 0)
-                .ok_or_else(|| format!("`{port}` is not a port"))?;
+                .ok_or_else(|| SmtpUrlError::Port(port.to_string()))?;
             (host, port)
         }
         _ => (authority, default_port),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err("names no server".into());
+        return Err(SmtpUrlError::NoServer);
     }
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
@@ -128,16 +157,16 @@ pub fn parse_smtp_url(url: &str) -> Result<SmtpServer, String> {
 }
 
 /// `credentials_file`: the user name on the first line, the password on the second.
-pub fn read_credentials(path: &Path) -> Result<Credentials, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+pub fn read_credentials(path: &Path) -> Result<Credentials, CredentialsError> {
+    let text = std::fs::read_to_string(path).map_err(CredentialsError::Unreadable)?;
     let mut lines = text.lines();
     let user = lines.next().unwrap_or("").trim();
     let password = lines.next().unwrap_or("").trim_end_matches('\r');
     if user.is_empty() || password.is_empty() {
-        return Err("has no user name and password".into());
+        return Err(CredentialsError::Missing);
     }
     if lines.any(|l| !l.trim().is_empty()) {
-        return Err("has more than two lines".into());
+        return Err(CredentialsError::TooManyLines);
     }
     Ok(Credentials {
         user: user.to_string(),
@@ -215,20 +244,20 @@ pub(super) fn notify_section(
             .ok()
     });
     let ca = s.string("ca_file", p).and_then(|file| {
-        match tls::read_certs(Path::new(file))
-            .and_then(|_| std::fs::read(file).map_err(|e| format!("cannot read it: {e}")))
-        {
-            Ok(pem) => Some(pem),
-            Err(why) => {
-                p.push(s.problem(
-                    "ca_file",
-                    format!("{file}: {why}"),
-                    "a PEM file with the CA certificate(s) the SMTP server's certificate is \
-                     signed by, or leave it out to trust the system's",
-                ));
-                None
-            }
-        }
+        let why = match tls::read_certs(Path::new(file)) {
+            Ok(_) => match std::fs::read(file) {
+                Ok(pem) => return Some(pem),
+                Err(e) => format!("cannot read it: {e}"),
+            },
+            Err(why) => why.to_string(),
+        };
+        p.push(s.problem(
+            "ca_file",
+            format!("{file}: {why}"),
+            "a PEM file with the CA certificate(s) the SMTP server's certificate is signed by, \
+             or leave it out to trust the system's",
+        ));
+        None
     });
     let lead_time = s.duration("lead_time", p).unwrap_or(DEFAULT_LEAD_TIME);
     if lead_time > MAX_LEAD_TIME {

@@ -125,7 +125,7 @@ pub(super) fn tls_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<TlsCo
                 "cert",
                 "give the PEM certificate chain, readable by the gateway's user",
             ),
-            tls::CertError::Key { .. } => (
+            tls::CertError::Key { .. } | tls::CertError::UnusableKey { .. } => (
                 "key",
                 "give the PEM private key (PKCS#8, PKCS#1 or SEC1), readable by the \
                      gateway's user",

@@ -169,7 +169,7 @@ impl<'a> Section<'a> {
             Err(why) => {
                 p.push(self.problem(
                     key,
-                    why,
+                    why.to_string(),
                     "write it like \"2021-03-27T08:00:00+01:00\" (RFC 3339 with the UTC offset)",
                 ));
                 None

@@ -61,6 +61,34 @@ pub struct SendError {
     pub text: String,
 }
 
+/// Why a room's SMTP transport cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifierError {
+    #[error("ca_file: {0}")]
+    Ca(lettre::transport::smtp::Error),
+    #[error("TLS to {host}: {source}")]
+    Tls {
+        host: String,
+        source: lettre::transport::smtp::Error,
+    },
+}
+
+/// Why an e-mail cannot be written (nothing a retry would change).
+#[derive(Debug, thiserror::Error)]
+pub enum LetterError {
+    /// The address a visitor left (not echoed: it must not reach the log).
+    #[error("the address: {0}")]
+    Address(lettre::address::AddressError),
+    /// The address the operator gave `wartesaal notify-test`.
+    #[error("`{to}` is not an address: {source}")]
+    NotAnAddress {
+        to: String,
+        source: lettre::address::AddressError,
+    },
+    #[error("the message: {0}")]
+    Message(lettre::error::Error),
+}
+
 /// Why a sign-up is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
@@ -71,20 +99,22 @@ pub enum Refused {
 }
 
 impl Notifier {
-    pub fn new(cfg: &NotifyConfig) -> Result<Notifier, String> {
+    pub fn new(cfg: &NotifyConfig) -> Result<Notifier, NotifierError> {
         let server = &cfg.smtp;
-        let tls = || -> Result<TlsParameters, String> {
+        let tls = || -> Result<TlsParameters, NotifierError> {
             let mut b = TlsParameters::builder(server.host.clone());
             if let Some(pem) = &cfg.ca {
                 b = b.certificate_store(CertificateStore::None);
                 for block in pem_blocks(pem) {
-                    let cert = Certificate::from_pem(block.as_bytes())
-                        .map_err(|e| format!("ca_file: {e}"))?;
+                    let cert =
+                        Certificate::from_pem(block.as_bytes()).map_err(NotifierError::Ca)?;
                     b = b.add_root_certificate(cert);
                 }
             }
-            b.build_rustls()
-                .map_err(|e| format!("TLS to {}: {e}", server.host))
+            b.build_rustls().map_err(|source| NotifierError::Tls {
+                host: server.host.clone(),
+                source,
+            })
         };
         let tls = match server.security {
             SmtpSecurity::Tls => Tls::Wrapper(tls()?),
@@ -195,8 +225,8 @@ impl Notifier {
         until: Millis,
         called: bool,
         now: Millis,
-    ) -> Result<Message, String> {
-        let to: Mailbox = to.parse().map_err(|e| format!("the address: {e}"))?;
+    ) -> Result<Message, LetterError> {
+        let to: Mailbox = to.parse().map_err(LetterError::Address)?;
         let letter = crate::page::letter(room, lang, code, link, until, called);
         let host = self
             .cfg
@@ -212,7 +242,7 @@ impl Notifier {
             .message_id(Some(format!("<{}.{line}.{seq}@{host}>", room.id)))
             .header(ContentType::TEXT_PLAIN)
             .body(letter.body)
-            .map_err(|e| format!("the message: {e}"))
+            .map_err(LetterError::Message)
     }
 
     /// The e-mail `wartesaal notify-test` sends: what a visitor would get, marked as a
@@ -222,15 +252,16 @@ impl Notifier {
         room: &RoomConfig,
         to: &str,
         now: Millis,
-    ) -> Result<Message, String> {
+    ) -> Result<Message, LetterError> {
         let link = format!("{}{}", self.cfg.public_url, room.path_prefix);
         let until = now
             + self.cfg.lead_time.as_millis() as Millis
             + room.hold_place_for.as_millis() as Millis;
         let letter = crate::page::letter(room, room.language, None, &link, until, false);
-        let to: Mailbox = to
-            .parse()
-            .map_err(|e| format!("`{to}` is not an address: {e}"))?;
+        let to: Mailbox = to.parse().map_err(|source| LetterError::NotAnAddress {
+            to: to.to_string(),
+            source,
+        })?;
         Message::builder()
             .from(self.cfg.from.clone())
             .to(to)
@@ -238,7 +269,7 @@ impl Notifier {
             .date(UNIX_EPOCH + Duration::from_millis(now))
             .header(ContentType::TEXT_PLAIN)
             .body(letter.body)
-            .map_err(|e| format!("the message: {e}"))
+            .map_err(LetterError::Message)
     }
 
     /// Hands `message` to the SMTP server.

@@ -15,19 +15,26 @@ use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::clock::Millis;
 use crate::config::{AdminToken, MAX_ADMIT_PER_MINUTE};
 use crate::forward::{self, Body};
 use crate::gateway::plain;
+use crate::ops::api::{
+    AdaptiveStatus, BackendStatus, ConfiguredLimits, EarlierDraw, ErrorAnswer, MessageChange,
+    OperatorMessage, PrequeueStatus, RoomChange, RoomList, RoomStatus, ScheduleStatus, Series,
+    SupplyStatus,
+};
 use crate::ops::history;
 use crate::ops::Ops;
 use crate::queue::schedule::{format_time, Order, Schedule};
 use crate::queue::supply::{Change as SupplyChange, MAX_SUPPLY};
 use crate::site::Room;
 use crate::state::Figures;
-use crate::state::{OperatorState, Override, Settings};
+use crate::state::{OperatorState, Override, Settings, StateError};
 
 /// Largest PATCH body read.
 const MAX_BODY: usize = 16 * 1024;
@@ -105,17 +112,17 @@ async fn handle(ops: &Ops, req: Request<Incoming>, peer: SocketAddr) -> Response
         }
         "/api/v1/rooms" if read => {
             let site = ops.gateway.site.load();
-            let rooms: Vec<Value> = site.rooms.iter().map(|r| room_json(ops, r)).collect();
-            json_answer(StatusCode::OK, &json!({ "rooms": rooms }))
+            let rooms = site.rooms.iter().map(|r| room_status(ops, r)).collect();
+            json_answer(StatusCode::OK, &RoomList { rooms })
         }
         "/api/v1/series" if read => {
             ops.tick();
             json_answer(
                 StatusCode::OK,
-                &json!({
-                    "interval_seconds": history::INTERVAL_MS / 1000,
-                    "rooms": ops.history.series(),
-                }),
+                &Series {
+                    interval_seconds: history::INTERVAL_MS / 1000,
+                    rooms: ops.history.series(),
+                },
             )
         }
         _ => match path.strip_prefix("/api/v1/rooms/") {
@@ -125,7 +132,7 @@ async fn handle(ops: &Ops, req: Request<Incoming>, peer: SocketAddr) -> Response
                     return error(StatusCode::NOT_FOUND, "no room with this id", None);
                 };
                 if read {
-                    json_answer(StatusCode::OK, &room_json(ops, room))
+                    json_answer(StatusCode::OK, &room_status(ops, room))
                 } else if method == Method::PATCH {
                     patch(ops, room, req, peer, site.admin_token.as_ref()).await
                 } else {
@@ -150,129 +157,116 @@ async fn handle(ops: &Ops, req: Request<Incoming>, peer: SocketAddr) -> Response
 }
 
 /// A room's live figures and settings.
-fn room_json(ops: &Ops, room: &Room) -> Value {
+fn room_status(ops: &Ops, room: &Room) -> RoomStatus {
     let now = ops.gateway.clock.now_ms();
     let figures = room.state.figures(now);
     let settings = room.state.settings();
     let cfg = &room.cfg;
     let wait = figures.wait_for_newcomer();
-    json!({
-        "id": cfg.id,
-        "title": cfg.title,
-        "state": figures.state.name(),
-        "held": figures.held,
-        "queue_all": figures.queue_all,
-        "message": { "de": settings.message.de, "en": settings.message.en },
+    RoomStatus {
+        active_sessions: figures.active,
+        adaptive: cfg.adaptive.map(|a| AdaptiveStatus {
+            active: figures.adaptive == Some(true),
+            max_error_ratio: a.max_error_ratio,
+            max_per_minute: a.max_per_minute,
+            min_per_minute: a.min_per_minute,
+            target_latency_ms: a.target_latency.as_millis() as u64,
+        }),
+        admit_per_minute: figures.limits.admit_per_minute,
+        backend: backend_status(room.state.backend()),
+        base: figures.base,
+        config: ConfiguredLimits {
+            admit_per_minute: cfg.admit_per_minute,
+            max_active: cfg.max_active,
+        },
         // Counted from the line's first number (see `base`).
-        "issued": figures.issued.saturating_sub(figures.base),
-        "cursor": figures.cursor.saturating_sub(figures.base),
-        "base": figures.base,
-        "waiting": figures.waiting(),
-        "active_sessions": figures.active,
-        "admit_per_minute": figures.limits.admit_per_minute,
-        "effective_admit_per_minute": figures.effective_rate(),
-        "max_active": figures.limits.max_active,
-        "config": { "admit_per_minute": cfg.admit_per_minute, "max_active": cfg.max_active },
-        "estimated_wait_seconds": wait.map(|w| w.seconds),
-        "estimated_wait_range_seconds": wait.map(|w| [w.low, w.high]),
-        "show_up_ratio": figures.show_share,
-        "adaptive": cfg.adaptive.map(|a| json!({
-            "active": figures.adaptive == Some(true),
-            "min_per_minute": a.min_per_minute,
-            "max_per_minute": a.max_per_minute,
-            "target_latency_ms": a.target_latency.as_millis() as u64,
-            "max_error_ratio": a.max_error_ratio,
-        })),
-        "schedule": cfg.schedule.as_ref().map(|s| schedule_json(s, &figures)),
-        "sold_out": figures.sold_out(),
-        "supply_remaining": figures.supply.map(|s| s.remaining),
-        "supply": figures.supply.map(|s| json!({
-            "remaining": s.remaining,
-            "appointments": s.appointments,
-            "booked": s.booked,
-            "admitted": s.admitted,
+        cursor: figures.cursor.saturating_sub(figures.base),
+        effective_admit_per_minute: figures.effective_rate(),
+        estimated_wait_range_seconds: wait.map(|w| [w.low, w.high]),
+        estimated_wait_seconds: wait.map(|w| w.seconds),
+        held: figures.held,
+        id: cfg.id.clone(),
+        issued: figures.issued.saturating_sub(figures.base),
+        max_active: figures.limits.max_active,
+        message: OperatorMessage {
+            de: settings.message.de.clone(),
+            en: settings.message.en.clone(),
+        },
+        queue_all: figures.queue_all,
+        schedule: cfg.schedule.as_ref().map(|s| schedule_status(s, &figures)),
+        show_up_ratio: figures.show_share,
+        sold_out: figures.sold_out(),
+        state: figures.state.name().to_string(),
+        supply: figures.supply.map(|s| SupplyStatus {
+            admitted: s.admitted,
+            appointments: s.appointments,
+            booked: s.booked,
             // What the chance is judged by; null until enough visitors were admitted.
-            "bookings_per_admission": (s.admitted >= crate::queue::supply::MIN_ADMITTED)
+            bookings_per_admission: (s.admitted >= crate::queue::supply::MIN_ADMITTED)
                 .then(|| s.booked as f64 / s.admitted as f64),
-            "next_release": cfg.supply.and_then(|c| c.next_release)
+            next_release: cfg
+                .supply
+                .and_then(|c| c.next_release)
                 .map(|(at, offset)| format_time(at, offset)),
-        })),
-        "upstream": format!("{}://{}", cfg.upstream.scheme, cfg.upstream.authority),
-        "backend": backend_json(room.state.backend()),
-    })
+            remaining: s.remaining,
+        }),
+        supply_remaining: figures.supply.map(|s| s.remaining),
+        title: cfg.title.clone(),
+        upstream: format!("{}://{}", cfg.upstream.scheme, cfg.upstream.authority),
+        waiting: figures.waiting(),
+    }
 }
 
 /// Which state backend holds the room and how it is doing.
-fn backend_json(b: crate::state::BackendInfo) -> Value {
-    json!({
-        "kind": b.kind,
-        "available": b.available,
-        "leader": b.leader,
-        "epoch": b.epoch,
-    })
+fn backend_status(b: crate::state::BackendInfo) -> BackendStatus {
+    BackendStatus {
+        available: b.available,
+        epoch: b.epoch,
+        kind: b.kind.to_string(),
+        leader: b.leader,
+    }
 }
 
 /// The schedule, where it stands and the pre-queue's draw.
-fn schedule_json(s: &Schedule, figures: &Figures) -> Value {
+fn schedule_status(s: &Schedule, figures: &Figures) -> ScheduleStatus {
     let prequeue = match figures.order {
-        Order::Fifo => Value::Null,
-        Order::Gathering { first, .. } => json!({
-            "first_ticket": first.saturating_sub(figures.base),
-            "size": figures.issued.saturating_sub(first),
-            "frozen": false,
+        Order::Fifo => None,
+        Order::Gathering { first, .. } => Some(PrequeueStatus {
+            first_ticket: first.saturating_sub(figures.base),
+            frozen: false,
+            size: figures.issued.saturating_sub(first),
         }),
-        Order::Drawn { first, frozen, .. } => json!({
-            "first_ticket": first.saturating_sub(figures.base),
-            "size": frozen.size,
-            "frozen": true,
+        Order::Drawn { first, frozen, .. } => Some(PrequeueStatus {
+            first_ticket: first.saturating_sub(figures.base),
+            frozen: true,
+            size: frozen.size,
         }),
     };
     let earlier = match figures.order {
         Order::Fifo => None,
         Order::Gathering { earlier, .. } | Order::Drawn { earlier, .. } => earlier,
     };
-    json!({
-        "opens_at": format_time(s.window.opens_at, s.offset_minutes),
-        "prequeue_from": format_time(s.window.prequeue_from, s.offset_minutes),
-        "phase": figures.phase.name(),
-        "prequeue": prequeue,
-        // The opening before: whoever of its draw still waits keeps the drawn place.
-        "earlier_draw": earlier.map(|e| json!({
-            "opens_at": format_time(e.opens_at, s.offset_minutes),
-            "first_ticket": e.first.saturating_sub(figures.base),
-            "size": e.frozen.size,
-        })),
-    })
-}
-
-/// What a PATCH body asks for, fully checked before anything is applied.
-#[derive(Debug, Default, PartialEq)]
-struct Change {
-    /// `Some(None)`: back to the config's value.
-    admit_per_minute: Option<Option<f64>>,
-    max_active: Option<Option<u64>>,
-    state: Option<OperatorState>,
-    /// `true`: everyone waits, even while there is room, until it is set `false` again.
-    queue_all: Option<bool>,
-    /// Per language: `Some` replaces that text ("" removes it); a language not named stays.
-    message: Option<(Option<String>, Option<String>)>,
-    /// `true`: the adaptive mode sets the rate again (the operator's rate is lifted);
-    /// `false`: the rate it has reached is kept as the operator's.
-    adaptive: Option<bool>,
-    /// What is left to book, as the operator counts it.
-    supply_remaining: Option<u64>,
-}
-
-impl Change {
-    /// Whether it changes the operator's settings (not only the supply).
-    fn touches_settings(&self) -> bool {
-        self.admit_per_minute.is_some()
-            || self.max_active.is_some()
-            || self.state.is_some()
-            || self.queue_all.is_some()
-            || self.message.is_some()
-            || self.adaptive.is_some()
+    ScheduleStatus {
+        earlier_draw: earlier.map(|e| EarlierDraw {
+            first_ticket: e.first.saturating_sub(figures.base),
+            opens_at: format_time(e.opens_at, s.offset_minutes),
+            size: e.frozen.size,
+        }),
+        opens_at: format_time(s.window.opens_at, s.offset_minutes),
+        phase: figures.phase.name().to_string(),
+        prequeue,
+        prequeue_from: format_time(s.window.prequeue_from, s.offset_minutes),
     }
+}
+
+/// Whether `change` touches the operator's settings (not only the supply).
+fn touches_settings(change: &RoomChange) -> bool {
+    change.admit_per_minute.is_some()
+        || change.max_active.is_some()
+        || change.state.is_some()
+        || change.queue_all.is_some()
+        || change.message.is_some()
+        || change.adaptive.is_some()
 }
 
 /// A refused body: what is wrong and with which field.
@@ -344,7 +338,8 @@ impl<'de> serde::de::Visitor<'de> for NoRepeatedKeys {
     }
 }
 
-fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
+/// A PATCH body, fully checked before anything is applied.
+fn parse_change(body: &[u8]) -> Result<RoomChange, Invalid> {
     let not_json = |e: serde_json::Error| Invalid {
         field: None,
         message: format!("the body is not JSON: {e}"),
@@ -360,7 +355,7 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
             message: "the body must be a JSON object".into(),
         });
     };
-    let mut change = Change::default();
+    let mut change = RoomChange::default();
     for (key, value) in &fields {
         match key.as_str() {
             "admit_per_minute" => {
@@ -438,7 +433,7 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
             }
         }
     }
-    if change == Change::default() {
+    if change == RoomChange::default() {
         return Err(Invalid {
             field: None,
             message: "nothing to change: give admit_per_minute, max_active, state, queue_all, \
@@ -464,9 +459,14 @@ fn parse_change(body: &[u8]) -> Result<Change, Invalid> {
     Ok(change)
 }
 
-fn parse_message(value: &Value) -> Result<(Option<String>, Option<String>), Invalid> {
+fn parse_message(value: &Value) -> Result<MessageChange, Invalid> {
     let fields: &Map<String, Value> = match value {
-        Value::Null => return Ok((Some(String::new()), Some(String::new()))),
+        Value::Null => {
+            return Ok(MessageChange {
+                de: Some(String::new()),
+                en: Some(String::new()),
+            })
+        }
         Value::Object(m) => m,
         _ => {
             return Err(invalid(
@@ -475,12 +475,12 @@ fn parse_message(value: &Value) -> Result<(Option<String>, Option<String>), Inva
             ))
         }
     };
-    let mut message = (None, None);
+    let mut message = MessageChange::default();
     for (lang, text) in fields {
         let field = format!("message.{lang}");
         let slot = match lang.as_str() {
-            "de" => &mut message.0,
-            "en" => &mut message.1,
+            "de" => &mut message.de,
+            "en" => &mut message.en,
             _ => return Err(invalid(&field, "only \"de\" and \"en\" are shown")),
         };
         let text = match text {
@@ -502,7 +502,7 @@ fn parse_message(value: &Value) -> Result<(Option<String>, Option<String>), Inva
     Ok(message)
 }
 
-fn apply(change: &Change, settings: &mut Settings, config: &crate::queue::admission::Limits) {
+fn apply(change: &RoomChange, settings: &mut Settings, config: &crate::queue::admission::Limits) {
     if let Some(rate) = change.admit_per_minute {
         settings.admit_per_minute = rate.map(|value| Override {
             value,
@@ -521,11 +521,11 @@ fn apply(change: &Change, settings: &mut Settings, config: &crate::queue::admiss
     if let Some(on) = change.queue_all {
         settings.queue_all = on;
     }
-    if let Some((de, en)) = &change.message {
-        if let Some(de) = de {
+    if let Some(message) = &change.message {
+        if let Some(de) = &message.de {
             settings.message.de = de.clone();
         }
-        if let Some(en) = en {
+        if let Some(en) = &message.en {
             settings.message.en = en.clone();
         }
     }
@@ -546,28 +546,7 @@ async fn patch(
         );
     };
     if !authorized(req.headers(), token) {
-        let mut resp = error(
-            StatusCode::UNAUTHORIZED,
-            "a valid admin token is needed (Authorization: Bearer ...): the one in \
-             admin.token_file, or the one `wartesaal demo` printed when it started",
-            None,
-        );
-        resp.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"wartesaal\""),
-        );
-        ops.gateway.metrics.admin_unauthorized.inc();
-        let now = ops.gateway.clock.now_ms();
-        if let Some(since) = ops.refusals_to_log(now) {
-            tracing::warn!(
-                room = %room.cfg.id,
-                from = %peer,
-                refused_since_last_line = since,
-                "admin change refused: bad or missing token (at most one such line every 10 s; \
-                 wartesaal_admin_unauthorized_total counts them all)"
-            );
-        }
-        return resp;
+        return unauthorized(ops, room, peer);
     }
     let operator = req
         .headers()
@@ -585,19 +564,76 @@ async fn patch(
             )
         }
     };
-    let mut change = match parse_change(&body) {
+    let author = Author {
+        peer,
+        operator,
+        at: ops.gateway.clock.now_ms(),
+    };
+    let change = match parse_change(&body).and_then(|c| fit_to_room(c, room, author.at)) {
         Ok(c) => c,
         Err(why) => return error(StatusCode::BAD_REQUEST, &why.message, why.field.as_deref()),
     };
+    if let Some(n) = change.supply_remaining {
+        if save_supply(room, n, &author).await.is_err() {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the supply could not be saved and was not applied; see the log",
+                None,
+            );
+        }
+        if !touches_settings(&change) {
+            ops.tick();
+            return json_answer(StatusCode::OK, &room_status(ops, room));
+        }
+    }
+    save_settings(ops, room, &change, &body, &author).await
+}
+
+/// Who asked for a change and when, for the log line that records it.
+struct Author {
+    peer: SocketAddr,
+    /// What the caller's `X-Wartesaal-Operator` header says (64 characters at most).
+    operator: String,
+    at: Millis,
+}
+
+/// The answer to a bad or missing token, with a log line at most every ten seconds: a token
+/// guesser must not fill the log.
+fn unauthorized(ops: &Ops, room: &Room, peer: SocketAddr) -> Response<Body> {
+    let mut resp = error(
+        StatusCode::UNAUTHORIZED,
+        "a valid admin token is needed (Authorization: Bearer ...): the one in \
+         admin.token_file, or the one `wartesaal demo` printed when it started",
+        None,
+    );
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"wartesaal\""),
+    );
+    ops.gateway.metrics.admin_unauthorized.inc();
     let now = ops.gateway.clock.now_ms();
+    if let Some(since) = ops.refusals_to_log(now) {
+        tracing::warn!(
+            room = %room.cfg.id,
+            from = %peer,
+            refused_since_last_line = since,
+            "admin change refused: bad or missing token (at most one such line every 10 s; \
+             wartesaal_admin_unauthorized_total counts them all)"
+        );
+    }
+    resp
+}
+
+/// `change` as this room can carry it out, or why not when the room lacks what it needs:
+/// `adaptive` becomes the rate it stands for.
+fn fit_to_room(mut change: RoomChange, room: &Room, now: Millis) -> Result<RoomChange, Invalid> {
     match change.adaptive {
         Some(_) if room.cfg.adaptive.is_none() => {
-            return error(
-                StatusCode::BAD_REQUEST,
+            return Err(invalid(
+                "adaptive",
                 "this room has no adaptive mode: set [rooms.adaptive] enabled = true in the \
                  config and reload",
-                Some("adaptive"),
-            )
+            ))
         }
         // Lifting the operator's rate hands the rate back to the adaptive mode.
         Some(true) => change.admit_per_minute = Some(None),
@@ -608,60 +644,67 @@ async fn patch(
         }
         _ => {}
     }
-    if let Some(n) = change.supply_remaining {
-        if room.cfg.supply.is_none() {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "this room does not count its supply: add [rooms.supply] appointments to the \
-                 config and reload",
-                Some("supply_remaining"),
-            );
-        }
-        match room
-            .state
-            .supply(SupplyChange::Remaining(n), now, true)
-            .await
-        {
-            Ok(_) => tracing::info!(
-                room = %room.cfg.id,
-                from = %peer,
-                operator = %operator,
-                at_unix_ms = now,
-                remaining = n,
-                "operator set the supply"
-            ),
-            Err(e) => {
-                tracing::error!(room = %room.cfg.id, error = %e, "operator's supply not saved");
-                return error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the supply could not be saved and was not applied; see the log",
-                    None,
-                );
-            }
-        }
-        if !change.touches_settings() {
-            ops.tick();
-            return json_answer(StatusCode::OK, &room_json(ops, room));
-        }
+    if change.supply_remaining.is_some() && room.cfg.supply.is_none() {
+        return Err(invalid(
+            "supply_remaining",
+            "this room does not count its supply: add [rooms.supply] appointments to the \
+             config and reload",
+        ));
     }
+    Ok(change)
+}
+
+/// Sets what is left to book to `remaining`, durably; either way the log says so.
+async fn save_supply(room: &Room, remaining: u64, author: &Author) -> Result<(), StateError> {
     match room
         .state
-        .update_settings(&mut |s, config| apply(&change, s, config), now)
+        .supply(SupplyChange::Remaining(remaining), author.at, true)
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(
+                room = %room.cfg.id,
+                from = %author.peer,
+                operator = %author.operator,
+                at_unix_ms = author.at,
+                remaining,
+                "operator set the supply"
+            );
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(room = %room.cfg.id, error = %e, "operator's supply not saved");
+            Err(e)
+        }
+    }
+}
+
+/// Applies `change` to the operator's settings once it is durable, and answers with the room.
+async fn save_settings(
+    ops: &Ops,
+    room: &Room,
+    change: &RoomChange,
+    body: &[u8],
+    author: &Author,
+) -> Response<Body> {
+    match room
+        .state
+        .update_settings(&mut |s, config| apply(change, s, config), author.at)
         .await
     {
         Ok(settings) => {
             tracing::info!(
                 room = %room.cfg.id,
-                from = %peer,
-                operator = %operator,
-                at_unix_ms = now,
-                change = %String::from_utf8_lossy(&body),
+                from = %author.peer,
+                operator = %author.operator,
+                at_unix_ms = author.at,
+                change = %String::from_utf8_lossy(body),
                 state = settings.state.name(),
                 "operator changed the room"
             );
             // Gauges show the change at once, not at the next tick.
             ops.tick();
-            json_answer(StatusCode::OK, &room_json(ops, room))
+            json_answer(StatusCode::OK, &room_status(ops, room))
         }
         Err(e) => {
             tracing::error!(room = %room.cfg.id, error = %e, "operator change not saved");
@@ -692,7 +735,7 @@ fn authorized(headers: &http::HeaderMap, token: &AdminToken) -> bool {
         == 0
 }
 
-fn json_answer(status: StatusCode, value: &Value) -> Response<Body> {
+fn json_answer(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     let mut body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     body.push(b'\n');
     let mut resp = Response::new(forward::full(Bytes::from(body)));
@@ -707,7 +750,13 @@ fn json_answer(status: StatusCode, value: &Value) -> Response<Body> {
 }
 
 fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response<Body> {
-    json_answer(status, &json!({ "error": message, "field": field }))
+    json_answer(
+        status,
+        &ErrorAnswer {
+            error: message.to_string(),
+            field: field.map(str::to_string),
+        },
+    )
 }
 
 fn not_allowed(allow: &'static str) -> Response<Body> {
@@ -768,10 +817,19 @@ mod tests {
         assert_eq!(c.state, Some(OperatorState::Paused));
         assert_eq!(
             c.message,
-            Some((Some("Kurze Pause".into()), Some("Short break".into())))
+            Some(MessageChange {
+                de: Some("Kurze Pause".into()),
+                en: Some("Short break".into())
+            })
         );
         let c = parse_change(br#"{"message": {"en": "Only English"}}"#).unwrap();
-        assert_eq!(c.message, Some((None, Some("Only English".into()))));
+        assert_eq!(
+            c.message,
+            Some(MessageChange {
+                de: None,
+                en: Some("Only English".into())
+            })
+        );
         let c = parse_change(br#"{"adaptive": false, "admit_per_minute": 5}"#).unwrap();
         assert_eq!(
             (c.adaptive, c.admit_per_minute),

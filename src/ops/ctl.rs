@@ -9,7 +9,9 @@ use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+
+use crate::ops::api::{ErrorAnswer, RoomChange, RoomList, RoomStatus};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -21,6 +23,8 @@ pub enum CtlError {
     Unreachable { url: String, why: String },
     #[error("{status}: {message}")]
     Refused { status: StatusCode, message: String },
+    #[error("the admin API at {url} answered with what ctl does not understand: {why}")]
+    Garbled { url: String, why: String },
     #[error("no admin token: give --token-file FILE or set WARTESAAL_ADMIN_TOKEN")]
     NoToken,
 }
@@ -63,12 +67,13 @@ impl Ctl {
         })
     }
 
-    async fn call(
+    /// Sends `body` (as JSON) with `method` to `path` and reads the answer as a `T`.
+    async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, CtlError> {
+        body: Option<&RoomChange>,
+    ) -> Result<T, CtlError> {
         let url = format!("{}{path}", self.base);
         let mut req = Request::builder()
             .method(method)
@@ -78,19 +83,21 @@ impl Ctl {
         if let Some(token) = &self.token {
             req = req.header("authorization", format!("Bearer {token}"));
         }
+        let cannot_build = |why: String| CtlError::Unreachable {
+            url: url.clone(),
+            why: format!("cannot build the request: {why}"),
+        };
         let body = match body {
-            Some(v) => {
+            Some(change) => {
                 req = req.header("content-type", "application/json");
-                Bytes::from(v.to_string())
+                let text = serde_json::to_vec(change).map_err(|e| cannot_build(e.to_string()))?;
+                Bytes::from(text)
             }
             None => Bytes::new(),
         };
         let req = req
             .body(Full::new(body))
-            .map_err(|e| CtlError::Unreachable {
-                url: url.clone(),
-                why: format!("cannot build the request: {e}"),
-            })?;
+            .map_err(|e| cannot_build(e.to_string()))?;
         let client = Client::builder(TokioExecutor::new()).build_http();
         let unreachable = |why: String| CtlError::Unreachable {
             url: url.clone(),
@@ -106,27 +113,31 @@ impl Ctl {
             .map_err(|_| unreachable("the answer stalled".into()))?
             .map_err(|e| unreachable(e.to_string()))?
             .to_bytes();
-        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if !status.is_success() {
-            let message = match (value["field"].as_str(), value["error"].as_str()) {
-                (Some(field), Some(e)) => format!("{field}: {e}"),
-                (None, Some(e)) => e.to_string(),
-                _ => String::from_utf8_lossy(&bytes).trim().to_string(),
+            let message = match serde_json::from_slice::<ErrorAnswer>(&bytes) {
+                Ok(ErrorAnswer {
+                    error,
+                    field: Some(field),
+                }) => format!("{field}: {error}"),
+                Ok(ErrorAnswer { error, field: None }) => error,
+                Err(_) => String::from_utf8_lossy(&bytes).trim().to_string(),
             };
             return Err(CtlError::Refused { status, message });
         }
-        Ok(value)
+        serde_json::from_slice(&bytes).map_err(|e| CtlError::Garbled {
+            url,
+            why: e.to_string(),
+        })
     }
 
     /// Every room as a table.
     pub async fn rooms(&self) -> Result<String, CtlError> {
-        let answer = self.call(Method::GET, "/api/v1/rooms", None).await?;
-        let rooms = answer["rooms"].as_array().cloned().unwrap_or_default();
-        Ok(table(&rooms))
+        let list: RoomList = self.call(Method::GET, "/api/v1/rooms", None).await?;
+        Ok(table(&list.rooms))
     }
 
-    /// Applies `change` (a PATCH body) to `room` and describes the room afterwards.
-    pub async fn set(&self, room: &str, change: Value) -> Result<String, CtlError> {
+    /// Applies `change` to `room` and describes the room afterwards.
+    pub async fn set(&self, room: &str, change: &RoomChange) -> Result<String, CtlError> {
         if self.token.is_none() {
             return Err(CtlError::NoToken);
         }
@@ -141,12 +152,12 @@ impl Ctl {
             });
         }
         let path = format!("/api/v1/rooms/{room}");
-        let answer = self.call(Method::PATCH, &path, Some(change)).await?;
+        let answer: RoomStatus = self.call(Method::PATCH, &path, Some(change)).await?;
         Ok(table(&[answer]))
     }
 }
 
-fn table(rooms: &[Value]) -> String {
+fn table(rooms: &[RoomStatus]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -154,45 +165,45 @@ fn table(rooms: &[Value]) -> String {
         "ROOM", "STATE", "WAITING", "ACTIVE", "RATE/MIN", "MAX", "WAIT", "LEFT"
     );
     for r in rooms {
-        let wait = match r["estimated_wait_seconds"].as_u64() {
+        let wait = match r.estimated_wait_seconds {
             Some(s) if s < 60 => format!("{s}s"),
             Some(s) => format!("{}m", s.div_ceil(60)),
             None => "-".into(),
         };
-        let max = match r["max_active"].as_u64() {
-            Some(0) | None => "-".to_string(),
-            Some(n) => n.to_string(),
+        let max = match r.max_active {
+            0 => "-".to_string(),
+            n => n.to_string(),
         };
-        let message = [r["message"]["de"].as_str(), r["message"]["en"].as_str()]
+        let message = [r.message.de.as_str(), r.message.en.as_str()]
             .into_iter()
-            .flatten()
             .filter(|m| !m.is_empty())
             .collect::<Vec<_>>()
             .join(" / ");
-        let state = match (r["sold_out"].as_bool(), r["queue_all"].as_bool()) {
-            (Some(true), _) if r["state"] == "open" => "sold_out",
-            (_, Some(true)) if r["state"] == "open" => "queue_all",
-            _ => r["state"].as_str().unwrap_or("?"),
+        let state = match r.state.as_str() {
+            "open" if r.sold_out => "sold_out",
+            "open" if r.queue_all => "queue_all",
+            "" => "?",
+            other => other,
         };
-        // JSON values ignore a width: every column is text first.
-        let number = |v: &Value| match v {
-            Value::Number(n) => match n.as_f64() {
-                Some(f) if f.fract() != 0.0 => format!("{f:.1}"),
-                _ => n.to_string(),
-            },
-            _ => "-".to_string(),
+        // One decimal (600.0, 0.5); "-" for what the answer could not say.
+        let rate = if r.effective_admit_per_minute.is_finite() {
+            format!("{:.1}", r.effective_admit_per_minute)
+        } else {
+            "-".to_string()
         };
-        let left = r["supply_remaining"]
-            .as_u64()
+        let left = r
+            .supply_remaining
             .map_or("-".to_string(), |n| n.to_string());
+        let id = if r.id.is_empty() { "?" } else { &r.id };
+        // Every column is text first: a number would ignore the width.
         let _ = writeln!(
             out,
             "{:<20} {:<10} {:>9} {:>7} {:>9} {:>7} {:>10} {:>9}  {}",
-            r["id"].as_str().unwrap_or("?"),
+            id,
             state,
-            number(&r["waiting"]),
-            number(&r["active_sessions"]),
-            number(&r["effective_admit_per_minute"]),
+            r.waiting.to_string(),
+            r.active_sessions.to_string(),
+            rate,
             max,
             wait,
             left,
@@ -205,16 +216,33 @@ fn table(rooms: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::api::OperatorMessage;
 
     #[test]
     fn the_rooms_table_keeps_its_columns_whatever_the_numbers() {
         let rooms = [
-            serde_json::json!({"id": "impfzentrum", "state": "open", "waiting": 12345,
-                "active_sessions": 7, "effective_admit_per_minute": 600.0, "max_active": 0,
-                "estimated_wait_seconds": 1230, "message": {"de": "", "en": ""}}),
-            serde_json::json!({"id": "b", "state": "open", "queue_all": true, "waiting": 1,
-                "active_sessions": 0, "effective_admit_per_minute": 0.5, "max_active": 10,
-                "message": {"de": "Hallo", "en": ""}}),
+            RoomStatus {
+                id: "impfzentrum".into(),
+                state: "open".into(),
+                waiting: 12345,
+                active_sessions: 7,
+                effective_admit_per_minute: 600.0,
+                estimated_wait_seconds: Some(1230),
+                ..RoomStatus::default()
+            },
+            RoomStatus {
+                id: "b".into(),
+                state: "open".into(),
+                queue_all: true,
+                waiting: 1,
+                effective_admit_per_minute: 0.5,
+                max_active: 10,
+                message: OperatorMessage {
+                    de: "Hallo".into(),
+                    en: String::new(),
+                },
+                ..RoomStatus::default()
+            },
         ];
         let text = table(&rooms);
         let lines: Vec<&str> = text.lines().collect();

@@ -2,34 +2,16 @@
 //! taken every ten seconds from the room's figures and metric counters. Must not feed any
 //! decision; it only remembers what happened.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 
-use serde::Serialize;
-
 use crate::clock::Millis;
+use crate::ops::api::Sample;
 use crate::site::Site;
 
 pub const INTERVAL_MS: Millis = 10_000;
 /// One hour of samples.
 pub const CAPACITY: usize = 360;
-
-/// One point of a room's charts.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Sample {
-    /// Unix seconds.
-    pub t: u64,
-    pub waiting: u64,
-    /// New sessions per minute over the interval.
-    pub admitted_per_minute: f64,
-    pub active_sessions: u64,
-    pub admit_per_minute: f64,
-    pub estimated_wait_seconds: u64,
-    /// Mean time to upstream response headers over the interval; `None` without exchanges.
-    pub upstream_latency_ms: Option<f64>,
-    /// Share of upstream exchanges that failed (5xx, error, timeout) over the interval.
-    pub upstream_error_ratio: Option<f64>,
-}
 
 #[derive(Default)]
 struct Track {
@@ -104,8 +86,8 @@ impl History {
         }
     }
 
-    /// Every room's samples, oldest first.
-    pub fn series(&self) -> HashMap<String, Vec<Sample>> {
+    /// Every room's samples, oldest first, by room id.
+    pub fn series(&self) -> BTreeMap<String, Vec<Sample>> {
         let rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
         rooms
             .iter()

@@ -5,13 +5,53 @@
 
 use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::access::code::{Invitation, MAX_INVITATIONS};
 use crate::config::Config;
+use crate::queue::schedule::TimeError;
 
 /// Codes one call may print: a letter run, not the whole index space at once.
 pub const MAX_COUNT: u64 = 1_000_000;
+
+/// Why `wartesaal invite` printed no codes, or stopped while writing them.
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    #[error("no room `{0}`")]
+    NoRoom(String),
+    #[error("room `{0}` does not take invitations: add [rooms.invitations] required = true")]
+    NoInvitations(String),
+    #[error("--count must be 1 to {MAX_COUNT}")]
+    Count,
+    #[error("--valid-until: {0}")]
+    ValidUntil(TimeError),
+    #[error(
+        "--valid-until must lie between 2026-01-01 and 2033-06 (the codes count 65,535 hours \
+         from 2026)"
+    )]
+    ValidUntilOutOfRange,
+    #[error("--valid-until lies in the past (or within the hour): every code would be dead")]
+    ValidUntilPast,
+    #[error("indices {first}.. run past the {MAX_INVITATIONS} invitations a room can have")]
+    PastTheLast { first: u64 },
+    #[error("index {0} is beyond the invitations a room can have")]
+    BeyondTheLast(u64),
+    /// Standard output cannot be written (a closed pipe, a full disk).
+    #[error("{0}")]
+    Print(std::io::Error),
+    #[error(
+        "state.dir is not set, so there is no ledger of earlier batches: pass --first N, the \
+         index after your last batch (0 for the first)"
+    )]
+    NoLedger,
+    #[error("{}: {source}", .path.display())]
+    Ledger {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: expected the next index as a number, found {found:?}", .path.display())]
+    LedgerText { path: PathBuf, found: String },
+}
 
 /// Prints `count` codes for `room` to stdout and a summary to stderr.
 pub fn run(
@@ -20,23 +60,21 @@ pub fn run(
     count: u64,
     valid_until: Option<&str>,
     first: Option<u64>,
-) -> Result<(), String> {
+) -> Result<(), InviteError> {
     let Some(cfg) = config.rooms.iter().find(|r| r.id == room) else {
-        return Err(format!("no room `{room}`"));
+        return Err(InviteError::NoRoom(room.to_string()));
     };
     if !cfg.invitations_required {
-        return Err(format!(
-            "room `{room}` does not take invitations: add [rooms.invitations] required = true"
-        ));
+        return Err(InviteError::NoInvitations(room.to_string()));
     }
     if count == 0 || count > MAX_COUNT {
-        return Err(format!("--count must be 1 to {MAX_COUNT}"));
+        return Err(InviteError::Count);
     }
     let until = match valid_until {
         None => None,
         Some(text) => {
-            let (ms, _) = crate::queue::schedule::parse_time(text)
-                .map_err(|e| format!("--valid-until: {e}"))?;
+            let (ms, _) =
+                crate::queue::schedule::parse_time(text).map_err(InviteError::ValidUntil)?;
             Some(ms / 1000)
         }
     };
@@ -46,17 +84,10 @@ pub fn run(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         if Invitation::new(0, Some(until)).is_none() {
-            return Err(
-                "--valid-until must lie between 2026-01-01 and 2033-06 (the codes count 65,535 \
-                 hours from 2026)"
-                    .into(),
-            );
+            return Err(InviteError::ValidUntilOutOfRange);
         }
         if until <= now + 3600 {
-            return Err(
-                "--valid-until lies in the past (or within the hour): every code would be dead"
-                    .into(),
-            );
+            return Err(InviteError::ValidUntilPast);
         }
     }
     let first = match first {
@@ -64,20 +95,17 @@ pub fn run(
         None => reserve(config, room, count)?,
     };
     if first.saturating_add(count) > MAX_INVITATIONS {
-        return Err(format!(
-            "indices {first}.. run past the {MAX_INVITATIONS} invitations a room can have"
-        ));
+        return Err(InviteError::PastTheLast { first });
     }
     let keys = config.keys.for_room(room);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut valid = None;
     for index in first..first + count {
-        let invitation = Invitation::new(index, until)
-            .ok_or_else(|| format!("index {index} is beyond the invitations a room can have"))?;
+        let invitation = Invitation::new(index, until).ok_or(InviteError::BeyondTheLast(index))?;
         valid = invitation.valid_until;
-        writeln!(out, "{}", invitation.code(&keys)).map_err(|e| e.to_string())?;
+        writeln!(out, "{}", invitation.code(&keys)).map_err(InviteError::Print)?;
     }
-    out.flush().map_err(|e| e.to_string())?;
+    out.flush().map_err(InviteError::Print)?;
     eprintln!(
         "{count} invitation codes for room `{room}`, indices {first} to {}, {}; the next batch \
          begins at {}",
@@ -95,35 +123,27 @@ pub fn run(
 }
 
 /// Takes `count` indices from the room's ledger and returns the first.
-fn reserve(config: &Config, room: &str, count: u64) -> Result<u64, String> {
+fn reserve(config: &Config, room: &str, count: u64) -> Result<u64, InviteError> {
     let Some(dir) = &config.state.dir else {
-        return Err(
-            "state.dir is not set, so there is no ledger of earlier batches: pass --first N, \
-             the index after your last batch (0 for the first)"
-                .into(),
-        );
+        return Err(InviteError::NoLedger);
     };
     let path: PathBuf = dir.join(format!("{room}.invitations"));
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(ledger(dir))?;
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.lock()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(ledger(&path))?;
+    file.lock().map_err(ledger(&path))?;
     let mut text = String::new();
-    file.read_to_string(&mut text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.read_to_string(&mut text).map_err(ledger(&path))?;
     let next = match text.trim() {
         "" => 0,
-        t => t.parse::<u64>().map_err(|_| {
-            format!(
-                "{}: expected the next index as a number, found {t:?}",
-                path.display()
-            )
+        t => t.parse::<u64>().map_err(|_| InviteError::LedgerText {
+            path: path.clone(),
+            found: t.to_string(),
         })?,
     };
     let after = next.saturating_add(count);
@@ -131,6 +151,14 @@ fn reserve(config: &Config, room: &str, count: u64) -> Result<u64, String> {
         .and_then(|()| file.seek(SeekFrom::Start(0)).map(|_| ()))
         .and_then(|()| writeln!(file, "{after}"))
         .and_then(|()| file.sync_all())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(ledger(&path))?;
     Ok(next)
+}
+
+/// An IO error with the ledger's file (or directory) it happened to.
+fn ledger(path: &Path) -> impl FnOnce(std::io::Error) -> InviteError + '_ {
+    move |source| InviteError::Ledger {
+        path: path.to_path_buf(),
+        source,
+    }
 }

@@ -16,7 +16,7 @@ use crate::clock::Millis;
 use crate::config::Lang;
 use crate::gateway::view;
 use crate::metrics::notified;
-use crate::notify::SendError;
+use crate::notify::{LetterError, NotifierError, SendError};
 use crate::page::RoomStateName;
 use crate::queue::schedule::Place;
 use crate::site::Room;
@@ -223,7 +223,7 @@ impl Ops {
                 Err(why) => {
                     // Nothing to retry: the address was taken, but lettre will not write it.
                     count(notified::DROPPED);
-                    tracing::warn!(room = %id, seq = letter.seq, why = %without_addresses(&why), "an e-mail could not be written; given up");
+                    tracing::warn!(room = %id, seq = letter.seq, why = %without_addresses(&why.to_string()), "an e-mail could not be written; given up");
                     let _ = room.state.letter_done(letter.seq, now).await;
                     continue;
                 }
@@ -293,32 +293,52 @@ impl Ops {
     }
 }
 
+/// Why `wartesaal notify-test` sent nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyTestError {
+    #[error("no room `{0}`")]
+    NoRoom(String),
+    #[error("room `{0}` sends no e-mails: add [rooms.notify] with smtp_url, from and public_url")]
+    NoNotify(String),
+    #[error(transparent)]
+    Notifier(#[from] NotifierError),
+    #[error(transparent)]
+    Letter(#[from] LetterError),
+    /// The SMTP server's answer, or why it could not be reached.
+    #[error("{host}:{port} did not take the e-mail: {text}")]
+    NotTaken {
+        host: String,
+        port: u16,
+        text: String,
+    },
+}
+
 /// `wartesaal notify-test`: sends one test e-mail to `to` through room `room`'s SMTP
 /// settings, in the room's language, and says where it went.
 pub async fn send_test(
     config: &crate::config::Config,
     room: &str,
     to: &str,
-) -> Result<String, String> {
+) -> Result<String, NotifyTestError> {
     let Some(cfg) = config.rooms.iter().find(|r| r.id == room) else {
-        return Err(format!("no room `{room}`"));
+        return Err(NotifyTestError::NoRoom(room.to_string()));
     };
     let Some(notify) = &cfg.notify else {
-        return Err(format!(
-            "room `{room}` sends no e-mails: add [rooms.notify] with smtp_url, from and public_url"
-        ));
+        return Err(NotifyTestError::NoNotify(room.to_string()));
     };
     let notifier = crate::notify::Notifier::new(notify)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as Millis);
     let message = notifier.test_message(cfg, to, now)?;
-    notifier.send(&message).await.map_err(|e| {
-        format!(
-            "{}:{} did not take the e-mail: {}",
-            notify.smtp.host, notify.smtp.port, e.text
-        )
-    })?;
+    notifier
+        .send(&message)
+        .await
+        .map_err(|e| NotifyTestError::NotTaken {
+            host: notify.smtp.host.clone(),
+            port: notify.smtp.port,
+            text: e.text,
+        })?;
     Ok(format!(
         "sent a test e-mail to {to} through {}:{}",
         notify.smtp.host, notify.smtp.port

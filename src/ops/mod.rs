@@ -1,6 +1,6 @@
 //! The operator's side: owns the admin API, the last hour's history for the dashboard, the
-//! once-a-second tick (idle sessions swept, the adaptive rate fed, the gauges set), and
-//! `wartesaal ctl`'s client calls. Must not serve visitors.
+//! once-a-second tick (idle sessions swept, the adaptive rate fed, the gauges set), the API's
+//! words (`api`) and `wartesaal ctl`'s client calls. Must not serve visitors.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use crate::queue::adaptive::Change;
 use crate::state::Backend;
 
 pub mod admin;
+pub mod api;
 pub mod ctl;
 pub mod history;
 pub mod invite;

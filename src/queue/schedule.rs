@@ -403,24 +403,39 @@ pub fn new_key() -> [u8; 32] {
     key
 }
 
+/// Why a text is not a time a schedule can use; each names the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("`{0}` is not an RFC 3339 time")]
+    NotRfc3339(String),
+    #[error("`{0}` needs both a date and a time of day")]
+    Incomplete(String),
+    #[error("`{0}` has no UTC offset")]
+    NoOffset(String),
+    #[error("`{0}` names a day that does not exist")]
+    NoSuchDay(String),
+    #[error("`{0}` is before 1970")]
+    Before1970(String),
+}
+
 /// Parses an RFC 3339 time with a UTC offset ("2021-03-27T08:00:00+01:00") into Unix
 /// milliseconds and the offset in minutes. A time without an offset is refused: it would be
 /// read in whatever zone the server runs in.
-pub fn parse_time(text: &str) -> Result<(Millis, i32), String> {
+pub fn parse_time(text: &str) -> Result<(Millis, i32), TimeError> {
     let dt: toml::value::Datetime = text
         .parse()
-        .map_err(|_| format!("`{text}` is not an RFC 3339 time"))?;
+        .map_err(|_| TimeError::NotRfc3339(text.to_string()))?;
     let (Some(date), Some(time)) = (dt.date, dt.time) else {
-        return Err(format!("`{text}` needs both a date and a time of day"));
+        return Err(TimeError::Incomplete(text.to_string()));
     };
     let offset = match dt.offset {
         Some(toml::value::Offset::Z) => 0,
         Some(toml::value::Offset::Custom { minutes }) => i32::from(minutes),
-        None => return Err(format!("`{text}` has no UTC offset")),
+        None => return Err(TimeError::NoOffset(text.to_string())),
     };
     let days = days_from_civil(i64::from(date.year), date.month.into(), date.day.into());
     if civil_from_days(days) != (i64::from(date.year), date.month.into(), date.day.into()) {
-        return Err(format!("`{text}` names a day that does not exist"));
+        return Err(TimeError::NoSuchDay(text.to_string()));
     }
     let secs = days * 86_400
         + i64::from(time.hour) * 3600
@@ -428,7 +443,7 @@ pub fn parse_time(text: &str) -> Result<(Millis, i32), String> {
         + i64::from(time.second)
         - i64::from(offset) * 60;
     if secs < 0 {
-        return Err(format!("`{text}` is before 1970"));
+        return Err(TimeError::Before1970(text.to_string()));
     }
     Ok((
         secs as u64 * 1000 + u64::from(time.nanosecond) / 1_000_000,

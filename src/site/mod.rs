@@ -12,7 +12,7 @@ use crate::config::{AdminToken, Config, ConfigError, CookieSecure, RoomConfig};
 use crate::forward::UpstreamGate;
 use crate::http1::{UpstreamError, UpstreamPool};
 use crate::metrics::Metrics;
-use crate::notify::Notifier;
+use crate::notify::{Notifier, NotifierError};
 use crate::page::templates;
 use crate::queue::admission::Limits;
 use crate::state::{Backend, RoomState, StateError};
@@ -40,7 +40,7 @@ pub enum SiteError {
     #[error("cannot set up the upstream: {0}")]
     Upstream(#[from] UpstreamError),
     #[error("room `{room}`: cannot set up [rooms.notify]: {why}")]
-    Notify { room: String, why: String },
+    Notify { room: String, why: NotifierError },
 }
 
 /// Everything that a reload replaces at once.

@@ -1,7 +1,8 @@
 //! The shape of the source tree: files small enough to read, layers that never import in a
 //! circle, the state backend's concrete types named only inside `state/`, imports a reader can
-//! follow (no `use super::*` outside tests) and comments that explain themselves instead of
-//! citing a document the reader does not have.
+//! follow (no `use super::*` outside tests), comments that explain themselves instead of
+//! citing a document the reader does not have, errors that are types rather than strings, and
+//! `wartesaal ctl` reading the admin API through the API's own types.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -221,5 +222,95 @@ fn the_code_cites_no_spec_sections() {
     assert!(
         cited.is_empty(),
         "say why in the comment's own words, the reader has no SPEC: {cited:#?}"
+    );
+}
+
+/// The error type of every `Result<T, E>` written on `line`: its last argument.
+fn result_errors(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in line.match_indices("Result<") {
+        let (mut depth, mut args) = (1, vec![String::new()]);
+        let mut prev = ' ';
+        for c in line[at + "Result<".len()..].chars() {
+            match c {
+                '<' => depth += 1,
+                '>' if prev != '-' => depth -= 1,
+                ',' if depth == 1 => {
+                    args.push(String::new());
+                    prev = c;
+                    continue;
+                }
+                _ => {}
+            }
+            if depth == 0 {
+                break;
+            }
+            args.last_mut().unwrap().push(c);
+            prev = c;
+        }
+        if args.len() > 1 {
+            out.push(args.last().unwrap().trim().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn errors_are_types_not_strings() {
+    let mut stringly = Vec::new();
+    for file in sources(&src()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code(&non_test_part(&file, &text)).lines().enumerate() {
+            if result_errors(line).iter().any(|e| e == "String") {
+                stringly.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    // The reading sees one where there is one, and only there.
+    assert_eq!(
+        result_errors("fn f() -> Result<Vec<Box<dyn Fn() -> u8>>, String> {"),
+        ["String"]
+    );
+    assert_eq!(
+        result_errors("fn f() -> Result<String, E> { io::Result<String> }"),
+        ["E"]
+    );
+    assert!(
+        stringly.is_empty(),
+        "give these an error enum (thiserror) whose variants say what went wrong: {stringly:#?}"
+    );
+}
+
+/// Whether `line` works with JSON as untyped values rather than through a type.
+fn untyped_json(line: &str) -> bool {
+    let imports_value = line.trim_start().starts_with("use serde_json")
+        && line
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|word| word == "Value");
+    line.contains("json!") || line.contains("serde_json::Value") || imports_value
+}
+
+#[test]
+fn ctl_reads_the_admin_api_through_its_types() {
+    let file = src().join("ops").join("ctl.rs");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let untyped: Vec<String> = code(&non_test_part(&file, &text))
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| untyped_json(line))
+        .map(|(n, line)| format!("{}:{}: {}", file.display(), n + 1, line.trim()))
+        .collect();
+    // The reading sees each way in.
+    for line in [
+        "let body = json!({});",
+        "fn f(v: serde_json::Value) {}",
+        "use serde_json::{json, Value};",
+    ] {
+        assert!(untyped_json(line), "{line}");
+    }
+    assert!(!untyped_json("use http::header::HeaderValue;"));
+    assert!(
+        untyped.is_empty(),
+        "read and write the admin API through the types in ops/api.rs: {untyped:#?}"
     );
 }
