@@ -25,235 +25,43 @@ pub(super) fn room_section(
 ) -> Option<RoomConfig> {
     let before = p.len();
     let mut s = Section::new(path, t);
-
-    let id = s.string("id", p).unwrap_or_default().to_string();
-    if id.is_empty() {
-        p.push(s.problem(
-            "id",
-            "missing",
-            "name the room with [a-z0-9-]{1,32}, e.g. \"impfzentrum\"",
-        ));
-    } else if id.len() > 32
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        p.push(s.problem(
-            "id",
-            format!("`{id}` is not a valid room id"),
-            "use 1 to 32 of a-z, 0-9 and '-': it becomes part of a cookie name and a metric label",
-        ));
-    }
-
-    let hosts = match s.strings("hosts", p) {
-        None => vec![HostPattern::Any],
-        Some(list) if list.is_empty() => {
-            p.push(s.problem("hosts", "empty", "use [\"*\"] to match any host"));
-            vec![]
-        }
-        Some(list) => list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| host_pattern(&s, i, h, p))
-            .collect(),
-    };
-
-    let given_prefix = s.string("path_prefix", p);
-    if let Some(prefix) = given_prefix.filter(|prefix| !prefix.starts_with('/')) {
-        p.push(s.problem(
-            "path_prefix",
-            format!("`{prefix}` does not start with '/'"),
-            "write it like \"/\" or \"/termine/\"",
-        ));
-    }
-    let path_prefixes = super::booking::path_prefixes(&mut s, given_prefix, p);
+    // The keys are read in the order the problems are listed in.
+    let id = room_id(&mut s, p);
+    let hosts = hosts(&mut s, p);
+    let path_prefixes = path_prefixes(&mut s, p);
     let path_prefix = path_prefixes[0].clone();
     let origin_header = super::booking::secret_header(&mut s, "origin_header", p);
     let bypass_header = super::booking::secret_header(&mut s, "bypass_header", p);
     let bypass_user_agents = super::booking::user_agents(&mut s, p);
     let admission_key = super::booking::admission_key(&mut s, p);
-
-    let upstream = match s.string("upstream", p) {
-        Some(u) => upstream_url(&s, u, p),
-        None => {
-            p.push(s.problem(
-                "upstream",
-                "missing",
-                "the booking site's address, e.g. \"http://127.0.0.1:8081\"",
-            ));
-            None
-        }
-    };
-    let upstream_ca = match s.string("upstream_ca_file", p) {
-        None => None,
-        Some(file) => upstream_ca(&s, file, upstream.as_ref(), p),
-    };
-    if let Some(u) = &upstream {
-        if u.scheme == http::uri::Scheme::HTTPS
-            && upstream_ca.is_none()
-            && tls::system_roots().is_empty()
-        {
-            p.push(s.problem(
-                "upstream",
-                "an https:// upstream, but this machine has no trusted root certificates to \
-                 check it with",
-                "install the system's CA bundle (Debian: ca-certificates), or name the \
-                 upstream's CA in upstream_ca_file",
-            ));
-        }
-    }
-
+    let (upstream, upstream_ca) = upstream(&mut s, p);
     let title = s.string("title", p).unwrap_or("").to_string();
     let title = if title.is_empty() { id.clone() } else { title };
-
-    let language = match s.string("language", p) {
-        None => Lang::De,
-        Some(l) => Lang::parse(l).unwrap_or_else(|| {
-            p.push(s.problem(
-                "language",
-                format!("`{l}` is not a supported language"),
-                "use \"de\" or \"en\"",
-            ));
-            Lang::De
-        }),
-    };
-
-    let admit_per_minute = match s.number("admit_per_minute", p) {
-        Some(r) if r.is_finite() && r > 0.0 && r <= MAX_ADMIT_PER_MINUTE => r,
-        Some(r) => {
-            p.push(s.problem(
-                "admit_per_minute",
-                format!("{r} is out of range"),
-                "a positive number of new sessions per minute, fractions allowed (e.g. 0.5)",
-            ));
-            1.0
-        }
-        None => {
-            p.push(s.problem(
-                "admit_per_minute",
-                "missing",
-                "how many new visitors per minute the booking site can take, e.g. 600",
-            ));
-            1.0
-        }
-    };
-
+    let language = language(&mut s, p);
+    let admit_per_minute = admit_per_minute(&mut s, p);
     let max_active = s.unsigned("max_active", 0, p).unwrap_or(0);
-    let session_duration = s
-        .duration("session_duration", p)
-        .unwrap_or(Duration::from_secs(600));
-    if session_duration < Duration::from_secs(1) {
-        p.push(s.problem(
-            "session_duration",
-            "must be at least 1s",
-            "how long an admitted visitor may stay idle, e.g. \"10m\"",
-        ));
-    }
-    let hold_place_for = s
-        .duration("hold_place_for", p)
-        .unwrap_or(Duration::from_secs(900));
-    if hold_place_for < MIN_HOLD_PLACE_FOR {
-        p.push(s.problem(
-            "hold_place_for",
-            format!(
-                "{} is shorter than the waiting page's refresh interval allows",
-                humantime::format_duration(hold_place_for)
-            ),
-            "use at least \"60s\"; \"15m\" is a good default",
-        ));
-    }
-
-    let bypass_paths: Vec<String> = s
-        .strings("bypass_paths", p)
-        .unwrap_or_default()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    for (i, b) in bypass_paths.iter().enumerate() {
-        if !b.starts_with('/') {
-            p.push(s.problem(
-                &format!("bypass_paths[{i}]"),
-                format!("`{b}` does not start with '/'"),
-                "write it like \"/static/\"",
-            ));
-        }
-    }
+    let (session_duration, hold_place_for) = lifetimes(&mut s, p);
+    let bypass_paths = bypass_paths(&mut s, p);
     let cidrs = s.strings("bypass_cidrs", p).unwrap_or_default();
     let bypass_cidrs = parse_cidrs(&s, "bypass_cidrs", &cidrs, p);
-
-    let max_upstream_concurrency = s
-        .unsigned("max_upstream_concurrency", 1, p)
-        .unwrap_or(256)
-        .min(1 << 20) as usize;
-    let upstream_timeout = s
-        .duration("upstream_timeout", p)
-        .unwrap_or(Duration::from_secs(30));
-    if upstream_timeout.is_zero() {
-        p.push(s.problem("upstream_timeout", "must be above zero", "try \"30s\""));
-    }
-    let body_idle_timeout = s
-        .duration("body_idle_timeout", p)
-        .unwrap_or(Duration::from_secs(30));
-    if body_idle_timeout.is_zero() {
-        p.push(s.problem("body_idle_timeout", "must be above zero", "try \"30s\""));
-    }
-    let queueing_status = match s.integer("queueing_status", p) {
-        None => StatusCode::OK,
-        Some(n @ (200 | 202 | 429 | 503)) => {
-            StatusCode::from_u16(n as u16).unwrap_or(StatusCode::OK)
-        }
-        Some(n) => {
-            p.push(s.problem(
-                "queueing_status",
-                format!("{n} is not allowed"),
-                "use 200, 202, 429 or 503",
-            ));
-            StatusCode::OK
-        }
-    };
-    let adaptive = match s.table("adaptive", p) {
-        Some(t) => adaptive_section(&s.key("adaptive"), t, admit_per_minute, p),
-        None => None,
-    };
-    let schedule = match s.table("schedule", p) {
-        Some(t) => schedule_section(&s.key("schedule"), t, p),
-        None => None,
-    };
-    let issuance = match s.table("issuance", p) {
-        Some(t) => issuance_section(&s.key("issuance"), t, p),
-        None => Issuance::default(),
-    };
-    let supply = match s.table("supply", p) {
-        Some(t) => super::supply::supply_section(&s.key("supply"), t, p),
-        None => None,
-    };
-    let invitations_required = match s.table("invitations", p) {
-        Some(t) => super::supply::invitations_section(&s.key("invitations"), t, p),
-        None => false,
-    };
-    let notify = match s.table("notify", p) {
-        Some(t) => super::notify::notify_section(&s.key("notify"), t, p),
-        None => None,
-    };
+    let (max_upstream_concurrency, upstream_timeout, body_idle_timeout) =
+        upstream_limits(&mut s, p);
+    let queueing_status = queueing_status(&mut s, p);
+    let adaptive = table(&mut s, "adaptive", p, |key, t, p| {
+        adaptive_section(key, t, admit_per_minute, p)
+    })
+    .flatten();
+    let schedule = table(&mut s, "schedule", p, schedule_section).flatten();
+    let issuance = table(&mut s, "issuance", p, issuance_section).unwrap_or_default();
+    let supply = table(&mut s, "supply", p, super::supply::supply_section).flatten();
+    let invitations_required =
+        table(&mut s, "invitations", p, super::supply::invitations_section).unwrap_or(false);
+    let notify = table(&mut s, "notify", p, super::notify::notify_section).flatten();
     let eligibility = match s.get("eligibility") {
         Some(v) => super::supply::eligibility_sections(&s.key("eligibility"), v, p),
         None => Vec::new(),
     };
-    let time_zone = match s.string("time_zone", p) {
-        None => None,
-        Some(name) => {
-            let tz = RoomTimeZone::new(name);
-            if tz.is_none() {
-                p.push(s.problem(
-                    "time_zone",
-                    format!("`{name}` is not a time zone this gateway knows"),
-                    "use an IANA name such as \"Europe/Berlin\" (times on the page follow its \
-                     daylight saving time)",
-                ));
-            }
-            tz
-        }
-    };
+    let time_zone = time_zone(&mut s, p);
     let template_dir = s.string("template_dir", p).filter(|d| !d.is_empty());
     s.finish(p);
 
@@ -294,6 +102,243 @@ pub(super) fn room_section(
         template_dir: template_dir.map(PathBuf::from),
     };
     Some(room)
+}
+
+/// A sub-table `key` of the room read by `read`, if the room has one.
+fn table<T>(
+    s: &mut Section,
+    key: &'static str,
+    p: &mut Vec<Problem>,
+    read: impl FnOnce(&str, &toml::Table, &mut Vec<Problem>) -> T,
+) -> Option<T> {
+    let t = s.table(key, p)?;
+    Some(read(&s.key(key), t, p))
+}
+
+/// `id`: it becomes part of a cookie name and a metric label, so it is kept plain.
+fn room_id(s: &mut Section, p: &mut Vec<Problem>) -> String {
+    let id = s.string("id", p).unwrap_or_default().to_string();
+    if id.is_empty() {
+        p.push(s.problem(
+            "id",
+            "missing",
+            "name the room with [a-z0-9-]{1,32}, e.g. \"impfzentrum\"",
+        ));
+    } else if id.len() > 32
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        p.push(s.problem(
+            "id",
+            format!("`{id}` is not a valid room id"),
+            "use 1 to 32 of a-z, 0-9 and '-': it becomes part of a cookie name and a metric label",
+        ));
+    }
+    id
+}
+
+/// `hosts`: any host unless given.
+fn hosts(s: &mut Section, p: &mut Vec<Problem>) -> Vec<HostPattern> {
+    match s.strings("hosts", p) {
+        None => vec![HostPattern::Any],
+        Some(list) if list.is_empty() => {
+            p.push(s.problem("hosts", "empty", "use [\"*\"] to match any host"));
+            vec![]
+        }
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| host_pattern(s, i, h, p))
+            .collect(),
+    }
+}
+
+/// `path_prefix` and `path_prefixes`, the first of them being where visitors are sent.
+fn path_prefixes(s: &mut Section, p: &mut Vec<Problem>) -> Vec<String> {
+    let given_prefix = s.string("path_prefix", p);
+    if let Some(prefix) = given_prefix.filter(|prefix| !prefix.starts_with('/')) {
+        p.push(s.problem(
+            "path_prefix",
+            format!("`{prefix}` does not start with '/'"),
+            "write it like \"/\" or \"/termine/\"",
+        ));
+    }
+    super::booking::path_prefixes(s, given_prefix, p)
+}
+
+/// `upstream` and `upstream_ca_file`: an https:// upstream needs roots to check it with.
+fn upstream(s: &mut Section, p: &mut Vec<Problem>) -> (Option<Upstream>, Option<UpstreamCa>) {
+    let upstream = match s.string("upstream", p) {
+        Some(u) => upstream_url(s, u, p),
+        None => {
+            p.push(s.problem(
+                "upstream",
+                "missing",
+                "the booking site's address, e.g. \"http://127.0.0.1:8081\"",
+            ));
+            None
+        }
+    };
+    let upstream_ca = match s.string("upstream_ca_file", p) {
+        None => None,
+        Some(file) => upstream_ca(s, file, upstream.as_ref(), p),
+    };
+    if let Some(u) = &upstream {
+        if u.scheme == http::uri::Scheme::HTTPS
+            && upstream_ca.is_none()
+            && tls::system_roots().is_empty()
+        {
+            p.push(s.problem(
+                "upstream",
+                "an https:// upstream, but this machine has no trusted root certificates to \
+                 check it with",
+                "install the system's CA bundle (Debian: ca-certificates), or name the \
+                 upstream's CA in upstream_ca_file",
+            ));
+        }
+    }
+    (upstream, upstream_ca)
+}
+
+/// `language`: German unless given.
+fn language(s: &mut Section, p: &mut Vec<Problem>) -> Lang {
+    match s.string("language", p) {
+        None => Lang::De,
+        Some(l) => Lang::parse(l).unwrap_or_else(|| {
+            p.push(s.problem(
+                "language",
+                format!("`{l}` is not a supported language"),
+                "use \"de\" or \"en\"",
+            ));
+            Lang::De
+        }),
+    }
+}
+
+/// `admit_per_minute`: required, as only the operator knows what the booking site can take.
+fn admit_per_minute(s: &mut Section, p: &mut Vec<Problem>) -> f64 {
+    match s.number("admit_per_minute", p) {
+        Some(r) if r.is_finite() && r > 0.0 && r <= MAX_ADMIT_PER_MINUTE => r,
+        Some(r) => {
+            p.push(s.problem(
+                "admit_per_minute",
+                format!("{r} is out of range"),
+                "a positive number of new sessions per minute, fractions allowed (e.g. 0.5)",
+            ));
+            1.0
+        }
+        None => {
+            p.push(s.problem(
+                "admit_per_minute",
+                "missing",
+                "how many new visitors per minute the booking site can take, e.g. 600",
+            ));
+            1.0
+        }
+    }
+}
+
+/// `session_duration` and `hold_place_for`: how long a pass and a place last unused.
+fn lifetimes(s: &mut Section, p: &mut Vec<Problem>) -> (Duration, Duration) {
+    let session_duration = s
+        .duration("session_duration", p)
+        .unwrap_or(Duration::from_secs(600));
+    if session_duration < Duration::from_secs(1) {
+        p.push(s.problem(
+            "session_duration",
+            "must be at least 1s",
+            "how long an admitted visitor may stay idle, e.g. \"10m\"",
+        ));
+    }
+    let hold_place_for = s
+        .duration("hold_place_for", p)
+        .unwrap_or(Duration::from_secs(900));
+    if hold_place_for < MIN_HOLD_PLACE_FOR {
+        p.push(s.problem(
+            "hold_place_for",
+            format!(
+                "{} is shorter than the waiting page's refresh interval allows",
+                humantime::format_duration(hold_place_for)
+            ),
+            "use at least \"60s\"; \"15m\" is a good default",
+        ));
+    }
+    (session_duration, hold_place_for)
+}
+
+fn bypass_paths(s: &mut Section, p: &mut Vec<Problem>) -> Vec<String> {
+    let bypass_paths: Vec<String> = s
+        .strings("bypass_paths", p)
+        .unwrap_or_default()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    for (i, b) in bypass_paths.iter().enumerate() {
+        if !b.starts_with('/') {
+            p.push(s.problem(
+                &format!("bypass_paths[{i}]"),
+                format!("`{b}` does not start with '/'"),
+                "write it like \"/static/\"",
+            ));
+        }
+    }
+    bypass_paths
+}
+
+/// `max_upstream_concurrency`, `upstream_timeout` and `body_idle_timeout`: what one room may
+/// hold of the upstream, and for how long.
+fn upstream_limits(s: &mut Section, p: &mut Vec<Problem>) -> (usize, Duration, Duration) {
+    let max_upstream_concurrency = s
+        .unsigned("max_upstream_concurrency", 1, p)
+        .unwrap_or(256)
+        .min(1 << 20) as usize;
+    let upstream_timeout = s
+        .duration("upstream_timeout", p)
+        .unwrap_or(Duration::from_secs(30));
+    if upstream_timeout.is_zero() {
+        p.push(s.problem("upstream_timeout", "must be above zero", "try \"30s\""));
+    }
+    let body_idle_timeout = s
+        .duration("body_idle_timeout", p)
+        .unwrap_or(Duration::from_secs(30));
+    if body_idle_timeout.is_zero() {
+        p.push(s.problem("body_idle_timeout", "must be above zero", "try \"30s\""));
+    }
+    (max_upstream_concurrency, upstream_timeout, body_idle_timeout)
+}
+
+/// `queueing_status`: 200 unless given.
+fn queueing_status(s: &mut Section, p: &mut Vec<Problem>) -> StatusCode {
+    match s.integer("queueing_status", p) {
+        None => StatusCode::OK,
+        Some(n @ (200 | 202 | 429 | 503)) => {
+            StatusCode::from_u16(n as u16).unwrap_or(StatusCode::OK)
+        }
+        Some(n) => {
+            p.push(s.problem(
+                "queueing_status",
+                format!("{n} is not allowed"),
+                "use 200, 202, 429 or 503",
+            ));
+            StatusCode::OK
+        }
+    }
+}
+
+/// `time_zone`: `None` shows UTC.
+fn time_zone(s: &mut Section, p: &mut Vec<Problem>) -> Option<RoomTimeZone> {
+    let name = s.string("time_zone", p)?;
+    let tz = RoomTimeZone::new(name);
+    if tz.is_none() {
+        p.push(s.problem(
+            "time_zone",
+            format!("`{name}` is not a time zone this gateway knows"),
+            "use an IANA name such as \"Europe/Berlin\" (times on the page follow its \
+             daylight saving time)",
+        ));
+    }
+    tz
 }
 
 /// `[rooms.schedule]`: `opens_at`, and `prequeue_from` (half an hour before unless given).
