@@ -14,8 +14,9 @@ use crate::tls;
 
 use super::walk::{parse_cidrs, Section};
 use super::{
-    HostPattern, Issuance, Lang, Problem, RoomConfig, RoomTimeZone, Upstream, UpstreamCa,
-    DEFAULT_PREQUEUE, MAX_ADMIT_PER_MINUTE, MAX_PROOF_OF_WORK_BITS, MIN_HOLD_PLACE_FOR,
+    Forwarding, HostPattern, Issuance, Lang, Problem, RoomConfig, RoomTimeZone, Scope, Tickets,
+    Upstream, UpstreamCa, DEFAULT_PREQUEUE, MAX_ADMIT_PER_MINUTE, MAX_PROOF_OF_WORK_BITS,
+    MIN_HOLD_PLACE_FOR,
 };
 
 pub(super) fn room_section(
@@ -69,37 +70,43 @@ pub(super) fn room_section(
         return None;
     }
     let room = RoomConfig {
-        id,
-        hosts,
-        path_prefix,
-        path_prefixes,
-        origin_header,
-        bypass_header,
-        bypass_user_agents,
-        admission_key,
-        upstream: upstream?,
-        upstream_ca,
         title,
         language,
-        admit_per_minute,
-        max_active,
-        session_duration,
-        hold_place_for,
-        bypass_paths,
-        bypass_cidrs,
-        max_upstream_concurrency,
-        upstream_timeout,
-        body_idle_timeout,
-        queueing_status,
-        adaptive,
-        schedule,
-        issuance,
-        supply,
-        invitations_required,
-        notify,
-        eligibility,
         time_zone,
         template_dir: template_dir.map(PathBuf::from),
+        scope: Scope {
+            hosts,
+            path_prefix,
+            path_prefixes,
+            bypass_header,
+            bypass_user_agents,
+            bypass_paths,
+            bypass_cidrs,
+        },
+        upstream: upstream?,
+        forward: Forwarding {
+            upstream_ca,
+            origin_header,
+            admission_key,
+            max_upstream_concurrency,
+            upstream_timeout,
+            body_idle_timeout,
+        },
+        admit_per_minute,
+        max_active,
+        adaptive,
+        schedule,
+        supply,
+        tickets: Tickets {
+            issuance,
+            eligibility,
+            invitations_required,
+            queueing_status,
+            hold_place_for,
+            session_duration,
+        },
+        notify,
+        id,
     };
     Some(room)
 }
@@ -305,7 +312,11 @@ fn upstream_limits(s: &mut Section, p: &mut Vec<Problem>) -> (usize, Duration, D
     if body_idle_timeout.is_zero() {
         p.push(s.problem("body_idle_timeout", "must be above zero", "try \"30s\""));
     }
-    (max_upstream_concurrency, upstream_timeout, body_idle_timeout)
+    (
+        max_upstream_concurrency,
+        upstream_timeout,
+        body_idle_timeout,
+    )
 }
 
 /// `queueing_status`: 200 unless given.

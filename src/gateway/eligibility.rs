@@ -104,7 +104,7 @@ impl Gateway {
         let back = local_path(field(text, "back").unwrap_or_else(|| "/".into()));
         let answers = match field(text, "form") {
             Some(form) if room.is_form(&form, now_s) => {
-                read_answers(text, room.cfg.eligibility.len())
+                read_answers(text, room.cfg.tickets.eligibility.len())
             }
             _ => Err(FormError::Stale),
         };
@@ -117,6 +117,7 @@ impl Gateway {
         }
         let refused: Vec<&Question> = room
             .cfg
+            .tickets
             .eligibility
             .iter()
             .zip(&answers)

@@ -152,7 +152,7 @@ impl Gateway {
                 )
             }
             // An invitation draws, not a puzzle.
-            Decision::Draw if room.cfg.invitations_required => {
+            Decision::Draw if room.cfg.tickets.invitations_required => {
                 return Reply::rejected(
                     room,
                     StatusCode::FORBIDDEN,
@@ -289,7 +289,7 @@ impl Gateway {
                 let open = !figures.closed_to_newcomers();
                 if open && !room.may_draw(token.as_ref()) {
                     view.eligibility = Some(room.eligibility_path());
-                } else if open && room.cfg.invitations_required {
+                } else if open && room.cfg.tickets.invitations_required {
                     view.invitation = Some(format!("/.wartesaal/invitation?room={}", room.cfg.id));
                 } else if open {
                     room.challenge(&mut view, now_s);
@@ -424,7 +424,7 @@ fn internal_room<'a, B>(site: &'a Site, req: &Request<B>, visit: &Visit) -> Opti
     match wanted {
         Some(id) => site
             .room(id)
-            .filter(|r| r.cfg.hosts.iter().any(|h| h.matches(&visit.host))),
+            .filter(|r| r.cfg.scope.hosts.iter().any(|h| h.matches(&visit.host))),
         None => match site.route(&visit.host, &RequestPath::new("/")) {
             Some(Route::Protected(r) | Route::Unprotected(r)) => Some(r),
             None => None,

@@ -247,7 +247,7 @@ impl Gateway {
             Decision::Admit { seq, place } => {
                 let started = room
                     .state
-                    .admit_session(place, room.cfg.issuance.passes_per_ticket, now)
+                    .admit_session(place, room.cfg.tickets.issuance.passes_per_ticket, now)
                     .await
                     .unwrap_or_else(|e| {
                         // The line holds while the shared state is away: in a moment.
@@ -326,7 +326,7 @@ impl Gateway {
                 .map(|_| room.clear_cookie(visit.secure));
             return eligibility::ask(room, visit, visit.target(), now_s, None, clear);
         }
-        if room.cfg.invitations_required {
+        if room.cfg.tickets.invitations_required {
             // Only an invitation draws here: its form, with the JSON saying where it goes.
             let lang = visit.lang(room.cfg.language);
             if visit.wants_json {
@@ -380,7 +380,7 @@ impl Gateway {
             Err(refused) => return refused,
         };
         // Straight through: a number drawn after any pre-queue is its own place.
-        let passes = room.cfg.issuance.passes_per_ticket;
+        let passes = room.cfg.tickets.issuance.passes_per_ticket;
         if drawn.admitted
             && matches!(
                 room.state.admit_session(drawn.seq, passes, now).await,
@@ -448,7 +448,7 @@ impl Gateway {
             None => None,
         };
         // The booking site's proof that this visitor came through the line.
-        let admission = match (&room.cfg.admission_key, &on_pass) {
+        let admission = match (&room.cfg.forward.admission_key, &on_pass) {
             (Some(key), Some(p)) => {
                 let since = room.state.session_started(p.session).await.ok().flatten();
                 Some(crate::access::admission::header(
@@ -500,7 +500,7 @@ impl Gateway {
                 let (class, took) = match &e {
                     ProxyError::Timeout => (
                         Some(UpstreamClass::Timeout),
-                        Some(room.cfg.upstream_timeout),
+                        Some(room.cfg.forward.upstream_timeout),
                     ),
                     ProxyError::Upstream(_) => (Some(UpstreamClass::Error), None),
                     ProxyError::Saturated => (None, None),
@@ -545,7 +545,7 @@ impl Gateway {
         pass: Option<PassInFlight>,
         admission: Option<&str>,
     ) -> Result<(Response<Body>, bool), ProxyError> {
-        let idle = room.cfg.body_idle_timeout;
+        let idle = room.cfg.forward.body_idle_timeout;
         // A WebSocket handshake (or another switch of protocols) of someone let through.
         let upgrade = forward::upgrade_asked(&req);
         let on_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut req));
@@ -587,7 +587,7 @@ impl Gateway {
                 Some(_) => Box::pin(room.pool.upgrade(upstream_req)).await,
             }
         };
-        let answer = match tokio::time::timeout(room.cfg.upstream_timeout, sent).await {
+        let answer = match tokio::time::timeout(room.cfg.forward.upstream_timeout, sent).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(e)) => return Err(e.into()),
             Err(_) => return Err(ProxyError::Timeout),
@@ -640,10 +640,11 @@ impl Gateway {
     /// whether the upstream ended the session.
     fn clean(&self, room: &Room, headers: &mut HeaderMap) -> bool {
         let cleaned = forward::clean_response(headers);
-        if room.cfg.origin_header.is_some() || room.cfg.admission_key.is_some() {
+        if room.cfg.forward.origin_header.is_some() || room.cfg.forward.admission_key.is_some() {
             // The admission header's value differs per request: its name is enough.
             let secrets = [room
                 .cfg
+                .forward
                 .origin_header
                 .as_ref()
                 .map_or(&[][..], |h| h.value.as_bytes())];
@@ -740,12 +741,13 @@ fn our_headers<'a>(room: &'a Room, admission: Option<&'a str>) -> forward::OurHe
     forward::OurHeaders {
         set: [
             room.cfg
+                .forward
                 .origin_header
                 .as_ref()
                 .map(|h| (&h.name, h.value.as_bytes())),
             admission.map(|text| (&forward::X_WARTESAAL_ADMISSION, text.as_bytes())),
         ],
-        dropped: room.cfg.bypass_header.as_ref().map(|h| &h.name),
+        dropped: room.cfg.scope.bypass_header.as_ref().map(|h| &h.name),
     }
 }
 

@@ -120,7 +120,7 @@ impl<'a> Reply<'a> {
                         "text/html; charset=utf-8",
                     )
                 };
-                let mut resp = answer(room.cfg.queueing_status, content_type, body);
+                let mut resp = answer(room.cfg.tickets.queueing_status, content_type, body);
                 let h = resp.headers_mut();
                 h.insert(header::RETRY_AFTER, view.refresh_after_seconds.into());
                 if let Some(cookie) = cookie {

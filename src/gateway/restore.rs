@@ -183,7 +183,7 @@ impl Gateway {
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Reply<'a> {
-        if !room.cfg.invitations_required {
+        if !room.cfg.tickets.invitations_required {
             return Reply::rejected(
                 room,
                 StatusCode::NOT_FOUND,
@@ -350,7 +350,8 @@ pub(super) fn onward(room: &Room, cookie: Option<HeaderValue>) -> Reply<'_> {
         body: bytes::Bytes::new(),
         cookie,
         location: Some(
-            HeaderValue::from_str(&room.cfg.path_prefix).unwrap_or(HeaderValue::from_static("/")),
+            HeaderValue::from_str(&room.cfg.scope.path_prefix)
+                .unwrap_or(HeaderValue::from_static("/")),
         ),
         outcome: Outcome::Waiting,
     }

@@ -24,7 +24,7 @@ pub fn run(
     let Some(cfg) = config.rooms.iter().find(|r| r.id == room) else {
         return Err(format!("no room `{room}`"));
     };
-    if !cfg.invitations_required {
+    if !cfg.tickets.invitations_required {
         return Err(format!(
             "room `{room}` does not take invitations: add [rooms.invitations] required = true"
         ));

@@ -207,7 +207,7 @@ impl Ops {
             let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language);
             // Held while away: the link gives the place back for lead_time and
             // hold_place_for after the e-mail went out, however the line moves meanwhile.
-            let until = now + lead_ms + room.cfg.hold_place_for.as_millis() as Millis;
+            let until = now + lead_ms + room.cfg.tickets.hold_place_for.as_millis() as Millis;
             let line = figures.started_at;
             let link = notifier.link(&id, &room.keys, letter.seq, line, until);
             let code = room.place_code(letter.seq, &figures);

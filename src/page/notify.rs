@@ -168,9 +168,9 @@ pub(super) fn notify_form_page<'a>(
         field: again.then(|| Field::email(t.field)),
         submit: t.submit,
         note: again.then_some(t.privacy),
-        back_href: Some(&room.path_prefix),
+        back_href: Some(&room.scope.path_prefix),
         back_label: t.back,
-        switch: LanguageSwitch::new(lang, &room.path_prefix),
+        switch: LanguageSwitch::new(lang, &room.scope.path_prefix),
         stylesheet: STYLESHEET,
     }
 }

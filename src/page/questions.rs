@@ -131,6 +131,7 @@ impl<'a> QuestionsPage<'a> {
             FormError::Stale => t.stale,
         });
         page.questions = room
+            .tickets
             .eligibility
             .iter()
             .enumerate()
@@ -258,7 +259,7 @@ pub fn questions_page(templates: Option<&Templates>, page: &QuestionsPage) -> By
 
 /// The form and the "no" page with sample figures, for a template's trial render.
 pub fn sample_questions(room: &RoomConfig, lang: Lang) -> Vec<QuestionsPage<'_>> {
-    let refused: Vec<&Question> = room.eligibility.iter().take(1).collect();
+    let refused: Vec<&Question> = room.tickets.eligibility.iter().take(1).collect();
     vec![
         QuestionsPage::form(room, lang, "sample-form".into(), "/termine?x=1", None),
         QuestionsPage::form(
