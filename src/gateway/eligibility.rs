@@ -112,7 +112,7 @@ impl Gateway {
             Ok(answers) => answers,
             Err(why) => return ask(room, visit, &back, now_s, Some(why), None),
         };
-        for (counters, yes) in room.metrics.eligibility.iter().zip(&answers) {
+        for (counters, yes) in room.metrics.doors.eligibility.iter().zip(&answers) {
             counters[usize::from(!yes)].inc();
         }
         let refused: Vec<&Question> = room

@@ -256,7 +256,7 @@ impl Gateway {
                     });
                 match started {
                     SessionStart::New => {
-                        room.metrics.admitted.inc();
+                        room.metrics.line.admitted.inc();
                         Box::pin(self.admitted(room, req, visit, place, seq, now)).await
                     }
                     SessionStart::Existing => {
@@ -387,7 +387,7 @@ impl Gateway {
                 Ok(SessionStart::New)
             )
         {
-            room.metrics.admitted.inc();
+            room.metrics.line.admitted.inc();
             return self
                 .admitted(room, req, visit, drawn.seq, drawn.seq, now)
                 .await;
@@ -670,7 +670,7 @@ impl Gateway {
     fn take_supply(&self, room: &Room, report: forward::SupplyReport) {
         let m = &room.metrics;
         if report.ignored > 0 {
-            m.supply_ignored.inc_by(report.ignored);
+            m.supply.supply_ignored.inc_by(report.ignored);
             tracing::warn!(room = %room.cfg.id, ignored = report.ignored, "supply header ignored: not a plain count within bounds, or sent twice");
         }
         let changes: Vec<Change> = report.changes.into_iter().flatten().collect();
@@ -679,7 +679,7 @@ impl Gateway {
         }
         for change in &changes {
             if let Change::Booked(n) = change {
-                m.bookings.inc_by(*n);
+                m.supply.bookings.inc_by(*n);
             }
         }
         let report = SupplyWork {

@@ -70,7 +70,7 @@ impl Gateway {
             // Let in already: a code never trades a session for a place in line.
             return onward(room, None);
         }
-        let count = |i: usize| room.metrics.place_codes[i].inc();
+        let count = |i: usize| room.metrics.doors.place_codes[i].inc();
         if room
             .issuance
             .guesses
@@ -135,7 +135,7 @@ impl Gateway {
             return onward(room, None);
         }
         let figures = room.state.figures(now);
-        let count = |i: usize| room.metrics.notifications[i].inc();
+        let count = |i: usize| room.metrics.doors.notifications[i].inc();
         let lang = visit.lang(room.cfg.language);
         match room.keys.verify(link, now / 1000) {
             Ok(t) if t.kind == Kind::Link && t.id == figures.started_at && figures.holds(t.seq) => {
@@ -224,7 +224,7 @@ impl Gateway {
         };
         let now = self.clock.now_ms();
         let now_s = now / 1000;
-        let count = |result: usize| room.metrics.invitations[result].inc();
+        let count = |result: usize| room.metrics.doors.invitations[result].inc();
         let token = room.token(&headers, now_s);
         if holds_live_pass(room, &headers, now) {
             return onward(room, None);

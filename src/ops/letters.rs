@@ -183,7 +183,7 @@ impl Ops {
         let figures = room.state.figures(now);
         let lead_ms = notifier.cfg.lead_time.as_millis() as Millis;
         let mut sending = JoinSet::new();
-        let count = |i: usize| room.metrics.notifications[i].inc();
+        let count = |i: usize| room.metrics.doors.notifications[i].inc();
         for letter in page {
             match rounds.tries.get(&letter.seq) {
                 Some(Tries::Sent) => {
@@ -261,7 +261,7 @@ impl Ops {
     ) {
         let id = &room.cfg.id;
         let now = self.gateway.clock.now_ms();
-        let count = |i: usize| room.metrics.notifications[i].inc();
+        let count = |i: usize| room.metrics.doors.notifications[i].inc();
         match sent {
             Ok(()) => {
                 count(notified::SENT);
