@@ -124,11 +124,11 @@ impl Gateway {
             PuzzleDraw::Draws => {}
             // A second submit: the visitor holds a place already and keeps it.
             PuzzleDraw::HoldsPlace => return self.status(room, &headers, visit).await,
-            PuzzleDraw::Refused(reply) => return reply,
+            PuzzleDraw::Refused(status, text) => return Reply::rejected(room, status, text),
         }
         let (id, until) = match solved_challenge(room, &challenges, &body, now_s) {
             Ok(solved) => solved,
-            Err(reply) => return reply,
+            Err((status, text)) => return Reply::rejected(room, status, text),
         };
         let (seq, figures) = match self
             .issue(room, visit, token.as_ref(), Some((id, until)), now)
@@ -226,15 +226,15 @@ impl Gateway {
 }
 
 /// What a solved puzzle does for the holder of `token` now.
-enum PuzzleDraw<'a> {
+enum PuzzleDraw {
     Draws,
     /// They hold a place already, and are shown it.
     HoldsPlace,
-    Refused(Reply<'a>),
+    Refused(StatusCode, &'static str),
 }
 
-fn puzzle_draw<'a>(room: &'a Room, token: Option<&Token>, figures: &Figures) -> PuzzleDraw<'a> {
-    let refuse = |status, text| PuzzleDraw::Refused(Reply::rejected(room, status, text));
+fn puzzle_draw(room: &Room, token: Option<&Token>, figures: &Figures) -> PuzzleDraw {
+    let refuse = PuzzleDraw::Refused;
     match decide(token, true, figures) {
         Decision::Draw if figures.state == OperatorState::Closed => {
             refuse(StatusCode::CONFLICT, "the room is closed; no new tickets")
@@ -265,13 +265,13 @@ fn puzzle_draw<'a>(room: &'a Room, token: Option<&Token>, figures: &Figures) -> 
 }
 
 /// The challenge `body` (`challenge=…&nonce=…`) solves, checked and used up: its id and when
-/// it ends (Unix ms). `Err`: the answer instead.
-fn solved_challenge<'a>(
-    room: &'a Room,
+/// it ends (Unix ms). `Err`: the status and text to refuse it with.
+fn solved_challenge(
+    room: &Room,
     challenges: &Challenges,
     body: &[u8],
     now_s: u64,
-) -> Result<(u64, Millis), Reply<'a>> {
+) -> Result<(u64, Millis), (StatusCode, &'static str)> {
     let field = |name: &str| {
         std::str::from_utf8(body).ok().and_then(|text| {
             text.split('&')
@@ -279,15 +279,14 @@ fn solved_challenge<'a>(
         })
     };
     let (Some(challenge), Some(nonce)) = (field("challenge"), field("nonce")) else {
-        return Err(Reply::rejected(
-            room,
+        return Err((
             StatusCode::BAD_REQUEST,
             "expected the form challenge=...&nonce=...",
         ));
     };
     let refuse = |status, text| {
         room.metrics.refused(Refused::ProofOfWork);
-        Err(Reply::rejected(room, status, text))
+        Err((status, text))
     };
     let (id, bits, until) = match room.keys.verify(challenge, now_s) {
         // The difficulty it was issued with: a reload that changes the setting does not
