@@ -10,7 +10,7 @@ use crate::clock::Millis;
 use crate::config::{Lang, RoomConfig};
 use crate::queue::schedule::local_time;
 
-use super::form::{form_page, Field, FormPage};
+use super::form::{form_page, Field, FormPage, OneField};
 use super::templates::Templates;
 use super::texts::day_and_time;
 use super::{escape, room_offset, LanguageSwitch, STYLESHEET};
@@ -164,9 +164,11 @@ pub(super) fn notify_form_page<'a>(
         intro: None,
         status,
         error: error.map(str::to_string),
-        action: again.then(|| format!("/.wartesaal/notify?room={}", room.id)),
-        field: again.then(|| Field::email(t.field)),
-        submit: t.submit,
+        form: OneField {
+            action: again.then(|| format!("/.wartesaal/notify?room={}", room.id)),
+            field: again.then(|| Field::email(t.field)),
+            submit: t.submit,
+        },
         note: again.then_some(t.privacy),
         back_href: Some(&room.scope.path_prefix),
         back_label: t.back,
