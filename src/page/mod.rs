@@ -20,7 +20,7 @@ pub mod templates;
 mod texts;
 
 pub use form::{form_page, sample_forms, Field, FormPage};
-pub use notify::{letter, notify_page, Letter, NotifyAnswer};
+pub use notify::{letter, notify_page, LetterText, NotifyAnswer};
 pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
 pub use restore::{invitation_page, restore_page, RestoreError};
 use templates::Templates;
