@@ -243,33 +243,13 @@ impl UpstreamClass {
     }
 }
 
+/// The registry and the metric families, one series per room (and label) in each.
 pub struct Metrics {
     registry: Registry,
-    tickets_issued: IntCounterVec,
-    admitted: IntCounterVec,
-    queue_waiting: IntGaugeVec,
-    active_sessions: IntGaugeVec,
-    admit_rate: GaugeVec,
-    admit_rate_floor: GaugeVec,
-    queue_issued: IntGaugeVec,
-    queue_cursor: IntGaugeVec,
-    estimated_wait: GaugeVec,
-    show_up_ratio: GaugeVec,
-    supply_remaining: IntGaugeVec,
-    bookings: IntCounterVec,
-    sold_out: IntGaugeVec,
-    supply_ignored: IntCounterVec,
-    eligibility_answers: IntCounterVec,
-    place_codes: IntCounterVec,
-    notifications: IntCounterVec,
-    invitations: IntCounterVec,
-    requests: IntCounterVec,
-    upstream_responses: IntCounterVec,
-    upstream_duration: HistogramVec,
-    upstream_in_flight: IntGaugeVec,
-    tokens_rejected: IntCounterVec,
-    issuance_refused: IntCounterVec,
-    protections: IntCounterVec,
+    line: LineFamilies,
+    supply: SupplyFamilies,
+    doors: DoorFamilies,
+    traffic: TrafficFamilies,
     pub admin_unauthorized: IntCounter,
     pub connections_refused: IntCounter,
     /// By task name (`tasks::Supervisor`).
@@ -279,6 +259,21 @@ pub struct Metrics {
 /// One room's metric handles, resolved once.
 #[derive(Clone)]
 pub struct RoomMetrics {
+    pub line: LineMetrics,
+    pub supply: SupplyMetrics,
+    pub doors: DoorMetrics,
+    pub upstream_duration: Histogram,
+    pub upstream_in_flight: IntGauge,
+    requests: [IntCounter; 6],
+    upstream: [IntCounter; 6],
+    rejected: [IntCounter; 6],
+    refused: [IntCounter; 4],
+    protections: [IntCounter; 5],
+}
+
+/// The line's figures: tickets, admissions, the two ends, the pace and the wait.
+#[derive(Clone)]
+pub struct LineMetrics {
     pub tickets_issued: IntCounter,
     pub admitted: IntCounter,
     pub queue_waiting: IntGauge,
@@ -289,10 +284,21 @@ pub struct RoomMetrics {
     pub queue_cursor: IntGauge,
     pub estimated_wait: Gauge,
     pub show_up_ratio: Gauge,
+}
+
+/// What there is to book, as the booking site reports it.
+#[derive(Clone)]
+pub struct SupplyMetrics {
     pub supply_remaining: IntGauge,
     pub bookings: IntCounter,
     pub sold_out: IntGauge,
     pub supply_ignored: IntCounter,
+}
+
+/// What visitors did at the side doors: the eligibility form, place codes, invitation codes
+/// and e-mails.
+#[derive(Clone)]
+pub struct DoorMetrics {
     /// Per question (1, 2, …): the yes and the no counter.
     pub eligibility: Vec<[IntCounter; 2]>,
     /// Place codes handed back, by `PLACE_CODE_RESULTS`.
@@ -301,13 +307,6 @@ pub struct RoomMetrics {
     pub notifications: [IntCounter; 10],
     /// Invitation codes entered, by `INVITATION_RESULTS`.
     pub invitations: [IntCounter; 7],
-    requests: [IntCounter; 6],
-    upstream: [IntCounter; 6],
-    pub upstream_duration: Histogram,
-    pub upstream_in_flight: IntGauge,
-    rejected: [IntCounter; 6],
-    refused: [IntCounter; 4],
-    protections: [IntCounter; 5],
 }
 
 impl RoomMetrics {
@@ -342,196 +341,165 @@ impl RoomMetrics {
     }
 }
 
-fn register<C: prometheus::core::Collector + Clone + 'static>(registry: &Registry, c: C) -> C {
-    // Names are constants in this file and distinct; a clash is a programming error that the
-    // unit tests below catch.
-    registry
-        .register(Box::new(c.clone()))
-        .expect("metric names are unique");
-    c
+/// Makes metric families and registers them in one registry.
+struct Registrar<'a>(&'a Registry);
+
+impl Registrar<'_> {
+    fn register<C: prometheus::core::Collector + Clone + 'static>(&self, c: C) -> C {
+        // Names are constants in this file and distinct; a clash is a programming error that
+        // the unit tests below catch.
+        self.0
+            .register(Box::new(c.clone()))
+            .expect("metric names are unique");
+        c
+    }
+
+    fn counter(&self, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+        self.register(IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric"))
+    }
+
+    /// A counter with no labels: one for the whole process.
+    fn total(&self, name: &str, help: &str) -> IntCounter {
+        self.register(IntCounter::new(name, help).expect("valid metric"))
+    }
+
+    fn int_gauge(&self, name: &str, help: &str) -> IntGaugeVec {
+        self.register(IntGaugeVec::new(Opts::new(name, help), &["room"]).expect("valid metric"))
+    }
+
+    fn gauge(&self, name: &str, help: &str) -> GaugeVec {
+        self.register(GaugeVec::new(Opts::new(name, help), &["room"]).expect("valid metric"))
+    }
 }
 
-impl Metrics {
-    pub fn new() -> Metrics {
-        let r = Registry::new();
-        let counter = |name: &str, help: &str, labels: &[&str]| {
-            register(
-                &r,
-                IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric"),
-            )
-        };
-        let int_gauge = |name: &str, help: &str| {
-            register(
-                &r,
-                IntGaugeVec::new(Opts::new(name, help), &["room"]).expect("valid metric"),
-            )
-        };
-        let gauge = |name: &str, help: &str| {
-            register(
-                &r,
-                GaugeVec::new(Opts::new(name, help), &["room"]).expect("valid metric"),
-            )
-        };
-        let tickets_issued = counter(TICKETS_ISSUED, "Queue tickets handed out.", &["room"]);
-        let admitted = counter(
-            ADMITTED,
-            "Passes minted, i.e. real new sessions.",
-            &["room"],
-        );
-        let queue_waiting = int_gauge(QUEUE_WAITING, "Tickets issued minus the cursor.");
-        let active_sessions = int_gauge(ACTIVE_SESSIONS, "Admitted sessions not yet idle.");
-        let admit_rate = gauge(ADMIT_RATE, "Effective admission rate now, per minute.");
-        let admit_rate_floor = gauge(
-            ADMIT_RATE_FLOOR,
-            "The adaptive rate's floor (min_per_minute) while it sets the rate, else 0.",
-        );
-        let queue_issued = int_gauge(QUEUE_ISSUED, "Ticket numbers handed out in this line.");
-        let queue_cursor = int_gauge(QUEUE_CURSOR, "Ticket numbers called so far.");
-        let estimated_wait = gauge(ESTIMATED_WAIT, "Estimated wait for someone arriving now.");
-        let show_up_ratio = gauge(
-            SHOW_UP_RATIO,
-            "Share of called numbers whose holders turned up; the cursor runs 1/ratio times the rate.",
-        );
-        let supply_remaining = int_gauge(
-            SUPPLY_REMAINING,
-            "Appointments left to book; -1 when the room does not count its supply.",
-        );
-        let bookings = counter(
-            BOOKINGS,
-            "Appointments booked, as the booking site's answers reported them here.",
-            &["room"],
-        );
-        let sold_out = int_gauge(SOLD_OUT, "1 while the room is sold out, else 0.");
-        let supply_ignored = counter(
-            SUPPLY_HEADERS_IGNORED,
-            "Supply headers of the booking site ignored: not a count within bounds, or repeated.",
-            &["room"],
-        );
-        let eligibility_answers = counter(
-            ELIGIBILITY_ANSWERS,
-            "Answers to the room's eligibility questions (numbered from 1), never stored.",
-            &["room", "question", "answer"],
-        );
-        let place_codes = counter(
-            PLACE_CODES,
-            "Place codes entered at /.wartesaal/restore, by result.",
-            &["room", "result"],
-        );
-        let notifications = counter(
-            NOTIFICATIONS,
-            "E-mails to waiting visitors: sign-ups, sends, failed tries and links followed.",
-            &["room", "result"],
-        );
-        let invitations = counter(
-            INVITATIONS,
-            "Invitation codes entered at /.wartesaal/invitation, by result.",
-            &["room", "result"],
-        );
-        let requests = counter(
-            REQUESTS,
-            "Public requests by how they ended.",
-            &["room", "outcome"],
-        );
-        let upstream_responses = counter(
-            UPSTREAM_RESPONSES,
-            "Upstream exchanges by result class.",
-            &["room", "class"],
-        );
-        let upstream_duration = register(
-            &r,
-            HistogramVec::new(
-                HistogramOpts::new(UPSTREAM_DURATION, "Time to upstream response headers.")
-                    .buckets(vec![
-                        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-                    ]),
+struct LineFamilies {
+    tickets_issued: IntCounterVec,
+    admitted: IntCounterVec,
+    queue_waiting: IntGaugeVec,
+    active_sessions: IntGaugeVec,
+    admit_rate: GaugeVec,
+    admit_rate_floor: GaugeVec,
+    queue_issued: IntGaugeVec,
+    queue_cursor: IntGaugeVec,
+    estimated_wait: GaugeVec,
+    show_up_ratio: GaugeVec,
+}
+
+impl LineFamilies {
+    fn new(r: &Registrar) -> LineFamilies {
+        LineFamilies {
+            tickets_issued: r.counter(TICKETS_ISSUED, "Queue tickets handed out.", &["room"]),
+            admitted: r.counter(
+                ADMITTED,
+                "Passes minted, i.e. real new sessions.",
                 &["room"],
-            )
-            .expect("valid metric"),
-        );
-        let upstream_in_flight = int_gauge(UPSTREAM_IN_FLIGHT, "Upstream requests in flight.");
-        let tokens_rejected = counter(
-            TOKENS_REJECTED,
-            "Cookies refused as tokens, by reason.",
-            &["room", "reason"],
-        );
-        let issuance_refused = counter(
-            ISSUANCE_REFUSED,
-            "New tickets and entries refused by the issuance rules, by reason.",
-            &["room", "reason"],
-        );
-        let protections = counter(
-            PROTECTIONS,
-            "What the gateway cut short or cleaned against hostile clients and odd upstreams, by reason.",
-            &["room", "reason"],
-        );
-        let admin_unauthorized = register(
-            &r,
-            IntCounter::new(
-                ADMIN_UNAUTHORIZED,
-                "Admin API changes refused for a bad or missing token.",
-            )
-            .expect("valid metric"),
-        );
-        let connections_refused = register(
-            &r,
-            IntCounter::new(
-                CONNECTIONS_REFUSED,
-                "Public connections closed at once: their address holds max_connections_per_address.",
-            )
-            .expect("valid metric"),
-        );
-        let task_restarts = register(
-            &r,
-            IntCounterVec::new(
-                Opts::new(
-                    TASK_RESTARTS,
-                    "Background tasks started again after a panic, by task.",
-                ),
-                &["task"],
-            )
-            .expect("valid metric"),
-        );
-        Metrics {
-            registry: r,
-            task_restarts,
-            connections_refused,
-            admin_unauthorized,
-            protections,
-            issuance_refused,
-            tickets_issued,
-            admitted,
-            queue_waiting,
-            active_sessions,
-            admit_rate,
-            admit_rate_floor,
-            queue_issued,
-            queue_cursor,
-            estimated_wait,
-            show_up_ratio,
-            supply_remaining,
-            bookings,
-            sold_out,
-            supply_ignored,
-            eligibility_answers,
-            place_codes,
-            notifications,
-            invitations,
-            requests,
-            upstream_responses,
-            upstream_duration,
-            upstream_in_flight,
-            tokens_rejected,
+            ),
+            queue_waiting: r.int_gauge(QUEUE_WAITING, "Tickets issued minus the cursor."),
+            active_sessions: r.int_gauge(ACTIVE_SESSIONS, "Admitted sessions not yet idle."),
+            admit_rate: r.gauge(ADMIT_RATE, "Effective admission rate now, per minute."),
+            admit_rate_floor: r.gauge(
+                ADMIT_RATE_FLOOR,
+                "The adaptive rate's floor (min_per_minute) while it sets the rate, else 0.",
+            ),
+            queue_issued: r.int_gauge(QUEUE_ISSUED, "Ticket numbers handed out in this line."),
+            queue_cursor: r.int_gauge(QUEUE_CURSOR, "Ticket numbers called so far."),
+            estimated_wait: r.gauge(ESTIMATED_WAIT, "Estimated wait for someone arriving now."),
+            show_up_ratio: r.gauge(
+                SHOW_UP_RATIO,
+                "Share of called numbers whose holders turned up; the cursor runs 1/ratio times the rate.",
+            ),
         }
     }
 
-    /// Handles for one room. Creating them also makes every labelled series exist at zero, so
-    /// dashboards and alerts see the room before the first event.
-    pub fn room(&self, room: &str, questions: usize) -> RoomMetrics {
-        RoomMetrics {
+    fn room(&self, room: &str) -> LineMetrics {
+        LineMetrics {
+            tickets_issued: self.tickets_issued.with_label_values(&[room]),
+            admitted: self.admitted.with_label_values(&[room]),
+            queue_waiting: self.queue_waiting.with_label_values(&[room]),
+            active_sessions: self.active_sessions.with_label_values(&[room]),
+            admit_rate: self.admit_rate.with_label_values(&[room]),
+            admit_rate_floor: self.admit_rate_floor.with_label_values(&[room]),
+            queue_issued: self.queue_issued.with_label_values(&[room]),
+            queue_cursor: self.queue_cursor.with_label_values(&[room]),
+            estimated_wait: self.estimated_wait.with_label_values(&[room]),
+            show_up_ratio: self.show_up_ratio.with_label_values(&[room]),
+        }
+    }
+}
+
+struct SupplyFamilies {
+    supply_remaining: IntGaugeVec,
+    bookings: IntCounterVec,
+    sold_out: IntGaugeVec,
+    supply_ignored: IntCounterVec,
+}
+
+impl SupplyFamilies {
+    fn new(r: &Registrar) -> SupplyFamilies {
+        SupplyFamilies {
+            supply_remaining: r.int_gauge(
+                SUPPLY_REMAINING,
+                "Appointments left to book; -1 when the room does not count its supply.",
+            ),
+            bookings: r.counter(
+                BOOKINGS,
+                "Appointments booked, as the booking site's answers reported them here.",
+                &["room"],
+            ),
+            sold_out: r.int_gauge(SOLD_OUT, "1 while the room is sold out, else 0."),
+            supply_ignored: r.counter(
+                SUPPLY_HEADERS_IGNORED,
+                "Supply headers of the booking site ignored: not a count within bounds, or repeated.",
+                &["room"],
+            ),
+        }
+    }
+
+    fn room(&self, room: &str) -> SupplyMetrics {
+        SupplyMetrics {
             supply_remaining: self.supply_remaining.with_label_values(&[room]),
             bookings: self.bookings.with_label_values(&[room]),
             sold_out: self.sold_out.with_label_values(&[room]),
             supply_ignored: self.supply_ignored.with_label_values(&[room]),
+        }
+    }
+}
+
+struct DoorFamilies {
+    eligibility_answers: IntCounterVec,
+    place_codes: IntCounterVec,
+    notifications: IntCounterVec,
+    invitations: IntCounterVec,
+}
+
+impl DoorFamilies {
+    fn new(r: &Registrar) -> DoorFamilies {
+        DoorFamilies {
+            eligibility_answers: r.counter(
+                ELIGIBILITY_ANSWERS,
+                "Answers to the room's eligibility questions (numbered from 1), never stored.",
+                &["room", "question", "answer"],
+            ),
+            place_codes: r.counter(
+                PLACE_CODES,
+                "Place codes entered at /.wartesaal/restore, by result.",
+                &["room", "result"],
+            ),
+            notifications: r.counter(
+                NOTIFICATIONS,
+                "E-mails to waiting visitors: sign-ups, sends, failed tries and links followed.",
+                &["room", "result"],
+            ),
+            invitations: r.counter(
+                INVITATIONS,
+                "Invitation codes entered at /.wartesaal/invitation, by result.",
+                &["room", "result"],
+            ),
+        }
+    }
+
+    fn room(&self, room: &str, questions: usize) -> DoorMetrics {
+        DoorMetrics {
             eligibility: (1..=questions)
                 .map(|q| {
                     let q = q.to_string();
@@ -545,29 +513,114 @@ impl Metrics {
             invitations: INVITATION_RESULTS.map(|r| self.invitations.with_label_values(&[room, r])),
             notifications: NOTIFICATION_RESULTS
                 .map(|r| self.notifications.with_label_values(&[room, r])),
-            tickets_issued: self.tickets_issued.with_label_values(&[room]),
-            admitted: self.admitted.with_label_values(&[room]),
-            queue_waiting: self.queue_waiting.with_label_values(&[room]),
-            active_sessions: self.active_sessions.with_label_values(&[room]),
-            admit_rate: self.admit_rate.with_label_values(&[room]),
-            admit_rate_floor: self.admit_rate_floor.with_label_values(&[room]),
-            queue_issued: self.queue_issued.with_label_values(&[room]),
-            queue_cursor: self.queue_cursor.with_label_values(&[room]),
-            estimated_wait: self.estimated_wait.with_label_values(&[room]),
-            show_up_ratio: self.show_up_ratio.with_label_values(&[room]),
-            requests: Outcome::ALL.map(|o| self.requests.with_label_values(&[room, o.label()])),
-            upstream: UpstreamClass::ALL.map(|c| {
-                self.upstream_responses
-                    .with_label_values(&[room, c.label()])
-            }),
-            upstream_duration: self.upstream_duration.with_label_values(&[room]),
-            upstream_in_flight: self.upstream_in_flight.with_label_values(&[room]),
+        }
+    }
+}
+
+/// Requests, what the upstream answered, and what was refused or cut short on the way.
+struct TrafficFamilies {
+    requests: IntCounterVec,
+    upstream_responses: IntCounterVec,
+    upstream_duration: HistogramVec,
+    upstream_in_flight: IntGaugeVec,
+    tokens_rejected: IntCounterVec,
+    issuance_refused: IntCounterVec,
+    protections: IntCounterVec,
+}
+
+impl TrafficFamilies {
+    fn new(r: &Registrar) -> TrafficFamilies {
+        TrafficFamilies {
+            requests: r.counter(
+                REQUESTS,
+                "Public requests by how they ended.",
+                &["room", "outcome"],
+            ),
+            upstream_responses: r.counter(
+                UPSTREAM_RESPONSES,
+                "Upstream exchanges by result class.",
+                &["room", "class"],
+            ),
+            upstream_duration: r.register(
+                HistogramVec::new(
+                    HistogramOpts::new(UPSTREAM_DURATION, "Time to upstream response headers.")
+                        .buckets(vec![
+                            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                        ]),
+                    &["room"],
+                )
+                .expect("valid metric"),
+            ),
+            upstream_in_flight: r.int_gauge(UPSTREAM_IN_FLIGHT, "Upstream requests in flight."),
+            tokens_rejected: r.counter(
+                TOKENS_REJECTED,
+                "Cookies refused as tokens, by reason.",
+                &["room", "reason"],
+            ),
+            issuance_refused: r.counter(
+                ISSUANCE_REFUSED,
+                "New tickets and entries refused by the issuance rules, by reason.",
+                &["room", "reason"],
+            ),
+            protections: r.counter(
+                PROTECTIONS,
+                "What the gateway cut short or cleaned against hostile clients and odd upstreams, by reason.",
+                &["room", "reason"],
+            ),
+        }
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let r = Registrar(&registry);
+        let task_restarts = r.register(
+            IntCounterVec::new(
+                Opts::new(
+                    TASK_RESTARTS,
+                    "Background tasks started again after a panic, by task.",
+                ),
+                &["task"],
+            )
+            .expect("valid metric"),
+        );
+        Metrics {
+            line: LineFamilies::new(&r),
+            supply: SupplyFamilies::new(&r),
+            doors: DoorFamilies::new(&r),
+            traffic: TrafficFamilies::new(&r),
+            admin_unauthorized: r.total(
+                ADMIN_UNAUTHORIZED,
+                "Admin API changes refused for a bad or missing token.",
+            ),
+            connections_refused: r.total(
+                CONNECTIONS_REFUSED,
+                "Public connections closed at once: their address holds max_connections_per_address.",
+            ),
+            task_restarts,
+            registry,
+        }
+    }
+
+    /// Handles for one room. Creating them also makes every labelled series exist at zero, so
+    /// dashboards and alerts see the room before the first event.
+    pub fn room(&self, room: &str, questions: usize) -> RoomMetrics {
+        let t = &self.traffic;
+        RoomMetrics {
+            line: self.line.room(room),
+            supply: self.supply.room(room),
+            doors: self.doors.room(room, questions),
+            requests: Outcome::ALL.map(|o| t.requests.with_label_values(&[room, o.label()])),
+            upstream: UpstreamClass::ALL
+                .map(|c| t.upstream_responses.with_label_values(&[room, c.label()])),
+            upstream_duration: t.upstream_duration.with_label_values(&[room]),
+            upstream_in_flight: t.upstream_in_flight.with_label_values(&[room]),
             rejected: TokenError::ALL
-                .map(|e| self.tokens_rejected.with_label_values(&[room, e.reason()])),
-            refused: Refused::ALL
-                .map(|r| self.issuance_refused.with_label_values(&[room, r.label()])),
+                .map(|e| t.tokens_rejected.with_label_values(&[room, e.reason()])),
+            refused: Refused::ALL.map(|r| t.issuance_refused.with_label_values(&[room, r.label()])),
             protections: Protection::ALL
-                .map(|p| self.protections.with_label_values(&[room, p.label()])),
+                .map(|p| t.protections.with_label_values(&[room, p.label()])),
         }
     }
 

@@ -288,57 +288,82 @@ pub enum OnUnavailable {
 #[derive(Debug, Clone)]
 pub struct RoomConfig {
     pub id: String,
+    pub title: String,
+    pub language: Lang,
+    /// The zone the page's times are shown in; `None` shows UTC.
+    pub time_zone: Option<RoomTimeZone>,
+    /// `template_dir`: the operator's own page templates. The site loads them (and `check`
+    /// tries them) with `page::templates::load_rooms`; the config only names the directory.
+    pub template_dir: Option<PathBuf>,
+    /// Which requests are the room's.
+    pub scope: Scope,
+    pub upstream: Upstream,
+    /// How requests go on to `upstream`.
+    pub forward: Forwarding,
+    pub admit_per_minute: f64,
+    pub max_active: u64,
+    /// `[rooms.adaptive]` with `enabled = true`.
+    pub adaptive: Option<AdaptiveConfig>,
+    /// `[rooms.schedule]`: the room opens at a set time, with a pre-queue before it.
+    pub schedule: Option<Schedule>,
+    /// `[rooms.supply]`: what there is to book; `None` when the room does not count.
+    pub supply: Option<SupplyConfig>,
+    /// What a ticket takes and gives.
+    pub tickets: Tickets,
+    /// `[rooms.notify]`: an e-mail when it is nearly a waiting visitor's turn.
+    pub notify: Option<NotifyConfig>,
+}
+
+/// Which requests are a room's: those to its hosts under its path prefixes, less the ones that
+/// pass without queueing.
+#[derive(Debug, Clone)]
+pub struct Scope {
     pub hosts: Vec<HostPattern>,
     /// Where visitors are sent (a restored place, the language switch): the first of
     /// `path_prefixes`.
     pub path_prefix: String,
     /// Every prefix the room protects (`path_prefix` and `path_prefixes`).
     pub path_prefixes: Vec<String>,
-    /// The origin lock: added to every forwarded request, replacing any a client sent.
-    pub origin_header: Option<SecretHeader>,
     /// Staff and load tests with this header and secret pass without queueing.
     pub bypass_header: Option<SecretHeader>,
     /// Monitoring and crawlers by their `User-Agent`: pass without queueing.
     pub bypass_user_agents: Vec<AgentMatch>,
-    /// `admission_header = true`: the key that signs `X-Wartesaal-Admission`.
-    pub admission_key: Option<Vec<u8>>,
-    pub upstream: Upstream,
-    /// Private roots for an `https://` upstream; `None` trusts the system's.
-    pub upstream_ca: Option<UpstreamCa>,
-    pub title: String,
-    pub language: Lang,
-    pub admit_per_minute: f64,
-    pub max_active: u64,
-    pub session_duration: Duration,
-    pub hold_place_for: Duration,
     pub bypass_paths: Vec<String>,
     pub bypass_cidrs: Vec<IpNet>,
+}
+
+/// How a room's requests go on to its upstream: the roots it is checked with, what tells the
+/// booking site a request came through the line, and what one room may hold of the upstream.
+#[derive(Debug, Clone)]
+pub struct Forwarding {
+    /// Private roots for an `https://` upstream; `None` trusts the system's.
+    pub upstream_ca: Option<UpstreamCa>,
+    /// The origin lock: added to every forwarded request, replacing any a client sent.
+    pub origin_header: Option<SecretHeader>,
+    /// `admission_header = true`: the key that signs `X-Wartesaal-Admission`.
+    pub admission_key: Option<Vec<u8>>,
     pub max_upstream_concurrency: usize,
     pub upstream_timeout: Duration,
     /// How long an upload may pause, an upstream may pause inside its answer, or a visitor may
     /// leave an answer unread, before the exchange is given up and its upstream slot freed.
     pub body_idle_timeout: Duration,
-    pub queueing_status: StatusCode,
-    /// `[rooms.adaptive]` with `enabled = true`.
-    pub adaptive: Option<AdaptiveConfig>,
-    /// `[rooms.schedule]`: the room opens at a set time, with a pre-queue before it.
-    pub schedule: Option<Schedule>,
+}
+
+/// What a ticket takes and gives: who may draw one, how its holder is answered while waiting,
+/// and how long its place, and the pass it becomes, last.
+#[derive(Debug, Clone)]
+pub struct Tickets {
     /// `[rooms.issuance]`: limits on handing out new tickets.
     pub issuance: Issuance,
-    /// `[rooms.supply]`: what there is to book; `None` when the room does not count.
-    pub supply: Option<SupplyConfig>,
     /// `[[rooms.eligibility]]`: yes/no questions asked before a ticket is drawn.
     pub eligibility: Vec<Question>,
     /// `[rooms.invitations] required`: only a visitor with a valid invitation code
     /// (`wartesaal invite`) may draw a ticket.
     pub invitations_required: bool,
-    /// `[rooms.notify]`: an e-mail when it is nearly a waiting visitor's turn.
-    pub notify: Option<NotifyConfig>,
-    /// The zone the page's times are shown in; `None` shows UTC.
-    pub time_zone: Option<RoomTimeZone>,
-    /// `template_dir`: the operator's own page templates. The site loads them (and `check`
-    /// tries them) with `page::templates::load_rooms`; the config only names the directory.
-    pub template_dir: Option<PathBuf>,
+    /// The status the waiting page is answered with.
+    pub queueing_status: StatusCode,
+    pub hold_place_for: Duration,
+    pub session_duration: Duration,
 }
 
 /// `[rooms.supply]`.
@@ -621,10 +646,15 @@ fn cross_checks(
         }
         for (j, other) in rooms.iter().enumerate().take(i) {
             let same_prefix = room
+                .scope
                 .path_prefixes
                 .iter()
-                .find(|prefix| other.path_prefixes.contains(prefix));
-            let same_host = room.hosts.iter().any(|h| other.hosts.contains(h));
+                .find(|prefix| other.scope.path_prefixes.contains(prefix));
+            let same_host = room
+                .scope
+                .hosts
+                .iter()
+                .any(|h| other.scope.hosts.contains(h));
             if let (Some(prefix), true) = (same_prefix, same_host) {
                 p.push(Problem {
                     key: format!("rooms[{i}]"),

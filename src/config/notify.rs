@@ -181,84 +181,10 @@ pub(super) fn notify_section(
 ) -> Option<NotifyConfig> {
     let before = p.len();
     let mut s = Section::new(path, t);
-    let smtp = match s.string("smtp_url", p) {
-        None => {
-            p.push(s.problem(
-                "smtp_url",
-                "missing",
-                "the SMTP server that sends the e-mails, e.g. \"smtps://mail.example.de\" or \
-                 \"smtp://mail.example.de:587\" (STARTTLS)",
-            ));
-            None
-        }
-        Some(url) => match parse_smtp_url(url) {
-            Ok(server) => Some(server),
-            Err(why) => {
-                // A URL with a login in it is not echoed: the password would be in the log.
-                let shown = if url.contains('@') {
-                    format!("the URL {why}")
-                } else {
-                    format!("`{url}` {why}")
-                };
-                p.push(s.problem(
-                    "smtp_url",
-                    shown,
-                    "smtps://host[:port] (TLS) or smtp://host[:port] (STARTTLS); the login \
-                     goes in credentials_file",
-                ));
-                None
-            }
-        },
-    };
-    let from = match s.string("from", p) {
-        None => {
-            p.push(s.problem(
-                "from",
-                "missing",
-                "the sender, e.g. \"Impfzentrum <termine@example.de>\"",
-            ));
-            None
-        }
-        Some(text) => match lettre::message::Mailbox::from_str(text) {
-            Ok(mailbox) => Some(mailbox),
-            Err(e) => {
-                p.push(s.problem(
-                    "from",
-                    format!("`{text}` is not an e-mail address ({e})"),
-                    "write it like \"termine@example.de\" or \"Impfzentrum <termine@example.de>\"",
-                ));
-                None
-            }
-        },
-    };
-    let credentials = s.string("credentials_file", p).and_then(|file| {
-        read_credentials(Path::new(file))
-            .map_err(|why| {
-                p.push(s.problem(
-                    "credentials_file",
-                    format!("{file} {why}"),
-                    "a file readable only by the gateway's user: the SMTP user name on the \
-                     first line, the password on the second",
-                ))
-            })
-            .ok()
-    });
-    let ca = s.string("ca_file", p).and_then(|file| {
-        let why = match tls::read_certs(Path::new(file)) {
-            Ok(_) => match std::fs::read(file) {
-                Ok(pem) => return Some(pem),
-                Err(e) => format!("cannot read it: {e}"),
-            },
-            Err(why) => why.to_string(),
-        };
-        p.push(s.problem(
-            "ca_file",
-            format!("{file}: {why}"),
-            "a PEM file with the CA certificate(s) the SMTP server's certificate is signed by, \
-             or leave it out to trust the system's",
-        ));
-        None
-    });
+    let smtp = smtp_server(&mut s, p);
+    let from = sender(&mut s, p);
+    let credentials = credentials(&mut s, p);
+    let ca = smtp_ca(&mut s, p);
     let lead_time = s.duration("lead_time", p).unwrap_or(DEFAULT_LEAD_TIME);
     if lead_time > MAX_LEAD_TIME {
         p.push(s.problem(
@@ -267,42 +193,144 @@ pub(super) fn notify_section(
             "at most 24h: the e-mail's link holds the place for lead_time + hold_place_for",
         ));
     }
-    let public_url = match s.string("public_url", p) {
-        None => {
-            p.push(s.problem(
-                "public_url",
-                "missing",
-                "where visitors reach the room, e.g. \"https://termine.example.de\": the \
-                 e-mail's link starts with it",
-            ));
-            None
-        }
-        Some(url) => {
-            let bare = url.trim_end_matches('/');
-            let authority =
-                |rest: &str| !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' ']);
-            // Plain http only to this machine: a link that holds a place is not sent in the
-            // clear across the internet.
-            let local = |rest: &str| {
-                let host = rest.rsplit_once(':').map_or(rest, |(h, _)| h);
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-            };
-            let ok = match (bare.strip_prefix("https://"), bare.strip_prefix("http://")) {
-                (Some(rest), _) => authority(rest),
-                (None, Some(rest)) => authority(rest) && local(rest),
-                _ => false,
-            };
-            if !ok {
-                p.push(s.problem(
-                    "public_url",
-                    format!("`{url}` is not an https:// address of a site"),
-                    "https://host[:port], without a path (http:// only for localhost)",
-                ));
-            }
-            ok.then(|| bare.to_string())
-        }
+    let public_url = public_url(&mut s, p);
+    let [per_client_per_hour, per_network_per_hour, per_address_per_hour] =
+        sign_up_limits(&mut s, p);
+    s.finish(p);
+    if p.len() != before {
+        return None;
+    }
+    Some(NotifyConfig {
+        smtp: smtp?,
+        from: from?,
+        credentials,
+        ca,
+        lead_time,
+        public_url: public_url?,
+        per_client_per_hour,
+        per_network_per_hour,
+        per_address_per_hour,
+    })
+}
+
+/// `smtp_url`. A URL with a login in it is not echoed: the password would be in the log.
+fn smtp_server(s: &mut Section, p: &mut Vec<Problem>) -> Option<SmtpServer> {
+    let Some(url) = s.string("smtp_url", p) else {
+        p.push(s.problem(
+            "smtp_url",
+            "missing",
+            "the SMTP server that sends the e-mails, e.g. \"smtps://mail.example.de\" or \
+             \"smtp://mail.example.de:587\" (STARTTLS)",
+        ));
+        return None;
     };
+    parse_smtp_url(url)
+        .map_err(|why| {
+            let shown = if url.contains('@') {
+                format!("the URL {why}")
+            } else {
+                format!("`{url}` {why}")
+            };
+            p.push(s.problem(
+                "smtp_url",
+                shown,
+                "smtps://host[:port] (TLS) or smtp://host[:port] (STARTTLS); the login \
+                 goes in credentials_file",
+            ));
+        })
+        .ok()
+}
+
+/// `from`: the sender's address.
+fn sender(s: &mut Section, p: &mut Vec<Problem>) -> Option<lettre::message::Mailbox> {
+    let Some(text) = s.string("from", p) else {
+        p.push(s.problem(
+            "from",
+            "missing",
+            "the sender, e.g. \"Impfzentrum <termine@example.de>\"",
+        ));
+        return None;
+    };
+    lettre::message::Mailbox::from_str(text)
+        .map_err(|e| {
+            p.push(s.problem(
+                "from",
+                format!("`{text}` is not an e-mail address ({e})"),
+                "write it like \"termine@example.de\" or \"Impfzentrum <termine@example.de>\"",
+            ));
+        })
+        .ok()
+}
+
+/// `credentials_file`, read now so that a bad one fails the check, not the first e-mail.
+fn credentials(s: &mut Section, p: &mut Vec<Problem>) -> Option<Credentials> {
+    let file = s.string("credentials_file", p)?;
+    read_credentials(Path::new(file))
+        .map_err(|why| {
+            p.push(s.problem(
+                "credentials_file",
+                format!("{file} {why}"),
+                "a file readable only by the gateway's user: the SMTP user name on the \
+                 first line, the password on the second",
+            ))
+        })
+        .ok()
+}
+
+/// `ca_file`: PEM roots for the SMTP server, checked to hold certificates.
+fn smtp_ca(s: &mut Section, p: &mut Vec<Problem>) -> Option<Vec<u8>> {
+    let file = s.string("ca_file", p)?;
+    tls::read_certs(Path::new(file))
+        .map_err(|why| why.to_string())
+        .and_then(|_| std::fs::read(file).map_err(|e| format!("cannot read it: {e}")))
+        .map_err(|why| {
+            p.push(s.problem(
+                "ca_file",
+                format!("{file}: {why}"),
+                "a PEM file with the CA certificate(s) the SMTP server's certificate is \
+                 signed by, or leave it out to trust the system's",
+            ));
+        })
+        .ok()
+}
+
+/// `public_url`: where the e-mail's link points, without a trailing slash.
+fn public_url(s: &mut Section, p: &mut Vec<Problem>) -> Option<String> {
+    let Some(url) = s.string("public_url", p) else {
+        p.push(s.problem(
+            "public_url",
+            "missing",
+            "where visitors reach the room, e.g. \"https://termine.example.de\": the \
+             e-mail's link starts with it",
+        ));
+        return None;
+    };
+    let bare = url.trim_end_matches('/');
+    let authority = |rest: &str| !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' ']);
+    // Plain http only to this machine: a link that holds a place is not sent in the clear
+    // across the internet.
+    let local = |rest: &str| {
+        let host = rest.rsplit_once(':').map_or(rest, |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    };
+    let ok = match (bare.strip_prefix("https://"), bare.strip_prefix("http://")) {
+        (Some(rest), _) => authority(rest),
+        (None, Some(rest)) => authority(rest) && local(rest),
+        _ => false,
+    };
+    if !ok {
+        p.push(s.problem(
+            "public_url",
+            format!("`{url}` is not an https:// address of a site"),
+            "https://host[:port], without a path (http:// only for localhost)",
+        ));
+    }
+    ok.then(|| bare.to_string())
+}
+
+/// `per_client_per_hour`, `per_network_per_hour` and `per_address_per_hour`, in that order.
+fn sign_up_limits(s: &mut Section, p: &mut Vec<Problem>) -> [u32; 3] {
     let mut limit =
         |key: &'static str, default: u32, p: &mut Vec<Problem>| match s.unsigned(key, 1, p) {
             Some(n) if n > 1_000 => {
@@ -322,21 +350,11 @@ pub(super) fn notify_section(
             "at least per_client_per_hour: a network holds many clients",
         ));
     }
-    s.finish(p);
-    if p.len() != before {
-        return None;
-    }
-    Some(NotifyConfig {
-        smtp: smtp?,
-        from: from?,
-        credentials,
-        ca,
-        lead_time,
-        public_url: public_url?,
+    [
         per_client_per_hour,
         per_network_per_hour,
         per_address_per_hour,
-    })
+    ]
 }
 
 #[cfg(test)]

@@ -14,8 +14,9 @@ use crate::tls;
 
 use super::walk::{parse_cidrs, Section};
 use super::{
-    HostPattern, Issuance, Lang, Problem, RoomConfig, RoomTimeZone, Upstream, UpstreamCa,
-    DEFAULT_PREQUEUE, MAX_ADMIT_PER_MINUTE, MAX_PROOF_OF_WORK_BITS, MIN_HOLD_PLACE_FOR,
+    Forwarding, HostPattern, Issuance, Lang, Problem, RoomConfig, RoomTimeZone, Scope, Tickets,
+    Upstream, UpstreamCa, DEFAULT_PREQUEUE, MAX_ADMIT_PER_MINUTE, MAX_PROOF_OF_WORK_BITS,
+    MIN_HOLD_PLACE_FOR,
 };
 
 pub(super) fn room_section(
@@ -25,7 +26,104 @@ pub(super) fn room_section(
 ) -> Option<RoomConfig> {
     let before = p.len();
     let mut s = Section::new(path, t);
+    // The keys are read in the order the problems are listed in.
+    let id = room_id(&mut s, p);
+    let hosts = hosts(&mut s, p);
+    let path_prefixes = path_prefixes(&mut s, p);
+    let path_prefix = path_prefixes[0].clone();
+    let origin_header = super::booking::secret_header(&mut s, "origin_header", p);
+    let bypass_header = super::booking::secret_header(&mut s, "bypass_header", p);
+    let bypass_user_agents = super::booking::user_agents(&mut s, p);
+    let admission_key = super::booking::admission_key(&mut s, p);
+    let (upstream, upstream_ca) = upstream(&mut s, p);
+    let title = s.string("title", p).unwrap_or("").to_string();
+    let title = if title.is_empty() { id.clone() } else { title };
+    let language = language(&mut s, p);
+    let admit_per_minute = admit_per_minute(&mut s, p);
+    let max_active = s.unsigned("max_active", 0, p).unwrap_or(0);
+    let (session_duration, hold_place_for) = lifetimes(&mut s, p);
+    let bypass_paths = bypass_paths(&mut s, p);
+    let cidrs = s.strings("bypass_cidrs", p).unwrap_or_default();
+    let bypass_cidrs = parse_cidrs(&s, "bypass_cidrs", &cidrs, p);
+    let (max_upstream_concurrency, upstream_timeout, body_idle_timeout) =
+        upstream_limits(&mut s, p);
+    let queueing_status = queueing_status(&mut s, p);
+    let adaptive = table(&mut s, "adaptive", p, |key, t, p| {
+        adaptive_section(key, t, admit_per_minute, p)
+    })
+    .flatten();
+    let schedule = table(&mut s, "schedule", p, schedule_section).flatten();
+    let issuance = table(&mut s, "issuance", p, issuance_section).unwrap_or_default();
+    let supply = table(&mut s, "supply", p, super::supply::supply_section).flatten();
+    let invitations_required =
+        table(&mut s, "invitations", p, super::supply::invitations_section).unwrap_or(false);
+    let notify = table(&mut s, "notify", p, super::notify::notify_section).flatten();
+    let eligibility = match s.get("eligibility") {
+        Some(v) => super::supply::eligibility_sections(&s.key("eligibility"), v, p),
+        None => Vec::new(),
+    };
+    let time_zone = time_zone(&mut s, p);
+    let template_dir = s.string("template_dir", p).filter(|d| !d.is_empty());
+    s.finish(p);
 
+    if p.len() != before {
+        return None;
+    }
+    let room = RoomConfig {
+        title,
+        language,
+        time_zone,
+        template_dir: template_dir.map(PathBuf::from),
+        scope: Scope {
+            hosts,
+            path_prefix,
+            path_prefixes,
+            bypass_header,
+            bypass_user_agents,
+            bypass_paths,
+            bypass_cidrs,
+        },
+        upstream: upstream?,
+        forward: Forwarding {
+            upstream_ca,
+            origin_header,
+            admission_key,
+            max_upstream_concurrency,
+            upstream_timeout,
+            body_idle_timeout,
+        },
+        admit_per_minute,
+        max_active,
+        adaptive,
+        schedule,
+        supply,
+        tickets: Tickets {
+            issuance,
+            eligibility,
+            invitations_required,
+            queueing_status,
+            hold_place_for,
+            session_duration,
+        },
+        notify,
+        id,
+    };
+    Some(room)
+}
+
+/// A sub-table `key` of the room read by `read`, if the room has one.
+fn table<T>(
+    s: &mut Section,
+    key: &'static str,
+    p: &mut Vec<Problem>,
+    read: impl FnOnce(&str, &toml::Table, &mut Vec<Problem>) -> T,
+) -> Option<T> {
+    let t = s.table(key, p)?;
+    Some(read(&s.key(key), t, p))
+}
+
+/// `id`: it becomes part of a cookie name and a metric label, so it is kept plain.
+fn room_id(s: &mut Section, p: &mut Vec<Problem>) -> String {
     let id = s.string("id", p).unwrap_or_default().to_string();
     if id.is_empty() {
         p.push(s.problem(
@@ -44,8 +142,12 @@ pub(super) fn room_section(
             "use 1 to 32 of a-z, 0-9 and '-': it becomes part of a cookie name and a metric label",
         ));
     }
+    id
+}
 
-    let hosts = match s.strings("hosts", p) {
+/// `hosts`: any host unless given.
+fn hosts(s: &mut Section, p: &mut Vec<Problem>) -> Vec<HostPattern> {
+    match s.strings("hosts", p) {
         None => vec![HostPattern::Any],
         Some(list) if list.is_empty() => {
             p.push(s.problem("hosts", "empty", "use [\"*\"] to match any host"));
@@ -54,10 +156,13 @@ pub(super) fn room_section(
         Some(list) => list
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| host_pattern(&s, i, h, p))
+            .filter_map(|(i, h)| host_pattern(s, i, h, p))
             .collect(),
-    };
+    }
+}
 
+/// `path_prefix` and `path_prefixes`, the first of them being where visitors are sent.
+fn path_prefixes(s: &mut Section, p: &mut Vec<Problem>) -> Vec<String> {
     let given_prefix = s.string("path_prefix", p);
     if let Some(prefix) = given_prefix.filter(|prefix| !prefix.starts_with('/')) {
         p.push(s.problem(
@@ -66,15 +171,13 @@ pub(super) fn room_section(
             "write it like \"/\" or \"/termine/\"",
         ));
     }
-    let path_prefixes = super::booking::path_prefixes(&mut s, given_prefix, p);
-    let path_prefix = path_prefixes[0].clone();
-    let origin_header = super::booking::secret_header(&mut s, "origin_header", p);
-    let bypass_header = super::booking::secret_header(&mut s, "bypass_header", p);
-    let bypass_user_agents = super::booking::user_agents(&mut s, p);
-    let admission_key = super::booking::admission_key(&mut s, p);
+    super::booking::path_prefixes(s, given_prefix, p)
+}
 
+/// `upstream` and `upstream_ca_file`: an https:// upstream needs roots to check it with.
+fn upstream(s: &mut Section, p: &mut Vec<Problem>) -> (Option<Upstream>, Option<UpstreamCa>) {
     let upstream = match s.string("upstream", p) {
-        Some(u) => upstream_url(&s, u, p),
+        Some(u) => upstream_url(s, u, p),
         None => {
             p.push(s.problem(
                 "upstream",
@@ -86,7 +189,7 @@ pub(super) fn room_section(
     };
     let upstream_ca = match s.string("upstream_ca_file", p) {
         None => None,
-        Some(file) => upstream_ca(&s, file, upstream.as_ref(), p),
+        Some(file) => upstream_ca(s, file, upstream.as_ref(), p),
     };
     if let Some(u) = &upstream {
         if u.scheme == http::uri::Scheme::HTTPS
@@ -102,11 +205,12 @@ pub(super) fn room_section(
             ));
         }
     }
+    (upstream, upstream_ca)
+}
 
-    let title = s.string("title", p).unwrap_or("").to_string();
-    let title = if title.is_empty() { id.clone() } else { title };
-
-    let language = match s.string("language", p) {
+/// `language`: German unless given.
+fn language(s: &mut Section, p: &mut Vec<Problem>) -> Lang {
+    match s.string("language", p) {
         None => Lang::De,
         Some(l) => Lang::parse(l).unwrap_or_else(|| {
             p.push(s.problem(
@@ -116,9 +220,12 @@ pub(super) fn room_section(
             ));
             Lang::De
         }),
-    };
+    }
+}
 
-    let admit_per_minute = match s.number("admit_per_minute", p) {
+/// `admit_per_minute`: required, as only the operator knows what the booking site can take.
+fn admit_per_minute(s: &mut Section, p: &mut Vec<Problem>) -> f64 {
+    match s.number("admit_per_minute", p) {
         Some(r) if r.is_finite() && r > 0.0 && r <= MAX_ADMIT_PER_MINUTE => r,
         Some(r) => {
             p.push(s.problem(
@@ -136,9 +243,11 @@ pub(super) fn room_section(
             ));
             1.0
         }
-    };
+    }
+}
 
-    let max_active = s.unsigned("max_active", 0, p).unwrap_or(0);
+/// `session_duration` and `hold_place_for`: how long a pass and a place last unused.
+fn lifetimes(s: &mut Section, p: &mut Vec<Problem>) -> (Duration, Duration) {
     let session_duration = s
         .duration("session_duration", p)
         .unwrap_or(Duration::from_secs(600));
@@ -162,7 +271,10 @@ pub(super) fn room_section(
             "use at least \"60s\"; \"15m\" is a good default",
         ));
     }
+    (session_duration, hold_place_for)
+}
 
+fn bypass_paths(s: &mut Section, p: &mut Vec<Problem>) -> Vec<String> {
     let bypass_paths: Vec<String> = s
         .strings("bypass_paths", p)
         .unwrap_or_default()
@@ -178,9 +290,12 @@ pub(super) fn room_section(
             ));
         }
     }
-    let cidrs = s.strings("bypass_cidrs", p).unwrap_or_default();
-    let bypass_cidrs = parse_cidrs(&s, "bypass_cidrs", &cidrs, p);
+    bypass_paths
+}
 
+/// `max_upstream_concurrency`, `upstream_timeout` and `body_idle_timeout`: what one room may
+/// hold of the upstream, and for how long.
+fn upstream_limits(s: &mut Section, p: &mut Vec<Problem>) -> (usize, Duration, Duration) {
     let max_upstream_concurrency = s
         .unsigned("max_upstream_concurrency", 1, p)
         .unwrap_or(256)
@@ -197,7 +312,16 @@ pub(super) fn room_section(
     if body_idle_timeout.is_zero() {
         p.push(s.problem("body_idle_timeout", "must be above zero", "try \"30s\""));
     }
-    let queueing_status = match s.integer("queueing_status", p) {
+    (
+        max_upstream_concurrency,
+        upstream_timeout,
+        body_idle_timeout,
+    )
+}
+
+/// `queueing_status`: 200 unless given.
+fn queueing_status(s: &mut Section, p: &mut Vec<Problem>) -> StatusCode {
+    match s.integer("queueing_status", p) {
         None => StatusCode::OK,
         Some(n @ (200 | 202 | 429 | 503)) => {
             StatusCode::from_u16(n as u16).unwrap_or(StatusCode::OK)
@@ -210,90 +334,22 @@ pub(super) fn room_section(
             ));
             StatusCode::OK
         }
-    };
-    let adaptive = match s.table("adaptive", p) {
-        Some(t) => adaptive_section(&s.key("adaptive"), t, admit_per_minute, p),
-        None => None,
-    };
-    let schedule = match s.table("schedule", p) {
-        Some(t) => schedule_section(&s.key("schedule"), t, p),
-        None => None,
-    };
-    let issuance = match s.table("issuance", p) {
-        Some(t) => issuance_section(&s.key("issuance"), t, p),
-        None => Issuance::default(),
-    };
-    let supply = match s.table("supply", p) {
-        Some(t) => super::supply::supply_section(&s.key("supply"), t, p),
-        None => None,
-    };
-    let invitations_required = match s.table("invitations", p) {
-        Some(t) => super::supply::invitations_section(&s.key("invitations"), t, p),
-        None => false,
-    };
-    let notify = match s.table("notify", p) {
-        Some(t) => super::notify::notify_section(&s.key("notify"), t, p),
-        None => None,
-    };
-    let eligibility = match s.get("eligibility") {
-        Some(v) => super::supply::eligibility_sections(&s.key("eligibility"), v, p),
-        None => Vec::new(),
-    };
-    let time_zone = match s.string("time_zone", p) {
-        None => None,
-        Some(name) => {
-            let tz = RoomTimeZone::new(name);
-            if tz.is_none() {
-                p.push(s.problem(
-                    "time_zone",
-                    format!("`{name}` is not a time zone this gateway knows"),
-                    "use an IANA name such as \"Europe/Berlin\" (times on the page follow its \
-                     daylight saving time)",
-                ));
-            }
-            tz
-        }
-    };
-    let template_dir = s.string("template_dir", p).filter(|d| !d.is_empty());
-    s.finish(p);
-
-    if p.len() != before {
-        return None;
     }
-    let room = RoomConfig {
-        id,
-        hosts,
-        path_prefix,
-        path_prefixes,
-        origin_header,
-        bypass_header,
-        bypass_user_agents,
-        admission_key,
-        upstream: upstream?,
-        upstream_ca,
-        title,
-        language,
-        admit_per_minute,
-        max_active,
-        session_duration,
-        hold_place_for,
-        bypass_paths,
-        bypass_cidrs,
-        max_upstream_concurrency,
-        upstream_timeout,
-        body_idle_timeout,
-        queueing_status,
-        adaptive,
-        schedule,
-        issuance,
-        supply,
-        invitations_required,
-        notify,
-        eligibility,
-        time_zone,
-        template_dir: template_dir.map(PathBuf::from),
-    };
-    Some(room)
+}
+
+/// `time_zone`: `None` shows UTC.
+fn time_zone(s: &mut Section, p: &mut Vec<Problem>) -> Option<RoomTimeZone> {
+    let name = s.string("time_zone", p)?;
+    let tz = RoomTimeZone::new(name);
+    if tz.is_none() {
+        p.push(s.problem(
+            "time_zone",
+            format!("`{name}` is not a time zone this gateway knows"),
+            "use an IANA name such as \"Europe/Berlin\" (times on the page follow its \
+             daylight saving time)",
+        ));
+    }
+    tz
 }
 
 /// `[rooms.schedule]`: `opens_at`, and `prequeue_from` (half an hour before unless given).

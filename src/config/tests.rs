@@ -24,9 +24,9 @@ fn minimal_room_gets_defaults() {
     )
     .unwrap();
     let r = &c.rooms[0];
-    assert_eq!(r.hosts, vec![HostPattern::Any]);
-    assert_eq!(r.path_prefix, "/");
-    assert_eq!(r.hold_place_for, Duration::from_secs(900));
+    assert_eq!(r.scope.hosts, vec![HostPattern::Any]);
+    assert_eq!(r.scope.path_prefix, "/");
+    assert_eq!(r.tickets.hold_place_for, Duration::from_secs(900));
     assert_eq!(r.cookie_name(), "wartesaal_impf");
     assert_eq!(c.server.listen, vec!["127.0.0.1:8080".parse().unwrap()]);
 }
@@ -137,7 +137,7 @@ fn schedule_and_issuance_are_checked() {
         "half an hour of pre-queue unless given"
     );
     assert_eq!(s.offset_minutes, 60);
-    let i = c.rooms[0].issuance;
+    let i = c.rooms[0].tickets.issuance;
     assert_eq!(
         (
             i.per_ip_per_minute,
@@ -147,7 +147,7 @@ fn schedule_and_issuance_are_checked() {
         (120, 16, 3)
     );
     assert_eq!(
-        room("").unwrap().rooms[0].issuance,
+        room("").unwrap().rooms[0].tickets.issuance,
         Issuance::default(),
         "no limits unless asked for"
     );
@@ -277,9 +277,9 @@ fn supply_and_eligibility_are_checked() {
     let r = &c.rooms[0];
     assert_eq!(r.supply.unwrap().appointments, 4000);
     assert_eq!(r.supply.unwrap().next_release.unwrap().1, 60);
-    assert_eq!(r.eligibility.len(), 1);
+    assert_eq!(r.tickets.eligibility.len(), 1);
     assert!(
-        !r.eligibility[0].otherwise_de.is_empty(),
+        !r.tickets.eligibility[0].otherwise_de.is_empty(),
         "a default for a no"
     );
     for (bad, key) in [

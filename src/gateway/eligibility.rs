@@ -104,7 +104,7 @@ impl Gateway {
         let back = local_path(field(text, "back").unwrap_or_else(|| "/".into()));
         let answers = match field(text, "form") {
             Some(form) if room.is_form(&form, now_s) => {
-                read_answers(text, room.cfg.eligibility.len())
+                read_answers(text, room.cfg.tickets.eligibility.len())
             }
             _ => Err(FormError::Stale),
         };
@@ -112,11 +112,12 @@ impl Gateway {
             Ok(answers) => answers,
             Err(why) => return ask(room, visit, &back, now_s, Some(why), None),
         };
-        for (counters, yes) in room.metrics.eligibility.iter().zip(&answers) {
+        for (counters, yes) in room.metrics.doors.eligibility.iter().zip(&answers) {
             counters[usize::from(!yes)].inc();
         }
         let refused: Vec<&Question> = room
             .cfg
+            .tickets
             .eligibility
             .iter()
             .zip(&answers)

@@ -10,8 +10,9 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
-use crate::access::issuance::Refusal;
-use crate::access::ticket::{Kind, TokenError};
+use crate::access::issuance::{Challenges, Refusal};
+use crate::access::ticket::{Kind, Token, TokenError};
+use crate::clock::Millis;
 use crate::config::Lang;
 use crate::forward::Body;
 use crate::metrics::{Outcome, Refused};
@@ -20,7 +21,7 @@ use crate::queue::admission::Estimate;
 use crate::queue::schedule::Place;
 use crate::site::path::percent_decode;
 use crate::site::{RequestPath, Room, Route, Site};
-use crate::state::OperatorState;
+use crate::state::{Figures, OperatorState};
 
 use super::issue::Issued;
 use super::reply::{answer, asset, plain};
@@ -119,99 +120,16 @@ impl Gateway {
         let now_s = now / 1000;
         let token = room.token(&headers, now_s);
         let figures = room.state.figures(now);
-        match decide(token.as_ref(), true, &figures) {
-            Decision::Draw if figures.state == OperatorState::Closed => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::CONFLICT,
-                    "the room is closed; no new tickets",
-                )
-            }
-            Decision::Draw if figures.sold_out() => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::CONFLICT,
-                    "every appointment is booked; no new tickets until there are new ones",
-                )
-            }
-            Decision::NotYet => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::CONFLICT,
-                    "the queue has not opened yet; the page says when it does",
-                )
-            }
+        match puzzle_draw(room, token.as_ref(), &figures) {
+            PuzzleDraw::Draws => {}
             // A second submit: the visitor holds a place already and keeps it.
-            Decision::Wait { .. } => return self.status(room, &headers, visit).await,
-            // Questions come before the puzzle.
-            Decision::Draw if !room.may_draw(token.as_ref()) => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::FORBIDDEN,
-                    "answer the room's questions first; reload the page for them",
-                )
-            }
-            // An invitation draws, not a puzzle.
-            Decision::Draw if room.cfg.invitations_required => {
-                return Reply::rejected(
-                    room,
-                    StatusCode::FORBIDDEN,
-                    "this room takes invitation codes: POST code=... to /.wartesaal/invitation",
-                )
-            }
-            // Anything else (no ticket, or one that brought them to the puzzle: used up,
-            // ended) draws anew.
-            Decision::Draw | Decision::Proxy { .. } | Decision::Admit { .. } => {}
+            PuzzleDraw::HoldsPlace => return self.status(room, &headers, visit).await,
+            PuzzleDraw::Refused(status, text) => return Reply::rejected(room, status, text),
         }
-        let field = |name: &str| {
-            std::str::from_utf8(&body).ok().and_then(|text| {
-                text.split('&')
-                    .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
-            })
+        let (id, until) = match solved_challenge(room, &challenges, &body, now_s) {
+            Ok(solved) => solved,
+            Err((status, text)) => return Reply::rejected(room, status, text),
         };
-        let (Some(challenge), Some(nonce)) = (field("challenge"), field("nonce")) else {
-            return Reply::rejected(
-                room,
-                StatusCode::BAD_REQUEST,
-                "expected the form challenge=...&nonce=...",
-            );
-        };
-        let refuse = |status, text| {
-            room.metrics.refused(Refused::ProofOfWork);
-            Reply::rejected(room, status, text)
-        };
-        let (id, bits, until) = match room.keys.verify(challenge, now_s) {
-            // The difficulty it was issued with: a reload that changes the setting does not
-            // spoil puzzles being solved.
-            Ok(t) if t.kind == Kind::Challenge => (t.id, t.seq.min(255) as u8, t.expires_at * 1000),
-            Err(TokenError::Expired) => {
-                return refuse(
-                    StatusCode::GONE,
-                    "the challenge has expired; reload the page for a new one",
-                )
-            }
-            Ok(_) | Err(_) => {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    "not a challenge handed out by this room",
-                )
-            }
-        };
-        match challenges.redeem(id, challenge, nonce, bits) {
-            Ok(()) => {}
-            Err(Refusal::Wrong) => {
-                return refuse(
-                    StatusCode::FORBIDDEN,
-                    "the nonce does not solve the challenge",
-                )
-            }
-            Err(Refusal::Used) => {
-                return refuse(
-                    StatusCode::GONE,
-                    "the challenge was used already; reload the page for a new one",
-                )
-            }
-        }
         let (seq, figures) = match self
             .issue(room, visit, token.as_ref(), Some((id, until)), now)
             .await
@@ -289,7 +207,7 @@ impl Gateway {
                 let open = !figures.closed_to_newcomers();
                 if open && !room.may_draw(token.as_ref()) {
                     view.doors.eligibility = Some(room.eligibility_path());
-                } else if open && room.cfg.invitations_required {
+                } else if open && room.cfg.tickets.invitations_required {
                     view.doors.invitation =
                         Some(format!("/.wartesaal/invitation?room={}", room.cfg.id));
                 } else if open {
@@ -305,6 +223,99 @@ impl Gateway {
             cookie,
             outcome: Outcome::Status,
         }
+    }
+}
+
+/// What a solved puzzle does for the holder of `token` now.
+enum PuzzleDraw {
+    Draws,
+    /// They hold a place already, and are shown it.
+    HoldsPlace,
+    Refused(StatusCode, &'static str),
+}
+
+fn puzzle_draw(room: &Room, token: Option<&Token>, figures: &Figures) -> PuzzleDraw {
+    let refuse = PuzzleDraw::Refused;
+    match decide(token, true, figures) {
+        Decision::Draw if figures.state == OperatorState::Closed => {
+            refuse(StatusCode::CONFLICT, "the room is closed; no new tickets")
+        }
+        Decision::Draw if figures.sold_out() => refuse(
+            StatusCode::CONFLICT,
+            "every appointment is booked; no new tickets until there are new ones",
+        ),
+        Decision::NotYet => refuse(
+            StatusCode::CONFLICT,
+            "the queue has not opened yet; the page says when it does",
+        ),
+        Decision::Wait { .. } => PuzzleDraw::HoldsPlace,
+        // Questions come before the puzzle.
+        Decision::Draw if !room.may_draw(token) => refuse(
+            StatusCode::FORBIDDEN,
+            "answer the room's questions first; reload the page for them",
+        ),
+        // An invitation draws, not a puzzle.
+        Decision::Draw if room.cfg.tickets.invitations_required => refuse(
+            StatusCode::FORBIDDEN,
+            "this room takes invitation codes: POST code=... to /.wartesaal/invitation",
+        ),
+        // Anything else (no ticket, or one that brought them to the puzzle: used up,
+        // ended) draws anew.
+        Decision::Draw | Decision::Proxy { .. } | Decision::Admit { .. } => PuzzleDraw::Draws,
+    }
+}
+
+/// The challenge `body` (`challenge=…&nonce=…`) solves, checked and used up: its id and when
+/// it ends (Unix ms). `Err`: the status and text to refuse it with.
+fn solved_challenge(
+    room: &Room,
+    challenges: &Challenges,
+    body: &[u8],
+    now_s: u64,
+) -> Result<(u64, Millis), (StatusCode, &'static str)> {
+    let field = |name: &str| {
+        std::str::from_utf8(body).ok().and_then(|text| {
+            text.split('&')
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        })
+    };
+    let (Some(challenge), Some(nonce)) = (field("challenge"), field("nonce")) else {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "expected the form challenge=...&nonce=...",
+        ));
+    };
+    let refuse = |status, text| {
+        room.metrics.refused(Refused::ProofOfWork);
+        Err((status, text))
+    };
+    let (id, bits, until) = match room.keys.verify(challenge, now_s) {
+        // The difficulty it was issued with: a reload that changes the setting does not
+        // spoil puzzles being solved.
+        Ok(t) if t.kind == Kind::Challenge => (t.id, t.seq.min(255) as u8, t.expires_at * 1000),
+        Err(TokenError::Expired) => {
+            return refuse(
+                StatusCode::GONE,
+                "the challenge has expired; reload the page for a new one",
+            )
+        }
+        Ok(_) | Err(_) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "not a challenge handed out by this room",
+            )
+        }
+    };
+    match challenges.redeem(id, challenge, nonce, bits) {
+        Ok(()) => Ok((id, until)),
+        Err(Refusal::Wrong) => refuse(
+            StatusCode::FORBIDDEN,
+            "the nonce does not solve the challenge",
+        ),
+        Err(Refusal::Used) => refuse(
+            StatusCode::GONE,
+            "the challenge was used already; reload the page for a new one",
+        ),
     }
 }
 
@@ -425,7 +436,7 @@ fn internal_room<'a, B>(site: &'a Site, req: &Request<B>, visit: &Visit) -> Opti
     match wanted {
         Some(id) => site
             .room(id)
-            .filter(|r| r.cfg.hosts.iter().any(|h| h.matches(&visit.host))),
+            .filter(|r| r.cfg.scope.hosts.iter().any(|h| h.matches(&visit.host))),
         None => match site.route(&visit.host, &RequestPath::new("/")) {
             Some(Route::Protected(r) | Route::Unprotected(r)) => Some(r),
             None => None,

@@ -66,7 +66,7 @@ impl Gateway {
         }
         match drawn {
             Ok((drawn, figures)) => {
-                room.metrics.tickets_issued.inc();
+                room.metrics.line.tickets_issued.inc();
                 tracing::debug!(room = %room.cfg.id, seq = drawn.seq, admitted = drawn.admitted, "ticket drawn");
                 Ok(Issued::Drawn(drawn, figures))
             }

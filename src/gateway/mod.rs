@@ -275,7 +275,7 @@ impl Gateway {
             Decision::Admit { seq, place } => {
                 let started = room
                     .state
-                    .admit_session(place, room.cfg.issuance.passes_per_ticket, now)
+                    .admit_session(place, room.cfg.tickets.issuance.passes_per_ticket, now)
                     .await
                     .unwrap_or_else(|e| {
                         // The line holds while the shared state is away: in a moment.
@@ -284,7 +284,7 @@ impl Gateway {
                     });
                 match started {
                     SessionStart::New => {
-                        room.metrics.admitted.inc();
+                        room.metrics.line.admitted.inc();
                         Box::pin(self.admitted(room, req, visit, place, seq, now)).await
                     }
                     SessionStart::Existing => {
@@ -354,7 +354,7 @@ impl Gateway {
                 .map(|_| room.clear_cookie(visit.secure));
             return eligibility::ask(room, visit, visit.target(), now_s, None, clear);
         }
-        if room.cfg.invitations_required {
+        if room.cfg.tickets.invitations_required {
             // Only an invitation draws here: its form, with the JSON saying where it goes.
             let lang = visit.lang(room.cfg.language);
             if visit.wants_json {
@@ -409,14 +409,14 @@ impl Gateway {
             Err(refused) => return refused,
         };
         // Straight through: a number drawn after any pre-queue is its own place.
-        let passes = room.cfg.issuance.passes_per_ticket;
+        let passes = room.cfg.tickets.issuance.passes_per_ticket;
         if drawn.admitted
             && matches!(
                 room.state.admit_session(drawn.seq, passes, now).await,
                 Ok(SessionStart::New)
             )
         {
-            room.metrics.admitted.inc();
+            room.metrics.line.admitted.inc();
             return self
                 .admitted(room, req, visit, drawn.seq, drawn.seq, now)
                 .await;
@@ -477,7 +477,7 @@ impl Gateway {
             None => None,
         };
         // The booking site's proof that this visitor came through the line.
-        let admission = match (&room.cfg.admission_key, &on_pass) {
+        let admission = match (&room.cfg.forward.admission_key, &on_pass) {
             (Some(key), Some(p)) => {
                 let since = room.state.session_started(p.session).await.ok().flatten();
                 Some(crate::access::admission::header(
@@ -529,7 +529,7 @@ impl Gateway {
                 let (class, took) = match &e {
                     ProxyError::Timeout => (
                         Some(UpstreamClass::Timeout),
-                        Some(room.cfg.upstream_timeout),
+                        Some(room.cfg.forward.upstream_timeout),
                     ),
                     ProxyError::Upstream(_) => (Some(UpstreamClass::Error), None),
                     ProxyError::Saturated => (None, None),
@@ -574,7 +574,7 @@ impl Gateway {
         pass: Option<PassInFlight>,
         admission: Option<&str>,
     ) -> Result<(Response<Body>, bool), ProxyError> {
-        let idle = room.cfg.body_idle_timeout;
+        let idle = room.cfg.forward.body_idle_timeout;
         // A WebSocket handshake (or another switch of protocols) of someone let through.
         let upgrade = forward::upgrade_asked(&req);
         let on_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut req));
@@ -616,7 +616,7 @@ impl Gateway {
                 Some(_) => Box::pin(room.pool.upgrade(upstream_req)).await,
             }
         };
-        let answer = match tokio::time::timeout(room.cfg.upstream_timeout, sent).await {
+        let answer = match tokio::time::timeout(room.cfg.forward.upstream_timeout, sent).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(e)) => return Err(e.into()),
             Err(_) => return Err(ProxyError::Timeout),
@@ -673,10 +673,11 @@ impl Gateway {
     /// whether the upstream ended the session.
     fn clean(&self, room: &Room, headers: &mut HeaderMap) -> bool {
         let cleaned = forward::clean_response(headers);
-        if room.cfg.origin_header.is_some() || room.cfg.admission_key.is_some() {
+        if room.cfg.forward.origin_header.is_some() || room.cfg.forward.admission_key.is_some() {
             // The admission header's value differs per request: its name is enough.
             let secrets = [room
                 .cfg
+                .forward
                 .origin_header
                 .as_ref()
                 .map_or(&[][..], |h| h.value.as_bytes())];
@@ -702,7 +703,7 @@ impl Gateway {
     fn take_supply(&self, room: &Room, report: forward::SupplyReport) {
         let m = &room.metrics;
         if report.ignored > 0 {
-            m.supply_ignored.inc_by(report.ignored);
+            m.supply.supply_ignored.inc_by(report.ignored);
             tracing::warn!(room = %room.cfg.id, ignored = report.ignored, "supply header ignored: not a plain count within bounds, or sent twice");
         }
         let changes: Vec<Change> = report.changes.into_iter().flatten().collect();
@@ -711,7 +712,7 @@ impl Gateway {
         }
         for change in &changes {
             if let Change::Booked(n) = change {
-                m.bookings.inc_by(*n);
+                m.supply.bookings.inc_by(*n);
             }
         }
         let report = SupplyWork {
@@ -773,12 +774,13 @@ fn our_headers<'a>(room: &'a Room, admission: Option<&'a str>) -> forward::OurHe
     forward::OurHeaders {
         set: [
             room.cfg
+                .forward
                 .origin_header
                 .as_ref()
                 .map(|h| (&h.name, h.value.as_bytes())),
             admission.map(|text| (&forward::X_WARTESAAL_ADMISSION, text.as_bytes())),
         ],
-        dropped: room.cfg.bypass_header.as_ref().map(|h| &h.name),
+        dropped: room.cfg.scope.bypass_header.as_ref().map(|h| &h.name),
     }
 }
 

@@ -32,7 +32,7 @@ impl Gateway {
             return Reply::rejected(room, StatusCode::NOT_FOUND, "this room sends no e-mails");
         };
         let lang = visit.lang(room.cfg.language);
-        let count = |i: usize| room.metrics.notifications[i].inc();
+        let count = |i: usize| room.metrics.doors.notifications[i].inc();
         let answer = |status: StatusCode, answer: NotifyAnswer| Reply::Questions {
             room,
             status,

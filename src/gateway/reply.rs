@@ -110,23 +110,8 @@ impl<'a> Reply<'a> {
                 cookie,
                 now_s,
             } => {
-                let (body, content_type) = if visit.wants_json {
-                    (view.to_json(), "application/json")
-                } else {
-                    let words =
-                        page::WaitingPage::new(&room.cfg, lang, &view, now_s, visit.target());
-                    (
-                        page::waiting_page(room.templates.as_deref(), &words),
-                        "text/html; charset=utf-8",
-                    )
-                };
-                let mut resp = answer(room.cfg.queueing_status, content_type, body);
-                let h = resp.headers_mut();
-                h.insert(header::RETRY_AFTER, view.refresh_after_seconds.into());
-                if let Some(cookie) = cookie {
-                    h.append(header::SET_COOKIE, cookie);
-                }
-                (Some(room), Outcome::Waiting, resp)
+                let resp = waiting(room, &view, lang, now_s, visit);
+                (Some(room), Outcome::Waiting, with_cookie(resp, cookie))
             }
             Reply::Json {
                 room,
@@ -134,62 +119,19 @@ impl<'a> Reply<'a> {
                 cookie,
                 outcome,
             } => {
-                let mut resp = answer(StatusCode::OK, "application/json", view.to_json());
-                if let Some(cookie) = cookie {
-                    resp.headers_mut().append(header::SET_COOKIE, cookie);
-                }
-                (Some(room), outcome, resp)
+                let resp = answer(StatusCode::OK, "application/json", view.to_json());
+                (Some(room), outcome, with_cookie(resp, cookie))
             }
-            Reply::Limited { room, retry_after } => {
-                let lang = visit.lang(room.cfg.language);
-                let (body, content_type) = if visit.wants_json {
-                    (
-                        Bytes::from(
-                            serde_json::json!({
-                                "error": "too many new tickets from this address",
-                                "retry_after_seconds": retry_after,
-                            })
-                            .to_string(),
-                        ),
-                        "application/json",
-                    )
-                } else {
-                    (
-                        page::limited_page(
-                            &room.cfg,
-                            room.templates.as_deref(),
-                            lang,
-                            retry_after,
-                            visit.target(),
-                        ),
-                        "text/html; charset=utf-8",
-                    )
-                };
-                let mut resp = answer(StatusCode::TOO_MANY_REQUESTS, content_type, body);
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, retry_after.into());
-                (Some(room), Outcome::Rejected, resp)
-            }
-            Reply::Busy { room, cookie } => {
-                let lang = visit.lang(room.cfg.language);
-                let mut resp = answer(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "text/html; charset=utf-8",
-                    page::busy_page(
-                        &room.cfg,
-                        room.templates.as_deref(),
-                        lang,
-                        BUSY_RETRY_AFTER,
-                        visit.target(),
-                    ),
-                );
-                let h = resp.headers_mut();
-                h.insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
-                if let Some(cookie) = cookie {
-                    h.append(header::SET_COOKIE, cookie);
-                }
-                (Some(room), Outcome::Busy, resp)
-            }
+            Reply::Limited { room, retry_after } => (
+                Some(room),
+                Outcome::Rejected,
+                limited(room, retry_after, visit),
+            ),
+            Reply::Busy { room, cookie } => (
+                Some(room),
+                Outcome::Busy,
+                with_cookie(busy(room, visit), cookie),
+            ),
             Reply::Throttled { room } => {
                 let mut resp = plain(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -208,13 +150,10 @@ impl<'a> Reply<'a> {
                 location,
                 outcome,
             } => {
-                let mut resp = answer(status, "text/html; charset=utf-8", body);
-                let h = resp.headers_mut();
-                if let Some(cookie) = cookie {
-                    h.append(header::SET_COOKIE, cookie);
-                }
+                let mut resp =
+                    with_cookie(answer(status, "text/html; charset=utf-8", body), cookie);
                 if let Some(location) = location {
-                    h.insert(header::LOCATION, location);
+                    resp.headers_mut().insert(header::LOCATION, location);
                 }
                 (Some(room), outcome, resp)
             }
@@ -225,6 +164,82 @@ impl<'a> Reply<'a> {
         }
         response
     }
+}
+
+/// `resp` setting `cookie`, if there is one.
+fn with_cookie(mut resp: Response<Body>, cookie: Option<HeaderValue>) -> Response<Body> {
+    if let Some(cookie) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    resp
+}
+
+/// The waiting page (or its JSON), with the room's `queueing_status` and when to ask again.
+fn waiting(room: &Room, view: &View, lang: Lang, now_s: u64, visit: &Visit) -> Response<Body> {
+    let (body, content_type) = if visit.wants_json {
+        (view.to_json(), "application/json")
+    } else {
+        let words = page::WaitingPage::new(&room.cfg, lang, view, now_s, visit.target());
+        (
+            page::waiting_page(room.templates.as_deref(), &words),
+            "text/html; charset=utf-8",
+        )
+    };
+    let mut resp = answer(room.cfg.tickets.queueing_status, content_type, body);
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, view.refresh_after_seconds.into());
+    resp
+}
+
+/// 429 for too many new tickets from one address, with when to try again.
+fn limited(room: &Room, retry_after: u64, visit: &Visit) -> Response<Body> {
+    let lang = visit.lang(room.cfg.language);
+    let (body, content_type) = if visit.wants_json {
+        (
+            Bytes::from(
+                serde_json::json!({
+                    "error": "too many new tickets from this address",
+                    "retry_after_seconds": retry_after,
+                })
+                .to_string(),
+            ),
+            "application/json",
+        )
+    } else {
+        (
+            page::limited_page(
+                &room.cfg,
+                room.templates.as_deref(),
+                lang,
+                retry_after,
+                visit.target(),
+            ),
+            "text/html; charset=utf-8",
+        )
+    };
+    let mut resp = answer(StatusCode::TOO_MANY_REQUESTS, content_type, body);
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, retry_after.into());
+    resp
+}
+
+/// The busy page: 503, in a few seconds again.
+fn busy(room: &Room, visit: &Visit) -> Response<Body> {
+    let lang = visit.lang(room.cfg.language);
+    let mut resp = answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "text/html; charset=utf-8",
+        page::busy_page(
+            &room.cfg,
+            room.templates.as_deref(),
+            lang,
+            BUSY_RETRY_AFTER,
+            visit.target(),
+        ),
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, BUSY_RETRY_AFTER.into());
+    resp
 }
 
 /// A page or JSON answer that must never be cached.

@@ -9,6 +9,8 @@ use hyper::body::Incoming;
 
 use crate::access::code::{CodeError, Invitation};
 use crate::access::ticket::Kind;
+use crate::clock::Millis;
+use crate::config::Lang;
 use crate::metrics::Outcome;
 use crate::page::{self, RestoreError};
 use crate::site::{Room, Unrestorable};
@@ -70,7 +72,7 @@ impl Gateway {
             // Let in already: a code never trades a session for a place in line.
             return onward(room, None);
         }
-        let count = |i: usize| room.metrics.place_codes[i].inc();
+        let count = |i: usize| room.metrics.doors.place_codes[i].inc();
         if room
             .issuance
             .guesses
@@ -135,7 +137,7 @@ impl Gateway {
             return onward(room, None);
         }
         let figures = room.state.figures(now);
-        let count = |i: usize| room.metrics.notifications[i].inc();
+        let count = |i: usize| room.metrics.doors.notifications[i].inc();
         let lang = visit.lang(room.cfg.language);
         match room.keys.verify(link, now / 1000) {
             Ok(t) if t.kind == Kind::Link && t.id == figures.started_at && figures.holds(t.seq) => {
@@ -183,7 +185,7 @@ impl Gateway {
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Reply<'a> {
-        if !room.cfg.invitations_required {
+        if !room.cfg.tickets.invitations_required {
             return Reply::rejected(
                 room,
                 StatusCode::NOT_FOUND,
@@ -191,20 +193,8 @@ impl Gateway {
             );
         }
         let lang = visit.lang(room.cfg.language);
-        let form = |status: StatusCode, error: Option<RestoreError>| Reply::Questions {
-            room,
-            status,
-            body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, error),
-            cookie: None,
-            location: None,
-            outcome: if error.is_some() {
-                Outcome::Rejected
-            } else {
-                Outcome::Waiting
-            },
-        };
         match *req.method() {
-            Method::GET | Method::HEAD => return form(StatusCode::OK, None),
+            Method::GET | Method::HEAD => return invitation_form(room, lang, StatusCode::OK, None),
             Method::POST => {}
             _ => {
                 return Reply::rejected(
@@ -224,7 +214,7 @@ impl Gateway {
         };
         let now = self.clock.now_ms();
         let now_s = now / 1000;
-        let count = |result: usize| room.metrics.invitations[result].inc();
+        let count = |result: usize| room.metrics.doors.invitations[result].inc();
         let token = room.token(&headers, now_s);
         if holds_live_pass(room, &headers, now) {
             return onward(room, None);
@@ -243,7 +233,12 @@ impl Gateway {
             .is_err()
         {
             count(INVITE_LIMITED);
-            return form(StatusCode::TOO_MANY_REQUESTS, Some(RestoreError::Limited));
+            return invitation_form(
+                room,
+                lang,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(RestoreError::Limited),
+            );
         }
         let text = std::str::from_utf8(&body).unwrap_or("");
         let invitation = field(text, "code")
@@ -266,65 +261,12 @@ impl Gateway {
                     CodeError::Expired => (INVITE_EXPIRED, StatusCode::GONE, RestoreError::Expired),
                 };
                 count(i);
-                return form(status, Some(error));
+                return invitation_form(room, lang, status, Some(error));
             }
         };
-        let figures = room.state.figures(now);
-        let seq = match room.state.invited(invitation.index).await {
-            Err(e) => {
-                tracing::warn!(room = %room.cfg.id, error = %e, "cannot look up an invitation");
-                return Reply::refused(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the waiting room cannot check invitations just now; try again in a minute",
-                );
-            }
-            // Entered again: that ticket's place, while it holds.
-            Ok(Some(seq)) => {
-                if room.restorable(seq, &figures).is_err() {
-                    count(INVITE_USED);
-                    return form(StatusCode::GONE, Some(RestoreError::Used));
-                }
-                count(INVITE_RESTORED);
-                seq
-            }
-            Ok(None) => {
-                if figures.closed_to_newcomers() {
-                    return Reply::rejected(
-                        room,
-                        StatusCode::CONFLICT,
-                        "the room takes no new tickets now; the page says why",
-                    );
-                }
-                // The form's own cookie holds no answer: an invitation is the only door here.
-                let drawn = match self.issue(room, visit, None, None, now).await {
-                    Ok(Issued::Drawn(drawn, _)) => drawn,
-                    Ok(Issued::Again(seq)) => {
-                        return onward(
-                            room,
-                            Some(room.ticket_cookie(seq, now_s, now_s, visit.secure)),
-                        )
-                    }
-                    Err(refused) => return refused,
-                };
-                match room.state.invite(invitation.index, drawn.seq, now).await {
-                    Ok(kept) => {
-                        count(if kept == drawn.seq {
-                            INVITE_DRAWN
-                        } else {
-                            INVITE_RESTORED
-                        });
-                        kept
-                    }
-                    Err(e) => {
-                        // Not recorded: no ticket either, or the code could draw again.
-                        tracing::warn!(room = %room.cfg.id, error = %e, "cannot record an invitation");
-                        return Reply::refused(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "the waiting room cannot check invitations just now; try again in a minute",
-                        );
-                    }
-                }
-            }
+        let seq = match self.invited_place(room, visit, invitation.index, now).await {
+            Ok(seq) => seq,
+            Err(reply) => return reply,
         };
         tracing::debug!(room = %room.cfg.id, seq, "ticket by invitation");
         let started_at = room.state.figures(now).started_at;
@@ -333,6 +275,112 @@ impl Gateway {
             Some(room.ticket_cookie(seq, started_at, now_s, visit.secure)),
         )
     }
+
+    /// The place invitation `index` stands for: the ticket it drew before, while that place
+    /// holds, or one drawn for it now. `Err` is the answer instead.
+    async fn invited_place<'a>(
+        &self,
+        room: &'a Room,
+        visit: &Visit,
+        index: u64,
+        now: Millis,
+    ) -> Result<u64, Reply<'a>> {
+        let count = |result: usize| room.metrics.doors.invitations[result].inc();
+        let figures = room.state.figures(now);
+        match room.state.invited(index).await {
+            Err(e) => {
+                tracing::warn!(room = %room.cfg.id, error = %e, "cannot look up an invitation");
+                Err(invitations_unavailable())
+            }
+            // Entered again: that ticket's place, while it holds.
+            Ok(Some(seq)) => {
+                if room.restorable(seq, &figures).is_err() {
+                    count(INVITE_USED);
+                    let lang = visit.lang(room.cfg.language);
+                    return Err(invitation_form(
+                        room,
+                        lang,
+                        StatusCode::GONE,
+                        Some(RestoreError::Used),
+                    ));
+                }
+                count(INVITE_RESTORED);
+                Ok(seq)
+            }
+            Ok(None) if figures.closed_to_newcomers() => Err(Reply::rejected(
+                room,
+                StatusCode::CONFLICT,
+                "the room takes no new tickets now; the page says why",
+            )),
+            Ok(None) => self.draw_invited(room, visit, index, now).await,
+        }
+    }
+
+    /// A new ticket for invitation `index`, recorded so that the code draws no other.
+    async fn draw_invited<'a>(
+        &self,
+        room: &'a Room,
+        visit: &Visit,
+        index: u64,
+        now: Millis,
+    ) -> Result<u64, Reply<'a>> {
+        // The form's own cookie holds no answer: an invitation is the only door here.
+        let drawn = match self.issue(room, visit, None, None, now).await {
+            Ok(Issued::Drawn(drawn, _)) => drawn,
+            Ok(Issued::Again(seq)) => {
+                let now_s = now / 1000;
+                return Err(onward(
+                    room,
+                    Some(room.ticket_cookie(seq, now_s, now_s, visit.secure)),
+                ));
+            }
+            Err(refused) => return Err(refused),
+        };
+        match room.state.invite(index, drawn.seq, now).await {
+            Ok(kept) => {
+                let result = if kept == drawn.seq {
+                    INVITE_DRAWN
+                } else {
+                    INVITE_RESTORED
+                };
+                room.metrics.doors.invitations[result].inc();
+                Ok(kept)
+            }
+            Err(e) => {
+                // Not recorded: no ticket either, or the code could draw again.
+                tracing::warn!(room = %room.cfg.id, error = %e, "cannot record an invitation");
+                Err(invitations_unavailable())
+            }
+        }
+    }
+}
+
+/// The invitation form, with what was wrong with the code entered, if anything.
+fn invitation_form(
+    room: &Room,
+    lang: Lang,
+    status: StatusCode,
+    error: Option<RestoreError>,
+) -> Reply<'_> {
+    Reply::Questions {
+        room,
+        status,
+        body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, error),
+        cookie: None,
+        location: None,
+        outcome: if error.is_some() {
+            Outcome::Rejected
+        } else {
+            Outcome::Waiting
+        },
+    }
+}
+
+fn invitations_unavailable() -> Reply<'static> {
+    Reply::refused(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the waiting room cannot check invitations just now; try again in a minute",
+    )
 }
 
 /// Whether the request carries a pass of this room whose session is live.
@@ -350,7 +398,8 @@ pub(super) fn onward(room: &Room, cookie: Option<HeaderValue>) -> Reply<'_> {
         body: bytes::Bytes::new(),
         cookie,
         location: Some(
-            HeaderValue::from_str(&room.cfg.path_prefix).unwrap_or(HeaderValue::from_static("/")),
+            HeaderValue::from_str(&room.cfg.scope.path_prefix)
+                .unwrap_or(HeaderValue::from_static("/")),
         ),
         outcome: Outcome::Waiting,
     }

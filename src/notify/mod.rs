@@ -253,10 +253,10 @@ impl Notifier {
         to: &str,
         now: Millis,
     ) -> Result<Message, LetterError> {
-        let link = format!("{}{}", self.cfg.public_url, room.path_prefix);
+        let link = format!("{}{}", self.cfg.public_url, room.scope.path_prefix);
         let until = now
             + self.cfg.lead_time.as_millis() as Millis
-            + room.hold_place_for.as_millis() as Millis;
+            + room.tickets.hold_place_for.as_millis() as Millis;
         let letter = crate::page::letter(room, room.language, None, &link, until, false);
         let to: Mailbox = to.parse().map_err(|source| LetterError::NotAnAddress {
             to: to.to_string(),

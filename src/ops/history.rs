@@ -50,7 +50,7 @@ impl History {
             let m = &room.metrics;
             let counts = m.upstream_counts();
             let now_counters = Counters {
-                admitted: m.admitted.get(),
+                admitted: m.line.admitted.get(),
                 latency_sum: m.upstream_duration.get_sample_sum(),
                 latency_count: m.upstream_duration.get_sample_count(),
                 exchanges: counts.iter().sum(),

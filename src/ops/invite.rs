@@ -64,7 +64,7 @@ pub fn run(
     let Some(cfg) = config.rooms.iter().find(|r| r.id == room) else {
         return Err(InviteError::NoRoom(room.to_string()));
     };
-    if !cfg.invitations_required {
+    if !cfg.tickets.invitations_required {
         return Err(InviteError::NoInvitations(room.to_string()));
     }
     if count == 0 || count > MAX_COUNT {

@@ -178,7 +178,7 @@ impl Ops {
         let figures = room.state.figures(now);
         let lead_ms = notifier.cfg.lead_time.as_millis() as Millis;
         let mut sending = JoinSet::new();
-        let count = |i: usize| room.metrics.notifications[i].inc();
+        let count = |i: usize| room.metrics.doors.notifications[i].inc();
         for letter in page {
             match rounds.tries.get(&letter.seq) {
                 Some(Tries::Sent) => {
@@ -202,7 +202,7 @@ impl Ops {
             let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language);
             // Held while away: the link gives the place back for lead_time and
             // hold_place_for after the e-mail went out, however the line moves meanwhile.
-            let until = now + lead_ms + room.cfg.hold_place_for.as_millis() as Millis;
+            let until = now + lead_ms + room.cfg.tickets.hold_place_for.as_millis() as Millis;
             let line = figures.started_at;
             let link = notifier.link(&id, &room.keys, letter.seq, line, until);
             let code = room.place_code(letter.seq, &figures);
@@ -256,7 +256,7 @@ impl Ops {
     ) {
         let id = &room.cfg.id;
         let now = self.gateway.clock.now_ms();
-        let count = |i: usize| room.metrics.notifications[i].inc();
+        let count = |i: usize| room.metrics.doors.notifications[i].inc();
         match sent {
             Ok(()) => {
                 count(notified::SENT);

@@ -107,25 +107,26 @@ impl Ops {
                 tracing::info!(room = %room.cfg.id, rate, "adaptive rate {change}");
             }
             let figures = room.state.figures(now);
-            let m = &room.metrics;
-            m.queue_waiting.set(figures.waiting() as i64);
-            m.active_sessions.set(figures.active as i64);
-            m.admit_rate.set(figures.effective_rate());
-            m.queue_issued
+            let (line, supply) = (&room.metrics.line, &room.metrics.supply);
+            line.queue_waiting.set(figures.waiting() as i64);
+            line.active_sessions.set(figures.active as i64);
+            line.admit_rate.set(figures.effective_rate());
+            line.queue_issued
                 .set(figures.issued.saturating_sub(figures.base) as i64);
-            m.queue_cursor
+            line.queue_cursor
                 .set(figures.cursor.saturating_sub(figures.base) as i64);
             let floor = figures
                 .limits
                 .adaptive
                 .filter(|_| figures.adaptive == Some(true));
-            m.admit_rate_floor
+            line.admit_rate_floor
                 .set(floor.map_or(0.0, |a| a.min_per_minute));
-            m.show_up_ratio.set(figures.show_share);
-            m.supply_remaining
+            line.show_up_ratio.set(figures.show_share);
+            supply
+                .supply_remaining
                 .set(figures.supply.map_or(-1, |s| s.remaining as i64));
-            m.sold_out.set(i64::from(figures.sold_out()));
-            m.estimated_wait
+            supply.sold_out.set(i64::from(figures.sold_out()));
+            line.estimated_wait
                 .set(figures.wait_for_newcomer().map_or(0, |w| w.seconds) as f64);
         }
         self.history.sample(&site, now);

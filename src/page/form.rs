@@ -31,10 +31,8 @@ pub struct FormPage<'a> {
     pub status: Option<String>,
     /// Why the form is shown again.
     pub error: Option<String>,
-    /// The form, if the page has one: where it is sent, its one field and its button.
-    pub action: Option<String>,
-    pub field: Option<Field>,
-    pub submit: &'static str,
+    #[serde(flatten)]
+    pub form: OneField,
     /// A sentence under the form (what is kept of an e-mail address, and for how long).
     pub note: Option<&'static str>,
     /// A link back to the waiting page.
@@ -42,6 +40,15 @@ pub struct FormPage<'a> {
     pub back_label: &'static str,
     pub switch: LanguageSwitch,
     pub stylesheet: &'static str,
+}
+
+/// The form, if the page has one: where it is sent, its one field and its button. A template
+/// sees these among the page's own variables.
+#[derive(Debug, Serialize)]
+pub struct OneField {
+    pub action: Option<String>,
+    pub field: Option<Field>,
+    pub submit: &'static str,
 }
 
 /// The form's one field. Keep its `name`: the gateway reads it.
@@ -139,7 +146,7 @@ pub fn form_page(templates: Option<&Templates>, page: &FormPage) -> Bytes {
             escape(text)
         );
     }
-    if let (Some(action), Some(field)) = (&page.action, &page.field) {
+    if let (Some(action), Some(field)) = (&page.form.action, &page.form.field) {
         let _ = write!(
             out,
             "<form class=\"ws-form ws-{}\" method=\"post\" action=\"{}\">",
@@ -150,7 +157,7 @@ pub fn form_page(templates: Option<&Templates>, page: &FormPage) -> Bytes {
         let _ = write!(
             out,
             "<button type=\"submit\">{}</button></form>",
-            escape(page.submit)
+            escape(page.form.submit)
         );
     }
     if let Some(note) = page.note {

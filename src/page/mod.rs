@@ -20,7 +20,7 @@ pub mod templates;
 mod texts;
 
 pub use form::{form_page, sample_forms, Field, FormPage};
-pub use notify::{letter, notify_page, Letter, NotifyAnswer};
+pub use notify::{letter, notify_page, LetterText, NotifyAnswer};
 pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
 pub use restore::{invitation_page, restore_page, RestoreError};
 use templates::Templates;
@@ -391,7 +391,7 @@ fn schedule_texts(
     schedule: &Schedule,
     state: RoomStateName,
 ) -> (&'static str, String) {
-    let t = texts(lang);
+    let t = &texts(lang).opening;
     let w = schedule.window;
     // In the room's time zone if it names one, else in the offset the times were written in.
     let local = |at: u64| {
@@ -444,32 +444,32 @@ impl<'a> WaitingPage<'a> {
         now_unix: u64,
         back: &str,
     ) -> WaitingPage<'a> {
-        let t = texts(lang);
+        let (t, st) = (texts(lang), &texts(lang).states);
         let (ct, nt) = (restore::code_texts(lang), notify::notify_texts(lang));
         let (heading, note) = match (view.state, &room.schedule) {
-            _ if view.puzzle.challenge.is_some() => (t.pow_title, None),
-            (RoomStateName::Paused, _) => (t.paused_title, Some(t.paused_body.to_string())),
-            (RoomStateName::Held, _) => (t.held_title, Some(t.held_body.to_string())),
-            (RoomStateName::Closed, _) => (t.closed_title, Some(t.closed_body.to_string())),
-            (RoomStateName::SoldOut, _) => (t.sold_out_title, Some(t.sold_out_body.to_string())),
+            _ if view.puzzle.challenge.is_some() => (t.puzzle.pow_title, None),
+            (RoomStateName::Paused, _) => (st.paused_title, Some(st.paused_body.to_string())),
+            (RoomStateName::Held, _) => (st.held_title, Some(st.held_body.to_string())),
+            (RoomStateName::Closed, _) => (st.closed_title, Some(st.closed_body.to_string())),
+            (RoomStateName::SoldOut, _) => (st.sold_out_title, Some(st.sold_out_body.to_string())),
             (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
                 let (title, note) = schedule_texts(lang, room, schedule, state);
                 (title, Some(note))
             }
-            (_, _) => (t.waiting_title, None),
+            (_, _) => (t.line.waiting_title, None),
         };
         let mut advice = match view.state {
             _ if view.puzzle.challenge.is_some() => vec![],
-            RoomStateName::Open => vec![t.keep_open, t.your_turn],
-            RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.refreshes],
-            RoomStateName::SoldOut if view.position.is_some() => vec![t.sold_out_kept],
+            RoomStateName::Open => vec![t.line.keep_open, t.line.your_turn],
+            RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.line.refreshes],
+            RoomStateName::SoldOut if view.position.is_some() => vec![t.supply.sold_out_kept],
             RoomStateName::Paused
             | RoomStateName::Held
             | RoomStateName::Closed
             | RoomStateName::SoldOut => vec![],
         };
         if view.supply.chance == Some(Chance::Unlikely) && view.state != RoomStateName::SoldOut {
-            advice.insert(0, t.unlikely_advice);
+            advice.insert(0, t.supply.unlikely_advice);
         }
         let sold_out = view.state == RoomStateName::SoldOut;
         // Said where the view says so: once sold out, with a `next_release`.
@@ -480,8 +480,8 @@ impl<'a> WaitingPage<'a> {
         let next_release_text =
             release.map(|(at, offset)| next_release_words(lang, room, at, offset));
         let release_in_text = release.map(|_| match &view.supply.next_release_text {
-            Some(words) => t.release_in.replace("{}", words),
-            None => t.release_due.to_string(),
+            Some(words) => t.supply.release_in.replace("{}", words),
+            None => t.supply.release_due.to_string(),
         });
         let placed_with_supply = view.position.is_some() && view.supply.supply_remaining.is_some();
         let placed = view.position.zip(view.ahead);
@@ -494,23 +494,23 @@ impl<'a> WaitingPage<'a> {
             page_title: format!("{heading} – {}", room.title),
             note,
             message: view.message.as_deref().filter(|m| !m.is_empty()),
-            position_label: t.your_number,
+            position_label: t.line.your_number,
             position: view.position,
             position_text: placed.map(|(p, _)| format_number(lang, p)),
             ahead: view.ahead,
             ahead_text: placed.map(|(_, a)| ahead_text(lang, a)),
             estimate_text: placed
                 .and(view.eta.text.as_ref())
-                .map(|e| t.estimate.replace("{}", e)),
+                .map(|e| t.line.estimate.replace("{}", e)),
             opens_in_text: view
                 .opening
                 .opens_in_text
                 .as_ref()
-                .map(|e| t.opens_in.replace("{}", e)),
+                .map(|e| t.opening.opens_in.replace("{}", e)),
             prequeue_text: view
                 .opening
                 .prequeue_size
-                .map(|n| t.prequeue_size.replace("{}", &people(lang, n))),
+                .map(|n| t.opening.prequeue_size.replace("{}", &people(lang, n))),
             supply_text: view.supply.supply_text.clone().filter(|_| !sold_out),
             chance_text: view
                 .supply
@@ -521,7 +521,7 @@ impl<'a> WaitingPage<'a> {
             next_release_text,
             release_in_text,
             advice,
-            updated_label: t.updated,
+            updated_label: t.line.updated,
             updated_time: clock_words(lang, room, now_unix),
             updated_unix: now_unix,
             time_zone: room.time_zone.as_ref().map(|tz| tz.name()),
@@ -533,11 +533,11 @@ impl<'a> WaitingPage<'a> {
                     view.position.unwrap_or(now_unix),
                 )
             }),
-            admitted_text: t.admitted,
+            admitted_text: t.line.admitted,
             challenge: view.puzzle.challenge.as_deref(),
             proof_of_work_bits: view.puzzle.proof_of_work_bits,
-            pow_working: t.pow_working,
-            pow_needs_script: t.pow_needs_script,
+            pow_working: t.puzzle.pow_working,
+            pow_needs_script: t.puzzle.pow_needs_script,
             place_code: view.doors.place_code.as_deref(),
             place_code_label: ct.label,
             place_code_text: ct.explain,
@@ -712,7 +712,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
 }
 
 fn ahead_text(lang: Lang, ahead: u64) -> String {
-    let t = texts(lang);
+    let t = &texts(lang).line;
     match ahead {
         0 => t.nobody_ahead.to_string(),
         1 => t.ahead_one.to_string(),
@@ -788,13 +788,13 @@ impl<'a> NoticePage<'a> {
     }
 
     pub fn busy(room: &'a RoomConfig, lang: Lang, retry_after: u64, back: &str) -> Self {
-        let t = texts(lang);
+        let t = &texts(lang).notices;
         let note = t.busy_body.to_string();
         NoticePage::new(room, lang, "busy", t.busy_title, note, retry_after, back)
     }
 
     pub fn limited(room: &'a RoomConfig, lang: Lang, retry_after: u64, back: &str) -> Self {
-        let t = texts(lang);
+        let t = &texts(lang).notices;
         let note = t.limited_body.replace("{}", &retry_after.to_string());
         NoticePage::new(
             room,

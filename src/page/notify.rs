@@ -10,18 +10,25 @@ use crate::clock::Millis;
 use crate::config::{Lang, RoomConfig};
 use crate::queue::schedule::local_time;
 
-use super::form::{form_page, Field, FormPage};
+use super::form::{form_page, Field, FormPage, OneField};
 use super::templates::Templates;
 use super::texts::day_and_time;
 use super::{escape, room_offset, LanguageSwitch, STYLESHEET};
 
 pub(super) struct NotifyTexts {
+    // The e-mail field on the waiting page.
     pub(super) label: &'static str,
     pub(super) explain: &'static str,
     pub(super) field: &'static str,
     pub(super) submit: &'static str,
     /// What is stored and for how long, right under the field.
     pub(super) privacy: &'static str,
+    answers: AnswerTexts,
+    letter: LetterTexts,
+}
+
+/// The page that answers the e-mail field.
+struct AnswerTexts {
     thanks: &'static str,
     thanks_text: &'static str,
     back: &'static str,
@@ -31,14 +38,18 @@ pub(super) struct NotifyTexts {
     no_place: &'static str,
     called: &'static str,
     unavailable: &'static str,
+}
+
+/// The e-mail.
+struct LetterTexts {
     subject_soon: &'static str,
     subject_now: &'static str,
-    mail_soon: &'static str,
-    mail_now: &'static str,
-    mail_link: &'static str,
-    mail_until: &'static str,
-    mail_code: &'static str,
-    mail_footer: &'static str,
+    soon: &'static str,
+    now: &'static str,
+    link: &'static str,
+    until: &'static str,
+    code: &'static str,
+    footer: &'static str,
 }
 
 const DE: NotifyTexts = NotifyTexts {
@@ -50,31 +61,36 @@ const DE: NotifyTexts = NotifyTexts {
     submit: "Benachrichtigen",
     privacy: "Wir speichern Ihre Adresse nur, bis diese eine E-Mail verschickt ist, und löschen \
               sie danach.",
-    thanks: "Wir schreiben Ihnen",
-    thanks_text: "Kurz bevor Sie an der Reihe sind, schicken wir eine E-Mail an {}. Sie können \
-                  diese Seite jetzt schließen; Ihr Platz bleibt Ihnen.",
-    back: "Zurück zur Warteseite",
-    invalid: "Das sieht nicht wie eine E-Mail-Adresse aus. Bitte prüfen Sie Ihre Eingabe.",
-    already: "Für diesen Platz ist schon eine E-Mail-Adresse vorgemerkt. Wir schreiben nur \
-              einmal.",
-    limited: "Gerade kamen zu viele Anmeldungen von Ihrem Anschluss oder für diese Adresse. \
-              Bitte versuchen Sie es in einer Stunde noch einmal, oder lassen Sie die Seite \
-              offen.",
-    no_place: "Sie haben noch keinen Platz in der Warteschlange. Öffnen Sie zuerst die \
-               Warteseite.",
-    called: "Sie sind schon an der Reihe. Öffnen Sie die Warteseite, dann kommen Sie hinein.",
-    unavailable: "Gerade können wir keine Adresse annehmen. Bitte lassen Sie die Warteseite \
+    answers: AnswerTexts {
+        thanks: "Wir schreiben Ihnen",
+        thanks_text:
+            "Kurz bevor Sie an der Reihe sind, schicken wir eine E-Mail an {}. Sie können \
+             diese Seite jetzt schließen; Ihr Platz bleibt Ihnen.",
+        back: "Zurück zur Warteseite",
+        invalid: "Das sieht nicht wie eine E-Mail-Adresse aus. Bitte prüfen Sie Ihre Eingabe.",
+        already: "Für diesen Platz ist schon eine E-Mail-Adresse vorgemerkt. Wir schreiben nur \
+                  einmal.",
+        limited: "Gerade kamen zu viele Anmeldungen von Ihrem Anschluss oder für diese Adresse. \
+                  Bitte versuchen Sie es in einer Stunde noch einmal, oder lassen Sie die Seite \
                   offen.",
-    subject_soon: "Sie sind bald an der Reihe",
-    subject_now: "Sie sind an der Reihe",
-    mail_soon: "Sie warten in der Warteschlange von „{}“ und sind bald an der Reihe.",
-    mail_now: "Sie warten in der Warteschlange von „{}“ und sind jetzt an der Reihe.",
-    mail_link: "Öffnen Sie diesen Link, um auf Ihren Platz zurückzukehren. Sobald Sie an der \
-                Reihe sind, werden Sie eingelassen:",
-    mail_until: "Der Link hält Ihren Platz bis {}. Danach verfällt er.",
-    mail_code: "Ihr Platzcode: {}",
-    mail_footer: "Ihre E-Mail-Adresse haben wir mit dem Versand dieser Nachricht gelöscht. \
-                  Diese E-Mail wurde automatisch verschickt; Antworten darauf liest niemand.",
+        no_place: "Sie haben noch keinen Platz in der Warteschlange. Öffnen Sie zuerst die \
+                   Warteseite.",
+        called: "Sie sind schon an der Reihe. Öffnen Sie die Warteseite, dann kommen Sie hinein.",
+        unavailable: "Gerade können wir keine Adresse annehmen. Bitte lassen Sie die Warteseite \
+                      offen.",
+    },
+    letter: LetterTexts {
+        subject_soon: "Sie sind bald an der Reihe",
+        subject_now: "Sie sind an der Reihe",
+        soon: "Sie warten in der Warteschlange von „{}“ und sind bald an der Reihe.",
+        now: "Sie warten in der Warteschlange von „{}“ und sind jetzt an der Reihe.",
+        link: "Öffnen Sie diesen Link, um auf Ihren Platz zurückzukehren. Sobald Sie an der \
+               Reihe sind, werden Sie eingelassen:",
+        until: "Der Link hält Ihren Platz bis {}. Danach verfällt er.",
+        code: "Ihr Platzcode: {}",
+        footer: "Ihre E-Mail-Adresse haben wir mit dem Versand dieser Nachricht gelöscht. \
+                 Diese E-Mail wurde automatisch verschickt; Antworten darauf liest niemand.",
+    },
 };
 
 const EN: NotifyTexts = NotifyTexts {
@@ -84,27 +100,31 @@ const EN: NotifyTexts = NotifyTexts {
     field: "Your e-mail address",
     submit: "Notify me",
     privacy: "We keep your address only until this one e-mail is sent, then delete it.",
-    thanks: "We will write to you",
-    thanks_text: "Shortly before it is your turn we send an e-mail to {}. You may close this \
-                  page now; your place stays yours.",
-    back: "Back to the waiting page",
-    invalid: "That does not look like an e-mail address. Please check what you entered.",
-    already: "An e-mail address is noted for this place already. We write only once.",
-    limited: "Too many sign-ups came from your connection or for this address just now. \
-              Please try again in an hour, or keep this page open.",
-    no_place: "You have no place in the queue yet. Please open the waiting page first.",
-    called: "It is your turn already. Open the waiting page and you will be let in.",
-    unavailable: "We cannot take an address just now. Please keep the waiting page open.",
-    subject_soon: "It is nearly your turn",
-    subject_now: "It is your turn",
-    mail_soon: "You are waiting in the queue of “{}”, and it is nearly your turn.",
-    mail_now: "You are waiting in the queue of “{}”, and it is your turn now.",
-    mail_link: "Open this link to go back to your place. As soon as it is your turn, you are \
-                let in:",
-    mail_until: "The link holds your place until {}. After that it lapses.",
-    mail_code: "Your place code: {}",
-    mail_footer: "We deleted your e-mail address when we sent this message. It was sent \
-                  automatically; nobody reads replies to it.",
+    answers: AnswerTexts {
+        thanks: "We will write to you",
+        thanks_text: "Shortly before it is your turn we send an e-mail to {}. You may close this \
+                      page now; your place stays yours.",
+        back: "Back to the waiting page",
+        invalid: "That does not look like an e-mail address. Please check what you entered.",
+        already: "An e-mail address is noted for this place already. We write only once.",
+        limited: "Too many sign-ups came from your connection or for this address just now. \
+                  Please try again in an hour, or keep this page open.",
+        no_place: "You have no place in the queue yet. Please open the waiting page first.",
+        called: "It is your turn already. Open the waiting page and you will be let in.",
+        unavailable: "We cannot take an address just now. Please keep the waiting page open.",
+    },
+    letter: LetterTexts {
+        subject_soon: "It is nearly your turn",
+        subject_now: "It is your turn",
+        soon: "You are waiting in the queue of “{}”, and it is nearly your turn.",
+        now: "You are waiting in the queue of “{}”, and it is your turn now.",
+        link: "Open this link to go back to your place. As soon as it is your turn, you are \
+               let in:",
+        until: "The link holds your place until {}. After that it lapses.",
+        code: "Your place code: {}",
+        footer: "We deleted your e-mail address when we sent this message. It was sent \
+                 automatically; nobody reads replies to it.",
+    },
 };
 
 pub(super) fn notify_texts(lang: Lang) -> &'static NotifyTexts {
@@ -145,13 +165,17 @@ pub(super) fn notify_form_page<'a>(
 ) -> FormPage<'a> {
     let t = notify_texts(lang);
     let (heading, status, error) = match answer {
-        NotifyAnswer::Noted(to) => (t.thanks, Some(t.thanks_text.replace("{}", to)), None),
-        NotifyAnswer::Invalid => (t.label, None, Some(t.invalid)),
-        NotifyAnswer::Already => (t.label, None, Some(t.already)),
-        NotifyAnswer::Limited => (t.label, None, Some(t.limited)),
-        NotifyAnswer::NoPlace => (t.label, None, Some(t.no_place)),
-        NotifyAnswer::Called => (t.label, None, Some(t.called)),
-        NotifyAnswer::Unavailable => (t.label, None, Some(t.unavailable)),
+        NotifyAnswer::Noted(to) => (
+            t.answers.thanks,
+            Some(t.answers.thanks_text.replace("{}", to)),
+            None,
+        ),
+        NotifyAnswer::Invalid => (t.label, None, Some(t.answers.invalid)),
+        NotifyAnswer::Already => (t.label, None, Some(t.answers.already)),
+        NotifyAnswer::Limited => (t.label, None, Some(t.answers.limited)),
+        NotifyAnswer::NoPlace => (t.label, None, Some(t.answers.no_place)),
+        NotifyAnswer::Called => (t.label, None, Some(t.answers.called)),
+        NotifyAnswer::Unavailable => (t.label, None, Some(t.answers.unavailable)),
     };
     // Shown again where a second try can help.
     let again = matches!(answer, NotifyAnswer::Invalid | NotifyAnswer::Limited);
@@ -164,13 +188,15 @@ pub(super) fn notify_form_page<'a>(
         intro: None,
         status,
         error: error.map(str::to_string),
-        action: again.then(|| format!("/.wartesaal/notify?room={}", room.id)),
-        field: again.then(|| Field::email(t.field)),
-        submit: t.submit,
+        form: OneField {
+            action: again.then(|| format!("/.wartesaal/notify?room={}", room.id)),
+            field: again.then(|| Field::email(t.field)),
+            submit: t.submit,
+        },
         note: again.then_some(t.privacy),
-        back_href: Some(&room.path_prefix),
-        back_label: t.back,
-        switch: LanguageSwitch::new(lang, &room.path_prefix),
+        back_href: Some(&room.scope.path_prefix),
+        back_label: t.answers.back,
+        switch: LanguageSwitch::new(lang, &room.scope.path_prefix),
         stylesheet: STYLESHEET,
     }
 }
@@ -191,7 +217,7 @@ pub(super) fn notify_form(out: &mut String, t: &NotifyTexts, action: &str) {
 }
 
 /// The e-mail's subject and plain-text body.
-pub struct Letter {
+pub struct LetterText {
     pub subject: String,
     pub body: String,
 }
@@ -205,7 +231,7 @@ pub fn letter(
     link: &str,
     until: Millis,
     called: bool,
-) -> Letter {
+) -> LetterText {
     let t = notify_texts(lang);
     let (offset, known) = room_offset(room, until / 1000);
     let mut until_words = day_and_time(lang, &local_time(until, offset));
@@ -213,23 +239,23 @@ pub fn letter(
         until_words.push_str(" UTC");
     }
     let (subject, opening) = if called {
-        (t.subject_now, t.mail_now)
+        (t.letter.subject_now, t.letter.now)
     } else {
-        (t.subject_soon, t.mail_soon)
+        (t.letter.subject_soon, t.letter.soon)
     };
     let mut body = String::with_capacity(1024);
     let _ = write!(
         body,
         "{}\r\n\r\n{}\r\n{link}\r\n\r\n{}\r\n",
         opening.replace("{}", &room.title),
-        t.mail_link,
-        t.mail_until.replace("{}", &until_words),
+        t.letter.link,
+        t.letter.until.replace("{}", &until_words),
     );
     if let Some(code) = code {
-        let _ = write!(body, "\r\n{}\r\n", t.mail_code.replace("{}", code));
+        let _ = write!(body, "\r\n{}\r\n", t.letter.code.replace("{}", code));
     }
-    let _ = write!(body, "\r\n-- \r\n{}\r\n", t.mail_footer);
-    Letter {
+    let _ = write!(body, "\r\n-- \r\n{}\r\n", t.letter.footer);
+    LetterText {
         subject: format!("{subject}: {}", room.title),
         body,
     }

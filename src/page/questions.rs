@@ -94,6 +94,17 @@ pub struct QuestionsPage<'a> {
     pub heading: &'static str,
     pub page_title: String,
     pub intro: &'static str,
+    #[serde(flatten)]
+    pub form: QuestionsForm<'a>,
+    #[serde(flatten)]
+    pub answered_no: AnsweredNo<'a>,
+    pub switch: LanguageSwitch,
+    pub stylesheet: &'static str,
+}
+
+/// The form itself. A template sees these among the page's own variables.
+#[derive(Debug, Serialize)]
+pub struct QuestionsForm<'a> {
     /// Why the form is shown again, if it is.
     pub error: Option<&'static str>,
     /// Where the form is sent (POST).
@@ -105,13 +116,16 @@ pub struct QuestionsPage<'a> {
     pub yes_label: &'static str,
     pub no_label: &'static str,
     pub submit_label: &'static str,
-    /// After a "no": what each question answered "no" says instead.
+}
+
+/// What the page says after a "no". A template sees these among the page's own variables.
+#[derive(Debug, Serialize)]
+pub struct AnsweredNo<'a> {
+    /// What each question answered "no" says instead.
     pub otherwise: Vec<&'a str>,
-    /// After a "no": the link back to the form.
+    /// The link back to the form.
     pub change_label: &'static str,
     pub change_href: &'a str,
-    pub switch: LanguageSwitch,
-    pub stylesheet: &'static str,
 }
 
 impl<'a> QuestionsPage<'a> {
@@ -125,12 +139,13 @@ impl<'a> QuestionsPage<'a> {
     ) -> QuestionsPage<'a> {
         let t = form_texts(lang);
         let mut page = QuestionsPage::new(room, lang, "form", t.title, back);
-        page.form_token = form_token;
-        page.error = error.map(|e| match e {
+        page.form.form_token = form_token;
+        page.form.error = error.map(|e| match e {
             FormError::Incomplete => t.incomplete,
             FormError::Stale => t.stale,
         });
-        page.questions = room
+        page.form.questions = room
+            .tickets
             .eligibility
             .iter()
             .enumerate()
@@ -153,7 +168,7 @@ impl<'a> QuestionsPage<'a> {
         let t = form_texts(lang);
         let mut page = QuestionsPage::new(room, lang, "refused", t.no_title, back);
         page.intro = t.no_intro;
-        page.otherwise = refused.iter().map(|q| q.otherwise(lang)).collect();
+        page.answered_no.otherwise = refused.iter().map(|q| q.otherwise(lang)).collect();
         page
     }
 
@@ -173,17 +188,21 @@ impl<'a> QuestionsPage<'a> {
             heading,
             page_title: format!("{heading} – {}", room.title),
             intro: t.intro,
-            error: None,
-            action: format!("/.wartesaal/eligibility?room={}", room.id),
-            form_token: String::new(),
-            back,
-            questions: Vec::new(),
-            yes_label: t.yes,
-            no_label: t.no,
-            submit_label: t.submit,
-            otherwise: Vec::new(),
-            change_label: t.change,
-            change_href: back,
+            form: QuestionsForm {
+                error: None,
+                action: format!("/.wartesaal/eligibility?room={}", room.id),
+                form_token: String::new(),
+                back,
+                questions: Vec::new(),
+                yes_label: t.yes,
+                no_label: t.no,
+                submit_label: t.submit,
+            },
+            answered_no: AnsweredNo {
+                otherwise: Vec::new(),
+                change_label: t.change,
+                change_href: back,
+            },
             switch: LanguageSwitch::new(lang, back),
             stylesheet: STYLESHEET,
         }
@@ -213,18 +232,18 @@ pub fn questions_page(templates: Option<&Templates>, page: &QuestionsPage) -> By
     );
     if page.kind == "refused" {
         out.push_str("<div class=\"ws-status\" role=\"status\">");
-        for text in &page.otherwise {
+        for text in &page.answered_no.otherwise {
             let _ = write!(out, "<p>{}</p>", escape(text));
         }
         let _ = write!(
             out,
             "</div><p class=\"ws-note\"><a href=\"{}\">{}</a></p></main></body></html>",
-            escape(page.change_href),
-            page.change_label
+            escape(page.answered_no.change_href),
+            page.answered_no.change_label
         );
         return Bytes::from(out);
     }
-    if let Some(error) = page.error {
+    if let Some(error) = page.form.error {
         let _ = write!(out, "<p class=\"ws-error\" role=\"alert\">{error}</p>");
     }
     let _ = write!(
@@ -232,33 +251,33 @@ pub fn questions_page(templates: Option<&Templates>, page: &QuestionsPage) -> By
         "<form class=\"ws-form\" method=\"post\" action=\"{}\">\
          <input type=\"hidden\" name=\"form\" value=\"{}\">\
          <input type=\"hidden\" name=\"back\" value=\"{}\">",
-        escape(&page.action),
-        escape(&page.form_token),
-        escape(page.back),
+        escape(&page.form.action),
+        escape(&page.form.form_token),
+        escape(page.form.back),
     );
-    for q in &page.questions {
+    for q in &page.form.questions {
         let _ = write!(
             out,
             "<fieldset><legend>{}</legend>\
              <label><input type=\"radio\" name=\"{name}\" value=\"yes\" required> {}</label>\
              <label><input type=\"radio\" name=\"{name}\" value=\"no\"> {}</label></fieldset>",
             escape(q.text),
-            page.yes_label,
-            page.no_label,
+            page.form.yes_label,
+            page.form.no_label,
             name = q.name,
         );
     }
     let _ = write!(
         out,
         "<button type=\"submit\">{}</button></form></main></body></html>",
-        page.submit_label
+        page.form.submit_label
     );
     Bytes::from(out)
 }
 
 /// The form and the "no" page with sample figures, for a template's trial render.
 pub fn sample_questions(room: &RoomConfig, lang: Lang) -> Vec<QuestionsPage<'_>> {
-    let refused: Vec<&Question> = room.eligibility.iter().take(1).collect();
+    let refused: Vec<&Question> = room.tickets.eligibility.iter().take(1).collect();
     vec![
         QuestionsPage::form(room, lang, "sample-form".into(), "/termine?x=1", None),
         QuestionsPage::form(

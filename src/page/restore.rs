@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use crate::config::{Lang, RoomConfig};
 
-use super::form::{form_page, Field, FormPage};
+use super::form::{form_page, Field, FormPage, OneField};
 use super::templates::Templates;
 use super::{LanguageSwitch, STYLESHEET};
 
@@ -227,9 +227,11 @@ fn code_form<'a>(
         status: None,
         error: error.map(str::to_string),
         switch: LanguageSwitch::new(lang, &action),
-        action: Some(action),
-        field: Some(Field::code(f.field)),
-        submit: f.submit,
+        form: OneField {
+            action: Some(action),
+            field: Some(Field::code(f.field)),
+            submit: f.submit,
+        },
         note: None,
         back_href: None,
         back_label: "",

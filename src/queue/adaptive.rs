@@ -234,10 +234,6 @@ impl Adaptive {
         self.rate
     }
 
-    pub fn config(&self) -> &AdaptiveConfig {
-        &self.cfg
-    }
-
     /// New bounds from a reloaded config; the rate stays where it is, within them.
     pub fn reconfigure(&mut self, cfg: AdaptiveConfig) {
         self.cfg = cfg;

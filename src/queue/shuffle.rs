@@ -43,10 +43,6 @@ impl Shuffle {
         }
     }
 
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
     /// The place (`0..size`) of pre-queue number `number` (`0..size`). Numbers outside the
     /// range are returned unchanged.
     pub fn place(&self, number: u64) -> u64 {

@@ -68,6 +68,16 @@ pub(super) struct Counted<S> {
     pub(super) activity: Arc<Activity>,
 }
 
+impl<S> Counted<S> {
+    /// `inner`, counted from now in an `Activity` of its own.
+    pub(super) fn new(inner: S) -> Counted<S> {
+        Counted {
+            inner,
+            activity: Activity::new(),
+        }
+    }
+}
+
 impl<S> hyper::service::Service<http::Request<hyper::body::Incoming>> for Counted<S>
 where
     S: hyper::service::Service<

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
-use super::idle::{Activity, Counted};
+use super::idle::Counted;
 use super::peers::PeerLimit;
 use super::{
     StartError, H2_IDLE, H2_IDLE_CHECK, H2_PING_EVERY, H2_PING_TIMEOUT, MAX_H2_STREAMS,
@@ -99,103 +99,20 @@ pub(super) async fn accept_loop<M, S>(
     let graceful = GracefulShutdown::new();
     // One clone per open HTTP/1.1 connection, for the drain at shutdown.
     let open = Arc::new(());
-    let protocols = Arc::new(Protocols::new(header_timeout));
-    loop {
-        // At the connection limit, stop accepting: new connections wait in the kernel's
-        // backlog instead of costing memory here.
-        let permit = tokio::select! {
-            p = limits.total.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            _ = stopped.changed() => break,
-        };
-        let (stream, peer) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Typically out of file descriptors: pause instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            _ = stopped.changed() => break,
-        };
-        let place = match &limits.per_address {
-            Some(peers) => match peers.enter(peer.ip()) {
-                Ok(place) => place,
-                Err(()) => {
-                    // Closed at once: the address holds as many as it may.
-                    tracing::debug!(%peer, "connection refused: too many from this address");
-                    continue;
-                }
-            },
-            None => None,
-        };
+    let serving = Serving {
+        protocols: Arc::new(Protocols::new(header_timeout)),
+        handshake,
+        header_timeout,
+    };
+    while let Some((stream, peer, hold)) = admit(&listener, &limits, &mut stopped).await {
         let _ = stream.set_nodelay(true);
-        // The connection's places under the limits, given back when the connection and any
-        // tunnel it switched to have ended.
-        let hold: ConnHold = Arc::new((permit, place));
         let service = make_service(peer, hold.clone());
         // Taken before the loop can end, so a shutdown reaches this connection too.
         let watcher = graceful.watcher();
         let closing = stopped.clone();
-        let open = open.clone();
-        let (protocols, handshake) = (protocols.clone(), handshake.clone());
+        let (open, serving) = (open.clone(), serving.clone());
         tokio::spawn(async move {
-            let result = match handshake {
-                Handshake::Plain => {
-                    serve_http1(&protocols, TokioIo::new(stream), service, closing).await
-                }
-                Handshake::Tls { acceptor, timeout } => {
-                    let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await
-                    {
-                        Ok(Ok(stream)) => stream,
-                        Ok(Err(e)) => {
-                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                            return;
-                        }
-                        Err(_) => {
-                            tracing::debug!(%peer, "TLS handshake timed out");
-                            return;
-                        }
-                    };
-                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                    let io = TokioIo::new(stream);
-                    if h2 {
-                        let activity = Activity::new();
-                        let service = Counted {
-                            inner: service,
-                            activity: activity.clone(),
-                        };
-                        let conn = watcher.watch(protocols.http2.serve_connection(io, service));
-                        tokio::pin!(conn);
-                        loop {
-                            let limit = if activity.served() {
-                                H2_IDLE
-                            } else {
-                                header_timeout
-                            };
-                            tokio::select! {
-                                r = &mut conn => break r,
-                                _ = tokio::time::sleep(H2_IDLE_CHECK) => {
-                                    if activity.idle_for() >= limit {
-                                        // Nothing in flight: closing loses no answer.
-                                        tracing::debug!(%peer, "idle HTTP/2 connection closed");
-                                        break Ok(());
-                                    }
-                                }
-                            }
-                        }
-                    } else {
-                        serve_http1(&protocols, io, service, closing).await
-                    }
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
-            }
+            serving.serve(stream, peer, service, watcher, closing).await;
             drop((hold, open));
         });
     }
@@ -210,6 +127,149 @@ pub(super) async fn accept_loop<M, S>(
     };
     if tokio::time::timeout(grace, drained).await.is_err() {
         tracing::warn!("grace period over with requests still in flight");
+    }
+}
+
+/// The next connection within the limits, with its places under them (given back when the
+/// connection and any tunnel it switched to have ended); `None` once the gateway stops.
+async fn admit(
+    listener: &TcpListener,
+    limits: &ConnLimits,
+    stopped: &mut watch::Receiver<bool>,
+) -> Option<(TcpStream, SocketAddr, ConnHold)> {
+    loop {
+        // At the connection limit, stop accepting: new connections wait in the kernel's
+        // backlog instead of costing memory here.
+        let permit = tokio::select! {
+            p = limits.total.clone().acquire_owned() => p.ok()?,
+            _ = stopped.changed() => return None,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Typically out of file descriptors: pause instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => return None,
+        };
+        let place = match &limits.per_address {
+            Some(peers) => match peers.enter(peer.ip()) {
+                Ok(place) => place,
+                Err(()) => {
+                    // Closed at once: the address holds as many as it may.
+                    tracing::debug!(%peer, "connection refused: too many from this address");
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let hold: ConnHold = Arc::new((permit, place));
+        return Some((stream, peer, hold));
+    }
+}
+
+/// What every connection of one listener is served with.
+#[derive(Clone)]
+struct Serving {
+    protocols: Arc<Protocols>,
+    handshake: Handshake,
+    header_timeout: Duration,
+}
+
+impl Serving {
+    /// One connection to its end: the handshake, then HTTP/1.1, or HTTP/2 if ALPN chose it.
+    async fn serve<S>(
+        self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        service: S,
+        watcher: Watcher,
+        closing: watch::Receiver<bool>,
+    ) where
+        S: hyper::service::Service<
+                http::Request<hyper::body::Incoming>,
+                Response = http::Response<crate::forward::Body>,
+                Error = std::convert::Infallible,
+            > + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let protocols = &self.protocols;
+        let result = match self.handshake {
+            Handshake::Plain => {
+                serve_http1(protocols, TokioIo::new(stream), service, closing).await
+            }
+            Handshake::Tls { acceptor, timeout } => {
+                let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                };
+                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                let io = TokioIo::new(stream);
+                if h2 {
+                    let conn = Counted::new(service);
+                    serve_http2(protocols, io, conn, watcher, self.header_timeout, peer).await
+                } else {
+                    serve_http1(protocols, io, service, closing).await
+                }
+            }
+        };
+        if let Err(e) = result {
+            tracing::debug!(%peer, error = %e, "connection ended with an error");
+        }
+    }
+}
+
+/// One HTTP/2 connection, closed once no request has been open on it for `H2_IDLE` (before
+/// its first request: `header_timeout`); at shutdown `watcher` drains it.
+async fn serve_http2<I, S>(
+    protocols: &Protocols,
+    io: I,
+    service: Counted<S>,
+    watcher: Watcher,
+    header_timeout: Duration,
+    peer: SocketAddr,
+) -> Result<(), hyper::Error>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = http::Response<crate::forward::Body>,
+            Error = std::convert::Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let activity = service.activity.clone();
+    let conn = watcher.watch(protocols.http2.serve_connection(io, service));
+    tokio::pin!(conn);
+    loop {
+        let limit = if activity.served() {
+            H2_IDLE
+        } else {
+            header_timeout
+        };
+        tokio::select! {
+            r = &mut conn => return r,
+            _ = tokio::time::sleep(H2_IDLE_CHECK) => {
+                if activity.idle_for() >= limit {
+                    // Nothing in flight: closing loses no answer.
+                    tracing::debug!(%peer, "idle HTTP/2 connection closed");
+                    return Ok(());
+                }
+            }
+        }
     }
 }
 

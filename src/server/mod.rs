@@ -214,6 +214,36 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     let gateway = Arc::new(Gateway::new(site, clock, metrics));
     backend.start().await;
     let ops = Arc::new(Ops::new(gateway.clone(), backend.clone()));
+    let certs = config
+        .server
+        .tls
+        .as_ref()
+        .map(|t| CertStore::new(t.certified.clone()));
+    let (public_addrs, tls_addrs) =
+        serve_public(&config, &gateway, &supervisor, certs.as_ref()).await?;
+    let admin_addr = serve_admin(&config, &ops, &supervisor).await?;
+    spawn_background(&supervisor, &ops, &gateway);
+    Ok(Running {
+        public_addrs,
+        tls_addrs,
+        admin_addr,
+        gateway,
+        ops,
+        config,
+        backend,
+        certs,
+        supervisor,
+    })
+}
+
+/// Binds the plain public listeners, then the HTTPS ones, and serves the gateway on them;
+/// every public connection counts against one limit. Their bound addresses: plain, HTTPS.
+async fn serve_public(
+    config: &Config,
+    gateway: &Arc<Gateway>,
+    supervisor: &Supervisor,
+    certs: Option<&Arc<CertStore>>,
+) -> Result<(Vec<SocketAddr>, Vec<SocketAddr>), StartError> {
     let public_limits = ConnLimits {
         total: Arc::new(Semaphore::new(config.server.max_connections)),
         per_address: Some(PeerLimit::new(
@@ -224,20 +254,13 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     };
     let header_timeout = config.server.header_read_timeout;
     let grace = config.server.grace_period;
-
-    // Plain listeners, then the HTTPS ones; every public connection counts against one limit.
-    let certs = config
-        .server
-        .tls
-        .as_ref()
-        .map(|t| CertStore::new(t.certified.clone()));
     let mut public: Vec<(SocketAddr, Handshake)> = config
         .server
         .listen
         .iter()
         .map(|addr| (*addr, Handshake::Plain))
         .collect();
-    if let (Some(tls), Some(certs)) = (&config.server.tls, &certs) {
+    if let (Some(tls), Some(certs)) = (&config.server.tls, certs) {
         let acceptor = TlsAcceptor::from(tls::server_config(certs.clone())?);
         public.extend(tls.listen.iter().map(|addr| {
             let handshake = Handshake::Tls {
@@ -288,9 +311,21 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
             )
         });
     }
+    Ok((public_addrs, tls_addrs))
+}
 
+/// Binds the admin listener and serves the admin API on it; its bound address.
+async fn serve_admin(
+    config: &Config,
+    ops: &Arc<Ops>,
+    supervisor: &Supervisor,
+) -> Result<SocketAddr, StartError> {
     let (listener, admin_addr) = bind(config.admin.listen).await?;
     tracing::info!(local = %admin_addr, "admin listener ready");
+    let (header_timeout, grace) = (
+        config.server.header_read_timeout,
+        config.server.grace_period,
+    );
     let admin_ops = ops.clone();
     let listener = Arc::new(listener);
     let admin_limits = ConnLimits {
@@ -312,7 +347,11 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
             },
         )
     });
+    Ok(admin_addr)
+}
 
+/// The tick, the outbox and the supply reports.
+fn spawn_background(supervisor: &Supervisor, ops: &Arc<Ops>, gateway: &Arc<Gateway>) {
     let ticking = ops.clone();
     supervisor.spawn(Stage::Serving, "tick", move |stopped| {
         let ticking = ticking.clone();
@@ -332,18 +371,6 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
     supervisor.spawn(Stage::State, "supply reports", move |stopped| {
         reports.clone().apply_supply_reports(stopped)
     });
-
-    Ok(Running {
-        public_addrs,
-        tls_addrs,
-        admin_addr,
-        gateway,
-        ops,
-        config,
-        backend,
-        certs,
-        supervisor,
-    })
 }
 
 /// Runs `work` every `period` until the gateway stops; a late run delays the next one instead

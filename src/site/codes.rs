@@ -50,7 +50,7 @@ impl Room {
             return Err(Unrestorable::Code(CodeError::Unknown));
         }
         if let Place::At(place) = figures.order.place(seq) {
-            let held_for = self.cfg.hold_place_for.as_secs_f64() / 60.0;
+            let held_for = self.cfg.tickets.hold_place_for.as_secs_f64() / 60.0;
             let grace = (figures.limits.admit_per_minute * held_for).ceil().max(1.0) as u64;
             if place < figures.cursor && figures.cursor - place > grace {
                 return Err(Unrestorable::Lapsed);

@@ -108,10 +108,9 @@ impl Site {
         let mut templates = templates::load_rooms(config)?;
         // The system's roots are read only once a room needs them (an https:// upstream
         // without its own CA); the client and its pool are kept across reloads.
-        let needs_roots = config
-            .rooms
-            .iter()
-            .any(|r| r.upstream.scheme == http::uri::Scheme::HTTPS && r.upstream_ca.is_none());
+        let needs_roots = config.rooms.iter().any(|r| {
+            r.upstream.scheme == http::uri::Scheme::HTTPS && r.forward.upstream_ca.is_none()
+        });
         let system_tls = match old.and_then(|site| site.system_tls.clone()) {
             Some(kept) => Some(kept),
             None if needs_roots => Some(Arc::new(tls::client_config(tls::system_roots())?)),
@@ -124,10 +123,13 @@ impl Site {
             // The upstream slots stay shared while the cap is unchanged, so requests in flight
             // across a reload still count against it.
             let upstream = match kept {
-                Some(room) if room.cfg.max_upstream_concurrency == cfg.max_upstream_concurrency => {
+                Some(room)
+                    if room.cfg.forward.max_upstream_concurrency
+                        == cfg.forward.max_upstream_concurrency =>
+                {
                     room.upstream.clone()
                 }
-                _ => Arc::new(UpstreamGate::new(cfg.max_upstream_concurrency)),
+                _ => Arc::new(UpstreamGate::new(cfg.forward.max_upstream_concurrency)),
             };
             let shared = state.shares_issuance();
             let issuance = Issuance::new(cfg, kept.map(|room| &room.issuance), shared, now);
@@ -135,12 +137,12 @@ impl Site {
             let pool = match kept {
                 Some(room)
                     if room.cfg.upstream == cfg.upstream
-                        && room.cfg.upstream_ca == cfg.upstream_ca =>
+                        && room.cfg.forward.upstream_ca == cfg.forward.upstream_ca =>
                 {
                     room.pool.clone()
                 }
                 _ => {
-                    let tls = match &cfg.upstream_ca {
+                    let tls = match &cfg.forward.upstream_ca {
                         Some(ca) => Some(Arc::new(tls::client_config(&ca.certs)?)),
                         None => system_tls.clone(),
                     };
@@ -183,6 +185,7 @@ impl Site {
         for room in &self.rooms {
             let Some(spec) = room
                 .cfg
+                .scope
                 .hosts
                 .iter()
                 .filter(|h| h.matches(host))
@@ -197,6 +200,7 @@ impl Site {
             // The longest of the room's prefixes that the path is under.
             let matched = room
                 .cfg
+                .scope
                 .path_prefixes
                 .iter()
                 .filter(|prefix| path.matches_prefix(prefix))

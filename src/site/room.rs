@@ -72,12 +72,12 @@ impl Issuance {
     /// `shared`: the room's state is shared by several gateways, which check challenges'
     /// single use and the address limit together.
     pub fn new(cfg: &RoomConfig, old: Option<&Issuance>, shared: bool, now: Millis) -> Issuance {
-        let per_minute = cfg.issuance.per_ip_per_minute;
+        let per_minute = cfg.tickets.issuance.per_ip_per_minute;
         let limiter = match old.and_then(|o| o.limiter.as_ref()) {
             Some(l) if l.per_minute() == per_minute => Some(l.clone()),
             _ => (per_minute > 0).then(|| Arc::new(AddressLimiter::new(per_minute))),
         };
-        let challenges = (cfg.issuance.proof_of_work_bits > 0).then(|| {
+        let challenges = (cfg.tickets.issuance.proof_of_work_bits > 0).then(|| {
             old.and_then(|o| o.challenges.clone())
                 .filter(|c| c.is_shared() == shared)
                 .unwrap_or_else(|| {
@@ -88,7 +88,7 @@ impl Issuance {
                     })
                 })
         });
-        let bounds = cfg.issuance.pass_bounds;
+        let bounds = cfg.tickets.issuance.pass_bounds;
         let passes = match old {
             Some(o) if o.passes.bounds() == bounds => o.passes.clone(),
             _ => Arc::new(PassLimiter::new(bounds)),
@@ -141,7 +141,7 @@ impl Room {
             keys: config.keys.for_room(&cfg.id),
             upstream,
             issuance,
-            metrics: metrics.room(&cfg.id, cfg.eligibility.len()),
+            metrics: metrics.room(&cfg.id, cfg.tickets.eligibility.len()),
             cookie_name: CookieName::new(cfg.cookie_name()),
             state,
             questions: questions_hash(&cfg),
@@ -163,7 +163,7 @@ impl Room {
 
     /// Whether the room asks eligibility questions before its line.
     pub fn asks(&self) -> bool {
-        !self.cfg.eligibility.is_empty()
+        !self.cfg.tickets.eligibility.is_empty()
     }
 
     /// A signed eligibility form for the questions asked now.
@@ -210,18 +210,19 @@ impl Room {
     /// Whether a request passes without queueing: from a bypass network, for a bypass path,
     /// with the bypass header's secret, or from a bypass user agent.
     pub fn is_bypass(&self, path: &str, client_ip: IpAddr, headers: &HeaderMap) -> bool {
-        let secret = self.cfg.bypass_header.as_ref().is_some_and(|h| {
+        let secret = self.cfg.scope.bypass_header.as_ref().is_some_and(|h| {
             headers
                 .get(&h.name)
                 .is_some_and(|v| same_secret(v.as_bytes(), h.value.as_bytes()))
         });
-        let agent = !self.cfg.bypass_user_agents.is_empty()
+        let agent = !self.cfg.scope.bypass_user_agents.is_empty()
             && headers
                 .get(http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|ua| {
                     let lower = ua.to_ascii_lowercase();
                     self.cfg
+                        .scope
                         .bypass_user_agents
                         .iter()
                         .any(|m| m.matches(ua, &lower))
@@ -230,12 +231,14 @@ impl Room {
             || agent
             || self
                 .cfg
+                .scope
                 .bypass_cidrs
                 .iter()
                 .any(|net| net.contains(&client_ip))
             || (path_is_plain(path)
                 && self
                     .cfg
+                    .scope
                     .bypass_paths
                     .iter()
                     .any(|p| starts_at_segment(path, p)))
@@ -285,7 +288,7 @@ impl Room {
     /// `hold_place_for` after the visitor was last seen. 5 % (45 s of the default 15 minutes)
     /// spans a few of the page's polls, which come every 5 to 30 s.
     pub fn ticket_lasts(&self) -> u64 {
-        let hold = self.cfg.hold_place_for.as_secs();
+        let hold = self.cfg.tickets.hold_place_for.as_secs();
         hold + (hold / 20).max(1)
     }
 
@@ -293,7 +296,7 @@ impl Room {
     /// as `renewed_pass` does for passes: most status polls and page reloads then cost no
     /// signature and carry no cookie. `None`: the ticket in hand is fresh enough.
     pub fn renewed_ticket(&self, ticket: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
-        let due = ticket.expires_at <= now_s + self.cfg.hold_place_for.as_secs();
+        let due = ticket.expires_at <= now_s + self.cfg.tickets.hold_place_for.as_secs();
         due.then(|| self.ticket_cookie(ticket.seq, ticket.id, now_s, secure))
     }
 
@@ -312,7 +315,7 @@ impl Room {
     /// it, at least a second; see `renewed_pass`), so that it lasts `session_duration` after
     /// the visitor's last request.
     pub fn pass_lasts(&self) -> u64 {
-        let idle = self.cfg.session_duration.as_secs();
+        let idle = self.cfg.tickets.session_duration.as_secs();
         idle + (idle / 100).max(1)
     }
 
@@ -321,7 +324,7 @@ impl Room {
     /// enough.
     pub fn renewed_pass(&self, pass: &Token, now_s: u64, secure: bool) -> Option<HeaderValue> {
         // Made at `expires_at - pass_lasts`; due once less than `session_duration` is left.
-        let due = pass.expires_at <= now_s + self.cfg.session_duration.as_secs();
+        let due = pass.expires_at <= now_s + self.cfg.tickets.session_duration.as_secs();
         due.then(|| self.pass_cookie(pass.id, pass.seq, now_s, secure))
     }
 
@@ -337,7 +340,7 @@ impl Room {
         if !self.state.shares_issuance() {
             return Gate::default();
         }
-        let per_minute = self.cfg.issuance.per_ip_per_minute;
+        let per_minute = self.cfg.tickets.issuance.per_ip_per_minute;
         Gate {
             address: (per_minute > 0).then(|| (Gate::address_hash(&self.cfg.id, ip), per_minute)),
             challenge,
@@ -348,7 +351,7 @@ impl Room {
         let Some(challenges) = &self.issuance.challenges else {
             return;
         };
-        let bits = self.cfg.issuance.proof_of_work_bits;
+        let bits = self.cfg.tickets.issuance.proof_of_work_bits;
         let slow_phone = (1u64 << bits) / 50_000;
         let token = Token {
             kind: Kind::Challenge,
@@ -365,7 +368,7 @@ impl Room {
 fn questions_hash(cfg: &RoomConfig) -> u64 {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for q in &cfg.eligibility {
+    for q in &cfg.tickets.eligibility {
         h.update(q.de.as_bytes());
         h.update([0]);
         h.update(q.en.as_bytes());
