@@ -136,6 +136,48 @@ impl SharedState {
             }
         }
         let now = self.redis.clock.now_ms();
+        let (seen, ended) = self.take_outgoing(now);
+        let mut inv = self.call(&self.redis.scripts.sync);
+        let seed = self.prepare_sync(&mut inv, now, &seen, &ended);
+        let reply: SyncReply = match inv.invoke_async(&mut self.conn()).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                // Nothing is lost: what was seen and ended goes with the next sync.
+                self.put_back(seen, ended);
+                self.set_available(false, &e.to_string(), now);
+                *self.leader() = None;
+                self.follow_primary().await;
+                return;
+            }
+        };
+        let check_role = self
+            .syncs
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(ROLE_EVERY);
+        let (status, fields, active, leader, arrivals, recent, claimed) = reply;
+        if status == 0 {
+            self.no_line_yet(now);
+            return;
+        }
+        let mut line = parse_line(&fields);
+        line.live = Live {
+            active,
+            claimed,
+            leader: leader == 1,
+        };
+        if status == 2 {
+            self.announce_seeded(&line, seed);
+        }
+        self.take_endings(&recent);
+        let leads = line.live.leader;
+        self.adopt_line(line, now);
+        self.set_available(true, "", now);
+        self.after_sync(now, leads, &arrivals, check_role).await;
+    }
+
+    /// What goes to Redis with this sync: the sessions seen since the last one and those the
+    /// upstream ended (still in force at `now`), each at most as many as one sync carries.
+    fn take_outgoing(&self, now: Millis) -> (Vec<(u64, Millis)>, Vec<(u64, Millis)>) {
         let seen: Vec<(u64, Millis)> = {
             let keys: Vec<u64> = self.seen.iter().take(MAX_FLUSH).map(|e| *e.key()).collect();
             keys.into_iter()
@@ -149,156 +191,162 @@ impl SharedState {
             let rest = pending.split_off(cut);
             std::mem::replace(&mut *pending, rest)
         };
-        let mut inv = self.call(&self.redis.scripts.sync);
-        let seed = {
-            let l = self.lock();
-            let (mode, seed) = match &l.line {
-                Some(line) => ("restore", restore_fields(line, &l.config, now)),
-                None => match l.missing_since {
-                    Some(since) if since.elapsed() >= FRESH_SEED_DELAY => {
-                        let hold = self.redis.tuning().new_line_hold_ms;
-                        ("fresh", fresh_fields(&l.config, now, hold))
-                    }
-                    _ => ("none", Vec::new()),
-                },
-            };
-            let (pq_v, pq) = l.line.as_ref().map_or((0, String::new()), |line| {
-                (line.pq_v, encode_prequeue(line.prequeue.as_ref()))
-            });
-            let since = match l.ended_since {
-                Some(since) if now < since + ENDLOG_KEEP_MS - ENDED_SLACK_MS => {
-                    since.saturating_sub(ENDED_SLACK_MS).to_string()
+        (seen, ended)
+    }
+
+    /// The sync call's arguments (see `SYNC`), read from the copy under its lock: the seed
+    /// for a Redis that lost the line, what this gateway has seen, and `seen` and `ended`.
+    /// Returns how Redis is seeded: "restore", "fresh" or "none".
+    fn prepare_sync(
+        &self,
+        inv: &mut redis::ScriptInvocation<'_>,
+        now: Millis,
+        seen: &[(u64, Millis)],
+        ended: &[(u64, Millis)],
+    ) -> &'static str {
+        let l = self.lock();
+        let (mode, seed) = match &l.line {
+            Some(line) => ("restore", restore_fields(line, &l.config, now)),
+            None => match l.missing_since {
+                Some(since) if since.elapsed() >= FRESH_SEED_DELAY => {
+                    let hold = self.redis.tuning().new_line_hold_ms;
+                    ("fresh", fresh_fields(&l.config, now, hold))
                 }
-                // First sync, or away longer than the log keeps: every ending still in force.
-                _ => "all".to_string(),
-            };
-            let (settings_v, settings) = l.line.as_ref().map_or((0, String::new()), |line| {
-                (
-                    line.settings_v,
-                    serde_json::to_string(&line.settings).unwrap_or_default(),
-                )
-            });
-            let lease_ms = if self.stopping.load(Ordering::Relaxed) {
-                0
-            } else {
-                LEASE_MS
-            };
-            inv.arg(now)
-                .arg(&self.redis.id)
-                .arg(lease_ms)
-                .arg(mode)
-                .arg(self.floor(&l))
-                .arg(l.line.as_ref().map_or(0, |line| line.cursor))
-                .arg(since)
-                .arg(pq_v)
-                .arg(pq)
-                .arg(seed.len())
-                .arg(seen.len())
-                .arg(ended.len())
-                .arg(settings_v)
-                .arg(settings)
-                .arg(self.shown_in_gap.load(Ordering::Relaxed))
-                .arg(CLAIM_HOLD_MS);
-            for (field, value) in &seed {
-                inv.arg(*field).arg(value);
-            }
-            for (id, at) in &seen {
-                inv.arg(id).arg(at);
-            }
-            for (id, until) in &ended {
-                inv.arg(id).arg(until);
-            }
-            mode
+                _ => ("none", Vec::new()),
+            },
         };
-        let reply: SyncReply = match inv.invoke_async(&mut self.conn()).await {
-            Ok(reply) => reply,
-            Err(e) => {
-                // Nothing is lost: what was seen and ended goes with the next sync.
-                for (id, at) in seen {
-                    self.seen
-                        .entry(id)
-                        .and_modify(|s| *s = (*s).max(at))
-                        .or_insert(at);
-                }
-                self.ended_pending
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .extend(ended);
-                self.set_available(false, &e.to_string(), now);
-                *self.leader() = None;
-                self.follow_primary().await;
-                return;
+        let (pq_v, pq) = l.line.as_ref().map_or((0, String::new()), |line| {
+            (line.pq_v, encode_prequeue(line.prequeue.as_ref()))
+        });
+        let since = match l.ended_since {
+            Some(since) if now < since + ENDLOG_KEEP_MS - ENDED_SLACK_MS => {
+                since.saturating_sub(ENDED_SLACK_MS).to_string()
             }
+            // First sync, or away longer than the log keeps: every ending still in force.
+            _ => "all".to_string(),
         };
-        let check_role = self
-            .syncs
-            .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(ROLE_EVERY);
-        let (status, fields, active, leader, arrivals, recent, claimed) = reply;
-        if status == 0 {
-            // No line in Redis, and nothing here to restore it from: a new deployment. Begun
-            // after a short wait, so that a gateway with a copy restores the old line first.
-            let mut l = self.lock();
-            l.missing_since.get_or_insert_with(Instant::now);
-            l.ended_since = None;
-            drop(l);
-            self.set_available(false, "no line in Redis yet", now);
-            return;
+        let (settings_v, settings) = l.line.as_ref().map_or((0, String::new()), |line| {
+            (
+                line.settings_v,
+                serde_json::to_string(&line.settings).unwrap_or_default(),
+            )
+        });
+        let lease_ms = if self.stopping.load(Ordering::Relaxed) {
+            0
+        } else {
+            LEASE_MS
+        };
+        inv.arg(now)
+            .arg(&self.redis.id)
+            .arg(lease_ms)
+            .arg(mode)
+            .arg(self.floor(&l))
+            .arg(l.line.as_ref().map_or(0, |line| line.cursor))
+            .arg(since)
+            .arg(pq_v)
+            .arg(pq)
+            .arg(seed.len())
+            .arg(seen.len())
+            .arg(ended.len())
+            .arg(settings_v)
+            .arg(settings)
+            .arg(self.shown_in_gap.load(Ordering::Relaxed))
+            .arg(CLAIM_HOLD_MS);
+        for (field, value) in &seed {
+            inv.arg(*field).arg(value);
         }
-        let mut line = parse_line(&fields);
-        line.live = Live {
-            active,
-            claimed,
-            leader: leader == 1,
-        };
-        if status == 2 {
-            if seed == "restore" {
-                tracing::warn!(
-                    room = %self.room,
-                    epoch = line.origin.epoch,
-                    next_ticket = line.issued,
-                    cursor = line.cursor,
-                    "Redis had lost this room's line; restored from this gateway's copy \
-                     (new tickets wait a second while the other gateways report theirs)"
-                );
-            } else {
-                tracing::info!(room = %self.room, "new shared line begun in Redis");
-            }
+        for (id, at) in seen {
+            inv.arg(id).arg(at);
         }
+        for (id, until) in ended {
+            inv.arg(id).arg(until);
+        }
+        mode
+    }
+
+    /// A failed sync's sessions, back for the next one: a session seen again meanwhile keeps
+    /// the later time.
+    fn put_back(&self, seen: Vec<(u64, Millis)>, ended: Vec<(u64, Millis)>) {
+        for (id, at) in seen {
+            self.seen
+                .entry(id)
+                .and_modify(|s| *s = (*s).max(at))
+                .or_insert(at);
+        }
+        self.ended_pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(ended);
+    }
+
+    /// No line in Redis, and nothing here to restore it from: a new deployment. Begun after a
+    /// short wait, so that a gateway with a copy restores the old line first.
+    fn no_line_yet(&self, now: Millis) {
+        let mut l = self.lock();
+        l.missing_since.get_or_insert_with(Instant::now);
+        l.ended_since = None;
+        drop(l);
+        self.set_available(false, "no line in Redis yet", now);
+    }
+
+    /// This sync wrote the line into Redis (`seed` says from what).
+    fn announce_seeded(&self, line: &SharedLine, seed: &str) {
+        if seed == "restore" {
+            tracing::warn!(
+                room = %self.room,
+                epoch = line.origin.epoch,
+                next_ticket = line.issued,
+                cursor = line.cursor,
+                "Redis had lost this room's line; restored from this gateway's copy \
+                 (new tickets wait a second while the other gateways report theirs)"
+            );
+        } else {
+            tracing::info!(room = %self.room, "new shared line begun in Redis");
+        }
+    }
+
+    /// Sessions ended recently on any gateway (id/until pairs): refused here too.
+    fn take_endings(&self, recent: &[String]) {
         for pair in recent.chunks_exact(2) {
             if let (Ok(id), Ok(until)) = (pair[0].parse::<u64>(), pair[1].parse::<f64>()) {
                 self.ended.insert(id, until as Millis);
                 self.seen.remove(&id);
             }
         }
-        {
-            let mut l = self.lock();
-            if l.line.as_ref().is_some_and(|old| {
-                old.origin.epoch != line.origin.epoch || old.origin.base != line.origin.base
-            }) {
-                tracing::warn!(room = %self.room, epoch = line.origin.epoch, base = line.origin.base, "shared line restored or begun anew by another gateway");
-                // The lease holder's queue belongs to the line it read: the numbers it would
-                // count as walked in between the two are no walk-ins.
-                *self.leader() = None;
-            }
-            l.floor = l.floor.max(line.issued);
-            self.gap_end
-                .store(line.ghosts.map_or(0, |(_, to)| to), Ordering::Relaxed);
-            l.missing_since = None;
-            l.ended_since = Some(now);
-            self.message.store(Arc::new(line.settings.message.clone()));
-            if let Some(old) = &l.line {
-                // The lease holder's own figures are fresher than what it wrote.
-                if old.live.leader && line.live.leader {
-                    line.pace = old.pace;
-                    line.share = old.share;
-                }
-            }
-            l.line = Some(line.clone());
+    }
+
+    /// The line as Redis has it becomes the copy.
+    fn adopt_line(&self, mut line: SharedLine, now: Millis) {
+        let mut l = self.lock();
+        if l.line.as_ref().is_some_and(|old| {
+            old.origin.epoch != line.origin.epoch || old.origin.base != line.origin.base
+        }) {
+            tracing::warn!(room = %self.room, epoch = line.origin.epoch, base = line.origin.base, "shared line restored or begun anew by another gateway");
+            // The lease holder's queue belongs to the line it read: the numbers it would
+            // count as walked in between the two are no walk-ins.
+            *self.leader() = None;
         }
-        self.set_available(true, "", now);
-        if line.live.leader {
-            if let Err(e) = self.lead(now, &arrivals).await {
+        l.floor = l.floor.max(line.issued);
+        self.gap_end
+            .store(line.ghosts.map_or(0, |(_, to)| to), Ordering::Relaxed);
+        l.missing_since = None;
+        l.ended_since = Some(now);
+        self.message.store(Arc::new(line.settings.message.clone()));
+        if let Some(old) = &l.line {
+            // The lease holder's own figures are fresher than what it wrote.
+            if old.live.leader && line.live.leader {
+                line.pace = old.pace;
+                line.share = old.share;
+            }
+        }
+        l.line = Some(line);
+    }
+
+    /// After a sync that read the line: the lease holder's turn (or none), the supply, now
+    /// and then the server's role, and a stale operator setting dropped.
+    async fn after_sync(&self, now: Millis, leads: bool, arrivals: &[u64], check_role: bool) {
+        if leads {
+            if let Err(e) = self.lead(now, arrivals).await {
                 tracing::warn!(room = %self.room, error = %e, "cannot move the shared cursor");
             }
         } else {
