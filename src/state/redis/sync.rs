@@ -13,7 +13,7 @@ use redis::Script;
 use crate::clock::Millis;
 use crate::config::OnUnavailable;
 use crate::queue::adaptive::Adaptive;
-use crate::queue::admission::{Limits, Queue, CLAIM_HOLD_MS};
+use crate::queue::admission::{Limits, Pace, Queue, CLAIM_HOLD_MS};
 use crate::queue::schedule::{self, Phase, Transition};
 use crate::state::{effective, Message, Settings, SettingsChange, StateError};
 
@@ -28,6 +28,17 @@ use super::{
 
 /// How often the lease holder cuts called places off the list of tickets written to.
 const FORGET_CALLED_EVERY_MS: Millis = 10_000;
+
+/// What the lease holder's turn moved: written to Redis, then into the copy.
+struct Moved {
+    cursor: u64,
+    /// Newcomers let straight in until the next turn.
+    allow: u64,
+    pace: Pace,
+    share: f64,
+    /// The adaptive mode's rate, with `[rooms.adaptive]`.
+    adaptive_rate: Option<f64>,
+}
 
 impl SharedState {
     /// The room `id` shared through `redis`, read at its first sync (`keep_synced`).
@@ -497,70 +508,114 @@ impl SharedState {
             }
         };
         let (limits, _) = Self::limits(&config, &line, now);
+        let moved = self.move_cursor(&line, &config, &limits, arrivals, now);
+        if !self.write_cursor(&line, &limits, &moved, now).await? {
+            // The lease went elsewhere meanwhile: that gateway's line counts.
+            *self.leader() = None;
+            return Ok(());
+        }
+        {
+            let mut l = self.lock();
+            if let Some(copy) = l.line.as_mut() {
+                copy.cursor = copy.cursor.max(moved.cursor);
+                copy.pace = moved.pace;
+                copy.share = moved.share;
+                copy.adaptive_rate = moved.adaptive_rate;
+            }
+        }
+        // Now and then, the tickets written to whose places are called go from the list.
+        let due = self.forgot_at.load(Ordering::Relaxed) + FORGET_CALLED_EVERY_MS;
+        if now >= due {
+            self.forgot_at.store(now, Ordering::Relaxed);
+            let below = schedule::Order::of(line.prequeue.as_ref()).called_below(moved.cursor);
+            self.forget_called(below).await?;
+        }
+        Ok(())
+    }
+
+    /// The lease holder's queue (taken up if this gateway just got the lease) moved to `now`:
+    /// the arrivals since it read the line counted, the cursor advanced at the rate in force.
+    fn move_cursor(
+        &self,
+        line: &SharedLine,
+        config: &Limits,
+        limits: &Limits,
+        arrivals: &[u64],
+        now: Millis,
+    ) -> Moved {
         let operator = crate::state::Override::in_force(
             &line.settings.admit_per_minute,
             config.admit_per_minute,
         );
-        let (cursor, allow, pace, share, adaptive_rate) = {
-            let mut slot = self.leader();
-            let leader = slot.get_or_insert_with(|| {
-                tracing::info!(room = %self.room, gateway = %self.redis.id, "took the cursor lease");
-                let mut queue = Queue::resume(line.issued, line.cursor, now, &limits);
-                queue.set_budget(line.allow as f64, &limits);
-                let adaptive = config.adaptive.map(|cfg| {
-                    let mut a = Adaptive::new(cfg, config.admit_per_minute, now);
-                    if let Some(rate) = line.adaptive_rate {
-                        a.resume_at(rate, now);
-                    }
-                    a
-                });
-                Leader {
-                    queue,
-                    took_at: line.cursor,
-                    adaptive,
-                    operator_rate: operator,
+        let mut slot = self.leader();
+        let leader = slot.get_or_insert_with(|| {
+            tracing::info!(room = %self.room, gateway = %self.redis.id, "took the cursor lease");
+            let mut queue = Queue::resume(line.issued, line.cursor, now, limits);
+            queue.set_budget(line.allow as f64, limits);
+            let adaptive = config.adaptive.map(|cfg| {
+                let mut a = Adaptive::new(cfg, config.admit_per_minute, now);
+                if let Some(rate) = line.adaptive_rate {
+                    a.resume_at(rate, now);
                 }
+                a
             });
-            if let (Some(manual), None, Some(a)) =
-                (leader.operator_rate, operator, leader.adaptive.as_mut())
-            {
-                a.resume_at(manual, now);
+            Leader {
+                queue,
+                took_at: line.cursor,
+                adaptive,
+                operator_rate: operator,
             }
-            leader.operator_rate = operator;
-            // The learnt rate is this gateway's now, not the copy's.
-            let adaptive_rate = leader.adaptive.as_ref().map(Adaptive::rate);
-            let limits = Limits {
-                admit_per_minute: operator
-                    .or(adaptive_rate)
-                    .unwrap_or(config.admit_per_minute),
-                ..limits
-            };
-            let q = &mut leader.queue;
-            q.adopt(line.issued, line.cursor, now, &limits);
-            for &seq in arrivals.iter().filter(|&&seq| seq >= leader.took_at) {
-                q.arrived(seq, now, &limits);
-            }
-            // A pause or an opening between two syncs: nothing was owed while stopped.
-            let opened = config
-                .schedule
-                .map_or(0, |w| if now >= w.opens_at { w.opens_at } else { 0 });
-            q.count_from(line.resumed_at.max(opened).min(now));
-            q.advance(now, &limits, line.live.active);
-            (
-                q.cursor(),
-                q.allowance(&limits, line.live.active),
-                q.pace(&limits),
-                q.show_share(),
-                adaptive_rate,
-            )
+        });
+        if let (Some(manual), None, Some(a)) =
+            (leader.operator_rate, operator, leader.adaptive.as_mut())
+        {
+            a.resume_at(manual, now);
+        }
+        leader.operator_rate = operator;
+        // The learnt rate is this gateway's now, not the copy's.
+        let adaptive_rate = leader.adaptive.as_ref().map(Adaptive::rate);
+        let limits = Limits {
+            admit_per_minute: operator
+                .or(adaptive_rate)
+                .unwrap_or(config.admit_per_minute),
+            ..*limits
         };
+        let q = &mut leader.queue;
+        q.adopt(line.issued, line.cursor, now, &limits);
+        for &seq in arrivals.iter().filter(|&&seq| seq >= leader.took_at) {
+            q.arrived(seq, now, &limits);
+        }
+        // A pause or an opening between two syncs: nothing was owed while stopped.
+        let opened = config
+            .schedule
+            .map_or(0, |w| if now >= w.opens_at { w.opens_at } else { 0 });
+        q.count_from(line.resumed_at.max(opened).min(now));
+        q.advance(now, &limits, line.live.active);
+        Moved {
+            cursor: q.cursor(),
+            allow: q.allowance(&limits, line.live.active),
+            pace: q.pace(&limits),
+            share: q.show_share(),
+            adaptive_rate,
+        }
+    }
+
+    /// Writes the moved cursor, the allowance and the figures every gateway shows (`LEAD`).
+    /// `false`: the lease is another gateway's now.
+    async fn write_cursor(
+        &self,
+        line: &SharedLine,
+        limits: &Limits,
+        moved: &Moved,
+        now: Millis,
+    ) -> Result<bool, StateError> {
         let burst = limits.burst();
         let mut inv = self.call(&self.redis.scripts.lead);
         inv.arg(&self.redis.id)
             .arg(LEASE_MS)
             .arg(line.cursor)
-            .arg(cursor)
-            .arg(allow)
+            .arg(moved.cursor)
+            .arg(moved.allow)
             .arg(now)
             .arg(self.idle_ms.load(Ordering::Relaxed).min(i64::MAX as u64))
             .arg(self.ticket_ms.load(Ordering::Relaxed))
@@ -574,39 +629,18 @@ impl SharedState {
             .arg("held")
             .arg(if limits.paused { "1" } else { "0" })
             .arg("pace")
-            .arg(pace.per_minute.to_string())
+            .arg(moved.pace.per_minute.to_string())
             .arg("spread")
-            .arg(pace.spread.to_string())
+            .arg(moved.pace.spread.to_string())
             .arg("share")
-            .arg(share.to_string())
+            .arg(moved.share.to_string())
             .arg("adaptive_rate")
-            .arg(adaptive_rate.map_or(String::new(), |r| r.to_string()));
+            .arg(moved.adaptive_rate.map_or(String::new(), |r| r.to_string()));
         let written: i64 = inv
             .invoke_async(&mut self.conn())
             .await
             .map_err(unavailable)?;
-        if written != 1 {
-            // The lease went elsewhere meanwhile: that gateway's line counts.
-            *self.leader() = None;
-            return Ok(());
-        }
-        {
-            let mut l = self.lock();
-            if let Some(copy) = l.line.as_mut() {
-                copy.cursor = copy.cursor.max(cursor);
-                copy.pace = pace;
-                copy.share = share;
-                copy.adaptive_rate = adaptive_rate;
-            }
-        }
-        // Now and then, the tickets written to whose places are called go from the list.
-        let due = self.forgot_at.load(Ordering::Relaxed) + FORGET_CALLED_EVERY_MS;
-        if now >= due {
-            self.forgot_at.store(now, Ordering::Relaxed);
-            let below = schedule::Order::of(line.prequeue.as_ref()).called_below(cursor);
-            self.forget_called(below).await?;
-        }
-        Ok(())
+        Ok(written == 1)
     }
 
     /// Applies the change the schedule asks for now, if any, atomically with the counter.
