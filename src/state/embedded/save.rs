@@ -197,11 +197,7 @@ impl EmbeddedState {
 
     /// Writes the letters journal's part of this save, after the state file. A failed write
     /// has the next save rewrite it whole, and fails the waiting `changes`.
-    fn write_journal(
-        &self,
-        journal: letters::JournalWork,
-        changes: u64,
-    ) -> Result<(), StoreError> {
+    fn write_journal(&self, journal: letters::JournalWork, changes: u64) -> Result<(), StoreError> {
         let journaled = match (&self.journal, journal) {
             (_, letters::JournalWork::Nothing) | (None, _) => Ok(()),
             (Some(file), letters::JournalWork::Append(lines)) => file
