@@ -283,47 +283,84 @@ pub struct SharedState {
     room: String,
     keys: Keys,
     local: Mutex<Local>,
-    /// Sessions seen on a pass since the last sync: id → when.
-    seen: DashMap<u64, Millis>,
+    known: Known,
+    pending: Pending,
+    health: Health,
+    shown: Shown,
+    /// The lease holder's line; `None` on the others.
+    leader: Mutex<Option<Leader>>,
+    chores: Chores,
+    syncing: Syncing,
+}
+
+/// What requests read here instead of asking Redis, besides the line's copy.
+#[derive(Default)]
+struct Known {
     /// Sessions known to be over: id → until when their pass stays refused.
     ended: DashMap<u64, Millis>,
     /// When sessions began, as read from Redis for the admission header (at most
     /// `STARTED_KEPT`; emptied when full).
     started_at: DashMap<u64, Millis>,
-    /// Sessions the upstream ended here, to be written at the next sync.
-    ended_pending: Mutex<Vec<(u64, Millis)>>,
+    /// The operator's message, as of the last sync or change.
     message: ArcSwap<Message>,
+}
+
+/// What waits for the next sync.
+#[derive(Default)]
+struct Pending {
+    /// Sessions seen on a pass since the last sync: id → when.
+    seen: DashMap<u64, Millis>,
+    /// Sessions the upstream ended here, to be written at the next sync.
+    ended: Mutex<Vec<(u64, Millis)>>,
+    /// Supply reports not in Redis yet, in their order.
+    supply: Mutex<Vec<SupplyChange>>,
+    /// A config reload made an operator's override stale: drop it at the next sync.
+    stale_settings: AtomicBool,
+}
+
+/// Whether Redis answers, and what this gateway does while it does not.
+#[derive(Default)]
+struct Health {
     available: AtomicBool,
     /// Redis away (or back) since, and whether `on_unavailable = "open"` lets everyone pass.
     outage: Mutex<Outage>,
     passing: AtomicBool,
-    /// The highest ticket number shown to this gateway, plus one: a ticket drawn on another
-    /// Redis (a failover's other side) raises the counter here too.
-    shown: AtomicU64,
+    /// Why Redis did not answer the last time it did not (for `/readyz`).
+    why_unavailable: Mutex<String>,
+    /// Warned once that Redis has replicas but no number waits for one.
+    replicas_warned: AtomicBool,
+}
+
+/// The ticket numbers shown to this gateway (`ticket_seen`), kept without a lock: every
+/// status poll reports one.
+#[derive(Default)]
+struct Shown {
+    /// The highest, plus one: a ticket drawn on another Redis (a failover's other side)
+    /// raises the counter here too.
+    end: AtomicU64,
     /// The end of the copy's jump range (0 without one), and the highest ticket inside it
     /// shown here, plus one: the holders the jump's range turns out to have.
     gap_end: AtomicU64,
-    shown_in_gap: AtomicU64,
-    /// Warned once that Redis has replicas but no number waits for one.
-    replicas_warned: AtomicBool,
-    /// Why Redis did not answer the last time it did not (for `/readyz`).
-    why_unavailable: Mutex<String>,
-    /// The lease holder's line; `None` on the others.
-    leader: Mutex<Option<Leader>>,
-    /// One sync at a time.
-    refreshing: tokio::sync::Mutex<()>,
+    in_gap: AtomicU64,
+}
+
+/// What the lease holder's chores in Redis go by: the lifetimes of the last `sweep`, and
+/// when it last cut called places off the written-to list.
+struct Chores {
     idle_ms: AtomicU64,
     ticket_ms: AtomicU64,
-    /// When the lease holder last cut called places off the written-to list.
     forgot_at: AtomicU64,
-    /// A config reload made an operator's override stale: drop it at the next sync.
-    stale_settings: AtomicBool,
+}
+
+/// The sync's own bookkeeping from one turn to the next.
+#[derive(Default)]
+struct Syncing {
+    /// One sync at a time.
+    turn: tokio::sync::Mutex<()>,
     /// Syncs so far, to check the server's role every `ROLE_EVERY`.
-    syncs: AtomicU64,
+    count: AtomicU64,
     /// Shutting down: the lease is handed back and not taken again.
     stopping: AtomicBool,
-    /// Supply reports not in Redis yet, in their order.
-    supply_pending: Mutex<Vec<SupplyChange>>,
     /// The config's `appointments` and the opening this gateway last set the supply for.
     supply_applied: Mutex<Option<(Option<u64>, Millis)>>,
 }

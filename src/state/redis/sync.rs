@@ -2,12 +2,10 @@
 //! Redis, restoring a lost line), the lease and the lease holder's cursor, and the operator's
 //! settings. Must not answer a request's question: `room` does, from the local copy.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
-use arc_swap::ArcSwap;
-use dashmap::DashMap;
 use redis::Script;
 
 use crate::clock::Millis;
@@ -15,15 +13,15 @@ use crate::config::OnUnavailable;
 use crate::queue::adaptive::Adaptive;
 use crate::queue::admission::{Limits, Pace, Queue, CLAIM_HOLD_MS};
 use crate::queue::schedule::{self, Phase, Transition};
-use crate::state::{effective, Message, Settings, SettingsChange, StateError};
+use crate::state::{effective, Settings, SettingsChange, StateError};
 
 use super::codec::{
     decode_prequeue, encode_earlier, encode_prequeue, fresh_fields, parse_line, restore_fields,
 };
 use super::{
-    link, lost, unavailable, Keys, Leader, Live, Local, Outage, Redis, SharedLine, SharedState,
-    SyncReply, ENDED_SLACK_MS, ENDLOG_KEEP_MS, FRESH_SEED_DELAY, LEASE_MS, MAX_ENDED_FLUSH,
-    MAX_FLUSH, REFRESH, ROLE_EVERY,
+    link, lost, unavailable, Chores, Health, Keys, Known, Leader, Live, Local, Pending, Redis,
+    SharedLine, SharedState, Shown, SyncReply, Syncing, ENDED_SLACK_MS, ENDLOG_KEEP_MS,
+    FRESH_SEED_DELAY, LEASE_MS, MAX_ENDED_FLUSH, MAX_FLUSH, REFRESH, ROLE_EVERY,
 };
 
 /// How often the lease holder cuts called places off the list of tickets written to.
@@ -55,29 +53,17 @@ impl SharedState {
                 ended_since: None,
                 floor: 0,
             }),
-            seen: DashMap::new(),
-            ended: DashMap::new(),
-            started_at: DashMap::new(),
-            ended_pending: Mutex::new(Vec::new()),
-            message: ArcSwap::from_pointee(Message::default()),
-            available: AtomicBool::new(false),
-            outage: Mutex::new(Outage::default()),
-            passing: AtomicBool::new(false),
-            shown: AtomicU64::new(0),
-            gap_end: AtomicU64::new(0),
-            shown_in_gap: AtomicU64::new(0),
-            replicas_warned: AtomicBool::new(false),
-            why_unavailable: Mutex::new(String::new()),
+            known: Known::default(),
+            pending: Pending::default(),
+            health: Health::default(),
+            shown: Shown::default(),
             leader: Mutex::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
-            idle_ms: AtomicU64::new(u64::MAX),
-            forgot_at: AtomicU64::new(0),
-            ticket_ms: AtomicU64::new(0),
-            stale_settings: AtomicBool::new(false),
-            syncs: AtomicU64::new(0),
-            stopping: AtomicBool::new(false),
-            supply_pending: Mutex::new(Vec::new()),
-            supply_applied: Mutex::new(None),
+            chores: Chores {
+                idle_ms: AtomicU64::new(u64::MAX),
+                ticket_ms: AtomicU64::new(0),
+                forgot_at: AtomicU64::new(0),
+            },
+            syncing: Syncing::default(),
         })
     }
 
@@ -95,7 +81,7 @@ impl SharedState {
 
     /// Every number below this is known to be handed out: drawn, synced or shown here.
     pub(super) fn floor(&self, l: &Local) -> u64 {
-        l.floor.max(self.shown.load(Ordering::Relaxed))
+        l.floor.max(self.shown.end.load(Ordering::Relaxed))
     }
 
     /// A call of `script` with the room's keys, in the one order every script reads them.
@@ -137,7 +123,7 @@ impl SharedState {
     /// Brings the copy up to date with Redis and, holding the lease, moves the cursor. Runs
     /// five times a second; never fails, but marks the room unavailable while Redis is.
     pub async fn refresh(&self) {
-        let _one = self.refreshing.lock().await;
+        let _one = self.syncing.turn.lock().await;
         if self.redis.link().unresolved() {
             self.follow_primary().await;
             if self.redis.link().unresolved() {
@@ -162,7 +148,8 @@ impl SharedState {
             }
         };
         let check_role = self
-            .syncs
+            .syncing
+            .count
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(ROLE_EVERY);
         let (status, fields, active, leader, arrivals, recent, claimed) = reply;
@@ -190,13 +177,19 @@ impl SharedState {
     /// upstream ended (still in force at `now`), each at most as many as one sync carries.
     fn take_outgoing(&self, now: Millis) -> (Vec<(u64, Millis)>, Vec<(u64, Millis)>) {
         let seen: Vec<(u64, Millis)> = {
-            let keys: Vec<u64> = self.seen.iter().take(MAX_FLUSH).map(|e| *e.key()).collect();
+            let keys: Vec<u64> = self
+                .pending
+                .seen
+                .iter()
+                .take(MAX_FLUSH)
+                .map(|e| *e.key())
+                .collect();
             keys.into_iter()
-                .filter_map(|id| self.seen.remove(&id))
+                .filter_map(|id| self.pending.seen.remove(&id))
                 .collect()
         };
         let ended: Vec<(u64, Millis)> = {
-            let mut pending = self.ended_pending.lock().unwrap_or_else(|p| p.into_inner());
+            let mut pending = self.pending.ended.lock().unwrap_or_else(|p| p.into_inner());
             pending.retain(|(_, until)| *until > now);
             let cut = pending.len().min(MAX_ENDED_FLUSH);
             let rest = pending.split_off(cut);
@@ -242,7 +235,7 @@ impl SharedState {
                 serde_json::to_string(&line.settings).unwrap_or_default(),
             )
         });
-        let lease_ms = if self.stopping.load(Ordering::Relaxed) {
+        let lease_ms = if self.syncing.stopping.load(Ordering::Relaxed) {
             0
         } else {
             LEASE_MS
@@ -261,7 +254,7 @@ impl SharedState {
             .arg(ended.len())
             .arg(settings_v)
             .arg(settings)
-            .arg(self.shown_in_gap.load(Ordering::Relaxed))
+            .arg(self.shown.in_gap.load(Ordering::Relaxed))
             .arg(CLAIM_HOLD_MS);
         for (field, value) in &seed {
             inv.arg(*field).arg(value);
@@ -279,12 +272,14 @@ impl SharedState {
     /// the later time.
     fn put_back(&self, seen: Vec<(u64, Millis)>, ended: Vec<(u64, Millis)>) {
         for (id, at) in seen {
-            self.seen
+            self.pending
+                .seen
                 .entry(id)
                 .and_modify(|s| *s = (*s).max(at))
                 .or_insert(at);
         }
-        self.ended_pending
+        self.pending
+            .ended
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(ended);
@@ -320,8 +315,8 @@ impl SharedState {
     fn take_endings(&self, recent: &[String]) {
         for pair in recent.chunks_exact(2) {
             if let (Ok(id), Ok(until)) = (pair[0].parse::<u64>(), pair[1].parse::<f64>()) {
-                self.ended.insert(id, until as Millis);
-                self.seen.remove(&id);
+                self.known.ended.insert(id, until as Millis);
+                self.pending.seen.remove(&id);
             }
         }
     }
@@ -338,11 +333,14 @@ impl SharedState {
             *self.leader() = None;
         }
         l.floor = l.floor.max(line.issued);
-        self.gap_end
+        self.shown
+            .gap_end
             .store(line.ghosts.map_or(0, |(_, to)| to), Ordering::Relaxed);
         l.missing_since = None;
         l.ended_since = Some(now);
-        self.message.store(Arc::new(line.settings.message.clone()));
+        self.known
+            .message
+            .store(Arc::new(line.settings.message.clone()));
         if let Some(old) = &l.line {
             // The lease holder's own figures are fresher than what it wrote.
             if old.live.leader && line.live.leader {
@@ -371,13 +369,13 @@ impl SharedState {
         if check_role {
             self.check_role().await;
         }
-        if self.stale_settings.swap(false, Ordering::Relaxed) {
+        if self.pending.stale_settings.swap(false, Ordering::Relaxed) {
             let mut drop_stale = |s: &mut Settings, config: &Limits| {
                 s.drop_stale(config.admit_per_minute, config.max_active)
             };
             if let Err(e) = self.change_settings(&mut drop_stale, now).await {
                 tracing::warn!(room = %self.room, error = %e, "cannot drop a stale operator setting");
-                self.stale_settings.store(true, Ordering::Relaxed);
+                self.pending.stale_settings.store(true, Ordering::Relaxed);
             }
         }
     }
@@ -387,11 +385,12 @@ impl SharedState {
     pub(super) fn set_available(&self, available: bool, why: &str, now: Millis) {
         if !available {
             *self
+                .health
                 .why_unavailable
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = why.to_string();
         }
-        let was = self.available.swap(available, Ordering::Relaxed);
+        let was = self.health.available.swap(available, Ordering::Relaxed);
         match (was, available) {
             (true, false) => tracing::error!(
                 room = %self.room,
@@ -406,14 +405,14 @@ impl SharedState {
             (false, true) => tracing::info!(room = %self.room, "Redis available"),
             _ => {}
         }
-        let mut o = self.outage.lock().unwrap_or_else(|p| p.into_inner());
+        let mut o = self.health.outage.lock().unwrap_or_else(|p| p.into_inner());
         let after = self.redis.tuning().open_after_ms;
-        let passing = self.passing.load(Ordering::Relaxed);
+        let passing = self.health.passing.load(Ordering::Relaxed);
         if available {
             o.down_since = None;
             let up = *o.up_since.get_or_insert(now);
             if passing && now.saturating_sub(up) >= after {
-                self.passing.store(false, Ordering::Relaxed);
+                self.health.passing.store(false, Ordering::Relaxed);
                 tracing::warn!(room = %self.room, "Redis answered again: the line holds again");
             }
         } else {
@@ -422,10 +421,10 @@ impl SharedState {
             let open = self.redis.tuning().on_unavailable == OnUnavailable::Open;
             if !open && passing {
                 // A reload chose "hold" meanwhile.
-                self.passing.store(false, Ordering::Relaxed);
+                self.health.passing.store(false, Ordering::Relaxed);
             }
             if open && !passing && now.saturating_sub(down) >= after {
-                self.passing.store(true, Ordering::Relaxed);
+                self.health.passing.store(true, Ordering::Relaxed);
                 tracing::error!(
                     room = %self.room,
                     away_ms = now.saturating_sub(down),
@@ -481,7 +480,7 @@ impl SharedState {
             .replicas
             .store(replicas, std::sync::atomic::Ordering::Relaxed);
         if self.redis.unconfirmed_with_replicas().is_some()
-            && !self.replicas_warned.swap(true, Ordering::Relaxed)
+            && !self.health.replicas_warned.swap(true, Ordering::Relaxed)
         {
             tracing::warn!(
                 room = %self.room,
@@ -524,9 +523,9 @@ impl SharedState {
             }
         }
         // Now and then, the tickets written to whose places are called go from the list.
-        let due = self.forgot_at.load(Ordering::Relaxed) + FORGET_CALLED_EVERY_MS;
+        let due = self.chores.forgot_at.load(Ordering::Relaxed) + FORGET_CALLED_EVERY_MS;
         if now >= due {
-            self.forgot_at.store(now, Ordering::Relaxed);
+            self.chores.forgot_at.store(now, Ordering::Relaxed);
             let below = schedule::Order::of(line.prequeue.as_ref()).called_below(moved.cursor);
             self.forget_called(below).await?;
         }
@@ -617,8 +616,13 @@ impl SharedState {
             .arg(moved.cursor)
             .arg(moved.allow)
             .arg(now)
-            .arg(self.idle_ms.load(Ordering::Relaxed).min(i64::MAX as u64))
-            .arg(self.ticket_ms.load(Ordering::Relaxed))
+            .arg(
+                self.chores
+                    .idle_ms
+                    .load(Ordering::Relaxed)
+                    .min(i64::MAX as u64),
+            )
+            .arg(self.chores.ticket_ms.load(Ordering::Relaxed))
             .arg(line.settings_v)
             .arg(line.pq_v)
             .arg(if line.ghosts.is_some() { "1" } else { "0" })
@@ -763,7 +767,7 @@ impl SharedState {
                         line.settings = settings.clone();
                         line.settings_v = version + 1;
                     }
-                    self.message.store(Arc::new(settings.message.clone()));
+                    self.known.message.store(Arc::new(settings.message.clone()));
                     return Ok(settings);
                 }
                 -1 => return Err(lost()),
@@ -778,7 +782,7 @@ impl SharedState {
     /// On an orderly stop: what was seen goes to Redis and the lease is handed back, so that
     /// another gateway moves the cursor at once.
     pub(super) async fn release(&self) {
-        self.stopping.store(true, Ordering::Relaxed);
+        self.syncing.stopping.store(true, Ordering::Relaxed);
         self.refresh().await;
         let released: Result<i64, _> = self
             .call(&self.redis.scripts.release)
