@@ -224,16 +224,10 @@ fn gateway_id() -> String {
 /// The Redis keys of one room. They share a hash tag, so the scripts work on a cluster too.
 struct Keys {
     line: String,
-    sessions: String,
-    started: String,
-    passes: String,
-    ended: String,
-    endlog: String,
+    sessions: SessionKeys,
     lease: String,
     arrivals: String,
-    /// Called places waiting for a start, by place and by when they last asked.
-    claims: String,
-    claimed_at: String,
+    claims: ClaimKeys,
     /// New tickets per address hash, for this minute and the last (used in turn).
     addresses: [String; 2],
     /// Challenges handed in: id → until when their token is valid.
@@ -243,9 +237,29 @@ struct Keys {
     /// The counter's jumps past what a store that came back older may have lost: a list of
     /// "at from to run_id", the last hundred.
     jumps: String,
-    /// E-mails owed to visitors: ticket → letter, the tickets in order, and those written to.
-    letters: String,
-    letter_queue: String,
+    letters: LetterKeys,
+}
+
+/// A room's sessions: the active ones by when last seen, when each began, the passes each
+/// minted, the ended ones by until when their pass stays refused, and the log of endings.
+struct SessionKeys {
+    active: String,
+    started: String,
+    passes: String,
+    ended: String,
+    endlog: String,
+}
+
+/// Called places waiting for a start, by place and by when they last asked.
+struct ClaimKeys {
+    by_place: String,
+    asked_at: String,
+}
+
+/// E-mails owed to visitors: ticket → letter, the tickets in order, and those written to.
+struct LetterKeys {
+    by_ticket: String,
+    queue: String,
     written: String,
 }
 
@@ -254,24 +268,30 @@ impl Keys {
         let key = |name: &str| format!("{{{prefix}:{room}}}:{name}");
         Keys {
             line: key("line"),
-            sessions: key("sessions"),
-            started: key("started"),
-            passes: key("passes"),
-            ended: key("ended"),
-            endlog: key("endlog"),
+            sessions: SessionKeys {
+                active: key("sessions"),
+                started: key("started"),
+                passes: key("passes"),
+                ended: key("ended"),
+                endlog: key("endlog"),
+            },
             lease: key("lease"),
             arrivals: key("arrivals"),
-            claims: key("claims"),
-            claimed_at: key("claimed_at"),
+            claims: ClaimKeys {
+                by_place: key("claims"),
+                asked_at: key("claimed_at"),
+            },
             addresses: [key("addresses:0"), key("addresses:1")],
             challenges: key("challenges"),
             invitations: key("invitations"),
             jumps: key("jumps"),
-            letters: key("letters"),
-            letter_queue: key("letters:queue"),
-            // A sorted set by ticket (an older gateway's plain set was `written`): the
-            // lease holder cuts the called places off its low end.
-            written: key("written:by-seq"),
+            letters: LetterKeys {
+                by_ticket: key("letters"),
+                queue: key("letters:queue"),
+                // A sorted set by ticket (an older gateway's plain set was `written`): the
+                // lease holder cuts the called places off its low end.
+                written: key("written:by-seq"),
+            },
         }
     }
 }

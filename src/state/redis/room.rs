@@ -281,7 +281,7 @@ impl RoomState for SharedState {
             }
             // Once per session and gateway: then from the copy here.
             let at: Option<Millis> = redis::cmd("HGET")
-                .arg(&self.keys.started)
+                .arg(&self.keys.sessions.started)
                 .arg(session)
                 .query_async(&mut self.conn())
                 .await
