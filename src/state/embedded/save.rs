@@ -63,7 +63,7 @@ impl EmbeddedState {
         let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(used_up) = unless_reserved_past {
             if let Some(settings) =
-                self.with_line(|l| (l.reserved > used_up).then(|| l.settings.clone()))
+                self.with_line(|l| (l.reserve.end > used_up).then(|| l.settings.clone()))
             {
                 return Ok(settings);
             }
@@ -133,12 +133,14 @@ impl EmbeddedState {
             let reserved = if orderly {
                 issued
             } else {
-                let drawn = issued.saturating_sub(l.issued_at_save);
-                let elapsed = now.saturating_sub(l.saved_at).max(RESERVE_PACE_FLOOR_MS);
+                let drawn = issued.saturating_sub(l.reserve.issued_at_save);
+                let elapsed = now
+                    .saturating_sub(l.reserve.saved_at)
+                    .max(RESERVE_PACE_FLOOR_MS);
                 let brisk = drawn.saturating_mul(RESERVE_AHEAD_MS) / elapsed;
                 issued.saturating_add(brisk.max(RESERVE_MIN))
             };
-            l.reserved = l.reserved.min(reserved);
+            l.reserve.end = l.reserve.end.min(reserved);
             let called = l.order().1.called_below(l.queue.cursor());
             l.letters.forget_called(|seq| seq < called);
             let journal = l.letters.journal_work(now);
@@ -156,7 +158,7 @@ impl EmbeddedState {
                 passes: copied.passes,
                 ended: copied.ended,
                 adaptive_rate: l.adaptive.as_ref().map(Adaptive::rate),
-                prequeue: l.prequeue.clone(),
+                prequeue: l.schedule.prequeue.clone(),
                 supply: l.supply,
                 invitations: l.invitations.iter().map(|(&i, &s)| (i, s)).collect(),
                 // In the letters journal.
@@ -224,13 +226,13 @@ impl EmbeddedState {
         self.with_line(|l| {
             // A save whose snapshot predates a change of the pre-queue must not hand out the
             // numbers it reserved: the change has to reach the disk first.
-            if l.prequeue == saved.prequeue {
-                l.reserved = reserved;
+            if l.schedule.prequeue == saved.prequeue {
+                l.reserve.end = reserved;
             }
-            l.issued_at_save = saved.issued;
-            l.saved_at = now;
-            if l.prequeue == saved.prequeue && !l.prequeue_durable {
-                l.prequeue_durable = true;
+            l.reserve.issued_at_save = saved.issued;
+            l.reserve.saved_at = now;
+            if l.schedule.prequeue == saved.prequeue && !l.schedule.prequeue_durable {
+                l.schedule.prequeue_durable = true;
                 l.follow_schedule(now);
             }
             if changing {
