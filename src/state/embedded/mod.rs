@@ -96,28 +96,13 @@ struct RoomLine {
     /// Limits from the config file.
     config: Limits,
     settings: Settings,
-    /// Numbers below this are reserved on disk; a draw at this number must save first.
-    reserved: u64,
-    /// `issued` at the last save, and when that was, to size the next reservation.
-    issued_at_save: u64,
-    saved_at: Millis,
+    reserve: Reserve,
     /// The learnt rate, with `[rooms.adaptive]`.
     adaptive: Option<Adaptive>,
-    /// The last pre-queue, with `[rooms.schedule]`.
-    prequeue: Option<Prequeue>,
-    /// The pre-queue record as it is now is on disk. A draw that is not would be drawn again,
-    /// differently, after a crash: nobody is admitted until it is.
-    prequeue_durable: bool,
+    schedule: Schedule,
     /// The state is saved to a file (else nothing needs to wait for a write).
     persistent: bool,
-    /// The schedule's phase as of the last call.
-    phase: Phase,
-    /// The schedule holds admissions: before the opening, or until its draw is on disk.
-    held: bool,
-    /// Numbers `from..to` a crash skipped (reserved on disk, most of them never handed out),
-    /// and those of them whose holders have been seen since: the rest are not people waiting.
-    skipped: (u64, u64),
-    skipped_seen: std::collections::BTreeSet<u64>,
+    skipped: Skipped,
     /// What is left to book (`[rooms.supply]`).
     supply: Option<Supply>,
     /// Invitations that drew a ticket, by index: their ticket numbers.
@@ -128,15 +113,44 @@ struct RoomLine {
     changes: u64,
 }
 
+/// The ticket numbers reserved on disk, and what sizes the next reservation.
+struct Reserve {
+    /// Numbers below this are reserved on disk; a draw at this number must save first.
+    end: u64,
+    /// `issued` at the last save, and when that was, to size the next reservation.
+    issued_at_save: u64,
+    saved_at: Millis,
+}
+
+/// Where the line is in its schedule (`[rooms.schedule]`).
+struct Schedule {
+    /// The last pre-queue.
+    prequeue: Option<Prequeue>,
+    /// The pre-queue record as it is now is on disk. A draw that is not would be drawn again,
+    /// differently, after a crash: nobody is admitted until it is.
+    prequeue_durable: bool,
+    /// The schedule's phase as of the last call.
+    phase: Phase,
+    /// The schedule holds admissions: before the opening, or until its draw is on disk.
+    held: bool,
+}
+
+/// Numbers `from..to` a crash skipped (reserved on disk, most of them never handed out), and
+/// those of them whose holders have been seen since: the rest are not people waiting.
+struct Skipped {
+    range: (u64, u64),
+    seen: std::collections::BTreeSet<u64>,
+}
+
 impl RoomLine {
     /// Skipped numbers ahead of the cursor nobody has shown up with.
     fn ghosts(&self) -> u64 {
-        let (from, to) = self.skipped;
+        let (from, to) = self.skipped.range;
         let from = from.max(self.queue.cursor());
         if from >= to {
             return 0;
         }
-        (to - from) - self.skipped_seen.range(from..to).count() as u64
+        (to - from) - self.skipped.seen.range(from..to).count() as u64
     }
 
     fn limits(&self) -> Limits {
@@ -145,18 +159,18 @@ impl RoomLine {
             &self.settings,
             self.adaptive.as_ref().map(Adaptive::rate),
         );
-        limits.paused |= self.held || self.sold_out();
+        limits.paused |= self.schedule.held || self.sold_out();
         limits
     }
 
     /// Nothing left to book while the room is open: nobody more is called.
     fn sold_out(&self) -> bool {
-        supply::sold_out(self.supply.as_ref(), self.phase)
+        supply::sold_out(self.supply.as_ref(), self.schedule.phase)
     }
 
     /// Follows the config's `appointments`: set when it changes and at each new opening.
     fn follow_supply(&mut self) {
-        let opening = self.prequeue.as_ref().map_or(0, Prequeue::opening);
+        let opening = self.schedule.prequeue.as_ref().map_or(0, Prequeue::opening);
         self.supply = Supply::follow(self.supply, self.config.appointments, opening);
     }
 
@@ -167,10 +181,10 @@ impl RoomLine {
     /// `true` when the record changed and should be saved at once.
     fn follow_schedule(&mut self, now: Millis) -> bool {
         let (phase, transition) =
-            schedule::follow(self.prequeue.as_ref(), self.config.schedule, now);
-        self.phase = phase;
+            schedule::follow(self.schedule.prequeue.as_ref(), self.config.schedule, now);
+        self.schedule.phase = phase;
         let issued = self.queue.issued();
-        let record = transition.map(|t| t.apply(issued, self.prequeue.as_ref()));
+        let record = transition.map(|t| t.apply(issued, self.schedule.prequeue.as_ref()));
         let changed = record.is_some();
         if let Some(record) = record {
             tracing::info!(
@@ -183,15 +197,15 @@ impl RoomLine {
                     "pre-queue begun"
                 }
             );
-            self.prequeue = Some(record);
-            self.prequeue_durable = !self.persistent;
+            self.schedule.prequeue = Some(record);
+            self.schedule.prequeue_durable = !self.persistent;
             // Not one number more is handed out before the record is on disk: after a crash,
             // numbers drawn before it would be counted on the wrong side of it.
             if self.persistent {
-                self.reserved = self.reserved.min(issued);
+                self.reserve.end = self.reserve.end.min(issued);
             }
         }
-        self.held = self.phase != Phase::Open || !self.prequeue_durable;
+        self.schedule.held = self.schedule.phase != Phase::Open || !self.schedule.prequeue_durable;
         self.follow_supply();
         changed
     }
@@ -199,9 +213,9 @@ impl RoomLine {
     /// The order pages may show: a draw that is not on disk yet is not shown (a crash would
     /// draw again), and meanwhile the room still looks like its pre-queue.
     fn order(&self) -> (Phase, Order) {
-        match &self.prequeue {
-            Some(p) if !self.prequeue_durable => (
-                match self.phase {
+        match &self.schedule.prequeue {
+            Some(p) if !self.schedule.prequeue_durable => (
+                match self.schedule.phase {
                     Phase::Open => Phase::Prequeue,
                     before => before,
                 },
@@ -210,7 +224,7 @@ impl RoomLine {
                     earlier: p.earlier,
                 },
             ),
-            p => (self.phase, Order::of(p.as_ref())),
+            p => (self.schedule.phase, Order::of(p.as_ref())),
         }
     }
 
@@ -311,19 +325,19 @@ impl EmbeddedState {
             if let (Some(a), Some(rate)) = (l.adaptive.as_mut(), adaptive_rate) {
                 a.resume_at(rate, now);
             }
-            l.prequeue = saved.prequeue.clone();
-            l.prequeue_durable = true;
+            l.schedule.prequeue = saved.prequeue.clone();
+            l.schedule.prequeue_durable = true;
             l.supply = saved.supply;
             l.invitations = saved.invitations.iter().copied().collect();
             l.letters = letters::Letters::restore(&saved.letters, &saved.written, journal);
             l.follow_supply();
             // The skipped numbers are not arrivals: the next block is sized as if quiet.
-            l.issued_at_save = issued;
-            l.saved_at = now;
+            l.reserve.issued_at_save = issued;
+            l.reserve.saved_at = now;
             if !saved.clean {
                 // Handed out up to `saved.issued` for sure; the rest of the block only in the
                 // moment before the crash, if at all.
-                l.skipped = (saved.issued, issued);
+                l.skipped.range = (saved.issued, issued);
             }
         }
         for s in saved.sessions {
@@ -364,20 +378,26 @@ impl EmbeddedState {
         file: Option<RoomFile>,
     ) -> EmbeddedState {
         let mut line = RoomLine {
-            issued_at_save: queue.issued(),
-            saved_at: now,
+            reserve: Reserve {
+                end: reserved,
+                issued_at_save: queue.issued(),
+                saved_at: now,
+            },
             queue,
             config,
             settings: Settings::default(),
-            reserved,
             adaptive: None,
-            prequeue: None,
-            prequeue_durable: true,
+            schedule: Schedule {
+                prequeue: None,
+                prequeue_durable: true,
+                phase: Phase::Open,
+                held: false,
+            },
             persistent: file.is_some(),
-            phase: Phase::Open,
-            held: false,
-            skipped: (0, 0),
-            skipped_seen: std::collections::BTreeSet::new(),
+            skipped: Skipped {
+                range: (0, 0),
+                seen: std::collections::BTreeSet::new(),
+            },
             supply: None,
             invitations: std::collections::BTreeMap::new(),
             letters: letters::Letters::default(),
@@ -434,7 +454,7 @@ impl EmbeddedState {
             handed_out: HandedOut::Below(l.queue.issued()),
             cursor: l.queue.cursor(),
             ghosts: l.ghosts(),
-            ghosts_end: l.skipped.1,
+            ghosts_end: l.skipped.range.1,
             claimed: l.queue.held_back(),
             active,
             limits,
@@ -532,12 +552,12 @@ impl RoomState for EmbeddedState {
         loop {
             let drawn = self.with_line(|l| {
                 l.follow_schedule(now);
-                if l.queue.issued() < l.reserved {
+                if l.queue.issued() < l.reserve.end {
                     let limits = l.limits();
                     let drawn = l.queue.draw(now, &limits, active);
                     Ok((drawn, self.snapshot(l, active)))
                 } else {
-                    Err(l.reserved)
+                    Err(l.reserve.end)
                 }
             });
             let used_up = match drawn {
@@ -669,9 +689,9 @@ impl RoomState for EmbeddedState {
 
     fn ticket_seen(&self, seq: u64) {
         self.with_line(|l| {
-            let (from, to) = l.skipped;
+            let (from, to) = l.skipped.range;
             if (from..to).contains(&seq) {
-                l.skipped_seen.insert(seq);
+                l.skipped.seen.insert(seq);
             }
         });
     }

@@ -10,7 +10,7 @@ use crate::clock::Millis;
 use crate::queue::adaptive::Adaptive;
 use crate::state::{Settings, SettingsChange};
 
-use super::file::{Saved, SavedSession, StoreError, FORMAT};
+use super::file::{RoomFile, Saved, SavedSession, StoreError, FORMAT};
 use super::sessions::Session;
 use super::{letters, EmbeddedState, RESERVE_AHEAD_MS, RESERVE_MIN, RESERVE_PACE_FLOOR_MS};
 
@@ -63,7 +63,7 @@ impl EmbeddedState {
         let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(used_up) = unless_reserved_past {
             if let Some(settings) =
-                self.with_line(|l| (l.reserved > used_up).then(|| l.settings.clone()))
+                self.with_line(|l| (l.reserve.end > used_up).then(|| l.settings.clone()))
             {
                 return Ok(settings);
             }
@@ -71,7 +71,25 @@ impl EmbeddedState {
         // What this save makes durable: changes numbered up to here. Read before the sessions
         // are copied, so that a session counted as a change by then is in the copy.
         let changes = self.with_line(|l| l.changes);
-        // Sessions are copied outside the line lock, which every request takes.
+        let copied = self.copy_sessions();
+        let (saved, reserved, journal) = self.snapshot_line(now, orderly, change, active, copied);
+        let (room_file, last) = &mut *file;
+        let saved = Saved {
+            room: room_file.room().to_string(),
+            ..saved
+        };
+        self.write_file(room_file, last.as_ref(), &saved, now, changes)?;
+        self.write_journal(journal, changes)?;
+        self.durable.send_modify(|d| d.saved = d.saved.max(changes));
+        self.adopt_saved(&saved, reserved, now, changing);
+        let settings = saved.settings.clone();
+        *last = Some(saved);
+        Ok(settings)
+    }
+
+    /// The sessions as the file keeps them, in id order. Copied outside the line lock, which
+    /// every request takes.
+    fn copy_sessions(&self) -> CopiedSessions {
         let mut sessions: Vec<(u64, Session)> = self
             .sessions
             .iter()
@@ -88,8 +106,25 @@ impl EmbeddedState {
             .map(|(id, s)| SavedSession(id, s.seen, s.started))
             .collect();
         let ended = sorted(&self.ended);
-        let mut journal = letters::JournalWork::Nothing;
-        let (saved, reserved) = self.with_line(|l| {
+        CopiedSessions {
+            sessions,
+            passes,
+            ended,
+        }
+    }
+
+    /// What to save, taken under the line lock: the line with `change` applied to its
+    /// settings and the numbers to reserve (none ahead on an orderly shutdown), the letters
+    /// journal's work, and `copied`. The room's name is the caller's to fill in.
+    fn snapshot_line(
+        &self,
+        now: Millis,
+        orderly: bool,
+        change: Option<SettingsChange<'_>>,
+        active: u64,
+        copied: CopiedSessions,
+    ) -> (Saved, u64, letters::JournalWork) {
+        self.with_line(|l| {
             let settings = match change {
                 Some(change) => l.changed(change, now, active),
                 None => l.settings.clone(),
@@ -98,15 +133,17 @@ impl EmbeddedState {
             let reserved = if orderly {
                 issued
             } else {
-                let drawn = issued.saturating_sub(l.issued_at_save);
-                let elapsed = now.saturating_sub(l.saved_at).max(RESERVE_PACE_FLOOR_MS);
+                let drawn = issued.saturating_sub(l.reserve.issued_at_save);
+                let elapsed = now
+                    .saturating_sub(l.reserve.saved_at)
+                    .max(RESERVE_PACE_FLOOR_MS);
                 let brisk = drawn.saturating_mul(RESERVE_AHEAD_MS) / elapsed;
                 issued.saturating_add(brisk.max(RESERVE_MIN))
             };
-            l.reserved = l.reserved.min(reserved);
+            l.reserve.end = l.reserve.end.min(reserved);
             let called = l.order().1.called_below(l.queue.cursor());
             l.letters.forget_called(|seq| seq < called);
-            journal = l.letters.journal_work(now);
+            let journal = l.letters.journal_work(now);
             let saved = Saved {
                 format: FORMAT,
                 room: String::new(),
@@ -117,38 +154,52 @@ impl EmbeddedState {
                 saved_at: now,
                 clean: orderly,
                 settings,
-                sessions,
-                passes,
-                ended,
+                sessions: copied.sessions,
+                passes: copied.passes,
+                ended: copied.ended,
                 adaptive_rate: l.adaptive.as_ref().map(Adaptive::rate),
-                prequeue: l.prequeue.clone(),
+                prequeue: l.schedule.prequeue.clone(),
                 supply: l.supply,
                 invitations: l.invitations.iter().map(|(&i, &s)| (i, s)).collect(),
                 // In the letters journal.
                 letters: Vec::new(),
                 written: Vec::new(),
             };
-            (saved, reserved)
-        });
-        let (room_file, last) = &mut *file;
-        let saved = Saved {
-            room: room_file.room().to_string(),
-            ..saved
-        };
-        let unchanged = last.as_ref().is_some_and(|last| {
+            (saved, reserved, journal)
+        })
+    }
+
+    /// Writes the state file, unless it would say what `last` says (but for when). A failed
+    /// write fails the waiting `changes` too.
+    fn write_file(
+        &self,
+        room_file: &RoomFile,
+        last: Option<&Saved>,
+        saved: &Saved,
+        now: Millis,
+        changes: u64,
+    ) -> Result<(), StoreError> {
+        let unchanged = last.is_some_and(|last| {
             Saved {
                 saved_at: now,
                 ..last.clone()
-            } == saved
+            } == *saved
         });
-        if !unchanged {
-            if let Err(e) = room_file.save(&saved) {
-                self.durable
-                    .send_modify(|d| d.failed = d.failed.max(changes));
-                return Err(e);
-            }
-            self.writes.fetch_add(1, Ordering::Relaxed);
+        if unchanged {
+            return Ok(());
         }
+        if let Err(e) = room_file.save(saved) {
+            self.durable
+                .send_modify(|d| d.failed = d.failed.max(changes));
+            return Err(e);
+        }
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Writes the letters journal's part of this save, after the state file. A failed write
+    /// has the next save rewrite it whole, and fails the waiting `changes`.
+    fn write_journal(&self, journal: letters::JournalWork, changes: u64) -> Result<(), StoreError> {
         let journaled = match (&self.journal, journal) {
             (_, letters::JournalWork::Nothing) | (None, _) => Ok(()),
             (Some(file), letters::JournalWork::Append(lines)) => file
@@ -166,27 +217,36 @@ impl EmbeddedState {
                 .send_modify(|d| d.failed = d.failed.max(changes));
             return Err(e);
         }
-        self.durable.send_modify(|d| d.saved = d.saved.max(changes));
+        Ok(())
+    }
+
+    /// What is on disk now counts: the numbers it reserves, the pace of the next reservation,
+    /// the pre-queue record as durable, and the changed settings (`changing`).
+    fn adopt_saved(&self, saved: &Saved, reserved: u64, now: Millis, changing: bool) {
         self.with_line(|l| {
             // A save whose snapshot predates a change of the pre-queue must not hand out the
             // numbers it reserved: the change has to reach the disk first.
-            if l.prequeue == saved.prequeue {
-                l.reserved = reserved;
+            if l.schedule.prequeue == saved.prequeue {
+                l.reserve.end = reserved;
             }
-            l.issued_at_save = saved.issued;
-            l.saved_at = now;
-            if l.prequeue == saved.prequeue && !l.prequeue_durable {
-                l.prequeue_durable = true;
+            l.reserve.issued_at_save = saved.issued;
+            l.reserve.saved_at = now;
+            if l.schedule.prequeue == saved.prequeue && !l.schedule.prequeue_durable {
+                l.schedule.prequeue_durable = true;
                 l.follow_schedule(now);
             }
             if changing {
                 self.adopt(l, saved.settings.clone(), now);
             }
         });
-        let settings = saved.settings.clone();
-        *last = Some(saved);
-        Ok(settings)
     }
+}
+
+/// The sessions a save copied outside the line lock, as the file keeps them.
+struct CopiedSessions {
+    sessions: Vec<SavedSession>,
+    passes: Vec<(u64, u32)>,
+    ended: Vec<(u64, Millis)>,
 }
 
 /// A map's entries in key order, for a file that changes only when they do.

@@ -34,9 +34,9 @@ impl SharedState {
             .redis
             .scripts
             .enlist
-            .key(&self.keys.letters)
-            .key(&self.keys.letter_queue)
-            .key(&self.keys.written)
+            .key(&self.keys.letters.by_ticket)
+            .key(&self.keys.letters.queue)
+            .key(&self.keys.letters.written)
             .arg(letter.seq)
             .arg(json)
             .arg(MAX_LETTERS)
@@ -60,7 +60,7 @@ impl SharedState {
         }
         let mut conn = self.conn();
         let seqs: Vec<u64> = redis::cmd("ZRANGEBYSCORE")
-            .arg(&self.keys.letter_queue)
+            .arg(&self.keys.letters.queue)
             .arg(from)
             .arg("+inf")
             .arg("LIMIT")
@@ -73,7 +73,7 @@ impl SharedState {
             return Ok(Some(Vec::new()));
         }
         let texts: Vec<Option<String>> = redis::cmd("HMGET")
-            .arg(&self.keys.letters)
+            .arg(&self.keys.letters.by_ticket)
             .arg(&seqs)
             .query_async(&mut conn)
             .await
@@ -88,7 +88,7 @@ impl SharedState {
 
     /// The key of ticket `seq`'s claim (same hash tag as the room's other keys).
     fn claim_key(&self, seq: u64) -> String {
-        format!("{}:{seq}", self.keys.letter_queue)
+        format!("{}:{seq}", self.keys.letters.queue)
     }
 
     pub(super) async fn claim(&self, seq: u64) -> Result<bool, StateError> {
@@ -113,7 +113,7 @@ impl SharedState {
     /// place signs up for nothing, so the list holds waiting places only.
     pub(super) async fn forget_called(&self, below: u64) -> Result<(), StateError> {
         redis::cmd("ZREMRANGEBYSCORE")
-            .arg(&self.keys.written)
+            .arg(&self.keys.letters.written)
             .arg("-inf")
             .arg(format!("({below}"))
             .query_async::<()>(&mut self.conn())
@@ -125,16 +125,16 @@ impl SharedState {
         redis::pipe()
             .atomic()
             .cmd("ZADD")
-            .arg(&self.keys.written)
+            .arg(&self.keys.letters.written)
             .arg(seq)
             .arg(seq)
             .ignore()
             .cmd("HDEL")
-            .arg(&self.keys.letters)
+            .arg(&self.keys.letters.by_ticket)
             .arg(seq)
             .ignore()
             .cmd("ZREM")
-            .arg(&self.keys.letter_queue)
+            .arg(&self.keys.letters.queue)
             .arg(seq)
             .ignore()
             .cmd("DEL")

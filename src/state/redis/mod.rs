@@ -224,16 +224,10 @@ fn gateway_id() -> String {
 /// The Redis keys of one room. They share a hash tag, so the scripts work on a cluster too.
 struct Keys {
     line: String,
-    sessions: String,
-    started: String,
-    passes: String,
-    ended: String,
-    endlog: String,
+    sessions: SessionKeys,
     lease: String,
     arrivals: String,
-    /// Called places waiting for a start, by place and by when they last asked.
-    claims: String,
-    claimed_at: String,
+    claims: ClaimKeys,
     /// New tickets per address hash, for this minute and the last (used in turn).
     addresses: [String; 2],
     /// Challenges handed in: id → until when their token is valid.
@@ -243,9 +237,29 @@ struct Keys {
     /// The counter's jumps past what a store that came back older may have lost: a list of
     /// "at from to run_id", the last hundred.
     jumps: String,
-    /// E-mails owed to visitors: ticket → letter, the tickets in order, and those written to.
-    letters: String,
-    letter_queue: String,
+    letters: LetterKeys,
+}
+
+/// A room's sessions: the active ones by when last seen, when each began, the passes each
+/// minted, the ended ones by until when their pass stays refused, and the log of endings.
+struct SessionKeys {
+    active: String,
+    started: String,
+    passes: String,
+    ended: String,
+    endlog: String,
+}
+
+/// Called places waiting for a start, by place and by when they last asked.
+struct ClaimKeys {
+    by_place: String,
+    asked_at: String,
+}
+
+/// E-mails owed to visitors: ticket → letter, the tickets in order, and those written to.
+struct LetterKeys {
+    by_ticket: String,
+    queue: String,
     written: String,
 }
 
@@ -254,24 +268,30 @@ impl Keys {
         let key = |name: &str| format!("{{{prefix}:{room}}}:{name}");
         Keys {
             line: key("line"),
-            sessions: key("sessions"),
-            started: key("started"),
-            passes: key("passes"),
-            ended: key("ended"),
-            endlog: key("endlog"),
+            sessions: SessionKeys {
+                active: key("sessions"),
+                started: key("started"),
+                passes: key("passes"),
+                ended: key("ended"),
+                endlog: key("endlog"),
+            },
             lease: key("lease"),
             arrivals: key("arrivals"),
-            claims: key("claims"),
-            claimed_at: key("claimed_at"),
+            claims: ClaimKeys {
+                by_place: key("claims"),
+                asked_at: key("claimed_at"),
+            },
             addresses: [key("addresses:0"), key("addresses:1")],
             challenges: key("challenges"),
             invitations: key("invitations"),
             jumps: key("jumps"),
-            letters: key("letters"),
-            letter_queue: key("letters:queue"),
-            // A sorted set by ticket (an older gateway's plain set was `written`): the
-            // lease holder cuts the called places off its low end.
-            written: key("written:by-seq"),
+            letters: LetterKeys {
+                by_ticket: key("letters"),
+                queue: key("letters:queue"),
+                // A sorted set by ticket (an older gateway's plain set was `written`): the
+                // lease holder cuts the called places off its low end.
+                written: key("written:by-seq"),
+            },
         }
     }
 }
@@ -283,47 +303,84 @@ pub struct SharedState {
     room: String,
     keys: Keys,
     local: Mutex<Local>,
-    /// Sessions seen on a pass since the last sync: id → when.
-    seen: DashMap<u64, Millis>,
+    known: Known,
+    pending: Pending,
+    health: Health,
+    shown: Shown,
+    /// The lease holder's line; `None` on the others.
+    leader: Mutex<Option<Leader>>,
+    chores: Chores,
+    syncing: Syncing,
+}
+
+/// What requests read here instead of asking Redis, besides the line's copy.
+#[derive(Default)]
+struct Known {
     /// Sessions known to be over: id → until when their pass stays refused.
     ended: DashMap<u64, Millis>,
     /// When sessions began, as read from Redis for the admission header (at most
     /// `STARTED_KEPT`; emptied when full).
     started_at: DashMap<u64, Millis>,
-    /// Sessions the upstream ended here, to be written at the next sync.
-    ended_pending: Mutex<Vec<(u64, Millis)>>,
+    /// The operator's message, as of the last sync or change.
     message: ArcSwap<Message>,
+}
+
+/// What waits for the next sync.
+#[derive(Default)]
+struct Pending {
+    /// Sessions seen on a pass since the last sync: id → when.
+    seen: DashMap<u64, Millis>,
+    /// Sessions the upstream ended here, to be written at the next sync.
+    ended: Mutex<Vec<(u64, Millis)>>,
+    /// Supply reports not in Redis yet, in their order.
+    supply: Mutex<Vec<SupplyChange>>,
+    /// A config reload made an operator's override stale: drop it at the next sync.
+    stale_settings: AtomicBool,
+}
+
+/// Whether Redis answers, and what this gateway does while it does not.
+#[derive(Default)]
+struct Health {
     available: AtomicBool,
     /// Redis away (or back) since, and whether `on_unavailable = "open"` lets everyone pass.
     outage: Mutex<Outage>,
     passing: AtomicBool,
-    /// The highest ticket number shown to this gateway, plus one: a ticket drawn on another
-    /// Redis (a failover's other side) raises the counter here too.
-    shown: AtomicU64,
+    /// Why Redis did not answer the last time it did not (for `/readyz`).
+    why_unavailable: Mutex<String>,
+    /// Warned once that Redis has replicas but no number waits for one.
+    replicas_warned: AtomicBool,
+}
+
+/// The ticket numbers shown to this gateway (`ticket_seen`), kept without a lock: every
+/// status poll reports one.
+#[derive(Default)]
+struct Shown {
+    /// The highest, plus one: a ticket drawn on another Redis (a failover's other side)
+    /// raises the counter here too.
+    end: AtomicU64,
     /// The end of the copy's jump range (0 without one), and the highest ticket inside it
     /// shown here, plus one: the holders the jump's range turns out to have.
     gap_end: AtomicU64,
-    shown_in_gap: AtomicU64,
-    /// Warned once that Redis has replicas but no number waits for one.
-    replicas_warned: AtomicBool,
-    /// Why Redis did not answer the last time it did not (for `/readyz`).
-    why_unavailable: Mutex<String>,
-    /// The lease holder's line; `None` on the others.
-    leader: Mutex<Option<Leader>>,
-    /// One sync at a time.
-    refreshing: tokio::sync::Mutex<()>,
+    in_gap: AtomicU64,
+}
+
+/// What the lease holder's chores in Redis go by: the lifetimes of the last `sweep`, and
+/// when it last cut called places off the written-to list.
+struct Chores {
     idle_ms: AtomicU64,
     ticket_ms: AtomicU64,
-    /// When the lease holder last cut called places off the written-to list.
     forgot_at: AtomicU64,
-    /// A config reload made an operator's override stale: drop it at the next sync.
-    stale_settings: AtomicBool,
+}
+
+/// The sync's own bookkeeping from one turn to the next.
+#[derive(Default)]
+struct Syncing {
+    /// One sync at a time.
+    turn: tokio::sync::Mutex<()>,
     /// Syncs so far, to check the server's role every `ROLE_EVERY`.
-    syncs: AtomicU64,
+    count: AtomicU64,
     /// Shutting down: the lease is handed back and not taken again.
     stopping: AtomicBool,
-    /// Supply reports not in Redis yet, in their order.
-    supply_pending: Mutex<Vec<SupplyChange>>,
     /// The config's `appointments` and the opening this gateway last set the supply for.
     supply_applied: Mutex<Option<(Option<u64>, Millis)>>,
 }

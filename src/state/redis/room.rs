@@ -61,7 +61,7 @@ impl RoomState for SharedState {
 
     fn figures(&self, now: Millis) -> Figures {
         let l = self.lock();
-        let available = self.available.load(Ordering::Relaxed);
+        let available = self.health.available.load(Ordering::Relaxed);
         let Some(line) = &l.line else {
             // No copy yet: a ticket cannot be judged, so none is turned away as unknown.
             return Figures {
@@ -144,7 +144,7 @@ impl RoomState for SharedState {
             }
         }
         if stale {
-            self.stale_settings.store(true, Ordering::Relaxed);
+            self.pending.stale_settings.store(true, Ordering::Relaxed);
         }
     }
 
@@ -157,7 +157,7 @@ impl RoomState for SharedState {
     }
 
     fn message(&self) -> Arc<Message> {
-        self.message.load_full()
+        self.known.message.load_full()
     }
 
     fn update_settings<'a>(
@@ -196,7 +196,7 @@ impl RoomState for SharedState {
         Box::pin(async move {
             // Ended here a moment ago: Redis hears of it with the next sync, the answer is
             // the same now.
-            if self.ended.contains_key(&session) {
+            if self.known.ended.contains_key(&session) {
                 return Ok(SessionStart::Ended);
             }
             if !self.available() {
@@ -247,30 +247,32 @@ impl RoomState for SharedState {
 
     fn ticket_seen(&self, seq: u64) {
         // Read first: nearly every poll shows a number below it, and a read shares the line.
-        if seq >= self.shown.load(Ordering::Relaxed) {
+        if seq >= self.shown.end.load(Ordering::Relaxed) {
             self.shown
+                .end
                 .fetch_max(seq.saturating_add(1), Ordering::Relaxed);
         }
         // A holder of a number in the counter's jump range: a person, not a gap.
-        if seq < self.gap_end.load(Ordering::Relaxed)
-            && seq >= self.shown_in_gap.load(Ordering::Relaxed)
+        if seq < self.shown.gap_end.load(Ordering::Relaxed)
+            && seq >= self.shown.in_gap.load(Ordering::Relaxed)
         {
-            self.shown_in_gap
+            self.shown
+                .in_gap
                 .fetch_max(seq.saturating_add(1), Ordering::Relaxed);
         }
     }
 
     fn session_seen(&self, session: u64, now: Millis) -> bool {
-        if self.ended.contains_key(&session) {
+        if self.known.ended.contains_key(&session) {
             return false;
         }
-        self.seen.insert(session, now);
+        self.pending.seen.insert(session, now);
         true
     }
 
     fn session_started(&self, session: u64) -> StateFuture<'_, Option<Millis>> {
         Box::pin(async move {
-            if let Some(at) = self.started_at.get(&session) {
+            if let Some(at) = self.known.started_at.get(&session) {
                 return Ok(Some(*at));
             }
             if !self.available() {
@@ -279,26 +281,27 @@ impl RoomState for SharedState {
             }
             // Once per session and gateway: then from the copy here.
             let at: Option<Millis> = redis::cmd("HGET")
-                .arg(&self.keys.started)
+                .arg(&self.keys.sessions.started)
                 .arg(session)
                 .query_async(&mut self.conn())
                 .await
                 .map_err(unavailable)?;
             if let Some(at) = at {
-                if self.started_at.len() >= STARTED_KEPT {
-                    self.started_at.clear();
+                if self.known.started_at.len() >= STARTED_KEPT {
+                    self.known.started_at.clear();
                 }
-                self.started_at.insert(session, at);
+                self.known.started_at.insert(session, at);
             }
             Ok(at)
         })
     }
 
     fn session_ended(&self, session: u64, until: Millis) {
-        self.started_at.remove(&session);
-        self.seen.remove(&session);
-        self.ended.insert(session, until);
-        self.ended_pending
+        self.known.started_at.remove(&session);
+        self.pending.seen.remove(&session);
+        self.known.ended.insert(session, until);
+        self.pending
+            .ended
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push((session, until));
@@ -306,9 +309,9 @@ impl RoomState for SharedState {
 
     fn sweep(&self, now: Millis, idle_ms: Millis, ticket_ms: Millis) {
         // Redis is swept by the lease holder; here only the copy of ended sessions.
-        self.idle_ms.store(idle_ms, Ordering::Relaxed);
-        self.ticket_ms.store(ticket_ms, Ordering::Relaxed);
-        self.ended.retain(|_, until| *until > now);
+        self.chores.idle_ms.store(idle_ms, Ordering::Relaxed);
+        self.chores.ticket_ms.store(ticket_ms, Ordering::Relaxed);
+        self.known.ended.retain(|_, until| *until > now);
     }
 
     fn supply(
@@ -394,17 +397,18 @@ impl RoomState for SharedState {
     }
 
     fn available(&self) -> bool {
-        self.available.load(Ordering::Relaxed)
+        self.health.available.load(Ordering::Relaxed)
     }
 
     fn passes_everyone(&self) -> bool {
-        self.passing.load(Ordering::Relaxed)
+        self.health.passing.load(Ordering::Relaxed)
     }
 
     fn health_notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if !self.available() {
             let why = self
+                .health
                 .why_unavailable
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

@@ -41,7 +41,8 @@ impl SharedState {
         }
         {
             let mut pending = self
-                .supply_pending
+                .pending
+                .supply
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             match (pending.last_mut(), change) {
@@ -61,7 +62,8 @@ impl SharedState {
         let result = self.flush_supply().await;
         if result.is_err() && durable {
             let mut pending = self
-                .supply_pending
+                .pending
+                .supply
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             if let Some(at) = pending.iter().rposition(|c| *c == change) {
@@ -83,6 +85,7 @@ impl SharedState {
             let opening = line.prequeue.as_ref().map_or(0, Prequeue::opening);
             let wanted = (l.config.appointments, opening);
             let applied = *self
+                .syncing
                 .supply_applied
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
@@ -99,7 +102,8 @@ impl SharedState {
         };
         let changes: Vec<SupplyChange> = std::mem::take(
             &mut *self
-                .supply_pending
+                .pending
+                .supply
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()),
         );
@@ -124,7 +128,8 @@ impl SharedState {
         // Back in front of any report made meanwhile, in their order.
         let keep = |changes: Vec<SupplyChange>| {
             let mut pending = self
-                .supply_pending
+                .pending
+                .supply
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             let later = std::mem::replace(&mut *pending, changes);
@@ -147,6 +152,7 @@ impl SharedState {
             Some(-2) if self.lock().config.appointments.is_some() => {
                 keep(changes);
                 *self
+                    .syncing
                     .supply_applied
                     .lock()
                     .unwrap_or_else(|p| p.into_inner()) = None;
@@ -156,6 +162,7 @@ impl SharedState {
         }
         if !matches!(reset, Reset::Keep) {
             *self
+                .syncing
                 .supply_applied
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = Some(applies);

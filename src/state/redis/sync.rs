@@ -2,32 +2,41 @@
 //! Redis, restoring a lost line), the lease and the lease holder's cursor, and the operator's
 //! settings. Must not answer a request's question: `room` does, from the local copy.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
-use arc_swap::ArcSwap;
-use dashmap::DashMap;
 use redis::Script;
 
 use crate::clock::Millis;
 use crate::config::OnUnavailable;
 use crate::queue::adaptive::Adaptive;
-use crate::queue::admission::{Limits, Queue, CLAIM_HOLD_MS};
+use crate::queue::admission::{Limits, Pace, Queue, CLAIM_HOLD_MS};
 use crate::queue::schedule::{self, Phase, Transition};
-use crate::state::{effective, Message, Settings, SettingsChange, StateError};
+use crate::state::{effective, Settings, SettingsChange, StateError};
 
 use super::codec::{
     decode_prequeue, encode_earlier, encode_prequeue, fresh_fields, parse_line, restore_fields,
 };
 use super::{
-    link, lost, unavailable, Keys, Leader, Live, Local, Outage, Redis, SharedLine, SharedState,
-    SyncReply, ENDED_SLACK_MS, ENDLOG_KEEP_MS, FRESH_SEED_DELAY, LEASE_MS, MAX_ENDED_FLUSH,
-    MAX_FLUSH, REFRESH, ROLE_EVERY,
+    link, lost, unavailable, Chores, Health, Keys, Known, Leader, Live, Local, Pending, Redis,
+    SharedLine, SharedState, Shown, SyncReply, Syncing, ENDED_SLACK_MS, ENDLOG_KEEP_MS,
+    FRESH_SEED_DELAY, LEASE_MS, MAX_ENDED_FLUSH, MAX_FLUSH, REFRESH, ROLE_EVERY,
 };
 
 /// How often the lease holder cuts called places off the list of tickets written to.
 const FORGET_CALLED_EVERY_MS: Millis = 10_000;
+
+/// What the lease holder's turn moved: written to Redis, then into the copy.
+struct Moved {
+    cursor: u64,
+    /// Newcomers let straight in until the next turn.
+    allow: u64,
+    pace: Pace,
+    share: f64,
+    /// The adaptive mode's rate, with `[rooms.adaptive]`.
+    adaptive_rate: Option<f64>,
+}
 
 impl SharedState {
     /// The room `id` shared through `redis`, read at its first sync (`keep_synced`).
@@ -44,29 +53,17 @@ impl SharedState {
                 ended_since: None,
                 floor: 0,
             }),
-            seen: DashMap::new(),
-            ended: DashMap::new(),
-            started_at: DashMap::new(),
-            ended_pending: Mutex::new(Vec::new()),
-            message: ArcSwap::from_pointee(Message::default()),
-            available: AtomicBool::new(false),
-            outage: Mutex::new(Outage::default()),
-            passing: AtomicBool::new(false),
-            shown: AtomicU64::new(0),
-            gap_end: AtomicU64::new(0),
-            shown_in_gap: AtomicU64::new(0),
-            replicas_warned: AtomicBool::new(false),
-            why_unavailable: Mutex::new(String::new()),
+            known: Known::default(),
+            pending: Pending::default(),
+            health: Health::default(),
+            shown: Shown::default(),
             leader: Mutex::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
-            idle_ms: AtomicU64::new(u64::MAX),
-            forgot_at: AtomicU64::new(0),
-            ticket_ms: AtomicU64::new(0),
-            stale_settings: AtomicBool::new(false),
-            syncs: AtomicU64::new(0),
-            stopping: AtomicBool::new(false),
-            supply_pending: Mutex::new(Vec::new()),
-            supply_applied: Mutex::new(None),
+            chores: Chores {
+                idle_ms: AtomicU64::new(u64::MAX),
+                ticket_ms: AtomicU64::new(0),
+                forgot_at: AtomicU64::new(0),
+            },
+            syncing: Syncing::default(),
         })
     }
 
@@ -84,7 +81,7 @@ impl SharedState {
 
     /// Every number below this is known to be handed out: drawn, synced or shown here.
     pub(super) fn floor(&self, l: &Local) -> u64 {
-        l.floor.max(self.shown.load(Ordering::Relaxed))
+        l.floor.max(self.shown.end.load(Ordering::Relaxed))
     }
 
     /// A call of `script` with the room's keys, in the one order every script reads them.
@@ -93,15 +90,15 @@ impl SharedState {
         let k = &self.keys;
         for key in [
             &k.line,
-            &k.sessions,
-            &k.started,
-            &k.passes,
-            &k.ended,
-            &k.endlog,
+            &k.sessions.active,
+            &k.sessions.started,
+            &k.sessions.passes,
+            &k.sessions.ended,
+            &k.sessions.endlog,
             &k.lease,
             &k.arrivals,
-            &k.claims,
-            &k.claimed_at,
+            &k.claims.by_place,
+            &k.claims.asked_at,
             &k.addresses[0],
             &k.addresses[1],
             &k.challenges,
@@ -126,7 +123,7 @@ impl SharedState {
     /// Brings the copy up to date with Redis and, holding the lease, moves the cursor. Runs
     /// five times a second; never fails, but marks the room unavailable while Redis is.
     pub async fn refresh(&self) {
-        let _one = self.refreshing.lock().await;
+        let _one = self.syncing.turn.lock().await;
         if self.redis.link().unresolved() {
             self.follow_primary().await;
             if self.redis.link().unresolved() {
@@ -136,94 +133,14 @@ impl SharedState {
             }
         }
         let now = self.redis.clock.now_ms();
-        let seen: Vec<(u64, Millis)> = {
-            let keys: Vec<u64> = self.seen.iter().take(MAX_FLUSH).map(|e| *e.key()).collect();
-            keys.into_iter()
-                .filter_map(|id| self.seen.remove(&id))
-                .collect()
-        };
-        let ended: Vec<(u64, Millis)> = {
-            let mut pending = self.ended_pending.lock().unwrap_or_else(|p| p.into_inner());
-            pending.retain(|(_, until)| *until > now);
-            let cut = pending.len().min(MAX_ENDED_FLUSH);
-            let rest = pending.split_off(cut);
-            std::mem::replace(&mut *pending, rest)
-        };
+        let (seen, ended) = self.take_outgoing(now);
         let mut inv = self.call(&self.redis.scripts.sync);
-        let seed = {
-            let l = self.lock();
-            let (mode, seed) = match &l.line {
-                Some(line) => ("restore", restore_fields(line, &l.config, now)),
-                None => match l.missing_since {
-                    Some(since) if since.elapsed() >= FRESH_SEED_DELAY => {
-                        let hold = self.redis.tuning().new_line_hold_ms;
-                        ("fresh", fresh_fields(&l.config, now, hold))
-                    }
-                    _ => ("none", Vec::new()),
-                },
-            };
-            let (pq_v, pq) = l.line.as_ref().map_or((0, String::new()), |line| {
-                (line.pq_v, encode_prequeue(line.prequeue.as_ref()))
-            });
-            let since = match l.ended_since {
-                Some(since) if now < since + ENDLOG_KEEP_MS - ENDED_SLACK_MS => {
-                    since.saturating_sub(ENDED_SLACK_MS).to_string()
-                }
-                // First sync, or away longer than the log keeps: every ending still in force.
-                _ => "all".to_string(),
-            };
-            let (settings_v, settings) = l.line.as_ref().map_or((0, String::new()), |line| {
-                (
-                    line.settings_v,
-                    serde_json::to_string(&line.settings).unwrap_or_default(),
-                )
-            });
-            let lease_ms = if self.stopping.load(Ordering::Relaxed) {
-                0
-            } else {
-                LEASE_MS
-            };
-            inv.arg(now)
-                .arg(&self.redis.id)
-                .arg(lease_ms)
-                .arg(mode)
-                .arg(self.floor(&l))
-                .arg(l.line.as_ref().map_or(0, |line| line.cursor))
-                .arg(since)
-                .arg(pq_v)
-                .arg(pq)
-                .arg(seed.len())
-                .arg(seen.len())
-                .arg(ended.len())
-                .arg(settings_v)
-                .arg(settings)
-                .arg(self.shown_in_gap.load(Ordering::Relaxed))
-                .arg(CLAIM_HOLD_MS);
-            for (field, value) in &seed {
-                inv.arg(*field).arg(value);
-            }
-            for (id, at) in &seen {
-                inv.arg(id).arg(at);
-            }
-            for (id, until) in &ended {
-                inv.arg(id).arg(until);
-            }
-            mode
-        };
+        let seed = self.prepare_sync(&mut inv, now, &seen, &ended);
         let reply: SyncReply = match inv.invoke_async(&mut self.conn()).await {
             Ok(reply) => reply,
             Err(e) => {
                 // Nothing is lost: what was seen and ended goes with the next sync.
-                for (id, at) in seen {
-                    self.seen
-                        .entry(id)
-                        .and_modify(|s| *s = (*s).max(at))
-                        .or_insert(at);
-                }
-                self.ended_pending
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .extend(ended);
+                self.put_back(seen, ended);
                 self.set_available(false, &e.to_string(), now);
                 *self.leader() = None;
                 self.follow_primary().await;
@@ -231,18 +148,13 @@ impl SharedState {
             }
         };
         let check_role = self
-            .syncs
+            .syncing
+            .count
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(ROLE_EVERY);
         let (status, fields, active, leader, arrivals, recent, claimed) = reply;
         if status == 0 {
-            // No line in Redis, and nothing here to restore it from: a new deployment. Begun
-            // after a short wait, so that a gateway with a copy restores the old line first.
-            let mut l = self.lock();
-            l.missing_since.get_or_insert_with(Instant::now);
-            l.ended_since = None;
-            drop(l);
-            self.set_available(false, "no line in Redis yet", now);
+            self.no_line_yet(now);
             return;
         }
         let mut line = parse_line(&fields);
@@ -252,53 +164,198 @@ impl SharedState {
             leader: leader == 1,
         };
         if status == 2 {
-            if seed == "restore" {
-                tracing::warn!(
-                    room = %self.room,
-                    epoch = line.origin.epoch,
-                    next_ticket = line.issued,
-                    cursor = line.cursor,
-                    "Redis had lost this room's line; restored from this gateway's copy \
-                     (new tickets wait a second while the other gateways report theirs)"
-                );
-            } else {
-                tracing::info!(room = %self.room, "new shared line begun in Redis");
-            }
+            self.announce_seeded(&line, seed);
         }
+        self.take_endings(&recent);
+        let leads = line.live.leader;
+        self.adopt_line(line, now);
+        self.set_available(true, "", now);
+        self.after_sync(now, leads, &arrivals, check_role).await;
+    }
+
+    /// What goes to Redis with this sync: the sessions seen since the last one and those the
+    /// upstream ended (still in force at `now`), each at most as many as one sync carries.
+    fn take_outgoing(&self, now: Millis) -> (Vec<(u64, Millis)>, Vec<(u64, Millis)>) {
+        let seen: Vec<(u64, Millis)> = {
+            let keys: Vec<u64> = self
+                .pending
+                .seen
+                .iter()
+                .take(MAX_FLUSH)
+                .map(|e| *e.key())
+                .collect();
+            keys.into_iter()
+                .filter_map(|id| self.pending.seen.remove(&id))
+                .collect()
+        };
+        let ended: Vec<(u64, Millis)> = {
+            let mut pending = self.pending.ended.lock().unwrap_or_else(|p| p.into_inner());
+            pending.retain(|(_, until)| *until > now);
+            let cut = pending.len().min(MAX_ENDED_FLUSH);
+            let rest = pending.split_off(cut);
+            std::mem::replace(&mut *pending, rest)
+        };
+        (seen, ended)
+    }
+
+    /// The sync call's arguments (see `SYNC`), read from the copy under its lock: the seed
+    /// for a Redis that lost the line, what this gateway has seen, and `seen` and `ended`.
+    /// Returns how Redis is seeded: "restore", "fresh" or "none".
+    fn prepare_sync(
+        &self,
+        inv: &mut redis::ScriptInvocation<'_>,
+        now: Millis,
+        seen: &[(u64, Millis)],
+        ended: &[(u64, Millis)],
+    ) -> &'static str {
+        let l = self.lock();
+        let (mode, seed) = match &l.line {
+            Some(line) => ("restore", restore_fields(line, &l.config, now)),
+            None => match l.missing_since {
+                Some(since) if since.elapsed() >= FRESH_SEED_DELAY => {
+                    let hold = self.redis.tuning().new_line_hold_ms;
+                    ("fresh", fresh_fields(&l.config, now, hold))
+                }
+                _ => ("none", Vec::new()),
+            },
+        };
+        let (pq_v, pq) = l.line.as_ref().map_or((0, String::new()), |line| {
+            (line.pq_v, encode_prequeue(line.prequeue.as_ref()))
+        });
+        let since = match l.ended_since {
+            Some(since) if now < since + ENDLOG_KEEP_MS - ENDED_SLACK_MS => {
+                since.saturating_sub(ENDED_SLACK_MS).to_string()
+            }
+            // First sync, or away longer than the log keeps: every ending still in force.
+            _ => "all".to_string(),
+        };
+        let (settings_v, settings) = l.line.as_ref().map_or((0, String::new()), |line| {
+            (
+                line.settings_v,
+                serde_json::to_string(&line.settings).unwrap_or_default(),
+            )
+        });
+        let lease_ms = if self.syncing.stopping.load(Ordering::Relaxed) {
+            0
+        } else {
+            LEASE_MS
+        };
+        inv.arg(now)
+            .arg(&self.redis.id)
+            .arg(lease_ms)
+            .arg(mode)
+            .arg(self.floor(&l))
+            .arg(l.line.as_ref().map_or(0, |line| line.cursor))
+            .arg(since)
+            .arg(pq_v)
+            .arg(pq)
+            .arg(seed.len())
+            .arg(seen.len())
+            .arg(ended.len())
+            .arg(settings_v)
+            .arg(settings)
+            .arg(self.shown.in_gap.load(Ordering::Relaxed))
+            .arg(CLAIM_HOLD_MS);
+        for (field, value) in &seed {
+            inv.arg(*field).arg(value);
+        }
+        for (id, at) in seen {
+            inv.arg(id).arg(at);
+        }
+        for (id, until) in ended {
+            inv.arg(id).arg(until);
+        }
+        mode
+    }
+
+    /// A failed sync's sessions, back for the next one: a session seen again meanwhile keeps
+    /// the later time.
+    fn put_back(&self, seen: Vec<(u64, Millis)>, ended: Vec<(u64, Millis)>) {
+        for (id, at) in seen {
+            self.pending
+                .seen
+                .entry(id)
+                .and_modify(|s| *s = (*s).max(at))
+                .or_insert(at);
+        }
+        self.pending
+            .ended
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(ended);
+    }
+
+    /// No line in Redis, and nothing here to restore it from: a new deployment. Begun after a
+    /// short wait, so that a gateway with a copy restores the old line first.
+    fn no_line_yet(&self, now: Millis) {
+        let mut l = self.lock();
+        l.missing_since.get_or_insert_with(Instant::now);
+        l.ended_since = None;
+        drop(l);
+        self.set_available(false, "no line in Redis yet", now);
+    }
+
+    /// This sync wrote the line into Redis (`seed` says from what).
+    fn announce_seeded(&self, line: &SharedLine, seed: &str) {
+        if seed == "restore" {
+            tracing::warn!(
+                room = %self.room,
+                epoch = line.origin.epoch,
+                next_ticket = line.issued,
+                cursor = line.cursor,
+                "Redis had lost this room's line; restored from this gateway's copy \
+                 (new tickets wait a second while the other gateways report theirs)"
+            );
+        } else {
+            tracing::info!(room = %self.room, "new shared line begun in Redis");
+        }
+    }
+
+    /// Sessions ended recently on any gateway (id/until pairs): refused here too.
+    fn take_endings(&self, recent: &[String]) {
         for pair in recent.chunks_exact(2) {
             if let (Ok(id), Ok(until)) = (pair[0].parse::<u64>(), pair[1].parse::<f64>()) {
-                self.ended.insert(id, until as Millis);
-                self.seen.remove(&id);
+                self.known.ended.insert(id, until as Millis);
+                self.pending.seen.remove(&id);
             }
         }
-        {
-            let mut l = self.lock();
-            if l.line.as_ref().is_some_and(|old| {
-                old.origin.epoch != line.origin.epoch || old.origin.base != line.origin.base
-            }) {
-                tracing::warn!(room = %self.room, epoch = line.origin.epoch, base = line.origin.base, "shared line restored or begun anew by another gateway");
-                // The lease holder's queue belongs to the line it read: the numbers it would
-                // count as walked in between the two are no walk-ins.
-                *self.leader() = None;
-            }
-            l.floor = l.floor.max(line.issued);
-            self.gap_end
-                .store(line.ghosts.map_or(0, |(_, to)| to), Ordering::Relaxed);
-            l.missing_since = None;
-            l.ended_since = Some(now);
-            self.message.store(Arc::new(line.settings.message.clone()));
-            if let Some(old) = &l.line {
-                // The lease holder's own figures are fresher than what it wrote.
-                if old.live.leader && line.live.leader {
-                    line.pace = old.pace;
-                    line.share = old.share;
-                }
-            }
-            l.line = Some(line.clone());
+    }
+
+    /// The line as Redis has it becomes the copy.
+    fn adopt_line(&self, mut line: SharedLine, now: Millis) {
+        let mut l = self.lock();
+        if l.line.as_ref().is_some_and(|old| {
+            old.origin.epoch != line.origin.epoch || old.origin.base != line.origin.base
+        }) {
+            tracing::warn!(room = %self.room, epoch = line.origin.epoch, base = line.origin.base, "shared line restored or begun anew by another gateway");
+            // The lease holder's queue belongs to the line it read: the numbers it would
+            // count as walked in between the two are no walk-ins.
+            *self.leader() = None;
         }
-        self.set_available(true, "", now);
-        if line.live.leader {
-            if let Err(e) = self.lead(now, &arrivals).await {
+        l.floor = l.floor.max(line.issued);
+        self.shown
+            .gap_end
+            .store(line.ghosts.map_or(0, |(_, to)| to), Ordering::Relaxed);
+        l.missing_since = None;
+        l.ended_since = Some(now);
+        self.known
+            .message
+            .store(Arc::new(line.settings.message.clone()));
+        if let Some(old) = &l.line {
+            // The lease holder's own figures are fresher than what it wrote.
+            if old.live.leader && line.live.leader {
+                line.pace = old.pace;
+                line.share = old.share;
+            }
+        }
+        l.line = Some(line);
+    }
+
+    /// After a sync that read the line: the lease holder's turn (or none), the supply, now
+    /// and then the server's role, and a stale operator setting dropped.
+    async fn after_sync(&self, now: Millis, leads: bool, arrivals: &[u64], check_role: bool) {
+        if leads {
+            if let Err(e) = self.lead(now, arrivals).await {
                 tracing::warn!(room = %self.room, error = %e, "cannot move the shared cursor");
             }
         } else {
@@ -312,13 +369,13 @@ impl SharedState {
         if check_role {
             self.check_role().await;
         }
-        if self.stale_settings.swap(false, Ordering::Relaxed) {
+        if self.pending.stale_settings.swap(false, Ordering::Relaxed) {
             let mut drop_stale = |s: &mut Settings, config: &Limits| {
                 s.drop_stale(config.admit_per_minute, config.max_active)
             };
             if let Err(e) = self.change_settings(&mut drop_stale, now).await {
                 tracing::warn!(room = %self.room, error = %e, "cannot drop a stale operator setting");
-                self.stale_settings.store(true, Ordering::Relaxed);
+                self.pending.stale_settings.store(true, Ordering::Relaxed);
             }
         }
     }
@@ -328,11 +385,12 @@ impl SharedState {
     pub(super) fn set_available(&self, available: bool, why: &str, now: Millis) {
         if !available {
             *self
+                .health
                 .why_unavailable
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = why.to_string();
         }
-        let was = self.available.swap(available, Ordering::Relaxed);
+        let was = self.health.available.swap(available, Ordering::Relaxed);
         match (was, available) {
             (true, false) => tracing::error!(
                 room = %self.room,
@@ -347,14 +405,14 @@ impl SharedState {
             (false, true) => tracing::info!(room = %self.room, "Redis available"),
             _ => {}
         }
-        let mut o = self.outage.lock().unwrap_or_else(|p| p.into_inner());
+        let mut o = self.health.outage.lock().unwrap_or_else(|p| p.into_inner());
         let after = self.redis.tuning().open_after_ms;
-        let passing = self.passing.load(Ordering::Relaxed);
+        let passing = self.health.passing.load(Ordering::Relaxed);
         if available {
             o.down_since = None;
             let up = *o.up_since.get_or_insert(now);
             if passing && now.saturating_sub(up) >= after {
-                self.passing.store(false, Ordering::Relaxed);
+                self.health.passing.store(false, Ordering::Relaxed);
                 tracing::warn!(room = %self.room, "Redis answered again: the line holds again");
             }
         } else {
@@ -363,10 +421,10 @@ impl SharedState {
             let open = self.redis.tuning().on_unavailable == OnUnavailable::Open;
             if !open && passing {
                 // A reload chose "hold" meanwhile.
-                self.passing.store(false, Ordering::Relaxed);
+                self.health.passing.store(false, Ordering::Relaxed);
             }
             if open && !passing && now.saturating_sub(down) >= after {
-                self.passing.store(true, Ordering::Relaxed);
+                self.health.passing.store(true, Ordering::Relaxed);
                 tracing::error!(
                     room = %self.room,
                     away_ms = now.saturating_sub(down),
@@ -422,7 +480,7 @@ impl SharedState {
             .replicas
             .store(replicas, std::sync::atomic::Ordering::Relaxed);
         if self.redis.unconfirmed_with_replicas().is_some()
-            && !self.replicas_warned.swap(true, Ordering::Relaxed)
+            && !self.health.replicas_warned.swap(true, Ordering::Relaxed)
         {
             tracing::warn!(
                 room = %self.room,
@@ -449,73 +507,122 @@ impl SharedState {
             }
         };
         let (limits, _) = Self::limits(&config, &line, now);
+        let moved = self.move_cursor(&line, &config, &limits, arrivals, now);
+        if !self.write_cursor(&line, &limits, &moved, now).await? {
+            // The lease went elsewhere meanwhile: that gateway's line counts.
+            *self.leader() = None;
+            return Ok(());
+        }
+        {
+            let mut l = self.lock();
+            if let Some(copy) = l.line.as_mut() {
+                copy.cursor = copy.cursor.max(moved.cursor);
+                copy.pace = moved.pace;
+                copy.share = moved.share;
+                copy.adaptive_rate = moved.adaptive_rate;
+            }
+        }
+        // Now and then, the tickets written to whose places are called go from the list.
+        let due = self.chores.forgot_at.load(Ordering::Relaxed) + FORGET_CALLED_EVERY_MS;
+        if now >= due {
+            self.chores.forgot_at.store(now, Ordering::Relaxed);
+            let below = schedule::Order::of(line.prequeue.as_ref()).called_below(moved.cursor);
+            self.forget_called(below).await?;
+        }
+        Ok(())
+    }
+
+    /// The lease holder's queue (taken up if this gateway just got the lease) moved to `now`:
+    /// the arrivals since it read the line counted, the cursor advanced at the rate in force.
+    fn move_cursor(
+        &self,
+        line: &SharedLine,
+        config: &Limits,
+        limits: &Limits,
+        arrivals: &[u64],
+        now: Millis,
+    ) -> Moved {
         let operator = crate::state::Override::in_force(
             &line.settings.admit_per_minute,
             config.admit_per_minute,
         );
-        let (cursor, allow, pace, share, adaptive_rate) = {
-            let mut slot = self.leader();
-            let leader = slot.get_or_insert_with(|| {
-                tracing::info!(room = %self.room, gateway = %self.redis.id, "took the cursor lease");
-                let mut queue = Queue::resume(line.issued, line.cursor, now, &limits);
-                queue.set_budget(line.allow as f64, &limits);
-                let adaptive = config.adaptive.map(|cfg| {
-                    let mut a = Adaptive::new(cfg, config.admit_per_minute, now);
-                    if let Some(rate) = line.adaptive_rate {
-                        a.resume_at(rate, now);
-                    }
-                    a
-                });
-                Leader {
-                    queue,
-                    took_at: line.cursor,
-                    adaptive,
-                    operator_rate: operator,
+        let mut slot = self.leader();
+        let leader = slot.get_or_insert_with(|| {
+            tracing::info!(room = %self.room, gateway = %self.redis.id, "took the cursor lease");
+            let mut queue = Queue::resume(line.issued, line.cursor, now, limits);
+            queue.set_budget(line.allow as f64, limits);
+            let adaptive = config.adaptive.map(|cfg| {
+                let mut a = Adaptive::new(cfg, config.admit_per_minute, now);
+                if let Some(rate) = line.adaptive_rate {
+                    a.resume_at(rate, now);
                 }
+                a
             });
-            if let (Some(manual), None, Some(a)) =
-                (leader.operator_rate, operator, leader.adaptive.as_mut())
-            {
-                a.resume_at(manual, now);
+            Leader {
+                queue,
+                took_at: line.cursor,
+                adaptive,
+                operator_rate: operator,
             }
-            leader.operator_rate = operator;
-            // The learnt rate is this gateway's now, not the copy's.
-            let adaptive_rate = leader.adaptive.as_ref().map(Adaptive::rate);
-            let limits = Limits {
-                admit_per_minute: operator
-                    .or(adaptive_rate)
-                    .unwrap_or(config.admit_per_minute),
-                ..limits
-            };
-            let q = &mut leader.queue;
-            q.adopt(line.issued, line.cursor, now, &limits);
-            for &seq in arrivals.iter().filter(|&&seq| seq >= leader.took_at) {
-                q.arrived(seq, now, &limits);
-            }
-            // A pause or an opening between two syncs: nothing was owed while stopped.
-            let opened = config
-                .schedule
-                .map_or(0, |w| if now >= w.opens_at { w.opens_at } else { 0 });
-            q.count_from(line.resumed_at.max(opened).min(now));
-            q.advance(now, &limits, line.live.active);
-            (
-                q.cursor(),
-                q.allowance(&limits, line.live.active),
-                q.pace(&limits),
-                q.show_share(),
-                adaptive_rate,
-            )
+        });
+        if let (Some(manual), None, Some(a)) =
+            (leader.operator_rate, operator, leader.adaptive.as_mut())
+        {
+            a.resume_at(manual, now);
+        }
+        leader.operator_rate = operator;
+        // The learnt rate is this gateway's now, not the copy's.
+        let adaptive_rate = leader.adaptive.as_ref().map(Adaptive::rate);
+        let limits = Limits {
+            admit_per_minute: operator
+                .or(adaptive_rate)
+                .unwrap_or(config.admit_per_minute),
+            ..*limits
         };
+        let q = &mut leader.queue;
+        q.adopt(line.issued, line.cursor, now, &limits);
+        for &seq in arrivals.iter().filter(|&&seq| seq >= leader.took_at) {
+            q.arrived(seq, now, &limits);
+        }
+        // A pause or an opening between two syncs: nothing was owed while stopped.
+        let opened = config
+            .schedule
+            .map_or(0, |w| if now >= w.opens_at { w.opens_at } else { 0 });
+        q.count_from(line.resumed_at.max(opened).min(now));
+        q.advance(now, &limits, line.live.active);
+        Moved {
+            cursor: q.cursor(),
+            allow: q.allowance(&limits, line.live.active),
+            pace: q.pace(&limits),
+            share: q.show_share(),
+            adaptive_rate,
+        }
+    }
+
+    /// Writes the moved cursor, the allowance and the figures every gateway shows (`LEAD`).
+    /// `false`: the lease is another gateway's now.
+    async fn write_cursor(
+        &self,
+        line: &SharedLine,
+        limits: &Limits,
+        moved: &Moved,
+        now: Millis,
+    ) -> Result<bool, StateError> {
         let burst = limits.burst();
         let mut inv = self.call(&self.redis.scripts.lead);
         inv.arg(&self.redis.id)
             .arg(LEASE_MS)
             .arg(line.cursor)
-            .arg(cursor)
-            .arg(allow)
+            .arg(moved.cursor)
+            .arg(moved.allow)
             .arg(now)
-            .arg(self.idle_ms.load(Ordering::Relaxed).min(i64::MAX as u64))
-            .arg(self.ticket_ms.load(Ordering::Relaxed))
+            .arg(
+                self.chores
+                    .idle_ms
+                    .load(Ordering::Relaxed)
+                    .min(i64::MAX as u64),
+            )
+            .arg(self.chores.ticket_ms.load(Ordering::Relaxed))
             .arg(line.settings_v)
             .arg(line.pq_v)
             .arg(if line.ghosts.is_some() { "1" } else { "0" })
@@ -526,39 +633,18 @@ impl SharedState {
             .arg("held")
             .arg(if limits.paused { "1" } else { "0" })
             .arg("pace")
-            .arg(pace.per_minute.to_string())
+            .arg(moved.pace.per_minute.to_string())
             .arg("spread")
-            .arg(pace.spread.to_string())
+            .arg(moved.pace.spread.to_string())
             .arg("share")
-            .arg(share.to_string())
+            .arg(moved.share.to_string())
             .arg("adaptive_rate")
-            .arg(adaptive_rate.map_or(String::new(), |r| r.to_string()));
+            .arg(moved.adaptive_rate.map_or(String::new(), |r| r.to_string()));
         let written: i64 = inv
             .invoke_async(&mut self.conn())
             .await
             .map_err(unavailable)?;
-        if written != 1 {
-            // The lease went elsewhere meanwhile: that gateway's line counts.
-            *self.leader() = None;
-            return Ok(());
-        }
-        {
-            let mut l = self.lock();
-            if let Some(copy) = l.line.as_mut() {
-                copy.cursor = copy.cursor.max(cursor);
-                copy.pace = pace;
-                copy.share = share;
-                copy.adaptive_rate = adaptive_rate;
-            }
-        }
-        // Now and then, the tickets written to whose places are called go from the list.
-        let due = self.forgot_at.load(Ordering::Relaxed) + FORGET_CALLED_EVERY_MS;
-        if now >= due {
-            self.forgot_at.store(now, Ordering::Relaxed);
-            let below = schedule::Order::of(line.prequeue.as_ref()).called_below(cursor);
-            self.forget_called(below).await?;
-        }
-        Ok(())
+        Ok(written == 1)
     }
 
     /// Applies the change the schedule asks for now, if any, atomically with the counter.
@@ -681,7 +767,7 @@ impl SharedState {
                         line.settings = settings.clone();
                         line.settings_v = version + 1;
                     }
-                    self.message.store(Arc::new(settings.message.clone()));
+                    self.known.message.store(Arc::new(settings.message.clone()));
                     return Ok(settings);
                 }
                 -1 => return Err(lost()),
@@ -696,7 +782,7 @@ impl SharedState {
     /// On an orderly stop: what was seen goes to Redis and the lease is handed back, so that
     /// another gateway moves the cursor at once.
     pub(super) async fn release(&self) {
-        self.stopping.store(true, Ordering::Relaxed);
+        self.syncing.stopping.store(true, Ordering::Relaxed);
         self.refresh().await;
         let released: Result<i64, _> = self
             .call(&self.redis.scripts.release)

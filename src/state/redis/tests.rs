@@ -72,3 +72,53 @@ fn a_line_is_read_from_redis_fields() {
     let junk = parse_line(&["issued".into(), "-5".into(), "pq".into()]);
     assert_eq!(junk.issued, 0);
 }
+
+#[test]
+fn key_names_stay_what_running_gateways_use() {
+    // Gateways of two versions share one Redis during a rolling update: a renamed key would
+    // split the room in two.
+    let k = Keys::new("wq", "r");
+    let names = [
+        &k.line,
+        &k.sessions.active,
+        &k.sessions.started,
+        &k.sessions.passes,
+        &k.sessions.ended,
+        &k.sessions.endlog,
+        &k.lease,
+        &k.arrivals,
+        &k.claims.by_place,
+        &k.claims.asked_at,
+        &k.addresses[0],
+        &k.addresses[1],
+        &k.challenges,
+        &k.invitations,
+        &k.jumps,
+        &k.letters.by_ticket,
+        &k.letters.queue,
+        &k.letters.written,
+    ];
+    let expected = [
+        "line",
+        "sessions",
+        "started",
+        "passes",
+        "ended",
+        "endlog",
+        "lease",
+        "arrivals",
+        "claims",
+        "claimed_at",
+        "addresses:0",
+        "addresses:1",
+        "challenges",
+        "invitations",
+        "jumps",
+        "letters",
+        "letters:queue",
+        "written:by-seq",
+    ];
+    for (name, suffix) in names.iter().zip(expected) {
+        assert_eq!(**name, format!("{{wq:r}}:{suffix}"));
+    }
+}
