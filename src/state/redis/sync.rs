@@ -38,6 +38,9 @@ struct Moved {
     adaptive_rate: Option<f64>,
 }
 
+/// Sessions and a time each: when seen, or until when an ending holds.
+type SessionTimes = Vec<(u64, Millis)>;
+
 impl SharedState {
     /// The room `id` shared through `redis`, read at its first sync (`keep_synced`).
     pub fn open(redis: &Arc<Redis>, id: &str, limits: Limits) -> Arc<SharedState> {
@@ -175,7 +178,7 @@ impl SharedState {
 
     /// What goes to Redis with this sync: the sessions seen since the last one and those the
     /// upstream ended (still in force at `now`), each at most as many as one sync carries.
-    fn take_outgoing(&self, now: Millis) -> (Vec<(u64, Millis)>, Vec<(u64, Millis)>) {
+    fn take_outgoing(&self, now: Millis) -> (SessionTimes, SessionTimes) {
         let seen: Vec<(u64, Millis)> = {
             let keys: Vec<u64> = self
                 .pending
