@@ -27,6 +27,14 @@ use super::{
 /// How often the lease holder cuts called places off the list of tickets written to.
 const FORGET_CALLED_EVERY_MS: Millis = 10_000;
 
+/// What one sync carries to Redis besides the seed.
+struct Outgoing {
+    /// Sessions seen on a pass: id → when.
+    seen: Vec<(u64, Millis)>,
+    /// Sessions the upstream ended here: id → until when their pass stays refused.
+    ended: Vec<(u64, Millis)>,
+}
+
 /// What the lease holder's turn moved: written to Redis, then into the copy.
 struct Moved {
     cursor: u64,
@@ -37,9 +45,6 @@ struct Moved {
     /// The adaptive mode's rate, with `[rooms.adaptive]`.
     adaptive_rate: Option<f64>,
 }
-
-/// Sessions and a time each: when seen, or until when an ending holds.
-type SessionTimes = Vec<(u64, Millis)>;
 
 impl SharedState {
     /// The room `id` shared through `redis`, read at its first sync (`keep_synced`).
@@ -136,14 +141,14 @@ impl SharedState {
             }
         }
         let now = self.redis.clock.now_ms();
-        let (seen, ended) = self.take_outgoing(now);
+        let outgoing = self.take_outgoing(now);
         let mut inv = self.call(&self.redis.scripts.sync);
-        let seed = self.prepare_sync(&mut inv, now, &seen, &ended);
+        let seed = self.prepare_sync(&mut inv, now, &outgoing);
         let reply: SyncReply = match inv.invoke_async(&mut self.conn()).await {
             Ok(reply) => reply,
             Err(e) => {
                 // Nothing is lost: what was seen and ended goes with the next sync.
-                self.put_back(seen, ended);
+                self.put_back(outgoing);
                 self.set_available(false, &e.to_string(), now);
                 *self.leader() = None;
                 self.follow_primary().await;
@@ -178,7 +183,7 @@ impl SharedState {
 
     /// What goes to Redis with this sync: the sessions seen since the last one and those the
     /// upstream ended (still in force at `now`), each at most as many as one sync carries.
-    fn take_outgoing(&self, now: Millis) -> (SessionTimes, SessionTimes) {
+    fn take_outgoing(&self, now: Millis) -> Outgoing {
         let seen: Vec<(u64, Millis)> = {
             let keys: Vec<u64> = self
                 .pending
@@ -198,18 +203,17 @@ impl SharedState {
             let rest = pending.split_off(cut);
             std::mem::replace(&mut *pending, rest)
         };
-        (seen, ended)
+        Outgoing { seen, ended }
     }
 
     /// The sync call's arguments (see `SYNC`), read from the copy under its lock: the seed
-    /// for a Redis that lost the line, what this gateway has seen, and `seen` and `ended`.
+    /// for a Redis that lost the line, what this gateway has seen, and `outgoing`.
     /// Returns how Redis is seeded: "restore", "fresh" or "none".
     fn prepare_sync(
         &self,
         inv: &mut redis::ScriptInvocation<'_>,
         now: Millis,
-        seen: &[(u64, Millis)],
-        ended: &[(u64, Millis)],
+        outgoing: &Outgoing,
     ) -> &'static str {
         let l = self.lock();
         let (mode, seed) = match &l.line {
@@ -253,8 +257,8 @@ impl SharedState {
             .arg(pq_v)
             .arg(pq)
             .arg(seed.len())
-            .arg(seen.len())
-            .arg(ended.len())
+            .arg(outgoing.seen.len())
+            .arg(outgoing.ended.len())
             .arg(settings_v)
             .arg(settings)
             .arg(self.shown.in_gap.load(Ordering::Relaxed))
@@ -262,10 +266,10 @@ impl SharedState {
         for (field, value) in &seed {
             inv.arg(*field).arg(value);
         }
-        for (id, at) in seen {
+        for (id, at) in &outgoing.seen {
             inv.arg(id).arg(at);
         }
-        for (id, until) in ended {
+        for (id, until) in &outgoing.ended {
             inv.arg(id).arg(until);
         }
         mode
@@ -273,8 +277,8 @@ impl SharedState {
 
     /// A failed sync's sessions, back for the next one: a session seen again meanwhile keeps
     /// the later time.
-    fn put_back(&self, seen: Vec<(u64, Millis)>, ended: Vec<(u64, Millis)>) {
-        for (id, at) in seen {
+    fn put_back(&self, outgoing: Outgoing) {
+        for (id, at) in outgoing.seen {
             self.pending
                 .seen
                 .entry(id)
@@ -285,7 +289,7 @@ impl SharedState {
             .ended
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .extend(ended);
+            .extend(outgoing.ended);
     }
 
     /// No line in Redis, and nothing here to restore it from: a new deployment. Begun after a
