@@ -33,8 +33,8 @@ pub fn decide(token: Option<&Token>, session_live: bool, figures: &Figures) -> D
         },
         // Drawn before this line started (a restart without durable state): the number may
         // belong to someone else now.
-        Some(t) if t.kind == Kind::Ticket && t.id < figures.started_at => Decision::Draw,
-        Some(t) if t.kind == Kind::Ticket && figures.handed_out.includes(t.seq) => {
+        Some(t) if t.kind == Kind::Ticket && t.id < figures.numbering.started_at => Decision::Draw,
+        Some(t) if t.kind == Kind::Ticket && figures.numbering.handed_out.includes(t.seq) => {
             match figures.order.place(t.seq) {
                 Place::At(place) if place < figures.cursor && !figures.nothing_left() => {
                     Decision::Admit { seq: t.seq, place }

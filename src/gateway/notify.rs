@@ -74,7 +74,7 @@ impl Gateway {
         let figures = room.state.figures(now);
         // A ticket of this line, in line or called: a pass holder is in already.
         let ticket = room.token(&headers, now / 1000).filter(|t| {
-            t.kind == Kind::Ticket && t.id >= figures.started_at && figures.holds(t.seq)
+            t.kind == Kind::Ticket && t.id >= figures.numbering.started_at && figures.holds(t.seq)
         });
         let Some(ticket) = ticket else {
             count(notified::INVALID);

@@ -102,7 +102,8 @@ impl Gateway {
                 tracing::debug!(room = %room.cfg.id, seq, "place restored by its code");
                 // The ticket of this line, as if drawn at its start: the same number, and
                 // renewed from now like a ticket whose holder was just seen.
-                let cookie = room.ticket_cookie(seq, figures.started_at, now_s, visit.secure);
+                let cookie =
+                    room.ticket_cookie(seq, figures.numbering.started_at, now_s, visit.secure);
                 onward(room, Some(cookie))
             }
             Err(why) => {
@@ -140,11 +141,19 @@ impl Gateway {
         let count = |i: usize| room.metrics.doors.notifications[i].inc();
         let lang = visit.lang(room.cfg.language);
         match room.keys.verify(link, now / 1000) {
-            Ok(t) if t.kind == Kind::Link && t.id == figures.started_at && figures.holds(t.seq) => {
+            Ok(t)
+                if t.kind == Kind::Link
+                    && t.id == figures.numbering.started_at
+                    && figures.holds(t.seq) =>
+            {
                 count(notified::FOLLOWED);
                 tracing::debug!(room = %room.cfg.id, seq = t.seq, "place given back by its e-mail");
-                let cookie =
-                    room.ticket_cookie(t.seq, figures.started_at, now / 1000, visit.secure);
+                let cookie = room.ticket_cookie(
+                    t.seq,
+                    figures.numbering.started_at,
+                    now / 1000,
+                    visit.secure,
+                );
                 onward(room, Some(cookie))
             }
             other => {
@@ -269,7 +278,7 @@ impl Gateway {
             Err(reply) => return reply,
         };
         tracing::debug!(room = %room.cfg.id, seq, "ticket by invitation");
-        let started_at = room.state.figures(now).started_at;
+        let started_at = room.state.figures(now).numbering.started_at;
         onward(
             room,
             Some(room.ticket_cookie(seq, started_at, now_s, visit.secure)),

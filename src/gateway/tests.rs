@@ -7,28 +7,31 @@ use crate::access::ticket::{Kind, Token};
 use crate::queue::admission::{self, Limits};
 use crate::queue::schedule::{self, Phase, Place};
 use crate::site::path::*;
-use crate::state::{Figures, HandedOut};
+use crate::state::{Figures, Gap, HandedOut, Movement, Numbering};
 
 fn figures(issued: u64, cursor: u64) -> Figures {
     Figures {
-        base: 0,
+        numbering: Numbering {
+            started_at: 0,
+            base: 0,
+            handed_out: HandedOut::Below(issued),
+        },
         held: false,
         queue_all: false,
-        started_at: 0,
         issued,
-        handed_out: HandedOut::Below(issued),
         cursor,
-        ghosts: 0,
-        ghosts_end: 0,
+        gap: Gap::default(),
         claimed: 0,
         active: 0,
         limits: Limits::new(60.0, 0),
         state: crate::state::OperatorState::Open,
-        pace: admission::Pace {
-            per_minute: 60.0,
-            spread: 0.0,
+        movement: Movement {
+            pace: admission::Pace {
+                per_minute: 60.0,
+                spread: 0.0,
+            },
+            show_share: 1.0,
         },
-        show_share: 1.0,
         adaptive: None,
         phase: Phase::Open,
         order: schedule::Order::Fifo,
@@ -72,7 +75,13 @@ fn decisions() {
         decide(Some(&token(Kind::Ticket, 100)), false, &f),
         Decision::Draw
     );
-    let restarted = Figures { started_at: 6, ..f };
+    let restarted = Figures {
+        numbering: Numbering {
+            started_at: 6,
+            ..f.numbering
+        },
+        ..f
+    };
     assert_eq!(
         decide(Some(&token(Kind::Ticket, 10)), false, &restarted),
         Decision::Draw,

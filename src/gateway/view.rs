@@ -38,8 +38,10 @@ pub fn view<'a>(
     let eta = match state {
         _ if shown.admitted => Some(Estimate::NOW),
         RoomStateName::Open => Some(match shown.position {
-            Some(position) => admission::estimate(position, &figures.pace),
-            None => admission::estimate_for_newcomer(figures.numbers_ahead(), &figures.pace),
+            Some(position) => admission::estimate(position, &figures.movement.pace),
+            None => {
+                admission::estimate_for_newcomer(figures.numbers_ahead(), &figures.movement.pace)
+            }
         }),
         // Nobody moves while paused or closed, or before the opening: an estimate would be
         // a guess.
@@ -258,7 +260,7 @@ fn supply_view(
         _ => None,
     };
     if let Some(ahead) = ahead.filter(|_| !shown.admitted) {
-        let chance = supply::chance(supply, ahead, figures.active, figures.show_share);
+        let chance = supply::chance(supply, ahead, figures.active, figures.movement.show_share);
         view.chance = chance;
         view.chance_text = Some(page::chance_words(lang, chance));
     }

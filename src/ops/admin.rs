@@ -174,19 +174,19 @@ fn room_status(ops: &Ops, room: &Room) -> RoomStatus {
         }),
         admit_per_minute: figures.limits.admit_per_minute,
         backend: backend_status(room.state.backend()),
-        base: figures.base,
+        base: figures.numbering.base,
         config: ConfiguredLimits {
             admit_per_minute: cfg.admit_per_minute,
             max_active: cfg.max_active,
         },
         // Counted from the line's first number (see `base`).
-        cursor: figures.cursor.saturating_sub(figures.base),
+        cursor: figures.cursor.saturating_sub(figures.numbering.base),
         effective_admit_per_minute: figures.effective_rate(),
         estimated_wait_range_seconds: wait.map(|w| [w.low, w.high]),
         estimated_wait_seconds: wait.map(|w| w.seconds),
         held: figures.held,
         id: cfg.id.clone(),
-        issued: figures.issued.saturating_sub(figures.base),
+        issued: figures.issued.saturating_sub(figures.numbering.base),
         max_active: figures.limits.max_active,
         message: OperatorMessage {
             de: settings.message.de.clone(),
@@ -194,7 +194,7 @@ fn room_status(ops: &Ops, room: &Room) -> RoomStatus {
         },
         queue_all: figures.queue_all,
         schedule: cfg.schedule.as_ref().map(|s| schedule_status(s, &figures)),
-        show_up_ratio: figures.show_share,
+        show_up_ratio: figures.movement.show_share,
         sold_out: figures.sold_out(),
         state: figures.state.name().to_string(),
         supply: figures.supply.map(|s| SupplyStatus {
@@ -232,12 +232,12 @@ fn schedule_status(s: &Schedule, figures: &Figures) -> ScheduleStatus {
     let prequeue = match figures.order {
         Order::Fifo => None,
         Order::Gathering { first, .. } => Some(PrequeueStatus {
-            first_ticket: first.saturating_sub(figures.base),
+            first_ticket: first.saturating_sub(figures.numbering.base),
             frozen: false,
             size: figures.issued.saturating_sub(first),
         }),
         Order::Drawn { first, frozen, .. } => Some(PrequeueStatus {
-            first_ticket: first.saturating_sub(figures.base),
+            first_ticket: first.saturating_sub(figures.numbering.base),
             frozen: true,
             size: frozen.size,
         }),
@@ -248,7 +248,7 @@ fn schedule_status(s: &Schedule, figures: &Figures) -> ScheduleStatus {
     };
     ScheduleStatus {
         earlier_draw: earlier.map(|e| EarlierDraw {
-            first_ticket: e.first.saturating_sub(figures.base),
+            first_ticket: e.first.saturating_sub(figures.numbering.base),
             opens_at: format_time(e.opens_at, s.offset_minutes),
             size: e.frozen.size,
         }),

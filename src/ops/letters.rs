@@ -71,7 +71,7 @@ enum Due {
 /// Whether `letter` goes out now: when the visitor's view of the room (the one their page
 /// shows) says they are in, or that their wait is within `lead_ms` while the line moves.
 fn due(room: &Room, letter: &Letter, figures: &Figures, lead_ms: Millis, now: Millis) -> Due {
-    if letter.at < figures.started_at * 1000 || !figures.holds(letter.seq) {
+    if letter.at < figures.numbering.started_at * 1000 || !figures.holds(letter.seq) {
         return Due::Stale;
     }
     let place @ Place::At(_) = figures.order.place(letter.seq) else {
@@ -203,7 +203,7 @@ impl Ops {
             // Held while away: the link gives the place back for lead_time and
             // hold_place_for after the e-mail went out, however the line moves meanwhile.
             let until = now + lead_ms + room.cfg.tickets.hold_place_for.as_millis() as Millis;
-            let line = figures.started_at;
+            let line = figures.numbering.started_at;
             let link = notifier.link(&id, &room.keys, letter.seq, line, until);
             let code = room.place_code(letter.seq, &figures);
             let message = notifier.message(

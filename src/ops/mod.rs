@@ -112,16 +112,16 @@ impl Ops {
             line.active_sessions.set(figures.active as i64);
             line.admit_rate.set(figures.effective_rate());
             line.queue_issued
-                .set(figures.issued.saturating_sub(figures.base) as i64);
+                .set(figures.issued.saturating_sub(figures.numbering.base) as i64);
             line.queue_cursor
-                .set(figures.cursor.saturating_sub(figures.base) as i64);
+                .set(figures.cursor.saturating_sub(figures.numbering.base) as i64);
             let floor = figures
                 .limits
                 .adaptive
                 .filter(|_| figures.adaptive == Some(true));
             line.admit_rate_floor
                 .set(floor.map_or(0.0, |a| a.min_per_minute));
-            line.show_up_ratio.set(figures.show_share);
+            line.show_up_ratio.set(figures.movement.show_share);
             supply
                 .supply_remaining
                 .set(figures.supply.map_or(-1, |s| s.remaining as i64));

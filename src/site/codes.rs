@@ -22,8 +22,8 @@ pub enum Unrestorable {
 impl Room {
     fn line(figures: &Figures) -> Line {
         Line {
-            started_at: figures.started_at,
-            base: figures.base,
+            started_at: figures.numbering.started_at,
+            base: figures.numbering.base,
         }
     }
 

@@ -13,7 +13,7 @@ mod settings;
 pub use backend::Backend;
 pub use embedded::file::{peek, Saved, StoreError};
 pub use room::{
-    BackendInfo, Enlisted, Figures, Gate, HandedOut, Letter, RoomState, SessionStart,
-    SettingsChange, StateError, StateFuture, MAX_LETTERS,
+    BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter, Movement, Numbering, RoomState,
+    SessionStart, SettingsChange, StateError, StateFuture, MAX_LETTERS,
 };
 pub use settings::{effective, operator_rate, Message, OperatorState, Override, Settings};

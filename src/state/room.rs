@@ -82,22 +82,12 @@ impl HandedOut {
 /// A snapshot of one room, as every request sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
-    /// Unix seconds when this line began. Tickets drawn earlier belong to another line.
-    pub started_at: u64,
-    /// Where this line's numbers begin: 0, or for a line begun in an empty Redis by a gateway
-    /// without a copy, a number derived from the clock above any earlier line's. Numbers below
-    /// it belong to an earlier line; their holders were there first and are called.
-    pub base: u64,
+    /// Which ticket numbers are this line's.
+    pub numbering: Numbering,
     pub issued: u64,
-    /// Which ticket numbers this line has handed out, as far as this process can tell.
-    pub handed_out: HandedOut,
     pub cursor: u64,
-    /// Numbers ahead of the cursor that a crash skipped (or a jump of the counter after the
-    /// store came back older) and nobody has shown up with: not people waiting. 0 without.
-    pub ghosts: u64,
-    /// Every ghost lies below this number: a place at or above it has all of them ahead, and
-    /// its position does not count them.
-    pub ghosts_end: u64,
+    /// Numbers ahead of the cursor nobody holds.
+    pub gap: Gap,
     /// Called places whose holders were told "in a moment" and keep their claim: they go
     /// before everyone still waiting, so a waiting visitor's place counts them.
     pub claimed: u64,
@@ -106,10 +96,8 @@ pub struct Figures {
     /// applied.
     pub limits: Limits,
     pub state: OperatorState,
-    /// How fast the line moves, for wait estimates.
-    pub pace: Pace,
-    /// Share of called numbers whose holders turn up.
-    pub show_share: f64,
+    /// How the line moves, for wait estimates and chances.
+    pub movement: Movement,
     /// The adaptive mode: `None` when not configured, else whether it sets the rate now
     /// (`false` while an operator's rate overrides it).
     pub adaptive: Option<bool>,
@@ -127,10 +115,43 @@ pub struct Figures {
     pub supply: Option<Supply>,
 }
 
+/// Which ticket numbers belong to a line (`Figures::holds`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Numbering {
+    /// Unix seconds when this line began. Tickets drawn earlier belong to another line.
+    pub started_at: u64,
+    /// Where this line's numbers begin: 0, or for a line begun in an empty Redis by a gateway
+    /// without a copy, a number derived from the clock above any earlier line's. Numbers below
+    /// it belong to an earlier line; their holders were there first and are called.
+    pub base: u64,
+    /// Which ticket numbers this line has handed out, as far as this process can tell.
+    pub handed_out: HandedOut,
+}
+
+/// Numbers ahead of the cursor that a crash skipped (or a jump of the counter after the store
+/// came back older) and nobody has shown up with: not people waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Gap {
+    /// How many; 0 without.
+    pub ghosts: u64,
+    /// Every ghost lies below this number: a place at or above it has all of them ahead, and
+    /// its position does not count them.
+    pub end: u64,
+}
+
+/// How the line moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Movement {
+    /// How fast, for wait estimates.
+    pub pace: Pace,
+    /// Share of called numbers whose holders turn up.
+    pub show_share: f64,
+}
+
 impl Figures {
     /// Whether ticket number `seq` belongs to this line: handed out by it, not below its base.
     pub fn holds(&self, seq: u64) -> bool {
-        seq >= self.base && self.handed_out.includes(seq)
+        seq >= self.numbering.base && self.numbering.handed_out.includes(seq)
     }
 
     /// Admissions per minute in force now: none while the operator has stopped them.
@@ -162,7 +183,7 @@ impl Figures {
     /// after a crash skipped numbers, or when other gateways draw too (a ticket drawn on the
     /// other side of a failover raises the counter here).
     pub fn learns_from_tickets(&self) -> bool {
-        self.ghosts > 0 || self.handed_out == HandedOut::Anywhere
+        self.gap.ghosts > 0 || self.numbering.handed_out == HandedOut::Anywhere
     }
 
     /// People waiting: numbers handed out and not yet called, less those a crash skipped that
@@ -170,7 +191,7 @@ impl Figures {
     pub fn waiting(&self) -> u64 {
         self.issued
             .saturating_sub(self.cursor)
-            .saturating_sub(self.ghosts)
+            .saturating_sub(self.gap.ghosts)
     }
 
     /// Numbers handed out that the cursor has still to pass, less the skipped ones nobody
@@ -178,7 +199,7 @@ impl Figures {
     pub fn numbers_ahead(&self) -> u64 {
         self.issued
             .saturating_sub(self.cursor)
-            .saturating_sub(self.ghosts)
+            .saturating_sub(self.gap.ghosts)
     }
 
     /// The position in line of `place` (1 is next): the numbers ahead of it that nobody holds
@@ -186,8 +207,8 @@ impl Figures {
     /// position.
     pub fn position(&self, place: u64) -> u64 {
         let position = admission::position(place, self.cursor);
-        if place >= self.ghosts_end && self.ghosts > 0 {
-            position.saturating_sub(self.ghosts).max(1)
+        if place >= self.gap.end && self.gap.ghosts > 0 {
+            position.saturating_sub(self.gap.ghosts).max(1)
         } else {
             position
         }
@@ -196,7 +217,7 @@ impl Figures {
     /// The wait for someone arriving now; `None` while admissions are stopped.
     pub fn wait_for_newcomer(&self) -> Option<Estimate> {
         (!self.limits.paused)
-            .then(|| admission::estimate_for_newcomer(self.numbers_ahead(), &self.pace))
+            .then(|| admission::estimate_for_newcomer(self.numbers_ahead(), &self.movement.pace))
     }
 }
 

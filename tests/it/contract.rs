@@ -282,8 +282,8 @@ fn keys() -> RoomKeys {
 /// What a place code is computed over: the line's identity.
 fn line_of(f: &Figures) -> Line {
     Line {
-        started_at: f.started_at,
-        base: f.base,
+        started_at: f.numbering.started_at,
+        base: f.numbering.base,
     }
 }
 
@@ -302,7 +302,7 @@ async fn draw(kind: Kind) {
     let a = s.room("a", rate(60.0)).await;
     let b = s.room("b", rate(60.0)).await;
     let now = s.now();
-    let base = a.figures(now).base;
+    let base = a.figures(now).numbering.base;
     assert_eq!(
         a.figures(now).issued,
         base,
@@ -329,7 +329,7 @@ async fn draw(kind: Kind) {
     assert_eq!(a.figures(now).issued, base + 55);
 
     // Room b: its own numbers, its own idle burst.
-    let b_base = b.figures(now).base;
+    let b_base = b.figures(now).numbering.base;
     assert_eq!(
         draw_one(&b, now).await,
         (b_base, true),
@@ -351,7 +351,7 @@ async fn cursor(kind: Kind) {
         return;
     };
     let r = s.room("r", rate(60.0)).await;
-    let base = r.figures(s.now()).base;
+    let base = r.figures(s.now()).numbering.base;
     draw_n(&r, s.now(), 11).await;
     assert_eq!(
         r.figures(s.now()).cursor,
@@ -480,7 +480,7 @@ async fn session_starts_wait_their_turn(kind: Kind) {
         return;
     };
     let r = s.room("r", rate(60.0)).await;
-    let base = r.figures(s.now()).base;
+    let base = r.figures(s.now()).numbering.base;
     let drawn = draw_n(&r, s.now(), 3).await;
     let [s0, s1, s2] = [drawn[0].0, drawn[1].0, drawn[2].0];
     s.advance(2);
@@ -527,7 +527,7 @@ async fn figures_count_claimed_places(kind: Kind) {
         return;
     };
     let r = s.room("r", rate(60.0)).await;
-    let base = r.figures(s.now()).base;
+    let base = r.figures(s.now()).numbering.base;
     let drawn = draw_n(&r, s.now(), 4).await;
     s.advance(2);
     until("three called", || r.figures(s.now()).cursor == base + 3).await;
@@ -614,7 +614,7 @@ async fn letters(kind: Kind) {
     };
     let r = s.room("r", rate(60.0)).await;
     let now = s.now();
-    let base = r.figures(now).base;
+    let base = r.figures(now).numbering.base;
     // Places far ahead of the cursor: a called place is forgotten as written to.
     let (x, y) = (base + 100, base + 50);
     assert_eq!(
@@ -657,7 +657,7 @@ async fn letters_are_bounded(kind: Kind) {
     };
     let r = s.room("r", rate(60.0)).await;
     let now = s.now();
-    let first = r.figures(now).base + 1_000;
+    let first = r.figures(now).numbering.base + 1_000;
     let all = first..first + MAX_LETTERS as u64;
     let seqs: Vec<u64> = all.clone().collect();
     for chunk in seqs.chunks(1_000) {
@@ -734,7 +734,7 @@ async fn operator_changes(kind: Kind) {
         return;
     };
     let r = s.room("r", rate(60.0)).await;
-    let base = r.figures(s.now()).base;
+    let base = r.figures(s.now()).numbering.base;
 
     let paused = change(&r, s.now(), |s, _| s.state = OperatorState::Paused).await;
     assert_eq!(paused.state, OperatorState::Paused);
@@ -917,7 +917,7 @@ async fn assert_line_kept(s: &Store, r: &Arc<dyn RoomState>, before: &Before) {
     );
     assert!(f.holds(before.seqs[3]));
     assert_eq!(
-        pending(r, f.base, 10).await,
+        pending(r, f.numbering.base, 10).await,
         [before.seqs[3]],
         "the letter kept"
     );
@@ -968,7 +968,7 @@ async fn restart_calls_nobody_early(kind: Kind) {
         return;
     };
     let r = s.room("r", rate(120.0)).await;
-    let base = r.figures(s.now()).base;
+    let base = r.figures(s.now()).numbering.base;
     draw_n(&r, s.now(), 6).await;
     assert_eq!(
         r.figures(s.now()).cursor,

@@ -24,8 +24,9 @@ use crate::queue::admission::{self, Drawn, Limits, Queue};
 use crate::queue::schedule::Phase;
 use crate::queue::supply::{Change as SupplyChange, Supply};
 use crate::state::{
-    effective, operator_rate, BackendInfo, Enlisted, Figures, Gate, HandedOut, Letter, Message,
-    RoomState, SessionStart, Settings, SettingsChange, StateError, StateFuture,
+    effective, operator_rate, BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter,
+    Message, Movement, Numbering, RoomState, SessionStart, Settings, SettingsChange, StateError,
+    StateFuture,
 };
 
 pub mod file;
@@ -290,19 +291,25 @@ impl EmbeddedState {
         let limits = l.limits();
         let (phase, order) = l.order();
         Figures {
-            started_at: self.started_at,
-            base: 0,
+            numbering: Numbering {
+                started_at: self.started_at,
+                base: 0,
+                handed_out: HandedOut::Below(l.queue.issued()),
+            },
             issued: l.queue.issued(),
-            handed_out: HandedOut::Below(l.queue.issued()),
             cursor: l.queue.cursor(),
-            ghosts: l.ghosts(),
-            ghosts_end: l.skipped.range.1,
+            gap: Gap {
+                ghosts: l.ghosts(),
+                end: l.skipped.range.1,
+            },
             claimed: l.queue.held_back(),
             active,
             limits,
             state: l.settings.state,
-            pace: l.queue.pace(&limits),
-            show_share: l.queue.show_share(),
+            movement: Movement {
+                pace: l.queue.pace(&limits),
+                show_share: l.queue.show_share(),
+            },
             adaptive: l
                 .adaptive
                 .as_ref()

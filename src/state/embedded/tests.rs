@@ -108,7 +108,7 @@ mod durable {
         drop(state);
         let state = EmbeddedState::open(dir.room("r"), T0 + 60_000, l).unwrap();
         let after = state.figures(T0 + 60_000);
-        assert_eq!(after.started_at, before.started_at);
+        assert_eq!(after.numbering.started_at, before.numbering.started_at);
         assert_eq!(after.issued, 10, "nothing skipped after an orderly stop");
         assert!(after.cursor >= before.cursor);
         assert_eq!(draw(&state, T0 + 60_000).await.seq, 10);
@@ -252,11 +252,11 @@ mod durable {
             "the cap was full: nobody waiting is called ({f:?})"
         );
         assert_eq!(f.waiting(), 2, "two people wait, whatever was skipped");
-        assert!(f.ghosts > 0);
+        assert!(f.gap.ghosts > 0);
         state.ticket_seen(f.issued - 1);
         assert_eq!(
-            state.figures(now).ghosts,
-            f.ghosts - 1,
+            state.figures(now).gap.ghosts,
+            f.gap.ghosts - 1,
             "a skipped number seen is someone"
         );
         let later = state.figures(now + 60_000);

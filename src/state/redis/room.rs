@@ -11,8 +11,8 @@ use crate::queue::admission::{Drawn, Limits, Pace, CLAIM_HOLD_MS};
 use crate::queue::schedule::{Order, Phase};
 use crate::queue::supply::{Change as SupplyChange, Supply};
 use crate::state::{
-    BackendInfo, Enlisted, Figures, Gate, HandedOut, Letter, Message, Override, RoomState,
-    SessionStart, Settings, SettingsChange, StateError, StateFuture,
+    BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter, Message, Movement, Numbering,
+    Override, RoomState, SessionStart, Settings, SettingsChange, StateError, StateFuture,
 };
 
 use super::{lost, unavailable, SharedState, STARTED_KEPT};
@@ -65,13 +65,14 @@ impl RoomState for SharedState {
         let Some(line) = &l.line else {
             // No copy yet: a ticket cannot be judged, so none is turned away as unknown.
             return Figures {
-                started_at: 0,
-                base: 0,
+                numbering: Numbering {
+                    started_at: 0,
+                    base: 0,
+                    handed_out: HandedOut::Anywhere,
+                },
                 issued: 0,
-                handed_out: HandedOut::Anywhere,
                 cursor: 0,
-                ghosts: 0,
-                ghosts_end: 0,
+                gap: Gap::default(),
                 claimed: 0,
                 active: 0,
                 limits: Limits {
@@ -79,11 +80,13 @@ impl RoomState for SharedState {
                     ..l.config
                 },
                 state: crate::state::OperatorState::Open,
-                pace: Pace {
-                    per_minute: l.config.admit_per_minute.max(f64::MIN_POSITIVE),
-                    spread: 0.5,
+                movement: Movement {
+                    pace: Pace {
+                        per_minute: l.config.admit_per_minute.max(f64::MIN_POSITIVE),
+                        spread: 0.5,
+                    },
+                    show_share: 1.0,
                 },
-                show_share: 1.0,
                 adaptive: None,
                 held: true,
                 queue_all: false,
@@ -101,21 +104,27 @@ impl RoomState for SharedState {
         Figures {
             // Numbers of an earlier line lie below `base`: none is mistaken for one of this
             // line's, so none is judged by when it was drawn.
-            started_at: 0,
-            base: line.origin.base,
+            numbering: Numbering {
+                started_at: 0,
+                base: line.origin.base,
+                handed_out: HandedOut::Anywhere,
+            },
             issued: line.issued,
-            handed_out: HandedOut::Anywhere,
             cursor: line.cursor,
-            ghosts: line
-                .ghosts
-                .map_or(0, |(from, to)| to.saturating_sub(from.max(line.cursor))),
-            ghosts_end: line.ghosts.map_or(0, |(_, to)| to),
+            gap: Gap {
+                ghosts: line
+                    .ghosts
+                    .map_or(0, |(from, to)| to.saturating_sub(from.max(line.cursor))),
+                end: line.ghosts.map_or(0, |(_, to)| to),
+            },
             claimed: line.live.claimed,
             active: line.live.active,
             limits,
             state: line.settings.state,
-            pace: line.pace,
-            show_share: line.share,
+            movement: Movement {
+                pace: line.pace,
+                show_share: line.share,
+            },
             adaptive: l.config.adaptive.map(|_| operator.is_none()),
             held,
             queue_all: line.settings.queue_all,
