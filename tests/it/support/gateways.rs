@@ -209,3 +209,22 @@ pub async fn book_until(
     }
     (line, admitted)
 }
+
+/// One visitor let in and two waiting behind them at places 1 and 2, in room `r` of a gateway
+/// that admits one a minute.
+pub async fn line_of_three(gw: &Gateway) -> Vec<Visitor> {
+    let mut out = Vec::new();
+    for expect_position in [None, Some(1), Some(2)] {
+        let mut v = gw.visitor();
+        let a = v.get("/").await;
+        match expect_position {
+            None => assert_eq!(a.body, "upstream:/"),
+            Some(_) => assert_ne!(a.body, "upstream:/"),
+        }
+        if let Some(p) = expect_position {
+            assert_eq!(v.status("r").await["position"], p);
+        }
+        out.push(v);
+    }
+    out
+}
