@@ -6,6 +6,7 @@
 mod browser;
 mod client;
 mod config;
+mod devtools;
 mod gateways;
 mod host;
 mod redis;
@@ -15,6 +16,7 @@ mod upstreams;
 pub use browser::*;
 pub use client::*;
 pub use config::*;
+pub use devtools::*;
 pub use gateways::*;
 pub use host::*;
 pub use redis::*;
