@@ -191,7 +191,7 @@ fn main() {
         let backend = listener.local_addr().unwrap();
         tokio::spawn(wartesaal::demo::serve_backend(
             listener,
-            wartesaal::demo::Site::new(Duration::ZERO),
+            wartesaal::demo::BookingSite::new(Duration::ZERO),
         ));
         let mut outcomes = Vec::new();
         for &n in &sizes {

@@ -246,7 +246,7 @@ fn main() {
         let backend = listener.local_addr().unwrap();
         tokio::spawn(wartesaal::demo::serve_backend(
             listener,
-            wartesaal::demo::Site::new(Duration::ZERO),
+            wartesaal::demo::BookingSite::new(Duration::ZERO),
         ));
         [
             ("one embedded gateway", run(None, backend).await),

@@ -62,15 +62,15 @@ pub fn config(backend: SocketAddr) -> Result<Config, ConfigError> {
 
 /// The booking site's state: who booked which slot.
 #[derive(Default)]
-pub struct Site {
+pub struct BookingSite {
     slots: Mutex<Vec<Option<String>>>,
     /// Every request waits this long, like an overloaded legacy system.
     delay: Duration,
 }
 
-impl Site {
-    pub fn new(delay: Duration) -> Arc<Site> {
-        Arc::new(Site {
+impl BookingSite {
+    pub fn new(delay: Duration) -> Arc<BookingSite> {
+        Arc::new(BookingSite {
             slots: Mutex::new(vec![None; SLOTS]),
             delay,
         })
@@ -78,7 +78,7 @@ impl Site {
 }
 
 /// Serves the booking site on `listener` until the task is dropped.
-pub async fn serve_backend(listener: TcpListener, site: Arc<Site>) {
+pub async fn serve_backend(listener: TcpListener, site: Arc<BookingSite>) {
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(pair) => pair,
@@ -123,7 +123,7 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response<Full<Bytes>> {
     resp
 }
 
-async fn handle(site: &Site, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(site: &BookingSite, req: Request<Incoming>) -> Response<Full<Bytes>> {
     tokio::time::sleep(site.delay).await;
     let query_slot = req
         .uri()

@@ -462,7 +462,7 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), Failure> {
         .await
         .map_err(Failure::DemoSite)?;
     let backend_addr = backend.local_addr().map_err(Failure::DemoSite)?;
-    let site = wartesaal::demo::Site::new(Duration::from_millis(400));
+    let site = wartesaal::demo::BookingSite::new(Duration::from_millis(400));
     tokio::spawn(wartesaal::demo::serve_backend(backend, site));
     let mut config = wartesaal::demo::config(backend_addr).map_err(Failure::DemoConfig)?;
     let token = config
@@ -504,7 +504,7 @@ async fn demo_backend(listen: SocketAddr) -> Result<(), Failure> {
             addr: listen,
             source,
         })?;
-    let site = wartesaal::demo::Site::new(Duration::from_millis(400));
+    let site = wartesaal::demo::BookingSite::new(Duration::from_millis(400));
     tracing::info!(local = %listen, "demo booking site ready");
     let serving = tokio::spawn(wartesaal::demo::serve_backend(listener, site));
     let mut signals = Signals::new().map_err(Failure::Signals)?;

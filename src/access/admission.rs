@@ -30,35 +30,36 @@ pub fn header(key: &[u8], room: &str, ticket: u64, admitted_at: u64, expires_at:
     format!("{signed}.{tag}")
 }
 
-/// What a valid header says, for tests and tools: `(room, ticket, admitted_at, expires_at)`.
-pub fn verify(key: &[u8], text: &str, now: u64) -> Option<(String, u64, u64, u64)> {
-    let (signed, tag) = text.rsplit_once('.')?;
-    let mut parts = signed.split('.');
-    let (Some("v1"), Some(room), Some(ticket), Some(at), Some(until), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
-    mac.update(signed.as_bytes());
-    mac.verify_slice(&URL_SAFE_NO_PAD.decode(tag).ok()?).ok()?;
-    let until: u64 = until.parse().ok()?;
-    (until >= now).then_some((
-        room.to_string(),
-        ticket.parse().ok()?,
-        at.parse().ok()?,
-        until,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a valid header says, checked as a booking site checks it: `(room, ticket,
+    /// admitted_at, expires_at)`.
+    fn verify(key: &[u8], text: &str, now: u64) -> Option<(String, u64, u64, u64)> {
+        let (signed, tag) = text.rsplit_once('.')?;
+        let mut parts = signed.split('.');
+        let (Some("v1"), Some(room), Some(ticket), Some(at), Some(until), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
+        mac.update(signed.as_bytes());
+        mac.verify_slice(&URL_SAFE_NO_PAD.decode(tag).ok()?).ok()?;
+        let until: u64 = until.parse().ok()?;
+        (until >= now).then_some((
+            room.to_string(),
+            ticket.parse().ok()?,
+            at.parse().ok()?,
+            until,
+        ))
+    }
 
     #[test]
     fn the_header_verifies_and_any_change_breaks_it() {

@@ -354,7 +354,7 @@ pub struct Forwarding {
 #[derive(Debug, Clone)]
 pub struct Tickets {
     /// `[rooms.issuance]`: limits on handing out new tickets.
-    pub issuance: Issuance,
+    pub issuance: IssuanceConfig,
     /// `[[rooms.eligibility]]`: yes/no questions asked before a ticket is drawn.
     pub eligibility: Vec<Question>,
     /// `[rooms.invitations] required`: only a visitor with a valid invitation code
@@ -431,7 +431,7 @@ impl RoomTimeZone {
 
 /// Limits on new tickets and on what one ticket can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Issuance {
+pub struct IssuanceConfig {
     /// New tickets per client address (IPv6: per /64) per minute; 0 = no limit.
     pub per_ip_per_minute: u32,
     /// Leading zero bits the browser's proof of work must find; 0 = off.
@@ -445,9 +445,9 @@ pub struct Issuance {
     pub pass_bounds: PassBounds,
 }
 
-impl Default for Issuance {
+impl Default for IssuanceConfig {
     fn default() -> Self {
-        Issuance {
+        IssuanceConfig {
             per_ip_per_minute: 0,
             proof_of_work_bits: 0,
             passes_per_ticket: DEFAULT_PASSES_PER_TICKET,

@@ -14,8 +14,8 @@ use crate::tls;
 
 use super::walk::{parse_cidrs, Section};
 use super::{
-    Forwarding, HostPattern, Issuance, Lang, Problem, RoomConfig, RoomTimeZone, Scope, Tickets,
-    Upstream, UpstreamCa, DEFAULT_PREQUEUE, MAX_ADMIT_PER_MINUTE, MAX_PROOF_OF_WORK_BITS,
+    Forwarding, HostPattern, IssuanceConfig, Lang, Problem, RoomConfig, RoomTimeZone, Scope,
+    Tickets, Upstream, UpstreamCa, DEFAULT_PREQUEUE, MAX_ADMIT_PER_MINUTE, MAX_PROOF_OF_WORK_BITS,
     MIN_HOLD_PLACE_FOR,
 };
 
@@ -398,9 +398,13 @@ pub(super) fn schedule_section(
 }
 
 /// `[rooms.issuance]`; every limit is off unless set.
-pub(super) fn issuance_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>) -> Issuance {
+pub(super) fn issuance_section(
+    path: &str,
+    t: &toml::Table,
+    p: &mut Vec<Problem>,
+) -> IssuanceConfig {
     let mut s = Section::new(path, t);
-    let defaults = Issuance::default();
+    let defaults = IssuanceConfig::default();
     let per_ip_per_minute = s
         .unsigned("per_ip_per_minute", 0, p)
         .map_or(defaults.per_ip_per_minute, |n| {
@@ -441,7 +445,7 @@ pub(super) fn issuance_section(path: &str, t: &toml::Table, p: &mut Vec<Problem>
         ),
     };
     s.finish(p);
-    Issuance {
+    IssuanceConfig {
         per_ip_per_minute,
         proof_of_work_bits: bits.min(u64::from(MAX_PROOF_OF_WORK_BITS)) as u8,
         passes_per_ticket,

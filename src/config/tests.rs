@@ -148,7 +148,7 @@ fn schedule_and_issuance_are_checked() {
     );
     assert_eq!(
         room("").unwrap().rooms[0].tickets.issuance,
-        Issuance::default(),
+        IssuanceConfig::default(),
         "no limits unless asked for"
     );
     let err = room(

@@ -23,7 +23,7 @@ mod tunnel;
 
 pub use cookies::{cookie_without, find_cookie, find_cookie_in, CookieName};
 pub use gate::{Slot, UpstreamGate};
-pub use stream::{streamed, Hold, InFlight, Pumped};
+pub use stream::{streamed, Hold, Pumped, UpstreamInFlight};
 pub use supply::{take_supply_headers, SupplyReport};
 pub use tunnel::tunnel;
 

@@ -28,22 +28,22 @@ use super::{full, Body, Slot};
 /// upstream has sent its last byte or the exchange was given up.
 pub struct Hold {
     pub slot: Slot,
-    pub in_flight: InFlight,
+    pub in_flight: UpstreamInFlight,
     /// The request's place among its pass's requests in flight.
     pub pass: Option<PassInFlight>,
 }
 
 /// Counts one upstream request in flight for as long as it lives.
-pub struct InFlight(IntGauge);
+pub struct UpstreamInFlight(IntGauge);
 
-impl InFlight {
-    pub fn start(gauge: &IntGauge) -> InFlight {
+impl UpstreamInFlight {
+    pub fn start(gauge: &IntGauge) -> UpstreamInFlight {
         gauge.inc();
-        InFlight(gauge.clone())
+        UpstreamInFlight(gauge.clone())
     }
 }
 
-impl Drop for InFlight {
+impl Drop for UpstreamInFlight {
     fn drop(&mut self) {
         self.0.dec();
     }

@@ -13,7 +13,7 @@ use crate::config::CookieSecure;
 use crate::forward::Forwarded;
 use crate::site::Site;
 
-use super::{Conn, LangCookie, Visit};
+use super::{LangCookie, Visit, VisitorConn};
 
 pub(super) const MAX_HOST_LEN: usize = 255;
 /// Request headers accepted, over any HTTP version.
@@ -22,7 +22,7 @@ const MAX_REQUEST_HEADERS: usize = 100;
 /// The request's facts, or why it is refused before any room sees it.
 pub(super) fn visit<B>(
     req: &Request<B>,
-    conn: Conn,
+    conn: VisitorConn,
     site: &Site,
 ) -> Result<Visit, (StatusCode, &'static str)> {
     if is_echo_method(req.method()) {
@@ -153,7 +153,7 @@ pub(super) fn path_has_dot_segments(path: &str) -> bool {
 }
 
 /// Who the visitor is: believes `X-Forwarded-For`/`-Proto` only from trusted proxies.
-pub(super) fn forwarded<B>(req: &Request<B>, conn: &Conn, trusted: &[IpNet]) -> Forwarded {
+pub(super) fn forwarded<B>(req: &Request<B>, conn: &VisitorConn, trusted: &[IpNet]) -> Forwarded {
     let peer_ip = conn.peer.ip().to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     let peer_trusted = is_trusted(&peer_ip);

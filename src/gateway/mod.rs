@@ -19,7 +19,7 @@ use crate::access::passes::PassInFlight;
 use crate::access::ticket::Kind;
 use crate::clock::{Clock, Millis};
 use crate::config::Lang;
-use crate::forward::{self, Body, CookieName, Forwarded, Hold, InFlight, ProxyError};
+use crate::forward::{self, Body, CookieName, Forwarded, Hold, ProxyError, UpstreamInFlight};
 use crate::http1::{RequestBody, Upgrade, UpstreamError};
 use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
 use crate::page;
@@ -77,7 +77,7 @@ struct Tunnels {
 
 /// Facts about the visitor's connection.
 #[derive(Clone)]
-pub struct Conn {
+pub struct VisitorConn {
     pub peer: SocketAddr,
     pub tls: bool,
     /// What the connection holds of the listener's limits (its place under
@@ -121,7 +121,7 @@ pub struct Visit {
     target: Option<http::uri::PathAndQuery>,
     pub(crate) wants_json: bool,
     pub(crate) secure: bool,
-    /// The connection's hold on the listener's limits (see `Conn::hold`).
+    /// The connection's hold on the listener's limits (see `VisitorConn::hold`).
     pub(crate) hold: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
@@ -182,7 +182,7 @@ impl Gateway {
     }
 
     /// Answers one public request. Never fails.
-    pub async fn handle(&self, req: Request<Incoming>, conn: Conn) -> Response<Body> {
+    pub async fn handle(&self, req: Request<Incoming>, conn: VisitorConn) -> Response<Body> {
         let site = self.site.load_full();
         let visit = match hygiene::visit(&req, conn, &site) {
             Ok(visit) => visit,
@@ -594,7 +594,7 @@ impl Gateway {
             .slot(unqueued)
             .await
             .ok_or(ProxyError::Saturated)?;
-        let in_flight = InFlight::start(&room.metrics.upstream_in_flight);
+        let in_flight = UpstreamInFlight::start(&room.metrics.upstream_in_flight);
         let ours = our_headers(room, admission);
         let upstream_req = forward::upstream_request(
             Request::from_parts(parts, body),
@@ -862,7 +862,7 @@ fn limited<'a>(room: &'a Room, visit: &Visit, retry_after: u64) -> Reply<'a> {
 pub async fn serve(
     gateway: Arc<Gateway>,
     req: Request<Incoming>,
-    conn: Conn,
+    conn: VisitorConn,
 ) -> Result<Response<Body>, Infallible> {
     Ok(gateway.handle(req, conn).await)
 }

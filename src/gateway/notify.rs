@@ -92,11 +92,11 @@ impl Gateway {
         let address = field(text, "email").unwrap_or_default();
         let signed = match notifier.sign_up(&room.cfg.id, visit.fwd.client_ip, &address, now) {
             Ok(signed) => signed,
-            Err(crate::notify::Refused::Invalid) => {
+            Err(crate::notify::SignUpRefused::Invalid) => {
                 count(notified::INVALID);
                 return answer(StatusCode::BAD_REQUEST, NotifyAnswer::Invalid);
             }
-            Err(crate::notify::Refused::Limited) => {
+            Err(crate::notify::SignUpRefused::Limited) => {
                 count(notified::LIMITED);
                 return answer(StatusCode::TOO_MANY_REQUESTS, NotifyAnswer::Limited);
             }

@@ -35,12 +35,12 @@ pub struct Notifier {
 
 /// Sign-ups in the last hour, by hashed client, client network and inbox: nothing readable.
 struct Counts {
-    by_key: lru::LruCache<[u8; 16], Window>,
+    by_key: lru::LruCache<[u8; 16], SignUpCount>,
 }
 
 /// A key's sign-ups since `since` (within the hour that began then).
 #[derive(Debug, Clone, Copy)]
-struct Window {
+struct SignUpCount {
     since: Millis,
     n: u32,
 }
@@ -91,7 +91,7 @@ pub enum LetterError {
 
 /// Why a sign-up is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refused {
+pub enum SignUpRefused {
     /// The client address or the e-mail address signed up too often this hour.
     Limited,
     /// Not an e-mail address.
@@ -149,10 +149,10 @@ impl Notifier {
         client: IpAddr,
         address: &str,
         now: Millis,
-    ) -> Result<SignUp, Refused> {
+    ) -> Result<SignUp, SignUpRefused> {
         let address = address.trim();
-        let (local, domain) = plain_address(address).ok_or(Refused::Invalid)?;
-        let mailbox: lettre::Address = address.parse().map_err(|_| Refused::Invalid)?;
+        let (local, domain) = plain_address(address).ok_or(SignUpRefused::Invalid)?;
+        let mailbox: lettre::Address = address.parse().map_err(|_| SignUpRefused::Invalid)?;
         let keys = [
             (
                 hashed(room, b"client", &network(client, 64, 32)),
@@ -181,7 +181,7 @@ impl Notifier {
             .iter()
             .any(|(key, limit)| used(&mut counts, key) >= *limit)
         {
-            return Err(Refused::Limited);
+            return Err(SignUpRefused::Limited);
         }
         for (key, _) in &keys {
             let n = used(&mut counts, key);
@@ -190,7 +190,7 @@ impl Notifier {
                 _ => now,
             };
             // A full table forgets the key counted least recently, never the others.
-            counts.by_key.put(*key, Window { since, n: n + 1 });
+            counts.by_key.put(*key, SignUpCount { since, n: n + 1 });
         }
         Ok(SignUp {
             to: mailbox.to_string(),
@@ -428,7 +428,10 @@ mod tests {
         assert_eq!(sign_up(a, " Ann@Example.org ", t), ok("Ann@Example.org"));
         assert_eq!(sign_up(other, "ann@example.org", t), ok("ann@example.org"));
         // The third sign-up naming one address this hour, from anywhere: refused.
-        assert_eq!(sign_up(other, "ANN@example.org", t), Err(Refused::Limited));
+        assert_eq!(
+            sign_up(other, "ANN@example.org", t),
+            Err(SignUpRefused::Limited)
+        );
         assert_eq!(
             sign_up(same_64, "bob@example.org", t),
             ok("bob@example.org")
@@ -437,14 +440,14 @@ mod tests {
         // The /64 has signed up three times.
         assert_eq!(
             sign_up(same_64, "dee@example.org", t),
-            Err(Refused::Limited)
+            Err(SignUpRefused::Limited)
         );
-        assert_eq!(sign_up(a, "not an address", t), Err(Refused::Invalid));
+        assert_eq!(sign_up(a, "not an address", t), Err(SignUpRefused::Invalid));
         // Dressed-up forms of one inbox count as that inbox, or are no address at all.
         let next = "192.0.2.99".parse().unwrap();
         assert_eq!(
             sign_up(next, "ann+news@example.org", t),
-            Err(Refused::Limited)
+            Err(SignUpRefused::Limited)
         );
         for odd in [
             "\"ann\"@example.org",
@@ -460,7 +463,7 @@ mod tests {
             "a..b@example.org",
             ".a@example.org",
         ] {
-            assert_eq!(sign_up(next, odd, t), Err(Refused::Invalid), "{odd}");
+            assert_eq!(sign_up(next, odd, t), Err(SignUpRefused::Invalid), "{odd}");
         }
         let next_hour = t + HOUR_MS;
         assert_eq!(
@@ -484,7 +487,7 @@ mod tests {
             if i % 1000 == 0 {
                 assert_eq!(
                     n.sign_up("r", victim, "victim@example.org", t),
-                    Err(Refused::Limited),
+                    Err(SignUpRefused::Limited),
                     "after {i} strangers"
                 );
             }
@@ -492,7 +495,7 @@ mod tests {
         }
         assert_eq!(
             n.sign_up("r", victim, "victim@example.org", t),
-            Err(Refused::Limited)
+            Err(SignUpRefused::Limited)
         );
     }
 
@@ -511,7 +514,7 @@ mod tests {
         ] {
             assert_eq!(
                 n.sign_up("r", ip(3), variant, t),
-                Err(Refused::Limited),
+                Err(SignUpRefused::Limited),
                 "{variant}"
             );
         }
@@ -526,7 +529,7 @@ mod tests {
         n.sign_up("r", ip(6), "bob@example.org", t).unwrap();
         assert_eq!(
             n.sign_up("r", ip(7), "bob@example.org", t),
-            Err(Refused::Limited)
+            Err(SignUpRefused::Limited)
         );
     }
 

@@ -157,7 +157,7 @@ pub struct Queue {
     /// Called places whose holders asked to start (or whether they would): place → when they
     /// last asked, and whether they were told "in a moment". A start goes to the lowest of
     /// them first, so that whoever polls first does not overtake someone called earlier.
-    claims: BTreeMap<u64, Claim>,
+    claims: BTreeMap<u64, StartClaim>,
     /// Claims whose holders were told "in a moment".
     held_back: u64,
     /// When claims were last looked through for ones run out.
@@ -166,7 +166,7 @@ pub struct Queue {
 
 /// A called place's claim on the next starts.
 #[derive(Debug, Clone, Copy)]
-struct Claim {
+struct StartClaim {
     asked: Millis,
     held_back: bool,
 }
@@ -379,7 +379,7 @@ impl Queue {
                 self.starts -= 1.0;
                 self.set_claim(place, None);
             } else {
-                let claim = Claim {
+                let claim = StartClaim {
                     asked: now,
                     held_back: false,
                 };
@@ -387,7 +387,7 @@ impl Queue {
             }
             return Ok(());
         }
-        let claim = Claim {
+        let claim = StartClaim {
             asked: now,
             held_back: true,
         };
@@ -427,7 +427,7 @@ impl Queue {
         }
     }
 
-    fn set_claim(&mut self, place: u64, claim: Option<Claim>) {
+    fn set_claim(&mut self, place: u64, claim: Option<StartClaim>) {
         let old = match claim {
             Some(c) => {
                 self.held_back += u64::from(c.held_back);

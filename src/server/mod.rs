@@ -13,7 +13,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::gateway::{self, Conn, Gateway};
+use crate::gateway::{self, Gateway, VisitorConn};
 use crate::metrics::Metrics;
 use crate::ops::{admin, Ops};
 use crate::site::{Site, SiteError};
@@ -285,7 +285,7 @@ async fn serve_public(
         let make_service = move |peer, hold: listen::ConnHold| {
             let gw = gw.clone();
             service_fn(move |req| {
-                let conn = Conn {
+                let conn = VisitorConn {
                     peer,
                     tls,
                     hold: Some(hold.clone()),

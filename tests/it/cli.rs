@@ -183,7 +183,7 @@ async fn demo_booking_releases_the_session_for_the_next_person() {
     let addr = backend.local_addr().unwrap();
     tokio::spawn(wartesaal::demo::serve_backend(
         backend,
-        wartesaal::demo::Site::new(Duration::ZERO),
+        wartesaal::demo::BookingSite::new(Duration::ZERO),
     ));
     let mut config = wartesaal::demo::config(addr).unwrap();
     config.server.listen = vec!["127.0.0.1:0".parse().unwrap()];

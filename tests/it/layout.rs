@@ -1,8 +1,9 @@
-//! The shape of the source tree: files small enough to read, layers that never import in a
-//! circle, the state backend's concrete types named only inside `state/`, imports a reader can
-//! follow (no `use super::*` outside tests), comments that explain themselves instead of
-//! citing a document the reader does not have, errors that are types rather than strings, and
-//! `wartesaal ctl` reading the admin API through the API's own types.
+//! The shape of the source tree: files, functions and structs small enough to read, one
+//! meaning per type name, layers that never import in a circle, the state backend's concrete
+//! types named only inside `state/`, imports a reader can follow (no `use super::*` outside
+//! tests), comments that explain themselves instead of citing a document the reader does not
+//! have, errors that are types rather than strings, and `wartesaal ctl` reading the admin API
+//! through the API's own types. The shapes are read by lines, as rustfmt lays the code out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -312,5 +313,376 @@ fn ctl_reads_the_admin_api_through_its_types() {
     assert!(
         untyped.is_empty(),
         "read and write the admin API through the types in ops/api.rs: {untyped:#?}"
+    );
+}
+
+/// Longest function outside tests: longer ones are split into named steps.
+const MAX_FN_LINES: usize = 120;
+/// Most named fields of a struct outside tests: more are split into the groups they form.
+const MAX_FIELDS: usize = 15;
+
+/// Shapes being split in another branch, by file under `src/` (a path ending in `/` covers
+/// the folder) and name: the shape tests let exactly these be, and fail on an entry that no
+/// longer needs it, so that the list only shrinks. Empty it as the splits land.
+const BEING_SPLIT: &[(&str, &str)] = &[
+    // The waiting page's words and their constructor, `WaitingPage::new` (the lead's branch).
+    ("page/mod.rs", "WaitingPage"),
+    ("page/mod.rs", "new"),
+    // The state layer (the lead's branch): its wide structs, and the names its types share with
+    // others: `Schedule` (queue::schedule's) and `Shown` (gateway::view's).
+    ("state/", "Figures"),
+    ("state/", "Saved"),
+    ("state/", "Schedule"),
+    ("state/", "Shown"),
+    // Two `Change`s, both named in `state/`: queue::adaptive's (the rate's) and queue::supply's
+    // (the booking site's report). RateChange and SupplyChange would say which is which.
+    ("queue/adaptive.rs", "Change"),
+    ("queue/supply.rs", "Change"),
+];
+
+/// Shapes kept as they are on purpose, with the reason.
+const KEPT_WHOLE: &[(&str, &str)] = &[
+    // The admin API's answer: its fields are the JSON's keys, in the alphabetical order the
+    // answer always had and readers compare as text. Grouped (and flattened for serde) they
+    // would come out in another order.
+    ("ops/api.rs", "RoomStatus"),
+];
+
+/// Test files being split in another branch, by path under `tests/it/`.
+const TESTS_BEING_SPLIT: &[&str] = &[
+    // The contract suite (the lead's branch).
+    "contract.rs",
+];
+
+/// What a source file defines, as the shape tests see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Fn,
+    Struct,
+    /// An enum, a trait, a union or a type alias (not an associated type).
+    OtherType,
+}
+
+/// One definition: where it starts, how long it is, and (a struct) its named fields.
+#[derive(Debug)]
+struct Item {
+    /// Under `src/`, with `/` between folders.
+    file: String,
+    /// 1-based.
+    line: usize,
+    name: String,
+    kind: Kind,
+    lines: usize,
+    fields: usize,
+    /// In a `tests.rs` file or under `#[cfg(test)]`.
+    in_test: bool,
+}
+
+impl Item {
+    fn at(&self) -> String {
+        format!("src/{}:{}", self.file, self.line)
+    }
+
+    /// Named in `BEING_SPLIT` or `KEPT_WHOLE`.
+    fn excused(&self) -> bool {
+        BEING_SPLIT
+            .iter()
+            .chain(KEPT_WHOLE)
+            .any(|(file, name)| self.is(file, name))
+    }
+
+    fn is(&self, file: &str, name: &str) -> bool {
+        let here = if file.ends_with('/') {
+            self.file.starts_with(file)
+        } else {
+            self.file == file
+        };
+        here && self.name == name
+    }
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// `rest` without a leading `pub`, `pub(crate)`, `pub(super)` or `pub(in …)`.
+fn without_visibility(rest: &str) -> &str {
+    if let Some(after) = rest.strip_prefix("pub(") {
+        return after.split_once(')').map_or(rest, |(_, r)| r.trim_start());
+    }
+    rest.strip_prefix("pub ").unwrap_or(rest)
+}
+
+/// The kind and name a line starts to define, if it starts a definition.
+fn definition(line: &str) -> Option<(Kind, String)> {
+    let mut rest = without_visibility(line.trim_start());
+    for qualifier in ["default ", "const ", "async ", "unsafe ", "extern \"C\" "] {
+        rest = rest.strip_prefix(qualifier).unwrap_or(rest);
+    }
+    let (kind, rest) = [
+        ("fn ", Kind::Fn),
+        ("struct ", Kind::Struct),
+        ("enum ", Kind::OtherType),
+        ("trait ", Kind::OtherType),
+        ("union ", Kind::OtherType),
+        ("type ", Kind::OtherType),
+    ]
+    .into_iter()
+    .find_map(|(word, kind)| Some((kind, rest.strip_prefix(word)?)))?;
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some((kind, name))
+}
+
+/// The last line (0-based) of the item that starts on line `start`, as rustfmt lays it out:
+/// its closing `}` at the item's own indent. `None` for an item without a body (`fn f();`,
+/// `struct S;`, `type T = …;`).
+fn end_of(lines: &[&str], start: usize) -> Option<usize> {
+    let ind = indent(lines[start]);
+    let first = lines[start].trim_end();
+    if first.ends_with(';') {
+        return None;
+    }
+    if first.contains('{') && first.ends_with('}') {
+        return Some(start);
+    }
+    for (j, line) in lines.iter().enumerate().skip(start + 1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match indent(line) {
+            i if i < ind => return None,
+            i if i > ind => continue,
+            _ => {}
+        }
+        let line = line.trim_end();
+        if line[ind..].starts_with('}') || (line.contains('{') && line.ends_with('}')) {
+            return Some(j);
+        }
+        if line.ends_with(';') {
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether the `type` on line `at` is an associated type: inside an `impl` or a `trait`.
+fn associated(lines: &[&str], at: usize) -> bool {
+    let ind = indent(lines[at]);
+    // The header of the block around it, past a `where` clause's lines.
+    let outer = lines[..at]
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty() && indent(l) < ind && !matches!(l.trim(), "{" | "where"));
+    outer.is_some_and(|l| {
+        let l = without_visibility(l.trim_start());
+        let l = l.strip_prefix("unsafe ").unwrap_or(l);
+        l.starts_with("impl") || l.starts_with("trait ")
+    })
+}
+
+/// The named fields of the struct whose body runs over `lines[start + 1..end]`.
+fn named_fields(lines: &[&str], start: usize, end: usize) -> usize {
+    let inner = indent(lines[start]) + 4;
+    lines[start + 1..end]
+        .iter()
+        .filter(|l| indent(l) == inner)
+        .filter(|l| {
+            let rest = without_visibility(l.trim_start());
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            !name.is_empty()
+                && rest[name.len()..].trim_start().starts_with(':')
+                && !rest[name.len()..].trim_start().starts_with("::")
+        })
+        .count()
+}
+
+/// Every definition in the files under `src/`.
+fn items() -> Vec<Item> {
+    let src = src();
+    let mut out = Vec::new();
+    for path in sources(&src) {
+        let file = path
+            .strip_prefix(&src)
+            .unwrap()
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let test_file = file == "tests.rs" || file.ends_with("/tests.rs");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // Lines of items under `#[cfg(test)]`, up to and including this one.
+        let mut test_until = None;
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim() == "#[cfg(test)]" {
+                let item = (i + 1..lines.len()).find(|&j| !lines[j].trim_start().starts_with('#'));
+                test_until = item.map(|j| end_of(&lines, j).unwrap_or(j));
+                continue;
+            }
+            let Some((kind, name)) = definition(line) else {
+                continue;
+            };
+            if name == "tests"
+                || (kind == Kind::OtherType && line.contains("type ") && associated(&lines, i))
+            {
+                continue;
+            }
+            let end = end_of(&lines, i);
+            out.push(Item {
+                file: file.clone(),
+                line: i + 1,
+                name,
+                kind,
+                lines: end.map_or(1, |end| end - i + 1),
+                fields: match (kind, end) {
+                    (Kind::Struct, Some(end)) => named_fields(&lines, i, end),
+                    _ => 0,
+                },
+                in_test: test_file || test_until.is_some_and(|until| i <= until),
+            });
+        }
+    }
+    out
+}
+
+/// Functions longer than `MAX_FN_LINES`, structs with more than `MAX_FIELDS` fields, and
+/// every definition of a type name defined more than once: outside tests, being split or not.
+fn offending(all: &[Item]) -> Vec<&Item> {
+    let mut types: BTreeMap<&str, usize> = BTreeMap::new();
+    for item in all.iter().filter(|i| i.kind != Kind::Fn) {
+        *types.entry(&item.name).or_default() += 1;
+    }
+    all.iter()
+        .filter(|i| match i.kind {
+            Kind::Fn => !i.in_test && i.lines > MAX_FN_LINES,
+            Kind::Struct | Kind::OtherType => {
+                (!i.in_test && i.fields > MAX_FIELDS) || types[i.name.as_str()] > 1
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn no_function_is_longer_than_120_lines() {
+    let all = items();
+    // The reading sees functions, and how long they are.
+    let start = all
+        .iter()
+        .find(|i| i.name == "start" && i.file == "server/mod.rs");
+    assert!(start.is_some_and(|s| s.kind == Kind::Fn && s.lines > 10));
+    let long: Vec<String> = all
+        .iter()
+        .filter(|i| i.kind == Kind::Fn && !i.in_test && i.lines > MAX_FN_LINES)
+        .filter(|i| !i.excused())
+        .map(|i| format!("{} {} ({} lines)", i.at(), i.name, i.lines))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these into named steps of at most {MAX_FN_LINES} lines: {long:#?}"
+    );
+}
+
+#[test]
+fn no_struct_has_more_than_15_fields() {
+    let all = items();
+    // The reading sees structs, and counts their fields.
+    let room = all.iter().find(|i| i.name == "RoomConfig");
+    assert!(
+        room.is_some_and(|r| r.kind == Kind::Struct && r.fields == MAX_FIELDS),
+        "{room:?}"
+    );
+    let wide: Vec<String> = all
+        .iter()
+        .filter(|i| i.kind == Kind::Struct && !i.in_test && i.fields > MAX_FIELDS)
+        .filter(|i| !i.excused())
+        .map(|i| format!("{} {} ({} fields)", i.at(), i.name, i.fields))
+        .collect();
+    assert!(
+        wide.is_empty(),
+        "group the fields of these, at most {MAX_FIELDS} each: {wide:#?}"
+    );
+}
+
+#[test]
+fn every_type_name_has_one_meaning() {
+    let all = items();
+    let types: Vec<&Item> = all.iter().filter(|i| i.kind != Kind::Fn).collect();
+    // The reading sees types of every kind, and not associated types.
+    for name in ["RoomConfig", "Lang", "RoomState", "Millis"] {
+        assert!(types.iter().any(|i| i.name == name), "{name} not seen");
+    }
+    let associated: Vec<String> = types
+        .iter()
+        .filter(|i| i.name == "Data" || i.name == "Error")
+        .map(|i| i.at())
+        .collect();
+    assert!(associated.is_empty(), "{associated:?}");
+    let mut by_name: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
+    for item in types.iter().filter(|i| !i.excused()) {
+        by_name.entry(&item.name).or_default().push(item);
+    }
+    let clashes: Vec<String> = by_name
+        .iter()
+        .filter(|(_, defs)| defs.len() > 1)
+        .map(|(name, defs)| {
+            let at: Vec<String> = defs.iter().map(|i| i.at()).collect();
+            format!("{name}: {}", at.join(", "))
+        })
+        .collect();
+    assert!(
+        clashes.is_empty(),
+        "one name, one meaning: rename all but one of each: {clashes:#?}"
+    );
+}
+
+#[test]
+fn being_split_names_only_what_still_needs_it() {
+    let all = items();
+    let offending = offending(&all);
+    let stale: Vec<String> = BEING_SPLIT
+        .iter()
+        .chain(KEPT_WHOLE)
+        .filter(|(file, name)| !offending.iter().any(|i| i.is(file, name)))
+        .map(|(file, name)| format!("{file} {name}"))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "split, renamed or gone: take these out of BEING_SPLIT or KEPT_WHOLE: {stale:#?}"
+    );
+}
+
+#[test]
+fn no_test_file_is_longer_than_900_lines() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let files = sources(&dir);
+    // The reading sees the test files, in folders too.
+    assert!(files.iter().any(|f| f.ends_with("support/mod.rs")));
+    let mut long = Vec::new();
+    let mut stale = Vec::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+        let allowed = TESTS_BEING_SPLIT.contains(&rel.as_str());
+        if lines > MAX_LINES && !allowed {
+            long.push(format!("tests/it/{rel}:{} ({lines} lines)", MAX_LINES + 1));
+        }
+        if lines <= MAX_LINES && allowed {
+            stale.push(rel);
+        }
+    }
+    assert!(long.is_empty(), "split these by what they test: {long:#?}");
+    assert!(
+        stale.is_empty(),
+        "short enough; take them out of TESTS_BEING_SPLIT: {stale:#?}"
     );
 }
