@@ -4,7 +4,7 @@
 
 use http::header::{self, HeaderMap, HeaderName};
 
-use crate::queue::supply::{parse_count, Change, MAX_PER_ANSWER, MAX_SUPPLY};
+use crate::queue::supply::{parse_count, SupplyChange, MAX_PER_ANSWER, MAX_SUPPLY};
 
 pub static BOOKED_HEADER: HeaderName = HeaderName::from_static("x-wartesaal-booked");
 pub static CANCELLED_HEADER: HeaderName = HeaderName::from_static("x-wartesaal-cancelled");
@@ -14,7 +14,7 @@ pub static REMAINING_HEADER: HeaderName = HeaderName::from_static("x-wartesaal-r
 /// then the site's own count, which wins.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SupplyReport {
-    pub changes: [Option<Change>; 3],
+    pub changes: [Option<SupplyChange>; 3],
     /// Headers ignored for a bad value or for coming more than once.
     pub ignored: u64,
 }
@@ -26,15 +26,15 @@ impl SupplyReport {
 }
 
 /// How a header's count becomes a change.
-type MakeChange = fn(u64) -> Change;
+type MakeChange = fn(u64) -> SupplyChange;
 
 /// Takes the supply headers off an upstream answer.
 pub fn take_supply_headers(headers: &mut HeaderMap) -> SupplyReport {
     let mut report = SupplyReport::default();
     let kinds: [(&HeaderName, u64, MakeChange); 3] = [
-        (&BOOKED_HEADER, MAX_PER_ANSWER, Change::Booked),
-        (&CANCELLED_HEADER, MAX_PER_ANSWER, Change::Cancelled),
-        (&REMAINING_HEADER, MAX_SUPPLY, Change::Remaining),
+        (&BOOKED_HEADER, MAX_PER_ANSWER, SupplyChange::Booked),
+        (&CANCELLED_HEADER, MAX_PER_ANSWER, SupplyChange::Cancelled),
+        (&REMAINING_HEADER, MAX_SUPPLY, SupplyChange::Remaining),
     ];
     for (i, (name, max, change)) in kinds.into_iter().enumerate() {
         let header::Entry::Occupied(entry) = headers.entry(name) else {
@@ -86,9 +86,9 @@ mod tests {
         assert_eq!(
             r.changes,
             [
-                Some(Change::Booked(2)),
-                Some(Change::Cancelled(1)),
-                Some(Change::Remaining(17))
+                Some(SupplyChange::Booked(2)),
+                Some(SupplyChange::Cancelled(1)),
+                Some(SupplyChange::Remaining(17))
             ]
         );
         assert_eq!(r.ignored, 0);
@@ -96,7 +96,7 @@ mod tests {
         let (r, _) = report(&[(&BOOKED_HEADER, "")]);
         assert_eq!(
             r.changes[0],
-            Some(Change::Booked(1)),
+            Some(SupplyChange::Booked(1)),
             "a bare header is one booking"
         );
     }

@@ -23,7 +23,7 @@ use crate::forward::{self, Body, CookieName, Forwarded, Hold, ProxyError, Upstre
 use crate::http1::{RequestBody, Upgrade, UpstreamError};
 use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
 use crate::page;
-use crate::queue::supply::Change;
+use crate::queue::supply::SupplyChange;
 use crate::site::Route;
 use crate::site::{RequestPath, Room, Site};
 use crate::state::{Figures, SessionStart};
@@ -706,12 +706,12 @@ impl Gateway {
             m.supply.supply_ignored.inc_by(report.ignored);
             tracing::warn!(room = %room.cfg.id, ignored = report.ignored, "supply header ignored: not a plain count within bounds, or sent twice");
         }
-        let changes: Vec<Change> = report.changes.into_iter().flatten().collect();
+        let changes: Vec<SupplyChange> = report.changes.into_iter().flatten().collect();
         if changes.is_empty() || room.cfg.supply.is_none() {
             return;
         }
         for change in &changes {
-            if let Change::Booked(n) = change {
+            if let SupplyChange::Booked(n) = change {
                 m.supply.bookings.inc_by(*n);
             }
         }
@@ -749,7 +749,7 @@ impl Gateway {
 pub struct SupplyWork {
     state: Arc<dyn crate::state::RoomState>,
     room: String,
-    changes: Vec<Change>,
+    changes: Vec<SupplyChange>,
     at: Millis,
 }
 

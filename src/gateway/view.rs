@@ -117,13 +117,13 @@ pub fn state_of(figures: &Figures) -> RoomStateName {
 }
 
 /// Where a visitor stands, as shown.
-struct Shown {
+struct ShownPlace {
     position: Option<u64>,
     ahead: Option<u64>,
     admitted: bool,
 }
 
-fn shown_place(figures: &Figures, state: RoomStateName, place: Option<Place>) -> Shown {
+fn shown_place(figures: &Figures, state: RoomStateName, place: Option<Place>) -> ShownPlace {
     let (position, ahead, admitted) = match place {
         // Called while sold out: kept out with the claim, first in once supply comes back.
         Some(Place::At(place)) if place < figures.cursor && figures.nothing_left() => {
@@ -140,7 +140,7 @@ fn shown_place(figures: &Figures, state: RoomStateName, place: Option<Place>) ->
         // In the pre-queue: the place is drawn at opening.
         Some(Place::Undrawn) | None => (None, None, false),
     };
-    Shown {
+    ShownPlace {
         position,
         ahead,
         admitted,
@@ -236,7 +236,7 @@ fn opening(
 fn supply_view(
     supply: &supply::Supply,
     figures: &Figures,
-    shown: &Shown,
+    shown: &ShownPlace,
     state: RoomStateName,
     place: Option<Place>,
     release: Option<Release>,

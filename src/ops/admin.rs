@@ -31,7 +31,7 @@ use crate::ops::api::{
 use crate::ops::history;
 use crate::ops::Ops;
 use crate::queue::schedule::{format_time, Order, Schedule};
-use crate::queue::supply::{Change as SupplyChange, MAX_SUPPLY};
+use crate::queue::supply::{SupplyChange, MAX_SUPPLY};
 use crate::site::Room;
 use crate::state::Figures;
 use crate::state::{OperatorState, Override, Settings, StateError};

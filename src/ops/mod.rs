@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::clock::Millis;
 
 use crate::gateway::Gateway;
-use crate::queue::adaptive::Change;
+use crate::queue::adaptive::RateChange;
 use crate::state::Backend;
 
 pub mod admin;
@@ -101,8 +101,8 @@ impl Ops {
             let sample = room.upstream.stats.take();
             if let Some((change, rate)) = room.state.upstream(&sample, now) {
                 let change = match change {
-                    Change::Cut => "cut: upstream latency or errors over the limits",
-                    Change::Raised => "raised: upstream healthy and people waiting",
+                    RateChange::Cut => "cut: upstream latency or errors over the limits",
+                    RateChange::Raised => "raised: upstream healthy and people waiting",
                 };
                 tracing::info!(room = %room.cfg.id, rate, "adaptive rate {change}");
             }

@@ -190,7 +190,7 @@ const PERCENTILE: f64 = 0.95;
 
 /// Why the rate last changed, for the log and the admin API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub enum RateChange {
     /// Latency or errors over the limits: the rate was cut.
     Cut,
     /// Healthy with people waiting: the rate grew.
@@ -206,7 +206,7 @@ pub struct Adaptive {
     /// One merged sample per second of the window, oldest first.
     window: VecDeque<(Millis, UpstreamSample)>,
     changed_at: Millis,
-    last: Option<Change>,
+    last: Option<RateChange>,
     /// The 95th-percentile latency (s) and error ratio that led to the last cut, while no
     /// window within the limits has been seen since.
     cut_for: Option<(f64, f64)>,
@@ -253,7 +253,7 @@ impl Adaptive {
         now: Millis,
         sample: &UpstreamSample,
         people_wait: bool,
-    ) -> Option<Change> {
+    ) -> Option<RateChange> {
         let second = now / 1000 * 1000;
         match self.window.back_mut() {
             Some((at, merged)) if *at == second => merged.add(sample),
@@ -281,7 +281,7 @@ impl Adaptive {
         let errors_over = errors > self.cfg.max_error_ratio;
         let latency_over = latency > target;
         if errors_over || latency_over {
-            if now < self.changed_at + HOLD_AFTER_CUT_MS && self.last == Some(Change::Cut) {
+            if now < self.changed_at + HOLD_AFTER_CUT_MS && self.last == Some(RateChange::Cut) {
                 return None;
             }
             // Still suffering, but clearly less than at the last cut: the cut is working
@@ -308,12 +308,12 @@ impl Adaptive {
             self.rate = self.cfg.clamp(self.rate * factor.max(DEEPEST_CUT));
             self.step = step_for(self.rate);
             self.changed_at = now;
-            self.last = Some(Change::Cut);
+            self.last = Some(RateChange::Cut);
             self.cut_for = Some((latency, errors));
             self.held = 0;
             // The next decision is made on what happens from now on.
             self.window.clear();
-            return Some(Change::Cut);
+            return Some(RateChange::Cut);
         }
         self.cut_for = None;
         let healthy =
@@ -325,8 +325,8 @@ impl Adaptive {
         {
             self.rate = self.cfg.clamp(self.rate + self.step);
             self.changed_at = now;
-            self.last = Some(Change::Raised);
-            return Some(Change::Raised);
+            self.last = Some(RateChange::Raised);
+            return Some(RateChange::Raised);
         }
         None
     }
@@ -394,7 +394,10 @@ mod tests {
     #[test]
     fn slow_backend_cuts_then_waits_for_fresh_evidence() {
         let mut a = Adaptive::new(cfg(), 1000.0, T0);
-        assert_eq!(a.observe(T0, &second(2000, 20, 0), true), Some(Change::Cut));
+        assert_eq!(
+            a.observe(T0, &second(2000, 20, 0), true),
+            Some(RateChange::Cut)
+        );
         // Latency alone: the mild cut.
         assert_eq!(a.rate(), 850.0);
         for s in 1..10 {
@@ -402,7 +405,7 @@ mod tests {
         }
         assert_eq!(
             a.observe(T0 + 10_000, &second(2000, 20, 0), true),
-            Some(Change::Cut)
+            Some(RateChange::Cut)
         );
         assert_eq!(a.rate(), 722.5);
     }
@@ -413,7 +416,7 @@ mod tests {
         // 40 % failing: down to 60 %.
         assert_eq!(
             a.observe(T0, &second(3000, 60, 40), true),
-            Some(Change::Cut)
+            Some(RateChange::Cut)
         );
         assert!((a.rate() - 600.0).abs() < 1e-9);
         // Ten seconds on, still over the limits but failing clearly less: no second cut yet.
@@ -427,7 +430,7 @@ mod tests {
         }
         assert_eq!(
             a.observe(T0 + 20_000, &second(3000, 80, 20), true),
-            Some(Change::Cut)
+            Some(RateChange::Cut)
         );
         assert!((a.rate() - 480.0).abs() < 1e-9);
     }
@@ -436,7 +439,10 @@ mod tests {
     fn errors_cut_by_their_share() {
         let mut a = Adaptive::new(cfg(), 1000.0, T0);
         // 30 % errors at a fine latency: down to 70 %.
-        assert_eq!(a.observe(T0, &second(100, 70, 30), true), Some(Change::Cut));
+        assert_eq!(
+            a.observe(T0, &second(100, 70, 30), true),
+            Some(RateChange::Cut)
+        );
         assert!((a.rate() - 700.0).abs() < 1e-9);
         // Nearly everything failing: never below half at once.
         let mut a = Adaptive::new(cfg(), 1000.0, T0);
@@ -449,7 +455,7 @@ mod tests {
         let mut a = Adaptive::new(cfg(), 1000.0, T0);
         assert_eq!(
             a.observe(T0 + 5_000, &second(100, 20, 0), true),
-            Some(Change::Raised)
+            Some(RateChange::Raised)
         );
         assert_eq!(a.rate(), 1025.0);
         assert_eq!(
@@ -459,7 +465,7 @@ mod tests {
         );
         assert_eq!(
             a.observe(T0 + 10_000, &second(100, 20, 0), true),
-            Some(Change::Raised)
+            Some(RateChange::Raised)
         );
         assert_eq!(a.rate(), 1050.0, "the same step again: additive");
         // Nobody waiting: no reason to grow.

@@ -60,7 +60,7 @@ pub struct Supply {
 
 /// What the booking site (or an operator) says changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub enum SupplyChange {
     /// `X-Wartesaal-Booked: N`: N appointments were booked.
     Booked(u64),
     /// `X-Wartesaal-Cancelled: N`: N were given back.
@@ -87,19 +87,19 @@ impl Supply {
     }
 
     /// Applies a change; the supply never goes below zero or above `MAX_SUPPLY`.
-    pub fn apply(&mut self, change: Change) {
+    pub fn apply(&mut self, change: SupplyChange) {
         match change {
-            Change::Booked(n) => {
+            SupplyChange::Booked(n) => {
                 // What the room learns from counts only what there was to book: a site that
                 // reports more must not make people look keener than they are.
                 let took = n.min(self.remaining);
                 self.remaining -= took;
                 self.booked = self.booked.saturating_add(took);
             }
-            Change::Cancelled(n) => {
+            SupplyChange::Cancelled(n) => {
                 self.remaining = self.remaining.saturating_add(n).min(MAX_SUPPLY);
             }
-            Change::Remaining(n) => self.remaining = n.min(MAX_SUPPLY),
+            SupplyChange::Remaining(n) => self.remaining = n.min(MAX_SUPPLY),
         }
     }
 
@@ -206,18 +206,18 @@ mod tests {
     #[test]
     fn the_supply_never_goes_below_zero_or_above_its_bound() {
         let mut s = Supply::new(3, 0);
-        s.apply(Change::Booked(2));
+        s.apply(SupplyChange::Booked(2));
         assert_eq!((s.remaining, s.booked), (1, 2));
-        s.apply(Change::Booked(5));
+        s.apply(SupplyChange::Booked(5));
         assert_eq!(
             (s.remaining, s.booked),
             (0, 3),
             "only what there was counts as booked"
         );
         assert!(s.sold_out());
-        s.apply(Change::Cancelled(u64::MAX));
+        s.apply(SupplyChange::Cancelled(u64::MAX));
         assert_eq!(s.remaining, MAX_SUPPLY);
-        s.apply(Change::Remaining(4));
+        s.apply(SupplyChange::Remaining(4));
         assert_eq!(s.remaining, 4);
     }
 
@@ -227,7 +227,7 @@ mod tests {
         let s = Supply::follow(None, Some(100), 0).unwrap();
         assert_eq!(s.remaining, 100);
         let mut used = s;
-        used.apply(Change::Booked(40));
+        used.apply(SupplyChange::Booked(40));
         used.admitted = 90;
         assert_eq!(
             Supply::follow(Some(used), Some(100), 0),

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::clock::Millis;
-use crate::queue::adaptive::{Change, UpstreamSample};
+use crate::queue::adaptive::{RateChange, UpstreamSample};
 use crate::queue::admission::{self, Drawn, Estimate, Limits, Pace};
 use crate::queue::schedule::{Order, Phase};
 use crate::queue::supply::{self, Supply};
@@ -308,7 +308,7 @@ pub trait RoomState: Send + Sync + 'static {
     /// `None` when the room does not count its supply.
     fn supply(
         &self,
-        change: supply::Change,
+        change: supply::SupplyChange,
         now: Millis,
         durable: bool,
     ) -> StateFuture<'_, Option<Supply>>;
@@ -342,7 +342,7 @@ pub trait RoomState: Send + Sync + 'static {
 
     /// One second of upstream observations, for the adaptive rate. Returns the change it made
     /// and the new rate.
-    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)>;
+    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(RateChange, f64)>;
 
     /// Whether everyone goes straight to the upstream now: `on_unavailable = "open"` and the
     /// shared state away for longer than `open_after`. Never for an embedded room.

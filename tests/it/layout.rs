@@ -321,37 +321,17 @@ const MAX_FN_LINES: usize = 120;
 /// Most named fields of a struct outside tests: more are split into the groups they form.
 const MAX_FIELDS: usize = 15;
 
-/// Shapes being split in another branch, by file under `src/` (a path ending in `/` covers
-/// the folder) and name: the shape tests let exactly these be, and fail on an entry that no
-/// longer needs it, so that the list only shrinks. Empty it as the splits land.
-const BEING_SPLIT: &[(&str, &str)] = &[
-    // The waiting page's words and their constructor, `WaitingPage::new` (the lead's branch).
-    ("page/mod.rs", "WaitingPage"),
-    ("page/mod.rs", "new"),
-    // The state layer (the lead's branch): its wide structs, and the names its types share with
-    // others: `Schedule` (queue::schedule's) and `Shown` (gateway::view's).
-    ("state/", "Figures"),
-    ("state/", "Saved"),
-    ("state/", "Schedule"),
-    ("state/", "Shown"),
-    // Two `Change`s, both named in `state/`: queue::adaptive's (the rate's) and queue::supply's
-    // (the booking site's report). RateChange and SupplyChange would say which is which.
-    ("queue/adaptive.rs", "Change"),
-    ("queue/supply.rs", "Change"),
-];
-
 /// Shapes kept as they are on purpose, with the reason.
 const KEPT_WHOLE: &[(&str, &str)] = &[
+    // The state file's format, read with `deny_unknown_fields` so that a file written by a
+    // newer version is refused rather than half read. Flattened groups cannot be combined with
+    // that (serde leaves it unsupported), and a corrupt file's error would no longer point at
+    // the field: a state file that cannot be read stops the gateway, so its message matters.
+    ("state/embedded/file.rs", "Saved"),
     // The admin API's answer: its fields are the JSON's keys, in the alphabetical order the
     // answer always had and readers compare as text. Grouped (and flattened for serde) they
     // would come out in another order.
     ("ops/api.rs", "RoomStatus"),
-];
-
-/// Test files being split in another branch, by path under `tests/it/`.
-const TESTS_BEING_SPLIT: &[&str] = &[
-    // The contract suite (the lead's branch).
-    "contract.rs",
 ];
 
 /// What a source file defines, as the shape tests see it.
@@ -383,12 +363,9 @@ impl Item {
         format!("src/{}:{}", self.file, self.line)
     }
 
-    /// Named in `BEING_SPLIT` or `KEPT_WHOLE`.
+    /// Named in `KEPT_WHOLE`.
     fn excused(&self) -> bool {
-        BEING_SPLIT
-            .iter()
-            .chain(KEPT_WHOLE)
-            .any(|(file, name)| self.is(file, name))
+        KEPT_WHOLE.iter().any(|(file, name)| self.is(file, name))
     }
 
     fn is(&self, file: &str, name: &str) -> bool {
@@ -642,18 +619,17 @@ fn every_type_name_has_one_meaning() {
 }
 
 #[test]
-fn being_split_names_only_what_still_needs_it() {
+fn kept_whole_names_only_what_still_needs_it() {
     let all = items();
     let offending = offending(&all);
-    let stale: Vec<String> = BEING_SPLIT
+    let stale: Vec<String> = KEPT_WHOLE
         .iter()
-        .chain(KEPT_WHOLE)
         .filter(|(file, name)| !offending.iter().any(|i| i.is(file, name)))
         .map(|(file, name)| format!("{file} {name}"))
         .collect();
     assert!(
         stale.is_empty(),
-        "split, renamed or gone: take these out of BEING_SPLIT or KEPT_WHOLE: {stale:#?}"
+        "split, renamed or gone: take these out of KEPT_WHOLE: {stale:#?}"
     );
 }
 
@@ -664,7 +640,6 @@ fn no_test_file_is_longer_than_900_lines() {
     // The reading sees the test files, in folders too.
     assert!(files.iter().any(|f| f.ends_with("support/mod.rs")));
     let mut long = Vec::new();
-    let mut stale = Vec::new();
     for file in files {
         let rel = file
             .strip_prefix(&dir)
@@ -672,17 +647,9 @@ fn no_test_file_is_longer_than_900_lines() {
             .to_string_lossy()
             .replace('\\', "/");
         let lines = std::fs::read_to_string(&file).unwrap().lines().count();
-        let allowed = TESTS_BEING_SPLIT.contains(&rel.as_str());
-        if lines > MAX_LINES && !allowed {
+        if lines > MAX_LINES {
             long.push(format!("tests/it/{rel}:{} ({lines} lines)", MAX_LINES + 1));
-        }
-        if lines <= MAX_LINES && allowed {
-            stale.push(rel);
         }
     }
     assert!(long.is_empty(), "split these by what they test: {long:#?}");
-    assert!(
-        stale.is_empty(),
-        "short enough; take them out of TESTS_BEING_SPLIT: {stale:#?}"
-    );
 }

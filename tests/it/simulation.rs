@@ -326,7 +326,7 @@ mod supply {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
 
-    use wartesaal::queue::supply::{chance, Chance, Change, Supply};
+    use wartesaal::queue::supply::{chance, Chance, Supply, SupplyChange};
 
     use super::Rng;
 
@@ -445,7 +445,7 @@ mod supply {
                 let p = &mut people[i];
                 p.got_one = Some(!supply.sold_out());
                 if p.books && !supply.sold_out() {
-                    supply.apply(Change::Booked(1));
+                    supply.apply(SupplyChange::Booked(1));
                 }
             }
             if supply.sold_out() && sold_out_at.is_none() {

@@ -20,7 +20,7 @@ pub(super) struct RoomLine {
     pub(super) reserve: Reserve,
     /// The learnt rate, with `[rooms.adaptive]`.
     pub(super) adaptive: Option<Adaptive>,
-    pub(super) schedule: Schedule,
+    pub(super) schedule: LineSchedule,
     /// The state is saved to a file (else nothing needs to wait for a write).
     pub(super) persistent: bool,
     pub(super) skipped: Skipped,
@@ -44,7 +44,7 @@ pub(super) struct Reserve {
 }
 
 /// Where the line is in its schedule (`[rooms.schedule]`).
-pub(super) struct Schedule {
+pub(super) struct LineSchedule {
     /// The last pre-queue.
     pub(super) prequeue: Option<Prequeue>,
     /// The pre-queue record as it is now is on disk. A draw that is not would be drawn again,

@@ -19,10 +19,10 @@ use arc_swap::ArcSwap;
 use dashmap::DashMap;
 
 use crate::clock::Millis;
-use crate::queue::adaptive::{Change, UpstreamSample};
+use crate::queue::adaptive::{RateChange, UpstreamSample};
 use crate::queue::admission::{self, Drawn, Limits, Queue};
 use crate::queue::schedule::Phase;
-use crate::queue::supply::{Change as SupplyChange, Supply};
+use crate::queue::supply::{Supply, SupplyChange};
 use crate::state::{
     effective, operator_rate, BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter,
     Message, Movement, Numbering, RoomState, SessionStart, Settings, SettingsChange, StateError,
@@ -35,7 +35,7 @@ mod line;
 mod save;
 mod sessions;
 
-use line::{Reserve, RoomLine, Schedule, Skipped};
+use line::{LineSchedule, Reserve, RoomLine, Skipped};
 use sessions::{Session, Sessions};
 
 use file::{RoomFile, Saved, StoreError};
@@ -230,7 +230,7 @@ impl EmbeddedState {
             config,
             settings: Settings::default(),
             adaptive: None,
-            schedule: Schedule {
+            schedule: LineSchedule {
                 prequeue: None,
                 prequeue_durable: true,
                 phase: Phase::Open,
@@ -706,7 +706,7 @@ impl RoomState for EmbeddedState {
         })
     }
 
-    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {
+    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(RateChange, f64)> {
         let active = self.sessions.len() as u64;
         self.with_line(|l| {
             // An operator's rate holds the learning still until it is lifted.

@@ -286,7 +286,7 @@ mod durable {
             slow.record(Some(std::time::Duration::from_secs(1)), false);
         }
         let (change, rate) = state.upstream(&slow, T0).unwrap();
-        assert_eq!((change, rate), (Change::Cut, 510.0));
+        assert_eq!((change, rate), (RateChange::Cut, 510.0));
         assert_eq!(state.figures(T0).limits.admit_per_minute, 510.0);
         assert_eq!(state.figures(T0).adaptive, Some(true));
         state.persist(T0, true).unwrap();
@@ -349,7 +349,7 @@ mod durable {
         assert_eq!(state.figures(T0 + 600_000).limits.admit_per_minute, 60.0);
         // Open again with people waiting and a healthy backend: now it grows.
         let (change, rate) = state.upstream(&healthy, T0 + 606_000).unwrap();
-        assert_eq!((change, rate), (Change::Raised, 61.5));
+        assert_eq!((change, rate), (RateChange::Raised, 61.5));
     }
 
     #[tokio::test]
@@ -543,14 +543,17 @@ mod durable {
 
 #[tokio::test]
 async fn the_supply_follows_a_changed_config_and_keeps_what_it_learnt() {
-    use crate::queue::supply::Change;
+    use crate::queue::supply::SupplyChange;
     let l = |appointments| Limits {
         appointments,
         ..Limits::new(60.0, 0)
     };
     let state = EmbeddedState::new(T0, l(Some(2)));
     assert_eq!(state.start_session(0, 3, T0), SessionStart::New);
-    state.supply(Change::Booked(2), T0, false).await.unwrap();
+    state
+        .supply(SupplyChange::Booked(2), T0, false)
+        .await
+        .unwrap();
     let f = state.figures(T0);
     assert!(
         f.sold_out() && f.limits.paused,
@@ -567,7 +570,7 @@ async fn the_supply_follows_a_changed_config_and_keeps_what_it_learnt() {
     assert_eq!(state.figures(T0 + 3_000).supply, None);
     assert_eq!(
         state
-            .supply(Change::Booked(1), T0 + 3_000, true)
+            .supply(SupplyChange::Booked(1), T0 + 3_000, true)
             .await
             .unwrap(),
         None

@@ -28,7 +28,7 @@ use crate::config::{OnUnavailable, RedisConfig};
 use crate::queue::adaptive::Adaptive;
 use crate::queue::admission::{Limits, Pace, Queue};
 use crate::queue::schedule::Prequeue;
-use crate::queue::supply::{Change as SupplyChange, Supply};
+use crate::queue::supply::{Supply, SupplyChange};
 use crate::state::{Message, Settings, StateError};
 
 mod codec;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Millis;
-use crate::queue::adaptive::{Adaptive, Change, UpstreamSample};
+use crate::queue::adaptive::{Adaptive, RateChange, UpstreamSample};
 use crate::queue::admission::{Drawn, Limits, Pace, CLAIM_HOLD_MS};
 use crate::queue::schedule::{Order, Phase};
-use crate::queue::supply::{Change as SupplyChange, Supply};
+use crate::queue::supply::{Supply, SupplyChange};
 use crate::state::{
     BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter, Message, Movement, Numbering,
     Override, RoomState, SessionStart, Settings, SettingsChange, StateError, StateFuture,
@@ -382,7 +382,7 @@ impl RoomState for SharedState {
         Box::pin(self.letter_sent(seq))
     }
 
-    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(Change, f64)> {
+    fn upstream(&self, sample: &UpstreamSample, now: Millis) -> Option<(RateChange, f64)> {
         // The lease holder learns from its own share of the traffic: latency and error ratio
         // are ratios, the same on every gateway behind an even load balancer.
         let (people_wait, operator) = {

@@ -4,7 +4,7 @@
 
 use crate::clock::Millis;
 use crate::queue::schedule::Prequeue;
-use crate::queue::supply::{Change as SupplyChange, Supply, MAX_SUPPLY};
+use crate::queue::supply::{Supply, SupplyChange, MAX_SUPPLY};
 use crate::state::StateError;
 
 use super::{lost, unavailable, SharedState};
