@@ -77,9 +77,13 @@ impl BookingSite {
     }
 }
 
-/// Serves the booking site on `listener` until the task is dropped.
+/// Serves the booking site on `listener` until the future is dropped, which ends its
+/// connections too.
 pub async fn serve_backend(listener: TcpListener, site: Arc<BookingSite>) {
+    let mut connections = tokio::task::JoinSet::new();
     loop {
+        // Ended connections are reaped as new ones come, so the set does not grow.
+        while connections.try_join_next().is_some() {}
         let (stream, _) = match listener.accept().await {
             Ok(pair) => pair,
             Err(e) => {
@@ -89,7 +93,7 @@ pub async fn serve_backend(listener: TcpListener, site: Arc<BookingSite>) {
             }
         };
         let site = site.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let svc = service_fn(move |req| {
                 let site = site.clone();
                 async move { Ok::<_, Infallible>(handle(&site, req).await) }

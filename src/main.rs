@@ -463,7 +463,9 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), Failure> {
         .map_err(Failure::DemoSite)?;
     let backend_addr = backend.local_addr().map_err(Failure::DemoSite)?;
     let site = wartesaal::demo::BookingSite::new(Duration::from_millis(400));
-    tokio::spawn(wartesaal::demo::serve_backend(backend, site));
+    // Served beside the gateway, and still while it drains on shutdown.
+    let serving = wartesaal::demo::serve_backend(backend, site);
+    tokio::pin!(serving);
     let mut config = wartesaal::demo::config(backend_addr).map_err(Failure::DemoConfig)?;
     let token = config
         .admin
@@ -493,8 +495,17 @@ async fn demo(listen: SocketAddr, admin: SocketAddr) -> Result<(), Failure> {
     let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     let mut signals = Signals::new().map_err(Failure::Signals)?;
     // The demo has no config file to reload: any signal stops it.
-    let _ = signals.next().await;
-    running.shutdown().await.map_err(Failure::DemoStop)
+    tokio::select! {
+        _ = signals.next() => {}
+        () = &mut serving => {}
+    }
+    let shutdown = running.shutdown();
+    tokio::pin!(shutdown);
+    let stopped = tokio::select! {
+        stopped = &mut shutdown => stopped,
+        () = &mut serving => shutdown.await,
+    };
+    stopped.map_err(Failure::DemoStop)
 }
 
 async fn demo_backend(listen: SocketAddr) -> Result<(), Failure> {
@@ -506,10 +517,11 @@ async fn demo_backend(listen: SocketAddr) -> Result<(), Failure> {
         })?;
     let site = wartesaal::demo::BookingSite::new(Duration::from_millis(400));
     tracing::info!(local = %listen, "demo booking site ready");
-    let serving = tokio::spawn(wartesaal::demo::serve_backend(listener, site));
     let mut signals = Signals::new().map_err(Failure::Signals)?;
-    let _ = signals.next().await;
-    serving.abort();
+    tokio::select! {
+        _ = signals.next() => {}
+        () = wartesaal::demo::serve_backend(listener, site) => {}
+    }
     Ok(())
 }
 
