@@ -86,6 +86,9 @@ pub fn streamed(
             let _ = tx.try_send(Err(e));
         }
         End::More => {
+            // Owned by the answer: it ends as soon as the visitor's side (`rx`, in the body
+            // the connection is writing) is dropped, which a shutdown's drain of the
+            // connection does, or after `idle` without progress.
             tokio::spawn(pump(body, tx, hold, idle, idled, whole.clone()));
         }
     }

@@ -39,9 +39,7 @@ pub fn view<'a>(
         _ if shown.admitted => Some(Estimate::NOW),
         RoomStateName::Open => Some(match shown.position {
             Some(position) => admission::estimate(position, &figures.movement.pace),
-            None => {
-                admission::estimate_for_newcomer(figures.numbers_ahead(), &figures.movement.pace)
-            }
+            None => admission::estimate_for_newcomer(figures.waiting(), &figures.movement.pace),
         }),
         // Nobody moves while paused or closed, or before the opening: an estimate would be
         // a guess.
@@ -256,7 +254,7 @@ fn supply_view(
             | RoomStateName::SoldOut,
             Some(a),
         ) => Some(a),
-        (RoomStateName::Open, None) if place.is_none() => Some(figures.numbers_ahead()),
+        (RoomStateName::Open, None) if place.is_none() => Some(figures.waiting()),
         _ => None,
     };
     if let Some(ahead) = ahead.filter(|_| !shown.admitted) {

@@ -20,6 +20,29 @@ use super::{
     MAX_HEADERS, MAX_HEADER_BYTES,
 };
 
+/// What answers a public connection's requests: the gateway's service, on every protocol.
+pub(super) trait PublicService:
+    hyper::service::Service<
+        http::Request<hyper::body::Incoming>,
+        Response = http::Response<crate::forward::Body>,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Send
+    + 'static
+{
+}
+
+impl<S> PublicService for S where
+    S: hyper::service::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = http::Response<crate::forward::Body>,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Send
+        + 'static
+{
+}
+
 /// A listener on `addr` and the address it got (port 0 becomes a free port).
 pub(super) async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
     let bound = TcpListener::bind(addr).await.and_then(|listener| {
@@ -88,13 +111,7 @@ pub(super) async fn accept_loop<M, S>(
     make_service: M,
 ) where
     M: Fn(SocketAddr, ConnHold) -> S,
-    S: hyper::service::Service<
-            http::Request<hyper::body::Incoming>,
-            Response = http::Response<crate::forward::Body>,
-            Error = std::convert::Infallible,
-        > + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: PublicService,
 {
     let graceful = GracefulShutdown::new();
     // One clone per open HTTP/1.1 connection, for the drain at shutdown.
@@ -190,13 +207,7 @@ impl Serving {
         watcher: Watcher,
         closing: watch::Receiver<bool>,
     ) where
-        S: hyper::service::Service<
-                http::Request<hyper::body::Incoming>,
-                Response = http::Response<crate::forward::Body>,
-                Error = std::convert::Infallible,
-            > + Send
-            + 'static,
-        S::Future: Send + 'static,
+        S: PublicService,
     {
         let protocols = &self.protocols;
         let result = match self.handshake {
@@ -243,13 +254,7 @@ async fn serve_http2<I, S>(
 ) -> Result<(), hyper::Error>
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    S: hyper::service::Service<
-            http::Request<hyper::body::Incoming>,
-            Response = http::Response<crate::forward::Body>,
-            Error = std::convert::Infallible,
-        > + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: PublicService,
 {
     let activity = service.activity.clone();
     let conn = watcher.watch(protocols.http2.serve_connection(io, service));

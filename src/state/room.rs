@@ -187,16 +187,8 @@ impl Figures {
     }
 
     /// People waiting: numbers handed out and not yet called, less those a crash skipped that
-    /// nobody has shown up with.
+    /// nobody has shown up with. What a newcomer's wait estimate goes by.
     pub fn waiting(&self) -> u64 {
-        self.issued
-            .saturating_sub(self.cursor)
-            .saturating_sub(self.gap.ghosts)
-    }
-
-    /// Numbers handed out that the cursor has still to pass, less the skipped ones nobody
-    /// holds: what a newcomer's wait estimate goes by.
-    pub fn numbers_ahead(&self) -> u64 {
         self.issued
             .saturating_sub(self.cursor)
             .saturating_sub(self.gap.ghosts)
@@ -217,7 +209,7 @@ impl Figures {
     /// The wait for someone arriving now; `None` while admissions are stopped.
     pub fn wait_for_newcomer(&self) -> Option<Estimate> {
         (!self.limits.paused)
-            .then(|| admission::estimate_for_newcomer(self.numbers_ahead(), &self.movement.pace))
+            .then(|| admission::estimate_for_newcomer(self.waiting(), &self.movement.pace))
     }
 }
 

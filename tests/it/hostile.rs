@@ -542,9 +542,25 @@ async fn websocket(
         .map(|(ws, _)| ws)
 }
 
+/// An admitted visitor's WebSocket to the echoing booking site, shown to echo.
+async fn admitted_echo(
+    gw: &support::Gateway,
+) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut admitted = gw.visitor();
+    assert_eq!(admitted.get("/").await.body, "page");
+    let pass = admitted.cookie("wartesaal_r").unwrap();
+    let mut ws = websocket(gw, &pass).await.expect("switched");
+    ws.send(Message::text("hallo")).await.unwrap();
+    let echoed = ws.next().await.unwrap().unwrap();
+    assert_eq!(echoed.to_text().unwrap(), "hallo");
+    ws
+}
+
 #[tokio::test]
 async fn websockets_of_admitted_visitors_reach_the_booking_site_and_waiting_ones_do_not() {
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
     let echo = websocket_echo().await;
     let gw = support::gateway(&support::config_text(
@@ -556,13 +572,7 @@ async fn websockets_of_admitted_visitors_reach_the_booking_site_and_waiting_ones
         ),
     ))
     .await;
-    let mut admitted = gw.visitor();
-    assert_eq!(admitted.get("/").await.body, "page");
-    let pass = admitted.cookie("wartesaal_r").unwrap();
-    let mut ws = websocket(&gw, &pass).await.expect("switched");
-    ws.send(Message::text("hallo")).await.unwrap();
-    let echoed = ws.next().await.unwrap().unwrap();
-    assert_eq!(echoed.to_text().unwrap(), "hallo");
+    let mut ws = admitted_echo(&gw).await;
     let in_flight = "wartesaal_upstream_in_flight{room=\"r\"}";
     assert_eq!(gw.metric(in_flight).await, 1.0, "it holds an upstream slot");
 
@@ -648,7 +658,7 @@ async fn a_websocket_counts_against_its_addresss_connection_cap() {
 
 #[tokio::test]
 async fn a_shutdown_ends_open_websockets_after_the_grace_period() {
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
     let echo = websocket_echo().await;
     // grace_period is 1 s (support's config); the socket would stay open for an hour.
@@ -661,15 +671,7 @@ async fn a_shutdown_ends_open_websockets_after_the_grace_period() {
         ),
     ))
     .await;
-    let mut admitted = gw.visitor();
-    assert_eq!(admitted.get("/").await.body, "page");
-    let pass = admitted.cookie("wartesaal_r").unwrap();
-    let mut ws = websocket(&gw, &pass).await.expect("switched");
-    ws.send(Message::text("hallo")).await.unwrap();
-    assert_eq!(
-        ws.next().await.unwrap().unwrap().to_text().unwrap(),
-        "hallo"
-    );
+    let mut ws = admitted_echo(&gw).await;
     let gateway = gw.running.gateway.clone();
     assert_eq!(gateway.tunnels_open(), 1);
 
