@@ -8,7 +8,7 @@
 #   (a) a waiting visitor's status poll       vs nginx serving a static file of the same size
 #   (b) an admitted visitor, proxied           vs nginx and HAProxy proxying to the same upstream
 #       (and at a paced load: p99 added to the upstream's own p99); beside them the floor,
-#       examples/bare_proxy.rs: hyper's server and wartesaal's upstream client with no gateway
+#       benches/load/bare-proxy: hyper's server and wartesaal's upstream client with no gateway
 #       between them, which shows how much of any gap is the gateway's own work
 #   (c) new arrivals (ticket issued + page)    vs nginx serving a static file of the page's size
 #
@@ -71,9 +71,10 @@ fi
 export PATH="$PATH:/usr/sbin"
 
 echo "building the release binary" >&2
-cargo build --release --quiet --bin wartesaal --example bare_proxy
+# The gateway and the floor in one build, which packaging/deb/build.sh then finds fresh.
+cargo build --release --quiet -p wartesaal --bin wartesaal -p bare-proxy
 BIN=$PWD/target/release/wartesaal
-BARE=$PWD/target/release/examples/bare_proxy
+BARE=$PWD/target/release/bare-proxy
 
 WORK=$(mktemp -d /tmp/wartesaal-load.XXXXXX)
 chmod 755 "$WORK" # nginx's workers run as nobody and read the static files

@@ -45,14 +45,8 @@ pub async fn gateway(config: &str) -> Gateway {
 
 /// A gateway whose clock starts at `now`.
 pub async fn gateway_at(config: &str, now: u64) -> Gateway {
-    let config = Config::from_toml(
-        config,
-        Path::new("test.toml"),
-        KeySource::Given(vec![Secret::from_bytes(SECRET)]),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
     let clock = Arc::new(ManualClock::new(now));
-    let running = wartesaal::start(config, clock.clone()).await.unwrap();
+    let running = start(config, &clock).await;
     Gateway {
         running,
         clock,
@@ -60,15 +54,32 @@ pub async fn gateway_at(config: &str, now: u64) -> Gateway {
     }
 }
 
+/// Starts the gateway of `config`. A test that stops a gateway and starts it again may find
+/// the state directory still locked for a moment: `shutdown` returns once the state is saved,
+/// and a connection task may still be dropping its share of it. That wait is bounded.
+async fn start(config: &str, clock: &Arc<ManualClock>) -> Running {
+    let mut attempts = 0;
+    loop {
+        let parsed = Config::from_toml(
+            config,
+            Path::new("test.toml"),
+            KeySource::Given(vec![Secret::from_bytes(SECRET)]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        match wartesaal::start(parsed, clock.clone()).await {
+            Ok(running) => return running,
+            Err(e) if attempts < 200 && e.to_string().contains("in use by another") => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(e) => panic!("the gateway did not start: {e}"),
+        }
+    }
+}
+
 /// A gateway on a clock shared with other gateways of the same test.
 pub async fn gateway_on(config: &str, clock: Arc<ManualClock>) -> Gateway {
-    let config = Config::from_toml(
-        config,
-        Path::new("test.toml"),
-        KeySource::Given(vec![Secret::from_bytes(SECRET)]),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let running = wartesaal::start(config, clock.clone()).await.unwrap();
+    let running = start(config, &clock).await;
     Gateway {
         running,
         clock,

@@ -3,7 +3,7 @@
 //! load benchmark runs it beside wartesaal so that the table shows how much of the gap to
 //! nginx is the gateway's own work. Not a product: it forwards every request as it is.
 //!
-//! Usage: bare_proxy LISTEN_ADDR UPSTREAM_AUTHORITY THREADS
+//! Usage: bare-proxy LISTEN_ADDR UPSTREAM_AUTHORITY THREADS
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -63,7 +63,7 @@ async fn forward(pool: Arc<UpstreamPool>, req: Request<Incoming>) -> Response<Bo
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, listen, upstream, threads] = args.as_slice() else {
-        return Err("usage: bare_proxy LISTEN_ADDR UPSTREAM_AUTHORITY THREADS".into());
+        return Err("usage: bare-proxy LISTEN_ADDR UPSTREAM_AUTHORITY THREADS".into());
     };
     let upstream = wartesaal::config::Upstream {
         scheme: http::uri::Scheme::HTTP,
