@@ -20,6 +20,9 @@ const PAUSED_REFRESH: u64 = 30;
 const HELD_REFRESH: u64 = 10;
 /// How often a page of a sold-out room looks again, for appointments given back.
 const SOLD_OUT_REFRESH: u64 = 30;
+/// How often a page looks again while the last appointments are being booked: the verdict
+/// comes within minutes.
+const LAST_REFRESH: u64 = 15;
 /// How soon a called visitor who came in a crowded second tries again.
 const MOMENT_REFRESH: u64 = 2;
 
@@ -45,6 +48,7 @@ pub fn view<'a>(
         // a guess.
         RoomStateName::Paused
         | RoomStateName::Held
+        | RoomStateName::LastBeingBooked
         | RoomStateName::Closed
         | RoomStateName::SoldOut
         | RoomStateName::BeforeOpen
@@ -109,6 +113,10 @@ pub fn state_of(figures: &Figures) -> RoomStateName {
         // Held by the gateway, or by the operator's `queue_all`: places kept, nobody in.
         (OperatorState::Open, Phase::Open) if figures.held || figures.queue_all => {
             RoomStateName::Held
+        }
+        // Nobody more is called while the sessions on the site book what is left.
+        (OperatorState::Open, Phase::Open) if figures.last_being_booked() => {
+            RoomStateName::LastBeingBooked
         }
         (OperatorState::Open, Phase::Open) => RoomStateName::Open,
     }
@@ -194,6 +202,7 @@ fn refresh_after(
         (RoomStateName::SoldOut, _) => release_in.map_or(SOLD_OUT_REFRESH, |s| s.clamp(5, 60)),
         (RoomStateName::Paused, _) => PAUSED_REFRESH,
         (RoomStateName::Held, _) => HELD_REFRESH,
+        (RoomStateName::LastBeingBooked, _) => LAST_REFRESH,
         (RoomStateName::Open, _) => page::refresh_after(eta.map_or(0, |e| e.low)),
         // Looks again when the pre-queue begins or the room opens, and in between now and
         // then so that the countdown stays true.
@@ -251,6 +260,7 @@ fn supply_view(
             RoomStateName::Open
             | RoomStateName::Paused
             | RoomStateName::Held
+            | RoomStateName::LastBeingBooked
             | RoomStateName::SoldOut,
             Some(a),
         ) => Some(a),

@@ -51,6 +51,10 @@ pub enum RoomStateName {
     /// The room counts its supply and none is left: no new tickets, places kept for new
     /// supply.
     SoldOut,
+    /// The room counts its supply and calls nobody more for now: the sessions on the booking
+    /// site are expected to book what is left. Calling goes on, in order, as sessions end
+    /// without booking; places are kept.
+    LastBeingBooked,
     /// The room opens at a set time and its pre-queue has not begun: a countdown.
     BeforeOpen,
     /// Arrivals gather; at the opening they are put in a random order.
@@ -165,6 +169,7 @@ impl RoomStateName {
             RoomStateName::Held => "held",
             RoomStateName::Closed => "closed",
             RoomStateName::SoldOut => "sold_out",
+            RoomStateName::LastBeingBooked => "last_being_booked",
             RoomStateName::BeforeOpen => "before_open",
             RoomStateName::Prequeue => "prequeue",
         }

@@ -43,6 +43,9 @@ pub(super) struct StateTexts {
     pub(super) closed_body: &'static str,
     pub(super) sold_out_title: &'static str,
     pub(super) sold_out_body: &'static str,
+    /// Calls held while the people on the booking site book what is left.
+    pub(super) last_title: &'static str,
+    pub(super) last_body: &'static str,
 }
 
 /// Before the opening: when it opens, and the pre-queue.
@@ -132,6 +135,10 @@ pub(super) const DE: Texts = Texts {
         sold_out_title: "Alle Termine sind vergeben",
         sold_out_body: "Zurzeit ist kein Termin mehr frei. Es lohnt sich im Moment nicht, weiter \
                         zu warten.",
+        last_title: "Die letzten Termine werden gerade gebucht",
+        last_body: "Die Menschen, die jetzt auf der Buchungsseite sind, buchen gerade die letzten \
+                    Termine. Bleibt einer frei, sind Sie als Nächste an der Reihe. Ob es reicht, \
+                    erfahren Sie in wenigen Minuten auf dieser Seite. Ihr Platz bleibt Ihnen.",
     },
     opening: OpeningTexts {
         before_title: "Die Buchung ist noch nicht geöffnet",
@@ -244,6 +251,10 @@ pub(super) const EN: Texts = Texts {
         sold_out_title: "All appointments have been booked",
         sold_out_body: "No appointment is free at the moment. There is no point in waiting \
                         right now.",
+        last_title: "The last appointments are being booked",
+        last_body: "The people on the booking site right now are booking the last appointments. \
+                    If one is left, you are next. You will know within minutes, on this page. \
+                    Your place is kept.",
     },
     opening: OpeningTexts {
         before_title: "Booking has not opened yet",

@@ -227,6 +227,7 @@ fn headline<'a>(room: &RoomConfig, lang: Lang, view: &'a View<'a>) -> Headline<'
         (RoomStateName::Held, _) => (st.held_title, Some(st.held_body.to_string())),
         (RoomStateName::Closed, _) => (st.closed_title, Some(st.closed_body.to_string())),
         (RoomStateName::SoldOut, _) => (st.sold_out_title, Some(st.sold_out_body.to_string())),
+        (RoomStateName::LastBeingBooked, _) => (st.last_title, Some(st.last_body.to_string())),
         (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
             let (title, note) = schedule_texts(lang, room, schedule, state);
             (title, Some(note))
@@ -249,6 +250,7 @@ fn advice(lang: Lang, view: &View) -> Vec<&'static str> {
         RoomStateName::Open => vec![t.line.keep_open, t.line.your_turn],
         RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.line.refreshes],
         RoomStateName::SoldOut if view.position.is_some() => vec![t.supply.sold_out_kept],
+        RoomStateName::LastBeingBooked => vec![t.line.keep_open],
         RoomStateName::Paused
         | RoomStateName::Held
         | RoomStateName::Closed

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::clock::Millis;
 use crate::queue::adaptive::AdaptiveConfig;
+use crate::queue::supply::{self, Supply};
 
 /// How long a called number counts against `max_active` before its holder turns up, and how
 /// long after the call an arrival counts as a show-up. The waiting page polls every few seconds
@@ -62,6 +63,21 @@ const UNMEASURED_SPREAD: f64 = 0.25;
 /// From this relative uncertainty on, an estimate is given as a range.
 const RANGE_FROM: f64 = 0.15;
 
+/// Called holders on their way that the cap counts at most, however large the cap: a room with
+/// a large supply keeps no long list for a cap that is far away.
+const MAX_COUNTED_ON_THE_WAY: u64 = 100_000;
+
+/// The most sessions the room lets run at once: the operator's `max_active` (0 = none), and,
+/// while the room counts its supply, no more than are expected to book what is left.
+fn session_cap(limits: &Limits, active: u64) -> Option<u64> {
+    let operator = (limits.max_active > 0).then_some(limits.max_active);
+    let supply = supply::session_cap(limits.supply.as_ref(), active);
+    match (operator, supply) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Limits an operator can change while the room runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
@@ -80,6 +96,9 @@ pub struct Limits {
     /// `[rooms.supply] appointments`: what there is to book at each opening; `None` when the
     /// room does not count its supply.
     pub appointments: Option<u64>,
+    /// The supply record as the room keeps it, while it counts one: nobody more is called
+    /// once the sessions on the site are expected to book what is left (`supply::session_cap`).
+    pub supply: Option<Supply>,
 }
 
 impl Limits {
@@ -92,6 +111,7 @@ impl Limits {
             adaptive: None,
             schedule: None,
             appointments: None,
+            supply: None,
         }
     }
 
@@ -273,11 +293,11 @@ impl Queue {
         self.shows
             .called(self.cursor, self.cursor + room, now, room as f64 * share);
         self.cursor += room;
-        if limits.max_active > 0 {
+        if let Some(cap) = session_cap(limits, 0) {
             let deadline = now + CLAIM_WINDOW_MS;
-            // Enough to count `max_active` expected arrivals at the lowest show-up share, so
-            // the cap holds however many called holders stay away.
-            let keep = (limits.max_active as f64 / MIN_SHOW_SHARE).ceil() as usize;
+            // Enough to count `cap` expected arrivals at the lowest show-up share, so the cap
+            // holds however many called holders stay away.
+            let keep = (cap.min(MAX_COUNTED_ON_THE_WAY) as f64 / MIN_SHOW_SHARE).ceil() as usize;
             for _ in 0..room {
                 if self.on_their_way.len() >= keep {
                     break;
@@ -313,13 +333,11 @@ impl Queue {
     /// Sessions `max_active` still has room for, with `active` running and the called holders
     /// still on their way expected at the show-up share (unbounded without a cap).
     fn free_slots(&self, limits: &Limits, active: u64) -> u64 {
-        if limits.max_active == 0 {
+        let Some(cap) = session_cap(limits, active) else {
             return u64::MAX;
-        }
+        };
         let expected = (self.on_their_way() as f64 * self.shows.share).ceil() as u64;
-        limits
-            .max_active
-            .saturating_sub(active.saturating_add(expected))
+        cap.saturating_sub(active.saturating_add(expected))
     }
 
     /// Admissions are owed from `at` on, not before: the line was stopped until then (an

@@ -140,6 +140,41 @@ pub fn sold_out(supply: Option<&Supply>, phase: Phase) -> bool {
     phase == Phase::Open && supply.is_some_and(Supply::sold_out)
 }
 
+/// Ended sessions the room needs before it trusts its own booking ratio; until then every
+/// session is assumed to book one appointment.
+pub const MIN_ENDED: u64 = 10;
+
+/// Appointments a session on the booking site books, as the room expects it for the sessions
+/// there now: learnt from the sessions that ended (`admitted - active`), on the high side of
+/// what they show (one-sided 95 %, plus one), so that the room rather waits a moment too long
+/// than lets someone in to a site with nothing left. One per session until `MIN_ENDED` ended.
+pub fn bookings_per_session(supply: &Supply, active: u64) -> f64 {
+    let ended = supply.admitted.saturating_sub(active);
+    if ended < MIN_ENDED {
+        return 1.0;
+    }
+    let booked = supply.booked as f64;
+    ((booked + Z * booked.sqrt() + 1.0) / ended as f64).clamp(0.01, 10.0)
+}
+
+/// The most sessions (on the site, or called and on their way) whose expected bookings still
+/// leave something: calling stops once the sessions there are expected to book what is left,
+/// and goes on, in ticket order, as sessions end without booking. `None` when the room does
+/// not count its supply.
+pub fn session_cap(supply: Option<&Supply>, active: u64) -> Option<u64> {
+    let supply = supply?;
+    let per_session = bookings_per_session(supply, active);
+    Some((supply.remaining as f64 / per_session - 1e-9).ceil().max(0.0) as u64)
+}
+
+/// Whether the room holds its calls now because the sessions on the booking site are
+/// expected to book what is left (and it is not sold out: then it says that).
+pub fn last_being_booked(supply: Option<&Supply>, phase: Phase, active: u64) -> bool {
+    phase == Phase::Open
+        && supply.is_some_and(|s| !s.sold_out())
+        && session_cap(supply, active).is_some_and(|cap| active >= cap)
+}
+
 /// Whether appointments are likely to be left at a waiting visitor's turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -168,6 +168,16 @@ impl Figures {
         supply::sold_out(self.supply.as_ref(), self.phase)
     }
 
+    /// Nobody more is called for now: the sessions on the booking site, and the called holders
+    /// on their way, are expected to book what is left (see `supply::session_cap`).
+    pub fn last_being_booked(&self) -> bool {
+        supply::last_being_booked(
+            self.supply.as_ref(),
+            self.phase,
+            self.active.saturating_add(self.claimed),
+        )
+    }
+
     /// No new tickets: the operator closed the room, or it is sold out.
     pub fn closed_to_newcomers(&self) -> bool {
         self.state == OperatorState::Closed || self.sold_out()

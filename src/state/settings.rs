@@ -119,5 +119,6 @@ pub fn effective(config: &Limits, settings: &Settings, adaptive: Option<f64>) ->
         adaptive: config.adaptive,
         schedule: config.schedule,
         appointments: config.appointments,
+        supply: config.supply,
     }
 }

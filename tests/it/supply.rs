@@ -111,9 +111,23 @@ async fn bookings_sell_the_room_out_for_everyone_and_new_supply_reopens_it_in_or
     // The admitted visitor finishes: their pass still works.
     assert_eq!(booker.get("/done").await.body, "upstream:/done");
 
-    // One appointment given back: the line goes on in ticket order.
+    // One appointment given back, while the booker is still on the site: the room expects
+    // them to book it (it has learnt no ratio yet: one per session), so nobody is let in to a
+    // site that may have nothing left, and the line is told why.
     booker.get("/supply?c=1").await;
     until_remaining(&gw, 1).await;
+    gw.advance(Duration::from_secs(1));
+    let held = waiting[0].status("r").await;
+    assert_eq!(held["state"], "last_being_booked", "{held}");
+    assert_eq!(held["position"], 1, "{held}");
+    let page = waiting[0].get("/").await;
+    assert!(
+        page.body.contains("Die letzten Termine werden gerade gebucht"),
+        "{}",
+        page.body
+    );
+    // The booker leaves without booking it: the line goes on in ticket order.
+    booker.get("/release").await;
     gw.advance(Duration::from_secs(1));
     assert_eq!(
         waiting[0].get("/").await.body,

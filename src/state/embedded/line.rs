@@ -81,6 +81,7 @@ impl RoomLine {
             self.adaptive.as_ref().map(Adaptive::rate),
         );
         limits.paused |= self.schedule.held || self.sold_out();
+        limits.supply = self.supply;
         limits
     }
 

@@ -125,6 +125,7 @@ impl SharedState {
         let (phase, _) = schedule::follow(line.prequeue.as_ref(), config.schedule, now);
         let sold_out = crate::queue::supply::sold_out(line.supply.as_ref(), phase);
         limits.paused |= phase != Phase::Open || now < line.origin.hold_until || sold_out;
+        limits.supply = line.supply;
         (limits, phase)
     }
 

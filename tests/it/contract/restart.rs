@@ -20,6 +20,7 @@ const RESTART_LIMITS: Limits = Limits {
     adaptive: None,
     schedule: None,
     appointments: Some(10),
+    supply: None,
 };
 
 async fn line_before_restart(s: &Store, r: &Arc<dyn RoomState>) -> Before {
