@@ -13,6 +13,7 @@ use crate::config::OnUnavailable;
 use crate::queue::adaptive::Adaptive;
 use crate::queue::admission::{Limits, Pace, Queue, CLAIM_HOLD_MS};
 use crate::queue::schedule::{self, Phase, Transition};
+use crate::queue::supply::Supply;
 use crate::state::{effective, Settings, SettingsChange, StateError};
 
 use super::codec::{
@@ -125,7 +126,11 @@ impl SharedState {
         let (phase, _) = schedule::follow(line.prequeue.as_ref(), config.schedule, now);
         let sold_out = crate::queue::supply::sold_out(line.supply.as_ref(), phase);
         limits.paused |= phase != Phase::Open || now < line.origin.hold_until || sold_out;
-        limits.supply = line.supply;
+        // A line whose supply record this gateway has not written yet still has the config's
+        // appointments to cap its calls by.
+        limits.supply = line
+            .supply
+            .or_else(|| config.appointments.map(|a| Supply::new(a, 0)));
         (limits, phase)
     }
 

@@ -59,3 +59,53 @@ async fn supply(kind: Kind) {
     assert_eq!(report.unwrap(), None);
     assert_eq!(plain.figures(now).supply, None);
 }
+
+contract!(calls_stop_while_the_site_books_the_rest);
+
+/// No entry to an empty site: with 3 appointments and no booking ratio learnt yet (one per
+/// session), no more than 3 are let onto the booking site at once, however fast the rate;
+/// the line is held as "the last appointments are being booked" and goes on, in ticket order,
+/// one place per session that ends without booking. Each ended session teaches the room.
+async fn calls_stop_while_the_site_books_the_rest(kind: Kind) {
+    let Some(s) = Store::open(kind).await else {
+        return;
+    };
+    let r = s.room("r", counted(600.0, 3)).await;
+    let now = s.now();
+    let drawn = draw_n(&r, now, 8).await;
+    let first = drawn[0].0;
+    let called = |n: u64| move |f: &Figures| f.cursor == first + n;
+    let walked_in: Vec<u64> = drawn.iter().filter(|d| d.1).map(|d| d.0).collect();
+    assert!(walked_in.len() <= 3, "{drawn:?}");
+    for &seq in &walked_in {
+        assert_eq!(admit(&r, seq, 2, now).await, SessionStart::New);
+    }
+    // Long enough at 10 a second for everyone, were it not for the supply.
+    s.advance(5);
+    let now = s.now();
+    until("the three called are on the site", || called(3)(&r.figures(now))).await;
+    for seq in (first..first + 3).filter(|seq| !walked_in.contains(seq)) {
+        assert_eq!(admit(&r, seq, 2, now).await, SessionStart::New);
+    }
+    s.advance(5);
+    let now = s.now();
+    until("three sessions run", || r.figures(now).active == 3).await;
+    let f = r.figures(now);
+    assert!(called(3)(&f), "nobody more is called: {:?}", f.supply);
+    assert!(f.last_being_booked());
+    assert_eq!(
+        wartesaal::gateway::view::state_of(&f),
+        wartesaal::page::RoomStateName::LastBeingBooked
+    );
+
+    // One leaves without booking: exactly the next in line is called.
+    // (The pass it held stays refused for the pass's lifetime.)
+    r.session_ended(first, now + 600_000);
+    s.advance(1);
+    let now = s.now();
+    until("the next in line is called", || called(4)(&r.figures(now))).await;
+    s.advance(5);
+    let now = s.now();
+    s.quiet().await;
+    assert!(called(4)(&r.figures(now)), "one place per session ended");
+}
