@@ -8,6 +8,9 @@ use prometheus::{
     IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use crate::access::ticket::TokenError;
 
 pub const TICKETS_ISSUED: &str = "wartesaal_tickets_issued_total";
@@ -16,6 +19,10 @@ pub const QUEUE_WAITING: &str = "wartesaal_queue_waiting";
 pub const ACTIVE_SESSIONS: &str = "wartesaal_active_sessions";
 pub const ADMIT_RATE: &str = "wartesaal_admit_rate_per_minute";
 pub const ESTIMATED_WAIT: &str = "wartesaal_estimated_wait_seconds";
+/// Ticket to admission, per admitted visitor (those let straight in waited 0 s).
+pub const WAIT_SECONDS: &str = "wartesaal_wait_seconds";
+/// The real wait over the estimate a visitor was shown on arrival (the middle of its range).
+pub const ESTIMATE_ERROR_RATIO: &str = "wartesaal_estimate_error_ratio";
 pub const REQUESTS: &str = "wartesaal_requests_total";
 pub const UPSTREAM_RESPONSES: &str = "wartesaal_upstream_responses_total";
 pub const UPSTREAM_DURATION: &str = "wartesaal_upstream_duration_seconds";
@@ -284,6 +291,66 @@ pub struct LineMetrics {
     pub queue_cursor: IntGauge,
     pub estimated_wait: Gauge,
     pub show_up_ratio: Gauge,
+    /// Waits and how well they were foretold.
+    pub waits: WaitMetrics,
+}
+
+/// The waits visitors had, against the estimate shown when they arrived.
+#[derive(Clone)]
+pub struct WaitMetrics {
+    wait: Histogram,
+    error: Histogram,
+    told: Arc<Told>,
+}
+
+/// Slots of `Told`: estimates of this many waiting numbers are remembered at once.
+const TOLD_SLOTS: usize = 1 << 16;
+
+/// The estimate each waiting number was shown on arrival, for `wartesaal_estimate_error_ratio`:
+/// a ring indexed by the number, written and read without a lock (two relaxed stores on the
+/// arrival path). A number whose slot a later one took (more than `TOLD_SLOTS` apart) is
+/// simply not measured. Kept across reloads, as the line is.
+pub struct Told {
+    seqs: Box<[AtomicU64]>,
+    /// `low << 32 | high`, seconds, each at most `u32::MAX`.
+    ranges: Box<[AtomicU64]>,
+}
+
+impl Told {
+    fn new() -> Told {
+        let slots = || (0..TOLD_SLOTS).map(|_| AtomicU64::new(u64::MAX)).collect();
+        Told {
+            seqs: slots(),
+            ranges: slots(),
+        }
+    }
+}
+
+impl WaitMetrics {
+    /// Number `seq` was shown a wait of `low..=high` seconds on arrival.
+    pub fn told(&self, seq: u64, low: u64, high: u64) {
+        let i = (seq % TOLD_SLOTS as u64) as usize;
+        let clamp = |s: u64| s.min(u64::from(u32::MAX));
+        self.told.ranges[i].store(clamp(low) << 32 | clamp(high), Ordering::Relaxed);
+        self.told.seqs[i].store(seq, Ordering::Relaxed);
+    }
+
+    /// Number `seq` was let in after `waited` seconds in line.
+    pub fn admitted(&self, seq: u64, waited: u64) {
+        self.wait.observe(waited as f64);
+        let i = (seq % TOLD_SLOTS as u64) as usize;
+        if self.told.seqs[i].load(Ordering::Relaxed) != seq {
+            return;
+        }
+        let range = self.told.ranges[i].swap(u64::MAX, Ordering::Relaxed);
+        self.told.seqs[i].store(u64::MAX, Ordering::Relaxed);
+        if range == u64::MAX {
+            return;
+        }
+        let (low, high) = (range >> 32, range & u64::from(u32::MAX));
+        let middle = ((low + high) as f64 / 2.0).max(1.0);
+        self.error.observe(waited as f64 / middle);
+    }
 }
 
 /// What there is to book, as the booking site reports it.
@@ -367,6 +434,13 @@ impl Registrar<'_> {
         self.register(IntGaugeVec::new(Opts::new(name, help), &["room"]).expect("valid metric"))
     }
 
+    fn histogram(&self, name: &str, help: &str, buckets: Vec<f64>) -> HistogramVec {
+        self.register(
+            HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), &["room"])
+                .expect("valid metric"),
+        )
+    }
+
     fn gauge(&self, name: &str, help: &str) -> GaugeVec {
         self.register(GaugeVec::new(Opts::new(name, help), &["room"]).expect("valid metric"))
     }
@@ -383,6 +457,9 @@ struct LineFamilies {
     queue_cursor: IntGaugeVec,
     estimated_wait: GaugeVec,
     show_up_ratio: GaugeVec,
+    wait: HistogramVec,
+    error: HistogramVec,
+    told: std::sync::Mutex<std::collections::HashMap<String, Arc<Told>>>,
 }
 
 impl LineFamilies {
@@ -408,6 +485,20 @@ impl LineFamilies {
                 SHOW_UP_RATIO,
                 "Share of called numbers whose holders turned up; the cursor runs 1/ratio times the rate.",
             ),
+            wait: r.histogram(
+                WAIT_SECONDS,
+                "Time from ticket to admission, per admitted visitor.",
+                vec![
+                    1.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0,
+                    3600.0, 5400.0, 7200.0, 10800.0, 14400.0,
+                ],
+            ),
+            error: r.histogram(
+                ESTIMATE_ERROR_RATIO,
+                "The real wait over the estimate shown on arrival (1 = as foretold).",
+                vec![0.25, 0.5, 0.75, 0.9, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0],
+            ),
+            told: std::sync::Mutex::default(),
         }
     }
 
@@ -423,6 +514,17 @@ impl LineFamilies {
             queue_cursor: self.queue_cursor.with_label_values(&[room]),
             estimated_wait: self.estimated_wait.with_label_values(&[room]),
             show_up_ratio: self.show_up_ratio.with_label_values(&[room]),
+            waits: WaitMetrics {
+                wait: self.wait.with_label_values(&[room]),
+                error: self.error.with_label_values(&[room]),
+                told: self
+                    .told
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(room.to_string())
+                    .or_insert_with(|| Arc::new(Told::new()))
+                    .clone(),
+            },
         }
     }
 }

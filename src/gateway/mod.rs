@@ -22,7 +22,8 @@ use crate::config::Lang;
 use crate::forward::{self, Body, CookieName, Forwarded, Hold, ProxyError, UpstreamInFlight};
 use crate::http1::{RequestBody, Upgrade, UpstreamError};
 use crate::metrics::{Metrics, Outcome, Protection, Refused, UpstreamClass};
-use crate::page;
+use crate::page::{self, RoomStateName};
+use crate::queue::admission;
 use crate::queue::supply::SupplyChange;
 use crate::site::Route;
 use crate::site::{RequestPath, Room, Site};
@@ -285,6 +286,9 @@ impl Gateway {
                 match started {
                     SessionStart::New => {
                         room.metrics.line.admitted.inc();
+                        let drawn_at = token.as_ref().map_or(now_s, |t| t.id);
+                        let waits = &room.metrics.line.waits;
+                        waits.admitted(seq, now_s.saturating_sub(drawn_at));
                         Box::pin(self.admitted(room, req, visit, place, seq, now)).await
                     }
                     SessionStart::Existing => {
@@ -417,9 +421,16 @@ impl Gateway {
             )
         {
             room.metrics.line.admitted.inc();
+            room.metrics.line.waits.admitted(drawn.seq, 0);
             return self
                 .admitted(room, req, visit, drawn.seq, drawn.seq, now)
                 .await;
+        }
+        if !drawn.admitted && view::state_of(&figures) == RoomStateName::Open {
+            // What this newcomer's page says, kept to set against the wait they will have had.
+            let position = figures.position(drawn.seq) + figures.claimed;
+            let told = admission::estimate(position, &figures.movement.pace);
+            room.metrics.line.waits.told(drawn.seq, told.low, told.high);
         }
         let cookie = Some(room.ticket_cookie(drawn.seq, now_s, now_s, visit.secure));
         if drawn.admitted {

@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod contract;
 mod deploy;
+mod edges;
 mod eligibility;
 mod failover;
 mod fairness;
