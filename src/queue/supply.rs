@@ -33,8 +33,10 @@ use crate::queue::schedule::Phase;
 pub const MAX_SUPPLY: u64 = 10_000_000;
 /// The most bookings (or cancellations) one answer of the booking site may report.
 pub const MAX_PER_ANSWER: u64 = 1_000;
-/// Admissions the room needs before it says anything about the chance.
-pub const MIN_ADMITTED: u64 = 30;
+/// Admissions the room needs before it says anything about the chance. Few: the bounds below
+/// widen by themselves with little data, and a small room must not sell out before it gives
+/// its first verdict (at 2 a minute, 30 admissions took a quarter of an hour).
+pub const MIN_ADMITTED: u64 = 5;
 /// One-sided 95 %.
 const Z: f64 = 1.64;
 

@@ -234,13 +234,13 @@ async fn the_chance_changes_as_the_room_learns() {
         &room(
             "r",
             &up.url(),
-            "admit_per_minute = 600\n[rooms.supply]\nappointments = 1000\n",
+            "admit_per_minute = 180\n[rooms.supply]\nappointments = 1000\n",
         ),
     ))
     .await;
-    // Ten walk straight in (one second's worth), five wait: too little known yet.
+    // Three walk straight in (one second's worth), one waits: too little known yet.
     let mut inside = Vec::new();
-    for _ in 0..10 {
+    for _ in 0..3 {
         let mut v = gw.visitor();
         assert_eq!(v.get("/").await.body, "upstream:/");
         inside.push(v);
@@ -257,7 +257,7 @@ async fn the_chance_changes_as_the_room_learns() {
     for v in inside.iter_mut() {
         v.get("/supply?b=1&rel=1").await;
     }
-    let (mut line, admitted) = book_until(&gw, vec![first], 10, 30).await;
+    let (mut line, admitted) = book_until(&gw, vec![first], 3, 30).await;
     until_remaining(&gw, 1000 - admitted as u64).await;
     // Twenty-five more in one second, and only five appointments left: at the front it is
     // likely, at the back of this line it is not.
