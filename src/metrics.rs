@@ -39,6 +39,11 @@ pub const ELIGIBILITY_ANSWERS: &str = "wartesaal_eligibility_answers_total";
 pub const PLACE_CODES: &str = "wartesaal_place_codes_total";
 pub const INVITATIONS: &str = "wartesaal_invitations_total";
 pub const NOTIFICATIONS: &str = "wartesaal_notifications_total";
+/// E-mails sent, by why they went out (`LETTER_KINDS`).
+pub const LETTERS: &str = "wartesaal_letters_total";
+/// The `kind` labels of `wartesaal_letters_total`, in `DoorMetrics::letters` order: the turn
+/// is near, called, sold out, closed.
+pub const LETTER_KINDS: [&str; 4] = ["soon", "called", "sold_out", "closed"];
 /// The `result` labels of `wartesaal_notifications_total`, in `RoomMetrics::notifications`
 /// order: sign-ups taken or refused, e-mails sent, tries failed, letters given up, and the
 /// e-mails' links followed or come too late.
@@ -372,6 +377,8 @@ pub struct DoorMetrics {
     pub place_codes: [IntCounter; 5],
     /// E-mails asked for, sent and followed, by `NOTIFICATION_RESULTS`.
     pub notifications: [IntCounter; 10],
+    /// E-mails sent, by `LETTER_KINDS`.
+    pub letters: [IntCounter; 4],
     /// Invitation codes entered, by `INVITATION_RESULTS`.
     pub invitations: [IntCounter; 7],
 }
@@ -571,6 +578,7 @@ struct DoorFamilies {
     eligibility_answers: IntCounterVec,
     place_codes: IntCounterVec,
     notifications: IntCounterVec,
+    letters: IntCounterVec,
     invitations: IntCounterVec,
 }
 
@@ -591,6 +599,11 @@ impl DoorFamilies {
                 NOTIFICATIONS,
                 "E-mails to waiting visitors: sign-ups, sends, failed tries and links followed.",
                 &["room", "result"],
+            ),
+            letters: r.counter(
+                LETTERS,
+                "E-mails sent to waiting visitors, by why they went out.",
+                &["room", "kind"],
             ),
             invitations: r.counter(
                 INVITATIONS,
@@ -615,6 +628,7 @@ impl DoorFamilies {
             invitations: INVITATION_RESULTS.map(|r| self.invitations.with_label_values(&[room, r])),
             notifications: NOTIFICATION_RESULTS
                 .map(|r| self.notifications.with_label_values(&[room, r])),
+            letters: LETTER_KINDS.map(|k| self.letters.with_label_values(&[room, k])),
         }
     }
 }

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::access::ticket::{Kind, RoomKeys, Token};
 use crate::clock::Millis;
 use crate::config::{Lang, NotifyConfig, RoomConfig, SmtpSecurity};
+use crate::page::{LetterFacts, LetterKind};
 
 /// How long one SMTP conversation may take before it is given up (and retried later).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -223,11 +224,11 @@ impl Notifier {
         code: Option<&str>,
         link: &str,
         until: Millis,
-        called: bool,
+        facts: &LetterFacts<'_>,
         now: Millis,
     ) -> Result<Message, LetterError> {
         let to: Mailbox = to.parse().map_err(LetterError::Address)?;
-        let letter = crate::page::letter(room, lang, code, link, until, called);
+        let letter = crate::page::letter(room, lang, code, link, until, facts);
         let host = self
             .cfg
             .public_url
@@ -257,7 +258,11 @@ impl Notifier {
         let until = now
             + self.cfg.lead_time.as_millis() as Millis
             + room.tickets.hold_place_for.as_millis() as Millis;
-        let letter = crate::page::letter(room, room.language, None, &link, until, false);
+        let facts = LetterFacts {
+            kind: LetterKind::Soon,
+            message: None,
+        };
+        let letter = crate::page::letter(room, room.language, None, &link, until, &facts);
         let to: Mailbox = to.parse().map_err(|source| LetterError::NotAnAddress {
             to: to.to_string(),
             source,
@@ -582,7 +587,10 @@ mod tests {
                 Some("0000-0007-AAAA-BBBB"),
                 "https://termine.example.de/x",
                 1_700_000_900_000,
-                false,
+                &LetterFacts {
+                    kind: LetterKind::Soon,
+                    message: None,
+                },
                 1_700_000_000_000,
             )
             .unwrap();

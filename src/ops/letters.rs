@@ -17,7 +17,7 @@ use crate::config::Lang;
 use crate::gateway::view;
 use crate::metrics::notified;
 use crate::notify::{LetterError, NotifierError, SendError};
-use crate::page::RoomStateName;
+use crate::page::{LetterFacts, LetterKind, RoomStateName};
 use crate::queue::schedule::Place;
 use crate::site::Room;
 use crate::state::{Figures, Letter};
@@ -58,33 +58,60 @@ enum Tries {
 }
 
 /// Whether a letter goes out now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Due {
-    Now {
-        called: bool,
-    },
+    Now(Ending),
     Later,
     /// Of an earlier line: its ticket is no place any more.
     Stale,
 }
 
+/// Why a letter goes out, with the operator's message at the end, in the language the
+/// visitor used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ending {
+    kind: LetterKind,
+    message: Option<String>,
+}
+
 /// Whether `letter` goes out now: when the visitor's view of the room (the one their page
-/// shows) says they are in, or that their wait is within `lead_ms` while the line moves.
-fn due(room: &Room, letter: &Letter, figures: &Figures, lead_ms: Millis, now: Millis) -> Due {
+/// shows) says they are in, or that their wait is within `lead_ms` while the line moves; or,
+/// once, when nothing is left (sold out, or the room closed): those who went away learn it
+/// too, and their address goes with that e-mail.
+fn due(
+    room: &Room,
+    letter: &Letter,
+    figures: &Figures,
+    lang: Lang,
+    lead_ms: Millis,
+    now: Millis,
+) -> Due {
     if letter.at < figures.numbering.started_at * 1000 || !figures.holds(letter.seq) {
         return Due::Stale;
     }
     let place @ Place::At(_) = figures.order.place(letter.seq) else {
         return Due::Later;
     };
-    let view = view::view(room, figures, Some(place), room.cfg.language, now / 1000);
+    let view = view::view(room, figures, Some(place), lang, now / 1000);
+    let plain = |kind| {
+        Due::Now(Ending {
+            kind,
+            message: None,
+        })
+    };
     if view.admitted {
-        return Due::Now { called: true };
+        return plain(LetterKind::Called);
     }
-    match view.eta.seconds {
-        Some(wait) if view.state == RoomStateName::Open && wait * 1000 <= lead_ms => {
-            Due::Now { called: false }
-        }
+    let end = |kind| {
+        Due::Now(Ending {
+            kind,
+            message: view.message.clone(),
+        })
+    };
+    match (view.state, view.eta.seconds) {
+        (RoomStateName::SoldOut, _) => end(LetterKind::SoldOut),
+        (RoomStateName::Closed, _) => end(LetterKind::Closed),
+        (RoomStateName::Open, Some(wait)) if wait * 1000 <= lead_ms => plain(LetterKind::Soon),
         _ => Due::Later,
     }
 }
@@ -190,16 +217,20 @@ impl Ops {
                 Some(Tries::Failed { next, .. }) if *next > now => continue,
                 _ => {}
             }
-            let called = match due(room, &letter, &figures, lead_ms, now) {
+            let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language);
+            let ending = match due(room, &letter, &figures, lang, lead_ms, now) {
                 Due::Later => continue,
                 Due::Stale => {
                     let _ = room.state.letter_done(letter.seq, now).await;
                     rounds.tries.remove(&letter.seq);
                     continue;
                 }
-                Due::Now { called } => called,
+                Due::Now(ending) => ending,
             };
-            let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language);
+            let facts = LetterFacts {
+                kind: ending.kind,
+                message: ending.message.as_deref(),
+            };
             // Held while away: the link gives the place back for lead_time and
             // hold_place_for after the e-mail went out, however the line moves meanwhile.
             let until = now + lead_ms + room.cfg.tickets.hold_place_for.as_millis() as Millis;
@@ -215,7 +246,7 @@ impl Ops {
                 code.as_deref(),
                 &link,
                 until,
-                called,
+                &facts,
                 now,
             );
             let message = match message {
@@ -233,16 +264,17 @@ impl Ops {
                 continue;
             }
             let notifier = notifier.clone();
-            sending.spawn(async move { (letter.seq, notifier.send(&message).await) });
+            let kind = ending.kind;
+            sending.spawn(async move { (letter.seq, kind, notifier.send(&message).await) });
             if sending.len() >= PARALLEL {
-                if let Some(Ok((seq, sent))) = sending.join_next().await {
-                    self.after_send(room, rounds, seq, sent).await;
+                if let Some(Ok((seq, kind, sent))) = sending.join_next().await {
+                    self.after_send(room, rounds, (seq, kind), sent).await;
                 }
             }
         }
         while let Some(done) = sending.join_next().await {
-            if let Ok((seq, sent)) = done {
-                self.after_send(room, rounds, seq, sent).await;
+            if let Ok((seq, kind, sent)) = done {
+                self.after_send(room, rounds, (seq, kind), sent).await;
             }
         }
     }
@@ -251,7 +283,7 @@ impl Ops {
         &self,
         room: &Room,
         rounds: &mut Rounds,
-        seq: u64,
+        (seq, kind): (u64, LetterKind),
         sent: Result<(), SendError>,
     ) {
         let id = &room.cfg.id;
@@ -260,6 +292,7 @@ impl Ops {
         match sent {
             Ok(()) => {
                 count(notified::SENT);
+                room.metrics.doors.letters[kind as usize].inc();
                 tracing::info!(room = %id, seq, "e-mail sent; its address is deleted");
                 match room.state.letter_done(seq, now).await {
                     Ok(()) => rounds.tries.remove(&seq),

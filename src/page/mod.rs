@@ -21,7 +21,7 @@ mod texts;
 mod waiting;
 
 pub use form::{form_page, sample_forms, Field, FormPage};
-pub use notify::{letter, notify_page, LetterText, NotifyAnswer};
+pub use notify::{letter, notify_page, LetterFacts, LetterKind, LetterText, NotifyAnswer};
 pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
 pub use restore::{invitation_page, restore_page, RestoreError};
 use templates::Templates;

@@ -12,7 +12,7 @@ use crate::queue::schedule::local_time;
 
 use super::form::{form_page, Field, FormPage, OneField};
 use super::templates::Templates;
-use super::texts::day_and_time;
+use super::texts::{day_and_time, next_release_words};
 use super::{escape, room_offset, LanguageSwitch, STYLESHEET};
 
 pub(super) struct NotifyTexts {
@@ -50,6 +50,20 @@ struct LetterTexts {
     until: &'static str,
     code: &'static str,
     footer: &'static str,
+    /// At the end: nothing left, or the room closed.
+    ending: EndingTexts,
+}
+
+/// The one e-mail at the end, when nothing is left to wait for.
+struct EndingTexts {
+    subject_sold_out: &'static str,
+    sold_out: &'static str,
+    subject_closed: &'static str,
+    closed: &'static str,
+    /// Before the sold-out e-mail's link: the place is kept for appointments given back.
+    kept: &'static str,
+    /// `{}`: the operator's message.
+    message: &'static str,
 }
 
 const DE: NotifyTexts = NotifyTexts {
@@ -90,6 +104,18 @@ const DE: NotifyTexts = NotifyTexts {
         code: "Ihr Platzcode: {}",
         footer: "Ihre E-Mail-Adresse haben wir mit dem Versand dieser Nachricht gelöscht. \
                  Diese E-Mail wurde automatisch verschickt; Antworten darauf liest niemand.",
+        ending: EndingTexts {
+            subject_sold_out: "Alle Termine sind vergeben",
+            sold_out: "Sie warten in der Warteschlange von „{}“. Leider sind inzwischen alle \
+                       Termine vergeben. Es lohnt sich im Moment nicht, weiter zu warten.",
+            subject_closed: "Die Terminvergabe ist beendet",
+            closed: "Sie haben in der Warteschlange von „{}“ gewartet. Die Terminvergabe ist \
+                     beendet; es sind keine Termine mehr frei. Es lohnt sich nicht, weiter zu \
+                     warten.",
+            kept: "Werden Termine zurückgegeben, kommen Sie über diesen Link auf Ihren Platz \
+                   zurück:",
+            message: "Hinweis der Veranstalter: {}",
+        },
     },
 };
 
@@ -124,6 +150,16 @@ const EN: NotifyTexts = NotifyTexts {
         code: "Your place code: {}",
         footer: "We deleted your e-mail address when we sent this message. It was sent \
                  automatically; nobody reads replies to it.",
+        ending: EndingTexts {
+            subject_sold_out: "All appointments have been booked",
+            sold_out: "You are waiting in the queue of “{}”. Sadly, all appointments have been \
+                       booked in the meantime. There is no point in waiting right now.",
+            subject_closed: "Booking has ended",
+            closed: "You were waiting in the queue of “{}”. Booking has ended and no \
+                     appointments are left. There is no point in waiting on.",
+            kept: "If appointments are given back, this link takes you back to your place:",
+            message: "A note from the organisers: {}",
+        },
     },
 };
 
@@ -222,37 +258,80 @@ pub struct LetterText {
     pub body: String,
 }
 
-/// The e-mail for the holder of place `code`: nearly their turn (or `called` already), with
-/// the link that gives the place back until `until` (Unix ms).
+/// Why a letter goes out; in the order of the metric's `kind` labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LetterKind {
+    /// The turn is within `lead_time`.
+    Soon,
+    /// Called already.
+    Called,
+    /// Nothing is left to book: the one e-mail that says so, instead of the turn's.
+    SoldOut,
+    /// The operator closed the room.
+    Closed,
+}
+
+/// What a letter says besides the place: why it goes out, and at the end the operator's
+/// message (the sold-out e-mail names the next release as the page does).
+pub struct LetterFacts<'a> {
+    pub kind: LetterKind,
+    pub message: Option<&'a str>,
+}
+
+/// The e-mail for the holder of place `code`: nearly their turn, called already, or nothing
+/// left; with the link that gives the place back until `until` (Unix ms) where a place is
+/// still worth something.
 pub fn letter(
     room: &RoomConfig,
     lang: Lang,
     code: Option<&str>,
     link: &str,
     until: Millis,
-    called: bool,
+    facts: &LetterFacts<'_>,
 ) -> LetterText {
     let t = notify_texts(lang);
-    let (offset, known) = room_offset(room, until / 1000);
-    let mut until_words = day_and_time(lang, &local_time(until, offset));
-    if !known {
-        until_words.push_str(" UTC");
-    }
-    let (subject, opening) = if called {
-        (t.letter.subject_now, t.letter.now)
-    } else {
-        (t.letter.subject_soon, t.letter.soon)
+    let end = &t.letter.ending;
+    let (subject, opening) = match facts.kind {
+        LetterKind::Called => (t.letter.subject_now, t.letter.now),
+        LetterKind::Soon => (t.letter.subject_soon, t.letter.soon),
+        LetterKind::SoldOut => (end.subject_sold_out, end.sold_out),
+        LetterKind::Closed => (end.subject_closed, end.closed),
     };
     let mut body = String::with_capacity(1024);
-    let _ = write!(
-        body,
-        "{}\r\n\r\n{}\r\n{link}\r\n\r\n{}\r\n",
-        opening.replace("{}", &room.title),
-        t.letter.link,
-        t.letter.until.replace("{}", &until_words),
-    );
-    if let Some(code) = code {
-        let _ = write!(body, "\r\n{}\r\n", t.letter.code.replace("{}", code));
+    let _ = write!(body, "{}\r\n", opening.replace("{}", &room.title));
+    let release = room.supply.and_then(|s| s.next_release);
+    if let (LetterKind::SoldOut, Some((at, offset))) = (facts.kind, release) {
+        let _ = write!(
+            body,
+            "\r\n{}\r\n",
+            next_release_words(lang, room, at, offset)
+        );
+    }
+    if let Some(message) = facts.message {
+        let _ = write!(body, "\r\n{}\r\n", end.message.replace("{}", message));
+    }
+    match facts.kind {
+        LetterKind::Closed => {}
+        kind => {
+            let (offset, known) = room_offset(room, until / 1000);
+            let mut until_words = day_and_time(lang, &local_time(until, offset));
+            if !known {
+                until_words.push_str(" UTC");
+            }
+            let lead = if kind == LetterKind::SoldOut {
+                end.kept
+            } else {
+                t.letter.link
+            };
+            let _ = write!(
+                body,
+                "\r\n{lead}\r\n{link}\r\n\r\n{}\r\n",
+                t.letter.until.replace("{}", &until_words),
+            );
+            if let Some(code) = code {
+                let _ = write!(body, "\r\n{}\r\n", t.letter.code.replace("{}", code));
+            }
+        }
     }
     let _ = write!(body, "\r\n-- \r\n{}\r\n", t.letter.footer);
     LetterText {

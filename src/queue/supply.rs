@@ -166,7 +166,11 @@ pub fn bookings_per_session(supply: &Supply, active: u64) -> f64 {
 pub fn session_cap(supply: Option<&Supply>, active: u64) -> Option<u64> {
     let supply = supply?;
     let per_session = bookings_per_session(supply, active);
-    Some((supply.remaining as f64 / per_session - 1e-9).ceil().max(0.0) as u64)
+    Some(
+        (supply.remaining as f64 / per_session - 1e-9)
+            .ceil()
+            .max(0.0) as u64,
+    )
 }
 
 /// Whether the room holds its calls now because the sessions on the booking site are

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::notify::decoded_subject;
 use crate::support;
 
 /// Twenty visitors at 60 a minute: the first walks in, the rest wait about a second each.
@@ -49,4 +50,99 @@ async fn waits_are_measured_against_what_arrivals_were_told() {
         - gw.metric("wartesaal_estimate_error_ratio_bucket{room=\"r\",le=\"0.5\"}")
             .await;
     assert!(within >= 17.0, "{within} of 19 within ×0.5–×2");
+}
+
+/// Sold out reaches everyone: each waiting visitor who left an address and went away gets one
+/// e-mail when the room sells out, in the language they used, with the next release and the
+/// operator's message; the address is deleted with it, so a second round, or new supply
+/// later, sends nothing more. Nobody is mailed "your turn is near" while nothing is left.
+#[tokio::test]
+async fn sold_out_reaches_everyone_who_left_an_address_once() {
+    let Some(smtp) = support::SmtpSink::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let extra = format!(
+        "title = \"Impfzentrum\"\nadmit_per_minute = 1\n{}\n[rooms.supply]\nappointments = 1\n\
+         next_release = \"2026-11-30T08:00:00+01:00\"\n",
+        notify(smtp.port)
+    );
+    let gw = support::gateway(&support::config_full(
+        &support::temp_dir("sold-out-letters"),
+        "",
+        &support::admin_token_line(),
+        &support::room("r", &up.url(), &extra),
+    ))
+    .await;
+    let mut booker = gw.visitor();
+    assert_eq!(booker.get("/").await.body, "upstream:/");
+    let mut away = Vec::new();
+    for (i, lang) in ["de", "en", "de"].into_iter().enumerate() {
+        let mut v = gw.visitor();
+        v.set_cookie("wartesaal-lang", lang);
+        v.get("/").await;
+        let to = [
+            "email=p0%40example.org",
+            "email=p1%40example.org",
+            "email=p2%40example.org",
+        ];
+        let noted = v.post("/.wartesaal/notify?room=r", to[i]).await;
+        assert_eq!(noted.status, http::StatusCode::OK, "{}", noted.body);
+        away.push(v);
+    }
+    gw.patch(
+        "r",
+        r#"{"message": {"de": "Bitte nicht anrufen.", "en": "Please do not call."}}"#,
+    )
+    .await;
+    gw.running.send_letters().await;
+    assert!(smtp.mails().is_empty(), "nobody's turn is near yet");
+
+    // The one appointment is booked: the room sells out.
+    booker.get("/supply?b=1").await;
+    support::eventually("sold out", || async {
+        gw.metric("wartesaal_sold_out{room=\"r\"}").await == 1.0
+    })
+    .await;
+    gw.running.send_letters().await;
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 3, "one each");
+    let to = |m: &&support::Mail| m.header("To").unwrap_or_default();
+    let english = mails.iter().find(|m| to(m) == "p1@example.org").unwrap();
+    assert_eq!(
+        english.header("Subject").map(decoded_subject),
+        Some("All appointments have been booked: Impfzentrum".to_string())
+    );
+    let body = english.body();
+    assert!(body.contains("New appointments"), "{body}");
+    assert!(body.contains("Please do not call."), "{body}");
+    assert!(body.contains("We deleted your e-mail address"), "{body}");
+    let german = mails.iter().find(|m| to(m) == "p0@example.org").unwrap();
+    assert_eq!(
+        german.header("Subject").map(decoded_subject),
+        Some("Alle Termine sind vergeben: Impfzentrum".to_string())
+    );
+    assert!(german.body().contains("Bitte nicht anrufen."));
+    assert_eq!(
+        gw.metric("wartesaal_letters_total{kind=\"sold_out\",room=\"r\"}")
+            .await,
+        3.0
+    );
+
+    // The addresses are gone: neither another round nor new supply sends anything more.
+    gw.running.send_letters().await;
+    gw.patch("r", r#"{"supply_remaining": 5}"#).await;
+    for _ in 0..5 {
+        gw.advance(Duration::from_secs(60));
+        gw.running.send_letters().await;
+    }
+    assert_eq!(smtp.mails().len(), 3);
+}
+
+fn notify(port: u16) -> String {
+    format!(
+        "[rooms.notify]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\n\
+         from = \"Impfzentrum <termine@example.de>\"\npublic_url = \"https://termine.example.de/\"\n\
+         lead_time = \"0s\""
+    )
 }

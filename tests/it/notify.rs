@@ -170,7 +170,7 @@ async fn the_email_comes_once_when_called_and_its_link_lets_the_visitor_in_ahead
 }
 
 /// `=?utf-8?…?=` subjects, as lettre writes non-ASCII ones.
-fn decoded_subject(raw: String) -> String {
+pub fn decoded_subject(raw: String) -> String {
     if !raw.starts_with("=?") {
         return raw;
     }

@@ -122,7 +122,8 @@ async fn bookings_sell_the_room_out_for_everyone_and_new_supply_reopens_it_in_or
     assert_eq!(held["position"], 1, "{held}");
     let page = waiting[0].get("/").await;
     assert!(
-        page.body.contains("Die letzten Termine werden gerade gebucht"),
+        page.body
+            .contains("Die letzten Termine werden gerade gebucht"),
         "{}",
         page.body
     );

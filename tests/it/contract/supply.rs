@@ -83,7 +83,10 @@ async fn calls_stop_while_the_site_books_the_rest(kind: Kind) {
     // Long enough at 10 a second for everyone, were it not for the supply.
     s.advance(5);
     let now = s.now();
-    until("the three called are on the site", || called(3)(&r.figures(now))).await;
+    until("the three called are on the site", || {
+        called(3)(&r.figures(now))
+    })
+    .await;
     for seq in (first..first + 3).filter(|seq| !walked_in.contains(seq)) {
         assert_eq!(admit(&r, seq, 2, now).await, SessionStart::New);
     }
