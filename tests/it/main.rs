@@ -23,6 +23,7 @@ mod protection;
 mod readme;
 mod requests;
 mod restore;
+mod rollback;
 mod scaleout;
 mod simulation;
 mod supply;
