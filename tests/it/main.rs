@@ -22,6 +22,7 @@ mod process;
 mod protection;
 mod readme;
 mod requests;
+mod restart;
 mod restore;
 mod rollback;
 mod scaleout;
