@@ -31,6 +31,7 @@ fn figures(issued: u64, cursor: u64) -> Figures {
                 spread: 0.0,
             },
             show_share: 1.0,
+            caught_up: 0,
         },
         adaptive: None,
         phase: Phase::Open,

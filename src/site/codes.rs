@@ -36,7 +36,7 @@ impl Room {
     /// a better one. A called place is given back only while it would still be held: until
     /// as many places after it have been called as the room admits in `hold_place_for` (a
     /// visitor who kept the page open would have been let in by then, or have lost the place
-    /// to the ticket's expiry).
+    /// to the ticket's expiry). Places a crash's catch-up called at once are not counted.
     pub fn restore(&self, text: &str, figures: &Figures) -> Result<u64, Unrestorable> {
         let seq = code::read_place_code(&self.keys, Self::line(figures), text)
             .map_err(Unrestorable::Code)?;
@@ -51,7 +51,8 @@ impl Room {
         }
         if let Place::At(place) = figures.order.place(seq) {
             let held_for = self.cfg.tickets.hold_place_for.as_secs_f64() / 60.0;
-            let grace = (figures.limits.admit_per_minute * held_for).ceil().max(1.0) as u64;
+            let grace = (figures.limits.admit_per_minute * held_for).ceil().max(1.0) as u64
+                + figures.movement.caught_up;
             if place < figures.cursor && figures.cursor - place > grace {
                 return Err(Unrestorable::Lapsed);
             }

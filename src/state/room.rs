@@ -146,6 +146,11 @@ pub struct Movement {
     pub pace: Pace,
     /// Share of called numbers whose holders turn up.
     pub show_share: f64,
+    /// Places the cursor was moved at once when the line resumed after a crash (as far as it
+    /// could have moved unsaved): called in an instant, not over time, so they spend nothing
+    /// of a called place's hold. Without it, re-entering an invitation or a place code right
+    /// after a restart finds the place lapsed although nobody was called by time. 0 else.
+    pub caught_up: u64,
 }
 
 impl Figures {

@@ -10,9 +10,9 @@ use http::{Method, StatusCode};
 use wartesaal::clock::ManualClock;
 
 use crate::forwarder::Forwarder;
-use crate::support::{self, Gateway, RedisServer, Visitor, T0};
+use crate::support::{self, Gateway, RedisServer, Sentinels, Visitor, T0};
 
-async fn room_json(gw: &Gateway) -> serde_json::Value {
+pub(crate) async fn room_json(gw: &Gateway) -> serde_json::Value {
     let a = gw.admin(Method::GET, "/api/v1/rooms/r", None, None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     a.json()
@@ -20,7 +20,7 @@ async fn room_json(gw: &Gateway) -> serde_json::Value {
 
 /// An arrival at `gw`: its ticket number if it got one (and then it waits), `None` if it was
 /// asked to come back.
-async fn arrive(gw: &Gateway) -> Option<(Visitor, u64)> {
+pub(crate) async fn arrive(gw: &Gateway) -> Option<(Visitor, u64)> {
     let mut v = gw.visitor();
     let page = v.get("/book").await;
     match page.status {
@@ -37,7 +37,7 @@ async fn arrive(gw: &Gateway) -> Option<(Visitor, u64)> {
 }
 
 /// An arrival at `gw` that gets a number, once Redis lets it: polled like `eventually`.
-async fn arrive_soon(gw: &Gateway, what: &str) -> (Visitor, u64) {
+pub(crate) async fn arrive_soon(gw: &Gateway, what: &str) -> (Visitor, u64) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(drawn) = arrive(gw).await {
@@ -49,6 +49,15 @@ async fn arrive_soon(gw: &Gateway, what: &str) -> (Visitor, u64) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Numbers drawn at `gw` until it has `n`, every one waiting.
+pub(crate) async fn draw_n(gw: &Gateway, n: usize) -> Vec<(Visitor, u64)> {
+    let mut line = Vec::new();
+    while line.len() < n {
+        line.push(arrive_soon(gw, "a number").await);
+    }
+    line
 }
 
 /// Two gateways on `config`, sharing one clock, once both reach Redis.
@@ -89,7 +98,7 @@ async fn still_in_line(a: &Gateway, b: &Gateway, line: &mut [(Visitor, u64)]) {
 }
 
 /// Every number once: panics naming the one handed out twice.
-fn all_different(numbers: impl IntoIterator<Item = u64>) -> usize {
+pub(crate) fn all_different(numbers: impl IntoIterator<Item = u64>) -> usize {
     let mut seen = HashSet::new();
     for n in numbers {
         assert!(seen.insert(n), "number {n} handed out twice");
@@ -180,104 +189,6 @@ async fn a_failover_with_both_sides_drawing_hands_no_number_out_twice() {
     still_in_line(&a, &b, &mut line).await;
 }
 
-/// Three sentinels (`redis-server --sentinel`, the binary Debian's `redis-sentinel` runs)
-/// watching the primary on `primary` as `wartesaal`. Killed when dropped.
-struct Sentinels {
-    children: Vec<std::process::Child>,
-    ports: Vec<u16>,
-}
-
-impl Sentinels {
-    fn start(primary: u16) -> Sentinels {
-        let mut children = Vec::new();
-        let mut ports = Vec::new();
-        for _ in 0..3 {
-            let port = support::free_port();
-            let dir = support::temp_dir("sentinel");
-            std::fs::create_dir_all(&dir).unwrap();
-            let conf = dir.join("sentinel.conf");
-            std::fs::write(
-                &conf,
-                format!(
-                    "port {port}\nbind 127.0.0.1\ndir {dir}\n\
-                     sentinel monitor wartesaal 127.0.0.1 {primary} 2\n\
-                     sentinel down-after-milliseconds wartesaal 1000\n\
-                     sentinel failover-timeout wartesaal 4000\n",
-                    dir = dir.display()
-                ),
-            )
-            .unwrap();
-            children.push(
-                std::process::Command::new("redis-server")
-                    .arg(&conf)
-                    .arg("--sentinel")
-                    .stdout(std::process::Stdio::null())
-                    .spawn()
-                    .expect("redis-server --sentinel starts"),
-            );
-            ports.push(port);
-        }
-        let sentinels = Sentinels { children, ports };
-        // Each knows the replica and the two other sentinels before anything is asked of them.
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        for &port in &sentinels.ports {
-            loop {
-                let replicas = cli(port, &["SENTINEL", "REPLICAS", "wartesaal"]);
-                let others = cli(port, &["SENTINEL", "SENTINELS", "wartesaal"]);
-                if replicas.matches("slave").count() >= 4 && others.matches("runid").count() == 2 {
-                    break;
-                }
-                assert!(std::time::Instant::now() < deadline, "sentinels never met");
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        sentinels
-    }
-
-    fn config_lines(&self) -> String {
-        let addrs: Vec<String> = self
-            .ports
-            .iter()
-            .map(|p| format!("\"127.0.0.1:{p}\""))
-            .collect();
-        format!(
-            "redis_sentinels = [{}]\nredis_master = \"wartesaal\"",
-            addrs.join(", ")
-        )
-    }
-
-    /// The primary's port as the first sentinel names it.
-    fn primary(&self) -> u16 {
-        let answer = cli(
-            self.ports[0],
-            &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "wartesaal"],
-        );
-        answer
-            .lines()
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0)
-    }
-}
-
-impl Drop for Sentinels {
-    fn drop(&mut self) {
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn cli(port: u16, args: &[&str]) -> String {
-    std::process::Command::new("redis-cli")
-        .args(["-p", &port.to_string()])
-        .args(args)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
-}
-
 /// Two gateways find the primary through three sentinels; a forced failover in the middle of a
 /// storm of arrivals moves it. No number is handed out twice, nobody's place is lost, and new
 /// numbers come again within seconds, from the new primary.
@@ -292,7 +203,7 @@ async fn a_sentinel_failover_mid_storm_loses_no_place_and_repeats_no_number() {
         RedisServer::replica_of(primary.port),
         RedisServer::replica_of(primary.port),
     ];
-    let sentinels = Sentinels::start(primary.port);
+    let sentinels = Sentinels::start(primary.port, 2);
     let up = support::upstream().await;
     let room = support::room("r", &up.url(), "admit_per_minute = 1");
     // The URL gives the database; its host is replaced by the primary the sentinels name.
@@ -300,7 +211,7 @@ async fn a_sentinel_failover_mid_storm_loses_no_place_and_repeats_no_number() {
     let (a, b) = two_on(&config).await;
     let mut line = line_at(&a, &b, 10).await;
     assert_eq!(
-        cli(sentinels.ports[0], &["SENTINEL", "FAILOVER", "wartesaal"]),
+        support::redis_cli(sentinels.ports[0], &["SENTINEL", "FAILOVER", "wartesaal"]),
         "OK"
     );
     // The storm goes on while the primary moves: some are asked to come back, none is given
@@ -682,126 +593,6 @@ async fn a_ticket_shown_raises_the_counter_above_it() {
         next > far_seq,
         "{next} is above the ticket shown, {far_seq}"
     );
-}
-
-/// Numbers drawn at `gw` until it has `n`, every one waiting.
-async fn draw_n(gw: &Gateway, n: usize) -> Vec<(Visitor, u64)> {
-    let mut line = Vec::new();
-    while line.len() < n {
-        line.push(arrive_soon(gw, "a number").await);
-    }
-    line
-}
-
-/// After the store came back older: every newcomer is behind everyone who was waiting, no
-/// number is handed out twice, and once the waiting visitors' pages have asked for their
-/// status at the new gateway, positions run on without a gap (the counter's jump shows in no
-/// one's position).
-async fn nobody_repeated_or_moved_back(
-    b: &Gateway,
-    mut line: Vec<(Visitor, u64)>,
-    newcomers: Vec<(Visitor, u64)>,
-) {
-    let last_old = line.iter().map(|(_, s)| *s).max().unwrap();
-    all_different(line.iter().chain(&newcomers).map(|(_, s)| *s));
-    for (_, seq) in &newcomers {
-        assert!(
-            *seq > last_old,
-            "newcomer {seq} is behind every waiting ticket ({last_old})"
-        );
-    }
-    // The waiting pages poll at B: their tickets are people, not the jump's gap.
-    let mut last_position = 0;
-    for (v, _) in line.iter_mut().skip(1) {
-        v.base = b.base();
-        let status = v.status("r").await;
-        let position = status["position"].as_u64().expect("still waiting");
-        assert!(position > last_position, "order kept: {status}");
-        last_position = position;
-    }
-    // Pages ask again and again; once the gateway knows the jump's range, their tickets
-    // count as people and the first newcomer is right behind the last of them.
-    let old: Vec<String> = line
-        .iter()
-        .skip(1)
-        .map(|(v, _)| v.cookie("wartesaal_r").unwrap())
-        .collect();
-    let newcomer = newcomers[0].0.cookie("wartesaal_r").unwrap();
-    support::eventually("positions run on past the jump", || {
-        let (old, newcomer, base) = (old.clone(), newcomer.clone(), b.base());
-        async move {
-            for cookie in &old {
-                let mut v = Visitor::new(base.clone());
-                v.set_cookie("wartesaal_r", cookie);
-                v.status("r").await;
-            }
-            let mut v = Visitor::new(base);
-            v.set_cookie("wartesaal_r", &newcomer);
-            v.status("r").await["position"].as_u64() == Some(last_position + 1)
-        }
-    })
-    .await;
-}
-
-/// Redis snapshots (as `save` does), hands out more numbers, crashes and restarts from the
-/// snapshot; the gateway that reaches it first has never seen the line. On main before the
-/// fix, every newcomer got a number a waiting visitor already held.
-#[tokio::test]
-async fn redis_restarted_from_an_older_snapshot_hands_out_no_number_twice() {
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
-    let (port, dir) = (redis.port, redis.dir.clone());
-    let up = support::upstream().await;
-    let room = support::room("r", &up.url(), "admit_per_minute = 1");
-    let config = support::config_redis(&redis.url(), "", &room);
-    let a = support::gateway_on(&config, Arc::new(ManualClock::new(T0))).await;
-    let mut line = draw_n(&a, 10).await;
-    assert_eq!(redis.cli(&["SAVE"]), "OK");
-    line.extend(draw_n(&a, 20).await);
-    a.stop().await;
-    redis.kill();
-    let restarted = RedisServer::start_in(port, &dir);
-    let b = support::gateway_on(&config, Arc::new(ManualClock::new(T0 + 5_000))).await;
-    let newcomers = draw_n(&b, 6).await;
-    let jumps = restarted.cli(&["LRANGE", "{wartesaal:r}:jumps", "0", "-1"]);
-    assert!(!jumps.is_empty(), "the jump is recorded");
-    nobody_repeated_or_moved_back(&b, line, newcomers).await;
-}
-
-/// A replica that stopped copying the primary (as one cut off before a failover does) is
-/// made primary after more numbers were drawn; a gateway that never saw the line reaches it
-/// first. Its run id is not the one the line's last draw was made on: the counter jumps.
-#[tokio::test]
-async fn a_promoted_replica_that_missed_draws_hands_out_no_number_twice() {
-    let Some(primary) = RedisServer::start() else {
-        return;
-    };
-    let replica = RedisServer::replica_of(primary.port);
-    let up = support::upstream().await;
-    let room = support::room("r", &up.url(), "admit_per_minute = 1");
-    let a = support::gateway_on(
-        &support::config_redis(&primary.url(), "redis_min_replicas = 0", &room),
-        Arc::new(ManualClock::new(T0)),
-    )
-    .await;
-    let mut line = draw_n(&a, 10).await;
-    support::eventually("the replica has the first ten", || async {
-        replica.cli(&["HGET", "{wartesaal:r}:line", "issued"])
-            == primary.cli(&["HGET", "{wartesaal:r}:line", "issued"])
-    })
-    .await;
-    assert_eq!(replica.cli(&["REPLICAOF", "NO", "ONE"]), "OK");
-    line.extend(draw_n(&a, 20).await);
-    a.stop().await;
-    primary.kill();
-    let b = support::gateway_on(
-        &support::config_redis(&replica.url(), "", &room),
-        Arc::new(ManualClock::new(T0 + 5_000)),
-    )
-    .await;
-    let newcomers = draw_n(&b, 6).await;
-    nobody_repeated_or_moved_back(&b, line, newcomers).await;
 }
 
 /// A Redis that refuses writes: `min-replicas-to-write` without replicas (NOREPLICAS), then a

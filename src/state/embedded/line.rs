@@ -57,10 +57,13 @@ pub(super) struct LineSchedule {
 }
 
 /// Numbers `from..to` a crash skipped (reserved on disk, most of them never handed out), and
-/// those of them whose holders have been seen since: the rest are not people waiting.
+/// those of them whose holders have been seen since: the rest are not people waiting. And the
+/// places the crash's catch-up moved the cursor.
 pub(super) struct Skipped {
     pub(super) range: (u64, u64),
     pub(super) seen: std::collections::BTreeSet<u64>,
+    /// How far the cursor was let have moved at the restart (`Movement::caught_up`).
+    pub(super) caught_up: u64,
 }
 
 impl RoomLine {

@@ -182,6 +182,7 @@ impl EmbeddedState {
                 // moment before the crash, if at all.
                 l.skipped.range = (saved.issued, issued);
             }
+            l.skipped.caught_up = l.queue.cursor().saturating_sub(saved.cursor);
         }
         for s in saved.sessions {
             let session = Session {
@@ -240,6 +241,7 @@ impl EmbeddedState {
             skipped: Skipped {
                 range: (0, 0),
                 seen: std::collections::BTreeSet::new(),
+                caught_up: 0,
             },
             supply: None,
             invitations: std::collections::BTreeMap::new(),
@@ -309,6 +311,7 @@ impl EmbeddedState {
             movement: Movement {
                 pace: l.queue.pace(&limits),
                 show_share: l.queue.show_share(),
+                caught_up: l.skipped.caught_up,
             },
             adaptive: l
                 .adaptive

@@ -228,6 +228,29 @@ mod durable {
     }
 
     #[tokio::test]
+    async fn a_crash_tells_how_far_the_cursor_caught_up_and_an_orderly_stop_does_not() {
+        let (path, dir) = dir("caught-up");
+        let l = limits(6.0, 0);
+        let state = EmbeddedState::open(dir.room("r"), T0, l).unwrap();
+        for _ in 0..20 {
+            draw(&state, T0).await;
+        }
+        let before = state.figures(T0);
+        assert_eq!(before.movement.caught_up, 0);
+        drop(state); // kill -9
+        let state = EmbeddedState::open(dir.room("r"), T0 + 1_000, l).unwrap();
+        let after = state.figures(T0 + 1_000);
+        assert!(after.cursor > before.cursor, "the cursor caught up");
+        // Called at once, not over time: a called place's hold is not spent by them.
+        assert_eq!(after.movement.caught_up, after.cursor - before.cursor);
+        state.persist(T0 + 2_000, true).unwrap();
+        drop(state);
+        let state = EmbeddedState::open(dir.room("r"), T0 + 3_000, l).unwrap();
+        assert_eq!(state.figures(T0 + 3_000).movement.caught_up, 0);
+        let _ = std::fs::remove_dir_all(path);
+    }
+
+    #[tokio::test]
     async fn a_crash_never_lets_more_in_than_max_active_nor_counts_skipped_numbers_as_people() {
         let (path, dir) = dir("cap-crash");
         let l = limits(60.0, 1);

@@ -86,6 +86,7 @@ impl RoomState for SharedState {
                         spread: 0.5,
                     },
                     show_share: 1.0,
+                    caught_up: 0,
                 },
                 adaptive: None,
                 held: true,
@@ -124,6 +125,7 @@ impl RoomState for SharedState {
             movement: Movement {
                 pace: line.pace,
                 show_share: line.share,
+                caught_up: 0,
             },
             adaptive: l.config.adaptive.map(|_| operator.is_none()),
             held,
