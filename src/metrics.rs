@@ -3,6 +3,7 @@
 //! hot path. No global registry, so tests stay isolated; labels are bounded (room, outcome,
 //! class, reason), never addresses or ticket numbers.
 
+use prometheus::core::Metric as _;
 use prometheus::{
     Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
     IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
@@ -338,6 +339,19 @@ impl WaitMetrics {
         let clamp = |s: u64| s.min(u64::from(u32::MAX));
         self.told.ranges[i].store(clamp(low) << 32 | clamp(high), Ordering::Relaxed);
         self.told.seqs[i].store(seq, Ordering::Relaxed);
+    }
+
+    /// The wait histogram now: admissions so far and, per bucket, its upper bound (seconds)
+    /// and how many waited at most that long.
+    pub fn wait_buckets(&self) -> (u64, Vec<(f64, u64)>) {
+        let m = self.wait.metric();
+        let h = m.get_histogram();
+        let buckets = h
+            .get_bucket()
+            .iter()
+            .map(|b| (b.get_upper_bound(), b.get_cumulative_count()))
+            .collect();
+        (h.get_sample_count(), buckets)
     }
 
     /// Number `seq` was let in after `waited` seconds in line.

@@ -226,6 +226,12 @@ pub struct Sample {
     /// Mean time to upstream response headers over the interval; `None` without exchanges.
     pub upstream_latency_ms: Option<f64>,
     pub waiting: u64,
+    /// Time in line of those admitted over the hour before this sample: the median and the
+    /// 90th percentile (from `wartesaal_wait_seconds`); `None` while nobody was admitted.
+    #[serde(default)]
+    pub wait_p50_seconds: Option<f64>,
+    #[serde(default)]
+    pub wait_p90_seconds: Option<f64>,
 }
 
 /// A number the server wrote as null (JSON has no NaN or infinity, so serde_json writes those

@@ -355,6 +355,8 @@ async fn the_dashboard_is_self_contained_and_its_series_carry_what_it_charts() {
         "estimated_wait_seconds",
         "upstream_latency_ms",
         "upstream_error_ratio",
+        "wait_p50_seconds",
+        "wait_p90_seconds",
     ] {
         assert!(last.get(key).is_some(), "{key} missing from {last}");
         assert!(
@@ -366,6 +368,13 @@ async fn the_dashboard_is_self_contained_and_its_series_carry_what_it_charts() {
     assert!(samples
         .iter()
         .any(|s| s["admitted_per_minute"].as_f64().unwrap() > 0.0));
+    // Those let in waited between nothing and the run's length: the last hour's median and
+    // 90th percentile say so.
+    let (p50, p90) = (
+        last["wait_p50_seconds"].as_f64().unwrap(),
+        last["wait_p90_seconds"].as_f64().unwrap(),
+    );
+    assert!(0.0 <= p50 && p50 <= p90 && p90 <= 120.0, "{last}");
 }
 
 fn ctl(admin: std::net::SocketAddr, args: &[&str], token: Option<&str>) -> std::process::Output {
