@@ -146,3 +146,46 @@ fn notify(port: u16) -> String {
          lead_time = \"0s\""
     )
 }
+
+/// The operator closing the room is the end too: the address left gets the one e-mail saying
+/// so, without a link (a closed room has no place to give back).
+#[tokio::test]
+async fn closing_the_room_tells_those_who_left_an_address() {
+    let Some(smtp) = support::SmtpSink::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let extra = format!(
+        "title = \"Impfzentrum\"\nadmit_per_minute = 1\n{}",
+        notify(smtp.port)
+    );
+    let gw = support::gateway(&support::config_full(
+        &support::temp_dir("closed-letters"),
+        "",
+        &support::admin_token_line(),
+        &support::room("r", &up.url(), &extra),
+    ))
+    .await;
+    let mut first = gw.visitor();
+    assert_eq!(first.get("/").await.body, "upstream:/");
+    let mut away = gw.visitor();
+    away.get("/").await;
+    let noted = away
+        .post("/.wartesaal/notify?room=r", "email=ann%40example.org")
+        .await;
+    assert_eq!(noted.status, http::StatusCode::OK, "{}", noted.body);
+    gw.patch("r", r#"{"state": "closed"}"#).await;
+    gw.running.send_letters().await;
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        mails[0].header("Subject").map(decoded_subject),
+        Some("Die Terminvergabe ist beendet: Impfzentrum".to_string())
+    );
+    let body = mails[0].body();
+    assert!(!body.contains("https://"), "no link to a place: {body}");
+    gw.patch("r", r#"{"state": "open"}"#).await;
+    gw.advance(Duration::from_secs(120));
+    gw.running.send_letters().await;
+    assert_eq!(smtp.mails().len(), 1, "the address went with the e-mail");
+}
