@@ -72,7 +72,7 @@ export PATH="$PATH:/usr/sbin"
 
 echo "building the release binary" >&2
 # The gateway and the floor in one build, which packaging/deb/build.sh then finds fresh.
-cargo build --release --quiet -p wartesaal --bin wartesaal -p bare-proxy
+cargo build --release --quiet -p wartesaal -p bare-proxy --bins
 BIN=$PWD/target/release/wartesaal
 BARE=$PWD/target/release/bare-proxy
 
