@@ -101,28 +101,7 @@ pub enum CookieSecure {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    De,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::De => "de",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "de" => Some(Lang::De),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-}
+pub use crate::locale::Lang;
 
 /// A `Host` header pattern: `*`, an exact name, or `*.example.org` for any subdomain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,7 +268,11 @@ pub enum OnUnavailable {
 pub struct RoomConfig {
     pub id: String,
     pub title: String,
+    /// `language`: the room's default language, offered in its menu.
     pub language: Lang,
+    /// The languages the room offers (`languages`), their messages parsed once at load, with
+    /// the operator's `locales_dir` over the shipped ones.
+    pub locales: Arc<crate::locale::Locales>,
     /// The zone the page's times are shown in; `None` shows UTC.
     pub time_zone: Option<RoomTimeZone>,
     /// `template_dir`: the operator's own page templates. The site loads them (and `check`
@@ -385,17 +368,21 @@ pub struct Question {
 }
 
 impl Question {
-    pub fn text(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::De => &self.de,
-            Lang::En => &self.en,
+    /// The question in `lang`: English for English, German for every other language until
+    /// the question is written in more.
+    pub fn text(&self, lang: Lang, _default: Lang) -> &str {
+        if lang.primary() == "en" && !self.en.is_empty() {
+            &self.en
+        } else {
+            &self.de
         }
     }
 
-    pub fn otherwise(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::De => &self.otherwise_de,
-            Lang::En => &self.otherwise_en,
+    pub fn otherwise(&self, lang: Lang, _default: Lang) -> &str {
+        if lang.primary() == "en" && !self.otherwise_en.is_empty() {
+            &self.otherwise_en
+        } else {
+            &self.otherwise_de
         }
     }
 }
@@ -560,7 +547,9 @@ fn build(root: &toml::Table, path: &Path, keys: KeySource, p: &mut Vec<Problem>)
     let keys_t = top.table("keys", p);
     let state_t = top.table("state", p).unwrap_or(&empty);
     let rooms_v = top.get("rooms");
+    let locales_dir = top.string("locales_dir", p).filter(|d| !d.is_empty());
     top.finish(p);
+    let global_locales = global_locales(locales_dir, p);
 
     let server = server_section(server_t, p);
     let admin = admin_section(admin_t, p);
@@ -594,7 +583,7 @@ fn build(root: &toml::Table, path: &Path, keys: KeySource, p: &mut Vec<Problem>)
                 let path = format!("rooms[{i}]");
                 match item {
                     toml::Value::Table(t) => {
-                        if let Some(room) = room_section(&path, t, p) {
+                        if let Some(room) = room_section(&path, t, &global_locales, p) {
                             rooms.push(room);
                         }
                     }
@@ -627,6 +616,24 @@ fn build(root: &toml::Table, path: &Path, keys: KeySource, p: &mut Vec<Problem>)
         keys: keyring?,
         rooms: rooms.into_iter().map(Arc::new).collect(),
     })
+}
+
+/// The global `locales_dir`, read once for all rooms.
+fn global_locales(dir: Option<&str>, p: &mut Vec<Problem>) -> crate::locale::LocaleDir {
+    let Some(dir) = dir else {
+        return crate::locale::LocaleDir::default();
+    };
+    match crate::locale::read_dir(Path::new(dir), "locales_dir") {
+        Ok(found) => found,
+        Err(problems) => {
+            p.extend(problems.into_iter().map(|lp| Problem {
+                key: lp.key.to_string(),
+                message: lp.message,
+                hint: lp.hint,
+            }));
+            crate::locale::LocaleDir::default()
+        }
+    }
 }
 
 fn cross_checks(

@@ -575,7 +575,7 @@ mod tests {
         let msg = n
             .message(
                 &cfg,
-                Lang::En,
+                Lang::EN,
                 "ann@example.org",
                 7,
                 1_700_000_000,

@@ -14,10 +14,11 @@ use std::sync::Arc;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::config::{Config, ConfigError, Lang, Problem, RoomConfig};
+use crate::config::{Config, ConfigError, Problem, RoomConfig};
+use crate::locale::{Lang, Locale};
 use crate::page::{
     self, DoorsView, EtaView, NoticePage, OpeningView, PuzzleView, QuestionsPage, RoomStateName,
-    SupplyView, View, WaitingPage,
+    Said, SupplyView, View, WaitingPage,
 };
 use crate::queue::supply::Chance;
 
@@ -123,7 +124,8 @@ impl Templates {
 
     /// Renders every page the room can show, in both languages, with sample figures.
     fn trial(&self, room: &RoomConfig) -> Result<(), TemplateError> {
-        for lang in [Lang::De, Lang::En] {
+        let langs: Vec<Lang> = room.locales.menu().map(Locale::lang).collect();
+        for lang in langs {
             for view in sample_views(room, lang) {
                 let page = WaitingPage::new(room, lang, &view, 1_795_392_000, "/termine?x=1");
                 if self.waiting {
@@ -244,6 +246,7 @@ fn describe(path: &Path, e: &minijinja::Error) -> String {
 /// first is a visitor waiting in an open room, with the operator's message. (Also the micro
 /// benchmarks' input.)
 pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
+    let w = room.locales.get(lang);
     let base = View {
         room: &room.id,
         state: RoomStateName::Open,
@@ -253,7 +256,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
             seconds: Some(1500),
             low_seconds: Some(1200),
             high_seconds: Some(1800),
-            text: Some(page::eta_range_words(lang, 1200, 1800)),
+            text: Some(page::eta_range_words(w, 1200, 1800)),
         },
         admitted: false,
         admit_per_minute: 60.0,
@@ -266,6 +269,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
             place_code: Some("7K3M-QX2P-9D4R-TW8B".into()),
             ..DoorsView::default()
         },
+        said: Said::default(),
     };
     let placeless = View {
         position: None,
@@ -305,10 +309,10 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         },
     ];
     if room.supply.is_some() {
-        views.extend(supply_samples(&base, lang));
+        views.extend(supply_samples(&base, w));
     }
     if room.schedule.is_some() {
-        views.extend(schedule_samples(&placeless, lang));
+        views.extend(schedule_samples(&placeless, w));
     }
     // As the gateway fills them: no estimate where nobody moves, the opening's time where
     // there is one, and every page once with and once without the operator's message.
@@ -319,9 +323,10 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
     let mut all = Vec::with_capacity(views.len() * 2);
     for mut view in views {
         if view.state != RoomStateName::Open || view.puzzle.challenge.is_some() {
-            view.set_eta(lang, None);
+            view.set_eta(w, None);
         }
         view.opening.opens_at = opens_at.clone();
+        view.say(w, room, 1_795_392_000);
         all.push(View {
             message: None,
             ..view.clone()
@@ -335,10 +340,10 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
 }
 
 /// A room that counts its appointments: each chance, and sold out with and without a place.
-fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
+fn supply_samples<'a>(base: &View<'a>, w: &Locale) -> Vec<View<'a>> {
     let left = SupplyView {
         supply_remaining: Some(1200),
-        supply_text: Some(page::supply_words(lang, 1200)),
+        supply_text: Some(page::supply_words(w, 1200)),
         ..SupplyView::default()
     };
     let mut views: Vec<View> = [
@@ -351,7 +356,7 @@ fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
     .map(|chance| View {
         supply: SupplyView {
             chance,
-            chance_text: Some(page::chance_words(lang, chance)),
+            chance_text: Some(page::chance_words(w, chance)),
             ..left.clone()
         },
         ..base.clone()
@@ -361,10 +366,10 @@ fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
         state: RoomStateName::SoldOut,
         supply: SupplyView {
             supply_remaining: Some(0),
-            supply_text: Some(page::supply_words(lang, 0)),
+            supply_text: Some(page::supply_words(w, 0)),
             next_release: Some("2021-03-28T08:00:00+01:00".into()),
             next_release_in_seconds: Some(7200),
-            next_release_text: Some(page::eta_words(lang, 7200)),
+            next_release_text: Some(page::eta_words(w, 7200)),
             ..SupplyView::default()
         },
         ..base.clone()
@@ -379,10 +384,10 @@ fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
 }
 
 /// A room with a schedule: before the opening, its pre-queue gathering, and drawn.
-fn schedule_samples<'a>(placeless: &View<'a>, lang: Lang) -> Vec<View<'a>> {
+fn schedule_samples<'a>(placeless: &View<'a>, w: &Locale) -> Vec<View<'a>> {
     let opening = |secs| OpeningView {
         opens_in_seconds: Some(secs),
-        opens_in_text: Some(page::eta_words(lang, secs)),
+        opens_in_text: Some(page::eta_words(w, secs)),
         ..OpeningView::default()
     };
     vec![
