@@ -1,220 +1,195 @@
-# wartesaal's words in English. This file is the reference: every language has the same
-# message ids, and a message may use only the variables its English one is given.
-# An operator overrides any message, or adds a language, with files in `locales_dir`
-# (docs/configuration.md, "Languages").
+# Το wartesaal στα ελληνικά. Τα μηνύματα και οι μεταβλητές τους είναι ίδια με το
+# locales/en/wartesaal.ftl.
 
-## The language itself
+language-name = Ελληνικά
+language-menu = Γλώσσα
 
-# Its own name, in the language menu.
-language-name = English
-# The menu's label, for screen readers.
-language-menu = Language
+## Η σελίδα αναμονής
 
-## The waiting page
-
-waiting-title = You are in the queue
-your-number = Your place in the queue
-# $count: people ahead (0 is "you are next").
+waiting-title = Είστε στην ουρά
+your-number = Η θέση σας στην ουρά
 ahead = { $count ->
-    [0] You are next.
-    [one] There is { $count } person ahead of you.
-   *[other] There are { $count } people ahead of you.
+    [0] Είστε ο επόμενος.
+    [one] Μπροστά σας είναι ακόμη { $count } άτομο.
+   *[other] Μπροστά σας είναι ακόμη { $count } άτομα.
 }
-# $wait: the wait in words ("about 20–30 minutes").
-estimate = Estimated wait: { $wait }.
-keep-open = Please keep this page open. You do not need to refresh it: it updates by itself.
-your-turn = When it is your turn you will be taken to the booking site automatically. You keep your place even if you reload the page.
-admitted = It is your turn. Loading the page …
-updated = Last updated at
-refreshes = You do not need to refresh: the page updates by itself.
+estimate = Εκτιμώμενη αναμονή: { $wait }.
+keep-open = Παρακαλούμε αφήστε αυτή τη σελίδα ανοιχτή. Δεν χρειάζεται να την ανανεώσετε: ενημερώνεται μόνη της.
+your-turn = Όταν έρθει η σειρά σας, θα μεταφερθείτε αυτόματα στον ιστότοπο κρατήσεων. Η θέση σας διατηρείται ακόμη κι αν φορτώσετε ξανά τη σελίδα.
+admitted = Ήρθε η σειρά σας. Η σελίδα φορτώνεται …
+updated = Τελευταία ενημέρωση στις
+refreshes = Δεν χρειάζεται να ανανεώσετε τη σελίδα: ενημερώνεται μόνη της.
 
-## While nobody is let in
+## Όσο δεν μπαίνει κανείς
 
-paused-title = Admission is paused for a moment
-paused-body = You keep your place in the queue. When admission resumes you move up automatically. Please keep this page open.
-held-title = Admission has stopped for a moment
-held-body = Your place is kept and nobody moves ahead of you. It will go on shortly; this page checks by itself. Please keep it open.
-closed-title = No appointments are left at the moment
-closed-body = All available appointments have been given out. There is no point in waiting right now. If new appointments are released, this page will say so.
-sold-out-title = All appointments have been booked
-sold-out-body = No appointment is free at the moment. There is no point in waiting right now.
+paused-title = Η είσοδος έχει διακοπεί προσωρινά
+paused-body = Η θέση σας στην ουρά διατηρείται. Μόλις συνεχιστεί η είσοδος, προχωράτε αυτόματα. Παρακαλούμε αφήστε αυτή τη σελίδα ανοιχτή.
+held-title = Η είσοδος σταμάτησε για λίγο
+held-body = Η θέση σας διατηρείται και κανείς δεν περνά μπροστά σας. Συνεχίζουμε σύντομα· η σελίδα ελέγχει μόνη της. Παρακαλούμε αφήστε την ανοιχτή.
+closed-title = Αυτή τη στιγμή δεν υπάρχουν ελεύθερα ραντεβού
+closed-body = Όλα τα διαθέσιμα ραντεβού έχουν δοθεί. Δεν έχει νόημα να περιμένετε τώρα. Αν διατεθούν νέα ραντεβού, θα το δείτε σε αυτή τη σελίδα.
+sold-out-title = Όλα τα ραντεβού έχουν κλειστεί
+sold-out-body = Αυτή τη στιγμή δεν υπάρχει ελεύθερο ραντεβού. Δεν έχει νόημα να περιμένετε τώρα.
 
-## Before the opening
+## Πριν από το άνοιγμα
 
-before-title = Booking has not opened yet
-# $when: the opening's day and time.
-opens-on = Booking opens on { $when }.
-# $from: when the pre-queue begins; $open: the opening's time of day.
-prequeue-invite = From { $from } you can join the queue here. Everyone who is here by { $open } gets a place in random order: coming early or just before { $open } makes no difference.
-prequeue-title = You are in the pre-queue
-prequeue-body = Booking opens at { $open }. Then everyone who is here by then gets a place in random order. Being early gives no advantage. Please keep this page open: at { $open } it will show you your place.
-# $count: tickets in the pre-queue so far.
+before-title = Οι κρατήσεις δεν έχουν ανοίξει ακόμη
+opens-on = Άνοιγμα κρατήσεων: { $when }.
+prequeue-invite = Από τις { $from } μπορείτε να μπείτε στην ουρά εδώ. Όσοι βρίσκονται εδώ έως τις { $open } παίρνουν θέση με τυχαία σειρά: δεν έχει σημασία αν έρθετε νωρίς ή λίγο πριν τις { $open }.
+prequeue-title = Είστε στην προ-ουρά
+prequeue-body = Οι κρατήσεις ανοίγουν στις { $open }. Τότε όσοι βρίσκονται ήδη εδώ παίρνουν θέση με τυχαία σειρά. Το να έρθετε νωρίτερα δεν δίνει κανένα πλεονέκτημα. Παρακαλούμε αφήστε αυτή τη σελίδα ανοιχτή: στις { $open } θα σας δείξει τη θέση σας.
 prequeue-size = { $count ->
-    [one] Here already: { $count } person
-   *[other] Here already: { $count } people
+    [one] Ήδη εδώ: { $count } άτομο
+   *[other] Ήδη εδώ: { $count } άτομα
 }
-opens-in = Opening in { $wait }.
+opens-in = Μέχρι το άνοιγμα: { $wait }.
 
-## The puzzle against automated programs
+## Ο μικρός γρίφος κατά των αυτόματων προγραμμάτων
 
-pow-title = One moment, please
-pow-working = Your browser is solving a small puzzle that keeps automated programs out. This usually takes only a few seconds; then you get your place in the queue. Please keep this page open.
-pow-needs-script = This queue needs JavaScript: while demand is high it checks every new visitor with a small puzzle in the browser. Please turn JavaScript on and reload the page.
+pow-title = Μια στιγμή, παρακαλώ
+pow-working = Το πρόγραμμα περιήγησής σας λύνει έναν μικρό γρίφο που κρατά μακριά τα αυτόματα προγράμματα. Συνήθως χρειάζονται μόνο λίγα δευτερόλεπτα· μετά παίρνετε τη θέση σας στην ουρά. Παρακαλούμε αφήστε αυτή τη σελίδα ανοιχτή.
+pow-needs-script = Αυτή η ουρά χρειάζεται JavaScript: όσο η ζήτηση είναι μεγάλη, ελέγχει κάθε νέο επισκέπτη με έναν μικρό γρίφο στο πρόγραμμα περιήγησης. Παρακαλούμε ενεργοποιήστε τη JavaScript και φορτώστε ξανά τη σελίδα.
 
-## The busy and the limited page
+## Φόρτος και όριο
 
-busy-title = The booking site is busy right now
-busy-body = Your place is kept. We will try again automatically in a few seconds. Please do not close this page.
-limited-title = Too many new queue tickets
-# $seconds: when the page tries again.
-limited-body = A great many new queue tickets were taken from your internet connection in the last minute. Please bear with us: the page tries again by itself in { $seconds ->
-    [one] { $seconds } second
-   *[other] { $seconds } seconds
-}. Anyone who already has a ticket keeps their place.
+busy-title = Ο ιστότοπος κρατήσεων έχει μεγάλο φόρτο αυτή τη στιγμή
+busy-body = Η θέση σας διατηρείται. Θα ξαναδοκιμάσουμε αυτόματα σε λίγα δευτερόλεπτα. Παρακαλούμε μην κλείσετε αυτή τη σελίδα.
+limited-title = Πάρα πολλοί νέοι αριθμοί αναμονής
+limited-body = Το τελευταίο λεπτό πάρθηκαν πάρα πολλοί νέοι αριθμοί αναμονής από τη σύνδεσή σας στο διαδίκτυο. Κάντε λίγη υπομονή: η σελίδα θα ξαναδοκιμάσει μόνη της σε { $seconds ->
+    [one] { $seconds } δευτερόλεπτο
+   *[other] { $seconds } δευτερόλεπτα
+}. Όποιος έχει ήδη αριθμό κρατά τη θέση του.
 
-## What is left to book
+## Τι έχει απομείνει
 
-sold-out-kept = You keep your place all the same: if appointments are given back or new ones are released, the queue goes on in its order, and this page will show you.
-# $count: appointments left, exact.
+sold-out-kept = Η θέση σας διατηρείται ούτως ή άλλως: αν επιστραφούν ραντεβού ή διατεθούν νέα, η ουρά συνεχίζει με την ίδια σειρά, και αυτή η σελίδα θα σας το δείξει.
 supply-left = { $count ->
-    [one] There is { $count } appointment still free.
-   *[other] There are { $count } appointments still free.
+    [one] Υπάρχει ακόμη { $count } ελεύθερο ραντεβού.
+   *[other] Υπάρχουν ακόμη { $count } ελεύθερα ραντεβού.
 }
-# $count: appointments left, rounded (100 and more).
 supply-about = { $count ->
-    [one] There is about { $count } appointment still free.
-   *[other] There are about { $count } appointments still free.
+    [one] Υπάρχει ακόμη περίπου { $count } ελεύθερο ραντεβού.
+   *[other] Υπάρχουν ακόμη περίπου { $count } ελεύθερα ραντεβού.
 }
-chance-likely = It is likely that appointments will still be free when it is your turn.
-chance-uncertain = It cannot yet be said for sure whether appointments will still be free when it is your turn.
-chance-unlikely = It is unlikely that appointments will still be free when it is your turn.
-chance-unknown = The queue does not know yet how many of those waiting will book. An estimate of your chances follows in a few minutes.
-unlikely-advice = You can keep waiting all the same: if an appointment is given back, you move up. You keep your place.
-# $when: the day and time new appointments are expected.
-next-release = New appointments are expected to be released on { $when }.
-release-in = Release in { $wait }.
-release-due = New appointments are expected any moment.
+chance-likely = Είναι πιθανό να υπάρχουν ακόμη ελεύθερα ραντεβού όταν έρθει η σειρά σας.
+chance-uncertain = Δεν μπορεί ακόμη να ειπωθεί με βεβαιότητα αν θα υπάρχουν ελεύθερα ραντεβού όταν έρθει η σειρά σας.
+chance-unlikely = Είναι απίθανο να υπάρχουν ακόμη ελεύθερα ραντεβού όταν έρθει η σειρά σας.
+chance-unknown = Η ουρά δεν ξέρει ακόμη πόσοι από όσους περιμένουν θα κλείσουν ραντεβού. Μια εκτίμηση των πιθανοτήτων σας θα εμφανιστεί σε λίγα λεπτά.
+unlikely-advice = Μπορείτε πάντως να συνεχίσετε να περιμένετε: αν επιστραφεί ένα ραντεβού, προχωράτε. Η θέση σας διατηρείται.
+next-release = Νέα ραντεβού αναμένονται: { $when }.
+release-in = Μέχρι τα νέα ραντεβού: { $wait }.
+release-due = Νέα ραντεβού αναμένονται από στιγμή σε στιγμή.
 
-## Waits in words
+## Η αναμονή με λόγια
 
-wait-under-minute = less than a minute
-# $duration: "25 minutes", "1 hour 10 minutes".
-wait-about = about { $duration }
-wait-up-to = up to { $duration }
-# $low and $high: minutes, both under an hour.
+wait-under-minute = λιγότερο από ένα λεπτό
+wait-about = περίπου { $duration }
+wait-up-to = έως { $duration }
 wait-minutes-range = { $high ->
-    [one] about { $low }–{ $high } minute
-   *[other] about { $low }–{ $high } minutes
+    [one] περίπου { $low }–{ $high } λεπτό
+   *[other] περίπου { $low }–{ $high } λεπτά
 }
-wait-between = between { $low } and { $high }
+wait-between = από { $low } έως { $high }
 duration-minutes = { $minutes ->
-    [one] { $minutes } minute
-   *[other] { $minutes } minutes
+    [one] { $minutes } λεπτό
+   *[other] { $minutes } λεπτά
 }
 duration-hours = { $hours ->
-    [one] { $hours } hour
-   *[other] { $hours } hours
+    [one] { $hours } ώρα
+   *[other] { $hours } ώρες
 }
-# $hours and $minutes: the two above.
-duration-hours-minutes = { $hours } { $minutes }
+duration-hours-minutes = { $hours } και { $minutes }
 
-## Days and times
+## Μέρες και ώρες
 
-# $time: hours and minutes, "08:00".
 time-of-day = { $time }
-# $day: 1 is Monday, 7 Sunday.
 weekday = { $day ->
-    [1] Monday
-    [2] Tuesday
-    [3] Wednesday
-    [4] Thursday
-    [5] Friday
-    [6] Saturday
-   *[7] Sunday
+    [1] Δευτέρα
+    [2] Τρίτη
+    [3] Τετάρτη
+    [4] Πέμπτη
+    [5] Παρασκευή
+    [6] Σάββατο
+   *[7] Κυριακή
 }
-# $month: 1 to 12, as it stands in a date.
 month = { $month ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
+    [1] Ιανουαρίου
+    [2] Φεβρουαρίου
+    [3] Μαρτίου
+    [4] Απριλίου
+    [5] Μαΐου
+    [6] Ιουνίου
+    [7] Ιουλίου
+    [8] Αυγούστου
+    [9] Σεπτεμβρίου
+    [10] Οκτωβρίου
+    [11] Νοεμβρίου
+   *[12] Δεκεμβρίου
 }
-# "Saturday 27 March 2021 at 08:00": $weekday and $month from above, $time from time-of-day.
-day-and-time = { $weekday } { $day } { $month } { $year } at { $time }
+day-and-time = { $weekday } { $day } { $month } { $year }, ώρα { $time }
 
-## The place code and the form that takes it back
+## Ο κωδικός θέσης
 
-code-label = Your place code
-code-explain = Write it down: with this code you get your place back in another browser or on another device.
-restore-title = Get your place back
-restore-intro = Enter the place code the waiting page showed you. You get the same place in the queue back, not a better one. Case, spaces and dashes do not matter.
-restore-field = Place code
-restore-submit = Get my place back
-restore-malformed = A place code has 16 characters, digits and letters. Please check what you entered.
-restore-unknown = We do not know this place code. Please check every character.
-restore-lapsed = This place was called and has lapsed since. You can join the queue again.
-restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+code-label = Ο κωδικός της θέσης σας
+code-explain = Σημειώστε τον: με αυτόν τον κωδικό παίρνετε πίσω τη θέση σας και σε άλλο πρόγραμμα περιήγησης ή σε άλλη συσκευή.
+restore-title = Πάρτε πίσω τη θέση σας
+restore-intro = Πληκτρολογήστε τον κωδικό θέσης που σας έδειξε η σελίδα αναμονής. Παίρνετε πίσω την ίδια θέση στην ουρά, όχι καλύτερη. Κεφαλαία ή πεζά, κενά και παύλες δεν έχουν σημασία.
+restore-field = Κωδικός θέσης
+restore-submit = Πάρε πίσω τη θέση μου
+restore-malformed = Ένας κωδικός θέσης έχει 16 χαρακτήρες, ψηφία και γράμματα. Παρακαλούμε ελέγξτε τι πληκτρολογήσατε.
+restore-unknown = Δεν γνωρίζουμε αυτόν τον κωδικό θέσης. Παρακαλούμε ελέγξτε κάθε χαρακτήρα.
+restore-lapsed = Η σειρά αυτής της θέσης ήρθε και στο μεταξύ έληξε. Μπορείτε να μπείτε ξανά στην ουρά.
+restore-limited = Από τη σύνδεσή σας ήρθαν μόλις πάρα πολλές προσπάθειες. Παρακαλούμε περιμένετε ένα λεπτό.
+restore-link = Ο σύνδεσμος από το email σας δεν κρατά πια θέση. Αν έχετε τον κωδικό θέσης, πληκτρολογήστε τον εδώ· αλλιώς μπορείτε να μπείτε ξανά στην ουρά.
 
-## The invitation form
+## Η πρόσκληση
 
-invite-title = Enter your invitation code
-invite-intro = This queue is for invited people. Enter the code from your invitation letter. If you entered it before, you get the same place back. Case, spaces and dashes do not matter.
-invite-field = Invitation code
-invite-submit = Continue to the queue
-invite-malformed = An invitation code has 18 characters, digits and letters. Please check what you entered.
-invite-unknown = We do not know this invitation code. Please check every character.
-invite-expired = This invitation code has expired.
-invite-used = This invitation code drew a place already, and that place has lapsed since.
+invite-title = Πληκτρολογήστε τον κωδικό πρόσκλησης
+invite-intro = Αυτή η ουρά είναι για όσους έχουν προσκληθεί. Πληκτρολογήστε τον κωδικό από την επιστολή πρόσκλησης. Αν τον έχετε ήδη πληκτρολογήσει, παίρνετε πίσω την ίδια θέση. Κεφαλαία ή πεζά, κενά και παύλες δεν έχουν σημασία.
+invite-field = Κωδικός πρόσκλησης
+invite-submit = Συνέχεια στην ουρά
+invite-malformed = Ένας κωδικός πρόσκλησης έχει 18 χαρακτήρες, ψηφία και γράμματα. Παρακαλούμε ελέγξτε τι πληκτρολογήσατε.
+invite-unknown = Δεν γνωρίζουμε αυτόν τον κωδικό πρόσκλησης. Παρακαλούμε ελέγξτε κάθε χαρακτήρα.
+invite-expired = Αυτός ο κωδικός πρόσκλησης έχει λήξει.
+invite-used = Με αυτόν τον κωδικό πρόσκλησης πάρθηκε ήδη μια θέση, και αυτή η θέση έχει στο μεταξύ λήξει.
 
-## The e-mail field and its answer
+## Το πεδίο email
 
-notify-label = Get an e-mail when it is your turn
-notify-explain = You need not wait at the screen: we send you one e-mail shortly before it is your turn. Its link brings you back to your place.
-notify-field = Your e-mail address
-notify-submit = Notify me
-notify-privacy = We keep your address only until this one e-mail is sent, then delete it.
-notify-thanks = We will write to you
-# $address: the e-mail address entered.
-notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
-notify-back = Back to the waiting page
-notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
-notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
-notify-no-place = You have no place in the queue yet. Please open the waiting page first.
-notify-called = It is your turn already. Open the waiting page and you will be let in.
-notify-unavailable = We cannot take an address just now. Please keep the waiting page open.
+notify-label = Λάβετε email όταν έρθει η σειρά σας
+notify-explain = Δεν χρειάζεται να περιμένετε μπροστά στην οθόνη: λίγο πριν έρθει η σειρά σας, σας στέλνουμε ένα email. Ο σύνδεσμος μέσα σε αυτό σας φέρνει πίσω στη θέση σας.
+notify-field = Η διεύθυνση email σας
+notify-submit = Ειδοποιήστε με
+notify-privacy = Κρατάμε τη διεύθυνσή σας μόνο μέχρι να σταλεί αυτό το ένα email και μετά τη διαγράφουμε.
+notify-thanks = Θα σας γράψουμε
+notify-thanks-text = Λίγο πριν έρθει η σειρά σας, στέλνουμε ένα email στο { $address }. Μπορείτε τώρα να κλείσετε αυτή τη σελίδα· η θέση σας παραμένει δική σας.
+notify-back = Πίσω στη σελίδα αναμονής
+notify-invalid = Αυτό δεν μοιάζει με διεύθυνση email. Παρακαλούμε ελέγξτε τι πληκτρολογήσατε.
+notify-already = Για αυτή τη θέση έχει ήδη καταχωριστεί διεύθυνση email. Γράφουμε μόνο μία φορά.
+notify-limited = Μόλις ήρθαν πάρα πολλές εγγραφές από τη σύνδεσή σας ή για αυτή τη διεύθυνση. Δοκιμάστε ξανά σε μία ώρα ή αφήστε τη σελίδα ανοιχτή.
+notify-no-place = Δεν έχετε ακόμη θέση στην ουρά. Ανοίξτε πρώτα τη σελίδα αναμονής.
+notify-called = Η σειρά σας έχει ήδη έρθει. Ανοίξτε τη σελίδα αναμονής και θα μπείτε.
+notify-unavailable = Αυτή τη στιγμή δεν μπορούμε να δεχτούμε διευθύνσεις. Παρακαλούμε αφήστε τη σελίδα αναμονής ανοιχτή.
 
-## The e-mail
+## Το email
 
-# $site: the room's title.
-letter-subject-soon = It is nearly your turn: { $site }
-letter-subject-now = It is your turn: { $site }
-letter-soon = You are waiting in the queue of “{ $site }”, and it is nearly your turn.
-letter-now = You are waiting in the queue of “{ $site }”, and it is your turn now.
-letter-link = Open this link to go back to your place. As soon as it is your turn, you are let in:
-# $when: a day and time.
-letter-until = The link holds your place until { $when }. After that it lapses.
-letter-code = Your place code: { $code }
-letter-footer = We deleted your e-mail address when we sent this message. It was sent automatically; nobody reads replies to it.
+letter-subject-soon = Σύντομα έρχεται η σειρά σας: { $site }
+letter-subject-now = Ήρθε η σειρά σας: { $site }
+letter-soon = Περιμένετε στην ουρά «{ $site }» και σύντομα έρχεται η σειρά σας.
+letter-now = Περιμένετε στην ουρά «{ $site }» και τώρα ήρθε η σειρά σας.
+letter-link = Ανοίξτε αυτόν τον σύνδεσμο για να επιστρέψετε στη θέση σας. Μόλις έρθει η σειρά σας, θα μπείτε:
+letter-until = Ο σύνδεσμος κρατά τη θέση σας έως: { $when }. Μετά λήγει.
+letter-code = Ο κωδικός της θέσης σας: { $code }
+letter-footer = Διαγράψαμε τη διεύθυνση email σας με την αποστολή αυτού του μηνύματος. Στάλθηκε αυτόματα· κανείς δεν διαβάζει τις απαντήσεις.
 
-## The questions before the line
+## Οι ερωτήσεις πριν από την ουρά
 
-questions-title = Before you join the queue
-questions-intro = Please answer these questions. That way you learn at once whether waiting is worth it for you, not after hours. Your answers are not stored; the booking site checks for itself later.
-answer-yes = Yes
-answer-no = No
-questions-submit = Continue to the queue
-questions-incomplete = Please answer every question with yes or no.
-questions-stale = The form had expired. Please answer the questions again.
-refused-title = You cannot book an appointment here
-refused-intro = From your answers, waiting in this queue would not help you:
-change-answers = Change my answers
+questions-title = Πριν μπείτε στην ουρά
+questions-intro = Παρακαλούμε απαντήστε σε αυτές τις ερωτήσεις. Έτσι μαθαίνετε αμέσως, και όχι μετά από ώρες, αν αξίζει να περιμένετε. Οι απαντήσεις σας δεν αποθηκεύονται· ο ιστότοπος κρατήσεων ελέγχει μόνος του αργότερα.
+answer-yes = Ναι
+answer-no = Όχι
+questions-submit = Συνέχεια στην ουρά
+questions-incomplete = Παρακαλούμε απαντήστε σε κάθε ερώτηση με ναι ή όχι.
+questions-stale = Η φόρμα είχε λήξει. Παρακαλούμε απαντήστε ξανά στις ερωτήσεις.
+refused-title = Εδώ δεν μπορείτε να κλείσετε ραντεβού
+refused-intro = Σύμφωνα με τις απαντήσεις σας, η αναμονή σε αυτή την ουρά δεν θα σας βοηθήσει:
+change-answers = Αλλαγή απαντήσεων

@@ -1,220 +1,195 @@
-# wartesaal's words in English. This file is the reference: every language has the same
-# message ids, and a message may use only the variables its English one is given.
-# An operator overrides any message, or adds a language, with files in `locales_dir`
-# (docs/configuration.md, "Languages").
+# wartesaal en español. Los mensajes y sus variables son los mismos que en
+# locales/en/wartesaal.ftl.
 
-## The language itself
+language-name = Español
+language-menu = Idioma
 
-# Its own name, in the language menu.
-language-name = English
-# The menu's label, for screen readers.
-language-menu = Language
+## La página de espera
 
-## The waiting page
-
-waiting-title = You are in the queue
-your-number = Your place in the queue
-# $count: people ahead (0 is "you are next").
+waiting-title = Está en la cola
+your-number = Su puesto en la cola
 ahead = { $count ->
-    [0] You are next.
-    [one] There is { $count } person ahead of you.
-   *[other] There are { $count } people ahead of you.
+    [0] Usted es el siguiente.
+    [one] Delante de usted queda { $count } persona.
+   *[other] Delante de usted quedan { $count } personas.
 }
-# $wait: the wait in words ("about 20–30 minutes").
-estimate = Estimated wait: { $wait }.
-keep-open = Please keep this page open. You do not need to refresh it: it updates by itself.
-your-turn = When it is your turn you will be taken to the booking site automatically. You keep your place even if you reload the page.
-admitted = It is your turn. Loading the page …
-updated = Last updated at
-refreshes = You do not need to refresh: the page updates by itself.
+estimate = Espera estimada: { $wait }.
+keep-open = Por favor, mantenga esta página abierta. No hace falta recargarla: se actualiza sola.
+your-turn = Cuando llegue su turno, pasará automáticamente al sitio de reservas. Conserva su puesto aunque recargue la página.
+admitted = Es su turno. Cargando la página …
+updated = Última actualización a las
+refreshes = No hace falta recargar la página: se actualiza sola.
 
-## While nobody is let in
+## Mientras no entra nadie
 
-paused-title = Admission is paused for a moment
-paused-body = You keep your place in the queue. When admission resumes you move up automatically. Please keep this page open.
-held-title = Admission has stopped for a moment
-held-body = Your place is kept and nobody moves ahead of you. It will go on shortly; this page checks by itself. Please keep it open.
-closed-title = No appointments are left at the moment
-closed-body = All available appointments have been given out. There is no point in waiting right now. If new appointments are released, this page will say so.
-sold-out-title = All appointments have been booked
-sold-out-body = No appointment is free at the moment. There is no point in waiting right now.
+paused-title = El acceso está detenido por un momento
+paused-body = Conserva su puesto en la cola. Cuando se reanude el acceso, avanzará automáticamente. Por favor, mantenga esta página abierta.
+held-title = El acceso se ha detenido un momento
+held-body = Su puesto se mantiene y nadie se le adelanta. En breve continúa; esta página lo comprueba sola. Por favor, manténgala abierta.
+closed-title = En este momento no quedan citas libres
+closed-body = Se han repartido todas las citas disponibles. Ahora mismo no tiene sentido esperar. Si se ofrecen citas nuevas, lo verá en esta página.
+sold-out-title = Todas las citas están reservadas
+sold-out-body = En este momento no hay ninguna cita libre. Ahora mismo no tiene sentido esperar.
 
-## Before the opening
+## Antes de la apertura
 
-before-title = Booking has not opened yet
-# $when: the opening's day and time.
-opens-on = Booking opens on { $when }.
-# $from: when the pre-queue begins; $open: the opening's time of day.
-prequeue-invite = From { $from } you can join the queue here. Everyone who is here by { $open } gets a place in random order: coming early or just before { $open } makes no difference.
-prequeue-title = You are in the pre-queue
-prequeue-body = Booking opens at { $open }. Then everyone who is here by then gets a place in random order. Being early gives no advantage. Please keep this page open: at { $open } it will show you your place.
-# $count: tickets in the pre-queue so far.
+before-title = Las reservas aún no están abiertas
+opens-on = Apertura de las reservas: { $when }.
+prequeue-invite = A partir de { $from } puede ponerse aquí en la cola. Todas las personas que estén aquí antes de { $open } reciben un puesto en orden aleatorio: da igual llegar pronto o justo antes de { $open }.
+prequeue-title = Está en la cola previa
+prequeue-body = Las reservas abren a { $open }. Entonces todas las personas que ya estén aquí reciben un puesto en orden aleatorio. Llegar antes no da ninguna ventaja. Por favor, mantenga esta página abierta: a { $open } le mostrará su puesto.
 prequeue-size = { $count ->
-    [one] Here already: { $count } person
-   *[other] Here already: { $count } people
+    [one] Ya aquí: { $count } persona
+   *[other] Ya aquí: { $count } personas
 }
-opens-in = Opening in { $wait }.
+opens-in = Apertura dentro de { $wait }.
 
-## The puzzle against automated programs
+## El pequeño acertijo contra los programas automáticos
 
-pow-title = One moment, please
-pow-working = Your browser is solving a small puzzle that keeps automated programs out. This usually takes only a few seconds; then you get your place in the queue. Please keep this page open.
-pow-needs-script = This queue needs JavaScript: while demand is high it checks every new visitor with a small puzzle in the browser. Please turn JavaScript on and reload the page.
+pow-title = Un momento, por favor
+pow-working = Su navegador está resolviendo un pequeño acertijo que mantiene alejados a los programas automáticos. Suele tardar solo unos segundos; después recibe su puesto en la cola. Por favor, mantenga esta página abierta.
+pow-needs-script = Esta cola necesita JavaScript: mientras la demanda es alta, comprueba a cada visitante nuevo con un pequeño acertijo en el navegador. Por favor, active JavaScript y recargue la página.
 
-## The busy and the limited page
+## Saturación y límite
 
-busy-title = The booking site is busy right now
-busy-body = Your place is kept. We will try again automatically in a few seconds. Please do not close this page.
-limited-title = Too many new queue tickets
-# $seconds: when the page tries again.
-limited-body = A great many new queue tickets were taken from your internet connection in the last minute. Please bear with us: the page tries again by itself in { $seconds ->
-    [one] { $seconds } second
-   *[other] { $seconds } seconds
-}. Anyone who already has a ticket keeps their place.
+busy-title = El sitio de reservas está saturado en este momento
+busy-body = Su puesto se mantiene. Lo volveremos a intentar automáticamente en unos segundos. Por favor, no cierre esta página.
+limited-title = Demasiados números de espera nuevos
+limited-body = En el último minuto se han sacado muchísimos números de espera nuevos desde su conexión a internet. Tenga un poco de paciencia: la página lo volverá a intentar sola dentro de { $seconds ->
+    [one] { $seconds } segundo
+   *[other] { $seconds } segundos
+}. Quien ya tiene un número conserva su puesto.
 
-## What is left to book
+## Lo que queda
 
-sold-out-kept = You keep your place all the same: if appointments are given back or new ones are released, the queue goes on in its order, and this page will show you.
-# $count: appointments left, exact.
+sold-out-kept = Conserva su puesto de todos modos: si se devuelven citas o se ofrecen nuevas, la cola sigue en el mismo orden, y esta página se lo mostrará.
 supply-left = { $count ->
-    [one] There is { $count } appointment still free.
-   *[other] There are { $count } appointments still free.
+    [one] Queda { $count } cita libre.
+   *[other] Quedan { $count } citas libres.
 }
-# $count: appointments left, rounded (100 and more).
 supply-about = { $count ->
-    [one] There is about { $count } appointment still free.
-   *[other] There are about { $count } appointments still free.
+    [one] Queda alrededor de { $count } cita libre.
+   *[other] Quedan alrededor de { $count } citas libres.
 }
-chance-likely = It is likely that appointments will still be free when it is your turn.
-chance-uncertain = It cannot yet be said for sure whether appointments will still be free when it is your turn.
-chance-unlikely = It is unlikely that appointments will still be free when it is your turn.
-chance-unknown = The queue does not know yet how many of those waiting will book. An estimate of your chances follows in a few minutes.
-unlikely-advice = You can keep waiting all the same: if an appointment is given back, you move up. You keep your place.
-# $when: the day and time new appointments are expected.
-next-release = New appointments are expected to be released on { $when }.
-release-in = Release in { $wait }.
-release-due = New appointments are expected any moment.
+chance-likely = Es probable que aún queden citas libres cuando llegue su turno.
+chance-uncertain = Todavía no se puede decir con seguridad si quedarán citas libres cuando llegue su turno.
+chance-unlikely = Es poco probable que aún queden citas libres cuando llegue su turno.
+chance-unknown = La cola aún no sabe cuántas de las personas que esperan van a reservar. En unos minutos aparecerá una estimación de sus posibilidades.
+unlikely-advice = Aun así puede seguir esperando: si alguien devuelve una cita, usted avanza. Conserva su puesto.
+next-release = Se esperan citas nuevas: { $when }.
+release-in = Citas nuevas dentro de { $wait }.
+release-due = Se esperan citas nuevas en cualquier momento.
 
-## Waits in words
+## La espera en palabras
 
-wait-under-minute = less than a minute
-# $duration: "25 minutes", "1 hour 10 minutes".
-wait-about = about { $duration }
-wait-up-to = up to { $duration }
-# $low and $high: minutes, both under an hour.
+wait-under-minute = menos de un minuto
+wait-about = unos { $duration }
+wait-up-to = hasta { $duration }
 wait-minutes-range = { $high ->
-    [one] about { $low }–{ $high } minute
-   *[other] about { $low }–{ $high } minutes
+    [one] unos { $low }–{ $high } minuto
+   *[other] unos { $low }–{ $high } minutos
 }
-wait-between = between { $low } and { $high }
+wait-between = entre { $low } y { $high }
 duration-minutes = { $minutes ->
-    [one] { $minutes } minute
-   *[other] { $minutes } minutes
+    [one] { $minutes } minuto
+   *[other] { $minutes } minutos
 }
 duration-hours = { $hours ->
-    [one] { $hours } hour
-   *[other] { $hours } hours
+    [one] { $hours } hora
+   *[other] { $hours } horas
 }
-# $hours and $minutes: the two above.
-duration-hours-minutes = { $hours } { $minutes }
+duration-hours-minutes = { $hours } y { $minutes }
 
-## Days and times
+## Días y horas
 
-# $time: hours and minutes, "08:00".
 time-of-day = { $time }
-# $day: 1 is Monday, 7 Sunday.
 weekday = { $day ->
-    [1] Monday
-    [2] Tuesday
-    [3] Wednesday
-    [4] Thursday
-    [5] Friday
-    [6] Saturday
-   *[7] Sunday
+    [1] lunes
+    [2] martes
+    [3] miércoles
+    [4] jueves
+    [5] viernes
+    [6] sábado
+   *[7] domingo
 }
-# $month: 1 to 12, as it stands in a date.
 month = { $month ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
+    [1] enero
+    [2] febrero
+    [3] marzo
+    [4] abril
+    [5] mayo
+    [6] junio
+    [7] julio
+    [8] agosto
+    [9] septiembre
+    [10] octubre
+    [11] noviembre
+   *[12] diciembre
 }
-# "Saturday 27 March 2021 at 08:00": $weekday and $month from above, $time from time-of-day.
-day-and-time = { $weekday } { $day } { $month } { $year } at { $time }
+day-and-time = { $weekday }, { $day } de { $month } de { $year }, a las { $time }
 
-## The place code and the form that takes it back
+## El código de puesto
 
-code-label = Your place code
-code-explain = Write it down: with this code you get your place back in another browser or on another device.
-restore-title = Get your place back
-restore-intro = Enter the place code the waiting page showed you. You get the same place in the queue back, not a better one. Case, spaces and dashes do not matter.
-restore-field = Place code
-restore-submit = Get my place back
-restore-malformed = A place code has 16 characters, digits and letters. Please check what you entered.
-restore-unknown = We do not know this place code. Please check every character.
-restore-lapsed = This place was called and has lapsed since. You can join the queue again.
-restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+code-label = Su código de puesto
+code-explain = Apúntelo: con este código recupera su puesto también en otro navegador o en otro dispositivo.
+restore-title = Recuperar su puesto
+restore-intro = Introduzca el código de puesto que le mostró la página de espera. Recupera el mismo puesto en la cola, no uno mejor. Mayúsculas, minúsculas, espacios y guiones dan igual.
+restore-field = Código de puesto
+restore-submit = Recuperar mi puesto
+restore-malformed = Un código de puesto tiene 16 caracteres, cifras y letras. Por favor, revise lo que ha escrito.
+restore-unknown = No conocemos este código de puesto. Por favor, revise cada carácter.
+restore-lapsed = A este puesto ya le llegó el turno y desde entonces ha caducado. Puede volver a ponerse en la cola.
+restore-limited = Acaban de llegar demasiados intentos desde su conexión. Por favor, espere un minuto.
+restore-link = El enlace de su correo ya no guarda ningún puesto. Si tiene su código de puesto, introdúzcalo aquí; si no, puede volver a ponerse en la cola.
 
-## The invitation form
+## La invitación
 
-invite-title = Enter your invitation code
-invite-intro = This queue is for invited people. Enter the code from your invitation letter. If you entered it before, you get the same place back. Case, spaces and dashes do not matter.
-invite-field = Invitation code
-invite-submit = Continue to the queue
-invite-malformed = An invitation code has 18 characters, digits and letters. Please check what you entered.
-invite-unknown = We do not know this invitation code. Please check every character.
-invite-expired = This invitation code has expired.
-invite-used = This invitation code drew a place already, and that place has lapsed since.
+invite-title = Introduzca su código de invitación
+invite-intro = Esta cola es para personas invitadas. Introduzca el código de su carta de invitación. Si ya lo introdujo antes, recupera el mismo puesto. Mayúsculas, minúsculas, espacios y guiones dan igual.
+invite-field = Código de invitación
+invite-submit = Continuar a la cola
+invite-malformed = Un código de invitación tiene 18 caracteres, cifras y letras. Por favor, revise lo que ha escrito.
+invite-unknown = No conocemos este código de invitación. Por favor, revise cada carácter.
+invite-expired = Este código de invitación ha caducado.
+invite-used = Con este código de invitación ya se obtuvo un puesto, y ese puesto ha caducado desde entonces.
 
-## The e-mail field and its answer
+## El campo de correo
 
-notify-label = Get an e-mail when it is your turn
-notify-explain = You need not wait at the screen: we send you one e-mail shortly before it is your turn. Its link brings you back to your place.
-notify-field = Your e-mail address
-notify-submit = Notify me
-notify-privacy = We keep your address only until this one e-mail is sent, then delete it.
-notify-thanks = We will write to you
-# $address: the e-mail address entered.
-notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
-notify-back = Back to the waiting page
-notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
-notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
-notify-no-place = You have no place in the queue yet. Please open the waiting page first.
-notify-called = It is your turn already. Open the waiting page and you will be let in.
-notify-unavailable = We cannot take an address just now. Please keep the waiting page open.
+notify-label = Recibir un correo cuando llegue su turno
+notify-explain = No tiene que esperar delante de la pantalla: poco antes de su turno le enviamos un correo. Su enlace le devuelve a su puesto.
+notify-field = Su dirección de correo electrónico
+notify-submit = Avisarme
+notify-privacy = Guardamos su dirección solo hasta enviar este único correo y después la borramos.
+notify-thanks = Le escribiremos
+notify-thanks-text = Poco antes de su turno enviaremos un correo a { $address }. Ya puede cerrar esta página; su puesto sigue siendo suyo.
+notify-back = Volver a la página de espera
+notify-invalid = Eso no parece una dirección de correo. Por favor, revise lo que ha escrito.
+notify-already = Para este puesto ya hay una dirección de correo anotada. Solo escribimos una vez.
+notify-limited = Acaban de llegar demasiadas inscripciones desde su conexión o para esta dirección. Por favor, inténtelo de nuevo dentro de una hora o mantenga esta página abierta.
+notify-no-place = Todavía no tiene puesto en la cola. Abra primero la página de espera.
+notify-called = Ya es su turno. Abra la página de espera y podrá entrar.
+notify-unavailable = Ahora mismo no podemos aceptar direcciones. Por favor, mantenga la página de espera abierta.
 
-## The e-mail
+## El correo
 
-# $site: the room's title.
-letter-subject-soon = It is nearly your turn: { $site }
-letter-subject-now = It is your turn: { $site }
-letter-soon = You are waiting in the queue of “{ $site }”, and it is nearly your turn.
-letter-now = You are waiting in the queue of “{ $site }”, and it is your turn now.
-letter-link = Open this link to go back to your place. As soon as it is your turn, you are let in:
-# $when: a day and time.
-letter-until = The link holds your place until { $when }. After that it lapses.
-letter-code = Your place code: { $code }
-letter-footer = We deleted your e-mail address when we sent this message. It was sent automatically; nobody reads replies to it.
+letter-subject-soon = Pronto es su turno: { $site }
+letter-subject-now = Es su turno: { $site }
+letter-soon = Está esperando en la cola de «{ $site }» y pronto es su turno.
+letter-now = Está esperando en la cola de «{ $site }» y ahora es su turno.
+letter-link = Abra este enlace para volver a su puesto. En cuanto sea su turno, podrá entrar:
+letter-until = El enlace guarda su puesto hasta: { $when }. Después caduca.
+letter-code = Su código de puesto: { $code }
+letter-footer = Borramos su dirección de correo al enviar este mensaje. Se envió automáticamente; nadie lee las respuestas.
 
-## The questions before the line
+## Las preguntas antes de la cola
 
-questions-title = Before you join the queue
-questions-intro = Please answer these questions. That way you learn at once whether waiting is worth it for you, not after hours. Your answers are not stored; the booking site checks for itself later.
-answer-yes = Yes
+questions-title = Antes de ponerse en la cola
+questions-intro = Por favor, responda a estas preguntas. Así sabrá enseguida, y no después de horas, si le merece la pena esperar. Sus respuestas no se guardan; el sitio de reservas lo comprobará por su cuenta más tarde.
+answer-yes = Sí
 answer-no = No
-questions-submit = Continue to the queue
-questions-incomplete = Please answer every question with yes or no.
-questions-stale = The form had expired. Please answer the questions again.
-refused-title = You cannot book an appointment here
-refused-intro = From your answers, waiting in this queue would not help you:
-change-answers = Change my answers
+questions-submit = Continuar a la cola
+questions-incomplete = Por favor, responda a cada pregunta con sí o no.
+questions-stale = El formulario había caducado. Por favor, responda de nuevo a las preguntas.
+refused-title = Aquí no puede reservar una cita
+refused-intro = Según sus respuestas, esperar en esta cola no le ayudaría:
+change-answers = Cambiar mis respuestas

@@ -1,220 +1,172 @@
-# wartesaal's words in English. This file is the reference: every language has the same
-# message ids, and a message may use only the variables its English one is given.
-# An operator overrides any message, or adds a language, with files in `locales_dir`
-# (docs/configuration.md, "Languages").
+# wartesaal به فارسی. پیام‌ها و متغیرهایشان همان‌هایی است که در locales/en/wartesaal.ftl آمده است.
 
-## The language itself
+language-name = فارسی
+language-menu = زبان
 
-# Its own name, in the language menu.
-language-name = English
-# The menu's label, for screen readers.
-language-menu = Language
+## صفحهٔ انتظار
 
-## The waiting page
-
-waiting-title = You are in the queue
-your-number = Your place in the queue
-# $count: people ahead (0 is "you are next").
+waiting-title = شما در صف هستید
+your-number = جای شما در صف
 ahead = { $count ->
-    [0] You are next.
-    [one] There is { $count } person ahead of you.
-   *[other] There are { $count } people ahead of you.
+    [0] نفر بعدی شما هستید.
+   *[other] { $count } نفر جلوی شما هستند.
 }
-# $wait: the wait in words ("about 20–30 minutes").
-estimate = Estimated wait: { $wait }.
-keep-open = Please keep this page open. You do not need to refresh it: it updates by itself.
-your-turn = When it is your turn you will be taken to the booking site automatically. You keep your place even if you reload the page.
-admitted = It is your turn. Loading the page …
-updated = Last updated at
-refreshes = You do not need to refresh: the page updates by itself.
+estimate = زمان تقریبی انتظار: { $wait }.
+keep-open = لطفاً این صفحه را باز نگه دارید. لازم نیست آن را تازه کنید؛ خودش به‌روز می‌شود.
+your-turn = وقتی نوبتتان برسد، خودکار به سایت نوبت‌دهی می‌روید. حتی اگر صفحه را دوباره بارگیری کنید، جایتان محفوظ می‌ماند.
+admitted = نوبت شما رسید. صفحه در حال بارگیری است …
+updated = آخرین به‌روزرسانی:
+refreshes = لازم نیست صفحه را تازه کنید؛ خودش به‌روز می‌شود.
 
-## While nobody is let in
+## وقتی کسی وارد نمی‌شود
 
-paused-title = Admission is paused for a moment
-paused-body = You keep your place in the queue. When admission resumes you move up automatically. Please keep this page open.
-held-title = Admission has stopped for a moment
-held-body = Your place is kept and nobody moves ahead of you. It will go on shortly; this page checks by itself. Please keep it open.
-closed-title = No appointments are left at the moment
-closed-body = All available appointments have been given out. There is no point in waiting right now. If new appointments are released, this page will say so.
-sold-out-title = All appointments have been booked
-sold-out-body = No appointment is free at the moment. There is no point in waiting right now.
+paused-title = ورود موقتاً متوقف شده است
+paused-body = جای شما در صف محفوظ است. وقتی ورود دوباره شروع شود، خودکار جلو می‌روید. لطفاً این صفحه را باز نگه دارید.
+held-title = ورود برای لحظه‌ای متوقف شده است
+held-body = جای شما محفوظ است و کسی از شما جلو نمی‌زند. به‌زودی ادامه پیدا می‌کند؛ این صفحه خودش بررسی می‌کند. لطفاً آن را باز نگه دارید.
+closed-title = فعلاً نوبت خالی‌ای نمانده است
+closed-body = همهٔ نوبت‌های موجود داده شده‌اند. الان انتظار فایده‌ای ندارد. اگر نوبت‌های تازه‌ای اضافه شود، در همین صفحه خواهید دید.
+sold-out-title = همهٔ نوبت‌ها رزرو شده‌اند
+sold-out-body = فعلاً هیچ نوبت خالی‌ای نیست. الان انتظار فایده‌ای ندارد.
 
-## Before the opening
+## پیش از شروع
 
-before-title = Booking has not opened yet
-# $when: the opening's day and time.
-opens-on = Booking opens on { $when }.
-# $from: when the pre-queue begins; $open: the opening's time of day.
-prequeue-invite = From { $from } you can join the queue here. Everyone who is here by { $open } gets a place in random order: coming early or just before { $open } makes no difference.
-prequeue-title = You are in the pre-queue
-prequeue-body = Booking opens at { $open }. Then everyone who is here by then gets a place in random order. Being early gives no advantage. Please keep this page open: at { $open } it will show you your place.
-# $count: tickets in the pre-queue so far.
-prequeue-size = { $count ->
-    [one] Here already: { $count } person
-   *[other] Here already: { $count } people
-}
-opens-in = Opening in { $wait }.
+before-title = نوبت‌دهی هنوز شروع نشده است
+opens-on = شروع نوبت‌دهی: { $when }.
+prequeue-invite = از { $from } می‌توانید اینجا در صف بایستید. همهٔ کسانی که تا { $open } اینجا باشند، به ترتیب تصادفی جا می‌گیرند: فرقی نمی‌کند زود بیایید یا کمی پیش از { $open }.
+prequeue-title = شما در پیش‌صف هستید
+prequeue-body = نوبت‌دهی { $open } شروع می‌شود. آن وقت همهٔ کسانی که اینجا هستند به ترتیب تصادفی جا می‌گیرند. زودتر آمدن امتیازی ندارد. لطفاً این صفحه را باز نگه دارید: { $open } جای شما را نشان می‌دهد.
+prequeue-size = تا الان اینجا: { $count } نفر
+opens-in = زمان باقی‌مانده تا شروع: { $wait }.
 
-## The puzzle against automated programs
+## معمای کوچک در برابر برنامه‌های خودکار
 
-pow-title = One moment, please
-pow-working = Your browser is solving a small puzzle that keeps automated programs out. This usually takes only a few seconds; then you get your place in the queue. Please keep this page open.
-pow-needs-script = This queue needs JavaScript: while demand is high it checks every new visitor with a small puzzle in the browser. Please turn JavaScript on and reload the page.
+pow-title = لطفاً لحظه‌ای صبر کنید
+pow-working = مرورگر شما در حال حل یک معمای کوچک است که برنامه‌های خودکار را دور نگه می‌دارد. معمولاً فقط چند ثانیه طول می‌کشد؛ بعد جای خود را در صف می‌گیرید. لطفاً این صفحه را باز نگه دارید.
+pow-needs-script = این صف به JavaScript نیاز دارد: تا وقتی شلوغ است، هر بازدیدکنندهٔ تازه را با یک معمای کوچک در مرورگر بررسی می‌کند. لطفاً JavaScript را روشن کنید و صفحه را دوباره بارگیری کنید.
 
-## The busy and the limited page
+## شلوغی و محدودیت
 
-busy-title = The booking site is busy right now
-busy-body = Your place is kept. We will try again automatically in a few seconds. Please do not close this page.
-limited-title = Too many new queue tickets
-# $seconds: when the page tries again.
-limited-body = A great many new queue tickets were taken from your internet connection in the last minute. Please bear with us: the page tries again by itself in { $seconds ->
-    [one] { $seconds } second
-   *[other] { $seconds } seconds
-}. Anyone who already has a ticket keeps their place.
+busy-title = سایت نوبت‌دهی الان خیلی شلوغ است
+busy-body = جای شما محفوظ است. چند ثانیهٔ دیگر خودکار دوباره تلاش می‌کنیم. لطفاً این صفحه را نبندید.
+limited-title = شماره‌های انتظار تازهٔ بیش از حد
+limited-body = در یک دقیقهٔ گذشته از اتصال اینترنت شما شماره‌های انتظار تازهٔ بسیار زیادی گرفته شده است. لطفاً کمی صبر کنید: صفحه { $seconds } ثانیهٔ دیگر خودش دوباره تلاش می‌کند. کسی که از قبل شماره دارد، جایش را حفظ می‌کند.
 
-## What is left to book
+## آنچه مانده است
 
-sold-out-kept = You keep your place all the same: if appointments are given back or new ones are released, the queue goes on in its order, and this page will show you.
-# $count: appointments left, exact.
-supply-left = { $count ->
-    [one] There is { $count } appointment still free.
-   *[other] There are { $count } appointments still free.
-}
-# $count: appointments left, rounded (100 and more).
-supply-about = { $count ->
-    [one] There is about { $count } appointment still free.
-   *[other] There are about { $count } appointments still free.
-}
-chance-likely = It is likely that appointments will still be free when it is your turn.
-chance-uncertain = It cannot yet be said for sure whether appointments will still be free when it is your turn.
-chance-unlikely = It is unlikely that appointments will still be free when it is your turn.
-chance-unknown = The queue does not know yet how many of those waiting will book. An estimate of your chances follows in a few minutes.
-unlikely-advice = You can keep waiting all the same: if an appointment is given back, you move up. You keep your place.
-# $when: the day and time new appointments are expected.
-next-release = New appointments are expected to be released on { $when }.
-release-in = Release in { $wait }.
-release-due = New appointments are expected any moment.
+sold-out-kept = با این حال جای شما محفوظ می‌ماند: اگر نوبت‌هایی پس داده شود یا نوبت‌های تازه اضافه شود، صف به همان ترتیب ادامه می‌یابد و این صفحه به شما نشان می‌دهد.
+supply-left = هنوز { $count } نوبت خالی هست.
+supply-about = هنوز حدود { $count } نوبت خالی هست.
+chance-likely = احتمالاً وقتی نوبتتان برسد، هنوز نوبت خالی هست.
+chance-uncertain = هنوز نمی‌شود با اطمینان گفت که وقتی نوبتتان برسد، نوبت خالی می‌ماند یا نه.
+chance-unlikely = بعید است وقتی نوبتتان برسد، هنوز نوبت خالی مانده باشد.
+chance-unknown = صف هنوز نمی‌داند چند نفر از منتظران نوبت می‌گیرند. برآوردی از شانس شما تا چند دقیقهٔ دیگر اینجا می‌آید.
+unlikely-advice = با این حال می‌توانید منتظر بمانید: اگر نوبتی پس داده شود، جلو می‌روید. جای شما محفوظ است.
+next-release = زمان پیش‌بینی‌شده برای نوبت‌های تازه: { $when }.
+release-in = زمان باقی‌مانده تا نوبت‌های تازه: { $wait }.
+release-due = نوبت‌های تازه هر لحظه ممکن است اضافه شوند.
 
-## Waits in words
+## مدت انتظار با کلمات
 
-wait-under-minute = less than a minute
-# $duration: "25 minutes", "1 hour 10 minutes".
-wait-about = about { $duration }
-wait-up-to = up to { $duration }
-# $low and $high: minutes, both under an hour.
-wait-minutes-range = { $high ->
-    [one] about { $low }–{ $high } minute
-   *[other] about { $low }–{ $high } minutes
-}
-wait-between = between { $low } and { $high }
-duration-minutes = { $minutes ->
-    [one] { $minutes } minute
-   *[other] { $minutes } minutes
-}
-duration-hours = { $hours ->
-    [one] { $hours } hour
-   *[other] { $hours } hours
-}
-# $hours and $minutes: the two above.
-duration-hours-minutes = { $hours } { $minutes }
+wait-under-minute = کمتر از یک دقیقه
+wait-about = حدود { $duration }
+wait-up-to = حداکثر { $duration }
+wait-minutes-range = حدود { $low } تا { $high } دقیقه
+wait-between = بین { $low } تا { $high }
+duration-minutes = { $minutes } دقیقه
+duration-hours = { $hours } ساعت
+duration-hours-minutes = { $hours } و { $minutes }
 
-## Days and times
+## روزها و ساعت‌ها
 
-# $time: hours and minutes, "08:00".
-time-of-day = { $time }
-# $day: 1 is Monday, 7 Sunday.
+time-of-day = ساعت { $time }
 weekday = { $day ->
-    [1] Monday
-    [2] Tuesday
-    [3] Wednesday
-    [4] Thursday
-    [5] Friday
-    [6] Saturday
-   *[7] Sunday
+    [1] دوشنبه
+    [2] سه‌شنبه
+    [3] چهارشنبه
+    [4] پنجشنبه
+    [5] جمعه
+    [6] شنبه
+   *[7] یکشنبه
 }
-# $month: 1 to 12, as it stands in a date.
 month = { $month ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
+    [1] ژانویه
+    [2] فوریه
+    [3] مارس
+    [4] آوریل
+    [5] مه
+    [6] ژوئن
+    [7] ژوئیه
+    [8] اوت
+    [9] سپتامبر
+    [10] اکتبر
+    [11] نوامبر
+   *[12] دسامبر
 }
-# "Saturday 27 March 2021 at 08:00": $weekday and $month from above, $time from time-of-day.
-day-and-time = { $weekday } { $day } { $month } { $year } at { $time }
+day-and-time = { $weekday } { $day } { $month } { $year }، { $time }
 
-## The place code and the form that takes it back
+## کد جا
 
-code-label = Your place code
-code-explain = Write it down: with this code you get your place back in another browser or on another device.
-restore-title = Get your place back
-restore-intro = Enter the place code the waiting page showed you. You get the same place in the queue back, not a better one. Case, spaces and dashes do not matter.
-restore-field = Place code
-restore-submit = Get my place back
-restore-malformed = A place code has 16 characters, digits and letters. Please check what you entered.
-restore-unknown = We do not know this place code. Please check every character.
-restore-lapsed = This place was called and has lapsed since. You can join the queue again.
-restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+code-label = کد جای شما
+code-explain = آن را یادداشت کنید: با این کد جای خود را در مرورگر یا دستگاه دیگری هم پس می‌گیرید.
+restore-title = پس گرفتن جای خود
+restore-intro = کد جایی را که صفحهٔ انتظار به شما نشان داد وارد کنید. همان جای قبلی‌تان در صف را پس می‌گیرید، نه جای بهتری. حروف بزرگ و کوچک، فاصله و خط تیره اهمیتی ندارند.
+restore-field = کد جا
+restore-submit = جایم را پس بگیر
+restore-malformed = کد جا ۱۶ نویسه از عدد و حرف دارد. لطفاً آنچه وارد کرده‌اید را بررسی کنید.
+restore-unknown = این کد جا را نمی‌شناسیم. لطفاً تک‌تک نویسه‌ها را بررسی کنید.
+restore-lapsed = نوبت این جا رسیده بود و از آن زمان باطل شده است. می‌توانید دوباره در صف بایستید.
+restore-limited = همین الان تلاش‌های زیادی از اتصال شما رسید. لطفاً یک دقیقه صبر کنید.
+restore-link = پیوند ایمیل شما دیگر جایی را نگه نمی‌دارد. اگر کد جای خود را دارید، اینجا واردش کنید؛ وگرنه می‌توانید دوباره در صف بایستید.
 
-## The invitation form
+## دعوت‌نامه
 
-invite-title = Enter your invitation code
-invite-intro = This queue is for invited people. Enter the code from your invitation letter. If you entered it before, you get the same place back. Case, spaces and dashes do not matter.
-invite-field = Invitation code
-invite-submit = Continue to the queue
-invite-malformed = An invitation code has 18 characters, digits and letters. Please check what you entered.
-invite-unknown = We do not know this invitation code. Please check every character.
-invite-expired = This invitation code has expired.
-invite-used = This invitation code drew a place already, and that place has lapsed since.
+invite-title = کد دعوت خود را وارد کنید
+invite-intro = این صف مخصوص دعوت‌شدگان است. کد نامهٔ دعوت خود را وارد کنید. اگر قبلاً آن را وارد کرده‌اید، همان جا را پس می‌گیرید. حروف بزرگ و کوچک، فاصله و خط تیره اهمیتی ندارند.
+invite-field = کد دعوت
+invite-submit = ادامه به صف
+invite-malformed = کد دعوت ۱۸ نویسه از عدد و حرف دارد. لطفاً آنچه وارد کرده‌اید را بررسی کنید.
+invite-unknown = این کد دعوت را نمی‌شناسیم. لطفاً تک‌تک نویسه‌ها را بررسی کنید.
+invite-expired = این کد دعوت منقضی شده است.
+invite-used = با این کد دعوت قبلاً جایی گرفته شده و آن جا از آن زمان باطل شده است.
 
-## The e-mail field and its answer
+## فیلد ایمیل
 
-notify-label = Get an e-mail when it is your turn
-notify-explain = You need not wait at the screen: we send you one e-mail shortly before it is your turn. Its link brings you back to your place.
-notify-field = Your e-mail address
-notify-submit = Notify me
-notify-privacy = We keep your address only until this one e-mail is sent, then delete it.
-notify-thanks = We will write to you
-# $address: the e-mail address entered.
-notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
-notify-back = Back to the waiting page
-notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
-notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
-notify-no-place = You have no place in the queue yet. Please open the waiting page first.
-notify-called = It is your turn already. Open the waiting page and you will be let in.
-notify-unavailable = We cannot take an address just now. Please keep the waiting page open.
+notify-label = وقتی نوبتتان رسید ایمیل بگیرید
+notify-explain = لازم نیست جلوی صفحه منتظر بمانید: کمی پیش از نوبتتان یک ایمیل برایتان می‌فرستیم. پیوند داخل آن شما را به جایتان برمی‌گرداند.
+notify-field = نشانی ایمیل شما
+notify-submit = خبرم کنید
+notify-privacy = نشانی شما را فقط تا فرستادن همین یک ایمیل نگه می‌داریم و بعد پاکش می‌کنیم.
+notify-thanks = برایتان می‌نویسیم
+notify-thanks-text = کمی پیش از نوبتتان ایمیلی به { $address } می‌فرستیم. الان می‌توانید این صفحه را ببندید؛ جایتان برای شما می‌ماند.
+notify-back = بازگشت به صفحهٔ انتظار
+notify-invalid = این شبیه نشانی ایمیل نیست. لطفاً آنچه وارد کرده‌اید را بررسی کنید.
+notify-already = برای این جا از قبل نشانی ایمیلی ثبت شده است. فقط یک بار می‌نویسیم.
+notify-limited = همین الان ثبت‌نام‌های زیادی از اتصال شما یا برای این نشانی رسید. لطفاً یک ساعت دیگر دوباره تلاش کنید یا این صفحه را باز نگه دارید.
+notify-no-place = هنوز جایی در صف ندارید. لطفاً اول صفحهٔ انتظار را باز کنید.
+notify-called = نوبت شما رسیده است. صفحهٔ انتظار را باز کنید تا وارد شوید.
+notify-unavailable = الان نمی‌توانیم نشانی بپذیریم. لطفاً صفحهٔ انتظار را باز نگه دارید.
 
-## The e-mail
+## ایمیل
 
-# $site: the room's title.
-letter-subject-soon = It is nearly your turn: { $site }
-letter-subject-now = It is your turn: { $site }
-letter-soon = You are waiting in the queue of “{ $site }”, and it is nearly your turn.
-letter-now = You are waiting in the queue of “{ $site }”, and it is your turn now.
-letter-link = Open this link to go back to your place. As soon as it is your turn, you are let in:
-# $when: a day and time.
-letter-until = The link holds your place until { $when }. After that it lapses.
-letter-code = Your place code: { $code }
-letter-footer = We deleted your e-mail address when we sent this message. It was sent automatically; nobody reads replies to it.
+letter-subject-soon = نوبتتان نزدیک است: { $site }
+letter-subject-now = نوبت شما رسید: { $site }
+letter-soon = شما در صف «{ $site }» منتظرید و نوبتتان نزدیک است.
+letter-now = شما در صف «{ $site }» منتظرید و اکنون نوبت شماست.
+letter-link = برای بازگشت به جای خود این پیوند را باز کنید. به محض رسیدن نوبتتان وارد می‌شوید:
+letter-until = این پیوند جای شما را تا این زمان نگه می‌دارد: { $when }. پس از آن باطل می‌شود.
+letter-code = کد جای شما: { $code }
+letter-footer = هنگام فرستادن این پیام نشانی ایمیل شما را پاک کردیم. این ایمیل خودکار فرستاده شده است؛ کسی پاسخ‌ها را نمی‌خواند.
 
-## The questions before the line
+## پرسش‌های پیش از صف
 
-questions-title = Before you join the queue
-questions-intro = Please answer these questions. That way you learn at once whether waiting is worth it for you, not after hours. Your answers are not stored; the booking site checks for itself later.
-answer-yes = Yes
-answer-no = No
-questions-submit = Continue to the queue
-questions-incomplete = Please answer every question with yes or no.
-questions-stale = The form had expired. Please answer the questions again.
-refused-title = You cannot book an appointment here
-refused-intro = From your answers, waiting in this queue would not help you:
-change-answers = Change my answers
+questions-title = پیش از ایستادن در صف
+questions-intro = لطفاً به این پرسش‌ها پاسخ دهید. این‌طور همین الان، نه پس از چند ساعت، می‌فهمید که انتظار برایتان ارزش دارد یا نه. پاسخ‌های شما ذخیره نمی‌شود؛ سایت نوبت‌دهی بعداً خودش بررسی می‌کند.
+answer-yes = بله
+answer-no = خیر
+questions-submit = ادامه به صف
+questions-incomplete = لطفاً به هر پرسش با بله یا خیر پاسخ دهید.
+questions-stale = مهلت فرم تمام شده بود. لطفاً دوباره به پرسش‌ها پاسخ دهید.
+refused-title = اینجا نمی‌توانید نوبت بگیرید
+refused-intro = با توجه به پاسخ‌هایتان، انتظار در این صف کمکی به شما نمی‌کند:
+change-answers = تغییر پاسخ‌ها

@@ -1,220 +1,192 @@
-# wartesaal's words in English. This file is the reference: every language has the same
-# message ids, and a message may use only the variables its English one is given.
-# An operator overrides any message, or adds a language, with files in `locales_dir`
-# (docs/configuration.md, "Languages").
+# wartesaal en français. Les messages et leurs variables sont les mêmes que dans
+# locales/en/wartesaal.ftl.
 
-## The language itself
+language-name = Français
+language-menu = Langue
 
-# Its own name, in the language menu.
-language-name = English
-# The menu's label, for screen readers.
-language-menu = Language
+## La page d’attente
 
-## The waiting page
-
-waiting-title = You are in the queue
-your-number = Your place in the queue
-# $count: people ahead (0 is "you are next").
+waiting-title = Vous êtes dans la file d’attente
+your-number = Votre place dans la file
 ahead = { $count ->
-    [0] You are next.
-    [one] There is { $count } person ahead of you.
-   *[other] There are { $count } people ahead of you.
+    [0] Vous êtes le prochain.
+    [one] Il reste { $count } personne devant vous.
+   *[other] Il reste { $count } personnes devant vous.
 }
-# $wait: the wait in words ("about 20–30 minutes").
-estimate = Estimated wait: { $wait }.
-keep-open = Please keep this page open. You do not need to refresh it: it updates by itself.
-your-turn = When it is your turn you will be taken to the booking site automatically. You keep your place even if you reload the page.
-admitted = It is your turn. Loading the page …
-updated = Last updated at
-refreshes = You do not need to refresh: the page updates by itself.
+estimate = Attente estimée : { $wait }.
+keep-open = Merci de garder cette page ouverte. Inutile de l’actualiser : elle se met à jour toute seule.
+your-turn = Quand ce sera votre tour, vous serez conduit automatiquement vers le site de réservation. Vous gardez votre place même si vous rechargez la page.
+admitted = C’est votre tour. Chargement de la page …
+updated = Dernière mise à jour à
+refreshes = Inutile d’actualiser la page : elle se met à jour toute seule.
 
-## While nobody is let in
+## Quand personne n’entre
 
-paused-title = Admission is paused for a moment
-paused-body = You keep your place in the queue. When admission resumes you move up automatically. Please keep this page open.
-held-title = Admission has stopped for a moment
-held-body = Your place is kept and nobody moves ahead of you. It will go on shortly; this page checks by itself. Please keep it open.
-closed-title = No appointments are left at the moment
-closed-body = All available appointments have been given out. There is no point in waiting right now. If new appointments are released, this page will say so.
-sold-out-title = All appointments have been booked
-sold-out-body = No appointment is free at the moment. There is no point in waiting right now.
+paused-title = L’accès est suspendu pour un moment
+paused-body = Vous gardez votre place dans la file. Dès que l’accès reprend, vous avancez automatiquement. Merci de garder cette page ouverte.
+held-title = L’accès s’est arrêté un instant
+held-body = Votre place est gardée et personne ne vous dépasse. Cela reprend bientôt ; la page vérifie d’elle-même. Merci de la garder ouverte.
+closed-title = Il n’y a plus de rendez-vous libres pour le moment
+closed-body = Tous les rendez-vous disponibles ont été attribués. Inutile d’attendre pour l’instant. Si de nouveaux rendez-vous sont proposés, vous le verrez sur cette page.
+sold-out-title = Tous les rendez-vous sont pris
+sold-out-body = Aucun rendez-vous n’est libre pour le moment. Inutile d’attendre pour l’instant.
 
-## Before the opening
+## Avant l’ouverture
 
-before-title = Booking has not opened yet
-# $when: the opening's day and time.
-opens-on = Booking opens on { $when }.
-# $from: when the pre-queue begins; $open: the opening's time of day.
-prequeue-invite = From { $from } you can join the queue here. Everyone who is here by { $open } gets a place in random order: coming early or just before { $open } makes no difference.
-prequeue-title = You are in the pre-queue
-prequeue-body = Booking opens at { $open }. Then everyone who is here by then gets a place in random order. Being early gives no advantage. Please keep this page open: at { $open } it will show you your place.
-# $count: tickets in the pre-queue so far.
+before-title = Les réservations ne sont pas encore ouvertes
+opens-on = Ouverture des réservations : { $when }.
+prequeue-invite = À partir de { $from }, vous pouvez rejoindre la file ici. Toutes les personnes présentes avant { $open } reçoivent une place dans un ordre tiré au sort : venir tôt ou juste avant { $open } ne change rien.
+prequeue-title = Vous êtes dans la file préalable
+prequeue-body = Les réservations ouvrent à { $open }. Toutes les personnes déjà présentes reçoivent alors une place dans un ordre tiré au sort. Venir plus tôt ne donne aucun avantage. Merci de garder cette page ouverte : à { $open }, elle vous montrera votre place.
 prequeue-size = { $count ->
-    [one] Here already: { $count } person
-   *[other] Here already: { $count } people
+    [one] Déjà là : { $count } personne
+   *[other] Déjà là : { $count } personnes
 }
-opens-in = Opening in { $wait }.
+opens-in = Ouverture dans { $wait }.
 
-## The puzzle against automated programs
+## La petite énigme contre les programmes automatiques
 
-pow-title = One moment, please
-pow-working = Your browser is solving a small puzzle that keeps automated programs out. This usually takes only a few seconds; then you get your place in the queue. Please keep this page open.
-pow-needs-script = This queue needs JavaScript: while demand is high it checks every new visitor with a small puzzle in the browser. Please turn JavaScript on and reload the page.
+pow-title = Un instant, s’il vous plaît
+pow-working = Votre navigateur résout une petite énigme qui tient les programmes automatiques à l’écart. Cela ne prend en général que quelques secondes ; vous recevez ensuite votre place dans la file. Merci de garder cette page ouverte.
+pow-needs-script = Cette file a besoin de JavaScript : tant que l’affluence est forte, elle vérifie chaque nouveau visiteur avec une petite énigme dans le navigateur. Merci d’activer JavaScript et de recharger la page.
 
-## The busy and the limited page
+## Surcharge et limite
 
-busy-title = The booking site is busy right now
-busy-body = Your place is kept. We will try again automatically in a few seconds. Please do not close this page.
-limited-title = Too many new queue tickets
-# $seconds: when the page tries again.
-limited-body = A great many new queue tickets were taken from your internet connection in the last minute. Please bear with us: the page tries again by itself in { $seconds ->
-    [one] { $seconds } second
-   *[other] { $seconds } seconds
-}. Anyone who already has a ticket keeps their place.
+busy-title = Le site de réservation est surchargé en ce moment
+busy-body = Votre place est gardée. Nous réessayons automatiquement dans quelques secondes. Merci de ne pas fermer cette page.
+limited-title = Trop de nouveaux numéros d’attente
+limited-body = Un très grand nombre de nouveaux numéros d’attente a été pris depuis votre connexion internet au cours de la dernière minute. Merci de patienter un peu : la page réessaie d’elle-même dans { $seconds ->
+    [one] { $seconds } seconde
+   *[other] { $seconds } secondes
+}. Qui a déjà un numéro garde sa place.
 
-## What is left to book
+## Ce qui reste
 
-sold-out-kept = You keep your place all the same: if appointments are given back or new ones are released, the queue goes on in its order, and this page will show you.
-# $count: appointments left, exact.
+sold-out-kept = Vous gardez votre place malgré tout : si des rendez-vous sont rendus ou si de nouveaux sont proposés, la file reprend dans le même ordre, et cette page vous le montrera.
 supply-left = { $count ->
-    [one] There is { $count } appointment still free.
-   *[other] There are { $count } appointments still free.
+    [one] Il reste { $count } rendez-vous libre.
+   *[other] Il reste { $count } rendez-vous libres.
 }
-# $count: appointments left, rounded (100 and more).
 supply-about = { $count ->
-    [one] There is about { $count } appointment still free.
-   *[other] There are about { $count } appointments still free.
+    [one] Il reste environ { $count } rendez-vous libre.
+   *[other] Il reste environ { $count } rendez-vous libres.
 }
-chance-likely = It is likely that appointments will still be free when it is your turn.
-chance-uncertain = It cannot yet be said for sure whether appointments will still be free when it is your turn.
-chance-unlikely = It is unlikely that appointments will still be free when it is your turn.
-chance-unknown = The queue does not know yet how many of those waiting will book. An estimate of your chances follows in a few minutes.
-unlikely-advice = You can keep waiting all the same: if an appointment is given back, you move up. You keep your place.
-# $when: the day and time new appointments are expected.
-next-release = New appointments are expected to be released on { $when }.
-release-in = Release in { $wait }.
-release-due = New appointments are expected any moment.
+chance-likely = Il est probable qu’il reste des rendez-vous libres quand ce sera votre tour.
+chance-uncertain = On ne peut pas encore dire avec certitude s’il restera des rendez-vous libres quand ce sera votre tour.
+chance-unlikely = Il est peu probable qu’il reste des rendez-vous libres quand ce sera votre tour.
+chance-unknown = La file ne sait pas encore combien de personnes en attente vont réserver. Une estimation de vos chances suivra dans quelques minutes.
+unlikely-advice = Vous pouvez quand même continuer d’attendre : si un rendez-vous est rendu, vous avancez. Vous gardez votre place.
+next-release = De nouveaux rendez-vous sont attendus : { $when }.
+release-in = Nouveaux rendez-vous dans { $wait }.
+release-due = De nouveaux rendez-vous sont attendus d’un instant à l’autre.
 
-## Waits in words
+## L’attente en mots
 
-wait-under-minute = less than a minute
-# $duration: "25 minutes", "1 hour 10 minutes".
-wait-about = about { $duration }
-wait-up-to = up to { $duration }
-# $low and $high: minutes, both under an hour.
-wait-minutes-range = { $high ->
-    [one] about { $low }–{ $high } minute
-   *[other] about { $low }–{ $high } minutes
-}
-wait-between = between { $low } and { $high }
+wait-under-minute = moins d’une minute
+wait-about = environ { $duration }
+wait-up-to = jusqu’à { $duration }
+wait-minutes-range = environ { $low } à { $high } minutes
+wait-between = entre { $low } et { $high }
 duration-minutes = { $minutes ->
     [one] { $minutes } minute
    *[other] { $minutes } minutes
 }
 duration-hours = { $hours ->
-    [one] { $hours } hour
-   *[other] { $hours } hours
+    [one] { $hours } heure
+   *[other] { $hours } heures
 }
-# $hours and $minutes: the two above.
 duration-hours-minutes = { $hours } { $minutes }
 
-## Days and times
+## Jours et heures
 
-# $time: hours and minutes, "08:00".
 time-of-day = { $time }
-# $day: 1 is Monday, 7 Sunday.
 weekday = { $day ->
-    [1] Monday
-    [2] Tuesday
-    [3] Wednesday
-    [4] Thursday
-    [5] Friday
-    [6] Saturday
-   *[7] Sunday
+    [1] lundi
+    [2] mardi
+    [3] mercredi
+    [4] jeudi
+    [5] vendredi
+    [6] samedi
+   *[7] dimanche
 }
-# $month: 1 to 12, as it stands in a date.
 month = { $month ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
+    [1] janvier
+    [2] février
+    [3] mars
+    [4] avril
+    [5] mai
+    [6] juin
+    [7] juillet
+    [8] août
+    [9] septembre
+    [10] octobre
+    [11] novembre
+   *[12] décembre
 }
-# "Saturday 27 March 2021 at 08:00": $weekday and $month from above, $time from time-of-day.
-day-and-time = { $weekday } { $day } { $month } { $year } at { $time }
+day-and-time = { $weekday } { $day } { $month } { $year } à { $time }
 
-## The place code and the form that takes it back
+## Le code de place
 
-code-label = Your place code
-code-explain = Write it down: with this code you get your place back in another browser or on another device.
-restore-title = Get your place back
-restore-intro = Enter the place code the waiting page showed you. You get the same place in the queue back, not a better one. Case, spaces and dashes do not matter.
-restore-field = Place code
-restore-submit = Get my place back
-restore-malformed = A place code has 16 characters, digits and letters. Please check what you entered.
-restore-unknown = We do not know this place code. Please check every character.
-restore-lapsed = This place was called and has lapsed since. You can join the queue again.
-restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+code-label = Votre code de place
+code-explain = Notez-le : avec ce code, vous retrouvez votre place dans un autre navigateur ou sur un autre appareil.
+restore-title = Retrouver votre place
+restore-intro = Saisissez le code de place que la page d’attente vous a montré. Vous retrouvez la même place dans la file, pas une meilleure. Majuscules, minuscules, espaces et tirets n’ont pas d’importance.
+restore-field = Code de place
+restore-submit = Retrouver ma place
+restore-malformed = Un code de place compte 16 caractères, chiffres et lettres. Merci de vérifier votre saisie.
+restore-unknown = Nous ne connaissons pas ce code de place. Merci de vérifier chaque caractère.
+restore-lapsed = Le tour de cette place est passé et elle a expiré depuis. Vous pouvez rejoindre la file à nouveau.
+restore-limited = Trop de tentatives viennent d’arriver depuis votre connexion. Merci d’attendre une minute.
+restore-link = Le lien de votre e-mail ne garde plus de place. Si vous avez votre code de place, saisissez-le ici ; sinon vous pouvez rejoindre la file à nouveau.
 
-## The invitation form
+## L’invitation
 
-invite-title = Enter your invitation code
-invite-intro = This queue is for invited people. Enter the code from your invitation letter. If you entered it before, you get the same place back. Case, spaces and dashes do not matter.
-invite-field = Invitation code
-invite-submit = Continue to the queue
-invite-malformed = An invitation code has 18 characters, digits and letters. Please check what you entered.
-invite-unknown = We do not know this invitation code. Please check every character.
-invite-expired = This invitation code has expired.
-invite-used = This invitation code drew a place already, and that place has lapsed since.
+invite-title = Saisissez votre code d’invitation
+invite-intro = Cette file est réservée aux personnes invitées. Saisissez le code de votre lettre d’invitation. Si vous l’avez déjà saisi, vous retrouvez la même place. Majuscules, minuscules, espaces et tirets n’ont pas d’importance.
+invite-field = Code d’invitation
+invite-submit = Continuer vers la file
+invite-malformed = Un code d’invitation compte 18 caractères, chiffres et lettres. Merci de vérifier votre saisie.
+invite-unknown = Nous ne connaissons pas ce code d’invitation. Merci de vérifier chaque caractère.
+invite-expired = Ce code d’invitation a expiré.
+invite-used = Ce code d’invitation a déjà servi à prendre une place, et cette place a expiré depuis.
 
-## The e-mail field and its answer
+## Le champ e-mail
 
-notify-label = Get an e-mail when it is your turn
-notify-explain = You need not wait at the screen: we send you one e-mail shortly before it is your turn. Its link brings you back to your place.
-notify-field = Your e-mail address
-notify-submit = Notify me
-notify-privacy = We keep your address only until this one e-mail is sent, then delete it.
-notify-thanks = We will write to you
-# $address: the e-mail address entered.
-notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
-notify-back = Back to the waiting page
-notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
-notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
-notify-no-place = You have no place in the queue yet. Please open the waiting page first.
-notify-called = It is your turn already. Open the waiting page and you will be let in.
-notify-unavailable = We cannot take an address just now. Please keep the waiting page open.
+notify-label = Recevoir un e-mail quand ce sera votre tour
+notify-explain = Inutile d’attendre devant l’écran : peu avant votre tour, nous vous envoyons un e-mail. Son lien vous ramène à votre place.
+notify-field = Votre adresse e-mail
+notify-submit = Me prévenir
+notify-privacy = Nous gardons votre adresse seulement jusqu’à l’envoi de cet unique e-mail, puis nous la supprimons.
+notify-thanks = Nous vous écrirons
+notify-thanks-text = Peu avant votre tour, nous envoyons un e-mail à { $address }. Vous pouvez fermer cette page maintenant ; votre place reste la vôtre.
+notify-back = Retour à la page d’attente
+notify-invalid = Cela ne ressemble pas à une adresse e-mail. Merci de vérifier votre saisie.
+notify-already = Une adresse e-mail est déjà notée pour cette place. Nous n’écrivons qu’une fois.
+notify-limited = Trop d’inscriptions viennent d’arriver depuis votre connexion ou pour cette adresse. Merci de réessayer dans une heure, ou de garder cette page ouverte.
+notify-no-place = Vous n’avez pas encore de place dans la file. Ouvrez d’abord la page d’attente.
+notify-called = C’est déjà votre tour. Ouvrez la page d’attente et vous pourrez entrer.
+notify-unavailable = Nous ne pouvons pas prendre d’adresse pour le moment. Merci de garder la page d’attente ouverte.
 
-## The e-mail
+## L’e-mail
 
-# $site: the room's title.
-letter-subject-soon = It is nearly your turn: { $site }
-letter-subject-now = It is your turn: { $site }
-letter-soon = You are waiting in the queue of “{ $site }”, and it is nearly your turn.
-letter-now = You are waiting in the queue of “{ $site }”, and it is your turn now.
-letter-link = Open this link to go back to your place. As soon as it is your turn, you are let in:
-# $when: a day and time.
-letter-until = The link holds your place until { $when }. After that it lapses.
-letter-code = Your place code: { $code }
-letter-footer = We deleted your e-mail address when we sent this message. It was sent automatically; nobody reads replies to it.
+letter-subject-soon = Votre tour approche : { $site }
+letter-subject-now = C’est votre tour : { $site }
+letter-soon = Vous attendez dans la file de « { $site } », et votre tour approche.
+letter-now = Vous attendez dans la file de « { $site } », et c’est maintenant votre tour.
+letter-link = Ouvrez ce lien pour retrouver votre place. Dès que ce sera votre tour, vous pourrez entrer :
+letter-until = Le lien garde votre place jusqu’au { $when }. Ensuite, il expire.
+letter-code = Votre code de place : { $code }
+letter-footer = Nous avons supprimé votre adresse e-mail en envoyant ce message. Il a été envoyé automatiquement ; personne ne lit les réponses.
 
-## The questions before the line
+## Les questions avant la file
 
-questions-title = Before you join the queue
-questions-intro = Please answer these questions. That way you learn at once whether waiting is worth it for you, not after hours. Your answers are not stored; the booking site checks for itself later.
-answer-yes = Yes
-answer-no = No
-questions-submit = Continue to the queue
-questions-incomplete = Please answer every question with yes or no.
-questions-stale = The form had expired. Please answer the questions again.
-refused-title = You cannot book an appointment here
-refused-intro = From your answers, waiting in this queue would not help you:
-change-answers = Change my answers
+questions-title = Avant de rejoindre la file
+questions-intro = Merci de répondre à ces questions. Vous saurez ainsi tout de suite, et non après des heures, si l’attente en vaut la peine pour vous. Vos réponses ne sont pas enregistrées ; le site de réservation vérifiera lui-même plus tard.
+answer-yes = Oui
+answer-no = Non
+questions-submit = Continuer vers la file
+questions-incomplete = Merci de répondre à chaque question par oui ou par non.
+questions-stale = Le formulaire avait expiré. Merci de répondre à nouveau aux questions.
+refused-title = Vous ne pouvez pas réserver de rendez-vous ici
+refused-intro = D’après vos réponses, attendre dans cette file ne vous aiderait pas :
+change-answers = Modifier mes réponses

@@ -1,220 +1,195 @@
-# wartesaal's words in English. This file is the reference: every language has the same
-# message ids, and a message may use only the variables its English one is given.
-# An operator overrides any message, or adds a language, with files in `locales_dir`
-# (docs/configuration.md, "Languages").
+# wartesaal in italiano. I messaggi e le loro variabili sono gli stessi di
+# locales/en/wartesaal.ftl.
 
-## The language itself
+language-name = Italiano
+language-menu = Lingua
 
-# Its own name, in the language menu.
-language-name = English
-# The menu's label, for screen readers.
-language-menu = Language
+## La pagina d'attesa
 
-## The waiting page
-
-waiting-title = You are in the queue
-your-number = Your place in the queue
-# $count: people ahead (0 is "you are next").
+waiting-title = Lei è in coda
+your-number = Il Suo posto in coda
 ahead = { $count ->
-    [0] You are next.
-    [one] There is { $count } person ahead of you.
-   *[other] There are { $count } people ahead of you.
+    [0] Lei è il prossimo.
+    [one] Davanti a Lei c'è ancora { $count } persona.
+   *[other] Davanti a Lei ci sono ancora { $count } persone.
 }
-# $wait: the wait in words ("about 20–30 minutes").
-estimate = Estimated wait: { $wait }.
-keep-open = Please keep this page open. You do not need to refresh it: it updates by itself.
-your-turn = When it is your turn you will be taken to the booking site automatically. You keep your place even if you reload the page.
-admitted = It is your turn. Loading the page …
-updated = Last updated at
-refreshes = You do not need to refresh: the page updates by itself.
+estimate = Attesa stimata: { $wait }.
+keep-open = Per favore tenga aperta questa pagina. Non serve ricaricarla: si aggiorna da sola.
+your-turn = Quando sarà il Suo turno, verrà portato automaticamente al sito di prenotazione. Il Suo posto resta valido anche se ricarica la pagina.
+admitted = È il Suo turno. Caricamento della pagina …
+updated = Ultimo aggiornamento alle
+refreshes = Non serve ricaricare la pagina: si aggiorna da sola.
 
-## While nobody is let in
+## Quando non entra nessuno
 
-paused-title = Admission is paused for a moment
-paused-body = You keep your place in the queue. When admission resumes you move up automatically. Please keep this page open.
-held-title = Admission has stopped for a moment
-held-body = Your place is kept and nobody moves ahead of you. It will go on shortly; this page checks by itself. Please keep it open.
-closed-title = No appointments are left at the moment
-closed-body = All available appointments have been given out. There is no point in waiting right now. If new appointments are released, this page will say so.
-sold-out-title = All appointments have been booked
-sold-out-body = No appointment is free at the moment. There is no point in waiting right now.
+paused-title = L'accesso è sospeso per il momento
+paused-body = Il Suo posto in coda resta valido. Quando l'accesso riprende, avanzerà automaticamente. Per favore tenga aperta questa pagina.
+held-title = L'accesso si è fermato per un momento
+held-body = Il Suo posto resta valido e nessuno La supera. Si riparte a breve; la pagina controlla da sola. Per favore la tenga aperta.
+closed-title = Al momento non ci sono appuntamenti liberi
+closed-body = Tutti gli appuntamenti disponibili sono stati assegnati. Adesso non ha senso aspettare. Se verranno resi disponibili nuovi appuntamenti, lo vedrà su questa pagina.
+sold-out-title = Tutti gli appuntamenti sono esauriti
+sold-out-body = Al momento non c'è nessun appuntamento libero. Adesso non ha senso aspettare.
 
-## Before the opening
+## Prima dell'apertura
 
-before-title = Booking has not opened yet
-# $when: the opening's day and time.
-opens-on = Booking opens on { $when }.
-# $from: when the pre-queue begins; $open: the opening's time of day.
-prequeue-invite = From { $from } you can join the queue here. Everyone who is here by { $open } gets a place in random order: coming early or just before { $open } makes no difference.
-prequeue-title = You are in the pre-queue
-prequeue-body = Booking opens at { $open }. Then everyone who is here by then gets a place in random order. Being early gives no advantage. Please keep this page open: at { $open } it will show you your place.
-# $count: tickets in the pre-queue so far.
+before-title = Le prenotazioni non sono ancora aperte
+opens-on = Apertura delle prenotazioni: { $when }.
+prequeue-invite = Dalle { $from } può mettersi in coda qui. Tutti quelli che sono qui entro le { $open } ricevono un posto in ordine casuale: arrivare presto o poco prima delle { $open } non fa differenza.
+prequeue-title = Lei è nella coda preliminare
+prequeue-body = Le prenotazioni aprono alle { $open }. Allora tutti quelli che sono qui ricevono un posto in ordine casuale. Arrivare prima non dà alcun vantaggio. Per favore tenga aperta questa pagina: alle { $open } Le mostrerà il Suo posto.
 prequeue-size = { $count ->
-    [one] Here already: { $count } person
-   *[other] Here already: { $count } people
+    [one] Già qui: { $count } persona
+   *[other] Già qui: { $count } persone
 }
-opens-in = Opening in { $wait }.
+opens-in = Mancano all'apertura: { $wait }.
 
-## The puzzle against automated programs
+## Il piccolo enigma contro i programmi automatici
 
-pow-title = One moment, please
-pow-working = Your browser is solving a small puzzle that keeps automated programs out. This usually takes only a few seconds; then you get your place in the queue. Please keep this page open.
-pow-needs-script = This queue needs JavaScript: while demand is high it checks every new visitor with a small puzzle in the browser. Please turn JavaScript on and reload the page.
+pow-title = Un momento, per favore
+pow-working = Il Suo browser sta risolvendo un piccolo enigma che tiene lontani i programmi automatici. Di solito bastano pochi secondi; poi riceverà il Suo posto in coda. Per favore tenga aperta questa pagina.
+pow-needs-script = Questa coda richiede JavaScript: finché l'affluenza è alta, controlla ogni nuovo visitatore con un piccolo enigma nel browser. Per favore attivi JavaScript e ricarichi la pagina.
 
-## The busy and the limited page
+## Sovraccarico e limite
 
-busy-title = The booking site is busy right now
-busy-body = Your place is kept. We will try again automatically in a few seconds. Please do not close this page.
-limited-title = Too many new queue tickets
-# $seconds: when the page tries again.
-limited-body = A great many new queue tickets were taken from your internet connection in the last minute. Please bear with us: the page tries again by itself in { $seconds ->
-    [one] { $seconds } second
-   *[other] { $seconds } seconds
-}. Anyone who already has a ticket keeps their place.
+busy-title = Il sito di prenotazione è sovraccarico in questo momento
+busy-body = Il Suo posto resta valido. Riproveremo automaticamente tra pochi secondi. Per favore non chiuda questa pagina.
+limited-title = Troppi nuovi numeri di coda
+limited-body = Nell'ultimo minuto dalla Sua connessione internet sono stati presi moltissimi nuovi numeri di coda. Abbia un attimo di pazienza: la pagina riproverà da sola tra { $seconds ->
+    [one] { $seconds } secondo
+   *[other] { $seconds } secondi
+}. Chi ha già un numero mantiene il proprio posto.
 
-## What is left to book
+## Quanto resta
 
-sold-out-kept = You keep your place all the same: if appointments are given back or new ones are released, the queue goes on in its order, and this page will show you.
-# $count: appointments left, exact.
+sold-out-kept = Il Suo posto resta comunque valido: se vengono restituiti appuntamenti o ne vengono resi disponibili di nuovi, la coda prosegue nel suo ordine e questa pagina Glielo mostrerà.
 supply-left = { $count ->
-    [one] There is { $count } appointment still free.
-   *[other] There are { $count } appointments still free.
+    [one] C'è ancora { $count } appuntamento libero.
+   *[other] Ci sono ancora { $count } appuntamenti liberi.
 }
-# $count: appointments left, rounded (100 and more).
 supply-about = { $count ->
-    [one] There is about { $count } appointment still free.
-   *[other] There are about { $count } appointments still free.
+    [one] C'è ancora circa { $count } appuntamento libero.
+   *[other] Ci sono ancora circa { $count } appuntamenti liberi.
 }
-chance-likely = It is likely that appointments will still be free when it is your turn.
-chance-uncertain = It cannot yet be said for sure whether appointments will still be free when it is your turn.
-chance-unlikely = It is unlikely that appointments will still be free when it is your turn.
-chance-unknown = The queue does not know yet how many of those waiting will book. An estimate of your chances follows in a few minutes.
-unlikely-advice = You can keep waiting all the same: if an appointment is given back, you move up. You keep your place.
-# $when: the day and time new appointments are expected.
-next-release = New appointments are expected to be released on { $when }.
-release-in = Release in { $wait }.
-release-due = New appointments are expected any moment.
+chance-likely = È probabile che quando sarà il Suo turno ci siano ancora appuntamenti liberi.
+chance-uncertain = Non si può ancora dire con certezza se quando sarà il Suo turno ci saranno ancora appuntamenti liberi.
+chance-unlikely = È improbabile che quando sarà il Suo turno ci siano ancora appuntamenti liberi.
+chance-unknown = La coda non sa ancora quanti di quelli in attesa prenoteranno. Una stima delle Sue possibilità arriverà tra pochi minuti.
+unlikely-advice = Può comunque continuare ad aspettare: se un appuntamento viene restituito, Lei avanza. Il Suo posto resta valido.
+next-release = Nuovi appuntamenti sono previsti: { $when }.
+release-in = Mancano ai nuovi appuntamenti: { $wait }.
+release-due = Nuovi appuntamenti sono attesi da un momento all'altro.
 
-## Waits in words
+## L'attesa a parole
 
-wait-under-minute = less than a minute
-# $duration: "25 minutes", "1 hour 10 minutes".
-wait-about = about { $duration }
-wait-up-to = up to { $duration }
-# $low and $high: minutes, both under an hour.
+wait-under-minute = meno di un minuto
+wait-about = circa { $duration }
+wait-up-to = al massimo { $duration }
 wait-minutes-range = { $high ->
-    [one] about { $low }–{ $high } minute
-   *[other] about { $low }–{ $high } minutes
+    [one] circa { $low }–{ $high } minuto
+   *[other] circa { $low }–{ $high } minuti
 }
-wait-between = between { $low } and { $high }
+wait-between = tra { $low } e { $high }
 duration-minutes = { $minutes ->
-    [one] { $minutes } minute
-   *[other] { $minutes } minutes
+    [one] { $minutes } minuto
+   *[other] { $minutes } minuti
 }
 duration-hours = { $hours ->
-    [one] { $hours } hour
-   *[other] { $hours } hours
+    [one] { $hours } ora
+   *[other] { $hours } ore
 }
-# $hours and $minutes: the two above.
-duration-hours-minutes = { $hours } { $minutes }
+duration-hours-minutes = { $hours } e { $minutes }
 
-## Days and times
+## Giorni e orari
 
-# $time: hours and minutes, "08:00".
 time-of-day = { $time }
-# $day: 1 is Monday, 7 Sunday.
 weekday = { $day ->
-    [1] Monday
-    [2] Tuesday
-    [3] Wednesday
-    [4] Thursday
-    [5] Friday
-    [6] Saturday
-   *[7] Sunday
+    [1] lunedì
+    [2] martedì
+    [3] mercoledì
+    [4] giovedì
+    [5] venerdì
+    [6] sabato
+   *[7] domenica
 }
-# $month: 1 to 12, as it stands in a date.
 month = { $month ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
+    [1] gennaio
+    [2] febbraio
+    [3] marzo
+    [4] aprile
+    [5] maggio
+    [6] giugno
+    [7] luglio
+    [8] agosto
+    [9] settembre
+    [10] ottobre
+    [11] novembre
+   *[12] dicembre
 }
-# "Saturday 27 March 2021 at 08:00": $weekday and $month from above, $time from time-of-day.
-day-and-time = { $weekday } { $day } { $month } { $year } at { $time }
+day-and-time = { $weekday } { $day } { $month } { $year } alle { $time }
 
-## The place code and the form that takes it back
+## Il codice del posto
 
-code-label = Your place code
-code-explain = Write it down: with this code you get your place back in another browser or on another device.
-restore-title = Get your place back
-restore-intro = Enter the place code the waiting page showed you. You get the same place in the queue back, not a better one. Case, spaces and dashes do not matter.
-restore-field = Place code
-restore-submit = Get my place back
-restore-malformed = A place code has 16 characters, digits and letters. Please check what you entered.
-restore-unknown = We do not know this place code. Please check every character.
-restore-lapsed = This place was called and has lapsed since. You can join the queue again.
-restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+code-label = Il Suo codice del posto
+code-explain = Lo annoti: con questo codice riprende il Suo posto anche in un altro browser o su un altro dispositivo.
+restore-title = Riprenda il Suo posto
+restore-intro = Inserisca il codice del posto che Le ha mostrato la pagina d'attesa. Riceve di nuovo lo stesso posto in coda, non uno migliore. Maiuscole, minuscole, spazi e trattini non contano.
+restore-field = Codice del posto
+restore-submit = Riprendi il mio posto
+restore-malformed = Un codice del posto ha 16 caratteri, cifre e lettere. Per favore controlli quanto inserito.
+restore-unknown = Non conosciamo questo codice del posto. Per favore controlli ogni carattere.
+restore-lapsed = Questo posto è stato chiamato e nel frattempo è scaduto. Può rimettersi in coda.
+restore-limited = Dalla Sua connessione sono appena arrivati troppi tentativi. Per favore attenda un minuto.
+restore-link = Il link della Sua e-mail non tiene più un posto. Se ha il codice del posto, lo inserisca qui; altrimenti può rimettersi in coda.
 
-## The invitation form
+## L'invito
 
-invite-title = Enter your invitation code
-invite-intro = This queue is for invited people. Enter the code from your invitation letter. If you entered it before, you get the same place back. Case, spaces and dashes do not matter.
-invite-field = Invitation code
-invite-submit = Continue to the queue
-invite-malformed = An invitation code has 18 characters, digits and letters. Please check what you entered.
-invite-unknown = We do not know this invitation code. Please check every character.
-invite-expired = This invitation code has expired.
-invite-used = This invitation code drew a place already, and that place has lapsed since.
+invite-title = Inserisca il Suo codice d'invito
+invite-intro = Questa coda è riservata alle persone invitate. Inserisca il codice della Sua lettera d'invito. Se lo ha già inserito, riceve di nuovo lo stesso posto. Maiuscole, minuscole, spazi e trattini non contano.
+invite-field = Codice d'invito
+invite-submit = Prosegui verso la coda
+invite-malformed = Un codice d'invito ha 18 caratteri, cifre e lettere. Per favore controlli quanto inserito.
+invite-unknown = Non conosciamo questo codice d'invito. Per favore controlli ogni carattere.
+invite-expired = Questo codice d'invito è scaduto.
+invite-used = Con questo codice d'invito è già stato preso un posto, e quel posto nel frattempo è scaduto.
 
-## The e-mail field and its answer
+## Il campo e-mail
 
-notify-label = Get an e-mail when it is your turn
-notify-explain = You need not wait at the screen: we send you one e-mail shortly before it is your turn. Its link brings you back to your place.
-notify-field = Your e-mail address
-notify-submit = Notify me
-notify-privacy = We keep your address only until this one e-mail is sent, then delete it.
-notify-thanks = We will write to you
-# $address: the e-mail address entered.
-notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
-notify-back = Back to the waiting page
-notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
-notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
-notify-no-place = You have no place in the queue yet. Please open the waiting page first.
-notify-called = It is your turn already. Open the waiting page and you will be let in.
-notify-unavailable = We cannot take an address just now. Please keep the waiting page open.
+notify-label = Ricevere un'e-mail quando è il Suo turno
+notify-explain = Non deve aspettare davanti allo schermo: poco prima del Suo turno Le inviamo un'e-mail. Il link contenuto La riporta al Suo posto.
+notify-field = Il Suo indirizzo e-mail
+notify-submit = Avvisatemi
+notify-privacy = Conserviamo il Suo indirizzo solo fino all'invio di questa unica e-mail, poi lo cancelliamo.
+notify-thanks = Le scriveremo
+notify-thanks-text = Poco prima del Suo turno invieremo un'e-mail a { $address }. Ora può chiudere questa pagina; il posto resta Suo.
+notify-back = Torna alla pagina d'attesa
+notify-invalid = Questo non sembra un indirizzo e-mail. Per favore controlli quanto inserito.
+notify-already = Per questo posto è già registrato un indirizzo e-mail. Scriviamo una volta sola.
+notify-limited = Sono appena arrivate troppe iscrizioni dalla Sua connessione o per questo indirizzo. Riprovi tra un'ora, oppure tenga aperta questa pagina.
+notify-no-place = Non ha ancora un posto in coda. Apra prima la pagina d'attesa.
+notify-called = È già il Suo turno. Apra la pagina d'attesa e potrà entrare.
+notify-unavailable = In questo momento non possiamo accettare indirizzi. Per favore tenga aperta la pagina d'attesa.
 
-## The e-mail
+## L'e-mail
 
-# $site: the room's title.
-letter-subject-soon = It is nearly your turn: { $site }
-letter-subject-now = It is your turn: { $site }
-letter-soon = You are waiting in the queue of “{ $site }”, and it is nearly your turn.
-letter-now = You are waiting in the queue of “{ $site }”, and it is your turn now.
-letter-link = Open this link to go back to your place. As soon as it is your turn, you are let in:
-# $when: a day and time.
-letter-until = The link holds your place until { $when }. After that it lapses.
-letter-code = Your place code: { $code }
-letter-footer = We deleted your e-mail address when we sent this message. It was sent automatically; nobody reads replies to it.
+letter-subject-soon = Tra poco è il Suo turno: { $site }
+letter-subject-now = È il Suo turno: { $site }
+letter-soon = Lei è in coda per «{ $site }» e tra poco è il Suo turno.
+letter-now = Lei è in coda per «{ $site }» e adesso è il Suo turno.
+letter-link = Apra questo link per tornare al Suo posto. Appena sarà il Suo turno, potrà entrare:
+letter-until = Il link tiene il Suo posto fino a: { $when }. Dopo scade.
+letter-code = Il Suo codice del posto: { $code }
+letter-footer = Abbiamo cancellato il Suo indirizzo e-mail con l'invio di questo messaggio. È stato inviato automaticamente; nessuno legge le risposte.
 
-## The questions before the line
+## Le domande prima della coda
 
-questions-title = Before you join the queue
-questions-intro = Please answer these questions. That way you learn at once whether waiting is worth it for you, not after hours. Your answers are not stored; the booking site checks for itself later.
-answer-yes = Yes
+questions-title = Prima di mettersi in coda
+questions-intro = Per favore risponda a queste domande. Così saprà subito, e non dopo ore, se per Lei vale la pena aspettare. Le Sue risposte non vengono salvate; il sito di prenotazione controlla da sé più tardi.
+answer-yes = Sì
 answer-no = No
-questions-submit = Continue to the queue
-questions-incomplete = Please answer every question with yes or no.
-questions-stale = The form had expired. Please answer the questions again.
-refused-title = You cannot book an appointment here
-refused-intro = From your answers, waiting in this queue would not help you:
-change-answers = Change my answers
+questions-submit = Prosegui verso la coda
+questions-incomplete = Per favore risponda a ogni domanda con sì o no.
+questions-stale = Il modulo era scaduto. Per favore risponda di nuovo alle domande.
+refused-title = Qui non può prenotare un appuntamento
+refused-intro = In base alle Sue risposte, aspettare in questa coda non Le servirebbe:
+change-answers = Modifica le risposte

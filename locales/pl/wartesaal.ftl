@@ -1,220 +1,210 @@
-# wartesaal's words in English. This file is the reference: every language has the same
-# message ids, and a message may use only the variables its English one is given.
-# An operator overrides any message, or adds a language, with files in `locales_dir`
-# (docs/configuration.md, "Languages").
+# wartesaal po polsku. Komunikaty i ich zmienne są takie same jak w locales/en/wartesaal.ftl.
 
-## The language itself
+language-name = Polski
+language-menu = Język
 
-# Its own name, in the language menu.
-language-name = English
-# The menu's label, for screen readers.
-language-menu = Language
+## Strona oczekiwania
 
-## The waiting page
-
-waiting-title = You are in the queue
-your-number = Your place in the queue
-# $count: people ahead (0 is "you are next").
+waiting-title = Jesteś w kolejce
+your-number = Twoje miejsce w kolejce
 ahead = { $count ->
-    [0] You are next.
-    [one] There is { $count } person ahead of you.
-   *[other] There are { $count } people ahead of you.
+    [0] Jesteś następny w kolejce.
+    [one] Przed Tobą jest jeszcze { $count } osoba.
+    [few] Przed Tobą są jeszcze { $count } osoby.
+    [many] Przed Tobą jest jeszcze { $count } osób.
+   *[other] Przed Tobą jest jeszcze { $count } osoby.
 }
-# $wait: the wait in words ("about 20–30 minutes").
-estimate = Estimated wait: { $wait }.
-keep-open = Please keep this page open. You do not need to refresh it: it updates by itself.
-your-turn = When it is your turn you will be taken to the booking site automatically. You keep your place even if you reload the page.
-admitted = It is your turn. Loading the page …
-updated = Last updated at
-refreshes = You do not need to refresh: the page updates by itself.
+estimate = Szacowany czas oczekiwania: { $wait }.
+keep-open = Nie zamykaj tej strony. Nie musisz jej odświeżać: aktualizuje się sama.
+your-turn = Gdy nadejdzie Twoja kolej, automatycznie przejdziesz na stronę rezerwacji. Zachowasz swoje miejsce, nawet jeśli odświeżysz stronę.
+admitted = Twoja kolej. Strona się wczytuje …
+updated = Ostatnia aktualizacja:
+refreshes = Nie musisz odświeżać strony: aktualizuje się sama.
 
-## While nobody is let in
+## Gdy nikt nie wchodzi
 
-paused-title = Admission is paused for a moment
-paused-body = You keep your place in the queue. When admission resumes you move up automatically. Please keep this page open.
-held-title = Admission has stopped for a moment
-held-body = Your place is kept and nobody moves ahead of you. It will go on shortly; this page checks by itself. Please keep it open.
-closed-title = No appointments are left at the moment
-closed-body = All available appointments have been given out. There is no point in waiting right now. If new appointments are released, this page will say so.
-sold-out-title = All appointments have been booked
-sold-out-body = No appointment is free at the moment. There is no point in waiting right now.
+paused-title = Wejście jest chwilowo wstrzymane
+paused-body = Zachowujesz swoje miejsce w kolejce. Gdy wejście zostanie wznowione, przesuniesz się automatycznie. Nie zamykaj tej strony.
+held-title = Wejście na chwilę stanęło
+held-body = Twoje miejsce jest zachowane i nikt Cię nie wyprzedzi. Zaraz wszystko ruszy; ta strona sama to sprawdza. Nie zamykaj jej.
+closed-title = Obecnie nie ma wolnych terminów
+closed-body = Wszystkie dostępne terminy zostały rozdane. Czekanie nie ma teraz sensu. Jeśli pojawią się nowe terminy, zobaczysz to na tej stronie.
+sold-out-title = Wszystkie terminy są zajęte
+sold-out-body = Obecnie nie ma żadnego wolnego terminu. Czekanie nie ma teraz sensu.
 
-## Before the opening
+## Przed otwarciem
 
-before-title = Booking has not opened yet
-# $when: the opening's day and time.
-opens-on = Booking opens on { $when }.
-# $from: when the pre-queue begins; $open: the opening's time of day.
-prequeue-invite = From { $from } you can join the queue here. Everyone who is here by { $open } gets a place in random order: coming early or just before { $open } makes no difference.
-prequeue-title = You are in the pre-queue
-prequeue-body = Booking opens at { $open }. Then everyone who is here by then gets a place in random order. Being early gives no advantage. Please keep this page open: at { $open } it will show you your place.
-# $count: tickets in the pre-queue so far.
+before-title = Rezerwacja jeszcze się nie rozpoczęła
+opens-on = Początek rezerwacji: { $when }.
+prequeue-invite = Od { $from } możesz ustawić się tu w kolejce. Każdy, kto będzie tu do { $open }, dostanie miejsce w losowej kolejności: nie ma znaczenia, czy przyjdziesz wcześnie, czy tuż przed { $open }.
+prequeue-title = Jesteś w kolejce wstępnej
+prequeue-body = Rezerwacja rusza o { $open }. Wtedy każdy, kto już tu jest, dostanie miejsce w losowej kolejności. Wcześniejsze przyjście nie daje przewagi. Nie zamykaj tej strony: o { $open } pokaże Ci Twoje miejsce.
 prequeue-size = { $count ->
-    [one] Here already: { $count } person
-   *[other] Here already: { $count } people
+    [one] Już tutaj: { $count } osoba
+    [few] Już tutaj: { $count } osoby
+    [many] Już tutaj: { $count } osób
+   *[other] Już tutaj: { $count } osoby
 }
-opens-in = Opening in { $wait }.
+opens-in = Do otwarcia: { $wait }.
 
-## The puzzle against automated programs
+## Zagadka przeciw automatycznym programom
 
-pow-title = One moment, please
-pow-working = Your browser is solving a small puzzle that keeps automated programs out. This usually takes only a few seconds; then you get your place in the queue. Please keep this page open.
-pow-needs-script = This queue needs JavaScript: while demand is high it checks every new visitor with a small puzzle in the browser. Please turn JavaScript on and reload the page.
+pow-title = Chwileczkę
+pow-working = Twoja przeglądarka rozwiązuje małą zagadkę, która zatrzymuje automatyczne programy. Zwykle trwa to tylko kilka sekund; potem dostaniesz miejsce w kolejce. Nie zamykaj tej strony.
+pow-needs-script = Ta kolejka wymaga JavaScriptu: przy dużym ruchu sprawdza każdego nowego gościa małą zagadką w przeglądarce. Włącz JavaScript i odśwież stronę.
 
-## The busy and the limited page
+## Przeciążenie i limit
 
-busy-title = The booking site is busy right now
-busy-body = Your place is kept. We will try again automatically in a few seconds. Please do not close this page.
-limited-title = Too many new queue tickets
-# $seconds: when the page tries again.
-limited-body = A great many new queue tickets were taken from your internet connection in the last minute. Please bear with us: the page tries again by itself in { $seconds ->
-    [one] { $seconds } second
-   *[other] { $seconds } seconds
-}. Anyone who already has a ticket keeps their place.
+busy-title = Strona rezerwacji jest teraz przeciążona
+busy-body = Twoje miejsce jest zachowane. Za kilka sekund spróbujemy ponownie automatycznie. Nie zamykaj tej strony.
+limited-title = Za dużo nowych numerków
+limited-body = W ciągu ostatniej minuty z Twojego łącza pobrano bardzo dużo nowych numerków. Prosimy o chwilę cierpliwości: strona sama spróbuje ponownie za { $seconds ->
+    [one] { $seconds } sekundę
+    [few] { $seconds } sekundy
+    [many] { $seconds } sekund
+   *[other] { $seconds } sekundy
+}. Kto ma już numerek, zachowuje swoje miejsce.
 
-## What is left to book
+## Co jeszcze zostało
 
-sold-out-kept = You keep your place all the same: if appointments are given back or new ones are released, the queue goes on in its order, and this page will show you.
-# $count: appointments left, exact.
+sold-out-kept = Mimo to zachowujesz swoje miejsce: jeśli ktoś zwolni termin albo pojawią się nowe, kolejka ruszy w dotychczasowej kolejności, a ta strona Ci to pokaże.
 supply-left = { $count ->
-    [one] There is { $count } appointment still free.
-   *[other] There are { $count } appointments still free.
+    [one] Wolny jest jeszcze { $count } termin.
+    [few] Wolne są jeszcze { $count } terminy.
+    [many] Wolnych jest jeszcze { $count } terminów.
+   *[other] Wolnych jest jeszcze { $count } terminu.
 }
-# $count: appointments left, rounded (100 and more).
 supply-about = { $count ->
-    [one] There is about { $count } appointment still free.
-   *[other] There are about { $count } appointments still free.
+    [one] Wolny jest jeszcze około { $count } termin.
+    [few] Wolne są jeszcze około { $count } terminy.
+    [many] Wolnych jest jeszcze około { $count } terminów.
+   *[other] Wolnych jest jeszcze około { $count } terminu.
 }
-chance-likely = It is likely that appointments will still be free when it is your turn.
-chance-uncertain = It cannot yet be said for sure whether appointments will still be free when it is your turn.
-chance-unlikely = It is unlikely that appointments will still be free when it is your turn.
-chance-unknown = The queue does not know yet how many of those waiting will book. An estimate of your chances follows in a few minutes.
-unlikely-advice = You can keep waiting all the same: if an appointment is given back, you move up. You keep your place.
-# $when: the day and time new appointments are expected.
-next-release = New appointments are expected to be released on { $when }.
-release-in = Release in { $wait }.
-release-due = New appointments are expected any moment.
+chance-likely = Prawdopodobnie, gdy nadejdzie Twoja kolej, będą jeszcze wolne terminy.
+chance-uncertain = Nie da się jeszcze powiedzieć na pewno, czy gdy nadejdzie Twoja kolej, będą jeszcze wolne terminy.
+chance-unlikely = Mało prawdopodobne, że gdy nadejdzie Twoja kolej, będą jeszcze wolne terminy.
+chance-unknown = Kolejka nie wie jeszcze, ilu czekających dokona rezerwacji. Ocena Twoich szans pojawi się za kilka minut.
+unlikely-advice = Mimo to możesz dalej czekać: jeśli ktoś zwolni termin, przesuniesz się do przodu. Zachowujesz swoje miejsce.
+next-release = Nowe terminy są spodziewane: { $when }.
+release-in = Do nowych terminów: { $wait }.
+release-due = Nowe terminy są spodziewane lada chwila.
 
-## Waits in words
+## Czas oczekiwania słowami
 
-wait-under-minute = less than a minute
-# $duration: "25 minutes", "1 hour 10 minutes".
-wait-about = about { $duration }
-wait-up-to = up to { $duration }
-# $low and $high: minutes, both under an hour.
+wait-under-minute = mniej niż minuta
+wait-about = około { $duration }
+wait-up-to = najwyżej { $duration }
 wait-minutes-range = { $high ->
-    [one] about { $low }–{ $high } minute
-   *[other] about { $low }–{ $high } minutes
+    [one] około { $low }–{ $high } minuta
+    [few] około { $low }–{ $high } minuty
+    [many] około { $low }–{ $high } minut
+   *[other] około { $low }–{ $high } minuty
 }
-wait-between = between { $low } and { $high }
+wait-between = { $low } – { $high }
 duration-minutes = { $minutes ->
-    [one] { $minutes } minute
-   *[other] { $minutes } minutes
+    [one] { $minutes } minuta
+    [few] { $minutes } minuty
+    [many] { $minutes } minut
+   *[other] { $minutes } minuty
 }
 duration-hours = { $hours ->
-    [one] { $hours } hour
-   *[other] { $hours } hours
+    [one] { $hours } godzina
+    [few] { $hours } godziny
+    [many] { $hours } godzin
+   *[other] { $hours } godziny
 }
-# $hours and $minutes: the two above.
 duration-hours-minutes = { $hours } { $minutes }
 
-## Days and times
+## Dni i godziny
 
-# $time: hours and minutes, "08:00".
 time-of-day = { $time }
-# $day: 1 is Monday, 7 Sunday.
 weekday = { $day ->
-    [1] Monday
-    [2] Tuesday
-    [3] Wednesday
-    [4] Thursday
-    [5] Friday
-    [6] Saturday
-   *[7] Sunday
+    [1] poniedziałek
+    [2] wtorek
+    [3] środa
+    [4] czwartek
+    [5] piątek
+    [6] sobota
+   *[7] niedziela
 }
-# $month: 1 to 12, as it stands in a date.
 month = { $month ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
+    [1] stycznia
+    [2] lutego
+    [3] marca
+    [4] kwietnia
+    [5] maja
+    [6] czerwca
+    [7] lipca
+    [8] sierpnia
+    [9] września
+    [10] października
+    [11] listopada
+   *[12] grudnia
 }
-# "Saturday 27 March 2021 at 08:00": $weekday and $month from above, $time from time-of-day.
-day-and-time = { $weekday } { $day } { $month } { $year } at { $time }
+day-and-time = { $weekday }, { $day } { $month } { $year }, godz. { $time }
 
-## The place code and the form that takes it back
+## Kod miejsca
 
-code-label = Your place code
-code-explain = Write it down: with this code you get your place back in another browser or on another device.
-restore-title = Get your place back
-restore-intro = Enter the place code the waiting page showed you. You get the same place in the queue back, not a better one. Case, spaces and dashes do not matter.
-restore-field = Place code
-restore-submit = Get my place back
-restore-malformed = A place code has 16 characters, digits and letters. Please check what you entered.
-restore-unknown = We do not know this place code. Please check every character.
-restore-lapsed = This place was called and has lapsed since. You can join the queue again.
-restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+code-label = Twój kod miejsca
+code-explain = Zapisz go: dzięki temu kodowi odzyskasz swoje miejsce także w innej przeglądarce lub na innym urządzeniu.
+restore-title = Odzyskaj swoje miejsce
+restore-intro = Wpisz kod miejsca, który pokazała Ci strona oczekiwania. Odzyskasz to samo miejsce w kolejce, nie lepsze. Wielkość liter, spacje i myślniki nie mają znaczenia.
+restore-field = Kod miejsca
+restore-submit = Odzyskaj moje miejsce
+restore-malformed = Kod miejsca ma 16 znaków: cyfry i litery. Sprawdź, co wpisano.
+restore-unknown = Nie znamy tego kodu miejsca. Sprawdź każdy znak.
+restore-lapsed = Kolej tego miejsca już minęła i miejsce wygasło. Możesz ponownie ustawić się w kolejce.
+restore-limited = Z Twojego łącza przyszło przed chwilą za dużo prób. Odczekaj minutę.
+restore-link = Link z Twojego e-maila nie trzyma już miejsca. Jeśli masz kod miejsca, wpisz go tutaj; w przeciwnym razie możesz ponownie ustawić się w kolejce.
 
-## The invitation form
+## Zaproszenie
 
-invite-title = Enter your invitation code
-invite-intro = This queue is for invited people. Enter the code from your invitation letter. If you entered it before, you get the same place back. Case, spaces and dashes do not matter.
-invite-field = Invitation code
-invite-submit = Continue to the queue
-invite-malformed = An invitation code has 18 characters, digits and letters. Please check what you entered.
-invite-unknown = We do not know this invitation code. Please check every character.
-invite-expired = This invitation code has expired.
-invite-used = This invitation code drew a place already, and that place has lapsed since.
+invite-title = Wpisz kod zaproszenia
+invite-intro = Ta kolejka jest dla osób zaproszonych. Wpisz kod z listu z zaproszeniem. Jeśli już go wpisywano, dostaniesz to samo miejsce. Wielkość liter, spacje i myślniki nie mają znaczenia.
+invite-field = Kod zaproszenia
+invite-submit = Przejdź do kolejki
+invite-malformed = Kod zaproszenia ma 18 znaków: cyfry i litery. Sprawdź, co wpisano.
+invite-unknown = Nie znamy tego kodu zaproszenia. Sprawdź każdy znak.
+invite-expired = Ten kod zaproszenia wygasł.
+invite-used = Ten kod zaproszenia dał już miejsce, a to miejsce wygasło.
 
-## The e-mail field and its answer
+## Pole e-mail
 
-notify-label = Get an e-mail when it is your turn
-notify-explain = You need not wait at the screen: we send you one e-mail shortly before it is your turn. Its link brings you back to your place.
-notify-field = Your e-mail address
-notify-submit = Notify me
-notify-privacy = We keep your address only until this one e-mail is sent, then delete it.
-notify-thanks = We will write to you
-# $address: the e-mail address entered.
-notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
-notify-back = Back to the waiting page
-notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
-notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
-notify-no-place = You have no place in the queue yet. Please open the waiting page first.
-notify-called = It is your turn already. Open the waiting page and you will be let in.
-notify-unavailable = We cannot take an address just now. Please keep the waiting page open.
+notify-label = Dostań e-mail, gdy nadejdzie Twoja kolej
+notify-explain = Nie musisz czekać przed ekranem: tuż przed Twoją kolejką wyślemy Ci jeden e-mail. Link w nim zaprowadzi Cię z powrotem na Twoje miejsce.
+notify-field = Twój adres e-mail
+notify-submit = Powiadom mnie
+notify-privacy = Przechowujemy Twój adres tylko do wysłania tego jednego e-maila, a potem go usuwamy.
+notify-thanks = Napiszemy do Ciebie
+notify-thanks-text = Tuż przed Twoją kolejką wyślemy e-mail na adres { $address }. Możesz teraz zamknąć tę stronę; Twoje miejsce pozostaje Twoje.
+notify-back = Wróć do strony oczekiwania
+notify-invalid = To nie wygląda na adres e-mail. Sprawdź, co wpisano.
+notify-already = Dla tego miejsca zapisano już adres e-mail. Piszemy tylko raz.
+notify-limited = Przed chwilą przyszło za dużo zgłoszeń z Twojego łącza lub dla tego adresu. Spróbuj ponownie za godzinę albo nie zamykaj tej strony.
+notify-no-place = Nie masz jeszcze miejsca w kolejce. Najpierw otwórz stronę oczekiwania.
+notify-called = Twoja kolej już nadeszła. Otwórz stronę oczekiwania, a zostaniesz wpuszczony.
+notify-unavailable = Nie możemy teraz przyjąć adresu. Nie zamykaj strony oczekiwania.
 
-## The e-mail
+## E-mail
 
-# $site: the room's title.
-letter-subject-soon = It is nearly your turn: { $site }
-letter-subject-now = It is your turn: { $site }
-letter-soon = You are waiting in the queue of “{ $site }”, and it is nearly your turn.
-letter-now = You are waiting in the queue of “{ $site }”, and it is your turn now.
-letter-link = Open this link to go back to your place. As soon as it is your turn, you are let in:
-# $when: a day and time.
-letter-until = The link holds your place until { $when }. After that it lapses.
-letter-code = Your place code: { $code }
-letter-footer = We deleted your e-mail address when we sent this message. It was sent automatically; nobody reads replies to it.
+letter-subject-soon = Twoja kolej już niedługo: { $site }
+letter-subject-now = Twoja kolej: { $site }
+letter-soon = Czekasz w kolejce „{ $site }” i Twoja kolej już niedługo.
+letter-now = Czekasz w kolejce „{ $site }” i właśnie nadeszła Twoja kolej.
+letter-link = Otwórz ten link, aby wrócić na swoje miejsce. Gdy tylko nadejdzie Twoja kolej, zostaniesz wpuszczony:
+letter-until = Link trzyma Twoje miejsce do: { $when }. Potem wygasa.
+letter-code = Twój kod miejsca: { $code }
+letter-footer = Usunęliśmy Twój adres e-mail, wysyłając tę wiadomość. Została wysłana automatycznie; nikt nie czyta odpowiedzi na nią.
 
-## The questions before the line
+## Pytania przed kolejką
 
-questions-title = Before you join the queue
-questions-intro = Please answer these questions. That way you learn at once whether waiting is worth it for you, not after hours. Your answers are not stored; the booking site checks for itself later.
-answer-yes = Yes
-answer-no = No
-questions-submit = Continue to the queue
-questions-incomplete = Please answer every question with yes or no.
-questions-stale = The form had expired. Please answer the questions again.
-refused-title = You cannot book an appointment here
-refused-intro = From your answers, waiting in this queue would not help you:
-change-answers = Change my answers
+questions-title = Zanim ustawisz się w kolejce
+questions-intro = Odpowiedz na te pytania. Dzięki temu od razu, a nie po kilku godzinach, dowiesz się, czy warto czekać. Twoje odpowiedzi nie są zapisywane; strona rezerwacji sprawdzi wszystko później sama.
+answer-yes = Tak
+answer-no = Nie
+questions-submit = Przejdź do kolejki
+questions-incomplete = Odpowiedz na każde pytanie „tak” lub „nie”.
+questions-stale = Formularz wygasł. Odpowiedz na pytania jeszcze raz.
+refused-title = Tutaj nie zarezerwujesz terminu
+refused-intro = Z Twoich odpowiedzi wynika, że czekanie w tej kolejce Ci nie pomoże:
+change-answers = Zmień odpowiedzi

@@ -1,220 +1,203 @@
-# wartesaal's words in English. This file is the reference: every language has the same
-# message ids, and a message may use only the variables its English one is given.
-# An operator overrides any message, or adds a language, with files in `locales_dir`
-# (docs/configuration.md, "Languages").
+# wartesaal în limba română. Mesajele și variabilele lor sunt aceleași ca în
+# locales/en/wartesaal.ftl.
 
-## The language itself
+language-name = Română
+language-menu = Limba
 
-# Its own name, in the language menu.
-language-name = English
-# The menu's label, for screen readers.
-language-menu = Language
+## Pagina de așteptare
 
-## The waiting page
-
-waiting-title = You are in the queue
-your-number = Your place in the queue
-# $count: people ahead (0 is "you are next").
+waiting-title = Sunteți la coadă
+your-number = Locul dumneavoastră la coadă
 ahead = { $count ->
-    [0] You are next.
-    [one] There is { $count } person ahead of you.
-   *[other] There are { $count } people ahead of you.
+    [0] Sunteți următorul.
+    [one] Înaintea dumneavoastră mai este { $count } persoană.
+    [few] Înaintea dumneavoastră mai sunt { $count } persoane.
+   *[other] Înaintea dumneavoastră mai sunt { $count } de persoane.
 }
-# $wait: the wait in words ("about 20–30 minutes").
-estimate = Estimated wait: { $wait }.
-keep-open = Please keep this page open. You do not need to refresh it: it updates by itself.
-your-turn = When it is your turn you will be taken to the booking site automatically. You keep your place even if you reload the page.
-admitted = It is your turn. Loading the page …
-updated = Last updated at
-refreshes = You do not need to refresh: the page updates by itself.
+estimate = Timp de așteptare estimat: { $wait }.
+keep-open = Vă rugăm să lăsați această pagină deschisă. Nu trebuie să o reîncărcați: se actualizează singură.
+your-turn = Când vine rândul dumneavoastră, veți fi dus automat pe site-ul de programări. Locul vă rămâne, chiar dacă reîncărcați pagina.
+admitted = Este rândul dumneavoastră. Pagina se încarcă …
+updated = Ultima actualizare la
+refreshes = Nu trebuie să reîncărcați pagina: se actualizează singură.
 
-## While nobody is let in
+## Cât timp nu intră nimeni
 
-paused-title = Admission is paused for a moment
-paused-body = You keep your place in the queue. When admission resumes you move up automatically. Please keep this page open.
-held-title = Admission has stopped for a moment
-held-body = Your place is kept and nobody moves ahead of you. It will go on shortly; this page checks by itself. Please keep it open.
-closed-title = No appointments are left at the moment
-closed-body = All available appointments have been given out. There is no point in waiting right now. If new appointments are released, this page will say so.
-sold-out-title = All appointments have been booked
-sold-out-body = No appointment is free at the moment. There is no point in waiting right now.
+paused-title = Intrarea este oprită pentru moment
+paused-body = Vă păstrați locul la coadă. Când intrarea se reia, înaintați automat. Vă rugăm să lăsați această pagină deschisă.
+held-title = Intrarea s-a oprit pentru o clipă
+held-body = Locul vă rămâne și nimeni nu trece înaintea dumneavoastră. Se continuă în curând; pagina verifică singură. Vă rugăm să o lăsați deschisă.
+closed-title = Momentan nu mai sunt programări libere
+closed-body = Toate programările disponibile au fost date. Nu are rost să așteptați acum. Dacă apar programări noi, veți afla pe această pagină.
+sold-out-title = Toate programările sunt ocupate
+sold-out-body = Momentan nu mai este nicio programare liberă. Nu are rost să așteptați acum.
 
-## Before the opening
+## Înainte de deschidere
 
-before-title = Booking has not opened yet
-# $when: the opening's day and time.
-opens-on = Booking opens on { $when }.
-# $from: when the pre-queue begins; $open: the opening's time of day.
-prequeue-invite = From { $from } you can join the queue here. Everyone who is here by { $open } gets a place in random order: coming early or just before { $open } makes no difference.
-prequeue-title = You are in the pre-queue
-prequeue-body = Booking opens at { $open }. Then everyone who is here by then gets a place in random order. Being early gives no advantage. Please keep this page open: at { $open } it will show you your place.
-# $count: tickets in the pre-queue so far.
+before-title = Programările nu au început încă
+opens-on = Programările încep: { $when }.
+prequeue-invite = De la { $from } vă puteți așeza aici la coadă. Toți cei care sunt aici până la { $open } primesc un loc în ordine aleatorie: nu contează dacă veniți devreme sau chiar înainte de { $open }.
+prequeue-title = Sunteți în precoadă
+prequeue-body = Programările încep la { $open }. Atunci toți cei care sunt deja aici primesc un loc în ordine aleatorie. Dacă veniți mai devreme nu aveți niciun avantaj. Vă rugăm să lăsați această pagină deschisă: la { $open } vă va arăta locul.
 prequeue-size = { $count ->
-    [one] Here already: { $count } person
-   *[other] Here already: { $count } people
+    [one] Deja aici: { $count } persoană
+    [few] Deja aici: { $count } persoane
+   *[other] Deja aici: { $count } de persoane
 }
-opens-in = Opening in { $wait }.
+opens-in = Până la deschidere: { $wait }.
 
-## The puzzle against automated programs
+## Ghicitoarea împotriva programelor automate
 
-pow-title = One moment, please
-pow-working = Your browser is solving a small puzzle that keeps automated programs out. This usually takes only a few seconds; then you get your place in the queue. Please keep this page open.
-pow-needs-script = This queue needs JavaScript: while demand is high it checks every new visitor with a small puzzle in the browser. Please turn JavaScript on and reload the page.
+pow-title = Un moment, vă rog
+pow-working = Browserul dumneavoastră rezolvă acum o mică problemă care ține departe programele automate. De obicei durează doar câteva secunde; apoi primiți locul la coadă. Vă rugăm să lăsați această pagină deschisă.
+pow-needs-script = Această coadă are nevoie de JavaScript: cât timp aglomerația e mare, verifică fiecare vizitator nou cu o mică problemă în browser. Vă rugăm să activați JavaScript și să reîncărcați pagina.
 
-## The busy and the limited page
+## Aglomerație și limită
 
-busy-title = The booking site is busy right now
-busy-body = Your place is kept. We will try again automatically in a few seconds. Please do not close this page.
-limited-title = Too many new queue tickets
-# $seconds: when the page tries again.
-limited-body = A great many new queue tickets were taken from your internet connection in the last minute. Please bear with us: the page tries again by itself in { $seconds ->
-    [one] { $seconds } second
-   *[other] { $seconds } seconds
-}. Anyone who already has a ticket keeps their place.
+busy-title = Site-ul de programări este foarte aglomerat acum
+busy-body = Locul vă rămâne. Încercăm din nou automat în câteva secunde. Vă rugăm să nu închideți această pagină.
+limited-title = Prea multe numere noi
+limited-body = În ultimul minut s-au luat foarte multe numere noi de la conexiunea dumneavoastră la internet. Vă rugăm să aveți puțină răbdare: pagina încearcă din nou singură peste { $seconds ->
+    [one] { $seconds } secundă
+    [few] { $seconds } secunde
+   *[other] { $seconds } de secunde
+}. Cine are deja un număr își păstrează locul.
 
-## What is left to book
+## Ce a mai rămas
 
-sold-out-kept = You keep your place all the same: if appointments are given back or new ones are released, the queue goes on in its order, and this page will show you.
-# $count: appointments left, exact.
+sold-out-kept = Vă păstrați totuși locul: dacă se eliberează programări sau apar altele noi, coada continuă în aceeași ordine, iar această pagină vă va arăta.
 supply-left = { $count ->
-    [one] There is { $count } appointment still free.
-   *[other] There are { $count } appointments still free.
+    [one] Mai este liberă { $count } programare.
+    [few] Mai sunt libere { $count } programări.
+   *[other] Mai sunt libere { $count } de programări.
 }
-# $count: appointments left, rounded (100 and more).
 supply-about = { $count ->
-    [one] There is about { $count } appointment still free.
-   *[other] There are about { $count } appointments still free.
+    [one] Mai este liberă cam { $count } programare.
+    [few] Mai sunt libere cam { $count } programări.
+   *[other] Mai sunt libere cam { $count } de programări.
 }
-chance-likely = It is likely that appointments will still be free when it is your turn.
-chance-uncertain = It cannot yet be said for sure whether appointments will still be free when it is your turn.
-chance-unlikely = It is unlikely that appointments will still be free when it is your turn.
-chance-unknown = The queue does not know yet how many of those waiting will book. An estimate of your chances follows in a few minutes.
-unlikely-advice = You can keep waiting all the same: if an appointment is given back, you move up. You keep your place.
-# $when: the day and time new appointments are expected.
-next-release = New appointments are expected to be released on { $when }.
-release-in = Release in { $wait }.
-release-due = New appointments are expected any moment.
+chance-likely = Este probabil să mai fie programări libere când vine rândul dumneavoastră.
+chance-uncertain = Încă nu se poate spune sigur dacă vor mai fi programări libere când vine rândul dumneavoastră.
+chance-unlikely = Este puțin probabil să mai fie programări libere când vine rândul dumneavoastră.
+chance-unknown = Coada nu știe încă câți dintre cei care așteaptă își vor face o programare. O estimare a șanselor dumneavoastră apare în câteva minute.
+unlikely-advice = Puteți totuși să așteptați în continuare: dacă se eliberează o programare, înaintați. Locul vă rămâne.
+next-release = Programări noi sunt așteptate: { $when }.
+release-in = Până la programările noi: { $wait }.
+release-due = Programări noi sunt așteptate din clipă în clipă.
 
-## Waits in words
+## Așteptarea în cuvinte
 
-wait-under-minute = less than a minute
-# $duration: "25 minutes", "1 hour 10 minutes".
-wait-about = about { $duration }
-wait-up-to = up to { $duration }
-# $low and $high: minutes, both under an hour.
+wait-under-minute = mai puțin de un minut
+wait-about = cam { $duration }
+wait-up-to = cel mult { $duration }
 wait-minutes-range = { $high ->
-    [one] about { $low }–{ $high } minute
-   *[other] about { $low }–{ $high } minutes
+    [one] cam { $low }–{ $high } minut
+    [few] cam { $low }–{ $high } minute
+   *[other] cam { $low }–{ $high } de minute
 }
-wait-between = between { $low } and { $high }
+wait-between = între { $low } și { $high }
 duration-minutes = { $minutes ->
-    [one] { $minutes } minute
-   *[other] { $minutes } minutes
+    [one] { $minutes } minut
+    [few] { $minutes } minute
+   *[other] { $minutes } de minute
 }
 duration-hours = { $hours ->
-    [one] { $hours } hour
-   *[other] { $hours } hours
+    [one] { $hours } oră
+    [few] { $hours } ore
+   *[other] { $hours } de ore
 }
-# $hours and $minutes: the two above.
-duration-hours-minutes = { $hours } { $minutes }
+duration-hours-minutes = { $hours } și { $minutes }
 
-## Days and times
+## Zile și ore
 
-# $time: hours and minutes, "08:00".
 time-of-day = { $time }
-# $day: 1 is Monday, 7 Sunday.
 weekday = { $day ->
-    [1] Monday
-    [2] Tuesday
-    [3] Wednesday
-    [4] Thursday
-    [5] Friday
-    [6] Saturday
-   *[7] Sunday
+    [1] luni
+    [2] marți
+    [3] miercuri
+    [4] joi
+    [5] vineri
+    [6] sâmbătă
+   *[7] duminică
 }
-# $month: 1 to 12, as it stands in a date.
 month = { $month ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
+    [1] ianuarie
+    [2] februarie
+    [3] martie
+    [4] aprilie
+    [5] mai
+    [6] iunie
+    [7] iulie
+    [8] august
+    [9] septembrie
+    [10] octombrie
+    [11] noiembrie
+   *[12] decembrie
 }
-# "Saturday 27 March 2021 at 08:00": $weekday and $month from above, $time from time-of-day.
-day-and-time = { $weekday } { $day } { $month } { $year } at { $time }
+day-and-time = { $weekday }, { $day } { $month } { $year }, ora { $time }
 
-## The place code and the form that takes it back
+## Codul locului
 
-code-label = Your place code
-code-explain = Write it down: with this code you get your place back in another browser or on another device.
-restore-title = Get your place back
-restore-intro = Enter the place code the waiting page showed you. You get the same place in the queue back, not a better one. Case, spaces and dashes do not matter.
-restore-field = Place code
-restore-submit = Get my place back
-restore-malformed = A place code has 16 characters, digits and letters. Please check what you entered.
-restore-unknown = We do not know this place code. Please check every character.
-restore-lapsed = This place was called and has lapsed since. You can join the queue again.
-restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+code-label = Codul locului dumneavoastră
+code-explain = Notați-l: cu acest cod vă recuperați locul și într-un alt browser sau pe un alt dispozitiv.
+restore-title = Recuperați-vă locul
+restore-intro = Introduceți codul locului pe care vi l-a arătat pagina de așteptare. Primiți înapoi același loc la coadă, nu unul mai bun. Literele mari sau mici, spațiile și cratimele nu contează.
+restore-field = Codul locului
+restore-submit = Recuperează-mi locul
+restore-malformed = Un cod de loc are 16 caractere, cifre și litere. Vă rugăm să verificați ce ați introdus.
+restore-unknown = Nu cunoaștem acest cod de loc. Vă rugăm să verificați fiecare caracter.
+restore-lapsed = Acestui loc i-a venit rândul și între timp a expirat. Vă puteți așeza din nou la coadă.
+restore-limited = De la conexiunea dumneavoastră au venit prea multe încercări chiar acum. Vă rugăm să așteptați un minut.
+restore-link = Linkul din e-mailul dumneavoastră nu mai păstrează niciun loc. Dacă aveți codul locului, introduceți-l aici; altfel vă puteți așeza din nou la coadă.
 
-## The invitation form
+## Invitația
 
-invite-title = Enter your invitation code
-invite-intro = This queue is for invited people. Enter the code from your invitation letter. If you entered it before, you get the same place back. Case, spaces and dashes do not matter.
-invite-field = Invitation code
-invite-submit = Continue to the queue
-invite-malformed = An invitation code has 18 characters, digits and letters. Please check what you entered.
-invite-unknown = We do not know this invitation code. Please check every character.
-invite-expired = This invitation code has expired.
-invite-used = This invitation code drew a place already, and that place has lapsed since.
+invite-title = Introduceți codul de invitație
+invite-intro = Această coadă este pentru persoanele invitate. Introduceți codul din scrisoarea de invitație. Dacă l-ați introdus deja, primiți înapoi același loc. Literele mari sau mici, spațiile și cratimele nu contează.
+invite-field = Codul de invitație
+invite-submit = Continuați spre coadă
+invite-malformed = Un cod de invitație are 18 caractere, cifre și litere. Vă rugăm să verificați ce ați introdus.
+invite-unknown = Nu cunoaștem acest cod de invitație. Vă rugăm să verificați fiecare caracter.
+invite-expired = Acest cod de invitație a expirat.
+invite-used = Cu acest cod de invitație s-a luat deja un loc, iar acel loc a expirat între timp.
 
-## The e-mail field and its answer
+## Câmpul de e-mail
 
-notify-label = Get an e-mail when it is your turn
-notify-explain = You need not wait at the screen: we send you one e-mail shortly before it is your turn. Its link brings you back to your place.
-notify-field = Your e-mail address
-notify-submit = Notify me
-notify-privacy = We keep your address only until this one e-mail is sent, then delete it.
-notify-thanks = We will write to you
-# $address: the e-mail address entered.
-notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
-notify-back = Back to the waiting page
-notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
-notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
-notify-no-place = You have no place in the queue yet. Please open the waiting page first.
-notify-called = It is your turn already. Open the waiting page and you will be let in.
-notify-unavailable = We cannot take an address just now. Please keep the waiting page open.
+notify-label = Primiți un e-mail când vă vine rândul
+notify-explain = Nu trebuie să așteptați în fața ecranului: cu puțin înainte să vă vină rândul vă trimitem un e-mail. Linkul din el vă aduce înapoi la locul dumneavoastră.
+notify-field = Adresa dumneavoastră de e-mail
+notify-submit = Anunțați-mă
+notify-privacy = Păstrăm adresa dumneavoastră doar până trimitem acest singur e-mail, apoi o ștergem.
+notify-thanks = Vă vom scrie
+notify-thanks-text = Cu puțin înainte să vă vină rândul trimitem un e-mail la { $address }. Puteți închide acum această pagină; locul rămâne al dumneavoastră.
+notify-back = Înapoi la pagina de așteptare
+notify-invalid = Aceasta nu pare o adresă de e-mail. Vă rugăm să verificați ce ați introdus.
+notify-already = Pentru acest loc este deja înscrisă o adresă de e-mail. Scriem o singură dată.
+notify-limited = Chiar acum au venit prea multe înscrieri de la conexiunea dumneavoastră sau pentru această adresă. Vă rugăm să încercați din nou peste o oră sau să lăsați pagina deschisă.
+notify-no-place = Încă nu aveți un loc la coadă. Deschideți mai întâi pagina de așteptare.
+notify-called = V-a venit deja rândul. Deschideți pagina de așteptare și veți fi lăsat să intrați.
+notify-unavailable = Momentan nu putem primi adrese. Vă rugăm să lăsați pagina de așteptare deschisă.
 
-## The e-mail
+## E-mailul
 
-# $site: the room's title.
-letter-subject-soon = It is nearly your turn: { $site }
-letter-subject-now = It is your turn: { $site }
-letter-soon = You are waiting in the queue of “{ $site }”, and it is nearly your turn.
-letter-now = You are waiting in the queue of “{ $site }”, and it is your turn now.
-letter-link = Open this link to go back to your place. As soon as it is your turn, you are let in:
-# $when: a day and time.
-letter-until = The link holds your place until { $when }. After that it lapses.
-letter-code = Your place code: { $code }
-letter-footer = We deleted your e-mail address when we sent this message. It was sent automatically; nobody reads replies to it.
+letter-subject-soon = În curând vă vine rândul: { $site }
+letter-subject-now = V-a venit rândul: { $site }
+letter-soon = Așteptați la coada „{ $site }” și în curând vă vine rândul.
+letter-now = Așteptați la coada „{ $site }” și acum v-a venit rândul.
+letter-link = Deschideți acest link ca să vă întoarceți la locul dumneavoastră. Imediat ce vă vine rândul, veți fi lăsat să intrați:
+letter-until = Linkul vă păstrează locul până la: { $when }. După aceea expiră.
+letter-code = Codul locului dumneavoastră: { $code }
+letter-footer = Am șters adresa dumneavoastră de e-mail odată cu trimiterea acestui mesaj. Mesajul a fost trimis automat; nimeni nu citește răspunsurile.
 
-## The questions before the line
+## Întrebările dinaintea cozii
 
-questions-title = Before you join the queue
-questions-intro = Please answer these questions. That way you learn at once whether waiting is worth it for you, not after hours. Your answers are not stored; the booking site checks for itself later.
-answer-yes = Yes
-answer-no = No
-questions-submit = Continue to the queue
-questions-incomplete = Please answer every question with yes or no.
-questions-stale = The form had expired. Please answer the questions again.
-refused-title = You cannot book an appointment here
-refused-intro = From your answers, waiting in this queue would not help you:
-change-answers = Change my answers
+questions-title = Înainte să vă așezați la coadă
+questions-intro = Vă rugăm să răspundeți la aceste întrebări. Așa aflați imediat, nu după ore, dacă merită să așteptați. Răspunsurile nu sunt păstrate; site-ul de programări verifică singur mai târziu.
+answer-yes = Da
+answer-no = Nu
+questions-submit = Continuați spre coadă
+questions-incomplete = Vă rugăm să răspundeți la fiecare întrebare cu da sau nu.
+questions-stale = Formularul a expirat. Vă rugăm să răspundeți din nou la întrebări.
+refused-title = Aici nu vă puteți face o programare
+refused-intro = După răspunsurile dumneavoastră, așteptarea la această coadă nu vă ajută:
+change-answers = Schimbați răspunsurile

@@ -1,220 +1,210 @@
-# wartesaal's words in English. This file is the reference: every language has the same
-# message ids, and a message may use only the variables its English one is given.
-# An operator overrides any message, or adds a language, with files in `locales_dir`
-# (docs/configuration.md, "Languages").
+# wartesaal українською. Повідомлення та їхні змінні ті самі, що в locales/en/wartesaal.ftl.
 
-## The language itself
+language-name = Українська
+language-menu = Мова
 
-# Its own name, in the language menu.
-language-name = English
-# The menu's label, for screen readers.
-language-menu = Language
+## Сторінка очікування
 
-## The waiting page
-
-waiting-title = You are in the queue
-your-number = Your place in the queue
-# $count: people ahead (0 is "you are next").
+waiting-title = Ви в черзі
+your-number = Ваше місце в черзі
 ahead = { $count ->
-    [0] You are next.
-    [one] There is { $count } person ahead of you.
-   *[other] There are { $count } people ahead of you.
+    [0] Ви наступні.
+    [one] Перед вами ще { $count } людина.
+    [few] Перед вами ще { $count } людини.
+    [many] Перед вами ще { $count } людей.
+   *[other] Перед вами ще { $count } людини.
 }
-# $wait: the wait in words ("about 20–30 minutes").
-estimate = Estimated wait: { $wait }.
-keep-open = Please keep this page open. You do not need to refresh it: it updates by itself.
-your-turn = When it is your turn you will be taken to the booking site automatically. You keep your place even if you reload the page.
-admitted = It is your turn. Loading the page …
-updated = Last updated at
-refreshes = You do not need to refresh: the page updates by itself.
+estimate = Орієнтовний час очікування: { $wait }.
+keep-open = Будь ласка, не закривайте цю сторінку. Оновлювати її не потрібно: вона оновлюється сама.
+your-turn = Коли настане ваша черга, ви автоматично перейдете на сайт запису. Ваше місце збережеться, навіть якщо ви перезавантажите сторінку.
+admitted = Ваша черга настала. Сторінка завантажується …
+updated = Останнє оновлення:
+refreshes = Оновлювати сторінку не потрібно: вона оновлюється сама.
 
-## While nobody is let in
+## Поки нікого не пропускають
 
-paused-title = Admission is paused for a moment
-paused-body = You keep your place in the queue. When admission resumes you move up automatically. Please keep this page open.
-held-title = Admission has stopped for a moment
-held-body = Your place is kept and nobody moves ahead of you. It will go on shortly; this page checks by itself. Please keep it open.
-closed-title = No appointments are left at the moment
-closed-body = All available appointments have been given out. There is no point in waiting right now. If new appointments are released, this page will say so.
-sold-out-title = All appointments have been booked
-sold-out-body = No appointment is free at the moment. There is no point in waiting right now.
+paused-title = Вхід тимчасово призупинено
+paused-body = Ваше місце в черзі зберігається. Коли вхід відновиться, ви автоматично просунетеся вперед. Будь ласка, не закривайте цю сторінку.
+held-title = Вхід ненадовго зупинився
+held-body = Ваше місце зберігається, і ніхто не пройде поперед вас. Незабаром усе продовжиться; сторінка перевіряє це сама. Будь ласка, не закривайте її.
+closed-title = Вільних записів зараз немає
+closed-body = Усі доступні записи вже розподілено. Чекати зараз немає сенсу. Якщо з’являться нові записи, ви дізнаєтеся про це на цій сторінці.
+sold-out-title = Усі записи зайняті
+sold-out-body = Вільних записів зараз немає. Чекати зараз немає сенсу.
 
-## Before the opening
+## До відкриття
 
-before-title = Booking has not opened yet
-# $when: the opening's day and time.
-opens-on = Booking opens on { $when }.
-# $from: when the pre-queue begins; $open: the opening's time of day.
-prequeue-invite = From { $from } you can join the queue here. Everyone who is here by { $open } gets a place in random order: coming early or just before { $open } makes no difference.
-prequeue-title = You are in the pre-queue
-prequeue-body = Booking opens at { $open }. Then everyone who is here by then gets a place in random order. Being early gives no advantage. Please keep this page open: at { $open } it will show you your place.
-# $count: tickets in the pre-queue so far.
+before-title = Запис ще не відкрито
+opens-on = Початок запису: { $when }.
+prequeue-invite = Стати в чергу тут можна з { $from }. Усі, хто прийде до { $open }, отримають місце у випадковому порядку: байдуже, чи прийдете ви рано, чи перед самим відкриттям о { $open }.
+prequeue-title = Ви в попередній черзі
+prequeue-body = Запис відкриється о { $open }. Тоді всі, хто вже тут, отримають місце у випадковому порядку. Прийти раніше — не перевага. Будь ласка, не закривайте цю сторінку: о { $open } вона покаже ваше місце.
 prequeue-size = { $count ->
-    [one] Here already: { $count } person
-   *[other] Here already: { $count } people
+    [one] Уже тут: { $count } людина
+    [few] Уже тут: { $count } людини
+    [many] Уже тут: { $count } людей
+   *[other] Уже тут: { $count } людини
 }
-opens-in = Opening in { $wait }.
+opens-in = До відкриття: { $wait }.
 
-## The puzzle against automated programs
+## Завдання проти автоматичних програм
 
-pow-title = One moment, please
-pow-working = Your browser is solving a small puzzle that keeps automated programs out. This usually takes only a few seconds; then you get your place in the queue. Please keep this page open.
-pow-needs-script = This queue needs JavaScript: while demand is high it checks every new visitor with a small puzzle in the browser. Please turn JavaScript on and reload the page.
+pow-title = Хвилинку, будь ласка
+pow-working = Ваш браузер розв’язує невелике завдання, яке не пропускає автоматичні програми. Зазвичай це триває лише кілька секунд; потім ви отримаєте місце в черзі. Будь ласка, не закривайте цю сторінку.
+pow-needs-script = Для цієї черги потрібен JavaScript: поки охочих багато, вона перевіряє кожного нового відвідувача невеликим завданням у браузері. Будь ласка, увімкніть JavaScript і перезавантажте сторінку.
 
-## The busy and the limited page
+## Перевантаження та обмеження
 
-busy-title = The booking site is busy right now
-busy-body = Your place is kept. We will try again automatically in a few seconds. Please do not close this page.
-limited-title = Too many new queue tickets
-# $seconds: when the page tries again.
-limited-body = A great many new queue tickets were taken from your internet connection in the last minute. Please bear with us: the page tries again by itself in { $seconds ->
-    [one] { $seconds } second
-   *[other] { $seconds } seconds
-}. Anyone who already has a ticket keeps their place.
+busy-title = Сайт запису зараз перевантажений
+busy-body = Ваше місце зберігається. За кілька секунд ми автоматично спробуємо ще раз. Будь ласка, не закривайте цю сторінку.
+limited-title = Забагато нових номерів
+limited-body = За останню хвилину з вашого інтернет-підключення взяли дуже багато нових номерів черги. Будь ласка, зачекайте трохи: сторінка сама спробує ще раз через { $seconds ->
+    [one] { $seconds } секунду
+    [few] { $seconds } секунди
+    [many] { $seconds } секунд
+   *[other] { $seconds } секунди
+}. Хто вже має номер, той зберігає своє місце.
 
-## What is left to book
+## Скільки залишилося
 
-sold-out-kept = You keep your place all the same: if appointments are given back or new ones are released, the queue goes on in its order, and this page will show you.
-# $count: appointments left, exact.
+sold-out-kept = Ваше місце все одно зберігається: якщо записи повернуть або відкриють нові, черга продовжиться в тому самому порядку, і ця сторінка вам це покаже.
 supply-left = { $count ->
-    [one] There is { $count } appointment still free.
-   *[other] There are { $count } appointments still free.
+    [one] Вільний ще { $count } запис.
+    [few] Вільні ще { $count } записи.
+    [many] Вільно ще { $count } записів.
+   *[other] Вільно ще { $count } запису.
 }
-# $count: appointments left, rounded (100 and more).
 supply-about = { $count ->
-    [one] There is about { $count } appointment still free.
-   *[other] There are about { $count } appointments still free.
+    [one] Вільний ще приблизно { $count } запис.
+    [few] Вільні ще приблизно { $count } записи.
+    [many] Вільно ще приблизно { $count } записів.
+   *[other] Вільно ще приблизно { $count } запису.
 }
-chance-likely = It is likely that appointments will still be free when it is your turn.
-chance-uncertain = It cannot yet be said for sure whether appointments will still be free when it is your turn.
-chance-unlikely = It is unlikely that appointments will still be free when it is your turn.
-chance-unknown = The queue does not know yet how many of those waiting will book. An estimate of your chances follows in a few minutes.
-unlikely-advice = You can keep waiting all the same: if an appointment is given back, you move up. You keep your place.
-# $when: the day and time new appointments are expected.
-next-release = New appointments are expected to be released on { $when }.
-release-in = Release in { $wait }.
-release-due = New appointments are expected any moment.
+chance-likely = Найімовірніше, коли настане ваша черга, вільні записи ще будуть.
+chance-uncertain = Поки не можна напевно сказати, чи залишаться вільні записи, коли настане ваша черга.
+chance-unlikely = Найімовірніше, коли настане ваша черга, вільних записів уже не буде.
+chance-unknown = Черга ще не знає, скільки з тих, хто чекає, запишуться. Оцінка ваших шансів з’явиться за кілька хвилин.
+unlikely-advice = Ви все одно можете чекати далі: якщо хтось відмовиться від запису, ви просунетеся вперед. Ваше місце зберігається.
+next-release = Нові записи очікуються: { $when }.
+release-in = До нових записів: { $wait }.
+release-due = Нові записи очікуються будь-якої хвилини.
 
-## Waits in words
+## Очікування словами
 
-wait-under-minute = less than a minute
-# $duration: "25 minutes", "1 hour 10 minutes".
-wait-about = about { $duration }
-wait-up-to = up to { $duration }
-# $low and $high: minutes, both under an hour.
+wait-under-minute = менше хвилини
+wait-about = приблизно { $duration }
+wait-up-to = щонайбільше { $duration }
 wait-minutes-range = { $high ->
-    [one] about { $low }–{ $high } minute
-   *[other] about { $low }–{ $high } minutes
+    [one] приблизно { $low }–{ $high } хвилина
+    [few] приблизно { $low }–{ $high } хвилини
+    [many] приблизно { $low }–{ $high } хвилин
+   *[other] приблизно { $low }–{ $high } хвилини
 }
-wait-between = between { $low } and { $high }
+wait-between = { $low } — { $high }
 duration-minutes = { $minutes ->
-    [one] { $minutes } minute
-   *[other] { $minutes } minutes
+    [one] { $minutes } хвилина
+    [few] { $minutes } хвилини
+    [many] { $minutes } хвилин
+   *[other] { $minutes } хвилини
 }
 duration-hours = { $hours ->
-    [one] { $hours } hour
-   *[other] { $hours } hours
+    [one] { $hours } година
+    [few] { $hours } години
+    [many] { $hours } годин
+   *[other] { $hours } години
 }
-# $hours and $minutes: the two above.
 duration-hours-minutes = { $hours } { $minutes }
 
-## Days and times
+## Дні та час
 
-# $time: hours and minutes, "08:00".
 time-of-day = { $time }
-# $day: 1 is Monday, 7 Sunday.
 weekday = { $day ->
-    [1] Monday
-    [2] Tuesday
-    [3] Wednesday
-    [4] Thursday
-    [5] Friday
-    [6] Saturday
-   *[7] Sunday
+    [1] понеділок
+    [2] вівторок
+    [3] середа
+    [4] четвер
+    [5] п’ятниця
+    [6] субота
+   *[7] неділя
 }
-# $month: 1 to 12, as it stands in a date.
 month = { $month ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
+    [1] січня
+    [2] лютого
+    [3] березня
+    [4] квітня
+    [5] травня
+    [6] червня
+    [7] липня
+    [8] серпня
+    [9] вересня
+    [10] жовтня
+    [11] листопада
+   *[12] грудня
 }
-# "Saturday 27 March 2021 at 08:00": $weekday and $month from above, $time from time-of-day.
-day-and-time = { $weekday } { $day } { $month } { $year } at { $time }
+day-and-time = { $weekday }, { $day } { $month } { $year } року, { $time }
 
-## The place code and the form that takes it back
+## Код місця
 
-code-label = Your place code
-code-explain = Write it down: with this code you get your place back in another browser or on another device.
-restore-title = Get your place back
-restore-intro = Enter the place code the waiting page showed you. You get the same place in the queue back, not a better one. Case, spaces and dashes do not matter.
-restore-field = Place code
-restore-submit = Get my place back
-restore-malformed = A place code has 16 characters, digits and letters. Please check what you entered.
-restore-unknown = We do not know this place code. Please check every character.
-restore-lapsed = This place was called and has lapsed since. You can join the queue again.
-restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+code-label = Код вашого місця
+code-explain = Запишіть його: з цим кодом ви повернете своє місце і в іншому браузері, і на іншому пристрої.
+restore-title = Повернути своє місце
+restore-intro = Введіть код місця, який показала вам сторінка очікування. Ви отримаєте те саме місце в черзі, не краще. Великі й малі літери, пробіли та дефіси значення не мають.
+restore-field = Код місця
+restore-submit = Повернути моє місце
+restore-malformed = Код місця складається з 16 цифр і літер. Будь ласка, перевірте, що ви ввели.
+restore-unknown = Такий код місця нам невідомий. Будь ласка, перевірте кожен символ.
+restore-lapsed = Черга цього місця вже настала, і відтоді воно втратило чинність. Ви можете стати в чергу знову.
+restore-limited = З вашого підключення щойно було забагато спроб. Будь ласка, зачекайте хвилину.
+restore-link = Посилання з вашого листа більше не тримає місце. Якщо у вас є код місця, введіть його тут; інакше можна стати в чергу знову.
 
-## The invitation form
+## Запрошення
 
-invite-title = Enter your invitation code
-invite-intro = This queue is for invited people. Enter the code from your invitation letter. If you entered it before, you get the same place back. Case, spaces and dashes do not matter.
-invite-field = Invitation code
-invite-submit = Continue to the queue
-invite-malformed = An invitation code has 18 characters, digits and letters. Please check what you entered.
-invite-unknown = We do not know this invitation code. Please check every character.
-invite-expired = This invitation code has expired.
-invite-used = This invitation code drew a place already, and that place has lapsed since.
+invite-title = Введіть код запрошення
+invite-intro = Ця черга — для запрошених. Введіть код із вашого запрошення. Якщо ви вже вводили його, то отримаєте те саме місце. Великі й малі літери, пробіли та дефіси значення не мають.
+invite-field = Код запрошення
+invite-submit = Перейти до черги
+invite-malformed = Код запрошення складається з 18 цифр і літер. Будь ласка, перевірте, що ви ввели.
+invite-unknown = Такий код запрошення нам невідомий. Будь ласка, перевірте кожен символ.
+invite-expired = Строк дії цього коду запрошення минув.
+invite-used = За цим кодом запрошення місце вже отримували, і відтоді воно втратило чинність.
 
-## The e-mail field and its answer
+## Поле для пошти
 
-notify-label = Get an e-mail when it is your turn
-notify-explain = You need not wait at the screen: we send you one e-mail shortly before it is your turn. Its link brings you back to your place.
-notify-field = Your e-mail address
-notify-submit = Notify me
-notify-privacy = We keep your address only until this one e-mail is sent, then delete it.
-notify-thanks = We will write to you
-# $address: the e-mail address entered.
-notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
-notify-back = Back to the waiting page
-notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
-notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
-notify-no-place = You have no place in the queue yet. Please open the waiting page first.
-notify-called = It is your turn already. Open the waiting page and you will be let in.
-notify-unavailable = We cannot take an address just now. Please keep the waiting page open.
+notify-label = Отримати лист, коли настане черга
+notify-explain = Не потрібно чекати біля екрана: незадовго до вашої черги ми надішлемо вам один лист. Посилання в ньому поверне вас на ваше місце.
+notify-field = Ваша електронна адреса
+notify-submit = Повідомити мене
+notify-privacy = Ми зберігаємо вашу адресу лише до надсилання цього одного листа, а потім видаляємо її.
+notify-thanks = Ми вам напишемо
+notify-thanks-text = Незадовго до вашої черги ми надішлемо лист на { $address }. Цю сторінку вже можна закрити; ваше місце залишається за вами.
+notify-back = Назад до сторінки очікування
+notify-invalid = Це не схоже на електронну адресу. Будь ласка, перевірте, що ви ввели.
+notify-already = Для цього місця адресу вже записано. Ми пишемо лише один раз.
+notify-limited = Щойно надійшло забагато заявок із вашого підключення або для цієї адреси. Будь ласка, спробуйте через годину або не закривайте цю сторінку.
+notify-no-place = У вас ще немає місця в черзі. Спочатку відкрийте сторінку очікування.
+notify-called = Ваша черга вже настала. Відкрийте сторінку очікування, і вас пропустять.
+notify-unavailable = Зараз ми не можемо прийняти адресу. Будь ласка, не закривайте сторінку очікування.
 
-## The e-mail
+## Лист
 
-# $site: the room's title.
-letter-subject-soon = It is nearly your turn: { $site }
-letter-subject-now = It is your turn: { $site }
-letter-soon = You are waiting in the queue of “{ $site }”, and it is nearly your turn.
-letter-now = You are waiting in the queue of “{ $site }”, and it is your turn now.
-letter-link = Open this link to go back to your place. As soon as it is your turn, you are let in:
-# $when: a day and time.
-letter-until = The link holds your place until { $when }. After that it lapses.
-letter-code = Your place code: { $code }
-letter-footer = We deleted your e-mail address when we sent this message. It was sent automatically; nobody reads replies to it.
+letter-subject-soon = Скоро ваша черга: { $site }
+letter-subject-now = Ваша черга настала: { $site }
+letter-soon = Ви стоїте в черзі «{ $site }», і скоро ваша черга.
+letter-now = Ви стоїте в черзі «{ $site }», і ваша черга настала.
+letter-link = Відкрийте це посилання, щоб повернутися на своє місце. Щойно настане ваша черга, вас пропустять:
+letter-until = Посилання тримає ваше місце до цього часу: { $when }. Потім воно втрачає чинність.
+letter-code = Код вашого місця: { $code }
+letter-footer = Ми видалили вашу адресу, коли надіслали цей лист. Його надіслано автоматично; відповіді на нього ніхто не читає.
 
-## The questions before the line
+## Запитання перед чергою
 
-questions-title = Before you join the queue
-questions-intro = Please answer these questions. That way you learn at once whether waiting is worth it for you, not after hours. Your answers are not stored; the booking site checks for itself later.
-answer-yes = Yes
-answer-no = No
-questions-submit = Continue to the queue
-questions-incomplete = Please answer every question with yes or no.
-questions-stale = The form had expired. Please answer the questions again.
-refused-title = You cannot book an appointment here
-refused-intro = From your answers, waiting in this queue would not help you:
-change-answers = Change my answers
+questions-title = Перш ніж стати в чергу
+questions-intro = Будь ласка, дайте відповідь на ці запитання. Так ви одразу, а не через кілька годин, дізнаєтеся, чи варто вам чекати. Ваші відповіді не зберігаються; сайт запису потім перевірить усе сам.
+answer-yes = Так
+answer-no = Ні
+questions-submit = Перейти до черги
+questions-incomplete = Будь ласка, дайте відповідь «так» або «ні» на кожне запитання.
+questions-stale = Строк дії форми минув. Будь ласка, дайте відповіді ще раз.
+refused-title = Тут ви не зможете записатися
+refused-intro = За вашими відповідями, очікування в цій черзі вам не допоможе:
+change-answers = Змінити відповіді

@@ -95,7 +95,7 @@ fn shipped() -> &'static [(Lang, Arc<FluentResource>)] {
 }
 
 /// The variables a message uses, in its value and its variants.
-fn variables_of<'s>(m: &ast::Message<&'s str>) -> BTreeSet<&'s str> {
+pub(super) fn variables_of<'s>(m: &ast::Message<&'s str>) -> BTreeSet<&'s str> {
     let mut vars = BTreeSet::new();
     if let Some(p) = &m.value {
         pattern_vars(p, &mut vars);

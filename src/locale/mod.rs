@@ -183,7 +183,7 @@ impl Locale {
     }
 
     /// A message with its variables.
-    pub fn say(&self, id: &str, args: &[(&'static str, Arg)]) -> String {
+    pub fn say(&self, id: &str, args: &[(&str, Arg)]) -> String {
         let Some(pattern) = self.bundle.get_message(id).and_then(|m| m.value()) else {
             return id.to_string();
         };
