@@ -109,14 +109,14 @@ wait-minutes-range = { $high ->
 wait-between = بين { $low } و{ $high }
 duration-minutes = { $minutes ->
     [one] دقيقة واحدة
-    [two] دقيقتان
+    [two] دقيقتين
     [few] { $minutes } دقائق
     [many] { $minutes } دقيقة
    *[other] { $minutes } دقيقة
 }
 duration-hours = { $hours ->
     [one] ساعة واحدة
-    [two] ساعتان
+    [two] ساعتين
     [few] { $hours } ساعات
     [many] { $hours } ساعة
    *[other] { $hours } ساعة

@@ -14,9 +14,9 @@ ahead = { $count ->
     [one] Vor Ihnen wartet noch { $count } Mensch.
    *[other] Vor Ihnen warten noch { $count } Menschen.
 }
-estimate = So lange warten Sie ungefähr: { $wait }.
+estimate = So lange warten Sie noch: { $wait }.
 keep-open = Lassen Sie diese Seite offen. Die Seite zeigt alles Neue von allein.
-your-turn = Dann sind Sie dran. Die Seite bringt Sie dann zur Buchung. Sie behalten Ihren Platz. Das gilt auch, wenn Sie die Seite neu laden.
+your-turn = Irgendwann sind Sie dran. Dann bringt Sie die Seite von allein zur Buchung. Sie behalten Ihren Platz. Das gilt auch, wenn Sie die Seite neu laden.
 admitted = Jetzt sind Sie dran. Die Seite lädt gleich.
 updated = Die Seite hat nachgeschaut um
 refreshes = Die Seite zeigt alles Neue von allein.

@@ -368,18 +368,26 @@ impl<'a> PageLanguage<'a> {
     }
 }
 
-/// The language menu as the built-in pages show it: a form of one button per language, so
-/// that it works without JavaScript and names the way back once.
+/// The language menu as the built-in pages show it: folded away under its name (and the
+/// English word, for whoever cannot read the page's language), then a form of one button per
+/// language, so that it works without JavaScript and names the way back once.
 fn language_menu(out: &mut String, speech: &PageLanguage) {
     let (w, locales, back) = (speech.locale(), speech.locales, speech.back.as_str());
     if locales.menu().nth(1).is_none() {
         return;
     }
+    let label = escape(&Locale::plain(&w.text("language-menu")));
     let _ = write!(
         out,
-        "<nav class=\"ws-lang\" aria-label=\"{}\"><form method=\"get\" action=\"/.wartesaal/lang\">\
+        "<nav class=\"ws-lang\" aria-label=\"{label}\"><details><summary>{label}"
+    );
+    if w.lang().primary() != "en" {
+        out.push_str(" · <span lang=\"en\" dir=\"ltr\">Language</span>");
+    }
+    let _ = write!(
+        out,
+        "</summary><form method=\"get\" action=\"/.wartesaal/lang\">\
          <input type=\"hidden\" name=\"back\" value=\"{}\">",
-        escape(&Locale::plain(&w.text("language-menu"))),
         escape(back),
     );
     for l in locales.menu() {
@@ -396,7 +404,7 @@ fn language_menu(out: &mut String, speech: &PageLanguage) {
             escape(l.name()),
         );
     }
-    out.push_str("</form></nav>");
+    out.push_str("</form></details></nav>");
 }
 
 /// Encodes everything but unreserved characters and `/`, for a path inside a query value.

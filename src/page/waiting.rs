@@ -370,7 +370,7 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         let _ = write!(
             out,
             "<p class=\"ws-label ws-code-label\">{}</p>\
-             <p class=\"ws-code\" id=\"ws-code\" dir=\"ltr\"><bdi>{}</bdi></p>\
+             <p class=\"ws-code\"><bdi id=\"ws-code\" dir=\"ltr\">{}</bdi></p>\
              <p class=\"ws-note\">{} <a href=\"{}\">{}</a></p>",
             escape(&p.code.place_code_label),
             escape(code),
