@@ -193,4 +193,5 @@ questions-incomplete = Bitte antworten Sie bei jeder Frage mit Ja oder Nein.
 questions-stale = Das Formular ist zu alt. Bitte beantworten Sie die Fragen noch einmal.
 refused-title = Hier können Sie keinen Termin buchen
 refused-intro = Sie haben geantwortet. Das Warten hilft Ihnen hier leider nicht. Der Grund:
+refused-otherwise = Dann können Sie hier keinen Termin buchen. Warten hilft Ihnen hier nicht.
 change-answers = Antworten ändern

@@ -192,4 +192,5 @@ questions-incomplete = Bitte beantworten Sie jede Frage mit Ja oder Nein.
 questions-stale = Das Formular war abgelaufen. Bitte beantworten Sie die Fragen noch einmal.
 refused-title = Hier können Sie leider keinen Termin buchen
 refused-intro = Nach Ihren Antworten lohnt sich das Warten in dieser Warteschlange für Sie nicht:
+refused-otherwise = Dann können Sie hier leider keinen Termin buchen. Das Warten in dieser Warteschlange würde sich für Sie nicht lohnen.
 change-answers = Antworten ändern

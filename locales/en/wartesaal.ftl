@@ -217,4 +217,6 @@ questions-incomplete = Please answer every question with yes or no.
 questions-stale = The form had expired. Please answer the questions again.
 refused-title = You cannot book an appointment here
 refused-intro = From your answers, waiting in this queue would not help you:
+# What a "no" is told when the operator wrote nothing of their own in this language.
+refused-otherwise = Then you cannot book an appointment here, and waiting in this queue would not help you.
 change-answers = Change my answers

@@ -192,4 +192,5 @@ questions-incomplete = Por favor, responda a cada pregunta con sí o no.
 questions-stale = El formulario había caducado. Por favor, responda de nuevo a las preguntas.
 refused-title = Aquí no puede reservar una cita
 refused-intro = Según sus respuestas, esperar en esta cola no le ayudaría:
+refused-otherwise = En ese caso no puede reservar una cita aquí, y esperar en esta cola no le ayudaría.
 change-answers = Cambiar mis respuestas

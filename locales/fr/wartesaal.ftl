@@ -189,4 +189,5 @@ questions-incomplete = Merci de répondre à chaque question par oui ou par non.
 questions-stale = Le formulaire avait expiré. Merci de répondre à nouveau aux questions.
 refused-title = Vous ne pouvez pas réserver de rendez-vous ici
 refused-intro = D’après vos réponses, attendre dans cette file ne vous aiderait pas :
+refused-otherwise = Dans ce cas, vous ne pouvez pas réserver de rendez-vous ici, et attendre dans cette file ne vous aiderait pas.
 change-answers = Modifier mes réponses

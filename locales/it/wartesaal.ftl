@@ -192,4 +192,5 @@ questions-incomplete = Per favore risponda a ogni domanda con sì o no.
 questions-stale = Il modulo era scaduto. Per favore risponda di nuovo alle domande.
 refused-title = Qui non può prenotare un appuntamento
 refused-intro = In base alle Sue risposte, aspettare in questa coda non Le servirebbe:
+refused-otherwise = In questo caso qui non può prenotare un appuntamento, e aspettare in questa coda non Le servirebbe.
 change-answers = Modifica le risposte

@@ -207,4 +207,5 @@ questions-incomplete = Odpowiedz na każde pytanie „tak” lub „nie”.
 questions-stale = Formularz wygasł. Odpowiedz na pytania jeszcze raz.
 refused-title = Tutaj nie zarezerwujesz terminu
 refused-intro = Z Twoich odpowiedzi wynika, że czekanie w tej kolejce Ci nie pomoże:
+refused-otherwise = W takim razie nie zarezerwujesz tu terminu, a czekanie w tej kolejce Ci nie pomoże.
 change-answers = Zmień odpowiedzi

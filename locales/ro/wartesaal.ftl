@@ -200,4 +200,5 @@ questions-incomplete = Vă rugăm să răspundeți la fiecare întrebare cu da s
 questions-stale = Formularul a expirat. Vă rugăm să răspundeți din nou la întrebări.
 refused-title = Aici nu vă puteți face o programare
 refused-intro = După răspunsurile dumneavoastră, așteptarea la această coadă nu vă ajută:
+refused-otherwise = În acest caz nu vă puteți face aici o programare, iar așteptarea la această coadă nu vă ajută.
 change-answers = Schimbați răspunsurile

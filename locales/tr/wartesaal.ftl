@@ -169,4 +169,5 @@ questions-incomplete = Lütfen her soruyu evet ya da hayır ile yanıtlayın.
 questions-stale = Formun süresi dolmuş. Lütfen soruları yeniden yanıtlayın.
 refused-title = Burada randevu alamazsınız
 refused-intro = Yanıtlarınıza göre bu sırada beklemek size yardımcı olmaz:
+refused-otherwise = Bu durumda burada randevu alamazsınız; bu sırada beklemek size yardımcı olmaz.
 change-answers = Yanıtlarımı değiştir

@@ -7,7 +7,7 @@
 //! with a "did you mean" hint. The validated stage then checks values and cross-field rules
 //! ("fail at boot, not under traffic").
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -361,29 +361,39 @@ pub struct SupplyConfig {
 /// One `[[rooms.eligibility]]` question, with what a "no" is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
-    pub de: String,
-    pub en: String,
-    pub otherwise_de: String,
-    pub otherwise_en: String,
+    /// The question by language tag: `de` and `en`, and those of `text = { tr = "…" }`.
+    pub texts: BTreeMap<String, String>,
+    /// What a "no" is told, by language tag; a language without one is told the page's own
+    /// words (`refused-otherwise`).
+    pub otherwise: BTreeMap<String, String>,
 }
 
 impl Question {
-    /// The question in `lang`: English for English, German for every other language until
-    /// the question is written in more.
-    pub fn text(&self, lang: Lang, _default: Lang) -> &str {
-        if lang.primary() == "en" && !self.en.is_empty() {
-            &self.en
-        } else {
-            &self.de
+    /// The question in `lang`, else in the room's `default`, else in German; with the
+    /// language it is written in when that is another than `lang`.
+    pub fn text(&self, lang: Lang, default: Lang) -> (&str, Option<Lang>) {
+        if let Some(t) = self.texts.get(lang.code()) {
+            return (t, None);
         }
+        let fallback = if self.texts.contains_key(default.code()) {
+            default
+        } else {
+            Lang::DE
+        };
+        let text = self.texts.get(fallback.code()).map_or("", String::as_str);
+        (text, Some(fallback))
     }
 
-    pub fn otherwise(&self, lang: Lang, _default: Lang) -> &str {
-        if lang.primary() == "en" && !self.otherwise_en.is_empty() {
-            &self.otherwise_en
-        } else {
-            &self.otherwise_de
-        }
+    /// What a "no" to it is told in `lang`, if the operator wrote it in that language.
+    pub fn otherwise(&self, lang: Lang) -> Option<&str> {
+        self.otherwise.get(lang.code()).map(String::as_str)
+    }
+
+    /// The offered languages the question is not written in.
+    pub fn missing(&self, offered: impl Iterator<Item = Lang>) -> Vec<Lang> {
+        offered
+            .filter(|l| !self.texts.contains_key(l.code()))
+            .collect()
     }
 }
 
@@ -505,6 +515,21 @@ impl Config {
                      limits and bypass_cidrs (hint: list only your own load balancers, e.g. \
                      10.0.0.0/8)"
                 ));
+            }
+        }
+        for (i, room) in self.rooms.iter().enumerate() {
+            for (j, q) in room.tickets.eligibility.iter().enumerate() {
+                let offered = room.locales.menu().map(|l| l.lang());
+                let missing: Vec<String> = q.missing(offered).iter().map(Lang::to_string).collect();
+                if !missing.is_empty() {
+                    out.push(format!(
+                        "rooms[{i}].eligibility[{j}]: not written in {}; those visitors read it \
+                         in {} (hint: add text = {{ {} = \"…\" }})",
+                        missing.join(", "),
+                        room.language,
+                        missing[0]
+                    ));
+                }
             }
         }
         out

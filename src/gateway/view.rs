@@ -147,15 +147,12 @@ fn shown_place(figures: &Figures, state: RoomStateName, place: Option<Place>) ->
     }
 }
 
-/// The operator's message in `lang`, else in the other language.
+/// The operator's message in `lang`, else in the room's default language, else in any.
 fn message_in(room: &Room, lang: Lang) -> Option<String> {
     let message = room.state.message();
-    let text = match lang.primary() {
-        "en" if !message.en.is_empty() => &message.en,
-        _ if !message.de.is_empty() => &message.de,
-        _ => &message.en,
-    };
-    (!text.is_empty()).then(|| text.clone())
+    message
+        .shown(lang.code(), room.cfg.language.code())
+        .map(|(text, _)| text.to_string())
 }
 
 /// New appointments expected, said once sold out: when (unix ms, the operator's offset) and

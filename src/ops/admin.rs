@@ -23,10 +23,11 @@ use crate::clock::Millis;
 use crate::config::{AdminToken, MAX_ADMIT_PER_MINUTE};
 use crate::forward::{self, Body};
 use crate::gateway::plain;
+use crate::locale::Lang;
 use crate::ops::api::{
-    AdaptiveStatus, BackendStatus, ConfiguredLimits, EarlierDraw, ErrorAnswer, MessageChange,
-    OperatorMessage, PrequeueStatus, RoomChange, RoomList, RoomStatus, ScheduleStatus, Series,
-    SupplyStatus,
+    AdaptiveStatus, BackendStatus, ConfiguredLimits, EarlierDraw, ErrorAnswer, LanguageStatus,
+    MessageChange, OperatorMessage, PrequeueStatus, RoomChange, RoomList, RoomStatus,
+    ScheduleStatus, Series, SupplyStatus,
 };
 use crate::ops::history;
 use crate::ops::Ops;
@@ -189,9 +190,23 @@ fn room_status(ops: &Ops, room: &Room) -> RoomStatus {
         issued: figures.issued.saturating_sub(figures.numbering.base),
         max_active: figures.limits.max_active,
         message: OperatorMessage {
-            de: settings.message.de.clone(),
-            en: settings.message.en.clone(),
+            texts: settings
+                .message
+                .texts
+                .iter()
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(l, t)| (l.clone(), t.clone()))
+                .collect(),
         },
+        message_missing: missing_languages(&settings.message, cfg),
+        languages: cfg
+            .locales
+            .menu()
+            .map(|l| LanguageStatus {
+                tag: l.lang().to_string(),
+                name: l.name().to_string(),
+            })
+            .collect(),
         queue_all: figures.queue_all,
         schedule: cfg.schedule.as_ref().map(|s| schedule_status(s, &figures)),
         show_up_ratio: figures.movement.show_share,
@@ -338,6 +353,21 @@ impl<'de> serde::de::Visitor<'de> for NoRepeatedKeys {
     }
 }
 
+/// The languages the room offers that its message is not written in: shown the default's.
+fn missing_languages(
+    message: &crate::state::Message,
+    cfg: &crate::config::RoomConfig,
+) -> Vec<String> {
+    if message.is_empty() {
+        return Vec::new();
+    }
+    cfg.locales
+        .menu()
+        .map(|l| l.lang().to_string())
+        .filter(|tag| message.texts.get(tag).is_none_or(String::is_empty))
+        .collect()
+}
+
 /// A PATCH body, fully checked before anything is applied.
 fn parse_change(body: &[u8]) -> Result<RoomChange, Invalid> {
     let not_json = |e: serde_json::Error| Invalid {
@@ -463,43 +493,84 @@ fn parse_message(value: &Value) -> Result<MessageChange, Invalid> {
     let fields: &Map<String, Value> = match value {
         Value::Null => {
             return Ok(MessageChange {
-                de: Some(String::new()),
-                en: Some(String::new()),
+                clear: true,
+                ..MessageChange::default()
             })
+        }
+        // A plain string: in the room's default language.
+        Value::String(text) => {
+            let mut message = MessageChange::default();
+            message
+                .texts
+                .insert(String::new(), message_text("message", text)?);
+            return Ok(message);
         }
         Value::Object(m) => m,
         _ => {
             return Err(invalid(
                 "message",
-                "must be an object like {\"de\": \"…\", \"en\": \"…\"}, or null to remove it",
+                "must be a string (in the room's language), an object by language like \
+                 {\"de\": \"…\", \"tr\": \"…\"}, or null to remove it",
             ))
         }
     };
     let mut message = MessageChange::default();
     for (lang, text) in fields {
         let field = format!("message.{lang}");
-        let slot = match lang.as_str() {
-            "de" => &mut message.de,
-            "en" => &mut message.en,
-            _ => return Err(invalid(&field, "only \"de\" and \"en\" are shown")),
-        };
-        let text = match text {
-            Value::String(s) => s.trim(),
-            Value::Null => "",
-            _ => return Err(invalid(&field, "must be a string")),
-        };
-        if text.chars().count() > MAX_MESSAGE_CHARS {
+        let Some(tag) = Lang::parse(lang) else {
             return Err(invalid(
                 &field,
-                format!("longer than {MAX_MESSAGE_CHARS} characters"),
+                "is not a language tag (de, tr, ar, pt-BR, …)",
             ));
-        }
-        if text.chars().any(|c| c.is_control()) {
-            return Err(invalid(&field, "contains control characters"));
-        }
-        *slot = Some(text.to_string());
+        };
+        let text = match text {
+            Value::String(s) => message_text(&field, s)?,
+            Value::Null => String::new(),
+            _ => return Err(invalid(&field, "must be a string")),
+        };
+        message.texts.insert(tag.code().to_string(), text);
     }
     Ok(message)
+}
+
+/// One language's text, checked: not too long, no control characters.
+fn message_text(field: &str, text: &str) -> Result<String, Invalid> {
+    let text = text.trim();
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(invalid(
+            field,
+            format!("longer than {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    if text.chars().any(|c| c.is_control()) {
+        return Err(invalid(field, "contains control characters"));
+    }
+    Ok(text.to_string())
+}
+
+/// The message's languages as the room offers them: the default's for a plain string, and
+/// none the visitors could never be shown.
+fn fit_message(message: &mut MessageChange, room: &Room) -> Result<(), Invalid> {
+    let locales = &room.cfg.locales;
+    if let Some(text) = message.texts.remove("") {
+        message
+            .texts
+            .insert(room.cfg.language.code().to_string(), text);
+    }
+    for tag in message.texts.keys() {
+        let offered = Lang::parse(tag).is_some_and(|l| locales.offers(l));
+        if !offered {
+            let list: Vec<String> = locales.menu().map(|l| l.lang().to_string()).collect();
+            return Err(invalid(
+                &format!("message.{tag}"),
+                format!(
+                    "this room does not offer `{tag}`; it offers {}",
+                    list.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn apply(change: &RoomChange, settings: &mut Settings, config: &crate::queue::admission::Limits) {
@@ -522,11 +593,15 @@ fn apply(change: &RoomChange, settings: &mut Settings, config: &crate::queue::ad
         settings.queue_all = on;
     }
     if let Some(message) = &change.message {
-        if let Some(de) = &message.de {
-            settings.message.de = de.clone();
+        if message.clear {
+            settings.message.texts.clear();
         }
-        if let Some(en) = &message.en {
-            settings.message.en = en.clone();
+        for (lang, text) in &message.texts {
+            if text.is_empty() {
+                settings.message.texts.remove(lang);
+            } else {
+                settings.message.texts.insert(lang.clone(), text.clone());
+            }
         }
     }
 }
@@ -643,6 +718,9 @@ fn fit_to_room(mut change: RoomChange, room: &Room, now: Millis) -> Result<RoomC
             change.admit_per_minute = Some(Some(rate));
         }
         _ => {}
+    }
+    if let Some(message) = &mut change.message {
+        fit_message(message, room)?;
     }
     if change.supply_remaining.is_some() && room.cfg.supply.is_none() {
         return Err(invalid(
@@ -782,7 +860,8 @@ mod tests {
             ("{\"admit_per_minute\": \"fast\"}", Some("admit_per_minute")),
             ("{\"max_active\": 1.5}", Some("max_active")),
             ("{\"state\": \"gone\"}", Some("state")),
-            ("{\"message\": {\"fr\": \"x\"}}", Some("message.fr")),
+            ("{\"message\": {\"<b>\": \"x\"}}", Some("message.<b>")),
+            ("{\"message\": 3}", Some("message")),
             ("{\"message\": {\"de\": 3}}", Some("message.de")),
             ("{\"rate\": 5}", Some("rate")),
             ("{\"adaptive\": \"on\"}", Some("adaptive")),
@@ -815,21 +894,30 @@ mod tests {
         assert_eq!(c.admit_per_minute, Some(Some(30.0)));
         assert_eq!(c.max_active, Some(None));
         assert_eq!(c.state, Some(OperatorState::Paused));
+        let texts = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(l, t)| (l.to_string(), t.to_string()))
+                .collect()
+        };
         assert_eq!(
-            c.message,
-            Some(MessageChange {
-                de: Some("Kurze Pause".into()),
-                en: Some("Short break".into())
-            })
+            c.message.map(|m| m.texts),
+            Some(texts(&[("de", "Kurze Pause"), ("en", "Short break")]))
         );
-        let c = parse_change(br#"{"message": {"en": "Only English"}}"#).unwrap();
+        let c =
+            parse_change(r#"{"message": {"TR": "Kısa bir ara", "en": null}}"#.as_bytes()).unwrap();
         assert_eq!(
-            c.message,
-            Some(MessageChange {
-                de: None,
-                en: Some("Only English".into())
-            })
+            c.message.map(|m| m.texts),
+            Some(texts(&[("tr", "Kısa bir ara"), ("en", "")]))
         );
+        // A plain string is in the room's language; null clears every language.
+        let c = parse_change(br#"{"message": "Kurze Pause"}"#).unwrap();
+        assert_eq!(
+            c.message.map(|m| m.texts),
+            Some(texts(&[("", "Kurze Pause")]))
+        );
+        let c = parse_change(br#"{"message": null}"#).unwrap();
+        assert!(c.message.is_some_and(|m| m.clear && m.texts.is_empty()));
         let c = parse_change(br#"{"adaptive": false, "admit_per_minute": 5}"#).unwrap();
         assert_eq!(
             (c.adaptive, c.admit_per_minute),

@@ -31,6 +31,9 @@ pub struct QuestionItem<'a> {
     /// The form field: `q1`, `q2`, …
     pub name: String,
     pub text: &'a str,
+    /// The language the question is written in, when the operator did not write it in the
+    /// page's: it is shown in the room's default language, marked with `lang`.
+    pub lang: Option<Lang>,
 }
 
 /// The eligibility form, or the answer to a "no": the variables of an operator's
@@ -73,7 +76,7 @@ pub struct QuestionsForm<'a> {
 #[derive(Debug, Serialize)]
 pub struct AnsweredNo<'a> {
     /// What each question answered "no" says instead.
-    pub otherwise: Vec<&'a str>,
+    pub otherwise: Vec<Cow<'a, str>>,
     /// The link back to the form.
     pub change_label: Cow<'a, str>,
     pub change_href: &'a str,
@@ -100,10 +103,14 @@ impl<'a> QuestionsPage<'a> {
             .eligibility
             .iter()
             .enumerate()
-            .map(|(i, q)| QuestionItem {
-                number: i + 1,
-                name: format!("q{}", i + 1),
-                text: q.text(w.lang(), room.language),
+            .map(|(i, q)| {
+                let (text, lang) = q.text(w.lang(), room.language);
+                QuestionItem {
+                    number: i + 1,
+                    name: format!("q{}", i + 1),
+                    text,
+                    lang,
+                }
             })
             .collect();
         page
@@ -121,7 +128,10 @@ impl<'a> QuestionsPage<'a> {
         page.intro = w.text("refused-intro");
         page.answered_no.otherwise = refused
             .iter()
-            .map(|q| q.otherwise(w.lang(), room.language))
+            .map(|q| match q.otherwise(w.lang()) {
+                Some(text) => Cow::Borrowed(text),
+                None => w.text("refused-otherwise"),
+            })
             .collect();
         page
     }
@@ -214,9 +224,10 @@ pub fn questions_page(templates: Option<&Templates>, page: &QuestionsPage) -> By
     for q in &page.form.questions {
         let _ = write!(
             out,
-            "<fieldset><legend>{}</legend>\
+            "<fieldset><legend{}>{}</legend>\
              <label><input type=\"radio\" name=\"{name}\" value=\"yes\" required> {}</label>\
              <label><input type=\"radio\" name=\"{name}\" value=\"no\"> {}</label></fieldset>",
+            q.lang.map_or(String::new(), |l| format!(" lang=\"{l}\"")),
             escape(q.text),
             escape(&page.form.yes_label),
             escape(&page.form.no_label),

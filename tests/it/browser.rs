@@ -827,18 +827,20 @@ async fn the_dashboard_takes_only_a_token_the_gateway_accepts_and_holds_everyone
         .await
         .json();
     assert_eq!(room["queue_all"], true, "{room}");
-    // Only a German message: saved, and the page says the English one is empty.
+    // Only a German message: saved, and the card flags the languages it is not written in.
     browser
         .eval(
-            "var f = document.querySelector('#room-r form'); f.de.value = 'Heute nur mit Termin';\
-             f.de.setAttribute('data-dirty', '1'); f.en.value = '';\
+            "var f = document.querySelector('#room-r form'); var i = f.elements['msg-de'];\
+             i.value = 'Heute nur mit Termin'; i.setAttribute('data-dirty', '1');\
              f.querySelector('button[name=message]').click(); true",
         )
         .await;
+    until_js(&mut browser, NOTE, "Saved for r.").await;
     until_js(
         &mut browser,
-        NOTE,
-        "Saved for r. Only the German message is set: visitors reading English see none.",
+        "document.querySelector('#room-r .message').textContent",
+        "Message: de: Heute nur mit Termin — not written in de-x-ls, en, tr, ar, ru, uk, pl, \
+         ro, it, el, fa, fr, es (shown in the default language)",
     )
     .await;
     browser.close().await;

@@ -226,3 +226,75 @@ fn a_broken_file_or_a_language_without_messages_is_a_config_error_naming_the_key
     assert!(err.contains("rooms[0].language"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn the_operators_message_and_questions_take_any_language_and_fall_back_to_the_default() {
+    let up = support::upstream().await;
+    let questions = "\n[[rooms.eligibility]]\nde = \"Wohnen Sie im Kreis?\"\n\
+                     en = \"Do you live in the district?\"\n\
+                     text = { tr = \"İlçede mi oturuyorsunuz?\" }\n";
+    let room = format!("admit_per_minute = 1\nlanguage = \"de\"{questions}");
+    let gw = support::gateway(&support::config_full(
+        &support::temp_dir("state"),
+        "",
+        &support::admin_token_line(),
+        &support::room("r", &up.url(), &room),
+    ))
+    .await;
+    let mut v = gw.visitor();
+    let form = get_in(&mut v, "/", "tr").await;
+    assert!(
+        form.body
+            .contains("<legend>İlçede mi oturuyorsunuz?</legend>"),
+        "{}",
+        form.body
+    );
+    // Not written in Arabic: the room's German, marked as German for a screen reader.
+    let form = get_in(&mut v, "/", "ar").await;
+    assert!(
+        form.body
+            .contains("<legend lang=\"de\">Wohnen Sie im Kreis?</legend>"),
+        "{}",
+        form.body
+    );
+
+    // A plain string is the default language's; an object adds any language.
+    let a = gw
+        .patch("r", r#"{"message": "Heute nur mit Termin"}"#)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = gw
+        .patch("r", r#"{"message": {"tr": "Bugün yalnızca randevuyla"}}"#)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = gw.patch("r", r#"{"message": {"sv": "Hej"}}"#).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("message.sv"), "{}", a.body);
+    let status = gw
+        .admin(
+            Method::GET,
+            "/api/v1/rooms/r",
+            Some(support::ADMIN_TOKEN),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(status["message"]["de"], "Heute nur mit Termin");
+    assert_eq!(status["message"]["tr"], "Bugün yalnızca randevuyla");
+    let missing = status["message_missing"].as_array().unwrap();
+    assert!(missing.iter().any(|l| l == "ar") && !missing.iter().any(|l| l == "tr"));
+    assert_eq!(status["languages"].as_array().unwrap().len(), SHIPPED.len());
+
+    let mut v = gw.visitor();
+    v.set_cookie("wartesaal-lang", "tr");
+    assert_eq!(
+        v.get_json("/.wartesaal/status?room=r").await.json()["message"],
+        "Bugün yalnızca randevuyla"
+    );
+    v.set_cookie("wartesaal-lang", "ar");
+    assert_eq!(
+        v.get_json("/.wartesaal/status?room=r").await.json()["message"],
+        "Heute nur mit Termin"
+    );
+    gw.stop().await;
+}
