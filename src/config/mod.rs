@@ -268,10 +268,8 @@ pub enum OnUnavailable {
 pub struct RoomConfig {
     pub id: String,
     pub title: String,
-    /// `language`: the room's default language, offered in its menu.
-    pub language: Lang,
-    /// The languages the room offers (`languages`), their messages parsed once at load, with
-    /// the operator's `locales_dir` over the shipped ones.
+    /// The languages the room offers (`languages`) and its default (`language`), their
+    /// messages parsed once at load, with the operator's `locales_dir` over the shipped ones.
     pub locales: Arc<crate::locale::Locales>,
     /// The zone the page's times are shown in; `None` shows UTC.
     pub time_zone: Option<RoomTimeZone>,
@@ -295,6 +293,13 @@ pub struct RoomConfig {
     pub tickets: Tickets,
     /// `[rooms.notify]`: an e-mail when it is nearly a waiting visitor's turn.
     pub notify: Option<NotifyConfig>,
+}
+
+impl RoomConfig {
+    /// `language`: the room's default, the first choice when a visitor's is not offered.
+    pub fn language(&self) -> Lang {
+        self.locales.default_lang()
+    }
 }
 
 /// Which requests are a room's: those to its hosts under its path prefixes, less the ones that
@@ -526,7 +531,7 @@ impl Config {
                         "rooms[{i}].eligibility[{j}]: not written in {}; those visitors read it \
                          in {} (hint: add text = {{ {} = \"…\" }})",
                         missing.join(", "),
-                        room.language,
+                        room.language(),
                         missing[0]
                     ));
                 }

@@ -40,7 +40,7 @@ pub(super) fn room_section(
     let (upstream, upstream_ca) = upstream(&mut s, p);
     let title = s.string("title", p).unwrap_or("").to_string();
     let title = if title.is_empty() { id.clone() } else { title };
-    let (language, locales) = languages(&mut s, global_locales, p);
+    let locales = languages(&mut s, global_locales, p);
     let admit_per_minute = admit_per_minute(&mut s, p);
     let max_active = s.unsigned("max_active", 0, p).unwrap_or(0);
     let (session_duration, hold_place_for) = lifetimes(&mut s, p);
@@ -73,7 +73,6 @@ pub(super) fn room_section(
     }
     let room = RoomConfig {
         title,
-        language,
         locales: locales?,
         time_zone,
         template_dir: template_dir.map(PathBuf::from),
@@ -213,11 +212,7 @@ fn upstream(s: &mut Section, p: &mut Vec<Problem>) -> (Option<Upstream>, Option<
 
 /// `language` (German unless given), `languages` (every language there is unless given) and
 /// `locales_dir`: the room's languages, their messages read and checked.
-fn languages(
-    s: &mut Section,
-    global: &LocaleDir,
-    p: &mut Vec<Problem>,
-) -> (Lang, Option<Arc<Locales>>) {
+fn languages(s: &mut Section, global: &LocaleDir, p: &mut Vec<Problem>) -> Option<Arc<Locales>> {
     let tag_hint = format!(
         "use a language tag such as {}",
         crate::locale::SHIPPED
@@ -274,19 +269,19 @@ fn languages(
             .ok(),
     };
     let (Some(language), Some(own)) = (language, own) else {
-        return (Lang::DE, None);
+        return None;
     };
     let settings = LocaleSettings {
         language,
         languages: languages.as_deref(),
     };
     match crate::locale::load(settings, &[global, &own]) {
-        Ok(locales) => (language, Some(Arc::new(locales))),
+        Ok(locales) => Some(Arc::new(locales)),
         Err(problems) => {
             for lp in problems {
                 p.push(s.problem(lp.key, lp.message, lp.hint));
             }
-            (language, None)
+            None
         }
     }
 }

@@ -135,45 +135,8 @@ pub(super) fn eligibility_sections(
         let en = text(&mut s, "en", true, p);
         let otherwise_de = text(&mut s, "otherwise_de", false, p);
         let otherwise_en = text(&mut s, "otherwise_en", false, p);
-        let more = |s: &mut Section, name: &'static str, p: &mut Vec<Problem>| {
-            let mut texts = BTreeMap::new();
-            match s.get(name) {
-                None => {}
-                Some(toml::Value::Table(t)) => {
-                    for (tag, value) in t {
-                        let key = format!("{name}.{tag}");
-                        match (Lang::parse(tag), value) {
-                            (Some(lang), toml::Value::String(v)) if !v.trim().is_empty() => {
-                                if let Some(c) = odd_char(v) {
-                                    p.push(s.problem(
-                                        &key,
-                                        format!("contains the control character {c:?}"),
-                                        "write plain text: no control or text-direction characters",
-                                    ));
-                                }
-                                texts.insert(lang.code().to_string(), v.trim().to_string());
-                            }
-                            (None, _) => p.push(s.problem(
-                                &key,
-                                format!("`{tag}` is not a language tag"),
-                                "name each text by its language: tr = \"…\", ar = \"…\"",
-                            )),
-                            (Some(_), _) => p.push(s.problem(
-                                &key,
-                                "must be a text",
-                                "write the text, or leave the language out",
-                            )),
-                        }
-                    }
-                }
-                Some(other) => {
-                    s.wrong_type(name, "a table by language, like { tr = \"…\" }", other, p)
-                }
-            }
-            texts
-        };
-        let mut texts = more(&mut s, "text", p);
-        let mut otherwise = more(&mut s, "otherwise", p);
+        let mut texts = by_language(&mut s, "text", p);
+        let mut otherwise = by_language(&mut s, "otherwise", p);
         s.finish(p);
         if p.len() == before {
             texts.insert("de".into(), de.unwrap_or_default());
@@ -190,6 +153,47 @@ pub(super) fn eligibility_sections(
         }
     }
     questions
+}
+
+/// A question's `text` or `otherwise` in more languages: `{ tr = "…", ar = "…" }`.
+fn by_language(
+    s: &mut Section,
+    name: &'static str,
+    p: &mut Vec<Problem>,
+) -> BTreeMap<String, String> {
+    let mut texts = BTreeMap::new();
+    match s.get(name) {
+        None => {}
+        Some(toml::Value::Table(t)) => {
+            for (tag, value) in t {
+                let key = format!("{name}.{tag}");
+                match (Lang::parse(tag), value) {
+                    (Some(lang), toml::Value::String(v)) if !v.trim().is_empty() => {
+                        if let Some(c) = odd_char(v) {
+                            p.push(s.problem(
+                                &key,
+                                format!("contains the control character {c:?}"),
+                                "write plain text: no control or text-direction characters",
+                            ));
+                        }
+                        texts.insert(lang.code().to_string(), v.trim().to_string());
+                    }
+                    (None, _) => p.push(s.problem(
+                        &key,
+                        format!("`{tag}` is not a language tag"),
+                        "name each text by its language: tr = \"…\", ar = \"…\"",
+                    )),
+                    (Some(_), _) => p.push(s.problem(
+                        &key,
+                        "must be a text",
+                        "write the text, or leave the language out",
+                    )),
+                }
+            }
+        }
+        Some(other) => s.wrong_type(name, "a table by language, like { tr = \"…\" }", other, p),
+    }
+    texts
 }
 
 /// The first control or text-direction character in `text`: they would be sent to every

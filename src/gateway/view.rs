@@ -151,7 +151,7 @@ fn shown_place(figures: &Figures, state: RoomStateName, place: Option<Place>) ->
 fn message_in(room: &Room, lang: Lang) -> Option<String> {
     let message = room.state.message();
     message
-        .shown(lang.code(), room.cfg.language.code())
+        .shown(lang.code(), room.cfg.language().code())
         .map(|(text, _)| text.to_string())
 }
 

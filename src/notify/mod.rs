@@ -257,7 +257,7 @@ impl Notifier {
         let until = now
             + self.cfg.lead_time.as_millis() as Millis
             + room.tickets.hold_place_for.as_millis() as Millis;
-        let letter = crate::page::letter(room, room.language, None, &link, until, false);
+        let letter = crate::page::letter(room, room.language(), None, &link, until, false);
         let to: Mailbox = to.parse().map_err(|source| LetterError::NotAnAddress {
             to: to.to_string(),
             source,

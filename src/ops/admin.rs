@@ -16,20 +16,20 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::clock::Millis;
 use crate::config::{AdminToken, MAX_ADMIT_PER_MINUTE};
 use crate::forward::{self, Body};
 use crate::gateway::plain;
-use crate::locale::Lang;
 use crate::ops::api::{
     AdaptiveStatus, BackendStatus, ConfiguredLimits, EarlierDraw, ErrorAnswer, LanguageStatus,
-    MessageChange, OperatorMessage, PrequeueStatus, RoomChange, RoomList, RoomStatus,
-    ScheduleStatus, Series, SupplyStatus,
+    OperatorMessage, PrequeueStatus, RoomChange, RoomList, RoomStatus, ScheduleStatus, Series,
+    SupplyStatus,
 };
 use crate::ops::history;
+use crate::ops::message::{fit_message, missing_languages, parse_message};
 use crate::ops::Ops;
 use crate::queue::schedule::{format_time, Order, Schedule};
 use crate::queue::supply::{SupplyChange, MAX_SUPPLY};
@@ -39,8 +39,6 @@ use crate::state::{OperatorState, Override, Settings, StateError};
 
 /// Largest PATCH body read.
 const MAX_BODY: usize = 16 * 1024;
-/// Longest operator message per language, in characters.
-const MAX_MESSAGE_CHARS: usize = 1000;
 
 pub const DASHBOARD: &str = include_str!("../../assets/dashboard.html");
 
@@ -286,12 +284,12 @@ fn touches_settings(change: &RoomChange) -> bool {
 
 /// A refused body: what is wrong and with which field.
 #[derive(Debug, PartialEq)]
-struct Invalid {
-    field: Option<String>,
-    message: String,
+pub(super) struct Invalid {
+    pub(super) field: Option<String>,
+    pub(super) message: String,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> Invalid {
+pub(super) fn invalid(field: &str, message: impl Into<String>) -> Invalid {
     Invalid {
         field: Some(field.to_string()),
         message: message.into(),
@@ -351,21 +349,6 @@ impl<'de> serde::de::Visitor<'de> for NoRepeatedKeys {
         }
         Ok(self)
     }
-}
-
-/// The languages the room offers that its message is not written in: shown the default's.
-fn missing_languages(
-    message: &crate::state::Message,
-    cfg: &crate::config::RoomConfig,
-) -> Vec<String> {
-    if message.is_empty() {
-        return Vec::new();
-    }
-    cfg.locales
-        .menu()
-        .map(|l| l.lang().to_string())
-        .filter(|tag| message.texts.get(tag).is_none_or(String::is_empty))
-        .collect()
 }
 
 /// A PATCH body, fully checked before anything is applied.
@@ -487,90 +470,6 @@ fn parse_change(body: &[u8]) -> Result<RoomChange, Invalid> {
         _ => {}
     }
     Ok(change)
-}
-
-fn parse_message(value: &Value) -> Result<MessageChange, Invalid> {
-    let fields: &Map<String, Value> = match value {
-        Value::Null => {
-            return Ok(MessageChange {
-                clear: true,
-                ..MessageChange::default()
-            })
-        }
-        // A plain string: in the room's default language.
-        Value::String(text) => {
-            let mut message = MessageChange::default();
-            message
-                .texts
-                .insert(String::new(), message_text("message", text)?);
-            return Ok(message);
-        }
-        Value::Object(m) => m,
-        _ => {
-            return Err(invalid(
-                "message",
-                "must be a string (in the room's language), an object by language like \
-                 {\"de\": \"…\", \"tr\": \"…\"}, or null to remove it",
-            ))
-        }
-    };
-    let mut message = MessageChange::default();
-    for (lang, text) in fields {
-        let field = format!("message.{lang}");
-        let Some(tag) = Lang::parse(lang) else {
-            return Err(invalid(
-                &field,
-                "is not a language tag (de, tr, ar, pt-BR, …)",
-            ));
-        };
-        let text = match text {
-            Value::String(s) => message_text(&field, s)?,
-            Value::Null => String::new(),
-            _ => return Err(invalid(&field, "must be a string")),
-        };
-        message.texts.insert(tag.code().to_string(), text);
-    }
-    Ok(message)
-}
-
-/// One language's text, checked: not too long, no control characters.
-fn message_text(field: &str, text: &str) -> Result<String, Invalid> {
-    let text = text.trim();
-    if text.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(invalid(
-            field,
-            format!("longer than {MAX_MESSAGE_CHARS} characters"),
-        ));
-    }
-    if text.chars().any(|c| c.is_control()) {
-        return Err(invalid(field, "contains control characters"));
-    }
-    Ok(text.to_string())
-}
-
-/// The message's languages as the room offers them: the default's for a plain string, and
-/// none the visitors could never be shown.
-fn fit_message(message: &mut MessageChange, room: &Room) -> Result<(), Invalid> {
-    let locales = &room.cfg.locales;
-    if let Some(text) = message.texts.remove("") {
-        message
-            .texts
-            .insert(room.cfg.language.code().to_string(), text);
-    }
-    for tag in message.texts.keys() {
-        let offered = Lang::parse(tag).is_some_and(|l| locales.offers(l));
-        if !offered {
-            let list: Vec<String> = locales.menu().map(|l| l.lang().to_string()).collect();
-            return Err(invalid(
-                &format!("message.{tag}"),
-                format!(
-                    "this room does not offer `{tag}`; it offers {}",
-                    list.join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn apply(change: &RoomChange, settings: &mut Settings, config: &crate::queue::admission::Limits) {

@@ -262,7 +262,7 @@ mod tests {
         assert!(lines[2].contains("queue_all"), "{text}");
         assert!(lines[2].contains("0.5"), "{text}");
         assert_eq!(
-            lines[1].find("Hallo").or(lines[2].find("Hallo")),
+            lines[1].find("de: Hallo").or(lines[2].find("de: Hallo")),
             Some(header.find("MESSAGE").unwrap()),
             "{text}"
         );

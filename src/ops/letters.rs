@@ -77,7 +77,7 @@ fn due(room: &Room, letter: &Letter, figures: &Figures, lead_ms: Millis, now: Mi
     let place @ Place::At(_) = figures.order.place(letter.seq) else {
         return Due::Later;
     };
-    let view = view::view(room, figures, Some(place), room.cfg.language, now / 1000);
+    let view = view::view(room, figures, Some(place), room.cfg.language(), now / 1000);
     if view.admitted {
         return Due::Now { called: true };
     }
@@ -199,7 +199,7 @@ impl Ops {
                 }
                 Due::Now { called } => called,
             };
-            let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language);
+            let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language());
             // Held while away: the link gives the place back for lead_time and
             // hold_place_for after the e-mail went out, however the line moves meanwhile.
             let until = now + lead_ms + room.cfg.tickets.hold_place_for.as_millis() as Millis;

@@ -104,7 +104,7 @@ impl<'a> QuestionsPage<'a> {
             .iter()
             .enumerate()
             .map(|(i, q)| {
-                let (text, lang) = q.text(w.lang(), room.language);
+                let (text, lang) = q.text(w.lang(), room.language());
                 QuestionItem {
                     number: i + 1,
                     name: format!("q{}", i + 1),

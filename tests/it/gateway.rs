@@ -597,7 +597,7 @@ async fn json_mode_and_languages() {
         .body(Empty::new().boxed())
         .unwrap();
     let page = v.send(req).await;
-    assert!(page.body.contains("<html lang=\"en\">"));
+    assert!(page.body.contains("<html lang=\"en\" dir=\"ltr\">"));
     assert!(
         page.body.contains("There are 2 people ahead of you."),
         "{}",
