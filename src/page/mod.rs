@@ -341,13 +341,11 @@ pub struct PageLanguage<'a> {
     /// The link to one other language (the default, or from it the next): an older
     /// template's single switch.
     pub switch: LanguageSwitch,
-    /// Every language the room offers, in its order, each named in itself.
-    pub languages: Vec<LanguageSwitch>,
+    /// Every language the room offers, in its order, each named in itself: made only when a
+    /// template asks (the built-in pages write the menu straight from the room's languages).
+    pub languages: LanguageMenu<'a>,
     #[serde(skip)]
     locales: &'a Locales,
-    /// Where the menu returns to.
-    #[serde(skip)]
-    back: String,
 }
 
 impl<'a> PageLanguage<'a> {
@@ -356,9 +354,12 @@ impl<'a> PageLanguage<'a> {
             lang: w.lang(),
             dir: w.dir(),
             switch: LanguageSwitch::new(w, &room.locales, back),
-            languages: LanguageSwitch::menu(w, &room.locales, back),
+            languages: LanguageMenu {
+                locales: &room.locales,
+                current: w.lang(),
+                back: back.to_string(),
+            },
             locales: &room.locales,
-            back: back.to_string(),
         }
     }
 
@@ -368,11 +369,31 @@ impl<'a> PageLanguage<'a> {
     }
 }
 
+/// The menu's entries for a template: written out when serialized, never before.
+#[derive(Debug)]
+pub struct LanguageMenu<'a> {
+    locales: &'a Locales,
+    current: Lang,
+    /// Where each entry returns to.
+    back: String,
+}
+
+impl Serialize for LanguageMenu<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let w = self.locales.get(self.current);
+        s.collect_seq(LanguageSwitch::menu(w, self.locales, &self.back))
+    }
+}
+
 /// The language menu as the built-in pages show it: folded away under its name (and the
 /// English word, for whoever cannot read the page's language), then a form of one button per
 /// language, so that it works without JavaScript and names the way back once.
 fn language_menu(out: &mut String, speech: &PageLanguage) {
-    let (w, locales, back) = (speech.locale(), speech.locales, speech.back.as_str());
+    let (w, locales, back) = (
+        speech.locale(),
+        speech.locales,
+        speech.languages.back.as_str(),
+    );
     if locales.menu().nth(1).is_none() {
         return;
     }
