@@ -145,9 +145,10 @@ fn inline_vars<'s>(e: &ast::InlineExpression<&'s str>, vars: &mut BTreeSet<&'s s
     }
 }
 
-/// The line (from 1) of byte `pos` in `source`.
+/// The line (from 1) of byte `pos` in `source`; an error at the very end (an unclosed `{`)
+/// is on the last line written, not on the empty one after it.
 fn line_at(source: &str, pos: usize) -> usize {
-    source.as_bytes()[..pos.min(source.len())]
+    source.as_bytes()[..pos.min(source.trim_end().len())]
         .iter()
         .filter(|b| **b == b'\n')
         .count()

@@ -285,7 +285,7 @@ fn a_broken_file_an_unknown_id_and_a_stray_variable_name_file_and_line() {
     let problems = read_dir(&dir, "locales_dir").unwrap_err();
     let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
     let all = text.join("\n");
-    assert!(all.contains("a.ftl, line 3: Expected a token"), "{all}");
+    assert!(all.contains("a.ftl, line 2: Expected a token"), "{all}");
     assert!(
         all.contains("b.ftl, line 2: unknown message id `waiting-titel`"),
         "{all}"

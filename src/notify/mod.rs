@@ -604,4 +604,43 @@ mod tests {
             "{text}"
         );
     }
+
+    /// In Arabic: the words right to left with the day in Arabic digits, the link and the code
+    /// each on a line of their own as they are, and no isolates in the subject (a mail program
+    /// shows them there as they are).
+    #[test]
+    fn an_arabic_letter_keeps_its_link_code_and_subject_plain() {
+        let cfg = room("");
+        let arabic = Lang::parse("ar").unwrap();
+        let letter = crate::page::letter(
+            &cfg,
+            arabic,
+            Some("0000-0007-AAAA-BBBB"),
+            "https://termine.example.de/x",
+            1_700_000_900_000,
+            false,
+        );
+        assert_eq!(letter.subject, "اقترب دورك: Impfzentrum");
+        assert!(
+            letter.body.contains("\r\nhttps://termine.example.de/x\r\n"),
+            "{}",
+            letter.body
+        );
+        assert!(letter
+            .body
+            .contains("رمز مكانك: \u{2068}0000-0007-AAAA-BBBB\u{2069}"));
+        // Every figure and name is isolated in the body (Fluent's way); read without them:
+        let plain = crate::locale::Locale::plain(&letter.body);
+        assert!(
+            plain.contains("يوم الثلاثاء ١٤ نوفمبر ٢٠٢٣، الساعة ٢٢:٢٨ UTC"),
+            "{plain}"
+        );
+        let german =
+            crate::page::letter(&cfg, Lang::DE, None, "https://x", 1_700_000_900_000, true);
+        assert_eq!(german.subject, "Sie sind an der Reihe: Impfzentrum");
+        assert!(
+            !german.body.contains('\u{2068}'),
+            "no isolates in left-to-right text"
+        );
+    }
 }

@@ -212,7 +212,7 @@ fn a_broken_file_or_a_language_without_messages_is_a_config_error_naming_the_key
     let text = support::config_text("", &support::room("r", "http://127.0.0.1:9", &room));
     let err = load(&text).unwrap_err().to_string();
     assert!(err.contains("rooms[0].locales_dir"), "{err}");
-    assert!(err.contains("own.ftl, line 3"), "{err}");
+    assert!(err.contains("own.ftl, line 2"), "{err}");
 
     let room = "admit_per_minute = 1\nlanguages = [\"de\", \"sv\"]";
     let text = support::config_text("", &support::room("r", "http://127.0.0.1:9", room));
