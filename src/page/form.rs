@@ -14,7 +14,7 @@ use crate::locale::Lang;
 use super::notify::{self, NotifyAnswer};
 use super::restore::{self, RestoreError};
 use super::templates::Templates;
-use super::{escape, head, language_menu, PageLanguage};
+use super::{escape, PageLanguage};
 
 /// What a one-field page shows; `form.html` gets it as its variables.
 #[derive(Debug, Serialize)]
@@ -116,67 +116,11 @@ pub fn form_page(templates: Option<&Templates>, page: &FormPage) -> Bytes {
     if let Some(html) = templates.and_then(|t| t.render_form(page)) {
         return Bytes::from(html);
     }
-    let mut out = String::with_capacity(2048);
-    head(
-        &mut out,
-        page.speech.locale(),
-        &page.page_title,
-        None,
-        false,
-    );
-    out.push_str("<body>");
-    language_menu(&mut out, &page.speech);
-    let _ = write!(
-        out,
-        "<main class=\"ws\" id=\"ws-{}\"><p class=\"ws-site\">{}</p><h1>{}</h1>",
-        page.kind,
-        escape(page.site),
-        escape(&page.heading),
-    );
-    if let Some(text) = &page.intro {
-        let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(text));
-    }
-    if let Some(text) = &page.status {
-        let _ = write!(
-            out,
-            "<p class=\"ws-note\" role=\"status\">{}</p>",
-            escape(text)
-        );
-    }
-    if let Some(text) = &page.error {
-        let _ = write!(
-            out,
-            "<p class=\"ws-error\" role=\"alert\">{}</p>",
-            escape(text)
-        );
-    }
-    if let (Some(action), Some(field)) = (&page.form.action, &page.form.field) {
-        let _ = write!(
-            out,
-            "<form class=\"ws-form ws-{}\" method=\"post\" action=\"{}\">",
-            page.kind,
-            escape(action)
-        );
-        field.write(&mut out);
-        let _ = write!(
-            out,
-            "<button type=\"submit\">{}</button></form>",
-            escape(&page.form.submit)
-        );
-    }
-    if let Some(note) = &page.note {
-        let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(note));
-    }
-    if let Some(href) = page.back_href {
-        let _ = write!(
-            out,
-            "<p><a href=\"{}\">{}</a></p>",
-            escape(href),
-            escape(&page.back_label)
-        );
-    }
-    out.push_str("</main></body></html>");
-    Bytes::from(out)
+    Bytes::from(super::templates::render_builtin(
+        super::templates::FORM,
+        page,
+        &page.heading,
+    ))
 }
 
 /// One page of each kind and state in `lang`, for trying an operator's `form.html`.

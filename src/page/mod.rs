@@ -2,6 +2,7 @@
 //! language menu and the embedded assets, in words from `locale`. Must not decide who waits;
 //! it renders a `View` it is handed.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use bytes::Bytes;
@@ -344,8 +345,20 @@ pub struct PageLanguage<'a> {
     /// Every language the room offers, in its order, each named in itself: made only when a
     /// template asks (the built-in pages write the menu straight from the room's languages).
     pub languages: LanguageMenu<'a>,
+    /// The menu's own words and where it returns to.
+    pub menu: MenuText<'a>,
     #[serde(skip)]
     locales: &'a Locales,
+}
+
+/// The language menu's label ("Sprache"), the English word beside it on a page in another
+/// language ("Language", for whoever cannot read the page), and the way back.
+#[derive(Debug, Serialize)]
+pub struct MenuText<'a> {
+    pub label: Cow<'a, str>,
+    pub hint: Option<&'static str>,
+    /// The path and query the menu returns to.
+    pub back: String,
 }
 
 impl<'a> PageLanguage<'a> {
@@ -357,6 +370,11 @@ impl<'a> PageLanguage<'a> {
             languages: LanguageMenu {
                 locales: &room.locales,
                 current: w.lang(),
+                back: back.to_string(),
+            },
+            menu: MenuText {
+                label: Cow::Owned(Locale::plain(&w.text("language-menu"))),
+                hint: (w.lang().primary() != "en").then_some("Language"),
                 back: back.to_string(),
             },
             locales: &room.locales,
@@ -551,6 +569,9 @@ pub struct NoticePage<'a> {
     pub page_title: String,
     pub note: String,
     pub retry_after_seconds: u64,
+    /// For the reload without JavaScript: `retry_after_seconds`, spread over ±20 % so that
+    /// such pages do not all come back in the same second.
+    pub refresh_seconds: u64,
     pub stylesheet: &'static str,
     pub script: &'static str,
 }
@@ -598,6 +619,7 @@ impl<'a> NoticePage<'a> {
             heading,
             note,
             retry_after_seconds: retry_after,
+            refresh_seconds: jittered(retry_after, random_seed()),
             stylesheet: STYLESHEET,
             script: SCRIPT,
         }
@@ -635,30 +657,11 @@ fn notice_page(templates: Option<&Templates>, page: &NoticePage) -> Bytes {
     if let Some(html) = templates.and_then(|t| t.render_notice(page)) {
         return Bytes::from(html);
     }
-    let w = page.speech.locale();
-    let mut out = String::with_capacity(2048);
-    head(
-        &mut out,
-        w,
-        &page.page_title,
-        // Spread, so that pages without a script do not all come back in the same second.
-        Some(jittered(page.retry_after_seconds, random_seed())),
-        true,
-    );
-    // The script tries again after `retry_after` (with jitter); without it the refresh does.
-    out.push_str("<body>");
-    language_menu(&mut out, &page.speech);
-    let _ = write!(
-        out,
-        "<main class=\"ws\" id=\"ws-notice\" data-retry=\"{}\"><p class=\"ws-site\">{}</p>\
-         <h1>{}</h1><p class=\"ws-note\" role=\"status\">{}</p></main>\
-         <script src=\"{SCRIPT}\" defer></script></body></html>",
-        page.retry_after_seconds,
-        escape(page.site),
-        escape(&page.heading),
-        escape(&page.note),
-    );
-    Bytes::from(out)
+    Bytes::from(templates::render_builtin(
+        templates::NOTICE,
+        page,
+        &page.heading,
+    ))
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! `questions.html`. Must not judge answers: `gateway` does.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -12,7 +11,7 @@ use crate::config::{Question, RoomConfig};
 use crate::locale::{Lang, Locale};
 
 use super::templates::Templates;
-use super::{escape, head, language_menu, PageLanguage, STYLESHEET};
+use super::{PageLanguage, STYLESHEET};
 
 /// Why the form is shown again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,67 +178,11 @@ pub fn questions_page(templates: Option<&Templates>, page: &QuestionsPage) -> By
     if let Some(html) = templates.and_then(|t| t.render_questions(page)) {
         return Bytes::from(html);
     }
-    let mut out = String::with_capacity(4096);
-    let w = page.speech.locale();
-    head(&mut out, w, &page.page_title, None, false);
-    out.push_str("<body>");
-    language_menu(&mut out, &page.speech);
-    let _ = write!(
-        out,
-        "<main class=\"ws\" id=\"ws-questions\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
-         <p class=\"ws-note\">{}</p>",
-        escape(page.site),
-        escape(&page.heading),
-        escape(&page.intro),
-    );
-    if page.kind == "refused" {
-        out.push_str("<div class=\"ws-status\" role=\"status\">");
-        for text in &page.answered_no.otherwise {
-            let _ = write!(out, "<p>{}</p>", escape(text));
-        }
-        let _ = write!(
-            out,
-            "</div><p class=\"ws-note\"><a href=\"{}\">{}</a></p></main></body></html>",
-            escape(page.answered_no.change_href),
-            escape(&page.answered_no.change_label)
-        );
-        return Bytes::from(out);
-    }
-    if let Some(error) = &page.form.error {
-        let _ = write!(
-            out,
-            "<p class=\"ws-error\" role=\"alert\">{}</p>",
-            escape(error)
-        );
-    }
-    let _ = write!(
-        out,
-        "<form class=\"ws-form\" method=\"post\" action=\"{}\">\
-         <input type=\"hidden\" name=\"form\" value=\"{}\">\
-         <input type=\"hidden\" name=\"back\" value=\"{}\">",
-        escape(&page.form.action),
-        escape(&page.form.form_token),
-        escape(page.form.back),
-    );
-    for q in &page.form.questions {
-        let _ = write!(
-            out,
-            "<fieldset><legend{}>{}</legend>\
-             <label><input type=\"radio\" name=\"{name}\" value=\"yes\" required> {}</label>\
-             <label><input type=\"radio\" name=\"{name}\" value=\"no\"> {}</label></fieldset>",
-            q.lang.map_or(String::new(), |l| format!(" lang=\"{l}\"")),
-            escape(q.text),
-            escape(&page.form.yes_label),
-            escape(&page.form.no_label),
-            name = q.name,
-        );
-    }
-    let _ = write!(
-        out,
-        "<button type=\"submit\">{}</button></form></main></body></html>",
-        escape(&page.form.submit_label)
-    );
-    Bytes::from(out)
+    Bytes::from(super::templates::render_builtin(
+        super::templates::QUESTIONS,
+        page,
+        &page.heading,
+    ))
 }
 
 /// The form and the "no" page with sample figures, for a template's trial render.
