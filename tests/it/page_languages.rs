@@ -298,3 +298,39 @@ async fn the_operators_message_and_questions_take_any_language_and_fall_back_to_
     );
     gw.stop().await;
 }
+
+/// The waiting page in every shipped language stays under 2 KB as a server compresses it
+/// (gzip -9), menu of fourteen languages and all: light on a slow phone.
+#[tokio::test]
+async fn every_language_keeps_the_page_under_2_kb_compressed() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("gzip").arg("--version").output().is_err() {
+        eprintln!("size check skipped: no gzip");
+        return;
+    }
+    let (_up, gw) = support::one_room(
+        "admit_per_minute = 1\ntitle = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"",
+    )
+    .await;
+    gw.visitor().get("/").await;
+    for (tag, _) in SHIPPED {
+        let mut v = gw.visitor();
+        v.set_cookie("wartesaal-lang", tag);
+        let page = v.get("/termine?slot=früh").await;
+        let mut gzip = Command::new("gzip")
+            .arg("-9c")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        gzip.stdin
+            .take()
+            .unwrap()
+            .write_all(page.body.as_bytes())
+            .unwrap();
+        let compressed = gzip.wait_with_output().unwrap().stdout.len();
+        assert!(compressed < 2048, "{tag}: {compressed} bytes compressed");
+    }
+    gw.stop().await;
+}
