@@ -17,38 +17,12 @@
   var shownState = main.getAttribute("data-state") || "open";
   var shownMessage = main.getAttribute("data-message") || "";
   var shownChance = main.getAttribute("data-chance") || "";
-  var lang = main.getAttribute("data-lang") === "en" ? "en" : "de";
-  // Times are shown in the room's time zone, as the server writes them, not the device's.
-  // An empty zone: the room names none, and times are UTC (and say so).
-  var tz = main.getAttribute("data-tz") || "";
-  var utc = !tz;
-  if (utc) { tz = "UTC"; }
-  var T = {
-    de: { sep: ".", one: "Vor Ihnen ist noch 1 Person.", many: "Vor Ihnen sind noch {} Personen.",
-          next: "Sie sind als Nächstes an der Reihe.", est: "Geschätzte Wartezeit: {}.",
-          opens: "Öffnung in {}.", here: "Schon da: {}", one_p: "1 Person", many_p: "{} Personen",
-          release: "Freigabe in {}." },
-    en: { sep: ",", one: "There is 1 person ahead of you.", many: "There are {} people ahead of you.",
-          next: "You are next.", est: "Estimated wait: {}.",
-          opens: "Opening in {}.", here: "Here already: {}", one_p: "1 person", many_p: "{} people",
-          release: "Release in {}." }
-  }[lang];
-  function num(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, T.sep); }
-  function fill(s, v) { return s.replace("{}", v); }
+  var lang = main.getAttribute("data-lang") || "de";
+  // Every sentence comes worded from the status answer, in this page's language (asked for
+  // with it): the script has no words of its own.
   function set(id, text) {
     var el = document.getElementById(id);
-    if (el && el.textContent !== text) { el.textContent = text; }
-  }
-  function clock(d) {
-    var text;
-    try {
-      text = d.toLocaleTimeString(lang === "de" ? "de-DE" : "en-GB",
-        { hour: "2-digit", minute: "2-digit", timeZone: tz });
-    } catch (e) {
-      text = ("0" + d.getUTCHours()).slice(-2) + ":" + ("0" + d.getUTCMinutes()).slice(-2);
-      utc = true;
-    }
-    return text + (lang === "de" ? " Uhr" : "") + (utc ? " UTC" : "");
+    if (el && typeof text === "string" && el.textContent !== text) { el.textContent = text; }
   }
   function schedule(seconds) {
     var base = Math.max(2, seconds || 10);
@@ -67,16 +41,14 @@
         return;
       }
       if (s.state === "closed" || s.state === "sold_out") {
-        if (typeof s.next_release_text === "string") { set("ws-release-in", fill(T.release, s.next_release_text)); }
+        set("ws-release-in", s.release_in_sentence);
         schedule(s.refresh_after_seconds);
         return;
       }
       if (s.state === "before_open" || s.state === "prequeue") {
         // Nobody has a place yet: keep the countdown and the pre-queue's size current.
-        if (typeof s.opens_in_text === "string") { set("ws-opens-in", fill(T.opens, s.opens_in_text)); }
-        if (typeof s.prequeue_size === "number") {
-          set("ws-prequeue", fill(T.here, s.prequeue_size === 1 ? T.one_p : fill(T.many_p, num(s.prequeue_size))));
-        }
+        set("ws-opens-in", s.opens_in_sentence);
+        set("ws-prequeue", s.prequeue_text);
         schedule(s.refresh_after_seconds);
         return;
       }
@@ -93,11 +65,11 @@
         return;
       }
       if (typeof s.position === "number") {
-        set("ws-position", num(s.position));
-        set("ws-ahead", s.ahead === 0 ? T.next : s.ahead === 1 ? T.one : fill(T.many, num(s.ahead)));
+        set("ws-position", s.position_text);
+        set("ws-ahead", s.ahead_text);
       }
       // The estimate comes in words, in this page's language (the status is asked with it).
-      if (typeof s.eta_text === "string") { set("ws-eta", fill(T.est, s.eta_text)); }
+      set("ws-eta", s.estimate_text);
       // What is left to book and the visitor's chance, in words of this page's language.
       if (typeof s.supply_text === "string") { set("ws-supply", s.supply_text); }
       if (typeof s.chance_text === "string") {
@@ -111,7 +83,7 @@
         if (chance !== shownChance) { el.className = "ws-chance ws-chance-" + chance; shownChance = chance; }
         set("ws-chance", s.chance_text);
       }
-      set("ws-time", clock(new Date()));
+      set("ws-time", s.updated_text);
       schedule(s.refresh_after_seconds);
     }).catch(function () { schedule(15); });
   }

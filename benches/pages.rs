@@ -45,12 +45,12 @@ fn pages(c: &mut Criterion) {
     .expect("a valid config");
     let room = &config.rooms[0];
     // A visitor waiting in an open room, with the operator's message: the page's busiest state.
-    let views = sample_views(room, Lang::De);
+    let views = sample_views(room, Lang::DE);
     let view = &views[0];
     c.bench_function("status_json", |b| b.iter(|| black_box(view).to_json()));
     c.bench_function("waiting_page_render", |b| {
         b.iter(|| {
-            let words = WaitingPage::new(room, Lang::De, black_box(view), NOW_MS / 1000, "/");
+            let words = WaitingPage::new(room, Lang::DE, black_box(view), NOW_MS / 1000, "/");
             page::waiting_page(None, &words)
         })
     });

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod forward;
 pub mod gateway;
 pub mod http1;
+pub mod locale;
 pub mod metrics;
 pub mod notify;
 pub mod ops;

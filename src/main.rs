@@ -162,6 +162,8 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+// Parsed once per command line: the size of a variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 enum CtlAction {
     /// List every room with its queue, sessions, rate and state.
     Rooms,
@@ -188,10 +190,18 @@ enum CtlAction {
         /// passes in hand keep working.
         #[arg(long, value_parser = ["on", "off"])]
         queue_all: Option<String>,
-        /// Message to visitors in German ("" removes it).
+        /// Message to visitors in the room's default language ("" removes it); languages
+        /// without their own text are shown this one.
+        #[arg(long)]
+        message: Option<String>,
+        /// Message to visitors in one language, as TAG=TEXT (`tr=Kısa bir ara`); repeat it
+        /// for more languages ("TAG=" removes that one).
+        #[arg(long, value_name = "TAG=TEXT")]
+        message_in: Vec<String>,
+        /// Message to visitors in German ("" removes it); the same as --message-in de=TEXT.
         #[arg(long)]
         message_de: Option<String>,
-        /// Message to visitors in English ("" removes it).
+        /// Message to visitors in English ("" removes it); the same as --message-in en=TEXT.
         #[arg(long)]
         message_en: Option<String>,
         /// With [rooms.adaptive]: `on` lets the learnt rate apply again (lifting a --rate),
@@ -546,6 +556,12 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    if let CtlAction::Set { message_in, .. } = &action {
+        if message_in.iter().any(|pair| !pair.contains('=')) {
+            eprintln!("--message-in takes TAG=TEXT, as in tr=Kısa bir ara");
+            return ExitCode::from(2);
+        }
+    }
     let work = async {
         match action {
             CtlAction::Rooms => ctl.rooms().await,
@@ -557,6 +573,8 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                 close,
                 open,
                 queue_all,
+                message,
+                message_in,
                 message_de,
                 message_en,
                 adaptive,
@@ -569,22 +587,24 @@ fn ctl(admin: &str, token_file: Option<PathBuf>, action: CtlAction) -> ExitCode 
                 ]
                 .into_iter()
                 .find_map(|(set, state)| set.then_some(state));
-                match (&message_de, &message_en) {
-                    (Some(_), None) => eprintln!(
-                        "note: the English message stays as it was; give --message-en too \
-                         (\"\" removes it)"
-                    ),
-                    (None, Some(_)) => eprintln!(
-                        "note: the German message stays as it was; give --message-de too \
-                         (\"\" removes it)"
-                    ),
-                    _ => {}
+                let mut texts = std::collections::BTreeMap::new();
+                for pair in message_in {
+                    // Checked before: every one has its `=`.
+                    let Some((tag, text)) = pair.split_once('=') else {
+                        continue;
+                    };
+                    texts.insert(tag.trim().to_string(), text.to_string());
                 }
-                let message =
-                    (message_de.is_some() || message_en.is_some()).then_some(MessageChange {
-                        de: message_de,
-                        en: message_en,
-                    });
+                let named = [("", message), ("de", message_de), ("en", message_en)];
+                for (tag, text) in named {
+                    if let Some(text) = text {
+                        texts.insert(tag.to_string(), text);
+                    }
+                }
+                let message = (!texts.is_empty()).then_some(MessageChange {
+                    texts,
+                    clear: false,
+                });
                 let change = RoomChange {
                     adaptive: adaptive.map(|on| on == "on"),
                     admit_per_minute: rate.map(Some),

@@ -7,7 +7,7 @@
 //! with a "did you mean" hint. The validated stage then checks values and cross-field rules
 //! ("fail at boot, not under traffic").
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -101,28 +101,7 @@ pub enum CookieSecure {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    De,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::De => "de",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "de" => Some(Lang::De),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-}
+pub use crate::locale::Lang;
 
 /// A `Host` header pattern: `*`, an exact name, or `*.example.org` for any subdomain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,7 +268,9 @@ pub enum OnUnavailable {
 pub struct RoomConfig {
     pub id: String,
     pub title: String,
-    pub language: Lang,
+    /// The languages the room offers (`languages`) and its default (`language`), their
+    /// messages parsed once at load, with the operator's `locales_dir` over the shipped ones.
+    pub locales: Arc<crate::locale::Locales>,
     /// The zone the page's times are shown in; `None` shows UTC.
     pub time_zone: Option<RoomTimeZone>,
     /// `template_dir`: the operator's own page templates. The site loads them (and `check`
@@ -312,6 +293,13 @@ pub struct RoomConfig {
     pub tickets: Tickets,
     /// `[rooms.notify]`: an e-mail when it is nearly a waiting visitor's turn.
     pub notify: Option<NotifyConfig>,
+}
+
+impl RoomConfig {
+    /// `language`: the room's default, the first choice when a visitor's is not offered.
+    pub fn language(&self) -> Lang {
+        self.locales.default_lang()
+    }
 }
 
 /// Which requests are a room's: those to its hosts under its path prefixes, less the ones that
@@ -378,25 +366,39 @@ pub struct SupplyConfig {
 /// One `[[rooms.eligibility]]` question, with what a "no" is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
-    pub de: String,
-    pub en: String,
-    pub otherwise_de: String,
-    pub otherwise_en: String,
+    /// The question by language tag: `de` and `en`, and those of `text = { tr = "…" }`.
+    pub texts: BTreeMap<String, String>,
+    /// What a "no" is told, by language tag; a language without one is told the page's own
+    /// words (`refused-otherwise`).
+    pub otherwise: BTreeMap<String, String>,
 }
 
 impl Question {
-    pub fn text(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::De => &self.de,
-            Lang::En => &self.en,
+    /// The question in `lang`, else in the room's `default`, else in German; with the
+    /// language it is written in when that is another than `lang`.
+    pub fn text(&self, lang: Lang, default: Lang) -> (&str, Option<Lang>) {
+        if let Some(t) = self.texts.get(lang.code()) {
+            return (t, None);
         }
+        let fallback = if self.texts.contains_key(default.code()) {
+            default
+        } else {
+            Lang::DE
+        };
+        let text = self.texts.get(fallback.code()).map_or("", String::as_str);
+        (text, Some(fallback))
     }
 
-    pub fn otherwise(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::De => &self.otherwise_de,
-            Lang::En => &self.otherwise_en,
-        }
+    /// What a "no" to it is told in `lang`, if the operator wrote it in that language.
+    pub fn otherwise(&self, lang: Lang) -> Option<&str> {
+        self.otherwise.get(lang.code()).map(String::as_str)
+    }
+
+    /// The offered languages the question is not written in.
+    pub fn missing(&self, offered: impl Iterator<Item = Lang>) -> Vec<Lang> {
+        offered
+            .filter(|l| !self.texts.contains_key(l.code()))
+            .collect()
     }
 }
 
@@ -520,6 +522,21 @@ impl Config {
                 ));
             }
         }
+        for (i, room) in self.rooms.iter().enumerate() {
+            for (j, q) in room.tickets.eligibility.iter().enumerate() {
+                let offered = room.locales.menu().map(|l| l.lang());
+                let missing: Vec<String> = q.missing(offered).iter().map(Lang::to_string).collect();
+                if !missing.is_empty() {
+                    out.push(format!(
+                        "rooms[{i}].eligibility[{j}]: not written in {}; those visitors read it \
+                         in {} (hint: add text = {{ {} = \"…\" }})",
+                        missing.join(", "),
+                        room.language(),
+                        missing[0]
+                    ));
+                }
+            }
+        }
         out
     }
 
@@ -560,7 +577,9 @@ fn build(root: &toml::Table, path: &Path, keys: KeySource, p: &mut Vec<Problem>)
     let keys_t = top.table("keys", p);
     let state_t = top.table("state", p).unwrap_or(&empty);
     let rooms_v = top.get("rooms");
+    let locales_dir = top.string("locales_dir", p).filter(|d| !d.is_empty());
     top.finish(p);
+    let global_locales = global_locales(locales_dir, p);
 
     let server = server_section(server_t, p);
     let admin = admin_section(admin_t, p);
@@ -594,7 +613,7 @@ fn build(root: &toml::Table, path: &Path, keys: KeySource, p: &mut Vec<Problem>)
                 let path = format!("rooms[{i}]");
                 match item {
                     toml::Value::Table(t) => {
-                        if let Some(room) = room_section(&path, t, p) {
+                        if let Some(room) = room_section(&path, t, &global_locales, p) {
                             rooms.push(room);
                         }
                     }
@@ -627,6 +646,24 @@ fn build(root: &toml::Table, path: &Path, keys: KeySource, p: &mut Vec<Problem>)
         keys: keyring?,
         rooms: rooms.into_iter().map(Arc::new).collect(),
     })
+}
+
+/// The global `locales_dir`, read once for all rooms.
+fn global_locales(dir: Option<&str>, p: &mut Vec<Problem>) -> crate::locale::LocaleDir {
+    let Some(dir) = dir else {
+        return crate::locale::LocaleDir::default();
+    };
+    match crate::locale::read_dir(Path::new(dir), "locales_dir") {
+        Ok(found) => found,
+        Err(problems) => {
+            p.extend(problems.into_iter().map(|lp| Problem {
+                key: lp.key.to_string(),
+                message: lp.message,
+                hint: lp.hint,
+            }));
+            crate::locale::LocaleDir::default()
+        }
+    }
 }
 
 fn cross_checks(

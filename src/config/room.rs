@@ -8,6 +8,7 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::access::passes::PassBounds;
+use crate::locale::{LocaleDir, LocaleSettings, Locales};
 use crate::queue::adaptive::AdaptiveConfig;
 use crate::queue::schedule::{Schedule, Window};
 use crate::tls;
@@ -22,6 +23,7 @@ use super::{
 pub(super) fn room_section(
     path: &str,
     t: &toml::Table,
+    global_locales: &LocaleDir,
     p: &mut Vec<Problem>,
 ) -> Option<RoomConfig> {
     let before = p.len();
@@ -38,7 +40,7 @@ pub(super) fn room_section(
     let (upstream, upstream_ca) = upstream(&mut s, p);
     let title = s.string("title", p).unwrap_or("").to_string();
     let title = if title.is_empty() { id.clone() } else { title };
-    let language = language(&mut s, p);
+    let locales = languages(&mut s, global_locales, p);
     let admit_per_minute = admit_per_minute(&mut s, p);
     let max_active = s.unsigned("max_active", 0, p).unwrap_or(0);
     let (session_duration, hold_place_for) = lifetimes(&mut s, p);
@@ -71,7 +73,7 @@ pub(super) fn room_section(
     }
     let room = RoomConfig {
         title,
-        language,
+        locales: locales?,
         time_zone,
         template_dir: template_dir.map(PathBuf::from),
         scope: Scope {
@@ -208,18 +210,79 @@ fn upstream(s: &mut Section, p: &mut Vec<Problem>) -> (Option<Upstream>, Option<
     (upstream, upstream_ca)
 }
 
-/// `language`: German unless given.
-fn language(s: &mut Section, p: &mut Vec<Problem>) -> Lang {
-    match s.string("language", p) {
-        None => Lang::De,
-        Some(l) => Lang::parse(l).unwrap_or_else(|| {
+/// `language` (German unless given), `languages` (every language there is unless given) and
+/// `locales_dir`: the room's languages, their messages read and checked.
+fn languages(s: &mut Section, global: &LocaleDir, p: &mut Vec<Problem>) -> Option<Arc<Locales>> {
+    let tag_hint = format!(
+        "use a language tag such as {}",
+        crate::locale::SHIPPED
+            .iter()
+            .map(|(t, _)| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let language = match s.string("language", p) {
+        None => Some(Lang::DE),
+        Some(l) => Lang::parse(l).or_else(|| {
             p.push(s.problem(
                 "language",
-                format!("`{l}` is not a supported language"),
-                "use \"de\" or \"en\"",
+                format!("`{l}` is not a language tag"),
+                &tag_hint,
             ));
-            Lang::De
+            None
         }),
+    };
+    let languages = s.strings("languages", p).map(|list| {
+        let mut tags = Vec::with_capacity(list.len());
+        for (i, l) in list.iter().enumerate() {
+            match Lang::parse(l) {
+                Some(tag) if !tags.contains(&tag) => tags.push(tag),
+                Some(_) => p.push(s.problem(
+                    &format!("languages[{i}]"),
+                    format!("`{l}` is listed twice"),
+                    "list each language once",
+                )),
+                None => p.push(s.problem(
+                    &format!("languages[{i}]"),
+                    format!("`{l}` is not a language tag"),
+                    &tag_hint,
+                )),
+            }
+        }
+        tags
+    });
+    if languages.as_ref().is_some_and(|l| l.is_empty()) {
+        p.push(s.problem(
+            "languages",
+            "empty: the page would speak no language",
+            &tag_hint,
+        ));
+    }
+    let own = match s.string("locales_dir", p).filter(|d| !d.is_empty()) {
+        None => Some(LocaleDir::default()),
+        Some(dir) => crate::locale::read_dir(Path::new(dir), "locales_dir")
+            .map_err(|problems| {
+                for lp in problems {
+                    p.push(s.problem(lp.key, lp.message, lp.hint));
+                }
+            })
+            .ok(),
+    };
+    let (Some(language), Some(own)) = (language, own) else {
+        return None;
+    };
+    let settings = LocaleSettings {
+        language,
+        languages: languages.as_deref(),
+    };
+    match crate::locale::load(settings, &[global, &own]) {
+        Ok(locales) => Some(Arc::new(locales)),
+        Err(problems) => {
+            for lp in problems {
+                p.push(s.problem(lp.key, lp.message, lp.hint));
+            }
+            None
+        }
     }
 }
 

@@ -1,10 +1,12 @@
 //! A room's `[rooms.supply]` (what there is to book) and its `[[rooms.eligibility]]` questions.
 //! Must not check one room against another.
 
+use std::collections::BTreeMap;
+
 use crate::queue::supply::MAX_SUPPLY;
 
 use super::walk::Section;
-use super::{Problem, Question, SupplyConfig};
+use super::{Lang, Problem, Question, SupplyConfig};
 
 /// The most questions one room may ask before its line: a short form, not a survey.
 const MAX_QUESTIONS: usize = 10;
@@ -133,17 +135,65 @@ pub(super) fn eligibility_sections(
         let en = text(&mut s, "en", true, p);
         let otherwise_de = text(&mut s, "otherwise_de", false, p);
         let otherwise_en = text(&mut s, "otherwise_en", false, p);
+        let mut texts = by_language(&mut s, "text", p);
+        let mut otherwise = by_language(&mut s, "otherwise", p);
         s.finish(p);
         if p.len() == before {
-            questions.push(Question {
-                de: de.unwrap_or_default(),
-                en: en.unwrap_or_default(),
-                otherwise_de: otherwise_de.unwrap_or_else(|| OTHERWISE_DE.to_string()),
-                otherwise_en: otherwise_en.unwrap_or_else(|| OTHERWISE_EN.to_string()),
-            });
+            texts.insert("de".into(), de.unwrap_or_default());
+            texts.insert("en".into(), en.unwrap_or_default());
+            otherwise.insert(
+                "de".into(),
+                otherwise_de.unwrap_or_else(|| OTHERWISE_DE.to_string()),
+            );
+            otherwise.insert(
+                "en".into(),
+                otherwise_en.unwrap_or_else(|| OTHERWISE_EN.to_string()),
+            );
+            questions.push(Question { texts, otherwise });
         }
     }
     questions
+}
+
+/// A question's `text` or `otherwise` in more languages: `{ tr = "…", ar = "…" }`.
+fn by_language(
+    s: &mut Section,
+    name: &'static str,
+    p: &mut Vec<Problem>,
+) -> BTreeMap<String, String> {
+    let mut texts = BTreeMap::new();
+    match s.get(name) {
+        None => {}
+        Some(toml::Value::Table(t)) => {
+            for (tag, value) in t {
+                let key = format!("{name}.{tag}");
+                match (Lang::parse(tag), value) {
+                    (Some(lang), toml::Value::String(v)) if !v.trim().is_empty() => {
+                        if let Some(c) = odd_char(v) {
+                            p.push(s.problem(
+                                &key,
+                                format!("contains the control character {c:?}"),
+                                "write plain text: no control or text-direction characters",
+                            ));
+                        }
+                        texts.insert(lang.code().to_string(), v.trim().to_string());
+                    }
+                    (None, _) => p.push(s.problem(
+                        &key,
+                        format!("`{tag}` is not a language tag"),
+                        "name each text by its language: tr = \"…\", ar = \"…\"",
+                    )),
+                    (Some(_), _) => p.push(s.problem(
+                        &key,
+                        "must be a text",
+                        "write the text, or leave the language out",
+                    )),
+                }
+            }
+        }
+        Some(other) => s.wrong_type(name, "a table by language, like { tr = \"…\" }", other, p),
+    }
+    texts
 }
 
 /// The first control or text-direction character in `text`: they would be sent to every

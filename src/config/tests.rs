@@ -279,7 +279,10 @@ fn supply_and_eligibility_are_checked() {
     assert_eq!(r.supply.unwrap().next_release.unwrap().1, 60);
     assert_eq!(r.tickets.eligibility.len(), 1);
     assert!(
-        !r.tickets.eligibility[0].otherwise_de.is_empty(),
+        r.tickets.eligibility[0]
+            .otherwise
+            .get("de")
+            .is_some_and(|t| !t.is_empty()),
         "a default for a no"
     );
     for (bad, key) in [

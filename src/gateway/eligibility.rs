@@ -36,7 +36,7 @@ pub(super) fn ask<'a>(
     error: Option<FormError>,
     cookie: Option<HeaderValue>,
 ) -> Reply<'a> {
-    let lang = visit.lang(room.cfg.language);
+    let lang = visit.lang(&room.cfg.locales);
     let back = if back.len() > MAX_BACK { "/" } else { back };
     let page = QuestionsPage::form(&room.cfg, lang, room.form_token(now_s), back, error);
     let (status, outcome) = match error {
@@ -125,7 +125,7 @@ impl Gateway {
             .map(|(q, _)| q)
             .collect();
         if !refused.is_empty() {
-            let lang = visit.lang(room.cfg.language);
+            let lang = visit.lang(&room.cfg.locales);
             let page = QuestionsPage::refused(&room.cfg, lang, &refused, &back);
             return Reply::Questions {
                 room,

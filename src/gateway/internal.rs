@@ -13,8 +13,8 @@ use hyper::body::Incoming;
 use crate::access::issuance::{Challenges, Refusal};
 use crate::access::ticket::{Kind, Token, TokenError};
 use crate::clock::Millis;
-use crate::config::Lang;
 use crate::forward::Body;
+use crate::locale::Lang;
 use crate::metrics::{Outcome, Refused};
 use crate::page;
 use crate::queue::admission::Estimate;
@@ -74,7 +74,10 @@ impl Gateway {
             Internal::Script => {
                 Reply::Made(asset("text/javascript; charset=utf-8", page::ASSET_JS))
             }
-            Internal::Lang => Reply::Made(language_switch(&req, visit)),
+            Internal::Lang => {
+                let room = internal_room(site, &req, visit);
+                Reply::Made(language_switch(&req, visit, room.map(|r| &*r.cfg.locales)))
+            }
             Internal::Status => match internal_room(site, &req, visit) {
                 Some(room) => self.status(room, req.headers(), visit).await,
                 None => Reply::refused(StatusCode::NOT_FOUND, "no such room on this host"),
@@ -146,7 +149,7 @@ impl Gateway {
             }
             Err(refused) => return refused,
         };
-        let lang = visit.lang(room.cfg.language);
+        let lang = visit.lang(&room.cfg.locales);
         let place = figures.order.place(seq);
         let mut view = view::view(room, &figures, Some(place), lang, now_s);
         view.doors.place_code = room.place_code(seq, &figures);
@@ -155,6 +158,7 @@ impl Gateway {
             view,
             cookie: Some(room.ticket_cookie(seq, now_s, now_s, visit.secure)),
             outcome: Outcome::Waiting,
+            now_s,
         }
     }
 
@@ -164,7 +168,7 @@ impl Gateway {
         let now_s = now / 1000;
         let token = room.token(headers, now_s);
         let figures = room.state.figures(now);
-        let lang = visit.lang(room.cfg.language);
+        let lang = visit.lang(&room.cfg.locales);
         // The same question as for a page request, answered without acting on it: the status
         // never mints a pass or draws a number.
         let (view, cookie) = match decide(token.as_ref(), true, &figures) {
@@ -174,7 +178,7 @@ impl Gateway {
                 // In already: no chance to tell.
                 view.supply.chance = None;
                 view.supply.chance_text = None;
-                view.set_eta(lang, Some(Estimate::NOW));
+                view.set_eta(room.cfg.locales.get(lang), Some(Estimate::NOW));
                 (view, None)
             }
             // A called ticket is not refreshed: it is meant to be turned into a pass now, not
@@ -222,6 +226,7 @@ impl Gateway {
             view,
             cookie,
             outcome: Outcome::Status,
+            now_s,
         }
     }
 }
@@ -387,21 +392,40 @@ pub(super) fn local_path(back: String) -> String {
 
 /// `GET /.wartesaal/lang?to=en&back=/path`: remembers the choice for a year and returns to
 /// the page (only to a path on this site, never elsewhere).
-fn language_switch<B>(req: &Request<B>, visit: &Visit) -> Response<Body> {
+fn language_switch<B>(
+    req: &Request<B>,
+    visit: &Visit,
+    locales: Option<&crate::locale::Locales>,
+) -> Response<Body> {
     let query = req.uri().query().unwrap_or("");
     let mut to = None;
     let mut back = "/".to_string();
     for pair in query.split('&').take(8) {
         match pair.split_once('=') {
-            Some(("to", v)) => to = Lang::parse(v),
+            Some(("to", v)) => to = Some(percent_decode(v)),
             Some(("back", v)) => back = percent_decode(v),
             _ => {}
         }
     }
-    let Some(lang) = to else {
-        return plain(
+    let offered: Vec<String> = match locales {
+        Some(l) => l.menu().map(|l| l.lang().to_string()).collect(),
+        None => crate::locale::SHIPPED
+            .iter()
+            .map(|(t, _)| t.to_string())
+            .collect(),
+    };
+    let lang = to.as_deref().and_then(Lang::parse);
+    let Some(lang) = lang.filter(|l| offered.iter().any(|o| o == l.code())) else {
+        let asked = to.as_deref().unwrap_or("");
+        let why = if asked.is_empty() {
+            "say which language: ?to=TAG".to_string()
+        } else {
+            format!("this page does not speak `{asked}`")
+        };
+        return answer(
             StatusCode::BAD_REQUEST,
-            "say which language: ?to=de or ?to=en",
+            "text/plain; charset=utf-8",
+            Bytes::from(format!("{why}; it speaks: {}\n", offered.join(", "))),
         );
     };
     let back = local_path(back);

@@ -132,8 +132,9 @@ impl Visit {
         self.target.as_ref().map_or("/", |p| p.as_str())
     }
 
-    /// The page language: the visitor's switch, else `Accept-Language`, else the room's.
-    pub(crate) fn lang(&self, fallback: Lang) -> Lang {
+    /// The page language: the visitor's switch if the room offers it, else the best of
+    /// `Accept-Language` the room offers, else the room's.
+    pub(crate) fn lang(&self, locales: &crate::locale::Locales) -> Lang {
         let choice = match &self.lang_choice {
             LangCookie::Read(choice) => *choice,
             LangCookie::In(cookie) => {
@@ -141,9 +142,9 @@ impl Visit {
                     .and_then(Lang::parse)
             }
         };
-        choice.unwrap_or_else(|| {
+        choice.filter(|l| locales.offers(*l)).unwrap_or_else(|| {
             let header = self.lang_header.as_ref().and_then(|v| v.to_str().ok());
-            page::pick_language(header, fallback)
+            locales.pick(header)
         })
     }
 }
@@ -342,7 +343,7 @@ impl Gateway {
             if visit.wants_json {
                 // A client that asks for JSON learns where the questions are.
                 let figures = room.state.figures(now);
-                let lang = visit.lang(room.cfg.language);
+                let lang = visit.lang(&room.cfg.locales);
                 let mut view = view::view(room, &figures, None, lang, now_s);
                 view.doors.eligibility = Some(room.eligibility_path());
                 return Reply::Json {
@@ -350,6 +351,7 @@ impl Gateway {
                     view,
                     cookie: None,
                     outcome: Outcome::Waiting,
+                    now_s,
                 };
             }
             // A cookie that brought the visitor here (a used-up or ended ticket, another
@@ -360,7 +362,7 @@ impl Gateway {
         }
         if room.cfg.tickets.invitations_required {
             // Only an invitation draws here: its form, with the JSON saying where it goes.
-            let lang = visit.lang(room.cfg.language);
+            let lang = visit.lang(&room.cfg.locales);
             if visit.wants_json {
                 let figures = room.state.figures(now);
                 let mut view = view::view(room, &figures, None, lang, now_s);
@@ -371,6 +373,7 @@ impl Gateway {
                     view,
                     cookie: None,
                     outcome: Outcome::Waiting,
+                    now_s,
                 };
             }
             return Reply::Questions {
@@ -389,7 +392,7 @@ impl Gateway {
                 return limited(room, visit, retry);
             }
             let figures = room.state.figures(now);
-            let lang = visit.lang(room.cfg.language);
+            let lang = visit.lang(&room.cfg.locales);
             let mut view = view::view(room, &figures, None, lang, now_s);
             room.challenge(&mut view, now_s);
             // A cookie that brought the visitor here (used up, ended, expired) goes: the
@@ -815,7 +818,7 @@ fn waiting<'a>(
     cookie: Option<HeaderValue>,
     now_s: u64,
 ) -> Reply<'a> {
-    let lang = visit.lang(room.cfg.language);
+    let lang = visit.lang(&room.cfg.locales);
     let place = seq.map(|s| figures.order.place(s));
     let mut view = view::view(room, figures, place, lang, now_s);
     view.doors.place_code = seq.and_then(|s| room.place_code(s, figures));
@@ -850,7 +853,7 @@ fn moment<'a>(
     now_s: u64,
     ahead: u64,
 ) -> Reply<'a> {
-    let lang = visit.lang(room.cfg.language);
+    let lang = visit.lang(&room.cfg.locales);
     let view = view::moment_view(room, figures, lang, now_s, ahead);
     Reply::Waiting {
         room,

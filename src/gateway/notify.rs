@@ -31,7 +31,7 @@ impl Gateway {
         let Some(notifier) = room.notifier.clone() else {
             return Reply::rejected(room, StatusCode::NOT_FOUND, "this room sends no e-mails");
         };
-        let lang = visit.lang(room.cfg.language);
+        let lang = visit.lang(&room.cfg.locales);
         let count = |i: usize| room.metrics.doors.notifications[i].inc();
         let answer = |status: StatusCode, answer: NotifyAnswer| Reply::Questions {
             room,

@@ -43,6 +43,7 @@ pub enum Reply<'a> {
         view: View<'a>,
         cookie: Option<HeaderValue>,
         outcome: Outcome,
+        now_s: u64,
     },
     /// Too many new tickets from the visitor's address: 429, and when to try again.
     Limited { room: &'a Room, retry_after: u64 },
@@ -105,20 +106,24 @@ impl<'a> Reply<'a> {
             } => (Some(room), outcome, response),
             Reply::Waiting {
                 room,
-                view,
+                mut view,
                 lang,
                 cookie,
                 now_s,
             } => {
+                view.say(room.cfg.locales.get(lang), &room.cfg, now_s);
                 let resp = waiting(room, &view, lang, now_s, visit);
                 (Some(room), Outcome::Waiting, with_cookie(resp, cookie))
             }
             Reply::Json {
                 room,
-                view,
+                mut view,
                 cookie,
                 outcome,
+                now_s,
             } => {
+                let lang = visit.lang(&room.cfg.locales);
+                view.say(room.cfg.locales.get(lang), &room.cfg, now_s);
                 let resp = answer(StatusCode::OK, "application/json", view.to_json());
                 (Some(room), outcome, with_cookie(resp, cookie))
             }
@@ -193,7 +198,7 @@ fn waiting(room: &Room, view: &View, lang: Lang, now_s: u64, visit: &Visit) -> R
 
 /// 429 for too many new tickets from one address, with when to try again.
 fn limited(room: &Room, retry_after: u64, visit: &Visit) -> Response<Body> {
-    let lang = visit.lang(room.cfg.language);
+    let lang = visit.lang(&room.cfg.locales);
     let (body, content_type) = if visit.wants_json {
         (
             Bytes::from(
@@ -225,7 +230,7 @@ fn limited(room: &Room, retry_after: u64, visit: &Visit) -> Response<Body> {
 
 /// The busy page: 503, in a few seconds again.
 fn busy(room: &Room, visit: &Visit) -> Response<Body> {
-    let lang = visit.lang(room.cfg.language);
+    let lang = visit.lang(&room.cfg.locales);
     let mut resp = answer(
         StatusCode::SERVICE_UNAVAILABLE,
         "text/html; charset=utf-8",

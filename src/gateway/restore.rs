@@ -30,7 +30,7 @@ impl Gateway {
         req: Request<Incoming>,
         visit: &Visit,
     ) -> Reply<'a> {
-        let lang = visit.lang(room.cfg.language);
+        let lang = visit.lang(&room.cfg.locales);
         let form = |status: StatusCode, error: Option<RestoreError>, outcome| Reply::Questions {
             room,
             status,
@@ -139,7 +139,7 @@ impl Gateway {
         }
         let figures = room.state.figures(now);
         let count = |i: usize| room.metrics.doors.notifications[i].inc();
-        let lang = visit.lang(room.cfg.language);
+        let lang = visit.lang(&room.cfg.locales);
         match room.keys.verify(link, now / 1000) {
             Ok(t)
                 if t.kind == Kind::Link
@@ -201,7 +201,7 @@ impl Gateway {
                 "this room does not take invitation codes",
             );
         }
-        let lang = visit.lang(room.cfg.language);
+        let lang = visit.lang(&room.cfg.locales);
         match *req.method() {
             Method::GET | Method::HEAD => return invitation_form(room, lang, StatusCode::OK, None),
             Method::POST => {}
@@ -305,7 +305,7 @@ impl Gateway {
             Ok(Some(seq)) => {
                 if room.restorable(seq, &figures).is_err() {
                     count(INVITE_USED);
-                    let lang = visit.lang(room.cfg.language);
+                    let lang = visit.lang(&room.cfg.locales);
                     return Err(invitation_form(
                         room,
                         lang,

@@ -2,9 +2,9 @@
 //! out of the room's figures and the visitor's place. Must not act: it only describes.
 
 use crate::clock::Millis;
-use crate::config::Lang;
+use crate::locale::{Lang, Locale};
 use crate::page::{
-    self, DoorsView, EtaView, OpeningView, PuzzleView, RoomStateName, SupplyView, View,
+    self, DoorsView, EtaView, OpeningView, PuzzleView, RoomStateName, Said, SupplyView, View,
 };
 use crate::queue::admission::{self, Estimate};
 use crate::queue::schedule::{self, Phase, Place};
@@ -55,6 +55,7 @@ pub fn view<'a>(
         | RoomStateName::Prequeue => None,
     };
     let release = next_release(room, state, now_s);
+    let w = room.cfg.locales.get(lang);
     let mut view = View {
         room: &room.cfg.id,
         state,
@@ -70,15 +71,16 @@ pub fn view<'a>(
             release.and_then(|r| r.in_seconds),
             now_s,
         ),
-        opening: opening(room, figures, state, lang, now_s),
+        opening: opening(room, figures, state, w, now_s),
         puzzle: PuzzleView::default(),
         message: message_in(room, lang),
         supply: SupplyView::default(),
         doors: DoorsView::default(),
+        said: Said::default(),
     };
-    view.set_eta(lang, eta);
+    view.set_eta(w, eta);
     if let Some(supply) = figures.supply {
-        view.supply = supply_view(&supply, figures, &shown, state, place, release, lang);
+        view.supply = supply_view(&supply, figures, &shown, state, place, release, w);
     }
     view
 }
@@ -96,7 +98,7 @@ pub fn moment_view<'a>(
     view.admitted = false;
     view.position = Some(ahead + 1);
     view.ahead = Some(ahead);
-    view.set_eta(lang, Some(Estimate::NOW));
+    view.set_eta(room.cfg.locales.get(lang), Some(Estimate::NOW));
     view.refresh_after_seconds = MOMENT_REFRESH;
     view
 }
@@ -153,16 +155,12 @@ fn shown_place(figures: &Figures, state: RoomStateName, place: Option<Place>) ->
     }
 }
 
-/// The operator's message in `lang`, else in the other language.
+/// The operator's message in `lang`, else in the room's default language, else in any.
 fn message_in(room: &Room, lang: Lang) -> Option<String> {
     let message = room.state.message();
-    let text = match lang {
-        Lang::De if !message.de.is_empty() => &message.de,
-        Lang::En if !message.en.is_empty() => &message.en,
-        _ if !message.de.is_empty() => &message.de,
-        _ => &message.en,
-    };
-    (!text.is_empty()).then(|| text.clone())
+    message
+        .shown(lang.code(), room.cfg.language().code())
+        .map(|(text, _)| text.to_string())
 }
 
 /// New appointments expected, said once sold out: when (unix ms, the operator's offset) and
@@ -217,7 +215,7 @@ fn opening(
     room: &Room,
     figures: &Figures,
     state: RoomStateName,
-    lang: Lang,
+    w: &Locale,
     now_s: u64,
 ) -> OpeningView {
     let schedule = room.cfg.schedule.as_ref();
@@ -234,7 +232,7 @@ fn opening(
     OpeningView {
         opens_at: schedule.map(|s| schedule::format_time(s.window.opens_at, s.offset_minutes)),
         opens_in_seconds: opens_in,
-        opens_in_text: opens_in.map(|secs| page::eta_words(lang, secs)),
+        opens_in_text: opens_in.map(|secs| page::eta_words(w, secs)),
         prequeue_size: gathering,
     }
 }
@@ -247,11 +245,11 @@ fn supply_view(
     state: RoomStateName,
     place: Option<Place>,
     release: Option<Release>,
-    lang: Lang,
+    w: &Locale,
 ) -> SupplyView {
     let mut view = SupplyView {
         supply_remaining: Some(supply.remaining),
-        supply_text: Some(page::supply_words(lang, supply.remaining)),
+        supply_text: Some(page::supply_words(w, supply.remaining)),
         ..SupplyView::default()
     };
     // The people ahead of this visitor (or of a newcomer), while the line moves.
@@ -270,12 +268,12 @@ fn supply_view(
     if let Some(ahead) = ahead.filter(|_| !shown.admitted) {
         let chance = supply::chance(supply, ahead, figures.active, figures.movement.show_share);
         view.chance = chance;
-        view.chance_text = Some(page::chance_words(lang, chance));
+        view.chance_text = Some(page::chance_words(w, chance));
     }
     if let Some(release) = release {
         view.next_release = Some(schedule::format_time(release.at, release.offset));
         view.next_release_in_seconds = release.in_seconds;
-        view.next_release_text = release.in_seconds.map(|secs| page::eta_words(lang, secs));
+        view.next_release_text = release.in_seconds.map(|secs| page::eta_words(w, secs));
     }
     view
 }

@@ -262,7 +262,7 @@ impl Notifier {
             kind: LetterKind::Soon,
             message: None,
         };
-        let letter = crate::page::letter(room, room.language, None, &link, until, &facts);
+        let letter = crate::page::letter(room, room.language(), None, &link, until, &facts);
         let to: Mailbox = to.parse().map_err(|source| LetterError::NotAnAddress {
             to: to.to_string(),
             source,
@@ -580,7 +580,7 @@ mod tests {
         let msg = n
             .message(
                 &cfg,
-                Lang::En,
+                Lang::EN,
                 "ann@example.org",
                 7,
                 1_700_000_000,
@@ -610,6 +610,58 @@ mod tests {
         assert!(
             text.contains("until Tuesday 14 November 2023 at 22:28 UTC"),
             "{text}"
+        );
+    }
+
+    /// In Arabic: the words right to left with the day in Arabic digits, the link and the code
+    /// each on a line of their own as they are, and no isolates in the subject (a mail program
+    /// shows them there as they are).
+    #[test]
+    fn an_arabic_letter_keeps_its_link_code_and_subject_plain() {
+        let cfg = room("");
+        let arabic = Lang::parse("ar").unwrap();
+        let letter = crate::page::letter(
+            &cfg,
+            arabic,
+            Some("0000-0007-AAAA-BBBB"),
+            "https://termine.example.de/x",
+            1_700_000_900_000,
+            &LetterFacts {
+                kind: LetterKind::Soon,
+                message: None,
+            },
+        );
+        assert_eq!(letter.subject, "اقترب دورك: Impfzentrum");
+        assert!(
+            letter.body.contains("\r\nhttps://termine.example.de/x\r\n"),
+            "{}",
+            letter.body
+        );
+        assert!(letter
+            .body
+            .contains("رمز مكانك: \u{2068}0000-0007-AAAA-BBBB\u{2069}"));
+        // Every figure and name is isolated in the body (Fluent's way); read without them:
+        let plain = crate::locale::Locale::plain(&letter.body);
+        assert!(
+            plain.contains("يوم الثلاثاء ١٤ نوفمبر ٢٠٢٣، الساعة ٢٢:٢٨ UTC"),
+            "{plain}"
+        );
+        let called = LetterFacts {
+            kind: LetterKind::Called,
+            message: None,
+        };
+        let german = crate::page::letter(
+            &cfg,
+            Lang::DE,
+            None,
+            "https://x",
+            1_700_000_900_000,
+            &called,
+        );
+        assert_eq!(german.subject, "Sie sind an der Reihe: Impfzentrum");
+        assert!(
+            !german.body.contains('\u{2068}'),
+            "no isolates in left-to-right text"
         );
     }
 }

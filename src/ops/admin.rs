@@ -16,7 +16,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::clock::Millis;
@@ -24,11 +24,12 @@ use crate::config::{AdminToken, MAX_ADMIT_PER_MINUTE};
 use crate::forward::{self, Body};
 use crate::gateway::plain;
 use crate::ops::api::{
-    AdaptiveStatus, BackendStatus, ConfiguredLimits, EarlierDraw, ErrorAnswer, MessageChange,
+    AdaptiveStatus, BackendStatus, ConfiguredLimits, EarlierDraw, ErrorAnswer, LanguageStatus,
     OperatorMessage, PrequeueStatus, RoomChange, RoomList, RoomStatus, ScheduleStatus, Series,
     SupplyStatus,
 };
 use crate::ops::history;
+use crate::ops::message::{fit_message, missing_languages, parse_message};
 use crate::ops::Ops;
 use crate::queue::schedule::{format_time, Order, Schedule};
 use crate::queue::supply::{SupplyChange, MAX_SUPPLY};
@@ -38,8 +39,6 @@ use crate::state::{OperatorState, Override, Settings, StateError};
 
 /// Largest PATCH body read.
 const MAX_BODY: usize = 16 * 1024;
-/// Longest operator message per language, in characters.
-const MAX_MESSAGE_CHARS: usize = 1000;
 
 pub const DASHBOARD: &str = include_str!("../../assets/dashboard.html");
 
@@ -189,9 +188,23 @@ fn room_status(ops: &Ops, room: &Room) -> RoomStatus {
         issued: figures.issued.saturating_sub(figures.numbering.base),
         max_active: figures.limits.max_active,
         message: OperatorMessage {
-            de: settings.message.de.clone(),
-            en: settings.message.en.clone(),
+            texts: settings
+                .message
+                .texts
+                .iter()
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(l, t)| (l.clone(), t.clone()))
+                .collect(),
         },
+        message_missing: missing_languages(&settings.message, cfg),
+        languages: cfg
+            .locales
+            .menu()
+            .map(|l| LanguageStatus {
+                tag: l.lang().to_string(),
+                name: l.name().to_string(),
+            })
+            .collect(),
         queue_all: figures.queue_all,
         schedule: cfg.schedule.as_ref().map(|s| schedule_status(s, &figures)),
         show_up_ratio: figures.movement.show_share,
@@ -271,12 +284,12 @@ fn touches_settings(change: &RoomChange) -> bool {
 
 /// A refused body: what is wrong and with which field.
 #[derive(Debug, PartialEq)]
-struct Invalid {
-    field: Option<String>,
-    message: String,
+pub(super) struct Invalid {
+    pub(super) field: Option<String>,
+    pub(super) message: String,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> Invalid {
+pub(super) fn invalid(field: &str, message: impl Into<String>) -> Invalid {
     Invalid {
         field: Some(field.to_string()),
         message: message.into(),
@@ -459,49 +472,6 @@ fn parse_change(body: &[u8]) -> Result<RoomChange, Invalid> {
     Ok(change)
 }
 
-fn parse_message(value: &Value) -> Result<MessageChange, Invalid> {
-    let fields: &Map<String, Value> = match value {
-        Value::Null => {
-            return Ok(MessageChange {
-                de: Some(String::new()),
-                en: Some(String::new()),
-            })
-        }
-        Value::Object(m) => m,
-        _ => {
-            return Err(invalid(
-                "message",
-                "must be an object like {\"de\": \"…\", \"en\": \"…\"}, or null to remove it",
-            ))
-        }
-    };
-    let mut message = MessageChange::default();
-    for (lang, text) in fields {
-        let field = format!("message.{lang}");
-        let slot = match lang.as_str() {
-            "de" => &mut message.de,
-            "en" => &mut message.en,
-            _ => return Err(invalid(&field, "only \"de\" and \"en\" are shown")),
-        };
-        let text = match text {
-            Value::String(s) => s.trim(),
-            Value::Null => "",
-            _ => return Err(invalid(&field, "must be a string")),
-        };
-        if text.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(invalid(
-                &field,
-                format!("longer than {MAX_MESSAGE_CHARS} characters"),
-            ));
-        }
-        if text.chars().any(|c| c.is_control()) {
-            return Err(invalid(&field, "contains control characters"));
-        }
-        *slot = Some(text.to_string());
-    }
-    Ok(message)
-}
-
 fn apply(change: &RoomChange, settings: &mut Settings, config: &crate::queue::admission::Limits) {
     if let Some(rate) = change.admit_per_minute {
         settings.admit_per_minute = rate.map(|value| Override {
@@ -522,11 +492,15 @@ fn apply(change: &RoomChange, settings: &mut Settings, config: &crate::queue::ad
         settings.queue_all = on;
     }
     if let Some(message) = &change.message {
-        if let Some(de) = &message.de {
-            settings.message.de = de.clone();
+        if message.clear {
+            settings.message.texts.clear();
         }
-        if let Some(en) = &message.en {
-            settings.message.en = en.clone();
+        for (lang, text) in &message.texts {
+            if text.is_empty() {
+                settings.message.texts.remove(lang);
+            } else {
+                settings.message.texts.insert(lang.clone(), text.clone());
+            }
         }
     }
 }
@@ -643,6 +617,9 @@ fn fit_to_room(mut change: RoomChange, room: &Room, now: Millis) -> Result<RoomC
             change.admit_per_minute = Some(Some(rate));
         }
         _ => {}
+    }
+    if let Some(message) = &mut change.message {
+        fit_message(message, room)?;
     }
     if change.supply_remaining.is_some() && room.cfg.supply.is_none() {
         return Err(invalid(
@@ -782,7 +759,8 @@ mod tests {
             ("{\"admit_per_minute\": \"fast\"}", Some("admit_per_minute")),
             ("{\"max_active\": 1.5}", Some("max_active")),
             ("{\"state\": \"gone\"}", Some("state")),
-            ("{\"message\": {\"fr\": \"x\"}}", Some("message.fr")),
+            ("{\"message\": {\"<b>\": \"x\"}}", Some("message.<b>")),
+            ("{\"message\": 3}", Some("message")),
             ("{\"message\": {\"de\": 3}}", Some("message.de")),
             ("{\"rate\": 5}", Some("rate")),
             ("{\"adaptive\": \"on\"}", Some("adaptive")),
@@ -815,21 +793,30 @@ mod tests {
         assert_eq!(c.admit_per_minute, Some(Some(30.0)));
         assert_eq!(c.max_active, Some(None));
         assert_eq!(c.state, Some(OperatorState::Paused));
+        let texts = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(l, t)| (l.to_string(), t.to_string()))
+                .collect()
+        };
         assert_eq!(
-            c.message,
-            Some(MessageChange {
-                de: Some("Kurze Pause".into()),
-                en: Some("Short break".into())
-            })
+            c.message.map(|m| m.texts),
+            Some(texts(&[("de", "Kurze Pause"), ("en", "Short break")]))
         );
-        let c = parse_change(br#"{"message": {"en": "Only English"}}"#).unwrap();
+        let c =
+            parse_change(r#"{"message": {"TR": "Kısa bir ara", "en": null}}"#.as_bytes()).unwrap();
         assert_eq!(
-            c.message,
-            Some(MessageChange {
-                de: None,
-                en: Some("Only English".into())
-            })
+            c.message.map(|m| m.texts),
+            Some(texts(&[("tr", "Kısa bir ara"), ("en", "")]))
         );
+        // A plain string is in the room's language; null clears every language.
+        let c = parse_change(br#"{"message": "Kurze Pause"}"#).unwrap();
+        assert_eq!(
+            c.message.map(|m| m.texts),
+            Some(texts(&[("", "Kurze Pause")]))
+        );
+        let c = parse_change(br#"{"message": null}"#).unwrap();
+        assert!(c.message.is_some_and(|m| m.clear && m.texts.is_empty()));
         let c = parse_change(br#"{"adaptive": false, "admit_per_minute": 5}"#).unwrap();
         assert_eq!(
             (c.adaptive, c.admit_per_minute),

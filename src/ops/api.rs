@@ -50,6 +50,13 @@ pub struct RoomStatus {
     /// 0 = no cap.
     pub max_active: u64,
     pub message: OperatorMessage,
+    /// With a message: the offered languages it is not written in (they are shown it in the
+    /// room's default language), for the dashboard to flag.
+    #[serde(default)]
+    pub message_missing: Vec<String>,
+    /// The languages the room offers, its default first.
+    #[serde(default)]
+    pub languages: Vec<LanguageStatus>,
     pub queue_all: bool,
     /// `None` without `[rooms.schedule]`.
     pub schedule: Option<ScheduleStatus>,
@@ -67,12 +74,26 @@ pub struct RoomStatus {
     pub waiting: u64,
 }
 
-/// The operator's message to visitors, per language; "" is none.
+/// The operator's message to visitors, by language tag (`{"de": "…", "tr": "…"}`); a
+/// language left out has none of its own and is shown the room's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(transparent)]
 pub struct OperatorMessage {
-    pub de: String,
-    pub en: String,
+    pub texts: BTreeMap<String, String>,
+}
+
+impl OperatorMessage {
+    pub fn get(&self, lang: &str) -> &str {
+        self.texts.get(lang).map_or("", String::as_str)
+    }
+}
+
+/// A language the room offers, for the dashboard's message fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageStatus {
+    pub tag: String,
+    /// Its name in itself.
+    pub name: String,
 }
 
 /// The config file's limits, which a change set back to null returns to.
@@ -183,14 +204,25 @@ pub struct RoomChange {
     pub supply_remaining: Option<u64>,
 }
 
-/// The message per language: `Some` replaces that text ("" removes it); a language left out
-/// stays.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// The message per language tag: each text given replaces that language's ("" removes it);
+/// a language left out stays. The tag `""` stands for the room's default language (a plain
+/// string `"message": "…"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageChange {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub de: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub en: Option<String>,
+    pub texts: BTreeMap<String, String>,
+    /// `"message": null`: every language's text goes.
+    pub clear: bool,
+}
+
+impl Serialize for MessageChange {
+    /// A text for the default language alone goes as a plain string, which the server reads
+    /// as the room's language; else an object by language.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.texts.get("") {
+            Some(text) if self.texts.len() == 1 => s.serialize_str(text),
+            _ => self.texts.serialize(s),
+        }
+    }
 }
 
 /// Any refusal: what is wrong and, for a refused body, with which field (`message.de` for a
@@ -289,8 +321,8 @@ mod tests {
             admit_per_minute: Some(None),
             state: Some(OperatorState::Paused),
             message: Some(MessageChange {
-                de: Some("Pause".into()),
-                en: None,
+                texts: [("de".to_string(), "Pause".to_string())].into(),
+                clear: false,
             }),
             ..RoomChange::default()
         };

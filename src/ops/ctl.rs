@@ -174,11 +174,18 @@ fn table(rooms: &[RoomStatus]) -> String {
             0 => "-".to_string(),
             n => n.to_string(),
         };
-        let message = [r.message.de.as_str(), r.message.en.as_str()]
-            .into_iter()
-            .filter(|m| !m.is_empty())
+        let mut message = r
+            .message
+            .texts
+            .iter()
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(lang, m)| format!("{lang}: {m}"))
             .collect::<Vec<_>>()
             .join(" / ");
+        if !r.message_missing.is_empty() {
+            // Those readers are shown the default language's text.
+            message.push_str(&format!(" (none in {})", r.message_missing.join(", ")));
+        }
         let state = match r.state.as_str() {
             "open" if r.sold_out => "sold_out",
             "open" if r.queue_all => "queue_all",
@@ -238,8 +245,7 @@ mod tests {
                 effective_admit_per_minute: 0.5,
                 max_active: 10,
                 message: OperatorMessage {
-                    de: "Hallo".into(),
-                    en: String::new(),
+                    texts: [("de".to_string(), "Hallo".to_string())].into(),
                 },
                 ..RoomStatus::default()
             },
@@ -256,7 +262,7 @@ mod tests {
         assert!(lines[2].contains("queue_all"), "{text}");
         assert!(lines[2].contains("0.5"), "{text}");
         assert_eq!(
-            lines[1].find("Hallo").or(lines[2].find("Hallo")),
+            lines[1].find("de: Hallo").or(lines[2].find("de: Hallo")),
             Some(header.find("MESSAGE").unwrap()),
             "{text}"
         );

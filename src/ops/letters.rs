@@ -217,7 +217,7 @@ impl Ops {
                 Some(Tries::Failed { next, .. }) if *next > now => continue,
                 _ => {}
             }
-            let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language);
+            let lang = Lang::parse(&letter.lang).unwrap_or(room.cfg.language());
             let ending = match due(room, &letter, &figures, lang, lead_ms, now) {
                 Due::Later => continue,
                 Due::Stale => {

@@ -17,6 +17,7 @@ pub mod ctl;
 pub mod history;
 pub mod invite;
 pub mod letters;
+mod message;
 
 use history::History;
 

@@ -2,29 +2,31 @@
 //! field, built in or from the operator's `form.html`. Plain HTML that works without
 //! JavaScript. Must not judge what is entered: `gateway` does.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::config::{Lang, RoomConfig};
+use crate::config::RoomConfig;
+use crate::locale::Lang;
 
 use super::notify::{self, NotifyAnswer};
 use super::restore::{self, RestoreError};
 use super::templates::Templates;
-use super::{escape, head, LanguageSwitch};
+use super::{escape, PageLanguage};
 
 /// What a one-field page shows; `form.html` gets it as its variables.
 #[derive(Debug, Serialize)]
 pub struct FormPage<'a> {
     /// `restore`, `invitation` or `notify`: also the page's `id` (`ws-<kind>`).
     pub kind: &'static str,
-    /// "de" or "en".
-    pub lang: &'static str,
+    #[serde(flatten)]
+    pub speech: PageLanguage<'a>,
     /// The room's `title`.
     pub site: &'a str,
     pub page_title: String,
-    pub heading: &'static str,
+    pub heading: Cow<'a, str>,
     /// What the page is for.
     pub intro: Option<String>,
     /// An answer that went through (the e-mail noted).
@@ -32,41 +34,40 @@ pub struct FormPage<'a> {
     /// Why the form is shown again.
     pub error: Option<String>,
     #[serde(flatten)]
-    pub form: OneField,
+    pub form: OneField<'a>,
     /// A sentence under the form (what is kept of an e-mail address, and for how long).
-    pub note: Option<&'static str>,
+    pub note: Option<Cow<'a, str>>,
     /// A link back to the waiting page.
     pub back_href: Option<&'a str>,
-    pub back_label: &'static str,
-    pub switch: LanguageSwitch,
+    pub back_label: Cow<'a, str>,
     pub stylesheet: &'static str,
 }
 
 /// The form, if the page has one: where it is sent, its one field and its button. A template
 /// sees these among the page's own variables.
 #[derive(Debug, Serialize)]
-pub struct OneField {
+pub struct OneField<'a> {
     pub action: Option<String>,
-    pub field: Option<Field>,
-    pub submit: &'static str,
+    pub field: Option<Field<'a>>,
+    pub submit: Cow<'a, str>,
 }
 
 /// The form's one field. Keep its `name`: the gateway reads it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Field {
+pub struct Field<'a> {
     pub id: &'static str,
     pub name: &'static str,
     /// `text` or `email`.
     pub input_type: &'static str,
-    pub label: &'static str,
+    pub label: Cow<'a, str>,
     pub maxlength: u32,
     pub autocomplete: &'static str,
     /// `characters` for codes; empty for none.
     pub autocapitalize: &'static str,
 }
 
-impl Field {
-    pub(super) fn code(label: &'static str) -> Field {
+impl<'a> Field<'a> {
+    pub(super) fn code(label: Cow<'a, str>) -> Field<'a> {
         Field {
             id: "ws-code",
             name: "code",
@@ -78,7 +79,7 @@ impl Field {
         }
     }
 
-    pub(super) fn email(label: &'static str) -> Field {
+    pub(super) fn email(label: Cow<'a, str>) -> Field<'a> {
         Field {
             id: "ws-email",
             name: "email",
@@ -96,7 +97,7 @@ impl Field {
             "<label for=\"{id}\">{label}</label><input id=\"{id}\" name=\"{name}\" \
              type=\"{kind}\" required maxlength=\"{max}\" autocomplete=\"{auto}\"",
             id = self.id,
-            label = escape(self.label),
+            label = escape(&self.label),
             name = self.name,
             kind = self.input_type,
             max = self.maxlength,
@@ -115,64 +116,11 @@ pub fn form_page(templates: Option<&Templates>, page: &FormPage) -> Bytes {
     if let Some(html) = templates.and_then(|t| t.render_form(page)) {
         return Bytes::from(html);
     }
-    let mut out = String::with_capacity(2048);
-    head(&mut out, page.lang, &page.page_title, None, false);
-    let _ = write!(
-        out,
-        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
-         <main class=\"ws\" id=\"ws-{}\"><p class=\"ws-site\">{}</p><h1>{}</h1>",
-        escape(&page.switch.href),
-        page.switch.lang,
-        page.switch.lang,
-        page.switch.label,
-        page.kind,
-        escape(page.site),
-        escape(page.heading),
-    );
-    if let Some(text) = &page.intro {
-        let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(text));
-    }
-    if let Some(text) = &page.status {
-        let _ = write!(
-            out,
-            "<p class=\"ws-note\" role=\"status\">{}</p>",
-            escape(text)
-        );
-    }
-    if let Some(text) = &page.error {
-        let _ = write!(
-            out,
-            "<p class=\"ws-error\" role=\"alert\">{}</p>",
-            escape(text)
-        );
-    }
-    if let (Some(action), Some(field)) = (&page.form.action, &page.form.field) {
-        let _ = write!(
-            out,
-            "<form class=\"ws-form ws-{}\" method=\"post\" action=\"{}\">",
-            page.kind,
-            escape(action)
-        );
-        field.write(&mut out);
-        let _ = write!(
-            out,
-            "<button type=\"submit\">{}</button></form>",
-            escape(page.form.submit)
-        );
-    }
-    if let Some(note) = page.note {
-        let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(note));
-    }
-    if let Some(href) = page.back_href {
-        let _ = write!(
-            out,
-            "<p><a href=\"{}\">{}</a></p>",
-            escape(href),
-            escape(page.back_label)
-        );
-    }
-    out.push_str("</main></body></html>");
-    Bytes::from(out)
+    Bytes::from(super::templates::render_builtin(
+        super::templates::FORM,
+        page,
+        &page.heading,
+    ))
 }
 
 /// One page of each kind and state in `lang`, for trying an operator's `form.html`.

@@ -1,13 +1,15 @@
 //! What a waiting visitor sees: owns the waiting page, the busy page, the status JSON, the
-//! German and English texts and the embedded assets. Must not decide who waits; it renders a
-//! `View` it is handed.
+//! language menu and the embedded assets, in words from `locale`. Must not decide who waits;
+//! it renders a `View` it is handed.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::config::{Lang, RoomConfig};
+use crate::config::RoomConfig;
+use crate::locale::{Arg, Lang, Locale, Locales};
 use crate::queue::admission::Estimate;
 use crate::queue::schedule::{local_time, Schedule};
 use crate::queue::supply::Chance;
@@ -26,7 +28,7 @@ pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
 pub use restore::{invitation_page, restore_page, RestoreError};
 use templates::Templates;
 use texts::*;
-pub use texts::{chance_words, eta_range_words, eta_words, format_number, supply_words};
+pub use texts::{chance_words, eta_range_words, eta_words, supply_words};
 pub use waiting::{
     waiting_page, Assets, Freshness, Headline, NotifyForm, Outlook, PlaceCodeText, PlaceText,
     PuzzleText, WaitingPage,
@@ -83,6 +85,36 @@ pub struct View<'a> {
     pub supply: SupplyView,
     #[serde(flatten)]
     pub doors: DoorsView,
+    /// The page's changing sentences, in the visitor's language, for the script to show.
+    #[serde(flatten)]
+    pub said: Said,
+}
+
+/// What the waiting page says of the figures that change while it is open: the script puts
+/// these in place after each status poll, so that it needs no words of its own.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Said {
+    /// The place in the language's digits ("1.234", "١٬٢٣٤").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position_text: Option<String>,
+    /// "There are 5 people ahead of you."
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ahead_text: Option<String>,
+    /// "Estimated wait: about 20–30 minutes."
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate_text: Option<String>,
+    /// "Opening in about 2 hours."
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opens_in_sentence: Option<String>,
+    /// "Here already: 321 people"
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prequeue_text: Option<String>,
+    /// "Release in about 2 hours." or "New appointments are expected any moment."
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_in_sentence: Option<String>,
+    /// The time of the answer as the page shows it ("07:42 Uhr").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_text: Option<String>,
 }
 
 /// How long the wait is, in seconds and in words; none while nobody moves.
@@ -135,7 +167,7 @@ pub struct SupplyView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supply_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub chance_text: Option<&'static str>,
+    pub chance_text: Option<String>,
     /// When new appointments are expected (RFC 3339), shown once sold out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_release: Option<String>,
@@ -178,12 +210,40 @@ impl RoomStateName {
 
 impl View<'_> {
     /// Fills the estimate fields from one estimate (`None`: no estimate to give).
-    pub fn set_eta(&mut self, lang: Lang, eta: Option<Estimate>) {
+    pub fn set_eta(&mut self, w: &Locale, eta: Option<Estimate>) {
         self.eta = EtaView {
             seconds: eta.map(|e| e.seconds),
             low_seconds: eta.map(|e| e.low),
             high_seconds: eta.map(|e| e.high),
-            text: eta.map(|e| eta_range_words(lang, e.low, e.high)),
+            text: eta.map(|e| eta_range_words(w, e.low, e.high)),
+        };
+    }
+
+    /// Words the figures that change while the page is open (`said`), once the rest of the
+    /// view is filled: the page and the status answer show the same sentences.
+    pub fn say(&mut self, w: &Locale, room: &RoomConfig, now_unix: u64) {
+        let placed = self.position.zip(self.ahead);
+        let release = self.supply.next_release.is_some();
+        self.said = Said {
+            position_text: placed.map(|(p, _)| w.number(p)),
+            ahead_text: placed.map(|(_, a)| w.say("ahead", &[("count", Arg::Num(a))])),
+            estimate_text: placed
+                .and(self.eta.text.as_ref())
+                .map(|e| w.say("estimate", &[("wait", Arg::Text(e))])),
+            opens_in_sentence: self
+                .opening
+                .opens_in_text
+                .as_ref()
+                .map(|e| w.say("opens-in", &[("wait", Arg::Text(e))])),
+            prequeue_text: self
+                .opening
+                .prequeue_size
+                .map(|n| w.say("prequeue-size", &[("count", Arg::Num(n))])),
+            release_in_sentence: release.then(|| match &self.supply.next_release_text {
+                Some(e) => w.say("release-in", &[("wait", Arg::Text(e))]),
+                None => w.text("release-due").into_owned(),
+            }),
+            updated_text: Some(clock_words(w, room, now_unix)),
         };
     }
 
@@ -208,31 +268,6 @@ pub fn refresh_after(eta_seconds: u64) -> u64 {
     }
 }
 
-/// Picks German or English from `Accept-Language`, falling back to the room's language.
-pub fn pick_language(accept_language: Option<&str>, fallback: Lang) -> Lang {
-    let Some(header) = accept_language else {
-        return fallback;
-    };
-    let mut best: Option<(Lang, f32)> = None;
-    // Bounded: a hostile header of megabytes is not read past its first entries.
-    for entry in header.split(',').take(16) {
-        let mut parts = entry.trim().split(';');
-        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let primary = tag.split('-').next().unwrap_or("");
-        let Some(lang) = Lang::parse(primary) else {
-            continue;
-        };
-        if q > 0.0 && best.is_none_or(|(_, bq)| q > bq) {
-            best = Some((lang, q));
-        }
-    }
-    best.map(|(l, _)| l).unwrap_or(fallback)
-}
-
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -252,34 +287,168 @@ pub fn escape(s: &str) -> String {
 pub const STYLESHEET: &str = "/.wartesaal/assets/wartesaal.css";
 pub const SCRIPT: &str = "/.wartesaal/assets/wartesaal.js";
 
-/// The link to the page in the other language.
+/// One language of the menu: its own name and the link that switches to it.
 #[derive(Debug, Clone, Serialize)]
 pub struct LanguageSwitch {
     /// `/.wartesaal/lang?to=…&back=…`: sets the choice and returns to this page.
     pub href: String,
-    /// The other language's own name ("English", "Deutsch").
-    pub label: &'static str,
-    /// Its code, for `lang` and `hreflang`.
-    pub lang: &'static str,
+    /// The language's own name ("English", "Türkçe", "العربية").
+    pub label: String,
+    /// Its tag, for `lang` and `hreflang`.
+    pub lang: Lang,
+    /// `rtl` or `ltr`, for the name's `dir`.
+    pub dir: &'static str,
+    /// The page's own language.
+    pub current: bool,
 }
 
 impl LanguageSwitch {
-    /// The switch away from `lang`, returning to `back` (the path and query asked for).
-    pub fn new(lang: Lang, back: &str) -> LanguageSwitch {
-        let other = match lang {
-            Lang::De => Lang::En,
-            Lang::En => Lang::De,
+    /// The switch away from `w`'s language to the room's default, or from the default to
+    /// the next language offered: the one link of an operator's older template.
+    pub fn new(w: &Locale, locales: &Locales, back: &str) -> LanguageSwitch {
+        let other = if w.lang() != locales.default_lang() {
+            locales.get(locales.default_lang())
+        } else {
+            locales.menu().find(|l| l.lang() != w.lang()).unwrap_or(w)
         };
+        LanguageSwitch::to(other, w.lang(), back)
+    }
+
+    fn to(target: &Locale, current: Lang, back: &str) -> LanguageSwitch {
         LanguageSwitch {
             href: format!(
                 "/.wartesaal/lang?to={}&back={}",
-                other.code(),
+                target.lang(),
                 percent_encode(back)
             ),
-            label: texts(other).lang_name,
-            lang: other.code(),
+            label: target.name().to_string(),
+            lang: target.lang(),
+            dir: target.dir(),
+            current: target.lang() == current,
         }
     }
+
+    /// Every language the room offers, in its order, for a menu.
+    pub fn menu(w: &Locale, locales: &Locales, back: &str) -> Vec<LanguageSwitch> {
+        locales
+            .menu()
+            .map(|l| LanguageSwitch::to(l, w.lang(), back))
+            .collect()
+    }
+}
+
+/// The page's language, its direction and the menu of the others: what every page has.
+#[derive(Debug, Serialize)]
+pub struct PageLanguage<'a> {
+    /// The language tag: "de", "de-x-ls", "ar".
+    pub lang: Lang,
+    /// `rtl` for Arabic and Persian, else `ltr`: for `<html dir>`.
+    pub dir: &'static str,
+    /// The link to one other language (the default, or from it the next): an older
+    /// template's single switch.
+    pub switch: LanguageSwitch,
+    /// Every language the room offers, in its order, each named in itself: made only when a
+    /// template asks (the built-in pages write the menu straight from the room's languages).
+    pub languages: LanguageMenu<'a>,
+    /// The menu's own words and where it returns to.
+    pub menu: MenuText<'a>,
+    #[serde(skip)]
+    locales: &'a Locales,
+}
+
+/// The language menu's label ("Sprache"), the English word beside it on a page in another
+/// language ("Language", for whoever cannot read the page), and the way back.
+#[derive(Debug, Serialize)]
+pub struct MenuText<'a> {
+    pub label: Cow<'a, str>,
+    pub hint: Option<&'static str>,
+    /// The path and query the menu returns to.
+    pub back: String,
+}
+
+impl<'a> PageLanguage<'a> {
+    pub(crate) fn new(room: &'a RoomConfig, w: &Locale, back: &str) -> PageLanguage<'a> {
+        PageLanguage {
+            lang: w.lang(),
+            dir: w.dir(),
+            switch: LanguageSwitch::new(w, &room.locales, back),
+            languages: LanguageMenu {
+                locales: &room.locales,
+                current: w.lang(),
+                back: back.to_string(),
+            },
+            menu: MenuText {
+                label: Cow::Owned(Locale::plain(&w.text("language-menu"))),
+                hint: (w.lang().primary() != "en").then_some("Language"),
+                back: back.to_string(),
+            },
+            locales: &room.locales,
+        }
+    }
+
+    /// The page's words.
+    pub(crate) fn locale(&self) -> &'a Locale {
+        self.locales.get(self.lang)
+    }
+}
+
+/// The menu's entries for a template: written out when serialized, never before.
+#[derive(Debug)]
+pub struct LanguageMenu<'a> {
+    locales: &'a Locales,
+    current: Lang,
+    /// Where each entry returns to.
+    back: String,
+}
+
+impl Serialize for LanguageMenu<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let w = self.locales.get(self.current);
+        s.collect_seq(LanguageSwitch::menu(w, self.locales, &self.back))
+    }
+}
+
+/// The language menu as the built-in pages show it: folded away under its name (and the
+/// English word, for whoever cannot read the page's language), then a form of one button per
+/// language, so that it works without JavaScript and names the way back once.
+fn language_menu(out: &mut String, speech: &PageLanguage) {
+    let (w, locales, back) = (
+        speech.locale(),
+        speech.locales,
+        speech.languages.back.as_str(),
+    );
+    if locales.menu().nth(1).is_none() {
+        return;
+    }
+    let label = escape(&Locale::plain(&w.text("language-menu")));
+    let _ = write!(
+        out,
+        "<nav class=\"ws-lang\" aria-label=\"{label}\"><details><summary>{label}"
+    );
+    if w.lang().primary() != "en" {
+        out.push_str(" · <span lang=\"en\" dir=\"ltr\">Language</span>");
+    }
+    let _ = write!(
+        out,
+        "</summary><form method=\"get\" action=\"/.wartesaal/lang\">\
+         <input type=\"hidden\" name=\"back\" value=\"{}\">",
+        escape(back),
+    );
+    for l in locales.menu() {
+        let current = if l.lang() == w.lang() {
+            " aria-current=\"true\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<button name=\"to\" value=\"{0}\" lang=\"{0}\" dir=\"{1}\"{current}>{2}</button>",
+            l.lang(),
+            l.dir(),
+            escape(l.name()),
+        );
+    }
+    out.push_str("</form></details></nav>");
 }
 
 /// Encodes everything but unreserved characters and `/`, for a path inside a query value.
@@ -304,10 +473,10 @@ fn room_offset(room: &RoomConfig, unix: u64) -> (i32, bool) {
 }
 
 /// "07:42 Uhr", "07:42"; with " UTC" when the room names no time zone.
-fn clock_words(lang: Lang, room: &RoomConfig, unix: u64) -> String {
+fn clock_words(w: &Locale, room: &RoomConfig, unix: u64) -> String {
     let (offset, known) = room_offset(room, unix);
     let t = local_time(unix * 1000, offset);
-    let mut out = time_of_day(lang, &t);
+    let mut out = time_of_day(w, &t);
     if !known {
         out.push_str(" UTC");
     }
@@ -316,13 +485,12 @@ fn clock_words(lang: Lang, room: &RoomConfig, unix: u64) -> String {
 
 /// The title and explanation of a room with a schedule, before it opens.
 fn schedule_texts(
-    lang: Lang,
+    w: &Locale,
     room: &RoomConfig,
     schedule: &Schedule,
     state: RoomStateName,
-) -> (&'static str, String) {
-    let t = &texts(lang).opening;
-    let w = schedule.window;
+) -> (String, String) {
+    let win = schedule.window;
     // In the room's time zone if it names one, else in the offset the times were written in.
     let local = |at: u64| {
         let offset = room
@@ -331,31 +499,34 @@ fn schedule_texts(
             .map_or(schedule.offset_minutes, |tz| tz.offset_minutes(at / 1000));
         local_time(at, offset)
     };
-    let open = local(w.opens_at);
-    let from = local(w.prequeue_from);
-    let open_time = time_of_day(lang, &open);
+    let open = local(win.opens_at);
+    let from = local(win.prequeue_from);
+    let open_time = time_of_day(w, &open);
     if state == RoomStateName::Prequeue {
         return (
-            t.prequeue_title,
-            t.prequeue_body.replace("{open}", &open_time),
+            w.text("prequeue-title").into_owned(),
+            w.say("prequeue-body", &[("open", Arg::Text(&open_time))]),
         );
     }
-    let mut note = t.opens_on.replace("{when}", &day_and_time(lang, &open));
-    if w.prequeue_from < w.opens_at {
+    let when = day_and_time(w, &open);
+    let mut note = w.say("opens-on", &[("when", Arg::Text(&when))]);
+    if win.prequeue_from < win.opens_at {
         let same_day = (from.year, from.month, from.day) == (open.year, open.month, open.day);
         let from_text = if same_day {
-            time_of_day(lang, &from)
+            time_of_day(w, &from)
         } else {
-            day_and_time(lang, &from)
+            day_and_time(w, &from)
         };
         note.push(' ');
-        note.push_str(
-            &t.prequeue_invite
-                .replace("{from}", &from_text)
-                .replace("{open}", &open_time),
-        );
+        note.push_str(&w.say(
+            "prequeue-invite",
+            &[
+                ("from", Arg::Text(&from_text)),
+                ("open", Arg::Text(&open_time)),
+            ],
+        ));
     }
-    (t.before_title, note)
+    (w.text("before-title").into_owned(), note)
 }
 
 /// Spreads the refresh of many pages over ±20 %, so that they do not look again in lockstep;
@@ -365,12 +536,14 @@ pub fn jittered(seconds: u64, seed: u64) -> u64 {
     seconds.saturating_mul(80 + share).div_ceil(100).max(2)
 }
 
-fn head(out: &mut String, lang: &str, title: &str, refresh: Option<u64>, noscript_refresh: bool) {
+fn head(out: &mut String, w: &Locale, title: &str, refresh: Option<u64>, noscript_refresh: bool) {
     let _ = write!(
         out,
-        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+        "<!doctype html>\n<html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><link rel=\"stylesheet\" href=\"{STYLESHEET}\">",
+        w.lang(),
+        w.dir(),
         escape(title),
     );
     if let Some(secs) = refresh {
@@ -392,18 +565,20 @@ fn head(out: &mut String, lang: &str, title: &str, refresh: Option<u64>, noscrip
 /// the variables of an operator's `notice.html`.
 #[derive(Debug, Serialize)]
 pub struct NoticePage<'a> {
-    pub lang: &'static str,
+    #[serde(flatten)]
+    pub speech: PageLanguage<'a>,
     pub site: &'a str,
     /// `busy` (the booking site cannot answer) or `limited` (too many new tickets).
     pub kind: &'static str,
-    pub heading: &'static str,
+    pub heading: String,
     pub page_title: String,
     pub note: String,
     pub retry_after_seconds: u64,
+    /// For the reload without JavaScript: `retry_after_seconds`, spread over ±20 % so that
+    /// such pages do not all come back in the same second.
+    pub refresh_seconds: u64,
     pub stylesheet: &'static str,
     pub script: &'static str,
-    /// The link to the other language.
-    pub switch: LanguageSwitch,
 }
 
 /// "Busy, your place is kept, retrying": for admitted visitors when the upstream cannot answer.
@@ -434,45 +609,37 @@ pub fn limited_page(
 impl<'a> NoticePage<'a> {
     fn new(
         room: &'a RoomConfig,
-        lang: Lang,
+        w: &Locale,
         kind: &'static str,
-        heading: &'static str,
         note: String,
         retry_after: u64,
         back: &str,
     ) -> NoticePage<'a> {
+        let heading = w.text(&format!("{kind}-title")).into_owned();
         NoticePage {
-            lang: lang.code(),
+            speech: PageLanguage::new(room, w, back),
             site: &room.title,
             kind,
-            heading,
             page_title: format!("{heading} – {}", room.title),
+            heading,
             note,
             retry_after_seconds: retry_after,
+            refresh_seconds: jittered(retry_after, random_seed()),
             stylesheet: STYLESHEET,
             script: SCRIPT,
-            switch: LanguageSwitch::new(lang, back),
         }
     }
 
     pub fn busy(room: &'a RoomConfig, lang: Lang, retry_after: u64, back: &str) -> Self {
-        let t = &texts(lang).notices;
-        let note = t.busy_body.to_string();
-        NoticePage::new(room, lang, "busy", t.busy_title, note, retry_after, back)
+        let w = room.locales.get(lang);
+        let note = w.text("busy-body").into_owned();
+        NoticePage::new(room, w, "busy", note, retry_after, back)
     }
 
     pub fn limited(room: &'a RoomConfig, lang: Lang, retry_after: u64, back: &str) -> Self {
-        let t = &texts(lang).notices;
-        let note = t.limited_body.replace("{}", &retry_after.to_string());
-        NoticePage::new(
-            room,
-            lang,
-            "limited",
-            t.limited_title,
-            note,
-            retry_after,
-            back,
-        )
+        let w = room.locales.get(lang);
+        let note = w.say("limited-body", &[("seconds", Arg::Num(retry_after))]);
+        NoticePage::new(room, w, "limited", note, retry_after, back)
     }
 }
 
@@ -495,32 +662,11 @@ fn notice_page(templates: Option<&Templates>, page: &NoticePage) -> Bytes {
     if let Some(html) = templates.and_then(|t| t.render_notice(page)) {
         return Bytes::from(html);
     }
-    let mut out = String::with_capacity(2048);
-    head(
-        &mut out,
-        page.lang,
-        &page.page_title,
-        // Spread, so that pages without a script do not all come back in the same second.
-        Some(jittered(page.retry_after_seconds, random_seed())),
-        true,
-    );
-    // The script tries again after `retry_after` (with jitter); without it the refresh does.
-    let _ = write!(
-        out,
-        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
-         <main class=\"ws\" id=\"ws-notice\" data-retry=\"{}\"><p class=\"ws-site\">{}</p>\
-         <h1>{}</h1><p class=\"ws-note\" role=\"status\">{}</p></main>\
-         <script src=\"{SCRIPT}\" defer></script></body></html>",
-        escape(&page.switch.href),
-        page.switch.lang,
-        page.switch.lang,
-        page.switch.label,
-        page.retry_after_seconds,
-        escape(page.site),
-        page.heading,
-        page.note,
-    );
-    Bytes::from(out)
+    Bytes::from(templates::render_builtin(
+        templates::NOTICE,
+        page,
+        &page.heading,
+    ))
 }
 
 #[cfg(test)]

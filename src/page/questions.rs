@@ -1,67 +1,17 @@
 //! The eligibility form asked before the line, and the answer to a "no": plain HTML that works
-//! without JavaScript, in German and English, and the variables of an operator's
+//! without JavaScript, in the visitor's language, and the variables of an operator's
 //! `questions.html`. Must not judge answers: `gateway` does.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
 
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::config::{Lang, Question, RoomConfig};
+use crate::config::{Question, RoomConfig};
+use crate::locale::{Lang, Locale};
 
 use super::templates::Templates;
-use super::{escape, head, LanguageSwitch, STYLESHEET};
-
-struct FormTexts {
-    title: &'static str,
-    intro: &'static str,
-    yes: &'static str,
-    no: &'static str,
-    submit: &'static str,
-    incomplete: &'static str,
-    stale: &'static str,
-    no_title: &'static str,
-    no_intro: &'static str,
-    change: &'static str,
-}
-
-const DE: FormTexts = FormTexts {
-    title: "Bevor Sie sich anstellen",
-    intro: "Bitte beantworten Sie diese Fragen. So erfahren Sie gleich, ob sich das Warten für \
-            Sie lohnt, und nicht erst nach Stunden. Ihre Antworten werden nicht gespeichert; \
-            die Buchungsseite prüft später selbst.",
-    yes: "Ja",
-    no: "Nein",
-    submit: "Weiter zur Warteschlange",
-    incomplete: "Bitte beantworten Sie jede Frage mit Ja oder Nein.",
-    stale: "Das Formular war abgelaufen. Bitte beantworten Sie die Fragen noch einmal.",
-    no_title: "Hier können Sie leider keinen Termin buchen",
-    no_intro: "Nach Ihren Antworten lohnt sich das Warten in dieser Warteschlange für Sie \
-               nicht:",
-    change: "Antworten ändern",
-};
-
-const EN: FormTexts = FormTexts {
-    title: "Before you join the queue",
-    intro: "Please answer these questions. That way you learn at once whether waiting is worth \
-            it for you, not after hours. Your answers are not stored; the booking site checks \
-            for itself later.",
-    yes: "Yes",
-    no: "No",
-    submit: "Continue to the queue",
-    incomplete: "Please answer every question with yes or no.",
-    stale: "The form had expired. Please answer the questions again.",
-    no_title: "You cannot book an appointment here",
-    no_intro: "From your answers, waiting in this queue would not help you:",
-    change: "Change my answers",
-};
-
-fn form_texts(lang: Lang) -> &'static FormTexts {
-    match lang {
-        Lang::De => &DE,
-        Lang::En => &EN,
-    }
-}
+use super::{PageLanguage, STYLESHEET};
 
 /// Why the form is shown again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,25 +30,28 @@ pub struct QuestionItem<'a> {
     /// The form field: `q1`, `q2`, …
     pub name: String,
     pub text: &'a str,
+    /// The language the question is written in, when the operator did not write it in the
+    /// page's: it is shown in the room's default language, marked with `lang`.
+    pub lang: Option<Lang>,
 }
 
 /// The eligibility form, or the answer to a "no": the variables of an operator's
 /// `questions.html` (docs/visitors.md, "Your own page").
 #[derive(Debug, Serialize)]
 pub struct QuestionsPage<'a> {
-    pub lang: &'static str,
+    #[serde(flatten)]
+    pub speech: PageLanguage<'a>,
     pub site: &'a str,
     pub room: &'a str,
     /// `form`, or `refused` after a "no".
     pub kind: &'static str,
-    pub heading: &'static str,
+    pub heading: Cow<'a, str>,
     pub page_title: String,
-    pub intro: &'static str,
+    pub intro: Cow<'a, str>,
     #[serde(flatten)]
     pub form: QuestionsForm<'a>,
     #[serde(flatten)]
     pub answered_no: AnsweredNo<'a>,
-    pub switch: LanguageSwitch,
     pub stylesheet: &'static str,
 }
 
@@ -106,25 +59,25 @@ pub struct QuestionsPage<'a> {
 #[derive(Debug, Serialize)]
 pub struct QuestionsForm<'a> {
     /// Why the form is shown again, if it is.
-    pub error: Option<&'static str>,
+    pub error: Option<Cow<'a, str>>,
     /// Where the form is sent (POST).
     pub action: String,
     /// Hidden fields: `form` and `back`.
     pub form_token: String,
     pub back: &'a str,
     pub questions: Vec<QuestionItem<'a>>,
-    pub yes_label: &'static str,
-    pub no_label: &'static str,
-    pub submit_label: &'static str,
+    pub yes_label: Cow<'a, str>,
+    pub no_label: Cow<'a, str>,
+    pub submit_label: Cow<'a, str>,
 }
 
 /// What the page says after a "no". A template sees these among the page's own variables.
 #[derive(Debug, Serialize)]
 pub struct AnsweredNo<'a> {
     /// What each question answered "no" says instead.
-    pub otherwise: Vec<&'a str>,
+    pub otherwise: Vec<Cow<'a, str>>,
     /// The link back to the form.
-    pub change_label: &'static str,
+    pub change_label: Cow<'a, str>,
     pub change_href: &'a str,
 }
 
@@ -137,22 +90,26 @@ impl<'a> QuestionsPage<'a> {
         back: &'a str,
         error: Option<FormError>,
     ) -> QuestionsPage<'a> {
-        let t = form_texts(lang);
-        let mut page = QuestionsPage::new(room, lang, "form", t.title, back);
+        let mut page = QuestionsPage::new(room, lang, "form", "questions-title", back);
+        let w = page.speech.locale();
         page.form.form_token = form_token;
         page.form.error = error.map(|e| match e {
-            FormError::Incomplete => t.incomplete,
-            FormError::Stale => t.stale,
+            FormError::Incomplete => w.text("questions-incomplete"),
+            FormError::Stale => w.text("questions-stale"),
         });
         page.form.questions = room
             .tickets
             .eligibility
             .iter()
             .enumerate()
-            .map(|(i, q)| QuestionItem {
-                number: i + 1,
-                name: format!("q{}", i + 1),
-                text: q.text(lang),
+            .map(|(i, q)| {
+                let (text, lang) = q.text(w.lang(), room.language());
+                QuestionItem {
+                    number: i + 1,
+                    name: format!("q{}", i + 1),
+                    text,
+                    lang,
+                }
             })
             .collect();
         page
@@ -165,10 +122,16 @@ impl<'a> QuestionsPage<'a> {
         refused: &[&'a Question],
         back: &'a str,
     ) -> QuestionsPage<'a> {
-        let t = form_texts(lang);
-        let mut page = QuestionsPage::new(room, lang, "refused", t.no_title, back);
-        page.intro = t.no_intro;
-        page.answered_no.otherwise = refused.iter().map(|q| q.otherwise(lang)).collect();
+        let mut page = QuestionsPage::new(room, lang, "refused", "refused-title", back);
+        let w = page.speech.locale();
+        page.intro = w.text("refused-intro");
+        page.answered_no.otherwise = refused
+            .iter()
+            .map(|q| match q.otherwise(w.lang()) {
+                Some(text) => Cow::Borrowed(text),
+                None => w.text("refused-otherwise"),
+            })
+            .collect();
         page
     }
 
@@ -176,34 +139,34 @@ impl<'a> QuestionsPage<'a> {
         room: &'a RoomConfig,
         lang: Lang,
         kind: &'static str,
-        heading: &'static str,
+        heading: &str,
         back: &'a str,
     ) -> QuestionsPage<'a> {
-        let t = form_texts(lang);
+        let w: &'a Locale = room.locales.get(lang);
+        let heading = w.text(heading);
         QuestionsPage {
-            lang: lang.code(),
+            speech: PageLanguage::new(room, w, back),
             site: &room.title,
             room: &room.id,
             kind,
-            heading,
             page_title: format!("{heading} – {}", room.title),
-            intro: t.intro,
+            heading,
+            intro: w.text("questions-intro"),
             form: QuestionsForm {
                 error: None,
                 action: format!("/.wartesaal/eligibility?room={}", room.id),
                 form_token: String::new(),
                 back,
                 questions: Vec::new(),
-                yes_label: t.yes,
-                no_label: t.no,
-                submit_label: t.submit,
+                yes_label: w.text("answer-yes"),
+                no_label: w.text("answer-no"),
+                submit_label: w.text("questions-submit"),
             },
             answered_no: AnsweredNo {
                 otherwise: Vec::new(),
-                change_label: t.change,
+                change_label: w.text("change-answers"),
                 change_href: back,
             },
-            switch: LanguageSwitch::new(lang, back),
             stylesheet: STYLESHEET,
         }
     }
@@ -215,64 +178,11 @@ pub fn questions_page(templates: Option<&Templates>, page: &QuestionsPage) -> By
     if let Some(html) = templates.and_then(|t| t.render_questions(page)) {
         return Bytes::from(html);
     }
-    let mut out = String::with_capacity(4096);
-    head(&mut out, page.lang, &page.page_title, None, false);
-    let _ = write!(
-        out,
-        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
-         <main class=\"ws\" id=\"ws-questions\"><p class=\"ws-site\">{}</p><h1>{}</h1>\
-         <p class=\"ws-note\">{}</p>",
-        escape(&page.switch.href),
-        page.switch.lang,
-        page.switch.lang,
-        page.switch.label,
-        escape(page.site),
-        page.heading,
-        page.intro,
-    );
-    if page.kind == "refused" {
-        out.push_str("<div class=\"ws-status\" role=\"status\">");
-        for text in &page.answered_no.otherwise {
-            let _ = write!(out, "<p>{}</p>", escape(text));
-        }
-        let _ = write!(
-            out,
-            "</div><p class=\"ws-note\"><a href=\"{}\">{}</a></p></main></body></html>",
-            escape(page.answered_no.change_href),
-            page.answered_no.change_label
-        );
-        return Bytes::from(out);
-    }
-    if let Some(error) = page.form.error {
-        let _ = write!(out, "<p class=\"ws-error\" role=\"alert\">{error}</p>");
-    }
-    let _ = write!(
-        out,
-        "<form class=\"ws-form\" method=\"post\" action=\"{}\">\
-         <input type=\"hidden\" name=\"form\" value=\"{}\">\
-         <input type=\"hidden\" name=\"back\" value=\"{}\">",
-        escape(&page.form.action),
-        escape(&page.form.form_token),
-        escape(page.form.back),
-    );
-    for q in &page.form.questions {
-        let _ = write!(
-            out,
-            "<fieldset><legend>{}</legend>\
-             <label><input type=\"radio\" name=\"{name}\" value=\"yes\" required> {}</label>\
-             <label><input type=\"radio\" name=\"{name}\" value=\"no\"> {}</label></fieldset>",
-            escape(q.text),
-            page.form.yes_label,
-            page.form.no_label,
-            name = q.name,
-        );
-    }
-    let _ = write!(
-        out,
-        "<button type=\"submit\">{}</button></form></main></body></html>",
-        page.form.submit_label
-    );
-    Bytes::from(out)
+    Bytes::from(super::templates::render_builtin(
+        super::templates::QUESTIONS,
+        page,
+        &page.heading,
+    ))
 }
 
 /// The form and the "no" page with sample figures, for a template's trial render.

@@ -1,6 +1,8 @@
-//! Operator branding: owns the templates from a room's `template_dir` (minijinja), their
-//! trial render at load, and rendering them at run time. Must not word anything: the pages'
-//! variables come from `page`.
+//! The template engine (minijinja) of every page but the waiting page: the built-in notice,
+//! form and questions pages (`assets/pages/`), and the operator's own from a room's
+//! `template_dir`, with their trial render at load. Must not word anything: the pages'
+//! variables come from `page`. (The waiting page, on every arrival's path, is written straight
+//! out: see `page::waiting`.)
 //!
 //! A template that does not parse, or that fails on any state the page can be in, is a config
 //! error at load and at reload. Should one still fail at run time, the built-in page is served
@@ -14,10 +16,11 @@ use std::sync::Arc;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::config::{Config, ConfigError, Lang, Problem, RoomConfig};
+use crate::config::{Config, ConfigError, Problem, RoomConfig};
+use crate::locale::{Lang, Locale};
 use crate::page::{
     self, DoorsView, EtaView, NoticePage, OpeningView, PuzzleView, QuestionsPage, RoomStateName,
-    SupplyView, View, WaitingPage,
+    Said, SupplyView, View, WaitingPage,
 };
 use crate::queue::supply::Chance;
 
@@ -73,11 +76,7 @@ impl Templates {
                 dir.display()
             )));
         }
-        let mut env = Environment::new();
-        // A misspelt variable is an error at the trial render, not an empty spot on the page.
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        // `.html` templates escape every variable unless marked `|safe`.
-        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        let mut env = engine();
         let mut found = [false; 4];
         for (i, name) in [WAITING, NOTICE, QUESTIONS, FORM].into_iter().enumerate() {
             let path = dir.join(name);
@@ -123,7 +122,8 @@ impl Templates {
 
     /// Renders every page the room can show, in both languages, with sample figures.
     fn trial(&self, room: &RoomConfig) -> Result<(), TemplateError> {
-        for lang in [Lang::De, Lang::En] {
+        let langs: Vec<Lang> = room.locales.menu().map(Locale::lang).collect();
+        for lang in langs {
             for view in sample_views(room, lang) {
                 let page = WaitingPage::new(room, lang, &view, 1_795_392_000, "/termine?x=1");
                 if self.waiting {
@@ -240,10 +240,67 @@ fn describe(path: &Path, e: &minijinja::Error) -> String {
     out
 }
 
+/// The engine as both the built-in and the operator's pages use it.
+fn engine() -> Environment<'static> {
+    let mut env = Environment::new();
+    // A misspelt variable is an error at the trial render, not an empty spot on the page.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // `.html` templates escape every variable unless marked `|safe`, as the pages always have
+    // (`page::escape`: a path keeps its slashes).
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if !value.is_safe() && state.auto_escape() == minijinja::AutoEscape::Html => {
+            Ok(std::fmt::Write::write_str(out, &page::escape(text))?)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
+    env
+}
+
+/// The built-in pages, compiled once per process.
+const BUILTIN: &[(&str, &str)] = &[
+    ("head.html", include_str!("../../assets/pages/head.html")),
+    ("menu.html", include_str!("../../assets/pages/menu.html")),
+    (NOTICE, include_str!("../../assets/pages/notice.html")),
+    (FORM, include_str!("../../assets/pages/form.html")),
+    (QUESTIONS, include_str!("../../assets/pages/questions.html")),
+];
+
+fn builtin() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = engine();
+        for (name, source) in BUILTIN {
+            // A test renders each one: a built-in page that does not compile never ships.
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(error = %e, template = name, "built-in page does not compile");
+            }
+        }
+        env
+    })
+}
+
+/// A built-in page (`notice.html`, `form.html`, `questions.html`) for `ctx`. Their tests
+/// render every state; should one still fail, the visitor gets the heading alone.
+pub(crate) fn render_builtin<S: Serialize>(name: &str, ctx: &S, heading: &str) -> String {
+    let rendered = builtin().get_template(name).and_then(|t| t.render(ctx));
+    match rendered {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, template = name, "built-in page failed");
+            format!(
+                "<!doctype html>\n<title>{0}</title><h1>{0}</h1>",
+                page::escape(heading)
+            )
+        }
+    }
+}
+
 /// One view per state a visitor can see, with figures in every field that state fills; the
 /// first is a visitor waiting in an open room, with the operator's message. (Also the micro
 /// benchmarks' input.)
 pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
+    let w = room.locales.get(lang);
     let base = View {
         room: &room.id,
         state: RoomStateName::Open,
@@ -253,7 +310,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
             seconds: Some(1500),
             low_seconds: Some(1200),
             high_seconds: Some(1800),
-            text: Some(page::eta_range_words(lang, 1200, 1800)),
+            text: Some(page::eta_range_words(w, 1200, 1800)),
         },
         admitted: false,
         admit_per_minute: 60.0,
@@ -266,6 +323,7 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
             place_code: Some("7K3M-QX2P-9D4R-TW8B".into()),
             ..DoorsView::default()
         },
+        said: Said::default(),
     };
     let placeless = View {
         position: None,
@@ -305,10 +363,10 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
         },
     ];
     if room.supply.is_some() {
-        views.extend(supply_samples(&base, lang));
+        views.extend(supply_samples(&base, w));
     }
     if room.schedule.is_some() {
-        views.extend(schedule_samples(&placeless, lang));
+        views.extend(schedule_samples(&placeless, w));
     }
     // As the gateway fills them: no estimate where nobody moves, the opening's time where
     // there is one, and every page once with and once without the operator's message.
@@ -319,9 +377,10 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
     let mut all = Vec::with_capacity(views.len() * 2);
     for mut view in views {
         if view.state != RoomStateName::Open || view.puzzle.challenge.is_some() {
-            view.set_eta(lang, None);
+            view.set_eta(w, None);
         }
         view.opening.opens_at = opens_at.clone();
+        view.say(w, room, 1_795_392_000);
         all.push(View {
             message: None,
             ..view.clone()
@@ -335,10 +394,10 @@ pub fn sample_views(room: &RoomConfig, lang: Lang) -> Vec<View<'_>> {
 }
 
 /// A room that counts its appointments: each chance, and sold out with and without a place.
-fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
+fn supply_samples<'a>(base: &View<'a>, w: &Locale) -> Vec<View<'a>> {
     let left = SupplyView {
         supply_remaining: Some(1200),
-        supply_text: Some(page::supply_words(lang, 1200)),
+        supply_text: Some(page::supply_words(w, 1200)),
         ..SupplyView::default()
     };
     let mut views: Vec<View> = [
@@ -351,7 +410,7 @@ fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
     .map(|chance| View {
         supply: SupplyView {
             chance,
-            chance_text: Some(page::chance_words(lang, chance)),
+            chance_text: Some(page::chance_words(w, chance)),
             ..left.clone()
         },
         ..base.clone()
@@ -361,10 +420,10 @@ fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
         state: RoomStateName::SoldOut,
         supply: SupplyView {
             supply_remaining: Some(0),
-            supply_text: Some(page::supply_words(lang, 0)),
+            supply_text: Some(page::supply_words(w, 0)),
             next_release: Some("2021-03-28T08:00:00+01:00".into()),
             next_release_in_seconds: Some(7200),
-            next_release_text: Some(page::eta_words(lang, 7200)),
+            next_release_text: Some(page::eta_words(w, 7200)),
             ..SupplyView::default()
         },
         ..base.clone()
@@ -379,10 +438,10 @@ fn supply_samples<'a>(base: &View<'a>, lang: Lang) -> Vec<View<'a>> {
 }
 
 /// A room with a schedule: before the opening, its pre-queue gathering, and drawn.
-fn schedule_samples<'a>(placeless: &View<'a>, lang: Lang) -> Vec<View<'a>> {
+fn schedule_samples<'a>(placeless: &View<'a>, w: &Locale) -> Vec<View<'a>> {
     let opening = |secs| OpeningView {
         opens_in_seconds: Some(secs),
-        opens_in_text: Some(page::eta_words(lang, secs)),
+        opens_in_text: Some(page::eta_words(w, secs)),
         ..OpeningView::default()
     };
     vec![
@@ -404,4 +463,57 @@ fn schedule_samples<'a>(placeless: &View<'a>, lang: Lang) -> Vec<View<'a>> {
             ..placeless.clone()
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::access::ticket::Secret;
+    use crate::config::KeySource;
+
+    /// Every built-in page compiles and renders every sample in every shipped language, with
+    /// the page's `lang` and `dir` and its menu.
+    #[test]
+    fn the_built_in_pages_render_every_sample_in_every_language() {
+        let text = "[[rooms]]\nid = \"r\"\nupstream = \"http://127.0.0.1:9\"\n\
+                    admit_per_minute = 60\n[[rooms.eligibility]]\nde = \"Wohnen Sie hier?\"\n\
+                    en = \"Do you live here?\"\n";
+        let config = Config::from_toml(
+            text,
+            Path::new("test.toml"),
+            KeySource::Given(vec![Secret::from_bytes([7u8; 32])]),
+        )
+        .unwrap();
+        let room = &config.rooms[0];
+        let env = builtin();
+        for (name, source) in BUILTIN {
+            if let Err(e) = engine().add_template(name, source) {
+                panic!("{name}: {e:?}\n{source}");
+            }
+            if let Err(e) = env.get_template(name) {
+                panic!("{name}: {e:?}\n{source}");
+            }
+        }
+        for l in room.locales.menu() {
+            let html = format!("<html lang=\"{}\" dir=\"{}\">", l.lang(), l.dir());
+            let mut pages = Vec::new();
+            for page in page::sample_notices(room, l.lang()) {
+                pages.push(env.get_template(NOTICE).unwrap().render(&page));
+            }
+            for page in page::sample_forms(room, l.lang()) {
+                pages.push(env.get_template(FORM).unwrap().render(&page));
+            }
+            for page in page::sample_questions(room, l.lang()) {
+                pages.push(env.get_template(QUESTIONS).unwrap().render(&page));
+            }
+            for page in pages {
+                let page = page.unwrap();
+                assert!(page.contains(&html), "{page}");
+                assert!(page.contains("<button name=\"to\" value=\"tr\" lang=\"tr\" dir=\"ltr\""));
+                assert!(!page.contains("&#x2f;"), "paths keep their slashes: {page}");
+            }
+        }
+    }
 }

@@ -6,14 +6,17 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::config::{Lang, RoomConfig};
+use std::borrow::Cow;
+
+use crate::config::RoomConfig;
+use crate::locale::{Lang, Locale};
 use crate::queue::supply::Chance;
 
 use super::templates::Templates;
 use super::texts::*;
 use super::{
-    clock_words, escape, format_number, head, jittered, notify, restore, schedule_texts,
-    LanguageSwitch, RoomStateName, View, SCRIPT, STYLESHEET,
+    clock_words, escape, head, jittered, language_menu, notify, schedule_texts, PageLanguage,
+    RoomStateName, View, SCRIPT, STYLESHEET,
 };
 
 /// Everything the waiting page shows, worded in the page's language: the variables of an
@@ -21,8 +24,8 @@ use super::{
 /// made of. The groups are written flat: a template names each variable on its own.
 #[derive(Debug, Serialize)]
 pub struct WaitingPage<'a> {
-    /// "de" or "en".
-    pub lang: &'static str,
+    #[serde(flatten)]
+    pub speech: PageLanguage<'a>,
     /// The room's `title`: the site's name.
     pub site: &'a str,
     pub room: &'a str,
@@ -31,11 +34,11 @@ pub struct WaitingPage<'a> {
     #[serde(flatten)]
     pub headline: Headline<'a>,
     #[serde(flatten)]
-    pub place: PlaceText,
+    pub place: PlaceText<'a>,
     #[serde(flatten)]
     pub outlook: Outlook,
     /// Sentences on what to do and what happens next.
-    pub advice: Vec<&'static str>,
+    pub advice: Vec<Cow<'a, str>>,
     #[serde(flatten)]
     pub freshness: Freshness<'a>,
     #[serde(flatten)]
@@ -43,8 +46,7 @@ pub struct WaitingPage<'a> {
     #[serde(flatten)]
     pub code: PlaceCodeText<'a>,
     #[serde(flatten)]
-    pub notify: NotifyForm,
-    pub switch: LanguageSwitch,
+    pub notify: NotifyForm<'a>,
     #[serde(flatten)]
     pub assets: Assets,
     /// The same figures as `/.wartesaal/status` answers.
@@ -54,7 +56,7 @@ pub struct WaitingPage<'a> {
 /// What the page is about.
 #[derive(Debug, Serialize)]
 pub struct Headline<'a> {
-    pub heading: &'static str,
+    pub heading: Cow<'a, str>,
     /// The document title: heading and site.
     pub page_title: String,
     /// What the state means for the visitor (paused, closed, before the opening).
@@ -65,8 +67,8 @@ pub struct Headline<'a> {
 
 /// The visitor's place and wait.
 #[derive(Debug, Serialize)]
-pub struct PlaceText {
-    pub position_label: &'static str,
+pub struct PlaceText<'a> {
+    pub position_label: Cow<'a, str>,
     pub position: Option<u64>,
     /// The position with the language's thousands separator.
     pub position_text: Option<String>,
@@ -75,7 +77,7 @@ pub struct PlaceText {
     /// "Geschätzte Wartezeit: etwa 20–30 Minuten."
     pub estimate_text: Option<String>,
     /// Shown by the script once it is the visitor's turn.
-    pub admitted_text: &'static str,
+    pub admitted_text: Cow<'a, str>,
 }
 
 /// What lies ahead: the opening, the pre-queue, the appointments left and the chance of one.
@@ -86,7 +88,7 @@ pub struct Outlook {
     /// "Es sind noch etwa 1.200 Termine frei."
     pub supply_text: Option<String>,
     /// "Es ist unwahrscheinlich, dass bei Ihrer Ankunft noch Termine frei sind."
-    pub chance_text: Option<&'static str>,
+    pub chance_text: Option<String>,
     /// `likely`, `uncertain`, `unlikely`, or `unknown` (too little data yet); none without a
     /// supply or a place.
     pub chance: Option<&'static str>,
@@ -99,7 +101,7 @@ pub struct Outlook {
 /// When this answer was made, and when the page looks again.
 #[derive(Debug, Serialize)]
 pub struct Freshness<'a> {
-    pub updated_label: &'static str,
+    pub updated_label: Cow<'a, str>,
     /// The time of this answer in the room's time zone, as the language writes it.
     pub updated_time: String,
     pub updated_unix: u64,
@@ -116,31 +118,31 @@ pub struct Freshness<'a> {
 pub struct PuzzleText<'a> {
     pub challenge: Option<&'a str>,
     pub proof_of_work_bits: Option<u8>,
-    pub pow_working: &'static str,
-    pub pow_needs_script: &'static str,
+    pub pow_working: Cow<'a, str>,
+    pub pow_needs_script: Cow<'a, str>,
 }
 
 /// The place code, its label, the sentence on what it is for, and where it is entered.
 #[derive(Debug, Serialize)]
 pub struct PlaceCodeText<'a> {
     pub place_code: Option<&'a str>,
-    pub place_code_label: &'static str,
-    pub place_code_text: &'static str,
+    pub place_code_label: Cow<'a, str>,
+    pub place_code_text: Cow<'a, str>,
     pub restore_href: String,
     /// The link's text: the restore form's title.
-    pub restore_label: &'static str,
+    pub restore_label: Cow<'a, str>,
 }
 
 /// Where the e-mail field is sent (`[rooms.notify]`); none without a place or without
 /// e-mails. With its heading, sentence, field label, button and privacy note.
 #[derive(Debug, Serialize)]
-pub struct NotifyForm {
+pub struct NotifyForm<'a> {
     pub notify_href: Option<String>,
-    pub notify_label: &'static str,
-    pub notify_text: &'static str,
-    pub notify_field: &'static str,
-    pub notify_submit: &'static str,
-    pub notify_privacy: &'static str,
+    pub notify_label: Cow<'a, str>,
+    pub notify_text: Cow<'a, str>,
+    pub notify_field: Cow<'a, str>,
+    pub notify_submit: Cow<'a, str>,
+    pub notify_privacy: Cow<'a, str>,
 }
 
 /// The page's stylesheet and script paths.
@@ -159,20 +161,23 @@ impl<'a> WaitingPage<'a> {
         now_unix: u64,
         back: &str,
     ) -> WaitingPage<'a> {
-        let t = texts(lang);
-        let (ct, nt) = (restore::code_texts(lang), notify::notify_texts(lang));
+        let w: &'a Locale = room.locales.get(lang);
         WaitingPage {
-            lang: lang.code(),
+            speech: PageLanguage::new(room, w, back),
             site: &room.title,
             room: view.room,
             state: view.state.name(),
-            headline: headline(room, lang, view),
-            place: place_text(lang, view),
-            outlook: outlook(room, lang, view),
-            advice: advice(lang, view),
+            headline: headline(room, w, view),
+            place: place_text(w, view),
+            outlook: outlook(room, w, view),
+            advice: advice(w, view),
             freshness: Freshness {
-                updated_label: t.line.updated,
-                updated_time: clock_words(lang, room, now_unix),
+                updated_label: w.text("updated"),
+                updated_time: view
+                    .said
+                    .updated_text
+                    .clone()
+                    .unwrap_or_else(|| clock_words(w, room, now_unix)),
                 updated_unix: now_unix,
                 time_zone: room.time_zone.as_ref().map(|tz| tz.name()),
                 updated_iso: crate::queue::schedule::format_time(now_unix * 1000, 0),
@@ -187,28 +192,27 @@ impl<'a> WaitingPage<'a> {
             puzzle: PuzzleText {
                 challenge: view.puzzle.challenge.as_deref(),
                 proof_of_work_bits: view.puzzle.proof_of_work_bits,
-                pow_working: t.puzzle.pow_working,
-                pow_needs_script: t.puzzle.pow_needs_script,
+                pow_working: w.text("pow-working"),
+                pow_needs_script: w.text("pow-needs-script"),
             },
             code: PlaceCodeText {
                 place_code: view.doors.place_code.as_deref(),
-                place_code_label: ct.label,
-                place_code_text: ct.explain,
+                place_code_label: w.text("code-label"),
+                place_code_text: w.text("code-explain"),
                 restore_href: format!("/.wartesaal/restore?room={}", room.id),
-                restore_label: ct.title,
+                restore_label: w.text("restore-title"),
             },
             notify: NotifyForm {
                 notify_href: (room.notify.is_some()
                     && view.doors.place_code.is_some()
                     && !view.admitted)
                     .then(|| format!("/.wartesaal/notify?room={}", room.id)),
-                notify_label: nt.label,
-                notify_text: nt.explain,
-                notify_field: nt.field,
-                notify_submit: nt.submit,
-                notify_privacy: nt.privacy,
+                notify_label: w.text("notify-label"),
+                notify_text: w.text("notify-explain"),
+                notify_field: w.text("notify-field"),
+                notify_submit: w.text("notify-submit"),
+                notify_privacy: w.text("notify-privacy"),
             },
-            switch: LanguageSwitch::new(lang, back),
             assets: Assets {
                 stylesheet: STYLESHEET,
                 script: SCRIPT,
@@ -219,69 +223,64 @@ impl<'a> WaitingPage<'a> {
 }
 
 /// The heading and the note on what the state means.
-fn headline<'a>(room: &RoomConfig, lang: Lang, view: &'a View<'a>) -> Headline<'a> {
-    let (t, st) = (texts(lang), &texts(lang).states);
+fn headline<'a>(room: &RoomConfig, w: &'a Locale, view: &'a View<'a>) -> Headline<'a> {
+    let said = |title: &str, body: &str| (w.text(title), Some(w.text(body).into_owned()));
     let (heading, note) = match (view.state, &room.schedule) {
-        _ if view.puzzle.challenge.is_some() => (t.puzzle.pow_title, None),
-        (RoomStateName::Paused, _) => (st.paused_title, Some(st.paused_body.to_string())),
-        (RoomStateName::Held, _) => (st.held_title, Some(st.held_body.to_string())),
-        (RoomStateName::Closed, _) => (st.closed_title, Some(st.closed_body.to_string())),
-        (RoomStateName::SoldOut, _) => (st.sold_out_title, Some(st.sold_out_body.to_string())),
-        (RoomStateName::LastBeingBooked, _) => (st.last_title, Some(st.last_body.to_string())),
+        _ if view.puzzle.challenge.is_some() => (w.text("pow-title"), None),
+        (RoomStateName::Paused, _) => said("paused-title", "paused-body"),
+        (RoomStateName::Held, _) => said("held-title", "held-body"),
+        (RoomStateName::Closed, _) => said("closed-title", "closed-body"),
+        (RoomStateName::SoldOut, _) => said("sold-out-title", "sold-out-body"),
+        (RoomStateName::LastBeingBooked, _) => said("last-title", "last-body"),
         (state @ (RoomStateName::BeforeOpen | RoomStateName::Prequeue), Some(schedule)) => {
-            let (title, note) = schedule_texts(lang, room, schedule, state);
-            (title, Some(note))
+            let (title, note) = schedule_texts(w, room, schedule, state);
+            (Cow::Owned(title), Some(note))
         }
-        (_, _) => (t.line.waiting_title, None),
+        (_, _) => (w.text("waiting-title"), None),
     };
     Headline {
-        heading,
         page_title: format!("{heading} – {}", room.title),
+        heading,
         note,
         message: view.message.as_deref().filter(|m| !m.is_empty()),
     }
 }
 
 /// What to do and what happens next.
-fn advice(lang: Lang, view: &View) -> Vec<&'static str> {
-    let t = texts(lang);
-    let mut advice = match view.state {
-        _ if view.puzzle.challenge.is_some() => vec![],
-        RoomStateName::Open => vec![t.line.keep_open, t.line.your_turn],
-        RoomStateName::BeforeOpen | RoomStateName::Prequeue => vec![t.line.refreshes],
-        RoomStateName::SoldOut if view.position.is_some() => vec![t.supply.sold_out_kept],
-        RoomStateName::LastBeingBooked => vec![t.line.keep_open],
+fn advice<'a>(w: &'a Locale, view: &View) -> Vec<Cow<'a, str>> {
+    let ids: &[&str] = match view.state {
+        _ if view.puzzle.challenge.is_some() => &[],
+        RoomStateName::Open => &["keep-open", "your-turn"],
+        RoomStateName::BeforeOpen | RoomStateName::Prequeue => &["refreshes"],
+        RoomStateName::SoldOut if view.position.is_some() => &["sold-out-kept"],
+        RoomStateName::LastBeingBooked => &["keep-open"],
         RoomStateName::Paused
         | RoomStateName::Held
         | RoomStateName::Closed
-        | RoomStateName::SoldOut => vec![],
+        | RoomStateName::SoldOut => &[],
     };
+    let mut advice: Vec<Cow<str>> = ids.iter().map(|id| w.text(id)).collect();
     if view.supply.chance == Some(Chance::Unlikely) && view.state != RoomStateName::SoldOut {
-        advice.insert(0, t.supply.unlikely_advice);
+        advice.insert(0, w.text("unlikely-advice"));
     }
     advice
 }
 
 /// The visitor's place and wait, in words.
-fn place_text(lang: Lang, view: &View) -> PlaceText {
-    let t = texts(lang);
-    let placed = view.position.zip(view.ahead);
+fn place_text<'a>(w: &'a Locale, view: &View) -> PlaceText<'a> {
     PlaceText {
-        position_label: t.line.your_number,
+        position_label: w.text("your-number"),
         position: view.position,
-        position_text: placed.map(|(p, _)| format_number(lang, p)),
+        position_text: view.said.position_text.clone(),
         ahead: view.ahead,
-        ahead_text: placed.map(|(_, a)| ahead_text(lang, a)),
-        estimate_text: placed
-            .and(view.eta.text.as_ref())
-            .map(|e| t.line.estimate.replace("{}", e)),
-        admitted_text: t.line.admitted,
+        ahead_text: view.said.ahead_text.clone(),
+        estimate_text: view.said.estimate_text.clone(),
+        admitted_text: w.text("admitted"),
     }
 }
 
 /// The opening, the pre-queue, the appointments left and the chance, in words.
-fn outlook(room: &RoomConfig, lang: Lang, view: &View) -> Outlook {
-    let t = texts(lang);
+fn outlook(room: &RoomConfig, w: &Locale, view: &View) -> Outlook {
     let sold_out = view.state == RoomStateName::SoldOut;
     // Said where the view says so: once sold out, with a `next_release`.
     let release = room
@@ -290,27 +289,18 @@ fn outlook(room: &RoomConfig, lang: Lang, view: &View) -> Outlook {
         .filter(|_| view.supply.next_release.is_some());
     let placed_with_supply = view.position.is_some() && view.supply.supply_remaining.is_some();
     Outlook {
-        opens_in_text: view
-            .opening
-            .opens_in_text
-            .as_ref()
-            .map(|e| t.opening.opens_in.replace("{}", e)),
-        prequeue_text: view
-            .opening
-            .prequeue_size
-            .map(|n| t.opening.prequeue_size.replace("{}", &people(lang, n))),
+        opens_in_text: view.said.opens_in_sentence.clone(),
+        prequeue_text: view.said.prequeue_text.clone(),
         supply_text: view.supply.supply_text.clone().filter(|_| !sold_out),
         chance_text: view
             .supply
             .chance_text
+            .clone()
             .filter(|_| placed_with_supply && !sold_out),
         chance: (placed_with_supply && !sold_out)
             .then(|| view.supply.chance.map_or("unknown", Chance::name)),
-        next_release_text: release.map(|(at, offset)| next_release_words(lang, room, at, offset)),
-        release_in_text: release.map(|_| match &view.supply.next_release_text {
-            Some(words) => t.supply.release_in.replace("{}", words),
-            None => t.supply.release_due.to_string(),
-        }),
+        next_release_text: release.map(|(at, offset)| next_release_words(w, room, at, offset)),
+        release_in_text: release.and(view.said.release_in_sentence.clone()),
     }
 }
 
@@ -326,25 +316,23 @@ pub fn waiting_page(templates: Option<&Templates>, page: &WaitingPage) -> Bytes 
 }
 
 fn builtin_waiting_page(p: &WaitingPage) -> String {
+    let w = p.speech.locale();
     let mut out = String::with_capacity(4096);
     head(
         &mut out,
-        p.lang,
+        w,
         &p.headline.page_title,
         p.freshness.refresh_seconds,
         true,
     );
+    out.push_str("<body>");
+    language_menu(&mut out, &p.speech);
     let _ = write!(
         out,
-        "<body><nav class=\"ws-lang\"><a href=\"{}\" lang=\"{}\" hreflang=\"{}\">{}</a></nav>\
-         <main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\" \
+        "<main class=\"ws\" id=\"ws\" data-room=\"{}\" data-lang=\"{}\" data-refresh=\"{}\" \
          data-state=\"{}\" data-message=\"{}\" data-tz=\"{}\" data-chance=\"{}\"",
-        escape(&p.switch.href),
-        p.switch.lang,
-        p.switch.lang,
-        p.switch.label,
         escape(p.room),
-        p.lang,
+        p.speech.lang,
         p.status.refresh_after_seconds,
         p.state,
         escape(p.headline.message.unwrap_or("")),
@@ -362,55 +350,58 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         out,
         "><p class=\"ws-site\">{}</p><h1>{}</h1>",
         escape(p.site),
-        p.headline.heading,
+        escape(&p.headline.heading),
     );
     if p.puzzle.challenge.is_some() {
         let _ = write!(
             out,
             "<p class=\"ws-note\" id=\"ws-pow\" role=\"status\" aria-live=\"polite\">{}</p>\
              <noscript><p class=\"ws-message\">{}</p></noscript>",
-            p.puzzle.pow_working, p.puzzle.pow_needs_script,
+            escape(&p.puzzle.pow_working),
+            escape(&p.puzzle.pow_needs_script),
         );
     }
     if let Some(message) = p.headline.message {
         let _ = write!(out, "<p class=\"ws-message\">{}</p>", escape(message));
     }
     if let Some(note) = &p.headline.note {
-        let _ = write!(out, "<p class=\"ws-note\">{note}</p>");
+        let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(note));
     }
     status_region(&mut out, p);
     if let Some(code) = p.code.place_code {
         let _ = write!(
             out,
-            "<p class=\"ws-label ws-code-label\">{}</p><p class=\"ws-code\" id=\"ws-code\">{code}</p>\
+            "<p class=\"ws-label ws-code-label\">{}</p>\
+             <p class=\"ws-code\"><bdi id=\"ws-code\" dir=\"ltr\">{}</bdi></p>\
              <p class=\"ws-note\">{} <a href=\"{}\">{}</a></p>",
-            p.code.place_code_label,
-            p.code.place_code_text,
+            escape(&p.code.place_code_label),
+            escape(code),
+            escape(&p.code.place_code_text),
             escape(&p.code.restore_href),
-            p.code.restore_label,
+            escape(&p.code.restore_label),
         );
     }
     if let Some(action) = &p.notify.notify_href {
         let _ = write!(
             out,
             "<h2 class=\"ws-notify-title\">{}</h2><p class=\"ws-note\">{}</p>",
-            p.notify.notify_label, p.notify.notify_text
+            escape(&p.notify.notify_label),
+            escape(&p.notify.notify_text)
         );
-        let lang = if p.lang == "en" { Lang::En } else { Lang::De };
-        notify::notify_form(&mut out, notify::notify_texts(lang), action);
+        notify::notify_form(&mut out, w, action);
     }
     for sentence in &p.advice {
-        let _ = write!(out, "<p class=\"ws-note\">{sentence}</p>");
+        let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(sentence));
     }
     let _ = write!(
         out,
         "<p class=\"ws-updated\">{} <time id=\"ws-time\" datetime=\"{}\">{}</time></p>\
          <p class=\"ws-admitted\" id=\"ws-admitted\" hidden>{}</p></main>\
          <script src=\"{SCRIPT}\" defer></script></body></html>",
-        p.freshness.updated_label,
+        escape(&p.freshness.updated_label),
         p.freshness.updated_iso,
-        p.freshness.updated_time,
-        p.place.admitted_text
+        escape(&p.freshness.updated_time),
+        escape(&p.place.admitted_text)
     );
     out
 }
@@ -435,9 +426,11 @@ fn status_region(out: &mut String, p: &WaitingPage) {
     if let (Some(position), Some(ahead)) = (&p.place.position_text, &p.place.ahead_text) {
         let _ = write!(
             out,
-            "<p class=\"ws-label\">{}</p><p class=\"ws-position\" id=\"ws-position\">{position}</p>\
-             <p id=\"ws-ahead\">{ahead}</p>",
-            p.place.position_label,
+            "<p class=\"ws-label\">{}</p><p class=\"ws-position\" id=\"ws-position\">{}</p>\
+             <p id=\"ws-ahead\">{}</p>",
+            escape(&p.place.position_label),
+            escape(position),
+            escape(ahead),
         );
         if let Some(text) = &p.place.estimate_text {
             let _ = write!(out, "<p id=\"ws-eta\">{}</p>", escape(text));
@@ -454,13 +447,4 @@ fn status_region(out: &mut String, p: &WaitingPage) {
         );
     }
     out.push_str("</div>");
-}
-
-fn ahead_text(lang: Lang, ahead: u64) -> String {
-    let t = &texts(lang).line;
-    match ahead {
-        0 => t.nobody_ahead.to_string(),
-        1 => t.ahead_one.to_string(),
-        n => t.ahead_many.replace("{}", &format_number(lang, n)),
-    }
 }

@@ -364,15 +364,27 @@ impl Room {
     }
 }
 
-/// The questions as asked (both languages), hashed.
+/// The questions as asked (in every language), hashed: German and English first, as
+/// before there were more, so that a form in hand stays good across the upgrade.
 fn questions_hash(cfg: &RoomConfig) -> u64 {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for q in &cfg.tickets.eligibility {
-        h.update(q.de.as_bytes());
+        let text = |tag: &str| q.texts.get(tag).map_or("", String::as_str);
+        h.update(text("de").as_bytes());
         h.update([0]);
-        h.update(q.en.as_bytes());
+        h.update(text("en").as_bytes());
         h.update([0]);
+        for (tag, t) in q
+            .texts
+            .iter()
+            .filter(|(tag, _)| *tag != "de" && *tag != "en")
+        {
+            h.update(tag.as_bytes());
+            h.update([0]);
+            h.update(t.as_bytes());
+            h.update([0]);
+        }
     }
     let d = h.finalize();
     u64::from_le_bytes(d[..8].try_into().unwrap_or([0; 8]))

@@ -92,14 +92,40 @@ impl OperatorState {
     }
 }
 
-/// The operator's message to visitors, per language; empty means none.
+/// The operator's message to visitors, by language tag (`{"de": "…", "tr": "…"}`, as the
+/// state has always written German and English); an empty text is none.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(transparent)]
 pub struct Message {
-    #[serde(default)]
-    pub de: String,
-    #[serde(default)]
-    pub en: String,
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
+impl Message {
+    /// The text a visitor reading `lang` sees: theirs, else the room's `default`, else the
+    /// first written; and whether it is in another language than theirs.
+    pub fn shown(&self, lang: &str, default: &str) -> Option<(&str, bool)> {
+        let written = |tag: &str| {
+            self.texts
+                .get(tag)
+                .map(String::as_str)
+                .filter(|t| !t.is_empty())
+        };
+        if let Some(text) = written(lang) {
+            return Some((text, false));
+        }
+        written(default)
+            .or_else(|| {
+                self.texts
+                    .values()
+                    .map(String::as_str)
+                    .find(|t| !t.is_empty())
+            })
+            .map(|text| (text, true))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.values().all(String::is_empty)
+    }
 }
 
 /// The operator's rate, if it is in force.

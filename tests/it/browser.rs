@@ -324,6 +324,75 @@ async fn every_state_passes_the_accessibility_audit_from_320_px_to_desktop_and_a
     gw.stop().await;
 }
 
+/// The waiting page in every shipped language, the menu of languages opened: each passes the
+/// audit at phone width with its own `lang` and `dir`, Arabic and Persian right to left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_shipped_language_passes_the_audit_at_phone_width() {
+    let Some(chromium) = support::chromium() else {
+        return;
+    };
+    let axe = axe_source();
+    let up = support::upstream().await;
+    let room =
+        "admit_per_minute = 1\ntitle = \"Impfzentrum EN-Kreis\"\ntime_zone = \"Europe/Berlin\"";
+    let gw = support::gateway(&support::config_text(
+        "",
+        &support::room("r", &up.url(), room),
+    ))
+    .await;
+    let base = gw.base();
+    gw.visitor().get("/termine").await;
+    for _ in 0..21 {
+        gw.visitor().get_json("/termine").await;
+    }
+    let mut browser = Browser::launch(&chromium).await;
+    let (mut shots, mut problems) = (Vec::new(), Vec::new());
+    for (tag, _) in wartesaal::locale::SHIPPED {
+        browser
+            .goto(&format!("{base}/.wartesaal/lang?to={tag}&back=/termine"))
+            .await;
+        for width in [320, 375] {
+            browser.viewport(width).await;
+            browser.goto(&format!("{base}/termine")).await;
+            browser
+                .eval("document.querySelector('.ws-lang details').open = true")
+                .await;
+            let name = format!("waiting-{tag}");
+            inspect(
+                &mut browser,
+                axe.as_deref(),
+                &name,
+                width,
+                &mut problems,
+                &mut shots,
+            )
+            .await;
+        }
+        let dir = if *tag == "ar" || *tag == "fa" {
+            "rtl"
+        } else {
+            "ltr"
+        };
+        let seen = browser
+            .eval("document.documentElement.lang + ' ' + document.documentElement.dir")
+            .await;
+        assert_eq!(seen, json!(format!("{tag} {dir}")));
+        let html = browser.html().await;
+        assert!(
+            text_of(&html, "ws-ahead").is_some_and(|t| !t.is_empty()),
+            "{tag}"
+        );
+    }
+    browser.close().await;
+    assert!(
+        problems.is_empty(),
+        "axe-core found WCAG 2.1 AA violations:\n{}",
+        problems.join("\n")
+    );
+    assert_eq!(shots.len(), wartesaal::locale::SHIPPED.len());
+    gw.stop().await;
+}
+
 /// `path` in German and then in English (by the page's switch), inspected at every width as
 /// `{name}-de` and `{name}-en`: the page's HTML in each language.
 async fn both_languages(
@@ -486,14 +555,14 @@ async fn supply_sold_out_and_the_questions_pass_the_audit_in_both_languages() {
                 .eval(
                     "document.querySelector('input[name=q1][value=no]').click();\
                      document.querySelector('input[name=q2][value=yes]').click();\
-                     document.querySelector('form').requestSubmit(); true",
+                     document.querySelector('form.ws-form').requestSubmit(); true",
                 )
                 .await;
             let html = until(&mut browser, "the answer to a no", |h| {
                 h.contains("Impfzentrum Ihres Kreises") || h.contains("your own district")
             })
             .await;
-            assert!(!html.contains("<form"), "{html}");
+            assert!(!html.contains("<form class=\"ws-form"), "{html}");
             inspect(
                 &mut browser,
                 axe.as_deref(),
@@ -659,7 +728,7 @@ async fn the_place_code_and_the_code_forms_pass_the_audit_in_both_languages() {
                 browser
                     .eval(
                         "document.querySelector('input[name=code]').value = 'ABCD';\
-                         document.querySelector('form').requestSubmit(); true",
+                         document.querySelector('form.ws-form').requestSubmit(); true",
                     )
                     .await;
                 until(&mut browser, "the answer to a mistyped code", |h| {
@@ -758,18 +827,20 @@ async fn the_dashboard_takes_only_a_token_the_gateway_accepts_and_holds_everyone
         .await
         .json();
     assert_eq!(room["queue_all"], true, "{room}");
-    // Only a German message: saved, and the page says the English one is empty.
+    // Only a German message: saved, and the card flags the languages it is not written in.
     browser
         .eval(
-            "var f = document.querySelector('#room-r form'); f.de.value = 'Heute nur mit Termin';\
-             f.de.setAttribute('data-dirty', '1'); f.en.value = '';\
+            "var f = document.querySelector('#room-r form'); var i = f.elements['msg-de'];\
+             i.value = 'Heute nur mit Termin'; i.setAttribute('data-dirty', '1');\
              f.querySelector('button[name=message]').click(); true",
         )
         .await;
+    until_js(&mut browser, NOTE, "Saved for r.").await;
     until_js(
         &mut browser,
-        NOTE,
-        "Saved for r. Only the German message is set: visitors reading English see none.",
+        "document.querySelector('#room-r .message').textContent",
+        "Message: de: Heute nur mit Termin — not written in de-x-ls, en, tr, ar, ru, uk, pl, \
+         ro, it, el, fa, fr, es (shown in the default language)",
     )
     .await;
     browser.close().await;

@@ -597,7 +597,7 @@ async fn json_mode_and_languages() {
         .body(Empty::new().boxed())
         .unwrap();
     let page = v.send(req).await;
-    assert!(page.body.contains("<html lang=\"en\">"));
+    assert!(page.body.contains("<html lang=\"en\" dir=\"ltr\">"));
     assert!(
         page.body.contains("There are 2 people ahead of you."),
         "{}",
@@ -613,7 +613,7 @@ async fn json_mode_and_languages() {
         "works without JavaScript"
     );
     let page = v.get("/termine").await;
-    assert!(page.body.contains("<html lang=\"de\">"));
+    assert!(page.body.contains("<html lang=\"de\" dir=\"ltr\">"));
     assert!(page.body.contains("Vor Ihnen sind noch 2 Personen."));
 
     let js = v.get("/.wartesaal/assets/wartesaal.js").await;

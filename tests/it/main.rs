@@ -19,6 +19,7 @@ mod layout;
 mod lifecycle;
 mod notify;
 mod page;
+mod page_languages;
 mod process;
 mod protection;
 mod readme;

@@ -36,8 +36,11 @@ async fn operator_changes(kind: Kind) {
     );
 
     let message = Message {
-        de: "Gleich geht es weiter.".into(),
-        en: "Back in a moment.".into(),
+        texts: [
+            ("de".to_string(), "Gleich geht es weiter.".to_string()),
+            ("en".to_string(), "Back in a moment.".to_string()),
+        ]
+        .into(),
     };
     let m = message.clone();
     let open = change(&r, s.now(), move |s, config| {

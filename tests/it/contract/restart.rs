@@ -40,8 +40,11 @@ async fn line_before_restart(s: &Store, r: &Arc<dyn RoomState>) -> Before {
     );
     assert_eq!(r.invite(5, seqs[2], now).await.unwrap(), seqs[2]);
     let message = Message {
-        de: "Bitte etwas Geduld.".into(),
-        en: "Please bear with us.".into(),
+        texts: [
+            ("de".to_string(), "Bitte etwas Geduld.".to_string()),
+            ("en".to_string(), "Please bear with us.".to_string()),
+        ]
+        .into(),
     };
     let m = message.clone();
     let settings = change(r, now, move |s, config| {
