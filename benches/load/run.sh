@@ -17,7 +17,7 @@
 # nginx with one worker answering a 1 KiB page) share CLIENT_CPUS. Settings (environment):
 #   THREADS=1 SERVER_CPUS=0 CLIENT_CPUS=1 CONNECTIONS=64 DURATION=10 WRK_THREADS=1
 #   PACED_CONNECTIONS=8 PACED_DELAY_MS=2 (the paced run for added latency: 8 connections, each
-#   waiting 2 ms between requests)
+#   waiting 2 ms between requests) PROFILE=release (dev: the debug build, for a quick check)
 # With fewer than two CPUs nothing is pinned. Missing wrk/nginx/haproxy/curl are installed with
 # apt-get (as root); everything the run starts is stopped and its files removed at the end.
 set -euo pipefail
@@ -70,11 +70,14 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 export PATH="$PATH:/usr/sbin"
 
-echo "building the release binary" >&2
+# PROFILE=dev runs the debug binaries: a check that the benchmark works (CI), not a measure.
+profile="${PROFILE:-release}"
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+echo "building the $profile binaries" >&2
 # The gateway and the floor in one build, which packaging/deb/build.sh then finds fresh.
-cargo build --release --quiet -p wartesaal -p bare-proxy --bins
-BIN=$PWD/target/release/wartesaal
-BARE=$PWD/target/release/bare-proxy
+cargo build --profile "$profile" --quiet -p wartesaal -p bare-proxy --bins
+BIN=$PWD/target/$dir/wartesaal
+BARE=$PWD/target/$dir/bare-proxy
 
 WORK=$(mktemp -d /tmp/wartesaal-load.XXXXXX)
 chmod 755 "$WORK" # nginx's workers run as nobody and read the static files

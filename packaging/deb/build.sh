@@ -13,11 +13,15 @@ cd "$(dirname "$0")/../.."
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 arch=$(dpkg --print-architecture)
-cargo build --release --locked --quiet --bin wartesaal
+# PROFILE=dev packages the debug binary instead: CI checks the packaging with the binary its
+# tests already built rather than compiling every dependency once more in release.
+profile="${PROFILE:-release}"
+cargo build --profile "$profile" --locked --quiet --bin wartesaal
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-install -D -m 0755 target/release/wartesaal "$root/usr/bin/wartesaal"
+install -D -m 0755 "target/$dir/wartesaal" "$root/usr/bin/wartesaal"
 sed 's|/usr/local/bin/wartesaal|/usr/bin/wartesaal|g' deploy/systemd/wartesaal.service \
   | install -D -m 0644 /dev/stdin "$root/lib/systemd/system/wartesaal.service"
 # The example config with the package's paths: secrets in /etc/wartesaal, the line in
