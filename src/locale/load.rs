@@ -335,6 +335,7 @@ fn locale(lang: Lang, layers: &[&LocaleDir]) -> Locale {
         name: String::new(),
         rtl,
         bundle,
+        said: dashmap::DashMap::new(),
     };
     locale.name = locale.text("language-name").into_owned();
     locale
