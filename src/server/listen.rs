@@ -226,7 +226,13 @@ impl Serving {
                         return;
                     }
                 };
-                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                let alpn = stream.get_ref().1.alpn_protocol();
+                if alpn == Some(crate::tls::ACME_TLS_ALPN) {
+                    // An ACME CA's TLS-ALPN-01 validation: the handshake was the answer.
+                    tracing::debug!(%peer, "TLS-ALPN-01 validation answered");
+                    return;
+                }
+                let h2 = alpn == Some(b"h2");
                 let io = TokioIo::new(stream);
                 if h2 {
                     let conn = Counted::new(service);
