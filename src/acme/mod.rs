@@ -278,7 +278,16 @@ impl Acme {
             reason: e.to_string(),
             account_gone: false,
         };
-        if !shared.lock(domain).await.map_err(redis)? {
+        let locked = match shared.lock(domain).await {
+            Ok(locked) => locked,
+            // Better a second order than no certificate at all.
+            Err(e) if self.answers.certs.acme(domain).is_none() => {
+                tracing::warn!(domain, error = %e, "ACME: Redis is away and this gateway has no certificate for the domain; ordering it alone");
+                return self.order_and_keep(domain).await.map(|()| Obtained::Done);
+            }
+            Err(e) => return Err(redis(e)),
+        };
+        if !locked {
             tracing::debug!(domain, "ACME: another gateway is ordering this certificate");
             return Ok(Obtained::OtherGateway);
         }

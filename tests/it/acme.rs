@@ -300,4 +300,24 @@ fn acme_config_mistakes_name_the_key() {
     );
     let err = load("domains = [\"a.example.de\"]\nchallenge = \"dns-01\"\n");
     assert!(err.contains("server.tls.acme.challenge"), "{err}");
+    let err = load("domains = [\"a.example.de\", \"A.example.de\"]\n");
+    assert!(
+        err.contains("server.tls.acme.domains[1]: A.example.de is listed twice"),
+        "{err}"
+    );
+    // A further certificate's files are checked like the first's, named by their place.
+    let err = load(
+        "domains = [\"a.example.de\"]\n[[server.tls.certificates]]\ncert = \"/nonexistent.pem\"\n\
+         key = \"/nonexistent.key\"\n[[server.tls.certificates]]\ncert = \"/nonexistent.pem\"\n",
+    );
+    assert!(
+        err.contains(
+            "server.tls.certificates[0].cert: cannot read certificates from /nonexistent.pem"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("server.tls.certificates[1].key: missing"),
+        "{err}"
+    );
 }
