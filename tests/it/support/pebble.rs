@@ -174,21 +174,6 @@ pub async fn served_for(addr: SocketAddr, name: &str) -> Option<CertificateDer<'
     Some(tls.get_ref().1.peer_certificates()?[0].clone())
 }
 
-/// Waits up to a minute for `addr` to serve something for `name` other than `not`.
-pub async fn wait_served(
-    addr: SocketAddr,
-    name: &str,
-    not: Option<&CertificateDer<'static>>,
-) -> CertificateDer<'static> {
-    for _ in 0..600 {
-        match served_for(addr, name).await {
-            Some(cert) if Some(&cert) != not => return cert,
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    panic!("no new certificate for {name} within a minute");
-}
-
 /// Takes any certificate: the test looks at which one is served, not whether it is trusted.
 #[derive(Debug)]
 struct AnyCert;
