@@ -17,7 +17,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::access::ticket::{random_u64, Keyring};
 use crate::clock::{Clock, Millis};
-use crate::config::AcmeConfig;
+use crate::config::{AcmeChallenge, AcmeConfig};
 use crate::state::SharedKeys;
 use crate::tls::{self, x509, CertStore, Served};
 
@@ -136,6 +136,40 @@ impl Acme {
                 None
             }
         }
+    }
+
+    /// Whether a TLS-ALPN-01 validation may need an answer another gateway shared: only
+    /// then does the HTTPS listener look at a handshake's first message before choosing.
+    pub fn shares_alpn_answers(&self) -> bool {
+        self.cfg.challenge == AcmeChallenge::TlsAlpn01 && self.answers.shared.is_some()
+    }
+
+    /// Server settings answering a TLS-ALPN-01 validation for `domain` with the answer
+    /// another gateway shared through Redis; `None` when this gateway answers it itself (or
+    /// nobody does).
+    pub async fn shared_alpn_answer(&self, domain: &str) -> Option<Arc<rustls::ServerConfig>> {
+        let shared = self.answers.shared.as_ref()?;
+        if self.answers.certs.has_challenge(domain) || !self.cfg.domains.iter().any(|d| d == domain)
+        {
+            return None;
+        }
+        let digest = match shared.alpn(domain).await {
+            Ok(digest) => digest?,
+            Err(e) => {
+                tracing::warn!(domain, error = %e, "ACME: cannot look up a TLS-ALPN-01 answer in Redis");
+                return None;
+            }
+        };
+        let answer = match order::alpn_answer(domain, &digest) {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::warn!(domain, error = %e, "ACME: cannot make the shared TLS-ALPN-01 answer");
+                return None;
+            }
+        };
+        let store = CertStore::of_files(Vec::new());
+        store.set_challenge(domain, Some(answer));
+        tls::server_config(store).ok()
     }
 
     /// Looks at every domain now instead of at the next planned moment (a test that moved

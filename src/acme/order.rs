@@ -131,9 +131,15 @@ pub async fn order(
                 published.tokens.push(token);
             }
             AcmeChallenge::TlsAlpn01 => {
-                let answer = alpn_answer(domain, key_auth.digest().as_ref())
+                let digest = key_auth.digest();
+                let answer = alpn_answer(domain, digest.as_ref())
                     .map_err(|e| OrderError::new("making the TLS-ALPN-01 answer", e.to_string()))?;
                 answers.certs.set_challenge(domain, Some(answer));
+                if let Some(shared) = &answers.shared {
+                    if let Err(e) = shared.put_alpn(domain, digest.as_ref()).await {
+                        tracing::warn!(domain, error = %e, "ACME: the TLS-ALPN-01 answer could not be shared through Redis; only this gateway answers it");
+                    }
+                }
             }
         }
         ch.set_ready()
@@ -197,7 +203,7 @@ async fn refusal(order: &mut instant_acme::Order) -> String {
 
 /// Why the TLS-ALPN-01 answer could not be made.
 #[derive(Debug, thiserror::Error)]
-enum AnswerError {
+pub(super) enum AnswerError {
     #[error("cannot make the certificate: {0}")]
     Certificate(#[from] rcgen::Error),
     #[error("cannot use its key: {0}")]
@@ -206,7 +212,7 @@ enum AnswerError {
 
 /// The self-signed certificate that answers TLS-ALPN-01 (RFC 8737): the domain as its only
 /// name and the key authorization's digest in the acmeIdentifier extension.
-fn alpn_answer(
+pub(super) fn alpn_answer(
     domain: &str,
     digest: &[u8],
 ) -> Result<Arc<rustls::sign::CertifiedKey>, AnswerError> {

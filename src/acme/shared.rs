@@ -1,7 +1,8 @@
 //! ACME among several gateways on one Redis: a lock with an expiry so that one gateway orders
 //! a domain's certificate while the others wait, the certificate shared there with its private
 //! key sealed (ChaCha20-Poly1305, with a key derived from the gateways' signing secret), and
-//! the HTTP-01 tokens, so that whichever gateway the CA's validation reaches can answer. Must
+//! the challenge answers (HTTP-01 tokens, TLS-ALPN-01 digests), so that whichever gateway the
+//! CA's validation reaches can answer. Must
 //! not order: `order` does.
 
 use std::time::Duration;
@@ -68,6 +69,18 @@ impl Shared {
     pub async fn token(&self, token: &str) -> Result<Option<String>, StateError> {
         let value = self.keys.get(&format!("acme:http01:{token}")).await?;
         Ok(value.and_then(|v| String::from_utf8(v).ok()))
+    }
+
+    /// The digest a TLS-ALPN-01 answer for `domain` must carry, for whichever gateway the
+    /// CA's validation reaches.
+    pub async fn put_alpn(&self, domain: &str, digest: &[u8]) -> Result<(), StateError> {
+        self.keys
+            .set(&format!("acme:alpn:{domain}"), digest, Some(TOKEN_FOR))
+            .await
+    }
+
+    pub async fn alpn(&self, domain: &str) -> Result<Option<Vec<u8>>, StateError> {
+        self.keys.get(&format!("acme:alpn:{domain}")).await
     }
 
     /// Shares `domain`'s key and chain (PEM), sealed.

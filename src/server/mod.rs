@@ -330,10 +330,16 @@ async fn serve_public(
         .collect();
     if let (Some(tls), Some(certs)) = (&config.server.tls, certs) {
         let acceptor = TlsAcceptor::from(tls::server_config(certs.clone())?);
+        let shared_alpn = gateway
+            .acme
+            .get()
+            .filter(|acme| acme.shares_alpn_answers())
+            .cloned();
         public.extend(tls.listen.iter().map(|addr| {
             let handshake = Handshake::Tls {
                 acceptor: acceptor.clone(),
                 timeout: tls.handshake_timeout,
+                shared_alpn: shared_alpn.clone(),
             };
             (*addr, handshake)
         }));

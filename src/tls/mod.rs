@@ -239,6 +239,11 @@ impl CertStore {
         });
     }
 
+    /// Whether this gateway answers TLS-ALPN-01 validation for `domain` itself.
+    pub fn has_challenge(&self, domain: &str) -> bool {
+        self.challenges.load().iter().any(|(d, _)| d == domain)
+    }
+
     /// The certificate for `name` (lower-case), or the first one.
     pub fn choose(&self, name: Option<&str>) -> Option<Arc<CertifiedKey>> {
         let (files, acme) = (self.files.load(), self.acme.load());

@@ -180,6 +180,17 @@ async fn acme_tls_alpn_01_is_answered_on_the_https_listener() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acme_two_gateways_on_redis_order_once_and_serve_the_same_certificate() {
+    two_gateways_share("http-01").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acme_two_gateways_on_redis_answer_tls_alpn_01_whichever_the_ca_reaches() {
+    two_gateways_share("tls-alpn-01").await;
+}
+
+/// Gateway B orders; the CA's validation (with `challenge`) reaches only gateway A, which
+/// answers with what B shared through Redis; A then serves the certificate B shared.
+async fn two_gateways_share(challenge: &str) {
     let Some(redis) = RedisServer::start() else {
         return;
     };
@@ -189,7 +200,7 @@ async fn acme_two_gateways_on_redis_order_once_and_serve_the_same_certificate() 
         return;
     };
     let up = upstream().await;
-    let acme = pebble.acme_section(&["shared.test"], "http-01");
+    let acme = pebble.acme_section(&["shared.test"], challenge);
     let shared = |http: u16, tls: u16| {
         config_redis(
             &redis.url(),
