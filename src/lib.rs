@@ -8,12 +8,13 @@
 //! The folders are layers; each may use the ones listed before it, never one after:
 //! `clock`, `queue` (the pure admission arithmetic), `access` (tokens, issuance limits),
 //! `tls`, `config`, `metrics`, `tasks` (background work's life), `http1` (the upstream client), `page`, `state` (where a room's
-//! counters live), `notify` (e-mails to waiting visitors), `forward` (what crosses to the upstream), `site` (the runtime model built
+//! counters live), `acme` (certificates ordered from an ACME CA), `notify` (e-mails to waiting visitors), `forward` (what crosses to the upstream), `site` (the runtime model built
 //! from config), `gateway` (what happens to a request), `ops` (admin API, history, tick),
 //! `server` (listeners), `demo`.
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod acme;
 pub mod clock;
 pub mod config;
 pub mod demo;

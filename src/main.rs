@@ -289,6 +289,9 @@ fn main() -> ExitCode {
                     for warning in c.warnings() {
                         eprintln!("{}: warning: {warning}", path.display());
                     }
+                    for line in certificate_lines(&c) {
+                        println!("{}: {line}", path.display());
+                    }
                     println!(
                         "{}: ok ({} room(s): {})",
                         path.display(),
@@ -704,4 +707,36 @@ impl Signals {
             Signal::Stop
         }
     }
+}
+
+/// For `check`: which names each certificate covers and when it expires, and what `state.dir`
+/// holds for each ACME domain.
+fn certificate_lines(c: &wartesaal::config::Config) -> Vec<String> {
+    use wartesaal::tls::{x509, Served};
+    let Some(tls) = &c.server.tls else {
+        return Vec::new();
+    };
+    let mut lines: Vec<String> = tls
+        .certificates
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            let s = Served::new(file.certified.clone());
+            let first = if i == 0 {
+                " (also for names none covers)"
+            } else {
+                ""
+            };
+            format!(
+                "certificate {}{first}: covers {}, expires {}",
+                file.cert.display(),
+                s.facts.names.join(", "),
+                x509::show_time(s.facts.not_after)
+            )
+        })
+        .collect();
+    if let (Some(acme), Some(dir)) = (&tls.acme, &c.state.dir) {
+        lines.extend(wartesaal::acme::describe_stored(acme, dir));
+    }
+    lines
 }

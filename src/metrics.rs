@@ -107,6 +107,9 @@ pub const PROTECTIONS: &str = "wartesaal_protections_total";
 pub const ADMIN_UNAUTHORIZED: &str = "wartesaal_admin_unauthorized_total";
 /// Background tasks started again after a panic, by task name.
 pub const TASK_RESTARTS: &str = "wartesaal_task_restarts_total";
+/// When each certificate the HTTPS listeners serve expires (Unix seconds), by the domain it
+/// covers: an alert fires well before a renewal that keeps failing lets one lapse.
+pub const CERTIFICATE_EXPIRY: &str = "wartesaal_certificate_expiry_timestamp_seconds";
 /// Public connections closed at once because their address holds `max_connections_per_address`
 /// already.
 pub const CONNECTIONS_REFUSED: &str = "wartesaal_connections_refused_total";
@@ -267,6 +270,8 @@ pub struct Metrics {
     pub connections_refused: IntCounter,
     /// By task name (`tasks::Supervisor`).
     pub task_restarts: IntCounterVec,
+    /// By domain: the configured certificates' names and the ACME domains.
+    pub certificate_expiry: IntGaugeVec,
 }
 
 /// One room's metric handles, resolved once.
@@ -729,6 +734,16 @@ impl Metrics {
                 "Public connections closed at once: their address holds max_connections_per_address.",
             ),
             task_restarts,
+            certificate_expiry: r.register(
+                IntGaugeVec::new(
+                    Opts::new(
+                        CERTIFICATE_EXPIRY,
+                        "When the certificate served for a domain expires, in Unix seconds.",
+                    ),
+                    &["domain"],
+                )
+                .expect("valid metric"),
+            ),
             registry,
         }
     }

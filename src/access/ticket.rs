@@ -187,6 +187,21 @@ impl Keyring {
         Ok(Keyring { secrets })
     }
 
+    /// A 256-bit key for `purpose` from each secret, the signing one first: other secrets the
+    /// gateways share (an ACME certificate's private key in Redis) are sealed with the first
+    /// and opened with any, so a key rotation does not lose them.
+    pub fn derive(&self, purpose: &str) -> Vec<[u8; 32]> {
+        self.secrets
+            .iter()
+            .map(|s| {
+                let mut mac = HmacSha256::new_from_slice(&s.0).expect("HMAC takes any key length");
+                mac.update(b"wartesaal derived key\0");
+                mac.update(purpose.as_bytes());
+                mac.finalize().into_bytes().into()
+            })
+            .collect()
+    }
+
     /// Pre-keys the MACs for one room so that signing and verifying per request only hash the
     /// token body.
     pub fn for_room(&self, room_id: &str) -> RoomKeys {

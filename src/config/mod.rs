@@ -31,6 +31,7 @@ mod room;
 mod sections;
 mod state;
 mod supply;
+mod tls;
 mod walk;
 
 pub use booking::{is_placeholder, AgentMatch, SecretHeader};
@@ -157,15 +158,51 @@ pub struct ServerConfig {
     pub tls: Option<TlsConfig>,
 }
 
-/// `[server.tls]`. The certificate and key are read and checked when the config is loaded, so
-/// a config with a bad pair is never built and a reload with one keeps the old pair serving.
+/// `[server.tls]`. Certificate files are read and checked when the config is loaded, so a
+/// config with a bad pair is never built and a reload with one keeps the old pairs serving.
 #[derive(Debug, Clone)]
 pub struct TlsConfig {
     pub listen: Vec<SocketAddr>,
+    pub handshake_timeout: Duration,
+    /// `cert` and `key`, then each `[[server.tls.certificates]]`: chosen by the name a visitor
+    /// asks for; the first also serves names no certificate covers.
+    pub certificates: Vec<CertFile>,
+    /// `[server.tls.acme]`: certificates ordered from an ACME CA and renewed by the gateway.
+    pub acme: Option<AcmeConfig>,
+}
+
+/// A certificate chain and key from the operator's files.
+#[derive(Debug, Clone)]
+pub struct CertFile {
     pub cert: PathBuf,
     pub key: PathBuf,
-    pub handshake_timeout: Duration,
     pub certified: Arc<CertifiedKey>,
+}
+
+/// `[server.tls.acme]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcmeConfig {
+    /// One certificate is ordered per domain, so a name the CA refuses costs only its own.
+    pub domains: Vec<String>,
+    /// `mailto:` addresses the CA writes to about expiring certificates and policy changes.
+    pub contact: Vec<String>,
+    /// The CA's directory URL (HTTPS).
+    pub directory: String,
+    /// `ca_file`: the roots the directory's certificate is checked against instead of the
+    /// system's (a private CA, or a test CA's).
+    pub ca: Option<UpstreamCa>,
+    /// How the CA is to check that the gateway answers for a domain.
+    pub challenge: AcmeChallenge,
+}
+
+/// The ACME challenge the gateway answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcmeChallenge {
+    /// A token under `/.well-known/acme-challenge/` on the plain listener (port 80).
+    Http01,
+    /// A special certificate on the HTTPS listener (port 443), asked for with ALPN
+    /// `acme-tls/1`.
+    TlsAlpn01,
 }
 
 /// `upstream_ca_file`: the roots an HTTPS upstream's certificate is checked against instead of

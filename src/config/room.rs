@@ -619,17 +619,30 @@ pub(super) fn upstream_ca(
         ));
         return None;
     }
+    ca_roots(
+        s,
+        "upstream_ca_file",
+        file,
+        "a PEM file with the CA certificate(s) the upstream's certificate is signed by",
+        p,
+    )
+}
+
+/// The CA certificates in `file` (key `key` of `s`), or a problem with `hint`.
+pub(super) fn ca_roots(
+    s: &Section,
+    key: &str,
+    file: &str,
+    hint: &str,
+    p: &mut Vec<Problem>,
+) -> Option<UpstreamCa> {
     match tls::read_certs(Path::new(file)) {
         Ok(certs) => Some(UpstreamCa {
             path: PathBuf::from(file),
             certs: Arc::new(certs),
         }),
         Err(reason) => {
-            p.push(s.problem(
-                "upstream_ca_file",
-                format!("{file}: {reason}"),
-                "a PEM file with the CA certificate(s) the upstream's certificate is signed by",
-            ));
+            p.push(s.problem(key, format!("{file}: {reason}"), hint));
             None
         }
     }

@@ -2,16 +2,14 @@
 //! Must not read a room: that is `room`'s.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::access::ticket::{Keyring, Secret};
-use crate::tls;
 
+use super::tls::tls_section;
 use super::walk::{parse_cidrs, parse_listen, Section};
 use super::{
-    AdminConfig, AdminToken, CookieSecure, Problem, ServerConfig, TlsConfig, MAX_THREADS,
-    MIN_ADMIN_TOKEN_LEN,
+    AdminConfig, AdminToken, CookieSecure, Problem, ServerConfig, MAX_THREADS, MIN_ADMIN_TOKEN_LEN,
 };
 
 pub(super) fn server_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<ServerConfig> {
@@ -92,61 +90,6 @@ pub(super) fn listen_list(
             .collect(),
         None => vec![default],
     }
-}
-
-pub(super) fn tls_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<TlsConfig> {
-    let before = p.len();
-    let mut s = Section::new("server.tls", t);
-    let listen = listen_list(&mut s, SocketAddr::from(([127, 0, 0, 1], 8443)), p);
-    let hint = "the PEM files of the site's certificate chain (leaf first) and its private key, \
-                e.g. cert = \"/etc/wartesaal/fullchain.pem\", key = \"/etc/wartesaal/key.pem\"";
-    let cert = s.string("cert", p);
-    let key = s.string("key", p);
-    for (name, value) in [("cert", cert), ("key", key)] {
-        if value.is_none_or(str::is_empty) {
-            p.push(s.problem(name, "missing", hint));
-        }
-    }
-    let handshake_timeout = s
-        .duration("handshake_timeout", p)
-        .unwrap_or(Duration::from_secs(10));
-    if handshake_timeout.is_zero() {
-        p.push(s.problem("handshake_timeout", "must be above zero", "try \"10s\""));
-    }
-    let pair = cert.zip(key).filter(|_| p.len() == before);
-    let Some((cert, key)) = pair.map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))) else {
-        s.finish(p);
-        return None;
-    };
-    let loaded = tls::load_certified(&cert, &key);
-    if let Err(e) = &loaded {
-        let (name, fix) = match e {
-            tls::CertError::Cert { .. } => (
-                "cert",
-                "give the PEM certificate chain, readable by the gateway's user",
-            ),
-            tls::CertError::Key { .. } | tls::CertError::UnusableKey { .. } => (
-                "key",
-                "give the PEM private key (PKCS#8, PKCS#1 or SEC1), readable by the \
-                     gateway's user",
-            ),
-            tls::CertError::Mismatch { .. } => (
-                "key",
-                "cert and key must be one pair: check both point at the same \
-                     site's files",
-            ),
-        };
-        p.push(s.problem(name, e.to_string(), fix));
-    }
-    s.finish(p);
-    let certified = loaded.ok().filter(|_| p.len() == before)?;
-    Some(TlsConfig {
-        listen,
-        cert,
-        key,
-        handshake_timeout,
-        certified,
-    })
 }
 
 pub(super) fn admin_section(t: &toml::Table, p: &mut Vec<Problem>) -> Option<AdminConfig> {

@@ -67,6 +67,9 @@ pub struct Gateway {
     ),
     /// Switched connections (WebSockets), which outlive the request that opened them.
     tunnels: Tunnels,
+    /// `[server.tls.acme]`: answers the CA's HTTP-01 validation on the plain listener. Set
+    /// once at start, after the gateway is made.
+    pub acme: std::sync::OnceLock<Arc<crate::acme::Acme>>,
 }
 
 /// The switched connections alive, so that a shutdown waits for them and then ends them.
@@ -158,6 +161,7 @@ impl Gateway {
             metrics,
             supply_reports: (sender, tokio::sync::Mutex::new(receiver)),
             tunnels: Tunnels::default(),
+            acme: std::sync::OnceLock::new(),
         }
     }
 
@@ -185,6 +189,20 @@ impl Gateway {
 
     /// Answers one public request. Never fails.
     pub async fn handle(&self, req: Request<Incoming>, conn: VisitorConn) -> Response<Body> {
+        // The CA's HTTP-01 validation comes over plain HTTP with the domain as its host,
+        // before any room, host check or queue could hold it up.
+        if let (false, Some(acme)) = (conn.tls, self.acme.get()) {
+            if let Some(token) = req.uri().path().strip_prefix(crate::acme::HTTP01_PREFIX) {
+                return match acme.http01(token).await {
+                    Some(key_authorization) => reply::answer(
+                        StatusCode::OK,
+                        "text/plain",
+                        bytes::Bytes::from(key_authorization),
+                    ),
+                    None => plain(StatusCode::NOT_FOUND, "no such challenge"),
+                };
+            }
+        }
         let site = self.site.load_full();
         let visit = match hygiene::visit(&req, conn, &site) {
             Ok(visit) => visit,

@@ -147,6 +147,8 @@ pub struct Locale {
 /// Sentences a language keeps formatted at most; beyond, it forgets them all and begins anew
 /// (the common ones come back within a poll).
 const SAID_KEPT: usize = 16_384;
+/// Counts below this are kept formatted (minutes, hours, the front of the line).
+const SAID_NUMBERS_BELOW: u64 = 1_000;
 
 impl fmt::Debug for Locale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -194,6 +196,13 @@ impl Locale {
     /// A message with its variables.
     pub fn say(&self, id: &str, args: &[(&str, Arg)]) -> String {
         use std::fmt::Write as _;
+        // A large count (a place far back in line) seldom comes again: formatted, not kept.
+        if args
+            .iter()
+            .any(|(_, v)| matches!(v, Arg::Num(n) if *n >= SAID_NUMBERS_BELOW))
+        {
+            return self.format(id, args);
+        }
         let mut key = String::with_capacity(48);
         key.push_str(id);
         for (name, value) in args {

@@ -85,7 +85,11 @@ impl Ops {
 
     /// Why not ready, or what to look at although ready (see `Backend::health_notes`).
     pub fn health_notes(&self) -> Vec<String> {
-        self.backend.health_notes()
+        let mut notes = self.backend.health_notes();
+        if let Some(acme) = self.gateway.acme.get() {
+            notes.extend(acme.health_notes());
+        }
+        notes
     }
 
     /// Sweeps idle sessions and refreshes the gauges; called every second or so.

@@ -270,6 +270,13 @@ pub fn refresh_after(eta_seconds: u64) -> u64 {
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
+    // Most words have nothing to escape: one pass to find out, then a copy.
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -11,7 +11,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::{LazyConfigAcceptor, TlsAcceptor};
+
+use crate::acme::Acme;
 
 use super::idle::Counted;
 use super::peers::PeerLimit;
@@ -60,6 +62,9 @@ pub(super) enum Handshake {
     Tls {
         acceptor: TlsAcceptor,
         timeout: Duration,
+        /// Gateways on Redis answering TLS-ALPN-01: a validation may need the answer another
+        /// gateway shared, looked up before the handshake goes on.
+        shared_alpn: Option<Arc<Acme>>,
     },
 }
 
@@ -214,8 +219,13 @@ impl Serving {
             Handshake::Plain => {
                 serve_http1(protocols, TokioIo::new(stream), service, closing).await
             }
-            Handshake::Tls { acceptor, timeout } => {
-                let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+            Handshake::Tls {
+                acceptor,
+                timeout,
+                shared_alpn,
+            } => {
+                let handshake = tls_accept(&acceptor, shared_alpn.as_deref(), stream);
+                let stream = match tokio::time::timeout(timeout, handshake).await {
                     Ok(Ok(stream)) => stream,
                     Ok(Err(e)) => {
                         tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -226,7 +236,13 @@ impl Serving {
                         return;
                     }
                 };
-                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                let alpn = stream.get_ref().1.alpn_protocol();
+                if alpn == Some(crate::tls::ACME_TLS_ALPN) {
+                    // An ACME CA's TLS-ALPN-01 validation: the handshake was the answer.
+                    tracing::debug!(%peer, "TLS-ALPN-01 validation answered");
+                    return;
+                }
+                let h2 = alpn == Some(b"h2");
                 let io = TokioIo::new(stream);
                 if h2 {
                     let conn = Counted::new(service);
@@ -240,6 +256,31 @@ impl Serving {
             tracing::debug!(%peer, error = %e, "connection ended with an error");
         }
     }
+}
+
+/// The TLS handshake. With `shared_alpn`, the client's first message is read before the
+/// settings are chosen, so that an ACME CA's TLS-ALPN-01 validation gets the answer another
+/// gateway shared; every other connection gets the listener's settings.
+async fn tls_accept(
+    acceptor: &TlsAcceptor,
+    shared_alpn: Option<&Acme>,
+    stream: TcpStream,
+) -> std::io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+    let Some(acme) = shared_alpn else {
+        return acceptor.accept(stream).await;
+    };
+    let start = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream).await?;
+    let hello = start.client_hello();
+    let validation = hello
+        .alpn()
+        .is_some_and(|mut offered| offered.any(|p| p == crate::tls::ACME_TLS_ALPN));
+    let domain = hello.server_name().map(str::to_ascii_lowercase);
+    let shared = match (validation, domain) {
+        (true, Some(domain)) => acme.shared_alpn_answer(&domain).await,
+        _ => None,
+    };
+    let config = shared.unwrap_or_else(|| acceptor.config().clone());
+    start.into_stream(config).await
 }
 
 /// One HTTP/2 connection, closed once no request has been open on it for `H2_IDLE` (before

@@ -11,15 +11,17 @@ use hyper::service::service_fn;
 use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
+use crate::acme::Acme;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::config::TlsConfig;
 use crate::gateway::{self, Gateway, VisitorConn};
 use crate::metrics::Metrics;
 use crate::ops::{admin, Ops};
 use crate::site::{Site, SiteError};
 use crate::state::{Backend, StateError};
 use crate::tasks::{Stage, Supervisor};
-use crate::tls::{self, CertStore};
+use crate::tls::{self, CertStore, Served};
 
 mod idle;
 mod listen;
@@ -68,8 +70,11 @@ pub struct Running {
     pub ops: Arc<Ops>,
     config: Config,
     backend: Arc<Backend>,
-    /// The certificate the HTTPS listeners serve; a reload swaps it.
+    /// The certificates the HTTPS listeners serve; a reload swaps the files', a renewal an
+    /// ACME one.
     certs: Option<Arc<CertStore>>,
+    /// `[server.tls.acme]`: orders and renews certificates.
+    acme: Option<Arc<Acme>>,
     /// Every background task: the listeners, the tick and the outbox in the serving stage,
     /// the state's saver and syncs in the state stage.
     supervisor: Arc<Supervisor>,
@@ -129,8 +134,11 @@ impl Running {
         }
         match (&was.server.tls, &now_cfg.server.tls, &self.certs) {
             (Some(was), Some(now), Some(certs)) => {
-                // The next handshake gets the new pair; open connections keep theirs.
-                certs.replace(now.certified.clone());
+                // The next handshake gets the new pairs; open connections keep theirs.
+                certs.replace(served_files(now, &self.gateway.metrics));
+                if was.acme != now.acme {
+                    restart.push("server.tls.acme");
+                }
                 if was.listen != now.listen {
                     restart.push("server.tls.listen");
                 }
@@ -154,11 +162,20 @@ impl Running {
         if let (Some(now), Some(was)) = (&mut config.server.tls, &self.config.server.tls) {
             now.listen = was.listen.clone();
             now.handshake_timeout = was.handshake_timeout;
+            now.acme = was.acme.clone();
         } else {
             config.server.tls = self.config.server.tls.clone();
         }
         self.config = config;
         Ok(restart.into_iter().map(str::to_string).collect())
+    }
+
+    /// Looks at every ACME certificate now instead of at its planned moment (after a test
+    /// moved the clock).
+    pub fn check_certificates(&self) {
+        if let Some(acme) = &self.acme {
+            acme.wake();
+        }
     }
 
     /// Starts, restarts and stops the background tasks (to see which are alive).
@@ -218,7 +235,8 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         .server
         .tls
         .as_ref()
-        .map(|t| CertStore::new(t.certified.clone()));
+        .map(|t| CertStore::of_files(served_files(t, &gateway.metrics)));
+    let acme = start_acme(&config, certs.as_ref(), &gateway, &backend, &supervisor);
     let (public_addrs, tls_addrs) =
         serve_public(&config, &gateway, &supervisor, certs.as_ref()).await?;
     let admin_addr = serve_admin(&config, &ops, &supervisor).await?;
@@ -232,8 +250,58 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Sta
         config,
         backend,
         certs,
+        acme,
         supervisor,
     })
+}
+
+/// The operator's certificate files, each with the expiry of every name it covers counted in
+/// `wartesaal_certificate_expiry_timestamp_seconds`.
+fn served_files(tls: &TlsConfig, metrics: &Metrics) -> Vec<Served> {
+    tls.certificates
+        .iter()
+        .map(|file| {
+            let served = Served::new(file.certified.clone());
+            for name in &served.facts.names {
+                metrics
+                    .certificate_expiry
+                    .with_label_values(&[name])
+                    .set(served.facts.not_after);
+            }
+            served
+        })
+        .collect()
+}
+
+/// Loads the stored ACME certificates into `certs` and starts the renewal, which orders what
+/// is missing; the gateway serves meanwhile.
+fn start_acme(
+    config: &Config,
+    certs: Option<&Arc<CertStore>>,
+    gateway: &Arc<Gateway>,
+    backend: &Backend,
+    supervisor: &Supervisor,
+) -> Option<Arc<Acme>> {
+    let (cfg, certs) = (config.server.tls.as_ref()?.acme.clone()?, certs?);
+    let state_dir = config
+        .state
+        .dir
+        .clone()
+        .unwrap_or_else(|| "var/wartesaal".into());
+    let acme = Acme::new(
+        cfg,
+        &state_dir,
+        certs.clone(),
+        gateway.clock.clone(),
+        gateway.metrics.certificate_expiry.clone(),
+        backend.shared_keys().map(|keys| (keys, &config.keys)),
+    );
+    let _ = gateway.acme.set(acme.clone());
+    let renewing = acme.clone();
+    supervisor.spawn(Stage::Serving, "certificate renewal", move |stopped| {
+        renewing.clone().run(stopped)
+    });
+    Some(acme)
 }
 
 /// Binds the plain public listeners, then the HTTPS ones, and serves the gateway on them;
@@ -262,10 +330,16 @@ async fn serve_public(
         .collect();
     if let (Some(tls), Some(certs)) = (&config.server.tls, certs) {
         let acceptor = TlsAcceptor::from(tls::server_config(certs.clone())?);
+        let shared_alpn = gateway
+            .acme
+            .get()
+            .filter(|acme| acme.shares_alpn_answers())
+            .cloned();
         public.extend(tls.listen.iter().map(|addr| {
             let handshake = Handshake::Tls {
                 acceptor: acceptor.clone(),
                 timeout: tls.handshake_timeout,
+                shared_alpn: shared_alpn.clone(),
             };
             (*addr, handshake)
         }));

@@ -188,6 +188,14 @@ impl Backend {
         notes
     }
 
+    /// Keys shared with the other gateways, when there is a Redis to share them through.
+    pub fn shared_keys(&self) -> Option<redis::SharedKeys> {
+        match &self.store {
+            Store::Redis(r) => Some(redis::SharedKeys::new(r.clone())),
+            Store::Memory | Store::Dir(_) => None,
+        }
+    }
+
     /// Whether the rooms' state is being saved (embedded) and Redis answers (shared).
     pub fn ready(&self) -> bool {
         !self.persist_failing.load(Ordering::Relaxed)

@@ -12,6 +12,7 @@ mod settings;
 
 pub use backend::Backend;
 pub use embedded::file::{peek, Saved, StoreError};
+pub use redis::SharedKeys;
 pub use room::{
     BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter, Movement, Numbering, RoomState,
     SessionStart, SettingsChange, StateError, StateFuture, MAX_LETTERS,

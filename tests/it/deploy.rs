@@ -70,7 +70,10 @@ fn exprs(value: &serde_json::Value, out: &mut Vec<String>) {
 
 #[tokio::test]
 async fn the_dashboard_and_the_alerts_name_only_metrics_the_gateway_exports() {
-    let (_up, gw) = support::one_room(
+    // Serving HTTPS, so that the certificates' expiry is exported too.
+    let pki = crate::tls::Pki::new("deploy");
+    let (_up, gw) = support::gateway_with_upstream(
+        &crate::tls::tls_section(&pki.leaf("deploy"), ""),
         "admit_per_minute = 60\n[rooms.adaptive]\nenabled = true\nmin_per_minute = 6\n\
          max_per_minute = 600",
     )
@@ -116,6 +119,7 @@ async fn the_dashboard_and_the_alerts_name_only_metrics_the_gateway_exports() {
         "wartesaal_upstream_responses_total",
         "wartesaal_estimated_wait_seconds",
         "wartesaal_admit_rate_per_minute",
+        "wartesaal_certificate_expiry_timestamp_seconds",
     ] {
         assert!(alert_names.contains(name), "{name} has no alert");
     }

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, so the project links its tests once.
 
+mod acme;
 mod admin;
 mod attack;
 mod booking;

@@ -29,8 +29,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 /// A test CA and certificates it signs for `localhost` and 127.0.0.1, written as PEM files.
 pub struct Pki {
     pub dir: PathBuf,
-    ca: rcgen::Certificate,
-    ca_key: KeyPair,
+    ca: rcgen::CertifiedIssuer<'static, KeyPair>,
 }
 
 /// A server certificate's files.
@@ -49,10 +48,9 @@ impl Pki {
         params
             .distinguished_name
             .push(DnType::CommonName, format!("wartesaal test CA {name}"));
-        let ca_key = KeyPair::generate().unwrap();
-        let ca = params.self_signed(&ca_key).unwrap();
+        let ca = rcgen::CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
         std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
-        Pki { dir, ca, ca_key }
+        Pki { dir, ca }
     }
 
     pub fn ca_file(&self) -> PathBuf {
@@ -65,10 +63,15 @@ impl Pki {
 
     /// A new key and certificate for localhost, written to `<name>.pem` and `<name>.key`.
     pub fn leaf(&self, name: &str) -> Leaf {
-        let params =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        self.leaf_for(name, &["localhost", "127.0.0.1"])
+    }
+
+    /// A new key and certificate for `names`, written to `<name>.pem` and `<name>.key`.
+    pub fn leaf_for(&self, name: &str, names: &[&str]) -> Leaf {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let params = CertificateParams::new(names).unwrap();
         let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.ca, &self.ca_key).unwrap();
+        let cert = params.signed_by(&key, &self.ca).unwrap();
         let leaf = Leaf {
             cert: self.dir.join(format!("{name}.pem")),
             key: self.dir.join(format!("{name}.key")),
@@ -653,4 +656,69 @@ async fn an_http2_client_with_a_window_of_zero_holds_no_upstream_slot_for_long()
     drop(answers);
     driver.abort();
     gw.stop().await;
+}
+
+#[tokio::test]
+async fn sni_chooses_among_the_configured_certificates_and_check_tells_them() {
+    let pki = Pki::new("sni");
+    let termine = pki.leaf_for("termine", &["termine.example.de"]);
+    let impfung = pki.leaf_for("impfung", &["impfung.example.de", "*.impfung.example.de"]);
+    let up = support::upstream().await;
+    let tls = format!(
+        "{}[[server.tls.certificates]]\ncert = \"{}\"\nkey = \"{}\"\n",
+        tls_section(&termine, ""),
+        impfung.cert.display(),
+        impfung.key.display()
+    );
+    let text = support::config_text(
+        &tls,
+        &support::room("r", &up.url(), "admit_per_minute = 600"),
+    );
+    let gw = support::gateway(&text).await;
+    let addr = gw.running.tls_addrs[0];
+    for (name, wanted) in [
+        ("termine.example.de", &termine.der),
+        ("impfung.example.de", &impfung.der),
+        ("b.impfung.example.de", &impfung.der),
+        // A name no certificate covers gets the first.
+        ("unknown.example.de", &termine.der),
+    ] {
+        let served = support::served_for(addr, name).await;
+        assert_eq!(served.as_ref(), Some(wanted), "{name}");
+    }
+    let expiry = gw
+        .metric("wartesaal_certificate_expiry_timestamp_seconds{domain=\"*.impfung.example.de\"}")
+        .await;
+    assert!(expiry > 1.9e9, "{expiry}");
+    gw.stop().await;
+
+    // `wartesaal check` names what each covers and when it expires.
+    let file = support::temp_dir("sni-check").with_extension("toml");
+    let keys = support::temp_dir("sni-key").with_extension("key");
+    std::fs::write(&keys, Secret::from_bytes(support::SECRET).to_base64()).unwrap();
+    std::fs::write(
+        &file,
+        text.replace(
+            "[[rooms]]",
+            &format!("[keys]\nfiles = [\"{}\"]\n\n[[rooms]]", keys.display()),
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wartesaal"))
+        .arg("check")
+        .arg("--config")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("termine.pem (also for names none covers): covers termine.example.de, expires 4096-01-01 00:00 UTC"), "{stdout}");
+    assert!(
+        stdout.contains("impfung.pem: covers impfung.example.de, *.impfung.example.de, expires"),
+        "{stdout}"
+    );
 }

@@ -32,12 +32,14 @@ use crate::queue::supply::{Supply, SupplyChange};
 use crate::state::{Message, Settings, StateError};
 
 mod codec;
+mod keys;
 mod letters;
 mod link;
 mod room;
 mod supply;
 mod sync;
 
+pub use keys::SharedKeys;
 use link::Link;
 pub use sync::keep_synced;
 
