@@ -13,7 +13,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fluent_syntax::ast;
 use unic_langid::{CharacterDirection, LanguageIdentifier};
 
-use super::{numbers, Lang, Locale, Locales, SHIPPED};
+use super::{numbers, ready, Lang, Locale, Locales, SHIPPED};
 
 /// Where a problem lies, for the config's key path: the room's or the global `locales_dir`,
 /// its `languages` or its `language`.
@@ -315,27 +315,46 @@ fn fluent_id(lang: Lang) -> LanguageIdentifier {
 fn locale(lang: Lang, layers: &[&LocaleDir]) -> Locale {
     let id = fluent_id(lang);
     let rtl = id.character_direction() == CharacterDirection::RTL;
+    let speech = ready::Speech::new(&id, lang.primary(), rtl);
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Isolates keep a number or a name in its own direction inside right-to-left text; in
     // left-to-right languages they would only add bytes.
     bundle.set_use_isolating(rtl);
     bundle.set_formatter(Some(numbers::format_value));
+    let mut ids = BTreeSet::new();
+    let mut add = |bundle: &mut FluentBundle<Arc<FluentResource>>,
+                   resource: &Arc<FluentResource>| {
+        ids.extend(resource.entries().filter_map(|e| match e {
+            ast::Entry::Message(m) => Some(m.id.name.to_string()),
+            _ => None,
+        }));
+        bundle.add_resource_overriding(resource.clone());
+    };
     for (tag, resource) in shipped() {
         if *tag == lang {
-            bundle.add_resource_overriding(resource.clone());
+            add(&mut bundle, resource);
         }
     }
     for layer in layers {
         for resource in layer.by_lang.get(lang.code()).into_iter().flatten() {
-            bundle.add_resource_overriding(resource.clone());
+            add(&mut bundle, resource);
         }
     }
+    // Each message as the bundle has it (the last layer's), made ready where it can be.
+    let ready = ids
+        .into_iter()
+        .filter_map(|id| {
+            let pattern = bundle.get_message(&id)?.value()?;
+            Some((id.into_boxed_str(), ready::Ready::of(pattern, &speech)?))
+        })
+        .collect();
     let mut locale = Locale {
         lang,
         name: String::new(),
         rtl,
         bundle,
-        said: dashmap::DashMap::new(),
+        ready,
+        speech,
     };
     locale.name = locale.text("language-name").into_owned();
     locale

@@ -13,6 +13,7 @@ use serde::{Serialize, Serializer};
 
 mod load;
 mod numbers;
+mod ready;
 mod shipped;
 
 pub use load::{load, read_dir, LocaleDir, LocaleProblem, LocaleSettings};
@@ -137,18 +138,11 @@ pub struct Locale {
     name: String,
     rtl: bool,
     bundle: FluentBundle<Arc<FluentResource>>,
-    /// Messages already formatted with the same values (`say`): a status poll says the same
-    /// few sentences ("3 people ahead", "about 20 minutes") as thousands of others, and
-    /// formatting them anew each time (arguments, plural rules behind a lock, the pattern
-    /// walked) cost a waiting visitor's poll a third more CPU than the texts it replaced.
-    said: dashmap::DashMap<String, Arc<str>>,
+    /// The messages made ready at load (`ready`): what a request says without Fluent's
+    /// resolver, word for word what Fluent would say.
+    ready: std::collections::HashMap<Box<str>, ready::Ready>,
+    speech: ready::Speech,
 }
-
-/// Sentences a language keeps formatted at most; beyond, it forgets them all and begins anew
-/// (the common ones come back within a poll).
-const SAID_KEPT: usize = 16_384;
-/// Counts below this are kept formatted (minutes, hours, the front of the line).
-const SAID_NUMBERS_BELOW: u64 = 1_000;
 
 impl fmt::Debug for Locale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -186,6 +180,9 @@ impl Locale {
     /// A message without variables. Loading checked that every message exists; should one
     /// still be missing, its id is shown rather than nothing.
     pub fn text(&self, id: &str) -> Cow<'_, str> {
+        if let Some(ready::Ready::Plain(text)) = self.ready.get(id) {
+            return Cow::Borrowed(text);
+        }
         let Some(pattern) = self.bundle.get_message(id).and_then(|m| m.value()) else {
             return Cow::Owned(id.to_string());
         };
@@ -195,31 +192,14 @@ impl Locale {
 
     /// A message with its variables.
     pub fn say(&self, id: &str, args: &[(&str, Arg)]) -> String {
-        use std::fmt::Write as _;
-        // A large count (a place far back in line) seldom comes again: formatted, not kept.
-        if args
-            .iter()
-            .any(|(_, v)| matches!(v, Arg::Num(n) if *n >= SAID_NUMBERS_BELOW))
+        if let Some(said) = self
+            .ready
+            .get(id)
+            .and_then(|ready| ready.say(args, &self.speech))
         {
-            return self.format(id, args);
+            return said;
         }
-        let mut key = String::with_capacity(48);
-        key.push_str(id);
-        for (name, value) in args {
-            let _ = match value {
-                Arg::Num(n) => write!(key, "\u{1f}{name}#{n}"),
-                Arg::Text(t) => write!(key, "\u{1f}{name}={t}"),
-            };
-        }
-        if let Some(said) = self.said.get(&key) {
-            return said.to_string();
-        }
-        let said = self.format(id, args);
-        if self.said.len() >= SAID_KEPT {
-            self.said.clear();
-        }
-        self.said.insert(key, Arc::from(said.as_str()));
-        said
+        self.format(id, args)
     }
 
     fn format(&self, id: &str, args: &[(&str, Arg)]) -> String {

@@ -36,16 +36,32 @@ impl Digits {
     }
 
     pub(super) fn format(&self, n: u64) -> String {
-        let digits = n.to_string();
+        let mut out = String::with_capacity(24);
+        self.write(&mut out, n);
+        out
+    }
+
+    /// `n` written at the end of `out`, without a string of its own.
+    pub(super) fn write(&self, out: &mut String, n: u64) {
+        let mut buf = [0u8; 20];
+        let mut at = buf.len();
+        let mut rest = n;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let digits = &buf[at..];
         let grouped = digits.len() >= self.min_grouped;
-        let mut out = String::with_capacity(digits.len() * 2);
-        for (i, c) in digits.chars().enumerate() {
+        for (i, &d) in digits.iter().enumerate() {
             if grouped && i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(self.group);
             }
-            out.push(self.digit(c));
+            out.push(self.digit(d as char));
         }
-        out
     }
 
     /// ASCII digits in `text` put into this language's digits.

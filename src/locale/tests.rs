@@ -329,3 +329,94 @@ fn a_language_without_messages_or_lacking_some_is_refused() {
     assert_eq!(load(settings, &[]).unwrap_err()[0].key, "language");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Values a message is given in the comparison below: the plural forms' edges in every
+/// shipped language, numbers that are grouped, and words (also plural category names, which
+/// a selection on words compares as words).
+const SAID_WITH: &[Arg] = &[
+    Arg::Num(0),
+    Arg::Num(1),
+    Arg::Num(2),
+    Arg::Num(3),
+    Arg::Num(5),
+    Arg::Num(7),
+    Arg::Num(11),
+    Arg::Num(12),
+    Arg::Num(21),
+    Arg::Num(22),
+    Arg::Num(25),
+    Arg::Num(102),
+    Arg::Num(111),
+    Arg::Num(1_234),
+    Arg::Num(12_345),
+    Arg::Num(1_000_001),
+    Arg::Num(u64::MAX),
+    Arg::Text("20–30 Minuten"),
+    Arg::Text("one"),
+    Arg::Text("few"),
+];
+
+#[test]
+fn messages_made_ready_say_word_for_word_what_fluent_says() {
+    let locales = shipped_locales();
+    let mut compared = 0;
+    for l in locales.menu() {
+        assert!(l.ready.len() > 90, "{}: {} ready", l.lang(), l.ready.len());
+        for (id, ready) in &l.ready {
+            let vars = ready.variables();
+            // Every pair of values for the first two variables; the others rotate.
+            for (i, a) in SAID_WITH.iter().enumerate() {
+                for b in SAID_WITH {
+                    let args: Vec<(&str, Arg)> = vars
+                        .iter()
+                        .enumerate()
+                        .map(|(k, v)| match k {
+                            0 => (*v, *a),
+                            1 => (*v, *b),
+                            _ => (*v, SAID_WITH[(i + k) % SAID_WITH.len()]),
+                        })
+                        .collect();
+                    assert_eq!(
+                        l.say(id, &args),
+                        l.format(id, &args),
+                        "{} {id} {args:?}",
+                        l.lang()
+                    );
+                    compared += 1;
+                    if vars.len() < 2 {
+                        break;
+                    }
+                }
+                if vars.is_empty() {
+                    assert_eq!(l.text(id), l.format(id, &[]), "{} {id}", l.lang());
+                    break;
+                }
+            }
+        }
+    }
+    assert!(compared > 10_000, "{compared}");
+}
+
+#[test]
+fn a_message_with_what_is_left_to_fluent_is_still_said() {
+    let dir = dir_with(
+        "left-to-fluent",
+        &[(
+            "en/wartesaal.ftl",
+            "-site = the booking site\nahead = { -site } says: { $count ->\n    [one] one person\n   *[other] { $count } people\n} ahead\n",
+        )],
+    );
+    let settings = LocaleSettings {
+        language: Lang::EN,
+        languages: None,
+    };
+    let layer = read_dir(&dir, "locales_dir").unwrap();
+    let locales = load(settings, &[&layer]).unwrap();
+    let en = locales.get(Lang::EN);
+    assert!(!en.ready.contains_key("ahead"));
+    assert_eq!(
+        en.say("ahead", &[("count", Arg::Num(1234))]),
+        "the booking site says: 1,234 people ahead"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -3,7 +3,7 @@
 //! it renders a `View` it is handed.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -269,26 +269,34 @@ pub fn refresh_after(eta_seconds: u64) -> u64 {
 }
 
 /// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    // Most words have nothing to escape: one pass to find out, then a copy.
-    if !s
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
-    {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+pub fn escape(s: &str) -> Escaped<'_> {
+    Escaped(s)
+}
+
+/// Text escaped for HTML as it is written into the page: no string of its own for each word.
+#[derive(Debug, Clone, Copy)]
+pub struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Most words have nothing to escape: written in one piece; else piece by piece.
+        let mut rest = self.0;
+        while let Some(at) = rest
+            .bytes()
+            .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+        {
+            f.write_str(&rest[..at])?;
+            f.write_str(match rest.as_bytes()[at] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[at + 1..];
         }
+        f.write_str(rest)
     }
-    out
 }
 
 pub const STYLESHEET: &str = "/.wartesaal/assets/wartesaal.css";
@@ -427,7 +435,8 @@ fn language_menu(out: &mut String, speech: &PageLanguage) {
     if locales.menu().nth(1).is_none() {
         return;
     }
-    let label = escape(&Locale::plain(&w.text("language-menu")));
+    let label = Locale::plain(&w.text("language-menu"));
+    let label = escape(&label);
     let _ = write!(
         out,
         "<nav class=\"ws-lang\" aria-label=\"{label}\"><details><summary>{label}"
@@ -441,19 +450,22 @@ fn language_menu(out: &mut String, speech: &PageLanguage) {
          <input type=\"hidden\" name=\"back\" value=\"{}\">",
         escape(back),
     );
+    // A button for each language, piece by piece: fifteen of them on every new page.
     for l in locales.menu() {
-        let current = if l.lang() == w.lang() {
-            " aria-current=\"true\""
+        let tag = l.lang();
+        out.push_str("<button name=\"to\" value=\"");
+        out.push_str(tag.code());
+        out.push_str("\" lang=\"");
+        out.push_str(tag.code());
+        out.push_str("\" dir=\"");
+        out.push_str(l.dir());
+        out.push_str(if tag == w.lang() {
+            "\" aria-current=\"true\">"
         } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            "<button name=\"to\" value=\"{0}\" lang=\"{0}\" dir=\"{1}\"{current}>{2}</button>",
-            l.lang(),
-            l.dir(),
-            escape(l.name()),
-        );
+            "\">"
+        });
+        let _ = write!(out, "{}", escape(l.name()));
+        out.push_str("</button>");
     }
     out.push_str("</form></details></nav>");
 }

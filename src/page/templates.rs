@@ -250,7 +250,7 @@ fn engine() -> Environment<'static> {
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     env.set_formatter(|out, state, value| match value.as_str() {
         Some(text) if !value.is_safe() && state.auto_escape() == minijinja::AutoEscape::Html => {
-            Ok(std::fmt::Write::write_str(out, &page::escape(text))?)
+            Ok(write!(out, "{}", page::escape(text))?)
         }
         _ => minijinja::escape_formatter(out, state, value),
     });

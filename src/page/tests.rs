@@ -104,7 +104,9 @@ fn the_switch_returns_to_the_same_path_and_query() {
 #[test]
 fn markup_is_escaped() {
     assert_eq!(
-        escape("<a href=\"x\">&'"),
+        escape("<a href=\"x\">&'").to_string(),
         "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
     );
+    assert_eq!(escape("Türkçe").to_string(), "Türkçe");
+    assert_eq!(escape("a<<b ü&").to_string(), "a&lt;&lt;b ü&amp;");
 }
