@@ -139,8 +139,9 @@ pub struct Locale {
     rtl: bool,
     bundle: FluentBundle<Arc<FluentResource>>,
     /// The messages made ready at load (`ready`): what a request says without Fluent's
-    /// resolver, word for word what Fluent would say.
-    ready: std::collections::HashMap<Box<str>, ready::Ready>,
+    /// resolver, word for word what Fluent would say. Keyed by our own message ids, so the
+    /// quick hash (no defence against chosen keys) is safe.
+    ready: rustc_hash::FxHashMap<Box<str>, ready::Ready>,
     speech: ready::Speech,
 }
 
