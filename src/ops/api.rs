@@ -264,6 +264,10 @@ pub struct Sample {
     pub wait_p50_seconds: Option<f64>,
     #[serde(default)]
     pub wait_p90_seconds: Option<f64>,
+    /// Of those waiting, how many are told that an appointment is unlikely (everyone once
+    /// sold out); `None` without a counted supply or while it is too early to tell.
+    #[serde(default)]
+    pub told_unlikely: Option<u64>,
 }
 
 /// A number the server wrote as null (JSON has no NaN or infinity, so serde_json writes those

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use crate::clock::Millis;
 use crate::ops::api::Sample;
+use crate::queue::supply;
 use crate::site::Site;
 
 pub const INTERVAL_MS: Millis = 10_000;
@@ -86,6 +87,14 @@ impl History {
                     upstream_error_ratio: (total > 0).then(|| failed as f64 / total as f64),
                     wait_p50_seconds: quantile(&hour, 0.5),
                     wait_p90_seconds: quantile(&hour, 0.9),
+                    told_unlikely: figures.supply.as_ref().and_then(|s| {
+                        supply::told_unlikely(
+                            s,
+                            figures.waiting(),
+                            figures.active,
+                            figures.movement.show_share,
+                        )
+                    }),
                 });
                 while track.samples.len() > CAPACITY {
                     track.samples.pop_front();

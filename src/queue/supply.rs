@@ -229,6 +229,31 @@ pub fn chance(supply: &Supply, ahead: u64, active: u64, show_share: f64) -> Opti
     Some(Chance::Uncertain)
 }
 
+/// Of `waiting` visitors in line, how many are told that an appointment is unlikely (all of
+/// them once sold out): the chance only falls further back, so those from the first place
+/// told "unlikely" on. `None` while the room has too little data to tell anyone.
+pub fn told_unlikely(supply: &Supply, waiting: u64, active: u64, show_share: f64) -> Option<u64> {
+    let unlikely =
+        |ahead: u64| chance(supply, ahead, active, show_share).map(|c| c == Chance::Unlikely);
+    if waiting == 0 {
+        return unlikely(0).map(|_| 0);
+    }
+    if !unlikely(waiting - 1)? {
+        return Some(0);
+    }
+    // The first place (counted by those ahead of it) told "unlikely".
+    let (mut lo, mut hi) = (0, waiting - 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if unlikely(mid)? {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(waiting - lo)
+}
+
 /// A count in a header of the booking site: ASCII digits only, at most `max`; `None` for
 /// anything else (a sign, a fraction, spaces inside, a number too large).
 pub fn parse_count(value: &[u8], max: u64) -> Option<u64> {
@@ -323,6 +348,28 @@ mod tests {
         assert_eq!(chance(&s, 3_000, 0, 1.0), Some(Chance::Unlikely));
         // Many still on the booking site: "likely" only with room for all of them.
         assert_eq!(chance(&s, 100, 5_000, 1.0), Some(Chance::Uncertain));
+    }
+
+    #[test]
+    fn those_told_unlikely_are_counted_from_the_first_such_place() {
+        let mut s = Supply::new(1_000, 0);
+        assert_eq!(told_unlikely(&s, 50, 0, 1.0), None, "too early to tell");
+        s.admitted = 1_000;
+        s.booked = 400;
+        s.remaining = 600;
+        let told = told_unlikely(&s, 10_000, 0, 1.0).unwrap();
+        let first = 10_000 - told;
+        assert!(0 < told && told < 10_000, "{told}");
+        assert_eq!(chance(&s, first, 0, 1.0), Some(Chance::Unlikely));
+        assert_ne!(chance(&s, first - 1, 0, 1.0), Some(Chance::Unlikely));
+        assert_eq!(told_unlikely(&s, first, 0, 1.0), Some(0));
+        assert_eq!(told_unlikely(&s, 0, 0, 1.0), Some(0));
+        s.remaining = 0;
+        assert_eq!(
+            told_unlikely(&s, 123, 0, 1.0),
+            Some(123),
+            "sold out: everyone"
+        );
     }
 
     #[test]

@@ -357,6 +357,7 @@ async fn the_dashboard_is_self_contained_and_its_series_carry_what_it_charts() {
         "upstream_error_ratio",
         "wait_p50_seconds",
         "wait_p90_seconds",
+        "told_unlikely",
     ] {
         assert!(last.get(key).is_some(), "{key} missing from {last}");
         assert!(

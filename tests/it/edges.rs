@@ -104,6 +104,17 @@ async fn sold_out_reaches_everyone_who_left_an_address_once() {
         gw.metric("wartesaal_sold_out{room=\"r\"}").await == 1.0
     })
     .await;
+    // The dashboard counts everyone waiting as told that it is over.
+    gw.running.tick();
+    gw.advance(Duration::from_secs(10));
+    gw.running.tick();
+    let series = gw
+        .admin(http::Method::GET, "/api/v1/series", None, None)
+        .await
+        .json();
+    let last = series["rooms"]["r"].as_array().unwrap().last().unwrap();
+    assert!(last["waiting"].as_u64().unwrap() >= 3, "{last}");
+    assert_eq!(last["told_unlikely"], last["waiting"], "{last}");
     gw.running.send_letters().await;
     let mails = smtp.mails();
     assert_eq!(mails.len(), 3, "one each");
