@@ -448,7 +448,10 @@ fn rehearse(args: RehearseArgs) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     let watch = r::terminal::Bars::new();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

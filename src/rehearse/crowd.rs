@@ -124,9 +124,7 @@ impl StepMeter {
     /// Requests answered so far and how many of them failed.
     pub fn errors_so_far(&self) -> (u64, u64) {
         let timed = self.timed.lock().unwrap_or_else(|p| p.into_inner());
-        let done = timed
-            .iter()
-            .filter(|t| t.took.is_some() && t.counted);
+        let done = timed.iter().filter(|t| t.took.is_some() && t.counted);
         let (mut n, mut failed) = (0, 0);
         for t in done {
             n += 1;
@@ -141,7 +139,9 @@ impl StepMeter {
         let mut latencies = Vec::with_capacity(timed.len());
         let mut errors = 0;
         for t in timed.iter().filter(|t| t.counted) {
-            let took = t.took.unwrap_or_else(|| now.saturating_duration_since(t.start));
+            let took = t
+                .took
+                .unwrap_or_else(|| now.saturating_duration_since(t.start));
             errors += u64::from(t.failed);
             latencies.push(took.as_secs_f64() * 1000.0);
         }
@@ -342,6 +342,11 @@ impl Crowd {
         let meter = self.meter.load_full();
         let start = Instant::now();
         let index = meter.as_ref().map(|m| m.start(start));
+        // A session counts from its first request on, answered or not yet: what the crowd
+        // drove, not what the site managed.
+        if let (Some(m), true) = (&meter, first) {
+            m.sessions.fetch_add(1, Ordering::Relaxed);
+        }
         let reply = self
             .send(jar, &request.method, &request.path, &request.body, false)
             .await;
@@ -350,6 +355,9 @@ impl Crowd {
             Ok(r) if r.waiting() => {
                 if let (Some(m), Some(i)) = (&meter, index) {
                     m.forget(i);
+                    if first {
+                        m.sessions.fetch_sub(1, Ordering::Relaxed);
+                    }
                 }
                 return Step::Moment;
             }
@@ -358,9 +366,6 @@ impl Crowd {
         };
         if let (Some(m), Some(i)) = (&meter, index) {
             m.finish(i, took, failed);
-            if first {
-                m.sessions.fetch_add(1, Ordering::Relaxed);
-            }
         }
         Step::Answered(!failed)
     }
@@ -525,7 +530,10 @@ mod tests {
         jar.take(&h);
         assert_eq!(jar.header().unwrap(), "wartesaal_r=t1; sid=abc");
         let mut h = HeaderMap::new();
-        h.append(header::SET_COOKIE, HeaderValue::from_static("wartesaal_r=p2"));
+        h.append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("wartesaal_r=p2"),
+        );
         h.append(
             header::SET_COOKIE,
             HeaderValue::from_static("sid=; Max-Age=0"),

@@ -20,7 +20,7 @@ use super::crowd::{Crowd, CrowdPlan, StepMeter};
 use super::ladder::{self, AtKnee, Ending, Next, StepResult, Verdict};
 use super::morning::{self, MorningPlan};
 use super::terminal::Watch;
-use super::{crowd_host, find_room, staged, RehearsalPlan, Rehearsed, RehearseError};
+use super::{crowd_host, find_room, staged, RehearsalPlan, RehearseError, Rehearsed};
 
 /// How often a running step is looked at (errors that ran away, the progress bar).
 const LOOK_EVERY: Duration = Duration::from_millis(200);

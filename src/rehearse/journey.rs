@@ -109,7 +109,10 @@ impl Journey {
                 continue;
             }
             let request = parse_line(line).map_err(|why| ParseFailure::Line(i + 1, why))?;
-            if !prefixes.iter().any(|p| request.path.starts_with(p.as_str())) {
+            if !prefixes
+                .iter()
+                .any(|p| request.path.starts_with(p.as_str()))
+            {
                 let why = LineProblem::OutsideRoom {
                     path: request.path,
                     prefixes: prefixes.join(", "),
@@ -200,7 +203,8 @@ mod tests {
 
     #[test]
     fn reads_requests_and_skips_comments_and_blank_lines() {
-        let text = "# the morning\n\nGET /\n  GET /slots?day=1  \nPOST /book slot=3&name=Test+Person\n";
+        let text =
+            "# the morning\n\nGET /\n  GET /slots?day=1  \nPOST /book slot=3&name=Test+Person\n";
         let j = Journey::parse(text, &root()).unwrap();
         assert_eq!(j.requests.len(), 3);
         assert_eq!(j.requests[1].path, "/slots?day=1");
@@ -214,16 +218,8 @@ mod tests {
             ("GET /\nget /x\n", 2, LineProblem::Method("get".into())),
             ("FETCH\n", 1, LineProblem::NoPath),
             ("\n\nGET slots\n", 3, LineProblem::Path("slots".into())),
-            (
-                "POST /book a=%zz\n",
-                1,
-                LineProblem::Body("a=%zz".into()),
-            ),
-            (
-                "POST /book a=1 b=2\n",
-                1,
-                LineProblem::Extra("b=2".into()),
-            ),
+            ("POST /book a=%zz\n", 1, LineProblem::Body("a=%zz".into())),
+            ("POST /book a=1 b=2\n", 1, LineProblem::Extra("b=2".into())),
         ];
         for (text, line, why) in cases {
             assert_eq!(

@@ -90,10 +90,19 @@ pub fn judge(step: &StepResult, targets: &Targets) -> Verdict {
     if step.requests > 0 && step.latency_ms.p95 >= targets.target_latency_ms {
         return Verdict::Slow;
     }
-    if step.driven_per_minute < DRIVEN_SHARE * step.per_minute {
+    if undriven(step) {
         return Verdict::Undriven;
     }
     Verdict::Good
+}
+
+/// Whether the crowd started clearly fewer sessions than the rate called for: short of
+/// `DRIVEN_SHARE` by more than chance (two standard deviations of a count) explains.
+fn undriven(step: &StepResult) -> bool {
+    let minutes = step.seconds / 60.0;
+    let expected = step.per_minute * minutes;
+    let started = step.driven_per_minute * minutes;
+    started + 2.0 * expected.sqrt() + 1.0 < DRIVEN_SHARE * expected
 }
 
 /// How the rate is raised: geometric steps from `start` up to `ceiling`, then, once a step is
@@ -350,6 +359,10 @@ mod tests {
         let mut s = step(600.0, Verdict::Good);
         s.driven_per_minute = 300.0;
         assert_eq!(judge(&s, &targets), Verdict::Undriven);
+        // One session where 1.2 were due is chance, not a crowd that fell short.
+        let mut s = step(120.0, Verdict::Good);
+        (s.seconds, s.driven_per_minute) = (0.6, 99.0);
+        assert_eq!(judge(&s, &targets), Verdict::Good);
     }
 
     #[test]

@@ -214,7 +214,13 @@ fn plot_errors(steps: &[StepResult], max_ratio: f64) -> String {
     let values: Vec<f64> = sorted.iter().map(|s| s.error_ratio * 100.0).collect();
     let top = values.iter().copied().fold(max_ratio * 100.0, f64::max) * 1.15;
     let lines = vec![("errors", RED.mix(0.9), values)];
-    plot(&sorted, "% errors", top, &lines, ("limit", max_ratio * 100.0))
+    plot(
+        &sorted,
+        "% errors",
+        top,
+        &lines,
+        ("limit", max_ratio * 100.0),
+    )
 }
 
 /// One line chart over the steps' rates, as an SVG element.
@@ -255,12 +261,19 @@ fn plot(
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.6)));
             for (name, color, values) in lines {
                 let color = *color;
-                let points: Vec<(f64, f64)> = rates.iter().copied().zip(values.iter().copied()).collect();
+                let points: Vec<(f64, f64)> =
+                    rates.iter().copied().zip(values.iter().copied()).collect();
                 chart
                     .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
                     .label(*name)
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
-                chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                    });
+                chart.draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, 3, color.filled())),
+                )?;
             }
             chart
                 .configure_series_labels()
@@ -340,7 +353,10 @@ mod tests {
     #[test]
     fn the_summary_lists_steps_and_findings() {
         let text = summary(&rehearsed());
-        assert!(text.contains("Knee: 600 new sessions per minute."), "{text}");
+        assert!(
+            text.contains("Knee: 600 new sessions per minute."),
+            "{text}"
+        );
         assert_eq!(text.matches("too many errors").count(), 1);
         assert_eq!(clock(3725.0), "1 h 02 min");
         assert_eq!(clock(245.0), "4 min 05 s");

@@ -57,11 +57,10 @@ impl Watch for Bars {
             Some(hold.as_millis() as u64),
             ProgressDrawTarget::stderr(),
         );
-        let style = ProgressStyle::with_template(
-            "{prefix:>16} [{bar:30.cyan/blue}] {elapsed:>3} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{prefix:>16} [{bar:30.cyan/blue}] {elapsed:>3} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(format!("step {} {:>6.0}/min", index + 1, per_minute));
         bar.set_message("settling");

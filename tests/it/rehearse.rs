@@ -94,7 +94,10 @@ impl Shared {
                 let now = Instant::now();
                 let mut recent = self.recent.lock().unwrap();
                 recent.push_back(now);
-                while recent.front().is_some_and(|t| now - *t > Duration::from_secs(1)) {
+                while recent
+                    .front()
+                    .is_some_and(|t| now - *t > Duration::from_secs(1))
+                {
                     recent.pop_front();
                 }
                 if recent.len() > limit || self.fell_at.lock().unwrap().is_some() {
@@ -167,7 +170,10 @@ async fn site(capacity: Capacity) -> Site {
 }
 
 fn config(url: &str) -> Config {
-    let text = config_text("", &room("r", url, "upstream_timeout = \"5s\""));
+    let text = config_text(
+        "",
+        &room("r", url, "admit_per_minute = 60\nupstream_timeout = \"5s\""),
+    );
     Config::from_toml(
         &text,
         Path::new("test.toml"),
@@ -191,7 +197,7 @@ fn plan(start: f64, target_ms: f64) -> RehearsalPlan {
             resolution: 1.1,
             max_steps: 10,
         },
-        pace: Pace::of(Duration::from_millis(2500), Duration::from_millis(200)),
+        pace: Pace::of(Duration::from_millis(3000), Duration::from_millis(200)),
         morning: None,
     }
 }
@@ -207,13 +213,13 @@ fn within_a_fifth(found: &Rehearsed, truth: f64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finds_the_knee_of_a_site_that_refuses_above_its_rate() {
-    // 10 a second: 600 new sessions a minute, each a journey of one request.
+    // 20 a second: 1,200 new sessions a minute, each a journey of one request.
     let s = site(Capacity::Bucket {
-        per_second: 10.0,
-        burst: 4.0,
+        per_second: 20.0,
+        burst: 6.0,
     })
     .await;
-    let mut plan = plan(300.0, 1000.0);
+    let mut plan = plan(600.0, 1000.0);
     plan.morning = Some(Crowding {
         appointments: 4000,
         visitors: 66_000,
@@ -223,7 +229,7 @@ async fn finds_the_knee_of_a_site_that_refuses_above_its_rate() {
         .await
         .unwrap();
     eprintln!("{}", rehearse::report::summary(&found));
-    within_a_fifth(&found, 600.0);
+    within_a_fifth(&found, 1200.0);
     assert_eq!(found.ending, Ending::KneeFound);
     assert!(found.steps.iter().any(|s| s.verdict == Verdict::Failing));
     let rec = found.recommended.unwrap();
@@ -240,22 +246,22 @@ async fn finds_the_knee_of_a_site_that_refuses_above_its_rate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finds_the_knee_of_a_site_that_slows_down_with_concurrency() {
-    // Three at a time, 200 ms each: 15 a second, 900 a minute; beyond that a line forms at
+    // Four at a time, 200 ms each: 20 a second, 1,200 a minute; beyond that a line forms at
     // the site and grows, and with it the latency.
     let s = site(Capacity::Workers {
-        workers: 3,
+        workers: 4,
         service: Duration::from_millis(200),
     })
     .await;
-    let found = rehearse::rehearse(&config(&s.url), &plan(400.0, 400.0), &Quiet)
+    let found = rehearse::rehearse(&config(&s.url), &plan(600.0, 400.0), &Quiet)
         .await
         .unwrap();
     eprintln!("{}", rehearse::report::summary(&found));
-    within_a_fifth(&found, 900.0);
+    within_a_fifth(&found, 1200.0);
     assert!(found.steps.iter().any(|s| s.verdict == Verdict::Slow));
     let rec = found.recommended.unwrap();
-    // The site held three at a time and queued the rest; the cap leaves room for that.
-    assert!(rec.max_upstream_concurrency >= 3, "{rec:?}");
+    // The site held four at a time and queued the rest; the cap leaves room for that.
+    assert!(rec.max_upstream_concurrency >= 4, "{rec:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -294,12 +300,22 @@ fn run(config: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn a_journey_line_it_cannot_parse_is_named_by_file_and_line() {
-    let (dir, config) = support::setup("rehearse-journey", "http://127.0.0.1:9", "");
+    let (dir, config) = support::setup(
+        "rehearse-journey",
+        "http://127.0.0.1:9",
+        "admit_per_minute = 60",
+    );
     let journey = dir.join("journey.txt");
     std::fs::write(&journey, "# the morning\nGET /\nPOST /book slot = 3\n").unwrap();
     let out = run(
         &config,
-        &["--room", "r", "--yes", "--journey", journey.to_str().unwrap()],
+        &[
+            "--room",
+            "r",
+            "--yes",
+            "--journey",
+            journey.to_str().unwrap(),
+        ],
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(64), "{err}");
@@ -309,7 +325,11 @@ fn a_journey_line_it_cannot_parse_is_named_by_file_and_line() {
 
 #[test]
 fn a_room_that_does_not_exist_is_named() {
-    let (_dir, config) = support::setup("rehearse-room", "http://127.0.0.1:9", "");
+    let (_dir, config) = support::setup(
+        "rehearse-room",
+        "http://127.0.0.1:9",
+        "admit_per_minute = 60",
+    );
     let out = run(&config, &["--room", "nope", "--yes"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(64), "{err}");
@@ -321,21 +341,21 @@ fn a_room_that_does_not_exist_is_named() {
 fn an_upstream_that_is_down_stops_it_before_any_step() {
     let port = support::free_port();
     let upstream = format!("http://127.0.0.1:{port}");
-    let (_dir, config) = support::setup("rehearse-down", &upstream, "");
+    let (_dir, config) = support::setup("rehearse-down", &upstream, "admit_per_minute = 60");
     let started = Instant::now();
     let out = run(&config, &["--room", "r", "--yes"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(69), "{err}");
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
     assert!(err.contains("cannot be reached"), "{err}");
-    assert!(!err.contains("step"), "no step ran: {err}");
+    assert!(!err.contains("step at"), "no step ran: {err}");
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_prints_json_and_writes_the_report() {
     let up = support::upstream().await;
-    let (dir, config) = support::setup("rehearse-cli", &up.url(), "");
+    let (dir, config) = support::setup("rehearse-cli", &up.url(), "admit_per_minute = 60");
     let report = dir.join("report.html");
     let args = [
         "--room",
