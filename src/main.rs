@@ -501,28 +501,7 @@ fn rehearsal_plan(
     config: &Config,
     args: &RehearseArgs,
 ) -> Result<wartesaal::rehearse::RehearsalPlan, wartesaal::rehearse::RehearseError> {
-    use wartesaal::rehearse::{self as r, Crowding, Journey, Ladder, Pace, RehearseError};
-    let room = r::find_room(config, &args.room)?;
-    let journey = match &args.journey {
-        Some(file) => Journey::load(file, &room.scope.path_prefixes)?,
-        None => Journey::landing(&room.scope.path_prefix),
-    };
-    let positive = |x: f64| x.is_finite() && x > 0.0;
-    if !positive(args.step_seconds) || !positive(args.poll_seconds) {
-        return Err(RehearseError::Input(
-            "--step-seconds and --poll-seconds must be above zero",
-        ));
-    }
-    let ceiling = args.max_per_minute.unwrap_or_else(|| match &room.adaptive {
-        Some(a) => a.max_per_minute,
-        None => (room.admit_per_minute * 4.0).max(600.0),
-    });
-    let start = args.start_per_minute.unwrap_or(ceiling / 1.5f64.powi(5));
-    if !positive(ceiling) || !positive(start) || start > ceiling {
-        return Err(RehearseError::Input(
-            "rates must be above zero, and --start-per-minute at most --max-per-minute",
-        ));
-    }
+    use wartesaal::rehearse::{Asked, Crowding};
     let morning = match (args.appointments, args.visitors, args.arrivals_over) {
         (Some(appointments), Some(visitors), Some(arrivals_over)) => Some(Crowding {
             appointments,
@@ -531,23 +510,16 @@ fn rehearsal_plan(
         }),
         _ => None,
     };
-    Ok(r::RehearsalPlan {
-        room: room.id.clone(),
-        journey,
-        targets: r::targets(config, &room),
-        ladder: Ladder {
-            start,
-            ceiling,
-            factor: 1.5,
-            resolution: 1.1,
-            max_steps: 16,
-        },
-        pace: Pace::of(
-            Duration::from_secs_f64(args.step_seconds),
-            Duration::from_secs_f64(args.poll_seconds),
-        ),
+    let asked = Asked {
+        room: args.room.clone(),
+        journey: args.journey.clone(),
+        max_per_minute: args.max_per_minute,
+        start_per_minute: args.start_per_minute,
+        step_seconds: args.step_seconds,
+        poll_seconds: args.poll_seconds,
         morning,
-    })
+    };
+    wartesaal::rehearse::plan(config, &asked)
 }
 
 /// The config file, and with it the rooms' templates, each tried for every state a page can be

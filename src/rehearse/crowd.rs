@@ -197,13 +197,13 @@ pub enum CrowdError {
 }
 
 /// An answer as a visitor sees it.
-pub struct Reply {
+pub struct Heard {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
 
-impl Reply {
+impl Heard {
     /// The gateway's waiting answer: the rehearsal runs the room with `queueing_status = 202`
     /// and every waiting answer carries `Retry-After`, which a booking site's own 202 does not.
     fn waiting(&self) -> bool {
@@ -319,16 +319,16 @@ impl Crowd {
             let mut moments = 0;
             loop {
                 match self.timed(jar, request, !started).await {
-                    Step::Answered(true) => {
+                    Walked::Answered(true) => {
                         started = true;
                         break;
                     }
-                    Step::Answered(false) => return,
-                    Step::Moment if moments < MAX_MOMENTS => {
+                    Walked::Answered(false) => return,
+                    Walked::Moment if moments < MAX_MOMENTS => {
                         moments += 1;
                         tokio::time::sleep(jitter(self.plan.poll_cap)).await;
                     }
-                    Step::Moment => return,
+                    Walked::Moment => return,
                 }
             }
         }
@@ -338,7 +338,7 @@ impl Crowd {
     }
 
     /// One journey request, measured when a step is.
-    async fn timed(&self, jar: &mut Jar, request: &JourneyRequest, first: bool) -> Step {
+    async fn timed(&self, jar: &mut Jar, request: &JourneyRequest, first: bool) -> Walked {
         let meter = self.meter.load_full();
         let start = Instant::now();
         let index = meter.as_ref().map(|m| m.start(start));
@@ -359,7 +359,7 @@ impl Crowd {
                         m.sessions.fetch_sub(1, Ordering::Relaxed);
                     }
                 }
-                return Step::Moment;
+                return Walked::Moment;
             }
             Ok(r) => r.status.is_server_error(),
             Err(_) => true,
@@ -367,7 +367,7 @@ impl Crowd {
         if let (Some(m), Some(i)) = (&meter, index) {
             m.finish(i, took, failed);
         }
-        Step::Answered(!failed)
+        Walked::Answered(!failed)
     }
 
     /// One request through the gateway, with the visitor's cookies, within the timeout.
@@ -378,14 +378,14 @@ impl Crowd {
         path: &str,
         body: &str,
         json: bool,
-    ) -> Result<Reply, CrowdError> {
+    ) -> Result<Heard, CrowdError> {
         let out = outbound(&self.plan.host, method, path, body, jar, json);
         let timeout = self.plan.request_timeout;
         let exchange = async {
             let resp = self.pool.send(out).await?;
             let (parts, body) = resp.into_parts();
             let body = read_body(body).await.map_err(CrowdError::Body)?;
-            Ok::<_, CrowdError>(Reply {
+            Ok::<_, CrowdError>(Heard {
                 status: parts.status,
                 headers: parts.headers,
                 body,
@@ -405,7 +405,7 @@ impl Crowd {
 }
 
 /// How one journey request went.
-enum Step {
+enum Walked {
     /// The site answered; `true` unless it failed.
     Answered(bool),
     /// The gateway asked the visitor to come back in a moment.

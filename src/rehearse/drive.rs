@@ -17,7 +17,7 @@ use crate::ops::ctl::Ctl;
 use crate::state::OperatorState;
 
 use super::crowd::{Crowd, CrowdPlan, StepMeter};
-use super::ladder::{self, AtKnee, Ending, Next, StepResult, Verdict};
+use super::ladder::{self, AtKnee, Finish, Next, StepResult, Verdict};
 use super::morning::{self, MorningPlan};
 use super::terminal::Watch;
 use super::{crowd_host, find_room, staged, RehearsalPlan, RehearseError, Rehearsed};
@@ -39,7 +39,7 @@ pub async fn rehearse(
         Some(token),
         "rehearse".to_string(),
     )?;
-    let stage = Stage {
+    let stage = Rig {
         ctl,
         room: room.clone(),
         plan: plan.clone(),
@@ -76,13 +76,13 @@ pub async fn rehearse(
 }
 
 /// The staged gateway's room and how to steer it.
-struct Stage {
+struct Rig {
     ctl: Ctl,
     room: Arc<RoomConfig>,
     plan: RehearsalPlan,
 }
 
-impl Stage {
+impl Rig {
     async fn set(&self, rate: Option<f64>, state: OperatorState) -> Result<(), RehearseError> {
         let change = RoomChange {
             admit_per_minute: rate.map(Some),
@@ -99,7 +99,7 @@ impl Stage {
         crowd: &Arc<Crowd>,
         line: &AtomicUsize,
         watch: &dyn Watch,
-    ) -> Result<(Vec<StepResult>, Ending), RehearseError> {
+    ) -> Result<(Vec<StepResult>, Finish), RehearseError> {
         let mut steps: Vec<StepResult> = Vec::new();
         loop {
             let rate = match self.plan.ladder.next(&steps) {
@@ -177,7 +177,7 @@ impl Stage {
     }
 
     /// The knee, the settings and the morning from the steps.
-    fn conclude(&self, steps: Vec<StepResult>, ending: Ending) -> Rehearsed {
+    fn conclude(&self, steps: Vec<StepResult>, ending: Finish) -> Rehearsed {
         let knee = ladder::knee(&steps);
         let at_knee = knee.and_then(|k| {
             let step = steps
@@ -210,7 +210,7 @@ impl Stage {
             journey_requests: self.plan.journey.requests.len(),
             ending,
             knee_per_minute: knee,
-            knee_is_lower_bound: ending == Ending::CeilingReached,
+            knee_is_lower_bound: ending == Finish::CeilingReached,
             crowd_drove_per_minute: ladder::crowd_drove(&steps),
             recommended,
             morning,

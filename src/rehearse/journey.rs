@@ -216,7 +216,7 @@ mod tests {
     fn names_the_line_that_is_wrong() {
         let cases = [
             ("GET /\nget /x\n", 2, LineProblem::Method("get".into())),
-            ("FETCH\n", 1, LineProblem::NoPath),
+            ("GET\n", 1, LineProblem::NoPath),
             ("\n\nGET slots\n", 3, LineProblem::Path("slots".into())),
             ("POST /book a=%zz\n", 1, LineProblem::Body("a=%zz".into())),
             ("POST /book a=1 b=2\n", 1, LineProblem::Extra("b=2".into())),

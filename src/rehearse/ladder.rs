@@ -124,13 +124,13 @@ pub struct Ladder {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Next {
     Step(f64),
-    Done(Ending),
+    Done(Finish),
 }
 
 /// Why the rehearsal ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Ending {
+pub enum Finish {
     /// Between a good and a bad rate, close enough.
     KneeFound,
     /// Every step up to the ceiling was good: the knee is above it.
@@ -152,25 +152,25 @@ impl Ladder {
             return Next::Step(self.start.min(self.ceiling));
         };
         match last.verdict {
-            Verdict::RanAway => return Next::Done(Ending::ErrorsRanAway),
-            Verdict::Undriven => return Next::Done(Ending::CrowdLimit),
+            Verdict::RanAway => return Next::Done(Finish::ErrorsRanAway),
+            Verdict::Undriven => return Next::Done(Finish::CrowdLimit),
             _ => {}
         }
         if steps.len() >= self.max_steps {
-            return Next::Done(Ending::OutOfSteps);
+            return Next::Done(Finish::OutOfSteps);
         }
         let first_bad = lowest_bad(steps);
         let Some(bad) = first_bad else {
             if last.per_minute >= self.ceiling {
-                return Next::Done(Ending::CeilingReached);
+                return Next::Done(Finish::CeilingReached);
             }
             return Next::Step((last.per_minute * self.factor).min(self.ceiling));
         };
         let Some(good) = highest_good_below(steps, bad) else {
-            return Next::Done(Ending::BadFromTheStart);
+            return Next::Done(Finish::BadFromTheStart);
         };
         if bad / good <= self.resolution {
-            return Next::Done(Ending::KneeFound);
+            return Next::Done(Finish::KneeFound);
         }
         Next::Step((good * bad).sqrt())
     }
@@ -192,12 +192,12 @@ fn highest_good_below(steps: &[StepResult], below: f64) -> Option<f64> {
         .max_by(f64::total_cmp)
 }
 
-/// The knee: the highest good rate below the lowest bad one, never above what the crowd
-/// drove. `None` when no step was good.
+/// The knee: the highest good rate below the lowest bad one. `None` when no step was good.
+/// Never above what the crowd drove: a step the crowd fell short of is `Undriven`, not good,
+/// and ends the climb.
 pub fn knee(steps: &[StepResult]) -> Option<f64> {
     let bad = lowest_bad(steps).unwrap_or(f64::INFINITY);
-    let good = highest_good_below(steps, bad)?;
-    Some(good.min(crowd_drove(steps)))
+    highest_good_below(steps, bad)
 }
 
 /// The most new sessions per minute the crowd started in any step.
@@ -287,7 +287,7 @@ mod tests {
     };
 
     /// Runs the ladder against a site whose knee is at `knee` per minute.
-    fn climb(ladder: &Ladder, knee_at: f64) -> (Vec<StepResult>, Ending) {
+    fn climb(ladder: &Ladder, knee_at: f64) -> (Vec<StepResult>, Finish) {
         let mut steps = Vec::new();
         loop {
             match ladder.next(&steps) {
@@ -307,37 +307,43 @@ mod tests {
     #[test]
     fn rises_then_refines_between_good_and_bad() {
         let (steps, end) = climb(&LADDER, 420.0);
-        assert_eq!(end, Ending::KneeFound);
+        assert_eq!(end, Finish::KneeFound);
         let rates: Vec<u64> = steps.iter().map(|s| s.per_minute as u64).collect();
         assert_eq!(&rates[..5], &[100, 150, 225, 337, 506]);
         let k = knee(&steps).unwrap();
-        assert!(k <= 420.0 && k >= 420.0 / 1.1, "{k}");
+        assert!((420.0 / 1.1..=420.0).contains(&k), "{k}");
     }
 
     #[test]
     fn stops_at_once_when_errors_run_away_or_the_crowd_falls_short() {
         let mut steps = vec![step(100.0, Verdict::Good), step(150.0, Verdict::RanAway)];
-        assert_eq!(LADDER.next(&steps), Next::Done(Ending::ErrorsRanAway));
+        assert_eq!(LADDER.next(&steps), Next::Done(Finish::ErrorsRanAway));
         steps[1].verdict = Verdict::Undriven;
-        assert_eq!(LADDER.next(&steps), Next::Done(Ending::CrowdLimit));
+        assert_eq!(LADDER.next(&steps), Next::Done(Finish::CrowdLimit));
         assert_eq!(knee(&steps), Some(100.0));
     }
 
     #[test]
     fn the_ceiling_and_a_bad_start_end_the_climb() {
         let (steps, end) = climb(&LADDER, 5000.0);
-        assert_eq!(end, Ending::CeilingReached);
+        assert_eq!(end, Finish::CeilingReached);
         assert_eq!(steps.last().unwrap().per_minute, 1000.0);
         let (steps, end) = climb(&LADDER, 50.0);
-        assert_eq!(end, Ending::BadFromTheStart);
+        assert_eq!(end, Finish::BadFromTheStart);
         assert_eq!(knee(&steps), None);
     }
 
     #[test]
     fn a_knee_is_never_above_what_the_crowd_drove() {
-        let mut s = step(600.0, Verdict::Good);
-        s.driven_per_minute = 540.0;
-        assert_eq!(knee(&[s]), Some(540.0));
+        let targets = Targets {
+            target_latency_ms: 800.0,
+            max_error_ratio: 0.05,
+        };
+        let mut steps = vec![step(400.0, Verdict::Good), step(600.0, Verdict::Good)];
+        steps[1].driven_per_minute = 300.0;
+        steps[1].verdict = judge(&steps[1], &targets);
+        assert_eq!(knee(&steps), Some(400.0));
+        assert_eq!(LADDER.next(&steps), Next::Done(Finish::CrowdLimit));
     }
 
     #[test]
@@ -390,7 +396,7 @@ mod tests {
             let ladder = Ladder { factor, ..LADDER };
             let (steps, end) = climb(&ladder, knee_at);
             prop_assert!(steps.len() <= ladder.max_steps);
-            prop_assert_eq!(end, Ending::KneeFound);
+            prop_assert_eq!(end, Finish::KneeFound);
             let k = knee(&steps).unwrap();
             prop_assert!(k <= knee_at && k * ladder.resolution >= knee_at, "{} vs {}", k, knee_at);
         }

@@ -67,7 +67,7 @@ pub enum RehearseError {
 
 /// How long each part of a step lasts and how often visitors poll.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Pace {
+pub struct StepPace {
     /// A step's whole length, warm-up included.
     pub hold: Duration,
     /// The start of a step that is not measured: the line settles at the new rate.
@@ -78,10 +78,10 @@ pub struct Pace {
     pub poll_cap: Duration,
 }
 
-impl Pace {
+impl StepPace {
     /// Steps of `hold`; a quarter of it to settle, half of it to recover after a bad one.
-    pub fn of(hold: Duration, poll_cap: Duration) -> Pace {
-        Pace {
+    pub fn of(hold: Duration, poll_cap: Duration) -> StepPace {
+        StepPace {
             hold,
             warmup: (hold / 4).max(poll_cap * 2).min(hold / 2),
             cooldown: hold / 2,
@@ -105,7 +105,7 @@ pub struct RehearsalPlan {
     pub journey: Journey,
     pub targets: Targets,
     pub ladder: Ladder,
-    pub pace: Pace,
+    pub pace: StepPace,
     pub morning: Option<Crowding>,
 }
 
@@ -116,7 +116,7 @@ pub struct Rehearsed {
     pub upstream: String,
     pub targets: Targets,
     pub journey_requests: usize,
-    pub ending: ladder::Ending,
+    pub ending: ladder::Finish,
     /// The highest rate (new sessions per minute) with p95 under the target and errors under
     /// the limit; `None` when no step was.
     pub knee_per_minute: Option<f64>,
@@ -254,3 +254,64 @@ pub fn describe(config: &Config, plan: &RehearsalPlan) -> String {
         plan.journey.requests.len()
     )
 }
+
+/// What the operator asked for on the command line.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    pub room: String,
+    pub journey: Option<PathBuf>,
+    pub max_per_minute: Option<f64>,
+    pub start_per_minute: Option<f64>,
+    pub step_seconds: f64,
+    pub poll_seconds: f64,
+    pub morning: Option<Crowding>,
+}
+
+/// The rehearsal `asked` means for `config`: its room, journey, targets and ladder. The
+/// highest rate defaults to the room's adaptive `max_per_minute`, else four times its
+/// `admit_per_minute` (at least 600); the first step is five rises of 1.5 below it.
+pub fn plan(config: &Config, asked: &Asked) -> Result<RehearsalPlan, RehearseError> {
+    let room = find_room(config, &asked.room)?;
+    let journey = match &asked.journey {
+        Some(file) => Journey::load(file, &room.scope.path_prefixes)?,
+        None => Journey::landing(&room.scope.path_prefix),
+    };
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !positive(asked.step_seconds) || !positive(asked.poll_seconds) {
+        return Err(RehearseError::Input(
+            "--step-seconds and --poll-seconds must be above zero",
+        ));
+    }
+    let ceiling = asked
+        .max_per_minute
+        .unwrap_or_else(|| match &room.adaptive {
+            Some(a) => a.max_per_minute,
+            None => (room.admit_per_minute * 4.0).max(600.0),
+        });
+    let start = asked.start_per_minute.unwrap_or(ceiling / RISE.powi(5));
+    if !positive(ceiling) || !positive(start) || start > ceiling {
+        return Err(RehearseError::Input(
+            "rates must be above zero, and --start-per-minute at most --max-per-minute",
+        ));
+    }
+    Ok(RehearsalPlan {
+        room: room.id.clone(),
+        journey,
+        targets: targets(config, &room),
+        ladder: Ladder {
+            start,
+            ceiling,
+            factor: RISE,
+            resolution: 1.1,
+            max_steps: 16,
+        },
+        pace: StepPace::of(
+            Duration::from_secs_f64(asked.step_seconds),
+            Duration::from_secs_f64(asked.poll_seconds),
+        ),
+        morning: asked.morning,
+    })
+}
+
+/// Each rising step's rate over the last: few steps to the ceiling, then refined.
+const RISE: f64 = 1.5;

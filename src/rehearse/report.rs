@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
-use super::ladder::{Ending, StepResult, Verdict};
+use super::ladder::{Finish, StepResult, Verdict};
 use super::terminal::verdict_words;
 use super::Rehearsed;
 
@@ -91,18 +91,18 @@ pub fn findings(r: &Rehearsed) -> Vec<String> {
 
 fn ending_words(r: &Rehearsed) -> String {
     match r.ending {
-        Ending::KneeFound => "Ended: the knee is found between a good and a bad step.".into(),
-        Ending::CeilingReached => "Ended: every step up to --max-per-minute was good.".into(),
-        Ending::BadFromTheStart => {
+        Finish::KneeFound => "Ended: the knee is found between a good and a bad step.".into(),
+        Finish::CeilingReached => "Ended: every step up to --max-per-minute was good.".into(),
+        Finish::BadFromTheStart => {
             "Ended: the lowest step was already bad; try a lower --start-per-minute.".into()
         }
-        Ending::ErrorsRanAway => {
+        Finish::ErrorsRanAway => {
             "Stopped early: the site's errors ran away, and nobody more was let in.".into()
         }
-        Ending::CrowdLimit => "Ended: the crowd could not drive a higher rate from this \
+        Finish::CrowdLimit => "Ended: the crowd could not drive a higher rate from this \
                                machine; the knee may be higher."
             .into(),
-        Ending::OutOfSteps => "Ended: out of steps.".into(),
+        Finish::OutOfSteps => "Ended: out of steps.".into(),
     }
 }
 
@@ -322,7 +322,7 @@ mod tests {
                 max_error_ratio: 0.05,
             },
             journey_requests: 3,
-            ending: Ending::KneeFound,
+            ending: Finish::KneeFound,
             knee_per_minute: Some(600.0),
             knee_is_lower_bound: false,
             crowd_drove_per_minute: 900.0,

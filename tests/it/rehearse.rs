@@ -21,10 +21,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore};
 use wartesaal::access::ticket::Secret;
 use wartesaal::config::{Config, KeySource};
-use wartesaal::rehearse::ladder::{Ending, Verdict};
+use wartesaal::rehearse::ladder::{Finish, Verdict};
 use wartesaal::rehearse::terminal::Quiet;
 use wartesaal::rehearse::{
-    self, Crowding, Journey, Ladder, Pace, RehearsalPlan, Rehearsed, Targets,
+    self, Crowding, Journey, Ladder, RehearsalPlan, Rehearsed, StepPace, Targets,
 };
 
 use crate::support::{self, config_text, room, SECRET};
@@ -197,7 +197,7 @@ fn plan(start: f64, target_ms: f64) -> RehearsalPlan {
             resolution: 1.1,
             max_steps: 10,
         },
-        pace: Pace::of(Duration::from_millis(3000), Duration::from_millis(200)),
+        pace: StepPace::of(Duration::from_millis(3000), Duration::from_millis(200)),
         morning: None,
     }
 }
@@ -230,7 +230,7 @@ async fn finds_the_knee_of_a_site_that_refuses_above_its_rate() {
         .unwrap();
     eprintln!("{}", rehearse::report::summary(&found));
     within_a_fifth(&found, 1200.0);
-    assert_eq!(found.ending, Ending::KneeFound);
+    assert_eq!(found.ending, Finish::KneeFound);
     assert!(found.steps.iter().any(|s| s.verdict == Verdict::Failing));
     let rec = found.recommended.unwrap();
     assert!((rec.admit_per_minute as f64) < found.knee_per_minute.unwrap());
@@ -273,7 +273,7 @@ async fn stops_at_once_when_the_site_falls_over() {
         .unwrap();
     let ended = Instant::now();
     eprintln!("{}", rehearse::report::summary(&found));
-    assert_eq!(found.ending, Ending::ErrorsRanAway, "{:#?}", found.steps);
+    assert_eq!(found.ending, Finish::ErrorsRanAway, "{:#?}", found.steps);
     let last = found.steps.last().unwrap();
     assert_eq!(last.verdict, Verdict::RanAway);
     assert!(last.ended_early);
