@@ -10,7 +10,8 @@
 //! `tls`, `config`, `metrics`, `tasks` (background work's life), `http1` (the upstream client), `page`, `state` (where a room's
 //! counters live), `acme` (certificates ordered from an ACME CA), `notify` (e-mails to waiting visitors), `forward` (what crosses to the upstream), `site` (the runtime model built
 //! from config), `gateway` (what happens to a request), `ops` (admin API, history, tick),
-//! `server` (listeners), `demo`.
+//! `server` (listeners), `demo`, `rehearse` (the dress rehearsal: the gateway in-process and a
+//! synthetic crowd measuring what the booking site can take).
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -27,6 +28,7 @@ pub mod notify;
 pub mod ops;
 pub mod page;
 pub mod queue;
+pub mod rehearse;
 pub mod server;
 pub mod site;
 pub mod state;

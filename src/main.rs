@@ -153,12 +153,63 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:9090")]
         admin: SocketAddr,
     },
+    /// The dress rehearsal: measure what a room's booking site can take before the morning.
+    /// Starts the room's gateway in-process in front of the room's upstream (a staging site:
+    /// it gets real load), drives a synthetic crowd through it at rising admission rates and
+    /// reports the knee with the settings to use.
+    Rehearse(RehearseArgs),
     /// Serve only the demo's booking site, to put gateways in front of (compose, Kubernetes).
     DemoBackend {
         /// Address to serve it on.
         #[arg(long, default_value = "127.0.0.1:8081")]
         listen: SocketAddr,
     },
+}
+
+#[derive(clap::Args)]
+struct RehearseArgs {
+    /// Config file [default: $WARTESAAL_CONFIG or config/wartesaal.toml]
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Room id.
+    #[arg(long)]
+    room: String,
+    /// What an admitted visitor does: one request per line, `METHOD PATH [urlencoded-body]`,
+    /// `#` comments [default: one GET of the room's path]
+    #[arg(long, value_name = "FILE")]
+    journey: Option<PathBuf>,
+    /// Highest admission rate tried [default: the room's adaptive max_per_minute, else four
+    /// times its admit_per_minute, at least 600]
+    #[arg(long, value_name = "N")]
+    max_per_minute: Option<f64>,
+    /// Appointments there are on the morning (with --visitors and --arrivals-over).
+    #[arg(long, value_name = "N", requires_all = ["visitors", "arrivals_over"])]
+    appointments: Option<u64>,
+    /// People expected on the morning.
+    #[arg(long, value_name = "N", requires_all = ["appointments", "arrivals_over"])]
+    visitors: Option<u64>,
+    /// How long their arrivals spread over, e.g. 30m.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+          requires_all = ["appointments", "visitors"])]
+    arrivals_over: Option<Duration>,
+    /// Write an HTML report with plots to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Print the findings as JSON on standard output instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Do not ask before starting.
+    #[arg(long)]
+    yes: bool,
+    /// Advanced: how long each step lasts, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    step_seconds: f64,
+    /// Advanced: the first step's rate [default: the highest over 1.5⁵]
+    #[arg(long, value_name = "N")]
+    start_per_minute: Option<f64>,
+    /// Advanced: the longest a waiting visitor of the crowd waits between polls, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    poll_seconds: f64,
 }
 
 #[derive(Subcommand)]
@@ -371,7 +422,104 @@ fn main() -> ExitCode {
             init_logging();
             runtime_and(demo_backend(listen))
         }
+        Command::Rehearse(args) => rehearse(args),
     }
+}
+
+/// The room's gateway cannot reach its upstream (EX_UNAVAILABLE).
+const EXIT_UNAVAILABLE: u8 = 69;
+
+fn rehearse(args: RehearseArgs) -> ExitCode {
+    use wartesaal::rehearse::{self as r, RehearseError};
+    let path = config_path(args.config.clone());
+    let config = match load_config(&path) {
+        Ok(c) => c,
+        Err(e) => return report(&e),
+    };
+    let plan = match rehearsal_plan(&config, &args) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if !args.yes && !r::terminal::confirm(&r::describe(&config, &plan)) {
+        eprintln!("not started");
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    let watch = r::terminal::Bars::new();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let found = rt.block_on(r::rehearse(&config, &plan, &watch));
+    let code = |e: &RehearseError| match e {
+        RehearseError::NoRoom { .. } | RehearseError::Journey(_) | RehearseError::Input(_) => {
+            EXIT_CONFIG
+        }
+        RehearseError::UpstreamDown { .. } | RehearseError::UpstreamFailing { .. } => {
+            EXIT_UNAVAILABLE
+        }
+        _ => EXIT_FAILURE,
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(code(&e));
+        }
+    };
+    if let Some(file) = &args.report {
+        if let Err(e) = std::fs::write(file, r::report::html(&found)) {
+            eprintln!("cannot write the report {}: {e}", file.display());
+            return ExitCode::from(EXIT_FAILURE);
+        }
+        eprintln!("report written to {}", file.display());
+    }
+    if args.json {
+        match serde_json::to_string_pretty(&found) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("cannot write the findings as JSON: {e}");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    } else {
+        print!("{}", r::report::summary(&found));
+    }
+    ExitCode::SUCCESS
+}
+
+/// The rehearsal the arguments ask for.
+fn rehearsal_plan(
+    config: &Config,
+    args: &RehearseArgs,
+) -> Result<wartesaal::rehearse::RehearsalPlan, wartesaal::rehearse::RehearseError> {
+    use wartesaal::rehearse::{Asked, Crowding};
+    let morning = match (args.appointments, args.visitors, args.arrivals_over) {
+        (Some(appointments), Some(visitors), Some(arrivals_over)) => Some(Crowding {
+            appointments,
+            visitors,
+            arrivals_over,
+        }),
+        _ => None,
+    };
+    let asked = Asked {
+        room: args.room.clone(),
+        journey: args.journey.clone(),
+        max_per_minute: args.max_per_minute,
+        start_per_minute: args.start_per_minute,
+        step_seconds: args.step_seconds,
+        poll_seconds: args.poll_seconds,
+        morning,
+    };
+    wartesaal::rehearse::plan(config, &asked)
 }
 
 /// The config file, and with it the rooms' templates, each tried for every state a page can be

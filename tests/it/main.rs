@@ -24,6 +24,7 @@ mod page_languages;
 mod process;
 mod protection;
 mod readme;
+mod rehearse;
 mod requests;
 mod restart;
 mod restore;
