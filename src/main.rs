@@ -208,7 +208,7 @@ struct RehearseArgs {
     #[arg(long, value_name = "N")]
     start_per_minute: Option<f64>,
     /// Advanced: the longest a waiting visitor of the crowd waits between polls, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
     poll_seconds: f64,
 }
 
