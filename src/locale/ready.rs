@@ -37,14 +37,14 @@ pub(super) enum Part {
     Select {
         on: Box<str>,
         isolate: bool,
-        variants: Vec<(Key, Vec<Part>)>,
+        variants: Vec<(Choice, Vec<Part>)>,
         default: usize,
     },
 }
 
 /// What a variant is chosen by.
 #[derive(Debug)]
-pub(super) enum Key {
+pub(super) enum Choice {
     /// `[0]`, `[7]`: this number exactly.
     Number(u64),
     /// `[one]`, `[few]`: numbers of this plural category (and the word itself).
@@ -211,11 +211,11 @@ fn parts_of(pattern: &ast::Pattern<&str>, speech: &Speech) -> Option<Vec<Part>> 
                 for (i, v) in variants.iter().enumerate() {
                     let key = match v.key {
                         ast::VariantKey::Identifier { name } => match Category::of(name) {
-                            Some(c) => Key::Category(c),
-                            None => Key::Word(name.into()),
+                            Some(c) => Choice::Category(c),
+                            None => Choice::Word(name.into()),
                         },
                         // Only whole numbers: a `[1.5]` is left to Fluent.
-                        ast::VariantKey::NumberLiteral { value } => Key::Number(value.parse().ok()?),
+                        ast::VariantKey::NumberLiteral { value } => Choice::Number(value.parse().ok()?),
                     };
                     if v.default {
                         default = Some(i);
@@ -280,21 +280,21 @@ fn write_parts(
 }
 
 /// The first variant whose key matches, as Fluent compares them; `Some(None)` for the default.
-fn choose(variants: &[(Key, Vec<Part>)], value: Arg, speech: &Speech) -> Option<Option<usize>> {
+fn choose(variants: &[(Choice, Vec<Part>)], value: Arg, speech: &Speech) -> Option<Option<usize>> {
     let mut category = None;
     for (i, (key, _)) in variants.iter().enumerate() {
         let matches = match (key, value) {
-            (Key::Number(k), Arg::Num(n)) => *k == n,
-            (Key::Category(c), Arg::Num(n)) => {
+            (Choice::Number(k), Arg::Num(n)) => *k == n,
+            (Choice::Category(c), Arg::Num(n)) => {
                 if category.is_none() {
                     // Without plural rules Fluent would not know either: ask it.
                     category = Some(speech.category(n)?);
                 }
                 category == Some(*c)
             }
-            (Key::Category(c), Arg::Text(t)) => c.name() == t,
-            (Key::Word(w), Arg::Text(t)) => **w == *t,
-            (Key::Number(_), Arg::Text(_)) | (Key::Word(_), Arg::Num(_)) => false,
+            (Choice::Category(c), Arg::Text(t)) => c.name() == t,
+            (Choice::Word(w), Arg::Text(t)) => **w == *t,
+            (Choice::Number(_), Arg::Text(_)) | (Choice::Word(_), Arg::Num(_)) => false,
         };
         if matches {
             return Some(Some(i));
