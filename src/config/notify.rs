@@ -86,8 +86,10 @@ impl fmt::Debug for Credentials {
 /// when it has a login in it and must not be echoed).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SmtpUrlError {
-    #[error("`{0}` is not a URL")]
-    NotAUrl(String),
+    /// Nothing of the value is repeated: the caller shows it once (or not at all, when it has
+    /// a login in it).
+    #[error("is not a URL: it begins with neither smtps:// nor smtp://")]
+    NotAUrl,
     #[error("`{0}://` is not an SMTP URL")]
     NotSmtp(String),
     #[error("has a login in it")]
@@ -113,9 +115,7 @@ pub enum CredentialsError {
 
 /// `smtp://host[:port]` (port 587) or `smtps://host[:port]` (port 465).
 pub fn parse_smtp_url(url: &str) -> Result<SmtpServer, SmtpUrlError> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| SmtpUrlError::NotAUrl(url.to_string()))?;
+    let (scheme, rest) = url.split_once("://").ok_or(SmtpUrlError::NotAUrl)?;
     let (security, default_port) = match scheme.to_ascii_lowercase().as_str() {
         "smtp" => (SmtpSecurity::StartTls, 587),
         "smtps" => (SmtpSecurity::Tls, 465),

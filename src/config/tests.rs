@@ -334,3 +334,23 @@ fn supply_and_eligibility_are_checked() {
         assert!(err.to_string().contains(says), "{err}");
     }
 }
+
+#[test]
+fn an_smtp_url_is_shown_once_and_never_with_its_password() {
+    let room = |url: &str| {
+        format!(
+            "[[rooms]]\nid = \"impf\"\nupstream = \"http://127.0.0.1:8081\"\nadmit_per_minute = 6\n\
+             [rooms.notify]\nsmtp_url = \"{url}\"\nfrom = \"Impfzentrum <termine@example.de>\"\n\
+             public_url = \"https://termine.example.de/\"\n"
+        )
+    };
+    let e = load(&room("mail.example.de")).unwrap_err().to_string();
+    assert!(e.contains("smtp_url"), "{e}");
+    assert_eq!(e.matches("mail.example.de").count(), 1, "{e}");
+    assert!(e.contains("begins with neither"), "{e}");
+    let e = load(&room("user:geheim@mail.example.de"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("smtp_url"), "{e}");
+    assert!(!e.contains("geheim"), "{e}");
+}
