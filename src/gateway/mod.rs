@@ -315,12 +315,21 @@ impl Gateway {
                     }
                     // The upstream already ended this number's session: it does not get back in.
                     SessionStart::Ended => Box::pin(self.draw(room, req, visit, None, now)).await,
-                    // A copy of a ticket that got its holders in as often as it may: this one
-                    // queues again at the back like anyone without a ticket.
+                    // A copy of a ticket that got its holders in as often as it may (an
+                    // e-mail's link tapped again in a mail program without cookies): told so
+                    // plainly, with the way to join again at the back; its cookie goes.
                     SessionStart::UsedUp => {
                         room.metrics.refused(Refused::TicketUsedUp);
-                        tracing::info!(room = %room.cfg.id, seq, "ticket used up: a copy sent to the back");
-                        Box::pin(self.draw(room, req, visit, None, now)).await
+                        tracing::info!(room = %room.cfg.id, seq, "ticket used up: told so");
+                        let lang = visit.lang(&room.cfg.locales);
+                        Reply::Questions {
+                            room,
+                            status: StatusCode::CONFLICT,
+                            body: page::used_up_page(room.templates.as_deref(), &room.cfg, lang),
+                            cookie: Some(room.clear_cookie(visit.secure)),
+                            location: None,
+                            outcome: Outcome::Rejected,
+                        }
                     }
                     SessionStart::Later { ahead } => {
                         moment(room, visit, &figures, None, now_s, ahead)
@@ -332,7 +341,11 @@ impl Gateway {
                     room.state.ticket_seen(ticket.seq);
                 }
                 let cookie = room.renewed_ticket(&ticket, now_s, visit.secure);
-                waiting(room, visit, &figures, Some(ticket.seq), cookie, now_s)
+                let mut reply = waiting(room, visit, &figures, Some(ticket.seq), cookie, now_s);
+                if let Reply::Waiting { view, .. } = &mut reply {
+                    noted_address(room, visit, view, ticket.seq).await;
+                }
+                reply
             }
             // Nothing left to book: say so instead of handing out a number.
             Decision::Draw if figures.closed_to_newcomers() => {
@@ -397,7 +410,7 @@ impl Gateway {
             return Reply::Questions {
                 room,
                 status: StatusCode::OK,
-                body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, None),
+                body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, None, None),
                 cookie: forward::find_cookie(req.headers(), &room.cookie_name)
                     .map(|_| room.clear_cookie(visit.secure)),
                 location: None,
@@ -846,6 +859,19 @@ fn waiting<'a>(
         lang,
         cookie,
         now_s,
+    }
+}
+
+/// The address noted for ticket `seq`'s e-mail, masked, on its waiting page (not its JSON,
+/// not a status poll): asked of the state only in a room that sends e-mails, for a place
+/// whose turn may still come.
+async fn noted_address(room: &Room, visit: &Visit, view: &mut page::View<'_>, seq: u64) {
+    if room.notifier.is_none() || visit.wants_json || !view.turn_may_come() {
+        return;
+    }
+    match room.state.noted_address(seq).await {
+        Ok(to) => view.doors.noted_address = to.map(|to| crate::notify::masked(&to)),
+        Err(e) => tracing::debug!(room = %room.cfg.id, error = %e, "noted address not read"),
     }
 }
 

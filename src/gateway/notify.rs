@@ -11,7 +11,19 @@ use crate::metrics::{notified, Outcome};
 use crate::page::{self, NotifyAnswer};
 use crate::queue::schedule::Place;
 use crate::site::Room;
-use crate::state::{Enlisted, Letter};
+use crate::state::{Enlisted, Letter, Replaced};
+
+/// What became of an address handed in: kept (new, or in place of one noted before), or not.
+enum Kept {
+    Added,
+    Replaced,
+    /// Replaced as often as it may be.
+    TooMany,
+    /// The e-mail for this place was sent already.
+    Written,
+    /// The outbox is full.
+    Full,
+}
 
 use super::eligibility::field;
 use super::internal::form_body;
@@ -33,10 +45,17 @@ impl Gateway {
         };
         let lang = visit.lang(&room.cfg.locales);
         let count = |i: usize| room.metrics.doors.notifications[i].inc();
+        let typed = std::sync::OnceLock::<String>::new();
         let answer = |status: StatusCode, answer: NotifyAnswer| Reply::Questions {
             room,
             status,
-            body: page::notify_page(room.templates.as_deref(), &room.cfg, lang, &answer),
+            body: page::notify_page(
+                room.templates.as_deref(),
+                &room.cfg,
+                lang,
+                &answer,
+                typed.get().map(String::as_str),
+            ),
             cookie: None,
             location: None,
             outcome: if status.is_success() {
@@ -89,41 +108,72 @@ impl Gateway {
             }
         }
         let text = std::str::from_utf8(&body).unwrap_or("");
-        let address = field(text, "email").unwrap_or_default();
-        let signed = match notifier.sign_up(&room.cfg.id, visit.fwd.client_ip, &address, now) {
+        let address = typed.get_or_init(|| field(text, "email").unwrap_or_default());
+        let signed = match notifier.sign_up(&room.cfg.id, visit.fwd.client_ip, address, now) {
             Ok(signed) => signed,
             Err(crate::notify::SignUpRefused::Invalid) => {
                 count(notified::INVALID);
                 return answer(StatusCode::BAD_REQUEST, NotifyAnswer::Invalid);
+            }
+            Err(crate::notify::SignUpRefused::NotAsciiLocal) => {
+                count(notified::INVALID);
+                return answer(StatusCode::BAD_REQUEST, NotifyAnswer::NotAscii);
             }
             Err(crate::notify::SignUpRefused::Limited) => {
                 count(notified::LIMITED);
                 return answer(StatusCode::TOO_MANY_REQUESTS, NotifyAnswer::Limited);
             }
         };
-        let to = signed.to.clone();
         let letter = Letter {
             seq: ticket.seq,
-            to: to.clone(),
+            to: signed.to.clone(),
             lang: lang.code().to_string(),
             at: now,
+            changes: 0,
         };
-        let enlisted = room.state.enlist(letter, now).await;
-        if !matches!(enlisted, Ok(Enlisted::Added)) {
+        let enlisted = match room.state.enlist(letter.clone(), now).await {
+            // An address noted already: this one replaces it (a typing mistake corrected),
+            // a bounded number of times.
+            Ok(Enlisted::Already) => match room.state.replace_letter(letter, now).await {
+                Ok(Replaced::Replaced) => Ok(Kept::Replaced),
+                Ok(Replaced::NotPending) => Ok(Kept::Written),
+                Ok(Replaced::TooMany) => Ok(Kept::TooMany),
+                Err(e) => Err(e),
+            },
+            Ok(Enlisted::Added) => Ok(Kept::Added),
+            Ok(Enlisted::Full) => Ok(Kept::Full),
+            Err(e) => Err(e),
+        };
+        if !matches!(enlisted, Ok(Kept::Added | Kept::Replaced)) {
             // Only what was kept counts against the limits.
             notifier.refund(&signed);
         }
+        // Shown as it was typed (an internationalized domain as written, not as sent).
+        let noted = |replaced| NotifyAnswer::Noted {
+            to: address.trim().to_string(),
+            code: room.place_code(ticket.seq, &figures),
+            replaced,
+        };
         match enlisted {
-            Ok(Enlisted::Added) => {
+            Ok(Kept::Added) => {
                 count(notified::REGISTERED);
                 tracing::debug!(room = %room.cfg.id, seq = ticket.seq, "e-mail asked for");
-                answer(StatusCode::OK, NotifyAnswer::Noted(to))
+                answer(StatusCode::OK, noted(false))
             }
-            Ok(Enlisted::Already) => {
+            Ok(Kept::Replaced) => {
+                count(notified::REGISTERED);
+                tracing::debug!(room = %room.cfg.id, seq = ticket.seq, "e-mail address replaced");
+                answer(StatusCode::OK, noted(true))
+            }
+            Ok(Kept::TooMany) => {
+                count(notified::DUPLICATE);
+                answer(StatusCode::CONFLICT, NotifyAnswer::TooManyChanges)
+            }
+            Ok(Kept::Written) => {
                 count(notified::DUPLICATE);
                 answer(StatusCode::CONFLICT, NotifyAnswer::Already)
             }
-            Ok(Enlisted::Full) => {
+            Ok(Kept::Full) => {
                 count(notified::UNAVAILABLE);
                 tracing::warn!(room = %room.cfg.id, "the outbox is full; e-mail sign-ups refused");
                 answer(StatusCode::SERVICE_UNAVAILABLE, NotifyAnswer::Unavailable)
