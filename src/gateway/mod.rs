@@ -321,15 +321,7 @@ impl Gateway {
                     SessionStart::UsedUp => {
                         room.metrics.refused(Refused::TicketUsedUp);
                         tracing::info!(room = %room.cfg.id, seq, "ticket used up: told so");
-                        let lang = visit.lang(&room.cfg.locales);
-                        Reply::Questions {
-                            room,
-                            status: StatusCode::CONFLICT,
-                            body: page::used_up_page(room.templates.as_deref(), &room.cfg, lang),
-                            cookie: Some(room.clear_cookie(visit.secure)),
-                            location: None,
-                            outcome: Outcome::Rejected,
-                        }
+                        restore::used_up(room, visit)
                     }
                     SessionStart::Later { ahead } => {
                         moment(room, visit, &figures, None, now_s, ahead)
@@ -343,7 +335,7 @@ impl Gateway {
                 let cookie = room.renewed_ticket(&ticket, now_s, visit.secure);
                 let mut reply = waiting(room, visit, &figures, Some(ticket.seq), cookie, now_s);
                 if let Reply::Waiting { view, .. } = &mut reply {
-                    noted_address(room, visit, view, ticket.seq).await;
+                    notify::noted_address(room, visit, view, ticket.seq).await;
                 }
                 reply
             }
@@ -443,7 +435,7 @@ impl Gateway {
         }
         let (drawn, figures) = match self.issue(room, visit, token, None, now).await {
             Ok(Issued::Drawn(drawn, figures)) => (drawn, figures),
-            Ok(Issued::Again(seq)) => return given_back(room, visit, seq, now_s),
+            Ok(Issued::Again(seq)) => return eligibility::given_back(room, visit, seq, now_s),
             Err(refused) => return refused,
         };
         // Straight through: a number drawn after any pre-queue is its own place.
@@ -860,31 +852,6 @@ fn waiting<'a>(
         cookie,
         now_s,
     }
-}
-
-/// The address noted for ticket `seq`'s e-mail, masked, on its waiting page (not its JSON,
-/// not a status poll): asked of the state only in a room that sends e-mails, for a place
-/// whose turn may still come.
-async fn noted_address(room: &Room, visit: &Visit, view: &mut page::View<'_>, seq: u64) {
-    if room.notifier.is_none() || visit.wants_json || !view.turn_may_come() {
-        return;
-    }
-    match room.state.noted_address(seq).await {
-        Ok(to) => view.doors.noted_address = to.map(|to| crate::notify::masked(&to)),
-        Err(e) => tracing::debug!(room = %room.cfg.id, error = %e, "noted address not read"),
-    }
-}
-
-/// The ticket an answered form drew before, for a copy of its cookie: the same place, never
-/// a second one. A ticket that no longer holds a place sends its holder to the questions.
-fn given_back<'a>(room: &'a Room, visit: &Visit, seq: u64, now_s: u64) -> Reply<'a> {
-    let figures = room.state.figures(now_s * 1000);
-    if !figures.holds(seq) {
-        let clear = Some(room.clear_cookie(visit.secure));
-        return eligibility::ask(room, visit, visit.target(), now_s, None, clear);
-    }
-    let cookie = Some(room.ticket_cookie(seq, now_s, now_s, visit.secure));
-    waiting(room, visit, &figures, Some(seq), cookie, now_s)
 }
 
 /// A called number whose holder came in a second when more sessions had begun than the rate

@@ -11,7 +11,7 @@ use crate::metrics::{notified, Outcome};
 use crate::page::{self, NotifyAnswer};
 use crate::queue::schedule::Place;
 use crate::site::Room;
-use crate::state::{Enlisted, Letter, Replaced};
+use crate::state::{Enlisted, Letter, Replaced, StateError};
 
 /// What became of an address handed in: kept (new, or in place of one noted before), or not.
 enum Kept {
@@ -131,20 +131,8 @@ impl Gateway {
             at: now,
             changes: 0,
         };
-        let enlisted = match room.state.enlist(letter.clone(), now).await {
-            // An address noted already: this one replaces it (a typing mistake corrected),
-            // a bounded number of times.
-            Ok(Enlisted::Already) => match room.state.replace_letter(letter, now).await {
-                Ok(Replaced::Replaced) => Ok(Kept::Replaced),
-                Ok(Replaced::NotPending) => Ok(Kept::Written),
-                Ok(Replaced::TooMany) => Ok(Kept::TooMany),
-                Err(e) => Err(e),
-            },
-            Ok(Enlisted::Added) => Ok(Kept::Added),
-            Ok(Enlisted::Full) => Ok(Kept::Full),
-            Err(e) => Err(e),
-        };
-        if !matches!(enlisted, Ok(Kept::Added | Kept::Replaced)) {
+        let kept = keep(room, letter, now).await;
+        if !matches!(kept, Ok(Kept::Added | Kept::Replaced)) {
             // Only what was kept counts against the limits.
             notifier.refund(&signed);
         }
@@ -154,35 +142,87 @@ impl Gateway {
             code: room.place_code(ticket.seq, &figures),
             replaced,
         };
-        match enlisted {
-            Ok(Kept::Added) => {
-                count(notified::REGISTERED);
-                tracing::debug!(room = %room.cfg.id, seq = ticket.seq, "e-mail asked for");
-                answer(StatusCode::OK, noted(false))
-            }
-            Ok(Kept::Replaced) => {
-                count(notified::REGISTERED);
-                tracing::debug!(room = %room.cfg.id, seq = ticket.seq, "e-mail address replaced");
-                answer(StatusCode::OK, noted(true))
-            }
-            Ok(Kept::TooMany) => {
-                count(notified::DUPLICATE);
-                answer(StatusCode::CONFLICT, NotifyAnswer::TooManyChanges)
-            }
-            Ok(Kept::Written) => {
-                count(notified::DUPLICATE);
-                answer(StatusCode::CONFLICT, NotifyAnswer::Already)
-            }
-            Ok(Kept::Full) => {
-                count(notified::UNAVAILABLE);
-                tracing::warn!(room = %room.cfg.id, "the outbox is full; e-mail sign-ups refused");
-                answer(StatusCode::SERVICE_UNAVAILABLE, NotifyAnswer::Unavailable)
-            }
-            Err(e) => {
-                count(notified::UNAVAILABLE);
-                tracing::warn!(room = %room.cfg.id, error = %e, "an e-mail sign-up was not kept");
-                answer(StatusCode::SERVICE_UNAVAILABLE, NotifyAnswer::Unavailable)
-            }
+        let (i, status, said) = told(room, ticket.seq, kept, noted);
+        count(i);
+        answer(status, said)
+    }
+}
+
+/// Keeps `letter`: a new one, or in place of the one noted before (a typing mistake
+/// corrected), a bounded number of times.
+async fn keep(room: &Room, letter: Letter, now: crate::clock::Millis) -> Result<Kept, StateError> {
+    Ok(match room.state.enlist(letter.clone(), now).await? {
+        Enlisted::Added => Kept::Added,
+        Enlisted::Full => Kept::Full,
+        Enlisted::Already => match room.state.replace_letter(letter, now).await? {
+            Replaced::Replaced => Kept::Replaced,
+            Replaced::NotPending => Kept::Written,
+            Replaced::TooMany => Kept::TooMany,
+        },
+    })
+}
+
+/// What the visitor is told of what became of their address, and how it is counted.
+fn told(
+    room: &Room,
+    seq: u64,
+    kept: Result<Kept, StateError>,
+    noted: impl Fn(bool) -> NotifyAnswer,
+) -> (usize, StatusCode, NotifyAnswer) {
+    match kept {
+        Ok(Kept::Added) => {
+            tracing::debug!(room = %room.cfg.id, seq, "e-mail asked for");
+            (notified::REGISTERED, StatusCode::OK, noted(false))
         }
+        Ok(Kept::Replaced) => {
+            tracing::debug!(room = %room.cfg.id, seq, "e-mail address replaced");
+            (notified::REGISTERED, StatusCode::OK, noted(true))
+        }
+        Ok(Kept::TooMany) => (
+            notified::DUPLICATE,
+            StatusCode::CONFLICT,
+            NotifyAnswer::TooManyChanges,
+        ),
+        Ok(Kept::Written) => (
+            notified::DUPLICATE,
+            StatusCode::CONFLICT,
+            NotifyAnswer::Already,
+        ),
+        Ok(Kept::Full) => {
+            tracing::warn!(room = %room.cfg.id, "the outbox is full; e-mail sign-ups refused");
+            let unavailable = NotifyAnswer::Unavailable;
+            (
+                notified::UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
+                unavailable,
+            )
+        }
+        Err(e) => {
+            tracing::warn!(room = %room.cfg.id, error = %e, "an e-mail sign-up was not kept");
+            let unavailable = NotifyAnswer::Unavailable;
+            (
+                notified::UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
+                unavailable,
+            )
+        }
+    }
+}
+
+/// The address noted for ticket `seq`'s e-mail, masked, on its waiting page (not its JSON,
+/// not a status poll): asked of the state only in a room that sends e-mails, for a place
+/// whose turn may still come.
+pub(super) async fn noted_address(
+    room: &Room,
+    visit: &Visit,
+    view: &mut crate::page::View<'_>,
+    seq: u64,
+) {
+    if room.notifier.is_none() || visit.wants_json || !view.turn_may_come() {
+        return;
+    }
+    match room.state.noted_address(seq).await {
+        Ok(to) => view.doors.noted_address = to.map(|to| crate::notify::masked(&to)),
+        Err(e) => tracing::debug!(room = %room.cfg.id, error = %e, "noted address not read"),
     }
 }

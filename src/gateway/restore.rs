@@ -414,6 +414,21 @@ fn invitations_unavailable() -> Reply<'static> {
     )
 }
 
+/// A ticket that got its holders in as often as one may, brought again (an e-mail's link
+/// tapped in a mail program without cookies, a copy): told so, its cookie cleared so that
+/// the page's "join again" draws a new place.
+pub(super) fn used_up<'a>(room: &'a Room, visit: &Visit) -> Reply<'a> {
+    let lang = visit.lang(&room.cfg.locales);
+    Reply::Questions {
+        room,
+        status: StatusCode::CONFLICT,
+        body: page::used_up_page(room.templates.as_deref(), &room.cfg, lang),
+        cookie: Some(room.clear_cookie(visit.secure)),
+        location: None,
+        outcome: Outcome::Rejected,
+    }
+}
+
 /// Whether the request carries a pass of this room whose session is live.
 fn holds_live_pass(room: &Room, headers: &http::HeaderMap, now: crate::clock::Millis) -> bool {
     room.token(headers, now / 1000)

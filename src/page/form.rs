@@ -12,6 +12,7 @@ use crate::config::RoomConfig;
 use crate::locale::Lang;
 
 use super::notify::{self, NotifyAnswer};
+use super::questions::WayBack;
 use super::restore::{self, RestoreError};
 use super::templates::Templates;
 use super::{escape, PageLanguage};
@@ -41,9 +42,7 @@ pub struct FormPage<'a> {
     pub back_href: Option<&'a str>,
     pub back_label: Cow<'a, str>,
     /// The place code's form, for whoever has a place already (`have-place`).
-    pub way_back_href: Option<String>,
-    pub way_back_text: Cow<'a, str>,
-    pub way_back_label: Cow<'a, str>,
+    pub way_back: Option<WayBack<'a>>,
     pub stylesheet: &'static str,
 }
 

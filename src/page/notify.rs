@@ -120,9 +120,7 @@ pub(super) fn notify_form_page<'a>(
         note: again.then(|| w.text("notify-privacy")).or(code_note),
         back_href: Some(&room.scope.path_prefix),
         back_label: w.text("notify-back"),
-        way_back_href: None,
-        way_back_text: "".into(),
-        way_back_label: "".into(),
+        way_back: None,
         stylesheet: STYLESHEET,
     }
 }

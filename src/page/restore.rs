@@ -7,6 +7,7 @@ use crate::config::RoomConfig;
 use crate::locale::{Lang, Locale};
 
 use super::form::{form_page, Field, FormPage, OneField};
+use super::questions::WayBack;
 use super::templates::Templates;
 use super::{PageLanguage, STYLESHEET};
 
@@ -91,9 +92,7 @@ pub(super) fn invitation_form<'a>(
     let mut page = code_form(room, lang, "invitation", error, typed);
     // A place drawn before, on another device or told by e-mail: its code gives it back.
     let w = room.locales.get(lang);
-    page.way_back_href = Some(format!("/.wartesaal/restore?room={}", room.id));
-    page.way_back_text = w.text("have-place");
-    page.way_back_label = w.text("restore-title");
+    page.way_back = Some(WayBack::new(room, w));
     page
 }
 
@@ -124,9 +123,7 @@ pub(super) fn used_up_form(room: &RoomConfig, lang: Lang) -> FormPage<'_> {
         note: Some(w.text("used-up-code")),
         back_href: Some(&room.scope.path_prefix),
         back_label: w.text("join-again"),
-        way_back_href: None,
-        way_back_text: "".into(),
-        way_back_label: "".into(),
+        way_back: None,
         stylesheet: STYLESHEET,
     }
 }
@@ -165,9 +162,7 @@ fn code_form<'a>(
         note: None,
         back_href: None,
         back_label: "".into(),
-        way_back_href: None,
-        way_back_text: "".into(),
-        way_back_label: "".into(),
+        way_back: None,
         stylesheet: STYLESHEET,
     }
 }

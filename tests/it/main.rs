@@ -9,6 +9,7 @@ mod cli;
 mod contract;
 mod deploy;
 mod edges;
+mod edges_citizens;
 mod eligibility;
 mod failover;
 mod fairness;
