@@ -5,6 +5,7 @@ mod admin;
 mod attack;
 mod booking;
 mod browser;
+mod browser_edges;
 mod cli;
 mod contract;
 mod deploy;
