@@ -19,6 +19,8 @@ enum Kept {
     Replaced,
     /// Replaced as often as it may be.
     TooMany,
+    /// The address noted already, given again.
+    Same,
     /// The e-mail for this place was sent already.
     Written,
     /// The outbox is full.
@@ -158,6 +160,7 @@ async fn keep(room: &Room, letter: Letter, now: crate::clock::Millis) -> Result<
             Replaced::Replaced => Kept::Replaced,
             Replaced::NotPending => Kept::Written,
             Replaced::TooMany => Kept::TooMany,
+            Replaced::Same => Kept::Same,
         },
     })
 }
@@ -178,6 +181,8 @@ fn told(
             tracing::debug!(room = %room.cfg.id, seq, "e-mail address replaced");
             (notified::REGISTERED, StatusCode::OK, noted(true))
         }
+        // Noted already (a second tab, the Back button): said again, nothing spent.
+        Ok(Kept::Same) => (notified::DUPLICATE, StatusCode::CONFLICT, noted(false)),
         Ok(Kept::TooMany) => (
             notified::DUPLICATE,
             StatusCode::CONFLICT,

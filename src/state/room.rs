@@ -413,6 +413,8 @@ pub enum Replaced {
     NotPending,
     /// The address was replaced `MAX_ADDRESS_CHANGES` times already.
     TooMany,
+    /// The same address again: nothing changed, no change spent.
+    Same,
 }
 
 /// How long a gateway's claim on a letter it is sending holds off the others: longer than a

@@ -154,6 +154,9 @@ impl Letters {
         let Some(old) = self.pending.get(&letter.seq) else {
             return (Replaced::NotPending, None);
         };
+        if old.to == letter.to {
+            return (Replaced::Same, None);
+        }
         if old.changes >= MAX_ADDRESS_CHANGES {
             return (Replaced::TooMany, None);
         }

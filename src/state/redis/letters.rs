@@ -69,12 +69,18 @@ impl SharedState {
             .arg(letter.seq)
             .arg(json)
             .arg(MAX_ADDRESS_CHANGES)
+            .arg(
+                serde_json::json!({ "to": letter.to })
+                    .to_string()
+                    .trim_matches(['{', '}']),
+            )
             .invoke_async(&mut self.conn())
             .await
             .map_err(unavailable)?;
         Ok(match code {
             1 => Replaced::Replaced,
             2 => Replaced::TooMany,
+            3 => Replaced::Same,
             _ => Replaced::NotPending,
         })
     }

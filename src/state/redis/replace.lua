@@ -3,10 +3,13 @@
 -- No letter pending (sent already, or never asked for): 0; changed `max` times already: 2;
 -- replaced: 1. The new letter's JSON ends in `"changes":0}`, which is set to the count.
 -- KEYS: letters (seq -> letter)
--- ARGV: seq letter max
+-- ARGV: seq letter max to (the new address, as `"to":"…"`; the same again: 3, unchanged)
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then
   return 0
+end
+if string.find(old, ARGV[4], 1, true) then
+  return 3
 end
 local changes = tonumber(string.match(old, '"changes":(%d+)')) or 0
 if changes >= tonumber(ARGV[3]) then
