@@ -20,9 +20,20 @@
   var lang = main.getAttribute("data-lang") || "de";
   // Every sentence comes worded from the status answer, in this page's language (asked for
   // with it): the script has no words of its own.
-  function set(id, text) {
+  // The sentences that changed with this poll, for a screen reader: only those are said
+  // (the box itself is no live region, or it would be read whole, some 45 words, each time).
+  var changed = [];
+  function set(id, text, say) {
     var el = document.getElementById(id);
-    if (el && typeof text === "string" && el.textContent !== text) { el.textContent = text; }
+    if (el && typeof text === "string" && el.textContent !== text) {
+      el.textContent = text;
+      if (say) { changed.push(text); }
+    }
+  }
+  function announce() {
+    var said = document.getElementById("ws-said");
+    if (said && changed.length) { said.textContent = changed.join(" "); }
+    changed = [];
   }
   function schedule(seconds) {
     var base = Math.max(2, seconds || 10);
@@ -47,8 +58,9 @@
       }
       if (s.state === "before_open" || s.state === "prequeue") {
         // Nobody has a place yet: keep the countdown and the pre-queue's size current.
-        set("ws-opens-in", s.opens_in_sentence);
+        set("ws-opens-in", s.opens_in_sentence, true);
         set("ws-prequeue", s.prequeue_text);
+        announce();
         schedule(s.refresh_after_seconds);
         return;
       }
@@ -66,10 +78,10 @@
       }
       if (typeof s.position === "number") {
         set("ws-position", s.position_text);
-        set("ws-ahead", s.ahead_text);
+        set("ws-ahead", s.ahead_text, true);
       }
       // The estimate comes in words, in this page's language (the status is asked with it).
-      set("ws-eta", s.estimate_text);
+      set("ws-eta", s.estimate_text, true);
       // What is left to book and the visitor's chance, in words of this page's language.
       if (typeof s.supply_text === "string") { set("ws-supply", s.supply_text); }
       if (typeof s.chance_text === "string") {
@@ -81,9 +93,10 @@
           return;
         }
         if (chance !== shownChance) { el.className = "ws-chance ws-chance-" + chance; shownChance = chance; }
-        set("ws-chance", s.chance_text);
+        set("ws-chance", s.chance_text, true);
       }
       set("ws-time", s.updated_text);
+      announce();
       schedule(s.refresh_after_seconds);
     }).catch(function () { schedule(15); });
   }

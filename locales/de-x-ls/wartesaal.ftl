@@ -143,7 +143,7 @@ restore-malformed = Ein Platz-Code hat 16 Zeichen. Das sind Zahlen und Buchstabe
 restore-unknown = Wir kennen diesen Platz-Code nicht. Bitte prüfen Sie jedes Zeichen.
 restore-lapsed = Sie waren mit diesem Platz schon dran. Jetzt gilt der Platz nicht mehr. Sie können sich neu anstellen.
 restore-limited = Ihr Anschluss hat es gerade zu oft versucht. Bitte warten Sie 1 Minute.
-restore-link = Der Link aus Ihrer E-Mail gilt nicht mehr. Haben Sie Ihren Platz-Code? Dann schreiben Sie den Code hier hin. Sonst können Sie sich neu anstellen.
+restore-link = Der Link aus Ihrer E-Mail gilt nicht mehr. Ihr Platz gilt auch nicht mehr. Auch der Platz-Code aus der E-Mail hilft nicht mehr. Sie können sich neu anstellen.
 
 ## Die Einladung
 
@@ -167,7 +167,7 @@ notify-thanks = Wir schreiben Ihnen
 notify-thanks-text = Wir schicken eine E-Mail an { $address }. Das machen wir kurz bevor Sie dran sind. Sie können diese Seite jetzt zumachen. Sie behalten Ihren Platz.
 notify-back = Zurück zur Warte-Seite
 notify-invalid = Das ist keine E-Mail-Adresse. Bitte schauen Sie noch einmal nach.
-notify-already = Für diesen Platz haben wir schon eine E-Mail-Adresse. Wir schreiben nur 1 Mal.
+notify-already = Wir haben die E-Mail für diesen Platz schon geschickt. Wir schreiben nur 1 Mal.
 notify-limited = Gerade kamen zu viele Anfragen. Bitte versuchen Sie es in 1 Stunde noch einmal. Oder lassen Sie die Seite offen.
 notify-no-place = Sie haben noch keinen Platz. Öffnen Sie zuerst die Warte-Seite.
 notify-called = Sie sind schon dran. Öffnen Sie die Warte-Seite. Dann kommen Sie hinein.
@@ -203,3 +203,17 @@ refused-title = Hier können Sie keinen Termin buchen
 refused-intro = Sie haben geantwortet. Das Warten hilft Ihnen hier leider nicht. Der Grund:
 refused-otherwise = Dann können Sie hier keinen Termin buchen. Warten hilft Ihnen hier nicht.
 change-answers = Antworten ändern
+
+## The way back, and the edges of the morning
+
+have-place = Haben Sie schon einen Platz? Zum Beispiel auf einem anderen Gerät? Oder haben Sie uns Ihre E-Mail-Adresse gegeben? Dann holen Sie Ihren Platz mit dem Platz-Code zurück. Der Platz-Code steht auf Ihrer Warte-Seite. Und in unserer E-Mail.
+join-again = Neu anstellen
+used-up-title = Dieser Platz war schon dran
+used-up-body = Mit diesem Platz waren Sie schon auf der Buchungs-Seite. Das geht nur ein paar Mal. Das war schon in mehreren Browsern oder Apps. Ein E-Mail-Programm öffnet Links oft in einem eigenen Browser. Dann zählt jedes Tippen auf den Link.
+used-up-code = Ist die Buchungs-Seite noch offen? Zum Beispiel in einem anderen Fenster oder auf einem anderen Gerät? Dann machen Sie bitte dort weiter. Der Platz-Code und der Link führen zu diesem Platz. Damit kommen Sie nicht noch einmal hinein.
+notify-not-ascii = Vor dem @ darf kein ä, ö oder ü stehen. Auch keine anderen besonderen Buchstaben. Viele E-Mail-Server schicken solche E-Mails nicht. Bitte schreiben Sie eine andere Adresse hin. Nach dem @ ist ä, ö oder ü kein Problem.
+notify-replaced-text = Wir haben die neue Adresse: { $address }. Die alte Adresse haben wir gelöscht. Wir schicken eine E-Mail an die neue Adresse. Das machen wir kurz bevor Sie dran sind.
+notify-changes-used = Sie haben die Adresse schon oft geändert. Öfter geht es nicht. Die E-Mail geht an die letzte Adresse.
+notify-code = Ihr Platz-Code: { $code }. Schreiben Sie den Code auf. Mit dem Code bekommen Sie Ihren Platz zurück. Das geht auf jedem Gerät. Auch bevor unsere E-Mail kommt.
+notify-noted = Die E-Mail geht an { $address }. Ist die Adresse falsch? Dann schreiben Sie hier die richtige Adresse hin.
+notify-change = Adresse ändern

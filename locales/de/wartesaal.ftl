@@ -142,7 +142,7 @@ restore-malformed = Ein Platzcode hat 16 Zeichen aus Ziffern und Buchstaben. Bit
 restore-unknown = Diesen Platzcode kennen wir nicht. Bitte prüfen Sie jedes Zeichen.
 restore-lapsed = Dieser Platz war an der Reihe und ist inzwischen verfallen. Sie können sich neu anstellen.
 restore-limited = Von Ihrem Anschluss kamen gerade zu viele Versuche. Bitte warten Sie eine Minute.
-restore-link = Dieser Link aus Ihrer E-Mail gilt nicht mehr. Haben Sie Ihren Platzcode, geben Sie ihn hier ein; sonst können Sie sich neu anstellen.
+restore-link = Der Link aus Ihrer E-Mail ist abgelaufen, und Ihr Platz ist inzwischen verfallen. Auch der Platzcode aus derselben E-Mail holt ihn nicht mehr zurück. Sie können sich neu anstellen.
 
 ## Die Einladung
 
@@ -166,7 +166,7 @@ notify-thanks = Wir schreiben Ihnen
 notify-thanks-text = Kurz bevor Sie an der Reihe sind, schicken wir eine E-Mail an { $address }. Sie können diese Seite jetzt schließen; Ihr Platz bleibt Ihnen.
 notify-back = Zurück zur Warteseite
 notify-invalid = Das sieht nicht wie eine E-Mail-Adresse aus. Bitte prüfen Sie Ihre Eingabe.
-notify-already = Für diesen Platz ist schon eine E-Mail-Adresse vorgemerkt. Wir schreiben nur einmal.
+notify-already = Die E-Mail für diesen Platz haben wir schon verschickt. Wir schreiben nur einmal.
 notify-limited = Gerade kamen zu viele Anmeldungen von Ihrem Anschluss oder für diese Adresse. Bitte versuchen Sie es in einer Stunde noch einmal, oder lassen Sie die Seite offen.
 notify-no-place = Sie haben noch keinen Platz in der Warteschlange. Öffnen Sie zuerst die Warteseite.
 notify-called = Sie sind schon an der Reihe. Öffnen Sie die Warteseite, dann kommen Sie hinein.
@@ -202,3 +202,17 @@ refused-title = Hier können Sie leider keinen Termin buchen
 refused-intro = Nach Ihren Antworten lohnt sich das Warten in dieser Warteschlange für Sie nicht:
 refused-otherwise = Dann können Sie hier leider keinen Termin buchen. Das Warten in dieser Warteschlange würde sich für Sie nicht lohnen.
 change-answers = Antworten ändern
+
+## The way back, and the edges of the morning
+
+have-place = Sie haben schon einen Platz in der Warteschlange – auf einem anderen Gerät, oder Sie haben Ihre E-Mail-Adresse hinterlassen? Mit Ihrem Platzcode bekommen Sie diesen Platz zurück. Er steht auf Ihrer Warteseite und in unserer E-Mail.
+join-again = Neu anstellen
+used-up-title = Dieser Platz wurde schon genutzt
+used-up-body = Mit diesem Platz ging es schon so oft auf die Buchungsseite, wie ein Platz darf – in mehreren Browsern oder Apps. E-Mail-Programme öffnen Links oft in einem eigenen Browser; so zählt jedes Antippen des Links.
+used-up-code = Ist die Buchungsseite noch in einem anderen Fenster, einer App oder auf einem anderen Gerät offen, machen Sie bitte dort weiter. Platzcode und Link aus der E-Mail führen zu genau diesem Platz und bringen Sie deshalb nicht noch einmal hinein.
+notify-not-ascii = Adressen mit ä, ö, ü oder anderen Sonderzeichen vor dem @ können wir nicht nutzen: Viele Mailserver stellen sie nicht zu. Bitte geben Sie eine andere Adresse an. Sonderzeichen nach dem @ sind kein Problem.
+notify-replaced-text = Wir haben die neue Adresse vorgemerkt: { $address }. Die frühere ist gelöscht. Kurz bevor Sie an der Reihe sind, schicken wir eine E-Mail dorthin.
+notify-changes-used = Die Adresse für diesen Platz wurde so oft geändert, wie es geht. Die E-Mail geht an die zuletzt angegebene Adresse.
+notify-code = Ihr Platzcode: { $code }. Schreiben Sie ihn auf: Damit bekommen Sie Ihren Platz auf jedem Gerät zurück, auch bevor unsere E-Mail kommt.
+notify-noted = Die E-Mail geht an { $address }. Stimmt das nicht, geben Sie hier die richtige Adresse ein.
+notify-change = Adresse ändern

@@ -164,7 +164,7 @@ restore-malformed = A place code has 16 characters, digits and letters. Please c
 restore-unknown = We do not know this place code. Please check every character.
 restore-lapsed = This place was called and has lapsed since. You can join the queue again.
 restore-limited = Too many attempts came from your connection just now. Please wait a minute.
-restore-link = The link from your e-mail no longer holds a place. If you have your place code, enter it here; otherwise you can join the queue again.
+restore-link = The link from your e-mail has expired, and your place has lapsed since. The place code from the same e-mail cannot bring it back either. You can join the queue again.
 
 ## The invitation form
 
@@ -189,7 +189,7 @@ notify-thanks = We will write to you
 notify-thanks-text = Shortly before it is your turn we send an e-mail to { $address }. You may close this page now; your place stays yours.
 notify-back = Back to the waiting page
 notify-invalid = That does not look like an e-mail address. Please check what you entered.
-notify-already = An e-mail address is noted for this place already. We write only once.
+notify-already = We have already sent the e-mail for this place. We write only once.
 notify-limited = Too many sign-ups came from your connection or for this address just now. Please try again in an hour, or keep this page open.
 notify-no-place = You have no place in the queue yet. Please open the waiting page first.
 notify-called = It is your turn already. Open the waiting page and you will be let in.
@@ -228,3 +228,24 @@ refused-intro = From your answers, waiting in this queue would not help you:
 # What a "no" is told when the operator wrote nothing of their own in this language.
 refused-otherwise = Then you cannot book an appointment here, and waiting in this queue would not help you.
 change-answers = Change my answers
+
+## The way back, and the edges of the morning
+
+# Beside the questions, the invitation form and a page without a place: the way back.
+have-place = Already have a place in the queue – from another device, or did you leave your e-mail address? Your place code gives you that place back. It is on your waiting page and in our e-mail.
+# The link on pages that say one can join the queue again.
+join-again = Join the queue again
+# A place brought again after it got in as often as one may (an e-mail's link tapped in a mail program).
+used-up-title = This place has been used already
+used-up-body = This place has been let in to the booking site as often as one place may be, in several browsers or apps. Mail programs often open links in a browser of their own, so every tap on the link counts.
+used-up-code = If the booking site is still open in another window, app or device, please carry on there. The place code and the link in the e-mail lead to this same place, so they cannot let you in once more.
+notify-not-ascii = Addresses with ä, ö, ü or other special letters before the @ cannot be used: many mail servers do not deliver them. Please give another address. Special letters after the @ are fine.
+# $address: the new address, as entered.
+notify-replaced-text = We noted the new address: { $address }. The earlier one is deleted. Shortly before it is your turn we send one e-mail there.
+notify-changes-used = The address for this place has been changed as often as it can be. The e-mail goes to the address given last.
+# $code: the place code.
+notify-code = Your place code: { $code }. Write it down: with it you get your place back on any device, even before our e-mail comes.
+# $address: the address noted, partly hidden ("ma…@example.org").
+notify-noted = The e-mail goes to { $address }. If that is wrong, enter the right address here.
+# The e-mail form's button once an address is noted.
+notify-change = Change address

@@ -142,7 +142,7 @@ restore-malformed = Un código de puesto tiene 16 caracteres, cifras y letras. P
 restore-unknown = No conocemos este código de puesto. Por favor, revise cada carácter.
 restore-lapsed = A este puesto ya le llegó el turno y desde entonces ha caducado. Puede volver a ponerse en la cola.
 restore-limited = Acaban de llegar demasiados intentos desde su conexión. Por favor, espere un minuto.
-restore-link = El enlace de su correo ya no guarda ningún puesto. Si tiene su código de puesto, introdúzcalo aquí; si no, puede volver a ponerse en la cola.
+restore-link = El enlace de su correo ha caducado y, entretanto, su lugar se ha perdido. Tampoco el código de lugar del mismo correo puede devolverlo. Puede volver a hacer cola.
 
 ## La invitación
 
@@ -166,7 +166,7 @@ notify-thanks = Le escribiremos
 notify-thanks-text = Poco antes de su turno enviaremos un correo a { $address }. Ya puede cerrar esta página; su puesto sigue siendo suyo.
 notify-back = Volver a la página de espera
 notify-invalid = Eso no parece una dirección de correo. Por favor, revise lo que ha escrito.
-notify-already = Para este puesto ya hay una dirección de correo anotada. Solo escribimos una vez.
+notify-already = Ya enviamos el correo para este lugar. Solo escribimos una vez.
 notify-limited = Acaban de llegar demasiadas inscripciones desde su conexión o para esta dirección. Por favor, inténtelo de nuevo dentro de una hora o mantenga esta página abierta.
 notify-no-place = Todavía no tiene puesto en la cola. Abra primero la página de espera.
 notify-called = Ya es su turno. Abra la página de espera y podrá entrar.
@@ -202,3 +202,17 @@ refused-title = Aquí no puede reservar una cita
 refused-intro = Según sus respuestas, esperar en esta cola no le ayudaría:
 refused-otherwise = En ese caso no puede reservar una cita aquí, y esperar en esta cola no le ayudaría.
 change-answers = Cambiar mis respuestas
+
+## The way back, and the edges of the morning
+
+have-place = ¿Ya tiene un lugar en la cola – en otro dispositivo, o dejó su dirección de correo electrónico? Su código de lugar le devuelve ese lugar. Está en su página de espera y en nuestro correo.
+join-again = Volver a hacer cola
+used-up-title = Este lugar ya se ha usado
+used-up-body = Con este lugar ya se ha entrado en el sitio de citas tantas veces como se permite a un lugar, en varios navegadores o aplicaciones. Los programas de correo suelen abrir los enlaces en un navegador propio, así que cada toque en el enlace cuenta.
+used-up-code = Si el sitio de citas sigue abierto en otra ventana, aplicación o dispositivo, continúe allí. El código de lugar y el enlace del correo llevan a este mismo lugar, así que no pueden dejarle entrar una vez más.
+notify-not-ascii = No podemos usar direcciones con ñ, á, ä, ö, ü u otras letras especiales antes de la @: muchos servidores de correo no las entregan. Indique otra dirección, por favor. Las letras especiales después de la @ no son problema.
+notify-replaced-text = Hemos anotado la nueva dirección: { $address }. La anterior se ha borrado. Poco antes de su turno le enviamos allí un correo.
+notify-changes-used = La dirección de este lugar se ha cambiado tantas veces como es posible. El correo va a la última dirección indicada.
+notify-code = Su código de lugar: { $code }. Anótelo: con él recupera su lugar en cualquier dispositivo, incluso antes de que llegue nuestro correo.
+notify-noted = El correo irá a { $address }. Si es incorrecto, escriba aquí la dirección correcta.
+notify-change = Cambiar dirección

@@ -139,7 +139,7 @@ restore-malformed = Un code de place compte 16 caractères, chiffres et lettres.
 restore-unknown = Nous ne connaissons pas ce code de place. Merci de vérifier chaque caractère.
 restore-lapsed = Le tour de cette place est passé et elle a expiré depuis. Vous pouvez rejoindre la file à nouveau.
 restore-limited = Trop de tentatives viennent d’arriver depuis votre connexion. Merci d’attendre une minute.
-restore-link = Le lien de votre e-mail ne garde plus de place. Si vous avez votre code de place, saisissez-le ici ; sinon vous pouvez rejoindre la file à nouveau.
+restore-link = Le lien de votre e-mail a expiré, et votre place est perdue entre-temps. Le code de place du même e-mail ne peut pas non plus la rendre. Vous pouvez reprendre place dans la file.
 
 ## L’invitation
 
@@ -163,7 +163,7 @@ notify-thanks = Nous vous écrirons
 notify-thanks-text = Peu avant votre tour, nous envoyons un e-mail à { $address }. Vous pouvez fermer cette page maintenant ; votre place reste la vôtre.
 notify-back = Retour à la page d’attente
 notify-invalid = Cela ne ressemble pas à une adresse e-mail. Merci de vérifier votre saisie.
-notify-already = Une adresse e-mail est déjà notée pour cette place. Nous n’écrivons qu’une fois.
+notify-already = Nous avons déjà envoyé l’e-mail pour cette place. Nous n’écrivons qu’une fois.
 notify-limited = Trop d’inscriptions viennent d’arriver depuis votre connexion ou pour cette adresse. Merci de réessayer dans une heure, ou de garder cette page ouverte.
 notify-no-place = Vous n’avez pas encore de place dans la file. Ouvrez d’abord la page d’attente.
 notify-called = C’est déjà votre tour. Ouvrez la page d’attente et vous pourrez entrer.
@@ -199,3 +199,17 @@ refused-title = Vous ne pouvez pas réserver de rendez-vous ici
 refused-intro = D’après vos réponses, attendre dans cette file ne vous aiderait pas :
 refused-otherwise = Dans ce cas, vous ne pouvez pas réserver de rendez-vous ici, et attendre dans cette file ne vous aiderait pas.
 change-answers = Modifier mes réponses
+
+## The way back, and the edges of the morning
+
+have-place = Vous avez déjà une place dans la file – sur un autre appareil, ou vous avez laissé votre adresse e-mail ? Votre code de place vous rend cette place. Il figure sur votre page d’attente et dans notre e-mail.
+join-again = Reprendre place dans la file
+used-up-title = Cette place a déjà été utilisée
+used-up-body = Avec cette place, on est déjà entré sur le site de réservation autant de fois qu’une place le permet, dans plusieurs navigateurs ou applications. Les messageries ouvrent souvent les liens dans leur propre navigateur : chaque appui sur le lien compte.
+used-up-code = Si le site de réservation est encore ouvert dans une autre fenêtre, une application ou un autre appareil, continuez là-bas. Le code de place et le lien de l’e-mail mènent à cette même place : ils ne peuvent donc pas vous faire entrer une fois de plus.
+notify-not-ascii = Nous ne pouvons pas utiliser d’adresses avec é, è, ä, ö, ü ou d’autres lettres spéciales avant le @ : beaucoup de serveurs de messagerie ne les distribuent pas. Veuillez indiquer une autre adresse. Les lettres spéciales après le @ ne posent pas de problème.
+notify-replaced-text = Nous avons noté la nouvelle adresse : { $address }. L’ancienne est supprimée. Peu avant votre tour, nous y envoyons un e-mail.
+notify-changes-used = L’adresse de cette place a été changée autant de fois que possible. L’e-mail part à la dernière adresse indiquée.
+notify-code = Votre code de place : { $code }. Notez-le : il vous rend votre place sur n’importe quel appareil, même avant l’arrivée de notre e-mail.
+notify-noted = L’e-mail partira à { $address }. Si c’est faux, saisissez ici la bonne adresse.
+notify-change = Changer l’adresse

@@ -142,7 +142,7 @@ restore-malformed = Un codice del posto ha 16 caratteri, cifre e lettere. Per fa
 restore-unknown = Non conosciamo questo codice del posto. Per favore controlli ogni carattere.
 restore-lapsed = Questo posto è stato chiamato e nel frattempo è scaduto. Può rimettersi in coda.
 restore-limited = Dalla Sua connessione sono appena arrivati troppi tentativi. Per favore attenda un minuto.
-restore-link = Il link della Sua e-mail non tiene più un posto. Se ha il codice del posto, lo inserisca qui; altrimenti può rimettersi in coda.
+restore-link = Il link della sua e-mail è scaduto e nel frattempo il suo posto è decaduto. Nemmeno il codice del posto della stessa e-mail può restituirlo. Può rimettersi in coda.
 
 ## L'invito
 
@@ -166,7 +166,7 @@ notify-thanks = Le scriveremo
 notify-thanks-text = Poco prima del Suo turno invieremo un'e-mail a { $address }. Ora può chiudere questa pagina; il posto resta Suo.
 notify-back = Torna alla pagina d'attesa
 notify-invalid = Questo non sembra un indirizzo e-mail. Per favore controlli quanto inserito.
-notify-already = Per questo posto è già registrato un indirizzo e-mail. Scriviamo una volta sola.
+notify-already = L’e-mail per questo posto l’abbiamo già inviata. Scriviamo una sola volta.
 notify-limited = Sono appena arrivate troppe iscrizioni dalla Sua connessione o per questo indirizzo. Riprovi tra un'ora, oppure tenga aperta questa pagina.
 notify-no-place = Non ha ancora un posto in coda. Apra prima la pagina d'attesa.
 notify-called = È già il Suo turno. Apra la pagina d'attesa e potrà entrare.
@@ -202,3 +202,17 @@ refused-title = Qui non può prenotare un appuntamento
 refused-intro = In base alle Sue risposte, aspettare in questa coda non Le servirebbe:
 refused-otherwise = In questo caso qui non può prenotare un appuntamento, e aspettare in questa coda non Le servirebbe.
 change-answers = Modifica le risposte
+
+## The way back, and the edges of the morning
+
+have-place = Ha già un posto in coda – su un altro dispositivo, o ha lasciato il suo indirizzo e-mail? Il codice del posto le restituisce quel posto. Lo trova nella pagina d’attesa e nella nostra e-mail.
+join-again = Rimettersi in coda
+used-up-title = Questo posto è già stato usato
+used-up-body = Con questo posto si è già entrati nel sito di prenotazione tante volte quante ne sono permesse a un posto, in più browser o app. I programmi di posta aprono spesso i link in un proprio browser, quindi ogni tocco sul link conta.
+used-up-code = Se il sito di prenotazione è ancora aperto in un’altra finestra, app o dispositivo, continui lì. Il codice del posto e il link dell’e-mail portano a questo stesso posto, quindi non la fanno entrare un’altra volta.
+notify-not-ascii = Non possiamo usare indirizzi con à, è, ä, ö, ü o altre lettere speciali prima della @: molti server di posta non li recapitano. Indichi un altro indirizzo, per favore. Le lettere speciali dopo la @ vanno bene.
+notify-replaced-text = Abbiamo annotato il nuovo indirizzo: { $address }. Quello precedente è cancellato. Poco prima del suo turno le mandiamo lì un’e-mail.
+notify-changes-used = L’indirizzo per questo posto è stato cambiato tutte le volte possibili. L’e-mail va all’ultimo indirizzo indicato.
+notify-code = Il codice del suo posto: { $code }. Lo annoti: con esso riavrà il suo posto su qualsiasi dispositivo, anche prima che arrivi la nostra e-mail.
+notify-noted = L’e-mail va a { $address }. Se è sbagliato, inserisca qui l’indirizzo giusto.
+notify-change = Cambia indirizzo

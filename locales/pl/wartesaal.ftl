@@ -157,7 +157,7 @@ restore-malformed = Kod miejsca ma 16 znaków: cyfry i litery. Sprawdź, co wpis
 restore-unknown = Nie znamy tego kodu miejsca. Sprawdź każdy znak.
 restore-lapsed = Kolej tego miejsca już minęła i miejsce wygasło. Możesz ponownie ustawić się w kolejce.
 restore-limited = Z Twojego łącza przyszło przed chwilą za dużo prób. Odczekaj minutę.
-restore-link = Link z Twojego e-maila nie trzyma już miejsca. Jeśli masz kod miejsca, wpisz go tutaj; w przeciwnym razie możesz ponownie ustawić się w kolejce.
+restore-link = Link z twojego e-maila wygasł, a twoje miejsce w międzyczasie przepadło. Kod miejsca z tego samego e-maila też go nie przywróci. Możesz ustawić się w kolejce ponownie.
 
 ## Zaproszenie
 
@@ -181,7 +181,7 @@ notify-thanks = Napiszemy do Ciebie
 notify-thanks-text = Tuż przed Twoją kolejką wyślemy e-mail na adres { $address }. Możesz teraz zamknąć tę stronę; Twoje miejsce pozostaje Twoje.
 notify-back = Wróć do strony oczekiwania
 notify-invalid = To nie wygląda na adres e-mail. Sprawdź, co wpisano.
-notify-already = Dla tego miejsca zapisano już adres e-mail. Piszemy tylko raz.
+notify-already = E-mail dla tego miejsca już wysłaliśmy. Piszemy tylko raz.
 notify-limited = Przed chwilą przyszło za dużo zgłoszeń z Twojego łącza lub dla tego adresu. Spróbuj ponownie za godzinę albo nie zamykaj tej strony.
 notify-no-place = Nie masz jeszcze miejsca w kolejce. Najpierw otwórz stronę oczekiwania.
 notify-called = Twoja kolej już nadeszła. Otwórz stronę oczekiwania, a zostaniesz wpuszczony.
@@ -217,3 +217,17 @@ refused-title = Tutaj nie zarezerwujesz terminu
 refused-intro = Z Twoich odpowiedzi wynika, że czekanie w tej kolejce Ci nie pomoże:
 refused-otherwise = W takim razie nie zarezerwujesz tu terminu, a czekanie w tej kolejce Ci nie pomoże.
 change-answers = Zmień odpowiedzi
+
+## The way back, and the edges of the morning
+
+have-place = Masz już miejsce w kolejce – na innym urządzeniu, albo zostawiłeś(-aś) adres e-mail? Kod miejsca przywróci ci to miejsce. Znajdziesz go na stronie oczekiwania i w naszym e-mailu.
+join-again = Ustaw się w kolejce ponownie
+used-up-title = To miejsce zostało już wykorzystane
+used-up-body = Z tym miejscem wchodzono już na stronę rezerwacji tyle razy, ile wolno jednemu miejscu – w kilku przeglądarkach lub aplikacjach. Programy pocztowe często otwierają linki we własnej przeglądarce, więc liczy się każde stuknięcie w link.
+used-up-code = Jeśli strona rezerwacji jest jeszcze otwarta w innym oknie, aplikacji lub na innym urządzeniu, kontynuuj tam. Kod miejsca i link z e-maila prowadzą do tego samego miejsca, więc nie wpuszczą cię jeszcze raz.
+notify-not-ascii = Adresów z ą, ę, ż, ä, ö, ü lub innymi znakami specjalnymi przed @ nie możemy użyć: wiele serwerów pocztowych ich nie doręcza. Podaj inny adres. Znaki specjalne po @ nie są problemem.
+notify-replaced-text = Zapisaliśmy nowy adres: { $address }. Poprzedni został usunięty. Krótko przed twoją kolejką wyślemy tam jeden e-mail.
+notify-changes-used = Adres dla tego miejsca zmieniano już tyle razy, ile można. E-mail trafi na ostatnio podany adres.
+notify-code = Twój kod miejsca: { $code }. Zapisz go: dzięki niemu odzyskasz swoje miejsce na każdym urządzeniu, także zanim przyjdzie nasz e-mail.
+notify-noted = E-mail zostanie wysłany na { $address }. Jeśli to błąd, wpisz tutaj właściwy adres.
+notify-change = Zmień adres

@@ -150,7 +150,7 @@ restore-malformed = Un cod de loc are 16 caractere, cifre și litere. Vă rugăm
 restore-unknown = Nu cunoaștem acest cod de loc. Vă rugăm să verificați fiecare caracter.
 restore-lapsed = Acestui loc i-a venit rândul și între timp a expirat. Vă puteți așeza din nou la coadă.
 restore-limited = De la conexiunea dumneavoastră au venit prea multe încercări chiar acum. Vă rugăm să așteptați un minut.
-restore-link = Linkul din e-mailul dumneavoastră nu mai păstrează niciun loc. Dacă aveți codul locului, introduceți-l aici; altfel vă puteți așeza din nou la coadă.
+restore-link = Linkul din e-mailul dumneavoastră a expirat, iar locul s-a pierdut între timp. Nici codul locului din același e-mail nu îl mai poate aduce înapoi. Puteți intra din nou la coadă.
 
 ## Invitația
 
@@ -174,7 +174,7 @@ notify-thanks = Vă vom scrie
 notify-thanks-text = Cu puțin înainte să vă vină rândul trimitem un e-mail la { $address }. Puteți închide acum această pagină; locul rămâne al dumneavoastră.
 notify-back = Înapoi la pagina de așteptare
 notify-invalid = Aceasta nu pare o adresă de e-mail. Vă rugăm să verificați ce ați introdus.
-notify-already = Pentru acest loc este deja înscrisă o adresă de e-mail. Scriem o singură dată.
+notify-already = Am trimis deja e-mailul pentru acest loc. Scriem o singură dată.
 notify-limited = Chiar acum au venit prea multe înscrieri de la conexiunea dumneavoastră sau pentru această adresă. Vă rugăm să încercați din nou peste o oră sau să lăsați pagina deschisă.
 notify-no-place = Încă nu aveți un loc la coadă. Deschideți mai întâi pagina de așteptare.
 notify-called = V-a venit deja rândul. Deschideți pagina de așteptare și veți fi lăsat să intrați.
@@ -210,3 +210,17 @@ refused-title = Aici nu vă puteți face o programare
 refused-intro = După răspunsurile dumneavoastră, așteptarea la această coadă nu vă ajută:
 refused-otherwise = În acest caz nu vă puteți face aici o programare, iar așteptarea la această coadă nu vă ajută.
 change-answers = Schimbați răspunsurile
+
+## The way back, and the edges of the morning
+
+have-place = Aveți deja un loc la coadă – pe alt dispozitiv, sau v-ați lăsat adresa de e-mail? Codul locului vă redă acel loc. Îl găsiți pe pagina de așteptare și în e-mailul nostru.
+join-again = Intrați din nou la coadă
+used-up-title = Acest loc a fost deja folosit
+used-up-body = Cu acest loc s-a intrat deja pe site-ul de programări de câte ori are voie un loc – în mai multe browsere sau aplicații. Programele de e-mail deschid adesea linkurile într-un browser propriu, așa că fiecare atingere a linkului contează.
+used-up-code = Dacă site-ul de programări este încă deschis în altă fereastră, aplicație sau pe alt dispozitiv, continuați acolo. Codul locului și linkul din e-mail duc la același loc, deci nu vă mai pot lăsa să intrați încă o dată.
+notify-not-ascii = Nu putem folosi adrese cu ă, ș, ț, ä, ö, ü sau alte litere speciale înainte de @: multe servere de e-mail nu le livrează. Vă rugăm să dați altă adresă. Literele speciale după @ nu sunt o problemă.
+notify-replaced-text = Am notat noua adresă: { $address }. Cea de dinainte a fost ștearsă. Cu puțin înainte să vă vină rândul trimitem acolo un e-mail.
+notify-changes-used = Adresa pentru acest loc a fost schimbată de câte ori se poate. E-mailul merge la ultima adresă dată.
+notify-code = Codul locului dumneavoastră: { $code }. Notați-l: cu el vă primiți locul înapoi pe orice dispozitiv, chiar înainte să vină e-mailul nostru.
+notify-noted = E-mailul merge la { $address }. Dacă e greșit, introduceți aici adresa corectă.
+notify-change = Schimbați adresa

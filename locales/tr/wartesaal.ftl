@@ -119,7 +119,7 @@ restore-malformed = Yer kodu rakam ve harflerden oluşan 16 karakterdir. Lütfen
 restore-unknown = Bu yer kodunu tanımıyoruz. Lütfen her karakteri kontrol edin.
 restore-lapsed = Bu yerin sırası gelmişti ve süresi doldu. Yeniden sıraya girebilirsiniz.
 restore-limited = Bağlantınızdan az önce çok fazla deneme yapıldı. Lütfen bir dakika bekleyin.
-restore-link = E-postanızdaki bağlantı artık geçerli değil. Yer kodunuz varsa buraya girin; yoksa yeniden sıraya girebilirsiniz.
+restore-link = E-postanızdaki bağlantının süresi doldu ve yeriniz bu arada geçerliliğini yitirdi. Aynı e-postadaki yer kodu da onu geri getiremez. Sıraya yeniden girebilirsiniz.
 
 ## Davet
 
@@ -143,7 +143,7 @@ notify-thanks = Size yazacağız
 notify-thanks-text = Sıranız gelmeden kısa süre önce { $address } adresine bir e-posta göndereceğiz. Bu sayfayı şimdi kapatabilirsiniz; yeriniz sizde kalır.
 notify-back = Bekleme sayfasına dön
 notify-invalid = Bu bir e-posta adresine benzemiyor. Lütfen girdiğinizi kontrol edin.
-notify-already = Bu yer için zaten bir e-posta adresi kayıtlı. Yalnızca bir kez yazıyoruz.
+notify-already = Bu yer için e-postayı zaten gönderdik. Yalnızca bir kez yazıyoruz.
 notify-limited = Bağlantınızdan ya da bu adres için az önce çok fazla kayıt geldi. Lütfen bir saat sonra yeniden deneyin ya da bu sayfayı açık bırakın.
 notify-no-place = Henüz sırada bir yeriniz yok. Lütfen önce bekleme sayfasını açın.
 notify-called = Sıranız zaten geldi. Bekleme sayfasını açın, içeri alınacaksınız.
@@ -179,3 +179,17 @@ refused-title = Burada randevu alamazsınız
 refused-intro = Yanıtlarınıza göre bu sırada beklemek size yardımcı olmaz:
 refused-otherwise = Bu durumda burada randevu alamazsınız; bu sırada beklemek size yardımcı olmaz.
 change-answers = Yanıtlarımı değiştir
+
+## The way back, and the edges of the morning
+
+have-place = Sırada zaten bir yeriniz mi var – başka bir cihazda mı, yoksa e-posta adresinizi mi bıraktınız? Yer kodunuzla o yeri geri alırsınız. Kod, bekleme sayfanızda ve e-postamızda yazıyor.
+join-again = Sıraya yeniden girin
+used-up-title = Bu yer zaten kullanıldı
+used-up-body = Bu yerle rezervasyon sitesine, bir yerin izin verdiği kadar sık girildi – birkaç tarayıcıda veya uygulamada. E-posta programları bağlantıları çoğu zaman kendi tarayıcılarında açar; bu yüzden bağlantıya her dokunuş sayılır.
+used-up-code = Rezervasyon sitesi başka bir pencerede, uygulamada veya cihazda hâlâ açıksa lütfen orada devam edin. Yer kodu ve e-postadaki bağlantı aynı yere götürür; bu yüzden sizi bir kez daha içeri alamaz.
+notify-not-ascii = @ işaretinden önce ä, ö, ü, ş, ğ gibi özel harfler bulunan adresleri kullanamıyoruz: birçok posta sunucusu bunları teslim etmez. Lütfen başka bir adres girin. @ işaretinden sonraki özel harfler sorun değildir.
+notify-replaced-text = Yeni adresi not ettik: { $address }. Önceki adres silindi. Sıranız gelmeden kısa süre önce oraya bir e-posta göndereceğiz.
+notify-changes-used = Bu yerin adresi değiştirilebileceği kadar değiştirildi. E-posta en son verilen adrese gidecek.
+notify-code = Yer kodunuz: { $code }. Bir yere yazın: bununla yerinizi her cihazda geri alırsınız, e-postamız gelmeden önce de.
+notify-noted = E-posta { $address } adresine gidecek. Bu yanlışsa doğru adresi buraya girin.
+notify-change = Adresi değiştir

@@ -53,6 +53,18 @@ pub(super) fn ask<'a>(
     }
 }
 
+/// The ticket an answered form drew before, for a copy of its cookie: the same place, never
+/// a second one. A ticket that no longer holds a place sends its holder to the questions.
+pub(super) fn given_back<'a>(room: &'a Room, visit: &Visit, seq: u64, now_s: u64) -> Reply<'a> {
+    let figures = room.state.figures(now_s * 1000);
+    if !figures.holds(seq) {
+        let clear = Some(room.clear_cookie(visit.secure));
+        return ask(room, visit, visit.target(), now_s, None, clear);
+    }
+    let cookie = Some(room.ticket_cookie(seq, now_s, now_s, visit.secure));
+    super::waiting(room, visit, &figures, Some(seq), cookie, now_s)
+}
+
 impl Gateway {
     /// `POST /.wartesaal/eligibility?room=…`: `form=…&back=…&q1=yes&q2=no…`.
     pub(super) async fn answered<'a>(

@@ -315,12 +315,13 @@ impl Gateway {
                     }
                     // The upstream already ended this number's session: it does not get back in.
                     SessionStart::Ended => Box::pin(self.draw(room, req, visit, None, now)).await,
-                    // A copy of a ticket that got its holders in as often as it may: this one
-                    // queues again at the back like anyone without a ticket.
+                    // A copy of a ticket that got its holders in as often as it may (an
+                    // e-mail's link tapped again in a mail program without cookies): told so
+                    // plainly, with the way to join again at the back; its cookie goes.
                     SessionStart::UsedUp => {
                         room.metrics.refused(Refused::TicketUsedUp);
-                        tracing::info!(room = %room.cfg.id, seq, "ticket used up: a copy sent to the back");
-                        Box::pin(self.draw(room, req, visit, None, now)).await
+                        tracing::info!(room = %room.cfg.id, seq, "ticket used up: told so");
+                        restore::used_up(room, visit)
                     }
                     SessionStart::Later { ahead } => {
                         moment(room, visit, &figures, None, now_s, ahead)
@@ -332,7 +333,11 @@ impl Gateway {
                     room.state.ticket_seen(ticket.seq);
                 }
                 let cookie = room.renewed_ticket(&ticket, now_s, visit.secure);
-                waiting(room, visit, &figures, Some(ticket.seq), cookie, now_s)
+                let mut reply = waiting(room, visit, &figures, Some(ticket.seq), cookie, now_s);
+                if let Reply::Waiting { view, .. } = &mut reply {
+                    notify::noted_address(room, visit, view, ticket.seq).await;
+                }
+                reply
             }
             // Nothing left to book: say so instead of handing out a number.
             Decision::Draw if figures.closed_to_newcomers() => {
@@ -397,7 +402,7 @@ impl Gateway {
             return Reply::Questions {
                 room,
                 status: StatusCode::OK,
-                body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, None),
+                body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, None, None),
                 cookie: forward::find_cookie(req.headers(), &room.cookie_name)
                     .map(|_| room.clear_cookie(visit.secure)),
                 location: None,
@@ -430,7 +435,7 @@ impl Gateway {
         }
         let (drawn, figures) = match self.issue(room, visit, token, None, now).await {
             Ok(Issued::Drawn(drawn, figures)) => (drawn, figures),
-            Ok(Issued::Again(seq)) => return given_back(room, visit, seq, now_s),
+            Ok(Issued::Again(seq)) => return eligibility::given_back(room, visit, seq, now_s),
             Err(refused) => return refused,
         };
         // Straight through: a number drawn after any pre-queue is its own place.
@@ -847,18 +852,6 @@ fn waiting<'a>(
         cookie,
         now_s,
     }
-}
-
-/// The ticket an answered form drew before, for a copy of its cookie: the same place, never
-/// a second one. A ticket that no longer holds a place sends its holder to the questions.
-fn given_back<'a>(room: &'a Room, visit: &Visit, seq: u64, now_s: u64) -> Reply<'a> {
-    let figures = room.state.figures(now_s * 1000);
-    if !figures.holds(seq) {
-        let clear = Some(room.clear_cookie(visit.secure));
-        return eligibility::ask(room, visit, visit.target(), now_s, None, clear);
-    }
-    let cookie = Some(room.ticket_cookie(seq, now_s, now_s, visit.secure));
-    waiting(room, visit, &figures, Some(seq), cookie, now_s)
 }
 
 /// A called number whose holder came in a second when more sessions had begun than the rate

@@ -11,7 +11,21 @@ use crate::metrics::{notified, Outcome};
 use crate::page::{self, NotifyAnswer};
 use crate::queue::schedule::Place;
 use crate::site::Room;
-use crate::state::{Enlisted, Letter};
+use crate::state::{Enlisted, Letter, Replaced, StateError};
+
+/// What became of an address handed in: kept (new, or in place of one noted before), or not.
+enum Kept {
+    Added,
+    Replaced,
+    /// Replaced as often as it may be.
+    TooMany,
+    /// The address noted already, given again.
+    Same,
+    /// The e-mail for this place was sent already.
+    Written,
+    /// The outbox is full.
+    Full,
+}
 
 use super::eligibility::field;
 use super::internal::form_body;
@@ -33,10 +47,17 @@ impl Gateway {
         };
         let lang = visit.lang(&room.cfg.locales);
         let count = |i: usize| room.metrics.doors.notifications[i].inc();
+        let typed = std::sync::OnceLock::<String>::new();
         let answer = |status: StatusCode, answer: NotifyAnswer| Reply::Questions {
             room,
             status,
-            body: page::notify_page(room.templates.as_deref(), &room.cfg, lang, &answer),
+            body: page::notify_page(
+                room.templates.as_deref(),
+                &room.cfg,
+                lang,
+                &answer,
+                typed.get().map(String::as_str),
+            ),
             cookie: None,
             location: None,
             outcome: if status.is_success() {
@@ -89,50 +110,124 @@ impl Gateway {
             }
         }
         let text = std::str::from_utf8(&body).unwrap_or("");
-        let address = field(text, "email").unwrap_or_default();
-        let signed = match notifier.sign_up(&room.cfg.id, visit.fwd.client_ip, &address, now) {
+        let address = typed.get_or_init(|| field(text, "email").unwrap_or_default());
+        let signed = match notifier.sign_up(&room.cfg.id, visit.fwd.client_ip, address, now) {
             Ok(signed) => signed,
             Err(crate::notify::SignUpRefused::Invalid) => {
                 count(notified::INVALID);
                 return answer(StatusCode::BAD_REQUEST, NotifyAnswer::Invalid);
+            }
+            Err(crate::notify::SignUpRefused::NotAsciiLocal) => {
+                count(notified::INVALID);
+                return answer(StatusCode::BAD_REQUEST, NotifyAnswer::NotAscii);
             }
             Err(crate::notify::SignUpRefused::Limited) => {
                 count(notified::LIMITED);
                 return answer(StatusCode::TOO_MANY_REQUESTS, NotifyAnswer::Limited);
             }
         };
-        let to = signed.to.clone();
         let letter = Letter {
             seq: ticket.seq,
-            to: to.clone(),
+            to: signed.to.clone(),
             lang: lang.code().to_string(),
             at: now,
+            changes: 0,
         };
-        let enlisted = room.state.enlist(letter, now).await;
-        if !matches!(enlisted, Ok(Enlisted::Added)) {
+        let kept = keep(room, letter, now).await;
+        if !matches!(kept, Ok(Kept::Added | Kept::Replaced)) {
             // Only what was kept counts against the limits.
             notifier.refund(&signed);
         }
-        match enlisted {
-            Ok(Enlisted::Added) => {
-                count(notified::REGISTERED);
-                tracing::debug!(room = %room.cfg.id, seq = ticket.seq, "e-mail asked for");
-                answer(StatusCode::OK, NotifyAnswer::Noted(to))
-            }
-            Ok(Enlisted::Already) => {
-                count(notified::DUPLICATE);
-                answer(StatusCode::CONFLICT, NotifyAnswer::Already)
-            }
-            Ok(Enlisted::Full) => {
-                count(notified::UNAVAILABLE);
-                tracing::warn!(room = %room.cfg.id, "the outbox is full; e-mail sign-ups refused");
-                answer(StatusCode::SERVICE_UNAVAILABLE, NotifyAnswer::Unavailable)
-            }
-            Err(e) => {
-                count(notified::UNAVAILABLE);
-                tracing::warn!(room = %room.cfg.id, error = %e, "an e-mail sign-up was not kept");
-                answer(StatusCode::SERVICE_UNAVAILABLE, NotifyAnswer::Unavailable)
-            }
+        // Shown as it was typed (an internationalized domain as written, not as sent).
+        let noted = |replaced| NotifyAnswer::Noted {
+            to: address.trim().to_string(),
+            code: room.place_code(ticket.seq, &figures),
+            replaced,
+        };
+        let (i, status, said) = told(room, ticket.seq, kept, noted);
+        count(i);
+        answer(status, said)
+    }
+}
+
+/// Keeps `letter`: a new one, or in place of the one noted before (a typing mistake
+/// corrected), a bounded number of times.
+async fn keep(room: &Room, letter: Letter, now: crate::clock::Millis) -> Result<Kept, StateError> {
+    Ok(match room.state.enlist(letter.clone(), now).await? {
+        Enlisted::Added => Kept::Added,
+        Enlisted::Full => Kept::Full,
+        Enlisted::Already => match room.state.replace_letter(letter, now).await? {
+            Replaced::Replaced => Kept::Replaced,
+            Replaced::NotPending => Kept::Written,
+            Replaced::TooMany => Kept::TooMany,
+            Replaced::Same => Kept::Same,
+        },
+    })
+}
+
+/// What the visitor is told of what became of their address, and how it is counted.
+fn told(
+    room: &Room,
+    seq: u64,
+    kept: Result<Kept, StateError>,
+    noted: impl Fn(bool) -> NotifyAnswer,
+) -> (usize, StatusCode, NotifyAnswer) {
+    match kept {
+        Ok(Kept::Added) => {
+            tracing::debug!(room = %room.cfg.id, seq, "e-mail asked for");
+            (notified::REGISTERED, StatusCode::OK, noted(false))
         }
+        Ok(Kept::Replaced) => {
+            tracing::debug!(room = %room.cfg.id, seq, "e-mail address replaced");
+            (notified::REGISTERED, StatusCode::OK, noted(true))
+        }
+        // Noted already (a second tab, the Back button): said again, nothing spent.
+        Ok(Kept::Same) => (notified::DUPLICATE, StatusCode::CONFLICT, noted(false)),
+        Ok(Kept::TooMany) => (
+            notified::DUPLICATE,
+            StatusCode::CONFLICT,
+            NotifyAnswer::TooManyChanges,
+        ),
+        Ok(Kept::Written) => (
+            notified::DUPLICATE,
+            StatusCode::CONFLICT,
+            NotifyAnswer::Already,
+        ),
+        Ok(Kept::Full) => {
+            tracing::warn!(room = %room.cfg.id, "the outbox is full; e-mail sign-ups refused");
+            let unavailable = NotifyAnswer::Unavailable;
+            (
+                notified::UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
+                unavailable,
+            )
+        }
+        Err(e) => {
+            tracing::warn!(room = %room.cfg.id, error = %e, "an e-mail sign-up was not kept");
+            let unavailable = NotifyAnswer::Unavailable;
+            (
+                notified::UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
+                unavailable,
+            )
+        }
+    }
+}
+
+/// The address noted for ticket `seq`'s e-mail, masked, on its waiting page (not its JSON,
+/// not a status poll): asked of the state only in a room that sends e-mails, for a place
+/// whose turn may still come.
+pub(super) async fn noted_address(
+    room: &Room,
+    visit: &Visit,
+    view: &mut crate::page::View<'_>,
+    seq: u64,
+) {
+    if room.notifier.is_none() || visit.wants_json || !view.turn_may_come() {
+        return;
+    }
+    match room.state.noted_address(seq).await {
+        Ok(to) => view.doors.noted_address = to.map(|to| crate::notify::masked(&to)),
+        Err(e) => tracing::debug!(room = %room.cfg.id, error = %e, "noted address not read"),
     }
 }

@@ -31,10 +31,19 @@ impl Gateway {
         visit: &Visit,
     ) -> Reply<'a> {
         let lang = visit.lang(&room.cfg.locales);
+        // What was typed, shown again with an error: one wrong character is corrected, not
+        // all sixteen typed again.
+        let typed = std::sync::OnceLock::<String>::new();
         let form = |status: StatusCode, error: Option<RestoreError>, outcome| Reply::Questions {
             room,
             status,
-            body: page::restore_page(room.templates.as_deref(), &room.cfg, lang, error),
+            body: page::restore_page(
+                room.templates.as_deref(),
+                &room.cfg,
+                lang,
+                error,
+                typed.get().map(String::as_str),
+            ),
             cookie: None,
             location: None,
             outcome,
@@ -95,8 +104,9 @@ impl Gateway {
                 Outcome::Rejected,
             );
         };
+        let code = typed.get_or_init(|| code);
         let figures = room.state.figures(now);
-        match room.restore(&code, &figures) {
+        match room.restore(code, &figures) {
             Ok(seq) => {
                 count(0);
                 tracing::debug!(room = %room.cfg.id, seq, "place restored by its code");
@@ -140,12 +150,15 @@ impl Gateway {
         let figures = room.state.figures(now);
         let count = |i: usize| room.metrics.doors.notifications[i].inc();
         let lang = visit.lang(&room.cfg.locales);
-        match room.keys.verify(link, now / 1000) {
-            Ok(t)
-                if t.kind == Kind::Link
-                    && t.id == figures.numbering.started_at
-                    && figures.holds(t.seq) =>
-            {
+        // Past its end, a link of this line still gives its place back while the place code
+        // would: the e-mail's link and its code tell the same truth.
+        let link_token = room.keys.verify(link, 0).ok().filter(|t| {
+            t.kind == Kind::Link && t.id == figures.numbering.started_at && figures.holds(t.seq)
+        });
+        let live = link_token.filter(|t| t.expires_at > now / 1000);
+        let restorable = link_token.filter(|t| room.restorable(t.seq, &figures).is_ok());
+        match live.or(restorable).ok_or(()) {
+            Ok(t) => {
                 count(notified::FOLLOWED);
                 tracing::debug!(room = %room.cfg.id, seq = t.seq, "place given back by its e-mail");
                 let cookie = room.ticket_cookie(
@@ -156,13 +169,14 @@ impl Gateway {
                 );
                 onward(room, Some(cookie))
             }
-            other => {
+            Err(()) => {
                 count(notified::EXPIRED);
-                // Past its end, or of an earlier line: gone. Anything else was no link.
-                let gone = match other {
-                    Ok(t) => t.kind == Kind::Link,
-                    Err(e) => e == crate::access::ticket::TokenError::Expired,
-                };
+                // Past its end and its place lapsed, or of an earlier line: gone, as the code
+                // would say. Anything else was no link.
+                let gone = room
+                    .keys
+                    .verify(link, 0)
+                    .is_ok_and(|t| t.kind == Kind::Link);
                 let status = if gone {
                     StatusCode::GONE
                 } else {
@@ -176,6 +190,7 @@ impl Gateway {
                         &room.cfg,
                         lang,
                         Some(RestoreError::Link),
+                        None,
                     ),
                     cookie: None,
                     location: None,
@@ -203,7 +218,9 @@ impl Gateway {
         }
         let lang = visit.lang(&room.cfg.locales);
         match *req.method() {
-            Method::GET | Method::HEAD => return invitation_form(room, lang, StatusCode::OK, None),
+            Method::GET | Method::HEAD => {
+                return invitation_form(room, lang, StatusCode::OK, None, None)
+            }
             Method::POST => {}
             _ => {
                 return Reply::rejected(
@@ -247,12 +264,15 @@ impl Gateway {
                 lang,
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(RestoreError::Limited),
+                None,
             );
         }
         let text = std::str::from_utf8(&body).unwrap_or("");
-        let invitation = field(text, "code")
+        let typed = field(text, "code");
+        let invitation = typed
+            .as_deref()
             .ok_or(CodeError::Malformed)
-            .and_then(|code| Invitation::read(&room.keys, &code, now_s));
+            .and_then(|code| Invitation::read(&room.keys, code, now_s));
         let invitation = match invitation {
             Ok(i) => i,
             Err(e) => {
@@ -270,7 +290,7 @@ impl Gateway {
                     CodeError::Expired => (INVITE_EXPIRED, StatusCode::GONE, RestoreError::Expired),
                 };
                 count(i);
-                return invitation_form(room, lang, status, Some(error));
+                return invitation_form(room, lang, status, Some(error), typed.as_deref());
             }
         };
         let seq = match self.invited_place(room, visit, invitation.index, now).await {
@@ -311,6 +331,7 @@ impl Gateway {
                         lang,
                         StatusCode::GONE,
                         Some(RestoreError::Used),
+                        None,
                     ));
                 }
                 count(INVITE_RESTORED);
@@ -365,16 +386,17 @@ impl Gateway {
 }
 
 /// The invitation form, with what was wrong with the code entered, if anything.
-fn invitation_form(
-    room: &Room,
+fn invitation_form<'a>(
+    room: &'a Room,
     lang: Lang,
     status: StatusCode,
     error: Option<RestoreError>,
-) -> Reply<'_> {
+    typed: Option<&str>,
+) -> Reply<'a> {
     Reply::Questions {
         room,
         status,
-        body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, error),
+        body: page::invitation_page(room.templates.as_deref(), &room.cfg, lang, error, typed),
         cookie: None,
         location: None,
         outcome: if error.is_some() {
@@ -390,6 +412,21 @@ fn invitations_unavailable() -> Reply<'static> {
         StatusCode::SERVICE_UNAVAILABLE,
         "the waiting room cannot check invitations just now; try again in a minute",
     )
+}
+
+/// A ticket that got its holders in as often as one may, brought again (an e-mail's link
+/// tapped in a mail program without cookies, a copy): told so, its cookie cleared so that
+/// the page's "join again" draws a new place.
+pub(super) fn used_up<'a>(room: &'a Room, visit: &Visit) -> Reply<'a> {
+    let lang = visit.lang(&room.cfg.locales);
+    Reply::Questions {
+        room,
+        status: StatusCode::CONFLICT,
+        body: page::used_up_page(room.templates.as_deref(), &room.cfg, lang),
+        cookie: Some(room.clear_cookie(visit.secure)),
+        location: None,
+        outcome: Outcome::Rejected,
+    }
 }
 
 /// Whether the request carries a pass of this room whose session is live.

@@ -79,8 +79,13 @@ pub fn view<'a>(
         said: Said::default(),
     };
     view.set_eta(w, eta);
-    if let Some(supply) = figures.supply {
-        view.supply = supply_view(&supply, figures, &shown, state, place, release, w);
+    match figures.supply {
+        // Closed is the end of booking: no count of what is "still free" beside it.
+        Some(_) if state == RoomStateName::Closed => {}
+        Some(supply) => {
+            view.supply = supply_view(&supply, figures, &shown, state, place, release, w);
+        }
+        None => {}
     }
     view
 }
@@ -247,9 +252,11 @@ fn supply_view(
     release: Option<Release>,
     w: &Locale,
 ) -> SupplyView {
+    let sold_out = state == RoomStateName::SoldOut;
     let mut view = SupplyView {
         supply_remaining: Some(supply.remaining),
-        supply_text: Some(page::supply_words(w, supply.remaining)),
+        // Sold out says "nothing is free" in its heading: no second count beside it.
+        supply_text: (!sold_out).then(|| page::supply_words(w, supply.remaining)),
         ..SupplyView::default()
     };
     // The people ahead of this visitor (or of a newcomer), while the line moves.
@@ -268,7 +275,7 @@ fn supply_view(
     if let Some(ahead) = ahead.filter(|_| !shown.admitted) {
         let chance = supply::chance(supply, ahead, figures.active, figures.movement.show_share);
         view.chance = chance;
-        view.chance_text = Some(page::chance_words(w, chance));
+        view.chance_text = (!sold_out).then(|| page::chance_words(w, chance));
     }
     if let Some(release) = release {
         view.next_release = Some(schedule::format_time(release.at, release.offset));

@@ -12,6 +12,7 @@ use crate::config::RoomConfig;
 use crate::locale::Lang;
 
 use super::notify::{self, NotifyAnswer};
+use super::questions::WayBack;
 use super::restore::{self, RestoreError};
 use super::templates::Templates;
 use super::{escape, PageLanguage};
@@ -37,9 +38,11 @@ pub struct FormPage<'a> {
     pub form: OneField<'a>,
     /// A sentence under the form (what is kept of an e-mail address, and for how long).
     pub note: Option<Cow<'a, str>>,
-    /// A link back to the waiting page.
+    /// A link back to the waiting page, or to join the line again where a page says so.
     pub back_href: Option<&'a str>,
     pub back_label: Cow<'a, str>,
+    /// The place code's form, for whoever has a place already (`have-place`).
+    pub way_back: Option<WayBack<'a>>,
     pub stylesheet: &'static str,
 }
 
@@ -64,6 +67,9 @@ pub struct Field<'a> {
     pub autocomplete: &'static str,
     /// `characters` for codes; empty for none.
     pub autocapitalize: &'static str,
+    /// What was typed, shown again with an error: a person corrects one character instead
+    /// of typing it all again.
+    pub value: Option<String>,
 }
 
 impl<'a> Field<'a> {
@@ -76,6 +82,7 @@ impl<'a> Field<'a> {
             maxlength: 64,
             autocomplete: "off",
             autocapitalize: "characters",
+            value: None,
         }
     }
 
@@ -88,7 +95,14 @@ impl<'a> Field<'a> {
             maxlength: 254,
             autocomplete: "email",
             autocapitalize: "",
+            value: None,
         }
+    }
+
+    /// The field showing `typed` again (cut to the field's length).
+    pub(super) fn with_value(mut self, typed: Option<&str>) -> Field<'a> {
+        self.value = typed.map(|t| t.chars().take(self.maxlength as usize).collect());
+        self
     }
 
     pub(super) fn write(&self, out: &mut String) {
@@ -105,6 +119,9 @@ impl<'a> Field<'a> {
         );
         if !self.autocapitalize.is_empty() {
             let _ = write!(out, " autocapitalize=\"{}\"", self.autocapitalize);
+        }
+        if let Some(value) = &self.value {
+            let _ = write!(out, " value=\"{}\"", escape(value));
         }
         out.push_str(" spellcheck=\"false\">");
     }
@@ -126,10 +143,12 @@ pub fn form_page(templates: Option<&Templates>, page: &FormPage) -> Bytes {
 /// One page of each kind and state in `lang`, for trying an operator's `form.html`.
 pub fn sample_forms(room: &RoomConfig, lang: Lang) -> Vec<FormPage<'_>> {
     vec![
-        restore::restore_form(room, lang, None),
-        restore::restore_form(room, lang, Some(RestoreError::Unknown)),
-        restore::invitation_form(room, lang, Some(RestoreError::Expired)),
-        notify::notify_form_page(room, lang, &NotifyAnswer::Noted("ann@example.org".into())),
-        notify::notify_form_page(room, lang, &NotifyAnswer::Invalid),
+        restore::restore_form(room, lang, None, None),
+        restore::restore_form(room, lang, Some(RestoreError::Unknown), Some("7K3M-QX2P")),
+        restore::restore_form(room, lang, Some(RestoreError::Lapsed), Some("7K3M-QX2P")),
+        restore::invitation_form(room, lang, Some(RestoreError::Expired), Some("AB12CD")),
+        restore::used_up_form(room, lang),
+        notify::notify_form_page(room, lang, &notify::sample_noted(), None),
+        notify::notify_form_page(room, lang, &NotifyAnswer::Invalid, Some("ann@example")),
     ]
 }

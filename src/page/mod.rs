@@ -25,7 +25,7 @@ mod waiting;
 pub use form::{form_page, sample_forms, Field, FormPage};
 pub use notify::{letter, notify_page, LetterFacts, LetterKind, LetterText, NotifyAnswer};
 pub use questions::{questions_page, sample_questions, FormError, QuestionsPage};
-pub use restore::{invitation_page, restore_page, RestoreError};
+pub use restore::{invitation_page, restore_page, used_up_page, RestoreError};
 use templates::Templates;
 use texts::*;
 pub use texts::{chance_words, eta_range_words, eta_words, supply_words};
@@ -191,6 +191,10 @@ pub struct DoorsView {
     /// is sent (`POST code=…`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation: Option<String>,
+    /// The address the e-mail for this place goes to, partly hidden (`ma…@example.org`):
+    /// looked up for a page (not for a status poll), where it is shown to be corrected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noted_address: Option<String>,
 }
 
 impl RoomStateName {
@@ -222,7 +226,9 @@ impl View<'_> {
     /// Words the figures that change while the page is open (`said`), once the rest of the
     /// view is filled: the page and the status answer show the same sentences.
     pub fn say(&mut self, w: &Locale, room: &RoomConfig, now_unix: u64) {
-        let placed = self.position.zip(self.ahead);
+        // Closed or sold out, nobody moves: a kept place is no "you are next" and no wait.
+        let moving = !matches!(self.state, RoomStateName::Closed | RoomStateName::SoldOut);
+        let placed = self.position.zip(self.ahead).filter(|_| moving);
         let release = self.supply.next_release.is_some();
         self.said = Said {
             position_text: placed.map(|(p, _)| w.number(p)),
@@ -245,6 +251,14 @@ impl View<'_> {
             }),
             updated_text: Some(clock_words(w, room, now_unix)),
         };
+    }
+
+    /// Whether "your turn is near" can still come for this visitor: a place in line, not let
+    /// in yet, and something left to book. The e-mail field is offered only then.
+    pub fn turn_may_come(&self) -> bool {
+        self.doors.place_code.is_some()
+            && !self.admitted
+            && !matches!(self.state, RoomStateName::Closed | RoomStateName::SoldOut)
     }
 
     pub fn to_json(&self) -> Bytes {

@@ -19,10 +19,20 @@ use super::{escape, room_offset, PageLanguage, STYLESHEET};
 /// How the e-mail form was answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotifyAnswer {
-    /// Noted: the address it will go to.
-    Noted(String),
+    /// Noted: the address it will go to, the place's code (to come back with on any device,
+    /// before the e-mail comes), and whether it replaced an address noted before.
+    Noted {
+        to: String,
+        code: Option<String>,
+        replaced: bool,
+    },
     Invalid,
+    /// Letters beyond ASCII before the `@`: said why, not "no address".
+    NotAscii,
+    /// The e-mail for this place was sent already: one per place.
     Already,
+    /// The address was replaced as often as it may be.
+    TooManyChanges,
     Limited,
     NoPlace,
     /// The place is called already: an e-mail would come too late.
@@ -31,36 +41,68 @@ pub enum NotifyAnswer {
 }
 
 /// The page that answers the e-mail form (`form.html`, else built in).
+/// The page that answers the e-mail form (`form.html`, else built in); where the form is
+/// shown again it holds what was `typed`.
 pub fn notify_page(
     templates: Option<&Templates>,
     room: &RoomConfig,
     lang: Lang,
     answer: &NotifyAnswer,
+    typed: Option<&str>,
 ) -> Bytes {
-    form_page(templates, &notify_form_page(room, lang, answer))
+    form_page(templates, &notify_form_page(room, lang, answer, typed))
+}
+
+/// An answer as a template's trial render shows it.
+pub(super) fn sample_noted() -> NotifyAnswer {
+    NotifyAnswer::Noted {
+        to: "ann@example.org".into(),
+        code: Some("7K3M-QX2P-9D4R-TW8B".into()),
+        replaced: true,
+    }
 }
 
 pub(super) fn notify_form_page<'a>(
     room: &'a RoomConfig,
     lang: Lang,
     answer: &NotifyAnswer,
+    typed: Option<&str>,
 ) -> FormPage<'a> {
     let w: &'a Locale = room.locales.get(lang);
     let (heading, status, error) = match answer {
-        NotifyAnswer::Noted(to) => (
+        NotifyAnswer::Noted { to, replaced, .. } => (
             w.text("notify-thanks"),
-            Some(w.say("notify-thanks-text", &[("address", Arg::Text(to))])),
+            Some(w.say(
+                if *replaced {
+                    "notify-replaced-text"
+                } else {
+                    "notify-thanks-text"
+                },
+                &[("address", Arg::Text(to))],
+            )),
             None,
         ),
         NotifyAnswer::Invalid => (w.text("notify-label"), None, Some("notify-invalid")),
+        NotifyAnswer::NotAscii => (w.text("notify-label"), None, Some("notify-not-ascii")),
         NotifyAnswer::Already => (w.text("notify-label"), None, Some("notify-already")),
+        NotifyAnswer::TooManyChanges => (w.text("notify-label"), None, Some("notify-changes-used")),
         NotifyAnswer::Limited => (w.text("notify-label"), None, Some("notify-limited")),
         NotifyAnswer::NoPlace => (w.text("notify-label"), None, Some("notify-no-place")),
         NotifyAnswer::Called => (w.text("notify-label"), None, Some("notify-called")),
         NotifyAnswer::Unavailable => (w.text("notify-label"), None, Some("notify-unavailable")),
     };
-    // Shown again where a second try can help.
-    let again = matches!(answer, NotifyAnswer::Invalid | NotifyAnswer::Limited);
+    // Shown again where a second try can help, with what was typed.
+    let again = matches!(
+        answer,
+        NotifyAnswer::Invalid | NotifyAnswer::NotAscii | NotifyAnswer::Limited
+    );
+    // The place code with the thanks: the way back on any device before the e-mail comes.
+    let code_note = match answer {
+        NotifyAnswer::Noted {
+            code: Some(code), ..
+        } => Some(w.say("notify-code", &[("code", Arg::Text(code))]).into()),
+        _ => None,
+    };
     FormPage {
         kind: "notify",
         speech: PageLanguage::new(room, w, &room.scope.path_prefix),
@@ -72,28 +114,35 @@ pub(super) fn notify_form_page<'a>(
         error: error.map(|id| w.text(id).into_owned()),
         form: OneField {
             action: again.then(|| format!("/.wartesaal/notify?room={}", room.id)),
-            field: again.then(|| Field::email(w.text("notify-field"))),
+            field: again.then(|| Field::email(w.text("notify-field")).with_value(typed)),
             submit: w.text("notify-submit"),
         },
-        note: again.then(|| w.text("notify-privacy")),
+        note: again.then(|| w.text("notify-privacy")).or(code_note),
         back_href: Some(&room.scope.path_prefix),
         back_label: w.text("notify-back"),
+        way_back: None,
         stylesheet: STYLESHEET,
     }
 }
 
-/// The e-mail field, as the built-in waiting page and the answer page show it.
-pub(super) fn notify_form(out: &mut String, w: &Locale, action: &str) {
+/// The e-mail field, as the built-in waiting page shows it: to give an address, or, with
+/// one `noted` already (masked), to replace it.
+pub(super) fn notify_form(out: &mut String, w: &Locale, action: &str, noted: Option<&str>) {
     let _ = write!(
         out,
         "<form class=\"ws-form ws-notify\" method=\"post\" action=\"{}\">",
         escape(action)
     );
     Field::email(w.text("notify-field")).write(out);
+    let submit = if noted.is_some() {
+        "notify-change"
+    } else {
+        "notify-submit"
+    };
     let _ = write!(
         out,
         "<button type=\"submit\">{}</button></form><p class=\"ws-note\">{}</p>",
-        escape(&w.text("notify-submit")),
+        escape(&w.text(submit)),
         escape(&w.text("notify-privacy")),
     );
 }

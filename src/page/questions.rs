@@ -52,7 +52,29 @@ pub struct QuestionsPage<'a> {
     pub form: QuestionsForm<'a>,
     #[serde(flatten)]
     pub answered_no: AnsweredNo<'a>,
+    #[serde(flatten)]
+    pub way_back: WayBack<'a>,
     pub stylesheet: &'static str,
+}
+
+/// The way back for whoever has a place already (on another device, or told by e-mail):
+/// answering the questions again would draw a new place at the back, so the place code's
+/// form is offered beside them.
+#[derive(Debug, Serialize)]
+pub struct WayBack<'a> {
+    pub way_back_text: Cow<'a, str>,
+    pub restore_href: String,
+    pub restore_label: Cow<'a, str>,
+}
+
+impl<'a> WayBack<'a> {
+    pub(super) fn new(room: &RoomConfig, w: &'a Locale) -> WayBack<'a> {
+        WayBack {
+            way_back_text: w.text("have-place"),
+            restore_href: format!("/.wartesaal/restore?room={}", room.id),
+            restore_label: w.text("restore-title"),
+        }
+    }
 }
 
 /// The form itself. A template sees these among the page's own variables.
@@ -167,6 +189,7 @@ impl<'a> QuestionsPage<'a> {
                 change_label: w.text("change-answers"),
                 change_href: back,
             },
+            way_back: WayBack::new(room, w),
             stylesheet: STYLESHEET,
         }
     }

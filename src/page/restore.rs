@@ -7,6 +7,7 @@ use crate::config::RoomConfig;
 use crate::locale::{Lang, Locale};
 
 use super::form::{form_page, Field, FormPage, OneField};
+use super::questions::WayBack;
 use super::templates::Templates;
 use super::{PageLanguage, STYLESHEET};
 
@@ -29,47 +30,58 @@ pub enum RestoreError {
     Link,
 }
 
-/// The restore form (`form.html`, else built in).
+/// The restore form (`form.html`, else built in); after an error it shows what was `typed`.
 pub fn restore_page(
     templates: Option<&Templates>,
     room: &RoomConfig,
     lang: Lang,
     error: Option<RestoreError>,
+    typed: Option<&str>,
 ) -> Bytes {
-    form_page(templates, &restore_form(room, lang, error))
+    form_page(templates, &restore_form(room, lang, error, typed))
 }
 
-pub(super) fn restore_form(
-    room: &RoomConfig,
+pub(super) fn restore_form<'a>(
+    room: &'a RoomConfig,
     lang: Lang,
     error: Option<RestoreError>,
-) -> FormPage<'_> {
-    let error = error.map(|e| match e {
+    typed: Option<&str>,
+) -> FormPage<'a> {
+    let id = error.map(|e| match e {
         RestoreError::Malformed => "restore-malformed",
         RestoreError::Unknown => "restore-unknown",
         RestoreError::Lapsed => "restore-lapsed",
         RestoreError::Link => "restore-link",
         RestoreError::Limited | RestoreError::Expired | RestoreError::Used => "restore-limited",
     });
-    code_form(room, lang, "restore", error)
+    let mut page = code_form(room, lang, "restore", id, typed);
+    if matches!(error, Some(RestoreError::Lapsed | RestoreError::Link)) {
+        // The page says the place is gone and that one can join again: the link to do so.
+        let w = room.locales.get(lang);
+        page.back_href = Some(&room.scope.path_prefix);
+        page.back_label = w.text("join-again");
+    }
+    page
 }
 
 /// The invitation form (`form.html`, else built in), for a visitor who needs a ticket in a
-/// room that takes invitations only.
+/// room that takes invitations only; after an error it shows what was `typed`.
 pub fn invitation_page(
     templates: Option<&Templates>,
     room: &RoomConfig,
     lang: Lang,
     error: Option<RestoreError>,
+    typed: Option<&str>,
 ) -> Bytes {
-    form_page(templates, &invitation_form(room, lang, error))
+    form_page(templates, &invitation_form(room, lang, error, typed))
 }
 
-pub(super) fn invitation_form(
-    room: &RoomConfig,
+pub(super) fn invitation_form<'a>(
+    room: &'a RoomConfig,
     lang: Lang,
     error: Option<RestoreError>,
-) -> FormPage<'_> {
+    typed: Option<&str>,
+) -> FormPage<'a> {
     let error = error.map(|e| match e {
         RestoreError::Malformed => "invite-malformed",
         RestoreError::Unknown => "invite-unknown",
@@ -77,7 +89,43 @@ pub(super) fn invitation_form(
         RestoreError::Used | RestoreError::Lapsed | RestoreError::Link => "invite-used",
         RestoreError::Limited => "restore-limited",
     });
-    code_form(room, lang, "invitation", error)
+    let mut page = code_form(room, lang, "invitation", error, typed);
+    // A place drawn before, on another device or told by e-mail: its code gives it back.
+    let w = room.locales.get(lang);
+    page.way_back = Some(WayBack::new(room, w));
+    page
+}
+
+/// A ticket that got its holder in as often as one may (`passes_per_ticket`), brought again
+/// (an e-mail's link tapped in a mail program without cookies, a copied ticket): what
+/// happened, plainly, and the way to join again.
+pub fn used_up_page(templates: Option<&Templates>, room: &RoomConfig, lang: Lang) -> Bytes {
+    form_page(templates, &used_up_form(room, lang))
+}
+
+pub(super) fn used_up_form(room: &RoomConfig, lang: Lang) -> FormPage<'_> {
+    let w: &Locale = room.locales.get(lang);
+    let heading = w.text("used-up-title");
+    FormPage {
+        kind: "used-up",
+        speech: PageLanguage::new(room, w, &room.scope.path_prefix),
+        site: &room.title,
+        page_title: format!("{heading} – {}", room.title),
+        heading,
+        intro: Some(w.text("used-up-body").into_owned()),
+        status: None,
+        error: None,
+        form: OneField {
+            action: None,
+            field: None,
+            submit: "".into(),
+        },
+        note: Some(w.text("used-up-code")),
+        back_href: Some(&room.scope.path_prefix),
+        back_label: w.text("join-again"),
+        way_back: None,
+        stylesheet: STYLESHEET,
+    }
 }
 
 /// The form of `kind` (`restore` or `invitation`), its words by the ids of its kind.
@@ -86,6 +134,7 @@ fn code_form<'a>(
     lang: Lang,
     kind: &'static str,
     error: Option<&str>,
+    typed: Option<&str>,
 ) -> FormPage<'a> {
     let w: &'a Locale = room.locales.get(lang);
     let prefix = if kind == "restore" {
@@ -107,12 +156,13 @@ fn code_form<'a>(
         error: error.map(|id| w.text(id).into_owned()),
         form: OneField {
             action: Some(action),
-            field: Some(Field::code(say("field"))),
+            field: Some(Field::code(say("field")).with_value(typed.filter(|_| error.is_some()))),
             submit: say("submit"),
         },
         note: None,
         back_href: None,
         back_label: "".into(),
+        way_back: None,
         stylesheet: STYLESHEET,
     }
 }

@@ -131,6 +131,11 @@ pub struct PlaceCodeText<'a> {
     pub restore_href: String,
     /// The link's text: the restore form's title.
     pub restore_label: Cow<'a, str>,
+    /// No place shown here (a newcomer's page, a closed or sold-out room, the puzzle): the
+    /// way back is offered to whoever has one elsewhere, with `way_back_text`.
+    pub offer_restore: bool,
+    /// "Already in the queue on another device, or did you leave your e-mail address?"
+    pub way_back_text: Cow<'a, str>,
 }
 
 /// Where the e-mail field is sent (`[rooms.notify]`); none without a place or without
@@ -143,6 +148,9 @@ pub struct NotifyForm<'a> {
     pub notify_field: Cow<'a, str>,
     pub notify_submit: Cow<'a, str>,
     pub notify_privacy: Cow<'a, str>,
+    /// "The e-mail goes to ma…@example.org.": the address noted for this place, partly
+    /// hidden, so that a typing mistake shows; the form then replaces it.
+    pub notify_noted: Option<String>,
 }
 
 /// The page's stylesheet and script paths.
@@ -201,17 +209,24 @@ impl<'a> WaitingPage<'a> {
                 place_code_text: w.text("code-explain"),
                 restore_href: format!("/.wartesaal/restore?room={}", room.id),
                 restore_label: w.text("restore-title"),
+                offer_restore: view.doors.place_code.is_none()
+                    && view.position.is_none()
+                    && !view.admitted,
+                way_back_text: w.text("have-place"),
             },
             notify: NotifyForm {
-                notify_href: (room.notify.is_some()
-                    && view.doors.place_code.is_some()
-                    && !view.admitted)
+                notify_href: (room.notify.is_some() && view.turn_may_come())
                     .then(|| format!("/.wartesaal/notify?room={}", room.id)),
                 notify_label: w.text("notify-label"),
                 notify_text: w.text("notify-explain"),
                 notify_field: w.text("notify-field"),
                 notify_submit: w.text("notify-submit"),
                 notify_privacy: w.text("notify-privacy"),
+                notify_noted: view
+                    .doors
+                    .noted_address
+                    .as_deref()
+                    .map(|to| w.say("notify-noted", &[("address", crate::locale::Arg::Text(to))])),
             },
             assets: Assets {
                 stylesheet: STYLESHEET,
@@ -372,11 +387,23 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
         let _ = write!(
             out,
             "<p class=\"ws-label ws-code-label\">{}</p>\
-             <p class=\"ws-code\"><bdi id=\"ws-code\" dir=\"ltr\">{}</bdi></p>\
-             <p class=\"ws-note\">{} <a href=\"{}\">{}</a></p>",
+             <p class=\"ws-code\"><bdi id=\"ws-code\" dir=\"ltr\">",
             escape(&p.code.place_code_label),
-            escape(code),
+        );
+        code_breaking_at_dashes(&mut out, code);
+        let _ = write!(
+            out,
+            "</bdi></p><p class=\"ws-note\">{} <a href=\"{}\">{}</a></p>",
             escape(&p.code.place_code_text),
+            escape(&p.code.restore_href),
+            escape(&p.code.restore_label),
+        );
+    } else if p.code.offer_restore {
+        // No place here: perhaps one on another device, or one told by e-mail.
+        let _ = write!(
+            out,
+            "<p class=\"ws-note ws-way-back\">{} <a href=\"{}\">{}</a></p>",
+            escape(&p.code.way_back_text),
             escape(&p.code.restore_href),
             escape(&p.code.restore_label),
         );
@@ -388,7 +415,14 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
             escape(&p.notify.notify_label),
             escape(&p.notify.notify_text)
         );
-        notify::notify_form(&mut out, w, action);
+        if let Some(noted) = &p.notify.notify_noted {
+            let _ = write!(
+                out,
+                "<p class=\"ws-note\" id=\"ws-noted\">{}</p>",
+                escape(noted)
+            );
+        }
+        notify::notify_form(&mut out, w, action, p.notify.notify_noted.as_deref());
     }
     for sentence in &p.advice {
         let _ = write!(out, "<p class=\"ws-note\">{}</p>", escape(sentence));
@@ -406,11 +440,22 @@ fn builtin_waiting_page(p: &WaitingPage) -> String {
     out
 }
 
-/// The part a screen reader reads again when it changes: place, wait, opening and supply.
+/// The place code with a line break allowed after each dash (`<wbr>`): with large phone text
+/// it wraps at its groups instead of running off the screen, and never inside one.
+fn code_breaking_at_dashes(out: &mut String, code: &str) {
+    for (i, group) in code.split('-').enumerate() {
+        if i > 0 {
+            out.push_str("-<wbr>");
+        }
+        let _ = write!(out, "{}", escape(group));
+    }
+}
+
+/// Place, wait, opening and supply in one box. Not itself a live region: read again whole
+/// on every change it was some 45 words each time. The script says only the sentences that
+/// changed, in the short polite region after it (`ws-said`), empty until then.
 fn status_region(out: &mut String, p: &WaitingPage) {
-    out.push_str(
-        "<div class=\"ws-status\" role=\"status\" aria-live=\"polite\" aria-atomic=\"true\">",
-    );
+    out.push_str("<div class=\"ws-status\">");
     if let Some(text) = &p.outlook.opens_in_text {
         let _ = write!(out, "<p id=\"ws-opens-in\">{}</p>", escape(text));
     }
@@ -446,5 +491,5 @@ fn status_region(out: &mut String, p: &WaitingPage) {
             escape(text)
         );
     }
-    out.push_str("</div>");
+    out.push_str("</div><p class=\"ws-sr\" id=\"ws-said\" role=\"status\"></p>");
 }

@@ -14,7 +14,8 @@ pub use backend::Backend;
 pub use embedded::file::{peek, Saved, StoreError};
 pub use redis::SharedKeys;
 pub use room::{
-    BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter, Movement, Numbering, RoomState,
-    SessionStart, SettingsChange, StateError, StateFuture, MAX_LETTERS,
+    BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter, Movement, Numbering, Replaced,
+    RoomState, SessionStart, SettingsChange, StateError, StateFuture, MAX_ADDRESS_CHANGES,
+    MAX_LETTERS,
 };
 pub use settings::{effective, operator_rate, Message, OperatorState, Override, Settings};

@@ -332,6 +332,15 @@ pub trait RoomState: Send + Sync + 'static {
     /// pending, is `Already`.
     fn enlist(&self, letter: Letter, now: Millis) -> StateFuture<'_, Enlisted>;
 
+    /// Replaces the address of the letter pending for `letter.seq` (a typing mistake
+    /// corrected), durably before it answers, at most `MAX_ADDRESS_CHANGES` times; the old
+    /// address is forgotten with it.
+    fn replace_letter(&self, letter: Letter, now: Millis) -> StateFuture<'_, Replaced>;
+
+    /// The address the letter pending for ticket `seq` goes to, if one is pending: the page
+    /// shows it (masked), so that a mistake can be seen and corrected.
+    fn noted_address(&self, seq: u64) -> StateFuture<'_, Option<String>>;
+
     /// Letters not sent yet of tickets from `from` on, in ticket order, at most `max`: `None`
     /// when another gateway sends this room's letters (a shared room's lease holder does).
     fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>>;
@@ -386,6 +395,26 @@ pub struct Letter {
     pub lang: String,
     /// When it was asked for.
     pub at: Millis,
+    /// How often its address was replaced (a typing mistake corrected): bounded by
+    /// `MAX_ADDRESS_CHANGES`, so a ticket cannot be used to mail address after address.
+    #[serde(default)]
+    pub changes: u32,
+}
+
+/// How often one ticket's address may be replaced, beyond the first one given.
+pub const MAX_ADDRESS_CHANGES: u32 = 3;
+
+/// What became of a letter handed to `replace_letter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replaced {
+    /// The new address is kept; the old one is gone.
+    Replaced,
+    /// No letter pending for the ticket: it was sent already (or never asked for).
+    NotPending,
+    /// The address was replaced `MAX_ADDRESS_CHANGES` times already.
+    TooMany,
+    /// The same address again: nothing changed, no change spent.
+    Same,
 }
 
 /// How long a gateway's claim on a letter it is sending holds off the others: longer than a

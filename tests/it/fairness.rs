@@ -462,6 +462,9 @@ async fn a_challenge_of_another_room_is_refused_and_a_used_up_copy_can_solve_its
     assert!(v.get("/termine").await.body.starts_with("upstream"));
     let mut copy = gw.visitor();
     copy.set_cookie(COOKIE, &ticket);
+    // Told plainly that the place was used (its cookie cleared), then the puzzle.
+    let used = copy.get("/termine").await;
+    assert_eq!(used.status, StatusCode::CONFLICT, "{}", used.body);
     let page = copy.get("/termine").await;
     assert!(page.body.contains("data-challenge"), "{}", page.body);
     assert!(
@@ -502,11 +505,14 @@ async fn a_ticket_copied_to_many_browsers_gets_only_its_passes_in() {
     let mut got_in = 0;
     for c in copies.iter_mut() {
         let page = c.get("/termine").await;
-        assert_eq!(page.status, StatusCode::OK);
         if page.body.starts_with("upstream") {
             got_in += 1;
         } else {
-            // Sent to the back with a ticket of its own.
+            // Told the place was used (its cookie cleared); joining again, it goes to the
+            // back with a ticket of its own.
+            assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+            let page = c.get("/termine").await;
+            assert_eq!(page.status, StatusCode::OK);
             let own = c.cookie(COOKIE).unwrap();
             assert_ne!(own, ticket);
             assert!(support::ticket_seq("r", &own) > support::ticket_seq("r", &ticket));

@@ -514,6 +514,7 @@ mod tests {
                 to: "a@example.org".into(),
                 lang: "en".into(),
                 at: 5,
+                changes: 0,
             }],
             written: vec![4],
         }
@@ -539,6 +540,7 @@ mod tests {
             to: "ann@example.org".into(),
             lang: "de".into(),
             at: 1,
+            changes: 0,
         };
         let line = |e: &JournalEntry| {
             let mut l = serde_json::to_vec(e).unwrap();

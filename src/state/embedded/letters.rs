@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::clock::Millis;
-use crate::state::room::{Enlisted, Letter, MAX_LETTERS};
+use crate::state::room::{Enlisted, Letter, Replaced, MAX_ADDRESS_CHANGES, MAX_LETTERS};
 
 use super::file::JournalEntry;
 
@@ -147,6 +147,37 @@ impl Letters {
         }
     }
 
+    /// Puts `letter` in place of the one pending for its ticket (see
+    /// `RoomState::replace_letter`); the one it replaces is handed back, to be put back if
+    /// the save fails.
+    pub(super) fn replace(&mut self, mut letter: Letter) -> (Replaced, Option<Letter>) {
+        let Some(old) = self.pending.get(&letter.seq) else {
+            return (Replaced::NotPending, None);
+        };
+        if old.to == letter.to {
+            return (Replaced::Same, None);
+        }
+        if old.changes >= MAX_ADDRESS_CHANGES {
+            return (Replaced::TooMany, None);
+        }
+        letter.changes = old.changes + 1;
+        self.note(&JournalEntry::Letter(letter.clone()));
+        // The old address is still in the journal's earlier line: rewritten away soon.
+        self.sent_since_rewrite = true;
+        (Replaced::Replaced, self.pending.insert(letter.seq, letter))
+    }
+
+    /// Puts back the letter a failed `replace` replaced.
+    pub(super) fn put_back(&mut self, old: Letter) {
+        self.note(&JournalEntry::Letter(old.clone()));
+        self.pending.insert(old.seq, old);
+    }
+
+    /// The address of the letter pending for `seq`.
+    pub(super) fn noted(&self, seq: u64) -> Option<String> {
+        self.pending.get(&seq).map(|l| l.to.clone())
+    }
+
     /// Takes an `enlist` back (the save failed).
     pub(super) fn unlist(&mut self, seq: u64) {
         if self.pending.remove(&seq).is_some() {
@@ -191,6 +222,7 @@ mod tests {
             to: format!("p{seq}@example.org"),
             lang: "de".into(),
             at: 1,
+            changes: 0,
         }
     }
 

@@ -25,8 +25,8 @@ use crate::queue::schedule::Phase;
 use crate::queue::supply::{Supply, SupplyChange};
 use crate::state::{
     effective, operator_rate, BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter,
-    Message, Movement, Numbering, RoomState, SessionStart, Settings, SettingsChange, StateError,
-    StateFuture,
+    Message, Movement, Numbering, Replaced, RoomState, SessionStart, Settings, SettingsChange,
+    StateError, StateFuture,
 };
 
 pub mod file;
@@ -684,6 +684,32 @@ impl RoomState for EmbeddedState {
             }
             Ok(enlisted)
         })
+    }
+
+    fn replace_letter(&self, letter: Letter, now: Millis) -> StateFuture<'_, Replaced> {
+        let (replaced, old, change) = self.with_line(|l| {
+            let (replaced, old) = l.letters.replace(letter);
+            if replaced == Replaced::Replaced {
+                l.changes += 1;
+            }
+            (replaced, old, l.changes)
+        });
+        Box::pin(async move {
+            if replaced == Replaced::Replaced && !self.on_disk(change, now).await {
+                if let Some(old) = old {
+                    self.with_line(|l| l.letters.put_back(old));
+                }
+                return Err(StateError::Unavailable(
+                    "the state file cannot be written".into(),
+                ));
+            }
+            Ok(replaced)
+        })
+    }
+
+    fn noted_address(&self, seq: u64) -> StateFuture<'_, Option<String>> {
+        let to = self.with_line(|l| l.letters.noted(seq));
+        Box::pin(std::future::ready(Ok(to)))
     }
 
     fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>> {

@@ -3,13 +3,18 @@
 //! set (no address). Any gateway takes a letter; the lease holder alone sends them, so each
 //! goes out from one gateway.
 
-use crate::state::room::{Enlisted, Letter, LETTER_CLAIM_MS, MAX_LETTERS};
+use crate::state::room::{
+    Enlisted, Letter, Replaced, LETTER_CLAIM_MS, MAX_ADDRESS_CHANGES, MAX_LETTERS,
+};
 use crate::state::StateError;
 
 use super::{unavailable, SharedState};
 
 /// Adds a letter unless its ticket has one (`enlist.lua`).
 pub(super) const ENLIST: &str = include_str!("enlist.lua");
+
+/// Replaces the address of a pending letter, a bounded number of times (`replace.lua`).
+pub(super) const REPLACE: &str = include_str!("replace.lua");
 
 /// Claims a letter for this gateway, or renews its own claim. KEYS: the letter's claim.
 /// ARGV: gateway id, claim ms. 1: ours now; 0: another gateway's.
@@ -48,6 +53,48 @@ impl SharedState {
             2 => Enlisted::Full,
             _ => Enlisted::Already,
         })
+    }
+
+    pub(super) async fn replace(&self, mut letter: Letter) -> Result<Replaced, StateError> {
+        // Written with the count the script puts in: `"changes":` stays the last field.
+        letter.changes = 0;
+        let json = serde_json::to_string(&letter).map_err(|e| {
+            StateError::Unavailable(format!("a letter could not be written down: {e}"))
+        })?;
+        let code: i64 = self
+            .redis
+            .scripts
+            .replace_letter
+            .key(&self.keys.letters.by_ticket)
+            .arg(letter.seq)
+            .arg(json)
+            .arg(MAX_ADDRESS_CHANGES)
+            .arg(
+                serde_json::json!({ "to": letter.to })
+                    .to_string()
+                    .trim_matches(['{', '}']),
+            )
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(unavailable)?;
+        Ok(match code {
+            1 => Replaced::Replaced,
+            2 => Replaced::TooMany,
+            3 => Replaced::Same,
+            _ => Replaced::NotPending,
+        })
+    }
+
+    pub(super) async fn noted(&self, seq: u64) -> Result<Option<String>, StateError> {
+        let json: Option<String> = redis::cmd("HGET")
+            .arg(&self.keys.letters.by_ticket)
+            .arg(seq)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(unavailable)?;
+        Ok(json
+            .and_then(|j| serde_json::from_str::<Letter>(&j).ok())
+            .map(|l| l.to))
     }
 
     pub(super) async fn letters_from(

@@ -120,6 +120,7 @@ struct Scripts {
     undo: Script,
     supply: Script,
     enlist: Script,
+    replace_letter: Script,
     claim_letter: Script,
 }
 
@@ -148,6 +149,7 @@ impl Redis {
                 undo: Script::new(UNDO),
                 supply: Script::new(SUPPLY),
                 enlist: Script::new(letters::ENLIST),
+                replace_letter: Script::new(letters::REPLACE),
                 claim_letter: Script::new(letters::CLAIM_LETTER),
             },
             replicas: std::sync::atomic::AtomicUsize::new(0),

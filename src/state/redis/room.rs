@@ -12,7 +12,7 @@ use crate::queue::schedule::{Order, Phase};
 use crate::queue::supply::{Supply, SupplyChange};
 use crate::state::{
     BackendInfo, Enlisted, Figures, Gap, Gate, HandedOut, Letter, Message, Movement, Numbering,
-    Override, RoomState, SessionStart, Settings, SettingsChange, StateError, StateFuture,
+    Override, Replaced, RoomState, SessionStart, Settings, SettingsChange, StateError, StateFuture,
 };
 
 use super::{lost, unavailable, SharedState, STARTED_KEPT};
@@ -370,6 +370,14 @@ impl RoomState for SharedState {
 
     fn enlist(&self, letter: Letter, _now: Millis) -> StateFuture<'_, Enlisted> {
         Box::pin(self.enlist_letter(letter))
+    }
+
+    fn replace_letter(&self, letter: Letter, _now: Millis) -> StateFuture<'_, Replaced> {
+        Box::pin(self.replace(letter))
+    }
+
+    fn noted_address(&self, seq: u64) -> StateFuture<'_, Option<String>> {
+        Box::pin(self.noted(seq))
     }
 
     fn letters(&self, from: u64, max: usize) -> StateFuture<'_, Option<Vec<Letter>>> {

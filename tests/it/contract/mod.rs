@@ -260,6 +260,7 @@ fn letter(seq: u64, at: Millis) -> Letter {
         to: format!("p{seq}@example.org"),
         lang: "de".into(),
         at,
+        changes: 0,
     }
 }
 
