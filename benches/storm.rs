@@ -52,6 +52,8 @@ struct Upstream {
     per_second: Mutex<Vec<u64>>,
     /// Appointments the booking site has left.
     remaining: AtomicI64,
+    /// µs since start when the last appointment was booked (0 while some are left).
+    gone_at: AtomicU64,
 }
 
 impl Upstream {
@@ -92,6 +94,10 @@ async fn upstream(state: Arc<Upstream>) -> std::net::SocketAddr {
                         if req.uri().path() == "/book" {
                             let left = state.remaining.fetch_sub(1, Ordering::SeqCst);
                             let mut resp;
+                            if left == 1 {
+                                let at = state.started.elapsed().as_micros() as u64;
+                                state.gone_at.store(at.max(1), Ordering::SeqCst);
+                            }
                             if left > 0 {
                                 resp = Response::new(Full::new(Bytes::from_static(b"booked")));
                                 let h = resp.headers_mut();
@@ -136,6 +142,8 @@ struct Shared {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Outcome {
     seq: u64,
+    /// µs since start when they arrived.
+    arrived: u64,
     /// µs since start when they got in.
     admitted: Option<u64>,
     /// µs since start of the last "wait".
@@ -194,6 +202,7 @@ async fn visitor(shared: Arc<Shared>, id: u64, deadline: Instant) {
     let fail = || {
         shared.errors.fetch_add(1, Ordering::Relaxed);
     };
+    let arrived = micros(&shared);
     let Some(first) = get(&shared, "/", id, &None).await else {
         return fail();
     };
@@ -206,6 +215,7 @@ async fn visitor(shared: Arc<Shared>, id: u64, deadline: Instant) {
         if sold_out(&first.body) {
             shared.outcomes.lock().unwrap().push(Outcome {
                 seq: u64::MAX - id,
+                arrived,
                 admitted: None,
                 last_wait: 0,
                 told_none: Some(micros(&shared)),
@@ -314,6 +324,7 @@ async fn visitor(shared: Arc<Shared>, id: u64, deadline: Instant) {
     }
     shared.outcomes.lock().unwrap().push(Outcome {
         seq,
+        arrived,
         admitted,
         last_wait,
         told_none,
@@ -342,6 +353,7 @@ fn main() {
             seen: Mutex::new(HashSet::new()),
             per_second: Mutex::new(Vec::new()),
             remaining: AtomicI64::new(supply as i64),
+            gone_at: AtomicU64::new(0),
         });
         let up_addr = upstream(up.clone()).await;
         let state = std::env::temp_dir().join(format!("wartesaal-storm-{}", std::process::id()));
@@ -436,6 +448,25 @@ fn main() {
                 .collect();
             let booked = outcomes.iter().filter(|o| o.got_one).count();
             let last_told = none.iter().filter_map(|o| o.told_none).max().unwrap_or(0);
+            // Time to a verdict counts from arrival (or the opening, the start of the run).
+            let longest_verdict = none
+                .iter()
+                .filter_map(|o| o.told_none.map(|t| t.saturating_sub(o.arrived)))
+                .max()
+                .unwrap_or(0);
+            let gone_at = up.gone_at.load(Ordering::SeqCst);
+            let after_gone = if gone_at == 0 {
+                0
+            } else {
+                outcomes
+                    .iter()
+                    .filter(|o| o.admitted.is_some_and(|a| a > gone_at))
+                    .count()
+            };
+            let in_for_nothing = outcomes
+                .iter()
+                .filter(|o| o.wants && !o.got_one)
+                .count();
             let untold = none.iter().filter(|o| o.told_none.is_none()).count();
             let likely = outcomes.iter().filter(|o| o.told_likely).count();
             let likely_none = none.iter().filter(|o| o.told_likely).count();
@@ -448,6 +479,16 @@ fn main() {
             );
             println!("| of them never told so (let in before the room could know) | {untold} |");
             println!("| told \"likely\" | {likely}, of whom {likely_none} got none |");
+            println!(
+                "| longest time from arrival to a verdict (\"unlikely\" or sold out) for one who got none | {:.1} min |",
+                longest_verdict as f64 / 60e6
+            );
+            println!(
+                "| let in after the last appointment was booked | {after_gone} ({:.1} % of the appointments; the last one booked {:.1} min after opening) |",
+                after_gone as f64 * 100.0 / supply as f64,
+                gone_at as f64 / 60e6
+            );
+            println!("| let in meaning to book and found nothing left | {in_for_nothing} |");
         }
     });
 }
