@@ -200,3 +200,93 @@ async fn closing_the_room_tells_those_who_left_an_address() {
     gw.running.send_letters().await;
     assert_eq!(smtp.mails().len(), 1, "the address went with the e-mail");
 }
+
+/// Sold out reaches everyone once, with two gateways sharing one Redis: visitors leave their
+/// addresses at either gateway, the room sells out, and both gateways run their letter rounds
+/// at the same moment, again after one of them restarts, and once more later. Each address
+/// gets exactly one e-mail, and no address is left in Redis.
+#[tokio::test]
+async fn sold_out_is_sent_once_by_two_gateways_on_redis() {
+    let Some(smtp) = support::SmtpSink::start() else {
+        return;
+    };
+    let Some(redis) = support::RedisServer::start() else {
+        return;
+    };
+    let up = support::upstream().await;
+    let extra = format!(
+        "title = \"Impfzentrum\"\nadmit_per_minute = 1\n{}\n[rooms.supply]\nappointments = 1\n",
+        notify(smtp.port)
+    );
+    let config = support::config_redis(&redis.url(), "", &support::room("r", &up.url(), &extra));
+    let clock = std::sync::Arc::new(wartesaal::clock::ManualClock::new(support::T0));
+    let a = support::gateway_on(&config, clock.clone()).await;
+    let b = support::gateway_on(&config, clock.clone()).await;
+    let mut booker = a.visitor();
+    let mut walked_in = false;
+    for _ in 0..100 {
+        if booker.get("/").await.body == "upstream:/" {
+            walked_in = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(walked_in, "the first walks in");
+    let addresses: Vec<String> = (0..6).map(|i| format!("p{i}@example.org")).collect();
+    let mut away = Vec::new();
+    for (i, to) in addresses.iter().enumerate() {
+        let gw = if i % 2 == 0 { &a } else { &b };
+        let mut v = gw.visitor();
+        v.get("/").await;
+        let form: &'static str = Box::leak(format!("email={}", to.replace('@', "%40")).into());
+        let noted = v.post("/.wartesaal/notify?room=r", form).await;
+        assert_eq!(noted.status, http::StatusCode::OK, "{}", noted.body);
+        away.push(v);
+    }
+    // The one appointment is booked: the room sells out, on both gateways.
+    booker.get("/supply?b=1").await;
+    for gw in [&a, &b] {
+        support::eventually("sold out", || async {
+            gw.metric("wartesaal_sold_out{room=\"r\"}").await == 1.0
+        })
+        .await;
+    }
+    // Both rounds at once.
+    tokio::join!(a.running.send_letters(), b.running.send_letters());
+    // One gateway restarts and runs its round again; then both, and both a minute later.
+    b.stop().await;
+    let b = support::gateway_on(&config, clock.clone()).await;
+    b.running.send_letters().await;
+    tokio::join!(a.running.send_letters(), b.running.send_letters());
+    clock.advance(Duration::from_secs(60));
+    tokio::join!(a.running.send_letters(), b.running.send_letters());
+
+    let mails = smtp.mails();
+    let mut to: Vec<String> = mails
+        .iter()
+        .map(|m| m.header("To").unwrap_or_default())
+        .collect();
+    to.sort();
+    assert_eq!(to, addresses, "each address exactly once");
+    let sent = a
+        .metric("wartesaal_letters_total{kind=\"sold_out\",room=\"r\"}")
+        .await
+        + b.metric("wartesaal_letters_total{kind=\"sold_out\",room=\"r\"}")
+            .await;
+    assert!(sent <= 6.0, "counted once each at most: {sent}");
+    // No address is left anywhere in Redis.
+    let found = redis.cli(&["EVAL", ADDRESSES_IN_REDIS, "0"]);
+    assert_eq!(found.trim(), "0", "addresses left in Redis");
+}
+
+/// Counts the values in every key of a Redis that hold an e-mail address of the test's.
+const ADDRESSES_IN_REDIS: &str = "local n = 0 \
+    for _, k in ipairs(redis.call('KEYS', '*')) do \
+      local t = redis.call('TYPE', k).ok local vals = {} \
+      if t == 'string' then vals = {redis.call('GET', k)} \
+      elseif t == 'hash' then vals = redis.call('HVALS', k) \
+      elseif t == 'list' then vals = redis.call('LRANGE', k, 0, -1) \
+      elseif t == 'set' then vals = redis.call('SMEMBERS', k) \
+      elseif t == 'zset' then vals = redis.call('ZRANGE', k, 0, -1) end \
+      for _, v in ipairs(vals) do if string.find(v, 'example.org', 1, true) then n = n + 1 end end \
+    end return n";
