@@ -17,7 +17,9 @@
 //!
 //! Run: `cargo bench --bench storm` (about three minutes with supply; without it about seven:
 //! 20,000 people at 50 a second). `STORM_ARRIVALS`, `STORM_SPREAD_SECS`, `STORM_PER_SECOND`,
-//! `STORM_SUPPLY` and `STORM_BOOKING_RATIO` scale it.
+//! `STORM_SUPPLY` and `STORM_BOOKING_RATIO` scale it. `STORM_SESSION_SECS` (60) is how long
+//! a session on the booking site lasts idle: those who do not book load one page and leave,
+//! and the room calls the next ones in once their sessions end.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -360,9 +362,10 @@ fn main() {
         let text = format!(
             "[server]\nlisten = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n\
              [state]\ndir = \"{}\"\n[[rooms]]\nid = \"storm\"\nupstream = \"http://{up_addr}\"\n\
-             admit_per_minute = {}\n{}",
+             admit_per_minute = {}\nsession_duration = \"{}s\"\n{}",
             state.display(),
             per_second * 60,
+            env("STORM_SESSION_SECS", 60),
             if supply > 0 {
                 format!("[rooms.supply]\nappointments = {supply}\n")
             } else {
