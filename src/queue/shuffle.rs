@@ -116,19 +116,27 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn is_bijection(key: &[u8; 32], size: u64) -> Result<(), String> {
+    /// How a shuffle fails to be a bijection, at the first number that shows it.
+    #[derive(Debug, PartialEq)]
+    enum NotBijection {
+        Outside { number: u64, place: u64 },
+        Twice { place: u64 },
+        NotInverse { number: u64, place: u64 },
+    }
+
+    fn is_bijection(key: &[u8; 32], size: u64) -> Result<(), NotBijection> {
         let shuffle = Shuffle::new(key, size);
         let mut seen = vec![false; size as usize];
-        for n in 0..size {
-            let p = shuffle.place(n);
-            if p >= size {
-                return Err(format!("size {size}: {n} placed at {p}, outside"));
+        for number in 0..size {
+            let place = shuffle.place(number);
+            if place >= size {
+                return Err(NotBijection::Outside { number, place });
             }
-            if std::mem::replace(&mut seen[p as usize], true) {
-                return Err(format!("size {size}: place {p} given twice"));
+            if std::mem::replace(&mut seen[place as usize], true) {
+                return Err(NotBijection::Twice { place });
             }
-            if shuffle.number_at(p) != n {
-                return Err(format!("size {size}: number_at({p}) is not {n}"));
+            if shuffle.number_at(place) != number {
+                return Err(NotBijection::NotInverse { number, place });
             }
         }
         Ok(())
@@ -138,7 +146,7 @@ mod tests {
     fn every_small_size_is_a_bijection() {
         let key = [7u8; 32];
         for size in 0..=300 {
-            is_bijection(&key, size).unwrap();
+            assert_eq!(is_bijection(&key, size), Ok(()), "size {size}");
         }
     }
 
