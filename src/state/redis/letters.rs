@@ -32,9 +32,7 @@ impl SharedState {
     }
 
     pub(super) async fn enlist_letter(&self, letter: Letter) -> Result<Enlisted, StateError> {
-        let json = serde_json::to_string(&letter).map_err(|e| {
-            StateError::Unavailable(format!("a letter could not be written down: {e}"))
-        })?;
+        let json = written_down(&letter)?;
         let code: i64 = self
             .redis
             .scripts
@@ -58,9 +56,7 @@ impl SharedState {
     pub(super) async fn replace(&self, mut letter: Letter) -> Result<Replaced, StateError> {
         // Written with the count the script puts in: `"changes":` stays the last field.
         letter.changes = 0;
-        let json = serde_json::to_string(&letter).map_err(|e| {
-            StateError::Unavailable(format!("a letter could not be written down: {e}"))
-        })?;
+        let json = written_down(&letter)?;
         let code: i64 = self
             .redis
             .scripts
@@ -191,4 +187,10 @@ impl SharedState {
             .await
             .map_err(unavailable)
     }
+}
+
+/// A letter as Redis keeps it.
+fn written_down(letter: &Letter) -> Result<String, StateError> {
+    serde_json::to_string(letter)
+        .map_err(|e| StateError::Unavailable(format!("a letter could not be written down: {e}")))
 }
